@@ -1,0 +1,40 @@
+package io.emostream.kafka;
+
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+
+import io.emostream.topics.DeadLetterHeaders;
+
+/** Builds dead-letter records: the original key and value byte for byte, with why and where in headers. */
+public final class DeadLetters {
+
+  private DeadLetters() {
+  }
+
+  public static ProducerRecord<String, byte[]> of(String deadLetterTopic, String service,
+      ConsumerRecord<String, byte[]> failed, Throwable error) {
+    ProducerRecord<String, byte[]> record = new ProducerRecord<>(deadLetterTopic, failed.key(), failed.value());
+    Headers headers = record.headers();
+    failed.headers().forEach(headers::add);
+    put(headers, DeadLetterHeaders.REASON, reason(error));
+    put(headers, DeadLetterHeaders.ERROR_CLASS, error.getClass().getName());
+    put(headers, DeadLetterHeaders.SOURCE_TOPIC, failed.topic());
+    put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(failed.partition()));
+    put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(failed.offset()));
+    put(headers, DeadLetterHeaders.SERVICE, service);
+    return record;
+  }
+
+  static String reason(Throwable error) {
+    String message = error.getMessage();
+    return message == null ? error.getClass().getSimpleName() : message;
+  }
+
+  private static void put(Headers headers, String name, String value) {
+    headers.remove(name);
+    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,122 @@
+package io.emostream.kafka;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Typed, validated access to environment variables. A malformed value fails at start-up with a
+ * message naming the variable and what it accepts, never deep inside a service.
+ */
+public final class Env {
+
+  private final Map<String, String> vars;
+
+  public Env(Map<String, String> vars) {
+    this.vars = Map.copyOf(vars);
+  }
+
+  public static Env system() {
+    return new Env(System.getenv());
+  }
+
+  public Map<String, String> asMap() {
+    return vars;
+  }
+
+  public Optional<String> optional(String name) {
+    String value = vars.get(name);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  public String string(String name, String defaultValue) {
+    return optional(name).orElse(defaultValue);
+  }
+
+  public int integer(String name, int defaultValue, int min, int max) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      int value = Integer.parseInt(raw.get());
+      if (value < min || value > max) {
+        throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
+    }
+  }
+
+  public double decimal(String name, double defaultValue, double min, double max) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      double value = Double.parseDouble(raw.get());
+      if (!(value >= min && value <= max)) {
+        throw invalid(name, raw.get(), "a number from " + min + " to " + max);
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw invalid(name, raw.get(), "a number from " + min + " to " + max);
+    }
+  }
+
+  /** A duration in milliseconds, or with a unit suffix: {@code 500ms}, {@code 30s}, {@code 2m}. */
+  public Duration duration(String name, Duration defaultValue) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    String s = raw.get().toLowerCase();
+    try {
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      } else if (s.endsWith("s")) {
+        return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+      } else if (s.endsWith("m")) {
+        return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
+      }
+      return Duration.ofMillis(Long.parseLong(s));
+    } catch (NumberFormatException e) {
+      throw invalid(name, raw.get(), "a duration such as 500ms, 30s or 2m");
+    }
+  }
+
+  public boolean bool(String name, boolean defaultValue) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    return switch (raw.get().toLowerCase()) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> throw invalid(name, raw.get(), "true or false");
+    };
+  }
+
+  public Path path(String name, Path defaultValue) {
+    return optional(name).map(Path::of).orElse(defaultValue);
+  }
+
+  public <E extends Enum<E>> E enumValue(String name, Class<E> type, E defaultValue) {
+    Optional<String> raw = optional(name);
+    if (raw.isEmpty()) {
+      return defaultValue;
+    }
+    try {
+      return Enum.valueOf(type, raw.get().toUpperCase().replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw invalid(name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+  }
+
+  private static IllegalArgumentException invalid(String name, String value, String accepted) {
+    return new IllegalArgumentException(
+        "environment variable " + name + "='" + value + "' is not valid: expected " + accepted);
+  }
+}

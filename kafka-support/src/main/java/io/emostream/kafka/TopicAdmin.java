@@ -1,0 +1,75 @@
+package io.emostream.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.emostream.topics.Topics;
+
+/**
+ * Creates the catalogue's topics when missing, and checks that existing ones have the partition count
+ * the catalogue asks for: a mismatch would break co-partitioning of the fusion inputs, so it fails.
+ */
+public final class TopicAdmin {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+  private TopicAdmin() {
+  }
+
+  public static void ensureTopics(KafkaSettings settings, Topics topics, short replicationFactor) {
+    try (Admin admin = Admin.create(settings.asMap())) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = new ArrayList<>();
+      for (Topics.Topic<?> topic : topics.all()) {
+        if (!existing.contains(topic.name())) {
+          missing.add(new NewTopic(topic.name(), topic.partitions(), replicationFactor).configs(topic.configs()));
+        }
+      }
+      if (!missing.isEmpty()) {
+        createAll(admin, missing);
+      }
+      verifyPartitions(admin, topics);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("could not create or describe topics on " + settings.bootstrapServers()
+          + ": " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private static void createAll(Admin admin, List<NewTopic> missing) throws InterruptedException, ExecutionException {
+    for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result : admin.createTopics(missing).values().entrySet()) {
+      try {
+        result.getValue().get();
+        LOG.info("created topic {}", result.getKey());
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static void verifyPartitions(Admin admin, Topics topics) throws InterruptedException, ExecutionException {
+    List<String> names = topics.all().stream().map(Topics.Topic::name).toList();
+    Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
+    for (Topics.Topic<?> topic : topics.all()) {
+      int actual = described.get(topic.name()).partitions().size();
+      if (actual != topic.partitions()) {
+        throw new IllegalStateException("topic " + topic.name() + " has " + actual + " partitions but "
+            + topic.partitions() + " are configured (EMOSTREAM_TOPIC_PARTITIONS); the fusion inputs must be co-partitioned");
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package io.emostream.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import io.emostream.testkit.TestKafka;
+import io.emostream.topics.DeadLetterHeaders;
+import io.emostream.topics.Topics;
+
+class TransactionalWorkerLoopIT {
+
+  private final KafkaSettings settings = KafkaSettings.bootstrap(TestKafka.bootstrapServers());
+  private final Topics topics = new Topics("it-" + UUID.randomUUID() + ".", 2);
+
+  @Test
+  void processesEveryRecordAndDeadLettersThePoisonOneWithoutStopping() throws Exception {
+    TopicAdmin.ensureTopics(settings, topics, (short) 1);
+    String in = topics.audio().name();
+    String out = topics.audioPredictions().name();
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, "upper", "g-" + UUID.randomUUID(),
+        "tx-" + UUID.randomUUID(), in, topics.deadLetters().name(), 10, record -> {
+          String text = new String(record.value(), StandardCharsets.UTF_8);
+          if (text.equals("poison")) {
+            throw new IllegalArgumentException("cannot read 'poison'");
+          }
+          return List.of(new ProducerRecord<>(out, record.key(), text.toUpperCase().getBytes(StandardCharsets.UTF_8)));
+        });
+    Thread thread = new Thread(loop, "loop");
+    thread.start();
+
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.with(Map.of(
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+      for (String value : List.of("a", "b", "poison", "c")) {
+        producer.send(new ProducerRecord<>(in, "k-" + value, value.getBytes(StandardCharsets.UTF_8))).get();
+      }
+    }
+
+    List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 3);
+    List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 1);
+    loop.close(Duration.ofSeconds(10));
+    thread.join(10_000);
+
+    assertThat(outputs).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactlyInAnyOrder("A", "B", "C");
+    ConsumerRecord<String, byte[]> poison = dead.get(0);
+    assertThat(poison.key()).isEqualTo("k-poison");
+    assertThat(new String(poison.value(), StandardCharsets.UTF_8)).isEqualTo("poison");
+    assertThat(header(poison, DeadLetterHeaders.REASON)).isEqualTo("cannot read 'poison'");
+    assertThat(header(poison, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(in);
+    assertThat(header(poison, DeadLetterHeaders.SOURCE_OFFSET)).isNotBlank();
+    assertThat(loop.deadLettered()).isEqualTo(1);
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  private List<ConsumerRecord<String, byte[]>> readCommitted(String topic, int expected) {
+    List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
+      consumer.subscribe(List.of(topic));
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        return seen.size() >= expected;
+      });
+    }
+    return seen;
+  }
+}

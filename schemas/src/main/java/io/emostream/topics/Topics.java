@@ -1,0 +1,99 @@
+package io.emostream.topics;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+import io.emostream.schemas.AudioSegment;
+import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.ClipManifest;
+import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.ModalityPrediction;
+
+/**
+ * The one place that names every topic, its partition count, its configs and its serdes.
+ *
+ * <pre>
+ *   ingest ──► clips.manifest ─────────────────────────────┐
+ *          ──► clips.audio ──► audio-worker ──► predictions.audio ──► fusion-stream ──► fused
+ *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
+ *   any service ──► dead-letter (raw bytes + reason headers)
+ * </pre>
+ *
+ * Every topic is keyed by clip id (a String). clips.manifest and the two prediction topics are read
+ * together by fusion-stream, so they are co-partitioned: same partition count, same key, same
+ * (default, murmur2) partitioner. A prefix lets tests and tenants use separate topic sets.
+ */
+public final class Topics {
+
+  public static final String DEFAULT_PREFIX = "emostream.";
+  public static final int DEFAULT_PARTITIONS = 6;
+  /** Frame batches carry up to ~32 JPEGs; 16 MiB leaves room for large frames. */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+  /** A topic with its value serde; keys are always clip ids. */
+  public record Topic<V>(String name, int partitions, Map<String, String> configs, Serde<V> valueSerde) {
+  }
+
+  public static final Serde<String> KEY_SERDE = Serdes.String();
+
+  private final String prefix;
+  private final int partitions;
+
+  public Topics(String prefix, int partitions) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    }
+    this.prefix = prefix;
+    this.partitions = partitions;
+  }
+
+  public static Topics defaults() {
+    return new Topics(DEFAULT_PREFIX, DEFAULT_PARTITIONS);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  private static final Map<String, String> LARGE = Map.of(
+      TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+  private static final Map<String, String> DEFAULT = Map.of();
+
+  public Topic<ClipManifest> manifests() {
+    return new Topic<>(prefix + "clips.manifest", partitions, DEFAULT, new AvroSerde<>(ClipManifest.class));
+  }
+
+  public Topic<AudioSegment> audio() {
+    return new Topic<>(prefix + "clips.audio", partitions, LARGE, new AvroSerde<>(AudioSegment.class));
+  }
+
+  public Topic<FrameBatch> frames() {
+    return new Topic<>(prefix + "clips.frames", partitions, LARGE, new AvroSerde<>(FrameBatch.class));
+  }
+
+  public Topic<ModalityPrediction> audioPredictions() {
+    return new Topic<>(prefix + "predictions.audio", partitions, DEFAULT, new AvroSerde<>(ModalityPrediction.class));
+  }
+
+  public Topic<ModalityPrediction> videoPredictions() {
+    return new Topic<>(prefix + "predictions.video", partitions, DEFAULT, new AvroSerde<>(ModalityPrediction.class));
+  }
+
+  public Topic<FusedEmotion> fused() {
+    return new Topic<>(prefix + "fused", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
+  }
+
+  /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
+  public Topic<byte[]> deadLetters() {
+    return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
+  }
+
+  public List<Topic<?>> all() {
+    return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), deadLetters());
+  }
+}

@@ -1,0 +1,90 @@
+package io.emostream.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.kafka.common.errors.SerializationException;
+import org.junit.jupiter.api.Test;
+
+class AvroSerdeTest {
+
+  private final AvroSerde<ModalityPrediction> serde = new AvroSerde<>(ModalityPrediction.class);
+
+  static ModalityPrediction prediction() {
+    return ModalityPrediction.newBuilder()
+        .setClipId("src-1-s0000").setModality(Modality.AUDIO)
+        .setModelName("m").setModelVersion("1")
+        .setLabels(List.of("happy", "sad")).setProbabilities(List.of(0.75f, 0.25f))
+        .setStatus(PredictionStatus.OK).setItemsAnalysed(1)
+        .setTimings(new Timings(1.0, 2.0, 3.0, 6.0))
+        .setProducedAtMs(Instant.ofEpochMilli(1_700_000_000_000L))
+        .build();
+  }
+
+  @Test
+  void roundTripsAndWritesTheSingleObjectHeader() {
+    byte[] bytes = serde.serialize("t", prediction());
+
+    assertThat(bytes[0]).isEqualTo((byte) 0xC3);
+    assertThat(bytes[1]).isEqualTo((byte) 0x01);
+    long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat(fingerprint).isEqualTo(SchemaNormalization.parsingFingerprint64(ModalityPrediction.getClassSchema()));
+    assertThat(serde.deserialize("t", bytes)).isEqualTo(prediction());
+  }
+
+  @Test
+  void readsARecordWrittenWithAnOlderSchema() throws Exception {
+    Schema old = SchemaHistory.load("/avro/history/ModalityPrediction-v0.avsc");
+    GenericRecord record = new GenericData.Record(old);
+    record.put("clipId", "c1");
+    record.put("modality", new GenericData.EnumSymbol(old.getField("modality").schema(), "VIDEO"));
+    record.put("modelName", "fer");
+    record.put("modelVersion", "0");
+    record.put("labels", List.of("happy"));
+    record.put("probabilities", List.of(1.0f));
+    record.put("status", new GenericData.EnumSymbol(old.getField("status").schema(), "NO_FACE"));
+    GenericRecord timings = new GenericData.Record(old.getField("timings").schema());
+    timings.put("decodeMs", 1.0);
+    timings.put("preprocessMs", 1.0);
+    timings.put("inferenceMs", 1.0);
+    timings.put("totalMs", 3.0);
+    record.put("timings", timings);
+    record.put("producedAtMs", 42L);
+    ByteBuffer oldBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record);
+
+    BinaryMessageDecoder<ModalityPrediction> decoder = new BinaryMessageDecoder<>(
+        SpecificData.getForClass(ModalityPrediction.class), ModalityPrediction.getClassSchema(),
+        SchemaHistory.build(List.of("ModalityPrediction-v0.avsc")));
+    ModalityPrediction read = decoder.decode(oldBytes);
+
+    assertThat(read.getClipId()).isEqualTo("c1");
+    assertThat(read.getStatus()).isEqualTo(PredictionStatus.NO_FACE);
+    assertThat(read.getError()).isNull();
+    assertThat(read.getItemsAnalysed()).isZero();
+  }
+
+  @Test
+  void rejectsBytesThatAreNotARecordWithAClearError() {
+    assertThatThrownBy(() -> serde.deserialize("t", new byte[] {1, 2, 3}))
+        .isInstanceOf(SerializationException.class)
+        .hasMessageContaining("not a valid ModalityPrediction");
+  }
+
+  @Test
+  void rejectsARecordOfAnotherType() {
+    byte[] manifestBytes = new AvroSerde<>(FrameBatch.class).encode(new FrameBatch("c", List.of()));
+    assertThatThrownBy(() -> serde.deserialize("t", manifestBytes))
+        .isInstanceOf(SerializationException.class);
+  }
+}
