@@ -1,0 +1,121 @@
+package io.emostream.fusion;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import io.emostream.schemas.ClipManifest;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PendingClip;
+import io.emostream.schemas.PredictionStatus;
+
+/**
+ * Turns what arrived for one clip into its {@link FusedEmotion}. Pure: the same pending clip and time give the
+ * same result. In: the clip id, a {@link PendingClip} (manifest, audio and video prediction, each possibly null)
+ * and the fusion time. Out: the fused record.
+ *
+ * <ul>
+ *   <li>A prediction is usable when its status is OK. Status is COMPLETE when the audio and the video prediction
+ *       are usable, AUDIO_ONLY / VIDEO_ONLY when only one is (the other absent, NO_FACE, NO_AUDIO, ERROR or timed
+ *       out), NO_PREDICTION when none is.</li>
+ *   <li>NO_PREDICTION carries label null, confidence 0 and an all-zero distribution over the canonical labels:
+ *       {@code labels} and {@code distribution} stay parallel arrays, and a zero sum says "no evidence" without
+ *       inventing a distribution (a uniform one would claim a belief nobody expressed).</li>
+ *   <li>{@code predictions} holds every prediction that arrived, usable or not; {@code modalities} those that
+ *       contributed.</li>
+ *   <li>The rule is the manifest's, else the configured default. Without a manifest, source fields keep the
+ *       schema defaults (null, -1, epoch) and {@code latencyMs} is -1.</li>
+ * </ul>
+ */
+public final class ClipFuser {
+
+  private final List<String> labels;
+  private final LabelAligner aligner;
+  private final FusionRule defaultRule;
+
+  public ClipFuser(List<String> labels, FusionRule defaultRule) {
+    this.aligner = new LabelAligner(labels);
+    this.labels = aligner.canonicalLabels();
+    this.defaultRule = defaultRule;
+  }
+
+  /** @throws IllegalArgumentException when a usable prediction cannot be aligned (see {@link LabelAligner}) */
+  public FusedEmotion fuse(String clipId, PendingClip clip, long nowMs) {
+    ClipManifest manifest = clip.getManifest();
+    List<ModalityPrediction> usable = usable(clip);
+    FusionRule rule = manifest == null || manifest.getFusionRule() == null ? defaultRule : manifest.getFusionRule();
+    FusedEmotion.Builder out = FusedEmotion.newBuilder()
+        .setClipId(clipId)
+        .setRule(rule)
+        .setLabels(labels)
+        .setPredictions(arrived(clip))
+        .setModalities(usable.stream().map(ModalityPrediction::getModality).toList())
+        .setStatus(status(usable))
+        .setFusedAtMs(Instant.ofEpochMilli(nowMs));
+    copySource(manifest, nowMs, out);
+    setResult(rule, usable, out);
+    return out.build();
+  }
+
+  /** Whether a prediction counts towards the fused result. */
+  public static boolean isUsable(ModalityPrediction prediction) {
+    return prediction != null && prediction.getStatus() == PredictionStatus.OK;
+  }
+
+  private static List<ModalityPrediction> arrived(PendingClip clip) {
+    List<ModalityPrediction> arrived = new ArrayList<>(2);
+    if (clip.getAudio() != null) {
+      arrived.add(clip.getAudio());
+    }
+    if (clip.getVideo() != null) {
+      arrived.add(clip.getVideo());
+    }
+    return arrived;
+  }
+
+  private static List<ModalityPrediction> usable(PendingClip clip) {
+    return arrived(clip).stream().filter(ClipFuser::isUsable).toList();
+  }
+
+  static FusionStatus status(List<ModalityPrediction> usable) {
+    boolean audio = usable.stream().anyMatch(p -> p.getModality() == Modality.AUDIO);
+    boolean video = usable.stream().anyMatch(p -> p.getModality() == Modality.VIDEO);
+    if (audio && video) {
+      return FusionStatus.COMPLETE;
+    } else if (audio) {
+      return FusionStatus.AUDIO_ONLY;
+    } else if (video) {
+      return FusionStatus.VIDEO_ONLY;
+    }
+    return FusionStatus.NO_PREDICTION;
+  }
+
+  private static void copySource(ClipManifest manifest, long nowMs, FusedEmotion.Builder out) {
+    if (manifest == null) {
+      out.setIngestTimeMs(Instant.EPOCH).setLatencyMs(-1);
+      return;
+    }
+    out.setSourceId(manifest.getSourceId())
+        .setSourceName(manifest.getSourceName())
+        .setSegmentIndex(manifest.getSegmentIndex())
+        .setStartMs(manifest.getStartMs())
+        .setEndMs(manifest.getEndMs())
+        .setIngestTimeMs(manifest.getIngestTimeMs())
+        .setLatencyMs(nowMs - manifest.getIngestTimeMs().toEpochMilli());
+  }
+
+  private void setResult(FusionRule rule, List<ModalityPrediction> usable, FusedEmotion.Builder out) {
+    if (usable.isEmpty()) {
+      out.setLabel(null).setConfidence(0f).setDistribution(Collections.nCopies(labels.size(), 0f));
+      return;
+    }
+    List<double[]> aligned = usable.stream().map(aligner::align).toList();
+    FusedDistribution fused = FusionRules.forRule(rule).fuse(labels, aligned);
+    out.setLabel(fused.label()).setConfidence((float) fused.confidence()).setDistribution(fused.asFloats());
+  }
+}

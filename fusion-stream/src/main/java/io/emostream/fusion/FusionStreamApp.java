@@ -1,0 +1,93 @@
+package io.emostream.fusion;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly once. In: the
+ * manifest and both prediction topics. Out: the fused topic, and the dead-letter topic for records it cannot
+ * decode or use ({@link DeadLetterExceptionHandler}).
+ */
+public final class FusionStreamApp implements AutoCloseable {
+
+  /**
+   * Under exactly-once, results become visible to read_committed consumers only when the task's transaction
+   * commits, once per commit interval; 100 ms keeps that delay small next to model inference time.
+   */
+  public static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
+
+  private static final Logger LOG = LoggerFactory.getLogger(FusionStreamApp.class);
+
+  private final FusionConfig config;
+  private final KafkaStreams streams;
+
+  public FusionStreamApp(FusionConfig config) {
+    this(config, Map.of());
+  }
+
+  /** @param overrides Streams properties that win over everything else (tests: {@code state.dir}) */
+  public FusionStreamApp(FusionConfig config, Map<String, Object> overrides) {
+    this.config = config;
+    this.streams = new KafkaStreams(FusionTopology.build(config), streamsProperties(config, overrides));
+    streams.setUncaughtExceptionHandler(error -> {
+      LOG.error("stream thread of {} died; replacing it (tasks resume from their last commit)",
+          config.applicationId(), error);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((to, from) -> LOG.info("{} state {} -> {}", config.applicationId(), from, to));
+  }
+
+  /**
+   * The Streams properties: tunable defaults, then every {@code KAFKA_*} setting, then what this service relies
+   * on (application id, exactly-once, error handlers, dead-letter topic), then {@code overrides}.
+   * {@code replication.factor} is left at -1 so the broker's default applies to internal topics.
+   */
+  public static Properties streamsProperties(FusionConfig config, Map<String, Object> overrides) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
+    props.putAll(config.kafka().asMap());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters().name());
+    props.putAll(overrides);
+    Properties properties = new Properties();
+    properties.putAll(props);
+    return properties;
+  }
+
+  public void start() {
+    LOG.info("starting {}", config);
+    streams.start();
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** Late or duplicate records dropped for already-fused clips since start. */
+  public long lateRecords() {
+    return FusionTopology.lateRecords(streams.metrics());
+  }
+
+  /** Stops processing, commits, and waits up to {@code timeout}; true when it closed in time. */
+  public boolean close(Duration timeout) {
+    boolean closed = streams.close(timeout);
+    LOG.info("{} closed{}", config.applicationId(), closed ? "" : " (timed out after " + timeout + ")");
+    return closed;
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,71 @@
+package io.emostream.fusion;
+
+import java.util.Map;
+
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PendingClip;
+import io.emostream.topics.Topics;
+
+/**
+ * Builds the fusion topology (Processor API).
+ *
+ * <pre>
+ *   clips.manifest ────┐
+ *   predictions.audio ─┼─► ClipJoinProcessor (store: pending-clips) ─► fused
+ *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts, expiry of done markers
+ * </pre>
+ *
+ * In: {@code ClipManifest} and {@code ModalityPrediction} records keyed by clip id. Out: one {@code FusedEmotion}
+ * per clip, keyed by clip id. The three input topics must be co-partitioned (same partition count, same String
+ * key, default partitioner), which {@code TopicAdmin.ensureTopics} checks: a clip's records then all reach the
+ * same task and the same state store partition. The Processor API does not check this itself.
+ */
+public final class FusionTopology {
+
+  public static final String MANIFEST_SOURCE = "manifest-source";
+  public static final String AUDIO_SOURCE = "audio-prediction-source";
+  public static final String VIDEO_SOURCE = "video-prediction-source";
+  public static final String JOIN_PROCESSOR = "clip-join";
+  public static final String FUSED_SINK = "fused-sink";
+  /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
+  public static final String PENDING_STORE = "pending-clips";
+
+  private FusionTopology() {
+  }
+
+  public static Topology build(FusionConfig config) {
+    Topics topics = config.topics();
+    Topology topology = new Topology();
+    topology.addSource(MANIFEST_SOURCE, Topics.KEY_SERDE.deserializer(), topics.manifests().valueSerde().deserializer(),
+        topics.manifests().name());
+    topology.addSource(AUDIO_SOURCE, Topics.KEY_SERDE.deserializer(),
+        topics.audioPredictions().valueSerde().deserializer(), topics.audioPredictions().name());
+    topology.addSource(VIDEO_SOURCE, Topics.KEY_SERDE.deserializer(),
+        topics.videoPredictions().valueSerde().deserializer(), topics.videoPredictions().name());
+    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config), MANIFEST_SOURCE, AUDIO_SOURCE,
+        VIDEO_SOURCE);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
+        Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
+    topology.addSink(FUSED_SINK, topics.fused().name(), Topics.KEY_SERDE.serializer(),
+        topics.fused().valueSerde().serializer(), JOIN_PROCESSOR);
+    return topology;
+  }
+
+  /**
+   * Late or duplicate records dropped for already-fused clips, summed over every task, from a Streams metrics
+   * map ({@code KafkaStreams.metrics()} or {@code TopologyTestDriver.metrics()}).
+   */
+  public static long lateRecords(Map<MetricName, ? extends Metric> metrics) {
+    String name = ClipJoinProcessor.LATE_RECORDS_OPERATION + "-total";
+    return Math.round(metrics.entrySet().stream()
+        .filter(e -> e.getKey().name().equals(name) && e.getKey().group().contains(ClipJoinProcessor.METRICS_SCOPE))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+        .sum());
+  }
+}

@@ -1,0 +1,72 @@
+package io.emostream.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
+import io.emostream.topics.Topics;
+
+class FusionConfigTest {
+
+  @Test
+  void defaultsFromAnEmptyEnvironment() {
+    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of()));
+
+    assertThat(config.applicationId()).isEqualTo("emostream-fusion");
+    assertThat(config.defaultRule()).isEqualTo(FusionRule.AVERAGE);
+    assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.doneRetention()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.labels()).containsExactly("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust",
+        "surprised");
+    assertThat(config.topics().fused().name()).isEqualTo(Topics.DEFAULT_PREFIX + "fused");
+    assertThat(config.topics().fused().partitions()).isEqualTo(Topics.DEFAULT_PARTITIONS);
+  }
+
+  @Test
+  void readsEveryVariable() {
+    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of(
+        "EMOSTREAM_FUSION_APP_ID", "fusion-b",
+        "EMOSTREAM_FUSION_RULE", "average",
+        "EMOSTREAM_FUSION_TIMEOUT", "5s",
+        "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL", "250ms",
+        "EMOSTREAM_FUSION_DONE_RETENTION", "2m",
+        "EMOSTREAM_LABELS", " Happy, sad ,angry",
+        "EMOSTREAM_TOPIC_PREFIX", "t1.",
+        "EMOSTREAM_TOPIC_PARTITIONS", "3",
+        "KAFKA_BOOTSTRAP_SERVERS", "broker:9093")));
+
+    assertThat(config.applicationId()).isEqualTo("fusion-b");
+    assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.punctuateInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.doneRetention()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.labels()).isEqualTo(List.of("happy", "sad", "angry"));
+    assertThat(config.topics().manifests().name()).isEqualTo("t1.clips.manifest");
+    assertThat(config.topics().manifests().partitions()).isEqualTo(3);
+    assertThat(config.kafka().bootstrapServers()).isEqualTo("broker:9093");
+  }
+
+  @Test
+  void rejectsBadValuesNamingTheVariable() {
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_TIMEOUT", "0s"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_RULE", "median"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_RULE");
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_LABELS", "happy,HAPPY"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_LABELS");
+  }
+
+  @Test
+  void toStringHidesKafkaSecrets() {
+    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of("KAFKA_SASL_JAAS_CONFIG", "user=\"u\" password=\"p4ss\"")));
+
+    assertThat(config.toString()).doesNotContain("p4ss");
+  }
+}

@@ -1,0 +1,234 @@
+package io.emostream.fusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.test.TestRecord;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.schemas.ClipManifest;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PendingClip;
+import io.emostream.schemas.PredictionStatus;
+import io.emostream.topics.DeadLetterHeaders;
+import io.emostream.topics.Topics;
+
+/** The production topology and Streams properties (handlers included) on a TopologyTestDriver with mock time. */
+class FusionTopologyTest {
+
+  private static final Instant START = Instant.parse("2025-01-01T00:00:10Z");
+  private static final Duration TIMEOUT = FusionConfig.DEFAULT_TIMEOUT;
+  private static final Duration RETENTION = FusionConfig.DEFAULT_DONE_RETENTION;
+
+  @TempDir
+  Path stateDir;
+
+  private final Topics topics = new Topics("test.", 1);
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, ClipManifest> manifests;
+  private TestInputTopic<String, ModalityPrediction> audio;
+  private TestInputTopic<String, ModalityPrediction> video;
+  private TestOutputTopic<String, FusedEmotion> fused;
+  private TestOutputTopic<byte[], byte[]> deadLetters;
+
+  @BeforeEach
+  void startDriver() {
+    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"));
+    driver = new TopologyTestDriver(FusionTopology.build(config),
+        FusionStreamApp.streamsProperties(config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString())), START);
+    manifests = input(topics.manifests());
+    audio = input(topics.audioPredictions());
+    video = input(topics.videoPredictions());
+    fused = driver.createOutputTopic(topics.fused().name(), Topics.KEY_SERDE.deserializer(),
+        topics.fused().valueSerde().deserializer());
+    deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  private <V> TestInputTopic<String, V> input(Topics.Topic<V> topic) {
+    return driver.createInputTopic(topic.name(), Topics.KEY_SERDE.serializer(), topic.valueSerde().serializer());
+  }
+
+  @AfterEach
+  void closeDriver() {
+    driver.close();
+  }
+
+  @Test
+  void bothModalitiesGiveOneCompleteAverage() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    assertThat(fused.isEmpty()).isTrue();
+
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.COMPLETE);
+    assertThat(result.getLabel()).isEqualTo("happy");
+    assertThat(result.getConfidence()).isCloseTo(0.4f, within(1e-6f));
+    assertThat(result.getDistribution().get(3)).isCloseTo(0.25f, within(1e-6f)); // sad: (0.1 + 0.4) / 2
+    assertThat(result.getDistribution().get(0)).isCloseTo(0.15f, within(1e-6f)); // neutral: (0.1 + 0.2) / 2
+    assertThat(result.getFusedAtMs()).isEqualTo(START);
+    assertThat(result.getLatencyMs()).isEqualTo(START.toEpochMilli() - Clips.INGEST.toEpochMilli());
+  }
+
+  @Test
+  void anAudioOnlyManifestIsFusedAsSoonAsTheAudioArrives() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getLabel()).isEqualTo("happy");
+  }
+
+  @Test
+  void noFaceOnTheVideoSideGivesAudioOnly() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    video.pipeInput("c1", Clips.failed("c1", Modality.VIDEO, PredictionStatus.NO_FACE));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getPredictions()).hasSize(2);
+    assertThat(result.getModalities()).containsExactly(Modality.AUDIO);
+  }
+
+  @Test
+  void aMissingModalityIsGivenUpOnExactlyAtTheTimeout() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    driver.advanceWallClockTime(TIMEOUT.minusMillis(1));
+    assertThat(fused.isEmpty()).isTrue();
+
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getFusedAtMs()).isEqualTo(START.plus(TIMEOUT));
+  }
+
+  @Test
+  void aLateVideoAfterTheTimeoutIsDroppedAndCounted() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    driver.advanceWallClockTime(TIMEOUT);
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(FusionTopology.lateRecords(driver.metrics())).isEqualTo(2);
+  }
+
+  @Test
+  void doneMarkersAreForgottenAfterTheRetention() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    single();
+    KeyValueStore<String, PendingClip> store = driver.getKeyValueStore(FusionTopology.PENDING_STORE);
+    assertThat(store.get("c1").getFusedAtMs()).isEqualTo(START.toEpochMilli());
+    assertThat(store.get("c1").getManifest()).isNull();
+
+    driver.advanceWallClockTime(RETENTION.minusMillis(1));
+    assertThat(store.get("c1")).isNotNull();
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    assertThat(store.get("c1")).isNull();
+  }
+
+  @Test
+  void predictionsThatArriveBeforeTheManifestWaitForIt() {
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    assertThat(fused.isEmpty()).isTrue();
+
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.COMPLETE);
+    assertThat(result.getSourceId()).isEqualTo("source-1");
+  }
+
+  @Test
+  void aClipWhoseManifestNeverCameIsFusedWithoutSourceAtTheTimeout() {
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    driver.advanceWallClockTime(TIMEOUT);
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getSourceId()).isNull();
+    assertThat(result.getLatencyMs()).isEqualTo(-1);
+  }
+
+  @Test
+  void poisonBytesAreDeadLetteredAndProcessingContinues() {
+    TestInputTopic<String, byte[]> rawManifests = driver.createInputTopic(topics.manifests().name(),
+        Topics.KEY_SERDE.serializer(), new ByteArraySerializer());
+    rawManifests.pipeInput("c0", "not avro".getBytes(StandardCharsets.UTF_8));
+
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    TestRecord<byte[], byte[]> dead = deadLetters.readRecord();
+    assertThat(new String(dead.key(), StandardCharsets.UTF_8)).isEqualTo("c0");
+    assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
+    assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(topics.manifests().name());
+    assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
+    assertThat(header(dead, DeadLetterHeaders.REASON)).contains("ClipManifest");
+    assertThat(header(dead, DeadLetterHeaders.SERVICE)).isEqualTo("fusion-stream");
+    assertThat(single().getClipId()).isEqualTo("c1");
+  }
+
+  @Test
+  void unusableRecordsAreDeadLetteredWithoutTouchingTheClip() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO));
+    audio.pipeInput("c1", Clips.audio("other-clip", Clips.SPEECH_HAPPY));
+    audio.pipeInput("c1", Clips.prediction("c1", Modality.AUDIO, List.of("happy", "bored"), PredictionStatus.OK,
+        0.5, 0.5));
+    video.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    assertThat(fused.isEmpty()).isTrue();
+
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    List<String> reasons = deadLetters.readRecordsToList().stream()
+        .map(r -> header(r, DeadLetterHeaders.REASON)).toList();
+    assertThat(reasons).hasSize(3);
+    assertThat(reasons.get(0)).contains("other-clip");
+    assertThat(reasons.get(1)).contains("'bored'");
+    assertThat(reasons.get(2)).contains("AUDIO prediction").contains("VIDEO predictions topic");
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+  }
+
+  private FusedEmotion single() {
+    List<FusedEmotion> results = fused.readValuesToList();
+    assertThat(results).hasSize(1);
+    return results.get(0);
+  }
+
+  private static String header(TestRecord<byte[], byte[]> record, String name) {
+    return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+}

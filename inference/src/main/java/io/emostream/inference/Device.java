@@ -1,0 +1,4 @@
+package io.emostream.inference;
+
+/** Where ONNX Runtime runs a model. */
+public enum Device { CPU, CUDA }

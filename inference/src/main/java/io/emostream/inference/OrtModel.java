@@ -1,0 +1,179 @@
+package io.emostream.inference;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+
+/**
+ * One ONNX Runtime session for one model, created once per process at start-up and checked against
+ * its manifest there (input and output names, class count), so a wrong model fails at start, not at
+ * the first message. {@link #run} is thread-safe (ONNX Runtime sessions are), tensors are closed.
+ *
+ * <p>Device: CUDA when asked for and it loads, otherwise CPU with a WARN line saying why. ONNX Runtime
+ * lists CUDA as available in the GPU build even on a machine without a GPU, so the only real test is
+ * creating the session with the CUDA provider.
+ */
+public final class OrtModel implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrtModel.class);
+
+  private final ModelManifest manifest;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final Device device;
+
+  private OrtModel(ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
+    this.manifest = manifest;
+    this.env = env;
+    this.session = session;
+    this.device = device;
+  }
+
+  /** Loads the manifest's model from {@code modelDir}. */
+  public static OrtModel load(Path manifestFile, Device requested, int intraOpThreads) {
+    ModelManifest manifest = ModelManifest.load(manifestFile);
+    Path onnx = manifestFile.toAbsolutePath().getParent().resolve(manifest.file());
+    OrtModel model = open(manifest, onnx, requested, intraOpThreads);
+    model.checkSignature(manifest.input().name(), manifest.output().name(), manifest.labels().size());
+    return model;
+  }
+
+  /** Opens any ONNX file with the same device policy (e.g. a face detector named by a manifest). */
+  public static OrtModel open(ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    if (requested == Device.CUDA) {
+      try {
+        OrtSession session = env.createSession(onnx.toString(), options(Device.CUDA, intraOpThreads));
+        LOG.info("model {} ({}) runs on CUDA", manifest.name(), onnx.getFileName());
+        return new OrtModel(manifest, env, session, Device.CUDA);
+      } catch (OrtException | RuntimeException | LinkageError e) {
+        LOG.warn("model {}: CUDA was asked for but could not be used ({}); falling back to CPU. Available providers: {}",
+            manifest.name(), e.getMessage(), availableProviders());
+      }
+    }
+    try {
+      OrtSession session = env.createSession(onnx.toString(), options(Device.CPU, intraOpThreads));
+      LOG.info("model {} ({}) runs on CPU", manifest.name(), onnx.getFileName());
+      return new OrtModel(manifest, env, session, Device.CPU);
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot load ONNX model " + onnx + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static OrtSession.SessionOptions options(Device device, int intraOpThreads) throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    if (intraOpThreads > 0) {
+      options.setIntraOpNumThreads(intraOpThreads);
+    }
+    if (device == Device.CUDA) {
+      options.addCUDA(0);
+    }
+    return options;
+  }
+
+  private static Set<OrtProvider> availableProviders() {
+    try {
+      return OrtEnvironment.getAvailableProviders();
+    } catch (RuntimeException e) {
+      return Set.of();
+    }
+  }
+
+  /** Fails unless the model has the named input and output and (if known) {@code classes} outputs. */
+  public void checkSignature(String inputName, String outputName, int classes) {
+    try {
+      Map<String, NodeInfo> inputs = session.getInputInfo();
+      Map<String, NodeInfo> outputs = session.getOutputInfo();
+      if (!inputs.containsKey(inputName)) {
+        throw new IllegalStateException("model " + manifest.name() + " has no input '" + inputName + "'; it has "
+            + inputs.keySet());
+      }
+      if (!outputs.containsKey(outputName)) {
+        throw new IllegalStateException("model " + manifest.name() + " has no output '" + outputName + "'; it has "
+            + outputs.keySet());
+      }
+      if (classes > 0 && outputs.get(outputName).getInfo() instanceof TensorInfo info) {
+        long[] shape = info.getShape();
+        long last = shape[shape.length - 1];
+        if (last > 0 && last != classes) {
+          throw new IllegalStateException("model " + manifest.name() + " outputs " + last + " classes but its manifest lists "
+              + classes + " labels");
+        }
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot inspect model " + manifest.name() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Input shape as the model declares it (-1 for a dynamic dimension). */
+  public long[] inputShape(String inputName) {
+    try {
+      return ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+    } catch (OrtException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Runs the model on one float tensor and returns the named output as rows [batch][classes].
+   */
+  public float[][] run(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
+    try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+        OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
+      Object value = result.get(outputName).orElseThrow().getValue();
+      if (value instanceof float[][] rows) {
+        return rows;
+      }
+      if (value instanceof float[] row) {
+        return new float[][] {row};
+      }
+      throw new IllegalStateException("model " + manifest.name() + " output '" + outputName + "' is not a float matrix");
+    }
+  }
+
+  /** Runs the manifest's input and output; applies softmax when the output holds logits. */
+  public float[][] probabilities(float[] data, long[] shape) throws OrtException {
+    float[][] rows = run(manifest.input().name(), data, shape, manifest.output().name());
+    float[][] out = new float[rows.length][];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = manifest.output().kind() == ModelManifest.OutputKind.LOGITS
+          ? Probabilities.softmax(rows[i])
+          : Probabilities.requireDistribution(rows[i]);
+    }
+    return out;
+  }
+
+  public OrtSession session() {
+    return session;
+  }
+
+  public ModelManifest manifest() {
+    return manifest;
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      LOG.warn("closing model {} failed", manifest.name(), e);
+    }
+  }
+}

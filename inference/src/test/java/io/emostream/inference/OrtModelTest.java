@@ -1,0 +1,85 @@
+package io.emostream.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.emostream.testkit.TinyOnnx;
+
+class OrtModelTest {
+
+  @TempDir
+  Path dir;
+
+  /** logits = mean(input_values) * [1, 2, 3]: for a constant input c, softmax(c, 2c, 3c). */
+  private Path tinyAudioModel(String labels) throws IOException {
+    TinyOnnx.graph()
+        .input("input_values", "batch", "samples")
+        .output("logits", "batch", 3)
+        .initializer("w", new long[] {1, 3}, 1f, 2f, 3f)
+        .node("ReduceMean", List.of("input_values"), List.of("m"), Map.of("axes", new long[] {1}, "keepdims", 1L))
+        .node("Mul", List.of("m", "w"), List.of("logits"), Map.of())
+        .write(dir.resolve("model.onnx"));
+    Path manifest = dir.resolve("manifest.json");
+    Files.writeString(manifest, """
+        {"name": "tiny", "version": "1", "modality": "AUDIO", "file": "model.onnx",
+         "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
+         "labels": %s,
+         "audio": {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 1.0, "minSeconds": 0.1}}
+        """.formatted(labels));
+    return manifest;
+  }
+
+  @Test
+  void runsTheModelAndAppliesSoftmaxToLogits() throws Exception {
+    try (OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CPU, 1)) {
+      float[] ones = new float[16];
+      java.util.Arrays.fill(ones, 1f);
+      float[][] p = model.probabilities(ones, new long[] {1, 16});
+
+      double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+      assertThat(p[0][0]).isCloseTo((float) (Math.exp(1) / z), within(1e-5f));
+      assertThat(p[0][2]).isCloseTo((float) (Math.exp(3) / z), within(1e-5f));
+      assertThat(model.device()).isEqualTo(Device.CPU);
+    }
+  }
+
+  @Test
+  void aManifestWhoseLabelsDoNotMatchTheModelFailsAtLoad() throws Exception {
+    Path manifest = tinyAudioModel("[\"a\", \"b\"]");
+    assertThatThrownBy(() -> OrtModel.load(manifest, Device.CPU, 1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("outputs 3 classes but its manifest lists 2 labels");
+  }
+
+  @Test
+  void aWrongInputNameFailsAtLoad() throws Exception {
+    Path manifest = tinyAudioModel("[\"a\", \"b\", \"c\"]");
+    Files.writeString(manifest, Files.readString(manifest).replace("\"name\": \"input_values\"", "\"name\": \"pixel_values\""));
+    assertThatThrownBy(() -> OrtModel.load(manifest, Device.CPU, 1))
+        .hasMessageContaining("has no input 'pixel_values'");
+  }
+
+  @Test
+  void cudaWithoutAGpuFallsBackToCpu() throws Exception {
+    try (OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CUDA, 1)) {
+      assertThat(model.device()).isEqualTo(Device.CPU);
+    }
+  }
+
+  @Test
+  void anIncompleteManifestIsRejectedWithTheMissingField() throws Exception {
+    Path manifest = dir.resolve("bad.json");
+    Files.writeString(manifest, "{\"name\": \"x\", \"modality\": \"AUDIO\", \"file\": \"m.onnx\"}");
+    assertThatThrownBy(() -> ModelManifest.load(manifest)).hasMessageContaining("input.name is required");
+  }
+}

@@ -1,0 +1,104 @@
+package io.emostream.ingest;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.emostream.schemas.AudioSegment;
+import io.emostream.schemas.ClipManifest;
+import io.emostream.schemas.Frame;
+import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
+import io.emostream.topics.Topics;
+
+/**
+ * Publishes a clip's manifest, audio and frames in one Kafka transaction: consumers reading
+ * {@code read_committed} see all of a clip or none of it. Thread-safe (one transaction at a time).
+ */
+public final class ClipPublisher implements AutoCloseable {
+
+  private final Topics topics;
+  private final KafkaProducer<String, byte[]> producer;
+
+  public ClipPublisher(IngestConfig config, String transactionalId) {
+    this.topics = config.topics();
+    Map<String, Object> props = config.kafka().with(Map.of(
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
+        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class));
+    this.producer = new KafkaProducer<>(props);
+    this.producer.initTransactions();
+  }
+
+  /** Builds the records of one clip. Pure: tested without a broker. */
+  static List<ProducerRecord<String, byte[]>> records(Topics topics, String clipId, String sourceId, String sourceName,
+      DemuxedClip clip, FusionRule rule, Instant now) {
+    List<Modality> modalities = new ArrayList<>();
+    if (clip.hasAudio()) {
+      modalities.add(Modality.AUDIO);
+    }
+    if (clip.hasVideo()) {
+      modalities.add(Modality.VIDEO);
+    }
+    ClipManifest manifest = ClipManifest.newBuilder()
+        .setClipId(clipId).setSourceId(sourceId).setSourceName(sourceName)
+        .setSegmentIndex(clip.index()).setStartMs(clip.startMs()).setEndMs(clip.endMs())
+        .setModalities(modalities).setFusionRule(rule).setIngestTimeMs(now)
+        .build();
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    records.add(new ProducerRecord<>(topics.manifests().name(), clipId, topics.manifests().valueSerde().serializer()
+        .serialize(null, manifest)));
+    if (clip.hasAudio()) {
+      AudioSegment audio = new AudioSegment(clipId, VideoDemuxer.SAMPLE_RATE, 1, ByteBuffer.wrap(clip.pcm16le()),
+          clip.startMs());
+      records.add(new ProducerRecord<>(topics.audio().name(), clipId, topics.audio().valueSerde().serializer()
+          .serialize(null, audio)));
+    }
+    if (clip.hasVideo()) {
+      List<Frame> frames = clip.frames().stream()
+          .map(f -> new Frame(f.timestampMs(), f.width(), f.height(), ByteBuffer.wrap(f.jpeg())))
+          .toList();
+      records.add(new ProducerRecord<>(topics.frames().name(), clipId, topics.frames().valueSerde().serializer()
+          .serialize(null, new FrameBatch(clipId, frames))));
+    }
+    return records;
+  }
+
+  /** Sends the records in one transaction; on any failure the transaction is aborted and the error rethrown. */
+  public synchronized void publish(List<ProducerRecord<String, byte[]>> records) {
+    producer.beginTransaction();
+    try {
+      for (ProducerRecord<String, byte[]> record : records) {
+        producer.send(record);
+      }
+      producer.commitTransaction();
+    } catch (KafkaException e) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailure) {
+        e.addSuppressed(abortFailure);
+      }
+      throw new IllegalStateException("publishing the clip to Kafka failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(10));
+  }
+
+}

@@ -1,0 +1,262 @@
+package io.emostream.ingest;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegLogCallback;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.Java2DFrameConverter;
+
+/**
+ * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to the
+ * consumer as soon as both its audio and its video are complete, so memory stays bounded by one clip.
+ * Audio is resampled by FFmpeg to 16 kHz mono s16; frames are sampled at the centres of
+ * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, and
+ * JPEG-encoded.
+ */
+public final class VideoDemuxer {
+
+  public static final int SAMPLE_RATE = 16_000;
+
+  static {
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+  }
+
+  private final IngestConfig config;
+
+  public VideoDemuxer(IngestConfig config) {
+    this.config = config;
+  }
+
+  /** Demuxes {@code file}; returns the number of clips produced. */
+  public int demux(Path file, Consumer<DemuxedClip> sink) {
+    checkReadable(file);
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
+        Java2DFrameConverter converter = new Java2DFrameConverter()) {
+      grabber.setSampleRate(SAMPLE_RATE);
+      grabber.setAudioChannels(1);
+      grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+      start(grabber, file);
+      boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
+      boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0;
+      if (!hasAudio && !hasVideo) {
+        throw new IngestException("'" + file.getFileName() + "' has neither an audio nor a video stream");
+      }
+      long durationMs = grabber.getLengthInTime() / 1000;
+      SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
+      return new Run(plan, hasAudio, hasVideo, converter, sink).drain(grabber);
+    } catch (FrameGrabber.Exception e) {
+      throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkReadable(Path file) {
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new IngestException("'" + file + "' is not a file");
+      }
+      if (Files.size(file) == 0) {
+        throw new IngestException("'" + file.getFileName() + "' is empty");
+      }
+    } catch (IOException e) {
+      throw new IngestException("'" + file + "' cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  private static void start(FFmpegFrameGrabber grabber, Path file) {
+    try {
+      grabber.start();
+    } catch (FrameGrabber.Exception | RuntimeException e) {
+      throw new IngestException("'" + file.getFileName() + "' is not a media file FFmpeg can read"
+          + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)", e);
+    }
+  }
+
+  /** What has been gathered for one clip so far. */
+  private final class ClipBuffer {
+    final int index;
+    final ByteArrayOutputStream pcm = new ByteArrayOutputStream();
+    final List<DemuxedClip.SampledFrame> frames = new ArrayList<>();
+    final long[] targets;
+    int nextSlot;
+
+    ClipBuffer(SegmentPlan plan, int index) {
+      this.index = index;
+      this.targets = plan.frameTargets(index, config.framesPerSegment());
+    }
+
+    boolean isEmpty() {
+      return pcm.size() == 0 && frames.isEmpty();
+    }
+  }
+
+  /** State of one demux pass: the clips being filled and how far each stream has got. */
+  private final class Run {
+    private final SegmentPlan plan;
+    private final boolean hasAudio;
+    private final boolean hasVideo;
+    private final Java2DFrameConverter converter;
+    private final Consumer<DemuxedClip> sink;
+    private final java.util.TreeMap<Integer, ClipBuffer> open = new java.util.TreeMap<>();
+    private int nextToEmit;
+    private long audioSamples;
+    private long videoMs;
+    private int emitted;
+
+    Run(SegmentPlan plan, boolean hasAudio, boolean hasVideo, Java2DFrameConverter converter, Consumer<DemuxedClip> sink) {
+      this.plan = plan;
+      this.hasAudio = hasAudio;
+      this.hasVideo = hasVideo;
+      this.converter = converter;
+      this.sink = sink;
+    }
+
+    int drain(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+      Frame frame;
+      while ((frame = grabber.grab()) != null) {
+        if (hasVideo && frame.image != null) {
+          onImage(frame, grabber.getTimestamp() / 1000);
+        } else if (hasAudio && frame.samples != null) {
+          onSamples((ShortBuffer) frame.samples[0]);
+        }
+        emitCompleted();
+      }
+      for (ClipBuffer clip : open.values()) {
+        if (!clip.isEmpty()) {
+          emit(clip);
+        }
+      }
+      if (emitted == 0) {
+        throw new IngestException("no decodable audio or video frames were found");
+      }
+      return emitted;
+    }
+
+    private ClipBuffer buffer(int index) {
+      return open.computeIfAbsent(index, i -> new ClipBuffer(plan, i));
+    }
+
+    private void onImage(Frame frame, long timestampMs) {
+      videoMs = Math.max(videoMs, timestampMs);
+      int index = plan.indexOf(timestampMs);
+      if (index < nextToEmit) {
+        return; // a straggler of a clip already published
+      }
+      ClipBuffer clip = buffer(index);
+      if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
+        clip.frames.add(encode(converter.convert(frame), timestampMs));
+        while (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
+          clip.nextSlot++;
+        }
+      }
+    }
+
+    /** Splits decoded samples at clip boundaries into the clips they belong to. */
+    private void onSamples(ShortBuffer samples) {
+      ShortBuffer s = samples.duplicate();
+      byte[] bytes = new byte[s.remaining() * 2];
+      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(s);
+      int offset = 0;
+      while (offset < bytes.length) {
+        long sample = audioSamples + offset / 2;
+        int index = plan.indexOf(sample * 1000 / SAMPLE_RATE);
+        long boundary = isLast(index) ? Long.MAX_VALUE : plan.end(index) * SAMPLE_RATE / 1000;
+        int take = (int) Math.min(bytes.length - offset, Math.max(2, (boundary - sample) * 2));
+        if (index >= nextToEmit) {
+          buffer(index).pcm.write(bytes, offset, take);
+        }
+        offset += take;
+      }
+      audioSamples += bytes.length / 2;
+    }
+
+    private boolean isLast(int index) {
+      return plan.durationKnown() && index == plan.count() - 1;
+    }
+
+    /** Publishes, in order, every clip whose end both streams have passed; the last clip waits for the end. */
+    private void emitCompleted() {
+      while (!isLast(nextToEmit)) {
+        long end = plan.end(nextToEmit);
+        boolean audioDone = !hasAudio || audioSamples * 1000 / SAMPLE_RATE >= end;
+        boolean videoDone = !hasVideo || videoMs >= end;
+        if (!(audioDone && videoDone)) {
+          return;
+        }
+        ClipBuffer clip = open.remove(nextToEmit);
+        if (clip != null && !clip.isEmpty()) {
+          emit(clip);
+        }
+        nextToEmit++;
+      }
+    }
+
+    private void emit(ClipBuffer clip) {
+      long start = plan.start(clip.index);
+      long end = plan.durationKnown() ? plan.end(clip.index)
+          : Math.max(start + 1, Math.min(plan.end(clip.index), Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)));
+      sink.accept(new DemuxedClip(clip.index, start, end, clip.pcm.toByteArray(), List.copyOf(clip.frames),
+          hasAudio, hasVideo));
+      emitted++;
+    }
+  }
+
+  private DemuxedClip.SampledFrame encode(BufferedImage image, long timestampMs) {
+    BufferedImage scaled = fit(image, config.maxFrameSide());
+    return new DemuxedClip.SampledFrame(timestampMs, scaled.getWidth(), scaled.getHeight(),
+        jpeg(scaled, config.jpegQuality()));
+  }
+
+  static BufferedImage fit(BufferedImage image, int maxSide) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    double scale = Math.min(1.0, (double) maxSide / Math.max(w, h));
+    int tw = Math.max(1, (int) Math.round(w * scale));
+    int th = Math.max(1, (int) Math.round(h * scale));
+    BufferedImage out = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(image, 0, 0, tw, th, null);
+    g.dispose();
+    return out;
+  }
+
+  static byte[] jpeg(BufferedImage image, float quality) {
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality);
+      writer.setOutput(out);
+      writer.write(null, new IIOImage(image, null, null), param);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+  }
+}

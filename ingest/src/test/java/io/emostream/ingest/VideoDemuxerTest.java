@@ -1,0 +1,118 @@
+package io.emostream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.emostream.kafka.Env;
+
+class VideoDemuxerTest {
+
+  static final Path SAMPLE = Path.of("../samples/happy-speech.mp4");
+  static final Path RAVDESS_NEUTRAL = Path.of("../../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
+
+  @TempDir
+  Path dir;
+
+  private static IngestConfig config(double segmentSeconds) {
+    return IngestConfig.fromEnv(new Env(java.util.Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
+  }
+
+  private static List<DemuxedClip> demux(Path file, double segmentSeconds) {
+    List<DemuxedClip> clips = new ArrayList<>();
+    new VideoDemuxer(config(segmentSeconds)).demux(file, clips::add);
+    return clips;
+  }
+
+  @Test
+  void cutsTheSampleVideoIntoClipsOfAudioAndEvenlySpacedFrames() throws Exception {
+    List<DemuxedClip> clips = demux(SAMPLE, 2.0);
+
+    // 4.52 s with 2 s windows: [0, 2000) and [2000, 4520) (the 0.52 s tail joins the second clip).
+    assertThat(clips).extracting(DemuxedClip::index).containsExactly(0, 1);
+    assertThat(clips.get(0).startMs()).isZero();
+    assertThat(clips.get(0).endMs()).isEqualTo(2_000);
+    assertThat(clips.get(1).endMs()).isBetween(4_480L, 4_560L);
+    // 16 kHz mono s16: 2 s = 32 000 samples = 64 000 bytes (allow one codec frame of slack).
+    assertThat(clips.get(0).pcm16le().length).isBetween(64_000 - 4_096, 64_000);
+    assertThat(clips.get(1).pcm16le().length / 2).isBetween(38_000, 40_500);
+    for (DemuxedClip clip : clips) {
+      assertThat(clip.hasAudio()).isTrue();
+      assertThat(clip.hasVideo()).isTrue();
+      assertThat(clip.frames()).hasSizeBetween(30, 32);
+      assertThat(clip.frames()).allSatisfy(f -> {
+        assertThat(f.timestampMs()).isBetween(clip.startMs(), clip.endMs());
+        assertThat(f.width()).isEqualTo(320);
+      });
+    }
+    BufferedImage first = ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
+    assertThat(first.getWidth()).isEqualTo(320);
+    assertThat(first.getHeight()).isEqualTo(240);
+  }
+
+  @Test
+  void downscalesLargeFramesAndResamplesStereo48kAudio() {
+    assumeTrue(Files.exists(RAVDESS_NEUTRAL), "../shared/data/av-clips is absent: skipping the RAVDESS clip check");
+    List<DemuxedClip> clips = demux(RAVDESS_NEUTRAL, 4.0);
+
+    assertThat(clips).hasSize(1);
+    DemuxedClip clip = clips.get(0);
+    assertThat(clip.frames()).hasSizeBetween(30, 32);
+    assertThat(clip.frames().get(0).width()).isEqualTo(640);
+    assertThat(clip.frames().get(0).height()).isEqualTo(360);
+    long expectedSamples = clip.endMs() * 16;
+    assertThat((long) clip.pcm16le().length / 2).isBetween(expectedSamples - 2_048, expectedSamples + 2_048);
+  }
+
+  @Test
+  void anEmptyFileIsRejectedWithAClearMessage() throws Exception {
+    Path empty = Files.createFile(dir.resolve("empty.mp4"));
+    assertThatThrownBy(() -> demux(empty, 4.0)).isInstanceOf(IngestException.class).hasMessageContaining("is empty");
+  }
+
+  @Test
+  void randomBytesAreRejectedAsNotMedia() throws Exception {
+    byte[] junk = new byte[10_000];
+    new Random(7).nextBytes(junk);
+    Path file = Files.write(dir.resolve("junk.mp4"), junk);
+    assertThatThrownBy(() -> demux(file, 4.0)).isInstanceOf(IngestException.class)
+        .hasMessageContaining("not a media file FFmpeg can read");
+  }
+
+  @Test
+  void anAudioOnlyFileGivesAudioOnlyClips() throws Exception {
+    Path wav = dir.resolve("tone.wav");
+    writeToneWav(wav, 44_100, 1.5);
+    List<DemuxedClip> clips = demux(wav, 4.0);
+    assertThat(clips).hasSize(1);
+    assertThat(clips.get(0).hasAudio()).isTrue();
+    assertThat(clips.get(0).hasVideo()).isFalse();
+    assertThat(clips.get(0).pcm16le().length / 2).isBetween(24_000 - 1_024, 24_000 + 1_024);
+  }
+
+  /** A 440 Hz mono 16-bit WAV written by hand. */
+  static void writeToneWav(Path file, int rate, double seconds) throws Exception {
+    int n = (int) (rate * seconds);
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + n * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes()).putInt(36 + n * 2).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
+        .putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
+        .put("data".getBytes()).putInt(n * 2);
+    for (int i = 0; i < n; i++) {
+      b.putShort((short) (8000 * Math.sin(2 * Math.PI * 440 * i / rate)));
+    }
+    Files.write(file, b.array());
+  }
+}
