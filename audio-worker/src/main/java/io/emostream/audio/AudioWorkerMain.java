@@ -1,0 +1,40 @@
+package io.emostream.audio;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.emostream.inference.OrtModel;
+import io.emostream.inference.WorkerConfig;
+import io.emostream.inference.WorkerService;
+import io.emostream.kafka.Env;
+import io.emostream.kafka.TopicAdmin;
+import io.emostream.kafka.TopicsEnv;
+import io.emostream.schemas.Modality;
+
+/**
+ * The audio worker: consumes {@code clips.audio}, runs the speech-emotion model, publishes to
+ * {@code predictions.audio}. Scale by running more instances with the same group id.
+ */
+public final class AudioWorkerMain {
+
+  public static final Path DEFAULT_MODEL = Path.of("models/speech-emotion-ravdess/manifest.json");
+
+  private AudioWorkerMain() {
+  }
+
+  /** Loads the model (one session per process) and starts the worker loop. */
+  public static WorkerService start(WorkerConfig config) {
+    OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
+    return WorkerService.start("audio-worker", config, Modality.AUDIO, config.topics().audio().name(),
+        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model));
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    Env env = Env.system();
+    WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
+    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
+    WorkerService worker = start(config);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.close(Duration.ofSeconds(30)), "audio-worker-shutdown"));
+    worker.join();
+  }
+}

@@ -1,0 +1,89 @@
+package io.emostream.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.emostream.inference.ClipPredictor;
+import io.emostream.inference.Device;
+import io.emostream.inference.OrtModel;
+import io.emostream.schemas.AudioSegment;
+import io.emostream.schemas.AvroSerde;
+
+/**
+ * Runs the wav2vec2 sequence-classifier path (input_values [batch, samples] → logits) on a tiny generated
+ * model: logits = mean(|x|) * [1, 0, -1], so the posterior can be checked by hand.
+ */
+class AudioPredictorTest {
+
+  @TempDir
+  Path dir;
+
+  private OrtModel tinyModel(String normalize) throws Exception {
+    io.emostream.testkit.TinyOnnx.graph()
+        .input("input_values", "batch", "samples")
+        .output("logits", "batch", 3)
+        .initializer("w", new long[] {1, 3}, 1f, 0f, -1f)
+        .node("Abs", List.of("input_values"), List.of("a"), Map.of())
+        .node("ReduceMean", List.of("a"), List.of("m"), Map.of("axes", new long[] {1}, "keepdims", 1L))
+        .node("Mul", List.of("m", "w"), List.of("logits"), Map.of())
+        .write(dir.resolve("model.onnx"));
+    Files.writeString(dir.resolve("manifest.json"), """
+        {"name": "tiny-wav2vec2", "version": "1", "modality": "AUDIO", "file": "model.onnx",
+         "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
+         "labels": ["angry", "neutral", "sad"],
+         "audio": {"sampleRate": 16000, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
+        """.formatted(normalize));
+    return OrtModel.load(dir.resolve("manifest.json"), Device.CPU, 1);
+  }
+
+  private static byte[] segment(short amplitude, int samples) {
+    ByteBuffer pcm = ByteBuffer.allocate(samples * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < samples; i++) {
+      pcm.putShort((short) (i % 2 == 0 ? amplitude : -amplitude));
+    }
+    return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
+  }
+
+  @Test
+  void averagesTheWindowPosteriorsOfALongSegment() throws Exception {
+    try (OrtModel model = tinyModel("NONE")) {
+      // 2.5 s → windows of 1 s, 1 s, 0.5 s; |x| = 0.5 everywhere → logits (0.5, 0, -0.5) in every window
+      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 16384, 40_000));
+
+      double z = Math.exp(0.5) + 1 + Math.exp(-0.5);
+      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+      assertThat(outcome.itemsAnalysed()).isEqualTo(3);
+      assertThat(outcome.probabilities()[0]).isCloseTo((float) (Math.exp(0.5) / z), within(1e-5f));
+      assertThat(outcome.probabilities()[2]).isCloseTo((float) (Math.exp(-0.5) / z), within(1e-5f));
+    }
+  }
+
+  @Test
+  void normalisesEachWindowWhenTheManifestAsks() throws Exception {
+    try (OrtModel model = tinyModel("ZERO_MEAN_UNIT_VARIANCE")) {
+      // ±0.25 alternating has mean 0 and std 0.25 → normalised to ±1 → mean |x| = 1 → logits (1, 0, -1)
+      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 8192, 16_000));
+      double z = Math.exp(1) + 1 + Math.exp(-1);
+      assertThat(outcome.probabilities()[0]).isCloseTo((float) (Math.exp(1) / z), within(1e-4f));
+    }
+  }
+
+  @Test
+  void silenceIsNoAudioNotAMadeUpEmotion() throws Exception {
+    try (OrtModel model = tinyModel("NONE")) {
+      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 0, 16_000));
+      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_AUDIO);
+      assertThat(outcome.probabilities()).isEmpty();
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.emostream.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class AudioPreprocessorTest {
+
+  @Test
+  void convertsLittleEndianPcmAndAveragesChannels() {
+    // frame 1: L=16384 (0x4000), R=0 → 0.25; frame 2: L=-32768 (0x8000), R=-32768 → -1.0
+    byte[] pcm = {0x00, 0x40, 0x00, 0x00, 0x00, (byte) 0x80, 0x00, (byte) 0x80};
+    assertThat(AudioPreprocessor.toMonoFloat(pcm, 2)).containsExactly(0.25f, -1.0f);
+  }
+
+  @Test
+  void rejectsPcmThatIsNotWholeFrames() {
+    assertThatThrownBy(() -> AudioPreprocessor.toMonoFloat(new byte[3], 1)).hasMessageContaining("not a whole number");
+  }
+
+  @Test
+  void windowsKeepEverySample() {
+    float[] x = new float[25];
+    List<float[]> w = AudioPreprocessor.windows(x, 10, 4);
+    // 10 + 10 + a 5-sample tail (>= min 4) as its own window
+    assertThat(w).extracting(a -> a.length).containsExactly(10, 10, 5);
+    // a 3-sample tail (< min) joins the last full window rather than being cut
+    assertThat(AudioPreprocessor.windows(new float[23], 10, 4)).extracting(a -> a.length).containsExactly(10, 13);
+    // shorter than one window: one window of what there is
+    assertThat(AudioPreprocessor.windows(new float[7], 10, 4)).extracting(a -> a.length).containsExactly(7);
+  }
+
+  @Test
+  void zeroMeanUnitVarianceMatchesTheHuggingFaceFormula() {
+    float[] out = AudioPreprocessor.zeroMeanUnitVariance(new float[] {1f, 3f});
+    // mean 2, variance 1 → (x - 2) / sqrt(1 + 1e-7)
+    assertThat(out[0]).isCloseTo(-1f, within(1e-6f));
+    assertThat(out[1]).isCloseTo(1f, within(1e-6f));
+  }
+}

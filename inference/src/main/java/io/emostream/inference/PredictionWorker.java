@@ -1,0 +1,85 @@
+package io.emostream.inference;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import io.emostream.kafka.TransactionalWorkerLoop;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PredictionStatus;
+import io.emostream.schemas.Timings;
+import io.emostream.topics.Topics;
+
+/**
+ * The record processor of a worker: input record → {@link ClipPredictor} → a {@link ModalityPrediction}
+ * on the modality's prediction topic, keyed by clip id. When prediction throws, the loop dead-letters
+ * the input and this publishes an ERROR prediction, so fusion goes on with the other modality at once
+ * instead of waiting for its timeout.
+ */
+public final class PredictionWorker implements TransactionalWorkerLoop.RecordProcessor {
+
+  private final Modality modality;
+  private final Topics.Topic<ModalityPrediction> output;
+  private final ModelManifest model;
+  private final ClipPredictor predictor;
+  private final Clock clock;
+
+  public PredictionWorker(Modality modality, Topics.Topic<ModalityPrediction> output, ModelManifest model,
+      ClipPredictor predictor, Clock clock) {
+    this.modality = modality;
+    this.output = output;
+    this.model = model;
+    this.predictor = predictor;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) throws Exception {
+    if (record.key() == null) {
+      throw new IllegalArgumentException("record has no key; every topic is keyed by clip id");
+    }
+    long start = System.nanoTime();
+    ClipPredictor.Outcome outcome = predictor.predict(record.key(), record.value());
+    double totalMs = (System.nanoTime() - start) / 1e6;
+    return List.of(toRecord(prediction(record.key(), outcome, totalMs)));
+  }
+
+  @Override
+  public List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
+    if (record.key() == null) {
+      return List.of();
+    }
+    String why = error.getClass().getSimpleName() + ": " + error.getMessage();
+    return List.of(toRecord(prediction(record.key(),
+        ClipPredictor.Outcome.without(ClipPredictor.Status.ERROR, why, 0, 0, 0), 0)));
+  }
+
+  ModalityPrediction prediction(String clipId, ClipPredictor.Outcome outcome, double totalMs) {
+    List<Float> probabilities = new ArrayList<>(outcome.probabilities().length);
+    for (float p : outcome.probabilities()) {
+      probabilities.add(p);
+    }
+    return ModalityPrediction.newBuilder()
+        .setClipId(clipId)
+        .setModality(modality)
+        .setModelName(model.name())
+        .setModelVersion(model.version())
+        .setLabels(model.labels())
+        .setProbabilities(probabilities)
+        .setStatus(PredictionStatus.valueOf(outcome.status().name()))
+        .setError(outcome.error())
+        .setItemsAnalysed(outcome.itemsAnalysed())
+        .setTimings(new Timings(outcome.decodeMs(), outcome.preprocessMs(), outcome.inferenceMs(), totalMs))
+        .setProducedAtMs(clock.instant())
+        .build();
+  }
+
+  private ProducerRecord<String, byte[]> toRecord(ModalityPrediction prediction) {
+    return new ProducerRecord<>(output.name(), prediction.getClipId(),
+        output.valueSerde().serializer().serialize(output.name(), prediction));
+  }
+}
