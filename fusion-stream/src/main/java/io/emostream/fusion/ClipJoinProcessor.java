@@ -74,7 +74,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
-    String clipId = requireKey(record);
+    String clipId = checkedClipId(record);
     PendingClip clip = store.get(clipId);
     if (clip != null && clip.getFusedAtMs() != null) {
       dropLate(clipId, clip, record.value());
@@ -89,7 +89,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     }
   }
 
-  private String requireKey(Record<String, SpecificRecord> record) {
+  private static String checkedClipId(Record<String, SpecificRecord> record) {
     if (record.key() == null || record.key().isBlank()) {
       throw new IllegalArgumentException("record has no clip id key; every fusion input must be keyed by clip id");
     }
@@ -163,7 +163,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private void emit(String clipId, PendingClip clip, long now) {
     FusedEmotion fused = fuser.fuse(clipId, clip, now);
     context.forward(new Record<>(clipId, fused, now));
-    store.put(clipId, PendingClip.newBuilder().setFirstSeenMs(clip.getFirstSeenMs()).setFusedAtMs(now).build());
+    store.put(clipId, doneMarker(clip, now));
     LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
         fused.getLatencyMs());
   }
@@ -206,8 +206,13 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       // punctuator from failing on it every interval.
       LOG.error("clip {} could not be fused with the current labels {}; marking it done without a result", clipId,
           config.labels(), e);
-      store.put(clipId, PendingClip.newBuilder().setFirstSeenMs(clip.getFirstSeenMs()).setFusedAtMs(now).build());
+      store.put(clipId, doneMarker(clip, now));
     }
+  }
+
+  /** What is kept of a fused clip: enough to recognise and drop its late records, nothing heavy. */
+  private static PendingClip doneMarker(PendingClip clip, long now) {
+    return PendingClip.newBuilder().setFirstSeenMs(clip.getFirstSeenMs()).setFusedAtMs(now).build();
   }
 
   @Override
