@@ -11,6 +11,7 @@ import java.util.Set;
 
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicsEnv;
 import io.emostream.schemas.FusionRule;
 import io.emostream.topics.Topics;
 
@@ -37,8 +38,6 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final String PUNCTUATE_INTERVAL_ENV = "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL";
   public static final String DONE_RETENTION_ENV = "EMOSTREAM_FUSION_DONE_RETENTION";
   public static final String LABELS_ENV = "EMOSTREAM_LABELS";
-  public static final String TOPIC_PREFIX_ENV = "EMOSTREAM_TOPIC_PREFIX";
-  public static final String TOPIC_PARTITIONS_ENV = "EMOSTREAM_TOPIC_PARTITIONS";
 
   public static final String DEFAULT_APP_ID = "emostream-fusion";
   public static final FusionRule DEFAULT_RULE = FusionRule.AVERAGE;
@@ -69,8 +68,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
         env.duration(PUNCTUATE_INTERVAL_ENV, DEFAULT_PUNCTUATE_INTERVAL),
         env.duration(DONE_RETENTION_ENV, DEFAULT_DONE_RETENTION),
         env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS),
-        new Topics(env.string(TOPIC_PREFIX_ENV, Topics.DEFAULT_PREFIX),
-            env.integer(TOPIC_PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, 10_000)),
+        TopicsEnv.fromEnv(env),
         KafkaSettings.fromEnv(env));
   }
 
@@ -85,6 +83,12 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
       Duration punctuateInterval, Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
     return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, topics,
         kafka);
+  }
+
+  /** The same settings on another cluster and topic set (the embedded platform's broker). */
+  public FusionConfig withKafka(KafkaSettings newKafka, Topics newTopics) {
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, newTopics,
+        newKafka);
   }
 
   static List<String> parseLabels(String commaList) {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.emostream.kafka.Env;
+import io.emostream.testkit.TestMedia;
 
 class VideoDemuxerTest {
 
@@ -95,24 +96,11 @@ class VideoDemuxerTest {
   @Test
   void anAudioOnlyFileGivesAudioOnlyClips() throws Exception {
     Path wav = dir.resolve("tone.wav");
-    writeToneWav(wav, 44_100, 1.5);
+    TestMedia.writeToneWav(wav, 44_100, 1.5);
     List<DemuxedClip> clips = demux(wav, 4.0);
     assertThat(clips).hasSize(1);
     assertThat(clips.get(0).hasAudio()).isTrue();
     assertThat(clips.get(0).hasVideo()).isFalse();
     assertThat(clips.get(0).pcm16le().length / 2).isBetween(24_000 - 1_024, 24_000 + 1_024);
-  }
-
-  /** A 440 Hz mono 16-bit WAV written by hand. */
-  static void writeToneWav(Path file, int rate, double seconds) throws Exception {
-    int n = (int) (rate * seconds);
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + n * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes()).putInt(36 + n * 2).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
-        .putShort((short) 1).putShort((short) 1).putInt(rate).putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-        .put("data".getBytes()).putInt(n * 2);
-    for (int i = 0; i < n; i++) {
-      b.putShort((short) (8000 * Math.sin(2 * Math.PI * 440 * i / rate)));
-    }
-    Files.write(file, b.array());
   }
 }

@@ -1,0 +1,122 @@
+package io.emostream.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.emostream.audio.AudioWorkerMain;
+import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionStreamApp;
+import io.emostream.inference.WorkerConfig;
+import io.emostream.inference.WorkerService;
+import io.emostream.ingest.IngestConfig;
+import io.emostream.ingest.IngestHttpServer;
+import io.emostream.ingest.IngestService;
+import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicAdmin;
+import io.emostream.kafka.TopicsEnv;
+import io.emostream.kafka.embedded.EmbeddedKafkaBroker;
+import io.emostream.topics.Topics;
+import io.emostream.video.VideoWorkerMain;
+
+/**
+ * The embedded default: a real Kafka broker in this JVM (unless KAFKA_BOOTSTRAP_SERVERS names a
+ * cluster) and the four services wired exactly as in the distributed deployment (same classes, same
+ * topics, same transactions), only started in one process. Closed in reverse order of start.
+ */
+public final class EmbeddedPlatform implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final KafkaSettings kafka;
+  private final Topics topics;
+  private final IngestConfig ingestConfig;
+  private final IngestService ingest;
+  private IngestHttpServer http;
+
+  private EmbeddedPlatform(Env env, Path home, int kafkaPort) throws Exception {
+    String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
+    if (external == null) {
+      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"), kafkaPort,
+          env.optional("EMOSTREAM_KAFKA_DATA_DIR").map(Path::of).orElse(null));
+      started.push(broker);
+      kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
+    } else {
+      kafka = KafkaSettings.fromEnv(env);
+      LOG.info("using the Kafka cluster at {}", external);
+    }
+    topics = TopicsEnv.fromEnv(env);
+    TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
+
+    Path stateDir = Files.createTempDirectory("emostream-fusion-");
+    FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
+    FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()));
+    fusion.start();
+    started.push(() -> fusion.close(Duration.ofSeconds(30)));
+
+    WorkerService audio = AudioWorkerMain.start(workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)));
+    started.push(() -> audio.close(Duration.ofSeconds(30)));
+    WorkerService video = VideoWorkerMain.start(workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)));
+    started.push(() -> video.close(Duration.ofSeconds(30)));
+
+    ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
+    ingest = new IngestService(ingestConfig, Clock.systemUTC());
+    started.push(ingest);
+  }
+
+  private WorkerConfig workerConfig(Env env, String prefix, Path defaultModel) {
+    return WorkerConfig.fromEnv(env, prefix, defaultModel).withKafka(kafka, topics);
+  }
+
+  private static Map<String, String> withBootstrap(Env env, String bootstrap) {
+    Map<String, String> vars = new java.util.HashMap<>(env.asMap());
+    vars.put(KafkaSettings.BOOTSTRAP_ENV, bootstrap);
+    return vars;
+  }
+
+  /** Starts the platform; {@code kafkaPort} 0 picks a free port. */
+  public static EmbeddedPlatform start(Env env, Path home, int kafkaPort) throws Exception {
+    return new EmbeddedPlatform(env, home, kafkaPort);
+  }
+
+  /** Also serves ingest over HTTP ({@code POST /clips}). */
+  public int startHttp(String host, int port) throws IOException {
+    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest);
+    http.start();
+    started.push(http);
+    return http.port();
+  }
+
+  public IngestService ingest() {
+    return ingest;
+  }
+
+  public KafkaSettings kafka() {
+    return kafka;
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      try {
+        started.pop().close();
+      } catch (Exception e) {
+        LOG.warn("error while stopping the embedded platform", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.emostream.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.topics.Topics;
+
+/**
+ * Reads the fused-result topic like any analytics consumer would ({@code read_committed}), from the
+ * current end of every partition, and collects the results of the clips it is asked to wait for.
+ * Open it <em>before</em> ingesting so no result can slip past.
+ */
+public final class FusedResultReader implements AutoCloseable {
+
+  private final KafkaConsumer<String, FusedEmotion> consumer;
+
+  public FusedResultReader(KafkaSettings kafka, Topics topics) {
+    Topics.Topic<FusedEmotion> fused = topics.fused();
+    consumer = new KafkaConsumer<>(kafka.with(Map.of(
+        ConsumerConfig.GROUP_ID_CONFIG, "emostream-cli-" + UUID.randomUUID(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
+        new StringDeserializer(), fused.valueSerde().deserializer());
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (int p = 0; p < fused.partitions(); p++) {
+      partitions.add(new TopicPartition(fused.name(), p));
+    }
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position); // resolve the end offsets now, before anything is ingested
+  }
+
+  /** Waits until every clip id has a result or the deadline passes; returns what arrived, keyed by clip id. */
+  public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Runnable onProgress) {
+    Map<String, FusedEmotion> results = new LinkedHashMap<>();
+    Instant deadline = Instant.now().plus(timeout);
+    while (results.size() < clipIds.size() && Instant.now().isBefore(deadline)) {
+      for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
+        if (clipIds.contains(record.key()) && results.putIfAbsent(record.key(), record.value()) == null) {
+          onProgress.run();
+        }
+      }
+    }
+    return results;
+  }
+
+  @Override
+  public void close() {
+    consumer.close();
+  }
+}

@@ -1,0 +1,115 @@
+package io.emostream.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PredictionStatus;
+
+/** Fused results as a table for people or as JSON-ready maps for machines. Pure. */
+public final class ResultFormat {
+
+  private static final String[] HEADER = {"source", "segment", "time", "label", "confidence", "modalities", "rule",
+      "status", "audio", "video"};
+
+  private ResultFormat() {
+  }
+
+  public static String table(List<FusedEmotion> results) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(HEADER);
+    for (FusedEmotion r : results) {
+      rows.add(new String[] {
+          String.valueOf(r.getSourceName()),
+          Integer.toString(r.getSegmentIndex()),
+          seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",
+          r.getLabel() == null ? "-" : r.getLabel(),
+          r.getLabel() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.getConfidence()),
+          r.getModalities().isEmpty() ? "-" : String.join("+", r.getModalities().stream().map(m -> m.name().toLowerCase()).toList()),
+          r.getRule().name(),
+          r.getStatus().name(),
+          modality(r, "AUDIO"),
+          modality(r, "VIDEO")});
+    }
+    int[] widths = new int[HEADER.length];
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] row : rows) {
+      for (int i = 0; i < row.length; i++) {
+        out.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", row[i]));
+      }
+      out.append(System.lineSeparator());
+    }
+    return out.toString();
+  }
+
+  /** The per-modality view: "happy 0.91" for a usable prediction, else its status (e.g. NO_FACE). */
+  static String modality(FusedEmotion r, String modality) {
+    for (ModalityPrediction p : r.getPredictions()) {
+      if (p.getModality().name().equals(modality)) {
+        if (p.getStatus() != PredictionStatus.OK) {
+          return p.getStatus().name();
+        }
+        int best = 0;
+        for (int i = 1; i < p.getProbabilities().size(); i++) {
+          if (p.getProbabilities().get(i) > p.getProbabilities().get(best)) {
+            best = i;
+          }
+        }
+        return p.getLabels().get(best) + String.format(Locale.ROOT, " %.2f", p.getProbabilities().get(best));
+      }
+    }
+    return "-";
+  }
+
+  private static String seconds(long ms) {
+    return String.format(Locale.ROOT, "%.1f", ms / 1000.0);
+  }
+
+  public static Map<String, Object> json(FusedEmotion r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("clipId", r.getClipId());
+    m.put("sourceId", r.getSourceId());
+    m.put("sourceName", r.getSourceName());
+    m.put("segmentIndex", r.getSegmentIndex());
+    m.put("startMs", r.getStartMs());
+    m.put("endMs", r.getEndMs());
+    m.put("rule", r.getRule().name());
+    m.put("status", r.getStatus().name());
+    m.put("label", r.getLabel());
+    m.put("confidence", r.getConfidence());
+    Map<String, Float> distribution = new LinkedHashMap<>();
+    for (int i = 0; i < r.getLabels().size(); i++) {
+      distribution.put(r.getLabels().get(i), r.getDistribution().get(i));
+    }
+    m.put("distribution", distribution);
+    m.put("modalities", r.getModalities().stream().map(Enum::name).toList());
+    List<Map<String, Object>> predictions = new ArrayList<>();
+    for (ModalityPrediction p : r.getPredictions()) {
+      Map<String, Object> pm = new LinkedHashMap<>();
+      pm.put("modality", p.getModality().name());
+      pm.put("model", p.getModelName() + "@" + p.getModelVersion());
+      pm.put("status", p.getStatus().name());
+      Map<String, Float> probs = new LinkedHashMap<>();
+      for (int i = 0; i < p.getProbabilities().size(); i++) {
+        probs.put(p.getLabels().get(i), p.getProbabilities().get(i));
+      }
+      pm.put("probabilities", probs);
+      pm.put("error", p.getError());
+      pm.put("itemsAnalysed", p.getItemsAnalysed());
+      pm.put("inferenceMs", p.getTimings().getInferenceMs());
+      predictions.add(pm);
+    }
+    m.put("predictions", predictions);
+    m.put("latencyMs", r.getLatencyMs());
+    return m;
+  }
+}
