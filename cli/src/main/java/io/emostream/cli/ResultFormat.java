@@ -43,10 +43,11 @@ public final class ResultFormat {
     }
     StringBuilder out = new StringBuilder();
     for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.length; i++) {
-        out.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", row[i]));
+        line.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", row[i]));
       }
-      out.append(System.lineSeparator());
+      out.append(line.toString().stripTrailing()).append(System.lineSeparator());
     }
     return out.toString();
   }

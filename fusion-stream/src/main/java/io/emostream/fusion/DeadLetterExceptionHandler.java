@@ -17,12 +17,12 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.topics.DeadLetterHeaders;
+import io.emostream.kafka.DeadLetters;
 
 /**
  * Deserialization and processing exception handler of fusion-stream. In: a record Streams could not decode or
  * process, with the failure. Out: the raw source record, byte for byte, for the dead-letter topic (named by
- * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG}) with {@link DeadLetterHeaders} (the same
+ * {@value StreamsConfig#ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG}) with {@link io.emostream.topics.DeadLetterHeaders} (the same
  * headers the workers write), produced by Streams in the task's transaction; then processing resumes.
  *
  * <p>Policy: every deserialization failure, and every processing failure caused by the record itself
@@ -83,29 +83,14 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
     return List.of(deadLetter(deadLetterTopic, context, exception));
   }
 
-  /** The raw source record with the original headers plus {@link DeadLetterHeaders}. */
+  /** The raw source record with the original headers plus {@link io.emostream.topics.DeadLetterHeaders}. */
   static ProducerRecord<byte[], byte[]> deadLetter(String topic, ErrorHandlerContext context, Exception exception) {
     Headers headers = new RecordHeaders();
     if (context.headers() != null) {
       context.headers().forEach(headers::add);
     }
-    put(headers, DeadLetterHeaders.REASON, reason(exception));
-    put(headers, DeadLetterHeaders.ERROR_CLASS, exception.getClass().getName());
-    put(headers, DeadLetterHeaders.SOURCE_TOPIC, context.topic());
-    put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(context.partition()));
-    put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(context.offset()));
-    put(headers, DeadLetterHeaders.SERVICE, SERVICE);
+    DeadLetters.describe(headers, SERVICE, exception, context.topic(), context.partition(), context.offset());
     return new ProducerRecord<>(topic, null, context.sourceRawKey(), context.sourceRawValue(), headers);
-  }
-
-  private static String reason(Exception exception) {
-    String message = exception.getMessage();
-    return message == null ? exception.getClass().getSimpleName() : message;
-  }
-
-  private static void put(Headers headers, String name, String value) {
-    headers.remove(name);
-    headers.add(name, value.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String text(byte[] key) {

@@ -1,25 +1,19 @@
 package io.emostream.fusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -31,6 +25,7 @@ import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
 import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TopicReader;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
 
@@ -84,20 +79,7 @@ class FusionStreamIT {
 
   /** Reads until {@code expected} records arrived, then a little longer to catch an unexpected extra one. */
   private List<ConsumerRecord<String, byte[]>> readCommitted(String topic, int expected) {
-    List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(settings.with(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
-      consumer.subscribe(List.of(topic));
-      await().atMost(Duration.ofSeconds(90)).until(() -> {
-        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-        return seen.size() >= expected;
-      });
-      consumer.poll(Duration.ofMillis(500)).forEach(seen::add);
-    }
-    return seen;
+    return TopicReader.readCommitted(TestKafka.bootstrapServers(), topic, expected, Duration.ofSeconds(90),
+        Duration.ofMillis(500));
   }
 }

@@ -17,15 +17,21 @@ public final class DeadLetters {
   public static ProducerRecord<String, byte[]> of(String deadLetterTopic, String service,
       ConsumerRecord<String, byte[]> failed, Throwable error) {
     ProducerRecord<String, byte[]> record = new ProducerRecord<>(deadLetterTopic, failed.key(), failed.value());
-    Headers headers = record.headers();
-    failed.headers().forEach(headers::add);
+    failed.headers().forEach(record.headers()::add);
+    describe(record.headers(), service, error, failed.topic(), failed.partition(), failed.offset());
+    return record;
+  }
+
+  /** Adds (replacing earlier values) the reason, the error class, the source coordinates and the service. */
+  public static Headers describe(Headers headers, String service, Throwable error, String topic, int partition,
+      long offset) {
     put(headers, DeadLetterHeaders.REASON, reason(error));
     put(headers, DeadLetterHeaders.ERROR_CLASS, error.getClass().getName());
-    put(headers, DeadLetterHeaders.SOURCE_TOPIC, failed.topic());
-    put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(failed.partition()));
-    put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(failed.offset()));
+    put(headers, DeadLetterHeaders.SOURCE_TOPIC, String.valueOf(topic));
+    put(headers, DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(partition));
+    put(headers, DeadLetterHeaders.SOURCE_OFFSET, Long.toString(offset));
     put(headers, DeadLetterHeaders.SERVICE, service);
-    return record;
+    return headers;
   }
 
   static String reason(Throwable error) {
