@@ -26,7 +26,7 @@ public final class AudioWorkerMain {
   public static WorkerService start(WorkerConfig config) {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     return WorkerService.start("audio-worker", config, Modality.AUDIO, config.topics().audio().name(),
-        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model));
+        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model), model);
   }
 
   public static void main(String[] args) throws InterruptedException {

@@ -9,25 +9,29 @@ import io.emostream.schemas.ModalityPrediction;
 import io.emostream.topics.Topics;
 
 /**
- * A running worker: its exactly-once loop on its own thread, publishing the predictor's results. The
+ * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
+ * model sessions it closes when stopped. The
  * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here.
  */
 public final class WorkerService implements AutoCloseable {
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
+  private final java.util.List<AutoCloseable> resources;
 
-  private WorkerService(TransactionalWorkerLoop loop, String name) {
+  private WorkerService(TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
     this.loop = loop;
     this.thread = new Thread(loop, name);
+    this.resources = resources;
   }
 
   public static WorkerService start(String name, WorkerConfig config, Modality modality, String inputTopic,
-      Topics.Topic<ModalityPrediction> output, ModelManifest model, ClipPredictor predictor) {
+      Topics.Topic<ModalityPrediction> output, ModelManifest model, ClipPredictor predictor,
+      AutoCloseable... resources) {
     PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC());
     TransactionalWorkerLoop loop = new TransactionalWorkerLoop(config.kafka(), name, config.groupId(),
         config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(), processor);
-    WorkerService service = new WorkerService(loop, name);
+    WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
     service.thread.start();
     return service;
   }
@@ -36,9 +40,21 @@ public final class WorkerService implements AutoCloseable {
     return loop;
   }
 
-  /** Lets the transaction in progress finish, then stops; waits up to {@code timeout}. */
+  /**
+   * Lets the transaction in progress finish, then stops and closes the model sessions; waits up to
+   * {@code timeout} for the loop.
+   */
   public void close(Duration timeout) {
-    loop.close(timeout);
+    boolean stopped = loop.close(timeout);
+    if (stopped) {
+      for (AutoCloseable resource : resources) {
+        try {
+          resource.close();
+        } catch (Exception e) {
+          org.slf4j.LoggerFactory.getLogger(WorkerService.class).warn("closing {} failed", resource, e);
+        }
+      }
+    }
   }
 
   @Override

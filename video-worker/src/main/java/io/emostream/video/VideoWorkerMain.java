@@ -3,7 +3,6 @@ package io.emostream.video;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
@@ -28,11 +27,14 @@ public final class VideoWorkerMain {
   /** Loads the model(s) (one session per model per process) and starts the worker loop. */
   public static WorkerService start(WorkerConfig config) throws Exception {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
-    ClipPredictor predictor = model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION
-        ? new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(), config.threads())
-        : new VideoPredictor(model);
+    if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
+      FacePredictor faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
+          config.threads());
+      return WorkerService.start("video-worker", config, Modality.VIDEO, config.topics().frames().name(),
+          config.topics().videoPredictions(), model.manifest(), faces, faces, model);
+    }
     return WorkerService.start("video-worker", config, Modality.VIDEO, config.topics().frames().name(),
-        config.topics().videoPredictions(), model.manifest(), predictor);
+        config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model), model);
   }
 
   public static void main(String[] args) throws Exception {
