@@ -107,8 +107,8 @@ public final class FeatureExtractor {
       }
       dft.transform(frame, re, im);
       for (int k = 0; k < bins; k++) {
-        double abs = Math.hypot(re[k], im[k]);
-        mag[k] = spec.power() == 2.0 ? re[k] * re[k] + im[k] * im[k] : spec.power() == 1.0 ? abs : Math.pow(abs, spec.power());
+        double squared = re[k] * re[k] + im[k] * im[k];
+        mag[k] = spec.power() == 2.0 ? squared : Math.pow(squared, spec.power() / 2);
       }
       for (int m = 0; m < spec.nMels(); m++) {
         double sum = 0;
