@@ -1,8 +1,10 @@
 package io.emostream.audio;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
+import io.emostream.audio.features.FeatureExtractor;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -12,8 +14,10 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 
 /**
- * AudioSegment → speech-emotion posterior. The segment is cut into the model's windows, each window
- * normalised as its manifest asks and run as a [1, samples] tensor; the window posteriors are averaged.
+ * AudioSegment → speech-emotion posterior. The segment is cut into the model's windows (never cut short:
+ * see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks and run either as a
+ * [1, samples] waveform tensor or, for a model whose manifest names {@code features}, as a log-mel or MFCC
+ * tensor in the manifest's layout ({@link FeatureExtractor}); the window posteriors are averaged.
  */
 public final class AudioPredictor implements ClipPredictor {
 
@@ -22,6 +26,8 @@ public final class AudioPredictor implements ClipPredictor {
 
   private final OrtModel model;
   private final ModelManifest.Audio audio;
+  /** Null for a waveform model. */
+  private final FeatureExtractor features;
   private final AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
 
   public AudioPredictor(OrtModel model) {
@@ -29,6 +35,36 @@ public final class AudioPredictor implements ClipPredictor {
     this.audio = model.manifest().audio();
     if (audio == null) {
       throw new IllegalArgumentException("model " + model.manifest().name() + " is not an AUDIO model");
+    }
+    this.features = audio.featureType() == ModelManifest.FeatureType.WAVEFORM ? null
+        : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
+    checkInputShape(model.inputShape(model.manifest().input().name()));
+  }
+
+  /**
+   * Fails at start-up unless the model's input takes what this predictor feeds it: [batch, samples], or the
+   * feature layout's rank with the feature count where the model fixes it. The frame (or sample) axis must be
+   * dynamic, since windows differ in length.
+   */
+  private void checkInputShape(long[] shape) {
+    String name = model.manifest().name();
+    if (features == null) {
+      if (shape.length != 2 || shape[1] > 0) {
+        throw new IllegalStateException("waveform model " + name + " must take [batch, samples] with a dynamic samples"
+            + " axis; its input is " + Arrays.toString(shape));
+      }
+      return;
+    }
+    FeatureExtractor.Spec spec = features.spec();
+    long[] expected = FeatureExtractor.shape(spec.layout(), spec.features(), -1);
+    boolean ok = shape.length == expected.length;
+    for (int i = 1; ok && i < shape.length; i++) {
+      ok = expected[i] == -1 ? shape[i] <= 0 : shape[i] <= 0 || shape[i] == expected[i];
+    }
+    if (!ok) {
+      throw new IllegalStateException("model " + name + " input " + Arrays.toString(shape) + " does not take "
+          + spec.type() + " features in layout " + spec.layout() + " " + Arrays.toString(expected)
+          + " (-1: any length; the frame axis must be dynamic)");
     }
   }
 
@@ -55,8 +91,14 @@ public final class AudioPredictor implements ClipPredictor {
     double inferenceMs = 0;
     for (float[] window : windows) {
       float[] input = AudioPreprocessor.normalize(window, audio.normalize());
+      long[] shape = {1, input.length};
+      if (features != null) {
+        float[][] matrix = features.extract(input);
+        input = FeatureExtractor.flatten(matrix, features.spec().layout());
+        shape = FeatureExtractor.shape(features.spec().layout(), matrix.length, matrix[0].length);
+      }
       preprocessMs += watch.lapMs();
-      posteriors.add(model.probabilities(input, new long[] {1, input.length})[0]);
+      posteriors.add(model.probabilities(input, shape)[0]);
       inferenceMs += watch.lapMs();
     }
     return Outcome.ok(Probabilities.mean(posteriors), windows.size(), decodeMs, preprocessMs, inferenceMs);

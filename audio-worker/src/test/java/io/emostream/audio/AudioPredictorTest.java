@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ai.onnxruntime.TensorInfo;
+
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
@@ -20,8 +22,11 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 
 /**
- * Runs the wav2vec2 sequence-classifier path (input_values [batch, samples] → logits) on a tiny generated
- * model: logits = mean(|x|) * [1, 0, -1], so the posterior can be checked by hand.
+ * Runs the wav2vec2 sequence-classifier path on a tiny generated model with the signature of a Hugging Face
+ * {@code Wav2Vec2ForSequenceClassification} exported by {@code optimum-cli export onnx --task
+ * audio-classification}: float input {@code input_values} [batch_size, sequence_length], both dynamic, →
+ * float output {@code logits} [batch_size, num_labels]. Here logits = mean(|x|) * [1, 0, -1], so the
+ * posterior can be checked by hand. The README's "Bring your own wav2vec2 model" points here.
  */
 class AudioPredictorTest {
 
@@ -30,8 +35,8 @@ class AudioPredictorTest {
 
   private OrtModel tinyModel(String normalize) throws Exception {
     io.emostream.testkit.TinyOnnx.graph()
-        .input("input_values", "batch", "samples")
-        .output("logits", "batch", 3)
+        .input("input_values", "batch_size", "sequence_length")
+        .output("logits", "batch_size", 3)
         .initializer("w", new long[] {1, 3}, 1f, 0f, -1f)
         .node("Abs", List.of("input_values"), List.of("a"), Map.of())
         .node("ReduceMean", List.of("a"), List.of("m"), Map.of("axes", new long[] {1}, "keepdims", 1L))
@@ -52,6 +57,17 @@ class AudioPredictorTest {
       pcm.putShort((short) (i % 2 == 0 ? amplitude : -amplitude));
     }
     return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
+  }
+
+  @Test
+  void theTinyModelHasTheSignatureOfAnOptimumWav2vec2Export() throws Exception {
+    try (OrtModel model = tinyModel("NONE")) {
+      assertThat(model.session().getInputNames()).containsExactly("input_values");
+      assertThat(model.inputShape("input_values")).containsExactly(-1L, -1L);
+      assertThat(model.session().getOutputNames()).containsExactly("logits");
+      assertThat(((TensorInfo) model.session().getOutputInfo().get("logits").getInfo()).getShape())
+          .containsExactly(-1L, 3L);
+    }
   }
 
   @Test

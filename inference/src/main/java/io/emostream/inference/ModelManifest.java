@@ -17,6 +17,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * <pre>
  * wav2vec2 sequence classifier: input input_values [batch, samples] → output logits,
  *   audio {sampleRate 16000, normalize ZERO_MEAN_UNIT_VARIANCE, windowSeconds 8}
+ * compact log-mel CNN: input features [batch, 1, 64, frames] → output logits,
+ *   audio {sampleRate 16000, normalize NONE, windowSeconds 4,
+ *          features {type LOG_MEL, nFft 512, hop 160, nMels 64, log POWER_DB, topDb 80, layout NCFT}}
  * ViViT: input pixel_values [batch, 32, 3, 224, 224] → output logits,
  *   video {mode PER_CLIP, frames 32, resizeShortestEdge 256, cropWidth 224, cropHeight 224,
  *          rescale 0.00784313725, offset -1, mean [0.5,0.5,0.5], std [0.5,0.5,0.5], layout NTCHW}
@@ -47,11 +50,57 @@ public record ModelManifest(
   public enum AudioNormalization { NONE, ZERO_MEAN_UNIT_VARIANCE }
 
   /**
-   * Raw-waveform audio input: the segment is resampled to {@code sampleRate} by ingest, cut into
-   * windows of {@code windowSeconds} (the last one kept if at least {@code minSeconds}), each
-   * normalised as asked; the window posteriors are averaged.
+   * Audio input: the segment is resampled to {@code sampleRate} by ingest, cut into windows of
+   * {@code windowSeconds} (the last one kept if at least {@code minSeconds}), each normalised as asked
+   * and, when {@code features} is given, turned into a log-mel or MFCC tensor; the window posteriors are
+   * averaged. Without {@code features} the model takes the raw waveform [batch, samples].
    */
-  public record Audio(int sampleRate, AudioNormalization normalize, double windowSeconds, double minSeconds) {
+  public record Audio(int sampleRate, AudioNormalization normalize, double windowSeconds, double minSeconds,
+      Features features) {
+
+    public Audio(int sampleRate, AudioNormalization normalize, double windowSeconds, double minSeconds) {
+      this(sampleRate, normalize, windowSeconds, minSeconds, null);
+    }
+
+    /** WAVEFORM when the manifest names no features. */
+    public FeatureType featureType() {
+      return features == null ? FeatureType.WAVEFORM : features.type();
+    }
+  }
+
+  public enum FeatureType { WAVEFORM, LOG_MEL, MFCC }
+
+  /** Mel scale of torchaudio's {@code melscale_fbanks} (HTK, torchaudio's default; SLANEY, librosa's default). */
+  public enum MelScale { HTK, SLANEY }
+
+  /** Filterbank area normalisation: none (torchaudio's default) or Slaney's 2 / (f[m+2] - f[m]) (librosa's). */
+  public enum MelNorm { NONE, SLANEY }
+
+  /** Padding of {@code center}ed frames, as {@code torch.stft}'s {@code pad_mode}. */
+  public enum PadMode { REFLECT, CONSTANT }
+
+  /**
+   * Compression of the mel spectrogram: torchaudio's {@code AmplitudeToDB("power")} (10 log10, librosa's
+   * {@code power_to_db}), {@code AmplitudeToDB("magnitude")} (20 log10), the natural log of {@code x + logOffset},
+   * or none.
+   */
+  public enum LogKind { POWER_DB, MAGNITUDE_DB, LN, NONE }
+
+  /** Feature tensor layout: N batch, C a channel axis of 1, F features (mel bands or coefficients), T frames. */
+  public enum FeatureLayout { NFT, NTF, NCFT, NCTF }
+
+  /**
+   * Log-mel or MFCC features, defined as torchaudio 0.13's {@code MelSpectrogram} (periodic Hann window
+   * of {@code winLength} centred in {@code nFft}, {@code torch.stft} framing with {@code center} and
+   * {@code padMode}, |X|^power, {@code melscale_fbanks}) followed by {@code log}; MFCC then applies the
+   * orthonormal DCT-II of torchaudio's {@code MFCC} and keeps {@code nMfcc} coefficients. Defaults follow
+   * torchaudio: winLength = nFft, hop = winLength / 2, fMin 0, fMax sampleRate / 2, power 2, HTK, no norm,
+   * center true, REFLECT, layout NFT; log POWER_DB with topDb 80 for MFCC (as torchaudio's MFCC), LN with
+   * logOffset 1e-6 for LOG_MEL.
+   */
+  public record Features(FeatureType type, Integer nFft, Integer winLength, Integer hop, Integer nMels, Integer nMfcc,
+      Double fMin, Double fMax, Double power, MelScale melScale, MelNorm melNorm, Boolean center, PadMode padMode,
+      LogKind log, Double topDb, Double logOffset, FeatureLayout layout) {
   }
 
   public enum VideoMode {
@@ -107,6 +156,9 @@ public record ModelManifest(
     if ("AUDIO".equals(modality)) {
       require(audio != null && audio.sampleRate() > 0 && audio.windowSeconds() > 0 && audio.normalize() != null,
           manifestFile, "audio.sampleRate, audio.windowSeconds and audio.normalize are required for an AUDIO model");
+      if (audio.features() != null) {
+        validateFeatures(audio, manifestFile);
+      }
     } else {
       require(video != null && video.mode() != null && video.frames() > 0, manifestFile,
           "video.mode and video.frames are required for a VIDEO model");
@@ -119,6 +171,28 @@ public record ModelManifest(
             "video.layout, video.channelOrder and a size (resizeShortestEdge, or width and height) are required");
       }
     }
+  }
+
+  private static void validateFeatures(Audio audio, Path manifestFile) {
+    Features f = audio.features();
+    require(f.type() != null, manifestFile, "audio.features.type is required: WAVEFORM, LOG_MEL or MFCC");
+    if (f.type() == FeatureType.WAVEFORM) {
+      return;
+    }
+    require(f.nFft() != null && f.nFft() >= 2 && f.nMels() != null && f.nMels() > 0, manifestFile,
+        "audio.features.nFft (>= 2) and audio.features.nMels are required for " + f.type());
+    require(f.type() != FeatureType.MFCC || f.nMfcc() != null && f.nMfcc() > 0 && f.nMfcc() <= f.nMels(), manifestFile,
+        "audio.features.nMfcc (1..nMels) is required for MFCC");
+    require(f.winLength() == null || f.winLength() > 0 && f.winLength() <= f.nFft(), manifestFile,
+        "audio.features.winLength must be in 1..nFft");
+    require(f.hop() == null || f.hop() > 0, manifestFile, "audio.features.hop must be > 0");
+    double fMax = f.fMax() == null ? audio.sampleRate() / 2.0 : f.fMax();
+    double fMin = f.fMin() == null ? 0 : f.fMin();
+    require(fMin >= 0 && fMin < fMax && fMax <= audio.sampleRate() / 2.0, manifestFile,
+        "audio.features needs 0 <= fMin < fMax <= sampleRate / 2");
+    require(f.power() == null || f.power() > 0, manifestFile, "audio.features.power must be > 0 (1 magnitude, 2 power)");
+    require(audio.minSeconds() * audio.sampleRate() >= f.nFft(), manifestFile,
+        "audio.minSeconds must give at least nFft samples, so that every window has a frame");
   }
 
   private static void require(boolean ok, Path file, String message) {

@@ -52,10 +52,10 @@ public final class OrtModel implements AutoCloseable {
 
   /** Opens any ONNX file with the same device policy (e.g. a face detector named by a manifest). */
   public static OrtModel open(ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = environment();
     if (requested == Device.CUDA) {
       try {
-        OrtSession session = env.createSession(onnx.toString(), options(Device.CUDA, intraOpThreads));
+        OrtSession session = createSession(env, onnx, options(Device.CUDA, intraOpThreads));
         LOG.info("model {} ({}) runs on CUDA", manifest.name(), onnx.getFileName());
         return new OrtModel(manifest, env, session, Device.CUDA);
       } catch (OrtException | RuntimeException | LinkageError e) {
@@ -64,11 +64,39 @@ public final class OrtModel implements AutoCloseable {
       }
     }
     try {
-      OrtSession session = env.createSession(onnx.toString(), options(Device.CPU, intraOpThreads));
+      OrtSession session = createSession(env, onnx, options(Device.CPU, intraOpThreads));
       LOG.info("model {} ({}) runs on CPU", manifest.name(), onnx.getFileName());
       return new OrtModel(manifest, env, session, Device.CPU);
     } catch (OrtException e) {
       throw new IllegalStateException("cannot load ONNX model " + onnx + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The process-wide ONNX Runtime environment, created on a large-stack thread: ONNX Runtime 1.29's environment
+   * creation recurses over the process command line, and a long one (an 8000-character {@code -cp}, as a child
+   * JVM started with the full test class path has) overflows a default 1 MiB thread stack and kills the JVM with
+   * a bare SIGSEGV (core dump: ~12 000 frames under {@code OrtEnvironment.createHandle}).
+   */
+  static OrtEnvironment environment() {
+    try {
+      return NativeStack.call(OrtEnvironment::getEnvironment, "onnx-environment-init");
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("interrupted while starting ONNX Runtime", e);
+    }
+  }
+
+  /** Session creation optimises the graph in native code on the calling thread: give it a large stack too. */
+  private static OrtSession createSession(OrtEnvironment env, Path onnx, OrtSession.SessionOptions options)
+      throws OrtException {
+    try {
+      return NativeStack.call(() -> env.createSession(onnx.toString(), options), "onnx-session-init");
+    } catch (OrtException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException("interrupted while loading " + onnx, e);
     }
   }
 

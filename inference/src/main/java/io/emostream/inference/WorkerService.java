@@ -21,7 +21,8 @@ public final class WorkerService implements AutoCloseable {
 
   private WorkerService(TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
     this.loop = loop;
-    this.thread = new Thread(loop, name);
+    this.thread = NativeStack.thread(loop, name); // it runs ONNX Runtime inference
+
     this.resources = resources;
   }
 
