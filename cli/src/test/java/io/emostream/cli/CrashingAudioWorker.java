@@ -22,14 +22,12 @@ public final class CrashingAudioWorker {
 
   public static void main(String[] args) throws Exception {
     int crashAt = Integer.parseInt(args[0]);
-    System.err.println("CrashingAudioWorker: starting, will halt at record " + crashAt);
     WorkerConfig config = WorkerConfig.fromEnv(Env.system(), "AUDIO", AudioWorkerMain.DEFAULT_MODEL);
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     AudioPredictor real = new AudioPredictor(model);
     AtomicInteger seen = new AtomicInteger();
     WorkerService worker = WorkerService.start("audio-worker", config, Modality.AUDIO, config.topics().audio().name(),
         config.topics().audioPredictions(), model.manifest(), (clipId, value) -> {
-          System.err.println("CrashingAudioWorker: predicting record " + seen.get() + 1);
           if (seen.incrementAndGet() == crashAt) {
             System.err.println("CrashingAudioWorker: halting while predicting record " + crashAt + " (clip " + clipId + ")");
             Runtime.getRuntime().halt(137);

@@ -73,6 +73,12 @@ class FaultToleranceIT {
         "EMOSTREAM_AUDIO_MODEL", AUDIO_MODEL.toString()));
   }
 
+  private static Env withVar(Env env, String name, String value) {
+    Map<String, String> vars = new HashMap<>(env.asMap());
+    vars.put(name, value);
+    return new Env(vars);
+  }
+
   private static void report(String fault, int in, List<ConsumerRecord<String, byte[]>> out) {
     Set<String> distinct = new HashSet<>();
     out.forEach(r -> distinct.add(r.key()));
@@ -84,7 +90,9 @@ class FaultToleranceIT {
   @Test
   void aWorkerKilledMidBatchIsReplacedAndEveryClipIsFusedExactlyOnce(@TempDir Path dir) throws Exception {
     Topics topics = new Topics("crash-" + run + ".", 2);
-    Env env = env(TestKafka.bootstrapServers(), topics);
+    // The replacement starts after the child JVM died and its open transaction timed out: give fusion time to
+    // wait for it, so the fused results show the replacement's predictions rather than timeouts.
+    Env env = withVar(env(TestKafka.bootstrapServers(), topics), "EMOSTREAM_FUSION_TIMEOUT", "10m");
     KafkaSettings kafka = KafkaSettings.fromEnv(env);
     TopicAdmin.ensureTopics(kafka, topics, (short) 1);
     Path wav = TestMedia.writeToneWav(dir.resolve("tone.wav"), 16_000, 1.5);
