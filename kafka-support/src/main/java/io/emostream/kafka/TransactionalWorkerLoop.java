@@ -193,6 +193,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     while (records.size() < maxPollRecords && running.get() && (left = deadline - System.nanoTime()) > 0) {
       consumer.poll(Duration.ofNanos(left)).forEach(records::add);
     }
+    // a rebalance inside those polls may have taken partitions away (their records are the new owner's now),
+    // or taken one away and given it back, re-fetched from the committed offset (drop the second copies)
+    Set<TopicPartition> assigned = consumer.assignment();
+    Set<String> seen = new java.util.HashSet<>();
+    records.removeIf(r -> !assigned.contains(new TopicPartition(r.topic(), r.partition()))
+        || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
     return records;
   }
 
@@ -282,7 +288,9 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     return partitions;
   }
 
-  private void rewindToCommitted(Set<TopicPartition> partitions) {
+  private void rewindToCommitted(Set<TopicPartition> batchPartitions) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>(batchPartitions);
+    partitions.retainAll(consumer.assignment());
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
     for (TopicPartition partition : partitions) {
       OffsetAndMetadata offset = committed.get(partition);

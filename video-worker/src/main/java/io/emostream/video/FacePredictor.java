@@ -58,7 +58,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
           : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
       this.classifier = new ExpressionClassifier(expressionModel.session(), manifest.labels(), face.input(),
           manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
       detectorModel.close();
       throw e;
     }
