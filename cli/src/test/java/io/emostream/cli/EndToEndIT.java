@@ -112,6 +112,22 @@ class EndToEndIT {
   }
 
   @Test
+  void aVideoWithoutAFaceIsNoFaceAndTheAudioIsStillFused() {
+    Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(HOME.resolve("samples/no-face-tone.mp4"),
+        "no-face-tone.mp4", null)));
+
+    assertThat(fused).hasSize(2); // 4 s in 2 s segments
+    for (FusedEmotion result : fused.values()) {
+      assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+      assertThat(result.getModalities()).containsExactly(Modality.AUDIO);
+      ModalityPrediction video = prediction(result, Modality.VIDEO);
+      assertThat(video.getStatus()).isEqualTo(PredictionStatus.NO_FACE);
+      assertThat(video.getProbabilities()).isEmpty();
+      assertThat(prediction(result, Modality.AUDIO).getStatus()).isEqualTo(PredictionStatus.OK);
+    }
+  }
+
+  @Test
   void aVideoUploadedOverHttpShowsUpOnTheFusedTopic() throws Exception {
     int port = platform.startHttp("127.0.0.1", 0);
     HttpClient client = HttpClient.newHttpClient();

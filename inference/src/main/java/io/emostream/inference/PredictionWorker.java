@@ -48,6 +48,51 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
     return List.of(toRecord(prediction(record.key(), outcome, totalMs)));
   }
 
+  /**
+   * The records of one transaction through {@link ClipPredictor#predictAll}, so a batching predictor runs
+   * the model over all their frames together; a record without a key or whose clip failed fails alone.
+   * Timings: each clip's total is the batch's wall time shared out by its share of the batch's own time.
+   */
+  @Override
+  public List<TransactionalWorkerLoop.Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+    List<ClipPredictor.Input> inputs = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      if (record.key() != null) {
+        inputs.add(new ClipPredictor.Input(record.key(), record.value()));
+      }
+    }
+    long start = System.nanoTime();
+    List<ClipPredictor.Result> results = predictor.predictAll(inputs);
+    double totalMs = (System.nanoTime() - start) / 1e6;
+    if (results.size() != inputs.size()) {
+      throw new IllegalStateException("predictor returned " + results.size() + " results for " + inputs.size()
+          + " clips");
+    }
+    double ownSum = results.stream().filter(r -> r.outcome() != null).mapToDouble(r -> ownMs(r.outcome())).sum();
+    List<TransactionalWorkerLoop.Processed> out = new ArrayList<>(records.size());
+    int next = 0;
+    for (ConsumerRecord<String, byte[]> record : records) {
+      if (record.key() == null) {
+        out.add(TransactionalWorkerLoop.Processed.failed(
+            new IllegalArgumentException("record has no key; every topic is keyed by clip id")));
+        continue;
+      }
+      ClipPredictor.Result result = results.get(next++);
+      if (result.failure() != null) {
+        out.add(TransactionalWorkerLoop.Processed.failed(result.failure()));
+      } else {
+        double share = ownSum > 0 ? ownMs(result.outcome()) / ownSum : 1.0 / inputs.size();
+        out.add(TransactionalWorkerLoop.Processed.ok(
+            List.of(toRecord(prediction(record.key(), result.outcome(), totalMs * share)))));
+      }
+    }
+    return out;
+  }
+
+  private static double ownMs(ClipPredictor.Outcome outcome) {
+    return outcome.decodeMs() + outcome.preprocessMs() + outcome.inferenceMs();
+  }
+
   @Override
   public List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
     if (record.key() == null) {

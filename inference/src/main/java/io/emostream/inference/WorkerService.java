@@ -31,7 +31,8 @@ public final class WorkerService implements AutoCloseable {
       AutoCloseable... resources) {
     PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC());
     TransactionalWorkerLoop loop = new TransactionalWorkerLoop(config.kafka(), name, config.groupId(),
-        config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(), processor);
+        config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(),
+        config.maxWait(), processor);
     WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
     service.thread.start();
     return service;

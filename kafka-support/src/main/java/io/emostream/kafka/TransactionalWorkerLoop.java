@@ -1,6 +1,7 @@
 package io.emostream.kafka;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,10 @@ import io.emostream.topics.Topics;
  * returns (the workers publish an ERROR prediction so fusion does not wait for a timeout); the loop
  * carries on with the next record. Input is read {@code read_committed}: half-written ingest
  * transactions are never seen.
+ *
+ * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}) reach the
+ * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
+ * record still succeeds or fails on its own.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
 
@@ -49,9 +54,38 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   public interface RecordProcessor {
     List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) throws Exception;
 
+    /**
+     * Processes the records of one transaction together, so a processor can batch their work (model runs);
+     * returns one {@link Processed} per record, in order. A record that fails must fail alone: the others
+     * keep their outputs. The default processes them one by one with {@link #process}.
+     */
+    default List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+      List<Processed> out = new ArrayList<>(records.size());
+      for (ConsumerRecord<String, byte[]> record : records) {
+        try {
+          out.add(Processed.ok(process(record)));
+        } catch (Exception e) {
+          out.add(Processed.failed(e));
+        }
+      }
+      return out;
+    }
+
     /** Records to publish in addition to the dead letter when {@link #process} failed. */
     default List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
       return List.of();
+    }
+  }
+
+  /** What became of one record: its outputs, or the exception that sends it to the dead-letter topic. */
+  public record Processed(List<ProducerRecord<String, byte[]>> outputs, Exception failure) {
+
+    public static Processed ok(List<ProducerRecord<String, byte[]>> outputs) {
+      return new Processed(List.copyOf(outputs), null);
+    }
+
+    public static Processed failed(Exception failure) {
+      return new Processed(List.of(), java.util.Objects.requireNonNull(failure));
     }
   }
 
@@ -62,6 +96,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   private final String deadLetterTopic;
   private final RecordProcessor processor;
   private final Duration pollTimeout;
+  private final int maxPollRecords;
+  private final Duration maxWait;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -77,6 +113,23 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
    */
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
       String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor) {
+    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, maxPollRecords, Duration.ZERO,
+        processor);
+  }
+
+  /**
+   * @param maxWait how long to keep polling for more records, after the first ones arrived, before a
+   *     transaction starts with fewer than {@code maxPollRecords}: a batching processor then sees the clips
+   *     that arrived close together in one {@link RecordProcessor#processAll} call. Zero: process each poll
+   *     at once.
+   */
+  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
+      String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor) {
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+    }
+    this.maxPollRecords = maxPollRecords;
+    this.maxWait = maxWait;
     this.service = service;
     this.inputTopic = inputTopic;
     this.deadLetterTopic = deadLetterTopic;
@@ -108,7 +161,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
       consumer.subscribe(List.of(inputTopic));
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
       while (running.get()) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+        List<ConsumerRecord<String, byte[]>> records = gather(consumer.poll(pollTimeout));
         if (!records.isEmpty()) {
           processInTransaction(records);
         }
@@ -128,12 +181,34 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     }
   }
 
-  private void processInTransaction(ConsumerRecords<String, byte[]> records) {
+  /** The first poll's records plus whatever more arrives within {@code maxWait}, up to {@code maxPollRecords}. */
+  private List<ConsumerRecord<String, byte[]>> gather(ConsumerRecords<String, byte[]> first) {
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(first.count());
+    first.forEach(records::add);
+    if (records.isEmpty() || maxWait.isZero()) {
+      return records;
+    }
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    long left;
+    while (records.size() < maxPollRecords && running.get() && (left = deadline - System.nanoTime()) > 0) {
+      consumer.poll(Duration.ofNanos(left)).forEach(records::add);
+    }
+    // a rebalance inside those polls may have taken partitions away (their records are the new owner's now),
+    // or taken one away and given it back, re-fetched from the committed offset (drop the second copies)
+    Set<TopicPartition> assigned = consumer.assignment();
+    Set<String> seen = new java.util.HashSet<>();
+    records.removeIf(r -> !assigned.contains(new TopicPartition(r.topic(), r.partition()))
+        || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
+    return records;
+  }
+
+  private void processInTransaction(List<ConsumerRecord<String, byte[]>> records) {
     producer.beginTransaction();
     try {
-      for (ConsumerRecord<String, byte[]> record : records) {
+      List<Processed> results = processAll(records);
+      for (int i = 0; i < records.size(); i++) {
         recordsIn.incrementAndGet();
-        for (ProducerRecord<String, byte[]> out : processOne(record)) {
+        for (ProducerRecord<String, byte[]> out : outputsOf(records.get(i), results.get(i))) {
           producer.send(out);
           recordsOut.incrementAndGet();
         }
@@ -145,23 +220,46 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     } catch (KafkaException e) {
       LOG.warn("{}: transaction aborted, re-reading from the last committed offsets", service, e);
       producer.abortTransaction();
-      rewindToCommitted(records.partitions());
+      rewindToCommitted(partitionsOf(records));
     }
   }
 
-  private List<ProducerRecord<String, byte[]>> processOne(ConsumerRecord<String, byte[]> record) {
+  /** The processor's batch call; if it breaks its contract, each record is processed alone instead. */
+  private List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
     try {
-      return processor.process(record);
-    } catch (Exception e) {
-      LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
-          record.offset(), record.key(), deadLetterTopic, e);
-      deadLettered.incrementAndGet();
-      List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
-      java.util.ArrayList<ProducerRecord<String, byte[]>> out = new java.util.ArrayList<>(extra.size() + 1);
-      out.add(DeadLetters.of(deadLetterTopic, service, record, e));
-      out.addAll(extra);
-      return out;
+      List<Processed> results = processor.processAll(records);
+      if (results.size() == records.size()) {
+        return results;
+      }
+      LOG.error("{}: processAll returned {} results for {} records; processing them one by one", service,
+          results.size(), records.size());
+    } catch (RuntimeException e) {
+      LOG.error("{}: processAll failed for {} records; processing them one by one", service, records.size(), e);
     }
+    List<Processed> results = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        results.add(Processed.ok(processor.process(record)));
+      } catch (Exception e) {
+        results.add(Processed.failed(e));
+      }
+    }
+    return results;
+  }
+
+  private List<ProducerRecord<String, byte[]>> outputsOf(ConsumerRecord<String, byte[]> record, Processed result) {
+    if (result.failure() == null) {
+      return result.outputs();
+    }
+    Exception e = result.failure();
+    LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
+        record.offset(), record.key(), deadLetterTopic, e);
+    deadLettered.incrementAndGet();
+    List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
+    List<ProducerRecord<String, byte[]>> out = new ArrayList<>(extra.size() + 1);
+    out.add(DeadLetters.of(deadLetterTopic, service, record, e));
+    out.addAll(extra);
+    return out;
   }
 
   private List<ProducerRecord<String, byte[]>> safeOnFailure(ConsumerRecord<String, byte[]> record, Exception error) {
@@ -173,16 +271,26 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     }
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
+  static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<String, byte[]>> records) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> list = records.records(partition);
-      offsets.put(partition, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+    for (ConsumerRecord<String, byte[]> record : records) {
+      offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+          (a, b) -> a.offset() >= b.offset() ? a : b);
     }
     return offsets;
   }
 
-  private void rewindToCommitted(Set<TopicPartition> partitions) {
+  private static Set<TopicPartition> partitionsOf(List<ConsumerRecord<String, byte[]>> records) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      partitions.add(new TopicPartition(record.topic(), record.partition()));
+    }
+    return partitions;
+  }
+
+  private void rewindToCommitted(Set<TopicPartition> batchPartitions) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>(batchPartitions);
+    partitions.retainAll(consumer.assignment());
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
     for (TopicPartition partition : partitions) {
       OffsetAndMetadata offset = committed.get(partition);

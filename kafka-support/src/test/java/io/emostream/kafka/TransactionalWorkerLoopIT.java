@@ -65,6 +65,61 @@ class TransactionalWorkerLoopIT {
     assertThat(loop.deadLettered()).isEqualTo(1);
   }
 
+  @Test
+  void batchProcessorSeesThePollsRecordsTogetherAndAPoisonRecordFailsAlone() throws Exception {
+    TopicAdmin.ensureTopics(settings, topics, (short) 1);
+    String in = topics.frames().name();
+    String out = topics.videoPredictions().name();
+    java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+    TransactionalWorkerLoop.RecordProcessor batching = new TransactionalWorkerLoop.RecordProcessor() {
+      @Override
+      public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) {
+        throw new AssertionError("the loop must call processAll");
+      }
+
+      @Override
+      public List<TransactionalWorkerLoop.Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+        seen.addAndGet(records.size());
+        return records.stream().map(record -> {
+          String text = new String(record.value(), StandardCharsets.UTF_8);
+          return text.equals("poison")
+              ? TransactionalWorkerLoop.Processed.failed(new IllegalArgumentException("cannot read 'poison'"))
+              : TransactionalWorkerLoop.Processed.ok(List.of(new ProducerRecord<>(out, record.key(),
+                  text.toUpperCase().getBytes(StandardCharsets.UTF_8))));
+        }).toList();
+      }
+
+      @Override
+      public List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
+        return List.of(new ProducerRecord<>(out, record.key(), "ERROR".getBytes(StandardCharsets.UTF_8)));
+      }
+    };
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, "batch", "g-" + UUID.randomUUID(),
+        "tx-" + UUID.randomUUID(), in, topics.deadLetters().name(), 10, Duration.ofMillis(200), batching);
+    Thread thread = new Thread(loop, "batch-loop");
+    thread.start();
+
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.with(Map.of(
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+      for (String value : List.of("a", "poison", "b")) {
+        producer.send(new ProducerRecord<>(in, "k-" + value, value.getBytes(StandardCharsets.UTF_8))).get();
+      }
+    }
+
+    List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 3);
+    List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 1);
+    loop.close(Duration.ofSeconds(10));
+    thread.join(10_000);
+
+    assertThat(outputs).extracting(r -> r.key() + "=" + new String(r.value(), StandardCharsets.UTF_8))
+        .containsExactlyInAnyOrder("k-a=A", "k-b=B", "k-poison=ERROR");
+    assertThat(dead).extracting(ConsumerRecord::key).containsExactly("k-poison");
+    assertThat(seen.get()).isEqualTo(3);
+    assertThat(loop.recordsIn()).isEqualTo(3);
+    assertThat(loop.deadLettered()).isEqualTo(1);
+  }
+
   private static String header(ConsumerRecord<String, byte[]> record, String name) {
     return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
   }

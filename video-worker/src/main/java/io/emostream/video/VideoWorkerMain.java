@@ -29,7 +29,7 @@ public final class VideoWorkerMain {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
       FacePredictor faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
-          config.threads());
+          config.threads(), config.aggregation(), config.maxBatch());
       return WorkerService.start("video-worker", config, Modality.VIDEO, config.topics().frames().name(),
           config.topics().videoPredictions(), model.manifest(), faces, faces, model);
     }
