@@ -62,7 +62,7 @@ public final class LogisticRegressionModel {
     this.featureMax = featureMax.clone();
     this.coefficients = deepCopy(coefficients);
     this.intercepts = intercepts.clone();
-    this.info = Map.copyOf(info);
+    this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
   }
 
   public List<String> labels() {
