@@ -123,7 +123,7 @@ public final class EvaluationReport {
     List<Score> bars = new ArrayList<>(e.modalities().values());
     bars.addAll(e.rules().values());
     int rowHeight = 28;
-    int labelWidth = 200;
+    int labelWidth = 270;
     int barWidth = 400;
     int height = bars.size() * rowHeight + 30;
     StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
