@@ -55,6 +55,7 @@ public final class Evaluation {
   private final Map<String, Score> modalities = new LinkedHashMap<>();
   private final Map<String, Score> rules = new LinkedHashMap<>();
   private final List<String> rulesWithoutResults = new ArrayList<>();
+  private final Map<String, Map<String, Integer>> statuses = new LinkedHashMap<>();
 
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
     this.labels = List.copyOf(labels);
@@ -67,6 +68,13 @@ public final class Evaluation {
     outcomes.forEach(o -> subjects.add(o.file().subject()));
     LabelAligner aligner = new LabelAligner(labels);
     for (Modality modality : Modality.values()) {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      for (ClipOutcome o : outcomes) {
+        String status = o.fused().getPredictions().stream().filter(p -> p.getModality() == modality)
+            .map(p -> p.getStatus().name()).findFirst().orElse("NONE");
+        counts.merge(status, 1, Integer::sum);
+      }
+      statuses.put(modality.name(), counts);
       modalities.put(modality.name(), score(modality.name(), outcomes,
           o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
     }
@@ -152,6 +160,14 @@ public final class Evaluation {
 
   public Map<String, Score> rules() {
     return rules;
+  }
+
+  /**
+   * Per modality, how many segments had a prediction of each status ({@code OK}, {@code NO_FACE}, ...;
+   * {@code NONE} when none arrived, e.g. an audio-only file has no video prediction).
+   */
+  public Map<String, Map<String, Integer>> statuses() {
+    return statuses;
   }
 
   /** Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model). */

@@ -26,6 +26,8 @@ public final class EvaluationReport {
     out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n%n", e.completeClips()));
     out.append(String.format(Locale.ROOT, "%-22s %7s %8s %9s%n", "modality", "clips", "correct", "accuracy"));
     e.modalities().values().forEach(s -> out.append(row(s)));
+    e.statuses().forEach((m, counts) -> out.append(String.format(Locale.ROOT, "  %s predictions by status: %s%n",
+        m.toLowerCase(Locale.ROOT), counts)));
     if (!e.rules().isEmpty()) {
       out.append(String.format(Locale.ROOT, "%n%-22s %7s %8s %9s%n", "rule", "clips", "correct", "accuracy"));
       e.rules().values().forEach(s -> out.append(row(s)));
@@ -65,6 +67,7 @@ public final class EvaluationReport {
     out.put("speakers", List.copyOf(e.subjects()));
     out.put("labels", e.labels());
     out.put("modalities", scores(e.modalities()));
+    out.put("predictionStatus", e.statuses());
     out.put("rules", scores(e.rules()));
     out.put("rulesWithoutResults", e.rulesWithoutResults());
     e.best().ifPresent(best -> {

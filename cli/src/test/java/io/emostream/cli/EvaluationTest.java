@@ -79,6 +79,8 @@ class EvaluationTest {
     assertThat(e.rulesWithoutResults()).containsExactly("WEIGHTED_AVERAGE", "CONFIDENCE_THRESHOLD",
         "DYNAMIC_CONFIDENCE", "LOGISTIC_REGRESSION");
     assertThat(e.completeClips()).isEqualTo(4);
+    assertThat(e.statuses().get("AUDIO")).containsExactly(Map.entry("OK", 5));
+    assertThat(e.statuses().get("VIDEO")).containsExactly(Map.entry("NONE", 1), Map.entry("OK", 4));
   }
 
   @Test
