@@ -14,6 +14,8 @@ import java.util.concurrent.CountDownLatch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionRules;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
@@ -26,6 +28,8 @@ import io.emostream.schemas.FusionRule;
  * <pre>
  * emostream analyze [--json] [--rule RULE] [--timeout 120s] [--verbose] FILE|DIR...
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
+ * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
+ * emostream train-fusion [--out FILE] [--timeout D] DIR
  * </pre>
  */
 public final class Main {
@@ -33,10 +37,19 @@ public final class Main {
   static final String USAGE = """
       usage: emostream analyze [--json] [--rule RULE] [--timeout DURATION] [--verbose] FILE|DIR...
              emostream up [--verbose]
+             emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout DURATION] DIR
+             emostream train-fusion [--out FILE] [--timeout DURATION] DIR
         analyze  start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream),
                  run the files through it, print the fused emotion of every segment, and exit
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body
+        evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
+                 through the platform and print the accuracy of each modality and fusion rule (--rule all, the
+                 default, scores all six on the same clips), the confusion matrix and per-class precision and
+                 recall of the best; --json the same as JSON; --report also writes an HTML page with charts
+        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (subject-wise
+                 cross-validation, then a fit on all) and write it to FILE (default fusion-lr.json);
+                 use it with EMOSTREAM_FUSION_LR_MODEL=FILE
       """;
 
   private final PrintStream out;
@@ -69,6 +82,8 @@ public final class Main {
       return switch (command) {
         case "analyze" -> analyze(rest);
         case "up" -> up();
+        case "evaluate" -> evaluate(rest);
+        case "train-fusion" -> trainFusion(rest);
         default -> usage("unknown command '" + command + "'");
       };
     } catch (UsageException e) {
@@ -180,6 +195,107 @@ public final class Main {
     return 0;
   }
 
+  private int evaluate(List<String> args) throws Exception {
+    boolean json = false;
+    String ruleArg = "all";
+    Path report = null;
+    Duration timeout = Duration.ofMinutes(30);
+    Path dir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--json" -> json = true;
+        case "--rule" -> ruleArg = value(args, ++i, a);
+        case "--report" -> report = Path.of(value(args, ++i, a));
+        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        default -> dir = positional(a, dir);
+      }
+    }
+    FusionRule rule = "all".equalsIgnoreCase(ruleArg) ? null : parseRule(ruleArg);
+    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "evaluate");
+    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, rule, timeout, err);
+    List<String> labels = FusionConfig.fromEnv(env).labels();
+    Evaluation evaluation = new Evaluation(labels, outcomes,
+        rule == null ? List.of(FusionRule.values()) : List.of(rule));
+    String source = dir.toString();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(EvaluationReport.json(evaluation, source)));
+    } else {
+      out.print(EvaluationReport.text(evaluation, source));
+    }
+    if (rule == null && outcomes.stream().anyMatch(o -> o.byRule().size() < FusionRule.values().length)) {
+      err.println("emostream: some rules could not run on some segments (see the WARN lines; LOGISTIC_REGRESSION "
+          + "needs " + FusionConfig.LR_MODEL_ENV + ", from './emostream train-fusion')");
+    }
+    if (report != null) {
+      Files.writeString(report, EvaluationReport.html(evaluation, source));
+      err.println("report written to " + report);
+    }
+    return outcomes.size() == 0 ? 1 : 0;
+  }
+
+  private int trainFusion(List<String> args) throws Exception {
+    Path outFile = Path.of("fusion-lr.json");
+    Duration timeout = Duration.ofMinutes(30);
+    Path dir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--out" -> outFile = Path.of(value(args, ++i, a));
+        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        default -> dir = positional(a, dir);
+      }
+    }
+    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "train-fusion");
+    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, null, timeout, err);
+    FusionTraining training = new FusionTraining(FusionConfig.fromEnv(env).labels(), 1.0);
+    FusionTraining.Result result = training.train(training.examples(outcomes));
+    result.model().write(outFile);
+    out.printf(java.util.Locale.ROOT, "trained LOGISTIC_REGRESSION (C=1) on %d segment(s) of %d speaker(s) with both "
+        + "modalities; classes %s%n", result.examples(), result.subjects(), result.model().classes());
+    if (result.foldAccuracies().isEmpty()) {
+      out.println("cross-validation: not possible, it needs clips of at least 2 speakers (subject-wise folds)");
+    } else {
+      out.printf(java.util.Locale.ROOT, "subject-wise %d-fold CV accuracy: %.1f %% (folds: %s)%n",
+          result.foldAccuracies().size(), 100 * result.meanAccuracy(), result.foldAccuracies().stream()
+              .map(a -> String.format(java.util.Locale.ROOT, "%.1f %%", 100 * a)).toList());
+    }
+    out.printf("written to %s; use it with %s=%s%n", outFile, FusionConfig.LR_MODEL_ENV, outFile.toAbsolutePath());
+    return 0;
+  }
+
+  private static Path positional(String arg, Path already) {
+    if (arg.startsWith("--")) {
+      throw new UsageException("unknown option '" + arg + "'");
+    }
+    if (already != null) {
+      throw new UsageException("give one directory, got " + already + " and " + arg);
+    }
+    return Path.of(arg);
+  }
+
+  /** The labelled media files of a directory; unlabelled ones are named and left out. */
+  private List<DatasetLabels.LabelledFile> labelledFiles(Path dir, String command) throws java.io.IOException {
+    if (dir == null) {
+      throw new UsageException(command + " needs a directory of labelled files (RAVDESS or CREMA-D names)");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new UsageException("not a directory: " + dir);
+    }
+    List<DatasetLabels.LabelledFile> files = new ArrayList<>();
+    for (Path file : mediaFilesUnder(dir)) {
+      DatasetLabels.parse(file).ifPresentOrElse(files::add,
+          () -> err.printf("emostream: %s: not named by the RAVDESS or CREMA-D convention (left out)%n", file));
+    }
+    if (files.isEmpty()) {
+      throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
+          + "CREMA-D names like 1001_DFA_ANG_XX.wav)");
+    }
+    err.printf("%s: %d labelled file(s) in %s%n", command, files.size(), dir);
+    return files;
+  }
+
   private static String value(List<String> args, int i, String option) {
     if (i >= args.size()) {
       throw new UsageException(option + " needs a value");
@@ -189,18 +305,20 @@ public final class Main {
 
   private static FusionRule parseRule(String raw) {
     try {
-      return FusionRule.valueOf(raw.toUpperCase().replace('-', '_'));
+      return FusionRules.parse(raw);
     } catch (IllegalArgumentException e) {
-      throw new UsageException("unknown fusion rule '" + raw + "'; accepted: " + java.util.Arrays.toString(FusionRule.values()));
+      throw new UsageException(e.getMessage());
     }
   }
+
+  private static final String MEDIA_FILE = "(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$";
 
   /** A directory stands for the media files in it (sorted); a missing path is a usage error. */
   static List<Path> expand(Path path) throws java.io.IOException {
     if (Files.isDirectory(path)) {
       try (var stream = Files.list(path)) {
         return stream.filter(Files::isRegularFile)
-            .filter(p -> p.getFileName().toString().matches("(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$"))
+            .filter(p -> p.getFileName().toString().matches(MEDIA_FILE))
             .sorted().toList();
       }
     }
@@ -208,6 +326,15 @@ public final class Main {
       throw new UsageException("no such file: " + path);
     }
     return List.of(path);
+  }
+
+  /** The media files in a directory and its subdirectories (RAVDESS ships one folder per actor), sorted. */
+  static List<Path> mediaFilesUnder(Path dir) throws java.io.IOException {
+    try (var stream = Files.walk(dir)) {
+      return stream.filter(Files::isRegularFile)
+          .filter(p -> p.getFileName().toString().matches(MEDIA_FILE))
+          .sorted().toList();
+    }
   }
 
   static final class UsageException extends RuntimeException {

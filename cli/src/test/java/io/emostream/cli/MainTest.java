@@ -46,4 +46,28 @@ class MainTest {
     assertThat(run("frobnicate")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
   }
+
+  @Test
+  void evaluateNeedsADirectoryWithLabelledFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    assertThat(run("evaluate")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("evaluate needs a directory");
+
+    java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS or CREMA-D")
+        .contains("no labelled media files");
+  }
+
+  @Test
+  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir) {
+    assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'median'")
+        .contains("LOGISTIC_REGRESSION");
+  }
+
+  @Test
+  void trainFusionNeedsADirectory() {
+    assertThat(run("train-fusion", "--out", "x.json")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("train-fusion needs a directory");
+  }
 }

@@ -18,7 +18,8 @@ import io.emostream.topics.Topics;
  * <pre>
  *   clips.manifest ────┐
  *   predictions.audio ─┼─► ClipJoinProcessor (store: pending-clips) ─► fused
- *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts, expiry of done markers
+ *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts,   └─► fused.all-rules (optional: one
+ *                                 expiry of done markers                   record per rule and clip)
  * </pre>
  *
  * In: {@code ClipManifest} and {@code ModalityPrediction} records keyed by clip id. Out: one {@code FusedEmotion}
@@ -33,6 +34,8 @@ public final class FusionTopology {
   public static final String VIDEO_SOURCE = "video-prediction-source";
   public static final String JOIN_PROCESSOR = "clip-join";
   public static final String FUSED_SINK = "fused-sink";
+  /** Every rule's result for each clip, when {@link FusionConfig#emitAllRules()}. */
+  public static final String ALL_RULES_SINK = "fused-all-rules-sink";
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
 
@@ -54,6 +57,10 @@ public final class FusionTopology {
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
     topology.addSink(FUSED_SINK, topics.fused().name(), Topics.KEY_SERDE.serializer(),
         topics.fused().valueSerde().serializer(), JOIN_PROCESSOR);
+    if (config.emitAllRules()) {
+      topology.addSink(ALL_RULES_SINK, topics.fusedAllRules().name(), Topics.KEY_SERDE.serializer(),
+          topics.fusedAllRules().valueSerde().serializer(), JOIN_PROCESSOR);
+    }
     return topology;
   }
 

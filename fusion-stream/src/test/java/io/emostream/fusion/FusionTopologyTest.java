@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
@@ -58,7 +59,13 @@ class FusionTopologyTest {
   }
 
   private void startDriver(Map<String, Object> overrides) {
-    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"));
+    startDriver(overrides, false);
+  }
+
+  private void startDriver(Map<String, Object> overrides, boolean emitAllRules) {
+    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"))
+        .withRules(new FusionRules.Settings(Map.of("speech-test", 1.0, "face-test", 3.0), 0.7, Modality.VIDEO, null),
+            emitAllRules);
     driver = new TopologyTestDriver(FusionTopology.build(config),
         FusionStreamApp.streamsProperties(config, overrides), START);
     manifests = input(topics.manifests());
@@ -240,5 +247,51 @@ class FusionTopologyTest {
 
   private static String header(TestRecord<byte[], byte[]> record, String name) {
     return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theManifestsRuleOverridesTheDefault() {
+    ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO);
+    manifest.setFusionRule(FusionRule.WEIGHTED_AVERAGE);
+    manifests.pipeInput("c1", manifest);
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    FusedEmotion result = single();
+    // weights 1 and 3: happy .25*.5 + .75*.3 = .35, sad .25*.1 + .75*.4 = .325
+    assertThat(result.getRule()).isEqualTo(FusionRule.WEIGHTED_AVERAGE);
+    assertThat(result.getLabel()).isEqualTo("happy");
+    assertThat(result.getConfidence()).isCloseTo(0.35f, within(1e-6f));
+    assertThat(result.getDistribution().get(3)).isCloseTo(0.325f, within(1e-6f));
+  }
+
+  @Test
+  void withEmitAllRulesEveryRunnableRuleGoesToTheAllRulesTopicAndTheClipsRuleToFused() {
+    driver.close();
+    startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("all").toString()), true);
+    TestOutputTopic<String, FusedEmotion> allRules = driver.createOutputTopic(topics.fusedAllRules().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedAllRules().valueSerde().deserializer());
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    assertThat(single().getRule()).isEqualTo(FusionRule.AVERAGE);
+    List<FusedEmotion> perRule = allRules.readValuesToList();
+    // LOGISTIC_REGRESSION has no model in this config: left out (with a WARN), the other five are there
+    assertThat(perRule).extracting(FusedEmotion::getRule).containsExactly(FusionRule.AVERAGE,
+        FusionRule.WEIGHTED_AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
+        FusionRule.RULE_BASED);
+    assertThat(perRule).allSatisfy(r -> assertThat(r.getClipId()).isEqualTo("c1"));
+    // speech happy .5 vs face sad .4: RULE_BASED takes the more confident audio; WEIGHTED (1:3) still happy .35
+    assertThat(perRule.get(4).getLabel()).isEqualTo("happy");
+    assertThat(perRule.get(4).getConfidence()).isCloseTo(0.5f, within(1e-6f));
+    assertThat(perRule.get(1).getConfidence()).isCloseTo(0.35f, within(1e-6f));
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void withoutEmitAllRulesTheTopologyHasNoAllRulesSink() {
+    assertThat(FusionTopology.build(FusionConfig.of("x", topics, KafkaSettings.bootstrap("unused:9092")))
+        .describe().toString()).doesNotContain(FusionTopology.ALL_RULES_SINK);
   }
 }

@@ -79,7 +79,7 @@ public final class IngestHttpServer implements AutoCloseable {
       Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
       FusionRule rule;
       try {
-        rule = query.containsKey("rule") ? FusionRule.valueOf(query.get("rule").toUpperCase()) : null;
+        rule = query.containsKey("rule") ? FusionRule.valueOf(query.get("rule").trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')) : null;
       } catch (IllegalArgumentException e) {
         respond(exchange, 400, error("unknown fusion rule '" + query.get("rule") + "'; accepted: "
             + java.util.Arrays.toString(FusionRule.values())));

@@ -75,6 +75,61 @@ class AvroSerdeTest {
   }
 
   @Test
+  void readsAManifestWrittenBeforeFusionRuleGainedItsSymbols() throws Exception {
+    Schema old = SchemaHistory.load("/avro/history/ClipManifest-v0.avsc");
+    Schema oldRule = old.getField("fusionRule").schema().getTypes().get(1);
+    assertThat(oldRule.getEnumSymbols()).containsExactly("AVERAGE");
+    GenericRecord record = new GenericData.Record(old);
+    record.put("clipId", "c1");
+    record.put("sourceId", "s");
+    record.put("segmentIndex", 0);
+    record.put("startMs", 0L);
+    record.put("endMs", 4000L);
+    record.put("modalities", List.of(new GenericData.EnumSymbol(old.getField("modalities").schema().getElementType(),
+        "AUDIO")));
+    record.put("fusionRule", new GenericData.EnumSymbol(oldRule, "AVERAGE"));
+    record.put("ingestTimeMs", 42L);
+    byte[] oldBytes = toBytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record));
+
+    // The production serde (SchemaHistory.instance()) must know the old fingerprint.
+    ClipManifest read = new AvroSerde<>(ClipManifest.class).deserialize("t", oldBytes);
+
+    assertThat(read.getClipId()).isEqualTo("c1");
+    assertThat(read.getFusionRule()).isEqualTo(FusionRule.AVERAGE);
+    assertThat(read.getModalities()).containsExactly(Modality.AUDIO);
+  }
+
+  @Test
+  void everyEarlierFusedAndPendingVersionIsKnownToTheProductionDecoder() {
+    for (String resource : SchemaHistory.HISTORY) {
+      Schema old = SchemaHistory.load("/avro/history/" + resource);
+      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(old)))
+          .as(resource).isNotNull();
+    }
+    assertThat(SchemaHistory.HISTORY).contains("FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
+  }
+
+  @Test
+  void aNewRuleSymbolReadWithTheOldEnumFallsBackToTheDefault() throws Exception {
+    Schema old = SchemaHistory.load("/avro/history/ClipManifest-v0.avsc");
+    ClipManifest current = ClipManifest.newBuilder().setClipId("c2").setSourceId("s").setSegmentIndex(1)
+        .setStartMs(0).setEndMs(1).setModalities(List.of(Modality.VIDEO)).setFusionRule(FusionRule.RULE_BASED)
+        .setIngestTimeMs(Instant.ofEpochMilli(7)).build();
+    byte[] bytes = new AvroSerde<>(ClipManifest.class).serialize("t", current);
+
+    GenericRecord readByOldReader = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), old,
+        SchemaHistory.instance()).decode(bytes);
+
+    assertThat(readByOldReader.get("fusionRule").toString()).isEqualTo("AVERAGE");
+  }
+
+  private static byte[] toBytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+
+  @Test
   void rejectsBytesThatAreNotARecordWithAClearError() {
     assertThatThrownBy(() -> serde.deserialize("t", new byte[] {1, 2, 3}))
         .isInstanceOf(SerializationException.class)
