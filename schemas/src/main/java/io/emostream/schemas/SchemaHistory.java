@@ -12,12 +12,14 @@ import org.apache.avro.message.SchemaStore;
  * Every writer schema this build can read, looked up by fingerprint: the current schemas of the
  * generated classes plus each earlier published version kept under {@code avro/history/} as a
  * self-contained {@code .avsc}. When a record's schema changes, its previous {@code .avsc} is
- * copied into {@code src/main/avro-history} and listed in {@link #HISTORY}.
+ * copied into {@code src/main/resources/avro/history} and listed in {@link #HISTORY}.
  */
 public final class SchemaHistory {
 
   /** Earlier versions, as resources under {@code avro/history/}. */
-  static final List<String> HISTORY = List.of();
+  static final List<String> HISTORY = List.of(
+      // v1: before speakerRole (stereo call recordings split by channel); PendingClip embeds ClipManifest.
+      "ClipManifest-v1.avsc", "FusedEmotion-v1.avsc", "PendingClip-v1.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);
 
