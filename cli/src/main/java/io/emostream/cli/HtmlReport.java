@@ -212,7 +212,7 @@ final class HtmlReport {
 
   private static String chart(String title, ModalityPrediction p, LabelAligner aligner, List<String> labels) {
     if (p == null) {
-      return bars(title, null, labels, "absent");
+      return bars(title, null, labels, "not received");
     }
     if (p.getStatus() != PredictionStatus.OK) {
       return bars(title, null, labels, p.getStatus().name().replace('_', ' ').toLowerCase(Locale.ROOT));

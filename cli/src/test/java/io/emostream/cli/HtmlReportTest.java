@@ -35,7 +35,7 @@ class HtmlReportTest {
     assertThat(count("<figcaption>fused</figcaption>")).isEqualTo(11);
     // The face model's "surprise" is drawn on the canonical "surprised" bar.
     assertThat(html).contains("<title>surprised 71%</title>");
-    assertThat(html).contains(">no face</div>").contains(">absent</div>").contains(">error</div>");
+    assertThat(html).contains(">no face</div>").contains(">not received</div>").contains(">error</div>");
   }
 
   @Test
