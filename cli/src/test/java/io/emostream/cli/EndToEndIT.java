@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,10 @@ import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.utils.Utils;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,6 +47,7 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TopicReader;
 
 /**
  * The whole pipeline on a real broker: a real video in (the committed sample: the MIT "happy" face
@@ -261,7 +267,7 @@ class EndToEndIT {
         output, dir);
 
     Map<String, JsonNode> byKey = new java.util.HashMap<>();
-    List<String> lines = new String(json, java.nio.charset.StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+    List<String> lines = new String(json, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).as("JSON lines printed by read_fused.py").isNotEmpty();
     for (String line : lines) {
       JsonNode node = new ObjectMapper().readTree(line);
@@ -303,24 +309,37 @@ class EndToEndIT {
   void kcatWithTheMurmur2PartitionerPlacesAKeyWhereJavaWould(@TempDir Path dir) throws Exception {
     Optional<Path> kcat = Kcat.find();
     assumeTrue(kcat.isPresent(), "kcat not found on PATH: skipping the partitioner check (apt-get install -y kcat)");
-    String topic = "kcat-partitioner-" + UUID.randomUUID();
     int partitions = 6;
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-        platform.kafka().with(Map.of()))) {
-      admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1))).all().get();
-    }
     List<String> keys = List.of("a-00000", "b-00001", "c-00002", "d-00003", "e-00004", "f-00005", "g-00006", "h-00007");
+
+    List<ConsumerRecord<String, byte[]>> murmur2 = produceWithKcat(kcat.get(), dir, partitions, keys,
+        List.of("-X", "topic.partitioner=murmur2_random"));
+    List<ConsumerRecord<String, byte[]>> librdkafkaDefault = produceWithKcat(kcat.get(), dir, partitions, keys, List.of());
+
+    assertThat(murmur2).hasSize(keys.size())
+        .allSatisfy(r -> assertThat(r.partition()).as(r.key()).isEqualTo(javaPartition(r.key(), partitions)));
+    assertThat(librdkafkaDefault).hasSize(keys.size())
+        .as("librdkafka's default partitioner places some keys elsewhere (the README's warning)")
+        .anySatisfy(r -> assertThat(r.partition()).isNotEqualTo(javaPartition(r.key(), partitions)));
+  }
+
+  private static int javaPartition(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> produceWithKcat(Path kcat, Path dir, int partitions,
+      List<String> keys, List<String> options) throws Exception {
+    String topic = "kcat-partitioner-" + UUID.randomUUID();
+    try (Admin admin = Admin.create(platform.kafka().with(Map.of()))) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
     StringBuilder lines = new StringBuilder();
     keys.forEach(k -> lines.append(k).append('\t').append("v").append('\n'));
-
-    Kcat.run(List.of(kcat.get().toString(), "-b", platform.kafka().bootstrapServers(), "-P", "-t", topic, "-K", "\t",
-        "-X", "topic.partitioner=murmur2_random"), lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), dir);
-
-    List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> records =
-        io.emostream.testkit.TopicReader.readCommitted(platform.kafka().bootstrapServers(), topic, keys.size(),
-            Duration.ofSeconds(30), Duration.ZERO);
-    assertThat(records).hasSize(keys.size()).allSatisfy(r -> assertThat(r.partition()).as(r.key()).isEqualTo(
-        org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-            r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions));
+    List<String> command = new java.util.ArrayList<>(List.of(kcat.toString(), "-b", platform.kafka().bootstrapServers(),
+        "-P", "-t", topic, "-K", "\t"));
+    command.addAll(options);
+    Kcat.run(command, lines.toString().getBytes(StandardCharsets.UTF_8), dir);
+    return TopicReader.readCommitted(platform.kafka().bootstrapServers(), topic, keys.size(), Duration.ofSeconds(30),
+        Duration.ZERO);
   }
 }
