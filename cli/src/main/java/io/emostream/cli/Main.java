@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionRules;
+import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
@@ -26,21 +28,36 @@ import io.emostream.schemas.FusionRule;
  * {@code ./emostream}: the embedded default.
  *
  * <pre>
- * emostream analyze [--json] [--rule RULE] [--timeout 120s] [--verbose] FILE|DIR...
+ * emostream analyze [--json] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s] [--verbose]
+ *                   FILE|DIR|@LIST... [--from LIST]
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
  * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
  * emostream train-fusion [--out FILE] [--timeout D] DIR
  * </pre>
+ *
+ * Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise), results to
+ * stdout. A failure is one line saying what went wrong and what to do; {@code --verbose} adds the trace.
  */
 public final class Main {
 
   static final String USAGE = """
-      usage: emostream analyze [--json] [--rule RULE] [--timeout DURATION] [--verbose] FILE|DIR...
+      usage: emostream analyze [options] FILE|DIR|@LIST...
              emostream up [--verbose]
              emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout DURATION] DIR
              emostream train-fusion [--out FILE] [--timeout DURATION] DIR
         analyze  start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream),
                  run the files through it, print the fused emotion of every segment, and exit
+          FILE          a video (mp4, mkv, webm, mov, avi) or audio file (wav, flac, mp3, m4a, ogg)
+          DIR           the media files in it (not recursive)
+          @LIST         the files named in LIST, one per line (# comments and blank lines ignored)
+          --from LIST   the same as @LIST
+          --json        print JSON instead of a table
+          --report F    also write an HTML report (timeline and per-modality distributions) to F
+          --rule RULE   fusion rule (AVERAGE)
+          --channel M   audio channel of a stereo call: mix, left, right or both ($EMOSTREAM_AUDIO_CHANNEL;
+                        with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the default is the customer's)
+          --timeout D   how long to wait for the fused results (180s)
+          --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body
         evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
@@ -56,17 +73,24 @@ public final class Main {
   private final PrintStream err;
   private final Env env;
   private final Path home;
+  private final boolean interactive;
 
   Main(PrintStream out, PrintStream err, Env env, Path home) {
+    this(out, err, env, home, false);
+  }
+
+  /** {@code interactive}: stderr is a terminal, so progress is a bar redrawn in place. */
+  Main(PrintStream out, PrintStream err, Env env, Path home, boolean interactive) {
     this.out = out;
     this.err = err;
     this.env = env;
     this.home = home;
+    this.interactive = interactive;
   }
 
   public static void main(String[] args) {
     Path home = Path.of(System.getProperty("emostream.home", "."));
-    int code = new Main(System.out, System.err, Env.system(), home).run(args);
+    int code = new Main(System.out, System.err, Env.system(), home, System.console() != null).run(args);
     System.exit(code);
   }
 
@@ -88,8 +112,11 @@ public final class Main {
       };
     } catch (UsageException e) {
       return usage(e.getMessage());
+    } catch (InputException e) {
+      err.println("emostream: " + e.getMessage());
+      return 2;
     } catch (Exception e) {
-      err.println("emostream: " + message(e));
+      err.println("emostream: " + Problems.explain(e));
       if (verbose) {
         e.printStackTrace(err);
       } else {
@@ -105,65 +132,93 @@ public final class Main {
     return 2;
   }
 
-  private static String message(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
-
   private int analyze(List<String> args) throws Exception {
     boolean json = false;
+    Path report = null;
     FusionRule rule = null;
+    String channel = null;
     Duration timeout = Duration.ofSeconds(180);
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
         case "--json" -> json = true;
+        case "--report" -> report = Path.of(value(args, ++i, a));
         case "--rule" -> rule = parseRule(value(args, ++i, a));
-        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        case "--channel" -> channel = value(args, ++i, a);
+        case "--from" -> files.addAll(Inputs.fromList(Path.of(value(args, ++i, a))));
+        case "--timeout" -> timeout = new Env(Map.of("--timeout", value(args, ++i, a))).duration("--timeout", timeout);
         default -> {
           if (a.startsWith("--")) {
             throw new UsageException("unknown option '" + a + "'");
           }
-          files.addAll(expand(Path.of(a)));
+          files.addAll(a.startsWith("@") && a.length() > 1 ? Inputs.fromList(Path.of(a.substring(1)))
+              : Inputs.expand(Path.of(a)));
         }
       }
     }
     if (files.isEmpty()) {
       throw new UsageException("analyze needs at least one video or audio file");
     }
+    ChannelSelection channels = channelSelection(channel);
+    checkReportTarget(report);
+    Preflight.checkModels(env, home);
     List<FusedEmotion> results = new ArrayList<>();
     int failed = 0;
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
+      Progress ingestProgress = new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
       for (Path file : files) {
         try {
-          IngestService.Result result = platform.ingest().ingest(file, file.getFileName().toString(), rule);
+          IngestService.Result result = platform.ingest().ingest(file, file.getFileName().toString(), rule, channels);
           result.clips().forEach(c -> clipIds.add(c.clipId()));
-          err.printf("ingested %s: %d segment(s)%n", file, result.clips().size());
+          ingestProgress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
         } catch (IngestException e) {
           failed++;
-          err.printf("emostream: %s: %s%n", file, e.getMessage());
+          ingestProgress.step(file.getFileName() + ": failed");
+          ingestProgress.note("emostream: " + file + ": " + e.getMessage());
         }
       }
-      int[] done = {0};
-      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout,
-          () -> err.printf("fused %d/%d segments%n", ++done[0], clipIds.size()));
+      ingestProgress.finish();
+      Progress fuseProgress = new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
+      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout, () -> fuseProgress.step(null));
+      fuseProgress.finish();
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
           results.add(fused.get(clipId));
         } else {
           failed++;
-          err.printf("emostream: no fused result for segment %s within %s%n", clipId, timeout);
+          err.printf("emostream: no fused result for segment %s within %s; try a longer --timeout%n", clipId, timeout);
         }
       }
     }
     print(results, json);
+    if (report != null) {
+      Files.writeString(report, HtmlReport.render(results), StandardCharsets.UTF_8);
+      err.printf("report written to %s%n", report);
+    }
     return failed == 0 ? 0 : 1;
+  }
+
+  private ChannelSelection channelSelection(String channel) {
+    try {
+      return ChannelSelection.parse(env.optional("EMOSTREAM_AUDIO_CHANNEL").orElse(null),
+          env.optional("EMOSTREAM_CHANNEL_ROLES").orElse(null)).withMode(channel);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
+  }
+
+  private static void checkReportTarget(Path report) {
+    if (report == null) {
+      return;
+    }
+    Path dir = report.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw new InputException("cannot write the report to " + report + ": its folder does not exist or is not "
+          + "writable; choose another path for --report");
+    }
   }
 
   private void print(List<FusedEmotion> results, boolean json) throws Exception {
@@ -177,9 +232,21 @@ public final class Main {
 
   private int up() throws Exception {
     int kafkaPort = env.integer("EMOSTREAM_KAFKA_PORT", 9092, 1, 65535);
+    String httpHost = env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1");
+    int httpPortSetting = env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535);
+    if (env.optional(io.emostream.kafka.KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
+      Preflight.checkPortFree(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"), kafkaPort, "Kafka", "EMOSTREAM_KAFKA_PORT");
+    }
+    Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", "EMOSTREAM_HTTP_PORT");
+    Preflight.checkModels(env, home);
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
-    int httpPort = platform.startHttp(env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"),
-        env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535));
+    int httpPort;
+    try {
+      httpPort = platform.startHttp(httpHost, httpPortSetting);
+    } catch (Exception e) {
+      platform.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("emostream: stopping");
@@ -284,7 +351,7 @@ public final class Main {
       throw new UsageException("not a directory: " + dir);
     }
     List<DatasetLabels.LabelledFile> files = new ArrayList<>();
-    for (Path file : mediaFilesUnder(dir)) {
+    for (Path file : Inputs.mediaFilesUnder(dir)) {
       DatasetLabels.parse(file).ifPresentOrElse(files::add,
           () -> err.printf("emostream: %s: not named by the RAVDESS or CREMA-D convention (left out)%n", file));
     }
@@ -311,34 +378,17 @@ public final class Main {
     }
   }
 
-  private static final String MEDIA_FILE = "(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$";
 
-  /** A directory stands for the media files in it (sorted); a missing path is a usage error. */
-  static List<Path> expand(Path path) throws java.io.IOException {
-    if (Files.isDirectory(path)) {
-      try (var stream = Files.list(path)) {
-        return stream.filter(Files::isRegularFile)
-            .filter(p -> p.getFileName().toString().matches(MEDIA_FILE))
-            .sorted().toList();
-      }
-    }
-    if (!Files.exists(path)) {
-      throw new UsageException("no such file: " + path);
-    }
-    return List.of(path);
-  }
-
-  /** The media files in a directory and its subdirectories (RAVDESS ships one folder per actor), sorted. */
-  static List<Path> mediaFilesUnder(Path dir) throws java.io.IOException {
-    try (var stream = Files.walk(dir)) {
-      return stream.filter(Files::isRegularFile)
-          .filter(p -> p.getFileName().toString().matches(MEDIA_FILE))
-          .sorted().toList();
-    }
-  }
-
+  /** The command line itself is wrong: the message and the usage are printed. */
   static final class UsageException extends RuntimeException {
     UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** An input named on the command line cannot be used: one line saying what to do, no usage. */
+  static final class InputException extends RuntimeException {
+    InputException(String message) {
       super(message);
     }
   }

@@ -126,6 +126,7 @@ public final class ClipFuser {
     }
     out.setSourceId(manifest.getSourceId())
         .setSourceName(manifest.getSourceName())
+        .setSpeakerRole(manifest.getSpeakerRole())
         .setSegmentIndex(manifest.getSegmentIndex())
         .setStartMs(manifest.getStartMs())
         .setEndMs(manifest.getEndMs())

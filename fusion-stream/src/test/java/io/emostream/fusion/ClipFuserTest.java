@@ -48,6 +48,16 @@ class ClipFuserTest {
     assertThat(fused.getIngestTimeMs()).isEqualTo(Clips.INGEST);
     assertThat(fused.getFusedAtMs()).isEqualTo(Instant.ofEpochMilli(NOW));
     assertThat(fused.getLatencyMs()).isEqualTo(1_250);
+    assertThat(fused.getSpeakerRole()).isNull();
+  }
+
+  @Test
+  void theSpeakerRoleOfAStereoCallChannelIsCarriedToTheFusedResult() {
+    ClipManifest manifest = ClipManifest.newBuilder(Clips.manifest("c1", Modality.AUDIO)).setSpeakerRole("customer").build();
+
+    FusedEmotion fused = fuser.fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW);
+
+    assertThat(fused.getSpeakerRole()).isEqualTo("customer");
   }
 
   @Test

@@ -58,6 +58,7 @@ public final class ClipPublisher implements AutoCloseable {
         .setClipId(clipId).setSourceId(sourceId).setSourceName(sourceName)
         .setSegmentIndex(clip.index()).setStartMs(clip.startMs()).setEndMs(clip.endMs())
         .setModalities(modalities).setFusionRule(rule).setIngestTimeMs(now)
+        .setSpeakerRole(clip.speakerRole())
         .build();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     records.add(new ProducerRecord<>(topics.manifests().name(), clipId, topics.manifests().valueSerde().serializer()

@@ -26,9 +26,10 @@ import io.emostream.schemas.FusionRule;
  * HTTP front of ingest (the JDK's built-in server: no extra dependency for two endpoints).
  *
  * <ul>
- *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4} with the media as the body
+ *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right} with the media as the body
  *       ({@code Content-Type: video/*}, {@code audio/*} or {@code application/octet-stream}) →
- *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}</li>
+ *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}; {@code channel} (mix, left,
+ *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload</li>
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
  * </ul>
  * Errors are JSON {@code {"error": "…"}} with a 4xx status, never a stack trace or a server path.
@@ -85,11 +86,19 @@ public final class IngestHttpServer implements AutoCloseable {
             + java.util.Arrays.toString(FusionRule.values())));
         return;
       }
-      ingestUpload(exchange, displayName(query.get("name")), rule);
+      ChannelSelection channels;
+      try {
+        channels = config.channels().withMode(query.get("channel"));
+      } catch (IllegalArgumentException e) {
+        respond(exchange, 400, error(e.getMessage()));
+        return;
+      }
+      ingestUpload(exchange, displayName(query.get("name")), rule, channels);
     }
   }
 
-  private void ingestUpload(HttpExchange exchange, String name, FusionRule rule) throws IOException {
+  private void ingestUpload(HttpExchange exchange, String name, FusionRule rule, ChannelSelection channels)
+      throws IOException {
     Path upload = Files.createTempFile(config.workDir(), "upload-", ".media");
     try {
       long size = copyWithLimit(exchange.getRequestBody(), upload, config.maxUploadBytes());
@@ -97,7 +106,7 @@ public final class IngestHttpServer implements AutoCloseable {
         respond(exchange, 413, error("upload larger than the limit of " + config.maxUploadBytes() + " bytes"));
         return;
       }
-      IngestService.Result result = service.ingest(upload, name, rule);
+      IngestService.Result result = service.ingest(upload, name, rule, channels);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("sourceId", result.sourceId());
       body.put("sourceName", result.sourceName());

@@ -24,7 +24,8 @@ public final class IngestService implements AutoCloseable {
   public record Result(String sourceId, String sourceName, List<Clip> clips) {
   }
 
-  public record Clip(String clipId, int segmentIndex, long startMs, long endMs, List<Modality> modalities) {
+  public record Clip(String clipId, int segmentIndex, long startMs, long endMs, List<Modality> modalities,
+      String speakerRole) {
   }
 
   private final IngestConfig config;
@@ -40,7 +41,12 @@ public final class IngestService implements AutoCloseable {
   }
 
   public static String clipId(String sourceId, int segmentIndex) {
-    return sourceId + "-" + String.format("%05d", segmentIndex);
+    return clipId(sourceId, null, segmentIndex);
+  }
+
+  /** {@code <sourceId>-<index>}, or {@code <sourceId>-<role>-<index>} for one speaker's channel of a call. */
+  public static String clipId(String sourceId, String speakerRole, int segmentIndex) {
+    return sourceId + (speakerRole == null ? "" : "-" + speakerRole) + "-" + String.format("%05d", segmentIndex);
   }
 
   /**
@@ -48,10 +54,19 @@ public final class IngestService implements AutoCloseable {
    * {@code rule} may be null for the fusion default.
    */
   public Result ingest(Path file, String sourceName, FusionRule rule) {
+    return ingest(file, sourceName, rule, config.channels());
+  }
+
+  /** As {@link #ingest(Path, String, FusionRule)} with the audio channels chosen by {@code channels}. */
+  public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels) {
     String sourceId = UUID.randomUUID().toString();
     List<Clip> clips = new ArrayList<>();
-    demuxer.demux(file, clip -> {
-      String clipId = clipId(sourceId, clip.index());
+    demuxer.demux(file, channels, clip -> {
+      if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
+        LOG.warn("source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
+            + "in the EU (AI Act Art. 5(1)(f))", sourceId);
+      }
+      String clipId = clipId(sourceId, clip.speakerRole(), clip.index());
       var records = ClipPublisher.records(config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
       publisher.publish(records);
       List<Modality> modalities = new ArrayList<>();
@@ -61,7 +76,7 @@ public final class IngestService implements AutoCloseable {
       if (clip.hasVideo()) {
         modalities.add(Modality.VIDEO);
       }
-      clips.add(new Clip(clipId, clip.index(), clip.startMs(), clip.endMs(), modalities));
+      clips.add(new Clip(clipId, clip.index(), clip.startMs(), clip.endMs(), modalities, clip.speakerRole()));
       LOG.info("published clip {} ({}-{} ms, {} frames, {} audio samples)", clipId, clip.startMs(), clip.endMs(),
           clip.frames().size(), clip.pcm16le().length / 2);
     });

@@ -19,7 +19,7 @@ public final class SchemaHistory {
 
   /** Earlier versions, as resources under {@code avro/history/}. */
   static final List<String> HISTORY = List.of(
-      // v0: FusionRule had only AVERAGE (before the six rules of both papers).
+      // v0: the first published contracts: FusionRule had only AVERAGE, no speakerRole; PendingClip embeds both.
       "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);

@@ -130,6 +130,39 @@ class AvroSerdeTest {
   }
 
   @Test
+  void aFusedRecordWrittenBeforeSpeakerRoleReadsWithRoleNull() throws Exception {
+    FusedEmotion current = FusedEmotion.newBuilder()
+        .setClipId("s-00000").setSourceId("s").setSourceName("call.wav").setSegmentIndex(0).setStartMs(0).setEndMs(4000)
+        .setRule(FusionRule.AVERAGE).setLabel("happy").setConfidence(0.6f)
+        .setLabels(List.of("happy", "sad")).setDistribution(List.of(0.6f, 0.4f))
+        .setModalities(List.of(Modality.AUDIO)).setStatus(FusionStatus.AUDIO_ONLY)
+        .setPredictions(List.of(prediction()))
+        .setIngestTimeMs(Instant.ofEpochMilli(1)).setFusedAtMs(Instant.ofEpochMilli(2)).setLatencyMs(1)
+        .setSpeakerRole("customer").build();
+    Schema v1 = SchemaHistory.load("/avro/history/FusedEmotion-v0.avsc");
+    assertThat(v1.getField("speakerRole")).isNull();
+    // v0's fields are a prefix of the current ones, so the record can be written with the v0 writer schema.
+    ByteBuffer v1Bytes = new BinaryMessageEncoder<FusedEmotion>(SpecificData.get(), v1).encode(current);
+    byte[] bytes = new byte[v1Bytes.remaining()];
+    v1Bytes.get(bytes);
+
+    FusedEmotion read = new AvroSerde<>(FusedEmotion.class).deserialize("t", bytes);
+
+    assertThat(read.getClipId()).isEqualTo("s-00000");
+    assertThat(read.getLabel()).isEqualTo("happy");
+    assertThat(read.getSpeakerRole()).isNull();
+  }
+
+  @Test
+  void everyV0SchemaInTheHistoryDiffersFromTheCurrentOne() {
+    for (Schema current : List.of(ClipManifest.getClassSchema(), FusedEmotion.getClassSchema(), PendingClip.getClassSchema())) {
+      Schema v1 = SchemaHistory.load("/avro/history/" + current.getName() + "-v0.avsc");
+      assertThat(SchemaNormalization.parsingFingerprint64(v1)).isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
+      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(v1))).isNotNull();
+    }
+  }
+
+  @Test
   void rejectsBytesThatAreNotARecordWithAClearError() {
     assertThatThrownBy(() -> serde.deserialize("t", new byte[] {1, 2, 3}))
         .isInstanceOf(SerializationException.class)
