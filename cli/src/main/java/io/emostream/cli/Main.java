@@ -36,7 +36,8 @@ public final class Main {
         analyze  start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream),
                  run the files through it, print the fused emotion of every segment, and exit
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
-                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body
+                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
+                 metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
       """;
 
   private final PrintStream out;
@@ -165,6 +166,8 @@ public final class Main {
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort = platform.startHttp(env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"),
         env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535));
+    io.emostream.ops.OpsServer ops = platform.startOps(
+        io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("emostream: stopping");
@@ -173,9 +176,9 @@ public final class Main {
     }, "emostream-up-shutdown"));
     err.printf("emostream is up: Kafka at %s, upload with%n"
         + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4' http://%s:%d/clips%n"
-        + "fused results on topic %s; Ctrl-C to stop%n",
+        + "fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
         platform.kafka().bootstrapServers(), env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"), httpPort,
-        platform.topics().fused().name());
+        platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
     stopped.await();
     return 0;
   }

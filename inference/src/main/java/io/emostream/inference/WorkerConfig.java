@@ -21,15 +21,28 @@ import io.emostream.topics.Topics;
 public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Device device, int threads, String groupId,
     int maxPollRecords, String instanceId) {
 
+  /** The variables that differ between the two workers, spelled out so the README check finds each name. */
+  private record Names(String model, String groupId, String maxPollRecords) {
+  }
+
+  private static Names names(String prefix) {
+    return switch (prefix) {
+      case "AUDIO" -> new Names("EMOSTREAM_AUDIO_MODEL", "EMOSTREAM_AUDIO_GROUP_ID", "EMOSTREAM_AUDIO_MAX_POLL_RECORDS");
+      case "VIDEO" -> new Names("EMOSTREAM_VIDEO_MODEL", "EMOSTREAM_VIDEO_GROUP_ID", "EMOSTREAM_VIDEO_MAX_POLL_RECORDS");
+      default -> throw new IllegalArgumentException("worker prefix must be AUDIO or VIDEO, got " + prefix);
+    };
+  }
+
   public static WorkerConfig fromEnv(Env env, String prefix, Path defaultModel) {
+    Names names = names(prefix);
     return new WorkerConfig(
         KafkaSettings.fromEnv(env),
         TopicsEnv.fromEnv(env),
-        env.path("EMOSTREAM_" + prefix + "_MODEL", defaultModel),
+        env.path(names.model(), defaultModel),
         env.enumValue("EMOSTREAM_DEVICE", Device.class, Device.CPU),
         env.integer("EMOSTREAM_INFERENCE_THREADS", 0, 0, 256),
-        env.string("EMOSTREAM_" + prefix + "_GROUP_ID", "emostream-" + prefix.toLowerCase() + "-worker"),
-        env.integer("EMOSTREAM_" + prefix + "_MAX_POLL_RECORDS", 8, 1, 1000),
+        env.string(names.groupId(), "emostream-" + prefix.toLowerCase() + "-worker"),
+        env.integer(names.maxPollRecords(), 8, 1, 1000),
         env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()));
   }
 

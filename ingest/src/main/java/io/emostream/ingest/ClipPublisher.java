@@ -29,8 +29,10 @@ public final class ClipPublisher implements AutoCloseable {
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
+  private final io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
 
-  public ClipPublisher(IngestConfig config, String transactionalId) {
+  /** @param meters where the producer's own metrics (record rates, errors, latency) are bound */
+  public ClipPublisher(IngestConfig config, String transactionalId, io.micrometer.core.instrument.MeterRegistry meters) {
     this.topics = config.topics();
     Map<String, Object> props = config.kafka().with(Map.of(
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
@@ -42,6 +44,9 @@ public final class ClipPublisher implements AutoCloseable {
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class));
     this.producer = new KafkaProducer<>(props);
     this.producer.initTransactions();
+    this.producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer,
+        List.of(io.micrometer.core.instrument.Tag.of("service", "ingest")));
+    producerMetrics.bindTo(meters);
   }
 
   /** Builds the records of one clip. Pure: tested without a broker. */
@@ -98,6 +103,7 @@ public final class ClipPublisher implements AutoCloseable {
 
   @Override
   public void close() {
+    producerMetrics.close();
     producer.close(Duration.ofSeconds(10));
   }
 
