@@ -21,6 +21,10 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+
 /**
  * Publishes a clip's manifest, audio and frames in one Kafka transaction: consumers reading
  * {@code read_committed} see all of a clip or none of it. Thread-safe (one transaction at a time).
@@ -29,10 +33,10 @@ public final class ClipPublisher implements AutoCloseable {
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
-  private final io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics producerMetrics;
+  private final KafkaClientMetrics producerMetrics;
 
   /** @param meters where the producer's own metrics (record rates, errors, latency) are bound */
-  public ClipPublisher(IngestConfig config, String transactionalId, io.micrometer.core.instrument.MeterRegistry meters) {
+  public ClipPublisher(IngestConfig config, String transactionalId, MeterRegistry meters) {
     this.topics = config.topics();
     Map<String, Object> props = config.kafka().with(Map.of(
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
@@ -44,8 +48,7 @@ public final class ClipPublisher implements AutoCloseable {
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class));
     this.producer = new KafkaProducer<>(props);
     this.producer.initTransactions();
-    this.producerMetrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer,
-        List.of(io.micrometer.core.instrument.Tag.of("service", "ingest")));
+    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
     producerMetrics.bindTo(meters);
   }
 

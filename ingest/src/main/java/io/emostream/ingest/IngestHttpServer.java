@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +60,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private volatile boolean started;
   private volatile boolean closing;
   private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   public IngestHttpServer(IngestConfig config, Ingestor service) throws IOException {
     this(config, service, new SimpleMeterRegistry());

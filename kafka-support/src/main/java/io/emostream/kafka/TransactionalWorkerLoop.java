@@ -34,6 +34,7 @@ import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 /**
@@ -116,7 +117,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
     this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
-    this.recordsOut = counter(meters, "emostream.worker.records.out", "records published (predictions)");
+    this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
     this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
     this.committed = Counter.builder("emostream.worker.transactions").tag("service", service)
         .tag("outcome", "committed").description("worker transactions").register(meters);
@@ -125,8 +126,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     this.batchSize = DistributionSummary.builder("emostream.worker.batch.size").tag("service", service)
         .description("records per transaction").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
         .register(meters);
-    this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(io.micrometer.core.instrument.Tag.of("service", service)));
-    this.producerMetrics = new KafkaClientMetrics(producer, List.of(io.micrometer.core.instrument.Tag.of("service", service)));
+    this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(Tag.of("service", service)));
+    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", service)));
     consumerMetrics.bindTo(meters);
     producerMetrics.bindTo(meters);
   }
@@ -174,7 +175,9 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         recordsIn.increment();
         for (ProducerRecord<String, byte[]> out : processOne(record)) {
           producer.send(out);
-          recordsOut.increment();
+          if (!deadLetterTopic.equals(out.topic())) {
+            recordsOut.increment();
+          }
         }
       }
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());

@@ -61,7 +61,11 @@ class TransactionalWorkerLoopIT {
 
     List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 3);
     List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 1);
+    assertThat(meters.find("kafka.consumer.fetch.manager.records.lag.max").tag("service", "upper").meters())
+        .as("the consumer's own lag metric is bound while the loop runs").isNotEmpty();
     loop.close(Duration.ofSeconds(10));
+    assertThat(meters.find("kafka.consumer.fetch.manager.records.lag.max").meters())
+        .as("and removed with its consumer").isEmpty();
     thread.join(10_000);
 
     assertThat(outputs).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactlyInAnyOrder("A", "B", "C");
@@ -76,8 +80,6 @@ class TransactionalWorkerLoopIT {
     assertThat(meters.get("emostream.worker.records.out").tag("service", "upper").counter().count()).isEqualTo(3);
     assertThat(meters.get("emostream.worker.dead.letters").tag("service", "upper").counter().count()).isEqualTo(1);
     assertThat(meters.get("emostream.worker.batch.size").summary().totalAmount()).isEqualTo(4);
-    assertThat(meters.find("kafka.consumer.fetch.manager.records.lag.max").tag("service", "upper").meters())
-        .as("the consumer's own lag metric is bound").isNotEmpty();
   }
 
   /** SIGTERM path: close() while a record is being processed lets that transaction commit, output and offsets. */
