@@ -59,7 +59,8 @@ public final class Main {
           --timeout D   how long to wait for the fused results (180s)
           --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
-                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body
+                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
+                 metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
         evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
                  through the platform and print the accuracy of each modality and fusion rule (--rule all, the
                  default, scores all six on the same clips), the confusion matrix and per-class precision and
@@ -241,8 +242,10 @@ public final class Main {
     Preflight.checkModels(env, home);
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
+    io.emostream.ops.OpsServer ops;
     try {
       httpPort = platform.startHttp(httpHost, httpPortSetting);
+      ops = platform.startOps(io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
     } catch (Exception e) {
       platform.close();
       throw e;
@@ -255,9 +258,9 @@ public final class Main {
     }, "emostream-up-shutdown"));
     err.printf("emostream is up: Kafka at %s, upload with%n"
         + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4' http://%s:%d/clips%n"
-        + "fused results on topic %s; Ctrl-C to stop%n",
+        + "fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
         platform.kafka().bootstrapServers(), env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"), httpPort,
-        platform.topics().fused().name());
+        platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
     stopped.await();
     return 0;
   }

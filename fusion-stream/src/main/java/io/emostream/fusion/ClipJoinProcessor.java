@@ -54,12 +54,14 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final FusionConfig config;
   private final ClipFuser fuser;
   private final LabelAligner aligner;
+  private final FusionMetrics metrics;
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
   private Sensor lateRecords;
 
-  ClipJoinProcessor(FusionConfig config) {
+  ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.fuser = new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
     this.aligner = new LabelAligner(config.labels());
   }
@@ -167,6 +169,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       emitAllRules(clipId, clip, now);
     }
     context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
+    metrics.fused(fused);
     store.put(clipId, doneMarker(clip, now));
     LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
         fused.getLatencyMs());

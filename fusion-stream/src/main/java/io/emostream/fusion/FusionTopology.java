@@ -42,7 +42,12 @@ public final class FusionTopology {
   private FusionTopology() {
   }
 
+  /** The topology with its meters in a registry of its own (tests). */
   public static Topology build(FusionConfig config) {
+    return build(config, new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  public static Topology build(FusionConfig config, FusionMetrics metrics) {
     Topics topics = config.topics();
     Topology topology = new Topology();
     topology.addSource(MANIFEST_SOURCE, Topics.KEY_SERDE.deserializer(), topics.manifests().valueSerde().deserializer(),
@@ -51,7 +56,7 @@ public final class FusionTopology {
         topics.audioPredictions().valueSerde().deserializer(), topics.audioPredictions().name());
     topology.addSource(VIDEO_SOURCE, Topics.KEY_SERDE.deserializer(),
         topics.videoPredictions().valueSerde().deserializer(), topics.videoPredictions().name());
-    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config), MANIFEST_SOURCE, AUDIO_SOURCE,
+    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config, metrics), MANIFEST_SOURCE, AUDIO_SOURCE,
         VIDEO_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);

@@ -34,6 +34,7 @@ import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The production topology and Streams properties (handlers included) on a TopologyTestDriver with mock time. */
 class FusionTopologyTest {
@@ -47,6 +48,7 @@ class FusionTopologyTest {
 
   private final Topics topics = new Topics("test.", 1);
   private TopologyTestDriver driver;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private TestInputTopic<String, ClipManifest> manifests;
   private TestInputTopic<String, ModalityPrediction> audio;
   private TestInputTopic<String, ModalityPrediction> video;
@@ -66,7 +68,7 @@ class FusionTopologyTest {
     FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"))
         .withRules(new FusionRules.Settings(Map.of("speech-test", 1.0, "face-test", 3.0), 0.7, Modality.VIDEO, null),
             emitAllRules);
-    driver = new TopologyTestDriver(FusionTopology.build(config),
+    driver = new TopologyTestDriver(FusionTopology.build(config, new FusionMetrics(meters)),
         FusionStreamApp.streamsProperties(config, overrides), START);
     manifests = input(topics.manifests());
     audio = input(topics.audioPredictions());
@@ -102,6 +104,10 @@ class FusionTopologyTest {
     assertThat(result.getDistribution().get(0)).isCloseTo(0.15f, within(1e-6f)); // neutral: (0.1 + 0.2) / 2
     assertThat(result.getFusedAtMs()).isEqualTo(START);
     assertThat(result.getLatencyMs()).isEqualTo(START.toEpochMilli() - Clips.INGEST.toEpochMilli());
+    assertThat(meters.get("emostream.fused").tag("status", "COMPLETE").tag("rule", "AVERAGE").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("emostream.end.to.end").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isEqualTo(result.getLatencyMs());
   }
 
   @Test
@@ -138,6 +144,8 @@ class FusionTopologyTest {
     FusedEmotion result = single();
     assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
     assertThat(result.getFusedAtMs()).isEqualTo(START.plus(TIMEOUT));
+    assertThat(meters.get("emostream.fused").tag("status", "AUDIO_ONLY").counter().count()).isEqualTo(1);
+    assertThat(meters.find("emostream.fused").tag("status", "COMPLETE").counter()).isNull();
   }
 
   @Test

@@ -28,21 +28,36 @@ import io.emostream.topics.Topics;
 public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Device device, int threads, String groupId,
     int maxPollRecords, String instanceId, int maxBatch, Duration maxWait, ModelManifest.Aggregation aggregation) {
 
+  /** The variables that differ between the two workers, spelled out so the README check finds each name. */
+  private record Names(String model, String groupId, String maxPollRecords, String maxBatch, String maxWait,
+      String aggregation) {
+  }
+
+  private static Names names(String prefix) {
+    return switch (prefix) {
+      case "AUDIO" -> new Names("EMOSTREAM_AUDIO_MODEL", "EMOSTREAM_AUDIO_GROUP_ID", "EMOSTREAM_AUDIO_MAX_POLL_RECORDS",
+          "EMOSTREAM_AUDIO_MAX_BATCH", "EMOSTREAM_AUDIO_MAX_WAIT", "EMOSTREAM_AUDIO_AGGREGATION");
+      case "VIDEO" -> new Names("EMOSTREAM_VIDEO_MODEL", "EMOSTREAM_VIDEO_GROUP_ID", "EMOSTREAM_VIDEO_MAX_POLL_RECORDS",
+          "EMOSTREAM_VIDEO_MAX_BATCH", "EMOSTREAM_VIDEO_MAX_WAIT", "EMOSTREAM_VIDEO_AGGREGATION");
+      default -> throw new IllegalArgumentException("worker prefix must be AUDIO or VIDEO, got " + prefix);
+    };
+  }
+
   public static WorkerConfig fromEnv(Env env, String prefix, Path defaultModel) {
+    Names names = names(prefix);
     return new WorkerConfig(
         KafkaSettings.fromEnv(env),
         TopicsEnv.fromEnv(env),
-        env.path("EMOSTREAM_" + prefix + "_MODEL", defaultModel),
+        env.path(names.model(), defaultModel),
         env.enumValue("EMOSTREAM_DEVICE", Device.class, Device.CPU),
         env.integer("EMOSTREAM_INFERENCE_THREADS", 0, 0, 256),
-        env.string("EMOSTREAM_" + prefix + "_GROUP_ID", "emostream-" + prefix.toLowerCase() + "-worker"),
-        env.integer("EMOSTREAM_" + prefix + "_MAX_POLL_RECORDS", 8, 1, 1000),
+        env.string(names.groupId(), "emostream-" + prefix.toLowerCase() + "-worker"),
+        env.integer(names.maxPollRecords(), 8, 1, 1000),
         env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()),
-        env.integer("EMOSTREAM_" + prefix + "_MAX_BATCH", 32, 1, 4096),
-        env.duration("EMOSTREAM_" + prefix + "_MAX_WAIT", Duration.ofMillis(50)),
-        env.optional("EMOSTREAM_" + prefix + "_AGGREGATION").isEmpty() ? null
-            : env.enumValue("EMOSTREAM_" + prefix + "_AGGREGATION", ModelManifest.Aggregation.class,
-                ModelManifest.Aggregation.MEAN));
+        env.integer(names.maxBatch(), 32, 1, 4096),
+        env.duration(names.maxWait(), Duration.ofMillis(50)),
+        env.optional(names.aggregation()).isEmpty() ? null
+            : env.enumValue(names.aggregation(), ModelManifest.Aggregation.class, ModelManifest.Aggregation.MEAN));
   }
 
   public WorkerConfig withKafka(KafkaSettings settings, Topics newTopics) {

@@ -42,7 +42,7 @@ class PredictionWorkerTest {
       }
     };
     PredictionWorker worker = new PredictionWorker(Modality.VIDEO, topics.videoPredictions(), manifest, predictor,
-        Clock.fixed(Instant.EPOCH, ZoneOffset.UTC));
+        Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
     List<TransactionalWorkerLoop.Processed> results = worker.processAll(List.of(record("a"), record("bad"),
         record(null), record("b")));

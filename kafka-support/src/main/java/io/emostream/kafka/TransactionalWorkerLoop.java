@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,7 +30,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.emostream.ops.HealthCheck;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 /**
  * Exactly-once consume → process → produce loop shared by the workers. Each poll's outputs and the
@@ -44,11 +49,16 @@ import io.emostream.topics.Topics;
  * carries on with the next record. Input is read {@code read_committed}: half-written ingest
  * transactions are never seen.
  *
+ * <p>Meters (tag {@code service}): {@code emostream.worker.records.in}, {@code .records.out},
+ * {@code .dead.letters}, {@code .transactions} (tag {@code outcome}: committed, aborted), the
+ * {@code .batch.size} distribution (records per transaction), and the Kafka clients' own metrics
+ * (consumer lag: {@code kafka.consumer.fetch.manager.records.lag.max}).
+ *
  * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}) reach the
  * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
  * record still succeeds or fails on its own.
  */
-public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
+public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
   /** Turns one input record into the records to publish. */
   public interface RecordProcessor {
@@ -102,19 +112,26 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final AtomicLong recordsIn = new AtomicLong();
-  private final AtomicLong recordsOut = new AtomicLong();
-  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicBoolean polling = new AtomicBoolean(false);
+  private final Counter recordsIn;
+  private final Counter recordsOut;
+  private final Counter deadLettered;
+  private final Counter committed;
+  private final Counter aborted;
+  private final DistributionSummary batchSize;
+  private final KafkaClientMetrics consumerMetrics;
+  private final KafkaClientMetrics producerMetrics;
 
   /**
    * @param service       service name, used as group id prefix-free identity in logs and dead letters
    * @param groupId       consumer group; instances of one worker share it and split the partitions
    * @param transactionalId unique per running instance
+   * @param meters          where the loop's meters and its Kafka clients' metrics are registered
    */
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor) {
+      String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor, MeterRegistry meters) {
     this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, maxPollRecords, Duration.ZERO,
-        processor);
+        processor, meters);
   }
 
   /**
@@ -124,7 +141,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
    *     at once.
    */
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor) {
+      String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor,
+      MeterRegistry meters) {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
     }
@@ -152,6 +170,24 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
+    this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
+    this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
+    this.committed = Counter.builder("emostream.worker.transactions").tag("service", service)
+        .tag("outcome", "committed").description("worker transactions").register(meters);
+    this.aborted = Counter.builder("emostream.worker.transactions").tag("service", service)
+        .tag("outcome", "aborted").description("worker transactions").register(meters);
+    this.batchSize = DistributionSummary.builder("emostream.worker.batch.size").tag("service", service)
+        .description("records per transaction").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
+        .register(meters);
+    this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(Tag.of("service", service)));
+    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", service)));
+    consumerMetrics.bindTo(meters);
+    producerMetrics.bindTo(meters);
+  }
+
+  private Counter counter(MeterRegistry meters, String name, String description) {
+    return Counter.builder(name).tag("service", service).description(description).register(meters);
   }
 
   @Override
@@ -160,6 +196,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
       producer.initTransactions();
       consumer.subscribe(List.of(inputTopic));
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
+      polling.set(true);
       while (running.get()) {
         List<ConsumerRecord<String, byte[]>> records = gather(consumer.poll(pollTimeout));
         if (!records.isEmpty()) {
@@ -173,11 +210,14 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       LOG.error("{} was fenced by a newer instance with the same transactional id; stopping", service, e);
     } finally {
+      polling.set(false);
+      consumerMetrics.close();
+      producerMetrics.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       producer.close(Duration.ofSeconds(5));
       stopped.countDown();
-      LOG.info("{} stopped after {} records in, {} out, {} dead-lettered", service, recordsIn.get(), recordsOut.get(),
-          deadLettered.get());
+      LOG.info("{} stopped after {} records in, {} out, {} dead-lettered", service, recordsIn(), recordsOut(),
+          deadLettered());
     }
   }
 
@@ -204,21 +244,26 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
 
   private void processInTransaction(List<ConsumerRecord<String, byte[]>> records) {
     producer.beginTransaction();
+    batchSize.record(records.size());
     try {
       List<Processed> results = processAll(records);
       for (int i = 0; i < records.size(); i++) {
-        recordsIn.incrementAndGet();
+        recordsIn.increment();
         for (ProducerRecord<String, byte[]> out : outputsOf(records.get(i), results.get(i))) {
           producer.send(out);
-          recordsOut.incrementAndGet();
+          if (!deadLetterTopic.equals(out.topic())) {
+            recordsOut.increment();
+          }
         }
       }
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
+      committed.increment();
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
       LOG.warn("{}: transaction aborted, re-reading from the last committed offsets", service, e);
+      aborted.increment();
       producer.abortTransaction();
       rewindToCommitted(partitionsOf(records));
     }
@@ -254,7 +299,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     Exception e = result.failure();
     LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
         record.offset(), record.key(), deadLetterTopic, e);
-    deadLettered.incrementAndGet();
+    deadLettered.increment();
     List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>(extra.size() + 1);
     out.add(DeadLetters.of(deadLetterTopic, service, record, e));
@@ -325,14 +370,31 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   }
 
   public long recordsIn() {
-    return recordsIn.get();
+    return (long) recordsIn.count();
   }
 
   public long recordsOut() {
-    return recordsOut.get();
+    return (long) recordsOut.count();
   }
 
   public long deadLettered() {
-    return deadLettered.get();
+    return (long) deadLettered.count();
+  }
+
+  @Override
+  public String name() {
+    return service;
+  }
+
+  /** Live until the loop has ended (stopped, or fenced by a newer instance). */
+  @Override
+  public boolean isLive() {
+    return stopped.getCount() > 0;
+  }
+
+  /** Ready once its transactions are initialised and it polls its input. */
+  @Override
+  public boolean isReady() {
+    return polling.get();
   }
 }
