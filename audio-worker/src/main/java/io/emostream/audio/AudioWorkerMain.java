@@ -2,6 +2,7 @@ package io.emostream.audio;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
@@ -9,7 +10,12 @@ import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
+import io.emostream.ops.Meters;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
 import io.emostream.schemas.Modality;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The audio worker: consumes {@code clips.audio}, runs the speech-emotion model, publishes to
@@ -23,18 +29,23 @@ public final class AudioWorkerMain {
   }
 
   /** Loads the model (one session per process) and starts the worker loop. */
-  public static WorkerService start(WorkerConfig config) {
+  public static WorkerService start(WorkerConfig config, MeterRegistry meters) {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
-    return WorkerService.start("audio-worker", config, Modality.AUDIO, config.topics().audio().name(),
+    return WorkerService.start("audio-worker", config, meters, Modality.AUDIO, config.topics().audio().name(),
         config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model), model);
   }
 
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) throws Exception {
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    WorkerService worker = start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.close(Duration.ofSeconds(30)), "audio-worker-shutdown"));
+    PrometheusMeterRegistry meters = Meters.prometheus();
+    WorkerService worker = start(config, meters);
+    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.AUDIO_WORKER_PORT), meters, List.of(worker.health()));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close(Duration.ofSeconds(30));
+      ops.close();
+    }, "audio-worker-shutdown"));
     worker.join();
   }
 }

@@ -25,13 +25,19 @@ import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.kafka.embedded.EmbeddedKafkaBroker;
+import io.emostream.ops.HealthCheck;
+import io.emostream.ops.Meters;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
 import io.emostream.topics.Topics;
 import io.emostream.video.VideoWorkerMain;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The embedded default: a real Kafka broker in this JVM (unless KAFKA_BOOTSTRAP_SERVERS names a
  * cluster) and the four services wired exactly as in the distributed deployment (same classes, same
- * topics, same transactions), only started in one process. Closed in reverse order of start.
+ * topics, same transactions), only started in one process. Closed in reverse order of start. Every service
+ * registers its meters in one registry, served with the health of all of them by {@link #startOps}.
  */
 public final class EmbeddedPlatform implements AutoCloseable {
 
@@ -42,6 +48,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final Topics topics;
   private final IngestConfig ingestConfig;
   private final IngestService ingest;
+  private final PrometheusMeterRegistry meters = Meters.prometheus();
+  private final java.util.List<HealthCheck> health = new java.util.ArrayList<>();
   private IngestHttpServer http;
 
   private EmbeddedPlatform(Env env, Path home, int kafkaPort) throws Exception {
@@ -60,17 +68,22 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
     Path stateDir = Files.createTempDirectory("emostream-fusion-");
     FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
-    FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()));
+    FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
     fusion.start();
     started.push(() -> fusion.close(Duration.ofSeconds(30)));
+    health.add(fusion);
 
-    WorkerService audio = AudioWorkerMain.start(workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)));
+    WorkerService audio = AudioWorkerMain.start(
+        workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)), meters);
     started.push(() -> audio.close(Duration.ofSeconds(30)));
-    WorkerService video = VideoWorkerMain.start(workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)));
+    health.add(audio.health());
+    WorkerService video = VideoWorkerMain.start(
+        workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
     started.push(() -> video.close(Duration.ofSeconds(30)));
+    health.add(video.health());
 
     ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
-    ingest = new IngestService(ingestConfig, Clock.systemUTC());
+    ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
     started.push(ingest);
   }
 
@@ -91,10 +104,18 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
   /** Also serves ingest over HTTP ({@code POST /clips}). */
   public int startHttp(String host, int port) throws IOException {
-    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest);
+    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest, meters);
     http.start();
     started.push(http);
+    health.add(http);
     return http.port();
+  }
+
+  /** Serves the metrics of every service and their health on one port ({@code /metrics}, {@code /health/*}). */
+  public OpsServer startOps(OpsConfig config) throws IOException {
+    OpsServer ops = OpsServer.start(config, meters, java.util.List.copyOf(health));
+    started.push(ops);
+    return ops;
   }
 
   public IngestService ingest() {

@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +15,9 @@ import java.util.concurrent.CountDownLatch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionRules;
+import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
@@ -24,36 +28,70 @@ import io.emostream.schemas.FusionRule;
  * {@code ./emostream}: the embedded default.
  *
  * <pre>
- * emostream analyze [--json] [--rule RULE] [--timeout 120s] [--verbose] FILE|DIR...
+ * emostream analyze [--json] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s] [--verbose]
+ *                   FILE|DIR|@LIST... [--from LIST]
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
+ * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
+ * emostream train-fusion [--out FILE] [--timeout D] DIR
  * </pre>
+ *
+ * Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise), results to
+ * stdout. A failure is one line saying what went wrong and what to do; {@code --verbose} adds the trace.
  */
 public final class Main {
 
   static final String USAGE = """
-      usage: emostream analyze [--json] [--rule RULE] [--timeout DURATION] [--verbose] FILE|DIR...
+      usage: emostream analyze [options] FILE|DIR|@LIST...
              emostream up [--verbose]
+             emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout DURATION] DIR
+             emostream train-fusion [--out FILE] [--timeout DURATION] DIR
         analyze  start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream),
                  run the files through it, print the fused emotion of every segment, and exit
+          FILE          a video (mp4, mkv, webm, mov, avi) or audio file (wav, flac, mp3, m4a, ogg)
+          DIR           the media files in it (not recursive)
+          @LIST         the files named in LIST, one per line (# comments and blank lines ignored)
+          --from LIST   the same as @LIST
+          --json        print JSON instead of a table
+          --report F    also write an HTML report (timeline and per-modality distributions) to F
+          --rule RULE   fusion rule (AVERAGE)
+          --channel M   audio channel of a stereo call: mix, left, right or both ($EMOSTREAM_AUDIO_CHANNEL;
+                        with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the default is the customer's)
+          --timeout D   how long to wait for the fused results (180s)
+          --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
-                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body
+                 ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
+                 metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
+        evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
+                 through the platform and print the accuracy of each modality and fusion rule (--rule all, the
+                 default, scores all six on the same clips), the confusion matrix and per-class precision and
+                 recall of the best; --json the same as JSON; --report also writes an HTML page with charts
+        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (subject-wise
+                 cross-validation, then a fit on all) and write it to FILE (default fusion-lr.json);
+                 use it with EMOSTREAM_FUSION_LR_MODEL=FILE
       """;
 
   private final PrintStream out;
   private final PrintStream err;
   private final Env env;
   private final Path home;
+  private final boolean interactive;
 
   Main(PrintStream out, PrintStream err, Env env, Path home) {
+    this(out, err, env, home, false);
+  }
+
+  /** {@code interactive}: stderr is a terminal, so progress is a bar redrawn in place. */
+  Main(PrintStream out, PrintStream err, Env env, Path home, boolean interactive) {
     this.out = out;
     this.err = err;
     this.env = env;
     this.home = home;
+    this.interactive = interactive;
   }
 
   public static void main(String[] args) {
     Path home = Path.of(System.getProperty("emostream.home", "."));
-    int code = new Main(System.out, System.err, Env.system(), home).run(args);
+    int code = new Main(System.out, System.err, Env.system(), home, System.console() != null).run(args);
     System.exit(code);
   }
 
@@ -69,12 +107,17 @@ public final class Main {
       return switch (command) {
         case "analyze" -> analyze(rest);
         case "up" -> up();
+        case "evaluate" -> evaluate(rest);
+        case "train-fusion" -> trainFusion(rest);
         default -> usage("unknown command '" + command + "'");
       };
     } catch (UsageException e) {
       return usage(e.getMessage());
+    } catch (InputException e) {
+      err.println("emostream: " + e.getMessage());
+      return 2;
     } catch (Exception e) {
-      err.println("emostream: " + message(e));
+      err.println("emostream: " + Problems.explain(e));
       if (verbose) {
         e.printStackTrace(err);
       } else {
@@ -90,65 +133,93 @@ public final class Main {
     return 2;
   }
 
-  private static String message(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-  }
-
   private int analyze(List<String> args) throws Exception {
     boolean json = false;
+    Path report = null;
     FusionRule rule = null;
+    String channel = null;
     Duration timeout = Duration.ofSeconds(180);
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
         case "--json" -> json = true;
+        case "--report" -> report = Path.of(value(args, ++i, a));
         case "--rule" -> rule = parseRule(value(args, ++i, a));
-        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        case "--channel" -> channel = value(args, ++i, a);
+        case "--from" -> files.addAll(Inputs.fromList(Path.of(value(args, ++i, a))));
+        case "--timeout" -> timeout = new Env(Map.of("--timeout", value(args, ++i, a))).duration("--timeout", timeout);
         default -> {
           if (a.startsWith("--")) {
             throw new UsageException("unknown option '" + a + "'");
           }
-          files.addAll(expand(Path.of(a)));
+          files.addAll(a.startsWith("@") && a.length() > 1 ? Inputs.fromList(Path.of(a.substring(1)))
+              : Inputs.expand(Path.of(a)));
         }
       }
     }
     if (files.isEmpty()) {
       throw new UsageException("analyze needs at least one video or audio file");
     }
+    ChannelSelection channels = channelSelection(channel);
+    checkReportTarget(report);
+    Preflight.checkModels(env, home);
     List<FusedEmotion> results = new ArrayList<>();
     int failed = 0;
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
+      Progress ingestProgress = new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
       for (Path file : files) {
         try {
-          IngestService.Result result = platform.ingest().ingest(file, file.getFileName().toString(), rule);
+          IngestService.Result result = platform.ingest().ingest(file, file.getFileName().toString(), rule, channels);
           result.clips().forEach(c -> clipIds.add(c.clipId()));
-          err.printf("ingested %s: %d segment(s)%n", file, result.clips().size());
+          ingestProgress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
         } catch (IngestException e) {
           failed++;
-          err.printf("emostream: %s: %s%n", file, e.getMessage());
+          ingestProgress.step(file.getFileName() + ": failed");
+          ingestProgress.note("emostream: " + file + ": " + e.getMessage());
         }
       }
-      int[] done = {0};
-      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout,
-          () -> err.printf("fused %d/%d segments%n", ++done[0], clipIds.size()));
+      ingestProgress.finish();
+      Progress fuseProgress = new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
+      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout, () -> fuseProgress.step(null));
+      fuseProgress.finish();
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
           results.add(fused.get(clipId));
         } else {
           failed++;
-          err.printf("emostream: no fused result for segment %s within %s%n", clipId, timeout);
+          err.printf("emostream: no fused result for segment %s within %s; try a longer --timeout%n", clipId, timeout);
         }
       }
     }
     print(results, json);
+    if (report != null) {
+      Files.writeString(report, HtmlReport.render(results), StandardCharsets.UTF_8);
+      err.printf("report written to %s%n", report);
+    }
     return failed == 0 ? 0 : 1;
+  }
+
+  private ChannelSelection channelSelection(String channel) {
+    try {
+      return ChannelSelection.parse(env.optional("EMOSTREAM_AUDIO_CHANNEL").orElse(null),
+          env.optional("EMOSTREAM_CHANNEL_ROLES").orElse(null)).withMode(channel);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
+  }
+
+  private static void checkReportTarget(Path report) {
+    if (report == null) {
+      return;
+    }
+    Path dir = report.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw new InputException("cannot write the report to " + report + ": its folder does not exist or is not "
+          + "writable; choose another path for --report");
+    }
   }
 
   private void print(List<FusedEmotion> results, boolean json) throws Exception {
@@ -162,9 +233,23 @@ public final class Main {
 
   private int up() throws Exception {
     int kafkaPort = env.integer("EMOSTREAM_KAFKA_PORT", 9092, 1, 65535);
+    String httpHost = env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1");
+    int httpPortSetting = env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535);
+    if (env.optional(io.emostream.kafka.KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
+      Preflight.checkPortFree(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"), kafkaPort, "Kafka", "EMOSTREAM_KAFKA_PORT");
+    }
+    Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", "EMOSTREAM_HTTP_PORT");
+    Preflight.checkModels(env, home);
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
-    int httpPort = platform.startHttp(env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"),
-        env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535));
+    int httpPort;
+    io.emostream.ops.OpsServer ops;
+    try {
+      httpPort = platform.startHttp(httpHost, httpPortSetting);
+      ops = platform.startOps(io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
+    } catch (Exception e) {
+      platform.close();
+      throw e;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       err.println("emostream: stopping");
@@ -173,11 +258,112 @@ public final class Main {
     }, "emostream-up-shutdown"));
     err.printf("emostream is up: Kafka at %s, upload with%n"
         + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4' http://%s:%d/clips%n"
-        + "fused results on topic %s; Ctrl-C to stop%n",
+        + "fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
         platform.kafka().bootstrapServers(), env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"), httpPort,
-        platform.topics().fused().name());
+        platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
     stopped.await();
     return 0;
+  }
+
+  private int evaluate(List<String> args) throws Exception {
+    boolean json = false;
+    String ruleArg = "all";
+    Path report = null;
+    Duration timeout = Duration.ofMinutes(30);
+    Path dir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--json" -> json = true;
+        case "--rule" -> ruleArg = value(args, ++i, a);
+        case "--report" -> report = Path.of(value(args, ++i, a));
+        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        default -> dir = positional(a, dir);
+      }
+    }
+    FusionRule rule = "all".equalsIgnoreCase(ruleArg) ? null : parseRule(ruleArg);
+    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "evaluate");
+    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, rule, timeout, err);
+    List<String> labels = FusionConfig.fromEnv(env).labels();
+    Evaluation evaluation = new Evaluation(labels, outcomes,
+        rule == null ? List.of(FusionRule.values()) : List.of(rule));
+    String source = dir.toString();
+    if (json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(EvaluationReport.json(evaluation, source)));
+    } else {
+      out.print(EvaluationReport.text(evaluation, source));
+    }
+    if (rule == null && outcomes.stream().anyMatch(o -> o.byRule().size() < FusionRule.values().length)) {
+      err.println("emostream: some rules could not run on some segments (see the WARN lines; LOGISTIC_REGRESSION "
+          + "needs " + FusionConfig.LR_MODEL_ENV + ", from './emostream train-fusion')");
+    }
+    if (report != null) {
+      Files.writeString(report, EvaluationReport.html(evaluation, source));
+      err.println("report written to " + report);
+    }
+    return outcomes.size() == 0 ? 1 : 0;
+  }
+
+  private int trainFusion(List<String> args) throws Exception {
+    Path outFile = Path.of("fusion-lr.json");
+    Duration timeout = Duration.ofMinutes(30);
+    Path dir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--out" -> outFile = Path.of(value(args, ++i, a));
+        case "--timeout" -> timeout = new Env(Map.of("t", value(args, ++i, a))).duration("t", timeout);
+        default -> dir = positional(a, dir);
+      }
+    }
+    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "train-fusion");
+    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, null, timeout, err);
+    FusionTraining training = new FusionTraining(FusionConfig.fromEnv(env).labels(), 1.0);
+    FusionTraining.Result result = training.train(training.examples(outcomes));
+    result.model().write(outFile);
+    out.printf(java.util.Locale.ROOT, "trained LOGISTIC_REGRESSION (C=1) on %d segment(s) of %d speaker(s) with both "
+        + "modalities; classes %s%n", result.examples(), result.subjects(), result.model().classes());
+    if (result.foldAccuracies().isEmpty()) {
+      out.println("cross-validation: not possible, it needs clips of at least 2 speakers (subject-wise folds)");
+    } else {
+      out.printf(java.util.Locale.ROOT, "subject-wise %d-fold CV accuracy: %.1f %% (folds: %s)%n",
+          result.foldAccuracies().size(), 100 * result.meanAccuracy(), result.foldAccuracies().stream()
+              .map(a -> String.format(java.util.Locale.ROOT, "%.1f %%", 100 * a)).toList());
+    }
+    out.printf("written to %s; use it with %s=%s%n", outFile, FusionConfig.LR_MODEL_ENV, outFile.toAbsolutePath());
+    return 0;
+  }
+
+  private static Path positional(String arg, Path already) {
+    if (arg.startsWith("--")) {
+      throw new UsageException("unknown option '" + arg + "'");
+    }
+    if (already != null) {
+      throw new UsageException("give one directory, got " + already + " and " + arg);
+    }
+    return Path.of(arg);
+  }
+
+  /** The labelled media files of a directory; unlabelled ones are named and left out. */
+  private List<DatasetLabels.LabelledFile> labelledFiles(Path dir, String command) throws java.io.IOException {
+    if (dir == null) {
+      throw new UsageException(command + " needs a directory of labelled files (RAVDESS or CREMA-D names)");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new UsageException("not a directory: " + dir);
+    }
+    List<DatasetLabels.LabelledFile> files = new ArrayList<>();
+    for (Path file : Inputs.mediaFilesUnder(dir)) {
+      DatasetLabels.parse(file).ifPresentOrElse(files::add,
+          () -> err.printf("emostream: %s: not named by the RAVDESS or CREMA-D convention (left out)%n", file));
+    }
+    if (files.isEmpty()) {
+      throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
+          + "CREMA-D names like 1001_DFA_ANG_XX.wav)");
+    }
+    err.printf("%s: %d labelled file(s) in %s%n", command, files.size(), dir);
+    return files;
   }
 
   private static String value(List<String> args, int i, String option) {
@@ -189,29 +375,23 @@ public final class Main {
 
   private static FusionRule parseRule(String raw) {
     try {
-      return FusionRule.valueOf(raw.toUpperCase().replace('-', '_'));
+      return FusionRules.parse(raw);
     } catch (IllegalArgumentException e) {
-      throw new UsageException("unknown fusion rule '" + raw + "'; accepted: " + java.util.Arrays.toString(FusionRule.values()));
+      throw new UsageException(e.getMessage());
     }
   }
 
-  /** A directory stands for the media files in it (sorted); a missing path is a usage error. */
-  static List<Path> expand(Path path) throws java.io.IOException {
-    if (Files.isDirectory(path)) {
-      try (var stream = Files.list(path)) {
-        return stream.filter(Files::isRegularFile)
-            .filter(p -> p.getFileName().toString().matches("(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$"))
-            .sorted().toList();
-      }
-    }
-    if (!Files.exists(path)) {
-      throw new UsageException("no such file: " + path);
-    }
-    return List.of(path);
-  }
 
+  /** The command line itself is wrong: the message and the usage are printed. */
   static final class UsageException extends RuntimeException {
     UsageException(String message) {
+      super(message);
+    }
+  }
+
+  /** An input named on the command line cannot be used: one line saying what to do, no usage. */
+  static final class InputException extends RuntimeException {
+    InputException(String message) {
       super(message);
     }
   }

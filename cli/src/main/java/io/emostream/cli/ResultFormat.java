@@ -24,7 +24,7 @@ public final class ResultFormat {
     rows.add(HEADER);
     for (FusedEmotion r : results) {
       rows.add(new String[] {
-          String.valueOf(r.getSourceName()),
+          String.valueOf(r.getSourceName()) + (r.getSpeakerRole() == null ? "" : " [" + r.getSpeakerRole() + "]"),
           Integer.toString(r.getSegmentIndex()),
           seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",
           r.getLabel() == null ? "-" : r.getLabel(),
@@ -80,6 +80,7 @@ public final class ResultFormat {
     m.put("clipId", r.getClipId());
     m.put("sourceId", r.getSourceId());
     m.put("sourceName", r.getSourceName());
+    m.put("speakerRole", r.getSpeakerRole());
     m.put("segmentIndex", r.getSegmentIndex());
     m.put("startMs", r.getStartMs());
     m.put("endMs", r.getEndMs());

@@ -1,18 +1,35 @@
 package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.utils.Utils;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +47,7 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TopicReader;
 
 /**
  * The whole pipeline on a real broker: a real video in (the committed sample: the MIT "happy" face
@@ -52,7 +70,8 @@ class EndToEndIT {
         "EMOSTREAM_SEGMENT_SECONDS", "2",
         "EMOSTREAM_FUSION_APP_ID", "e2e-fusion-" + run,
         "EMOSTREAM_AUDIO_GROUP_ID", "e2e-audio-" + run,
-        "EMOSTREAM_VIDEO_GROUP_ID", "e2e-video-" + run));
+        "EMOSTREAM_VIDEO_GROUP_ID", "e2e-video-" + run,
+        "EMOSTREAM_CHANNEL_ROLES", "left:agent,right:customer"));
     platform = EmbeddedPlatform.start(env, HOME, 0);
   }
 
@@ -112,6 +131,22 @@ class EndToEndIT {
   }
 
   @Test
+  void aVideoWithoutAFaceIsNoFaceAndTheAudioIsStillFused() {
+    Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(HOME.resolve("samples/no-face-tone.mp4"),
+        "no-face-tone.mp4", null)));
+
+    assertThat(fused).hasSize(2); // 4 s in 2 s segments
+    for (FusedEmotion result : fused.values()) {
+      assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+      assertThat(result.getModalities()).containsExactly(Modality.AUDIO);
+      ModalityPrediction video = prediction(result, Modality.VIDEO);
+      assertThat(video.getStatus()).isEqualTo(PredictionStatus.NO_FACE);
+      assertThat(video.getProbabilities()).isEmpty();
+      assertThat(prediction(result, Modality.AUDIO).getStatus()).isEqualTo(PredictionStatus.OK);
+    }
+  }
+
+  @Test
   void aVideoUploadedOverHttpShowsUpOnTheFusedTopic() throws Exception {
     int port = platform.startHttp("127.0.0.1", 0);
     HttpClient client = HttpClient.newHttpClient();
@@ -159,4 +194,168 @@ class EndToEndIT {
     return p.getLabels().get(best);
   }
 
+
+  @Test
+  void aStereoCallUploadedWithBothChannelsGivesOneResultPerRole(@TempDir Path dir) throws Exception {
+    Path call = io.emostream.testkit.TestMedia.writeStereoToneWav(dir.resolve("call.wav"), 16_000, 1.5, 440, 12_000,
+        1_500, 3_000);
+    int port = platform.startHttp("127.0.0.1", 0);
+
+    Map<String, FusedEmotion> fused = run(() -> uploadIds(port, call, "name=call.wav&channel=both"));
+
+    assertThat(fused.values()).extracting(FusedEmotion::getSpeakerRole).containsExactlyInAnyOrder("agent", "customer");
+    assertThat(fused).allSatisfy((clipId, r) -> {
+      assertThat(clipId).endsWith("-" + r.getSpeakerRole() + "-00000");
+      assertThat(r.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    });
+
+    // With roles configured and no channel asked for, only the customer's channel is analysed.
+    Map<String, FusedEmotion> customerOnly = run(() -> uploadIds(port, call, "name=call.wav"));
+    assertThat(customerOnly.values()).extracting(FusedEmotion::getSpeakerRole).containsExactly("customer");
+  }
+
+  private static Set<String> uploadIds(int port, Path file, String query) {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + port + "/clips?" + query))
+          .header("Content-Type", "audio/wav").POST(HttpRequest.BodyPublishers.ofFile(file)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+      Set<String> ids = new LinkedHashSet<>();
+      new ObjectMapper().readTree(response.body()).get("clips").forEach(c -> ids.add(c.get("clipId").asText()));
+      return ids;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * An analytics consumer outside Java: Debian's kcat reads the fused topic ({@code read_committed}) and
+   * the bytes are decoded with the {@code .avsc} files alone (a generic reader, not the generated class).
+   */
+  @Test
+  void kcatReadsTheFusedTopicAndTheAvscFilesDecodeIt(@TempDir Path dir) throws Exception {
+    Optional<Path> kcat = Kcat.find();
+    assumeTrue(kcat.isPresent(), "kcat not found on PATH: skipping the non-Java client check (apt-get install -y kcat)");
+    Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(SAMPLE, "happy-speech.mp4", null)));
+
+    byte[] output = Kcat.run(Kcat.consume(kcat.get(), platform.kafka().bootstrapServers(),
+        platform.topics().fused().name()), new byte[0], dir);
+    Map<String, byte[]> records = Kcat.parse(output);
+
+    Schema schema = fusedSchemaFromAvsc();
+    assertThat(records).containsKeys(fused.keySet().toArray(String[]::new));
+    for (String clipId : fused.keySet()) {
+      byte[] value = records.get(clipId);
+      assertThat(value[0]).isEqualTo((byte) 0xC3);
+      assertThat(value[1]).isEqualTo((byte) 0x01);
+      long fingerprint = ByteBuffer.wrap(value, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+      assertThat(fingerprint).as("the writer schema is FusedEmotion.avsc")
+          .isEqualTo(SchemaNormalization.parsingFingerprint64(schema));
+      GenericRecord record = new GenericDatumReader<GenericRecord>(schema)
+          .read(null, DecoderFactory.get().binaryDecoder(value, 10, value.length - 10, null));
+      FusedEmotion expected = fused.get(clipId);
+      assertThat(record.get("clipId").toString()).isEqualTo(clipId);
+      assertThat(record.get("sourceName").toString()).isEqualTo("happy-speech.mp4");
+      assertThat(record.get("status").toString()).isEqualTo("COMPLETE");
+      assertThat(record.get("label").toString()).isEqualTo(expected.getLabel());
+      assertThat((Float) record.get("confidence")).isEqualTo(expected.getConfidence());
+      assertThat((Integer) record.get("segmentIndex")).isEqualTo(expected.getSegmentIndex());
+      assertThat(record.get("speakerRole")).isNull();
+    }
+    Files.write(Path.of("target/kcat-fused.bin"), output);
+  }
+
+  /** The Python example decodes what kcat read; runs where a python3 with the avro package is installed. */
+  @Test
+  void thePythonExampleDecodesKcatsOutput(@TempDir Path dir) throws Exception {
+    Optional<Path> kcat = Kcat.find();
+    assumeTrue(kcat.isPresent(), "kcat not found on PATH: skipping the Python example (apt-get install -y kcat)");
+    Optional<Path> python = Stream.of(Path.of("/usr/bin/python3"), Kcat.onPath("python3").orElse(Path.of("python3")))
+        .filter(Files::isExecutable).filter(EndToEndIT::hasAvro).findFirst();
+    assumeTrue(python.isPresent(),
+        "no python3 with the avro package: skipping the Python example (apt-get install -y python3-avro)");
+    Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(SAMPLE, "happy-speech.mp4", null)));
+    byte[] output = Kcat.run(Kcat.consume(kcat.get(), platform.kafka().bootstrapServers(),
+        platform.topics().fused().name()), new byte[0], dir);
+
+    byte[] json = Kcat.run(List.of(python.get().toString(), HOME.resolve("examples/read_fused.py").toString(), "--sorted"),
+        output, dir);
+
+    Map<String, JsonNode> byKey = new java.util.HashMap<>();
+    List<String> lines = new String(json, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).as("JSON lines printed by read_fused.py").isNotEmpty();
+    for (String line : lines) {
+      JsonNode node = new ObjectMapper().readTree(line);
+      byKey.put(node.get("key").asText(), node);
+    }
+    for (FusedEmotion expected : fused.values()) {
+      JsonNode row = byKey.get(expected.getClipId());
+      assertThat(row).as("python output for %s", expected.getClipId()).isNotNull();
+      assertThat(row.get("label").asText()).isEqualTo(expected.getLabel());
+      assertThat(row.get("status").asText()).isEqualTo("COMPLETE");
+      assertThat(row.get("segmentIndex").asInt()).isEqualTo(expected.getSegmentIndex());
+      assertThat(row.get("distribution").get(expected.getLabel()).asDouble())
+          .isCloseTo(expected.getConfidence(), org.assertj.core.api.Assertions.within(1e-3));
+    }
+  }
+
+  private static boolean hasAvro(Path python) {
+    try {
+      Process p = new ProcessBuilder(python.toString(), "-c", "import avro.io").redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** FusedEmotion.avsc and the named types it references, parsed from the files analytics consumers get. */
+  static Schema fusedSchemaFromAvsc() throws Exception {
+    Schema.Parser parser = new Schema.Parser();
+    Schema schema = null;
+    for (String file : List.of("Modality.avsc", "FusionRule.avsc", "ModalityPrediction.avsc", "FusedEmotion.avsc")) {
+      schema = parser.parse(HOME.resolve("schemas/src/main/avro").resolve(file).toFile());
+    }
+    return schema;
+  }
+
+  /** kcat hashes keys like Java's producer only with -X topic.partitioner=murmur2_random. */
+  @Test
+  void kcatWithTheMurmur2PartitionerPlacesAKeyWhereJavaWould(@TempDir Path dir) throws Exception {
+    Optional<Path> kcat = Kcat.find();
+    assumeTrue(kcat.isPresent(), "kcat not found on PATH: skipping the partitioner check (apt-get install -y kcat)");
+    int partitions = 6;
+    List<String> keys = List.of("a-00000", "b-00001", "c-00002", "d-00003", "e-00004", "f-00005", "g-00006", "h-00007");
+
+    List<ConsumerRecord<String, byte[]>> murmur2 = produceWithKcat(kcat.get(), dir, partitions, keys,
+        List.of("-X", "topic.partitioner=murmur2_random"));
+    List<ConsumerRecord<String, byte[]>> librdkafkaDefault = produceWithKcat(kcat.get(), dir, partitions, keys, List.of());
+
+    assertThat(murmur2).hasSize(keys.size())
+        .allSatisfy(r -> assertThat(r.partition()).as(r.key()).isEqualTo(javaPartition(r.key(), partitions)));
+    assertThat(librdkafkaDefault).hasSize(keys.size())
+        .as("librdkafka's default partitioner places some keys elsewhere (the README's warning)")
+        .anySatisfy(r -> assertThat(r.partition()).isNotEqualTo(javaPartition(r.key(), partitions)));
+  }
+
+  private static int javaPartition(String key, int partitions) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> produceWithKcat(Path kcat, Path dir, int partitions,
+      List<String> keys, List<String> options) throws Exception {
+    String topic = "kcat-partitioner-" + UUID.randomUUID();
+    try (Admin admin = Admin.create(platform.kafka().with(Map.of()))) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+    }
+    StringBuilder lines = new StringBuilder();
+    keys.forEach(k -> lines.append(k).append('\t').append("v").append('\n'));
+    List<String> command = new java.util.ArrayList<>(List.of(kcat.toString(), "-b", platform.kafka().bootstrapServers(),
+        "-P", "-t", topic, "-K", "\t"));
+    command.addAll(options);
+    Kcat.run(command, lines.toString().getBytes(StandardCharsets.UTF_8), dir);
+    return TopicReader.readCommitted(platform.kafka().bootstrapServers(), topic, keys.size(), Duration.ofSeconds(30),
+        Duration.ZERO);
+  }
 }

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.emostream.kafka.Env;
 
@@ -18,8 +22,82 @@ class MainTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int run(String... args) {
+    return runWith(Map.of(), args);
+  }
+
+  private int runWith(Map<String, String> env, String... args) {
     return new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        new Env(Map.of()), Path.of("..")).run(args);
+        new Env(env), Path.of("..")).run(args);
+  }
+
+  private String errText() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  /** One line that says what to do, no usage dump and no trace. */
+  private void assertOneReadableLine(String... fragments) {
+    String text = errText();
+    assertThat(text.lines().count()).as(text).isEqualTo(1);
+    assertThat(text).startsWith("emostream: ").contains(fragments).doesNotContain("Exception", "\tat ", "usage:");
+  }
+
+  @Test
+  void aMissingModelIsNamedWithTheVariableToSetBeforeAnythingStarts() {
+    assertThat(runWith(Map.of("EMOSTREAM_AUDIO_MODEL", "no/such/manifest.json"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("audio model manifest no/such/manifest.json does not exist", "set EMOSTREAM_AUDIO_MODEL");
+  }
+
+  @Test
+  void aModelWhoseOnnxFileIsMissingSaysSo(@TempDir Path dir) throws Exception {
+    Path manifest = dir.resolve("manifest.json");
+    Files.writeString(manifest, Files.readString(Path.of("../models/fer-mobilefacenet/manifest.json")));
+    assertThat(runWith(Map.of("EMOSTREAM_VIDEO_MODEL", manifest.toString()), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("video model file", "does not exist", "EMOSTREAM_VIDEO_MODEL");
+  }
+
+  @Test
+  void upOnAPortInUseNamesThePortAndTheVariable() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      String port = Integer.toString(busy.getLocalPort());
+      assertThat(runWith(Map.of("EMOSTREAM_KAFKA_PORT", port), "up")).isEqualTo(2);
+      assertOneReadableLine("Kafka port " + port + " on 127.0.0.1 is already in use", "EMOSTREAM_KAFKA_PORT");
+    }
+  }
+
+  @Test
+  void upOnAnHttpPortInUseNamesIt() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        ServerSocket free = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      int freePort = free.getLocalPort();
+      free.close();
+      String port = Integer.toString(busy.getLocalPort());
+      assertThat(runWith(Map.of("EMOSTREAM_HTTP_PORT", port, "EMOSTREAM_KAFKA_PORT", Integer.toString(freePort)), "up"))
+          .isEqualTo(2);
+      assertOneReadableLine("ingest HTTP port " + port, "EMOSTREAM_HTTP_PORT");
+    }
+  }
+
+  @Test
+  void aBadChannelNamesTheAcceptedOnes() {
+    assertThat(run("analyze", "--channel", "center", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("unknown audio channel 'center'", "mix, left, right, both");
+  }
+
+  @Test
+  void aReportInAMissingFolderIsRefusedBeforeTheWork() {
+    assertThat(run("analyze", "--report", "no/such/dir/r.html", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("cannot write the report to no/such/dir/r.html", "--report");
+  }
+
+  @Test
+  void aMissingListNamesIt() {
+    assertThat(run("analyze", "@no-such-list.txt")).isEqualTo(2);
+    assertOneReadableLine("no such list file: no-such-list.txt");
+    err.reset();
+    assertThat(run("analyze", "--from", "no-such-list.txt")).isEqualTo(2);
+    assertOneReadableLine("no such list file");
   }
 
   @Test
@@ -31,8 +109,7 @@ class MainTest {
   @Test
   void aMissingFileIsOneReadableLineAndExitCode2() {
     assertThat(run("analyze", "no-such-video.mp4")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("emostream: no such file: no-such-video.mp4");
-    assertThat(err.toString(StandardCharsets.UTF_8)).doesNotContain("Exception");
+    assertOneReadableLine("no such file: no-such-video.mp4; check the path");
   }
 
   @Test
@@ -45,5 +122,29 @@ class MainTest {
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
+  }
+
+  @Test
+  void evaluateNeedsADirectoryWithLabelledFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    assertThat(run("evaluate")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("evaluate needs a directory");
+
+    java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS or CREMA-D")
+        .contains("no labelled media files");
+  }
+
+  @Test
+  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir) {
+    assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'median'")
+        .contains("LOGISTIC_REGRESSION");
+  }
+
+  @Test
+  void trainFusionNeedsADirectory() {
+    assertThat(run("train-fusion", "--out", "x.json")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("train-fusion needs a directory");
   }
 }

@@ -46,4 +46,12 @@ class ResultFormatTest {
     assertThat(json.get("distribution")).isEqualTo(Map.of("happy", 0.8f, "sad", 0.2f));
     assertThat(json.get("status")).isEqualTo("AUDIO_ONLY");
   }
+
+  @Test
+  void theSpeakerRoleOfASplitCallIsShownWithTheSource() {
+    FusedEmotion customer = FusedEmotion.newBuilder(result()).setSpeakerRole("customer").build();
+    assertThat(ResultFormat.table(List.of(customer))).contains("call.mp4 [customer]");
+    assertThat(ResultFormat.json(customer)).containsEntry("speakerRole", "customer");
+    assertThat(ResultFormat.json(result())).containsEntry("speakerRole", null);
+  }
 }

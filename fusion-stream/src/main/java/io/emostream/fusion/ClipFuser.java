@@ -28,8 +28,10 @@ import io.emostream.schemas.PredictionStatus;
  *       inventing a distribution (a uniform one would claim a belief nobody expressed).</li>
  *   <li>{@code predictions} holds every prediction that arrived, usable or not; {@code modalities} those that
  *       contributed.</li>
- *   <li>The rule is the manifest's, else the configured default. Without a manifest, source fields keep the
- *       schema defaults (null, -1, epoch) and {@code latencyMs} is -1.</li>
+ *   <li>The rule is the manifest's, else the configured default. With two usable predictions the rule fuses them;
+ *       with one, every rule gives that modality's aligned distribution ({@link FusionRules#single}).</li>
+ *   <li>Without a manifest, source fields keep the schema defaults (null, -1, epoch) and {@code latencyMs} is
+ *       -1.</li>
  * </ul>
  */
 public final class ClipFuser {
@@ -37,18 +39,40 @@ public final class ClipFuser {
   private final List<String> labels;
   private final LabelAligner aligner;
   private final FusionRule defaultRule;
+  private final FusionRules rules;
 
+  /** With the default rule settings ({@link FusionRules.Settings#defaults()}). */
   public ClipFuser(List<String> labels, FusionRule defaultRule) {
+    this(labels, defaultRule, new FusionRules(FusionRules.Settings.defaults()));
+  }
+
+  public ClipFuser(List<String> labels, FusionRule defaultRule, FusionRules rules) {
     this.aligner = new LabelAligner(labels);
     this.labels = aligner.canonicalLabels();
     this.defaultRule = defaultRule;
+    this.rules = rules;
   }
 
-  /** @throws IllegalArgumentException when a usable prediction cannot be aligned (see {@link LabelAligner}) */
+  /** The rule a clip is fused with: its manifest's, else the default. */
+  public FusionRule ruleOf(PendingClip clip) {
+    ClipManifest manifest = clip.getManifest();
+    return manifest == null || manifest.getFusionRule() == null ? defaultRule : manifest.getFusionRule();
+  }
+
+  /**
+   * Fuses with the clip's rule ({@link #ruleOf}).
+   *
+   * @throws IllegalArgumentException when a usable prediction cannot be aligned (see {@link LabelAligner}) or the
+   *                                  rule cannot run (e.g. LOGISTIC_REGRESSION without a model)
+   */
   public FusedEmotion fuse(String clipId, PendingClip clip, long nowMs) {
+    return fuse(clipId, clip, nowMs, ruleOf(clip));
+  }
+
+  /** Fuses with the given rule, whatever the manifest asks for (the all-rules topic). */
+  public FusedEmotion fuse(String clipId, PendingClip clip, long nowMs, FusionRule rule) {
     ClipManifest manifest = clip.getManifest();
     List<ModalityPrediction> usable = usable(clip);
-    FusionRule rule = manifest == null || manifest.getFusionRule() == null ? defaultRule : manifest.getFusionRule();
     FusedEmotion.Builder out = FusedEmotion.newBuilder()
         .setClipId(clipId)
         .setRule(rule)
@@ -102,6 +126,7 @@ public final class ClipFuser {
     }
     out.setSourceId(manifest.getSourceId())
         .setSourceName(manifest.getSourceName())
+        .setSpeakerRole(manifest.getSpeakerRole())
         .setSegmentIndex(manifest.getSegmentIndex())
         .setStartMs(manifest.getStartMs())
         .setEndMs(manifest.getEndMs())
@@ -114,8 +139,15 @@ public final class ClipFuser {
       out.setLabel(null).setConfidence(0f).setDistribution(Collections.nCopies(labels.size(), 0f));
       return;
     }
-    List<double[]> aligned = usable.stream().map(aligner::align).toList();
-    FusedDistribution fused = FusionRules.forRule(rule).fuse(labels, aligned);
+    List<AlignedPrediction> aligned = usable.stream()
+        .map(p -> new AlignedPrediction(p.getModality(), p.getModelName(), aligner.align(p))).toList();
+    FusedDistribution fused = aligned.size() == 1
+        ? FusionRules.single(labels, aligned.get(0))
+        : rules.forRule(rule).fuse(labels, modality(aligned, Modality.AUDIO), modality(aligned, Modality.VIDEO));
     out.setLabel(fused.label()).setConfidence((float) fused.confidence()).setDistribution(fused.asFloats());
+  }
+
+  private static AlignedPrediction modality(List<AlignedPrediction> aligned, Modality modality) {
+    return aligned.stream().filter(p -> p.modality() == modality).findFirst().orElseThrow();
   }
 }

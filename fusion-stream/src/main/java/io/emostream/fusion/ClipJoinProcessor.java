@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
@@ -53,13 +54,15 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final FusionConfig config;
   private final ClipFuser fuser;
   private final LabelAligner aligner;
+  private final FusionMetrics metrics;
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
   private Sensor lateRecords;
 
-  ClipJoinProcessor(FusionConfig config) {
+  ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this.config = config;
-    this.fuser = new ClipFuser(config.labels(), config.defaultRule());
+    this.metrics = metrics;
+    this.fuser = new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
     this.aligner = new LabelAligner(config.labels());
   }
 
@@ -162,10 +165,29 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   private void emit(String clipId, PendingClip clip, long now) {
     FusedEmotion fused = fuser.fuse(clipId, clip, now);
-    context.forward(new Record<>(clipId, fused, now));
+    if (config.emitAllRules()) {
+      emitAllRules(clipId, clip, now);
+    }
+    context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
+    metrics.fused(fused);
     store.put(clipId, doneMarker(clip, now));
     LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
         fused.getLatencyMs());
+  }
+
+  /**
+   * One record per rule to the all-rules topic, in {@link FusionRule} order. A rule that cannot run on this clip
+   * (no weight for a model, no logistic-regression model) is left out with a WARN naming why; the clip's own
+   * result is unaffected.
+   */
+  private void emitAllRules(String clipId, PendingClip clip, long now) {
+    for (FusionRule rule : FusionRule.values()) {
+      try {
+        context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("clip {}: rule {} left out of the all-rules topic: {}", clipId, rule, e.getMessage());
+      }
+    }
   }
 
   private void dropLate(String clipId, PendingClip done, SpecificRecord value) {

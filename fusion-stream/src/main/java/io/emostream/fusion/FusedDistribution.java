@@ -27,7 +27,7 @@ public final class FusedDistribution {
   }
 
   /** Index of the largest value; the first one wins a tie (strict {@code >}). */
-  static int argmaxFirst(double[] values) {
+  public static int argmaxFirst(double[] values) {
     int best = 0;
     for (int i = 1; i < values.length; i++) {
       if (values[i] > values[best]) {

@@ -3,9 +3,12 @@ package io.emostream.fusion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -13,6 +16,7 @@ import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
 
 /**
@@ -26,11 +30,14 @@ import io.emostream.topics.Topics;
  * @param punctuateInterval how often (wall clock) pending clips are checked against the timeout
  * @param doneRetention     how long the marker of a fused clip is kept to recognise late predictions
  * @param labels            canonical emotion labels, in output order (lower case, distinct)
+ * @param rules             settings of the rules: per-model weights, threshold, preferred modality, LR model
+ * @param emitAllRules      also publish every rule's result for each clip to the all-rules topic
  * @param topics            topic catalogue (prefix and partition count)
  * @param kafka             Kafka client settings
  */
 public record FusionConfig(String applicationId, FusionRule defaultRule, Duration timeout, Duration punctuateInterval,
-    Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
+    Duration doneRetention, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, Topics topics,
+    KafkaSettings kafka) {
 
   public static final String APP_ID_ENV = "EMOSTREAM_FUSION_APP_ID";
   public static final String RULE_ENV = "EMOSTREAM_FUSION_RULE";
@@ -38,12 +45,28 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final String PUNCTUATE_INTERVAL_ENV = "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL";
   public static final String DONE_RETENTION_ENV = "EMOSTREAM_FUSION_DONE_RETENTION";
   public static final String LABELS_ENV = "EMOSTREAM_LABELS";
+  public static final String WEIGHTS_ENV = "EMOSTREAM_FUSION_WEIGHTS";
+  public static final String THRESHOLD_ENV = "EMOSTREAM_FUSION_THRESHOLD";
+  public static final String PREFERRED_ENV = "EMOSTREAM_FUSION_PREFERRED_MODALITY";
+  public static final String LR_MODEL_ENV = "EMOSTREAM_FUSION_LR_MODEL";
+  public static final String EMIT_ALL_RULES_ENV = "EMOSTREAM_FUSION_EMIT_ALL_RULES";
 
   public static final String DEFAULT_APP_ID = "emostream-fusion";
   public static final FusionRule DEFAULT_RULE = FusionRule.AVERAGE;
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
   public static final Duration DEFAULT_DONE_RETENTION = Duration.ofMinutes(10);
+  /**
+   * WEIGHTED_AVERAGE weights of the shipped models, by model name: the speech model's actor-wise 5-fold CV
+   * accuracy on RAVDESS (57.39 %, its model card) and the face model's reported RAF-DB accuracy (88.27 %, its
+   * model card; another data set, so only a rough prior on RAVDESS).
+   */
+  public static final Map<String, Double> DEFAULT_WEIGHTS =
+      Map.of("speech-emotion-ravdess", 0.5739, "fer-mobilefacenet", 0.8827);
+  /** The first paper's threshold on the video model's top probability. */
+  public static final double DEFAULT_THRESHOLD = 0.7;
+  /** The first paper prefers the video model (its more accurate one). */
+  public static final Modality DEFAULT_PREFERRED = Modality.VIDEO;
   /** The RAVDESS emotions, in the dataset's order. */
   public static final List<String> DEFAULT_LABELS =
       List.of("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised");
@@ -55,6 +78,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
     requirePositive(punctuateInterval, PUNCTUATE_INTERVAL_ENV);
     requirePositive(doneRetention, DONE_RETENTION_ENV);
     labels = normaliseLabels(labels);
+    Objects.requireNonNull(rules, "rules");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(kafka, "kafka");
   }
@@ -68,6 +92,12 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
         env.duration(PUNCTUATE_INTERVAL_ENV, DEFAULT_PUNCTUATE_INTERVAL),
         env.duration(DONE_RETENTION_ENV, DEFAULT_DONE_RETENTION),
         env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS),
+        new FusionRules.Settings(
+            env.optional(WEIGHTS_ENV).map(FusionConfig::parseWeights).orElse(DEFAULT_WEIGHTS),
+            env.decimal(THRESHOLD_ENV, DEFAULT_THRESHOLD, 0, 1),
+            env.enumValue(PREFERRED_ENV, Modality.class, DEFAULT_PREFERRED),
+            env.optional(LR_MODEL_ENV).map(Path::of).map(LogisticRegressionModel::read).orElse(null)),
+        env.bool(EMIT_ALL_RULES_ENV, false),
         TopicsEnv.fromEnv(env),
         KafkaSettings.fromEnv(env));
   }
@@ -81,18 +111,47 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   /** For tests and embedded use: explicit values, validated like {@link #fromEnv}. */
   public static FusionConfig of(String applicationId, FusionRule defaultRule, Duration timeout,
       Duration punctuateInterval, Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, topics,
-        kafka);
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels,
+        FusionRules.Settings.defaults(), false, topics, kafka);
+  }
+
+  /** The same settings with other rule settings and all-rules switch. */
+  public FusionConfig withRules(FusionRules.Settings newRules, boolean newEmitAllRules) {
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, newRules,
+        newEmitAllRules, topics, kafka);
   }
 
   /** The same settings on another cluster and topic set (the embedded platform's broker). */
   public FusionConfig withKafka(KafkaSettings newKafka, Topics newTopics) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, newTopics,
-        newKafka);
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, rules,
+        emitAllRules, newTopics, newKafka);
   }
 
   static List<String> parseLabels(String commaList) {
     return Arrays.stream(commaList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** {@code model=weight,model=weight}; a weight must be a number > 0. */
+  static Map<String, Double> parseWeights(String list) {
+    Map<String, Double> weights = new LinkedHashMap<>();
+    for (String entry : list.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.lastIndexOf('=');
+      String model = eq < 0 ? "" : entry.substring(0, eq).trim();
+      double weight;
+      try {
+        weight = eq < 0 ? Double.NaN : Double.parseDouble(entry.substring(eq + 1).trim());
+      } catch (NumberFormatException e) {
+        weight = Double.NaN;
+      }
+      if (model.isEmpty() || !(weight > 0) || !Double.isFinite(weight) || weights.put(model, weight) != null) {
+        throw new IllegalArgumentException(WEIGHTS_ENV + " must be model=weight pairs with distinct model names "
+            + "and weights > 0, e.g. speech-emotion-ravdess=0.57,fer-mobilefacenet=0.88; got '" + list + "'");
+      }
+    }
+    return weights;
   }
 
   private static List<String> normaliseLabels(List<String> labels) {

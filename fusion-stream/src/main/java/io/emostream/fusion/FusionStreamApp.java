@@ -11,12 +11,17 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.emostream.ops.HealthCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+
 /**
  * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly once. In: the
  * manifest and both prediction topics. Out: the fused topic, and the dead-letter topic for records it cannot
- * decode or use ({@link DeadLetterExceptionHandler}).
+ * decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link FusionMetrics} and every Streams metric
+ * (consumer lag, {@code late-records-total}, ...).
  */
-public final class FusionStreamApp implements AutoCloseable {
+public final class FusionStreamApp implements AutoCloseable, HealthCheck {
 
   /**
    * Under exactly-once, results become visible to read_committed consumers only when the task's transaction
@@ -30,15 +35,21 @@ public final class FusionStreamApp implements AutoCloseable {
 
   private final FusionConfig config;
   private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
 
-  public FusionStreamApp(FusionConfig config) {
-    this(config, Map.of());
+  public FusionStreamApp(FusionConfig config, MeterRegistry meters) {
+    this(config, Map.of(), meters);
   }
 
   /** @param overrides Streams properties that win over everything else (tests: {@code state.dir}) */
-  public FusionStreamApp(FusionConfig config, Map<String, Object> overrides) {
+  public FusionStreamApp(FusionConfig config, Map<String, Object> overrides, MeterRegistry meters) {
     this.config = config;
-    this.streams = new KafkaStreams(FusionTopology.build(config), streamsProperties(config, overrides));
+    this.streams = new KafkaStreams(FusionTopology.build(config, new FusionMetrics(meters)),
+        streamsProperties(config, overrides));
+    // Tagged like the workers' clients, so their metrics of the same name can share one registry (./emostream up).
+    this.streamsMetrics = new KafkaStreamsMetrics(streams,
+        java.util.List.of(io.micrometer.core.instrument.Tag.of("service", "fusion-stream")));
+    streamsMetrics.bindTo(meters);
     streams.setUncaughtExceptionHandler(error -> {
       LOG.error("stream thread of {} died; replacing it (tasks resume from their last commit)",
           config.applicationId(), error);
@@ -76,6 +87,26 @@ public final class FusionStreamApp implements AutoCloseable {
     return streams.state();
   }
 
+  @Override
+  public String name() {
+    return "fusion-stream";
+  }
+
+  /** Live unless Streams has failed for good (every thread dead) or was shut down. */
+  @Override
+  public boolean isLive() {
+    KafkaStreams.State state = streams.state();
+    return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+        && state != KafkaStreams.State.NOT_RUNNING;
+  }
+
+  /** Ready while processing (a rebalance in progress included). */
+  @Override
+  public boolean isReady() {
+    KafkaStreams.State state = streams.state();
+    return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+  }
+
   /** Late or duplicate records dropped for already-fused clips since start. */
   public long lateRecords() {
     return FusionTopology.lateRecords(streams.metrics());
@@ -84,6 +115,7 @@ public final class FusionStreamApp implements AutoCloseable {
   /** Stops processing, commits, and waits up to {@code timeout}; true when it closed in time. */
   public boolean close(Duration timeout) {
     boolean closed = streams.close(timeout);
+    streamsMetrics.close();
     LOG.info("{} closed{}", config.applicationId(), closed ? "" : " (timed out after " + timeout + ")");
     return closed;
   }

@@ -4,6 +4,10 @@ import java.time.Duration;
 
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
+import io.emostream.ops.Meters;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * Entry point of fusion-stream: reads {@link FusionConfig} from the environment, makes sure the topics exist
@@ -17,13 +21,18 @@ public final class FusionStreamMain {
   private FusionStreamMain() {
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
     Env env = Env.system();
     FusionConfig config = FusionConfig.fromEnv(env);
     short replication = (short) env.integer(REPLICATION_ENV, 1, 1, Short.MAX_VALUE);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), replication);
-    FusionStreamApp app = new FusionStreamApp(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> app.close(Duration.ofSeconds(30)), "fusion-stream-shutdown"));
+    PrometheusMeterRegistry meters = Meters.prometheus();
+    FusionStreamApp app = new FusionStreamApp(config, meters);
+    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.FUSION_STREAM_PORT), meters, java.util.List.of(app));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.close(Duration.ofSeconds(30));
+      ops.close();
+    }, "fusion-stream-shutdown"));
     app.start();
   }
 }

@@ -18,7 +18,8 @@ import io.emostream.topics.Topics;
  * <pre>
  *   clips.manifest ────┐
  *   predictions.audio ─┼─► ClipJoinProcessor (store: pending-clips) ─► fused
- *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts, expiry of done markers
+ *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts,   └─► fused.all-rules (optional: one
+ *                                 expiry of done markers                   record per rule and clip)
  * </pre>
  *
  * In: {@code ClipManifest} and {@code ModalityPrediction} records keyed by clip id. Out: one {@code FusedEmotion}
@@ -33,13 +34,20 @@ public final class FusionTopology {
   public static final String VIDEO_SOURCE = "video-prediction-source";
   public static final String JOIN_PROCESSOR = "clip-join";
   public static final String FUSED_SINK = "fused-sink";
+  /** Every rule's result for each clip, when {@link FusionConfig#emitAllRules()}. */
+  public static final String ALL_RULES_SINK = "fused-all-rules-sink";
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
 
   private FusionTopology() {
   }
 
+  /** The topology with its meters in a registry of its own (tests). */
   public static Topology build(FusionConfig config) {
+    return build(config, new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+  }
+
+  public static Topology build(FusionConfig config, FusionMetrics metrics) {
     Topics topics = config.topics();
     Topology topology = new Topology();
     topology.addSource(MANIFEST_SOURCE, Topics.KEY_SERDE.deserializer(), topics.manifests().valueSerde().deserializer(),
@@ -48,12 +56,16 @@ public final class FusionTopology {
         topics.audioPredictions().valueSerde().deserializer(), topics.audioPredictions().name());
     topology.addSource(VIDEO_SOURCE, Topics.KEY_SERDE.deserializer(),
         topics.videoPredictions().valueSerde().deserializer(), topics.videoPredictions().name());
-    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config), MANIFEST_SOURCE, AUDIO_SOURCE,
+    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config, metrics), MANIFEST_SOURCE, AUDIO_SOURCE,
         VIDEO_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
     topology.addSink(FUSED_SINK, topics.fused().name(), Topics.KEY_SERDE.serializer(),
         topics.fused().valueSerde().serializer(), JOIN_PROCESSOR);
+    if (config.emitAllRules()) {
+      topology.addSink(ALL_RULES_SINK, topics.fusedAllRules().name(), Topics.KEY_SERDE.serializer(),
+          topics.fusedAllRules().valueSerde().serializer(), JOIN_PROCESSOR);
+    }
     return topology;
   }
 

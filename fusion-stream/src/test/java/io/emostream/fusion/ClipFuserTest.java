@@ -48,6 +48,16 @@ class ClipFuserTest {
     assertThat(fused.getIngestTimeMs()).isEqualTo(Clips.INGEST);
     assertThat(fused.getFusedAtMs()).isEqualTo(Instant.ofEpochMilli(NOW));
     assertThat(fused.getLatencyMs()).isEqualTo(1_250);
+    assertThat(fused.getSpeakerRole()).isNull();
+  }
+
+  @Test
+  void theSpeakerRoleOfAStereoCallChannelIsCarriedToTheFusedResult() {
+    ClipManifest manifest = ClipManifest.newBuilder(Clips.manifest("c1", Modality.AUDIO)).setSpeakerRole("customer").build();
+
+    FusedEmotion fused = fuser.fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW);
+
+    assertThat(fused.getSpeakerRole()).isEqualTo("customer");
   }
 
   @Test
@@ -126,5 +136,46 @@ class ClipFuserTest {
   private static PendingClip clip(ClipManifest manifest, ModalityPrediction audio, ModalityPrediction video) {
     return PendingClip.newBuilder().setManifest(manifest).setAudio(audio).setVideo(video).setFirstSeenMs(NOW - 100)
         .build();
+  }
+
+  @Test
+  void everyRuleFusesAnAudioOnlyClipToTheAudioDistribution() {
+    ModalityPrediction audio = Clips.audio("c1", Clips.SPEECH_HAPPY);
+    for (FusionRule rule : FusionRule.values()) {
+      ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO);
+      manifest.setFusionRule(rule);
+
+      FusedEmotion fused = fuser.fuse("c1", clip(manifest, audio, null), NOW);
+
+      assertThat(fused.getRule()).isEqualTo(rule);
+      assertThat(fused.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+      for (int i = 0; i < 8; i++) {
+        assertThat(fused.getDistribution().get(i)).as(rule + " " + i)
+            .isCloseTo((float) Clips.SPEECH_HAPPY[i], within(1e-6f));
+      }
+    }
+  }
+
+  @Test
+  void aVideoOnlyClipUnderLogisticRegressionNeedsNoModel() {
+    ClipManifest manifest = Clips.manifest("c1", Modality.VIDEO);
+    manifest.setFusionRule(FusionRule.LOGISTIC_REGRESSION);
+
+    FusedEmotion fused = fuser.fuse("c1", clip(manifest, null, Clips.video("c1", Clips.FACE_SAD)), NOW);
+
+    assertThat(fused.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
+    assertThat(fused.getLabel()).isEqualTo("sad");
+    assertThat(fused.getDistribution().get(1)).isZero(); // calm: the face model has none
+  }
+
+  @Test
+  void anExplicitRuleWinsOverTheManifests() {
+    ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO);
+    manifest.setFusionRule(FusionRule.RULE_BASED);
+    PendingClip clip = clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), Clips.video("c1", Clips.FACE_SAD));
+
+    assertThat(fuser.ruleOf(clip)).isEqualTo(FusionRule.RULE_BASED);
+    assertThat(fuser.fuse("c1", clip, NOW, FusionRule.DYNAMIC_CONFIDENCE).getRule())
+        .isEqualTo(FusionRule.DYNAMIC_CONFIDENCE);
   }
 }

@@ -69,4 +69,48 @@ class FusionConfigTest {
 
     assertThat(config.toString()).doesNotContain("p4ss");
   }
+
+  @Test
+  void readsTheRuleSettings() throws Exception {
+    java.nio.file.Path lr = java.nio.file.Files.createTempFile("lr", ".json");
+    FusionRulesTest.SUM_MODEL.write(lr);
+    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of(
+        "EMOSTREAM_FUSION_RULE", "rule_based",
+        "EMOSTREAM_FUSION_WEIGHTS", "speech-emotion-ravdess=0.57, fer-mobilefacenet=0.88",
+        "EMOSTREAM_FUSION_THRESHOLD", "0.6",
+        "EMOSTREAM_FUSION_PREFERRED_MODALITY", "audio",
+        "EMOSTREAM_FUSION_LR_MODEL", lr.toString(),
+        "EMOSTREAM_FUSION_EMIT_ALL_RULES", "true")));
+
+    assertThat(config.defaultRule()).isEqualTo(FusionRule.RULE_BASED);
+    assertThat(config.rules().weights()).containsExactlyInAnyOrderEntriesOf(
+        Map.of("speech-emotion-ravdess", 0.57, "fer-mobilefacenet", 0.88));
+    assertThat(config.rules().threshold()).isEqualTo(0.6);
+    assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.AUDIO);
+    assertThat(config.rules().logisticRegression().classes()).isEqualTo(FusionRulesTest.L);
+    assertThat(config.emitAllRules()).isTrue();
+    java.nio.file.Files.delete(lr);
+  }
+
+  @Test
+  void ruleSettingDefaultsAreThePapers() {
+    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of()));
+    assertThat(config.rules().threshold()).isEqualTo(0.7);
+    assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.VIDEO);
+    assertThat(config.rules().weights()).containsKeys("speech-emotion-ravdess", "fer-mobilefacenet");
+    assertThat(config.rules().logisticRegression()).isNull();
+    assertThat(config.emitAllRules()).isFalse();
+  }
+
+  @Test
+  void rejectsMalformedWeightsAndThreshold() {
+    for (String bad : List.of("speech", "speech=0", "speech=-1", "=0.5", "a=1,a=2", "a=x")) {
+      assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_WEIGHTS", bad))))
+          .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_WEIGHTS");
+    }
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_THRESHOLD", "1.2"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_THRESHOLD");
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_LR_MODEL", "/no/such.json"))))
+        .hasMessageContaining("/no/such.json");
+  }
 }

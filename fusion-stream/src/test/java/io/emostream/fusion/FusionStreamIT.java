@@ -42,7 +42,8 @@ class FusionStreamIT {
   void fusesAClipExactlyOnceAndDeadLettersPoisonBytes() throws Exception {
     TopicAdmin.ensureTopics(settings, topics, (short) 1);
     FusionConfig config = FusionConfig.of("fusion-it-" + UUID.randomUUID(), topics, settings);
-    try (FusionStreamApp app = new FusionStreamApp(config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()))) {
+    try (FusionStreamApp app = new FusionStreamApp(config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
       app.start();
       produce(topics.manifests().name(), "bad", "not avro".getBytes(StandardCharsets.UTF_8));
       produce(topics.manifests().name(), "c1", encode(topics.manifests(), Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO)));

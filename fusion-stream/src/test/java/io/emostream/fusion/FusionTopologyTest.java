@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
@@ -33,6 +34,7 @@ import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** The production topology and Streams properties (handlers included) on a TopologyTestDriver with mock time. */
 class FusionTopologyTest {
@@ -46,6 +48,7 @@ class FusionTopologyTest {
 
   private final Topics topics = new Topics("test.", 1);
   private TopologyTestDriver driver;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private TestInputTopic<String, ClipManifest> manifests;
   private TestInputTopic<String, ModalityPrediction> audio;
   private TestInputTopic<String, ModalityPrediction> video;
@@ -58,8 +61,14 @@ class FusionTopologyTest {
   }
 
   private void startDriver(Map<String, Object> overrides) {
-    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"));
-    driver = new TopologyTestDriver(FusionTopology.build(config),
+    startDriver(overrides, false);
+  }
+
+  private void startDriver(Map<String, Object> overrides, boolean emitAllRules) {
+    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"))
+        .withRules(new FusionRules.Settings(Map.of("speech-test", 1.0, "face-test", 3.0), 0.7, Modality.VIDEO, null),
+            emitAllRules);
+    driver = new TopologyTestDriver(FusionTopology.build(config, new FusionMetrics(meters)),
         FusionStreamApp.streamsProperties(config, overrides), START);
     manifests = input(topics.manifests());
     audio = input(topics.audioPredictions());
@@ -95,6 +104,10 @@ class FusionTopologyTest {
     assertThat(result.getDistribution().get(0)).isCloseTo(0.15f, within(1e-6f)); // neutral: (0.1 + 0.2) / 2
     assertThat(result.getFusedAtMs()).isEqualTo(START);
     assertThat(result.getLatencyMs()).isEqualTo(START.toEpochMilli() - Clips.INGEST.toEpochMilli());
+    assertThat(meters.get("emostream.fused").tag("status", "COMPLETE").tag("rule", "AVERAGE").counter().count())
+        .isEqualTo(1);
+    assertThat(meters.get("emostream.end.to.end").timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+        .isEqualTo(result.getLatencyMs());
   }
 
   @Test
@@ -131,6 +144,8 @@ class FusionTopologyTest {
     FusedEmotion result = single();
     assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
     assertThat(result.getFusedAtMs()).isEqualTo(START.plus(TIMEOUT));
+    assertThat(meters.get("emostream.fused").tag("status", "AUDIO_ONLY").counter().count()).isEqualTo(1);
+    assertThat(meters.find("emostream.fused").tag("status", "COMPLETE").counter()).isNull();
   }
 
   @Test
@@ -240,5 +255,51 @@ class FusionTopologyTest {
 
   private static String header(TestRecord<byte[], byte[]> record, String name) {
     return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theManifestsRuleOverridesTheDefault() {
+    ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO);
+    manifest.setFusionRule(FusionRule.WEIGHTED_AVERAGE);
+    manifests.pipeInput("c1", manifest);
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    FusedEmotion result = single();
+    // weights 1 and 3: happy .25*.5 + .75*.3 = .35, sad .25*.1 + .75*.4 = .325
+    assertThat(result.getRule()).isEqualTo(FusionRule.WEIGHTED_AVERAGE);
+    assertThat(result.getLabel()).isEqualTo("happy");
+    assertThat(result.getConfidence()).isCloseTo(0.35f, within(1e-6f));
+    assertThat(result.getDistribution().get(3)).isCloseTo(0.325f, within(1e-6f));
+  }
+
+  @Test
+  void withEmitAllRulesEveryRunnableRuleGoesToTheAllRulesTopicAndTheClipsRuleToFused() {
+    driver.close();
+    startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("all").toString()), true);
+    TestOutputTopic<String, FusedEmotion> allRules = driver.createOutputTopic(topics.fusedAllRules().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedAllRules().valueSerde().deserializer());
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    assertThat(single().getRule()).isEqualTo(FusionRule.AVERAGE);
+    List<FusedEmotion> perRule = allRules.readValuesToList();
+    // LOGISTIC_REGRESSION has no model in this config: left out (with a WARN), the other five are there
+    assertThat(perRule).extracting(FusedEmotion::getRule).containsExactly(FusionRule.AVERAGE,
+        FusionRule.WEIGHTED_AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
+        FusionRule.RULE_BASED);
+    assertThat(perRule).allSatisfy(r -> assertThat(r.getClipId()).isEqualTo("c1"));
+    // speech happy .5 vs face sad .4: RULE_BASED takes the more confident audio; WEIGHTED (1:3) still happy .35
+    assertThat(perRule.get(4).getLabel()).isEqualTo("happy");
+    assertThat(perRule.get(4).getConfidence()).isCloseTo(0.5f, within(1e-6f));
+    assertThat(perRule.get(1).getConfidence()).isCloseTo(0.35f, within(1e-6f));
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void withoutEmitAllRulesTheTopologyHasNoAllRulesSink() {
+    assertThat(FusionTopology.build(FusionConfig.of("x", topics, KafkaSettings.bootstrap("unused:9092")))
+        .describe().toString()).doesNotContain(FusionTopology.ALL_RULES_SINK);
   }
 }

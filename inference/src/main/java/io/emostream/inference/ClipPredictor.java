@@ -6,6 +6,38 @@ public interface ClipPredictor {
 
   Outcome predict(String clipId, byte[] value) throws Exception;
 
+  /**
+   * Predicts several clips at once, so their frames or windows can share model runs; one {@link Result}
+   * per input, in order, each failing on its own. The default predicts them one by one.
+   */
+  default java.util.List<Result> predictAll(java.util.List<Input> inputs) {
+    java.util.List<Result> out = new java.util.ArrayList<>(inputs.size());
+    for (Input input : inputs) {
+      try {
+        out.add(Result.of(predict(input.clipId(), input.value())));
+      } catch (Exception e) {
+        out.add(Result.failed(e));
+      }
+    }
+    return out;
+  }
+
+  /** One clip's input record: its id and the Avro bytes. */
+  record Input(String clipId, byte[] value) {
+  }
+
+  /** A clip's outcome, or why it could not be predicted. */
+  record Result(Outcome outcome, Exception failure) {
+
+    public static Result of(Outcome outcome) {
+      return new Result(java.util.Objects.requireNonNull(outcome), null);
+    }
+
+    public static Result failed(Exception failure) {
+      return new Result(null, java.util.Objects.requireNonNull(failure));
+    }
+  }
+
   /** Status names match {@code PredictionStatus}: OK, NO_FACE, NO_AUDIO, ERROR. */
   enum Status { OK, NO_FACE, NO_AUDIO, ERROR }
 

@@ -126,8 +126,68 @@ public record ModelManifest(
       List<Double> mean, List<Double> std, Layout layout, Face face) {
   }
 
-  /** Face detector (path relative to the manifest) and the policy choosing the face to analyse. */
-  public record Face(String detector, double scoreThreshold, double nmsThreshold, int topK, String selection) {
+  /**
+   * Face detector (path relative to the manifest), the policy choosing the face to analyse, what the
+   * expression model takes as its face ({@code input}; absent: {@link FaceInput#ALIGNED_112}) and how
+   * frame posteriors become the clip posterior ({@code aggregation}; absent: {@link Aggregation#MEAN}).
+   */
+  public record Face(String detector, double scoreThreshold, double nmsThreshold, int topK, String selection,
+      FaceInput input, Aggregation aggregation) {
+
+    public FaceInput input() {
+      return input == null ? FaceInput.ALIGNED_112 : input;
+    }
+
+    public Aggregation aggregation() {
+      return aggregation == null ? Aggregation.MEAN : aggregation;
+    }
+  }
+
+  /** How the face handed to the expression model is cut from the frame. */
+  public enum FaceCrop {
+    /** Similarity transform of the five landmarks onto the 112x112 reference points (scaled to the size). */
+    ALIGNED,
+    /** The detector's box as it is, resized to size x size (no rotation). */
+    BOX
+  }
+
+  /**
+   * The expression model's face input: crop kind, square side, channels and the pixel chain
+   * {@code ((x * rescale + offset) - mean[c]) / std[c]} (GRAY: {@code 0.299 R + 0.587 G + 0.114 B}, one channel),
+   * laid out NCHW. Examples: MobileFaceNet {@code ALIGNED 112 RGB, rescale 1/255, mean 0.5, std 0.5};
+   * mini-XCEPTION {@code BOX 64 GRAY, rescale 2/255, offset -1} (that is x/255*2-1).
+   */
+  public record FaceInput(FaceCrop crop, int size, ChannelOrder channelOrder, double rescale, double offset,
+      List<Double> mean, List<Double> std) {
+
+    /** The OpenCV Zoo MobileFaceNet input, assumed when a manifest names none. */
+    public static final FaceInput ALIGNED_112 = new FaceInput(FaceCrop.ALIGNED, 112, ChannelOrder.RGB, 1 / 255.0, 0,
+        List.of(0.5, 0.5, 0.5), List.of(0.5, 0.5, 0.5));
+
+    public int channels() {
+      return channelOrder == ChannelOrder.GRAY ? 1 : 3;
+    }
+
+    /** Mean of channel {@code c}; 0 when none is given. */
+    public double mean(int c) {
+      return mean == null || mean.isEmpty() ? 0 : mean.get(Math.min(c, mean.size() - 1));
+    }
+
+    /** Standard deviation of channel {@code c}; 1 when none is given. */
+    public double std(int c) {
+      return std == null || std.isEmpty() ? 1 : std.get(Math.min(c, std.size() - 1));
+    }
+  }
+
+  /** How the posteriors of a clip's frames become the clip posterior. */
+  public enum Aggregation {
+    /** Mean of the frame probabilities (the default; the second paper's static models average over frames). */
+    MEAN,
+    /**
+     * Weighted mean, each frame weighted by its own top probability: frames the model is sure about count
+     * more than ambiguous ones (blur, a turned head, a closed mouth mid-word).
+     */
+    CONFIDENCE_WEIGHTED
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -165,6 +225,11 @@ public record ModelManifest(
       if (video.mode() == VideoMode.FACE_EXPRESSION) {
         require(video.face() != null && video.face().detector() != null, manifestFile,
             "video.face.detector is required for FACE_EXPRESSION");
+        FaceInput in = video.face().input();
+        require(in.crop() != null && in.size() > 0 && in.channelOrder() != null && in.rescale() > 0, manifestFile,
+            "video.face.input needs crop (ALIGNED or BOX), size > 0, channelOrder (RGB, BGR or GRAY) and rescale > 0");
+        require(in.std() == null || in.std().stream().allMatch(v -> v != null && v > 0), manifestFile,
+            "video.face.input.std values must be > 0");
       } else {
         require(video.layout() != null && video.channelOrder() != null
             && (video.resizeShortestEdge() != null || (video.width() != null && video.height() != null)), manifestFile,

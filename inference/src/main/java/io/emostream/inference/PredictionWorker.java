@@ -3,6 +3,7 @@ package io.emostream.inference;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -13,12 +14,19 @@ import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.schemas.Timings;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 
 /**
  * The record processor of a worker: input record → {@link ClipPredictor} → a {@link ModalityPrediction}
  * on the modality's prediction topic, keyed by clip id. When prediction throws, the loop dead-letters
  * the input and this publishes an ERROR prediction, so fusion goes on with the other modality at once
  * instead of waiting for its timeout.
+ *
+ * <p>Meters (tag {@code modality}): {@code emostream.inference} (model run time per clip, a histogram),
+ * {@code emostream.prediction} (whole clip: decode, pre-processing and inference) and
+ * {@code emostream.predictions} (count, tag {@code status}: OK, NO_FACE, NO_AUDIO, ERROR).
  */
 public final class PredictionWorker implements TransactionalWorkerLoop.RecordProcessor {
 
@@ -27,14 +35,31 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
   private final ModelManifest model;
   private final ClipPredictor predictor;
   private final Clock clock;
+  private final MeterRegistry meters;
+  private final Timer inference;
+  private final Timer prediction;
 
   public PredictionWorker(Modality modality, Topics.Topic<ModalityPrediction> output, ModelManifest model,
-      ClipPredictor predictor, Clock clock) {
+      ClipPredictor predictor, Clock clock, MeterRegistry meters) {
     this.modality = modality;
     this.output = output;
     this.model = model;
     this.predictor = predictor;
     this.clock = clock;
+    this.meters = meters;
+    this.inference = latency("emostream.inference", "model run time per clip (all its frames or its audio)");
+    this.prediction = latency("emostream.prediction", "time per clip: decode, pre-processing and inference");
+  }
+
+  private Timer latency(String name, String description) {
+    return Timer.builder(name).tag("modality", modality.name()).description(description)
+        .publishPercentileHistogram().minimumExpectedValue(java.time.Duration.ofMillis(1))
+        .maximumExpectedValue(java.time.Duration.ofSeconds(60)).register(meters);
+  }
+
+  private void count(ClipPredictor.Status status) {
+    Counter.builder("emostream.predictions").tag("modality", modality.name()).tag("status", status.name())
+        .description("predictions published").register(meters).increment();
   }
 
   @Override
@@ -45,7 +70,55 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
     long start = System.nanoTime();
     ClipPredictor.Outcome outcome = predictor.predict(record.key(), record.value());
     double totalMs = (System.nanoTime() - start) / 1e6;
+    inference.record(Math.round(outcome.inferenceMs() * 1000), TimeUnit.MICROSECONDS);
+    prediction.record(Math.round(totalMs * 1000), TimeUnit.MICROSECONDS);
+    count(outcome.status());
     return List.of(toRecord(prediction(record.key(), outcome, totalMs)));
+  }
+
+  /**
+   * The records of one transaction through {@link ClipPredictor#predictAll}, so a batching predictor runs
+   * the model over all their frames together; a record without a key or whose clip failed fails alone.
+   * Timings: each clip's total is the batch's wall time shared out by its share of the batch's own time.
+   */
+  @Override
+  public List<TransactionalWorkerLoop.Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+    List<ClipPredictor.Input> inputs = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      if (record.key() != null) {
+        inputs.add(new ClipPredictor.Input(record.key(), record.value()));
+      }
+    }
+    long start = System.nanoTime();
+    List<ClipPredictor.Result> results = predictor.predictAll(inputs);
+    double totalMs = (System.nanoTime() - start) / 1e6;
+    if (results.size() != inputs.size()) {
+      throw new IllegalStateException("predictor returned " + results.size() + " results for " + inputs.size()
+          + " clips");
+    }
+    double ownSum = results.stream().filter(r -> r.outcome() != null).mapToDouble(r -> ownMs(r.outcome())).sum();
+    List<TransactionalWorkerLoop.Processed> out = new ArrayList<>(records.size());
+    int next = 0;
+    for (ConsumerRecord<String, byte[]> record : records) {
+      if (record.key() == null) {
+        out.add(TransactionalWorkerLoop.Processed.failed(
+            new IllegalArgumentException("record has no key; every topic is keyed by clip id")));
+        continue;
+      }
+      ClipPredictor.Result result = results.get(next++);
+      if (result.failure() != null) {
+        out.add(TransactionalWorkerLoop.Processed.failed(result.failure()));
+      } else {
+        double share = ownSum > 0 ? ownMs(result.outcome()) / ownSum : 1.0 / inputs.size();
+        out.add(TransactionalWorkerLoop.Processed.ok(
+            List.of(toRecord(prediction(record.key(), result.outcome(), totalMs * share)))));
+      }
+    }
+    return out;
+  }
+
+  private static double ownMs(ClipPredictor.Outcome outcome) {
+    return outcome.decodeMs() + outcome.preprocessMs() + outcome.inferenceMs();
   }
 
   @Override
@@ -54,6 +127,7 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
       return List.of();
     }
     String why = error.getClass().getSimpleName() + ": " + error.getMessage();
+    count(ClipPredictor.Status.ERROR);
     return List.of(toRecord(prediction(record.key(),
         ClipPredictor.Outcome.without(ClipPredictor.Status.ERROR, why, 0, 0, 0), 0)));
   }

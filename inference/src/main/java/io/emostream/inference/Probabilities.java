@@ -50,6 +50,42 @@ public final class Probabilities {
     return out;
   }
 
+  /**
+   * Mean of probability vectors, each weighted by its own largest probability (its confidence):
+   * {@code sum_i(max(p_i) * p_i) / sum_i(max(p_i))}. A sure frame counts more than an unsure one.
+   */
+  public static float[] confidenceWeightedMean(List<float[]> rows) {
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("cannot average zero probability vectors");
+    }
+    int n = rows.get(0).length;
+    double[] sum = new double[n];
+    double weights = 0;
+    for (float[] row : rows) {
+      if (row.length != n) {
+        throw new IllegalArgumentException("vectors differ in length: " + n + " and " + row.length);
+      }
+      double w = row[argmax(row)];
+      weights += w;
+      for (int i = 0; i < n; i++) {
+        sum[i] += w * row[i];
+      }
+    }
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (float) (sum[i] / weights);
+    }
+    return out;
+  }
+
+  /** The clip posterior from frame (or window) posteriors by the given rule. */
+  public static float[] aggregate(ModelManifest.Aggregation rule, List<float[]> rows) {
+    return switch (rule) {
+      case MEAN -> mean(rows);
+      case CONFIDENCE_WEIGHTED -> confidenceWeightedMean(rows);
+    };
+  }
+
   public static int argmax(float[] values) {
     int best = 0;
     for (int i = 1; i < values.length; i++) {

@@ -1,6 +1,7 @@
 package io.emostream.inference;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 
 import io.emostream.kafka.Env;
@@ -17,28 +18,56 @@ import io.emostream.topics.Topics;
  * @param groupId        EMOSTREAM_{PREFIX}_GROUP_ID: consumer group; replicas share it and split partitions
  * @param maxPollRecords EMOSTREAM_{PREFIX}_MAX_POLL_RECORDS (default 8): clips per transaction
  * @param instanceId     EMOSTREAM_INSTANCE_ID (default random): part of the transactional id
+ * @param maxBatch       EMOSTREAM_{PREFIX}_MAX_BATCH (default 32): most items (faces, frames) per model run, across
+ *                       the clips of one transaction; a model with a fixed batch dimension of 1 runs them one by one
+ * @param maxWait        EMOSTREAM_{PREFIX}_MAX_WAIT (default 50ms): after the first clips arrive, how long the worker
+ *                       waits for more (up to maxPollRecords) so they share model runs; 0 = no waiting
+ * @param aggregation    EMOSTREAM_{PREFIX}_AGGREGATION (MEAN or CONFIDENCE_WEIGHTED; default: what the model's
+ *                       manifest says): how frame posteriors become the clip posterior (face-expression models)
  */
 public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Device device, int threads, String groupId,
-    int maxPollRecords, String instanceId) {
+    int maxPollRecords, String instanceId, int maxBatch, Duration maxWait, ModelManifest.Aggregation aggregation) {
+
+  /** The variables that differ between the two workers, spelled out so the README check finds each name. */
+  private record Names(String model, String groupId, String maxPollRecords, String maxBatch, String maxWait,
+      String aggregation) {
+  }
+
+  private static Names names(String prefix) {
+    return switch (prefix) {
+      case "AUDIO" -> new Names("EMOSTREAM_AUDIO_MODEL", "EMOSTREAM_AUDIO_GROUP_ID", "EMOSTREAM_AUDIO_MAX_POLL_RECORDS",
+          "EMOSTREAM_AUDIO_MAX_BATCH", "EMOSTREAM_AUDIO_MAX_WAIT", "EMOSTREAM_AUDIO_AGGREGATION");
+      case "VIDEO" -> new Names("EMOSTREAM_VIDEO_MODEL", "EMOSTREAM_VIDEO_GROUP_ID", "EMOSTREAM_VIDEO_MAX_POLL_RECORDS",
+          "EMOSTREAM_VIDEO_MAX_BATCH", "EMOSTREAM_VIDEO_MAX_WAIT", "EMOSTREAM_VIDEO_AGGREGATION");
+      default -> throw new IllegalArgumentException("worker prefix must be AUDIO or VIDEO, got " + prefix);
+    };
+  }
 
   public static WorkerConfig fromEnv(Env env, String prefix, Path defaultModel) {
+    Names names = names(prefix);
     return new WorkerConfig(
         KafkaSettings.fromEnv(env),
         TopicsEnv.fromEnv(env),
-        env.path("EMOSTREAM_" + prefix + "_MODEL", defaultModel),
+        env.path(names.model(), defaultModel),
         env.enumValue("EMOSTREAM_DEVICE", Device.class, Device.CPU),
         env.integer("EMOSTREAM_INFERENCE_THREADS", 0, 0, 256),
-        env.string("EMOSTREAM_" + prefix + "_GROUP_ID", "emostream-" + prefix.toLowerCase() + "-worker"),
-        env.integer("EMOSTREAM_" + prefix + "_MAX_POLL_RECORDS", 8, 1, 1000),
-        env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()));
+        env.string(names.groupId(), "emostream-" + prefix.toLowerCase() + "-worker"),
+        env.integer(names.maxPollRecords(), 8, 1, 1000),
+        env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()),
+        env.integer(names.maxBatch(), 32, 1, 4096),
+        env.duration(names.maxWait(), Duration.ofMillis(50)),
+        env.optional(names.aggregation()).isEmpty() ? null
+            : env.enumValue(names.aggregation(), ModelManifest.Aggregation.class, ModelManifest.Aggregation.MEAN));
   }
 
   public WorkerConfig withKafka(KafkaSettings settings, Topics newTopics) {
-    return new WorkerConfig(settings, newTopics, model, device, threads, groupId, maxPollRecords, instanceId);
+    return new WorkerConfig(settings, newTopics, model, device, threads, groupId, maxPollRecords, instanceId, maxBatch, maxWait,
+        aggregation);
   }
 
   public WorkerConfig withModel(Path manifest) {
-    return new WorkerConfig(kafka, topics, manifest, device, threads, groupId, maxPollRecords, instanceId);
+    return new WorkerConfig(kafka, topics, manifest, device, threads, groupId, maxPollRecords, instanceId, maxBatch, maxWait,
+        aggregation);
   }
 
   public String transactionalId() {

@@ -4,9 +4,11 @@ import java.time.Clock;
 import java.time.Duration;
 
 import io.emostream.kafka.TransactionalWorkerLoop;
+import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
@@ -26,18 +28,24 @@ public final class WorkerService implements AutoCloseable {
     this.resources = resources;
   }
 
-  public static WorkerService start(String name, WorkerConfig config, Modality modality, String inputTopic,
-      Topics.Topic<ModalityPrediction> output, ModelManifest model, ClipPredictor predictor,
+  public static WorkerService start(String name, WorkerConfig config, MeterRegistry meters, Modality modality,
+      String inputTopic, Topics.Topic<ModalityPrediction> output, ModelManifest model, ClipPredictor predictor,
       AutoCloseable... resources) {
-    PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC());
+    PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
     TransactionalWorkerLoop loop = new TransactionalWorkerLoop(config.kafka(), name, config.groupId(),
-        config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(), processor);
+        config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(),
+        config.maxWait(), processor, meters);
     WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
     service.thread.start();
     return service;
   }
 
   public TransactionalWorkerLoop loop() {
+    return loop;
+  }
+
+  /** Liveness and readiness of the worker's loop. */
+  public HealthCheck health() {
     return loop;
   }
 

@@ -48,4 +48,32 @@ class ProbabilitiesTest {
     assertThatThrownBy(() -> Probabilities.requireDistribution(new float[] {0.5f, 0.6f}))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sum");
   }
+
+  @Test
+  void confidenceWeightedMeanWeighsEachRowByItsTopProbability() {
+    // weights 0.9 and 0.5: (0.9*[0.9,0.1] + 0.5*[0.5,0.5]) / 1.4 = [1.06/1.4, 0.34/1.4]
+    List<float[]> rows = List.of(new float[] {0.9f, 0.1f}, new float[] {0.5f, 0.5f});
+
+    assertThat(Probabilities.confidenceWeightedMean(rows))
+        .containsExactly(new float[] {1.06f / 1.4f, 0.34f / 1.4f}, within(1e-6f));
+    assertThat(Probabilities.aggregate(ModelManifest.Aggregation.CONFIDENCE_WEIGHTED, rows))
+        .containsExactly(Probabilities.confidenceWeightedMean(rows));
+    assertThat(Probabilities.aggregate(ModelManifest.Aggregation.MEAN, rows))
+        .containsExactly(new float[] {0.7f, 0.3f}, within(1e-6f));
+    assertThatThrownBy(() -> Probabilities.confidenceWeightedMean(List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void confidenceWeightingTurnsAClipWhoseSureFrameDisagreesWithItsUnsureOnes() {
+    // one sure frame for class 0, three unsure ones leaning to class 1:
+    // mean class 0 = (1 + 3 * 0.3) / 4 = 0.475; weighted = (1 * 1 + 3 * 0.7 * 0.3) / (1 + 3 * 0.7) = 1.63 / 3.1
+    List<float[]> rows = List.of(new float[] {1f, 0f}, new float[] {0.3f, 0.7f}, new float[] {0.3f, 0.7f},
+        new float[] {0.3f, 0.7f});
+
+    assertThat(Probabilities.mean(rows)[0]).isCloseTo(0.475f, within(1e-6f));
+    assertThat(Probabilities.argmax(Probabilities.mean(rows))).isEqualTo(1);
+    assertThat(Probabilities.confidenceWeightedMean(rows)[0]).isCloseTo(1.63f / 3.1f, within(1e-6f));
+    assertThat(Probabilities.argmax(Probabilities.confidenceWeightedMean(rows))).isEqualTo(0);
+  }
 }

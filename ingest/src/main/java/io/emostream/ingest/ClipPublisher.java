@@ -21,6 +21,10 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+
 /**
  * Publishes a clip's manifest, audio and frames in one Kafka transaction: consumers reading
  * {@code read_committed} see all of a clip or none of it. Thread-safe (one transaction at a time).
@@ -29,8 +33,10 @@ public final class ClipPublisher implements AutoCloseable {
 
   private final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
+  private final KafkaClientMetrics producerMetrics;
 
-  public ClipPublisher(IngestConfig config, String transactionalId) {
+  /** @param meters where the producer's own metrics (record rates, errors, latency) are bound */
+  public ClipPublisher(IngestConfig config, String transactionalId, MeterRegistry meters) {
     this.topics = config.topics();
     Map<String, Object> props = config.kafka().with(Map.of(
         ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
@@ -42,6 +48,8 @@ public final class ClipPublisher implements AutoCloseable {
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class));
     this.producer = new KafkaProducer<>(props);
     this.producer.initTransactions();
+    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
+    producerMetrics.bindTo(meters);
   }
 
   /** Builds the records of one clip. Pure: tested without a broker. */
@@ -58,6 +66,7 @@ public final class ClipPublisher implements AutoCloseable {
         .setClipId(clipId).setSourceId(sourceId).setSourceName(sourceName)
         .setSegmentIndex(clip.index()).setStartMs(clip.startMs()).setEndMs(clip.endMs())
         .setModalities(modalities).setFusionRule(rule).setIngestTimeMs(now)
+        .setSpeakerRole(clip.speakerRole())
         .build();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     records.add(new ProducerRecord<>(topics.manifests().name(), clipId, topics.manifests().valueSerde().serializer()
@@ -98,6 +107,7 @@ public final class ClipPublisher implements AutoCloseable {
 
   @Override
   public void close() {
+    producerMetrics.close();
     producer.close(Duration.ofSeconds(10));
   }
 

@@ -19,10 +19,13 @@ import io.emostream.topics.Topics;
  * @param httpPort         EMOSTREAM_HTTP_PORT (default 8080)
  * @param maxUploadBytes   EMOSTREAM_MAX_UPLOAD_BYTES (default 1 GiB)
  * @param workDir          EMOSTREAM_WORK_DIR (default the system temp dir): uploads are spooled here
+ * @param channels         EMOSTREAM_AUDIO_CHANNEL (mix, left, right, both) and EMOSTREAM_CHANNEL_ROLES
+ *                         (e.g. left:agent,right:customer): which channel of a stereo call is analysed;
+ *                         with roles and no channel, the customer's
  */
 public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, long minSegmentMs,
     int framesPerSegment, int maxFrameSide, float jpegQuality, String httpHost, int httpPort,
-    long maxUploadBytes, Path workDir, String transactionalIdPrefix) {
+    long maxUploadBytes, Path workDir, String transactionalIdPrefix, ChannelSelection channels) {
 
   public static IngestConfig fromEnv(Env env) {
     return new IngestConfig(
@@ -37,16 +40,18 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
         env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535),
         (long) env.decimal("EMOSTREAM_MAX_UPLOAD_BYTES", 1L << 30, 1, Long.MAX_VALUE),
         env.path("EMOSTREAM_WORK_DIR", Path.of(System.getProperty("java.io.tmpdir"))),
-        env.string("EMOSTREAM_INGEST_TRANSACTIONAL_ID", "emostream-ingest"));
+        env.string("EMOSTREAM_INGEST_TRANSACTIONAL_ID", "emostream-ingest"),
+        ChannelSelection.parse(env.optional("EMOSTREAM_AUDIO_CHANNEL").orElse(null),
+            env.optional("EMOSTREAM_CHANNEL_ROLES").orElse(null)));
   }
 
   public IngestConfig withKafka(KafkaSettings settings, Topics newTopics) {
     return new IngestConfig(settings, newTopics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
-        httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix);
+        httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix, channels);
   }
 
   public IngestConfig withHttp(String host, int port) {
     return new IngestConfig(kafka, topics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
-        host, port, maxUploadBytes, workDir, transactionalIdPrefix);
+        host, port, maxUploadBytes, workDir, transactionalIdPrefix, channels);
   }
 }

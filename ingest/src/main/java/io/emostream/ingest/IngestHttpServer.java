@@ -8,10 +8,13 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,42 +23,71 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.FusionRule;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * HTTP front of ingest (the JDK's built-in server: no extra dependency for two endpoints).
  *
  * <ul>
- *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4} with the media as the body
+ *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right} with the media as the body
  *       ({@code Content-Type: video/*}, {@code audio/*} or {@code application/octet-stream}) →
- *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}</li>
+ *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}; {@code channel} (mix, left,
+ *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload</li>
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
  * </ul>
  * Errors are JSON {@code {"error": "…"}} with a 4xx status, never a stack trace or a server path.
  * The upload is spooled to a temporary file (FFmpeg needs to seek in MP4) that is always deleted.
+ *
+ * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight finish (they are
+ * answered) for up to the grace period. Meter: {@code emostream.ingest.http.requests} (tag {@code status}).
  */
-public final class IngestHttpServer implements AutoCloseable {
+public final class IngestHttpServer implements AutoCloseable, HealthCheck {
+
+  /** How long {@link #close()} waits for uploads in flight. */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final IngestConfig config;
-  private final IngestService service;
+  private final Ingestor service;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final MeterRegistry meters;
+  private volatile boolean started;
+  private volatile boolean closing;
+  private volatile boolean closed;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
-  public IngestHttpServer(IngestConfig config, IngestService service) throws IOException {
+  public IngestHttpServer(IngestConfig config, Ingestor service) throws IOException {
+    this(config, service, new SimpleMeterRegistry());
+  }
+
+  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters) throws IOException {
     this.config = config;
     this.service = service;
+    this.meters = meters;
     this.server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 16);
     this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "ingest-http"));
     server.setExecutor(executor);
-    server.createContext("/clips", this::handleClips);
+    server.createContext("/clips", exchange -> {
+      inFlight.incrementAndGet();
+      try {
+        handleClips(exchange);
+      } finally {
+        inFlight.decrementAndGet();
+      }
+    });
     server.createContext("/health", exchange -> respond(exchange, 200, Map.of("status", "UP")));
   }
 
   public void start() {
     server.start();
+    started = true;
     LOG.info("ingest HTTP listening on http://{}:{}/clips", config.httpHost(), port());
   }
 
@@ -65,6 +97,10 @@ public final class IngestHttpServer implements AutoCloseable {
 
   private void handleClips(HttpExchange exchange) throws IOException {
     try (exchange) {
+      if (closing) {
+        respond(exchange, 503, error("ingest is shutting down; send the upload to another instance or retry later"));
+        return;
+      }
       if (!"POST".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().add("Allow", "POST");
         respond(exchange, 405, error("use POST with the video as the request body"));
@@ -79,17 +115,25 @@ public final class IngestHttpServer implements AutoCloseable {
       Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
       FusionRule rule;
       try {
-        rule = query.containsKey("rule") ? FusionRule.valueOf(query.get("rule").toUpperCase()) : null;
+        rule = query.containsKey("rule") ? FusionRule.valueOf(query.get("rule").trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')) : null;
       } catch (IllegalArgumentException e) {
         respond(exchange, 400, error("unknown fusion rule '" + query.get("rule") + "'; accepted: "
             + java.util.Arrays.toString(FusionRule.values())));
         return;
       }
-      ingestUpload(exchange, displayName(query.get("name")), rule);
+      ChannelSelection channels;
+      try {
+        channels = config.channels().withMode(query.get("channel"));
+      } catch (IllegalArgumentException e) {
+        respond(exchange, 400, error(e.getMessage()));
+        return;
+      }
+      ingestUpload(exchange, displayName(query.get("name")), rule, channels);
     }
   }
 
-  private void ingestUpload(HttpExchange exchange, String name, FusionRule rule) throws IOException {
+  private void ingestUpload(HttpExchange exchange, String name, FusionRule rule, ChannelSelection channels)
+      throws IOException {
     Path upload = Files.createTempFile(config.workDir(), "upload-", ".media");
     try {
       long size = copyWithLimit(exchange.getRequestBody(), upload, config.maxUploadBytes());
@@ -97,7 +141,7 @@ public final class IngestHttpServer implements AutoCloseable {
         respond(exchange, 413, error("upload larger than the limit of " + config.maxUploadBytes() + " bytes"));
         return;
       }
-      IngestService.Result result = service.ingest(upload, name, rule);
+      IngestService.Result result = service.ingest(upload, name, rule, channels);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("sourceId", result.sourceId());
       body.put("sourceName", result.sourceName());
@@ -168,7 +212,9 @@ public final class IngestHttpServer implements AutoCloseable {
     return Map.of("error", message);
   }
 
-  private static void respond(HttpExchange exchange, int status, Object body) throws IOException {
+  private void respond(HttpExchange exchange, int status, Object body) throws IOException {
+    Counter.builder("emostream.ingest.http.requests").tag("status", Integer.toString(status))
+        .description("HTTP requests answered by ingest").register(meters).increment();
     byte[] bytes = JSON.writeValueAsBytes(body);
     exchange.getResponseHeaders().set("Content-Type", "application/json");
     exchange.sendResponseHeaders(status, bytes.length);
@@ -178,8 +224,45 @@ public final class IngestHttpServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    server.stop(1);
+  public String name() {
+    return "ingest-http";
+  }
+
+  @Override
+  public boolean isLive() {
+    return !closed;
+  }
+
+  /** Ready while it accepts uploads. */
+  @Override
+  public boolean isReady() {
+    return started && !closing;
+  }
+
+  /**
+   * Stops accepting connections, then waits up to {@code grace} for the uploads in flight to be ingested and
+   * answered; the caller closes the {@link Ingestor} after this returns.
+   */
+  public void close(Duration grace) {
+    closing = true;
+    long seconds = Math.max(1, grace.toSeconds());
+    // JDK 17's HttpServer.stop(delay) returns early only when an exchange finishes while it waits: with nothing in
+    // flight it would sit out the whole delay (seen: every shutdown took 30 s), so then it gets none.
+    server.stop(inFlight.get() == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, seconds));
     executor.shutdown();
+    try {
+      if (!executor.awaitTermination(seconds, TimeUnit.SECONDS)) {
+        LOG.warn("uploads still in flight after {}; stopping anyway", grace);
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closed = true;
+  }
+
+  @Override
+  public void close() {
+    close(SHUTDOWN_GRACE);
   }
 }

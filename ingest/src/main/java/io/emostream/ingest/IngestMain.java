@@ -9,6 +9,10 @@ import org.slf4j.LoggerFactory;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
+import io.emostream.ops.Meters;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The ingest service. With no arguments it serves HTTP uploads ({@code POST /clips}) until stopped;
@@ -25,8 +29,8 @@ public final class IngestMain {
     Env env = Env.system();
     IngestConfig config = IngestConfig.fromEnv(env);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    IngestService service = new IngestService(config, Clock.systemUTC());
     if (args.length > 0) {
+      IngestService service = new IngestService(config, Clock.systemUTC());
       try (service) {
         for (String arg : args) {
           Path file = Path.of(arg);
@@ -36,11 +40,15 @@ public final class IngestMain {
       }
       return;
     }
-    IngestHttpServer http = new IngestHttpServer(config, service);
+    PrometheusMeterRegistry meters = Meters.prometheus();
+    IngestService service = new IngestService(config, Clock.systemUTC(), meters);
+    IngestHttpServer http = new IngestHttpServer(config, service, meters);
+    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.INGEST_PORT), meters, java.util.List.of(http));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("ingest shutting down");
-      http.close();
+      LOG.info("ingest shutting down: no new uploads, finishing those in flight");
+      http.close(IngestHttpServer.SHUTDOWN_GRACE);
       service.close();
+      ops.close();
     }, "ingest-shutdown"));
     http.start();
     Thread.currentThread().join();

@@ -31,7 +31,9 @@ import org.bytedeco.javacv.Java2DFrameConverter;
 /**
  * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to the
  * consumer as soon as both its audio and its video are complete, so memory stays bounded by one clip.
- * Audio is resampled by FFmpeg to 16 kHz mono s16; frames are sampled at the centres of
+ * Audio is resampled by FFmpeg to 16 kHz s16, downmixed to mono unless a {@link ChannelSelection} asks for
+ * one or both channels of a stereo source: then FFmpeg keeps the channels and they are split here, each
+ * selected channel becoming its own clip stream labelled with its speaker role. Frames are sampled at the centres of
  * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, and
  * JPEG-encoded.
  */
@@ -49,23 +51,33 @@ public final class VideoDemuxer {
     this.config = config;
   }
 
-  /** Demuxes {@code file}; returns the number of clips produced. */
+  /** Demuxes {@code file} with the configured channel selection; returns the number of clips produced. */
   public int demux(Path file, Consumer<DemuxedClip> sink) {
+    return demux(file, config.channels(), sink);
+  }
+
+  /**
+   * Demuxes {@code file}; returns the number of clips produced. With a selection that keeps both
+   * channels, each segment yields one clip per channel, in channel order.
+   */
+  public int demux(Path file, ChannelSelection channels, Consumer<DemuxedClip> sink) {
     checkReadable(file);
     try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
         Java2DFrameConverter converter = new Java2DFrameConverter()) {
       grabber.setSampleRate(SAMPLE_RATE);
-      grabber.setAudioChannels(1);
+      // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the other.
+      grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
       grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
       start(grabber, file);
       boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
-      boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0;
-      if (!hasAudio && !hasVideo) {
+      int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
+      boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0 && channels.publishesFrames(sourceChannels);
+      if (!hasAudio && !(grabber.hasVideo() && grabber.getImageWidth() > 0)) {
         throw new IngestException("'" + file.getFileName() + "' has neither an audio nor a video stream");
       }
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
-      return new Run(plan, hasAudio, hasVideo, converter, sink).drain(grabber);
+      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber);
     } catch (FrameGrabber.Exception e) {
       throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
     }
@@ -96,18 +108,27 @@ public final class VideoDemuxer {
   /** What has been gathered for one clip so far. */
   private final class ClipBuffer {
     final int index;
-    final ByteArrayOutputStream pcm = new ByteArrayOutputStream();
+    final ByteArrayOutputStream[] pcm;
     final List<DemuxedClip.SampledFrame> frames = new ArrayList<>();
     final long[] targets;
     int nextSlot;
 
-    ClipBuffer(SegmentPlan plan, int index) {
+    ClipBuffer(SegmentPlan plan, int index, int tracks) {
       this.index = index;
       this.targets = plan.frameTargets(index, config.framesPerSegment());
+      this.pcm = new ByteArrayOutputStream[tracks];
+      for (int t = 0; t < tracks; t++) {
+        pcm[t] = new ByteArrayOutputStream();
+      }
     }
 
     boolean isEmpty() {
-      return pcm.size() == 0 && frames.isEmpty();
+      for (ByteArrayOutputStream track : pcm) {
+        if (track.size() > 0) {
+          return false;
+        }
+      }
+      return frames.isEmpty();
     }
   }
 
@@ -116,6 +137,7 @@ public final class VideoDemuxer {
     private final SegmentPlan plan;
     private final boolean hasAudio;
     private final boolean hasVideo;
+    private final List<ChannelSelection.Track> tracks;
     private final Java2DFrameConverter converter;
     private final Consumer<DemuxedClip> sink;
     private final java.util.TreeMap<Integer, ClipBuffer> open = new java.util.TreeMap<>();
@@ -124,10 +146,12 @@ public final class VideoDemuxer {
     private long videoMs;
     private int emitted;
 
-    Run(SegmentPlan plan, boolean hasAudio, boolean hasVideo, Java2DFrameConverter converter, Consumer<DemuxedClip> sink) {
+    Run(SegmentPlan plan, boolean hasAudio, boolean hasVideo, List<ChannelSelection.Track> tracks,
+        Java2DFrameConverter converter, Consumer<DemuxedClip> sink) {
       this.plan = plan;
       this.hasAudio = hasAudio;
       this.hasVideo = hasVideo;
+      this.tracks = tracks;
       this.converter = converter;
       this.sink = sink;
     }
@@ -138,7 +162,7 @@ public final class VideoDemuxer {
         if (hasVideo && frame.image != null) {
           onImage(frame, grabber.getTimestamp() / 1000);
         } else if (hasAudio && frame.samples != null) {
-          onSamples((ShortBuffer) frame.samples[0]);
+          onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
         }
         emitCompleted();
       }
@@ -154,7 +178,7 @@ public final class VideoDemuxer {
     }
 
     private ClipBuffer buffer(int index) {
-      return open.computeIfAbsent(index, i -> new ClipBuffer(plan, i));
+      return open.computeIfAbsent(index, i -> new ClipBuffer(plan, i, tracks.size()));
     }
 
     private void onImage(Frame frame, long timestampMs) {
@@ -172,23 +196,34 @@ public final class VideoDemuxer {
       }
     }
 
-    /** Splits decoded samples at clip boundaries into the clips they belong to. */
-    private void onSamples(ShortBuffer samples) {
+    /** Splits decoded (interleaved) samples into the selected tracks, and at clip boundaries into clips. */
+    private void onSamples(ShortBuffer samples, int channels) {
       ShortBuffer s = samples.duplicate();
-      byte[] bytes = new byte[s.remaining() * 2];
-      ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(s);
+      short[] interleaved = new short[s.remaining()];
+      s.get(interleaved);
+      byte[][] trackBytes = new byte[tracks.size()][];
+      for (int t = 0; t < tracks.size(); t++) {
+        short[] mono = channels == 1 ? interleaved
+            : ChannelSelection.channel(interleaved, channels, Math.min(tracks.get(t).channel(), channels - 1));
+        trackBytes[t] = new byte[mono.length * 2];
+        ByteBuffer.wrap(trackBytes[t]).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(mono);
+      }
+      int count = interleaved.length / channels;
       int offset = 0;
-      while (offset < bytes.length) {
-        long sample = audioSamples + offset / 2;
+      while (offset < count) {
+        long sample = audioSamples + offset;
         int index = plan.indexOf(sample * 1000 / SAMPLE_RATE);
         long boundary = isLast(index) ? Long.MAX_VALUE : plan.end(index) * SAMPLE_RATE / 1000;
-        int take = (int) Math.min(bytes.length - offset, Math.max(2, (boundary - sample) * 2));
+        int take = (int) Math.min(count - offset, Math.max(1, boundary - sample));
         if (index >= nextToEmit) {
-          buffer(index).pcm.write(bytes, offset, take);
+          ClipBuffer clip = buffer(index);
+          for (int t = 0; t < tracks.size(); t++) {
+            clip.pcm[t].write(trackBytes[t], offset * 2, take * 2);
+          }
         }
         offset += take;
       }
-      audioSamples += bytes.length / 2;
+      audioSamples += count;
     }
 
     private boolean isLast(int index) {
@@ -216,8 +251,10 @@ public final class VideoDemuxer {
       long start = plan.start(clip.index);
       long end = plan.durationKnown() ? plan.end(clip.index)
           : Math.max(start + 1, Math.min(plan.end(clip.index), Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)));
-      sink.accept(new DemuxedClip(clip.index, start, end, clip.pcm.toByteArray(), List.copyOf(clip.frames),
-          hasAudio, hasVideo));
+      for (int t = 0; t < tracks.size(); t++) {
+        sink.accept(new DemuxedClip(clip.index, start, end, clip.pcm[t].toByteArray(), List.copyOf(clip.frames),
+            hasAudio, hasVideo, tracks.get(t).role()));
+      }
       emitted++;
     }
   }

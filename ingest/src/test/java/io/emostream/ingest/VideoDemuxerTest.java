@@ -103,4 +103,89 @@ class VideoDemuxerTest {
     assertThat(clips.get(0).hasVideo()).isFalse();
     assertThat(clips.get(0).pcm16le().length / 2).isBetween(24_000 - 1_024, 24_000 + 1_024);
   }
+
+  // A stereo call: 440 Hz loud on the left (agent), 1500 Hz quiet on the right (customer).
+  private Path stereoCall() throws Exception {
+    return TestMedia.writeStereoToneWav(dir.resolve("call.wav"), 44_100, 2.5, 440, 12_000, 1_500, 3_000);
+  }
+
+  private static List<DemuxedClip> demux(Path file, ChannelSelection channels) {
+    List<DemuxedClip> clips = new ArrayList<>();
+    new VideoDemuxer(config(1.0)).demux(file, channels, clips::add);
+    return clips;
+  }
+
+  private static double rms(byte[] pcm) {
+    java.nio.ShortBuffer s = java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    double sum = 0;
+    int n = s.remaining();
+    for (int i = 0; i < n; i++) {
+      sum += (double) s.get(i) * s.get(i);
+    }
+    return Math.sqrt(sum / n);
+  }
+
+  /** Sign changes per second at 16 kHz: twice the frequency of a pure tone. */
+  private static double crossingsPerSecond(byte[] pcm) {
+    java.nio.ShortBuffer s = java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    int crossings = 0;
+    for (int i = 1; i < s.remaining(); i++) {
+      if ((s.get(i - 1) < 0) != (s.get(i) < 0)) {
+        crossings++;
+      }
+    }
+    return crossings * (double) VideoDemuxer.SAMPLE_RATE / s.remaining();
+  }
+
+  @Test
+  void withRolesOnlyTheCustomersChannelIsAnalysedByDefault() throws Exception {
+    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse(null, "left:agent,right:customer"));
+
+    assertThat(clips).extracting(DemuxedClip::index).containsExactly(0, 1);
+    assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnly("customer");
+    for (DemuxedClip clip : clips) {
+      assertThat(rms(clip.pcm16le())).isBetween(3_000 / Math.sqrt(2) * 0.9, 3_000 / Math.sqrt(2) * 1.1);
+      assertThat(crossingsPerSecond(clip.pcm16le())).isBetween(2_900.0, 3_100.0);
+    }
+    assertThat(clips.get(0).pcm16le().length / 2).isBetween(16_000 - 1_024, 16_000);
+  }
+
+  @Test
+  void theLeftChannelAloneWhenAskedFor() throws Exception {
+    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse("left", "left:agent,right:customer"));
+
+    assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnly("agent");
+    assertThat(rms(clips.get(0).pcm16le())).isBetween(12_000 / Math.sqrt(2) * 0.9, 12_000 / Math.sqrt(2) * 1.1);
+    assertThat(crossingsPerSecond(clips.get(0).pcm16le())).isBetween(850.0, 910.0);
+  }
+
+  @Test
+  void bothChannelsBecomeOneClipEachPerSegmentLabelledByRole() throws Exception {
+    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse("both", "left:agent,right:customer"));
+
+    assertThat(clips).extracting(DemuxedClip::index).containsExactly(0, 0, 1, 1);
+    assertThat(clips).extracting(DemuxedClip::speakerRole).containsExactly("agent", "customer", "agent", "customer");
+    assertThat(crossingsPerSecond(clips.get(2).pcm16le())).isBetween(850.0, 910.0);
+    assertThat(crossingsPerSecond(clips.get(3).pcm16le())).isBetween(2_900.0, 3_100.0);
+    assertThat(clips.get(2).pcm16le().length).isEqualTo(clips.get(3).pcm16le().length);
+  }
+
+  @Test
+  void withoutASelectionFfmpegMixesBothChannelsAndNoRoleIsSet() throws Exception {
+    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.MIXED);
+
+    assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnlyNulls();
+    double rms = rms(clips.get(0).pcm16le());
+    assertThat(rms).isGreaterThan(3_000 / Math.sqrt(2) * 1.1).isLessThan(12_000 / Math.sqrt(2) * 0.9);
+  }
+
+  @Test
+  void aMonoSourceHasNoChannelToChooseAndGetsNoRole() throws Exception {
+    Path wav = TestMedia.writeToneWav(dir.resolve("mono.wav"), 44_100, 1.5);
+    List<DemuxedClip> clips = demux(wav, ChannelSelection.parse("right", "left:agent,right:customer"));
+
+    assertThat(clips).hasSize(1);
+    assertThat(clips.get(0).speakerRole()).isNull();
+    assertThat(crossingsPerSecond(clips.get(0).pcm16le())).isBetween(850.0, 910.0);
+  }
 }

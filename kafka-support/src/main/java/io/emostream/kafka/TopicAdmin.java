@@ -26,6 +26,18 @@ public final class TopicAdmin {
   private TopicAdmin() {
   }
 
+  /**
+   * One-shot topic set-up (the {@code topics} service of docker-compose.yml): creates the catalogue's topics from
+   * the environment ({@code KAFKA_*}, {@code EMOSTREAM_TOPIC_*}), checks their partition counts, and exits.
+   */
+  public static void main(String[] args) {
+    Env env = Env.system();
+    KafkaSettings settings = KafkaSettings.fromEnv(env);
+    Topics topics = TopicsEnv.fromEnv(env);
+    ensureTopics(settings, topics, TopicsEnv.replication(env));
+    LOG.info("{} topics ready on {}", topics.all().size(), settings.bootstrapServers());
+  }
+
   public static void ensureTopics(KafkaSettings settings, Topics topics, short replicationFactor) {
     try (Admin admin = Admin.create(settings.asMap())) {
       Set<String> existing = admin.listTopics().names().get();

@@ -1,6 +1,7 @@
 package io.emostream.kafka;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -30,7 +30,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.emostream.ops.HealthCheck;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 /**
  * Exactly-once consume → process → produce loop shared by the workers. Each poll's outputs and the
@@ -42,16 +48,54 @@ import io.emostream.topics.Topics;
  * returns (the workers publish an ERROR prediction so fusion does not wait for a timeout); the loop
  * carries on with the next record. Input is read {@code read_committed}: half-written ingest
  * transactions are never seen.
+ *
+ * <p>Meters (tag {@code service}): {@code emostream.worker.records.in}, {@code .records.out},
+ * {@code .dead.letters}, {@code .transactions} (tag {@code outcome}: committed, aborted), the
+ * {@code .batch.size} distribution (records per transaction), and the Kafka clients' own metrics
+ * (consumer lag: {@code kafka.consumer.fetch.manager.records.lag.max}).
+ *
+ * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}) reach the
+ * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
+ * record still succeeds or fails on its own.
  */
-public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
+public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
   /** Turns one input record into the records to publish. */
   public interface RecordProcessor {
     List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) throws Exception;
 
+    /**
+     * Processes the records of one transaction together, so a processor can batch their work (model runs);
+     * returns one {@link Processed} per record, in order. A record that fails must fail alone: the others
+     * keep their outputs. The default processes them one by one with {@link #process}.
+     */
+    default List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+      List<Processed> out = new ArrayList<>(records.size());
+      for (ConsumerRecord<String, byte[]> record : records) {
+        try {
+          out.add(Processed.ok(process(record)));
+        } catch (Exception e) {
+          out.add(Processed.failed(e));
+        }
+      }
+      return out;
+    }
+
     /** Records to publish in addition to the dead letter when {@link #process} failed. */
     default List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
       return List.of();
+    }
+  }
+
+  /** What became of one record: its outputs, or the exception that sends it to the dead-letter topic. */
+  public record Processed(List<ProducerRecord<String, byte[]>> outputs, Exception failure) {
+
+    public static Processed ok(List<ProducerRecord<String, byte[]>> outputs) {
+      return new Processed(List.copyOf(outputs), null);
+    }
+
+    public static Processed failed(Exception failure) {
+      return new Processed(List.of(), java.util.Objects.requireNonNull(failure));
     }
   }
 
@@ -62,21 +106,48 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   private final String deadLetterTopic;
   private final RecordProcessor processor;
   private final Duration pollTimeout;
+  private final int maxPollRecords;
+  private final Duration maxWait;
   private final KafkaConsumer<String, byte[]> consumer;
   private final KafkaProducer<String, byte[]> producer;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private final AtomicLong recordsIn = new AtomicLong();
-  private final AtomicLong recordsOut = new AtomicLong();
-  private final AtomicLong deadLettered = new AtomicLong();
+  private final AtomicBoolean polling = new AtomicBoolean(false);
+  private final Counter recordsIn;
+  private final Counter recordsOut;
+  private final Counter deadLettered;
+  private final Counter committed;
+  private final Counter aborted;
+  private final DistributionSummary batchSize;
+  private final KafkaClientMetrics consumerMetrics;
+  private final KafkaClientMetrics producerMetrics;
 
   /**
    * @param service       service name, used as group id prefix-free identity in logs and dead letters
    * @param groupId       consumer group; instances of one worker share it and split the partitions
    * @param transactionalId unique per running instance
+   * @param meters          where the loop's meters and its Kafka clients' metrics are registered
    */
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor) {
+      String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor, MeterRegistry meters) {
+    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, maxPollRecords, Duration.ZERO,
+        processor, meters);
+  }
+
+  /**
+   * @param maxWait how long to keep polling for more records, after the first ones arrived, before a
+   *     transaction starts with fewer than {@code maxPollRecords}: a batching processor then sees the clips
+   *     that arrived close together in one {@link RecordProcessor#processAll} call. Zero: process each poll
+   *     at once.
+   */
+  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
+      String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor,
+      MeterRegistry meters) {
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
+    }
+    this.maxPollRecords = maxPollRecords;
+    this.maxWait = maxWait;
     this.service = service;
     this.inputTopic = inputTopic;
     this.deadLetterTopic = deadLetterTopic;
@@ -99,6 +170,24 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
+    this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
+    this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
+    this.committed = Counter.builder("emostream.worker.transactions").tag("service", service)
+        .tag("outcome", "committed").description("worker transactions").register(meters);
+    this.aborted = Counter.builder("emostream.worker.transactions").tag("service", service)
+        .tag("outcome", "aborted").description("worker transactions").register(meters);
+    this.batchSize = DistributionSummary.builder("emostream.worker.batch.size").tag("service", service)
+        .description("records per transaction").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
+        .register(meters);
+    this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(Tag.of("service", service)));
+    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", service)));
+    consumerMetrics.bindTo(meters);
+    producerMetrics.bindTo(meters);
+  }
+
+  private Counter counter(MeterRegistry meters, String name, String description) {
+    return Counter.builder(name).tag("service", service).description(description).register(meters);
   }
 
   @Override
@@ -107,8 +196,9 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
       producer.initTransactions();
       consumer.subscribe(List.of(inputTopic));
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
+      polling.set(true);
       while (running.get()) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
+        List<ConsumerRecord<String, byte[]>> records = gather(consumer.poll(pollTimeout));
         if (!records.isEmpty()) {
           processInTransaction(records);
         }
@@ -120,48 +210,101 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       LOG.error("{} was fenced by a newer instance with the same transactional id; stopping", service, e);
     } finally {
+      polling.set(false);
+      consumerMetrics.close();
+      producerMetrics.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       producer.close(Duration.ofSeconds(5));
       stopped.countDown();
-      LOG.info("{} stopped after {} records in, {} out, {} dead-lettered", service, recordsIn.get(), recordsOut.get(),
-          deadLettered.get());
+      LOG.info("{} stopped after {} records in, {} out, {} dead-lettered", service, recordsIn(), recordsOut(),
+          deadLettered());
     }
   }
 
-  private void processInTransaction(ConsumerRecords<String, byte[]> records) {
+  /** The first poll's records plus whatever more arrives within {@code maxWait}, up to {@code maxPollRecords}. */
+  private List<ConsumerRecord<String, byte[]>> gather(ConsumerRecords<String, byte[]> first) {
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(first.count());
+    first.forEach(records::add);
+    if (records.isEmpty() || maxWait.isZero()) {
+      return records;
+    }
+    long deadline = System.nanoTime() + maxWait.toNanos();
+    long left;
+    while (records.size() < maxPollRecords && running.get() && (left = deadline - System.nanoTime()) > 0) {
+      consumer.poll(Duration.ofNanos(left)).forEach(records::add);
+    }
+    // a rebalance inside those polls may have taken partitions away (their records are the new owner's now),
+    // or taken one away and given it back, re-fetched from the committed offset (drop the second copies)
+    Set<TopicPartition> assigned = consumer.assignment();
+    Set<String> seen = new java.util.HashSet<>();
+    records.removeIf(r -> !assigned.contains(new TopicPartition(r.topic(), r.partition()))
+        || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
+    return records;
+  }
+
+  private void processInTransaction(List<ConsumerRecord<String, byte[]>> records) {
     producer.beginTransaction();
+    batchSize.record(records.size());
     try {
-      for (ConsumerRecord<String, byte[]> record : records) {
-        recordsIn.incrementAndGet();
-        for (ProducerRecord<String, byte[]> out : processOne(record)) {
+      List<Processed> results = processAll(records);
+      for (int i = 0; i < records.size(); i++) {
+        recordsIn.increment();
+        for (ProducerRecord<String, byte[]> out : outputsOf(records.get(i), results.get(i))) {
           producer.send(out);
-          recordsOut.incrementAndGet();
+          if (!deadLetterTopic.equals(out.topic())) {
+            recordsOut.increment();
+          }
         }
       }
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
+      committed.increment();
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
       LOG.warn("{}: transaction aborted, re-reading from the last committed offsets", service, e);
+      aborted.increment();
       producer.abortTransaction();
-      rewindToCommitted(records.partitions());
+      rewindToCommitted(partitionsOf(records));
     }
   }
 
-  private List<ProducerRecord<String, byte[]>> processOne(ConsumerRecord<String, byte[]> record) {
+  /** The processor's batch call; if it breaks its contract, each record is processed alone instead. */
+  private List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
     try {
-      return processor.process(record);
-    } catch (Exception e) {
-      LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
-          record.offset(), record.key(), deadLetterTopic, e);
-      deadLettered.incrementAndGet();
-      List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
-      java.util.ArrayList<ProducerRecord<String, byte[]>> out = new java.util.ArrayList<>(extra.size() + 1);
-      out.add(DeadLetters.of(deadLetterTopic, service, record, e));
-      out.addAll(extra);
-      return out;
+      List<Processed> results = processor.processAll(records);
+      if (results.size() == records.size()) {
+        return results;
+      }
+      LOG.error("{}: processAll returned {} results for {} records; processing them one by one", service,
+          results.size(), records.size());
+    } catch (RuntimeException e) {
+      LOG.error("{}: processAll failed for {} records; processing them one by one", service, records.size(), e);
     }
+    List<Processed> results = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        results.add(Processed.ok(processor.process(record)));
+      } catch (Exception e) {
+        results.add(Processed.failed(e));
+      }
+    }
+    return results;
+  }
+
+  private List<ProducerRecord<String, byte[]>> outputsOf(ConsumerRecord<String, byte[]> record, Processed result) {
+    if (result.failure() == null) {
+      return result.outputs();
+    }
+    Exception e = result.failure();
+    LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
+        record.offset(), record.key(), deadLetterTopic, e);
+    deadLettered.increment();
+    List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
+    List<ProducerRecord<String, byte[]>> out = new ArrayList<>(extra.size() + 1);
+    out.add(DeadLetters.of(deadLetterTopic, service, record, e));
+    out.addAll(extra);
+    return out;
   }
 
   private List<ProducerRecord<String, byte[]>> safeOnFailure(ConsumerRecord<String, byte[]> record, Exception error) {
@@ -173,16 +316,26 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
     }
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
+  static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<String, byte[]>> records) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> list = records.records(partition);
-      offsets.put(partition, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+    for (ConsumerRecord<String, byte[]> record : records) {
+      offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+          (a, b) -> a.offset() >= b.offset() ? a : b);
     }
     return offsets;
   }
 
-  private void rewindToCommitted(Set<TopicPartition> partitions) {
+  private static Set<TopicPartition> partitionsOf(List<ConsumerRecord<String, byte[]>> records) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      partitions.add(new TopicPartition(record.topic(), record.partition()));
+    }
+    return partitions;
+  }
+
+  private void rewindToCommitted(Set<TopicPartition> batchPartitions) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>(batchPartitions);
+    partitions.retainAll(consumer.assignment());
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
     for (TopicPartition partition : partitions) {
       OffsetAndMetadata offset = committed.get(partition);
@@ -217,14 +370,31 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable {
   }
 
   public long recordsIn() {
-    return recordsIn.get();
+    return (long) recordsIn.count();
   }
 
   public long recordsOut() {
-    return recordsOut.get();
+    return (long) recordsOut.count();
   }
 
   public long deadLettered() {
-    return deadLettered.get();
+    return (long) deadLettered.count();
+  }
+
+  @Override
+  public String name() {
+    return service;
+  }
+
+  /** Live until the loop has ended (stopped, or fenced by a newer instance). */
+  @Override
+  public boolean isLive() {
+    return stopped.getCount() > 0;
+  }
+
+  /** Ready once its transactions are initialised and it polls its input. */
+  @Override
+  public boolean isReady() {
+    return polling.get();
   }
 }

@@ -11,13 +11,16 @@ import org.apache.avro.message.SchemaStore;
 /**
  * Every writer schema this build can read, looked up by fingerprint: the current schemas of the
  * generated classes plus each earlier published version kept under {@code avro/history/} as a
- * self-contained {@code .avsc}. When a record's schema changes, its previous {@code .avsc} is
- * copied into {@code src/main/avro-history} and listed in {@link #HISTORY}.
+ * self-contained {@code .avsc}. When a record's schema changes (also through a type it embeds, such
+ * as an enum that gains a symbol), its previous {@code .avsc} is copied into
+ * {@code src/main/resources/avro/history} and listed in {@link #HISTORY}.
  */
 public final class SchemaHistory {
 
   /** Earlier versions, as resources under {@code avro/history/}. */
-  static final List<String> HISTORY = List.of();
+  static final List<String> HISTORY = List.of(
+      // v0: the first published contracts: FusionRule had only AVERAGE, no speakerRole; PendingClip embeds both.
+      "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);
 

@@ -21,6 +21,7 @@ import io.emostream.schemas.ModalityPrediction;
  *   ingest ──► clips.manifest ─────────────────────────────┐
  *          ──► clips.audio ──► audio-worker ──► predictions.audio ──► fusion-stream ──► fused
  *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
+ *                                                 fusion-stream ──► fused.all-rules (optional)
  *   any service ──► dead-letter (raw bytes + reason headers)
  * </pre>
  *
@@ -88,12 +89,22 @@ public final class Topics {
     return new Topic<>(prefix + "fused", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
   }
 
+  /**
+   * Every fusion rule's result for each clip (one record per rule, its {@code rule} field says which), written
+   * only when fusion-stream runs with {@code EMOSTREAM_FUSION_EMIT_ALL_RULES=true}: for comparing rules on the
+   * same traffic. Same key and schema as {@link #fused()}.
+   */
+  public Topic<FusedEmotion> fusedAllRules() {
+    return new Topic<>(prefix + "fused.all-rules", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
+  }
+
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
   public Topic<byte[]> deadLetters() {
     return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
   }
 
   public List<Topic<?>> all() {
-    return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), deadLetters());
+    return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), fusedAllRules(),
+        deadLetters());
   }
 }

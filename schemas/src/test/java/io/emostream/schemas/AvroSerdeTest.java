@@ -75,6 +75,94 @@ class AvroSerdeTest {
   }
 
   @Test
+  void readsAManifestWrittenBeforeFusionRuleGainedItsSymbols() throws Exception {
+    Schema old = SchemaHistory.load("/avro/history/ClipManifest-v0.avsc");
+    Schema oldRule = old.getField("fusionRule").schema().getTypes().get(1);
+    assertThat(oldRule.getEnumSymbols()).containsExactly("AVERAGE");
+    GenericRecord record = new GenericData.Record(old);
+    record.put("clipId", "c1");
+    record.put("sourceId", "s");
+    record.put("segmentIndex", 0);
+    record.put("startMs", 0L);
+    record.put("endMs", 4000L);
+    record.put("modalities", List.of(new GenericData.EnumSymbol(old.getField("modalities").schema().getElementType(),
+        "AUDIO")));
+    record.put("fusionRule", new GenericData.EnumSymbol(oldRule, "AVERAGE"));
+    record.put("ingestTimeMs", 42L);
+    byte[] oldBytes = toBytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record));
+
+    // The production serde (SchemaHistory.instance()) must know the old fingerprint.
+    ClipManifest read = new AvroSerde<>(ClipManifest.class).deserialize("t", oldBytes);
+
+    assertThat(read.getClipId()).isEqualTo("c1");
+    assertThat(read.getFusionRule()).isEqualTo(FusionRule.AVERAGE);
+    assertThat(read.getModalities()).containsExactly(Modality.AUDIO);
+  }
+
+  @Test
+  void everyEarlierFusedAndPendingVersionIsKnownToTheProductionDecoder() {
+    for (String resource : SchemaHistory.HISTORY) {
+      Schema old = SchemaHistory.load("/avro/history/" + resource);
+      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(old)))
+          .as(resource).isNotNull();
+    }
+    assertThat(SchemaHistory.HISTORY).contains("FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
+  }
+
+  @Test
+  void aNewRuleSymbolReadWithTheOldEnumFallsBackToTheDefault() throws Exception {
+    Schema old = SchemaHistory.load("/avro/history/ClipManifest-v0.avsc");
+    ClipManifest current = ClipManifest.newBuilder().setClipId("c2").setSourceId("s").setSegmentIndex(1)
+        .setStartMs(0).setEndMs(1).setModalities(List.of(Modality.VIDEO)).setFusionRule(FusionRule.RULE_BASED)
+        .setIngestTimeMs(Instant.ofEpochMilli(7)).build();
+    byte[] bytes = new AvroSerde<>(ClipManifest.class).serialize("t", current);
+
+    GenericRecord readByOldReader = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), old,
+        SchemaHistory.instance()).decode(bytes);
+
+    assertThat(readByOldReader.get("fusionRule").toString()).isEqualTo("AVERAGE");
+  }
+
+  private static byte[] toBytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+
+  @Test
+  void aFusedRecordWrittenBeforeSpeakerRoleReadsWithRoleNull() throws Exception {
+    FusedEmotion current = FusedEmotion.newBuilder()
+        .setClipId("s-00000").setSourceId("s").setSourceName("call.wav").setSegmentIndex(0).setStartMs(0).setEndMs(4000)
+        .setRule(FusionRule.AVERAGE).setLabel("happy").setConfidence(0.6f)
+        .setLabels(List.of("happy", "sad")).setDistribution(List.of(0.6f, 0.4f))
+        .setModalities(List.of(Modality.AUDIO)).setStatus(FusionStatus.AUDIO_ONLY)
+        .setPredictions(List.of(prediction()))
+        .setIngestTimeMs(Instant.ofEpochMilli(1)).setFusedAtMs(Instant.ofEpochMilli(2)).setLatencyMs(1)
+        .setSpeakerRole("customer").build();
+    Schema v1 = SchemaHistory.load("/avro/history/FusedEmotion-v0.avsc");
+    assertThat(v1.getField("speakerRole")).isNull();
+    // v0's fields are a prefix of the current ones, so the record can be written with the v0 writer schema.
+    ByteBuffer v1Bytes = new BinaryMessageEncoder<FusedEmotion>(SpecificData.get(), v1).encode(current);
+    byte[] bytes = new byte[v1Bytes.remaining()];
+    v1Bytes.get(bytes);
+
+    FusedEmotion read = new AvroSerde<>(FusedEmotion.class).deserialize("t", bytes);
+
+    assertThat(read.getClipId()).isEqualTo("s-00000");
+    assertThat(read.getLabel()).isEqualTo("happy");
+    assertThat(read.getSpeakerRole()).isNull();
+  }
+
+  @Test
+  void everyV0SchemaInTheHistoryDiffersFromTheCurrentOne() {
+    for (Schema current : List.of(ClipManifest.getClassSchema(), FusedEmotion.getClassSchema(), PendingClip.getClassSchema())) {
+      Schema v1 = SchemaHistory.load("/avro/history/" + current.getName() + "-v0.avsc");
+      assertThat(SchemaNormalization.parsingFingerprint64(v1)).isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
+      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(v1))).isNotNull();
+    }
+  }
+
+  @Test
   void rejectsBytesThatAreNotARecordWithAClearError() {
     assertThatThrownBy(() -> serde.deserialize("t", new byte[] {1, 2, 3}))
         .isInstanceOf(SerializationException.class)

@@ -3,6 +3,7 @@ package io.emostream.video;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,21 +12,26 @@ import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
-import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.video.face.ExpressionClassifier;
 import io.emostream.video.face.Face;
-import io.emostream.video.face.FaceAligner;
+import io.emostream.video.face.FaceCropper;
 import io.emostream.video.face.FaceSelectionPolicy;
 import io.emostream.video.face.YuNetDetector;
 
 /**
  * FrameBatch → facial-expression posterior (FACE_EXPRESSION models): per frame, YuNet finds the faces,
  * the manifest's policy picks one (default the largest: "detect the most relevant face in the frame and
- * crop it"), it is aligned on its five landmarks to 112x112; the aligned faces of the clip run through
- * the expression model as one batch and their posteriors are averaged. Frames without a face are
- * skipped; a clip with no face in any frame is NO_FACE, with no distribution.
+ * crop it"), it is cut as the model wants it (aligned on its five landmarks to 112x112 for MobileFaceNet,
+ * the detector's box as a 64x64 grey crop for mini-XCEPTION; {@link ModelManifest.FaceInput}); the faces
+ * go through the expression model in runs of up to {@code maxBatch}, and a clip's frame posteriors are
+ * aggregated (mean by default; {@link ModelManifest.Aggregation}). Frames without a face are skipped; a
+ * clip with no face in any frame is NO_FACE, with no distribution.
+ *
+ * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared model
+ * runs; a clip whose frames cannot be decoded fails alone. Not thread-safe beyond what ONNX Runtime's
+ * {@code run} is; one instance per worker loop.
  */
 public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
@@ -33,39 +39,124 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
   private final YuNetDetector detector;
   private final FaceSelectionPolicy policy;
   private final ExpressionClassifier classifier;
+  private final ModelManifest.Aggregation aggregation;
   private final AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
 
+  /**
+   * @param aggregation how frame posteriors are combined; {@code null}: the manifest's choice
+   * @param maxBatch most faces per expression-model run (a fixed-batch model runs one at a time anyway)
+   */
+  public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads,
+      ModelManifest.Aggregation aggregation, int maxBatch) throws Exception {
+    ModelManifest manifest = expressionModel.manifest();
+    ModelManifest.Face face = manifest.video().face();
+    this.detectorModel = OrtModel.open(manifest, manifestDir.resolve(face.detector()), device, threads);
+    try {
+      this.detector = new YuNetDetector(detectorModel.session(), (float) face.scoreThreshold(),
+          (float) face.nmsThreshold(), face.topK());
+      this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
+          : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
+      this.classifier = new ExpressionClassifier(expressionModel.session(), manifest.labels(), face.input(),
+          manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
+    } catch (Exception e) {
+      detectorModel.close();
+      throw e;
+    }
+    this.aggregation = aggregation == null ? face.aggregation() : aggregation;
+  }
+
   public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads) throws Exception {
-    ModelManifest.Face face = expressionModel.manifest().video().face();
-    this.detectorModel = OrtModel.open(expressionModel.manifest(), manifestDir.resolve(face.detector()), device, threads);
-    this.detector = new YuNetDetector(detectorModel.session(), (float) face.scoreThreshold(), (float) face.nmsThreshold(),
-        face.topK());
-    this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
-        : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
-    this.classifier = new ExpressionClassifier(expressionModel.session(), expressionModel.manifest().labels());
+    this(expressionModel, manifestDir, device, threads, null, 32);
   }
 
   @Override
   public Outcome predict(String clipId, byte[] value) throws Exception {
-    Stopwatch watch = new Stopwatch();
-    List<BufferedImage> frames = VideoPredictor.decode(serde.decode(value));
-    double decodeMs = watch.lapMs();
-    List<BufferedImage> aligned = new ArrayList<>(frames.size());
-    for (BufferedImage frame : frames) {
-      Optional<Face> chosen = policy.select(detector.detect(frame), frame.getWidth(), frame.getHeight());
-      chosen.ifPresent(f -> aligned.add(FaceAligner.align(frame, f.landmarks())));
+    Result result = predictAll(List.of(new Input(clipId, value))).get(0);
+    if (result.failure() != null) {
+      throw result.failure();
     }
-    double preprocessMs = watch.lapMs();
-    if (aligned.isEmpty()) {
-      return Outcome.without(Status.NO_FACE, "no face found in " + frames.size() + " frames", decodeMs, preprocessMs, 0);
+    return result.outcome();
+  }
+
+  @Override
+  public List<Result> predictAll(List<Input> inputs) {
+    List<Clip> clips = new ArrayList<>(inputs.size());
+    List<BufferedImage> faces = new ArrayList<>();
+    for (Input input : inputs) {
+      Clip clip = prepare(input);
+      clip.firstFace = faces.size();
+      faces.addAll(clip.faces);
+      clips.add(clip);
     }
-    float[][] posteriors = classifier.probabilities(aligned);
-    double inferenceMs = watch.lapMs();
-    return Outcome.ok(Probabilities.mean(List.of(posteriors)), aligned.size(), decodeMs, preprocessMs, inferenceMs);
+    float[][] posteriors;
+    long start = System.nanoTime();
+    try {
+      posteriors = classifier.probabilities(faces);
+    } catch (Exception e) {
+      return clips.stream().map(c -> c.failure != null ? Result.failed(c.failure) : c.faces.isEmpty()
+          ? Result.of(c.noFace()) : Result.failed(e)).toList();
+    }
+    double inferenceMs = (System.nanoTime() - start) / 1e6;
+    List<Result> results = new ArrayList<>(clips.size());
+    for (Clip clip : clips) {
+      if (clip.failure != null) {
+        results.add(Result.failed(clip.failure));
+      } else if (clip.faces.isEmpty()) {
+        results.add(Result.of(clip.noFace()));
+      } else {
+        List<float[]> rows = Arrays.asList(posteriors).subList(clip.firstFace, clip.firstFace + clip.faces.size());
+        double share = inferenceMs * clip.faces.size() / faces.size();
+        results.add(Result.of(Outcome.ok(Probabilities.aggregate(aggregation, rows), clip.faces.size(),
+            clip.decodeMs, clip.preprocessMs, share)));
+      }
+    }
+    return results;
+  }
+
+  /** Decodes a clip's frames and cuts the chosen face of each; a failure is kept for that clip alone. */
+  private Clip prepare(Input input) {
+    Clip clip = new Clip();
+    try {
+      long start = System.nanoTime();
+      List<BufferedImage> frames = VideoPredictor.decode(serde.decode(input.value()));
+      clip.frames = frames.size();
+      long decoded = System.nanoTime();
+      for (BufferedImage frame : frames) {
+        Optional<Face> chosen = policy.select(detector.detect(frame), frame.getWidth(), frame.getHeight());
+        if (chosen.isPresent()) {
+          clip.faces.add(FaceCropper.crop(frame, chosen.get(), classifier.input()));
+        }
+      }
+      clip.decodeMs = (decoded - start) / 1e6;
+      clip.preprocessMs = (System.nanoTime() - decoded) / 1e6;
+    } catch (Exception e) {
+      clip.failure = e;
+      clip.faces.clear();
+    }
+    return clip;
+  }
+
+  /** Which aggregation this predictor uses. */
+  public ModelManifest.Aggregation aggregation() {
+    return aggregation;
   }
 
   @Override
   public void close() {
     detectorModel.close();
+  }
+
+  /** One clip's faces on their way through the batch. */
+  private static final class Clip {
+    final List<BufferedImage> faces = new ArrayList<>();
+    int firstFace;
+    int frames;
+    double decodeMs;
+    double preprocessMs;
+    Exception failure;
+
+    Outcome noFace() {
+      return Outcome.without(Status.NO_FACE, "no face found in " + frames + " frames", decodeMs, preprocessMs, 0);
+    }
   }
 }

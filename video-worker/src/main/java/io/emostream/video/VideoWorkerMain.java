@@ -2,6 +2,7 @@ package io.emostream.video;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -10,7 +11,12 @@ import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
+import io.emostream.ops.Meters;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
 import io.emostream.schemas.Modality;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The video worker: consumes {@code clips.frames}, runs the video model its manifest names (face
@@ -25,15 +31,15 @@ public final class VideoWorkerMain {
   }
 
   /** Loads the model(s) (one session per model per process) and starts the worker loop. */
-  public static WorkerService start(WorkerConfig config) throws Exception {
+  public static WorkerService start(WorkerConfig config, MeterRegistry meters) throws Exception {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
       FacePredictor faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
-          config.threads());
-      return WorkerService.start("video-worker", config, Modality.VIDEO, config.topics().frames().name(),
+          config.threads(), config.aggregation(), config.maxBatch());
+      return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
           config.topics().videoPredictions(), model.manifest(), faces, faces, model);
     }
-    return WorkerService.start("video-worker", config, Modality.VIDEO, config.topics().frames().name(),
+    return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
         config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model), model);
   }
 
@@ -41,8 +47,13 @@ public final class VideoWorkerMain {
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    WorkerService worker = start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> worker.close(Duration.ofSeconds(30)), "video-worker-shutdown"));
+    PrometheusMeterRegistry meters = Meters.prometheus();
+    WorkerService worker = start(config, meters);
+    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.VIDEO_WORKER_PORT), meters, List.of(worker.health()));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      worker.close(Duration.ofSeconds(30));
+      ops.close();
+    }, "video-worker-shutdown"));
     worker.join();
   }
 }

@@ -11,42 +11,65 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import io.emostream.inference.ModelManifest;
+import io.emostream.inference.ModelManifest.ChannelOrder;
+import io.emostream.inference.ModelManifest.FaceInput;
+
 /**
- * Facial-expression classifier for the OpenCV Zoo MobileFaceNet model
- * ({@code facial_expression_recognition_mobilefacenet_2022july_int8.onnx}) on ONNX Runtime.
+ * Facial-expression classifier on ONNX Runtime: the OpenCV Zoo MobileFaceNet (aligned 112x112 RGB) by
+ * default, or any one-input one-output model whose face input a manifest describes
+ * ({@link FaceInput}), such as mini-XCEPTION (64x64 grey box crop).
  *
- * <p>In: faces already aligned to 112x112 by {@link FaceAligner}. They are fed as NCHW RGB floats
- * scaled {@code (x / 255 - 0.5) / 0.5}. Out: per face, softmax probabilities over the labels in the
- * order given to the constructor (the model's {@code labels.txt}).
+ * <p>In: faces already cut by {@link FaceCropper} to the model's size. They are packed NCHW, each
+ * channel {@code ((x * rescale + offset) - mean[c]) / std[c]}. Out: per face, probabilities over the
+ * labels in the order given to the constructor (softmax applied when the model outputs logits).
  *
- * <p>A batch goes through the model in one run when its batch dimension is dynamic, else one face
- * per run (the 2022july int8 file is fixed at batch 1). The session is owned by the caller; this
- * class keeps no mutable state.
+ * <p>Faces go through the model in runs of at most {@code maxBatch} when its batch dimension is
+ * dynamic, else one face per run (the 2022july int8 MobileFaceNet is fixed at batch 1). The session
+ * is owned by the caller; this class keeps no mutable state; every tensor and result is closed.
  */
 public final class ExpressionClassifier {
 
     private final OrtSession session;
     private final String inputName;
     private final List<String> labels;
+    private final FaceInput input;
+    private final boolean logits;
     private final boolean dynamicBatch;
+    private final int maxBatch;
+
+    /** The MobileFaceNet set-up: aligned 112x112 RGB input, logits out, up to 32 faces per run. */
+    public ExpressionClassifier(OrtSession session, List<String> labels) throws OrtException {
+        this(session, labels, FaceInput.ALIGNED_112, true, 32);
+    }
 
     /**
      * @param session a session on the expression model, owned by the caller
      * @param labels class names in the order of the model's output
-     * @throws IllegalArgumentException if the model's input is not {@code [N,3,112,112]} or its
-     *     output size differs from {@code labels.size()}
+     * @param input the face input the model takes
+     * @param logits whether the output is logits (softmax applied) rather than probabilities
+     * @param maxBatch the most faces per model run (1 = one run per face)
+     * @throws IllegalArgumentException if the model's input is not {@code [N,channels,size,size]}, its
+     *     output size differs from {@code labels.size()} or {@code maxBatch < 1}
      * @throws OrtException if the model metadata cannot be read
      */
-    public ExpressionClassifier(OrtSession session, List<String> labels) throws OrtException {
+    public ExpressionClassifier(OrtSession session, List<String> labels, FaceInput input, boolean logits,
+                                int maxBatch) throws OrtException {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+        }
         this.session = session;
         this.labels = List.copyOf(labels);
+        this.input = input;
+        this.logits = logits;
+        this.maxBatch = maxBatch;
         if (session.getNumInputs() != 1 || session.getNumOutputs() != 1) {
             throw new IllegalArgumentException("expected one input and one output, model has "
                     + session.getInputNames() + " -> " + session.getOutputNames());
         }
         this.inputName = session.getInputNames().iterator().next();
         long[] in = ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
-        checkInputShape(in);
+        checkInputShape(in, input);
         this.dynamicBatch = in[0] < 0;
         long[] out = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
         checkOutputShape(out, this.labels.size());
@@ -57,66 +80,95 @@ public final class ExpressionClassifier {
         return labels;
     }
 
+    /** The face input this model takes. */
+    public FaceInput input() {
+        return input;
+    }
+
     /** Whether the model takes several faces per run. */
     public boolean batched() {
-        return dynamicBatch;
+        return dynamicBatch && maxBatch > 1;
+    }
+
+    /** Faces per model run: {@code maxBatch} for a dynamic batch dimension, else 1. */
+    public int runSize() {
+        return batched() ? maxBatch : 1;
     }
 
     /**
-     * Classifies one aligned face.
+     * Classifies one face.
      *
-     * @param aligned112 a 112x112 face from {@link FaceAligner#align}
+     * @param face a face of the model's size from {@link FaceCropper}
      * @return probabilities in {@link #labels()} order, summing to 1
      * @throws OrtException if inference fails
      */
-    public float[] probabilities(BufferedImage aligned112) throws OrtException {
-        return run(List.of(aligned112))[0];
+    public float[] probabilities(BufferedImage face) throws OrtException {
+        return run(List.of(face))[0];
     }
 
     /**
-     * Classifies several aligned faces.
+     * Classifies several faces, {@link #runSize()} per model run.
      *
-     * @param batch 112x112 faces
+     * @param faces faces of the model's size
      * @return one probability vector per face, in input order
      * @throws OrtException if inference fails
      */
-    public float[][] probabilities(List<BufferedImage> batch) throws OrtException {
-        if (dynamicBatch || batch.size() <= 1) {
-            return batch.isEmpty() ? new float[0][] : run(batch);
-        }
-        float[][] out = new float[batch.size()][];
-        for (int i = 0; i < batch.size(); i++) {
-            out[i] = run(List.of(batch.get(i)))[0];
+    public float[][] probabilities(List<BufferedImage> faces) throws OrtException {
+        float[][] out = new float[faces.size()][];
+        int step = runSize();
+        for (int from = 0; from < faces.size(); from += step) {
+            List<BufferedImage> chunk = faces.subList(from, Math.min(faces.size(), from + step));
+            float[][] rows = run(chunk);
+            System.arraycopy(rows, 0, out, from, rows.length);
         }
         return out;
     }
 
     private float[][] run(List<BufferedImage> faces) throws OrtException {
-        long[] shape = {faces.size(), 3, FaceAligner.SIZE, FaceAligner.SIZE};
+        long[] shape = {faces.size(), input.channels(), input.size(), input.size()};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(toInput(faces)), shape);
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(toInput(faces, input)), shape);
              OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            FloatBuffer logits = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            FloatBuffer scores = ((OnnxTensor) result.get(0)).getFloatBuffer();
             float[][] out = new float[faces.size()][labels.size()];
             for (float[] row : out) {
-                logits.get(row);
-                softmaxInPlace(row);
+                scores.get(row);
+                if (logits) {
+                    softmaxInPlace(row);
+                }
             }
             return out;
         }
     }
 
-    /** Packs 112x112 images into one NCHW RGB tensor scaled to [-1, 1]. */
+    /** Packs 112x112 RGB faces as MobileFaceNet wants them (NCHW, scaled to [-1, 1]). */
     static float[] toInput(List<BufferedImage> faces) {
-        int plane = FaceAligner.SIZE * FaceAligner.SIZE;
-        float[] out = new float[faces.size() * 3 * plane];
+        return toInput(faces, FaceInput.ALIGNED_112);
+    }
+
+    /**
+     * Packs faces into one NCHW tensor: per channel {@code ((x * rescale + offset) - mean[c]) / std[c]};
+     * GRAY is {@code 0.299 R + 0.587 G + 0.114 B} (as OpenCV's {@code COLOR_BGR2GRAY}), one channel.
+     */
+    static float[] toInput(List<BufferedImage> faces, FaceInput input) {
+        int plane = input.size() * input.size();
+        int channels = input.channels();
+        float[] out = new float[faces.size() * channels * plane];
         for (int n = 0; n < faces.size(); n++) {
-            int[] argb = rgbOf(faces.get(n));
-            int base = n * 3 * plane;
+            int[] rgb = rgbOf(faces.get(n), input.size());
+            int base = n * channels * plane;
             for (int i = 0; i < plane; i++) {
-                out[base + i] = scale((argb[i] >>> 16) & 0xFF);
-                out[base + plane + i] = scale((argb[i] >>> 8) & 0xFF);
-                out[base + 2 * plane + i] = scale(argb[i] & 0xFF);
+                int r = (rgb[i] >>> 16) & 0xFF;
+                int g = (rgb[i] >>> 8) & 0xFF;
+                int b = rgb[i] & 0xFF;
+                if (input.channelOrder() == ChannelOrder.GRAY) {
+                    out[base + i] = scale(input, 0, 0.299f * r + 0.587f * g + 0.114f * b);
+                } else {
+                    boolean bgr = input.channelOrder() == ChannelOrder.BGR;
+                    out[base + i] = scale(input, 0, bgr ? b : r);
+                    out[base + plane + i] = scale(input, 1, g);
+                    out[base + 2 * plane + i] = scale(input, 2, bgr ? r : b);
+                }
             }
         }
         return out;
@@ -144,22 +196,24 @@ public final class ExpressionClassifier {
         }
     }
 
-    private static float scale(int channel) {
-        return (channel / 255f - 0.5f) / 0.5f;
+    private static float scale(FaceInput input, int channel, float value) {
+        return (float) (((value * input.rescale() + input.offset()) - input.mean(channel)) / input.std(channel));
     }
 
-    private static int[] rgbOf(BufferedImage face) {
-        if (face.getWidth() != FaceAligner.SIZE || face.getHeight() != FaceAligner.SIZE) {
-            throw new IllegalArgumentException("expected a 112x112 aligned face, got "
+    private static int[] rgbOf(BufferedImage face, int size) {
+        if (face.getWidth() != size || face.getHeight() != size) {
+            throw new IllegalArgumentException("expected a " + size + "x" + size + " face, got "
                     + face.getWidth() + "x" + face.getHeight());
         }
         return Pixels.rgb(face);
     }
 
-    private static void checkInputShape(long[] shape) {
-        if (shape.length != 4 || shape[1] != 3 || shape[2] != FaceAligner.SIZE || shape[3] != FaceAligner.SIZE) {
-            throw new IllegalArgumentException("expression model input must be [N,3,112,112], got "
-                    + Arrays.toString(shape));
+    private static void checkInputShape(long[] shape, FaceInput input) {
+        int c = input.channels();
+        int s = input.size();
+        if (shape.length != 4 || shape[1] != c || (shape[2] >= 0 && shape[2] != s) || (shape[3] >= 0 && shape[3] != s)) {
+            throw new IllegalArgumentException("expression model input must be [N," + c + "," + s + "," + s
+                    + "] as its face input says, got " + Arrays.toString(shape));
         }
     }
 

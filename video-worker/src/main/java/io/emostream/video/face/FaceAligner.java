@@ -39,21 +39,38 @@ public final class FaceAligner {
      * @return a new 112x112 {@link BufferedImage#TYPE_INT_RGB} image
      */
     public static BufferedImage align(BufferedImage img, float[] landmarks) {
-        double[] inverse = invert(similarityTransform(landmarks, REFERENCE_112));
-        int[] region = sourceRegion(inverse, img.getWidth(), img.getHeight());
-        int[] dst = new int[SIZE * SIZE];
+        return align(img, landmarks, SIZE);
+    }
+
+    /**
+     * Warps the face to the reference layout scaled to a {@code size x size} output (the 112 reference
+     * points times {@code size / 112}).
+     *
+     * @param img the frame the landmarks were detected in
+     * @param landmarks 10 floats {@code x0,y0 .. x4,y4} in YuNet's order
+     * @param size output side in pixels
+     * @return a new {@code size x size} {@link BufferedImage#TYPE_INT_RGB} image
+     */
+    public static BufferedImage align(BufferedImage img, float[] landmarks, int size) {
+        float[] reference = REFERENCE_112.clone();
+        for (int i = 0; i < reference.length; i++) {
+            reference[i] *= size / (float) SIZE;
+        }
+        double[] inverse = invert(similarityTransform(landmarks, reference));
+        int[] region = sourceRegion(inverse, img.getWidth(), img.getHeight(), size);
+        int[] dst = new int[size * size];
         if (region[2] > 0 && region[3] > 0) {
             int[] src = Pixels.rgb(img, region[0], region[1], region[2], region[3]);
-            for (int y = 0; y < SIZE; y++) {
-                for (int x = 0; x < SIZE; x++) {
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
                     float sx = (float) (inverse[0] * x + inverse[1] * y + inverse[2] - region[0]);
                     float sy = (float) (inverse[3] * x + inverse[4] * y + inverse[5] - region[1]);
-                    dst[y * SIZE + x] = samplePixel(src, region[2], region[3], sx, sy);
+                    dst[y * size + x] = samplePixel(src, region[2], region[3], sx, sy);
                 }
             }
         }
-        BufferedImage out = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
-        out.setRGB(0, 0, SIZE, SIZE, dst, 0, SIZE);
+        BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        out.setRGB(0, 0, size, size, dst, 0, size);
         return out;
     }
 
@@ -62,13 +79,17 @@ public final class FaceAligner {
      * is 0 when the face lies wholly outside): only it is read, not a whole high-resolution frame.
      */
     static int[] sourceRegion(double[] inverse, int width, int height) {
+        return sourceRegion(inverse, width, height, SIZE);
+    }
+
+    static int[] sourceRegion(double[] inverse, int width, int height, int size) {
         double minX = Double.POSITIVE_INFINITY;
         double minY = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
         double maxY = Double.NEGATIVE_INFINITY;
         for (int corner = 0; corner < 4; corner++) {
-            int x = (corner & 1) * (SIZE - 1);
-            int y = (corner >> 1) * (SIZE - 1);
+            int x = (corner & 1) * (size - 1);
+            int y = (corner >> 1) * (size - 1);
             double sx = inverse[0] * x + inverse[1] * y + inverse[2];
             double sy = inverse[3] * x + inverse[4] * y + inverse[5];
             minX = Math.min(minX, sx);

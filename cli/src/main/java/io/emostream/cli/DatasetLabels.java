@@ -1,0 +1,56 @@
+package io.emostream.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Emotion labels and speakers from the file names of the two corpora the papers use, mapped onto the canonical
+ * labels. Pure.
+ *
+ * <ul>
+ *   <li>RAVDESS: {@code modality-channel-emotion-intensity-statement-repetition-actor}, seven two-digit fields,
+ *       e.g. {@code 03-01-05-01-02-01-12.wav}; emotion 01 neutral, 02 calm, 03 happy, 04 sad, 05 angry,
+ *       06 fearful, 07 disgust, 08 surprised; the speaker is the actor (01-24).</li>
+ *   <li>CREMA-D: {@code actor_sentence_emotion_level}, e.g. {@code 1001_DFA_ANG_XX.wav}; ANG angry, DIS disgust,
+ *       FEA fearful, HAP happy, NEU neutral, SAD sad (CREMA-D has no calm and no surprised); the speaker is the
+ *       actor id (1001-1091).</li>
+ * </ul>
+ */
+public final class DatasetLabels {
+
+  /** A file with its true canonical label and its speaker (for subject-wise folds). */
+  public record LabelledFile(Path path, String label, String subject, String corpus) {
+  }
+
+  private static final Pattern RAVDESS =
+      Pattern.compile("(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})");
+  private static final Pattern CREMA_D = Pattern.compile("(\\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2}|X|\\w{1,3})");
+
+  private static final Map<String, String> RAVDESS_EMOTIONS = Map.of("01", "neutral", "02", "calm", "03", "happy",
+      "04", "sad", "05", "angry", "06", "fearful", "07", "disgust", "08", "surprised");
+  private static final Map<String, String> CREMA_D_EMOTIONS = Map.of("ANG", "angry", "DIS", "disgust",
+      "FEA", "fearful", "HAP", "happy", "NEU", "neutral", "SAD", "sad");
+
+  private DatasetLabels() {
+  }
+
+  /** The label of a file named by either convention; empty when the name follows neither. */
+  public static Optional<LabelledFile> parse(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String stem = dot > 0 ? name.substring(0, dot) : name;
+    Matcher r = RAVDESS.matcher(stem);
+    if (r.matches() && RAVDESS_EMOTIONS.containsKey(r.group(3))) {
+      return Optional.of(new LabelledFile(file, RAVDESS_EMOTIONS.get(r.group(3)), "ravdess-" + r.group(7), "RAVDESS"));
+    }
+    Matcher c = CREMA_D.matcher(stem);
+    if (c.matches() && CREMA_D_EMOTIONS.containsKey(c.group(3))) {
+      return Optional.of(new LabelledFile(file, CREMA_D_EMOTIONS.get(c.group(3)), "crema-d-" + c.group(1),
+          "CREMA-D"));
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,211 @@
+package io.emostream.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import io.emostream.cli.PipelineRun.ClipOutcome;
+import io.emostream.fusion.LabelAligner;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PredictionStatus;
+
+/**
+ * Accuracy of each modality and each fusion rule over labelled clips, with the confusion matrix and per-class
+ * precision and recall. Pure: built from the clip outcomes, no I/O.
+ *
+ * <ul>
+ *   <li>A modality is scored on the clips where its prediction was usable (status OK), its label the argmax of
+ *       its distribution aligned onto the canonical labels; {@link Score#clips()} says on how many.</li>
+ *   <li>A rule is scored on every clip it has a result for; a NO_PREDICTION result counts as wrong (predicted
+ *       {@value #NONE}). A clip with one usable modality is scored too: every rule then gives that modality's
+ *       distribution.</li>
+ *   <li>The best is the rule with the highest accuracy (ties: first in the schema's order); when no clip had both
+ *       modalities usable (e.g. audio-only files), rules cannot differ and the best is the best modality.</li>
+ * </ul>
+ */
+public final class Evaluation {
+
+  public static final String NONE = "(none)";
+
+  /** Counts of one scorer (a modality or a rule); {@code confusion[true][predicted]} over labels + {@value #NONE}. */
+  public record Score(String name, int clips, int correct, int[][] confusion) {
+
+    public double accuracy() {
+      return clips == 0 ? Double.NaN : (double) correct / clips;
+    }
+  }
+
+  /** Precision and recall of one label (null when undefined: nothing predicted, or no true example). */
+  public record ClassMetrics(String label, Double precision, Double recall, int support, int predicted) {
+  }
+
+  private final List<String> labels;
+  private final List<String> columns;
+  private final int clips;
+  private final int completeClips;
+  private final Set<String> subjects;
+  private final Map<String, Score> modalities = new LinkedHashMap<>();
+  private final Map<String, Score> rules = new LinkedHashMap<>();
+  private final List<String> rulesWithoutResults = new ArrayList<>();
+  private final Map<String, Map<String, Integer>> statuses = new LinkedHashMap<>();
+
+  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
+    this.labels = List.copyOf(labels);
+    List<String> cols = new ArrayList<>(labels);
+    cols.add(NONE);
+    this.columns = List.copyOf(cols);
+    this.clips = outcomes.size();
+    this.completeClips = (int) outcomes.stream().filter(o -> o.fused().getStatus() == FusionStatus.COMPLETE).count();
+    this.subjects = new LinkedHashSet<>();
+    outcomes.forEach(o -> subjects.add(o.file().subject()));
+    LabelAligner aligner = new LabelAligner(labels);
+    for (Modality modality : Modality.values()) {
+      Map<String, Integer> counts = new java.util.TreeMap<>();
+      for (ClipOutcome o : outcomes) {
+        String status = o.fused().getPredictions().stream().filter(p -> p.getModality() == modality)
+            .map(p -> p.getStatus().name()).findFirst().orElse("NONE");
+        counts.merge(status, 1, Integer::sum);
+      }
+      statuses.put(modality.name(), counts);
+      modalities.put(modality.name(), score(modality.name(), outcomes,
+          o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
+    }
+    for (FusionRule rule : rulesToScore) {
+      Score s = score(rule.name(), outcomes, o -> resultOf(o, rule, rulesToScore.size() == 1)
+          .map(f -> f.getLabel() == null ? NONE : f.getLabel()));
+      if (s.clips() > 0) {
+        rules.put(rule.name(), s);
+      } else {
+        rulesWithoutResults.add(rule.name());
+      }
+    }
+  }
+
+  private static Optional<FusedEmotion> resultOf(ClipOutcome o, FusionRule rule, boolean single) {
+    FusedEmotion r = o.byRule().get(rule);
+    if (r == null && single && o.fused().getRule() == rule) {
+      r = o.fused();
+    }
+    return Optional.ofNullable(r);
+  }
+
+  private static Optional<ModalityPrediction> usable(FusedEmotion fused, Modality modality) {
+    return fused.getPredictions().stream()
+        .filter(p -> p.getModality() == modality && p.getStatus() == PredictionStatus.OK).findFirst();
+  }
+
+  private String argmax(double[] p) {
+    int best = 0;
+    for (int i = 1; i < p.length; i++) {
+      if (p[i] > p[best]) {
+        best = i;
+      }
+    }
+    return labels.get(best);
+  }
+
+  private Score score(String name, List<ClipOutcome> outcomes,
+      java.util.function.Function<ClipOutcome, Optional<String>> predictor) {
+    int[][] confusion = new int[labels.size()][columns.size()];
+    int n = 0;
+    int correct = 0;
+    for (ClipOutcome o : outcomes) {
+      Optional<String> predicted = predictor.apply(o);
+      int truth = labels.indexOf(o.file().label());
+      if (predicted.isEmpty() || truth < 0) {
+        continue;
+      }
+      int column = columns.indexOf(predicted.get());
+      confusion[truth][column < 0 ? columns.size() - 1 : column]++;
+      n++;
+      if (predicted.get().equals(o.file().label())) {
+        correct++;
+      }
+    }
+    return new Score(name, n, correct, confusion);
+  }
+
+  public List<String> labels() {
+    return labels;
+  }
+
+  /** The confusion matrix's columns: the labels, then {@value #NONE}. */
+  public List<String> columns() {
+    return columns;
+  }
+
+  public int clips() {
+    return clips;
+  }
+
+  public int completeClips() {
+    return completeClips;
+  }
+
+  public Set<String> subjects() {
+    return subjects;
+  }
+
+  public Map<String, Score> modalities() {
+    return modalities;
+  }
+
+  public Map<String, Score> rules() {
+    return rules;
+  }
+
+  /**
+   * Per modality, how many segments had a prediction of each status ({@code OK}, {@code NO_FACE}, ...;
+   * {@code NONE} when none arrived, e.g. an audio-only file has no video prediction).
+   */
+  public Map<String, Map<String, Integer>> statuses() {
+    return statuses;
+  }
+
+  /** Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model). */
+  public List<String> rulesWithoutResults() {
+    return rulesWithoutResults;
+  }
+
+  /** The best scorer (see the class comment); empty when nothing was scored. */
+  public Optional<Score> best() {
+    Map<String, Score> candidates = completeClips > 0 && !rules.isEmpty() ? rules : modalities;
+    Score best = null;
+    for (Score s : candidates.values()) {
+      if (s.clips() > 0 && (best == null || s.accuracy() > best.accuracy())) {
+        best = s;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** Per-class precision and recall of a score, for the labels that occur as truth or prediction. */
+  public List<ClassMetrics> perClass(Score score) {
+    List<ClassMetrics> out = new ArrayList<>();
+    for (int k = 0; k < labels.size(); k++) {
+      int support = 0;
+      int predicted = 0;
+      for (int c = 0; c < columns.size(); c++) {
+        support += score.confusion()[k][c];
+      }
+      for (int t = 0; t < labels.size(); t++) {
+        predicted += score.confusion()[t][k];
+      }
+      if (support == 0 && predicted == 0) {
+        continue;
+      }
+      int hit = score.confusion()[k][k];
+      out.add(new ClassMetrics(labels.get(k), predicted == 0 ? null : (double) hit / predicted,
+          support == 0 ? null : (double) hit / support, support, predicted));
+    }
+    return out;
+  }
+}

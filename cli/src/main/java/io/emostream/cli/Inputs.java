@@ -1,0 +1,93 @@
+package io.emostream.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import io.emostream.cli.Main.InputException;
+
+/** What {@code analyze} is asked to read: files, directories and lists of files, checked before anything starts. */
+final class Inputs {
+
+  static final Pattern MEDIA = Pattern.compile("(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$");
+
+  private Inputs() {
+  }
+
+  /** A directory stands for the media files in it (sorted, not recursive); a file for itself. */
+  static List<Path> expand(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      List<Path> media;
+      try (var stream = Files.list(path)) {
+        media = stream.filter(Files::isRegularFile).filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
+            .sorted().toList();
+      }
+      if (media.isEmpty()) {
+        throw new InputException("no video or audio files in " + path
+            + " (looked for .mp4 .mkv .webm .mov .avi .wav .flac .mp3 .m4a .ogg); name the files instead");
+      }
+      media.forEach(Inputs::checkReadable);
+      return media;
+    }
+    if (!Files.exists(path)) {
+      throw new InputException("no such file: " + path + "; check the path");
+    }
+    checkReadable(path);
+    return List.of(path);
+  }
+
+  private static void checkReadable(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new InputException(file + " is not a regular file; name a video or audio file");
+    }
+    if (!Files.isReadable(file)) {
+      throw new InputException("cannot read " + file + " (permission denied); check its permissions");
+    }
+  }
+
+  /**
+   * The files named in a list, one per line; blank lines and lines starting with # are skipped. A relative
+   * path is relative to the list's folder, so a list stays valid from wherever it is used.
+   */
+  static List<Path> fromList(Path list) throws IOException {
+    if (!Files.isRegularFile(list)) {
+      throw new InputException("no such list file: " + list + "; a list names one file per line");
+    }
+    if (!Files.isReadable(list)) {
+      throw new InputException("cannot read the list " + list + " (permission denied); check its permissions");
+    }
+    Path base = list.toAbsolutePath().getParent();
+    List<Path> files = new ArrayList<>();
+    int lineNumber = 0;
+    for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+      lineNumber++;
+      String entry = line.strip();
+      if (entry.isEmpty() || entry.startsWith("#")) {
+        continue;
+      }
+      Path path = base.resolve(entry);
+      try {
+        files.addAll(expand(path));
+      } catch (InputException e) {
+        throw new InputException(list + " line " + lineNumber + ": " + e.getMessage());
+      }
+    }
+    if (files.isEmpty()) {
+      throw new InputException("the list " + list + " names no files");
+    }
+    return files;
+  }
+
+  /** The media files in a directory and its subdirectories (RAVDESS ships one folder per actor), sorted. */
+  static List<Path> mediaFilesUnder(Path dir) throws IOException {
+    try (var stream = Files.walk(dir)) {
+      return stream.filter(Files::isRegularFile)
+          .filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
+          .sorted().toList();
+    }
+  }
+}

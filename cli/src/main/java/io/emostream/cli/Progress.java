@@ -1,0 +1,102 @@
+package io.emostream.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Progress of one phase on stderr. On a terminal: one bar redrawn in place with counts, rate and time
+ * left; elsewhere (a pipe, a log file, CI): plain lines, one per named step and one per tenth of the
+ * total, so logs stay short.
+ */
+final class Progress {
+
+  static final int BAR_WIDTH = 24;
+
+  private final PrintStream err;
+  private final boolean interactive;
+  private final String phase;
+  private final String unit;
+  private final int total;
+  private final LongSupplier nanoTime;
+  private final long startNanos;
+  private int done;
+  private int lastTenth;
+  private int drawnWidth;
+
+  Progress(PrintStream err, boolean interactive, String phase, String unit, int total, LongSupplier nanoTime) {
+    this.err = err;
+    this.interactive = interactive;
+    this.phase = phase;
+    this.unit = unit;
+    this.total = total;
+    this.nanoTime = nanoTime;
+    this.startNanos = nanoTime.getAsLong();
+  }
+
+  /** One more done; {@code detail} (may be null) names it, e.g. the file just ingested. */
+  void step(String detail) {
+    done++;
+    double seconds = (nanoTime.getAsLong() - startNanos) / 1e9;
+    String status = line(phase, done, total, unit, seconds);
+    if (interactive) {
+      draw(status + (detail == null ? "" : "  " + detail));
+      return;
+    }
+    int tenth = total == 0 ? 10 : done * 10 / total;
+    if (detail != null) {
+      err.println(phase + " " + done + "/" + total + " " + unit + ": " + detail);
+    } else if (tenth > lastTenth || done == total) {
+      err.println(status);
+    }
+    lastTenth = tenth;
+  }
+
+  /** A message between progress updates (e.g. a file that failed), on its own line. */
+  void note(String message) {
+    if (interactive && drawnWidth > 0) {
+      err.print("\r" + " ".repeat(drawnWidth) + "\r");
+      drawnWidth = 0;
+    }
+    err.println(message);
+  }
+
+  /** Ends the phase: the bar's line is finished so later output starts on a new one. */
+  void finish() {
+    if (interactive && drawnWidth > 0) {
+      err.println();
+      drawnWidth = 0;
+    }
+  }
+
+  private void draw(String text) {
+    String padded = text.length() < drawnWidth ? text + " ".repeat(drawnWidth - text.length()) : text;
+    err.print("\r" + padded);
+    err.flush();
+    drawnWidth = text.length();
+  }
+
+  /** E.g. {@code fusion [==========>           ] 12/24 segments  2.4/s  ~5s left}. Pure. */
+  static String line(String phase, int done, int total, String unit, double seconds) {
+    StringBuilder b = new StringBuilder(phase).append(' ').append(bar(done, total, BAR_WIDTH)).append(' ')
+        .append(done).append('/').append(total).append(' ').append(unit);
+    if (seconds > 0 && done > 0) {
+      double rate = done / seconds;
+      b.append(String.format(Locale.ROOT, "  %.1f/s", rate));
+      if (done < total) {
+        b.append("  ~").append(Math.round((total - done) / rate)).append("s left");
+      }
+    }
+    return b.toString();
+  }
+
+  static String bar(int done, int total, int width) {
+    int filled = total <= 0 ? width : (int) Math.min(width, (long) done * width / total);
+    StringBuilder b = new StringBuilder("[");
+    b.append("=".repeat(filled));
+    if (filled < width) {
+      b.append('>').append(" ".repeat(width - filled - 1));
+    }
+    return b.append(']').toString();
+  }
+}

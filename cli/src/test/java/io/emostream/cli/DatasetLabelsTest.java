@@ -1,0 +1,42 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import io.emostream.cli.DatasetLabels.LabelledFile;
+
+class DatasetLabelsTest {
+
+  @Test
+  void ravdessNamesGiveEmotionAndActor() {
+    LabelledFile f = DatasetLabels.parse(Path.of("Actor_12/03-01-05-01-02-01-12.flac")).orElseThrow();
+    assertThat(f.label()).isEqualTo("angry");
+    assertThat(f.subject()).isEqualTo("ravdess-12");
+    assertThat(f.corpus()).isEqualTo("RAVDESS");
+    assertThat(DatasetLabels.parse(Path.of("01-01-07-02-02-01-01.mp4")).orElseThrow().label()).isEqualTo("disgust");
+    assertThat(DatasetLabels.parse(Path.of("03-01-02-01-01-01-01.wav")).orElseThrow().label()).isEqualTo("calm");
+    assertThat(DatasetLabels.parse(Path.of("03-01-08-01-01-01-24.wav")).orElseThrow().label()).isEqualTo("surprised");
+  }
+
+  @Test
+  void cremaDNamesGiveTheCanonicalLabelAndActor() {
+    LabelledFile f = DatasetLabels.parse(Path.of("1001_DFA_ANG_XX.wav")).orElseThrow();
+    assertThat(f.label()).isEqualTo("angry");
+    assertThat(f.subject()).isEqualTo("crema-d-1001");
+    assertThat(DatasetLabels.parse(Path.of("1091_IEO_FEA_HI.flac")).orElseThrow().label()).isEqualTo("fearful");
+    assertThat(DatasetLabels.parse(Path.of("1002_TIE_HAP_LO.wav")).orElseThrow().label()).isEqualTo("happy");
+    assertThat(DatasetLabels.parse(Path.of("1003_ITS_NEU_XX.wav")).orElseThrow().label()).isEqualTo("neutral");
+    assertThat(DatasetLabels.parse(Path.of("1004_IWL_DIS_MD.wav")).orElseThrow().label()).isEqualTo("disgust");
+    assertThat(DatasetLabels.parse(Path.of("1005_MTI_SAD_XX.wav")).orElseThrow().label()).isEqualTo("sad");
+  }
+
+  @Test
+  void otherNamesAndUnknownCodesAreNotLabelled() {
+    assertThat(DatasetLabels.parse(Path.of("happy-speech.mp4"))).isEmpty();
+    assertThat(DatasetLabels.parse(Path.of("03-01-09-01-01-01-01.wav"))).isEmpty(); // no emotion 09
+    assertThat(DatasetLabels.parse(Path.of("1001_DFA_XYZ_XX.wav"))).isEmpty();
+  }
+}

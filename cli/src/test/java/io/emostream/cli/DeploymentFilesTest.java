@@ -1,0 +1,341 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import io.emostream.inference.WorkerConfig;
+import io.emostream.kafka.Env;
+import io.emostream.ops.OpsConfig;
+import io.emostream.topics.Topics;
+
+/**
+ * docker-compose.yml, the Dockerfiles and deploy/k8s checked against the code: every service and image, every
+ * environment variable (each must be one the code reads, or a real Kafka setting), dependencies, health checks,
+ * GPU reservations, and the Maven outputs the images copy. No Docker engine needed.
+ */
+class DeploymentFilesTest {
+
+  private static final Set<String> SERVICES = Set.of("ingest", "audio-worker", "video-worker", "fusion-stream");
+  private static final Map<String, Integer> METRICS_PORTS = Map.of("ingest", OpsConfig.INGEST_PORT,
+      "audio-worker", OpsConfig.AUDIO_WORKER_PORT, "video-worker", OpsConfig.VIDEO_WORKER_PORT,
+      "fusion-stream", OpsConfig.FUSION_STREAM_PORT);
+  private static final Pattern COPY = Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+(\\S+)");
+
+  private final Map<String, Object> compose = yaml("docker-compose.yml");
+  private final Map<String, Map<String, Object>> services = map(compose.get("services"));
+  private final Set<String> readByCode = RepositoryFiles.variablesReadByCode();
+
+  @Test
+  void composeHasKafkaTopicSetUpTheFourServicesAndTheirGpuVariants() {
+    assertThat(services.keySet()).containsExactlyInAnyOrder("kafka", "topics", "ingest", "audio-worker",
+        "audio-worker-gpu", "video-worker", "video-worker-gpu", "fusion-stream");
+  }
+
+  @Test
+  void kafkaIsTheOfficialImageInKraftModeAtTheVersionTheCodeIsBuiltWith() {
+    Map<String, Object> broker = services.get("kafka");
+    assertThat(broker.get("image")).isEqualTo("apache/kafka:" + rootPomProperty("version.kafka"));
+    Map<String, String> env = environment(broker);
+    assertThat(env.get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller");
+    assertThat(env).doesNotContainKey("KAFKA_ZOOKEEPER_CONNECT");
+    assertThat(Uuid.fromString(env.get("CLUSTER_ID"))).as("CLUSTER_ID is a Kafka UUID").isNotNull();
+    Set<String> brokerConfigs = kafka.server.KafkaConfig.configDef().names();
+    env.keySet().stream().filter(n -> !n.equals("CLUSTER_ID")).forEach(name ->
+        assertThat(brokerConfigs).as("%s is a broker setting", name).contains(property(name)));
+    assertThat(healthTest(broker)).contains("kafka-broker-api-versions.sh");
+  }
+
+  @Test
+  void everyServiceIsConfiguredOnlyByVariablesTheCodeReadsOrRealKafkaClientSettings() {
+    Set<String> clientConfigs = new HashSet<>();
+    clientConfigs.addAll(ProducerConfig.configNames());
+    clientConfigs.addAll(ConsumerConfig.configNames());
+    clientConfigs.addAll(AdminClientConfig.configNames());
+    clientConfigs.addAll(StreamsConfig.configDef().names());
+    services.forEach((name, service) -> {
+      if (name.equals("kafka")) {
+        return;
+      }
+      assertThat(service).as(name + " has no command-line configuration").doesNotContainKey("command");
+      Map<String, String> env = environment(service);
+      assertThat(env).as(name).containsEntry("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
+      for (String variable : env.keySet()) {
+        if (variable.startsWith("KAFKA_")) {
+          assertThat(clientConfigs).as("%s of %s is a Kafka client setting", variable, name).contains(property(variable));
+        } else {
+          assertThat(readByCode).as("%s of %s is read by the code", variable, name).contains(variable);
+        }
+      }
+    });
+  }
+
+  @Test
+  void servicesStartAfterTheTopicsWhichStartAfterAHealthyBroker() {
+    assertThat(dependency(services.get("topics"), "kafka")).containsEntry("condition", "service_healthy");
+    services.forEach((name, service) -> {
+      if (!name.equals("kafka") && !name.equals("topics")) {
+        assertThat(dependency(service, "topics")).as(name).containsEntry("condition", "service_completed_successfully");
+      }
+    });
+    assertThat(list(services.get("topics").get("entrypoint"))).last().isEqualTo("io.emostream.kafka.TopicAdmin");
+    assertHasMain("io.emostream.kafka.TopicAdmin");
+  }
+
+  @Test
+  void everyLongRunningServiceHasAReadinessHealthCheckOnItsMetricsPort() {
+    for (String name : List.of("ingest", "audio-worker", "audio-worker-gpu", "video-worker", "video-worker-gpu",
+        "fusion-stream")) {
+      Map<String, Object> service = services.get(name);
+      String module = name.replace("-gpu", "");
+      int port = METRICS_PORTS.get(module);
+      assertThat(environment(service)).as(name).containsEntry("EMOSTREAM_METRICS_PORT", Integer.toString(port))
+          .containsEntry("EMOSTREAM_METRICS_HOST", "0.0.0.0");
+      assertThat(healthTest(service)).as(name).contains("http://127.0.0.1:" + port + "/health/ready");
+      assertThat(service).as(name + " waits for in-flight work on SIGTERM").containsKey("stop_grace_period");
+    }
+  }
+
+  @Test
+  void workersScaleNoFixedNamesNoHostPorts() {
+    services.forEach((name, service) -> assertThat(service).as(name).doesNotContainKey("container_name"));
+    for (String worker : List.of("audio-worker", "audio-worker-gpu", "video-worker", "video-worker-gpu")) {
+      assertThat(services.get(worker)).as(worker).doesNotContainKey("ports");
+      assertThat(environment(services.get(worker))).as(worker).doesNotContainKey("EMOSTREAM_INSTANCE_ID");
+    }
+  }
+
+  @Test
+  void gpuVariantsReserveAnNvidiaGpuUnderTheGpuProfileAndCpuVariantsRunAnywhere() {
+    for (String worker : List.of("audio-worker", "video-worker")) {
+      Map<String, Object> cpu = services.get(worker);
+      Map<String, Object> gpu = services.get(worker + "-gpu");
+      assertThat(cpu).doesNotContainKey("deploy").doesNotContainKey("profiles");
+      assertThat(environment(cpu)).containsEntry("EMOSTREAM_DEVICE", "cpu");
+      assertThat(list(gpu.get("profiles"))).containsExactly("gpu");
+      assertThat(environment(gpu)).containsEntry("EMOSTREAM_DEVICE", "cuda");
+      String group = worker.startsWith("audio") ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID";
+      assertThat(environment(gpu).get(group)).as("GPU and CPU replicas share one consumer group")
+          .isEqualTo(environment(cpu).get(group));
+      Map<String, Object> reservations = map(map(map(gpu.get("deploy")).get("resources")).get("reservations"));
+      Map<String, Object> device = map(list(reservations.get("devices")).get(0));
+      assertThat(device.get("driver")).isEqualTo("nvidia");
+      assertThat(list(device.get("capabilities"))).containsExactly("gpu");
+      assertThat(map(gpu.get("build")).get("dockerfile")).isEqualTo(worker + "/Dockerfile.gpu");
+    }
+  }
+
+  @Test
+  void everyImageIsBuiltFromItsModuleWithTheMavenOutputsAndAnExistingMain() throws Exception {
+    for (String name : List.of("topics", "ingest", "audio-worker", "audio-worker-gpu", "video-worker",
+        "video-worker-gpu", "fusion-stream")) {
+      Map<String, Object> build = map(services.get(name).get("build"));
+      assertThat(build.get("context")).as(name).isEqualTo(".");
+      String dockerfile = (String) build.get("dockerfile");
+      String module = dockerfile.substring(0, dockerfile.indexOf('/'));
+      assertThat(SERVICES).contains(module);
+      checkDockerfile(module, dockerfile);
+    }
+  }
+
+  private void checkDockerfile(String module, String path) throws Exception {
+    String text = RepositoryFiles.read(path);
+    boolean gpu = path.endsWith(".gpu");
+    Matcher from = Pattern.compile("(?m)^FROM\\s+(\\S+)").matcher(text);
+    assertThat(from.find()).isTrue();
+    if (gpu) {
+      assertThat(from.group(1)).as(path).matches("nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-ubuntu[0-9.]+");
+      assertThat(text).contains("openjdk-17-jre-headless");
+    } else {
+      assertThat(from.group(1)).as(path).isEqualTo("eclipse-temurin:17-jre");
+    }
+    String pom = RepositoryFiles.read(module + "/pom.xml");
+    assertThat(pom).as(module + " names its jar after the module and copies its runtime jars")
+        .contains("<finalName>${project.artifactId}</finalName>").contains("<artifactId>maven-dependency-plugin</artifactId>");
+    String lib = gpu ? "lib-gpu" : "lib";
+    assertThat(rootPomProperty("emostream.lib.dir")).isEqualTo("lib");
+    Matcher copy = COPY.matcher(text);
+    List<String> sources = new ArrayList<>();
+    while (copy.find()) {
+      sources.add(copy.group(1));
+    }
+    assertThat(sources).as(path).contains(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
+    for (String source : sources) {
+      if (source.startsWith("models/")) {
+        assertThat(RepositoryFiles.ROOT.resolve(source)).as(path).isDirectory();
+      } else {
+        assertThat(source).as(path).isIn(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
+      }
+    }
+    assertThat(RepositoryFiles.read(".dockerignore")).contains("!" + module + "/target/" + module + ".jar",
+        "!" + module + "/target/" + lib + "/");
+    Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT \\[(.*)\\]").matcher(text);
+    assertThat(entrypoint.find()).as(path + " has an exec-form ENTRYPOINT (java gets SIGTERM)").isTrue();
+    List<String> args = List.of(entrypoint.group(1).replace("\"", "").split(",\\s*"));
+    assertThat(args).contains("/app/" + module + ".jar:/app/lib/*");
+    assertHasMain(args.get(args.size() - 1));
+    Matcher env = Pattern.compile("(?m)\\b(EMOSTREAM_[A-Z0-9_]+)=").matcher(text);
+    while (env.find()) {
+      assertThat(readByCode).as(path + " sets a variable the code reads").contains(env.group(1));
+    }
+  }
+
+  @Test
+  void kedaScalesEachWorkerOnItsConsumerGroupsLagUpToThePartitionCount() {
+    List<Map<String, Object>> docs = yamlDocuments("deploy/k8s/workers.yaml");
+    Map<String, Map<String, Object>> deployments = new java.util.HashMap<>();
+    List<Map<String, Object>> scaledObjects = new ArrayList<>();
+    for (Map<String, Object> doc : docs) {
+      String kind = (String) doc.get("kind");
+      String name = (String) map(doc.get("metadata")).get("name");
+      if ("Deployment".equals(kind)) {
+        deployments.put(name, doc);
+      } else if ("ScaledObject".equals(kind)) {
+        assertThat(doc.get("apiVersion")).isEqualTo("keda.sh/v1alpha1");
+        scaledObjects.add(doc);
+      }
+    }
+    assertThat(deployments.keySet()).containsExactlyInAnyOrder("audio-worker", "video-worker");
+    assertThat(scaledObjects).hasSize(2);
+    Topics topics = new Topics(Topics.DEFAULT_PREFIX, Topics.DEFAULT_PARTITIONS);
+    for (Map<String, Object> scaled : scaledObjects) {
+      Map<String, Object> spec = map(scaled.get("spec"));
+      String target = (String) map(spec.get("scaleTargetRef")).get("name");
+      assertThat(deployments).containsKey(target);
+      boolean audio = target.startsWith("audio");
+      WorkerConfig defaults = WorkerConfig.fromEnv(new Env(Map.of()), audio ? "AUDIO" : "VIDEO", Path.of("m"));
+      Map<String, Object> trigger = map(list(spec.get("triggers")).get(0));
+      assertThat(trigger.get("type")).isEqualTo("kafka");
+      Map<String, Object> metadata = map(trigger.get("metadata"));
+      assertThat(metadata.get("consumerGroup")).isEqualTo(defaults.groupId());
+      assertThat(metadata.get("topic")).isEqualTo(audio ? topics.audio().name() : topics.frames().name());
+      assertThat(((Number) spec.get("maxReplicaCount")).intValue()).as("replicas above the partition count sit idle")
+          .isLessThanOrEqualTo(Topics.DEFAULT_PARTITIONS);
+      Map<String, Object> container = map(list(map(map(map(deployments.get(target).get("spec")).get("template"))
+          .get("spec")).get("containers")).get(0));
+      for (Object e : list(container.get("env"))) {
+        String variable = (String) map(e).get("name");
+        if (!variable.startsWith("KAFKA_")) {
+          assertThat(readByCode).as("%s in the %s Deployment is read by the code", variable, target).contains(variable);
+        }
+      }
+    }
+  }
+
+  /** The same file through Docker Compose's own parser and schema, where it is installed (no engine needed). */
+  @Test
+  void dockerComposeConfigAcceptsTheFile() throws Exception {
+    List<String> tool = composeTool();
+    Assumptions.assumeTrue(tool != null, "neither docker-compose nor the docker compose plugin is installed");
+    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"))) {
+      List<String> command = new ArrayList<>(tool);
+      command.addAll(List.of("-f", RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
+      command.addAll(args);
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes());
+      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
+    }
+  }
+
+  private static List<String> composeTool() throws IOException, InterruptedException {
+    for (List<String> candidate : List.of(List.of("docker-compose"), List.of("docker", "compose"))) {
+      try {
+        List<String> version = new ArrayList<>(candidate);
+        version.add("version");
+        Process p = new ProcessBuilder(version).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
+          return candidate;
+        }
+      } catch (IOException notInstalled) {
+        // try the next one
+      }
+    }
+    return null;
+  }
+
+  private static void assertHasMain(String className) {
+    try {
+      Method main = Class.forName(className).getMethod("main", String[].class);
+      assertThat(Modifier.isStatic(main.getModifiers())).as(className + ".main is static").isTrue();
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(className + " has no public static main(String[])", e);
+    }
+  }
+
+  /** {@code KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}, as KafkaSettings and the Kafka image map them. */
+  private static String property(String variable) {
+    return variable.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+  }
+
+  private static String rootPomProperty(String name) {
+    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(RepositoryFiles.read("pom.xml"));
+    assertThat(m.find()).as("root pom property " + name).isTrue();
+    return m.group(1);
+  }
+
+  private static Map<String, Object> dependency(Map<String, Object> service, String on) {
+    Map<String, Object> dependsOn = map(service.get("depends_on"));
+    return map(dependsOn.get(on));
+  }
+
+  private static String healthTest(Map<String, Object> service) {
+    return String.join(" ", list(map(service.get("healthcheck")).get("test")).stream().map(String::valueOf).toList());
+  }
+
+  private static Map<String, String> environment(Map<String, Object> service) {
+    Map<String, String> env = new java.util.TreeMap<>();
+    map(service.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
+    return env;
+  }
+
+  private static Map<String, Object> yaml(String relative) {
+    return new Yaml().load(RepositoryFiles.read(relative));
+  }
+
+  private static List<Map<String, Object>> yamlDocuments(String relative) {
+    List<Map<String, Object>> docs = new ArrayList<>();
+    for (Object doc : new Yaml().loadAll(RepositoryFiles.read(relative))) {
+      if (doc != null) {
+        docs.add(map(doc));
+      }
+    }
+    assertThat(Files.exists(RepositoryFiles.ROOT.resolve(relative))).isTrue();
+    return docs;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <V> Map<String, V> map(Object o) {
+    assertThat(o).isInstanceOf(Map.class);
+    return (Map<String, V>) o;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object o) {
+    assertThat(o).isInstanceOf(List.class);
+    return (List<Object>) o;
+  }
+}

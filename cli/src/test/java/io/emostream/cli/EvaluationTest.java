@@ -1,0 +1,128 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.emostream.cli.DatasetLabels.LabelledFile;
+import io.emostream.cli.PipelineRun.ClipOutcome;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PredictionStatus;
+import io.emostream.schemas.Timings;
+
+/** Hand-counted accuracies, confusion matrices and precision/recall on made-up clip outcomes. */
+class EvaluationTest {
+
+  static final List<String> L = List.of("neutral", "happy", "sad");
+
+  static ModalityPrediction prediction(Modality m, String top) {
+    List<Float> p = new ArrayList<>(List.of(0.1f, 0.1f, 0.1f));
+    p.set(L.indexOf(top), 0.8f);
+    return ModalityPrediction.newBuilder().setClipId("c").setModality(m).setModelName(m.name()).setModelVersion("1")
+        .setLabels(L).setProbabilities(p).setStatus(PredictionStatus.OK).setTimings(new Timings(0.0, 0.0, 0.0, 0.0))
+        .setProducedAtMs(Instant.EPOCH).build();
+  }
+
+  static FusedEmotion fused(FusionRule rule, String label, ModalityPrediction... predictions) {
+    boolean both = predictions.length == 2;
+    return FusedEmotion.newBuilder().setClipId("c").setRule(rule).setLabel(label).setConfidence(0.5f).setLabels(L)
+        .setDistribution(List.of(0f, 0f, 0f)).setModalities(List.of())
+        .setStatus(both ? FusionStatus.COMPLETE : FusionStatus.AUDIO_ONLY)
+        .setPredictions(List.of(predictions)).setFusedAtMs(Instant.EPOCH).build();
+  }
+
+  /** truth, audio top, video top (null: no usable video), AVERAGE label, RULE_BASED label. */
+  static ClipOutcome clip(String truth, String audio, String video, String average, String ruleBased) {
+    ModalityPrediction[] preds = video == null
+        ? new ModalityPrediction[] {prediction(Modality.AUDIO, audio)}
+        : new ModalityPrediction[] {prediction(Modality.AUDIO, audio), prediction(Modality.VIDEO, video)};
+    Map<FusionRule, FusedEmotion> byRule = new EnumMap<>(FusionRule.class);
+    byRule.put(FusionRule.AVERAGE, fused(FusionRule.AVERAGE, average, preds));
+    byRule.put(FusionRule.RULE_BASED, fused(FusionRule.RULE_BASED, ruleBased, preds));
+    return new ClipOutcome(new LabelledFile(Path.of("x"), truth, "s1", "RAVDESS"), "c",
+        byRule.get(FusionRule.AVERAGE), byRule);
+  }
+
+  static List<ClipOutcome> outcomes() {
+    return List.of(
+        clip("happy", "happy", "sad", "happy", "sad"),
+        clip("happy", "happy", "happy", "happy", "happy"),
+        clip("sad", "neutral", "sad", "sad", "sad"),
+        clip("neutral", "neutral", null, "neutral", "neutral"),
+        clip("sad", "happy", "happy", null, "happy"));
+  }
+
+  @Test
+  void countsEveryModalityAndRuleOnTheSameClips() {
+    Evaluation e = new Evaluation(L, outcomes(), List.of(FusionRule.values()));
+
+    // audio: happy✓ happy✓ neutral✗ neutral✓ happy✗ = 3/5; video (4 usable): sad✗ happy✓ sad✓ happy✗ = 2/4
+    assertThat(e.modalities().get("AUDIO").correct()).isEqualTo(3);
+    assertThat(e.modalities().get("AUDIO").clips()).isEqualTo(5);
+    assertThat(e.modalities().get("VIDEO").accuracy()).isCloseTo(0.5, within(1e-12));
+    // AVERAGE: ✓ ✓ ✓ ✓ none = 4/5; RULE_BASED: ✗ ✓ ✓ ✓ ✗ = 3/5
+    assertThat(e.rules().get("AVERAGE").accuracy()).isCloseTo(0.8, within(1e-12));
+    assertThat(e.rules().get("RULE_BASED").accuracy()).isCloseTo(0.6, within(1e-12));
+    assertThat(e.rules()).containsOnlyKeys("AVERAGE", "RULE_BASED");
+    assertThat(e.rulesWithoutResults()).containsExactly("WEIGHTED_AVERAGE", "CONFIDENCE_THRESHOLD",
+        "DYNAMIC_CONFIDENCE", "LOGISTIC_REGRESSION");
+    assertThat(e.completeClips()).isEqualTo(4);
+    assertThat(e.statuses().get("AUDIO")).containsExactly(Map.entry("OK", 5));
+    assertThat(e.statuses().get("VIDEO")).containsExactly(Map.entry("NONE", 1), Map.entry("OK", 4));
+  }
+
+  @Test
+  void theBestRuleHasItsConfusionMatrixAndPerClassMetrics() {
+    Evaluation e = new Evaluation(L, outcomes(), List.of(FusionRule.values()));
+    Evaluation.Score best = e.best().orElseThrow();
+
+    assertThat(best.name()).isEqualTo("AVERAGE");
+    // rows truth (neutral, happy, sad), columns predicted (neutral, happy, sad, none)
+    assertThat(best.confusion()).isDeepEqualTo(new int[][] {{1, 0, 0, 0}, {0, 2, 0, 0}, {0, 0, 1, 1}});
+    List<Evaluation.ClassMetrics> perClass = e.perClass(best);
+    assertThat(perClass).extracting(Evaluation.ClassMetrics::label).containsExactly("neutral", "happy", "sad");
+    assertThat(perClass.get(2).precision()).isEqualTo(1.0); // sad predicted once, right
+    assertThat(perClass.get(2).recall()).isEqualTo(0.5); // 1 of 2 sad clips
+    assertThat(perClass.get(2).support()).isEqualTo(2);
+  }
+
+  @Test
+  void withoutAnyClipWithBothModalitiesTheBestIsAModality() {
+    List<ClipOutcome> audioOnly = List.of(clip("happy", "happy", null, "happy", "happy"),
+        clip("sad", "happy", null, "happy", "happy"));
+    Evaluation e = new Evaluation(L, audioOnly, List.of(FusionRule.values()));
+
+    assertThat(e.best().orElseThrow().name()).isEqualTo("AUDIO");
+    assertThat(e.modalities().get("VIDEO").clips()).isZero();
+    Evaluation.ClassMetrics happy = e.perClass(e.best().orElseThrow()).get(0);
+    assertThat(happy.precision()).isEqualTo(0.5);
+    assertThat(happy.recall()).isEqualTo(1.0);
+    assertThat(e.perClass(e.best().orElseThrow()).get(1).precision()).isNull(); // sad never predicted
+  }
+
+  @Test
+  void textAndJsonCarryTheSameFigures() {
+    Evaluation e = new Evaluation(L, outcomes(), List.of(FusionRule.values()));
+
+    String text = EvaluationReport.text(e, "dir");
+    assertThat(text).contains("AUDIO", "60.0 %", "AVERAGE", "80.0 %", "best: AVERAGE", "LOGISTIC_REGRESSION");
+    Map<String, Object> json = EvaluationReport.json(e, "dir");
+    assertThat(json).containsKeys("modalities", "rules", "best", "rulesWithoutResults");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> best = (Map<String, Object>) json.get("best");
+    assertThat(best.get("name")).isEqualTo("AVERAGE");
+    assertThat((double) best.get("accuracy")).isCloseTo(0.8, within(1e-12));
+  }
+}

@@ -1,0 +1,63 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import io.emostream.cli.FusionTraining.SubjectExample;
+import io.emostream.fusion.LogisticRegressionTrainer.Example;
+
+class FusionTrainingTest {
+
+  static final List<String> L = EvaluationTest.L;
+
+  private static List<SubjectExample> data(int subjects, int perSubject) {
+    Random random = new Random(7);
+    List<SubjectExample> out = new ArrayList<>();
+    for (int s = 0; s < subjects; s++) {
+      for (int i = 0; i < perSubject; i++) {
+        int y = i % 3;
+        out.add(new SubjectExample("s" + s, new Example(lean(y, random), lean(y, random), L.get(y))));
+      }
+    }
+    return out;
+  }
+
+  private static double[] lean(int y, Random random) {
+    double[] p = {random.nextDouble(), random.nextDouble(), random.nextDouble()};
+    p[y] += 1.5;
+    double sum = p[0] + p[1] + p[2];
+    return new double[] {p[0] / sum, p[1] / sum, p[2] / sum};
+  }
+
+  @Test
+  void crossValidatesSubjectWiseWithAtMostFiveFolds() {
+    FusionTraining.Result result = new FusionTraining(L, 1.0).train(data(7, 12));
+
+    assertThat(result.foldAccuracies()).hasSize(5);
+    assertThat(result.meanAccuracy()).isGreaterThan(0.8);
+    assertThat(result.subjects()).isEqualTo(7);
+    assertThat(result.model().info()).containsEntry("cvFolds", 5).containsEntry("examples", 84);
+  }
+
+  @Test
+  void oneSpeakerTrainsWithoutCrossValidation() {
+    FusionTraining.Result result = new FusionTraining(L, 1.0).train(data(1, 6));
+
+    assertThat(result.foldAccuracies()).isEmpty();
+    assertThat(result.model().classes()).containsExactly("neutral", "happy", "sad");
+  }
+
+  @Test
+  void twoSpeakersGiveTwoFoldsThatNeverShareASpeaker() {
+    assertThat(new FusionTraining(L, 1.0).train(data(2, 6)).foldAccuracies()).hasSize(2);
+    assertThatThrownBy(() -> new FusionTraining(L, 1.0).train(List.of()))
+        .hasMessageContaining("both an audio and a video prediction");
+  }
+}

@@ -1,0 +1,55 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.emostream.cli.Main.InputException;
+
+class InputsTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aDirectoryStandsForItsMediaFilesSorted() throws Exception {
+    Files.writeString(dir.resolve("b.wav"), "x");
+    Files.writeString(dir.resolve("a.MP4"), "x");
+    Files.writeString(dir.resolve("notes.txt"), "x");
+    assertThat(Inputs.expand(dir)).containsExactly(dir.resolve("a.MP4"), dir.resolve("b.wav"));
+  }
+
+  @Test
+  void aDirectoryWithoutMediaIsAnErrorSayingWhatWasLookedFor() throws Exception {
+    Files.writeString(dir.resolve("notes.txt"), "x");
+    assertThatThrownBy(() -> Inputs.expand(dir)).isInstanceOf(InputException.class)
+        .hasMessageContaining("no video or audio files in").hasMessageContaining(".mp4");
+  }
+
+  @Test
+  void aListNamesFilesRelativeToItsFolderSkippingCommentsAndBlanks() throws Exception {
+    Path media = Files.createDirectories(dir.resolve("media"));
+    Files.writeString(media.resolve("one.mp4"), "x");
+    Files.writeString(media.resolve("two.wav"), "x");
+    Path list = Files.writeString(dir.resolve("list.txt"), "# calls of Monday\nmedia/one.mp4\n\n  media/two.wav  \n");
+    assertThat(Inputs.fromList(list)).containsExactly(dir.resolve("media/one.mp4"), dir.resolve("media/two.wav"));
+  }
+
+  @Test
+  void aListEntryThatDoesNotExistNamesItsLine() throws Exception {
+    Path list = Files.writeString(dir.resolve("list.txt"), "# header\nmissing.mp4\n");
+    assertThatThrownBy(() -> Inputs.fromList(list)).isInstanceOf(InputException.class)
+        .hasMessageContaining("list.txt line 2: no such file:").hasMessageContaining("missing.mp4");
+  }
+
+  @Test
+  void anEmptyListIsAnError() throws Exception {
+    Path list = Files.writeString(dir.resolve("list.txt"), "# nothing\n");
+    assertThatThrownBy(() -> Inputs.fromList(list)).hasMessageContaining("names no files");
+  }
+}

@@ -1,0 +1,36 @@
+package io.emostream.fusion;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import io.emostream.schemas.FusedEmotion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * Meters of fusion-stream. In: every fused result as it is emitted. Out: {@code emostream.fused} (count, tags
+ * {@code status} and {@code rule}) and {@code emostream.end.to.end} (ingest to fused, a histogram). Counted when
+ * the result is forwarded: a task that fails before its transaction commits re-emits, and counts, again.
+ */
+public final class FusionMetrics {
+
+  private final MeterRegistry meters;
+  private final Timer endToEnd;
+
+  public FusionMetrics(MeterRegistry meters) {
+    this.meters = meters;
+    this.endToEnd = Timer.builder("emostream.end.to.end")
+        .description("from ingest of a clip to its fused result")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+        .maximumExpectedValue(Duration.ofMinutes(5)).register(meters);
+  }
+
+  void fused(FusedEmotion fused) {
+    Counter.builder("emostream.fused").tag("status", fused.getStatus().name()).tag("rule", fused.getRule().name())
+        .description("fused results published").register(meters).increment();
+    if (fused.getLatencyMs() >= 0) {
+      endToEnd.record(fused.getLatencyMs(), TimeUnit.MILLISECONDS);
+    }
+  }
+}
