@@ -9,6 +9,7 @@ import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.Modality;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Test-only main run in a child JVM: the real audio worker (real loop, real model), except that it halts the
@@ -26,7 +27,7 @@ public final class CrashingAudioWorker {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     AudioPredictor real = new AudioPredictor(model);
     AtomicInteger seen = new AtomicInteger();
-    WorkerService worker = WorkerService.start("audio-worker", config, Modality.AUDIO, config.topics().audio().name(),
+    WorkerService worker = WorkerService.start("audio-worker", config, new SimpleMeterRegistry(), Modality.AUDIO, config.topics().audio().name(),
         config.topics().audioPredictions(), model.manifest(), (clipId, value) -> {
           if (seen.incrementAndGet() == crashAt) {
             System.err.println("CrashingAudioWorker: halting while predicting record " + crashAt + " (clip " + clipId + ")");

@@ -51,6 +51,7 @@ import io.emostream.testkit.TestMedia;
 import io.emostream.testkit.TopicReader;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Faults against the real broker, counting clips in and fused results out: nothing lost, nothing duplicated.
@@ -61,6 +62,7 @@ class FaultToleranceIT {
   static final Path AUDIO_MODEL = Path.of("../models/speech-emotion-ravdess/manifest.json").toAbsolutePath();
 
   private final String run = UUID.randomUUID().toString().substring(0, 8);
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   private Env env(String bootstrap, Topics topics) {
     return new Env(Map.of(
@@ -99,7 +101,7 @@ class FaultToleranceIT {
 
     int clips = 12;
     try (IngestService ingest = new IngestService(IngestConfig.fromEnv(env), Clock.systemUTC());
-        FusionStreamApp fusion = new FusionStreamApp(FusionConfig.fromEnv(env), Map.of("state.dir", dir.resolve("state").toString()))) {
+        FusionStreamApp fusion = new FusionStreamApp(FusionConfig.fromEnv(env), Map.of("state.dir", dir.resolve("state").toString()), meters)) {
       fusion.start();
       for (int i = 0; i < clips; i++) {
         ingest.ingest(wav, "tone-" + i + ".wav", null);
@@ -115,7 +117,7 @@ class FaultToleranceIT {
 
       // Worker B of the same group takes over from the last committed offsets.
       WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL);
-      try (WorkerService replacement = AudioWorkerMain.start(config)) {
+      try (WorkerService replacement = AudioWorkerMain.start(config, meters)) {
         List<ConsumerRecord<String, byte[]>> fused = TopicReader.readCommitted(TestKafka.bootstrapServers(),
             topics.fused().name(), clips, Duration.ofSeconds(120), Duration.ofSeconds(2));
         List<ConsumerRecord<String, byte[]>> predictions = TopicReader.readCommitted(TestKafka.bootstrapServers(),
@@ -147,7 +149,7 @@ class FaultToleranceIT {
         send(producer, topics.manifests(), clipId(i), manifest(clipId(i)));
         send(producer, topics.audioPredictions(), clipId(i), prediction(clipId(i), Modality.AUDIO));
       }
-      FusionStreamApp first = new FusionStreamApp(FusionConfig.fromEnv(env), state);
+      FusionStreamApp first = new FusionStreamApp(FusionConfig.fromEnv(env), state, meters);
       first.start();
       for (int i = 0; i < clips / 2; i++) {
         send(producer, topics.videoPredictions(), clipId(i), prediction(clipId(i), Modality.VIDEO));
@@ -157,7 +159,7 @@ class FaultToleranceIT {
       for (int i = clips / 2; i < clips; i++) {
         send(producer, topics.videoPredictions(), clipId(i), prediction(clipId(i), Modality.VIDEO));
       }
-      try (FusionStreamApp second = new FusionStreamApp(FusionConfig.fromEnv(env), state)) {
+      try (FusionStreamApp second = new FusionStreamApp(FusionConfig.fromEnv(env), state, meters)) {
         second.start();
         List<ConsumerRecord<String, byte[]>> fused = TopicReader.readCommitted(kafka.bootstrapServers(),
             topics.fused().name(), clips, Duration.ofSeconds(120), Duration.ofSeconds(2));
@@ -223,7 +225,7 @@ class FaultToleranceIT {
     byte[] good = topics.audio().valueSerde().serializer().serialize(null,
         new AudioSegment("p-good", 16_000, 1, java.nio.ByteBuffer.wrap(tone(24_000)), 0L));
 
-    try (WorkerService worker = AudioWorkerMain.start(WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL));
+    try (WorkerService worker = AudioWorkerMain.start(WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL), meters);
         KafkaProducer<String, byte[]> producer = producer(kafka)) {
       producer.send(new ProducerRecord<>(topics.audio().name(), "p-bytes", "not avro".getBytes(StandardCharsets.UTF_8))).get();
       producer.send(new ProducerRecord<>(topics.audio().name(), "p-schema", unknownSchema)).get();
