@@ -30,7 +30,8 @@ public final class TestKafka {
   private static String startBroker() {
     String choice = System.getenv().getOrDefault("EMOSTREAM_TEST_BROKER", "auto");
     if (!"embedded".equals(choice) && dockerAvailable()) {
-      KafkaContainer container = new KafkaContainer("apache/kafka:4.1.0");
+      // Same broker version as the build (version.kafka) and docker-compose.yml.
+      KafkaContainer container = new KafkaContainer("apache/kafka:4.3.1");
       container.start();
       Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-kafka-container-stop"));
       LOG.info("Integration tests use Testcontainers Kafka at {}", container.getBootstrapServers());
