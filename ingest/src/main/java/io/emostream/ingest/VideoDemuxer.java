@@ -69,6 +69,7 @@ public final class VideoDemuxer {
       grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
       grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
       start(grabber, file);
+      checkLimits(grabber, file);
       boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
       boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0 && channels.publishesFrames(sourceChannels);
@@ -94,6 +95,34 @@ public final class VideoDemuxer {
     } catch (IOException e) {
       throw new IngestException("'" + file + "' cannot be read: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What can be refused from the container's header alone, before a frame is decoded (so nothing is published):
+   * a still image, frames over EMOSTREAM_MAX_FRAME_PIXELS, a duration over EMOSTREAM_MAX_DURATION_SECONDS.
+   */
+  private void checkLimits(FFmpegFrameGrabber grabber, Path file) {
+    String format = String.valueOf(grabber.getFormat());
+    if (isStillImageFormat(format)) {
+      throw new IngestException("'" + file.getFileName() + "' is a still image (" + format.replace("_pipe", "")
+          + "), not a video; send a video or an audio file");
+    }
+    long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
+    if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
+      throw new IngestException("'" + file.getFileName() + "' has " + grabber.getImageWidth() + "x"
+          + grabber.getImageHeight() + " frames, more than the limit of " + config.maxFramePixels()
+          + " pixels (EMOSTREAM_MAX_FRAME_PIXELS)");
+    }
+    long durationMs = grabber.getLengthInTime() / 1000;
+    if (durationMs > config.maxDurationMs()) {
+      throw new IngestException("'" + file.getFileName() + "' lasts " + durationMs / 1000 + " s, longer than the limit of "
+          + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS)");
+    }
+  }
+
+  /** FFmpeg's demuxers for single pictures: {@code image2}, {@code png_pipe}, {@code jpeg_pipe}, {@code webp_pipe}, … */
+  static boolean isStillImageFormat(String format) {
+    return format.equals("image2") || format.endsWith("_pipe");
   }
 
   private static void start(FFmpegFrameGrabber grabber, Path file) {
