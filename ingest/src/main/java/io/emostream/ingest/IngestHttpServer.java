@@ -144,26 +144,34 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private void ingestUpload(HttpExchange exchange, String name, FusionRule rule, ChannelSelection channels)
       throws IOException {
     Path upload = Files.createTempFile(config.workDir(), "upload-", ".media");
+    int status;
+    Object body;
     try {
       long size = copyWithLimit(exchange.getRequestBody(), upload, config.maxUploadBytes());
       if (size < 0) {
-        respond(exchange, 413, error("upload larger than the limit of " + config.maxUploadBytes() + " bytes"));
-        return;
+        status = 413;
+        body = error("upload larger than the limit of " + config.maxUploadBytes() + " bytes");
+      } else {
+        IngestService.Result result = service.ingest(upload, name, rule, channels);
+        Map<String, Object> created = new LinkedHashMap<>();
+        created.put("sourceId", result.sourceId());
+        created.put("sourceName", result.sourceName());
+        created.put("clips", result.clips());
+        status = 201;
+        body = created;
       }
-      IngestService.Result result = service.ingest(upload, name, rule, channels);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("sourceId", result.sourceId());
-      body.put("sourceName", result.sourceName());
-      body.put("clips", result.clips());
-      respond(exchange, 201, body);
     } catch (IngestException e) {
-      respond(exchange, 400, error(withoutServerPaths(e.getMessage(), upload, name)));
+      status = 400;
+      body = error(withoutServerPaths(e.getMessage(), upload, name));
     } catch (RuntimeException e) {
       LOG.error("ingest of upload '{}' failed", name, e);
-      respond(exchange, 503, error("the clip could not be published; try again later"));
+      status = 503;
+      body = error("the clip could not be published; try again later");
     } finally {
       Files.deleteIfExists(upload);
     }
+    // Answered only once the spooled copy is gone.
+    respond(exchange, status, body);
   }
 
   /** Whether {@code header} is {@code Bearer <token>}; the comparison takes the same time wherever they differ. */

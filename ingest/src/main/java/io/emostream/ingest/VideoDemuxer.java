@@ -187,7 +187,7 @@ public final class VideoDemuxer {
 
     int drain(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
       Frame frame;
-      while ((frame = grabber.grab()) != null) {
+      while ((frame = grab(grabber)) != null) {
         if (hasVideo && frame.image != null) {
           onImage(frame, grabber.getTimestamp() / 1000);
         } else if (hasAudio && frame.samples != null) {
@@ -204,6 +204,20 @@ public final class VideoDemuxer {
         throw new IngestException("no decodable audio or video frames were found");
       }
       return emitted;
+    }
+
+    /**
+     * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a NullPointerException
+     * in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are the input's fault, so an IngestException
+     * that says how many clips were already published before the damage.
+     */
+    private Frame grab(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+      try {
+        return grabber.grab();
+      } catch (RuntimeException e) {
+        throw new IngestException("the media is damaged after " + Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)
+            + " ms and could not be decoded further (" + emitted + " clip(s) before it were published)", e);
+      }
     }
 
     private ClipBuffer buffer(int index) {
