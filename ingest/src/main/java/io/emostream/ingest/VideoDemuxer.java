@@ -78,7 +78,7 @@ public final class VideoDemuxer {
       }
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
-      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber);
+      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber, file);
     } catch (FrameGrabber.Exception e) {
       throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
     }
@@ -185,7 +185,7 @@ public final class VideoDemuxer {
       this.sink = sink;
     }
 
-    int drain(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+    int drain(FFmpegFrameGrabber grabber, Path file) throws FrameGrabber.Exception {
       Frame frame;
       while ((frame = grab(grabber)) != null) {
         if (hasVideo && frame.image != null) {
@@ -194,6 +194,12 @@ public final class VideoDemuxer {
           onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
         }
         emitCompleted();
+        if (Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE) > config.maxDurationMs()) {
+          // Only reachable when the container gave no duration (else checkLimits refused it before decoding).
+          throw new IngestException("'" + file.getFileName() + "' is longer than the limit of "
+              + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
+              + emitted + " clip(s) before it were published)");
+        }
       }
       for (ClipBuffer clip : open.values()) {
         if (!clip.isEmpty()) {

@@ -198,6 +198,25 @@ class IngestBadInputTest {
         "'long.mp4' lasts 4 s, longer than the limit of 3 s (EMOSTREAM_MAX_DURATION_SECONDS)");
   }
 
+  /**
+   * A stream whose header gives no duration (Matroska written to a pipe: no Duration element, as a live recorder
+   * writes it) is stopped by the same limit while it is decoded; the answer says how many clips were cut before that.
+   */
+  @Test
+  void aStreamWithoutADurationIsStoppedAtTheLimitWhileDecoding() throws Exception {
+    String base = start(Map.of("EMOSTREAM_MAX_DURATION_SECONDS", "3"));
+    ByteArrayOutputStream live = new ByteArrayOutputStream();
+    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(live, 64, 48, 0)) {
+      record(recorder, 70);
+    }
+    HttpResponse<String> response = post(base, "name=live.mkv", "video/x-matroska", live.toByteArray());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(JSON.readTree(response.body()).get("error").asText())
+        .isEqualTo("'live.mkv' is longer than the limit of 3 s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped "
+            + "there (1 clip(s) before it were published)");
+    assertThat(published).isEmpty(); // the stand-in publishes only whole sources; the real service published clip 0
+  }
+
   @Test
   void aWrongContentTypeIs415() throws Exception {
     String base = start();
@@ -242,23 +261,29 @@ class IngestBadInputTest {
 
   /** Three seconds of 64x48 MPEG-4 video at 10 fps in Matroska, no audio stream, written with JavaCV. */
   static byte[] videoOnly(Path file) throws Exception {
-    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 64, 48, 0);
-        Java2DFrameConverter converter = new Java2DFrameConverter()) {
+    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 64, 48, 0)) {
+      record(recorder, 30);
+    }
+    return Files.readAllBytes(file);
+  }
+
+  /** {@code frames} frames of 64x48 MPEG-4 at 10 fps in Matroska, no audio. */
+  static void record(FFmpegFrameRecorder recorder, int frames) throws Exception {
+    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
       recorder.setFormat("matroska");
       recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
       recorder.setFrameRate(10);
       recorder.start();
-      for (int i = 0; i < 30; i++) {
+      for (int i = 0; i < frames; i++) {
         BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = image.createGraphics();
-        g.setColor(new Color(i * 8, 100, 200));
+        g.setColor(new Color(i * 3 % 256, 100, 200));
         g.fillRect(0, 0, 64, 48);
         g.dispose();
         recorder.record(converter.convert(image));
       }
       recorder.stop();
     }
-    return Files.readAllBytes(file);
   }
 
   static byte[] image(String format) throws Exception {
