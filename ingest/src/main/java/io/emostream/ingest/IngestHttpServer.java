@@ -8,6 +8,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,6 +41,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
  * </ul>
  * Errors are JSON {@code {"error": "…"}} with a 4xx status, never a stack trace or a server path.
+ * With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} needs {@code Authorization: Bearer <token>} (else 401);
+ * {@code /health} stays open.
  * The upload is spooled to a temporary file (FFmpeg needs to seek in MP4) that is always deleted.
  *
  * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight finish (they are
@@ -106,6 +109,12 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         respond(exchange, 405, error("use POST with the video as the request body"));
         return;
       }
+      if (config.requiresToken() && !authorized(exchange.getRequestHeaders().getFirst("Authorization"),
+          config.ingestToken())) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"emostream-ingest\"");
+        respond(exchange, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+        return;
+      }
       String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
       if (!acceptedContentType(contentType)) {
         respond(exchange, 415, error("Content-Type '" + contentType
@@ -135,26 +144,59 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private void ingestUpload(HttpExchange exchange, String name, FusionRule rule, ChannelSelection channels)
       throws IOException {
     Path upload = Files.createTempFile(config.workDir(), "upload-", ".media");
+    int status;
+    Object body;
     try {
       long size = copyWithLimit(exchange.getRequestBody(), upload, config.maxUploadBytes());
       if (size < 0) {
-        respond(exchange, 413, error("upload larger than the limit of " + config.maxUploadBytes() + " bytes"));
-        return;
+        status = 413;
+        body = error("upload larger than the limit of " + config.maxUploadBytes() + " bytes");
+      } else {
+        IngestService.Result result = service.ingest(upload, name, rule, channels);
+        Map<String, Object> created = new LinkedHashMap<>();
+        created.put("sourceId", result.sourceId());
+        created.put("sourceName", result.sourceName());
+        created.put("clips", result.clips());
+        status = 201;
+        body = created;
       }
-      IngestService.Result result = service.ingest(upload, name, rule, channels);
-      Map<String, Object> body = new LinkedHashMap<>();
-      body.put("sourceId", result.sourceId());
-      body.put("sourceName", result.sourceName());
-      body.put("clips", result.clips());
-      respond(exchange, 201, body);
     } catch (IngestException e) {
-      respond(exchange, 400, error(e.getMessage()));
+      status = 400;
+      body = error(withoutServerPaths(e.getMessage(), upload, name));
     } catch (RuntimeException e) {
       LOG.error("ingest of upload '{}' failed", name, e);
-      respond(exchange, 503, error("the clip could not be published; try again later"));
+      status = 503;
+      body = error("the clip could not be published; try again later");
     } finally {
       Files.deleteIfExists(upload);
     }
+    // Answered only once the spooled copy is gone.
+    respond(exchange, status, body);
+  }
+
+  /** Whether {@code header} is {@code Bearer <token>}; the comparison takes the same time wherever they differ. */
+  static boolean authorized(String header, String token) {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    // Digests first, so neither the content nor the length of the token shows in the time taken.
+    return MessageDigest.isEqual(sha256(header.substring(7).trim()), sha256(token));
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /** The user's message with the spool file (path or name) replaced by the upload's display name. */
+  static String withoutServerPaths(String message, Path upload, String name) {
+    String m = String.valueOf(message).replace(upload.toAbsolutePath().toString(), name)
+        .replace(upload.toString(), name).replace(upload.getFileName().toString(), name);
+    Path dir = upload.toAbsolutePath().getParent();
+    return dir == null ? m : m.replace(dir.toString(), "");
   }
 
   /** Copies at most {@code limit} bytes; returns the size, or -1 when the body was larger. */

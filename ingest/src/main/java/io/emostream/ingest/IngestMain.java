@@ -28,6 +28,14 @@ public final class IngestMain {
   public static void main(String[] args) throws Exception {
     Env env = Env.system();
     IngestConfig config = IngestConfig.fromEnv(env);
+    if (args.length == 0) {
+      try {
+        config.checkAuthConfigured();
+      } catch (IllegalStateException e) {
+        System.err.println("ingest: " + e.getMessage());
+        System.exit(2);
+      }
+    }
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
     if (args.length > 0) {
       IngestService service = new IngestService(config, Clock.systemUTC());

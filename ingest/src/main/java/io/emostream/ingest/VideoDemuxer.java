@@ -69,6 +69,7 @@ public final class VideoDemuxer {
       grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
       grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
       start(grabber, file);
+      checkLimits(grabber, file);
       boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
       boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0 && channels.publishesFrames(sourceChannels);
@@ -77,7 +78,7 @@ public final class VideoDemuxer {
       }
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
-      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber);
+      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber, file);
     } catch (FrameGrabber.Exception e) {
       throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
     }
@@ -94,6 +95,34 @@ public final class VideoDemuxer {
     } catch (IOException e) {
       throw new IngestException("'" + file + "' cannot be read: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What can be refused from the container's header alone, before a frame is decoded (so nothing is published):
+   * a still image, frames over EMOSTREAM_MAX_FRAME_PIXELS, a duration over EMOSTREAM_MAX_DURATION_SECONDS.
+   */
+  private void checkLimits(FFmpegFrameGrabber grabber, Path file) {
+    String format = String.valueOf(grabber.getFormat());
+    if (isStillImageFormat(format)) {
+      throw new IngestException("'" + file.getFileName() + "' is a still image (" + format.replace("_pipe", "")
+          + "), not a video; send a video or an audio file");
+    }
+    long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
+    if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
+      throw new IngestException("'" + file.getFileName() + "' has " + grabber.getImageWidth() + "x"
+          + grabber.getImageHeight() + " frames, more than the limit of " + config.maxFramePixels()
+          + " pixels (EMOSTREAM_MAX_FRAME_PIXELS)");
+    }
+    long durationMs = grabber.getLengthInTime() / 1000;
+    if (durationMs > config.maxDurationMs()) {
+      throw new IngestException("'" + file.getFileName() + "' lasts " + durationMs / 1000 + " s, longer than the limit of "
+          + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS)");
+    }
+  }
+
+  /** FFmpeg's demuxers for single pictures: {@code image2}, {@code png_pipe}, {@code jpeg_pipe}, {@code webp_pipe}, … */
+  static boolean isStillImageFormat(String format) {
+    return format.equals("image2") || format.endsWith("_pipe");
   }
 
   private static void start(FFmpegFrameGrabber grabber, Path file) {
@@ -156,15 +185,21 @@ public final class VideoDemuxer {
       this.sink = sink;
     }
 
-    int drain(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+    int drain(FFmpegFrameGrabber grabber, Path file) throws FrameGrabber.Exception {
       Frame frame;
-      while ((frame = grabber.grab()) != null) {
+      while ((frame = grab(grabber)) != null) {
         if (hasVideo && frame.image != null) {
           onImage(frame, grabber.getTimestamp() / 1000);
         } else if (hasAudio && frame.samples != null) {
           onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
         }
         emitCompleted();
+        if (Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE) > config.maxDurationMs()) {
+          // Only reachable when the container gave no duration (else checkLimits refused it before decoding).
+          throw new IngestException("'" + file.getFileName() + "' is longer than the limit of "
+              + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
+              + emitted + " clip(s) before it were published)");
+        }
       }
       for (ClipBuffer clip : open.values()) {
         if (!clip.isEmpty()) {
@@ -175,6 +210,20 @@ public final class VideoDemuxer {
         throw new IngestException("no decodable audio or video frames were found");
       }
       return emitted;
+    }
+
+    /**
+     * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a NullPointerException
+     * in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are the input's fault, so an IngestException
+     * that says how many clips were already published before the damage.
+     */
+    private Frame grab(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+      try {
+        return grabber.grab();
+      } catch (RuntimeException e) {
+        throw new IngestException("the media is damaged after " + Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)
+            + " ms and could not be decoded further (" + emitted + " clip(s) before it were published)", e);
+      }
     }
 
     private ClipBuffer buffer(int index) {

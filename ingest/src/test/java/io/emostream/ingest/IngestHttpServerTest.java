@@ -9,6 +9,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +92,122 @@ class IngestHttpServerTest {
     http.close(Duration.ofSeconds(30));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     assertThat(http.isLive()).isFalse();
+  }
+
+  @Test
+  void withATokenUploadsNeedTheBearerTokenAndHealthStaysOpen() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")))
+        .withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
+      names.add(name);
+      return new IngestService.Result("source-1", name, List.of());
+    });
+    http.start();
+    try {
+      String url = "http://127.0.0.1:" + http.port() + "/clips?name=call.mp4";
+      for (String header : new String[] {null, "Bearer wrong", "Bearer s3cret-toke", "Basic s3cret-token", "s3cret-token"}) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "video/mp4")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}));
+        if (header != null) {
+          request.header("Authorization", header);
+        }
+        HttpResponse<String> denied = client().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(denied.statusCode()).as(header).isEqualTo(401);
+        assertThat(denied.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(denied.body()).isEqualTo("{\"error\":\"missing or wrong bearer token: send 'Authorization: Bearer <token>'\"}");
+      }
+      assertThat(names).as("no unauthorised upload reaches ingest").isEmpty();
+      HttpResponse<String> ok = client().send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "video/mp4")
+          .header("Authorization", "Bearer s3cret-token").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(201);
+      assertThat(names).containsExactly("call.mp4");
+      HttpResponse<String> health = client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
+          + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void theTokenComparisonNeedsTheWholeTokenAndTheBearerScheme() {
+    assertThat(IngestHttpServer.authorized("Bearer abc", "abc")).isTrue();
+    assertThat(IngestHttpServer.authorized("bearer  abc ", "abc")).isTrue();
+    assertThat(IngestHttpServer.authorized("Bearer ab", "abc")).isFalse();
+    assertThat(IngestHttpServer.authorized("Bearer abcd", "abc")).isFalse();
+    assertThat(IngestHttpServer.authorized("abc", "abc")).isFalse();
+    assertThat(IngestHttpServer.authorized(null, "abc")).isFalse();
+  }
+
+  @Test
+  void theStandaloneServiceRefusesToStartWithoutATokenUnlessAuthIsExplicitlyOff() {
+    assertThatThrownBy(() -> IngestConfig.fromEnv(new Env(Map.of())).checkAuthConfigured())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("EMOSTREAM_INGEST_TOKEN")
+        .hasMessageContaining("EMOSTREAM_INGEST_AUTH=none");
+    IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_AUTH", "none"))).checkAuthConfigured();
+    IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "t"))).checkAuthConfigured();
+    assertThatThrownBy(() -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_AUTH", "off"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use token or none");
+  }
+
+  @Test
+  void theTokenIsNeverPrinted() {
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")));
+    assertThat(config.toString()).doesNotContain("s3cret-token").contains("token=[hidden]");
+  }
+
+  /** A name such as ../../x is a display name only: the upload is spooled under the work dir and nothing else. */
+  @Test
+  void aTraversingNameNeverReachesTheFileSystem(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+    Path work = Files.createDirectories(root.resolve("a/b/work"));
+    List<Path> spooled = new java.util.ArrayList<>();
+    List<String> names = new java.util.ArrayList<>();
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_WORK_DIR", work.toString())))
+        .withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
+      spooled.add(file);
+      names.add(name);
+      return new IngestService.Result("source-1", name, List.of());
+    });
+    http.start();
+    try {
+      for (String name : List.of("../../x", "..%2F..%2Fy", "%2e%2e%2f%2e%2e%2fz", "..%5C..%5Cw")) {
+        HttpResponse<String> response = client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
+            + "/clips?name=" + name)).header("Content-Type", "video/mp4")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(201);
+      }
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    assertThat(names).containsExactly("x", "y", "z", "w");
+    assertThat(spooled).allSatisfy(f -> assertThat(f.toAbsolutePath().getParent()).isEqualTo(work.toAbsolutePath()));
+    try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+      assertThat(all.filter(Files::isRegularFile)).as("nothing is left anywhere, and no x, y, z or w was made").isEmpty();
+    }
+  }
+
+  /** A failure inside ingest (Kafka down, a bug) answers 503 with a fixed message: no exception text, trace or path. */
+  @Test
+  void errorBodiesCarryNoStackTraceOrServerPath() throws Exception {
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
+      throw new IllegalStateException("broker at /var/lib/kafka refused " + file.toAbsolutePath());
+    });
+    http.start();
+    try {
+      HttpResponse<String> response = client().send(post("http://127.0.0.1:" + http.port() + "/clips"),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(503);
+      assertThat(response.body()).isEqualTo("{\"error\":\"the clip could not be published; try again later\"}");
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    Path upload = Path.of("/srv/spool/upload-123.media");
+    assertThat(IngestHttpServer.withoutServerPaths("'upload-123.media' could not be decoded: cannot open /srv/spool/upload-123.media",
+        upload, "call.mp4")).isEqualTo("'call.mp4' could not be decoded: cannot open call.mp4");
   }
 
   private static HttpClient client() {
