@@ -199,6 +199,9 @@ class FaultToleranceIT {
         }
         return ids;
       });
+      // Keep it down for a few seconds: ingest must keep retrying, neither failing nor finishing without a broker.
+      org.awaitility.Awaitility.await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+          .until(() -> !during.isDone());
       broker = EmbeddedKafkaBroker.start("127.0.0.1", port, data); // and back, same port and data
       System.out.printf("broker was unavailable for %d ms%n", Duration.between(down, Instant.now()).toMillis());
       ingested.addAll(during.get(150, TimeUnit.SECONDS));
