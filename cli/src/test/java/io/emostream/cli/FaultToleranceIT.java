@@ -75,6 +75,13 @@ class FaultToleranceIT {
         "EMOSTREAM_AUDIO_MODEL", AUDIO_MODEL.toString()));
   }
 
+  /** Creates the test's topics on the shared broker; returns the Kafka settings of {@code env}. */
+  private static KafkaSettings createTopics(Env env, Topics topics) {
+    KafkaSettings kafka = KafkaSettings.fromEnv(env);
+    TopicAdmin.ensureTopics(kafka, topics, (short) 1);
+    return kafka;
+  }
+
   private static Env withVar(Env env, String name, String value) {
     Map<String, String> vars = new HashMap<>(env.asMap());
     vars.put(name, value);
@@ -95,8 +102,7 @@ class FaultToleranceIT {
     // The replacement starts after the child JVM died and its open transaction timed out: give fusion time to
     // wait for it, so the fused results show the replacement's predictions rather than timeouts.
     Env env = withVar(env(TestKafka.bootstrapServers(), topics), "EMOSTREAM_FUSION_TIMEOUT", "10m");
-    KafkaSettings kafka = KafkaSettings.fromEnv(env);
-    TopicAdmin.ensureTopics(kafka, topics, (short) 1);
+    KafkaSettings kafka = createTopics(env, topics);
     Path wav = TestMedia.writeToneWav(dir.resolve("tone.wav"), 16_000, 1.5);
 
     int clips = 12;
@@ -139,8 +145,7 @@ class FaultToleranceIT {
   void fusionStoppedAndRestartedMidStreamLosesAndDuplicatesNothing(@TempDir Path dir) throws Exception {
     Topics topics = new Topics("restart-" + run + ".", 2);
     Env env = env(TestKafka.bootstrapServers(), topics);
-    KafkaSettings kafka = KafkaSettings.fromEnv(env);
-    TopicAdmin.ensureTopics(kafka, topics, (short) 1);
+    KafkaSettings kafka = createTopics(env, topics);
     Map<String, Object> state = Map.of("state.dir", dir.resolve("state").toString());
     int clips = 40;
 
@@ -220,8 +225,7 @@ class FaultToleranceIT {
   void poisonRecordsGoToTheDeadLetterTopicAndProcessingContinues(@TempDir Path dir) throws Exception {
     Topics topics = new Topics("poison-" + run + ".", 2);
     Env env = env(TestKafka.bootstrapServers(), topics);
-    KafkaSettings kafka = KafkaSettings.fromEnv(env);
-    TopicAdmin.ensureTopics(kafka, topics, (short) 1);
+    KafkaSettings kafka = createTopics(env, topics);
     byte[] unknownSchema = new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0};
     byte[] wrongRate = topics.audio().valueSerde().serializer().serialize(null,
         new AudioSegment("p-rate", 8_000, 1, java.nio.ByteBuffer.wrap(new byte[16_000]), 0L));

@@ -15,16 +15,7 @@ public final class TestMedia {
 
   /** A 440 Hz mono 16-bit PCM WAV of {@code seconds} at {@code rate} Hz. */
   public static Path writeToneWav(Path file, int rate, double seconds) throws IOException {
-    int n = (int) (rate * seconds);
-    ByteBuffer b = ByteBuffer.allocate(44 + n * 2).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * 2).put("WAVE".getBytes(StandardCharsets.US_ASCII))
-        .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1).putInt(rate)
-        .putInt(rate * 2).putShort((short) 2).putShort((short) 16)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * 2);
-    for (int i = 0; i < n; i++) {
-      b.putShort((short) (8000 * Math.sin(2 * Math.PI * 440 * i / rate)));
-    }
-    return Files.write(file, b.array());
+    return writeWav(file, rate, seconds, new double[][] {{440, 8000}});
   }
 
   /**
@@ -33,15 +24,24 @@ public final class TestMedia {
    */
   public static Path writeStereoToneWav(Path file, int rate, double seconds, double leftHz, int leftAmplitude,
       double rightHz, int rightAmplitude) throws IOException {
+    return writeWav(file, rate, seconds, new double[][] {{leftHz, leftAmplitude}, {rightHz, rightAmplitude}});
+  }
+
+  /** A 16-bit PCM WAV with one sine per channel; {@code tones[c]} = {frequency Hz, amplitude}. */
+  private static Path writeWav(Path file, int rate, double seconds, double[][] tones) throws IOException {
     int n = (int) (rate * seconds);
-    ByteBuffer b = ByteBuffer.allocate(44 + n * 4).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * 4).put("WAVE".getBytes(StandardCharsets.US_ASCII))
-        .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 2).putInt(rate)
-        .putInt(rate * 4).putShort((short) 4).putShort((short) 16)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * 4);
+    int channels = tones.length;
+    int frameBytes = 2 * channels;
+    ByteBuffer b = ByteBuffer.allocate(44 + n * frameBytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * frameBytes)
+        .put("WAVE".getBytes(StandardCharsets.US_ASCII)).put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16)
+        .putShort((short) 1).putShort((short) channels).putInt(rate).putInt(rate * frameBytes)
+        .putShort((short) frameBytes).putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * frameBytes);
     for (int i = 0; i < n; i++) {
-      b.putShort((short) (leftAmplitude * Math.sin(2 * Math.PI * leftHz * i / rate)));
-      b.putShort((short) (rightAmplitude * Math.sin(2 * Math.PI * rightHz * i / rate)));
+      for (double[] tone : tones) {
+        b.putShort((short) (tone[1] * Math.sin(2 * Math.PI * tone[0] * i / rate)));
+      }
     }
     return Files.write(file, b.array());
   }
