@@ -25,7 +25,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 public final class VideoWorkerMain {
 
-  public static final Path DEFAULT_MODEL = Path.of("models/fer-mobilefacenet/manifest.json");
+  /**
+   * mini-XCEPTION, not MobileFaceNet: on the RAVDESS neutral clip MobileFaceNet answers happy (as OpenCV Zoo's own
+   * pipeline does, see training/video), mini-XCEPTION neutral; README "Which face model is the default".
+   */
+  public static final Path DEFAULT_MODEL = Path.of("models/fer-mini-xception/manifest.json");
 
   private VideoWorkerMain() {
   }

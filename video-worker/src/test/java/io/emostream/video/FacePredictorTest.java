@@ -49,6 +49,8 @@ class FacePredictorTest {
   private static final Path MODELS = Path.of(System.getProperty("emostream.models.dir", "../models"));
   private static final Path MOBILE = MODELS.resolve("fer-mobilefacenet/manifest.json");
   private static final Path XCEPTION = MODELS.resolve("fer-mini-xception/manifest.json");
+  /** The model the video worker runs when EMOSTREAM_VIDEO_MODEL is unset. */
+  private static final Path DEFAULT = MODELS.resolve(VideoWorkerMain.DEFAULT_MODEL.subpath(1, 3));
   private static final Path RAVDESS_NEUTRAL = Path.of("../../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
 
   private static OrtModel mobileModel;
@@ -172,23 +174,30 @@ class FacePredictorTest {
   }
 
   @Test
-  void ravdessNeutralClipHasAFaceInMostFramesAndMiniXceptionCallsItNeutral() throws Exception {
+  void ravdessNeutralClipHasAFaceInMostFramesAndTheDefaultModelCallsItNeutral() throws Exception {
     byte[] clip = ravdessNeutralFrames();
     int frames = new AvroSerde<>(FrameBatch.class).decode(clip).getFrames().size();
 
     ClipPredictor.Outcome byXception = xception.predict("c", clip);
     ClipPredictor.Outcome byMobile = mobile.predict("c", clip);
 
+    assertThat(DEFAULT).isEqualTo(XCEPTION);
     assertThat(byXception.itemsAnalysed()).isGreaterThan(frames * 8 / 10);
     assertThat(byMobile.itemsAnalysed()).isGreaterThan(frames * 8 / 10);
     assertThat(label(xceptionModel, byXception)).isEqualTo("neutral");
   }
 
-  @Disabled("known miss of the int8 MobileFaceNet on this neutral clip: measured happy 0.591, neutral 0.388 "
-      + "(23 of 31 frames happy); decode, alignment and RGB order checked against OpenCV Zoo; see the video model card")
+  /**
+   * Why MobileFaceNet is not the default: it calls this neutral clip happy (measured happy 0.591, neutral 0.388,
+   * 23 of 31 frames happy; OpenCV Zoo's own recipe, training/video/opencv_zoo_reference.py, agrees). If this starts
+   * failing, the README's "Which face model is the default" needs a new look.
+   */
   @Test
-  void ravdessNeutralClipIsNeutralForMobileFaceNet() throws Exception {
-    assertThat(label(mobileModel, mobile.predict("c", ravdessNeutralFrames()))).isEqualTo("neutral");
+  void mobileFaceNetCallsTheRavdessNeutralClipHappy() throws Exception {
+    ClipPredictor.Outcome outcome = mobile.predict("c", ravdessNeutralFrames());
+
+    assertThat(label(mobileModel, outcome)).isEqualTo("happy");
+    assertThat(outcome.probabilities()[mobileModel.manifest().labels().indexOf("neutral")]).isBetween(0.3f, 0.5f);
   }
 
   /** The clip's frames exactly as ingest samples them (default settings: 32 per 4 s, 640 px side, JPEG 0.9). */
