@@ -56,8 +56,18 @@ public final class Evaluation {
   private final Map<String, Score> rules = new LinkedHashMap<>();
   private final List<String> rulesWithoutResults = new ArrayList<>();
   private final Map<String, Map<String, Integer>> statuses = new LinkedHashMap<>();
+  private final Map<String, String> ruleProtocols = new LinkedHashMap<>();
 
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
+    this(labels, outcomes, rulesToScore, Map.of());
+  }
+
+  /**
+   * @param protocols how a rule's results were obtained, where that needs saying (e.g. LOGISTIC_REGRESSION
+   *                  cross-validated on the clips themselves, {@link OutOfFoldFusion}); kept for the rules scored
+   */
+  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
+      Map<FusionRule, String> protocols) {
     this.labels = List.copyOf(labels);
     List<String> cols = new ArrayList<>(labels);
     cols.add(NONE);
@@ -85,6 +95,9 @@ public final class Evaluation {
         rules.put(rule.name(), s);
       } else {
         rulesWithoutResults.add(rule.name());
+      }
+      if (protocols.get(rule) != null) {
+        ruleProtocols.put(rule.name(), protocols.get(rule));
       }
     }
   }
@@ -170,9 +183,17 @@ public final class Evaluation {
     return statuses;
   }
 
-  /** Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model). */
+  /**
+   * Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model, when no clip
+   * could be given an out-of-fold prediction).
+   */
   public List<String> rulesWithoutResults() {
     return rulesWithoutResults;
+  }
+
+  /** How a rule's results were obtained, for the scored rules where that was given (rule name to one line). */
+  public Map<String, String> ruleProtocols() {
+    return ruleProtocols;
   }
 
   /** The best scorer (see the class comment); empty when nothing was scored. */

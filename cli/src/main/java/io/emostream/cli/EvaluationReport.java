@@ -33,6 +33,7 @@ public final class EvaluationReport {
       e.rules().values().forEach(s -> out.append(row(s)));
     }
     e.rulesWithoutResults().forEach(r -> out.append(String.format(Locale.ROOT, "%-22s %7s%n", r, "no result")));
+    e.ruleProtocols().forEach((r, p) -> out.append(String.format(Locale.ROOT, "  %s: %s%n", r, p)));
     e.best().ifPresent(best -> {
       out.append(String.format(Locale.ROOT, "%nbest: %s (%s)%nconfusion matrix (rows: true label, columns: predicted)%n",
           best.name(), percent(best.accuracy())));
@@ -70,6 +71,7 @@ public final class EvaluationReport {
     out.put("predictionStatus", e.statuses());
     out.put("rules", scores(e.rules()));
     out.put("rulesWithoutResults", e.rulesWithoutResults());
+    out.put("ruleProtocols", e.ruleProtocols());
     e.best().ifPresent(best -> {
       Map<String, Object> b = new LinkedHashMap<>();
       b.put("name", best.name());
@@ -115,6 +117,11 @@ public final class EvaluationReport {
             "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. Labels from file names.",
             e.clips(), e.subjects().size(), source, e.completeClips()))).append("</p>\n");
     h.append("<h2>Accuracy by modality and fusion rule</h2>\n").append(barChart(e));
+    e.ruleProtocols().forEach((r, p) -> h.append("<p class=\"protocol\">").append(escape(r + ": " + p))
+        .append("</p>\n"));
+    if (!e.rulesWithoutResults().isEmpty()) {
+      h.append("<p>No result: ").append(escape(String.join(", ", e.rulesWithoutResults()))).append("</p>\n");
+    }
     e.best().ifPresent(best -> {
       h.append("<h2>Best: ").append(escape(best.name())).append(" (").append(percent(best.accuracy()))
           .append(")</h2>\n").append(confusionTable(e, best)).append(perClassTable(e, best));

@@ -64,7 +64,9 @@ public final class Main {
         evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
                  through the platform and print the accuracy of each modality and fusion rule (--rule all, the
                  default, scores all six on the same clips), the confusion matrix and per-class precision and
-                 recall of the best; --json the same as JSON; --report also writes an HTML page with charts
+                 recall of the best; --json the same as JSON; --report also writes an HTML page with charts;
+                 without EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips
+                 (out-of-fold, subject-wise folds; one fold per file for a single speaker)
         train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (subject-wise
                  cross-validation, then a fit on all) and write it to FILE (default fusion-lr.json);
                  use it with EMOSTREAM_FUSION_LR_MODEL=FILE
@@ -283,10 +285,24 @@ public final class Main {
     }
     FusionRule rule = "all".equalsIgnoreCase(ruleArg) ? null : parseRule(ruleArg);
     List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "evaluate");
-    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, rule, timeout, err);
+    String lrModel = env.optional(FusionConfig.LR_MODEL_ENV).orElse(null);
+    boolean scoresLr = rule == null || rule == FusionRule.LOGISTIC_REGRESSION;
+    // without a model a clip asking for LOGISTIC_REGRESSION would be dead-lettered; the all-rules topic carries
+    // what the cross-validation needs whatever rule the clips ask for
+    FusionRule ingestRule = rule == FusionRule.LOGISTIC_REGRESSION && lrModel == null ? null : rule;
+    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, ingestRule, timeout, err);
     List<String> labels = FusionConfig.fromEnv(env).labels();
-    Evaluation evaluation = new Evaluation(labels, outcomes,
-        rule == null ? List.of(FusionRule.values()) : List.of(rule));
+    List<PipelineRun.ClipOutcome> scored = outcomes;
+    Map<FusionRule, String> protocols = new java.util.EnumMap<>(FusionRule.class);
+    if (scoresLr) {
+      OutOfFoldFusion.Result lr = OutOfFoldFusion.apply(labels, outcomes, lrModel);
+      scored = lr.outcomes();
+      if (lr.protocol() != null) {
+        protocols.put(FusionRule.LOGISTIC_REGRESSION, lr.protocol());
+      }
+    }
+    Evaluation evaluation = new Evaluation(labels, scored,
+        rule == null ? List.of(FusionRule.values()) : List.of(rule), protocols);
     String source = dir.toString();
     if (json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -294,9 +310,16 @@ public final class Main {
     } else {
       out.print(EvaluationReport.text(evaluation, source));
     }
-    if (rule == null && outcomes.stream().anyMatch(o -> o.byRule().size() < FusionRule.values().length)) {
-      err.println("emostream: some rules could not run on some segments (see the WARN lines; LOGISTIC_REGRESSION "
-          + "needs " + FusionConfig.LR_MODEL_ENV + ", from './emostream train-fusion')");
+    if (rule == null) {
+      Set<FusionRule> missing = new java.util.TreeSet<>();
+      scored.forEach(o -> java.util.Arrays.stream(FusionRule.values()).filter(r -> !o.byRule().containsKey(r))
+          .forEach(missing::add));
+      if (lrModel == null) {
+        missing.remove(FusionRule.LOGISTIC_REGRESSION); // cross-validated; its protocol says what it covers
+      }
+      if (!missing.isEmpty()) {
+        err.println("emostream: " + missing + " could not run on some segments (see the WARN lines)");
+      }
     }
     if (report != null) {
       Files.writeString(report, EvaluationReport.html(evaluation, source));

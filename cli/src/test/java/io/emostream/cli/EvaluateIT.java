@@ -27,7 +27,7 @@ import io.emostream.testkit.TestKafka;
 /**
  * {@code emostream evaluate} through the whole pipeline on a real broker: the committed sample, named as a
  * RAVDESS "happy" clip, is scored by every modality and all six rules (the logistic-regression rule with a
- * hand-made model file), and the JSON and HTML outputs are written.
+ * hand-made model file, so its protocol is "model FILE"), and the JSON and HTML outputs are written.
  */
 class EvaluateIT {
 
@@ -70,6 +70,7 @@ class EvaluateIT {
         .toArray(String[]::new));
     json.get("rules").forEach(r -> assertThat(r.get("clips").asInt()).isEqualTo(1));
     assertThat(json.get("rulesWithoutResults")).isEmpty();
+    assertThat(json.get("ruleProtocols").get("LOGISTIC_REGRESSION").asText()).isEqualTo("model " + lr);
     assertThat(json.get("best").get("confusion")).hasSize(8);
     assertThat(Files.readString(report)).contains("<svg").contains("LOGISTIC_REGRESSION (n=1)");
   }

@@ -23,7 +23,7 @@ class FusionTrainingTest {
     for (int s = 0; s < subjects; s++) {
       for (int i = 0; i < perSubject; i++) {
         int y = i % 3;
-        out.add(new SubjectExample("s" + s, new Example(lean(y, random), lean(y, random), L.get(y))));
+        out.add(new SubjectExample("s" + s, "s" + s + "-" + i + ".mp4", new Example(lean(y, random), lean(y, random), L.get(y))));
       }
     }
     return out;
@@ -59,5 +59,26 @@ class FusionTrainingTest {
     assertThat(new FusionTraining(L, 1.0).train(data(2, 6)).foldAccuracies()).hasSize(2);
     assertThatThrownBy(() -> new FusionTraining(L, 1.0).train(List.of()))
         .hasMessageContaining("both an audio and a video prediction");
+  }
+
+  @Test
+  void subjectWiseFoldsKeepEverySpeakerInOneFoldAndTheFallbackKeepsEveryFileInOne() {
+    List<SubjectExample> data = data(7, 4);
+    FusionTraining.Folds folds = FusionTraining.subjectWise(data).orElseThrow();
+
+    assertThat(folds.count()).isEqualTo(5);
+    assertThat(folds.subjectWise()).isTrue();
+    for (int i = 0; i < data.size(); i++) {
+      for (int j = 0; j < data.size(); j++) {
+        if (data.get(i).subject().equals(data.get(j).subject())) {
+          assertThat(folds.foldOf()[i]).isEqualTo(folds.foldOf()[j]);
+        }
+      }
+    }
+    assertThat(FusionTraining.subjectWise(data(1, 4))).isEmpty();
+    FusionTraining.Folds perFile = FusionTraining.leaveOneFileOut(data(1, 4));
+    assertThat(perFile.count()).isEqualTo(4);
+    assertThat(perFile.subjectWise()).isFalse();
+    assertThat(perFile.foldOf()).containsExactly(0, 1, 2, 3);
   }
 }
