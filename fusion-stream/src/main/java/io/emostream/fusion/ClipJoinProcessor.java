@@ -55,6 +55,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final ClipFuser fuser;
   private final LabelAligner aligner;
   private final FusionMetrics metrics;
+  /** Rule and reason pairs already warned about when left out of the all-rules topic. */
+  private final java.util.Set<String> skippedRulesWarned = new java.util.HashSet<>();
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
   private Sensor lateRecords;
@@ -177,15 +179,21 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   /**
    * One record per rule to the all-rules topic, in {@link FusionRule} order. A rule that cannot run on this clip
-   * (no weight for a model, no logistic-regression model) is left out with a WARN naming why; the clip's own
-   * result is unaffected.
+   * (no weight for a model, no logistic-regression model) is left out with a WARN naming why, once per rule and
+   * reason per task (DEBUG after that, so a missing model does not log a line per clip); the clip's own result is
+   * unaffected.
    */
   private void emitAllRules(String clipId, PendingClip clip, long now) {
     for (FusionRule rule : FusionRule.values()) {
       try {
         context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
-        LOG.warn("clip {}: rule {} left out of the all-rules topic: {}", clipId, rule, e.getMessage());
+        if (skippedRulesWarned.add(rule + ": " + e.getMessage())) {
+          LOG.warn("clip {}: rule {} left out of the all-rules topic: {} (later clips with the same reason: DEBUG)",
+              clipId, rule, e.getMessage());
+        } else {
+          LOG.debug("clip {}: rule {} left out of the all-rules topic: {}", clipId, rule, e.getMessage());
+        }
       }
     }
   }
