@@ -57,6 +57,7 @@ public final class Evaluation {
   private final List<String> rulesWithoutResults = new ArrayList<>();
   private final Map<String, Map<String, Integer>> statuses = new LinkedHashMap<>();
   private final Map<String, String> ruleProtocols = new LinkedHashMap<>();
+  private final List<InSample.Overlap> inSample;
 
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
     this(labels, outcomes, rulesToScore, Map.of());
@@ -68,6 +69,13 @@ public final class Evaluation {
    */
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
       Map<FusionRule, String> protocols) {
+    this(labels, outcomes, rulesToScore, protocols, List.of());
+  }
+
+  /** @param inSample the models that were trained on some of the evaluated speakers ({@link InSample#find}) */
+  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
+      Map<FusionRule, String> protocols, List<InSample.Overlap> inSample) {
+    this.inSample = List.copyOf(inSample);
     this.labels = List.copyOf(labels);
     List<String> cols = new ArrayList<>(labels);
     cols.add(NONE);
@@ -192,6 +200,11 @@ public final class Evaluation {
   }
 
   /** How a rule's results were obtained, for the scored rules where that was given (rule name to one line). */
+  /** Models scored on speakers they were trained on: their figures are in-sample. */
+  public List<InSample.Overlap> inSample() {
+    return inSample;
+  }
+
   public Map<String, String> ruleProtocols() {
     return ruleProtocols;
   }
@@ -206,6 +219,14 @@ public final class Evaluation {
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  /** The other scorers with the best one's accuracy (the best is the first of them in the schema's order). */
+  public List<String> tiedWithBest() {
+    Map<String, Score> candidates = completeClips > 0 && !rules.isEmpty() ? rules : modalities;
+    return best().map(b -> candidates.values().stream()
+        .filter(s -> s != b && s.clips() > 0 && s.accuracy() == b.accuracy()).map(Score::name).toList())
+        .orElse(List.of());
   }
 
   /** Per-class precision and recall of a score, for the labels that occur as truth or prediction. */

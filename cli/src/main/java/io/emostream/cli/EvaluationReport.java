@@ -23,7 +23,9 @@ public final class EvaluationReport {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT, "evaluated %d segment(s) of %d speaker(s) from %s (labels from file names)%n",
         e.clips(), e.subjects().size(), source));
-    out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n%n", e.completeClips()));
+    out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n", e.completeClips()));
+    e.inSample().forEach(o -> out.append("CAUTION: ").append(o.describe()).append(System.lineSeparator()));
+    out.append(System.lineSeparator());
     out.append(String.format(Locale.ROOT, "%-22s %7s %8s %9s%n", "modality", "clips", "correct", "accuracy"));
     e.modalities().values().forEach(s -> out.append(row(s)));
     e.statuses().forEach((m, counts) -> out.append(String.format(Locale.ROOT, "  %s predictions by status: %s%n",
@@ -35,8 +37,8 @@ public final class EvaluationReport {
     e.rulesWithoutResults().forEach(r -> out.append(String.format(Locale.ROOT, "%-22s %7s%n", r, "no result")));
     e.ruleProtocols().forEach((r, p) -> out.append(String.format(Locale.ROOT, "  %s: %s%n", r, p)));
     e.best().ifPresent(best -> {
-      out.append(String.format(Locale.ROOT, "%nbest: %s (%s)%nconfusion matrix (rows: true label, columns: predicted)%n",
-          best.name(), percent(best.accuracy())));
+      out.append(String.format(Locale.ROOT, "%nbest: %s (%s)%s%nconfusion matrix (rows: true label, columns: predicted)%n",
+          best.name(), percent(best.accuracy()), tie(e)));
       out.append(String.format(Locale.ROOT, "%-10s", ""));
       e.columns().forEach(c -> out.append(String.format(Locale.ROOT, " %9s", abbreviate(c))));
       out.append(System.lineSeparator());
@@ -56,6 +58,11 @@ public final class EvaluationReport {
     return out.toString();
   }
 
+  private static String tie(Evaluation e) {
+    List<String> tied = e.tiedWithBest();
+    return tied.isEmpty() ? "" : "; tied with " + String.join(", ", tied) + " (the first in the schema's order is shown)";
+  }
+
   private static String row(Score s) {
     return String.format(Locale.ROOT, "%-22s %7d %8d %9s%n", s.name(), s.clips(), s.correct(), percent(s.accuracy()));
   }
@@ -72,10 +79,19 @@ public final class EvaluationReport {
     out.put("rules", scores(e.rules()));
     out.put("rulesWithoutResults", e.rulesWithoutResults());
     out.put("ruleProtocols", e.ruleProtocols());
+    out.put("inSample", e.inSample().stream().map(o -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("scorer", o.scorer());
+      m.put("model", o.model());
+      m.put("speakers", o.speakers());
+      m.put("note", o.describe());
+      return m;
+    }).toList());
     e.best().ifPresent(best -> {
       Map<String, Object> b = new LinkedHashMap<>();
       b.put("name", best.name());
       b.put("accuracy", best.accuracy());
+      b.put("tiedWith", e.tiedWithBest());
       b.put("confusionColumns", e.columns());
       b.put("confusion", best.confusion());
       List<Map<String, Object>> perClass = new ArrayList<>();
@@ -116,6 +132,8 @@ public final class EvaluationReport {
         .append("<h1>emostream evaluation</h1>\n<p>").append(escape(String.format(Locale.ROOT,
             "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. Labels from file names.",
             e.clips(), e.subjects().size(), source, e.completeClips()))).append("</p>\n");
+    e.inSample().forEach(o -> h.append("<p class=\"caution\"><strong>Caution:</strong> ").append(escape(o.describe()))
+        .append("</p>\n"));
     h.append("<h2>Accuracy by modality and fusion rule</h2>\n").append(barChart(e));
     e.ruleProtocols().forEach((r, p) -> h.append("<p class=\"protocol\">").append(escape(r + ": " + p))
         .append("</p>\n"));
@@ -124,7 +142,7 @@ public final class EvaluationReport {
     }
     e.best().ifPresent(best -> {
       h.append("<h2>Best: ").append(escape(best.name())).append(" (").append(percent(best.accuracy()))
-          .append(")</h2>\n").append(confusionTable(e, best)).append(perClassTable(e, best));
+          .append(")").append(escape(tie(e))).append("</h2>\n").append(confusionTable(e, best)).append(perClassTable(e, best));
     });
     return h.append("</body></html>\n").toString();
   }
@@ -151,7 +169,7 @@ public final class EvaluationReport {
       int y = i * rowHeight + 4;
       double acc = s.clips() == 0 ? 0 : s.accuracy();
       svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"13\" text-anchor=\"end\">%s</text>",
-          labelWidth - 8, y + 16, escape(s.name() + " (n=" + s.clips() + ")")));
+          labelWidth - 8, y + 16, escape(s.name() + (e.ruleProtocols().containsKey(s.name()) ? " (see note)" : "") + " (n=" + s.clips() + ")")));
       svg.append(String.format(Locale.ROOT, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"20\" "
           + "fill=\"%s\"/>", labelWidth, y, barWidth * acc, modality ? "#7a9cc6" : "#e07b39"));
       svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%s</text>%n",

@@ -15,7 +15,11 @@ import java.util.concurrent.CountDownLatch;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.emostream.audio.AudioWorkerMain;
 import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.LogisticRegressionModel;
+import io.emostream.inference.ModelManifest;
+import io.emostream.video.VideoWorkerMain;
 import io.emostream.fusion.FusionRules;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestException;
@@ -129,9 +133,10 @@ public final class Main {
     }
   }
 
+  /** The problem in one line, and where the usage is (printing all of it would scroll the problem away). */
   private int usage(String problem) {
     err.println("emostream: " + problem);
-    err.print(USAGE);
+    err.println("(./emostream --help lists the commands and their options)");
     return 2;
   }
 
@@ -283,7 +288,12 @@ public final class Main {
         default -> dir = positional(a, dir);
       }
     }
-    FusionRule rule = "all".equalsIgnoreCase(ruleArg) ? null : parseRule(ruleArg);
+    FusionRule rule;
+    try {
+      rule = "all".equalsIgnoreCase(ruleArg) ? null : parseRule(ruleArg);
+    } catch (UsageException e) {
+      throw new UsageException(e.getMessage() + ", or all (every rule, the default)");
+    }
     List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "evaluate");
     String lrModel = env.optional(FusionConfig.LR_MODEL_ENV).orElse(null);
     boolean scoresLr = rule == null || rule == FusionRule.LOGISTIC_REGRESSION;
@@ -301,8 +311,11 @@ public final class Main {
         protocols.put(FusionRule.LOGISTIC_REGRESSION, lr.protocol());
       }
     }
+    Set<String> speakers = new java.util.TreeSet<>();
+    files.forEach(f -> speakers.add(f.subject()));
     Evaluation evaluation = new Evaluation(labels, scored,
-        rule == null ? List.of(FusionRule.values()) : List.of(rule), protocols);
+        rule == null ? List.of(FusionRule.values()) : List.of(rule), protocols,
+        InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)));
     String source = dir.toString();
     if (json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -326,6 +339,25 @@ public final class Main {
       err.println("report written to " + report);
     }
     return outcomes.size() == 0 ? 1 : 0;
+  }
+
+  /** What the configured models say they were trained on, per scorer (modality, or the LR rule's model file). */
+  private Map<String, InSample.Training> trainingOf(String lrModel) {
+    Map<String, InSample.Training> out = new java.util.LinkedHashMap<>();
+    for (var m : List.of(Map.entry("AUDIO", AudioWorkerMain.DEFAULT_MODEL),
+        Map.entry("VIDEO", VideoWorkerMain.DEFAULT_MODEL))) {
+      ModelManifest manifest = ModelManifest.load(env.path("EMOSTREAM_" + m.getKey() + "_MODEL",
+          home.resolve(m.getValue())));
+      out.put(m.getKey(), new InSample.Training(manifest.name(), manifest.trainingSubjects()));
+    }
+    if (lrModel != null) {
+      Object subjects = LogisticRegressionModel.read(Path.of(lrModel)).info().get("subjects");
+      if (subjects instanceof List<?> list) {
+        out.put(FusionRule.LOGISTIC_REGRESSION.name(),
+            new InSample.Training(lrModel, list.stream().map(String::valueOf).toList()));
+      }
+    }
+    return out;
   }
 
   private int trainFusion(List<String> args) throws Exception {
@@ -405,7 +437,7 @@ public final class Main {
   }
 
 
-  /** The command line itself is wrong: the message and the usage are printed. */
+  /** The command line itself is wrong: the message and a pointer to the usage are printed. */
   static final class UsageException extends RuntimeException {
     UsageException(String message) {
       super(message);

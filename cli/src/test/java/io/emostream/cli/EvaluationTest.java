@@ -125,4 +125,43 @@ class EvaluationTest {
     assertThat(best.get("name")).isEqualTo("AVERAGE");
     assertThat((double) best.get("accuracy")).isCloseTo(0.8, within(1e-12));
   }
+
+  @Test
+  void aTieForBestIsNamed() {
+    // both rules right on both clips: 2/2 each; AVERAGE comes first in the schema's order
+    List<ClipOutcome> clips = List.of(clip("happy", "happy", "happy", "happy", "happy"),
+        clip("sad", "sad", "sad", "sad", "sad"));
+    Evaluation e = new Evaluation(L, clips, List.of(FusionRule.values()));
+
+    assertThat(e.best().orElseThrow().name()).isEqualTo("AVERAGE");
+    assertThat(e.tiedWithBest()).containsExactly("RULE_BASED");
+    assertThat(EvaluationReport.text(e, "dir")).contains("best: AVERAGE (100.0 %); tied with RULE_BASED (the first in the schema's order is shown)");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> best = (Map<String, Object>) EvaluationReport.json(e, "dir").get("best");
+    assertThat(best.get("tiedWith")).isEqualTo(List.of("RULE_BASED"));
+    assertThat(new Evaluation(L, outcomes(), List.of(FusionRule.values())).tiedWithBest()).isEmpty(); // 0.8 vs 0.6
+  }
+
+  @Test
+  void modelsScoredOnTheirOwnTrainingSpeakersAreFlaggedInEveryOutput() {
+    List<InSample.Overlap> overlaps = InSample.find(java.util.Set.of("ravdess-01", "ravdess-20"), Map.of(
+        "AUDIO", new InSample.Training("speech-emotion-ravdess", List.of("ravdess-01", "ravdess-02")),
+        "VIDEO", new InSample.Training("fer-mini-xception", List.of())));
+
+    assertThat(overlaps).singleElement().satisfies(o -> {
+      assertThat(o.scorer()).isEqualTo("AUDIO");
+      assertThat(o.speakers()).containsExactly("ravdess-01");
+      assertThat(o.evaluatedSpeakers()).isEqualTo(2);
+    });
+    Evaluation e = new Evaluation(L, outcomes(), List.of(FusionRule.values()), Map.of(), overlaps);
+    String line = "AUDIO model speech-emotion-ravdess was trained on 1 of the 2 evaluated speaker(s) (ravdess-01)";
+    assertThat(EvaluationReport.text(e, "dir")).contains("CAUTION: " + line).contains("in-sample, not an accuracy");
+    assertThat(EvaluationReport.html(e, "dir")).contains("class=\"caution\"").contains(line);
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> json = (List<Map<String, Object>>) EvaluationReport.json(e, "dir").get("inSample");
+    assertThat(json).singleElement().satisfies(m -> assertThat(m).containsEntry("scorer", "AUDIO")
+        .containsEntry("speakers", List.of("ravdess-01")));
+    assertThat(InSample.find(java.util.Set.of("crema-d-1001"), Map.of("AUDIO",
+        new InSample.Training("speech-emotion-ravdess", List.of("ravdess-01"))))).isEmpty();
+  }
 }

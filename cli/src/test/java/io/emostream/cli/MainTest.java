@@ -121,7 +121,8 @@ class MainTest {
   @Test
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'")
+        .contains("./emostream --help").doesNotContain("usage:");
   }
 
   @Test
@@ -139,7 +140,7 @@ class MainTest {
   void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir) {
     assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'median'")
-        .contains("LOGISTIC_REGRESSION");
+        .contains("LOGISTIC_REGRESSION").contains("or all");
   }
 
   @Test

@@ -35,7 +35,16 @@ public record ModelManifest(
     Output output,
     List<String> labels,
     Audio audio,
-    Video video) {
+    Video video,
+    List<String> trainingSubjects) {
+
+  /**
+   * The speakers the model was trained on, in {@code ./emostream evaluate}'s notation ({@code ravdess-01},
+   * {@code crema-d-1001}); optional. Evaluate warns when it scores the model on any of them (in-sample figures).
+   */
+  public List<String> trainingSubjects() {
+    return trainingSubjects == null ? List.of() : trainingSubjects;
+  }
 
   /** An input tensor by name. */
   public record Tensor(String name) {
