@@ -87,6 +87,14 @@ class ModelManifestTest {
   }
 
   @Test
+  void theSpeechModelListsItsTrainingSpeakersAndOtherModelsNone() throws IOException {
+    ModelManifest speech = ModelManifest.load(MODELS.resolve("speech-emotion-ravdess/manifest.json"));
+
+    assertThat(speech.trainingSubjects()).hasSize(18).startsWith("ravdess-01").endsWith("ravdess-18");
+    assertThat(load("").trainingSubjects()).isEmpty();
+  }
+
+  @Test
   void faceInputAndAggregationDefaultToMobileFaceNetAndMean() throws IOException {
     ModelManifest.Face face = load("").video().face();
 
