@@ -54,8 +54,8 @@ public final class VideoPredictor implements ClipPredictor {
   /**
    * @param maxBatch most items (clips for PER_CLIP, frames for PER_FRAME) per model run, across the clips given to
    *     {@link #predictAll}; a model with a fixed batch dimension runs one item at a time anyway
-   * @throws IllegalArgumentException if the model is not a PER_FRAME or PER_CLIP video model, its input's rank does
-   *     not match the mode, or {@code maxBatch < 1}
+   * @throws IllegalArgumentException if the model is not a PER_FRAME or PER_CLIP video model, its input's shape does
+   *     not match what the manifest makes of a frame ([batch, T, C, H, W] or [batch, C, H, W]), or {@code maxBatch < 1}
    */
   public VideoPredictor(OrtModel model, int maxBatch) {
     if (maxBatch < 1) {
