@@ -113,9 +113,9 @@ public record ModelManifest(
   }
 
   public enum VideoMode {
-    /** Every frame through the model as one batch item; frame posteriors averaged. */
+    /** Every frame through the model as one batch item [C, H, W]; a clip's frame posteriors averaged. */
     PER_FRAME,
-    /** All frames as one clip tensor, e.g. ViViT [1, frames, 3, H, W]. */
+    /** {@code frames} frames as one batch item [frames, C, H, W], e.g. ViViT [batch, 32, 3, 224, 224]. */
     PER_CLIP,
     /** Face detection, selection and alignment per frame, then the expression model; see {@link Face}. */
     FACE_EXPRESSION

@@ -4,7 +4,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.imageio.ImageIO;
 
@@ -12,7 +14,6 @@ import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
-import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
@@ -20,52 +21,183 @@ import io.emostream.schemas.FrameBatch;
 /**
  * FrameBatch → video emotion posterior for frame-input models:
  * <ul>
- *   <li>PER_FRAME: the frames as one batch [N, C, H, W]; frame posteriors averaged (as the second paper's
- *       static models average over frames);</li>
- *   <li>PER_CLIP: {@code frames} frames (evenly re-sampled, repeated if fewer) as one clip tensor
- *       [1, T, C, H, W], e.g. ViViT's pixel_values [1, 32, 3, 224, 224].</li>
+ *   <li>PER_FRAME: every frame is one batch item [C, H, W]; a clip's frame posteriors are averaged (as the
+ *       second paper's static models average over frames);</li>
+ *   <li>PER_CLIP: {@code frames} frames (evenly re-sampled, repeated if fewer) make one batch item
+ *       [T, C, H, W], e.g. ViViT's pixel_values [batch, 32, 3, 224, 224].</li>
  * </ul>
+ *
+ * <p>{@link #predictAll} pools the items of several clips (one worker transaction) into shared model runs of at
+ * most {@code maxBatch} items ([n, T, C, H, W] or [n, C, H, W]) when the model's batch dimension is dynamic, else
+ * one item per run; the outputs are split back per clip. A clip whose frames cannot be decoded or pre-processed
+ * fails alone; a failed model run fails the clips with items in it. Every tensor is closed ({@link OrtModel#run}).
+ * Not thread-safe beyond what ONNX Runtime's {@code run} is; one instance per worker loop.
  */
 public final class VideoPredictor implements ClipPredictor {
+
+  /** Items per run when none is given, as {@code EMOSTREAM_VIDEO_MAX_BATCH}'s default. */
+  public static final int DEFAULT_MAX_BATCH = 32;
 
   private final OrtModel model;
   private final ModelManifest.Video spec;
   private final FramePreprocessor preprocessor;
+  private final boolean perClip;
+  private final boolean dynamicBatch;
+  private final int maxBatch;
   private final AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
+  private final AtomicLong runs = new AtomicLong();
 
   public VideoPredictor(OrtModel model) {
+    this(model, DEFAULT_MAX_BATCH);
+  }
+
+  /**
+   * @param maxBatch most items (clips for PER_CLIP, frames for PER_FRAME) per model run, across the clips given to
+   *     {@link #predictAll}; a model with a fixed batch dimension runs one item at a time anyway
+   * @throws IllegalArgumentException if the model is not a PER_FRAME or PER_CLIP video model, its input's shape does
+   *     not match what the manifest makes of a frame ([batch, T, C, H, W] or [batch, C, H, W]), or {@code maxBatch < 1}
+   */
+  public VideoPredictor(OrtModel model, int maxBatch) {
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
+    }
     this.model = model;
     this.spec = model.manifest().video();
     if (spec == null || spec.mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
       throw new IllegalArgumentException("model " + model.manifest().name() + " is not a PER_FRAME or PER_CLIP video model");
     }
     this.preprocessor = new FramePreprocessor(spec);
+    this.perClip = spec.mode() == ModelManifest.VideoMode.PER_CLIP;
+    long[] shape = model.inputShape(model.manifest().input().name());
+    long[] expected = itemShape(-1);
+    boolean fits = shape.length == expected.length;
+    for (int i = 1; fits && i < shape.length; i++) {
+      fits = shape[i] < 0 || shape[i] == expected[i];
+    }
+    if (!fits) {
+      throw new IllegalArgumentException("model " + model.manifest().name() + ": its manifest (" + spec.mode()
+          + ") gives inputs " + Arrays.toString(expected) + " (-1: batch), but its input '"
+          + model.manifest().input().name() + "' is " + Arrays.toString(shape));
+    }
+    this.dynamicBatch = shape[0] < 0;
+    this.maxBatch = maxBatch;
+  }
+
+  /** Items per model run: {@code maxBatch} when the batch dimension is dynamic, else 1. */
+  public int runSize() {
+    return dynamicBatch ? maxBatch : 1;
+  }
+
+  /** Model runs made so far (for tests of the batching). */
+  long runs() {
+    return runs.get();
   }
 
   @Override
   public Outcome predict(String clipId, byte[] value) throws Exception {
-    Stopwatch watch = new Stopwatch();
-    List<BufferedImage> frames = decode(serde.decode(value));
-    double decodeMs = watch.lapMs();
-    if (frames.isEmpty()) {
-      return Outcome.without(Status.ERROR, "the clip has no frames", decodeMs, 0, 0);
+    Result result = predictAll(List.of(new Input(clipId, value))).get(0);
+    if (result.failure() != null) {
+      throw result.failure();
     }
-    boolean perClip = spec.mode() == ModelManifest.VideoMode.PER_CLIP;
-    int[] indices = perClip ? FramePreprocessor.sampleIndices(frames.size(), spec.frames())
-        : java.util.stream.IntStream.range(0, frames.size()).toArray();
-    int frameSize = preprocessor.channels() * preprocessor.height() * preprocessor.width();
-    float[] tensor = new float[indices.length * frameSize];
-    for (int i = 0; i < indices.length; i++) {
-      System.arraycopy(preprocessor.toChw(frames.get(indices[i])), 0, tensor, i * frameSize, frameSize);
+    return result.outcome();
+  }
+
+  @Override
+  public List<Result> predictAll(List<Input> inputs) {
+    List<Clip> clips = new ArrayList<>(inputs.size());
+    List<Item> items = new ArrayList<>();
+    for (Input input : inputs) {
+      Clip clip = prepare(input);
+      clips.add(clip);
+      for (float[] data : clip.items) {
+        items.add(new Item(clip, data));
+      }
+      clip.rows = new float[clip.items.size()][];
     }
-    long[] shape = perClip
-        ? new long[] {1, indices.length, preprocessor.channels(), preprocessor.height(), preprocessor.width()}
-        : new long[] {indices.length, preprocessor.channels(), preprocessor.height(), preprocessor.width()};
-    double preprocessMs = watch.lapMs();
-    float[][] rows = model.probabilities(tensor, shape);
-    double inferenceMs = watch.lapMs();
-    float[] posterior = perClip ? rows[0] : Probabilities.mean(List.of(rows));
-    return Outcome.ok(posterior, indices.length, decodeMs, preprocessMs, inferenceMs);
+    int step = runSize();
+    for (int from = 0; from < items.size(); from += step) {
+      run(items.subList(from, Math.min(items.size(), from + step)));
+    }
+    List<Result> results = new ArrayList<>(clips.size());
+    for (Clip clip : clips) {
+      results.add(clip.result());
+    }
+    return results;
+  }
+
+  /** One model run over {@code chunk}; the rows go back to their clips, or a failure to each clip in it. */
+  private void run(List<Item> chunk) {
+    int itemSize = chunk.get(0).data.length;
+    float[] tensor = new float[chunk.size() * itemSize];
+    for (int i = 0; i < chunk.size(); i++) {
+      System.arraycopy(chunk.get(i).data, 0, tensor, i * itemSize, itemSize);
+    }
+    long[] shape = itemShape(chunk.size());
+    long start = System.nanoTime();
+    float[][] rows;
+    try {
+      runs.incrementAndGet();
+      rows = model.probabilities(tensor, shape);
+      if (rows.length != chunk.size()) {
+        throw new IllegalStateException("model " + model.manifest().name() + " returned " + rows.length
+            + " rows for a batch of " + chunk.size());
+      }
+    } catch (Exception e) {
+      for (Item item : chunk) {
+        if (item.clip.failure == null) {
+          item.clip.failure = e;
+        }
+      }
+      return;
+    }
+    double perItemMs = (System.nanoTime() - start) / 1e6 / chunk.size();
+    for (int i = 0; i < chunk.size(); i++) {
+      Clip clip = chunk.get(i).clip;
+      clip.rows[clip.filled++] = rows[i];
+      clip.inferenceMs += perItemMs;
+    }
+  }
+
+  /** The input shape of a run of {@code n} items: [n, T, C, H, W] (PER_CLIP) or [n, C, H, W] (PER_FRAME). */
+  private long[] itemShape(long n) {
+    return perClip
+        ? new long[] {n, spec.frames(), preprocessor.channels(), preprocessor.height(), preprocessor.width()}
+        : new long[] {n, preprocessor.channels(), preprocessor.height(), preprocessor.width()};
+  }
+
+  /** Decodes a clip and pre-processes its items; a failure is kept for that clip alone. */
+  private Clip prepare(Input input) {
+    Clip clip = new Clip();
+    try {
+      long start = System.nanoTime();
+      List<BufferedImage> frames = decode(serde.decode(input.value()));
+      long decoded = System.nanoTime();
+      clip.decodeMs = (decoded - start) / 1e6;
+      if (frames.isEmpty()) {
+        clip.empty = true;
+        return clip;
+      }
+      int frameSize = preprocessor.channels() * preprocessor.height() * preprocessor.width();
+      if (perClip) {
+        int[] indices = FramePreprocessor.sampleIndices(frames.size(), spec.frames());
+        float[] item = new float[indices.length * frameSize];
+        for (int i = 0; i < indices.length; i++) {
+          System.arraycopy(preprocessor.toChw(frames.get(indices[i])), 0, item, i * frameSize, frameSize);
+        }
+        clip.items.add(item);
+        clip.framesAnalysed = indices.length;
+      } else {
+        for (BufferedImage frame : frames) {
+          clip.items.add(preprocessor.toChw(frame));
+        }
+        clip.framesAnalysed = frames.size();
+      }
+      clip.preprocessMs = (System.nanoTime() - decoded) / 1e6;
+    } catch (Exception e) {
+      clip.failure = e;
+      clip.items.clear();
+    }
+    return clip;
   }
 
   static List<BufferedImage> decode(FrameBatch batch) throws IOException {
@@ -80,5 +212,33 @@ public final class VideoPredictor implements ClipPredictor {
       images.add(image);
     }
     return images;
+  }
+
+  /** One clip on its way through the batch: its items (one per clip or per frame), then their rows. */
+  private final class Clip {
+    final List<float[]> items = new ArrayList<>();
+    float[][] rows;
+    int filled;
+    int framesAnalysed;
+    boolean empty;
+    double decodeMs;
+    double preprocessMs;
+    double inferenceMs;
+    Exception failure;
+
+    Result result() {
+      if (failure != null) {
+        return Result.failed(failure);
+      }
+      if (empty) {
+        return Result.of(Outcome.without(Status.ERROR, "the clip has no frames", decodeMs, 0, 0));
+      }
+      float[] posterior = perClip ? rows[0] : Probabilities.mean(List.of(rows));
+      return Result.of(Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, inferenceMs));
+    }
+  }
+
+  /** One batch item (a clip tensor [T, C, H, W] or a frame [C, H, W]) and the clip it belongs to. */
+  private record Item(Clip clip, float[] data) {
   }
 }

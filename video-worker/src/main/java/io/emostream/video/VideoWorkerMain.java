@@ -44,7 +44,8 @@ public final class VideoWorkerMain {
           config.topics().videoPredictions(), model.manifest(), faces, faces, model);
     }
     return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
-        config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model), model);
+        config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model, config.maxBatch()),
+        model);
   }
 
   public static void main(String[] args) throws Exception {
