@@ -24,6 +24,7 @@ import io.emostream.fusion.FusionRules;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
+import io.emostream.ingest.Ingestor;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
@@ -140,7 +141,12 @@ public final class Main {
     return 2;
   }
 
-  private int analyze(List<String> args) throws Exception {
+  /** What {@code analyze} was asked for; {@code rule} null for the fusion default. */
+  record AnalyzeArgs(boolean json, Path report, FusionRule rule, String channel, Duration timeout, List<Path> files) {
+  }
+
+  /** Parses {@code analyze}'s options and expands its inputs (missing files are an {@link InputException}). */
+  static AnalyzeArgs parseAnalyze(List<String> args) throws java.io.IOException {
     boolean json = false;
     Path report = null;
     FusionRule rule = null;
@@ -168,6 +174,16 @@ public final class Main {
     if (files.isEmpty()) {
       throw new UsageException("analyze needs at least one video or audio file");
     }
+    return new AnalyzeArgs(json, report, rule, channel, timeout, List.copyOf(files));
+  }
+
+  private int analyze(List<String> args) throws Exception {
+    AnalyzeArgs parsed = parseAnalyze(args);
+    boolean json = parsed.json();
+    Path report = parsed.report();
+    String channel = parsed.channel();
+    Duration timeout = parsed.timeout();
+    List<Path> files = parsed.files();
     ChannelSelection channels = channelSelection(channel);
     checkReportTarget(report);
     Preflight.checkModels(env, home);
@@ -177,17 +193,7 @@ public final class Main {
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
       Progress ingestProgress = new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
-      for (Path file : files) {
-        try {
-          IngestService.Result result = platform.ingest().ingest(file, file.getFileName().toString(), rule, channels);
-          result.clips().forEach(c -> clipIds.add(c.clipId()));
-          ingestProgress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
-        } catch (IngestException e) {
-          failed++;
-          ingestProgress.step(file.getFileName() + ": failed");
-          ingestProgress.note("emostream: " + file + ": " + e.getMessage());
-        }
-      }
+      failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
       ingestProgress.finish();
       Progress fuseProgress = new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
       Map<String, FusedEmotion> fused = reader.await(clipIds, timeout, () -> fuseProgress.step(null));
@@ -207,6 +213,27 @@ public final class Main {
       err.printf("report written to %s%n", report);
     }
     return failed == 0 ? 0 : 1;
+  }
+
+  /**
+   * Ingests each file of {@code args} with its rule (null: the fusion default) and channels, adding the clip ids to
+   * {@code clipIds}; a file that cannot be read is a note, not the end of the run. Returns how many failed.
+   */
+  static int ingestAll(Ingestor ingestor, AnalyzeArgs args, ChannelSelection channels, Set<String> clipIds,
+      Progress progress) {
+    int failed = 0;
+    for (Path file : args.files()) {
+      try {
+        IngestService.Result result = ingestor.ingest(file, file.getFileName().toString(), args.rule(), channels);
+        result.clips().forEach(c -> clipIds.add(c.clipId()));
+        progress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
+      } catch (IngestException e) {
+        failed++;
+        progress.step(file.getFileName() + ": failed");
+        progress.note("emostream: " + file + ": " + e.getMessage());
+      }
+    }
+    return failed;
   }
 
   private ChannelSelection channelSelection(String channel) {

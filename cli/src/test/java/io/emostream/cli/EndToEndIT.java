@@ -106,6 +106,7 @@ class EndToEndIT {
       assertThat(result.getStatus()).isEqualTo(FusionStatus.COMPLETE);
       assertThat(result.getModalities()).containsExactlyInAnyOrder(Modality.AUDIO, Modality.VIDEO);
       assertThat(result.getSourceName()).isEqualTo("happy-speech.mp4");
+      assertThat(result.getRule()).as("no rule asked for: the default").isEqualTo(io.emostream.schemas.FusionRule.AVERAGE);
       assertThat(result.getLabels()).hasSize(8).contains("happy", "calm", "neutral");
       double sum = result.getDistribution().stream().mapToDouble(Float::doubleValue).sum();
       assertThat(sum).isBetween(0.999, 1.001);
@@ -147,14 +148,14 @@ class EndToEndIT {
   }
 
   @Test
-  void aVideoUploadedOverHttpShowsUpOnTheFusedTopic() throws Exception {
+  void aVideoUploadedOverHttpWithARuleShowsUpOnTheFusedTopicFusedByThatRule() throws Exception {
     int port = platform.startHttp("127.0.0.1", 0);
     HttpClient client = HttpClient.newHttpClient();
 
     Map<String, FusedEmotion> fused = run(() -> {
       try {
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/clips?name=upload.mp4"))
+                + "/clips?name=upload.mp4&rule=Rule-Based"))
             .header("Content-Type", "video/mp4")
             .POST(HttpRequest.BodyPublishers.ofFile(SAMPLE)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(201);
@@ -169,6 +170,8 @@ class EndToEndIT {
     assertThat(fused.values()).allSatisfy(r -> {
       assertThat(r.getSourceName()).isEqualTo("upload.mp4");
       assertThat(r.getStatus()).isEqualTo(FusionStatus.COMPLETE);
+      // the upload's ?rule= travelled in the manifest to fusion (the other tests leave the default, AVERAGE)
+      assertThat(r.getRule()).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
     });
 
     HttpResponse<String> bad = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/clips"))

@@ -118,6 +118,33 @@ class MainTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'magic'").contains("AVERAGE");
   }
 
+  /** {@code analyze --rule rule-based} (any case, - or _) is the rule every file is ingested with. */
+  @Test
+  void analyzeIngestsEveryFileWithTheRuleOfItsRuleFlag(@TempDir Path dir) throws Exception {
+    Path a = Files.writeString(dir.resolve("a.mp4"), "x");
+    Path b = Files.writeString(dir.resolve("b.wav"), "x");
+    for (String spelling : new String[] {"rule-based", "Rule_Based", "RULE-BASED"}) {
+      Main.AnalyzeArgs args = Main.parseAnalyze(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
+      assertThat(args.rule()).as(spelling).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
+
+      java.util.List<String> calls = new java.util.ArrayList<>();
+      java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
+      int failed = Main.ingestAll((file, name, rule, channels) -> {
+        calls.add(name + " " + rule);
+        return new io.emostream.ingest.IngestService.Result("src-" + name, name, java.util.List.of(
+            new io.emostream.ingest.IngestService.Clip("src-" + name + "-00000", 0, 0, 2_000,
+                java.util.List.of(io.emostream.schemas.Modality.AUDIO), null)));
+      }, args, io.emostream.ingest.ChannelSelection.parse(null, null), clipIds,
+          new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false, "ingest", "files", 2, System::nanoTime));
+
+      assertThat(failed).isZero();
+      assertThat(calls).containsExactly("a.mp4 RULE_BASED", "b.wav RULE_BASED");
+      assertThat(clipIds).containsExactly("src-a.mp4-00000", "src-b.wav-00000");
+    }
+    // without the flag: null, i.e. fusion's default (EMOSTREAM_FUSION_RULE)
+    assertThat(Main.parseAnalyze(java.util.List.of(a.toString())).rule()).isNull();
+  }
+
   @Test
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);

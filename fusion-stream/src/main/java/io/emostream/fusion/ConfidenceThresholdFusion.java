@@ -8,7 +8,9 @@ import io.emostream.schemas.Modality;
 /**
  * CONFIDENCE_THRESHOLD (first paper, "Confidence Level Threshold on the Video Model"): when the preferred
  * modality's top probability is strictly greater than the threshold, its distribution is the result; otherwise
- * AVERAGE. Pure. Defaults (paper): preferred VIDEO, threshold 0.7.
+ * AVERAGE. Pure. Defaults (paper): preferred VIDEO, threshold 0.7. Only the top probability's value is compared,
+ * so a tie between labels does not change which branch is taken; the result's label is its argmax, ties to the
+ * first canonical label.
  */
 public final class ConfidenceThresholdFusion implements FusionFunction {
 

@@ -9,7 +9,11 @@ import io.emostream.schemas.Modality;
  * RULE_BASED (first paper, "Rule-Based Logic"). Pure. When both models' top labels agree and both confidences
  * ({@code max(p) / sum(p)}) are at least 0.5, the agreed label wins and the distribution is the average of the
  * two (whose argmax is that label). Otherwise the more confident model's distribution is the result; equal
- * confidences go to the preferred modality (the same setting as CONFIDENCE_THRESHOLD, default VIDEO).
+ * confidences go to the preferred modality (the same setting as CONFIDENCE_THRESHOLD, default VIDEO), so
+ * disagreeing one-hots (both confidence 1.0) give the preferred modality's label.
+ *
+ * <p>Ties: a model whose top probability is shared by several labels votes for the first of them in canonical
+ * order ({@link FusedDistribution#argmaxFirst}); the result's label is its argmax, ties to the first label.
  */
 public final class RuleBasedFusion implements FusionFunction {
 

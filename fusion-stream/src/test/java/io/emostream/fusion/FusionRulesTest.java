@@ -79,6 +79,23 @@ class FusionRulesTest {
   }
 
   @Test
+  void weightedAverageOfUniformsIsUniformAndOfOneHotsFollowsTheWeights() {
+    // .25*[1/3 1/3 1/3] + .75*[1/3 1/3 1/3] = [1/3 1/3 1/3]: a three-way tie, neutral comes first
+    FusedDistribution u = fuse(FusionRule.WEIGHTED_AVERAGE, audio(1 / 3., 1 / 3., 1 / 3.),
+        video(1 / 3., 1 / 3., 1 / 3.));
+    assertThat(u.probabilities()).containsExactly(new double[] {1 / 3., 1 / 3., 1 / 3.}, within(EPS));
+    assertThat(u.label()).isEqualTo("neutral");
+    // uniform audio, one-hot video: .25*[1/3 1/3 1/3] + .75*[0 0 1] = [1/12 1/12 10/12] -> sad
+    FusedDistribution mixed = fuse(FusionRule.WEIGHTED_AVERAGE, audio(1 / 3., 1 / 3., 1 / 3.), video(0, 0, 1));
+    assertThat(mixed.probabilities()).containsExactly(new double[] {1 / 12., 1 / 12., 10 / 12.}, within(EPS));
+    assertThat(mixed.label()).isEqualTo("sad");
+    // disagreeing one-hots: .25*[0 1 0] + .75*[1 0 0] = [.75 .25 0] -> the heavier model's neutral
+    FusedDistribution oneHots = fuse(FusionRule.WEIGHTED_AVERAGE, audio(0, 1, 0), video(1, 0, 0));
+    assertThat(oneHots.probabilities()).containsExactly(new double[] {.75, .25, 0}, within(EPS));
+    assertThat(oneHots.label()).isEqualTo("neutral");
+  }
+
+  @Test
   void weightedAverageRejectsAModelWithoutAWeight() {
     AlignedPrediction other = new AlignedPrediction(Modality.VIDEO, "vivit", new double[] {1, 0, 0});
     assertThatThrownBy(() -> fuse(FusionRule.WEIGHTED_AVERAGE, audio(0, 1, 0), other))
@@ -111,6 +128,32 @@ class FusionRulesTest {
     assertThat(preferAudio.fuse(L, audio(0, 1, 0), video(.1, .1, .8)).label()).isEqualTo("happy");
     assertThatThrownBy(() -> new ConfidenceThresholdFusion(1.5, Modality.AUDIO))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void confidenceThresholdOfUniformsAveragesThemAndATieGoesToTheFirstLabel() {
+    // video top 1/3 is not above .7: average of two uniforms = [1/3 1/3 1/3], neutral first
+    FusedDistribution u = fuse(FusionRule.CONFIDENCE_THRESHOLD, audio(1 / 3., 1 / 3., 1 / 3.),
+        video(1 / 3., 1 / 3., 1 / 3.));
+    assertThat(u.probabilities()).containsExactly(new double[] {1 / 3., 1 / 3., 1 / 3.}, within(EPS));
+    assertThat(u.label()).isEqualTo("neutral");
+    // video top .5 is not above .7: ([.1 .6 .3] + [.3 .2 .5]) / 2 = [.2 .4 .4]: happy and sad tie, happy first
+    FusedDistribution tie = fuse(FusionRule.CONFIDENCE_THRESHOLD, audio(.1, .6, .3), video(.3, .2, .5));
+    assertThat(tie.probabilities()).containsExactly(new double[] {.2, .4, .4}, within(EPS));
+    assertThat(tie.label()).isEqualTo("happy");
+  }
+
+  @Test
+  void confidenceThresholdTakesATiedPreferredPredictionAsItIsWithItsFirstTopLabel() {
+    // a tie in the preferred modality can only pass a threshold below .5; with .4: video [.45 .1 .45] has top
+    // .45 > .4, so video's distribution is the result, and of its tied neutral and sad, neutral (first) wins
+    FusionFunction low = new ConfidenceThresholdFusion(0.4, Modality.VIDEO);
+    FusedDistribution f = low.fuse(L, audio(0, 1, 0), video(.45, .1, .45));
+    assertThat(f.probabilities()).containsExactly(new double[] {.45, .1, .45}, within(EPS));
+    assertThat(f.label()).isEqualTo("neutral");
+    // a one-hot video (top 1 > .7) is taken as it is, whatever audio says
+    assertThat(fuse(FusionRule.CONFIDENCE_THRESHOLD, audio(0, 1, 0), video(0, 0, 1)).probabilities())
+        .containsExactly(0, 0, 1);
   }
 
   // DYNAMIC_CONFIDENCE
@@ -166,6 +209,44 @@ class FusionRulesTest {
     assertThat(new RuleBasedFusion(Modality.AUDIO).fuse(L, a, v).label()).isEqualTo("happy");
   }
 
+  @Test
+  void ruleBasedOfUniformsIsThePreferredModalitysUniformDistribution() {
+    // both argmaxes are neutral (first of a three-way tie), so they "agree", but 1/3 < .5: not confident enough;
+    // confidences equal -> preferred video's [1/3 1/3 1/3]; neutral first
+    FusedDistribution u = fuse(FusionRule.RULE_BASED, audio(1 / 3., 1 / 3., 1 / 3.), video(1 / 3., 1 / 3., 1 / 3.));
+    assertThat(u.probabilities()).containsExactly(new double[] {1 / 3., 1 / 3., 1 / 3.}, within(EPS));
+    assertThat(u.label()).isEqualTo("neutral");
+  }
+
+  @Test
+  void ruleBasedOneHots() {
+    // agreeing one-hots: both happy with confidence 1 >= .5 -> the average [0 1 0]
+    FusedDistribution agree = fuse(FusionRule.RULE_BASED, audio(0, 1, 0), video(0, 1, 0));
+    assertThat(agree.probabilities()).containsExactly(0, 1, 0);
+    assertThat(agree.confidence()).isEqualTo(1.0);
+    // disagreeing one-hots: confidences 1.0 and 1.0 tie -> the preferred modality (video by default): neutral
+    FusedDistribution disagree = fuse(FusionRule.RULE_BASED, audio(0, 1, 0), video(1, 0, 0));
+    assertThat(disagree.probabilities()).containsExactly(1, 0, 0);
+    assertThat(disagree.label()).isEqualTo("neutral");
+    // preferring audio: its happy
+    assertThat(new RuleBasedFusion(Modality.AUDIO).fuse(L, audio(0, 1, 0), video(1, 0, 0)).probabilities())
+        .containsExactly(0, 1, 0);
+  }
+
+  @Test
+  void ruleBasedReadsATiedModelAsVotingForItsFirstTopLabel() {
+    // audio [.5 0 .5] ties neutral and sad: it votes neutral (first), video [.2 .2 .6] votes sad -> disagree;
+    // ca .5 < cv .6 -> video's [.2 .2 .6]. (Were audio read as sad, they would agree at >= .5 and give the
+    // average [.35 .1 .55]: this case tells the readings apart.)
+    FusedDistribution f = fuse(FusionRule.RULE_BASED, audio(.5, 0, .5), video(.2, .2, .6));
+    assertThat(f.probabilities()).containsExactly(new double[] {.2, .2, .6}, within(EPS));
+    assertThat(f.label()).isEqualTo("sad");
+    // both [.5 .5 0]: both vote neutral with .5 >= .5 -> average [.5 .5 0]; neutral and happy tie, neutral first
+    FusedDistribution tie = fuse(FusionRule.RULE_BASED, audio(.5, .5, 0), video(.5, .5, 0));
+    assertThat(tie.probabilities()).containsExactly(new double[] {.5, .5, 0}, within(EPS));
+    assertThat(tie.label()).isEqualTo("neutral");
+  }
+
   // LOGISTIC_REGRESSION
 
   @Test
@@ -205,10 +286,15 @@ class FusionRulesTest {
   @ParameterizedTest
   @EnumSource(FusionRule.class)
   void everyRuleRejectsNaNWrongLengthAndUnnormalisedInput(FusionRule rule) {
+    // on either side, and the message names the side (LOGISTIC_REGRESSION runs with SUM_MODEL)
     assertThatThrownBy(() -> fuse(rule, audio(Double.NaN, .5, .5), video(0, 1, 0)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN").hasMessageContaining("AUDIO");
+    assertThatThrownBy(() -> fuse(rule, audio(0, 1, 0), video(.5, Double.NaN, .5)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NaN").hasMessageContaining("VIDEO");
     assertThatThrownBy(() -> fuse(rule, audio(0, 1, 0), video(.5, .5)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected 3");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected 3").hasMessageContaining("VIDEO");
+    assertThatThrownBy(() -> fuse(rule, audio(.25, .25, .25, .25), video(0, 1, 0)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected 3").hasMessageContaining("AUDIO");
     assertThatThrownBy(() -> fuse(rule, audio(0, 1, 0), video(.5, .5, .5)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sum to");
     assertThatThrownBy(() -> fuse(rule, audio(-.5, 1, .5), video(0, 1, 0)))

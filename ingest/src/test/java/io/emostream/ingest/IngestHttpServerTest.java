@@ -210,6 +210,34 @@ class IngestHttpServerTest {
         upload, "call.mp4")).isEqualTo("'call.mp4' could not be decoded: cannot open call.mp4");
   }
 
+  /** {@code ?rule=} as users type it reaches ingest as the schema's symbol; no parameter leaves the default (null). */
+  @Test
+  void aRuleParameterReachesIngestAsTheRuleSymbolWhateverItsCaseOrDashes() throws Exception {
+    List<io.emostream.schemas.FusionRule> rules = new java.util.ArrayList<>();
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
+      rules.add(rule);
+      return new IngestService.Result("source-1", name, List.of());
+    });
+    http.start();
+    try {
+      for (String query : List.of("?rule=rule-based", "?rule=Rule_Based", "?rule=RULE-BASED&name=a.mp4",
+          "?name=a.mp4&rule=%20rule-based%20", "?rule=weighted-average", "", "?name=a.mp4")) {
+        HttpResponse<String> response = client().send(post("http://127.0.0.1:" + http.port() + "/clips" + query),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(query).isEqualTo(201);
+      }
+      HttpResponse<String> unknown = client().send(post("http://127.0.0.1:" + http.port() + "/clips?rule=median"),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(unknown.statusCode()).isEqualTo(400);
+      assertThat(unknown.body()).contains("unknown fusion rule 'median'").contains("RULE_BASED");
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    io.emostream.schemas.FusionRule rb = io.emostream.schemas.FusionRule.RULE_BASED;
+    assertThat(rules).containsExactly(rb, rb, rb, rb, io.emostream.schemas.FusionRule.WEIGHTED_AVERAGE, null, null);
+  }
+
   private static HttpClient client() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }

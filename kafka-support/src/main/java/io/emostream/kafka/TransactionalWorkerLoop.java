@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -54,7 +56,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * {@code .batch.size} distribution (records per transaction), and the Kafka clients' own metrics
  * (consumer lag: {@code kafka.consumer.fetch.manager.records.lag.max}).
  *
- * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}) reach the
+ * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}; at most
+ * {@code maxPollRecords} in all) reach the
  * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
  * record still succeeds or fails on its own.
  */
@@ -198,7 +201,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
       polling.set(true);
       while (running.get()) {
-        List<ConsumerRecord<String, byte[]>> records = gather(consumer.poll(pollTimeout));
+        List<ConsumerRecord<String, byte[]>> records =
+            gather(consumer, consumer.poll(pollTimeout), maxPollRecords, maxWait, running::get);
         if (!records.isEmpty()) {
           processInTransaction(records);
         }
@@ -221,16 +225,22 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
-  /** The first poll's records plus whatever more arrives within {@code maxWait}, up to {@code maxPollRecords}. */
-  private List<ConsumerRecord<String, byte[]>> gather(ConsumerRecords<String, byte[]> first) {
-    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(first.count());
+  /**
+   * The first poll's records plus whatever more arrives within {@code maxWait}, at most {@code maxPollRecords} in
+   * all: the records a later poll returned beyond that are given back (the consumer seeks to the first of them in
+   * each partition), so they start the next transaction. Records of partitions a rebalance took away meanwhile,
+   * and second copies re-fetched after one, are dropped.
+   */
+  static <K, V> List<ConsumerRecord<K, V>> gather(Consumer<K, V> consumer, ConsumerRecords<K, V> first,
+      int maxPollRecords, Duration maxWait, BooleanSupplier running) {
+    List<ConsumerRecord<K, V>> records = new ArrayList<>(first.count());
     first.forEach(records::add);
     if (records.isEmpty() || maxWait.isZero()) {
       return records;
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
     long left;
-    while (records.size() < maxPollRecords && running.get() && (left = deadline - System.nanoTime()) > 0) {
+    while (records.size() < maxPollRecords && running.getAsBoolean() && (left = deadline - System.nanoTime()) > 0) {
       consumer.poll(Duration.ofNanos(left)).forEach(records::add);
     }
     // a rebalance inside those polls may have taken partitions away (their records are the new owner's now),
@@ -239,6 +249,16 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     Set<String> seen = new java.util.HashSet<>();
     records.removeIf(r -> !assigned.contains(new TopicPartition(r.topic(), r.partition()))
         || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
+    if (records.size() > maxPollRecords) {
+      // a poll returns up to maxPollRecords itself: the last one can overshoot; within a partition the records
+      // are in offset order, so the first excess record of each partition is where the next poll must resume
+      Map<TopicPartition, Long> resume = new HashMap<>();
+      for (ConsumerRecord<K, V> r : records.subList(maxPollRecords, records.size())) {
+        resume.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+      }
+      resume.forEach(consumer::seek);
+      records = new ArrayList<>(records.subList(0, maxPollRecords));
+    }
     return records;
   }
 

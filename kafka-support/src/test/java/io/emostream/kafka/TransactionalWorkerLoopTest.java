@@ -2,10 +2,13 @@ package io.emostream.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -42,6 +45,85 @@ class TransactionalWorkerLoopTest {
     assertThat(results.get(1).failure()).hasMessage("bad record");
     assertThat(results.get(1).outputs()).isEmpty();
     assertThat(results.get(2).outputs()).extracting(ProducerRecord::key).containsExactly("k2");
+  }
+
+  // Batching (gather) on kafka-clients' MockConsumer: each poll runs the next scheduled task, then returns what
+  // was added, at most setMaxPollRecords of them, as a real consumer returns at most max.poll.records.
+
+  private static final TopicPartition P0 = new TopicPartition("in", 0);
+  private static final TopicPartition P1 = new TopicPartition("in", 1);
+
+  private static MockConsumer<String, byte[]> consumer(int maxPollRecords) {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    consumer.assign(List.of(P0, P1));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.setMaxPollRecords(maxPollRecords);
+    return consumer;
+  }
+
+  private static List<String> coordinates(List<ConsumerRecord<String, byte[]>> records) {
+    return records.stream().map(r -> r.partition() + "@" + r.offset()).toList();
+  }
+
+  @Test
+  void recordsArrivingWithinMaxWaitReachTheProcessorTogetherAndTheWaitEndsAtMaxPollRecords() {
+    MockConsumer<String, byte[]> consumer = consumer(4);
+    consumer.addRecord(record(0, 0));
+    ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
+    // two more polls bring 2 + 1 records: 1 + 2 + 1 = 4 = maxPollRecords, so no further wait
+    consumer.schedulePollTask(() -> {
+      consumer.addRecord(record(1, 0));
+      consumer.addRecord(record(1, 1));
+    });
+    consumer.schedulePollTask(() -> consumer.addRecord(record(0, 1)));
+    long start = System.nanoTime();
+
+    List<ConsumerRecord<String, byte[]>> batch =
+        TransactionalWorkerLoop.gather(consumer, first, 4, Duration.ofSeconds(60), () -> true);
+
+    assertThat(coordinates(batch)).containsExactly("0@0", "1@0", "1@1", "0@1");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 60 s max wait").isLessThan(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void aBatchNeverExceedsMaxPollRecordsAndTheExcessStartsTheNextOne() {
+    MockConsumer<String, byte[]> consumer = consumer(4);
+    consumer.addRecord(record(0, 0));
+    consumer.addRecord(record(0, 1));
+    consumer.addRecord(record(0, 2));
+    ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
+    // the second poll returns 4 more (its own cap): 3 + 4 = 7 > 4; the batch keeps the first 4 and the consumer
+    // resumes partition 1 at its first record left out, offset 1 (partition 0 stays at 3, after 0@2)
+    consumer.schedulePollTask(() -> {
+      for (long offset = 0; offset < 4; offset++) {
+        consumer.addRecord(record(1, offset));
+      }
+    });
+
+    List<ConsumerRecord<String, byte[]>> batch =
+        TransactionalWorkerLoop.gather(consumer, first, 4, Duration.ofSeconds(60), () -> true);
+
+    assertThat(coordinates(batch)).containsExactly("0@0", "0@1", "0@2", "1@0");
+    assertThat(consumer.position(P1)).isEqualTo(1);
+    assertThat(consumer.position(P0)).isEqualTo(3);
+  }
+
+  @Test
+  void withoutMoreRecordsTheBatchIsTheFirstPollAfterMaxWaitAndAZeroWaitDoesNotPollAgain() {
+    MockConsumer<String, byte[]> consumer = consumer(8);
+    consumer.addRecord(record(0, 0));
+    List<ConsumerRecord<String, byte[]>> alone =
+        TransactionalWorkerLoop.gather(consumer, consumer.poll(Duration.ZERO), 8, Duration.ofMillis(100), () -> true);
+    assertThat(coordinates(alone)).containsExactly("0@0");
+
+    consumer.addRecord(record(0, 1));
+    ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
+    consumer.schedulePollTask(() -> consumer.addRecord(record(1, 0)));
+    List<ConsumerRecord<String, byte[]>> noWait = TransactionalWorkerLoop.gather(consumer, first, 8, Duration.ZERO,
+        () -> true);
+    assertThat(coordinates(noWait)).containsExactly("0@1");
+    assertThat(coordinates(List.copyOf(consumer.poll(Duration.ZERO).records(P1)))).as("still there for the next poll")
+        .containsExactly("1@0");
   }
 
   private static ConsumerRecord<String, byte[]> record(int partition, long offset) {
