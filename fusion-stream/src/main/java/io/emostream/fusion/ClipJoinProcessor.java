@@ -254,8 +254,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       return;
     }
     try {
-      LOG.info("clip {} timed out after {} (manifest {}, audio {}, video {}); fusing what arrived", clipId,
-          config.timeout(), clip.getManifest() != null, clip.getAudio() != null, clip.getVideo() != null);
+      LOG.info("clip {} timed out after {} (audio {}, video {}); fusing what arrived", clipId, config.timeout(),
+          clip.getAudio() != null, clip.getVideo() != null);
       emit(clipId, clip, now);
     } catch (IllegalArgumentException e) {
       // Only reachable when the canonical labels changed while the clip was pending; marking it done keeps the
