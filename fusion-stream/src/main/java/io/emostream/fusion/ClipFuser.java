@@ -31,7 +31,8 @@ import io.emostream.schemas.PredictionStatus;
  *   <li>The rule is the manifest's, else the configured default. With two usable predictions the rule fuses them;
  *       with one, every rule gives that modality's aligned distribution ({@link FusionRules#single}).</li>
  *   <li>Without a manifest, source fields keep the schema defaults (null, -1, epoch) and {@code latencyMs} is
- *       -1.</li>
+ *       -1. (fusion-stream never fuses a clip without its manifest: {@link ClipJoinProcessor} drops it at the
+ *       timeout; this function itself accepts one.)</li>
  * </ul>
  */
 public final class ClipFuser {

@@ -34,11 +34,19 @@ import io.emostream.schemas.PendingClip;
  *   <li>Pending: what arrived so far, with {@code firstSeenMs} (wall clock of its first record). A prediction
  *       that arrives before its manifest waits for it. A second record of the same kind replaces the first.</li>
  *   <li>Fused as soon as the manifest and a prediction for every modality it lists are in, or, by the wall-clock
- *       punctuator, once {@code firstSeenMs + timeout <= now} with whatever arrived.</li>
+ *       punctuator, once {@code firstSeenMs + timeout <= now} with whatever arrived, provided the manifest is
+ *       in.</li>
+ *   <li>Not fused when the timeout passes without the manifest: ingest commits a clip's manifest in the same
+ *       transaction as its media, and predictions are made from that media, so such predictions are either
+ *       later than the done retention (the clip was fused before and its marker is gone) or orphans. Publishing a
+ *       result for them would be the contradictory second result; instead the clip is dropped with one WARN,
+ *       counted in the {@value #NO_MANIFEST_OPERATION}-total metric, and replaced by a done marker, so its
+ *       further records are dropped as late.</li>
  *   <li>Done: after fusing, a small marker (only {@code firstSeenMs} and {@code fusedAtMs}) stays for the
  *       retention, so a late or duplicate record of the clip is dropped with a WARN and counted in the
  *       {@value #LATE_RECORDS_OPERATION}-total metric instead of producing a contradictory second result.
- *       A record later than the retention starts a new clip.</li>
+ *       A prediction later than the retention starts a new pending clip, which has no manifest at its timeout
+ *       and is dropped as above.</li>
  * </ul>
  * Records that cannot be used (no key, clip id in the value differing from the key, a prediction on the other
  * modality's topic, an OK prediction that cannot be aligned) throw {@link IllegalArgumentException} before any
@@ -48,6 +56,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   static final String METRICS_SCOPE = "fusion";
   static final String LATE_RECORDS_OPERATION = "late-records";
+  /** Clips dropped at the timeout because their manifest never arrived (their predictions are not fused). */
+  static final String NO_MANIFEST_OPERATION = "clips-without-manifest";
 
   private static final Logger LOG = LoggerFactory.getLogger(ClipJoinProcessor.class);
 
@@ -55,17 +65,21 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final ClipFuser fuser;
   private final LabelAligner aligner;
   private final FusionMetrics metrics;
+  /** The rules of the all-rules topic ({@link FusionTopology#allRules}). */
+  private final List<FusionRule> allRules;
   /** Rule and reason pairs already warned about when left out of the all-rules topic. */
   private final java.util.Set<String> skippedRulesWarned = new java.util.HashSet<>();
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
   private Sensor lateRecords;
+  private Sensor clipsWithoutManifest;
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this.config = config;
     this.metrics = metrics;
     this.fuser = new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
     this.aligner = new LabelAligner(config.labels());
+    this.allRules = FusionTopology.allRules(config);
   }
 
   @Override
@@ -74,6 +88,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     this.store = context.getStateStore(FusionTopology.PENDING_STORE);
     this.lateRecords = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
         LATE_RECORDS_OPERATION, Sensor.RecordingLevel.INFO);
+    this.clipsWithoutManifest = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
+        NO_MANIFEST_OPERATION, Sensor.RecordingLevel.INFO);
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 
@@ -178,16 +194,18 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   }
 
   /**
-   * One record per rule to the all-rules topic, in {@link FusionRule} order. A rule that cannot run on this clip
-   * (no weight for a model, no logistic-regression model) is left out with a WARN naming why, once per rule and
-   * reason per task (DEBUG after that, so a missing model does not log a line per clip); the clip's own result is
+   * One record per rule of {@link FusionTopology#allRules} to the all-rules topic, in {@link FusionRule} order
+   * (LOGISTIC_REGRESSION is not among them when no model is configured: that is logged once at start). A rule
+   * that still cannot run on this clip (e.g. no weight for a model) is left out with a WARN naming why, once per
+   * rule and reason per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
    * unaffected.
    */
   private void emitAllRules(String clipId, PendingClip clip, long now) {
-    for (FusionRule rule : FusionRule.values()) {
+    for (FusionRule rule : allRules) {
       try {
         context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
+        metrics.leftOutOfAllRules(rule);
         if (skippedRulesWarned.add(rule + ": " + e.getMessage())) {
           LOG.warn("clip {}: rule {} left out of the all-rules topic: {} (later clips with the same reason: DEBUG)",
               clipId, rule, e.getMessage());
@@ -201,12 +219,16 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private void dropLate(String clipId, PendingClip done, SpecificRecord value) {
     lateRecords.record();
     RecordMetadata where = context.recordMetadata().orElse(null);
-    LOG.warn("dropping late {} for clip {} fused at {} (record {}-{}@{}); its result was already published",
+    LOG.warn("dropping late {} for clip {} done at {} (record {}-{}@{}): its result was already published, or it "
+        + "was dropped at its timeout for having no manifest (see that WARN)",
         value.getClass().getSimpleName(), clipId, done.getFusedAtMs(), where == null ? null : where.topic(),
         where == null ? null : where.partition(), where == null ? null : where.offset());
   }
 
-  /** Fuses timed-out clips with what arrived and forgets done markers past the retention. */
+  /**
+   * Fuses timed-out clips with what arrived (or drops those without a manifest) and forgets done markers past the
+   * retention.
+   */
   void punctuate(long now) {
     List<KeyValue<String, PendingClip>> timedOut = new ArrayList<>();
     List<String> expired = new ArrayList<>();
@@ -227,9 +249,13 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   }
 
   private void emitTimedOut(String clipId, PendingClip clip, long now) {
+    if (clip.getManifest() == null) {
+      dropWithoutManifest(clipId, clip, now);
+      return;
+    }
     try {
-      LOG.info("clip {} timed out after {} (manifest {}, audio {}, video {}); fusing what arrived", clipId,
-          config.timeout(), clip.getManifest() != null, clip.getAudio() != null, clip.getVideo() != null);
+      LOG.info("clip {} timed out after {} (audio {}, video {}); fusing what arrived", clipId, config.timeout(),
+          clip.getAudio() != null, clip.getVideo() != null);
       emit(clipId, clip, now);
     } catch (IllegalArgumentException e) {
       // Only reachable when the canonical labels changed while the clip was pending; marking it done keeps the
@@ -238,6 +264,25 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
           config.labels(), e);
       store.put(clipId, doneMarker(clip, now));
     }
+  }
+
+  /** A timed-out clip without its manifest: no result, one WARN, counted, and a done marker in its place. */
+  private void dropWithoutManifest(String clipId, PendingClip clip, long now) {
+    clipsWithoutManifest.record();
+    LOG.warn("clip {} dropped at its timeout ({} after its first record), holding {}: no manifest within the timeout: "
+        + "later than {} ({}) or orphaned; no result published", clipId, config.timeout(), heldPredictions(clip),
+        FusionConfig.DONE_RETENTION_ENV, config.doneRetention());
+    store.put(clipId, doneMarker(clip, now));
+  }
+
+  private static String heldPredictions(PendingClip clip) {
+    List<String> held = new ArrayList<>(2);
+    for (ModalityPrediction p : new ModalityPrediction[] {clip.getAudio(), clip.getVideo()}) {
+      if (p != null) {
+        held.add(p.getModality() + " prediction (" + p.getModelName() + ", " + p.getStatus() + ")");
+      }
+    }
+    return held.isEmpty() ? "no prediction" : String.join(" and ", held);
   }
 
   /** What is kept of a fused clip: enough to recognise and drop its late records, nothing heavy. */
@@ -249,6 +294,9 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   public void close() {
     if (lateRecords != null) {
       context.metrics().removeSensor(lateRecords);
+    }
+    if (clipsWithoutManifest != null) {
+      context.metrics().removeSensor(clipsWithoutManifest);
     }
   }
 }

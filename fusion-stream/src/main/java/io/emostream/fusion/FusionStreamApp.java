@@ -19,7 +19,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
  * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly once. In: the
  * manifest and both prediction topics. Out: the fused topic, and the dead-letter topic for records it cannot
  * decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link FusionMetrics} and every Streams metric
- * (consumer lag, {@code late-records-total}, ...).
+ * (consumer lag, {@code late-records-total}, {@code clips-without-manifest-total}, ...).
  */
 public final class FusionStreamApp implements AutoCloseable, HealthCheck {
 
@@ -107,7 +107,7 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck {
     return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
   }
 
-  /** Late or duplicate records dropped for already-fused clips since start. */
+  /** Late or duplicate records dropped for clips already done (fused, or dropped without a manifest) since start. */
   public long lateRecords() {
     return FusionTopology.lateRecords(streams.metrics());
   }

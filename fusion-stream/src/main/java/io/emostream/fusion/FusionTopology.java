@@ -1,5 +1,7 @@
 package io.emostream.fusion;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.Metric;
@@ -7,8 +9,11 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.PendingClip;
 import io.emostream.topics.Topics;
 
@@ -39,6 +44,8 @@ public final class FusionTopology {
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
 
+  private static final Logger LOG = LoggerFactory.getLogger(FusionTopology.class);
+
   private FusionTopology() {
   }
 
@@ -48,6 +55,11 @@ public final class FusionTopology {
   }
 
   public static Topology build(FusionConfig config, FusionMetrics metrics) {
+    if (config.emitAllRules() && !allRules(config).contains(FusionRule.LOGISTIC_REGRESSION)) {
+      LOG.info("the all-rules topic {} leaves out {}: no model configured; to add it, set {} to a file written by "
+          + "'./emostream train-fusion DIR --out FILE'", config.topics().fusedAllRules().name(),
+          FusionRule.LOGISTIC_REGRESSION, FusionConfig.LR_MODEL_ENV);
+    }
     Topics topics = config.topics();
     Topology topology = new Topology();
     topology.addSource(MANIFEST_SOURCE, Topics.KEY_SERDE.deserializer(), topics.manifests().valueSerde().deserializer(),
@@ -70,11 +82,34 @@ public final class FusionTopology {
   }
 
   /**
-   * Late or duplicate records dropped for already-fused clips, summed over every task, from a Streams metrics
+   * The rules whose results go to the all-rules topic, in {@link FusionRule} order: every rule, except
+   * LOGISTIC_REGRESSION when no model is configured ({@code EMOSTREAM_FUSION_LR_MODEL}); that is a configuration
+   * state, logged once when the topology is built, not a per-clip failure.
+   */
+  static List<FusionRule> allRules(FusionConfig config) {
+    return Arrays.stream(FusionRule.values())
+        .filter(rule -> rule != FusionRule.LOGISTIC_REGRESSION || config.rules().logisticRegression() != null)
+        .toList();
+  }
+
+  /**
+   * Late or duplicate records dropped for clips already done (fused, or dropped without a manifest), summed over every task, from a Streams metrics
    * map ({@code KafkaStreams.metrics()} or {@code TopologyTestDriver.metrics()}).
    */
   public static long lateRecords(Map<MetricName, ? extends Metric> metrics) {
-    String name = ClipJoinProcessor.LATE_RECORDS_OPERATION + "-total";
+    return total(metrics, ClipJoinProcessor.LATE_RECORDS_OPERATION);
+  }
+
+  /**
+   * Clips dropped at their timeout because their manifest never arrived (no result published for them), summed
+   * over every task, from a Streams metrics map.
+   */
+  public static long clipsWithoutManifest(Map<MetricName, ? extends Metric> metrics) {
+    return total(metrics, ClipJoinProcessor.NO_MANIFEST_OPERATION);
+  }
+
+  private static long total(Map<MetricName, ? extends Metric> metrics, String operation) {
+    String name = operation + "-total";
     return Math.round(metrics.entrySet().stream()
         .filter(e -> e.getKey().name().equals(name) && e.getKey().group().contains(ClipJoinProcessor.METRICS_SCOPE))
         .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())

@@ -65,9 +65,11 @@ class FusionTopologyTest {
   }
 
   private void startDriver(Map<String, Object> overrides, boolean emitAllRules) {
-    FusionConfig config = FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"))
-        .withRules(new FusionRules.Settings(Map.of("speech-test", 1.0, "face-test", 3.0), 0.7, Modality.VIDEO, null),
-            emitAllRules);
+    startDriver(overrides, emitAllRules, null);
+  }
+
+  private void startDriver(Map<String, Object> overrides, boolean emitAllRules, LogisticRegressionModel lrModel) {
+    FusionConfig config = config(emitAllRules, lrModel);
     driver = new TopologyTestDriver(FusionTopology.build(config, new FusionMetrics(meters)),
         FusionStreamApp.streamsProperties(config, overrides), START);
     manifests = input(topics.manifests());
@@ -77,6 +79,12 @@ class FusionTopologyTest {
         topics.fused().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
+  }
+
+  private FusionConfig config(boolean emitAllRules, LogisticRegressionModel lrModel) {
+    return FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"))
+        .withRules(new FusionRules.Settings(Map.of("speech-test", 1.0, "face-test", 3.0), 0.7, Modality.VIDEO,
+            lrModel), emitAllRules);
   }
 
   private <V> TestInputTopic<String, V> input(Topics.Topic<V> topic) {
@@ -192,14 +200,92 @@ class FusionTopologyTest {
   }
 
   @Test
-  void aClipWhoseManifestNeverCameIsFusedWithoutSourceAtTheTimeout() {
-    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+  void aMissingAudioIsGivenUpOnAtTheTimeoutWithVideoOnly() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
     driver.advanceWallClockTime(TIMEOUT);
 
     FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
+    assertThat(result.getLabel()).isEqualTo("sad");
+    assertThat(result.getSourceId()).isEqualTo("source-1");
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isZero();
+  }
+
+  @Test
+  void aManifestThatArrivesJustBeforeTheTimeoutIsFusedAtTheTimeoutOfTheFirstRecord() {
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    driver.advanceWallClockTime(TIMEOUT.minusMillis(1));
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    assertThat(fused.isEmpty()).isTrue();
+
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    FusedEmotion result = single();
     assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
-    assertThat(result.getSourceId()).isNull();
-    assertThat(result.getLatencyMs()).isEqualTo(-1);
+    assertThat(result.getFusedAtMs()).isEqualTo(START.plus(TIMEOUT));
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isZero();
+  }
+
+  @Test
+  void aPredictionWhoseManifestNeverCameIsDroppedExactlyAtTheTimeoutAndCounted() {
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    KeyValueStore<String, PendingClip> store = driver.getKeyValueStore(FusionTopology.PENDING_STORE);
+
+    driver.advanceWallClockTime(TIMEOUT.minusMillis(1));
+    assertThat(store.get("c1").getAudio()).isNotNull();
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isZero();
+
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isEqualTo(1);
+    assertThat(FusionTopology.lateRecords(driver.metrics())).isZero();
+    assertThat(meters.find("emostream.fused").counter()).isNull();
+    // replaced by a done marker: nothing of the prediction is kept
+    assertThat(store.get("c1").getFusedAtMs()).isEqualTo(START.plus(TIMEOUT).toEpochMilli());
+    assertThat(store.get("c1").getAudio()).isNull();
+  }
+
+  @Test
+  void furtherRecordsOfAClipDroppedWithoutManifestAreLateUntilTheRetentionEnds() {
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    driver.advanceWallClockTime(TIMEOUT);
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isEqualTo(1);
+
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    driver.advanceWallClockTime(RETENTION.minusMillis(1));
+
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(FusionTopology.lateRecords(driver.metrics())).isEqualTo(2);
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isEqualTo(1);
+    KeyValueStore<String, PendingClip> store = driver.getKeyValueStore(FusionTopology.PENDING_STORE);
+    assertThat(store.get("c1")).isNotNull();
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    assertThat(store.get("c1")).isNull();
+  }
+
+  @Test
+  void aPredictionLaterThanTheRetentionGivesNoSecondResult() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    assertThat(single().getLabel()).isEqualTo("happy");
+    driver.advanceWallClockTime(RETENTION);
+    assertThat(driver.getKeyValueStore(FusionTopology.PENDING_STORE).get("c1")).isNull(); // marker forgotten
+
+    // a redelivered face prediction alone would fuse to VIDEO_ONLY "sad": the contradictory second result
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    driver.advanceWallClockTime(TIMEOUT.minusMillis(1));
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isZero();
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(FusionTopology.clipsWithoutManifest(driver.metrics())).isEqualTo(1);
+    assertThat(meters.get("emostream.fused").counter().count()).isEqualTo(1);
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(FusionTopology.lateRecords(driver.metrics())).isEqualTo(1);
   }
 
   @Test
@@ -279,22 +365,85 @@ class FusionTopologyTest {
     startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("all").toString()), true);
     TestOutputTopic<String, FusedEmotion> allRules = driver.createOutputTopic(topics.fusedAllRules().name(),
         Topics.KEY_SERDE.deserializer(), topics.fusedAllRules().valueSerde().deserializer());
-    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
-    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
-    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    for (String clip : List.of("c1", "c2")) {
+      manifests.pipeInput(clip, Clips.manifest(clip, Modality.AUDIO, Modality.VIDEO));
+      audio.pipeInput(clip, Clips.audio(clip, Clips.SPEECH_HAPPY));
+      video.pipeInput(clip, Clips.video(clip, Clips.FACE_SAD));
+    }
 
-    assertThat(single().getRule()).isEqualTo(FusionRule.AVERAGE);
-    List<FusedEmotion> perRule = allRules.readValuesToList();
-    // LOGISTIC_REGRESSION has no model in this config: left out (with a WARN), the other five are there
+    assertThat(fused.readValuesToList()).extracting(FusedEmotion::getRule)
+        .containsExactly(FusionRule.AVERAGE, FusionRule.AVERAGE);
+    List<FusedEmotion> all = allRules.readValuesToList();
+    assertThat(all).extracting(FusedEmotion::getClipId).containsExactly("c1", "c1", "c1", "c1", "c1",
+        "c2", "c2", "c2", "c2", "c2");
+    List<FusedEmotion> perRule = all.subList(0, 5);
+    // LOGISTIC_REGRESSION has no model in this config: not among the topic's rules (FusionTopology.allRules,
+    // logged once at build), so it is never tried and nothing is counted as left out; the other five are there
     assertThat(perRule).extracting(FusedEmotion::getRule).containsExactly(FusionRule.AVERAGE,
         FusionRule.WEIGHTED_AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
         FusionRule.RULE_BASED);
-    assertThat(perRule).allSatisfy(r -> assertThat(r.getClipId()).isEqualTo("c1"));
+    assertThat(meters.find("emostream.all.rules.left.out").counter()).isNull();
     // speech happy .5 vs face sad .4: RULE_BASED takes the more confident audio; WEIGHTED (1:3) still happy .35
     assertThat(perRule.get(4).getLabel()).isEqualTo("happy");
     assertThat(perRule.get(4).getConfidence()).isCloseTo(0.5f, within(1e-6f));
     assertThat(perRule.get(1).getConfidence()).isCloseTo(0.35f, within(1e-6f));
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aRuleThatCannotRunOnAClipIsLeftOutOfTheAllRulesTopicAndCounted() {
+    driver.close();
+    startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("weights").toString()), true);
+    TestOutputTopic<String, FusedEmotion> allRules = driver.createOutputTopic(topics.fusedAllRules().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedAllRules().valueSerde().deserializer());
+    ModalityPrediction unweighted = Clips.audio("c1", Clips.SPEECH_HAPPY);
+    unweighted.setModelName("speech-without-weight");
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", unweighted);
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    assertThat(single().getRule()).isEqualTo(FusionRule.AVERAGE);
+    assertThat(allRules.readValuesToList()).extracting(FusedEmotion::getRule).containsExactly(FusionRule.AVERAGE,
+        FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE, FusionRule.RULE_BASED);
+    assertThat(meters.get("emostream.all.rules.left.out").tag("rule", "WEIGHTED_AVERAGE").counter().count())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void withAnLrModelTheAllRulesTopicCarriesAllSixRules() {
+    driver.close();
+    List<String> l = FusionConfig.DEFAULT_LABELS;
+    int n = l.size();
+    double[][] sum = new double[n][2 * n]; // identity scaling, W = [I | I]: score = audio + video probability
+    for (int i = 0; i < n; i++) {
+      sum[i][i] = 1;
+      sum[i][n + i] = 1;
+    }
+    double[] max = new double[2 * n];
+    java.util.Arrays.fill(max, 1);
+    startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("lr").toString()), true,
+        new LogisticRegressionModel(l, l, new double[2 * n], max, sum, new double[n], Map.of()));
+    TestOutputTopic<String, FusedEmotion> allRules = driver.createOutputTopic(topics.fusedAllRules().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedAllRules().valueSerde().deserializer());
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    single();
+    List<FusedEmotion> perRule = allRules.readValuesToList();
+    assertThat(perRule).extracting(FusedEmotion::getRule).containsExactly(FusionRule.values());
+    // happy: .5 + .3 = .8 is the largest audio + video sum
+    assertThat(perRule.get(5).getLabel()).isEqualTo("happy");
+  }
+
+  @Test
+  void theAllRulesTopicLeavesOutLogisticRegressionExactlyWhenNoModelIsConfigured() {
+    assertThat(FusionTopology.allRules(config(true, null))).containsExactly(FusionRule.AVERAGE,
+        FusionRule.WEIGHTED_AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
+        FusionRule.RULE_BASED);
+    LogisticRegressionModel model = new LogisticRegressionModel(List.of("happy"), List.of("happy"), new double[2],
+        new double[] {1, 1}, new double[][] {{1, 1}}, new double[1], Map.of());
+    assertThat(FusionTopology.allRules(config(true, model))).containsExactly(FusionRule.values());
   }
 
   @Test
