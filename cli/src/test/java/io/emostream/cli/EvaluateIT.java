@@ -72,7 +72,13 @@ class EvaluateIT {
     assertThat(json.get("rulesWithoutResults")).isEmpty();
     assertThat(json.get("ruleProtocols").get("LOGISTIC_REGRESSION").asText()).isEqualTo("model " + lr);
     assertThat(json.get("best").get("confusion")).hasSize(8);
-    assertThat(Files.readString(report)).contains("<svg").contains("LOGISTIC_REGRESSION (n=1)");
+    // actor 07 is one of the speech model's training speakers (its manifest's trainingSubjects)
+    assertThat(json.get("inSample")).singleElement().satisfies(o -> {
+      assertThat(o.get("scorer").asText()).isEqualTo("AUDIO");
+      assertThat(o.get("speakers").get(0).asText()).isEqualTo("ravdess-07");
+    });
+    assertThat(Files.readString(report)).contains("<svg").contains("LOGISTIC_REGRESSION (see note) (n=1)")
+        .contains("class=\"caution\"");
   }
 
   /** W = [I | I], b = 0, identity scaling: scores are audio + video probability, i.e. a softmax of the sum. */
