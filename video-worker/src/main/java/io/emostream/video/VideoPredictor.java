@@ -125,7 +125,10 @@ public final class VideoPredictor implements ClipPredictor {
     return results;
   }
 
-  /** One model run over {@code chunk}; the rows go back to their clips, or a failure to each clip in it. */
+  /**
+   * One model run over {@code chunk}; the rows go back to their clips. When the run fails (an error, or one row that
+   * is not a distribution), each item is run again alone, so only the clip whose item fails alone fails.
+   */
   private void run(List<Item> chunk) {
     int itemSize = chunk.get(0).data.length;
     float[] tensor = new float[chunk.size() * itemSize];
@@ -143,10 +146,10 @@ public final class VideoPredictor implements ClipPredictor {
             + " rows for a batch of " + chunk.size());
       }
     } catch (Exception e) {
-      for (Item item : chunk) {
-        if (item.clip.failure == null) {
-          item.clip.failure = e;
-        }
+      if (chunk.size() > 1) {
+        chunk.forEach(item -> run(List.of(item)));
+      } else if (chunk.get(0).clip.failure == null) {
+        chunk.get(0).clip.failure = e;
       }
       return;
     }

@@ -319,4 +319,38 @@ class VideoPredictorTest {
       assertThatThrownBy(() -> new VideoPredictor(model, 0)).isInstanceOf(IllegalArgumentException.class);
     }
   }
+
+  /**
+   * PER_FRAME, output declared as probabilities: row = (mean of channel 0) · [-0.25, -0.75]. A black frame
+   * (normalised -1) gives (0.25, 0.75), a distribution; a white one (+1) gives (-0.25, -0.75), which is not.
+   */
+  @Test
+  void anItemTheModelCannotScoreFailsOnlyItsOwnClipInABatchedRun() throws Exception {
+    TinyOnnx.graph()
+        .input("pixel_values", "batch", 3, 8, 8)
+        .output("probs", "batch", 2)
+        .initializer("w", new long[] {3, 2}, -0.25f, -0.75f, 0f, 0f, 0f, 0f)
+        .node("ReduceMean", List.of("pixel_values"), List.of("m"), Map.of("axes", new long[] {2, 3}, "keepdims", 0L))
+        .node("MatMul", List.of("m", "w"), List.of("probs"), Map.of())
+        .write(dir.resolve("strict.onnx"));
+    Path manifest = dir.resolve("strict.json");
+    Files.writeString(manifest, """
+        {"name": "strict", "version": "1", "modality": "VIDEO", "file": "strict.onnx",
+         "input": {"name": "pixel_values"}, "output": {"name": "probs", "kind": "PROBABILITIES"},
+         "labels": ["happy", "sad"],
+         "video": {"mode": "PER_FRAME", "frames": 4, "width": 8, "height": 8, "channelOrder": "RGB",
+                   "rescale": 0.00784313725490196, "offset": -1.0, "layout": "NCHW"}}
+        """);
+    try (OrtModel model = OrtModel.load(manifest, Device.CPU, 1)) {
+      VideoPredictor predictor = new VideoPredictor(model, 32);
+
+      List<ClipPredictor.Result> results = predictor.predictAll(List.of(
+          new ClipPredictor.Input("dark", frames(2, Color.BLACK)), new ClipPredictor.Input("bright", frames(1, Color.WHITE)),
+          new ClipPredictor.Input("dark2", frames(1, Color.BLACK))));
+
+      assertThat(results.get(0).outcome().probabilities()).containsExactly(new float[] {0.25f, 0.75f}, within(1e-3f));
+      assertThat(results.get(1).failure()).hasMessageContaining("negative probability");
+      assertThat(results.get(2).outcome().probabilities()).containsExactly(new float[] {0.25f, 0.75f}, within(1e-3f));
+    }
+  }
 }
