@@ -199,21 +199,25 @@ public final class Evaluation {
     return rulesWithoutResults;
   }
 
-  /** How a rule's results were obtained, for the scored rules where that was given (rule name to one line). */
   /** Models scored on speakers they were trained on: their figures are in-sample. */
   public List<InSample.Overlap> inSample() {
     return inSample;
   }
 
+  /** How a rule's results were obtained, for the scored rules where that was given (rule name to one line). */
   public Map<String, String> ruleProtocols() {
     return ruleProtocols;
   }
 
+  /** The rules when some clip had both modalities (they can differ), else the modalities (see the class comment). */
+  private Map<String, Score> candidates() {
+    return completeClips > 0 && !rules.isEmpty() ? rules : modalities;
+  }
+
   /** The best scorer (see the class comment); empty when nothing was scored. */
   public Optional<Score> best() {
-    Map<String, Score> candidates = completeClips > 0 && !rules.isEmpty() ? rules : modalities;
     Score best = null;
-    for (Score s : candidates.values()) {
+    for (Score s : candidates().values()) {
       if (s.clips() > 0 && (best == null || s.accuracy() > best.accuracy())) {
         best = s;
       }
@@ -223,8 +227,7 @@ public final class Evaluation {
 
   /** The other scorers with the best one's accuracy (the best is the first of them in the schema's order). */
   public List<String> tiedWithBest() {
-    Map<String, Score> candidates = completeClips > 0 && !rules.isEmpty() ? rules : modalities;
-    return best().map(b -> candidates.values().stream()
+    return best().map(b -> candidates().values().stream()
         .filter(s -> s != b && s.clips() > 0 && s.accuracy() == b.accuracy()).map(Score::name).toList())
         .orElse(List.of());
   }

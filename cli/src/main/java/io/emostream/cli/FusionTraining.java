@@ -52,16 +52,19 @@ final class FusionTraining {
     }
   }
 
+  /** The second paper's regularisation: scikit-learn's default C = 1. */
+  static final double DEFAULT_C = 1.0;
+  /** {@link #DEFAULT_C} as the messages print it ("1"). */
+  static final String DEFAULT_C_TEXT = java.math.BigDecimal.valueOf(DEFAULT_C).stripTrailingZeros().toPlainString();
+
   private final List<String> labels;
   private final double c;
+  private final LabelAligner aligner;
 
   FusionTraining(List<String> labels, double c) {
     this.labels = List.copyOf(labels);
+    this.aligner = new LabelAligner(this.labels);
     this.c = c;
-  }
-
-  double c() {
-    return c;
   }
 
   List<SubjectExample> examples(List<ClipOutcome> outcomes) {
@@ -77,7 +80,6 @@ final class FusionTraining {
     if (audio == null || video == null || !labels.contains(o.file().label())) {
       return Optional.empty();
     }
-    LabelAligner aligner = new LabelAligner(labels);
     return Optional.of(new SubjectExample(o.file().subject(), o.file().path().toString(),
         new Example(aligner.align(audio), aligner.align(video), o.file().label())));
   }

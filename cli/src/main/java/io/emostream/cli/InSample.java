@@ -2,11 +2,12 @@ package io.emostream.cli;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+
+import io.emostream.schemas.FusionRule;
 
 /**
  * Which evaluated speakers a model has already seen in training. A model scored on its own training speakers
@@ -19,7 +20,7 @@ final class InSample {
 
     /** One line for people. */
     String describe() {
-      String uses = scorer.equals("LOGISTIC_REGRESSION") ? "its figure is" : "its figures, and those of every rule "
+      String uses = scorer.equals(FusionRule.LOGISTIC_REGRESSION.name()) ? "its figure is" : "its figures, and those of every rule "
           + "that fuses it, are";
       return String.format(java.util.Locale.ROOT, "%s model %s was trained on %d of the %d evaluated speaker(s) (%s): "
           + "%s in-sample, not an accuracy", scorer, model, speakers.size(), evaluatedSpeakers,
@@ -40,7 +41,7 @@ final class InSample {
    */
   static List<Overlap> find(Set<String> evaluated, Map<String, Training> training) {
     List<Overlap> out = new ArrayList<>();
-    new LinkedHashMap<>(training).forEach((scorer, t) -> {
+    training.forEach((scorer, t) -> {
       TreeSet<String> seen = new TreeSet<>(t.subjects());
       seen.retainAll(evaluated);
       if (!seen.isEmpty()) {

@@ -17,10 +17,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionRules;
 import io.emostream.fusion.LogisticRegressionModel;
 import io.emostream.inference.ModelManifest;
-import io.emostream.video.VideoWorkerMain;
-import io.emostream.fusion.FusionRules;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
@@ -28,6 +27,7 @@ import io.emostream.ingest.Ingestor;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
+import io.emostream.video.VideoWorkerMain;
 
 /**
  * {@code ./emostream}: the embedded default.
@@ -401,11 +401,12 @@ public final class Main {
     }
     List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "train-fusion");
     List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, null, timeout, err);
-    FusionTraining training = new FusionTraining(FusionConfig.fromEnv(env).labels(), 1.0);
+    FusionTraining training = new FusionTraining(FusionConfig.fromEnv(env).labels(), FusionTraining.DEFAULT_C);
     FusionTraining.Result result = training.train(training.examples(outcomes));
     result.model().write(outFile);
-    out.printf(java.util.Locale.ROOT, "trained LOGISTIC_REGRESSION (C=1) on %d segment(s) of %d speaker(s) with both "
-        + "modalities; classes %s%n", result.examples(), result.subjects(), result.model().classes());
+    out.printf(java.util.Locale.ROOT, "trained LOGISTIC_REGRESSION (C=%s) on %d segment(s) of %d speaker(s) with both "
+        + "modalities; classes %s%n", FusionTraining.DEFAULT_C_TEXT, result.examples(), result.subjects(),
+        result.model().classes());
     if (result.foldAccuracies().isEmpty()) {
       out.println("cross-validation: not possible, it needs clips of at least 2 speakers (subject-wise folds)");
     } else {

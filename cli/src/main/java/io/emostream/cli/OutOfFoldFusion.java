@@ -35,8 +35,6 @@ import io.emostream.schemas.FusionStatus;
  */
 final class OutOfFoldFusion {
 
-  static final double C = 1.0;
-
   /** The outcomes to score and how their LOGISTIC_REGRESSION results came about (null: nothing to say). */
   record Result(List<ClipOutcome> outcomes, String protocol) {
   }
@@ -49,7 +47,7 @@ final class OutOfFoldFusion {
     if (modelFile != null) {
       return new Result(outcomes, "model " + modelFile);
     }
-    FusionTraining training = new FusionTraining(labels, C);
+    FusionTraining training = new FusionTraining(labels, FusionTraining.DEFAULT_C);
     List<SubjectExample> data = new ArrayList<>();
     List<Integer> exampleOf = new ArrayList<>();
     for (ClipOutcome o : outcomes) {
@@ -101,7 +99,8 @@ final class OutOfFoldFusion {
             folds.count());
     long unpredicted = predicted.stream().filter(p -> p == null).count();
     return String.format(Locale.ROOT, "cross-validated on the evaluated clips (no model configured): %s, "
-        + "out-of-fold predictions of %d segment(s) with both modalities, C=1%s", how, data.size() - unpredicted,
+        + "out-of-fold predictions of %d segment(s) with both modalities, C=%s%s", how, data.size() - unpredicted,
+        FusionTraining.DEFAULT_C_TEXT,
         unpredicted == 0 ? "" : String.format(Locale.ROOT, "; %d segment(s) without training data, no result",
             unpredicted));
   }

@@ -67,8 +67,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final FusionMetrics metrics;
   /** The rules of the all-rules topic ({@link FusionTopology#allRules}). */
   private final List<FusionRule> allRules;
-  /** Rule and reason pairs already warned about when left out of the all-rules topic. */
-  private final java.util.Set<String> skippedRulesWarned = new java.util.HashSet<>();
+  /** Rules already warned about when left out of the all-rules topic (bounded: one entry per rule). */
+  private final java.util.Set<FusionRule> skippedRulesWarned = java.util.EnumSet.noneOf(FusionRule.class);
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
   private Sensor lateRecords;
@@ -197,7 +197,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    * One record per rule of {@link FusionTopology#allRules} to the all-rules topic, in {@link FusionRule} order
    * (LOGISTIC_REGRESSION is not among them when no model is configured: that is logged once at start). A rule
    * that still cannot run on this clip (e.g. no weight for a model) is left out with a WARN naming why, once per
-   * rule and reason per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
+   * rule per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
    * unaffected.
    */
   private void emitAllRules(String clipId, PendingClip clip, long now) {
@@ -206,8 +206,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
         context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
         metrics.leftOutOfAllRules(rule);
-        if (skippedRulesWarned.add(rule + ": " + e.getMessage())) {
-          LOG.warn("clip {}: rule {} left out of the all-rules topic: {} (later clips with the same reason: DEBUG)",
+        if (skippedRulesWarned.add(rule)) {
+          LOG.warn("clip {}: rule {} left out of the all-rules topic: {} (later clips: DEBUG)",
               clipId, rule, e.getMessage());
         } else {
           LOG.debug("clip {}: rule {} left out of the all-rules topic: {}", clipId, rule, e.getMessage());

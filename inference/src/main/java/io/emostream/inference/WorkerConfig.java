@@ -55,19 +55,9 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
         env.integer(names.maxPollRecords(), 8, 1, 1000),
         env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()),
         env.integer(names.maxBatch(), 32, 1, 4096),
-        maxWait(env, names.maxWait()),
+        env.duration(names.maxWait(), Duration.ofMillis(50)),
         env.optional(names.aggregation()).isEmpty() ? null
             : env.enumValue(names.aggregation(), ModelManifest.Aggregation.class, ModelManifest.Aggregation.MEAN));
-  }
-
-  /** A negative wait is an error naming the variable (it would otherwise fail later, in the worker loop, unnamed). */
-  private static Duration maxWait(Env env, String name) {
-    Duration wait = env.duration(name, Duration.ofMillis(50));
-    if (wait.isNegative()) {
-      throw new IllegalArgumentException("environment variable " + name + "='" + env.optional(name).orElse("")
-          + "' is not valid: expected a duration >= 0 such as 50ms (0 = no waiting)");
-    }
-    return wait;
   }
 
   public WorkerConfig withKafka(KafkaSettings settings, Topics newTopics) {

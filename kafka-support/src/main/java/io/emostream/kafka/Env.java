@@ -73,18 +73,24 @@ public final class Env {
       return defaultValue;
     }
     String s = raw.get().toLowerCase();
+    Duration d;
     try {
       if (s.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+        d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
       } else if (s.endsWith("s")) {
-        return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
+        d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
       } else if (s.endsWith("m")) {
-        return Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
+        d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
+      } else {
+        d = Duration.ofMillis(Long.parseLong(s));
       }
-      return Duration.ofMillis(Long.parseLong(s));
     } catch (NumberFormatException e) {
-      throw invalid(name, raw.get(), "a duration such as 500ms, 30s or 2m");
+      d = null;
     }
+    if (d == null || d.isNegative()) {
+      throw invalid(name, raw.get(), "a duration >= 0 such as 500ms, 30s or 2m");
+    }
+    return d;
   }
 
   public boolean bool(String name, boolean defaultValue) {

@@ -41,7 +41,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 
 /**
- * Exactly-once consume → process → produce loop shared by the workers. Each poll's outputs and the
+ * Exactly-once consume → process → produce loop shared by the workers. Each gathered batch's outputs and the
  * consumer offsets are committed in one Kafka transaction, so a record's result is published exactly
  * once even if the worker dies mid-batch (another instance re-reads from the last committed offset).
  *
