@@ -22,6 +22,17 @@ public interface ClipPredictor {
     return out;
   }
 
+  /**
+   * {@link #predict} for a predictor whose real work is {@link #predictAll}: one clip through it, its failure thrown.
+   */
+  static Outcome predictOne(ClipPredictor predictor, String clipId, byte[] value) throws Exception {
+    Result result = predictor.predictAll(java.util.List.of(new Input(clipId, value))).get(0);
+    if (result.failure() != null) {
+      throw result.failure();
+    }
+    return result.outcome();
+  }
+
   /** One clip's input record: its id and the Avro bytes. */
   record Input(String clipId, byte[] value) {
   }

@@ -71,11 +71,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
   @Override
   public Outcome predict(String clipId, byte[] value) throws Exception {
-    Result result = predictAll(List.of(new Input(clipId, value))).get(0);
-    if (result.failure() != null) {
-      throw result.failure();
-    }
-    return result.outcome();
+    return ClipPredictor.predictOne(this, clipId, value);
   }
 
   @Override

@@ -95,11 +95,7 @@ public final class VideoPredictor implements ClipPredictor {
 
   @Override
   public Outcome predict(String clipId, byte[] value) throws Exception {
-    Result result = predictAll(List.of(new Input(clipId, value))).get(0);
-    if (result.failure() != null) {
-      throw result.failure();
-    }
-    return result.outcome();
+    return ClipPredictor.predictOne(this, clipId, value);
   }
 
   @Override
