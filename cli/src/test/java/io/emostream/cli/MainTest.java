@@ -159,8 +159,13 @@ class MainTest {
 
     java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS or CREMA-D")
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
         .contains("no labelled media files");
+
+    java.nio.file.Files.writeString(dir.resolve("03a04Lc.flv"), "x");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("03a04Lc.flv: EmoDB boredom (L) has no canonical label "
+        + "(left out)");
   }
 
   @Test
