@@ -49,6 +49,18 @@ class MainTest {
   }
 
   @Test
+  void aMissingOrMisconfiguredVoiceActivityModelIsOneLineBeforeAnythingStarts() {
+    assertThat(runWith(Map.of("EMOSTREAM_VAD_MODEL", "no/such/vad.onnx"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("voice-activity model no/such/vad.onnx does not exist", "EMOSTREAM_VAD_MODEL",
+        "EMOSTREAM_VAD=off");
+    err.reset();
+    assertThat(runWith(Map.of("EMOSTREAM_VAD_THRESHOLD", "1.5"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_VAD_THRESHOLD='1.5' is not valid");
+  }
+
+  @Test
   void aModelWhoseOnnxFileIsMissingSaysSo(@TempDir Path dir) throws Exception {
     Path manifest = dir.resolve("manifest.json");
     Files.writeString(manifest, Files.readString(Path.of("../models/fer-mobilefacenet/manifest.json")));
