@@ -57,6 +57,11 @@ public final class AudioPredictor implements ClipPredictor {
     this.features = audio.featureType() == ModelManifest.FeatureType.WAVEFORM ? null
         : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
     checkInputShape(model.inputShape(model.manifest().input().name()));
+    if (detector != null && audio.sampleRate() != SpeechDetector.SAMPLE_RATE) {
+      throw new IllegalStateException("model " + model.manifest().name() + " takes " + audio.sampleRate() + " Hz audio"
+          + " but voice-activity detection takes " + SpeechDetector.SAMPLE_RATE + " Hz; use a 16 kHz model or set"
+          + " EMOSTREAM_VAD=off");
+    }
   }
 
   /**
@@ -108,10 +113,6 @@ public final class AudioPredictor implements ClipPredictor {
         return Outcome.without(Status.NO_SPEECH, "silent (RMS below " + SILENCE_RMS + ")", decodeMs, watch.lapMs(), 0);
       }
     } else {
-      if (segment.getSampleRate() != SpeechDetector.SAMPLE_RATE) {
-        throw new IllegalArgumentException("clip " + clipId + " has " + segment.getSampleRate()
-            + " Hz audio but voice-activity detection takes " + SpeechDetector.SAMPLE_RATE + " Hz");
-      }
       SpeechDetector.Speech speech = detector.detect(samples);
       vadMs = watch.lapMs();
       if (!speech.enough()) {

@@ -35,6 +35,10 @@ class AudioPredictorTest {
   Path dir;
 
   private OrtModel tinyModel(String normalize) throws Exception {
+    return tinyModel(normalize, 16000);
+  }
+
+  private OrtModel tinyModel(String normalize, int sampleRate) throws Exception {
     io.emostream.testkit.TinyOnnx.graph()
         .input("input_values", "batch_size", "sequence_length")
         .output("logits", "batch_size", 3)
@@ -47,8 +51,8 @@ class AudioPredictorTest {
         {"name": "tiny-wav2vec2", "version": "1", "modality": "AUDIO", "file": "model.onnx",
          "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
          "labels": ["angry", "neutral", "sad"],
-         "audio": {"sampleRate": 16000, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
-        """.formatted(normalize));
+         "audio": {"sampleRate": %d, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
+        """.formatted(sampleRate, normalize));
     return OrtModel.load(dir.resolve("manifest.json"), Device.CPU, 1);
   }
 
@@ -143,6 +147,16 @@ class AudioPredictorTest {
           ByteBuffer.wrap(new byte[16_000]), 0L));
       assertThatThrownBy(() -> new AudioPredictor(model, detector).predict("c1", at8k))
           .hasMessageContaining("8000 Hz");
+    }
+  }
+
+  @Test
+  void aModelAtAnotherRateThan16kHzCannotBeGatedAndSaysSoAtStart() throws Exception {
+    try (OrtModel model = tinyModel("NONE", 8000);
+        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+      assertThatThrownBy(() -> new AudioPredictor(model, detector)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("takes 8000 Hz").hasMessageContaining("EMOSTREAM_VAD=off");
+      assertThat(new AudioPredictor(model)).isNotNull();
     }
   }
 
