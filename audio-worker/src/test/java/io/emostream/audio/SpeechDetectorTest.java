@@ -109,6 +109,14 @@ class SpeechDetectorTest {
   }
 
   @Test
+  void anotherModelInPlaceOfSileroFailsAtLoadNamingItsInterface() {
+    assertThatThrownBy(() -> SpeechDetector.load(Path.of("../models/speech-emotion-ravdess/model.onnx"), Device.CPU, 1,
+        0.5, 0.5)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("model silero-vad has inputs [input_values]")
+        .hasMessageContaining("expected inputs").hasMessageContaining("stateN");
+  }
+
+  @Test
   void generatedNonSpeechHasTooLittleSpeech() throws Exception {
     for (Map.Entry<String, float[]> signal : NonSpeechSignals.all(4.0).entrySet()) {
       SpeechDetector.Speech speech = detector.detect(signal.getValue());
