@@ -3,6 +3,7 @@ package io.emostream.audio;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import io.emostream.audio.features.FeatureExtractor;
 import io.emostream.inference.ClipPredictor;
@@ -14,23 +15,40 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 
 /**
- * AudioSegment → speech-emotion posterior. The segment is cut into the model's windows (never cut short:
+ * AudioSegment → speech-emotion posterior. With a {@link SpeechDetector} (the default, EMOSTREAM_VAD=on) only the
+ * clip's voiced audio goes on, and a clip with too little of it is NO_SPEECH, with no distribution; without one
+ * (EMOSTREAM_VAD=off) the whole clip goes on unless it is quieter than {@link #SILENCE_RMS}, then NO_SPEECH. A
+ * missing or too short track (under the manifest's {@code minSeconds}) is NO_AUDIO. What goes on is cut into the
+ * model's windows (never cut short:
  * see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks and run either as a
  * [1, samples] waveform tensor or, for a model whose manifest names {@code features}, as a log-mel or MFCC
  * tensor in the manifest's layout ({@link FeatureExtractor}); the window posteriors are averaged.
  */
 public final class AudioPredictor implements ClipPredictor {
 
-  /** Below this RMS (about -60 dBFS) a clip counts as silent: there is no speech to judge. */
+  /**
+   * Without voice-activity detection, a clip below this RMS (about -60 dBFS) counts as silent: no speech to judge.
+   * With it, the detector alone decides (a quiet but real voice is still speech; digital silence has no voiced
+   * frame).
+   */
   static final double SILENCE_RMS = 0.001;
 
   private final OrtModel model;
   private final ModelManifest.Audio audio;
   /** Null for a waveform model. */
   private final FeatureExtractor features;
+  /** Null: no voice-activity gating. */
+  private final SpeechDetector detector;
   private final AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
 
+  /** Without voice-activity gating (the model sees the whole clip). */
   public AudioPredictor(OrtModel model) {
+    this(model, null);
+  }
+
+  /** @param detector voice activity; null runs the model on the whole clip (EMOSTREAM_VAD=off) */
+  public AudioPredictor(OrtModel model, SpeechDetector detector) {
+    this.detector = detector;
     this.model = model;
     this.audio = model.manifest().audio();
     if (audio == null) {
@@ -39,6 +57,11 @@ public final class AudioPredictor implements ClipPredictor {
     this.features = audio.featureType() == ModelManifest.FeatureType.WAVEFORM ? null
         : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
     checkInputShape(model.inputShape(model.manifest().input().name()));
+    if (detector != null && audio.sampleRate() != SpeechDetector.SAMPLE_RATE) {
+      throw new IllegalStateException("model " + model.manifest().name() + " takes " + audio.sampleRate() + " Hz audio"
+          + " but voice-activity detection takes " + SpeechDetector.SAMPLE_RATE + " Hz; use a 16 kHz model or set"
+          + " EMOSTREAM_VAD=off");
+    }
   }
 
   /**
@@ -80,15 +103,30 @@ public final class AudioPredictor implements ClipPredictor {
     segment.getPcm().duplicate().get(pcm);
     float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
     double decodeMs = watch.lapMs();
-    if (samples.length < audio.minSeconds() * audio.sampleRate() || rms(samples) < SILENCE_RMS) {
-      return Outcome.without(Status.NO_AUDIO, "audio shorter than " + audio.minSeconds() + " s or silent", decodeMs,
-          watch.lapMs(), 0);
+    if (samples.length < audio.minSeconds() * audio.sampleRate()) {
+      return Outcome.without(Status.NO_AUDIO, String.format(Locale.ROOT, "audio of %.2f s, shorter than %s s",
+          (double) samples.length / audio.sampleRate(), audio.minSeconds()), decodeMs, watch.lapMs(), 0);
+    }
+    double vadMs = 0;
+    if (detector == null) {
+      if (rms(samples) < SILENCE_RMS) {
+        return Outcome.without(Status.NO_SPEECH, "silent (RMS below " + SILENCE_RMS + ")", decodeMs, watch.lapMs(), 0);
+      }
+    } else {
+      SpeechDetector.Speech speech = detector.detect(samples);
+      vadMs = watch.lapMs();
+      if (!speech.enough()) {
+        return Outcome.without(Status.NO_SPEECH, String.format(Locale.ROOT,
+            "%.2f s of speech in %.2f s of audio, less than the minimum %s s", speech.voicedSeconds(),
+            (double) samples.length / audio.sampleRate(), detector.minSpeechSeconds()), decodeMs, 0, vadMs);
+      }
+      samples = speech.voiced();
     }
     List<float[]> windows = AudioPreprocessor.windows(samples, (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
         (int) Math.round(audio.minSeconds() * audio.sampleRate()));
     double preprocessMs = watch.lapMs();
     List<float[]> posteriors = new ArrayList<>(windows.size());
-    double inferenceMs = 0;
+    double inferenceMs = vadMs;
     for (float[] window : windows) {
       float[] input = AudioPreprocessor.normalize(window, audio.normalize());
       long[] shape = {1, input.length};

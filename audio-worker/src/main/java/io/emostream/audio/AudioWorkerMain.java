@@ -18,8 +18,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * The audio worker: consumes {@code clips.audio}, runs the speech-emotion model, publishes to
- * {@code predictions.audio}. Scale by running more instances with the same group id.
+ * The audio worker: consumes {@code clips.audio}, finds the voiced audio of each clip (Silero VAD; {@link VadConfig}),
+ * runs the speech-emotion model on it, publishes to {@code predictions.audio} (NO_SPEECH when a clip has too little
+ * speech). Scale by running more instances with the same group id.
  */
 public final class AudioWorkerMain {
 
@@ -28,11 +29,20 @@ public final class AudioWorkerMain {
   private AudioWorkerMain() {
   }
 
-  /** Loads the model (one session per process) and starts the worker loop. */
-  public static WorkerService start(WorkerConfig config, MeterRegistry meters) {
+  /** Loads the models (one session each per process) and starts the worker loop. */
+  public static WorkerService start(WorkerConfig config, VadConfig vad, MeterRegistry meters) {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
+    SpeechDetector detector;
+    try {
+      detector = vad.enabled() ? SpeechDetector.load(vad.model(), config.device(), config.threads(), vad.threshold(),
+          vad.minSpeechSeconds()) : null;
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    AutoCloseable[] resources = detector == null ? new AutoCloseable[] {model} : new AutoCloseable[] {model, detector};
     return WorkerService.start("audio-worker", config, meters, Modality.AUDIO, config.topics().audio().name(),
-        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model), model);
+        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model, detector), resources);
   }
 
   public static void main(String[] args) throws Exception {
@@ -40,7 +50,7 @@ public final class AudioWorkerMain {
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
     PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = start(config, meters);
+    WorkerService worker = start(config, VadConfig.fromEnv(env), meters);
     OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.AUDIO_WORKER_PORT), meters, List.of(worker.health()));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.close(Duration.ofSeconds(30));

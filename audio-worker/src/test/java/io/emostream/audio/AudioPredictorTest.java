@@ -1,6 +1,7 @@
 package io.emostream.audio;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.ByteBuffer;
@@ -34,6 +35,10 @@ class AudioPredictorTest {
   Path dir;
 
   private OrtModel tinyModel(String normalize) throws Exception {
+    return tinyModel(normalize, 16000);
+  }
+
+  private OrtModel tinyModel(String normalize, int sampleRate) throws Exception {
     io.emostream.testkit.TinyOnnx.graph()
         .input("input_values", "batch_size", "sequence_length")
         .output("logits", "batch_size", 3)
@@ -46,8 +51,8 @@ class AudioPredictorTest {
         {"name": "tiny-wav2vec2", "version": "1", "modality": "AUDIO", "file": "model.onnx",
          "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
          "labels": ["angry", "neutral", "sad"],
-         "audio": {"sampleRate": 16000, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
-        """.formatted(normalize));
+         "audio": {"sampleRate": %d, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
+        """.formatted(sampleRate, normalize));
     return OrtModel.load(dir.resolve("manifest.json"), Device.CPU, 1);
   }
 
@@ -95,11 +100,71 @@ class AudioPredictorTest {
   }
 
   @Test
-  void silenceIsNoAudioNotAMadeUpEmotion() throws Exception {
+  void withoutVoiceActivityDetectionSilenceIsNoSpeechNotAMadeUpEmotion() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
       ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 0, 16_000));
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_AUDIO);
+      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_SPEECH);
       assertThat(outcome.probabilities()).isEmpty();
     }
+  }
+
+  @Test
+  void aTrackShorterThanTheModelsMinimumIsNoAudio() throws Exception {
+    try (OrtModel model = tinyModel("NONE")) {
+      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 8192, 7_999));
+      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_AUDIO);
+      assertThat(outcome.error()).contains("0.50 s, shorter than 0.5 s");
+      assertThat(new AudioPredictor(model).predict("c1", segment((short) 8192, 0)).status())
+          .isEqualTo(ClipPredictor.Status.NO_AUDIO);
+    }
+  }
+
+  @Test
+  void withTheSileroDetectorSilenceAndAToneAreNoSpeechWithNoDistribution() throws Exception {
+    try (OrtModel model = tinyModel("NONE");
+        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1,
+            VadConfig.DEFAULT_THRESHOLD, VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+      AudioPredictor predictor = new AudioPredictor(model, detector);
+      for (float[] audio : List.of(new float[64_000], NonSpeechSignals.tone(64_000, 300, 0.1),
+          NonSpeechSignals.scaleToRms(NonSpeechSignals.white(64_000, 7), 0.03))) {
+        ClipPredictor.Outcome outcome = predictor.predict("c1", segment(audio));
+
+        assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_SPEECH);
+        assertThat(outcome.probabilities()).isEmpty();
+        assertThat(outcome.error()).contains("s of speech in 4.00 s of audio, less than the minimum");
+      }
+      // the alternating full-band signal that the tiny model scores above is not speech either
+      assertThat(predictor.predict("c1", segment((short) 8192, 16_000)).status())
+          .isEqualTo(ClipPredictor.Status.NO_SPEECH);
+    }
+  }
+
+  @Test
+  void audioAtAnotherRateThanTheModelsIsRejectedBeforeTheDetectorRuns() throws Exception {
+    try (OrtModel model = tinyModel("NONE");
+        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+      byte[] at8k = new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 8000, 1,
+          ByteBuffer.wrap(new byte[16_000]), 0L));
+      assertThatThrownBy(() -> new AudioPredictor(model, detector).predict("c1", at8k))
+          .hasMessageContaining("8000 Hz");
+    }
+  }
+
+  @Test
+  void aModelAtAnotherRateThan16kHzCannotBeGatedAndSaysSoAtStart() throws Exception {
+    try (OrtModel model = tinyModel("NONE", 8000);
+        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+      assertThatThrownBy(() -> new AudioPredictor(model, detector)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("takes 8000 Hz").hasMessageContaining("EMOSTREAM_VAD=off");
+      assertThat(new AudioPredictor(model)).isNotNull();
+    }
+  }
+
+  private static byte[] segment(float[] samples) {
+    ByteBuffer pcm = ByteBuffer.allocate(samples.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : samples) {
+      pcm.putShort((short) Math.round(Math.max(-1, Math.min(0.99997f, x)) * 32767));
+    }
+    return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
   }
 }

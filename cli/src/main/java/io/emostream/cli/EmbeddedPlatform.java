@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.audio.AudioWorkerMain;
+import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
 import io.emostream.inference.WorkerConfig;
@@ -74,7 +75,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
     health.add(fusion);
 
     WorkerService audio = AudioWorkerMain.start(
-        workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)), meters);
+        workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)),
+        VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)), meters);
     started.push(() -> audio.close(Duration.ofSeconds(30)));
     health.add(audio.health());
     WorkerService video = VideoWorkerMain.start(

@@ -29,6 +29,8 @@ import io.emostream.schemas.PredictionStatus;
  *       distribution.</li>
  *   <li>The best is the rule with the highest accuracy (ties: first in the schema's order); when no clip had both
  *       modalities usable (e.g. audio-only files), rules cannot differ and the best is the best modality.</li>
+ *   <li>The same modality and rule scores per corpus ({@link #corpora()}: RAVDESS, CREMA-D, EmoDB), for DIRs that
+ *       mix them; and the files left out before the run (unknown names, labels with no canonical counterpart).</li>
  * </ul>
  */
 public final class Evaluation {
@@ -58,6 +60,8 @@ public final class Evaluation {
   private final Map<String, Map<String, Integer>> statuses = new LinkedHashMap<>();
   private final Map<String, String> ruleProtocols = new LinkedHashMap<>();
   private final List<InSample.Overlap> inSample;
+  private final Map<String, Map<String, Score>> corpora = new LinkedHashMap<>();
+  private final List<DatasetLabels.LeftOut> leftOut;
 
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
     this(labels, outcomes, rulesToScore, Map.of());
@@ -75,7 +79,14 @@ public final class Evaluation {
   /** @param inSample the models that were trained on some of the evaluated speakers ({@link InSample#find}) */
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
       Map<FusionRule, String> protocols, List<InSample.Overlap> inSample) {
+    this(labels, outcomes, rulesToScore, protocols, inSample, List.of());
+  }
+
+  /** @param leftOut the files of the evaluated directory that were not run, with why ({@link DatasetLabels#classify}) */
+  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
+      Map<FusionRule, String> protocols, List<InSample.Overlap> inSample, List<DatasetLabels.LeftOut> leftOut) {
     this.inSample = List.copyOf(inSample);
+    this.leftOut = List.copyOf(leftOut);
     this.labels = List.copyOf(labels);
     List<String> cols = new ArrayList<>(labels);
     cols.add(NONE);
@@ -107,6 +118,22 @@ public final class Evaluation {
       if (protocols.get(rule) != null) {
         ruleProtocols.put(rule.name(), protocols.get(rule));
       }
+    }
+    Set<String> corpusNames = new LinkedHashSet<>();
+    outcomes.forEach(o -> corpusNames.add(o.file().corpus()));
+    for (String corpus : corpusNames) {
+      List<ClipOutcome> of = outcomes.stream().filter(o -> corpus.equals(o.file().corpus())).toList();
+      Map<String, Score> scores = new LinkedHashMap<>();
+      for (Modality modality : Modality.values()) {
+        scores.put(modality.name(), score(modality.name(), of,
+            o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
+      }
+      for (String rule : rules.keySet()) {
+        FusionRule r = FusionRule.valueOf(rule);
+        scores.put(rule, score(rule, of, o -> resultOf(o, r, rulesToScore.size() == 1)
+            .map(f -> f.getLabel() == null ? NONE : f.getLabel())));
+      }
+      corpora.put(corpus, scores);
     }
   }
 
@@ -197,6 +224,33 @@ public final class Evaluation {
    */
   public List<String> rulesWithoutResults() {
     return rulesWithoutResults;
+  }
+
+  /**
+   * Per corpus (in the order first met), the modality scores then the rule scores, as over all clips; a modality
+   * with no usable prediction in a corpus has 0 clips there.
+   */
+  public Map<String, Map<String, Score>> corpora() {
+    return corpora;
+  }
+
+  /** Per modality, how many segments had a NO_SPEECH prediction (too little voice activity; audio only in practice). */
+  public Map<String, Integer> noSpeech() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    statuses.forEach((modality, counts) -> out.put(modality, counts.getOrDefault(PredictionStatus.NO_SPEECH.name(), 0)));
+    return out;
+  }
+
+  /** The files of the directory that were not run, with why. */
+  public List<DatasetLabels.LeftOut> leftOut() {
+    return leftOut;
+  }
+
+  /** How many files were left out for each reason, e.g. "EmoDB boredom (L) has no canonical label" → 79. */
+  public Map<String, Integer> leftOutByReason() {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    leftOut.forEach(l -> out.merge(l.reason(), 1, Integer::sum));
+    return out;
   }
 
   /** Models scored on speakers they were trained on: their figures are in-sample. */

@@ -25,17 +25,26 @@ public final class EvaluationReport {
         e.clips(), e.subjects().size(), source));
     out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n", e.completeClips()));
     e.inSample().forEach(o -> out.append("CAUTION: ").append(o.describe()).append(System.lineSeparator()));
+    out.append(leftOutLine(e));
     out.append(System.lineSeparator());
     out.append(String.format(Locale.ROOT, "%-22s %7s %8s %9s%n", "modality", "clips", "correct", "accuracy"));
     e.modalities().values().forEach(s -> out.append(row(s)));
     e.statuses().forEach((m, counts) -> out.append(String.format(Locale.ROOT, "  %s predictions by status: %s%n",
         m.toLowerCase(Locale.ROOT), counts)));
+    out.append(String.format(Locale.ROOT, "  NO_SPEECH (too little voice activity: no emotion) per modality: %s of %d"
+        + " segment(s)%n", noSpeechText(e), e.clips()));
     if (!e.rules().isEmpty()) {
       out.append(String.format(Locale.ROOT, "%n%-22s %7s %8s %9s%n", "rule", "clips", "correct", "accuracy"));
       e.rules().values().forEach(s -> out.append(row(s)));
     }
     e.rulesWithoutResults().forEach(r -> out.append(String.format(Locale.ROOT, "%-22s %7s%n", r, "no result")));
     e.ruleProtocols().forEach((r, p) -> out.append(String.format(Locale.ROOT, "  %s: %s%n", r, p)));
+    if (e.corpora().size() > 1) {
+      e.corpora().forEach((corpus, scores) -> {
+        out.append(String.format(Locale.ROOT, "%n%-22s %7s %8s %9s%n", corpus, "clips", "correct", "accuracy"));
+        scores.values().forEach(sc -> out.append(row(sc)));
+      });
+    }
     e.best().ifPresent(best -> {
       out.append(String.format(Locale.ROOT, "%nbest: %s (%s)%s%nconfusion matrix (rows: true label, columns: predicted)%n",
           best.name(), percent(best.accuracy()), tie(e)));
@@ -58,6 +67,33 @@ public final class EvaluationReport {
     return out.toString();
   }
 
+  private static String noSpeechText(Evaluation e) {
+    List<String> parts = new ArrayList<>();
+    e.noSpeech().forEach((m, n) -> parts.add(m.toLowerCase(Locale.ROOT) + " " + n));
+    return String.join(", ", parts);
+  }
+
+  /** "left out N file(s): ..." with the count per reason and the names of files no convention matched; or "". */
+  static String leftOutLine(Evaluation e) {
+    if (e.leftOut().isEmpty()) {
+      return "";
+    }
+    List<String> reasons = new ArrayList<>();
+    e.leftOutByReason().forEach((reason, n) -> reasons.add(n + " " + reason));
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "left out %d file(s): %s%n", e.leftOut().size(),
+        String.join("; ", reasons)));
+    List<String> unknown = unlabelled(e);
+    if (!unknown.isEmpty()) {
+      line.append("  not labelled: ").append(String.join(", ", unknown.subList(0, Math.min(10, unknown.size()))))
+          .append(unknown.size() > 10 ? ", ... (" + (unknown.size() - 10) + " more)" : "").append(System.lineSeparator());
+    }
+    return line.toString();
+  }
+
+  private static List<String> unlabelled(Evaluation e) {
+    return e.leftOut().stream().filter(l -> l.corpus() == null).map(l -> l.path().toString()).toList();
+  }
+
   private static String tie(Evaluation e) {
     List<String> tied = e.tiedWithBest();
     return tied.isEmpty() ? "" : "; tied with " + String.join(", ", tied) + " (the first in the schema's order is shown)";
@@ -76,6 +112,15 @@ public final class EvaluationReport {
     out.put("labels", e.labels());
     out.put("modalities", scores(e.modalities()));
     out.put("predictionStatus", e.statuses());
+    out.put("noSpeech", e.noSpeech());
+    Map<String, Object> corpora = new LinkedHashMap<>();
+    e.corpora().forEach((corpus, sc) -> corpora.put(corpus, scores(sc)));
+    out.put("corpora", corpora);
+    Map<String, Object> leftOut = new LinkedHashMap<>();
+    leftOut.put("files", e.leftOut().size());
+    leftOut.put("byReason", e.leftOutByReason());
+    leftOut.put("notLabelled", unlabelled(e));
+    out.put("leftOut", leftOut);
     out.put("rules", scores(e.rules()));
     out.put("rulesWithoutResults", e.rulesWithoutResults());
     out.put("ruleProtocols", e.ruleProtocols());
@@ -134,7 +179,17 @@ public final class EvaluationReport {
             e.clips(), e.subjects().size(), source, e.completeClips()))).append("</p>\n");
     e.inSample().forEach(o -> h.append("<p class=\"caution\"><strong>Caution:</strong> ").append(escape(o.describe()))
         .append("</p>\n"));
+    String leftOut = leftOutLine(e);
+    if (!leftOut.isEmpty()) {
+      h.append("<p class=\"left-out\">").append(escape(leftOut.strip()).replace("\n", "<br>")).append("</p>\n");
+    }
+    h.append("<p class=\"no-speech\">").append(escape(String.format(Locale.ROOT,
+        "NO_SPEECH (too little voice activity: no emotion) per modality: %s of %d segment(s).", noSpeechText(e),
+        e.clips()))).append("</p>\n");
     h.append("<h2>Accuracy by modality and fusion rule</h2>\n").append(barChart(e));
+    if (e.corpora().size() > 1) {
+      h.append("<h2>Accuracy per corpus</h2>\n").append(corpusTable(e));
+    }
     e.ruleProtocols().forEach((r, p) -> h.append("<p class=\"protocol\">").append(escape(r + ": " + p))
         .append("</p>\n"));
     if (!e.rulesWithoutResults().isEmpty()) {
@@ -176,6 +231,24 @@ public final class EvaluationReport {
           labelWidth + barWidth * acc + 6, y + 15, s.clips() == 0 ? "n/a" : percent(acc)));
     }
     return svg.append("</svg>\n").toString();
+  }
+
+  private static String corpusTable(Evaluation e) {
+    List<String> scorers = new ArrayList<>(e.corpora().values().iterator().next().keySet());
+    StringBuilder t = new StringBuilder("<table class=\"corpora\"><caption>Accuracy per corpus (clips)</caption>\n"
+        + "<tr><th>corpus</th>");
+    scorers.forEach(sc -> t.append("<th>").append(escape(sc)).append("</th>"));
+    t.append("</tr>\n");
+    e.corpora().forEach((corpus, scores) -> {
+      t.append("<tr><th>").append(escape(corpus)).append("</th>");
+      for (String sc : scorers) {
+        Score score = scores.get(sc);
+        t.append("<td>").append(score.clips() == 0 ? "n/a" : percent(score.accuracy())).append(" (")
+            .append(score.clips()).append(")</td>");
+      }
+      t.append("</tr>\n");
+    });
+    return t.append("</table>\n").toString();
   }
 
   private static String confusionTable(Evaluation e, Score best) {

@@ -13,7 +13,14 @@ import io.emostream.cli.Main.InputException;
 /** What {@code analyze} is asked to read: files, directories and lists of files, checked before anything starts. */
 final class Inputs {
 
-  static final Pattern MEDIA = Pattern.compile("(?i).*\\.(mp4|mkv|webm|mov|avi|wav|flac|mp3|m4a|ogg)$");
+  /**
+   * The extensions a directory is searched for (by analyze, evaluate and train-fusion alike): containers FFmpeg
+   * demuxes with the decoders the bundled build has. A file named directly is tried whatever its extension.
+   */
+  static final List<String> EXTENSIONS = List.of("mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg",
+      "3gp", "wmv", "wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma");
+
+  static final Pattern MEDIA = Pattern.compile("(?i).*\\.(" + String.join("|", EXTENSIONS) + ")$");
 
   private Inputs() {
   }
@@ -27,8 +34,8 @@ final class Inputs {
             .sorted().toList();
       }
       if (media.isEmpty()) {
-        throw new InputException("no video or audio files in " + path
-            + " (looked for .mp4 .mkv .webm .mov .avi .wav .flac .mp3 .m4a .ogg); name the files instead");
+        throw new InputException("no video or audio files in " + path + " (looked for ." + String.join(" .", EXTENSIONS)
+            + "); name the files instead");
       }
       media.forEach(Inputs::checkReadable);
       return media;

@@ -52,7 +52,8 @@ public final class Main {
              emostream train-fusion [--out FILE] [--timeout DURATION] DIR
         analyze  start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream),
                  run the files through it, print the fused emotion of every segment, and exit
-          FILE          a video (mp4, mkv, webm, mov, avi) or audio file (wav, flac, mp3, m4a, ogg)
+          FILE          a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac,
+                        mp3, m4a, aac, ogg, opus, wma)
           DIR           the media files in it (not recursive)
           @LIST         the files named in LIST, one per line (# comments and blank lines ignored)
           --from LIST   the same as @LIST
@@ -66,7 +67,7 @@ public final class Main {
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
                  metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
-        evaluate run every labelled file in DIR (RAVDESS or CREMA-D names; video, or audio-only wav/flac)
+        evaluate run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names; video, or audio-only files)
                  through the platform and print the accuracy of each modality and fusion rule (--rule all, the
                  default, scores all six on the same clips), the confusion matrix and per-class precision and
                  recall of the best; --json the same as JSON; --report also writes an HTML page with charts;
@@ -321,7 +322,8 @@ public final class Main {
     } catch (UsageException e) {
       throw new UsageException(e.getMessage() + ", or all (every rule, the default)");
     }
-    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "evaluate");
+    Selection selection = labelledFiles(dir, "evaluate");
+    List<DatasetLabels.LabelledFile> files = selection.files();
     String lrModel = env.optional(FusionConfig.LR_MODEL_ENV).orElse(null);
     boolean scoresLr = rule == null || rule == FusionRule.LOGISTIC_REGRESSION;
     // without a model a clip asking for LOGISTIC_REGRESSION would be dead-lettered; the all-rules topic carries
@@ -342,7 +344,7 @@ public final class Main {
     files.forEach(f -> speakers.add(f.subject()));
     Evaluation evaluation = new Evaluation(labels, scored,
         rule == null ? List.of(FusionRule.values()) : List.of(rule), protocols,
-        InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)));
+        InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)), selection.leftOut());
     String source = dir.toString();
     if (json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -399,7 +401,7 @@ public final class Main {
         default -> dir = positional(a, dir);
       }
     }
-    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "train-fusion");
+    List<DatasetLabels.LabelledFile> files = labelledFiles(dir, "train-fusion").files();
     List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, null, timeout, err);
     FusionTraining training = new FusionTraining(FusionConfig.fromEnv(env).labels(), FusionTraining.DEFAULT_C);
     FusionTraining.Result result = training.train(training.examples(outcomes));
@@ -428,25 +430,34 @@ public final class Main {
     return Path.of(arg);
   }
 
-  /** The labelled media files of a directory; unlabelled ones are named and left out. */
-  private List<DatasetLabels.LabelledFile> labelledFiles(Path dir, String command) throws java.io.IOException {
+  /** The labelled media files of a directory, and those left out (each named on stderr with its reason). */
+  record Selection(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.LeftOut> leftOut) {
+  }
+
+  private Selection labelledFiles(Path dir, String command) throws java.io.IOException {
     if (dir == null) {
-      throw new UsageException(command + " needs a directory of labelled files (RAVDESS or CREMA-D names)");
+      throw new UsageException(command + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names)");
     }
     if (!Files.isDirectory(dir)) {
       throw new UsageException("not a directory: " + dir);
     }
     List<DatasetLabels.LabelledFile> files = new ArrayList<>();
+    List<DatasetLabels.LeftOut> leftOut = new ArrayList<>();
     for (Path file : Inputs.mediaFilesUnder(dir)) {
-      DatasetLabels.parse(file).ifPresentOrElse(files::add,
-          () -> err.printf("emostream: %s: not named by the RAVDESS or CREMA-D convention (left out)%n", file));
+      DatasetLabels.Classified c = DatasetLabels.classify(file);
+      if (c.labelled() != null) {
+        files.add(c.labelled());
+      } else {
+        leftOut.add(c.leftOut());
+        err.printf("emostream: %s: %s (left out)%n", file, c.leftOut().reason());
+      }
     }
     if (files.isEmpty()) {
       throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
-          + "CREMA-D names like 1001_DFA_ANG_XX.wav)");
+          + "CREMA-D names like 1001_DFA_ANG_XX.wav, EmoDB names like 03a01Fa.wav)");
     }
-    err.printf("%s: %d labelled file(s) in %s%n", command, files.size(), dir);
-    return files;
+    err.printf("%s: %d labelled file(s) in %s, %d left out%n", command, files.size(), dir, leftOut.size());
+    return new Selection(files, leftOut);
   }
 
   private static String value(List<String> args, int i, String option) {

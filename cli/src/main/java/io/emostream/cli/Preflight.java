@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import io.emostream.audio.AudioWorkerMain;
+import io.emostream.audio.VadConfig;
 import io.emostream.cli.Main.InputException;
 import io.emostream.inference.ModelManifest;
 import io.emostream.kafka.Env;
@@ -18,10 +19,20 @@ final class Preflight {
   private Preflight() {
   }
 
-  /** Both models' manifests (and the ONNX files they name) exist and parse. */
+  /** Both models' manifests (and the ONNX files they name) exist and parse; so does the VAD model when it is on. */
   static void checkModels(Env env, Path home) {
     checkModel(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
     checkModel(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
+    VadConfig vad;
+    try {
+      vad = VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL));
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
+    if (vad.enabled() && !Files.isRegularFile(vad.model())) {
+      throw new InputException("the voice-activity model " + vad.model() + " does not exist; restore it (git checkout "
+          + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5.onnx, or set EMOSTREAM_VAD=off");
+    }
   }
 
   private static void checkModel(Env env, String prefix, Path defaultManifest) {

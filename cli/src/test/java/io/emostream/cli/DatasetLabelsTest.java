@@ -39,4 +39,36 @@ class DatasetLabelsTest {
     assertThat(DatasetLabels.parse(Path.of("03-01-09-01-01-01-01.wav"))).isEmpty(); // no emotion 09
     assertThat(DatasetLabels.parse(Path.of("1001_DFA_XYZ_XX.wav"))).isEmpty();
   }
+
+  @Test
+  void emodbNamesGiveTheCanonicalLabelAndSpeaker() {
+    LabelledFile f = DatasetLabels.parse(Path.of("emodb/03a01Fa.flac")).orElseThrow();
+    assertThat(f.label()).isEqualTo("happy");
+    assertThat(f.subject()).isEqualTo("emodb-03");
+    assertThat(f.corpus()).isEqualTo("EmoDB");
+    assertThat(DatasetLabels.parse(Path.of("14b10Wc.wav")).orElseThrow().label()).isEqualTo("angry");
+    assertThat(DatasetLabels.parse(Path.of("09a01Ea.wav")).orElseThrow().label()).isEqualTo("disgust");
+    assertThat(DatasetLabels.parse(Path.of("03a04Ad.wav")).orElseThrow().label()).isEqualTo("fearful");
+    assertThat(DatasetLabels.parse(Path.of("03a02Ta.wav")).orElseThrow().label()).isEqualTo("sad");
+    LabelledFile neutral = DatasetLabels.parse(Path.of("16b10Nc.flv")).orElseThrow();
+    assertThat(neutral.label()).isEqualTo("neutral");
+    assertThat(neutral.subject()).isEqualTo("emodb-16");
+  }
+
+  @Test
+  void emodbBoredomIsLeftOutWithItsReasonAndUnknownNamesAreLeftOutAsUnknown() {
+    DatasetLabels.Classified boredom = DatasetLabels.classify(Path.of("03a04Lc.flac"));
+    assertThat(boredom.labelled()).isNull();
+    assertThat(boredom.leftOut().corpus()).isEqualTo("EmoDB");
+    assertThat(boredom.leftOut().reason()).isEqualTo(DatasetLabels.EMODB_BOREDOM).contains("boredom");
+    assertThat(DatasetLabels.parse(Path.of("03a04Lc.flac"))).isEmpty();
+
+    DatasetLabels.Classified unknown = DatasetLabels.classify(Path.of("call-2024.wav"));
+    assertThat(unknown.labelled()).isNull();
+    assertThat(unknown.leftOut().corpus()).isNull();
+    assertThat(unknown.leftOut().reason()).isEqualTo(DatasetLabels.UNKNOWN_NAME);
+    assertThat(DatasetLabels.classify(Path.of("03c01Fa.wav")).leftOut().corpus()).isNull(); // no sentence c01
+    assertThat(DatasetLabels.classify(Path.of("03a01Xa.wav")).leftOut().corpus()).isNull(); // no emotion X
+    assertThat(DatasetLabels.classify(Path.of("03a01Fa.wav")).leftOut()).isNull();
+  }
 }

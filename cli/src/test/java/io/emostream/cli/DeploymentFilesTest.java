@@ -203,6 +203,19 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void theAudioImagesShipTheVoiceActivityModelThatComposePointsTo() {
+    for (String dockerfile : List.of("audio-worker/Dockerfile", "audio-worker/Dockerfile.gpu")) {
+      assertThat(RepositoryFiles.read(dockerfile)).as(dockerfile)
+          .contains("COPY models/silero-vad/ /app/models/silero-vad/");
+    }
+    for (String name : List.of("audio-worker", "audio-worker-gpu")) {
+      Object model = environment(services.get(name)).get("EMOSTREAM_VAD_MODEL");
+      assertThat(model).as(name).isEqualTo(io.emostream.audio.VadConfig.DEFAULT_MODEL.toString());
+      assertThat(RepositoryFiles.ROOT.resolve((String) model)).as(name).isRegularFile();
+    }
+  }
+
+  @Test
   void kedaScalesEachWorkerOnItsConsumerGroupsLagUpToThePartitionCount() {
     List<Map<String, Object>> docs = yamlDocuments("deploy/k8s/workers.yaml");
     Map<String, Map<String, Object>> deployments = new java.util.HashMap<>();

@@ -120,30 +120,36 @@ class EndToEndIT {
   }
 
   @Test
-  void anAudioOnlyFileIsFusedAsAudioOnly(@TempDir Path dir) throws Exception {
+  void anAudioOnlyToneIsNoSpeechAndGetsNoEmotion(@TempDir Path dir) throws Exception {
     Path wav = dir.resolve("tone.wav");
     io.emostream.testkit.TestMedia.writeToneWav(wav, 22_050, 1.5);
 
     Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(wav, "tone.wav", null)));
 
     FusedEmotion result = fused.values().iterator().next();
-    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
-    assertThat(result.getModalities()).containsExactly(Modality.AUDIO);
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
+    assertThat(result.getLabel()).isNull();
+    assertThat(result.getModalities()).isEmpty();
+    ModalityPrediction audio = prediction(result, Modality.AUDIO);
+    assertThat(audio.getStatus()).isEqualTo(PredictionStatus.NO_SPEECH);
+    assertThat(audio.getProbabilities()).isEmpty();
   }
 
   @Test
-  void aVideoWithoutAFaceIsNoFaceAndTheAudioIsStillFused() {
+  void aVideoWithoutAFaceAndWithOnlyAToneIsNoFaceNoSpeechAndNoPrediction() {
     Map<String, FusedEmotion> fused = run(() -> ids(platform.ingest().ingest(HOME.resolve("samples/no-face-tone.mp4"),
         "no-face-tone.mp4", null)));
 
     assertThat(fused).hasSize(2); // 4 s in 2 s segments
     for (FusedEmotion result : fused.values()) {
-      assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
-      assertThat(result.getModalities()).containsExactly(Modality.AUDIO);
+      assertThat(result.getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
+      assertThat(result.getModalities()).isEmpty();
       ModalityPrediction video = prediction(result, Modality.VIDEO);
       assertThat(video.getStatus()).isEqualTo(PredictionStatus.NO_FACE);
       assertThat(video.getProbabilities()).isEmpty();
-      assertThat(prediction(result, Modality.AUDIO).getStatus()).isEqualTo(PredictionStatus.OK);
+      ModalityPrediction audio = prediction(result, Modality.AUDIO);
+      assertThat(audio.getStatus()).isEqualTo(PredictionStatus.NO_SPEECH);
+      assertThat(audio.getError()).contains("s of speech");
     }
   }
 
@@ -209,7 +215,9 @@ class EndToEndIT {
     assertThat(fused.values()).extracting(FusedEmotion::getSpeakerRole).containsExactlyInAnyOrder("agent", "customer");
     assertThat(fused).allSatisfy((clipId, r) -> {
       assertThat(clipId).endsWith("-" + r.getSpeakerRole() + "-00000");
-      assertThat(r.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+      // each channel is a tone: analysed on its own, and no speech in it
+      assertThat(r.getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
+      assertThat(prediction(r, Modality.AUDIO).getStatus()).isEqualTo(PredictionStatus.NO_SPEECH);
     });
 
     // With roles configured and no channel asked for, only the customer's channel is analysed.

@@ -164,4 +164,83 @@ class EvaluationTest {
     assertThat(InSample.find(java.util.Set.of("crema-d-1001"), Map.of("AUDIO",
         new InSample.Training("speech-emotion-ravdess", List.of("ravdess-01"))))).isEmpty();
   }
+
+  static ClipOutcome inCorpus(ClipOutcome o, String corpus, String subject) {
+    return new ClipOutcome(new LabelledFile(Path.of(subject + ".wav"), o.file().label(), subject, corpus), o.clipId(),
+        o.fused(), o.byRule());
+  }
+
+  /** An audio-only clip whose audio had no speech: NO_SPEECH, and every rule says nothing (NO_PREDICTION). */
+  static ClipOutcome noSpeech(String truth) {
+    ModalityPrediction audio = ModalityPrediction.newBuilder(prediction(Modality.AUDIO, "happy"))
+        .setStatus(PredictionStatus.NO_SPEECH).setProbabilities(List.of()).build();
+    Map<FusionRule, FusedEmotion> byRule = new EnumMap<>(FusionRule.class);
+    for (FusionRule rule : List.of(FusionRule.AVERAGE, FusionRule.RULE_BASED)) {
+      byRule.put(rule, FusedEmotion.newBuilder(fused(rule, null, audio)).setStatus(FusionStatus.NO_PREDICTION).build());
+    }
+    return new ClipOutcome(new LabelledFile(Path.of("n.wav"), truth, "emodb-03", "EmoDB"), "c",
+        byRule.get(FusionRule.AVERAGE), byRule);
+  }
+
+  @Test
+  void aDirectoryMixingCorporaIsScoredPerCorpusWithTheSameScorers() {
+    List<ClipOutcome> o = outcomes();
+    // RAVDESS: clips 0-2 (audio happy✓ happy✓ neutral✗ = 2/3; AVERAGE 3/3); EmoDB: clips 3-4 and a NO_SPEECH one
+    List<ClipOutcome> mixed = List.of(inCorpus(o.get(0), "RAVDESS", "ravdess-01"),
+        inCorpus(o.get(1), "RAVDESS", "ravdess-01"), inCorpus(o.get(2), "RAVDESS", "ravdess-02"),
+        inCorpus(o.get(3), "EmoDB", "emodb-03"), inCorpus(o.get(4), "EmoDB", "emodb-08"), noSpeech("sad"));
+
+    Evaluation e = new Evaluation(L, mixed, List.of(FusionRule.values()), Map.of(), List.of(),
+        List.of(new DatasetLabels.LeftOut(Path.of("03a04Lc.flac"), "EmoDB", DatasetLabels.EMODB_BOREDOM),
+            new DatasetLabels.LeftOut(Path.of("08b01Lb.flac"), "EmoDB", DatasetLabels.EMODB_BOREDOM),
+            new DatasetLabels.LeftOut(Path.of("meeting.mp4"), null, DatasetLabels.UNKNOWN_NAME)));
+
+    assertThat(e.corpora()).containsOnlyKeys("RAVDESS", "EmoDB");
+    Map<String, Evaluation.Score> ravdess = e.corpora().get("RAVDESS");
+    Map<String, Evaluation.Score> emodb = e.corpora().get("EmoDB");
+    assertThat(ravdess.keySet()).containsExactly("AUDIO", "VIDEO", "AVERAGE", "RULE_BASED");
+    assertThat(ravdess.get("AUDIO").correct()).isEqualTo(2);
+    assertThat(ravdess.get("AUDIO").clips()).isEqualTo(3);
+    assertThat(ravdess.get("AVERAGE").accuracy()).isEqualTo(1.0);
+    // EmoDB audio: neutral✓ happy✗ (the NO_SPEECH clip is not scored for audio) = 1/2; video: clip 4 only, happy✗
+    assertThat(emodb.get("AUDIO").clips()).isEqualTo(2);
+    assertThat(emodb.get("AUDIO").correct()).isEqualTo(1);
+    assertThat(emodb.get("VIDEO").clips()).isEqualTo(1);
+    assertThat(emodb.get("VIDEO").correct()).isZero();
+    // EmoDB AVERAGE: neutral✓, none✗, none (NO_SPEECH)✗ = 1/3
+    assertThat(emodb.get("AVERAGE").clips()).isEqualTo(3);
+    assertThat(emodb.get("AVERAGE").correct()).isEqualTo(1);
+    assertThat(e.rules().get("AVERAGE").clips()).isEqualTo(ravdess.get("AVERAGE").clips() + emodb.get("AVERAGE").clips());
+    assertThat(e.noSpeech()).containsEntry("AUDIO", 1).containsEntry("VIDEO", 0);
+    assertThat(e.leftOutByReason()).containsEntry(DatasetLabels.EMODB_BOREDOM, 2)
+        .containsEntry(DatasetLabels.UNKNOWN_NAME, 1);
+
+    String text = EvaluationReport.text(e, "dir");
+    assertThat(text).contains("left out 3 file(s): 2 EmoDB boredom (L) has no canonical label; 1 not named by",
+        "not labelled: meeting.mp4",
+        "NO_SPEECH (too little voice activity: no emotion) per modality: audio 1, video 0 of 6 segment(s)");
+    assertThat(text).containsPattern("(?m)^RAVDESS +clips +correct +accuracy$")
+        .containsPattern("(?m)^EmoDB +clips +correct +accuracy$")
+        .containsPattern("(?m)^AUDIO +2 +1 +50.0 %$");
+    Map<String, Object> json = EvaluationReport.json(e, "dir");
+    assertThat(json.get("noSpeech")).isEqualTo(Map.of("AUDIO", 1, "VIDEO", 0));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Map<String, Object>>> corpora = (Map<String, Map<String, Map<String, Object>>>) json.get("corpora");
+    assertThat(corpora.get("EmoDB").get("AVERAGE")).containsEntry("clips", 3).containsEntry("correct", 1);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> leftOut = (Map<String, Object>) json.get("leftOut");
+    assertThat(leftOut).containsEntry("files", 3).containsEntry("notLabelled", List.of("meeting.mp4"));
+    String html = EvaluationReport.html(e, "dir");
+    assertThat(html).contains("Accuracy per corpus", "<th>EmoDB</th>", "33.3 % (3)", "left out 3 file(s)",
+        "audio 1, video 0 of 6 segment(s)");
+  }
+
+  @Test
+  void aSingleCorpusPrintsNoPerCorpusTableAndNoLeftOutLine() {
+    Evaluation e = new Evaluation(L, outcomes(), List.of(FusionRule.values()));
+
+    assertThat(e.corpora()).containsOnlyKeys("RAVDESS");
+    assertThat(EvaluationReport.text(e, "dir")).doesNotContain("RAVDESS ", "left out");
+    assertThat(EvaluationReport.html(e, "dir")).doesNotContain("Accuracy per corpus");
+  }
 }

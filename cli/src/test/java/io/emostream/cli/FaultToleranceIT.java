@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.emostream.audio.AudioWorkerMain;
+import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
 import io.emostream.inference.WorkerConfig;
@@ -60,6 +61,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 class FaultToleranceIT {
 
   static final Path AUDIO_MODEL = Path.of("../models/speech-emotion-ravdess/manifest.json").toAbsolutePath();
+  static final Path VAD_MODEL = Path.of("..").resolve(VadConfig.DEFAULT_MODEL).toAbsolutePath();
 
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -123,7 +125,9 @@ class FaultToleranceIT {
 
       // Worker B of the same group takes over from the last committed offsets.
       WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL);
-      try (WorkerService replacement = AudioWorkerMain.start(config, meters)) {
+      // Voice activity off, as in the crashing worker: the tones are then scored (AUDIO_ONLY), not NO_SPEECH.
+      VadConfig noVad = new VadConfig(false, VAD_MODEL, VadConfig.DEFAULT_THRESHOLD, VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
+      try (WorkerService replacement = AudioWorkerMain.start(config, noVad, meters)) {
         List<ConsumerRecord<String, byte[]>> fused = TopicReader.readCommitted(TestKafka.bootstrapServers(),
             topics.fused().name(), clips, Duration.ofSeconds(120), Duration.ofSeconds(2));
         List<ConsumerRecord<String, byte[]>> predictions = TopicReader.readCommitted(TestKafka.bootstrapServers(),
@@ -232,7 +236,8 @@ class FaultToleranceIT {
     byte[] good = topics.audio().valueSerde().serializer().serialize(null,
         new AudioSegment("p-good", 16_000, 1, java.nio.ByteBuffer.wrap(tone(24_000)), 0L));
 
-    try (WorkerService worker = AudioWorkerMain.start(WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL), meters);
+    try (WorkerService worker = AudioWorkerMain.start(WorkerConfig.fromEnv(env, "AUDIO", AUDIO_MODEL),
+        VadConfig.fromEnv(env, VAD_MODEL), meters);
         KafkaProducer<String, byte[]> producer = producer(kafka)) {
       producer.send(new ProducerRecord<>(topics.audio().name(), "p-bytes", "not avro".getBytes(StandardCharsets.UTF_8))).get();
       producer.send(new ProducerRecord<>(topics.audio().name(), "p-schema", unknownSchema)).get();
@@ -257,7 +262,8 @@ class FaultToleranceIT {
       for (ConsumerRecord<String, byte[]> p : predictions) {
         status.put(p.key(), topics.audioPredictions().valueSerde().deserializer().deserialize(null, p.value()).getStatus());
       }
-      assertThat(status).containsEntry("p-good", PredictionStatus.OK).containsEntry("p-rate", PredictionStatus.ERROR)
+      // the good record is a tone: processed (not dead-lettered), and with voice activity on it holds no speech
+      assertThat(status).containsEntry("p-good", PredictionStatus.NO_SPEECH).containsEntry("p-rate", PredictionStatus.ERROR)
           .containsEntry("p-bytes", PredictionStatus.ERROR).containsEntry("p-schema", PredictionStatus.ERROR);
       assertThat(worker.loop().deadLettered()).isEqualTo(3);
     }

@@ -25,6 +25,18 @@ class InputsTest {
   }
 
   @Test
+  void everyListedExtensionIsFoundInADirectoryFlvIncluded() throws Exception {
+    for (String ext : Inputs.EXTENSIONS) {
+      Files.writeString(dir.resolve("clip." + ext.toUpperCase(java.util.Locale.ROOT)), "x");
+    }
+    Files.writeString(dir.resolve("03a01Fa.flv"), "x");
+
+    assertThat(Inputs.mediaFilesUnder(dir)).hasSize(Inputs.EXTENSIONS.size() + 1).contains(dir.resolve("03a01Fa.flv"));
+    assertThat(Inputs.expand(dir)).hasSize(Inputs.EXTENSIONS.size() + 1);
+    assertThat(Inputs.EXTENSIONS).contains("flv", "mkv", "wav", "flac", "opus");
+  }
+
+  @Test
   void aDirectoryWithoutMediaIsAnErrorSayingWhatWasLookedFor() throws Exception {
     Files.writeString(dir.resolve("notes.txt"), "x");
     assertThatThrownBy(() -> Inputs.expand(dir)).isInstanceOf(InputException.class)

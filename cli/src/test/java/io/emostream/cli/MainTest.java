@@ -49,6 +49,18 @@ class MainTest {
   }
 
   @Test
+  void aMissingOrMisconfiguredVoiceActivityModelIsOneLineBeforeAnythingStarts() {
+    assertThat(runWith(Map.of("EMOSTREAM_VAD_MODEL", "no/such/vad.onnx"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("voice-activity model no/such/vad.onnx does not exist", "EMOSTREAM_VAD_MODEL",
+        "EMOSTREAM_VAD=off");
+    err.reset();
+    assertThat(runWith(Map.of("EMOSTREAM_VAD_THRESHOLD", "1.5"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_VAD_THRESHOLD='1.5' is not valid");
+  }
+
+  @Test
   void aModelWhoseOnnxFileIsMissingSaysSo(@TempDir Path dir) throws Exception {
     Path manifest = dir.resolve("manifest.json");
     Files.writeString(manifest, Files.readString(Path.of("../models/fer-mobilefacenet/manifest.json")));
@@ -159,8 +171,13 @@ class MainTest {
 
     java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS or CREMA-D")
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
         .contains("no labelled media files");
+
+    java.nio.file.Files.writeString(dir.resolve("03a04Lc.flv"), "x");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("03a04Lc.flv: EmoDB boredom (L) has no canonical label "
+        + "(left out)");
   }
 
   @Test

@@ -41,6 +41,22 @@ class ResultFormatTest {
   }
 
   @Test
+  void aSegmentWithNoSpeechAndNoFaceShowsBothStatusesAndNoLabel() {
+    FusedEmotion silent = result();
+    ModalityPrediction audio = ModalityPrediction.newBuilder(silent.getPredictions().get(0))
+        .setStatus(PredictionStatus.NO_SPEECH).setProbabilities(List.of()).build();
+    FusedEmotion none = FusedEmotion.newBuilder(silent).setLabel(null).setConfidence(0f)
+        .setDistribution(List.of(0f, 0f)).setModalities(List.of()).setStatus(FusionStatus.NO_PREDICTION)
+        .setPredictions(List.of(audio, silent.getPredictions().get(1))).build();
+
+    String row = ResultFormat.table(List.of(none)).split(System.lineSeparator())[1];
+
+    assertThat(row).contains("NO_PREDICTION", "NO_SPEECH", "NO_FACE");
+    assertThat(ResultFormat.modality(none, "AUDIO")).isEqualTo("NO_SPEECH");
+    assertThat(HtmlReport.render(List.of(none))).contains(">no speech</div>");
+  }
+
+  @Test
   void jsonCarriesTheDistributionByLabel() {
     Map<String, Object> json = ResultFormat.json(result());
     assertThat(json.get("distribution")).isEqualTo(Map.of("happy", 0.8f, "sad", 0.2f));

@@ -21,8 +21,8 @@ import io.emostream.schemas.PredictionStatus;
  *
  * <ul>
  *   <li>A prediction is usable when its status is OK. Status is COMPLETE when the audio and the video prediction
- *       are usable, AUDIO_ONLY / VIDEO_ONLY when only one is (the other absent, NO_FACE, NO_AUDIO, ERROR or timed
- *       out), NO_PREDICTION when none is.</li>
+ *       are usable, AUDIO_ONLY / VIDEO_ONLY when only one is (the other absent, NO_FACE, NO_AUDIO, NO_SPEECH,
+ *       ERROR or timed out), NO_PREDICTION when none is.</li>
  *   <li>NO_PREDICTION carries label null, confidence 0 and an all-zero distribution over the canonical labels:
  *       {@code labels} and {@code distribution} stay parallel arrays, and a zero sum says "no evidence" without
  *       inventing a distribution (a uniform one would claim a belief nobody expressed).</li>

@@ -141,6 +141,43 @@ class FusionTopologyTest {
   }
 
   @Test
+  void noSpeechOnTheAudioSideGivesVideoOnly() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.failed("c1", Modality.AUDIO, PredictionStatus.NO_SPEECH));
+    assertThat(fused.isEmpty()).isTrue();
+
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
+    assertThat(result.getLabel()).isEqualTo("sad");
+    assertThat(result.getModalities()).containsExactly(Modality.VIDEO);
+    assertThat(result.getPredictions()).extracting(ModalityPrediction::getStatus)
+        .containsExactly(PredictionStatus.NO_SPEECH, PredictionStatus.OK);
+  }
+
+  @Test
+  void noSpeechAndNoFaceGiveNoPrediction() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.failed("c1", Modality.AUDIO, PredictionStatus.NO_SPEECH));
+    video.pipeInput("c1", Clips.failed("c1", Modality.VIDEO, PredictionStatus.NO_FACE));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
+    assertThat(result.getLabel()).isNull();
+    assertThat(result.getModalities()).isEmpty();
+    assertThat(result.getDistribution()).containsOnly(0f);
+  }
+
+  @Test
+  void anAudioOnlyClipWithNoSpeechGivesNoPrediction() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO));
+    audio.pipeInput("c1", Clips.failed("c1", Modality.AUDIO, PredictionStatus.NO_SPEECH));
+
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
+  }
+
+  @Test
   void aMissingModalityIsGivenUpOnExactlyAtTheTimeout() {
     manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
     audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));

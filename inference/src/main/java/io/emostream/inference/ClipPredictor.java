@@ -49,8 +49,11 @@ public interface ClipPredictor {
     }
   }
 
-  /** Status names match {@code PredictionStatus}: OK, NO_FACE, NO_AUDIO, ERROR. */
-  enum Status { OK, NO_FACE, NO_AUDIO, ERROR }
+  /**
+   * Status names match {@code PredictionStatus}: OK, NO_FACE, NO_AUDIO (no track, or too short), ERROR, NO_SPEECH
+   * (audio with too little voice activity).
+   */
+  enum Status { OK, NO_FACE, NO_AUDIO, ERROR, NO_SPEECH }
 
   /** What the model said, how many windows or frames it used, where the time went. */
   record Outcome(Status status, float[] probabilities, int itemsAnalysed, String error, double decodeMs,

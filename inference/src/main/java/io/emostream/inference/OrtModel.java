@@ -29,12 +29,15 @@ public final class OrtModel implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrtModel.class);
 
+  private final String name;
+  /** Null for a model opened without a manifest of its own ({@link #open(String, Path, Device, int)}). */
   private final ModelManifest manifest;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Device device;
 
-  private OrtModel(ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
+  private OrtModel(String name, ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
+    this.name = name;
     this.manifest = manifest;
     this.env = env;
     this.session = session;
@@ -52,21 +55,37 @@ public final class OrtModel implements AutoCloseable {
 
   /** Opens any ONNX file with the same device policy (e.g. a face detector named by a manifest). */
   public static OrtModel open(ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
+    return open(manifest.name(), manifest, onnx, requested, intraOpThreads);
+  }
+
+  /**
+   * Opens a model that is not an emotion model and has no manifest (a voice-activity detector), with the same
+   * device policy; {@code name} names it in logs and errors, {@link #manifest()} is null. The caller checks its
+   * inputs and outputs ({@link #checkNames}).
+   */
+  public static OrtModel open(String name, Path onnx, Device requested, int intraOpThreads) {
+    if (!java.nio.file.Files.isRegularFile(onnx)) {
+      throw new IllegalStateException("model " + name + ": no such ONNX file " + onnx);
+    }
+    return open(name, null, onnx, requested, intraOpThreads);
+  }
+
+  private static OrtModel open(String name, ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
     OrtEnvironment env = environment();
     if (requested == Device.CUDA) {
       try {
         OrtSession session = createSession(env, onnx, options(Device.CUDA, intraOpThreads));
-        LOG.info("model {} ({}) runs on CUDA", manifest.name(), onnx.getFileName());
-        return new OrtModel(manifest, env, session, Device.CUDA);
+        LOG.info("model {} ({}) runs on CUDA", name, onnx.getFileName());
+        return new OrtModel(name, manifest, env, session, Device.CUDA);
       } catch (OrtException | RuntimeException | LinkageError e) {
         LOG.warn("model {}: CUDA was asked for but could not be used ({}); falling back to CPU. Available providers: {}",
-            manifest.name(), e.getMessage(), availableProviders());
+            name, e.getMessage(), availableProviders());
       }
     }
     try {
       OrtSession session = createSession(env, onnx, options(Device.CPU, intraOpThreads));
-      LOG.info("model {} ({}) runs on CPU", manifest.name(), onnx.getFileName());
-      return new OrtModel(manifest, env, session, Device.CPU);
+      LOG.info("model {} ({}) runs on CPU", name, onnx.getFileName());
+      return new OrtModel(name, manifest, env, session, Device.CPU);
     } catch (OrtException e) {
       throw new IllegalStateException("cannot load ONNX model " + onnx + ": " + e.getMessage(), e);
     }
@@ -120,29 +139,46 @@ public final class OrtModel implements AutoCloseable {
     }
   }
 
+  /**
+   * Fails unless the model has exactly the named inputs and at least the named outputs, naming what differs (for a
+   * model without a manifest, whose interface its caller knows).
+   */
+  public void checkNames(Set<String> inputNames, Set<String> outputNames) {
+    try {
+      Set<String> inputs = session.getInputInfo().keySet();
+      Set<String> outputs = session.getOutputInfo().keySet();
+      if (!inputs.equals(inputNames) || !outputs.containsAll(outputNames)) {
+        throw new IllegalStateException("model " + name + " has inputs " + inputs + " and outputs " + outputs
+            + "; expected inputs " + inputNames + " and outputs " + outputNames);
+      }
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Fails unless the model has the named input and output and (if known) {@code classes} outputs. */
   public void checkSignature(String inputName, String outputName, int classes) {
     try {
       Map<String, NodeInfo> inputs = session.getInputInfo();
       Map<String, NodeInfo> outputs = session.getOutputInfo();
       if (!inputs.containsKey(inputName)) {
-        throw new IllegalStateException("model " + manifest.name() + " has no input '" + inputName + "'; it has "
+        throw new IllegalStateException("model " + name + " has no input '" + inputName + "'; it has "
             + inputs.keySet());
       }
       if (!outputs.containsKey(outputName)) {
-        throw new IllegalStateException("model " + manifest.name() + " has no output '" + outputName + "'; it has "
+        throw new IllegalStateException("model " + name + " has no output '" + outputName + "'; it has "
             + outputs.keySet());
       }
       if (classes > 0 && outputs.get(outputName).getInfo() instanceof TensorInfo info) {
         long[] shape = info.getShape();
         long last = shape[shape.length - 1];
         if (last > 0 && last != classes) {
-          throw new IllegalStateException("model " + manifest.name() + " outputs " + last + " classes but its manifest lists "
+          throw new IllegalStateException("model " + name + " outputs " + last + " classes but its manifest lists "
               + classes + " labels");
         }
       }
     } catch (OrtException e) {
-      throw new IllegalStateException("cannot inspect model " + manifest.name() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
     }
   }
 
@@ -168,7 +204,7 @@ public final class OrtModel implements AutoCloseable {
       if (value instanceof float[] row) {
         return new float[][] {row};
       }
-      throw new IllegalStateException("model " + manifest.name() + " output '" + outputName + "' is not a float matrix");
+      throw new IllegalStateException("model " + name + " output '" + outputName + "' is not a float matrix");
     }
   }
 
@@ -188,8 +224,13 @@ public final class OrtModel implements AutoCloseable {
     return session;
   }
 
+  /** The model's manifest; null for a model opened by name without one. */
   public ModelManifest manifest() {
     return manifest;
+  }
+
+  public String name() {
+    return name;
   }
 
   public Device device() {
@@ -201,7 +242,7 @@ public final class OrtModel implements AutoCloseable {
     try {
       session.close();
     } catch (OrtException e) {
-      LOG.warn("closing model {} failed", manifest.name(), e);
+      LOG.warn("closing model {} failed", name, e);
     }
   }
 }

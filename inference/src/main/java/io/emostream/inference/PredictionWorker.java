@@ -26,7 +26,7 @@ import io.micrometer.core.instrument.Timer;
  *
  * <p>Meters (tag {@code modality}): {@code emostream.inference} (model run time per clip, a histogram),
  * {@code emostream.prediction} (whole clip: decode, pre-processing and inference) and
- * {@code emostream.predictions} (count, tag {@code status}: OK, NO_FACE, NO_AUDIO, ERROR).
+ * {@code emostream.predictions} (count, tag {@code status}: OK, NO_FACE, NO_AUDIO, ERROR, NO_SPEECH).
  */
 public final class PredictionWorker implements TransactionalWorkerLoop.RecordProcessor {
 

@@ -20,7 +20,9 @@ public final class SchemaHistory {
   /** Earlier versions, as resources under {@code avro/history/}. */
   static final List<String> HISTORY = List.of(
       // v0: the first published contracts: FusionRule had only AVERAGE, no speakerRole; PendingClip embeds both.
-      "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
+      "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc",
+      // v1: before PredictionStatus gained NO_SPEECH; FusedEmotion and PendingClip embed ModalityPrediction.
+      "ModalityPrediction-v1.avsc", "FusedEmotion-v1.avsc", "PendingClip-v1.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);
 

@@ -163,6 +163,44 @@ class AvroSerdeTest {
   }
 
   @Test
+  void everyV1SchemaInTheHistoryIsTheVersionBeforeNoSpeech() {
+    for (Schema current : List.of(ModalityPrediction.getClassSchema(), FusedEmotion.getClassSchema(),
+        PendingClip.getClassSchema())) {
+      Schema v1 = SchemaHistory.load("/avro/history/" + current.getName() + "-v1.avsc");
+      assertThat(v1.toString()).as(current.getName()).doesNotContain("NO_SPEECH");
+      assertThat(SchemaNormalization.parsingFingerprint64(v1)).isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
+      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(v1))).isNotNull();
+    }
+    assertThat(PredictionStatus.getClassSchema().getEnumSymbols()).endsWith("NO_SPEECH");
+  }
+
+  @Test
+  void aPredictionWrittenBeforeNoSpeechReadsWithTheProductionSerde() throws Exception {
+    Schema v1 = SchemaHistory.load("/avro/history/ModalityPrediction-v1.avsc");
+    ModalityPrediction noFace = ModalityPrediction.newBuilder(prediction()).setStatus(PredictionStatus.NO_FACE)
+        .setProbabilities(List.of()).setError("no face").build();
+    ByteBuffer v1Bytes = new BinaryMessageEncoder<ModalityPrediction>(SpecificData.get(), v1).encode(noFace);
+
+    ModalityPrediction read = serde.deserialize("t", toBytes(v1Bytes));
+
+    assertThat(read).isEqualTo(noFace);
+  }
+
+  @Test
+  void noSpeechReadWithTheOldEnumFallsBackToTheDefaultError() throws Exception {
+    Schema v1 = SchemaHistory.load("/avro/history/ModalityPrediction-v1.avsc");
+    ModalityPrediction noSpeech = ModalityPrediction.newBuilder(prediction()).setStatus(PredictionStatus.NO_SPEECH)
+        .setProbabilities(List.of()).setError("0.10 s of speech").build();
+    byte[] bytes = serde.serialize("t", noSpeech);
+
+    GenericRecord readByOldReader = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1,
+        SchemaHistory.instance()).decode(bytes);
+
+    assertThat(readByOldReader.get("status").toString()).isEqualTo("ERROR");
+    assertThat(readByOldReader.get("probabilities")).asList().isEmpty();
+  }
+
+  @Test
   void rejectsBytesThatAreNotARecordWithAClearError() {
     assertThatThrownBy(() -> serde.deserialize("t", new byte[] {1, 2, 3}))
         .isInstanceOf(SerializationException.class)
