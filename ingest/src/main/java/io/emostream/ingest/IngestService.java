@@ -93,8 +93,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
       Integer audioStream) {
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels,
-          audioStream != null ? audioStream : config.audioStream());
+      Result result = ingestTimed(file, sourceName, rule, channels, audioStream);
       countSource("ok");
       return result;
     } catch (IngestException e) {

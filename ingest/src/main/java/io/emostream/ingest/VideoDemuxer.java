@@ -67,18 +67,19 @@ public final class VideoDemuxer {
    * stream when set, else from the one {@link #audioStreamIndex chosen} by its disposition.
    */
   public int demux(Path file, ChannelSelection channels, Consumer<DemuxedClip> sink) {
-    return demux(file, channels, config.audioStream(), sink);
+    return demux(file, channels, null, sink);
   }
 
   /**
    * As {@link #demux(Path, ChannelSelection, Consumer)} with the audio stream {@code audioStream} (counted among the
-   * source's audio streams from 0; null: the default one).
+   * source's audio streams from 0; null: EMOSTREAM_AUDIO_STREAM's, else the default one).
    */
   public int demux(Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
     checkReadable(file);
+    Integer requested = audioStream != null ? audioStream : config.audioStream();
     FFmpegFrameGrabber grabber = start(grabber(file, channels, -1), file);
     try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
-      int wanted = audioStreamIndex(grabber.getFormatContext(), audioStream, file);
+      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, file);
       if (wanted >= 0 && wanted != grabber.getAudioStream()) {
         grabber.close();
         grabber = start(grabber(file, channels, wanted), file);
