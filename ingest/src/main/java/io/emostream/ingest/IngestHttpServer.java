@@ -186,8 +186,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       headTimeout.requestStarted(connection);
       Callback done = Callback.from(callback, () -> headTimeout.requestEnded(connection));
       switch (request.getHttpURI().getPath()) {
-        case "/health" -> respond(response, done, 200, Map.of("status", "UP"));
-        case "/clips" -> clips(request, response, done);
+        case "/health", "/health/" -> respond(response, done, 200, Map.of("status", "UP"));
+        case "/clips", "/clips/" -> clips(request, response, done);
         default -> respond(response, done, 404, error("no such endpoint; use POST /clips or GET /health"));
       }
       return true;
@@ -232,7 +232,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     long length = request.getLength();
     String scopedKey = key == null ? null : scope(authorization, key);
     String fingerprint = upload.fingerprint() + " length=" + length;
-    if (scopedKey != null && answeredFromStore(idempotency.lookup(scopedKey, fingerprint), response, callback)) {
+    if (scopedKey != null
+        && answeredFromStore(idempotency.lookup(scopedKey, fingerprint), request, response, callback)) {
       return;
     }
     if (length > config.maxUploadBytes()) {
@@ -243,8 +244,15 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     new BodySpool(request, response, Callback.from(callback, this::leave), upload, scopedKey, fingerprint).start();
   }
 
-  /** Answers from the idempotency store when the key is known; false when the request must run. */
-  private boolean answeredFromStore(IdempotencyStore.Found found, Response response, Callback callback) {
+  /**
+   * Answers from the idempotency store when the key is known; false when the request must run. The body of a request
+   * answered here is not read, so its connection closes after the answer.
+   */
+  private boolean answeredFromStore(IdempotencyStore.Found found, Request request, Response response,
+      Callback callback) {
+    if (!(found instanceof IdempotencyStore.Fresh)) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     if (found instanceof IdempotencyStore.Mismatch) {
       respond(response, callback, 422, error(IDEMPOTENCY_KEY + " was already used for an upload with other "
           + "parameters (query or Content-Length); use a new key for a new upload"));
@@ -255,8 +263,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       return true;
     }
     if (found instanceof IdempotencyStore.Pending pending) {
-      // Waits without a thread: the first attempt's ingest thread answers this one too.
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      // Waits without a thread, for as long as the first attempt's analysis takes; its ingest thread answers this one.
+      request.addIdleTimeoutListener(timeout -> false);
       pending.answer().whenComplete((answer, failure) -> replay(response, callback, answer != null ? answer
           : new IdempotencyStore.Answer(503, error("the clip could not be published; try again later"))));
       return true;
@@ -431,7 +439,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         IdempotencyStore.Found found = idempotency.claim(key, fingerprint);
         if (!(found instanceof IdempotencyStore.Fresh)) {
           deleteSpool();
-          answeredFromStore(found, response, callback);
+          answeredFromStore(found, request, response, callback);
           return;
         }
       }

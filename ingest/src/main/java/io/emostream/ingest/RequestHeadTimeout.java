@@ -14,7 +14,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * at a time (slowloris) would hold its connection for ever; this bounds the whole head.
  *
  * <p>The server calls {@link #requestStarted} when a request's head has been parsed and {@link #requestEnded} once it
- * is answered; the timer runs only between the two.
+ * is answered; the timer runs only between the two. A head completed in the instant the timer fires may still see its
+ * connection closed (the client then retries); the window is the time Jetty takes to hand a parsed head to the handler.
  */
 final class RequestHeadTimeout implements Connection.Listener {
 
