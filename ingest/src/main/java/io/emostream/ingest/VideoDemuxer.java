@@ -38,9 +38,10 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * consumer as soon as both its audio and its video are complete, so memory stays bounded by one clip.
  * Audio is resampled by FFmpeg to 16 kHz s16, downmixed to mono unless a {@link ChannelSelection} asks for
  * one or both channels of a stereo source: then FFmpeg keeps the channels and they are split here, each
- * selected channel becoming its own clip stream labelled with its speaker role. Frames are sampled at the centres of
- * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, and
- * JPEG-encoded.
+ * selected channel becoming its own clip stream labelled with its speaker role. Of several audio streams, the one
+ * named by the user is taken, else the default one ({@link #audioStreamIndex}). Frames are sampled at the centres of
+ * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright when the
+ * stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and JPEG-encoded.
  */
 public final class VideoDemuxer {
 
