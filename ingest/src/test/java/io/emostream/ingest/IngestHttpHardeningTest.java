@@ -205,6 +205,23 @@ class IngestHttpHardeningTest {
     assertNoSpoolLeft();
   }
 
+  /** Without a Content-Length the limit is counted as the body arrives. */
+  @Test
+  void aChunkedUploadOverTheSizeLimitIs413AndNothingIsIngested() throws Exception {
+    start(Map.of("EMOSTREAM_MAX_UPLOAD_BYTES", "10000"), counting);
+    Socket socket = connect();
+    socket.getOutputStream().write(("POST /clips?name=big.mp4 HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    for (int i = 0; i < 3; i++) {
+      socket.getOutputStream().write("1000\r\n".getBytes(StandardCharsets.US_ASCII)); // 4096 bytes each
+      socket.getOutputStream().write(new byte[4096]);
+      socket.getOutputStream().write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    assertThat(readUntilClosed(socket)).startsWith("HTTP/1.1 413").contains("upload larger than the limit of 10000 bytes");
+    assertThat(ingested).hasValue(0);
+    assertNoSpoolLeft();
+  }
+
   /** A client that gives up halfway through its body: nothing is ingested, nothing is left behind. */
   @Test
   void anUploadAbandonedMidBodyPublishesNothing() throws Exception {
