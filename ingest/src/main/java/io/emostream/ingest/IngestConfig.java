@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
@@ -29,11 +30,73 @@ import io.emostream.topics.Topics;
  * @param ingestToken      EMOSTREAM_INGEST_TOKEN (default none): when set, {@code POST /clips} needs
  *                         {@code Authorization: Bearer <token>}; never logged ({@link #toString()} hides it)
  * @param authDisabled     EMOSTREAM_INGEST_AUTH=none: the standalone service may run without a token
+ * @param http             the HTTP server's timeouts and limits ({@link HttpLimits})
+ * @param audioStream      EMOSTREAM_AUDIO_STREAM (default none): which audio stream of a source with several is analysed,
+ *                         counted from 0 among its audio streams (FFmpeg's {@code a:N}); without it, the stream marked
+ *                         default, else FFmpeg's best one
  */
 public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, long minSegmentMs,
     int framesPerSegment, int maxFrameSide, float jpegQuality, String httpHost, int httpPort,
     long maxUploadBytes, Path workDir, String transactionalIdPrefix, ChannelSelection channels,
-    long maxFramePixels, long maxDurationMs, String ingestToken, boolean authDisabled) {
+    long maxFramePixels, long maxDurationMs, String ingestToken, boolean authDisabled, HttpLimits http,
+    Integer audioStream) {
+
+  /**
+   * What keeps the upload endpoint up under slow or hostile clients. Request heads are parsed and bodies read without
+   * holding a thread (Jetty's selector), so a stalled or slow client costs a connection and a little memory, not a
+   * worker; the limits below bound those too.
+   *
+   * @param headerTimeout  EMOSTREAM_HTTP_HEADER_TIMEOUT (default 10s): a connection that has not sent a whole request
+   *                       head this long after it opened (or after its previous answer) is closed
+   * @param idleTimeout    EMOSTREAM_HTTP_IDLE_TIMEOUT (default 30s): an upload whose body sends no byte for this long is
+   *                       answered 408 and cut off
+   * @param uploadTimeout  EMOSTREAM_UPLOAD_TIMEOUT (default 30m): the whole body must arrive within this, else 408
+   * @param minUploadRate  EMOSTREAM_UPLOAD_MIN_RATE (bytes per second, default 4096; 0 turns it off): an upload whose
+   *                       average rate since its body started falls below this, once {@code minRateAfter} has passed,
+   *                       is answered 408 and cut off
+   * @param minRateAfter   EMOSTREAM_UPLOAD_MIN_RATE_AFTER (default 10s): how long a body runs before its rate is checked
+   *                       (TCP slow start, a client's warm-up)
+   * @param maxConnections EMOSTREAM_HTTP_MAX_CONNECTIONS (default 256): with this many open the server stops accepting
+   *                       until one closes (new ones wait in the operating system's accept queue)
+   * @param threads        EMOSTREAM_HTTP_THREADS (default 32): the server's bounded thread pool (no thread waits on a
+   *                       client)
+   * @param ingestThreads  EMOSTREAM_HTTP_INGEST_THREADS (default 4): uploads demuxed and published at once; up to
+   *                       {@link #INGEST_QUEUE} more wait for one, and beyond that an upload is answered 503
+   * @param idempotencyTtl EMOSTREAM_IDEMPOTENCY_TTL (default 1440m, a day): how long the answer to an upload with an
+   *                       {@code Idempotency-Key} is kept for its retries
+   */
+  public record HttpLimits(Duration headerTimeout, Duration idleTimeout, Duration uploadTimeout, long minUploadRate,
+      Duration minRateAfter, int maxConnections, int threads, int ingestThreads, Duration idempotencyTtl) {
+
+    /** Uploads received completely that wait for an ingest thread before new ones are answered 503. */
+    public static final int INGEST_QUEUE = 64;
+
+    public HttpLimits {
+      positive("EMOSTREAM_HTTP_HEADER_TIMEOUT", headerTimeout);
+      positive("EMOSTREAM_HTTP_IDLE_TIMEOUT", idleTimeout);
+      positive("EMOSTREAM_UPLOAD_TIMEOUT", uploadTimeout);
+      positive("EMOSTREAM_IDEMPOTENCY_TTL", idempotencyTtl);
+    }
+
+    private static void positive(String name, Duration d) {
+      if (d.isZero()) {
+        throw new IllegalArgumentException(name + " must be longer than 0, such as 500ms, 30s or 2m");
+      }
+    }
+
+    public static HttpLimits fromEnv(Env env) {
+      return new HttpLimits(
+          env.duration("EMOSTREAM_HTTP_HEADER_TIMEOUT", Duration.ofSeconds(10)),
+          env.duration("EMOSTREAM_HTTP_IDLE_TIMEOUT", Duration.ofSeconds(30)),
+          env.duration("EMOSTREAM_UPLOAD_TIMEOUT", Duration.ofMinutes(30)),
+          (long) env.decimal("EMOSTREAM_UPLOAD_MIN_RATE", 4096, 0, 1e12),
+          env.duration("EMOSTREAM_UPLOAD_MIN_RATE_AFTER", Duration.ofSeconds(10)),
+          env.integer("EMOSTREAM_HTTP_MAX_CONNECTIONS", 256, 1, 1_000_000),
+          env.integer("EMOSTREAM_HTTP_THREADS", 32, 8, 10_000),
+          env.integer("EMOSTREAM_HTTP_INGEST_THREADS", 4, 1, 1_000),
+          env.duration("EMOSTREAM_IDEMPOTENCY_TTL", Duration.ofDays(1)));
+    }
+  }
 
   /** EMOSTREAM_INGEST_AUTH: {@code token} (default) or {@code none}. */
   public static final String AUTH_ENV = "EMOSTREAM_INGEST_AUTH";
@@ -58,7 +121,10 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
         (long) env.decimal("EMOSTREAM_MAX_FRAME_PIXELS", 7680L * 4320, 1, Long.MAX_VALUE),
         Math.round(env.decimal("EMOSTREAM_MAX_DURATION_SECONDS", 4 * 3600, 1, 1e9) * 1000),
         env.optional(TOKEN_ENV).map(String::trim).filter(t -> !t.isEmpty()).orElse(null),
-        authDisabled(env.optional(AUTH_ENV).orElse("token")));
+        authDisabled(env.optional(AUTH_ENV).orElse("token")),
+        HttpLimits.fromEnv(env),
+        env.optional("EMOSTREAM_AUDIO_STREAM").isPresent()
+            ? env.integer("EMOSTREAM_AUDIO_STREAM", 0, 0, 1_000) : null);
   }
 
   private static boolean authDisabled(String value) {
@@ -90,18 +156,24 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
     return "IngestConfig[kafka=" + kafka + ", topics=" + topics + ", segmentMs=" + segmentMs + ", http=" + httpHost + ":"
         + httpPort + ", maxUploadBytes=" + maxUploadBytes + ", maxFramePixels=" + maxFramePixels + ", maxDurationMs="
         + maxDurationMs + ", workDir=" + workDir + ", token=" + (ingestToken == null ? "none" : "[hidden]")
-        + ", authDisabled=" + authDisabled + "]";
+        + ", authDisabled=" + authDisabled + ", limits=" + http + ", audioStream=" + audioStream + "]";
   }
 
   public IngestConfig withKafka(KafkaSettings settings, Topics newTopics) {
     return new IngestConfig(settings, newTopics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
         httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
-        ingestToken, authDisabled);
+        ingestToken, authDisabled, http, audioStream);
   }
 
   public IngestConfig withHttp(String host, int port) {
     return new IngestConfig(kafka, topics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
         host, port, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
-        ingestToken, authDisabled);
+        ingestToken, authDisabled, http, audioStream);
+  }
+
+  public IngestConfig withHttpLimits(HttpLimits limits) {
+    return new IngestConfig(kafka, topics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
+        httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
+        ingestToken, authDisabled, limits, audioStream);
   }
 }

@@ -1,28 +1,47 @@
 package io.emostream.ingest;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 
 import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.FusionRule;
@@ -31,147 +50,524 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
- * HTTP front of ingest (the JDK's built-in server: no extra dependency for two endpoints).
+ * HTTP front of ingest, on Jetty 12's core server.
  *
  * <ul>
- *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right} with the media as the body
+ *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right&audioStream=1} with the media as the body
  *       ({@code Content-Type: video/*}, {@code audio/*} or {@code application/octet-stream}) →
  *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}; {@code channel} (mix, left,
- *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload</li>
+ *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload, {@code audioStream} (the Nth audio stream,
+ *       from 0) EMOSTREAM_AUDIO_STREAM</li>
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
  * </ul>
- * Errors are JSON {@code {"error": "…"}} with a 4xx status, never a stack trace or a server path.
+ * Errors are JSON {@code {"error": "…"}} with a 4xx/5xx status, never a stack trace or a server path.
  * With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} needs {@code Authorization: Bearer <token>} (else 401);
  * {@code /health} stays open.
- * The upload is spooled to a temporary file (FFmpeg needs to seek in MP4) that is always deleted.
+ *
+ * <p><b>Slow and hostile clients.</b> Why Jetty: its selector parses request heads and delivers body bytes without a
+ * thread per connection, its thread pool is bounded with a bounded queue, and it has idle timeouts and a connection
+ * limit built in; the JDK's HttpServer (used before) gives each exchange a pool thread for its whole life and has no
+ * timeouts, so four clients that never finished their request stopped every upload and {@code /health}. Here
+ * (limits in {@link IngestConfig.HttpLimits}): a request head must arrive within EMOSTREAM_HTTP_HEADER_TIMEOUT
+ * ({@link RequestHeadTimeout}, else the connection is closed); the body is read asynchronously into a spool file
+ * (FFmpeg needs to seek in MP4, and it is always deleted), with 408 for a body silent for EMOSTREAM_HTTP_IDLE_TIMEOUT,
+ * slower than EMOSTREAM_UPLOAD_MIN_RATE or longer than EMOSTREAM_UPLOAD_TIMEOUT; only a body that arrived completely
+ * is ingested (on a bounded pool of EMOSTREAM_HTTP_INGEST_THREADS, 503 when its queue is full), so an upload cut off
+ * or abandoned mid-body publishes nothing. {@code /health} is answered at once on Jetty's pool, which no upload
+ * blocks.
+ *
+ * <p><b>Idempotency-Key.</b> A {@code POST /clips} may carry {@code Idempotency-Key: <1-255 printable characters>}.
+ * Its first attempt whose body arrives completely is ingested; a retry with the same key (and the same bearer token,
+ * query and Content-Length) gets the first attempt's answer, without the body being analysed again, marked
+ * {@code Idempotent-Replayed: true}. While the first attempt is still being ingested, the retry <em>waits</em> for its
+ * answer (no thread is held meanwhile). The same key with other parameters is 422. Only a 201 is kept (for
+ * EMOSTREAM_IDEMPOTENCY_TTL); after a failure a retry runs again. See {@link IdempotencyStore}.
  *
  * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight finish (they are
- * answered) for up to the grace period. Meter: {@code emostream.ingest.http.requests} (tag {@code status}).
+ * answered) for up to the grace period. Meters: {@code emostream.ingest.http.requests} (tag {@code status}),
+ * {@code emostream.ingest.http.cutoff} (tag {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
  */
 public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   /** How long {@link #close()} waits for uploads in flight. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  /** The header naming a retry-safe upload. */
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_IDEMPOTENCY_KEYS = 10_000;
 
   private final IngestConfig config;
+  private final IngestConfig.HttpLimits limits;
   private final Ingestor service;
-  private final HttpServer server;
-  private final ExecutorService executor;
   private final MeterRegistry meters;
+  private final Server server;
+  private final ServerConnector connector;
+  private final Scheduler scheduler;
+  private final RequestHeadTimeout headTimeout;
+  private final ThreadPoolExecutor ingestPool;
+  private final IdempotencyStore idempotency;
+  private final Object inFlightLock = new Object();
+  private int inFlight;
   private volatile boolean started;
   private volatile boolean closing;
   private volatile boolean closed;
-  private final AtomicInteger inFlight = new AtomicInteger();
 
   public IngestHttpServer(IngestConfig config, Ingestor service) throws IOException {
     this(config, service, new SimpleMeterRegistry());
   }
 
   public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters) throws IOException {
+    this(config, service, meters, Clock.systemUTC());
+  }
+
+  /** {@code clock} ages the kept idempotent answers. */
+  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters, Clock clock)
+      throws IOException {
     this.config = config;
+    this.limits = config.http();
     this.service = service;
     this.meters = meters;
-    this.server = HttpServer.create(new InetSocketAddress(config.httpHost(), config.httpPort()), 16);
-    this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "ingest-http"));
-    server.setExecutor(executor);
-    server.createContext("/clips", exchange -> {
-      inFlight.incrementAndGet();
-      try {
-        handleClips(exchange);
-      } finally {
-        inFlight.decrementAndGet();
-      }
-    });
-    server.createContext("/health", exchange -> respond(exchange, 200, Map.of("status", "UP")));
+    this.idempotency = new IdempotencyStore(clock, limits.idempotencyTtl(), MAX_IDEMPOTENCY_KEYS);
+    // Bounded threads; the task queue is Jetty's default (its advice): no task waits on a client, and the connection
+    // limit bounds the tasks.
+    QueuedThreadPool threads = new QueuedThreadPool(limits.threads(), Math.min(4, limits.threads()), 60_000);
+    threads.setName("ingest-http");
+    threads.setReservedThreads(0);
+    this.server = new Server(threads);
+    server.setStopTimeout(0); // close(grace) waits for the uploads in flight itself
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(config.httpHost());
+    connector.setPort(config.httpPort());
+    connector.setIdleTimeout(limits.idleTimeout().toMillis());
+    connector.setAcceptQueueSize(128);
+    server.addConnector(connector);
+    server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+    this.scheduler = server.getScheduler();
+    this.headTimeout = new RequestHeadTimeout(scheduler, limits.headerTimeout(), () -> cutOff("header-timeout"));
+    connector.addEventListener(headTimeout);
+    server.setHandler(new Routes());
+    AtomicInteger ingestThread = new AtomicInteger();
+    this.ingestPool = new ThreadPoolExecutor(limits.ingestThreads(), limits.ingestThreads(), 0, TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(IngestConfig.HttpLimits.INGEST_QUEUE),
+        r -> new Thread(r, "ingest-upload-" + ingestThread.incrementAndGet()));
   }
 
   public void start() {
-    server.start();
+    try {
+      server.start();
+    } catch (Exception e) {
+      ingestPool.shutdownNow();
+      throw new IllegalStateException("ingest HTTP could not listen on " + config.httpHost() + ":"
+          + config.httpPort() + ": " + e.getMessage(), e);
+    }
     started = true;
     LOG.info("ingest HTTP listening on http://{}:{}/clips", config.httpHost(), port());
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
-  private void handleClips(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      if (closing) {
-        respond(exchange, 503, error("ingest is shutting down; send the upload to another instance or retry later"));
-        return;
+  /** Connections open now. */
+  int openConnections() {
+    return headTimeout.watched();
+  }
+
+  /** Routes by path; every request's end re-arms its connection's head timeout. */
+  private final class Routes extends Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      Connection connection = request.getConnectionMetaData().getConnection();
+      headTimeout.requestStarted(connection);
+      Callback done = Callback.from(callback, () -> headTimeout.requestEnded(connection));
+      switch (request.getHttpURI().getPath()) {
+        case "/health", "/health/" -> respond(response, done, 200, Map.of("status", "UP"));
+        case "/clips", "/clips/" -> clips(request, response, done);
+        default -> respond(response, done, 404, error("no such endpoint; use POST /clips or GET /health"));
       }
-      if (!"POST".equals(exchange.getRequestMethod())) {
-        exchange.getResponseHeaders().add("Allow", "POST");
-        respond(exchange, 405, error("use POST with the video as the request body"));
-        return;
-      }
-      if (config.requiresToken() && !authorized(exchange.getRequestHeaders().getFirst("Authorization"),
-          config.ingestToken())) {
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"emostream-ingest\"");
-        respond(exchange, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
-        return;
-      }
-      String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
-      if (!acceptedContentType(contentType)) {
-        respond(exchange, 415, error("Content-Type '" + contentType
-            + "' is not accepted; send video/*, audio/* or application/octet-stream"));
-        return;
-      }
-      Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
-      FusionRule rule;
-      try {
-        rule = query.containsKey("rule") ? FusionRule.valueOf(query.get("rule").trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')) : null;
-      } catch (IllegalArgumentException e) {
-        respond(exchange, 400, error("unknown fusion rule '" + query.get("rule") + "'; accepted: "
-            + java.util.Arrays.toString(FusionRule.values())));
-        return;
-      }
-      ChannelSelection channels;
-      try {
-        channels = config.channels().withMode(query.get("channel"));
-      } catch (IllegalArgumentException e) {
-        respond(exchange, 400, error(e.getMessage()));
-        return;
-      }
-      ingestUpload(exchange, displayName(query.get("name")), rule, channels);
+      return true;
     }
   }
 
-  private void ingestUpload(HttpExchange exchange, String name, FusionRule rule, ChannelSelection channels)
-      throws IOException {
-    Path upload = Files.createTempFile(config.workDir(), "upload-", ".media");
-    int status;
-    Object body;
+  private void clips(Request request, Response response, Callback callback) {
+    if (closing) {
+      respond(response, callback, 503, error("ingest is shutting down; send the upload to another instance or "
+          + "retry later"));
+      return;
+    }
+    if (!"POST".equals(request.getMethod())) {
+      response.getHeaders().put(HttpHeader.ALLOW, "POST");
+      respond(response, callback, 405, error("use POST with the video as the request body"));
+      return;
+    }
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (config.requiresToken() && !authorized(authorization, config.ingestToken())) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
+      respond(response, callback, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+      return;
+    }
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (!acceptedContentType(contentType)) {
+      respond(response, callback, 415, error("Content-Type '" + contentType
+          + "' is not accepted; send video/*, audio/* or application/octet-stream"));
+      return;
+    }
+    UploadRequest upload;
     try {
-      long size = copyWithLimit(exchange.getRequestBody(), upload, config.maxUploadBytes());
-      if (size < 0) {
-        status = 413;
-        body = error("upload larger than the limit of " + config.maxUploadBytes() + " bytes");
-      } else {
-        IngestService.Result result = service.ingest(upload, name, rule, channels);
+      upload = UploadRequest.parse(query(request.getHttpURI().getQuery()), config.channels());
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+      return;
+    }
+    String key = request.getHeaders().get(IDEMPOTENCY_KEY);
+    if (key != null && !validIdempotencyKey(key)) {
+      respond(response, callback, 400, error(IDEMPOTENCY_KEY + " must be 1 to 255 printable ASCII characters"));
+      return;
+    }
+    long length = request.getLength();
+    String scopedKey = key == null ? null : scope(authorization, key);
+    String fingerprint = upload.fingerprint() + " length=" + length;
+    if (scopedKey != null
+        && answeredFromStore(idempotency.lookup(scopedKey, fingerprint), request, response, callback)) {
+      return;
+    }
+    if (length > config.maxUploadBytes()) {
+      respond(response, callback, 413, error(tooLarge()));
+      return;
+    }
+    enter();
+    new BodySpool(request, response, Callback.from(callback, this::leave), upload, scopedKey, fingerprint).start();
+  }
+
+  /**
+   * Answers from the idempotency store when the key is known; false when the request must run. The body of a request
+   * answered here is not read, so its connection closes after the answer.
+   */
+  private boolean answeredFromStore(IdempotencyStore.Found found, Request request, Response response,
+      Callback callback) {
+    if (!(found instanceof IdempotencyStore.Fresh)) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    if (found instanceof IdempotencyStore.Mismatch) {
+      respond(response, callback, 422, error(IDEMPOTENCY_KEY + " was already used for an upload with other "
+          + "parameters (query or Content-Length); use a new key for a new upload"));
+      return true;
+    }
+    if (found instanceof IdempotencyStore.Done done) {
+      replay(response, callback, done.answer());
+      return true;
+    }
+    if (found instanceof IdempotencyStore.Pending pending) {
+      // Waits without a thread, for as long as the first attempt's analysis takes; its ingest thread answers this one.
+      request.addIdleTimeoutListener(timeout -> false);
+      pending.answer().whenComplete((answer, failure) -> replay(response, callback, answer != null ? answer
+          : new IdempotencyStore.Answer(503, error("the clip could not be published; try again later"))));
+      return true;
+    }
+    return false;
+  }
+
+  private void replay(Response response, Callback callback, IdempotencyStore.Answer answer) {
+    response.getHeaders().put("Idempotent-Replayed", "true");
+    respond(response, callback, answer.status(), answer.body());
+  }
+
+  /** The query parameters of an upload, checked before its body is read. */
+  record UploadRequest(String name, FusionRule rule, ChannelSelection channels, Integer audioStream,
+      Map<String, String> query) {
+
+    static UploadRequest parse(Map<String, String> query, ChannelSelection defaults) {
+      FusionRule rule;
+      try {
+        rule = query.containsKey("rule")
+            ? FusionRule.valueOf(query.get("rule").trim().toUpperCase(Locale.ROOT).replace('-', '_')) : null;
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("unknown fusion rule '" + query.get("rule") + "'; accepted: "
+            + java.util.Arrays.toString(FusionRule.values()), e);
+      }
+      ChannelSelection channels = defaults.withMode(query.get("channel"));
+      return new UploadRequest(displayName(query.get("name")), rule, channels, audioStream(query.get("audioStream")),
+          query);
+    }
+
+    private static Integer audioStream(String raw) {
+      if (raw == null) {
+        return null;
+      }
+      try {
+        int n = Integer.parseInt(raw.trim());
+        if (n >= 0 && n <= 1_000) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // falls through to the message below
+      }
+      throw new IllegalArgumentException("audioStream '" + raw + "' is not accepted; give the audio stream's number "
+          + "among the file's audio streams, from 0");
+    }
+
+    /** The parameters that make two requests the same upload, in a fixed order. */
+    String fingerprint() {
+      return new TreeMap<>(query).toString();
+    }
+  }
+
+  /**
+   * Reads one upload's body into its spool file without holding a thread (Jetty calls back when bytes arrive), then
+   * hands it to the ingest pool. Exactly one of: answered after ingest, answered with an error (spool deleted,
+   * nothing published), or the client left (nothing published).
+   */
+  private final class BodySpool {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final UploadRequest upload;
+    private final String key;
+    private final String fingerprint;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private final long startNanos = System.nanoTime();
+    private Path spool;
+    private FileChannel channel;
+    private long received;
+    private Scheduler.Task deadline;
+
+    BodySpool(Request request, Response response, Callback callback, UploadRequest upload, String key,
+        String fingerprint) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.upload = upload;
+      this.key = key;
+      this.fingerprint = fingerprint;
+    }
+
+    void start() {
+      try {
+        spool = Files.createTempFile(config.workDir(), "upload-", ".media");
+        channel = FileChannel.open(spool, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        LOG.error("cannot spool an upload to {}", config.workDir(), e);
+        fail(503, "the upload could not be stored; try again later", null);
+        return;
+      }
+      deadline = scheduler.schedule(() -> fail(408, "the upload took longer than " + limits.uploadTimeout()
+          + " (EMOSTREAM_UPLOAD_TIMEOUT); it was cut off and nothing was published", "upload-timeout"),
+          limits.uploadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      read();
+    }
+
+    private void read() {
+      while (!finished.get()) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this::read);
+          return;
+        }
+        try {
+          if (!accept(chunk)) {
+            return;
+          }
+        } finally {
+          chunk.release();
+        }
+      }
+    }
+
+    /** Takes one chunk; false once the body is over (complete, refused or failed). */
+    private synchronized boolean accept(Content.Chunk chunk) {
+      if (finished.get()) {
+        return false;
+      }
+      if (Content.Chunk.isFailure(chunk)) {
+        Throwable failure = chunk.getFailure();
+        if (failure instanceof TimeoutException) {
+          fail(408, "no data arrived for " + limits.idleTimeout() + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was "
+              + "cut off and nothing was published", "idle-timeout");
+        } else {
+          LOG.info("upload '{}' ended before its body was complete ({} bytes received): nothing published",
+              upload.name(), received);
+          fail(400, "the upload ended before its body was complete; nothing was published", null);
+        }
+        return false;
+      }
+      try {
+        ByteBuffer bytes = chunk.getByteBuffer();
+        received += bytes.remaining();
+        if (received > config.maxUploadBytes()) {
+          fail(413, tooLarge(), null);
+          return false;
+        }
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+      } catch (IOException e) {
+        LOG.error("cannot spool an upload to {}", config.workDir(), e);
+        fail(503, "the upload could not be stored; try again later", null);
+        return false;
+      }
+      if (chunk.isLast()) {
+        complete();
+        return false;
+      }
+      long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+      if (limits.minUploadRate() > 0 && elapsedMs >= limits.minRateAfter().toMillis()
+          && elapsedMs > 0
+          && received * 1000 / elapsedMs < limits.minUploadRate()) {
+        fail(408, "the upload arrived at " + received * 1000 / elapsedMs + " bytes/s, below the minimum of "
+            + limits.minUploadRate() + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE); it was cut off and nothing was "
+            + "published", "min-rate");
+        return false;
+      }
+      return true;
+    }
+
+    /** The whole body is in: claim the key (if any) and queue the ingest. */
+    private void complete() {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      deadline.cancel();
+      closeChannel();
+      // From here the client waits for the analysis, which may take minutes: silence is not idleness any more.
+      request.addIdleTimeoutListener(timeout -> false);
+      if (key != null) {
+        IdempotencyStore.Found found = idempotency.claim(key, fingerprint);
+        if (!(found instanceof IdempotencyStore.Fresh)) {
+          deleteSpool();
+          answeredFromStore(found, request, response, callback);
+          return;
+        }
+      }
+      try {
+        ingestPool.execute(this::ingest);
+      } catch (RejectedExecutionException e) {
+        deleteSpool();
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+        answer(new IdempotencyStore.Answer(503, error("ingest is busy with " + IngestConfig.HttpLimits.INGEST_QUEUE
+            + " uploads waiting; retry later")));
+      }
+    }
+
+    private void ingest() {
+      int status;
+      Object body;
+      try {
+        IngestService.Result result = service.ingest(spool, upload.name(), upload.rule(), upload.channels(),
+            upload.audioStream());
         Map<String, Object> created = new LinkedHashMap<>();
         created.put("sourceId", result.sourceId());
         created.put("sourceName", result.sourceName());
         created.put("clips", result.clips());
         status = 201;
         body = created;
+      } catch (IngestException e) {
+        status = 400;
+        body = error(withoutServerPaths(e.getMessage(), spool, upload.name()));
+      } catch (RuntimeException e) {
+        LOG.error("ingest of upload '{}' failed", upload.name(), e);
+        status = 503;
+        body = error("the clip could not be published; try again later");
+      } finally {
+        deleteSpool();
       }
-    } catch (IngestException e) {
-      status = 400;
-      body = error(withoutServerPaths(e.getMessage(), upload, name));
-    } catch (RuntimeException e) {
-      LOG.error("ingest of upload '{}' failed", name, e);
-      status = 503;
-      body = error("the clip could not be published; try again later");
-    } finally {
-      Files.deleteIfExists(upload);
+      // Answered only once the spooled copy is gone.
+      answer(new IdempotencyStore.Answer(status, body));
     }
-    // Answered only once the spooled copy is gone.
-    respond(exchange, status, body);
+
+    private void answer(IdempotencyStore.Answer answer) {
+      if (key != null) {
+        idempotency.finish(key, answer);
+      }
+      respond(response, callback, answer.status(), answer.body());
+    }
+
+    /** Ends the upload before its body was complete: nothing is ingested, the spool goes. */
+    private void fail(int status, String message, String cutOffReason) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      if (deadline != null) {
+        deadline.cancel();
+      }
+      closeChannel();
+      deleteSpool();
+      if (cutOffReason != null) {
+        cutOff(cutOffReason);
+      }
+      // The rest of the body is never read: the connection closes after this answer.
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      respond(response, callback, status, error(message));
+    }
+
+    private void closeChannel() {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } catch (IOException e) {
+        LOG.warn("closing the spool file of upload '{}' failed", upload.name(), e);
+      }
+    }
+
+    private void deleteSpool() {
+      try {
+        if (spool != null) {
+          Files.deleteIfExists(spool);
+        }
+      } catch (IOException e) {
+        LOG.warn("could not delete the spool file of upload '{}'", upload.name(), e);
+      }
+    }
+  }
+
+  private String tooLarge() {
+    return "upload larger than the limit of " + config.maxUploadBytes() + " bytes";
+  }
+
+  private void cutOff(String reason) {
+    Counter.builder("emostream.ingest.http.cutoff").tag("reason", reason)
+        .description("connections and uploads cut off for being too slow").register(meters).increment();
+  }
+
+  private void enter() {
+    synchronized (inFlightLock) {
+      inFlight++;
+    }
+  }
+
+  private void leave() {
+    synchronized (inFlightLock) {
+      inFlight--;
+      inFlightLock.notifyAll();
+    }
+  }
+
+  private boolean awaitNoneInFlight(Duration grace) throws InterruptedException {
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (inFlightLock) {
+      while (inFlight > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(inFlightLock, left);
+      }
+    }
+    return true;
+  }
+
+  /** 1 to 255 printable ASCII characters (RFC 9110 field value, as the Idempotency-Key draft takes it). */
+  static boolean validIdempotencyKey(String key) {
+    return !key.isEmpty() && key.length() <= 255 && key.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+  }
+
+  /** A key belongs to the credentials it was sent with: another token's identical key is another upload. */
+  private static String scope(String authorization, String key) {
+    return HexFormat.of().formatHex(sha256(authorization == null ? "" : authorization)) + " " + key;
   }
 
   /** Whether {@code header} is {@code Bearer <token>}; the comparison takes the same time wherever they differ. */
@@ -197,23 +593,6 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         .replace(upload.toString(), name).replace(upload.getFileName().toString(), name);
     Path dir = upload.toAbsolutePath().getParent();
     return dir == null ? m : m.replace(dir.toString(), "");
-  }
-
-  /** Copies at most {@code limit} bytes; returns the size, or -1 when the body was larger. */
-  static long copyWithLimit(InputStream in, Path target, long limit) throws IOException {
-    long total = 0;
-    byte[] buffer = new byte[64 * 1024];
-    try (OutputStream out = Files.newOutputStream(target)) {
-      int n;
-      while ((n = in.read(buffer)) > 0) {
-        total += n;
-        if (total > limit) {
-          return -1;
-        }
-        out.write(buffer, 0, n);
-      }
-    }
-    return total;
   }
 
   static boolean acceptedContentType(String contentType) {
@@ -254,15 +633,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     return Map.of("error", message);
   }
 
-  private void respond(HttpExchange exchange, int status, Object body) throws IOException {
+  private void respond(Response response, Callback callback, int status, Object body) {
     Counter.builder("emostream.ingest.http.requests").tag("status", Integer.toString(status))
         .description("HTTP requests answered by ingest").register(meters).increment();
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (IOException e) {
+      callback.failed(e);
+      return;
     }
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
   @Override
@@ -287,18 +670,21 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
    */
   public void close(Duration grace) {
     closing = true;
-    long seconds = Math.max(1, grace.toSeconds());
-    // JDK 17's HttpServer.stop(delay) returns early only when an exchange finishes while it waits: with nothing in
-    // flight it would sit out the whole delay (seen: every shutdown took 30 s), so then it gets none.
-    server.stop(inFlight.get() == 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, seconds));
-    executor.shutdown();
+    connector.close();
     try {
-      if (!executor.awaitTermination(seconds, TimeUnit.SECONDS)) {
+      if (!awaitNoneInFlight(grace)) {
         LOG.warn("uploads still in flight after {}; stopping anyway", grace);
-        executor.shutdownNow();
       }
+      ingestPool.shutdown();
+      if (!ingestPool.awaitTermination(1, TimeUnit.SECONDS)) {
+        ingestPool.shutdownNow();
+      }
+      server.stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      ingestPool.shutdownNow();
+    } catch (Exception e) {
+      LOG.warn("stopping ingest HTTP failed", e);
     }
     closed = true;
   }

@@ -84,9 +84,16 @@ public final class IngestService implements AutoCloseable, Ingestor {
   /** As {@link #ingest(Path, String, FusionRule)} with the audio channels chosen by {@code channels}. */
   @Override
   public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels) {
+    return ingest(file, sourceName, rule, channels, null);
+  }
+
+  /** As above with the audio stream {@code audioStream} (null: EMOSTREAM_AUDIO_STREAM, else the default stream). */
+  @Override
+  public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+      Integer audioStream) {
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels);
+      Result result = ingestTimed(file, sourceName, rule, channels, audioStream);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -100,10 +107,11 @@ public final class IngestService implements AutoCloseable, Ingestor {
     }
   }
 
-  private Result ingestTimed(Path file, String sourceName, FusionRule rule, ChannelSelection channels) {
+  private Result ingestTimed(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+      Integer audioStream) {
     String sourceId = UUID.randomUUID().toString();
     List<Clip> clips = new ArrayList<>();
-    demuxer.demux(file, channels, clip -> {
+    demuxer.demux(file, channels, audioStream, clip -> {
       if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
         LOG.warn("source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
             + "in the EU (AI Act Art. 5(1)(f))", sourceId);

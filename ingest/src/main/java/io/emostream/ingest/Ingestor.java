@@ -15,4 +15,17 @@ public interface Ingestor {
    * @throws IngestException when the media cannot be read (the user's input is at fault)
    */
   IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels);
+
+  /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection)} with the audio stream named by the user
+   * ({@code audioStream}, counted among the source's audio streams from 0; null for the configured or default one).
+   * An ingestor that cannot choose refuses a named stream rather than ignore it.
+   */
+  default IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+      Integer audioStream) {
+    if (audioStream != null) {
+      throw new UnsupportedOperationException(getClass().getName() + " cannot choose an audio stream");
+    }
+    return ingest(file, sourceName, rule, channels);
+  }
 }

@@ -21,7 +21,12 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
@@ -33,9 +38,10 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * consumer as soon as both its audio and its video are complete, so memory stays bounded by one clip.
  * Audio is resampled by FFmpeg to 16 kHz s16, downmixed to mono unless a {@link ChannelSelection} asks for
  * one or both channels of a stereo source: then FFmpeg keeps the channels and they are split here, each
- * selected channel becoming its own clip stream labelled with its speaker role. Frames are sampled at the centres of
- * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, and
- * JPEG-encoded.
+ * selected channel becoming its own clip stream labelled with its speaker role. Of several audio streams, the one
+ * named by the user is taken, else the default one ({@link #audioStreamIndex}). Frames are sampled at the centres of
+ * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright when the
+ * stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and JPEG-encoded.
  */
 public final class VideoDemuxer {
 
@@ -58,17 +64,27 @@ public final class VideoDemuxer {
 
   /**
    * Demuxes {@code file}; returns the number of clips produced. With a selection that keeps both
-   * channels, each segment yields one clip per channel, in channel order.
+   * channels, each segment yields one clip per channel, in channel order. Audio comes from EMOSTREAM_AUDIO_STREAM's
+   * stream when set, else from the one {@link #audioStreamIndex chosen} by its disposition.
    */
   public int demux(Path file, ChannelSelection channels, Consumer<DemuxedClip> sink) {
+    return demux(file, channels, null, sink);
+  }
+
+  /**
+   * As {@link #demux(Path, ChannelSelection, Consumer)} with the audio stream {@code audioStream} (counted among the
+   * source's audio streams from 0; null: EMOSTREAM_AUDIO_STREAM's, else the default one).
+   */
+  public int demux(Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
     checkReadable(file);
-    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
-        Java2DFrameConverter converter = new Java2DFrameConverter()) {
-      grabber.setSampleRate(SAMPLE_RATE);
-      // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the other.
-      grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
-      grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
-      start(grabber, file);
+    Integer requested = audioStream != null ? audioStream : config.audioStream();
+    FFmpegFrameGrabber grabber = start(grabber(file, channels, -1), file);
+    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, file);
+      if (wanted >= 0 && wanted != grabber.getAudioStream()) {
+        grabber.close();
+        grabber = start(grabber(file, channels, wanted), file);
+      }
       checkLimits(grabber, file);
       boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
@@ -78,10 +94,69 @@ public final class VideoDemuxer {
       }
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
-      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink).drain(grabber, file);
+      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink,
+          FrameRotation.of(grabber.getDisplayRotation())).drain(grabber, file);
     } catch (FrameGrabber.Exception e) {
       throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+    } finally {
+      closeQuietly(grabber);
     }
+  }
+
+  private static FFmpegFrameGrabber grabber(Path file, ChannelSelection channels, int audioStream) {
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
+    grabber.setSampleRate(SAMPLE_RATE);
+    // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the other.
+    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
+    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+    if (audioStream >= 0) {
+      grabber.setAudioStream(audioStream);
+    }
+    return grabber;
+  }
+
+  private static void closeQuietly(FFmpegFrameGrabber grabber) {
+    try {
+      grabber.close();
+    } catch (FrameGrabber.Exception e) {
+      throw new IngestException("closing the decoder failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The absolute index of the audio stream to analyse, or -1 to keep FFmpeg's (JavaCV's) pick, the first audio stream.
+   * {@code requested} (the Nth audio stream) wins; else, among several audio streams, the one whose disposition is
+   * {@code default} (when not all of them are), else FFmpeg's best stream ({@code av_find_best_stream}). A silent
+   * commentary track first and the speech marked default is the case this is for.
+   */
+  static int audioStreamIndex(AVFormatContext format, Integer requested, Path file) {
+    List<Integer> audio = new ArrayList<>();
+    List<Integer> defaults = new ArrayList<>();
+    for (int i = 0; i < format.nb_streams(); i++) {
+      AVStream stream = format.streams(i);
+      if (stream.codecpar().codec_type() == avutil.AVMEDIA_TYPE_AUDIO
+          && stream.codecpar().codec_id() != avcodec.AV_CODEC_ID_NONE) {
+        audio.add(i);
+        if ((stream.disposition() & avformat.AV_DISPOSITION_DEFAULT) != 0) {
+          defaults.add(i);
+        }
+      }
+    }
+    if (requested != null) {
+      if (requested < 0 || requested >= audio.size()) {
+        throw new IngestException("'" + file.getFileName() + "' has " + audio.size() + " audio stream(s); audio stream "
+            + requested + " (counted from 0: audioStream, EMOSTREAM_AUDIO_STREAM) does not exist");
+      }
+      return audio.get(requested);
+    }
+    if (audio.size() < 2) {
+      return -1;
+    }
+    if (!defaults.isEmpty() && defaults.size() < audio.size()) {
+      return defaults.get(0);
+    }
+    int best = avformat.av_find_best_stream(format, avutil.AVMEDIA_TYPE_AUDIO, -1, -1, (PointerPointer<?>) null, 0);
+    return best >= 0 ? best : -1;
   }
 
   private static void checkReadable(Path file) {
@@ -125,12 +200,22 @@ public final class VideoDemuxer {
     return format.equals("image2") || format.endsWith("_pipe");
   }
 
-  private static void start(FFmpegFrameGrabber grabber, Path file) {
+  private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber, Path file) {
     try {
       grabber.start();
+      return grabber;
     } catch (FrameGrabber.Exception | RuntimeException e) {
+      closeQuietlyAfterFailure(grabber);
       throw new IngestException("'" + file.getFileName() + "' is not a media file FFmpeg can read"
           + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)", e);
+    }
+  }
+
+  private static void closeQuietlyAfterFailure(FFmpegFrameGrabber grabber) {
+    try {
+      grabber.close();
+    } catch (FrameGrabber.Exception | RuntimeException e) {
+      // the start failure is what the user needs to hear about
     }
   }
 
@@ -169,6 +254,7 @@ public final class VideoDemuxer {
     private final List<ChannelSelection.Track> tracks;
     private final Java2DFrameConverter converter;
     private final Consumer<DemuxedClip> sink;
+    private final FrameRotation rotation;
     private final java.util.TreeMap<Integer, ClipBuffer> open = new java.util.TreeMap<>();
     private int nextToEmit;
     private long audioSamples;
@@ -176,13 +262,14 @@ public final class VideoDemuxer {
     private int emitted;
 
     Run(SegmentPlan plan, boolean hasAudio, boolean hasVideo, List<ChannelSelection.Track> tracks,
-        Java2DFrameConverter converter, Consumer<DemuxedClip> sink) {
+        Java2DFrameConverter converter, Consumer<DemuxedClip> sink, FrameRotation rotation) {
       this.plan = plan;
       this.hasAudio = hasAudio;
       this.hasVideo = hasVideo;
       this.tracks = tracks;
       this.converter = converter;
       this.sink = sink;
+      this.rotation = rotation;
     }
 
     int drain(FFmpegFrameGrabber grabber, Path file) throws FrameGrabber.Exception {
@@ -238,7 +325,7 @@ public final class VideoDemuxer {
       }
       ClipBuffer clip = buffer(index);
       if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
-        clip.frames.add(encode(converter.convert(frame), timestampMs));
+        clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
         while (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
           clip.nextSlot++;
         }
@@ -308,8 +395,9 @@ public final class VideoDemuxer {
     }
   }
 
-  private DemuxedClip.SampledFrame encode(BufferedImage image, long timestampMs) {
-    BufferedImage scaled = fit(image, config.maxFrameSide());
+  /** Scaled to fit {@code maxFrameSide} (the longer side, so before or after turning is the same), turned upright. */
+  private DemuxedClip.SampledFrame encode(BufferedImage image, FrameRotation rotation, long timestampMs) {
+    BufferedImage scaled = rotation.apply(fit(image, config.maxFrameSide()));
     return new DemuxedClip.SampledFrame(timestampMs, scaled.getWidth(), scaled.getHeight(),
         jpeg(scaled, config.jpegQuality()));
   }

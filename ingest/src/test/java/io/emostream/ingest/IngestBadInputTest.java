@@ -35,6 +35,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
 import io.emostream.testkit.TestMedia;
 
 /**
@@ -71,13 +72,22 @@ class IngestBadInputTest {
     env.put("EMOSTREAM_FRAMES_PER_SEGMENT", "4");
     IngestConfig config = IngestConfig.fromEnv(new Env(env)).withHttp("127.0.0.1", 0);
     VideoDemuxer demuxer = new VideoDemuxer(config);
-    http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      List<DemuxedClip> clips = new ArrayList<>();
-      demuxer.demux(file, channels, clips::add);
-      published.addAll(clips); // only once the whole source is read, as a stand-in for per-clip transactions
-      List<IngestService.Clip> out = clips.stream().map(c -> new IngestService.Clip("s-" + c.index(), c.index(),
-          c.startMs(), c.endMs(), List.of(), c.speakerRole())).toList();
-      return new IngestService.Result("s", name, out);
+    http = new IngestHttpServer(config, new Ingestor() {
+      @Override
+      public IngestService.Result ingest(Path file, String name, FusionRule rule, ChannelSelection channels) {
+        return ingest(file, name, rule, channels, null);
+      }
+
+      @Override
+      public IngestService.Result ingest(Path file, String name, FusionRule rule, ChannelSelection channels,
+          Integer audioStream) {
+        List<DemuxedClip> clips = new ArrayList<>();
+        demuxer.demux(file, channels, audioStream, clips::add);
+        published.addAll(clips); // only once the whole source is read, as a stand-in for per-clip transactions
+        List<IngestService.Clip> out = clips.stream().map(c -> new IngestService.Clip("s-" + c.index(), c.index(),
+            c.startMs(), c.endMs(), List.of(), c.speakerRole())).toList();
+        return new IngestService.Result("s", name, out);
+      }
     });
     http.start();
     return "http://127.0.0.1:" + http.port();
@@ -257,6 +267,40 @@ class IngestBadInputTest {
       assertThat(c.frames()).isNotEmpty();
       assertThat(c.pcm16le()).isEmpty();
     });
+  }
+
+  /** Issue 12 item 6 over HTTP: the default stream without a parameter, the named one with it. */
+  @Test
+  void anUploadWithTwoAudioStreamsIsAnalysedOnItsDefaultStreamOrTheOneNamed() throws Exception {
+    String base = start();
+    byte[] two = Files.readAllBytes(VideoDemuxerOrientationAndStreamsTest.twoAudioStreams(dir.resolve("two.mkv"), 1));
+    HttpResponse<String> byDefault = post(base, "name=two.mkv", "video/x-matroska", two);
+    assertThat(byDefault.statusCode()).as(byDefault.body()).isEqualTo(201);
+    assertThat(peak(published.get(0).pcm16le())).as("the default stream: the tone").isGreaterThan(7_000);
+    published.clear();
+    HttpResponse<String> named = post(base, "name=two.mkv&audioStream=0", "video/x-matroska", two);
+    assertThat(named.statusCode()).as(named.body()).isEqualTo(201);
+    assertThat(peak(published.get(0).pcm16le())).as("stream 0, as named: silence").isZero();
+  }
+
+  @Test
+  void anAudioStreamTheFileLacksIs400() throws Exception {
+    String base = start();
+    byte[] two = Files.readAllBytes(VideoDemuxerOrientationAndStreamsTest.twoAudioStreams(dir.resolve("two.mkv"), 1));
+    assertRejected(base, post(base, "name=two.mkv&audioStream=2", "video/x-matroska", two), 400,
+        "'two.mkv' has 2 audio stream(s); audio stream 2 (counted from 0: audioStream, EMOSTREAM_AUDIO_STREAM) does "
+            + "not exist");
+    assertRejected(base, post(base, "name=two.mkv&audioStream=second", "video/x-matroska", two), 400,
+        "audioStream 'second' is not accepted; give the audio stream's number among the file's audio streams, from 0");
+  }
+
+  private static int peak(byte[] pcm16le) {
+    ByteBuffer samples = ByteBuffer.wrap(pcm16le).order(ByteOrder.LITTLE_ENDIAN);
+    int peak = 0;
+    while (samples.remaining() >= 2) {
+      peak = Math.max(peak, Math.abs(samples.getShort()));
+    }
+    return peak;
   }
 
   /** Three seconds of 64x48 MPEG-4 video at 10 fps in Matroska, no audio stream, written with JavaCV. */
