@@ -24,21 +24,32 @@ import ai.onnxruntime.TensorInfo;
  * <p>Device: CUDA when asked for and it loads, otherwise CPU with a WARN line saying why. ONNX Runtime
  * lists CUDA as available in the GPU build even on a machine without a GPU, so the only real test is
  * creating the session with the CUDA provider.
+ *
+ * <p>Every native call on the session passes two {@link OrtGuard}s: the model's own, which {@link #close} shuts
+ * (waiting for runs in flight) before it frees the session, and the process's ({@link OrtGuard#process()}), which
+ * {@link OrderlyStop} shuts before the JVM's shutdown hooks free the environment. A call after either is shut fails
+ * with {@link OrtGuard.Closed} instead of touching freed native memory. Code that uses {@link #session()} directly
+ * (the face detector and expression classifier) runs it inside {@link #guarded}.
  */
 public final class OrtModel implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrtModel.class);
 
+  /** How long {@link #close} waits for runs in flight: longer than any one model run takes here. */
+  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(30);
+
   private final ModelManifest manifest;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Device device;
+  private final OrtGuard guard;
 
   private OrtModel(ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
     this.manifest = manifest;
     this.env = env;
     this.session = session;
     this.device = device;
+    this.guard = new OrtGuard("model " + manifest.name());
   }
 
   /** Loads the manifest's model from {@code modelDir}. */
@@ -80,7 +91,7 @@ public final class OrtModel implements AutoCloseable {
    */
   static OrtEnvironment environment() {
     try {
-      return NativeStack.call(OrtEnvironment::getEnvironment, "onnx-environment-init");
+      return NativeStack.call(() -> OrtGuard.process().call(OrtEnvironment::getEnvironment), "onnx-environment-init");
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -92,7 +103,8 @@ public final class OrtModel implements AutoCloseable {
   private static OrtSession createSession(OrtEnvironment env, Path onnx, OrtSession.SessionOptions options)
       throws OrtException {
     try {
-      return NativeStack.call(() -> env.createSession(onnx.toString(), options), "onnx-session-init");
+      return NativeStack.call(() -> OrtGuard.process().call(() -> env.createSession(onnx.toString(), options)),
+          "onnx-session-init");
     } catch (OrtException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -123,8 +135,8 @@ public final class OrtModel implements AutoCloseable {
   /** Fails unless the model has the named input and output and (if known) {@code classes} outputs. */
   public void checkSignature(String inputName, String outputName, int classes) {
     try {
-      Map<String, NodeInfo> inputs = session.getInputInfo();
-      Map<String, NodeInfo> outputs = session.getOutputInfo();
+      Map<String, NodeInfo> inputs = guarded(session::getInputInfo);
+      Map<String, NodeInfo> outputs = guarded(session::getOutputInfo);
       if (!inputs.containsKey(inputName)) {
         throw new IllegalStateException("model " + manifest.name() + " has no input '" + inputName + "'; it has "
             + inputs.keySet());
@@ -149,7 +161,7 @@ public final class OrtModel implements AutoCloseable {
   /** Input shape as the model declares it (-1 for a dynamic dimension). */
   public long[] inputShape(String inputName) {
     try {
-      return ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+      return ((TensorInfo) guarded(session::getInputInfo).get(inputName).getInfo()).getShape();
     } catch (OrtException e) {
       throw new IllegalStateException(e);
     }
@@ -159,6 +171,10 @@ public final class OrtModel implements AutoCloseable {
    * Runs the model on one float tensor and returns the named output as rows [batch][classes].
    */
   public float[][] run(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
+    return guarded(() -> runUnguarded(inputName, data, shape, outputName));
+  }
+
+  private float[][] runUnguarded(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
         OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
       Object value = result.get(outputName).orElseThrow().getValue();
@@ -184,6 +200,17 @@ public final class OrtModel implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Runs native code that uses {@link #session()} (and the environment) while neither this model nor the process's
+   * ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return.
+   *
+   * @throws OrtGuard.Closed if the model or the process's ONNX Runtime is closed
+   */
+  public <T> T guarded(OrtGuard.NativeCall<T> call) throws OrtException {
+    return OrtGuard.process().call(() -> guard.call(call));
+  }
+
+  /** The session, for code that runs it itself: only inside {@link #guarded}. */
   public OrtSession session() {
     return session;
   }
@@ -196,10 +223,26 @@ public final class OrtModel implements AutoCloseable {
     return device;
   }
 
+  /**
+   * Refuses new runs, waits for those in flight (up to {@link #CLOSE_WAIT}), then frees the session; a second close
+   * does nothing. After the process's ONNX Runtime is closed the session is left to the environment's own release.
+   */
   @Override
   public void close() {
+    if (guard.isClosed()) {
+      return;
+    }
+    if (!guard.close(CLOSE_WAIT)) {
+      LOG.warn("model {}: a run was still going after {}; its session is not freed", manifest.name(), CLOSE_WAIT);
+      return;
+    }
     try {
-      session.close();
+      OrtGuard.process().call(() -> {
+        session.close();
+        return null;
+      });
+    } catch (OrtGuard.Closed e) {
+      LOG.debug("model {}: ONNX Runtime is already closed, the session goes with it", manifest.name());
     } catch (OrtException e) {
       LOG.warn("closing model {} failed", manifest.name(), e);
     }
