@@ -43,6 +43,7 @@ public final class OrtModel implements AutoCloseable {
   private final OrtSession session;
   private final Device device;
   private final OrtGuard guard;
+  private final java.util.concurrent.atomic.AtomicBoolean freed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private OrtModel(ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
     this.manifest = manifest;
@@ -234,6 +235,9 @@ public final class OrtModel implements AutoCloseable {
     }
     if (!guard.close(CLOSE_WAIT)) {
       LOG.warn("model {}: a run was still going after {}; its session is not freed", manifest.name(), CLOSE_WAIT);
+      return;
+    }
+    if (!freed.compareAndSet(false, true)) {
       return;
     }
     try {
