@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
@@ -46,6 +47,7 @@ public final class AudioWorkerMain {
   }
 
   public static void main(String[] args) throws Exception {
+    OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));

@@ -98,6 +98,8 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    // every command runs the workers in this JVM: on a signal they stop before ONNX Runtime frees its environment
+    io.emostream.inference.OrderlyStop.installSignalHandlers();
     Path home = Path.of(System.getProperty("emostream.home", "."));
     int code = new Main(System.out, System.err, Env.system(), home, System.console() != null).run(args);
     System.exit(code);

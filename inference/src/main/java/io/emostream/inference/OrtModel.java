@@ -1,9 +1,11 @@
 package io.emostream.inference;
 
 import java.nio.FloatBuffer;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +26,19 @@ import ai.onnxruntime.TensorInfo;
  * <p>Device: CUDA when asked for and it loads, otherwise CPU with a WARN line saying why. ONNX Runtime
  * lists CUDA as available in the GPU build even on a machine without a GPU, so the only real test is
  * creating the session with the CUDA provider.
+ *
+ * <p>Every native call on the session passes two {@link OrtGuard}s: the model's own, which {@link #close} shuts
+ * (waiting for runs in flight) before it frees the session, and the process's ({@link OrtGuard#process()}), which
+ * {@link OrderlyStop} shuts before the JVM's shutdown hooks free the environment. A call after either is shut fails
+ * with {@link OrtGuard.Closed} instead of touching freed native memory. Code that uses {@link #session()} directly
+ * (the face detector and expression classifier) runs it inside {@link #guarded}.
  */
 public final class OrtModel implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrtModel.class);
+
+  /** How long {@link #close} waits for runs in flight: longer than any one model run takes here. */
+  static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
   private final String name;
   /** Null for a model opened without a manifest of its own ({@link #open(String, Path, Device, int)}). */
@@ -35,6 +46,8 @@ public final class OrtModel implements AutoCloseable {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Device device;
+  private final OrtGuard guard;
+  private final AtomicBoolean freed = new AtomicBoolean();
 
   private OrtModel(String name, ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
     this.name = name;
@@ -42,6 +55,7 @@ public final class OrtModel implements AutoCloseable {
     this.env = env;
     this.session = session;
     this.device = device;
+    this.guard = new OrtGuard("model " + name);
   }
 
   /** Loads the manifest's model from {@code modelDir}. */
@@ -99,7 +113,7 @@ public final class OrtModel implements AutoCloseable {
    */
   static OrtEnvironment environment() {
     try {
-      return NativeStack.call(OrtEnvironment::getEnvironment, "onnx-environment-init");
+      return NativeStack.call(() -> OrtGuard.process().call(OrtEnvironment::getEnvironment), "onnx-environment-init");
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -111,7 +125,8 @@ public final class OrtModel implements AutoCloseable {
   private static OrtSession createSession(OrtEnvironment env, Path onnx, OrtSession.SessionOptions options)
       throws OrtException {
     try {
-      return NativeStack.call(() -> env.createSession(onnx.toString(), options), "onnx-session-init");
+      return NativeStack.call(() -> OrtGuard.process().call(() -> env.createSession(onnx.toString(), options)),
+          "onnx-session-init");
     } catch (OrtException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -159,8 +174,8 @@ public final class OrtModel implements AutoCloseable {
   /** Fails unless the model has the named input and output and (if known) {@code classes} outputs. */
   public void checkSignature(String inputName, String outputName, int classes) {
     try {
-      Map<String, NodeInfo> inputs = session.getInputInfo();
-      Map<String, NodeInfo> outputs = session.getOutputInfo();
+      Map<String, NodeInfo> inputs = guarded(session::getInputInfo);
+      Map<String, NodeInfo> outputs = guarded(session::getOutputInfo);
       if (!inputs.containsKey(inputName)) {
         throw new IllegalStateException("model " + name + " has no input '" + inputName + "'; it has "
             + inputs.keySet());
@@ -185,7 +200,7 @@ public final class OrtModel implements AutoCloseable {
   /** Input shape as the model declares it (-1 for a dynamic dimension). */
   public long[] inputShape(String inputName) {
     try {
-      return ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+      return ((TensorInfo) guarded(session::getInputInfo).get(inputName).getInfo()).getShape();
     } catch (OrtException e) {
       throw new IllegalStateException(e);
     }
@@ -195,6 +210,10 @@ public final class OrtModel implements AutoCloseable {
    * Runs the model on one float tensor and returns the named output as rows [batch][classes].
    */
   public float[][] run(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
+    return guarded(() -> runUnguarded(inputName, data, shape, outputName));
+  }
+
+  private float[][] runUnguarded(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
     try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
         OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
       Object value = result.get(outputName).orElseThrow().getValue();
@@ -220,6 +239,17 @@ public final class OrtModel implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Runs native code that uses {@link #session()} (and the environment) while neither this model nor the process's
+   * ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return.
+   *
+   * @throws OrtGuard.Closed if the model or the process's ONNX Runtime is closed
+   */
+  public <T> T guarded(OrtGuard.NativeCall<T> call) throws OrtException {
+    return OrtGuard.process().call(() -> guard.call(call));
+  }
+
+  /** The session, for code that runs it itself: only inside {@link #guarded}. */
   public OrtSession session() {
     return session;
   }
@@ -237,10 +267,29 @@ public final class OrtModel implements AutoCloseable {
     return device;
   }
 
+  /**
+   * Refuses new runs, waits for those in flight (up to {@link #CLOSE_WAIT}), then frees the session; a second close
+   * does nothing. After the process's ONNX Runtime is closed the session is left to the environment's own release.
+   */
   @Override
   public void close() {
+    if (guard.isClosed()) {
+      return;
+    }
+    if (!guard.close(CLOSE_WAIT)) {
+      LOG.warn("model {}: a run was still going after {}; its session is not freed", name, CLOSE_WAIT);
+      return;
+    }
+    if (!freed.compareAndSet(false, true)) {
+      return;
+    }
     try {
-      session.close();
+      OrtGuard.process().call(() -> {
+        session.close();
+        return null;
+      });
+    } catch (OrtGuard.Closed e) {
+      LOG.debug("model {}: ONNX Runtime is already closed, the session goes with it", name);
     } catch (OrtException e) {
       LOG.warn("closing model {} failed", name, e);
     }

@@ -70,16 +70,23 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
     long start = System.nanoTime();
     ClipPredictor.Outcome outcome = predictor.predict(record.key(), record.value());
     double totalMs = (System.nanoTime() - start) / 1e6;
+    measure(outcome, totalMs);
+    return List.of(toRecord(prediction(record.key(), outcome, totalMs)));
+  }
+
+  /** One clip's meters: its model time, its whole time and its status; the single and the batched path share it. */
+  private void measure(ClipPredictor.Outcome outcome, double totalMs) {
     inference.record(Math.round(outcome.inferenceMs() * 1000), TimeUnit.MICROSECONDS);
     prediction.record(Math.round(totalMs * 1000), TimeUnit.MICROSECONDS);
     count(outcome.status());
-    return List.of(toRecord(prediction(record.key(), outcome, totalMs)));
   }
 
   /**
    * The records of one transaction through {@link ClipPredictor#predictAll}, so a batching predictor runs
    * the model over all their frames together; a record without a key or whose clip failed fails alone.
-   * Timings: each clip's total is the batch's wall time shared out by its share of the batch's own time.
+   * Timings: each clip's total is the batch's wall time shared out by its share of the batch's own time; each clip
+   * is measured (the meters above) as on the one-clip path. A clip that failed is counted as ERROR by
+   * {@link #onFailure}, which the loop calls for it.
    */
   @Override
   public List<TransactionalWorkerLoop.Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
@@ -110,6 +117,7 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
         out.add(TransactionalWorkerLoop.Processed.failed(result.failure()));
       } else {
         double share = ownSum > 0 ? ownMs(result.outcome()) / ownSum : 1.0 / inputs.size();
+        measure(result.outcome(), totalMs * share);
         out.add(TransactionalWorkerLoop.Processed.ok(
             List.of(toRecord(prediction(record.key(), result.outcome(), totalMs * share)))));
       }

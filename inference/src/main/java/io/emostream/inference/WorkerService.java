@@ -13,13 +13,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
  * model sessions it closes when stopped. The
- * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here.
+ * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here. A started
+ * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is freed.
  */
-public final class WorkerService implements AutoCloseable {
+public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable {
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
   private final java.util.List<AutoCloseable> resources;
+  private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private WorkerService(TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
     this.loop = loop;
@@ -36,6 +39,7 @@ public final class WorkerService implements AutoCloseable {
         config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(),
         config.maxWait(), processor, meters);
     WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
+    OrderlyStop.register(service);
     service.thread.start();
     return service;
   }
@@ -49,13 +53,23 @@ public final class WorkerService implements AutoCloseable {
     return loop;
   }
 
+  @Override
+  public void shutdown() {
+    loop.shutdown();
+  }
+
   /**
-   * Lets the transaction in progress finish, then stops and closes the model sessions; waits up to
+   * Lets the transaction in progress finish, then stops and closes the model sessions (once); waits up to
    * {@code timeout} for the loop.
+   *
+   * @return true when the loop stopped and the sessions are closed; false when the loop was still running at the
+   *     timeout (the sessions are then left open: it may still be using them)
    */
-  public void close(Duration timeout) {
+  @Override
+  public boolean close(Duration timeout) {
     boolean stopped = loop.close(timeout);
-    if (stopped) {
+    if (stopped && resourcesClosed.compareAndSet(false, true)) {
+      OrderlyStop.deregister(this);
       for (AutoCloseable resource : resources) {
         try {
           resource.close();
@@ -64,6 +78,7 @@ public final class WorkerService implements AutoCloseable {
         }
       }
     }
+    return stopped;
   }
 
   @Override

@@ -54,6 +54,18 @@ class OrtModelTest {
   }
 
   @Test
+  void aClosedModelRefusesToRunInsteadOfTouchingItsFreedSession() throws Exception {
+    OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CPU, 1);
+    model.close();
+    model.close();
+
+    assertThatThrownBy(() -> model.probabilities(new float[16], new long[] {1, 16}))
+        .isInstanceOf(OrtGuard.Closed.class).hasMessageContaining("model tiny is closed");
+    assertThatThrownBy(() -> model.guarded(() -> model.session().getInputInfo()))
+        .isInstanceOf(OrtGuard.Closed.class);
+  }
+
+  @Test
   void aManifestWhoseLabelsDoNotMatchTheModelFailsAtLoad() throws Exception {
     Path manifest = tinyAudioModel("[\"a\", \"b\"]");
     assertThatThrownBy(() -> OrtModel.load(manifest, Device.CPU, 1))

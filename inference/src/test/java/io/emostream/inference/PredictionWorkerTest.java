@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class PredictionWorkerTest {
 
@@ -41,8 +43,9 @@ class PredictionWorkerTest {
             : Result.of(Outcome.ok(new float[] {0, 0, 0, 1, 0, 0, 0}, 3, 1, 2, 3))).toList();
       }
     };
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
     PredictionWorker worker = new PredictionWorker(Modality.VIDEO, topics.videoPredictions(), manifest, predictor,
-        Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), meters);
 
     List<TransactionalWorkerLoop.Processed> results = worker.processAll(List.of(record("a"), record("bad"),
         record(null), record("b")));
@@ -59,6 +62,14 @@ class PredictionWorkerTest {
       assertThat(prediction.getProbabilities().get(3)).isEqualTo(1f);
     }
     assertThat(results.get(3).outputs().get(0).key()).isEqualTo("b");
+    assertThat(meters.get("emostream.predictions").tags("modality", "VIDEO", "status", "OK").counter().count())
+        .as("the batched path counts what it publishes").isEqualTo(2);
+    assertThat(meters.get("emostream.inference").tag("modality", "VIDEO").timer().count()).isEqualTo(2);
+    assertThat(meters.get("emostream.inference").tag("modality", "VIDEO").timer().totalTime(TimeUnit.MICROSECONDS))
+        .as("3 ms of model time per clip").isEqualTo(6000);
+    assertThat(meters.get("emostream.prediction").tag("modality", "VIDEO").timer().count()).isEqualTo(2);
+    assertThat(meters.find("emostream.predictions").tag("status", "ERROR").counter())
+        .as("a failed clip is counted by onFailure, which the loop calls for it").isNull();
   }
 
   private static ConsumerRecord<String, byte[]> record(String key) {

@@ -30,12 +30,14 @@ import io.emostream.video.face.YuNetDetector;
  * clip with no face in any frame is NO_FACE, with no distribution.
  *
  * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared model
- * runs; a clip whose frames cannot be decoded fails alone. Not thread-safe beyond what ONNX Runtime's
+ * runs; a clip whose frames cannot be decoded fails alone. Both sessions are used only inside
+ * {@link OrtModel#guarded}, so a stop never frees them under a run. Not thread-safe beyond what ONNX Runtime's
  * {@code run} is; one instance per worker loop.
  */
 public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
   private final OrtModel detectorModel;
+  private final OrtModel expressionModel;
   private final YuNetDetector detector;
   private final FaceSelectionPolicy policy;
   private final ExpressionClassifier classifier;
@@ -48,16 +50,17 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
    */
   public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads,
       ModelManifest.Aggregation aggregation, int maxBatch) throws Exception {
+    this.expressionModel = expressionModel;
     ModelManifest manifest = expressionModel.manifest();
     ModelManifest.Face face = manifest.video().face();
     this.detectorModel = OrtModel.open(manifest, manifestDir.resolve(face.detector()), device, threads);
     try {
-      this.detector = new YuNetDetector(detectorModel.session(), (float) face.scoreThreshold(),
-          (float) face.nmsThreshold(), face.topK());
+      this.detector = detectorModel.guarded(() -> new YuNetDetector(detectorModel.session(),
+          (float) face.scoreThreshold(), (float) face.nmsThreshold(), face.topK()));
       this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
           : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
-      this.classifier = new ExpressionClassifier(expressionModel.session(), manifest.labels(), face.input(),
-          manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
+      this.classifier = expressionModel.guarded(() -> new ExpressionClassifier(expressionModel.session(),
+          manifest.labels(), face.input(), manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch));
     } catch (Exception e) {
       detectorModel.close();
       throw e;
@@ -87,7 +90,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
     float[][] posteriors;
     long start = System.nanoTime();
     try {
-      posteriors = classifier.probabilities(faces);
+      posteriors = expressionModel.guarded(() -> classifier.probabilities(faces));
     } catch (Exception e) {
       return clips.stream().map(c -> c.failure != null ? Result.failed(c.failure) : c.faces.isEmpty()
           ? Result.of(c.noFace()) : Result.failed(e)).toList();
@@ -118,7 +121,8 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       clip.frames = frames.size();
       long decoded = System.nanoTime();
       for (BufferedImage frame : frames) {
-        Optional<Face> chosen = policy.select(detector.detect(frame), frame.getWidth(), frame.getHeight());
+        List<Face> found = detectorModel.guarded(() -> detector.detect(frame));
+        Optional<Face> chosen = policy.select(found, frame.getWidth(), frame.getHeight());
         if (chosen.isPresent()) {
           clip.faces.add(FaceCropper.crop(frame, chosen.get(), classifier.input()));
         }

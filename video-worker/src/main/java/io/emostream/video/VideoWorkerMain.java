@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.emostream.inference.ModelManifest;
+import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
@@ -49,6 +50,7 @@ public final class VideoWorkerMain {
   }
 
   public static void main(String[] args) throws Exception {
+    OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
