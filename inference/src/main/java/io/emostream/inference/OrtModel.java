@@ -1,8 +1,8 @@
 package io.emostream.inference;
 
 import java.nio.FloatBuffer;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
