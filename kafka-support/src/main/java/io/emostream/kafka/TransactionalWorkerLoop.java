@@ -1,5 +1,6 @@
 package io.emostream.kafka;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -33,6 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.ops.HealthCheck;
+import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -60,6 +64,12 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * {@code maxPollRecords} in all) reach the
  * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
  * record still succeeds or fails on its own.
+ *
+ * <p>Progress: with a progress topic, every transaction also carries one {@link WorkerProgress} record per
+ * assigned input partition (its position, its end offset, and when the loop last caught up with it), and an idle
+ * loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own. They are committed with the outputs
+ * of the records they cover, so a reader that sees a position has the predictions before it too. fusion-stream
+ * reads them to wait for a worker that is alive and behind a clip rather than fuse without its modality.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
@@ -102,9 +112,23 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
+  /** How often an idle loop publishes its progress as a heartbeat (a busy one does so in every transaction). */
+  public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+  /** Longest wait for the end offsets or a position when building progress records; past it they are skipped. */
+  private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
+
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalWorkerLoop.class);
+  private static final AvroSerde<WorkerProgress> PROGRESS_SERDE = new AvroSerde<>(WorkerProgress.class);
 
   private final String service;
+  private final String groupId;
+  private final String transactionalId;
+  /** Where progress records go; null: none are published. */
+  private final String progressTopic;
+  private final Clock clock;
+  /** Per assigned input partition, the latest time its position was seen at the partition's end. */
+  private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
+  private long lastProgressMs = Long.MIN_VALUE;
   private final String inputTopic;
   private final String deadLetterTopic;
   private final RecordProcessor processor;
@@ -146,12 +170,28 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
       String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor,
       MeterRegistry meters) {
+    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, null, maxPollRecords, maxWait,
+        processor, meters, Clock.systemUTC());
+  }
+
+  /**
+   * @param progressTopic where to publish the loop's {@link WorkerProgress} records (the catalogue's
+   *     {@code workerProgress()}); null: none
+   * @param clock         the wall clock of heartbeats and catch-up times
+   */
+  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
+      String inputTopic, String deadLetterTopic, String progressTopic, int maxPollRecords, Duration maxWait,
+      RecordProcessor processor, MeterRegistry meters, Clock clock) {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
     }
     this.maxPollRecords = maxPollRecords;
     this.maxWait = maxWait;
     this.service = service;
+    this.groupId = groupId;
+    this.transactionalId = transactionalId;
+    this.progressTopic = progressTopic;
+    this.clock = clock;
     this.inputTopic = inputTopic;
     this.deadLetterTopic = deadLetterTopic;
     this.processor = processor;
@@ -205,6 +245,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
             gather(consumer, consumer.poll(pollTimeout), maxPollRecords, maxWait, running::get);
         if (!records.isEmpty()) {
           processInTransaction(records);
+        } else if (progressTopic != null && clock.millis() - lastProgressMs >= HEARTBEAT_INTERVAL.toMillis()) {
+          heartbeat();
         }
       }
     } catch (WakeupException e) {
@@ -276,9 +318,14 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
           }
         }
       }
+      List<ProducerRecord<String, byte[]>> progress = progressRecords();
+      progress.forEach(producer::send);
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
       committed.increment();
+      if (!progress.isEmpty()) {
+        lastProgressMs = clock.millis();
+      }
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
@@ -287,6 +334,83 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       producer.abortTransaction();
       rewindToCommitted(partitionsOf(records));
     }
+  }
+
+  /** A transaction of progress records only, so fusion sees an idle worker alive. */
+  private void heartbeat() {
+    List<ProducerRecord<String, byte[]>> progress = progressRecords();
+    if (progress.isEmpty()) {
+      return;
+    }
+    producer.beginTransaction();
+    try {
+      progress.forEach(producer::send);
+      producer.commitTransaction();
+      lastProgressMs = clock.millis();
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warn("{}: heartbeat transaction aborted", service, e);
+      producer.abortTransaction();
+    }
+  }
+
+  /**
+   * One progress record per assigned input partition; none when the progress topic is not set, nothing is
+   * assigned, or the end offsets cannot be read in time (then the next transaction tries again). The time is taken
+   * before the end offsets are asked for, so "caught up at T" means every record committed before T is processed.
+   */
+  private List<ProducerRecord<String, byte[]>> progressRecords() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (progressTopic == null || assigned.isEmpty()) {
+      return List.of();
+    }
+    long now = clock.millis();
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    Map<TopicPartition, Long> ends;
+    try {
+      ends = consumer.endOffsets(assigned, PROGRESS_LOOKUP_TIMEOUT);
+      for (TopicPartition partition : assigned) {
+        positions.put(partition, consumer.position(partition, PROGRESS_LOOKUP_TIMEOUT));
+      }
+    } catch (TimeoutException e) {
+      LOG.debug("{}: no progress records this time: {}", service, e.getMessage());
+      return List.of();
+    }
+    List<ProducerRecord<String, byte[]>> out = new ArrayList<>(positions.size());
+    for (WorkerProgress progress : progress(positions, ends, now, caughtUpAt, groupId, transactionalId)) {
+      out.add(new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
+          PROGRESS_SERDE.serialize(progressTopic, progress)));
+    }
+    return out;
+  }
+
+  /**
+   * The progress of each partition in {@code positions} at {@code nowMs}, given the partitions' end offsets: a
+   * partition whose position reached its end is caught up now; others keep their last catch-up time from
+   * {@code caughtUpAt} (null if none), which is updated, and forgets partitions no longer assigned.
+   */
+  static List<WorkerProgress> progress(Map<TopicPartition, Long> positions, Map<TopicPartition, Long> ends,
+      long nowMs, Map<TopicPartition, Long> caughtUpAt, String groupId, String instance) {
+    caughtUpAt.keySet().retainAll(positions.keySet());
+    List<WorkerProgress> out = new ArrayList<>(positions.size());
+    positions.entrySet().stream()
+        .sorted(java.util.Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
+            .thenComparingInt(e -> e.getKey().partition()))
+        .forEach(entry -> {
+          TopicPartition partition = entry.getKey();
+          long position = entry.getValue();
+          Long end = ends.get(partition);
+          if (end != null && position >= end) {
+            caughtUpAt.put(partition, nowMs);
+          }
+          Long caughtUp = caughtUpAt.get(partition);
+          out.add(WorkerProgress.newBuilder().setInputTopic(partition.topic()).setPartition(partition.partition())
+              .setGroupId(groupId).setInstance(instance).setHeartbeatMs(nowMs)
+              .setPosition(position).setEndOffset(end == null ? position : end)
+              .setCaughtUpAtMs(caughtUp).build());
+        });
+    return out;
   }
 
   /** The processor's batch call; if it breaks its contract, each record is processed alone instead. */

@@ -20,7 +20,9 @@ public final class SchemaHistory {
   /** Earlier versions, as resources under {@code avro/history/}. */
   static final List<String> HISTORY = List.of(
       // v0: the first published contracts: FusionRule had only AVERAGE, no speakerRole; PendingClip embeds both.
-      "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc");
+      "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc",
+      // v1: PendingClip before waitingSinceMs and deadlineMs (fusion waiting on a worker's progress).
+      "PendingClip-v1.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);
 
@@ -35,7 +37,7 @@ public final class SchemaHistory {
     SchemaStore.Cache cache = new SchemaStore.Cache();
     for (Schema schema : List.of(ClipManifest.getClassSchema(), AudioSegment.getClassSchema(),
         FrameBatch.getClassSchema(), ModalityPrediction.getClassSchema(), FusedEmotion.getClassSchema(),
-        PendingClip.getClassSchema())) {
+        PendingClip.getClassSchema(), WorkerProgress.getClassSchema())) {
       cache.addSchema(schema);
     }
     for (String resource : historyResources) {
