@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -89,47 +87,68 @@ class WorkerProgressIT {
   }
 
   @Test
-  void aVideoWorkerThatFallsSilentIsGivenUpOnATimeoutAfterItsLastHeartbeat() throws Exception {
+  void aKilledVideoWorkerIsGivenUpOnWithinATimeoutOfItsDeath() throws Exception {
     TopicAdmin.ensureTopics(settings, topics, (short) 1);
     int clips = 8;
-    int hangsAt = 3;
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger seen = new AtomicInteger();
-    long[] hungAtMs = new long[1];
     try (FusionStreamApp fusion = fusion();
         KafkaProducer<String, byte[]> producer = producer()) {
       fusion.start();
+      // the real loop in a child JVM, 3 s per clip; killed (SIGKILL: no hooks, no close) after its 2nd prediction
+      Path log = Path.of("target", "slow-video-worker-" + run + ".log");
+      Process worker = childJvm(SlowVideoWorker.class, log, TestKafka.bootstrapServers(), topics.prefix(), "2",
+          "progress-video-" + run, "3000");
+      long killedAtMs;
+      try {
+        // its first heartbeat: it is up and owns its partitions
+        TopicReader.readCommitted(TestKafka.bootstrapServers(), topics.workerProgress().name(), 1,
+            Duration.ofSeconds(90), Duration.ZERO);
+        for (int i = 0; i < clips; i++) {
+          publishClip(producer, clipId(i));
+        }
+        TopicReader.readCommitted(TestKafka.bootstrapServers(), topics.videoPredictions().name(), 2,
+            Duration.ofSeconds(90), Duration.ZERO);
+      } finally {
+        worker.destroyForcibly();
+        killedAtMs = System.currentTimeMillis();
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+
+      List<FusedEmotion> fused = fused(clips, Duration.ofSeconds(120));
+      List<FusedEmotion> audioOnly = fused.stream().filter(f -> f.getStatus() == FusionStatus.AUDIO_ONLY).toList();
+      long firstFallback = audioOnly.stream().mapToLong(f -> f.getFusedAtMs().toEpochMilli()).min().orElseThrow();
+      long lastFallback = audioOnly.stream().mapToLong(f -> f.getFusedAtMs().toEpochMilli()).max().orElseThrow();
+      System.out.printf("FUSION|video worker killed (SIGKILL) after its 2nd prediction (timeout %s)|clips %d|COMPLETE %d"
+          + "|AUDIO_ONLY %d|fallback %d to %d ms after the kill%n", TIMEOUT, clips, clips - audioOnly.size(),
+          audioOnly.size(), firstFallback - killedAtMs, lastFallback - killedAtMs);
+
+      assertThat(fused).extracting(FusedEmotion::getClipId).doesNotHaveDuplicates().hasSize(clips);
+      assertThat(clips - audioOnly.size()).as("the clips it predicted before the kill").isBetween(2, 3);
+      // its last heartbeat was at most one heartbeat interval before the kill; then one timeout, one punctuation
+      // and one commit interval
+      assertThat(lastFallback - killedAtMs).isLessThan(TIMEOUT.plusSeconds(2).toMillis());
+      assertThat(firstFallback - killedAtMs).as("it was waited for while alive")
+          .isGreaterThan(TIMEOUT.minus(TransactionalWorkerLoop.HEARTBEAT_INTERVAL).minusSeconds(1).toMillis());
+    }
+  }
+
+  @Test
+  void withNoVideoWorkerAtAllClipsAreFusedAudioOnlyAtTheTimeout() throws Exception {
+    TopicAdmin.ensureTopics(settings, topics, (short) 1);
+    int clips = 4;
+    try (FusionStreamApp fusion = fusion();
+        KafkaProducer<String, byte[]> producer = producer()) {
+      fusion.start();
+      long sent = System.currentTimeMillis();
       for (int i = 0; i < clips; i++) {
         publishClip(producer, clipId(i));
       }
-      // hangs (a stuck model, or a process stopped by SIGSTOP: alive to the OS, silent to Kafka) at its 3rd clip
-      TransactionalWorkerLoop video = videoWorker(record -> {
-        if (seen.incrementAndGet() == hangsAt) {
-          hungAtMs[0] = System.currentTimeMillis();
-          awaitQuietly(release);
-        }
-      });
-      Thread thread = new Thread(video, "hanging-video-worker");
-      thread.start();
-      try {
-        List<FusedEmotion> fused = fused(clips, Duration.ofSeconds(120));
-        List<FusedEmotion> audioOnly = fused.stream().filter(f -> f.getStatus() == FusionStatus.AUDIO_ONLY).toList();
-        long firstFallback = audioOnly.stream().mapToLong(f -> f.getFusedAtMs().toEpochMilli()).min().orElseThrow();
-        long lastFallback = audioOnly.stream().mapToLong(f -> f.getFusedAtMs().toEpochMilli()).max().orElseThrow();
-        System.out.printf("FUSION|video worker silent after %d clips (timeout %s)|clips %d|COMPLETE %d|AUDIO_ONLY %d"
-            + "|fallback %d-%d ms after it fell silent%n", hangsAt - 1, TIMEOUT, clips, clips - audioOnly.size(),
-            audioOnly.size(), firstFallback - hungAtMs[0], lastFallback - hungAtMs[0]);
+      List<FusedEmotion> fused = fused(clips, Duration.ofSeconds(60));
+      long last = fused.get(clips - 1).getFusedAtMs().toEpochMilli() - sent;
+      System.out.printf("FUSION|no video worker (timeout %s)|clips %d|AUDIO_ONLY %d|last fused %d ms after publishing%n",
+          TIMEOUT, clips, fused.stream().filter(f -> f.getStatus() == FusionStatus.AUDIO_ONLY).count(), last);
 
-        assertThat(fused).extracting(FusedEmotion::getClipId).doesNotHaveDuplicates().hasSize(clips);
-        assertThat(clips - audioOnly.size()).as("the clips it predicted before hanging").isEqualTo(hangsAt - 1);
-        // its last heartbeat came with its last transaction, just before the hang; then one timeout, one punctuation
-        // and one commit interval
-        assertThat(lastFallback - hungAtMs[0]).isLessThan(TIMEOUT.plusSeconds(3).toMillis());
-      } finally {
-        release.countDown();
-        video.close(Duration.ofSeconds(30));
-        thread.join(30_000);
-      }
+      assertThat(fused).allSatisfy(f -> assertThat(f.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY));
+      assertThat(last).isBetween(TIMEOUT.toMillis(), TIMEOUT.plusSeconds(3).toMillis());
     }
   }
 
@@ -220,11 +239,11 @@ class WorkerProgressIT {
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
   }
 
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await(5, TimeUnit.MINUTES);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  /** Starts {@code main} in a child JVM with the test class path. */
+  private static Process childJvm(Class<?> main, Path log, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")), main.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 }

@@ -66,10 +66,15 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * record still succeeds or fails on its own.
  *
  * <p>Progress: with a progress topic, every transaction also carries one {@link WorkerProgress} record per
- * assigned input partition (its position, its end offset, and when the loop last caught up with it), and an idle
- * loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own. They are committed with the outputs
- * of the records they cover, so a reader that sees a position has the predictions before it too. fusion-stream
- * reads them to wait for a worker that is alive and behind a clip rather than fuse without its modality.
+ * assigned input partition (its position, its end offset, and when the loop last caught up with it); an idle
+ * loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own, and so does the loop before a batch
+ * when its last progress does not cover every assigned partition (at start, after a rebalance). They are
+ * committed with the outputs of the records they cover, so a reader that sees a position has the predictions
+ * before it too. While a batch is being processed (model runs can take longer than fusion's timeout on a busy
+ * CPU), a side thread re-publishes the last committed progress with a fresh heartbeat every
+ * {@link #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer than
+ * that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that is alive and
+ * behind a clip rather than fuse without its modality.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
@@ -112,8 +117,13 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
-  /** How often an idle loop publishes its progress as a heartbeat (a busy one does so in every transaction). */
+  /** How often progress is published as a heartbeat, idle or busy (and with every transaction). */
   public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+  /**
+   * How long one batch may run and still be heartbeated for: far beyond what a batch of a few clips takes on a
+   * CPU, so only a stuck model (or a hung native call) exceeds it, and then fusion stops waiting for this worker.
+   */
+  public static final Duration BUSY_HEARTBEAT_LIMIT = Duration.ofMinutes(10);
   /** Longest wait for the end offsets or a position when building progress records; past it they are skipped. */
   private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
@@ -128,7 +138,13 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private final Clock clock;
   /** Per assigned input partition, the latest time its position was seen at the partition's end. */
   private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
-  private long lastProgressMs = Long.MIN_VALUE;
+  private long lastProgressMs = 0; // never: the first idle poll publishes
+  /** The progress last committed, re-published by the heartbeat thread while a batch runs. */
+  private volatile List<WorkerProgress> lastProgress = List.of();
+  /** When the batch being processed started; -1 between batches. */
+  private volatile long batchStartedMs = -1;
+  /** Publishes busy heartbeats (not transactional: they only refresh the time of committed progress); or null. */
+  private final KafkaProducer<String, byte[]> heartbeatProducer;
   private final String inputTopic;
   private final String deadLetterTopic;
   private final RecordProcessor processor;
@@ -213,6 +229,11 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    this.heartbeatProducer = progressTopic == null ? null : new KafkaProducer<>(settings.with(Map.of(
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.ACKS_CONFIG, "all",
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
     this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
     this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
     this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
@@ -235,7 +256,17 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
 
   @Override
   public void run() {
+    java.util.concurrent.ScheduledExecutorService beats = null;
     try {
+      if (heartbeatProducer != null) {
+        beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread thread = new Thread(r, service + "-heartbeat");
+          thread.setDaemon(true);
+          return thread;
+        });
+        beats.scheduleAtFixedRate(this::beatWhileBusy, HEARTBEAT_INTERVAL.toMillis(), HEARTBEAT_INTERVAL.toMillis(),
+            TimeUnit.MILLISECONDS);
+      }
       producer.initTransactions();
       consumer.subscribe(List.of(inputTopic));
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
@@ -244,9 +275,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         List<ConsumerRecord<String, byte[]>> records =
             gather(consumer, consumer.poll(pollTimeout), maxPollRecords, maxWait, running::get);
         if (!records.isEmpty()) {
+          if (progressTopic != null && !progressPartitions(lastProgress).equals(consumer.assignment())) {
+            heartbeat(records); // fusion learns this worker owns them before a batch that may take long
+          }
           processInTransaction(records);
         } else if (progressTopic != null && clock.millis() - lastProgressMs >= HEARTBEAT_INTERVAL.toMillis()) {
-          heartbeat();
+          heartbeat(List.of());
         }
       }
     } catch (WakeupException e) {
@@ -257,6 +291,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       LOG.error("{} was fenced by a newer instance with the same transactional id; stopping", service, e);
     } finally {
       polling.set(false);
+      if (beats != null) {
+        beats.shutdownNow();
+      }
+      if (heartbeatProducer != null) {
+        heartbeatProducer.close(Duration.ofSeconds(5));
+      }
       consumerMetrics.close();
       producerMetrics.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -307,6 +347,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private void processInTransaction(List<ConsumerRecord<String, byte[]>> records) {
     producer.beginTransaction();
     batchSize.record(records.size());
+    batchStartedMs = clock.millis();
     try {
       List<Processed> results = processAll(records);
       for (int i = 0; i < records.size(); i++) {
@@ -318,14 +359,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
           }
         }
       }
-      List<ProducerRecord<String, byte[]>> progress = progressRecords();
-      progress.forEach(producer::send);
+      List<WorkerProgress> progress = currentProgress(List.of());
+      progress.forEach(p -> producer.send(progressRecord(p)));
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
       committed.increment();
-      if (!progress.isEmpty()) {
-        lastProgressMs = clock.millis();
-      }
+      progressCommitted(progress);
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
@@ -333,20 +372,25 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       aborted.increment();
       producer.abortTransaction();
       rewindToCommitted(partitionsOf(records));
+    } finally {
+      batchStartedMs = -1;
     }
   }
 
-  /** A transaction of progress records only, so fusion sees an idle worker alive. */
-  private void heartbeat() {
-    List<ProducerRecord<String, byte[]>> progress = progressRecords();
+  /**
+   * A transaction of progress records only: an idle worker's heartbeat, or, before a batch, where this worker
+   * stands ({@code unprocessed}: the batch's records, fetched but not processed yet).
+   */
+  private void heartbeat(List<ConsumerRecord<String, byte[]>> unprocessed) {
+    List<WorkerProgress> progress = currentProgress(unprocessed);
     if (progress.isEmpty()) {
       return;
     }
     producer.beginTransaction();
     try {
-      progress.forEach(producer::send);
+      progress.forEach(p -> producer.send(progressRecord(p)));
       producer.commitTransaction();
-      lastProgressMs = clock.millis();
+      progressCommitted(progress);
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
@@ -355,12 +399,50 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
+  private void progressCommitted(List<WorkerProgress> progress) {
+    if (!progress.isEmpty()) {
+      lastProgressMs = clock.millis();
+      lastProgress = List.copyOf(progress);
+    }
+  }
+
+  /**
+   * Runs on the heartbeat thread: while a batch is processed (for at most {@link #BUSY_HEARTBEAT_LIMIT}), the last
+   * committed progress again with the current time, so fusion sees a busy worker alive.
+   */
+  private void beatWhileBusy() {
+    try {
+      long started = batchStartedMs;
+      long now = clock.millis();
+      if (started < 0 || now - started > BUSY_HEARTBEAT_LIMIT.toMillis()) {
+        return;
+      }
+      for (WorkerProgress last : lastProgress) {
+        heartbeatProducer.send(progressRecord(WorkerProgress.newBuilder(last).setHeartbeatMs(now).build()));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("{}: busy heartbeat not sent", service, e);
+    }
+  }
+
+  private ProducerRecord<String, byte[]> progressRecord(WorkerProgress progress) {
+    return new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
+        PROGRESS_SERDE.serialize(progressTopic, progress));
+  }
+
+  private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    progress.forEach(p -> partitions.add(new TopicPartition(p.getInputTopic(), p.getPartition())));
+    return partitions;
+  }
+
   /**
    * One progress record per assigned input partition; none when the progress topic is not set, nothing is
-   * assigned, or the end offsets cannot be read in time (then the next transaction tries again). The time is taken
-   * before the end offsets are asked for, so "caught up at T" means every record committed before T is processed.
+   * assigned, or the end offsets cannot be read in time (then the next transaction tries again). A partition's
+   * position is the first of {@code unprocessed} in it, else the consumer's. The time is taken before the end
+   * offsets are asked for, so "caught up at T" means every record committed before T is processed.
    */
-  private List<ProducerRecord<String, byte[]>> progressRecords() {
+  private List<WorkerProgress> currentProgress(List<ConsumerRecord<String, byte[]>> unprocessed) {
     Set<TopicPartition> assigned = consumer.assignment();
     if (progressTopic == null || assigned.isEmpty()) {
       return List.of();
@@ -373,16 +455,24 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       for (TopicPartition partition : assigned) {
         positions.put(partition, consumer.position(partition, PROGRESS_LOOKUP_TIMEOUT));
       }
+      for (ConsumerRecord<String, byte[]> record : unprocessed) {
+        positions.computeIfPresent(new TopicPartition(record.topic(), record.partition()),
+            (partition, position) -> Math.min(position, record.offset()));
+      }
+    } catch (WakeupException e) {
+      // shutdown() woke the consumer up to end the loop: the transaction in progress still commits (without
+      // progress), and the wake-up is re-armed so the next poll ends the loop as it would have
+      consumer.wakeup();
+      return List.of();
     } catch (TimeoutException e) {
       LOG.debug("{}: no progress records this time: {}", service, e.getMessage());
       return List.of();
+    } catch (KafkaException e) {
+      // progress is advisory: a failure to read offsets must never abort the transaction of the predictions
+      LOG.warn("{}: no progress records this time", service, e);
+      return List.of();
     }
-    List<ProducerRecord<String, byte[]>> out = new ArrayList<>(positions.size());
-    for (WorkerProgress progress : progress(positions, ends, now, caughtUpAt, groupId, transactionalId)) {
-      out.add(new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
-          PROGRESS_SERDE.serialize(progressTopic, progress)));
-    }
-    return out;
+    return progress(positions, ends, now, caughtUpAt, groupId, transactionalId);
   }
 
   /**
