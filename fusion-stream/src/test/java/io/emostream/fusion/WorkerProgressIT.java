@@ -3,14 +3,17 @@ package io.emostream.fusion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -183,7 +186,7 @@ class WorkerProgressIT {
   }
 
   /** A video worker: the real loop with progress records; {@code model} is what predicting one clip does. */
-  private TransactionalWorkerLoop videoWorker(java.util.function.Consumer<ConsumerRecord<String, byte[]>> model) {
+  private TransactionalWorkerLoop videoWorker(Consumer<ConsumerRecord<String, byte[]>> model) {
     return new TransactionalWorkerLoop(settings, "video-worker", "progress-video-" + run, "progress-video-tx-" + run,
         topics.frames().name(), topics.deadLetters().name(), topics.workerProgress().name(), 1, Duration.ZERO,
         new TransactionalWorkerLoop.RecordProcessor() {
@@ -193,7 +196,7 @@ class WorkerProgressIT {
             return List.of(new ProducerRecord<>(topics.videoPredictions().name(), record.key(),
                 encode(topics.videoPredictions(), Clips.video(record.key(), Clips.FACE_SAD))));
           }
-        }, meters, java.time.Clock.systemUTC());
+        }, meters, Clock.systemUTC());
   }
 
   /** What ingest and the audio worker would have published: manifest, frames (content unused) and audio prediction. */
@@ -221,7 +224,7 @@ class WorkerProgressIT {
         topics.fused().name(), expected, atMost, Duration.ofSeconds(1))) {
       out.add(topics.fused().valueSerde().deserializer().deserialize(topics.fused().name(), record.value()));
     }
-    out.sort(java.util.Comparator.comparing(FusedEmotion::getFusedAtMs));
+    out.sort(Comparator.comparing(FusedEmotion::getFusedAtMs));
     return out;
   }
 

@@ -3,11 +3,14 @@ package io.emostream.kafka;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -256,10 +259,10 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
 
   @Override
   public void run() {
-    java.util.concurrent.ScheduledExecutorService beats = null;
+    ScheduledExecutorService beats = null;
     try {
       if (heartbeatProducer != null) {
-        beats = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        beats = Executors.newSingleThreadScheduledExecutor(r -> {
           Thread thread = new Thread(r, service + "-heartbeat");
           thread.setDaemon(true);
           return thread;
@@ -485,7 +488,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     caughtUpAt.keySet().retainAll(positions.keySet());
     List<WorkerProgress> out = new ArrayList<>(positions.size());
     positions.entrySet().stream()
-        .sorted(java.util.Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
+        .sorted(Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
             .thenComparingInt(e -> e.getKey().partition()))
         .forEach(entry -> {
           TopicPartition partition = entry.getKey();
