@@ -44,13 +44,18 @@ public final class FusedResultReader implements AutoCloseable {
     partitions.forEach(consumer::position); // resolve the end offsets now, before anything is ingested
   }
 
-  /** Waits until every clip id has a result or the deadline passes; returns what arrived, keyed by clip id. */
+  /**
+   * Waits until every clip id has a result, or until {@code timeout} passes without a new one (fusion waits for
+   * workers that are behind, so a long backlog keeps results coming, just later); returns what arrived, keyed by
+   * clip id.
+   */
   public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Runnable onProgress) {
     Map<String, FusedEmotion> results = new LinkedHashMap<>();
     Instant deadline = Instant.now().plus(timeout);
     while (results.size() < clipIds.size() && Instant.now().isBefore(deadline)) {
       for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
         if (clipIds.contains(record.key()) && results.putIfAbsent(record.key(), record.value()) == null) {
+          deadline = Instant.now().plus(timeout);
           onProgress.run();
         }
       }

@@ -62,7 +62,7 @@ public final class Main {
           --rule RULE   fusion rule (AVERAGE)
           --channel M   audio channel of a stereo call: mix, left, right or both ($EMOSTREAM_AUDIO_CHANNEL;
                         with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the default is the customer's)
-          --timeout D   how long to wait for the fused results (180s)
+          --timeout D   how long to wait for the next fused result (180s)
           --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
@@ -206,7 +206,8 @@ public final class Main {
           results.add(fused.get(clipId));
         } else {
           failed++;
-          err.printf("emostream: no fused result for segment %s within %s; try a longer --timeout%n", clipId, timeout);
+          err.printf("emostream: no fused result for segment %s (none arrived for %s); try a longer --timeout%n",
+              clipId, timeout);
         }
       }
     }

@@ -1,7 +1,10 @@
 package io.emostream.fusion;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 import org.apache.avro.specific.SpecificRecord;
@@ -14,6 +17,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +27,8 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
+import io.emostream.schemas.WorkerProgress;
+import io.emostream.topics.Topics;
 
 /**
  * Joins a clip's manifest and its per-modality predictions by clip id and emits one {@link FusedEmotion} per clip.
@@ -33,9 +39,23 @@ import io.emostream.schemas.PendingClip;
  * <ul>
  *   <li>Pending: what arrived so far, with {@code firstSeenMs} (wall clock of its first record). A prediction
  *       that arrives before its manifest waits for it. A second record of the same kind replaces the first.</li>
- *   <li>Fused as soon as the manifest and a prediction for every modality it lists are in, or, by the wall-clock
- *       punctuator, once {@code firstSeenMs + timeout <= now} with whatever arrived, provided the manifest is
- *       in.</li>
+ *   <li>Fused as soon as the manifest and a prediction for every modality it lists are in. Otherwise the
+ *       wall-clock punctuator looks at the clip at its deadline ({@code deadlineMs}, or {@code firstSeenMs +
+ *       timeout}) and asks, for each missing modality, about the worker that owns the clip's partition of that
+ *       modality's input topic ({@link WorkerProgress} in the {@value FusionTopology#PROGRESS_STORE} global
+ *       store):
+ *       <ul>
+ *         <li>BEHIND (heartbeat younger than the timeout, and not caught up since the clip's first record reached
+ *             fusion): the clip keeps waiting ({@code waitingSinceMs} set once) and is looked at again at every
+ *             punctuation;</li>
+ *         <li>PASSED (alive and caught up since then: its prediction is committed and on its way): once per clip,
+ *             the deadline moves to {@code now + timeout}, so a prediction still in flight is not lost;</li>
+ *         <li>SILENT (no heartbeat for the timeout: killed, hung or stopped) or ABSENT (no progress record at
+ *             all): it is not waited for.</li>
+ *       </ul>
+ *       When no missing modality is BEHIND (and the PASSED deadline, if given, has passed), the clip is fused with
+ *       whatever arrived, provided the manifest is in. At {@code firstSeenMs + maxWait} it is fused with what
+ *       arrived whatever its workers say, and counted in the {@value #MAX_WAIT_OPERATION}-total metric.</li>
  *   <li>Not fused when the timeout passes without the manifest: ingest commits a clip's manifest in the same
  *       transaction as its media, and predictions are made from that media, so such predictions are either
  *       later than the done retention (the clip was fused before and its marker is gone) or orphans. Publishing a
@@ -58,6 +78,20 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   static final String LATE_RECORDS_OPERATION = "late-records";
   /** Clips dropped at the timeout because their manifest never arrived (their predictions are not fused). */
   static final String NO_MANIFEST_OPERATION = "clips-without-manifest";
+  /** Clips fused at the hard cap ({@code EMOSTREAM_FUSION_MAX_WAIT}) while a worker was still behind them. */
+  static final String MAX_WAIT_OPERATION = "clips-at-max-wait";
+
+  /** What fusion knows of the worker of a modality the clip still misses. */
+  enum WorkerState {
+    /** No progress record for the partition: no worker that publishes progress ever owned it. */
+    ABSENT,
+    /** No heartbeat within the timeout. */
+    SILENT,
+    /** Alive, and not caught up with its input since the clip reached fusion. */
+    BEHIND,
+    /** Alive, and caught up since the clip reached fusion: its prediction is committed. */
+    PASSED
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(ClipJoinProcessor.class);
 
@@ -71,8 +105,10 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private final java.util.Set<FusionRule> skippedRulesWarned = java.util.EnumSet.noneOf(FusionRule.class);
   private ProcessorContext<String, FusedEmotion> context;
   private KeyValueStore<String, PendingClip> store;
+  private ReadOnlyKeyValueStore<String, WorkerProgress> progress;
   private Sensor lateRecords;
   private Sensor clipsWithoutManifest;
+  private Sensor clipsAtMaxWait;
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this.config = config;
@@ -86,10 +122,13 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   public void init(ProcessorContext<String, FusedEmotion> context) {
     this.context = context;
     this.store = context.getStateStore(FusionTopology.PENDING_STORE);
+    this.progress = context.getStateStore(FusionTopology.PROGRESS_STORE);
     this.lateRecords = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
         LATE_RECORDS_OPERATION, Sensor.RecordingLevel.INFO);
     this.clipsWithoutManifest = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
         NO_MANIFEST_OPERATION, Sensor.RecordingLevel.INFO);
+    this.clipsAtMaxWait = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
+        MAX_WAIT_OPERATION, Sensor.RecordingLevel.INFO);
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 
@@ -226,11 +265,11 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   }
 
   /**
-   * Fuses timed-out clips with what arrived (or drops those without a manifest) and forgets done markers past the
-   * retention.
+   * Looks at every pending clip whose deadline has come (fused with what arrived, dropped without a manifest, or
+   * left waiting for a worker that is behind it) and forgets done markers past the retention.
    */
   void punctuate(long now) {
-    List<KeyValue<String, PendingClip>> timedOut = new ArrayList<>();
+    List<KeyValue<String, PendingClip>> due = new ArrayList<>();
     List<String> expired = new ArrayList<>();
     try (KeyValueIterator<String, PendingClip> all = store.all()) {
       all.forEachRemaining(entry -> {
@@ -239,23 +278,86 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
           if (clip.getFusedAtMs() + config.doneRetention().toMillis() <= now) {
             expired.add(entry.key);
           }
-        } else if (clip.getFirstSeenMs() + config.timeout().toMillis() <= now) {
-          timedOut.add(entry);
+        } else if (deadlineOf(clip) <= now) {
+          due.add(entry);
         }
       });
     }
-    timedOut.forEach(entry -> emitTimedOut(entry.key, entry.value, now));
+    due.forEach(entry -> atDeadline(entry.key, entry.value, now));
     expired.forEach(store::delete);
   }
 
-  private void emitTimedOut(String clipId, PendingClip clip, long now) {
+  private long deadlineOf(PendingClip clip) {
+    long deadline = clip.getDeadlineMs() != null ? clip.getDeadlineMs()
+        : clip.getFirstSeenMs() + config.timeout().toMillis();
+    return Math.min(deadline, clip.getFirstSeenMs() + config.maxWait().toMillis());
+  }
+
+  private void atDeadline(String clipId, PendingClip clip, long now) {
     if (clip.getManifest() == null) {
       dropWithoutManifest(clipId, clip, now);
       return;
     }
+    Map<Modality, WorkerState> workers = missingWorkers(clip, now);
+    if (clip.getFirstSeenMs() + config.maxWait().toMillis() <= now) {
+      if (workers.containsValue(WorkerState.BEHIND)) {
+        clipsAtMaxWait.record();
+      }
+      LOG.warn("clip {} reached {} ({}) after its first record; fusing what arrived, without {}", clipId,
+          FusionConfig.MAX_WAIT_ENV, config.maxWait(), workers);
+      emitTimedOut(clipId, clip, now);
+    } else if (workers.containsValue(WorkerState.BEHIND)) {
+      if (clip.getWaitingSinceMs() == null) {
+        LOG.debug("clip {}: timeout passed, waiting for {}", clipId, workers);
+        store.put(clipId, PendingClip.newBuilder(clip).setWaitingSinceMs(now).build());
+      }
+    } else if (workers.containsValue(WorkerState.PASSED) && clip.getDeadlineMs() == null) {
+      LOG.debug("clip {}: {}; its prediction is committed, giving it {} more to arrive", clipId, workers,
+          config.timeout());
+      store.put(clipId, PendingClip.newBuilder(clip).setDeadlineMs(now + config.timeout().toMillis()).build());
+    } else {
+      LOG.info("clip {} fused without {} after {} ({} after its first record)", clipId, workers,
+          clip.getWaitingSinceMs() == null ? "its timeout" : "waiting on a busy worker",
+          Duration.ofMillis(now - clip.getFirstSeenMs()));
+      emitTimedOut(clipId, clip, now);
+    }
+  }
+
+  /** The state of the worker of each modality the manifest lists and no prediction arrived for, in order. */
+  private Map<Modality, WorkerState> missingWorkers(PendingClip clip, long now) {
+    Map<Modality, WorkerState> out = new EnumMap<>(Modality.class);
+    for (Modality modality : clip.getManifest().getModalities()) {
+      if (predictionOf(clip, modality) == null) {
+        out.put(modality, workerState(progressOf(modality), clip.getFirstSeenMs(), now, config.timeout()));
+      }
+    }
+    return out;
+  }
+
+  /** The progress record of the worker that owns this task's partition of the modality's input topic. */
+  private WorkerProgress progressOf(Modality modality) {
+    String inputTopic = modality == Modality.AUDIO ? config.topics().audio().name() : config.topics().frames().name();
+    return progress.get(Topics.progressKey(inputTopic, context.taskId().partition()));
+  }
+
+  /**
+   * The worker's state for a clip that reached fusion at {@code firstSeenMs}: the clip's input records were
+   * committed before that, so a worker caught up with its partition after it has processed them. Wall clocks of
+   * worker and fusion are compared: they must agree to well within the timeout.
+   */
+  static WorkerState workerState(WorkerProgress progress, long firstSeenMs, long now, Duration timeout) {
+    if (progress == null) {
+      return WorkerState.ABSENT;
+    }
+    if (progress.getHeartbeatMs() + timeout.toMillis() <= now) {
+      return WorkerState.SILENT;
+    }
+    Long caughtUp = progress.getCaughtUpAtMs();
+    return caughtUp != null && caughtUp > firstSeenMs ? WorkerState.PASSED : WorkerState.BEHIND;
+  }
+
+  private void emitTimedOut(String clipId, PendingClip clip, long now) {
     try {
-      LOG.info("clip {} timed out after {} (audio {}, video {}); fusing what arrived", clipId, config.timeout(),
-          clip.getAudio() != null, clip.getVideo() != null);
       emit(clipId, clip, now);
     } catch (IllegalArgumentException e) {
       // Only reachable when the canonical labels changed while the clip was pending; marking it done keeps the
@@ -297,6 +399,9 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     }
     if (clipsWithoutManifest != null) {
       context.metrics().removeSensor(clipsWithoutManifest);
+    }
+    if (clipsAtMaxWait != null) {
+      context.metrics().removeSensor(clipsAtMaxWait);
     }
   }
 }

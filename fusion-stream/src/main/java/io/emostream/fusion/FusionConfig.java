@@ -26,9 +26,13 @@ import io.emostream.topics.Topics;
  *
  * @param applicationId     Streams application id: consumer group, transactional id and state prefix
  * @param defaultRule       fusion rule for clips whose manifest asks for none
- * @param timeout           how long after its first record a clip is fused with whatever has arrived
+ * @param timeout           how long after its first record a clip is fused with whatever has arrived, unless a
+ *                          missing modality's worker is alive and behind the clip (then it waits longer); also how
+ *                          long a worker may be silent before it counts as gone
  * @param punctuateInterval how often (wall clock) pending clips are checked against the timeout
  * @param doneRetention     how long the marker of a fused clip is kept to recognise late predictions
+ * @param maxWait           the hard cap: a clip is fused with what arrived this long after its first record,
+ *                          however busy its workers are
  * @param labels            canonical emotion labels, in output order (lower case, distinct)
  * @param rules             settings of the rules: per-model weights, threshold, preferred modality, LR model
  * @param emitAllRules      also publish every rule's result for each clip to the all-rules topic
@@ -36,7 +40,7 @@ import io.emostream.topics.Topics;
  * @param kafka             Kafka client settings
  */
 public record FusionConfig(String applicationId, FusionRule defaultRule, Duration timeout, Duration punctuateInterval,
-    Duration doneRetention, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, Topics topics,
+    Duration doneRetention, Duration maxWait, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, Topics topics,
     KafkaSettings kafka) {
 
   public static final String APP_ID_ENV = "EMOSTREAM_FUSION_APP_ID";
@@ -44,6 +48,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final String TIMEOUT_ENV = "EMOSTREAM_FUSION_TIMEOUT";
   public static final String PUNCTUATE_INTERVAL_ENV = "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL";
   public static final String DONE_RETENTION_ENV = "EMOSTREAM_FUSION_DONE_RETENTION";
+  public static final String MAX_WAIT_ENV = "EMOSTREAM_FUSION_MAX_WAIT";
   public static final String LABELS_ENV = "EMOSTREAM_LABELS";
   public static final String WEIGHTS_ENV = "EMOSTREAM_FUSION_WEIGHTS";
   public static final String THRESHOLD_ENV = "EMOSTREAM_FUSION_THRESHOLD";
@@ -56,6 +61,8 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
   public static final Duration DEFAULT_DONE_RETENTION = Duration.ofMinutes(10);
+  /** Long enough for a long video's backlog on a CPU worker, short enough that nothing waits for ever. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(30);
   /**
    * WEIGHTED_AVERAGE weights of the shipped models, by model name: the speech model's actor-wise 5-fold CV
    * accuracy on RAVDESS (57.39 %, its model card) and the face models' reported accuracies (mini-XCEPTION 66 % on
@@ -77,6 +84,11 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
     requirePositive(timeout, TIMEOUT_ENV);
     requirePositive(punctuateInterval, PUNCTUATE_INTERVAL_ENV);
     requirePositive(doneRetention, DONE_RETENTION_ENV);
+    requirePositive(maxWait, MAX_WAIT_ENV);
+    if (maxWait.compareTo(timeout) < 0) {
+      throw new IllegalArgumentException(MAX_WAIT_ENV + " (" + maxWait + ") must not be shorter than " + TIMEOUT_ENV
+          + " (" + timeout + ")");
+    }
     labels = normaliseLabels(labels);
     Objects.requireNonNull(rules, "rules");
     Objects.requireNonNull(topics, "topics");
@@ -91,6 +103,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
         env.duration(TIMEOUT_ENV, DEFAULT_TIMEOUT),
         env.duration(PUNCTUATE_INTERVAL_ENV, DEFAULT_PUNCTUATE_INTERVAL),
         env.duration(DONE_RETENTION_ENV, DEFAULT_DONE_RETENTION),
+        env.duration(MAX_WAIT_ENV, DEFAULT_MAX_WAIT),
         env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS),
         new FusionRules.Settings(
             env.optional(WEIGHTS_ENV).map(FusionConfig::parseWeights).orElse(DEFAULT_WEIGHTS),
@@ -111,20 +124,27 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   /** For tests and embedded use: explicit values, validated like {@link #fromEnv}. */
   public static FusionConfig of(String applicationId, FusionRule defaultRule, Duration timeout,
       Duration punctuateInterval, Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels,
-        FusionRules.Settings.defaults(), false, topics, kafka);
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention,
+        timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT, labels, FusionRules.Settings.defaults(),
+        false, topics, kafka);
   }
 
   /** The same settings with other rule settings and all-rules switch. */
   public FusionConfig withRules(FusionRules.Settings newRules, boolean newEmitAllRules) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, newRules,
-        newEmitAllRules, topics, kafka);
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
+        newRules, newEmitAllRules, topics, kafka);
   }
 
   /** The same settings on another cluster and topic set (the embedded platform's broker). */
   public FusionConfig withKafka(KafkaSettings newKafka, Topics newTopics) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, labels, rules,
-        emitAllRules, newTopics, newKafka);
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
+        rules, emitAllRules, newTopics, newKafka);
+  }
+
+  /** The same settings with another hard cap on waiting for a busy worker. */
+  public FusionConfig withMaxWait(Duration newMaxWait) {
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, newMaxWait, labels,
+        rules, emitAllRules, topics, kafka);
   }
 
   static List<String> parseLabels(String commaList) {
@@ -186,7 +206,8 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   @Override
   public String toString() {
     return "FusionConfig[applicationId=" + applicationId + ", defaultRule=" + defaultRule + ", timeout=" + timeout
-        + ", punctuateInterval=" + punctuateInterval + ", doneRetention=" + doneRetention + ", labels=" + labels
+        + ", punctuateInterval=" + punctuateInterval + ", doneRetention=" + doneRetention + ", maxWait=" + maxWait
+        + ", labels=" + labels
         + ", topicPrefix=" + topics.prefix() + ", bootstrap=" + kafka.bootstrapServers() + "]";
   }
 }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.PendingClip;
+import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 
 /**
@@ -25,6 +26,8 @@ import io.emostream.topics.Topics;
  *   predictions.audio ─┼─► ClipJoinProcessor (store: pending-clips) ─► fused
  *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts,   └─► fused.all-rules (optional: one
  *                                 expiry of done markers                   record per rule and clip)
+ *   workers.progress ─► global store worker-progress (read by the punctuator: is a missing modality's worker
+ *                        alive and behind the clip?)
  * </pre>
  *
  * In: {@code ClipManifest} and {@code ModalityPrediction} records keyed by clip id. Out: one {@code FusedEmotion}
@@ -43,6 +46,13 @@ public final class FusionTopology {
   public static final String ALL_RULES_SINK = "fused-all-rules-sink";
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
+  public static final String PROGRESS_SOURCE = "worker-progress-source";
+  public static final String PROGRESS_PROCESSOR = "worker-progress-updater";
+  /**
+   * Global, in memory, no changelog: every instance holds the latest {@code WorkerProgress} of every input
+   * partition, rebuilt from the compacted progress topic at start.
+   */
+  public static final String PROGRESS_STORE = "worker-progress";
 
   private static final Logger LOG = LoggerFactory.getLogger(FusionTopology.class);
 
@@ -72,6 +82,10 @@ public final class FusionTopology {
         VIDEO_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
+    topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PROGRESS_STORE),
+        Serdes.String(), new AvroSerde<>(WorkerProgress.class)).withLoggingDisabled(), PROGRESS_SOURCE,
+        Topics.KEY_SERDE.deserializer(), topics.workerProgress().valueSerde().deserializer(),
+        topics.workerProgress().name(), PROGRESS_PROCESSOR, WorkerProgressUpdater::new);
     topology.addSink(FUSED_SINK, topics.fused().name(), Topics.KEY_SERDE.serializer(),
         topics.fused().valueSerde().serializer(), JOIN_PROCESSOR);
     if (config.emitAllRules()) {
@@ -106,6 +120,11 @@ public final class FusionTopology {
    */
   public static long clipsWithoutManifest(Map<MetricName, ? extends Metric> metrics) {
     return total(metrics, ClipJoinProcessor.NO_MANIFEST_OPERATION);
+  }
+
+  /** Clips fused at {@code EMOSTREAM_FUSION_MAX_WAIT} while a worker was still behind them, summed over every task. */
+  public static long clipsAtMaxWait(Map<MetricName, ? extends Metric> metrics) {
+    return total(metrics, ClipJoinProcessor.MAX_WAIT_OPERATION);
   }
 
   private static long total(Map<MetricName, ? extends Metric> metrics, String operation) {

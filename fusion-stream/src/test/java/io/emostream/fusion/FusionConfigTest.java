@@ -24,6 +24,7 @@ class FusionConfigTest {
     assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.doneRetention()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(config.maxWait()).isEqualTo(Duration.ofMinutes(30));
     assertThat(config.labels()).containsExactly("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust",
         "surprised");
     assertThat(config.topics().fused().name()).isEqualTo(Topics.DEFAULT_PREFIX + "fused");
@@ -38,6 +39,7 @@ class FusionConfigTest {
         "EMOSTREAM_FUSION_TIMEOUT", "5s",
         "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL", "250ms",
         "EMOSTREAM_FUSION_DONE_RETENTION", "2m",
+        "EMOSTREAM_FUSION_MAX_WAIT", "60m",
         "EMOSTREAM_LABELS", " Happy, sad ,angry",
         "EMOSTREAM_TOPIC_PREFIX", "t1.",
         "EMOSTREAM_TOPIC_PARTITIONS", "3",
@@ -47,10 +49,23 @@ class FusionConfigTest {
     assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.punctuateInterval()).isEqualTo(Duration.ofMillis(250));
     assertThat(config.doneRetention()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(config.maxWait()).isEqualTo(Duration.ofHours(1));
     assertThat(config.labels()).isEqualTo(List.of("happy", "sad", "angry"));
     assertThat(config.topics().manifests().name()).isEqualTo("t1.clips.manifest");
     assertThat(config.topics().manifests().partitions()).isEqualTo(3);
     assertThat(config.kafka().bootstrapServers()).isEqualTo("broker:9093");
+  }
+
+  @Test
+  void aMaxWaitShorterThanTheTimeoutIsRejectedNamingBoth() {
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_TIMEOUT", "2m",
+        "EMOSTREAM_FUSION_MAX_WAIT", "1m"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT").hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "0s"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT");
+    assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "30s"))).maxWait())
+        .as("equal to the timeout: no waiting beyond it").isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test

@@ -32,6 +32,7 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,6 +43,9 @@ class FusionTopologyTest {
   private static final Instant START = Instant.parse("2025-01-01T00:00:10Z");
   private static final Duration TIMEOUT = FusionConfig.DEFAULT_TIMEOUT;
   private static final Duration RETENTION = FusionConfig.DEFAULT_DONE_RETENTION;
+  private static final Duration MAX_WAIT = FusionConfig.DEFAULT_MAX_WAIT;
+  /** A worker heartbeat interval well inside the timeout, as a busy worker's transactions give. */
+  private static final Duration BEAT = Duration.ofSeconds(10);
 
   @TempDir
   Path stateDir;
@@ -52,6 +56,9 @@ class FusionTopologyTest {
   private TestInputTopic<String, ClipManifest> manifests;
   private TestInputTopic<String, ModalityPrediction> audio;
   private TestInputTopic<String, ModalityPrediction> video;
+  private TestInputTopic<String, WorkerProgress> progress;
+  /** The driver's wall clock, as advanced by {@link #advance}. */
+  private Instant now = START;
   private TestOutputTopic<String, FusedEmotion> fused;
   private TestOutputTopic<byte[], byte[]> deadLetters;
 
@@ -75,6 +82,7 @@ class FusionTopologyTest {
     manifests = input(topics.manifests());
     audio = input(topics.audioPredictions());
     video = input(topics.videoPredictions());
+    progress = input(topics.workerProgress());
     fused = driver.createOutputTopic(topics.fused().name(), Topics.KEY_SERDE.deserializer(),
         topics.fused().valueSerde().deserializer());
     deadLetters = driver.createOutputTopic(topics.deadLetters().name(), new ByteArrayDeserializer(),
@@ -368,6 +376,152 @@ class FusionTopologyTest {
     assertThat(reasons.get(1)).contains("'bored'");
     assertThat(reasons.get(2)).contains("AUDIO prediction").contains("VIDEO predictions topic");
     assertThat(single().getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+  }
+
+  // --- waiting for a worker that is alive and behind (worker progress) ---
+
+  @Test
+  void aClipWaitsPastTheTimeoutWhileTheVideoWorkerIsAliveAndBehindThenFusesComplete() {
+    videoWorker(now, null);
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    // 3 minutes of backlog: the worker beats every 10 s and never catches up with its partition
+    while (now.isBefore(START.plus(Duration.ofMinutes(3)))) {
+      advance(BEAT);
+      videoWorker(now, null);
+    }
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(pending("c1").getWaitingSinceMs()).as("waiting since its timeout")
+        .isEqualTo(START.plus(TIMEOUT).toEpochMilli());
+
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.COMPLETE);
+    assertThat(result.getFusedAtMs()).isEqualTo(START.plus(Duration.ofMinutes(3)));
+  }
+
+  @Test
+  void progressOfAnotherPartitionOrTheOtherModalityIsNotWaitedFor() {
+    progress.pipeInput(Topics.progressKey(topics.frames().name(), 1), workerProgress(topics.frames().name(), 1, now, null));
+    progress.pipeInput(Topics.progressKey(topics.audio().name(), 0), workerProgress(topics.audio().name(), 0, now, null));
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    advance(TIMEOUT);
+
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+  }
+
+  @Test
+  void aKilledVideoWorkerIsGivenUpOnOnceItsLastHeartbeatIsATimeoutOld() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    advance(Duration.ofSeconds(20));
+    videoWorker(now, null); // its last heartbeat: killed right after, 20 s after the clip arrived
+    Instant killed = now;
+
+    advance(TIMEOUT.minus(Duration.ofSeconds(20))); // the clip's timeout: the worker looks alive and behind
+    assertThat(fused.isEmpty()).isTrue();
+    advance(Duration.between(now, killed.plus(TIMEOUT)).minusMillis(1));
+    assertThat(fused.isEmpty()).isTrue();
+
+    advance(Duration.ofMillis(1));
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getFusedAtMs()).as("one timeout after the worker fell silent").isEqualTo(killed.plus(TIMEOUT));
+  }
+
+  @Test
+  void aStaleHeartbeatAtTheTimeoutIsNotWaitedFor() {
+    videoWorker(now.minus(Duration.ofSeconds(5)), null); // last beat 5 s before the clip: silent at its timeout
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+
+    advance(TIMEOUT);
+
+    assertThat(single().getFusedAtMs()).isEqualTo(START.plus(TIMEOUT));
+  }
+
+  @Test
+  void theHardCapFusesWhatArrivedWhileTheWorkerIsStillBehindAndCountsIt() {
+    videoWorker(now, null);
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    while (now.plus(BEAT).isBefore(START.plus(MAX_WAIT))) {
+      advance(BEAT);
+      videoWorker(now, null);
+    }
+    advance(Duration.between(now, START.plus(MAX_WAIT)).minusMillis(1));
+    assertThat(fused.isEmpty()).isTrue();
+
+    advance(Duration.ofMillis(1));
+
+    FusedEmotion result = single();
+    assertThat(result.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(result.getFusedAtMs()).isEqualTo(START.plus(MAX_WAIT));
+    assertThat(FusionTopology.clipsAtMaxWait(driver.metrics())).isEqualTo(1);
+  }
+
+  @Test
+  void aWorkerThatPassedTheClipGivesItsPredictionOneMoreTimeoutToArrive() {
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    manifests.pipeInput("c2", Clips.manifest("c2", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c2", Clips.audio("c2", Clips.SPEECH_HAPPY));
+    advance(Duration.ofSeconds(5));
+    videoWorker(now, now); // caught up after both clips arrived: their predictions are committed
+
+    advance(TIMEOUT.minus(Duration.ofSeconds(5)));
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(pending("c1").getDeadlineMs()).isEqualTo(START.plus(TIMEOUT).plus(TIMEOUT).toEpochMilli());
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD)); // in flight, arrives within the extra time
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.COMPLETE);
+
+    videoWorker(now, now);
+    advance(TIMEOUT.minusMillis(1));
+    videoWorker(now, now);
+    assertThat(fused.isEmpty()).isTrue();
+    advance(Duration.ofMillis(1)); // c2's never came (say, its frames were dead-lettered without a prediction)
+    FusedEmotion c2 = single();
+    assertThat(c2.getClipId()).isEqualTo("c2");
+    assertThat(c2.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+  }
+
+  @Test
+  void aClipThatArrivedAfterTheWorkerLastCaughtUpIsBehindIt() {
+    videoWorker(now, now);
+    advance(Duration.ofMillis(1));
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    Instant caughtUp = START;
+    while (now.isBefore(START.plus(TIMEOUT.multipliedBy(3)))) {
+      advance(BEAT);
+      videoWorker(now, caughtUp);
+    }
+    assertThat(fused.isEmpty()).isTrue();
+  }
+
+  private void advance(Duration by) {
+    driver.advanceWallClockTime(by);
+    now = now.plus(by);
+  }
+
+  private void videoWorker(Instant heartbeat, Instant caughtUpAt) {
+    progress.pipeInput(Topics.progressKey(topics.frames().name(), 0),
+        workerProgress(topics.frames().name(), 0, heartbeat, caughtUpAt));
+  }
+
+  private static WorkerProgress workerProgress(String inputTopic, int partition, Instant heartbeat, Instant caughtUpAt) {
+    return WorkerProgress.newBuilder().setInputTopic(inputTopic).setPartition(partition).setGroupId("video-group")
+        .setInstance("video-1").setHeartbeatMs(heartbeat.toEpochMilli()).setPosition(3).setEndOffset(caughtUpAt == null ? 9 : 3)
+        .setCaughtUpAtMs(caughtUpAt == null ? null : caughtUpAt.toEpochMilli()).build();
+  }
+
+  private PendingClip pending(String clipId) {
+    KeyValueStore<String, PendingClip> store = driver.getKeyValueStore(FusionTopology.PENDING_STORE);
+    return store.get(clipId);
   }
 
   private FusedEmotion single() {

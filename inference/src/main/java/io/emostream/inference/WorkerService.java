@@ -36,8 +36,9 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
       AutoCloseable... resources) {
     PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
     TransactionalWorkerLoop loop = new TransactionalWorkerLoop(config.kafka(), name, config.groupId(),
-        config.transactionalId(), inputTopic, config.topics().deadLetters().name(), config.maxPollRecords(),
-        config.maxWait(), processor, meters);
+        config.transactionalId(), inputTopic, config.topics().deadLetters().name(),
+        config.topics().workerProgress().name(), config.maxPollRecords(), config.maxWait(), processor, meters,
+        Clock.systemUTC());
     WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
     OrderlyStop.register(service);
     service.thread.start();

@@ -1,12 +1,16 @@
 package io.emostream.kafka;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -24,6 +28,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -33,6 +38,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.ops.HealthCheck;
+import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -60,6 +67,17 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * {@code maxPollRecords} in all) reach the
  * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
  * record still succeeds or fails on its own.
+ *
+ * <p>Progress: with a progress topic, every transaction also carries one {@link WorkerProgress} record per
+ * assigned input partition (its position, its end offset, and when the loop last caught up with it); an idle
+ * loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own, and so does the loop before a batch
+ * when its last progress does not cover every assigned partition (at start, after a rebalance). They are
+ * committed with the outputs of the records they cover, so a reader that sees a position has the predictions
+ * before it too. While a batch is being processed (model runs can take longer than fusion's timeout on a busy
+ * CPU), a side thread re-publishes the last committed progress with a fresh heartbeat every
+ * {@link #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer than
+ * that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that is alive and
+ * behind a clip rather than fuse without its modality.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
@@ -102,9 +120,34 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
+  /** How often progress is published as a heartbeat, idle or busy (and with every transaction). */
+  public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+  /**
+   * How long one batch may run and still be heartbeated for: far beyond what a batch of a few clips takes on a
+   * CPU, so only a stuck model (or a hung native call) exceeds it, and then fusion stops waiting for this worker.
+   */
+  public static final Duration BUSY_HEARTBEAT_LIMIT = Duration.ofMinutes(10);
+  /** Longest wait for the end offsets or a position when building progress records; past it they are skipped. */
+  private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
+
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalWorkerLoop.class);
+  private static final AvroSerde<WorkerProgress> PROGRESS_SERDE = new AvroSerde<>(WorkerProgress.class);
 
   private final String service;
+  private final String groupId;
+  private final String transactionalId;
+  /** Where progress records go; null: none are published. */
+  private final String progressTopic;
+  private final Clock clock;
+  /** Per assigned input partition, the latest time its position was seen at the partition's end. */
+  private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
+  private long lastProgressMs = 0; // never: the first idle poll publishes
+  /** The progress last committed, re-published by the heartbeat thread while a batch runs. */
+  private volatile List<WorkerProgress> lastProgress = List.of();
+  /** When the batch being processed started; -1 between batches. */
+  private volatile long batchStartedMs = -1;
+  /** Publishes busy heartbeats (not transactional: they only refresh the time of committed progress); or null. */
+  private final KafkaProducer<String, byte[]> heartbeatProducer;
   private final String inputTopic;
   private final String deadLetterTopic;
   private final RecordProcessor processor;
@@ -146,12 +189,28 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
       String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor,
       MeterRegistry meters) {
+    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, null, maxPollRecords, maxWait,
+        processor, meters, Clock.systemUTC());
+  }
+
+  /**
+   * @param progressTopic where to publish the loop's {@link WorkerProgress} records (the catalogue's
+   *     {@code workerProgress()}); null: none
+   * @param clock         the wall clock of heartbeats and catch-up times
+   */
+  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
+      String inputTopic, String deadLetterTopic, String progressTopic, int maxPollRecords, Duration maxWait,
+      RecordProcessor processor, MeterRegistry meters, Clock clock) {
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
     }
     this.maxPollRecords = maxPollRecords;
     this.maxWait = maxWait;
     this.service = service;
+    this.groupId = groupId;
+    this.transactionalId = transactionalId;
+    this.progressTopic = progressTopic;
+    this.clock = clock;
     this.inputTopic = inputTopic;
     this.deadLetterTopic = deadLetterTopic;
     this.processor = processor;
@@ -171,6 +230,11 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
         ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+    this.heartbeatProducer = progressTopic == null ? null : new KafkaProducer<>(settings.with(Map.of(
+        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+        ProducerConfig.ACKS_CONFIG, "all",
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
         ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
     this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
@@ -195,7 +259,17 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
 
   @Override
   public void run() {
+    ScheduledExecutorService beats = null;
     try {
+      if (heartbeatProducer != null) {
+        beats = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread thread = new Thread(r, service + "-heartbeat");
+          thread.setDaemon(true);
+          return thread;
+        });
+        beats.scheduleAtFixedRate(this::beatWhileBusy, HEARTBEAT_INTERVAL.toMillis(), HEARTBEAT_INTERVAL.toMillis(),
+            TimeUnit.MILLISECONDS);
+      }
       producer.initTransactions();
       consumer.subscribe(List.of(inputTopic));
       LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
@@ -204,7 +278,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         List<ConsumerRecord<String, byte[]>> records =
             gather(consumer, consumer.poll(pollTimeout), maxPollRecords, maxWait, running::get);
         if (!records.isEmpty()) {
+          if (progressTopic != null && !progressPartitions(lastProgress).equals(consumer.assignment())) {
+            heartbeat(records); // fusion learns this worker owns them before a batch that may take long
+          }
           processInTransaction(records);
+        } else if (progressTopic != null && clock.millis() - lastProgressMs >= HEARTBEAT_INTERVAL.toMillis()) {
+          heartbeat(List.of());
         }
       }
     } catch (WakeupException e) {
@@ -215,6 +294,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       LOG.error("{} was fenced by a newer instance with the same transactional id; stopping", service, e);
     } finally {
       polling.set(false);
+      if (beats != null) {
+        beats.shutdownNow();
+      }
+      if (heartbeatProducer != null) {
+        heartbeatProducer.close(Duration.ofSeconds(5));
+      }
       consumerMetrics.close();
       producerMetrics.close();
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
@@ -265,6 +350,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private void processInTransaction(List<ConsumerRecord<String, byte[]>> records) {
     producer.beginTransaction();
     batchSize.record(records.size());
+    batchStartedMs = clock.millis();
     try {
       List<Processed> results = processAll(records);
       for (int i = 0; i < records.size(); i++) {
@@ -276,9 +362,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
           }
         }
       }
+      List<WorkerProgress> progress = currentProgress(List.of());
+      progress.forEach(p -> producer.send(progressRecord(p)));
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
       committed.increment();
+      progressCommitted(progress);
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
       throw e;
     } catch (KafkaException e) {
@@ -286,7 +375,135 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       aborted.increment();
       producer.abortTransaction();
       rewindToCommitted(partitionsOf(records));
+    } finally {
+      batchStartedMs = -1;
     }
+  }
+
+  /**
+   * A transaction of progress records only: an idle worker's heartbeat, or, before a batch, where this worker
+   * stands ({@code unprocessed}: the batch's records, fetched but not processed yet).
+   */
+  private void heartbeat(List<ConsumerRecord<String, byte[]>> unprocessed) {
+    List<WorkerProgress> progress = currentProgress(unprocessed);
+    if (progress.isEmpty()) {
+      return;
+    }
+    producer.beginTransaction();
+    try {
+      progress.forEach(p -> producer.send(progressRecord(p)));
+      producer.commitTransaction();
+      progressCommitted(progress);
+    } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      throw e;
+    } catch (KafkaException e) {
+      LOG.warn("{}: heartbeat transaction aborted", service, e);
+      producer.abortTransaction();
+    }
+  }
+
+  private void progressCommitted(List<WorkerProgress> progress) {
+    if (!progress.isEmpty()) {
+      lastProgressMs = clock.millis();
+      lastProgress = List.copyOf(progress);
+    }
+  }
+
+  /**
+   * Runs on the heartbeat thread: while a batch is processed (for at most {@link #BUSY_HEARTBEAT_LIMIT}), the last
+   * committed progress again with the current time, so fusion sees a busy worker alive.
+   */
+  private void beatWhileBusy() {
+    try {
+      long started = batchStartedMs;
+      long now = clock.millis();
+      if (started < 0 || now - started > BUSY_HEARTBEAT_LIMIT.toMillis()) {
+        return;
+      }
+      for (WorkerProgress last : lastProgress) {
+        heartbeatProducer.send(progressRecord(WorkerProgress.newBuilder(last).setHeartbeatMs(now).build()));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("{}: busy heartbeat not sent", service, e);
+    }
+  }
+
+  private ProducerRecord<String, byte[]> progressRecord(WorkerProgress progress) {
+    return new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
+        PROGRESS_SERDE.serialize(progressTopic, progress));
+  }
+
+  private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {
+    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    progress.forEach(p -> partitions.add(new TopicPartition(p.getInputTopic(), p.getPartition())));
+    return partitions;
+  }
+
+  /**
+   * One progress record per assigned input partition; none when the progress topic is not set, nothing is
+   * assigned, or the end offsets cannot be read in time (then the next transaction tries again). A partition's
+   * position is the first of {@code unprocessed} in it, else the consumer's. The time is taken before the end
+   * offsets are asked for, so "caught up at T" means every record committed before T is processed.
+   */
+  private List<WorkerProgress> currentProgress(List<ConsumerRecord<String, byte[]>> unprocessed) {
+    Set<TopicPartition> assigned = consumer.assignment();
+    if (progressTopic == null || assigned.isEmpty()) {
+      return List.of();
+    }
+    long now = clock.millis();
+    Map<TopicPartition, Long> positions = new HashMap<>();
+    Map<TopicPartition, Long> ends;
+    try {
+      ends = consumer.endOffsets(assigned, PROGRESS_LOOKUP_TIMEOUT);
+      for (TopicPartition partition : assigned) {
+        positions.put(partition, consumer.position(partition, PROGRESS_LOOKUP_TIMEOUT));
+      }
+      for (ConsumerRecord<String, byte[]> record : unprocessed) {
+        positions.computeIfPresent(new TopicPartition(record.topic(), record.partition()),
+            (partition, position) -> Math.min(position, record.offset()));
+      }
+    } catch (WakeupException e) {
+      // shutdown() woke the consumer up to end the loop: the transaction in progress still commits (without
+      // progress), and the wake-up is re-armed so the next poll ends the loop as it would have
+      consumer.wakeup();
+      return List.of();
+    } catch (TimeoutException e) {
+      LOG.debug("{}: no progress records this time: {}", service, e.getMessage());
+      return List.of();
+    } catch (KafkaException e) {
+      // progress is advisory: a failure to read offsets must never abort the transaction of the predictions
+      LOG.warn("{}: no progress records this time", service, e);
+      return List.of();
+    }
+    return progress(positions, ends, now, caughtUpAt, groupId, transactionalId);
+  }
+
+  /**
+   * The progress of each partition in {@code positions} at {@code nowMs}, given the partitions' end offsets: a
+   * partition whose position reached its end is caught up now; others keep their last catch-up time from
+   * {@code caughtUpAt} (null if none), which is updated, and forgets partitions no longer assigned.
+   */
+  static List<WorkerProgress> progress(Map<TopicPartition, Long> positions, Map<TopicPartition, Long> ends,
+      long nowMs, Map<TopicPartition, Long> caughtUpAt, String groupId, String instance) {
+    caughtUpAt.keySet().retainAll(positions.keySet());
+    List<WorkerProgress> out = new ArrayList<>(positions.size());
+    positions.entrySet().stream()
+        .sorted(Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
+            .thenComparingInt(e -> e.getKey().partition()))
+        .forEach(entry -> {
+          TopicPartition partition = entry.getKey();
+          long position = entry.getValue();
+          Long end = ends.get(partition);
+          if (end != null && position >= end) {
+            caughtUpAt.put(partition, nowMs);
+          }
+          Long caughtUp = caughtUpAt.get(partition);
+          out.add(WorkerProgress.newBuilder().setInputTopic(partition.topic()).setPartition(partition.partition())
+              .setGroupId(groupId).setInstance(instance).setHeartbeatMs(nowMs)
+              .setPosition(position).setEndOffset(end == null ? position : end)
+              .setCaughtUpAtMs(caughtUp).build());
+        });
+    return out;
   }
 
   /** The processor's batch call; if it breaks its contract, each record is processed alone instead. */

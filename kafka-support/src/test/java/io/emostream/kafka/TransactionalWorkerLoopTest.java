@@ -14,6 +14,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
+import io.emostream.schemas.WorkerProgress;
+
 class TransactionalWorkerLoopTest {
 
   @Test
@@ -25,6 +27,38 @@ class TransactionalWorkerLoopTest {
     assertThat(offsets).containsOnly(
         Map.entry(new TopicPartition("in", 0), new OffsetAndMetadata(8)),
         Map.entry(new TopicPartition("in", 1), new OffsetAndMetadata(3)));
+  }
+
+  @Test
+  void progressMarksAPartitionCaughtUpOnlyWhenItsPositionReachedItsEndAndKeepsTheLastTime() {
+    TopicPartition p0 = new TopicPartition("in", 0);
+    TopicPartition p1 = new TopicPartition("in", 1);
+    TopicPartition p2 = new TopicPartition("in", 2);
+    Map<TopicPartition, Long> caughtUpAt = new java.util.HashMap<>(Map.of(p2, 5L)); // p2: no longer assigned
+
+    List<WorkerProgress> first = TransactionalWorkerLoop.progress(Map.of(p1, 4L, p0, 7L), Map.of(p0, 7L, p1, 9L),
+        100, caughtUpAt, "g", "tx-1");
+
+    assertThat(first).extracting(WorkerProgress::getPartition).containsExactly(0, 1);
+    assertThat(first.get(0).getCaughtUpAtMs()).isEqualTo(100L);
+    assertThat(first.get(0).getPosition()).isEqualTo(7);
+    assertThat(first.get(1).getCaughtUpAtMs()).as("a backlog of 5: not caught up").isNull();
+    assertThat(first.get(1).getEndOffset()).isEqualTo(9);
+    assertThat(first).allSatisfy(p -> {
+      assertThat(p.getHeartbeatMs()).isEqualTo(100);
+      assertThat(p.getInputTopic()).isEqualTo("in");
+      assertThat(p.getGroupId()).isEqualTo("g");
+      assertThat(p.getInstance()).isEqualTo("tx-1");
+    });
+    assertThat(caughtUpAt).containsOnlyKeys(p0);
+
+    // later: p0 has a new backlog (keeps the time it last caught up), p1 reached its end
+    List<WorkerProgress> second = TransactionalWorkerLoop.progress(Map.of(p0, 8L, p1, 9L), Map.of(p0, 12L, p1, 9L),
+        200, caughtUpAt, "g", "tx-1");
+
+    assertThat(second.get(0).getCaughtUpAtMs()).isEqualTo(100L);
+    assertThat(second.get(1).getCaughtUpAtMs()).isEqualTo(200L);
+    assertThat(second).allSatisfy(p -> assertThat(p.getHeartbeatMs()).isEqualTo(200));
   }
 
   @Test

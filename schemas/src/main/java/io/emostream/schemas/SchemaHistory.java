@@ -21,7 +21,8 @@ public final class SchemaHistory {
   static final List<String> HISTORY = List.of(
       // v0: the first published contracts: FusionRule had only AVERAGE, no speakerRole; PendingClip embeds both.
       "ClipManifest-v0.avsc", "FusedEmotion-v0.avsc", "PendingClip-v0.avsc",
-      // v1: before PredictionStatus gained NO_SPEECH; FusedEmotion and PendingClip embed ModalityPrediction.
+      // v1: before PredictionStatus gained NO_SPEECH (FusedEmotion and PendingClip embed ModalityPrediction) and
+      // PendingClip gained waitingSinceMs and deadlineMs (fusion waiting on a worker's progress).
       "ModalityPrediction-v1.avsc", "FusedEmotion-v1.avsc", "PendingClip-v1.avsc");
 
   private static final SchemaStore.Cache INSTANCE = build(HISTORY);
@@ -37,7 +38,7 @@ public final class SchemaHistory {
     SchemaStore.Cache cache = new SchemaStore.Cache();
     for (Schema schema : List.of(ClipManifest.getClassSchema(), AudioSegment.getClassSchema(),
         FrameBatch.getClassSchema(), ModalityPrediction.getClassSchema(), FusedEmotion.getClassSchema(),
-        PendingClip.getClassSchema())) {
+        PendingClip.getClassSchema(), WorkerProgress.getClassSchema())) {
       cache.addSchema(schema);
     }
     for (String resource : historyResources) {

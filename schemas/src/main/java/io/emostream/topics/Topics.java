@@ -13,6 +13,7 @@ import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.WorkerProgress;
 
 /**
  * The one place that names every topic, its partition count, its configs and its serdes.
@@ -23,6 +24,7 @@ import io.emostream.schemas.ModalityPrediction;
  *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
  *                                                 fusion-stream ──► fused.all-rules (optional)
  *   any service ──► dead-letter (raw bytes + reason headers)
+ *   audio-worker, video-worker ──► workers.progress (compacted) ──► fusion-stream (global store)
  * </pre>
  *
  * Every topic is keyed by clip id (a String). clips.manifest and the two prediction topics are read
@@ -64,6 +66,8 @@ public final class Topics {
   private static final Map<String, String> LARGE = Map.of(
       TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
   private static final Map<String, String> DEFAULT = Map.of();
+  private static final Map<String, String> COMPACTED = Map.of(
+      TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
   public Topic<ClipManifest> manifests() {
     return new Topic<>(prefix + "clips.manifest", partitions, DEFAULT, new AvroSerde<>(ClipManifest.class));
@@ -103,8 +107,22 @@ public final class Topics {
     return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
   }
 
+  /**
+   * Each worker's progress and heartbeat per input partition ({@link WorkerProgress}), keyed by
+   * {@link #progressKey}, not by clip id: compacted, so it holds the latest record per input partition. Read whole
+   * by fusion-stream (a global store) to decide whether a clip still waits for a modality.
+   */
+  public Topic<WorkerProgress> workerProgress() {
+    return new Topic<>(prefix + "workers.progress", partitions, COMPACTED, new AvroSerde<>(WorkerProgress.class));
+  }
+
+  /** The key of an input partition's record in {@link #workerProgress()}: {@code <input topic>/<partition>}. */
+  public static String progressKey(String inputTopic, int partition) {
+    return inputTopic + "/" + partition;
+  }
+
   public List<Topic<?>> all() {
     return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), fusedAllRules(),
-        deadLetters());
+        deadLetters(), workerProgress());
   }
 }
