@@ -129,7 +129,7 @@ def build_features(rows, args, log):
     path = os.path.join(args.cache, f"features_k{args.copies}_s{args.seed}.pt")
     if os.path.exists(path):
         log(f"features: cached {path}")
-        return torch.load(path)
+        return torch.load(path, weights_only=False)   # our own cache (numpy arrays inside)
     os.makedirs(args.cache, exist_ok=True)
     t0 = time.time()
     vad = SileroVad(args.vad)
@@ -347,8 +347,8 @@ def t_ci(values):
 
 
 def summarise(name, logits, y, folds, restrict=None):
-    """Accuracy per fold, mean +- t CI, pooled +- normal CI, macro F1 and confusion matrix (argmax over
-    `restrict` label indices when given)."""
+    """Accuracy per fold, mean +- t CI, pooled +- normal CI, macro F1 over the classes present in y and the
+    confusion matrix (argmax over `restrict` label indices when given)."""
     cls = list(range(len(LABELS))) if restrict is None else restrict
     pred = np.array(cls)[np.argmax(logits[:, cls], axis=1)]
     ok = pred == y
@@ -357,7 +357,8 @@ def summarise(name, logits, y, folds, restrict=None):
     p = float(ok.mean())
     cm = confusion(y, pred)
     return {"name": name, "n": int(len(y)), "per_fold": per_fold, "fold_mean": mean, "fold_ci95": hw,
-            "pooled": p, "pooled_ci95": 1.96 * math.sqrt(p * (1 - p) / len(y)), "macro_f1": macro_f1(cm, cls),
+            "pooled": p, "pooled_ci95": 1.96 * math.sqrt(p * (1 - p) / len(y)),
+            "macro_f1": macro_f1(cm, sorted(set(y.tolist()))),
             "confusion": cm.tolist(), "classes": cls}
 
 
