@@ -396,6 +396,9 @@ def main():
     ap.add_argument("--tag", default="", help="suffix of the results files (pilots)")
     ap.add_argument("--out", default=os.path.join("models", "speech-emotion-v2"))
     ap.add_argument("--opset", type=int, default=17)
+    ap.add_argument("--reference-only", action="store_true",
+                    help="rebuild the shipped model from <cache>/final_head.pt and the CV temperature, re-check "
+                         "<out>/model.onnx and rewrite <out>/reference.json")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -415,6 +418,14 @@ def main():
     t_start, c_start = time.time(), time.process_time()
     log(f"args: {vars(args)}")
     rows, boredom = load_rows(args.ravdess, args.emodb)
+    if args.reference_only:
+        temperature = float(json.load(open(os.path.join(args.results, "cv_report.json")))["calibration"]
+                            ["temperature_all_oof"])
+        head = Head(args.branches)
+        head.load_state_dict(torch.load(os.path.join(args.cache, "final_head.pt")))
+        full = SpeechEmotionV2(head.eval(), args.mel_onnx, args.emb_onnx, temperature).eval()
+        verify_and_reference(full, rows, args, temperature, log)
+        return
     labels = np.array([r["label"] for r in rows])
     corpus = np.array([r["corpus"] for r in rows])
     folds = np.array([fold_of(r) for r in rows])
@@ -524,30 +535,49 @@ def verify_and_reference(full, rows, args, temperature, log):
         d = float(np.abs(a - b).max())
         worst = max(worst, d)
         log(f"  torch vs onnxruntime, {secs} s x batch {batch}: max |logit diff| {d:.2e}")
-    ref_files = ["03-01-05-02-01-01-01.flac", "03-01-03-01-02-02-08.flac", "03a04Fd.flac"]
-    clips = []
-    for name in ref_files:
+    vad = SileroVad(args.vad)
+
+    def reference(name):
         r = next(r for r in rows if os.path.basename(r["path"]) == name)
         wav = load_wav(r["path"])
-        x = torch.from_numpy(wav)[None]
-        logits = full(x)[0].numpy()
-        o = sess.run(None, {"input_values": x.numpy()})[0][0]
-        worst = max(worst, float(np.abs(logits - o).max()))
-        p = softmax(logits[None].astype(np.float64))[0]
-        clips.append({"file": name, "path": os.path.relpath(r["path"], os.path.dirname(os.path.dirname(r["path"])))
-                      if r["corpus"] == "ravdess" else name, "corpus": r["corpus"],
-                      "true_label": LABELS[r["label"]], "num_samples": int(len(wav)),
-                      "seconds": round(len(wav) / SR, 4), "predicted_label": LABELS[int(np.argmax(p))],
-                      "logits": [round(float(v), 6) for v in logits], "softmax": [round(float(v), 6) for v in p]})
+        voiced = vad.voiced([wav], threshold=args.vad_threshold)[0][0]
+        entry = {"file": name, "path": os.path.relpath(r["path"], args.ravdess if r["corpus"] == "ravdess"
+                                                        else args.emodb),
+                 "corpus": r["corpus"], "true_label": LABELS[r["label"]], "num_samples": int(len(wav)),
+                 "seconds": round(len(wav) / SR, 4)}
+        diffs = []
+        for key, x in (("", wav), ("voiced_", voiced)):
+            logits = full(torch.from_numpy(np.ascontiguousarray(x))[None])[0].numpy()
+            o = sess.run(None, {"input_values": np.ascontiguousarray(x)[None]})[0][0]
+            diffs.append(float(np.abs(logits - o).max()))
+            p = softmax(logits[None].astype(np.float64))[0]
+            if key:
+                entry["voiced_num_samples"] = int(len(x))
+            entry[key + "predicted_label"] = LABELS[int(np.argmax(p))]
+            entry[key + "logits"] = [round(float(v), 6) for v in logits]
+            entry[key + "softmax"] = [round(float(v), 6) for v in p]
+        return entry, max(diffs)
+
+    clips, extra = [], []
+    for name in ["03-01-05-02-01-01-01.flac", "03-01-03-01-02-02-08.flac", "03-01-04-02-01-02-15.flac"]:
+        e, d = reference(name)
+        clips.append(e)
+        worst = max(worst, d)
+    e, d = reference("03a04Fd.flac")
+    extra.append(e)
+    worst = max(worst, d)
     log(f"  torch vs onnxruntime worst max |logit diff| {worst:.2e}")
     ref = {"model": "speech-emotion-v2", "labels": LABELS, "sampleRate": SR,
-           "input": "whole clip (not VAD-trimmed), float32 PCM16/32768, shape [1, num_samples], no windowing",
+           "input": "float32 PCM16/32768, shape [1, num_samples], no windowing: logits/softmax for the whole clip "
+                    "(path relative to ../shared/data/ravdess-speech-16k for clips, to ../shared/data/emodb-16k "
+                    "for extraClips) and voiced_* for its voiced audio by the shared VAD contract (vad.py, "
+                    f"threshold {args.vad_threshold})",
            "tolerance": 0.001,
            "note": f"logits (already divided by the temperature {temperature:.4f}) and softmax of the torch model in "
                    f"eval mode; onnxruntime {ort.__version__} on model.onnx matched within {worst:.1e} (logits) on "
                    "these clips and on random 0.2/0.5/4/8 s inputs with batch 1-3. The clips were in the shipped "
                    "model's training data: numerical references, not accuracy examples.",
-           "clips": clips}
+           "clips": clips, "extraClips": extra}
     with open(os.path.join(args.out, "reference.json"), "w") as f:
         json.dump(ref, f, indent=2)
 
