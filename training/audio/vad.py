@@ -69,3 +69,48 @@ def voiced_audio(wav, probs, threshold=0.5):
     mask = voiced_mask(probs, threshold)
     keep = np.repeat(mask, FRAME)[:len(wav)]
     return wav[keep]
+
+
+def main():
+    """Writes reference values of the contract for the Java side's tests: frame probabilities, voiced-frame mask
+    and voiced sample count for real clips and two generated signals."""
+    import argparse
+    import json
+    import os
+    import soundfile as sf
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--vad", default="../shared/models/silero-vad/silero_vad_v5.onnx")
+    ap.add_argument("--ravdess", default="../shared/data/ravdess-speech-16k")
+    ap.add_argument("--emodb", default="../shared/data/emodb-16k")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--out", default="training/audio/results-v2/vad_reference.json")
+    args = ap.parse_args()
+    vad = SileroVad(args.vad)
+    n = SR
+    t = np.arange(n) / SR
+    inputs = [("generated: 1 s of digital silence", None, np.zeros(n, dtype=np.float32)),
+              ("generated: 1 s sine 300 Hz amplitude 0.3 (0.3 * sin(2 pi 300 i / 16000))", None,
+               (0.3 * np.sin(2 * np.pi * 300 * t)).astype(np.float32))]
+    for rel in ["Actor_01/03-01-05-02-01-01-01.flac", "Actor_06/03-01-03-02-02-01-06.flac"]:
+        inputs.append((rel, "ravdess-speech-16k", sf.read(os.path.join(args.ravdess, rel), dtype="float32")[0]))
+    inputs.append(("03a04Fd.flac", "emodb-16k", sf.read(os.path.join(args.emodb, "03a04Fd.flac"), dtype="float32")[0]))
+    out = []
+    for name, folder, wav in inputs:
+        probs = vad.frame_probs([wav])[0]
+        mask = voiced_mask(probs, args.threshold)
+        out.append({"input": name, "folder": folder, "num_samples": int(len(wav)),
+                    "voiced_num_samples": int(len(voiced_audio(wav, probs, args.threshold))),
+                    "voiced_frames": int(mask.sum()), "frames": int(len(probs)),
+                    "probabilities": [round(float(p), 6) for p in probs]})
+        print(f"{name}: {len(probs)} frames, {int((probs >= args.threshold).sum())} >= threshold, "
+              f"{int(mask.sum())} after dilation, voiced {out[-1]['voiced_num_samples'] / SR:.3f} s")
+    with open(args.out, "w") as f:
+        json.dump({"contract": "Silero VAD v5 (silero_vad_v5.onnx), 16 kHz, 512-sample frames with the previous 64 "
+                               "samples prepended (zeros before the first), state from zeros per clip, last partial "
+                               "frame zero-padded, voiced when p >= threshold, mask dilated by 3 frames each side",
+                   "threshold": args.threshold, "onnxruntime": ort.__version__, "tolerance": 1e-4,
+                   "clips": out}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
