@@ -383,7 +383,7 @@ def main():
     ap.add_argument("--vad-threshold", type=float, default=0.5)
     ap.add_argument("--copies", type=int, default=4, help="copies per clip: clean, telephone, >= 0 random")
     ap.add_argument("--branches", choices=["emb", "mel", "both"], default="both")
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=35)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1234)
