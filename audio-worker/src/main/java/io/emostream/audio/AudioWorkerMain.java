@@ -25,7 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  */
 public final class AudioWorkerMain {
 
-  public static final Path DEFAULT_MODEL = Path.of("models/speech-emotion-ravdess/manifest.json");
+  public static final Path DEFAULT_MODEL = Path.of("models/speech-emotion-v2/manifest.json");
 
   private AudioWorkerMain() {
   }
