@@ -83,6 +83,7 @@ public final class Main {
   private final Env env;
   private final Path home;
   private final boolean interactive;
+  private boolean verbose;
 
   Main(PrintStream out, PrintStream err, Env env, Path home) {
     this(out, err, env, home, false);
@@ -107,7 +108,7 @@ public final class Main {
 
   int run(String[] args) {
     List<String> rest = new ArrayList<>(List.of(args));
-    boolean verbose = rest.remove("--verbose");
+    verbose = rest.remove("--verbose");
     if (rest.isEmpty() || rest.contains("--help") || rest.contains("-h")) {
       out.print(USAGE);
       return rest.isEmpty() ? 2 : 0;
@@ -125,6 +126,9 @@ public final class Main {
       return usage(e.getMessage());
     } catch (InputException e) {
       err.println("emostream: " + e.getMessage());
+      if (verbose && e.getCause() != null) {
+        e.getCause().printStackTrace(err);
+      }
       return 2;
     } catch (Exception e) {
       err.println("emostream: " + Problems.explain(e));
@@ -146,6 +150,9 @@ public final class Main {
 
   /** What {@code analyze} was asked for; {@code rule} null for the fusion default. */
   record AnalyzeArgs(boolean json, Path report, FusionRule rule, String channel, Duration timeout, List<Path> files) {
+    AnalyzeArgs withFiles(List<Path> newFiles) {
+      return new AnalyzeArgs(json, report, rule, channel, timeout, List.copyOf(newFiles));
+    }
   }
 
   /** Parses {@code analyze}'s options and expands its inputs (missing files are an {@link InputException}). */
@@ -190,8 +197,15 @@ public final class Main {
     ChannelSelection channels = channelSelection(channel);
     checkReportTarget(report);
     Preflight.checkModels(env, home);
+    Preflight.checkFusionRule(env, parsed.rule());
+    List<Path> usable = Preflight.usableMedia(env, files, channel, err, verbose);
+    if (usable.isEmpty()) {
+      return 2; // each file's problem is on stderr; nothing was started
+    }
+    int failed = files.size() - usable.size();
+    files = usable;
+    parsed = parsed.withFiles(usable);
     List<FusedEmotion> results = new ArrayList<>();
-    int failed = 0;
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
@@ -490,6 +504,11 @@ public final class Main {
   static final class InputException extends RuntimeException {
     InputException(String message) {
       super(message);
+    }
+
+    /** {@code cause}'s trace is printed under {@code --verbose}. */
+    InputException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }
