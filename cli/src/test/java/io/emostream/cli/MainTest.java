@@ -262,4 +262,45 @@ class MainTest {
         "emostream: " + text + ": 'notes.txt'" + notMedia);
     assertThat(out.toString(StandardCharsets.UTF_8)).as("no table: nothing ran").isEmpty();
   }
+
+  @Test
+  void aBadSourceIdOrOneForSeveralFilesIsOneLine(@TempDir Path dir) throws Exception {
+    assertThat(run("analyze", "--source-id", "call 42", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("--source-id: source id 'call 42' is not accepted; use 1 to 64 letters, digits");
+    err.reset();
+    assertThat(run("analyze", "--source-id", "call-42", "../samples/happy-speech.mp4", "../samples/no-face-tone.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("--source-id names one source, but 2 files were given");
+  }
+
+  /** {@code --source-id} reaches ingest with the file; without it ingest is asked for a generated id (null). */
+  @Test
+  void aSourceIdReachesIngest() throws Exception {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    io.emostream.ingest.Ingestor ingestor = new io.emostream.ingest.Ingestor() {
+      @Override
+      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
+          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels) {
+        throw new AssertionError("the source id must be passed on");
+      }
+
+      @Override
+      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
+          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels, Integer audioStream,
+          String sourceId) {
+        ids.add(sourceId);
+        return new io.emostream.ingest.IngestService.Result(String.valueOf(sourceId), name, java.util.List.of());
+      }
+    };
+    Progress progress = new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false, "ingest", "files", 1,
+        System::nanoTime);
+    for (java.util.List<String> args : java.util.List.of(
+        java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
+        java.util.List.of("../samples/happy-speech.mp4"))) {
+      int failed = Main.ingestAll(ingestor, Main.parseAnalyze(args), io.emostream.ingest.ChannelSelection.MIXED,
+          new java.util.LinkedHashSet<>(), progress);
+      assertThat(failed).isZero();
+    }
+    assertThat(ids).containsExactly("call-2024.06_01", null);
+  }
 }
