@@ -16,6 +16,7 @@ import io.emostream.audio.AudioWorkerMain;
 import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
+import io.emostream.inference.OrtTempDir;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.ingest.IngestConfig;
@@ -52,41 +53,53 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final java.util.List<HealthCheck> health = new java.util.ArrayList<>();
   private IngestHttpServer http;
+  private boolean closed;
+  private final Thread onExit = new Thread(this::closeServices, "emostream-platform-cleanup");
 
   private EmbeddedPlatform(Env env, Path home, int kafkaPort) throws Exception {
-    String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
-    if (external == null) {
-      EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"), kafkaPort,
-          env.optional("EMOSTREAM_KAFKA_DATA_DIR").map(Path::of).orElse(null));
-      started.push(broker);
-      kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
-    } else {
-      kafka = KafkaSettings.fromEnv(env);
-      LOG.info("using the Kafka cluster at {}", external);
+    // a failed start closes what did start, so it leaves no broker running and no temporary folder behind; a signal
+    // while starting closes it from the hook, and what starts after that is closed at once (track)
+    Runtime.getRuntime().addShutdownHook(onExit);
+    OrtTempDir.deleteOnExit();
+    try {
+      String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
+      if (external == null) {
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"),
+            kafkaPort, env.optional("EMOSTREAM_KAFKA_DATA_DIR").map(Path::of).orElse(null));
+        track(broker);
+        kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
+      } else {
+        kafka = KafkaSettings.fromEnv(env);
+        LOG.info("using the Kafka cluster at {}", external);
+      }
+      topics = TopicsEnv.fromEnv(env);
+      TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
+
+      Path stateDir = Files.createTempDirectory("emostream-fusion-");
+      track(() -> deleteRecursively(stateDir)); // after fusion has closed its stores
+      FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
+      FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
+      fusion.start();
+      track(() -> fusion.close(Duration.ofSeconds(30)));
+      health.add(fusion);
+
+      WorkerService audio = AudioWorkerMain.start(
+          workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)),
+          VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)), meters);
+      track(() -> audio.close(Duration.ofSeconds(30)));
+      health.add(audio.health());
+      WorkerService video = VideoWorkerMain.start(
+          workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
+      track(() -> video.close(Duration.ofSeconds(30)));
+      health.add(video.health());
+
+      ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
+      ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
+      track(ingest);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
     }
-    topics = TopicsEnv.fromEnv(env);
-    TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
-
-    Path stateDir = Files.createTempDirectory("emostream-fusion-");
-    FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
-    FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
-    fusion.start();
-    started.push(() -> fusion.close(Duration.ofSeconds(30)));
-    health.add(fusion);
-
-    WorkerService audio = AudioWorkerMain.start(
-        workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)),
-        VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)), meters);
-    started.push(() -> audio.close(Duration.ofSeconds(30)));
-    health.add(audio.health());
-    WorkerService video = VideoWorkerMain.start(
-        workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
-    started.push(() -> video.close(Duration.ofSeconds(30)));
-    health.add(video.health());
-
-    ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
-    ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
-    started.push(ingest);
   }
 
   private WorkerConfig workerConfig(Env env, String prefix, Path defaultModel) {
@@ -99,7 +112,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     return vars;
   }
 
-  /** Starts the platform; {@code kafkaPort} 0 picks a free port. */
+  /**
+   * Starts the platform; {@code kafkaPort} 0 picks a free port. Until {@link #close} it is also closed by a shutdown
+   * hook, so a run stopped by a signal (Ctrl-C: {@code OrderlyStop} stops the workers, then exits) still removes its
+   * temporary state: the broker's log folder and the fusion state folder.
+   */
   public static EmbeddedPlatform start(Env env, Path home, int kafkaPort) throws Exception {
     return new EmbeddedPlatform(env, home, kafkaPort);
   }
@@ -108,7 +125,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   public int startHttp(String host, int port) throws IOException {
     http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest, meters);
     http.start();
-    started.push(http);
+    track(http);
     health.add(http);
     return http.port();
   }
@@ -116,7 +133,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   /** Serves the metrics of every service and their health on one port ({@code /metrics}, {@code /health/*}). */
   public OpsServer startOps(OpsConfig config) throws IOException {
     OpsServer ops = OpsServer.start(config, meters, java.util.List.copyOf(health));
-    started.push(ops);
+    track(ops);
     return ops;
   }
 
@@ -134,12 +151,47 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(onExit);
+    } catch (IllegalStateException e) {
+      // the JVM is already exiting: the hook closes it too, close() below waits for whichever runs first
+    }
+    closeServices();
+  }
+
+  /** Adds a started service (or a folder to delete) to what close() stops; once closed, closes it at once. */
+  private synchronized void track(AutoCloseable service) {
+    if (closed) {
+      try {
+        service.close();
+      } catch (Exception e) {
+        LOG.warn("error while stopping the embedded platform", e);
+      }
+      return;
+    }
+    started.push(service);
+  }
+
+  /** Closes what was started, in reverse order; a second call (the hook and close() both) finds nothing left. */
+  private synchronized void closeServices() {
+    closed = true;
     while (!started.isEmpty()) {
       try {
         started.pop().close();
       } catch (Exception e) {
         LOG.warn("error while stopping the embedded platform", e);
       }
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete {}", dir, e);
     }
   }
 }

@@ -34,7 +34,7 @@ import io.emostream.video.VideoWorkerMain;
  *
  * <pre>
  * emostream analyze [--json] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s] [--verbose]
- *                   FILE|DIR|@LIST... [--from LIST]
+ *                   [--source-id ID] FILE|DIR|@LIST... [--from LIST]
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
  * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
  * emostream train-fusion [--out FILE] [--timeout D] DIR
@@ -63,6 +63,7 @@ public final class Main {
           --channel M   audio channel of a stereo call: mix, left, right or both ($EMOSTREAM_AUDIO_CHANNEL;
                         with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the default is the customer's)
           --timeout D   how long to wait for the next fused result (180s)
+          --source-id I the source id of the results (one file; letters, digits, . _ -; default: a new UUID)
           --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
@@ -83,6 +84,7 @@ public final class Main {
   private final Env env;
   private final Path home;
   private final boolean interactive;
+  private boolean verbose;
 
   Main(PrintStream out, PrintStream err, Env env, Path home) {
     this(out, err, env, home, false);
@@ -107,7 +109,7 @@ public final class Main {
 
   int run(String[] args) {
     List<String> rest = new ArrayList<>(List.of(args));
-    boolean verbose = rest.remove("--verbose");
+    verbose = rest.remove("--verbose");
     if (rest.isEmpty() || rest.contains("--help") || rest.contains("-h")) {
       out.print(USAGE);
       return rest.isEmpty() ? 2 : 0;
@@ -125,6 +127,9 @@ public final class Main {
       return usage(e.getMessage());
     } catch (InputException e) {
       err.println("emostream: " + e.getMessage());
+      if (verbose && e.getCause() != null) {
+        e.getCause().printStackTrace(err);
+      }
       return 2;
     } catch (Exception e) {
       err.println("emostream: " + Problems.explain(e));
@@ -145,7 +150,11 @@ public final class Main {
   }
 
   /** What {@code analyze} was asked for; {@code rule} null for the fusion default. */
-  record AnalyzeArgs(boolean json, Path report, FusionRule rule, String channel, Duration timeout, List<Path> files) {
+  record AnalyzeArgs(boolean json, Path report, FusionRule rule, String channel, Duration timeout, String sourceId,
+      List<Path> files) {
+    AnalyzeArgs withFiles(List<Path> newFiles) {
+      return new AnalyzeArgs(json, report, rule, channel, timeout, sourceId, List.copyOf(newFiles));
+    }
   }
 
   /** Parses {@code analyze}'s options and expands its inputs (missing files are an {@link InputException}). */
@@ -155,6 +164,7 @@ public final class Main {
     FusionRule rule = null;
     String channel = null;
     Duration timeout = Duration.ofSeconds(180);
+    String sourceId = null;
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
@@ -163,6 +173,7 @@ public final class Main {
         case "--report" -> report = Path.of(value(args, ++i, a));
         case "--rule" -> rule = parseRule(value(args, ++i, a));
         case "--channel" -> channel = value(args, ++i, a);
+        case "--source-id" -> sourceId = checkSourceId(value(args, ++i, a));
         case "--from" -> files.addAll(Inputs.fromList(Path.of(value(args, ++i, a))));
         case "--timeout" -> timeout = new Env(Map.of("--timeout", value(args, ++i, a))).duration("--timeout", timeout);
         default -> {
@@ -177,7 +188,11 @@ public final class Main {
     if (files.isEmpty()) {
       throw new UsageException("analyze needs at least one video or audio file");
     }
-    return new AnalyzeArgs(json, report, rule, channel, timeout, List.copyOf(files));
+    if (sourceId != null && files.size() > 1) {
+      throw new InputException("--source-id names one source, but " + files.size() + " files were given; analyse "
+          + "each file with its own --source-id, or leave it out for generated ids");
+    }
+    return new AnalyzeArgs(json, report, rule, channel, timeout, sourceId, List.copyOf(files));
   }
 
   private int analyze(List<String> args) throws Exception {
@@ -190,8 +205,15 @@ public final class Main {
     ChannelSelection channels = channelSelection(channel);
     checkReportTarget(report);
     Preflight.checkModels(env, home);
+    Preflight.checkFusionRule(env, parsed.rule());
+    List<Path> usable = Preflight.usableMedia(env, files, channel, err, verbose);
+    if (usable.isEmpty()) {
+      return 2; // each file's problem is on stderr; nothing was started
+    }
+    int failed = files.size() - usable.size();
+    files = usable;
+    parsed = parsed.withFiles(usable);
     List<FusedEmotion> results = new ArrayList<>();
-    int failed = 0;
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
@@ -228,7 +250,8 @@ public final class Main {
     int failed = 0;
     for (Path file : args.files()) {
       try {
-        IngestService.Result result = ingestor.ingest(file, file.getFileName().toString(), args.rule(), channels);
+        IngestService.Result result = ingestor.ingest(file, file.getFileName().toString(), args.rule(), channels, null,
+            args.sourceId());
         result.clips().forEach(c -> clipIds.add(c.clipId()));
         progress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
       } catch (IngestException e) {
@@ -470,6 +493,14 @@ public final class Main {
     return args.get(i);
   }
 
+  private static String checkSourceId(String raw) {
+    try {
+      return IngestService.checkSourceId(raw);
+    } catch (IllegalArgumentException e) {
+      throw new InputException("--source-id: " + e.getMessage());
+    }
+  }
+
   private static FusionRule parseRule(String raw) {
     try {
       return FusionRules.parse(raw);
@@ -490,6 +521,11 @@ public final class Main {
   static final class InputException extends RuntimeException {
     InputException(String message) {
       super(message);
+    }
+
+    /** {@code cause}'s trace is printed under {@code --verbose}. */
+    InputException(String message, Throwable cause) {
+      super(message, cause);
     }
   }
 }

@@ -192,4 +192,115 @@ class MainTest {
     assertThat(run("train-fusion", "--out", "x.json")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("train-fusion needs a directory");
   }
+
+  /** Fusion would dead-letter every clip and the run would wait out its timeout: refused before anything starts. */
+  @Test
+  void logisticRegressionWithoutAModelIsRefusedWithTheFix() {
+    assertThat(run("analyze", "--rule", "logistic-regression", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("--rule LOGISTIC_REGRESSION needs a trained fusion model and EMOSTREAM_FUSION_LR_MODEL is not "
+        + "set; train one with ./emostream train-fusion DIR", "or choose another rule (AVERAGE");
+    err.reset();
+    assertThat(runWith(Map.of("EMOSTREAM_FUSION_RULE", "LOGISTIC_REGRESSION"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_FUSION_RULE=LOGISTIC_REGRESSION needs a trained fusion model");
+    err.reset();
+    assertThat(runWith(Map.of("EMOSTREAM_FUSION_LR_MODEL", "no/such/fusion-lr.json"), "analyze", "--rule",
+        "logistic-regression", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("no/such/fusion-lr.json", "written by ./emostream train-fusion");
+  }
+
+  @Test
+  void aChannelOfAMonoFileIsRefusedWithTheFix() {
+    assertThat(run("analyze", "--channel", "left", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("../samples/happy-speech.mp4: --channel left needs a stereo file, but 'happy-speech.mp4' has "
+        + "one audio channel; leave out --channel (or use --channel mix)");
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void verboseAddsTheTraceToAPreflightRefusal(@TempDir Path dir) throws Exception {
+    byte[] junk = new byte[20_000];
+    new java.util.Random(5).nextBytes(junk);
+    Path random = Files.write(dir.resolve("random.mp4"), junk);
+    assertThat(run("analyze", "--verbose", random.toString())).isEqualTo(2);
+    assertThat(errText()).startsWith("emostream: " + random + ": 'random.mp4' is not a media file FFmpeg can read")
+        .contains("IngestException", "\tat ");
+  }
+
+  /**
+   * Files no request can use are refused from their headers, before the platform starts: one line each naming the file
+   * and the problem, no trace, exit code 2, nothing on stdout.
+   */
+  @Test
+  void filesThatCannotBeAnalysedAreRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+    Path empty = Files.createFile(dir.resolve("empty.mp4"));
+    byte[] junk = new byte[20_000];
+    new java.util.Random(5).nextBytes(junk);
+    Path random = Files.write(dir.resolve("random.mp4"), junk);
+    byte[] sample = Files.readAllBytes(Path.of("../samples/happy-speech.mp4"));
+    Path truncated = Files.write(dir.resolve("truncated.mp4"), java.util.Arrays.copyOf(sample, 2_000));
+    java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(32, 32,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    Path still = dir.resolve("still.png");
+    javax.imageio.ImageIO.write(image, "png", still.toFile());
+    byte[] y4m = "YUV4MPEG2 W8000 H8000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".getBytes(StandardCharsets.US_ASCII);
+    Path huge = Files.write(dir.resolve("huge.y4m"), java.util.Arrays.copyOf(y4m, y4m.length + 4096));
+    Path text = Files.writeString(dir.resolve("notes.txt"), "not a video\n");
+
+    assertThat(run("analyze", empty.toString(), random.toString(), truncated.toString(), still.toString(),
+        huge.toString(), text.toString())).isEqualTo(2);
+
+    String notMedia = " is not a media file FFmpeg can read (expected a video such as MP4, MKV, WebM or MOV, or an "
+        + "audio file)";
+    assertThat(errText().lines().toList()).as(errText()).containsExactly(
+        "emostream: " + empty + ": 'empty.mp4' is empty",
+        "emostream: " + random + ": 'random.mp4'" + notMedia,
+        "emostream: " + truncated + ": 'truncated.mp4'" + notMedia,
+        "emostream: " + still + ": 'still.png' is a still image (png), not a video; send a video or an audio file",
+        "emostream: " + huge + ": 'huge.y4m' has 8000x8000 frames, more than the limit of 33177600 pixels "
+            + "(EMOSTREAM_MAX_FRAME_PIXELS)",
+        "emostream: " + text + ": 'notes.txt'" + notMedia);
+    assertThat(out.toString(StandardCharsets.UTF_8)).as("no table: nothing ran").isEmpty();
+  }
+
+  @Test
+  void aBadSourceIdOrOneForSeveralFilesIsOneLine(@TempDir Path dir) throws Exception {
+    assertThat(run("analyze", "--source-id", "call 42", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertOneReadableLine("--source-id: source id 'call 42' is not accepted; use 1 to 64 letters, digits");
+    err.reset();
+    assertThat(run("analyze", "--source-id", "call-42", "../samples/happy-speech.mp4", "../samples/no-face-tone.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("--source-id names one source, but 2 files were given");
+  }
+
+  /** {@code --source-id} reaches ingest with the file; without it ingest is asked for a generated id (null). */
+  @Test
+  void aSourceIdReachesIngest() throws Exception {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    io.emostream.ingest.Ingestor ingestor = new io.emostream.ingest.Ingestor() {
+      @Override
+      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
+          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels) {
+        throw new AssertionError("the source id must be passed on");
+      }
+
+      @Override
+      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
+          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels, Integer audioStream,
+          String sourceId) {
+        ids.add(sourceId);
+        return new io.emostream.ingest.IngestService.Result(String.valueOf(sourceId), name, java.util.List.of());
+      }
+    };
+    Progress progress = new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false, "ingest", "files", 1,
+        System::nanoTime);
+    for (java.util.List<String> args : java.util.List.of(
+        java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
+        java.util.List.of("../samples/happy-speech.mp4"))) {
+      int failed = Main.ingestAll(ingestor, Main.parseAnalyze(args), io.emostream.ingest.ChannelSelection.MIXED,
+          new java.util.LinkedHashSet<>(), progress);
+      assertThat(failed).isZero();
+    }
+    assertThat(ids).containsExactly("call-2024.06_01", null);
+  }
 }

@@ -53,11 +53,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  * HTTP front of ingest, on Jetty 12's core server.
  *
  * <ul>
- *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right&audioStream=1} with the media as the body
+ *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right&audioStream=1&sourceId=call-42} with the media as
+ *       the body
  *       ({@code Content-Type: video/*}, {@code audio/*} or {@code application/octet-stream}) →
  *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}; {@code channel} (mix, left,
  *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload, {@code audioStream} (the Nth audio stream,
- *       from 0) EMOSTREAM_AUDIO_STREAM</li>
+ *       from 0) EMOSTREAM_AUDIO_STREAM; {@code sourceId} is the source's id in every record (checked by
+ *       {@link IngestService#checkSourceId}; a generated UUID without it)</li>
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
  * </ul>
  * Errors are JSON {@code {"error": "…"}} with a 4xx/5xx status, never a stack trace or a server path.
@@ -278,7 +280,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   /** The query parameters of an upload, checked before its body is read. */
   record UploadRequest(String name, FusionRule rule, ChannelSelection channels, Integer audioStream,
-      Map<String, String> query) {
+      String sourceId, Map<String, String> query) {
 
     static UploadRequest parse(Map<String, String> query, ChannelSelection defaults) {
       FusionRule rule;
@@ -290,8 +292,9 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
             + java.util.Arrays.toString(FusionRule.values()), e);
       }
       ChannelSelection channels = defaults.withMode(query.get("channel"));
+      String sourceId = query.containsKey("sourceId") ? IngestService.checkSourceId(query.get("sourceId")) : null;
       return new UploadRequest(displayName(query.get("name")), rule, channels, audioStream(query.get("audioStream")),
-          query);
+          sourceId, query);
     }
 
     private static Integer audioStream(String raw) {
@@ -457,7 +460,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       Object body;
       try {
         IngestService.Result result = service.ingest(spool, upload.name(), upload.rule(), upload.channels(),
-            upload.audioStream());
+            upload.audioStream(), upload.sourceId());
         Map<String, Object> created = new LinkedHashMap<>();
         created.put("sourceId", result.sourceId());
         created.put("sourceName", result.sourceName());

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,36 @@ public final class IngestService implements AutoCloseable, Ingestor {
         .register(meters).increment();
   }
 
+  /** A source id a user may choose: what it is, and what is accepted. */
+  public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /**
+   * {@code raw} when it is an acceptable source id ({@link #SOURCE_ID}: 1 to 64 letters, digits, '.', '_' or '-',
+   * starting with a letter or digit, so it is safe in a clip id, a Kafka key, a URL and a file name).
+   *
+   * @throws IllegalArgumentException naming the value and what is accepted
+   */
+  public static String checkSourceId(String raw) {
+    if (raw == null || !SOURCE_ID.matcher(raw).matches()) {
+      throw new IllegalArgumentException("source id '" + raw + "' is not accepted; use 1 to 64 letters, digits, '.', "
+          + "'_' or '-', starting with a letter or digit (e.g. call-2024-06-01.42)");
+    }
+    return raw;
+  }
+
+  /** The source id of the records and the prefix of the clip ids. */
+  record Ids(String sourceId, String clipPrefix) {
+  }
+
+  /**
+   * Without a chosen id, one UUID is both (clip ids {@code <sourceId>-<index>}); with one, the clip ids take a fresh
+   * UUID instead, since fusion drops a clip id it has already fused (for EMOSTREAM_FUSION_DONE_RETENTION).
+   */
+  static Ids ids(String chosen) {
+    String generated = UUID.randomUUID().toString();
+    return chosen == null ? new Ids(generated, generated) : new Ids(checkSourceId(chosen), generated);
+  }
+
   public static String clipId(String sourceId, int segmentIndex) {
     return clipId(sourceId, null, segmentIndex);
   }
@@ -91,9 +122,21 @@ public final class IngestService implements AutoCloseable, Ingestor {
   @Override
   public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
       Integer audioStream) {
+    return ingest(file, sourceName, rule, channels, audioStream, null);
+  }
+
+  /**
+   * As above with the source id {@code sourceId} (null: a generated one). A chosen id is checked with
+   * {@link #checkSourceId}; it is the records' {@code sourceId}, while the clip ids take a fresh UUID
+   * ({@link #ids}), so analysing the same source again never collides with the clips fused before.
+   */
+  @Override
+  public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+      Integer audioStream, String sourceId) {
+    Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels, audioStream);
+      Result result = ingestTimed(file, sourceName, rule, channels, audioStream, ids);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -108,15 +151,15 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   private Result ingestTimed(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
-      Integer audioStream) {
-    String sourceId = UUID.randomUUID().toString();
+      Integer audioStream, Ids ids) {
+    String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
     demuxer.demux(file, channels, audioStream, clip -> {
       if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
         LOG.warn("source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
             + "in the EU (AI Act Art. 5(1)(f))", sourceId);
       }
-      String clipId = clipId(sourceId, clip.speakerRole(), clip.index());
+      String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
       var records = ClipPublisher.records(config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
       publisher.publish(records);
       clipsPublished.increment();

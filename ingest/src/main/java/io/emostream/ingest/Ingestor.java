@@ -28,4 +28,17 @@ public interface Ingestor {
     }
     return ingest(file, sourceName, rule, channels);
   }
+
+  /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer)} with the source id chosen by the user
+   * ({@code sourceId}, checked by {@link IngestService#checkSourceId}; null for a generated one). An ingestor that cannot
+   * take one refuses it rather than ignore it.
+   */
+  default IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+      Integer audioStream, String sourceId) {
+    if (sourceId != null) {
+      throw new UnsupportedOperationException(getClass().getName() + " cannot take a source id");
+    }
+    return ingest(file, sourceName, rule, channels, audioStream);
+  }
 }

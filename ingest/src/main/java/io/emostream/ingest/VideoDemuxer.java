@@ -76,22 +76,11 @@ public final class VideoDemuxer {
    * source's audio streams from 0; null: EMOSTREAM_AUDIO_STREAM's, else the default one).
    */
   public int demux(Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
-    checkReadable(file);
-    Integer requested = audioStream != null ? audioStream : config.audioStream();
-    FFmpegFrameGrabber grabber = start(grabber(file, channels, -1), file);
+    FFmpegFrameGrabber grabber = open(file, channels, audioStream);
     try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
-      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, file);
-      if (wanted >= 0 && wanted != grabber.getAudioStream()) {
-        grabber.close();
-        grabber = start(grabber(file, channels, wanted), file);
-      }
-      checkLimits(grabber, file);
-      boolean hasAudio = grabber.hasAudio() && grabber.getAudioChannels() > 0;
+      boolean hasAudio = hasAudio(grabber);
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
-      boolean hasVideo = grabber.hasVideo() && grabber.getImageWidth() > 0 && channels.publishesFrames(sourceChannels);
-      if (!hasAudio && !(grabber.hasVideo() && grabber.getImageWidth() > 0)) {
-        throw new IngestException("'" + file.getFileName() + "' has neither an audio nor a video stream");
-      }
+      boolean hasVideo = hasPicture(grabber) && channels.publishesFrames(sourceChannels);
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
       return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink,
@@ -101,6 +90,60 @@ public final class VideoDemuxer {
     } finally {
       closeQuietly(grabber);
     }
+  }
+
+  /** What a source's header says, read without decoding a frame. {@code audioChannels} is 0 without audio. */
+  public record Probe(int audioChannels, boolean hasVideo, long durationMs) {
+  }
+
+  /**
+   * Opens {@code file} as {@link #demux(Path, ChannelSelection, Integer, Consumer)} does and refuses, with the same
+   * {@link IngestException}, everything demux would refuse from the header alone (not a file, empty, not media FFmpeg
+   * reads, a still image, over the limits, no audio and no video, a missing audio stream), without decoding a frame or
+   * publishing anything. The channel count is the source's own (nothing is downmixed).
+   */
+  public Probe probe(Path file, Integer audioStream) {
+    FFmpegFrameGrabber grabber = open(file, new ChannelSelection(ChannelSelection.Mode.BOTH, java.util.Map.of()),
+        audioStream);
+    try {
+      return new Probe(hasAudio(grabber) ? grabber.getAudioChannels() : 0, hasPicture(grabber),
+          grabber.getLengthInTime() / 1000);
+    } finally {
+      closeQuietly(grabber);
+    }
+  }
+
+  /** A started grabber on the chosen audio stream, the header checked; the caller closes it. */
+  private FFmpegFrameGrabber open(Path file, ChannelSelection channels, Integer audioStream) {
+    checkReadable(file);
+    Integer requested = audioStream != null ? audioStream : config.audioStream();
+    FFmpegFrameGrabber grabber = start(grabber(file, channels, -1), file);
+    try {
+      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, file);
+      if (wanted >= 0 && wanted != grabber.getAudioStream()) {
+        grabber.close();
+        grabber = start(grabber(file, channels, wanted), file);
+      }
+      checkLimits(grabber, file);
+      if (!hasAudio(grabber) && !hasPicture(grabber)) {
+        throw new IngestException("'" + file.getFileName() + "' has neither an audio nor a video stream");
+      }
+      return grabber;
+    } catch (FrameGrabber.Exception e) {
+      closeQuietlyAfterFailure(grabber);
+      throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietlyAfterFailure(grabber);
+      throw e;
+    }
+  }
+
+  private static boolean hasAudio(FFmpegFrameGrabber grabber) {
+    return grabber.hasAudio() && grabber.getAudioChannels() > 0;
+  }
+
+  private static boolean hasPicture(FFmpegFrameGrabber grabber) {
+    return grabber.hasVideo() && grabber.getImageWidth() > 0;
   }
 
   private static FFmpegFrameGrabber grabber(Path file, ChannelSelection channels, int audioStream) {

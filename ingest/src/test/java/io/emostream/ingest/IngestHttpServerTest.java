@@ -238,6 +238,46 @@ class IngestHttpServerTest {
     assertThat(rules).containsExactly(rb, rb, rb, rb, io.emostream.schemas.FusionRule.WEIGHTED_AVERAGE, null, null);
   }
 
+  /** {@code ?sourceId=} reaches ingest as given; a bad one is a 400 naming what is accepted; none leaves it null. */
+  @Test
+  void aSourceIdParameterReachesIngestAndABadOneIsRefused() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
+    Ingestor ingestor = new Ingestor() {
+      @Override
+      public IngestService.Result ingest(Path file, String name, io.emostream.schemas.FusionRule rule,
+          ChannelSelection channels) {
+        throw new AssertionError("the source id must be passed on");
+      }
+
+      @Override
+      public IngestService.Result ingest(Path file, String name, io.emostream.schemas.FusionRule rule,
+          ChannelSelection channels, Integer audioStream, String sourceId) {
+        ids.add(sourceId);
+        return new IngestService.Result(sourceId == null ? "generated" : sourceId, name, List.of());
+      }
+    };
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, ingestor);
+    http.start();
+    String clips = "http://127.0.0.1:" + http.port() + "/clips";
+    try {
+      HttpResponse<String> chosen = client().send(post(clips + "?sourceId=call-2024.06_01"),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(chosen.statusCode()).isEqualTo(201);
+      assertThat(chosen.body()).contains("\"sourceId\":\"call-2024.06_01\"");
+      assertThat(client().send(post(clips), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+      for (String bad : List.of("bad%20id", "", "-leading-dash", "a/b", "x".repeat(65))) {
+        HttpResponse<String> refused = client().send(post(clips + "?sourceId=" + bad),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+        assertThat(refused.body()).as(bad).contains("is not accepted; use 1 to 64 letters, digits");
+      }
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    assertThat(ids).containsExactly("call-2024.06_01", null);
+  }
+
   private static HttpClient client() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }

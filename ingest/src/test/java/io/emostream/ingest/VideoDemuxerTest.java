@@ -188,4 +188,36 @@ class VideoDemuxerTest {
     assertThat(clips.get(0).speakerRole()).isNull();
     assertThat(crossingsPerSecond(clips.get(0).pcm16le())).isBetween(850.0, 910.0);
   }
+
+  /** The probe reads the header only: the source's own channel count, whether there are pictures, the duration. */
+  @Test
+  void theProbeTellsChannelsPicturesAndDurationWithoutDecoding() throws Exception {
+    VideoDemuxer demuxer = new VideoDemuxer(config(4.0));
+
+    VideoDemuxer.Probe sample = demuxer.probe(SAMPLE, null);
+    assertThat(sample.audioChannels()).isEqualTo(1);
+    assertThat(sample.hasVideo()).isTrue();
+    assertThat(sample.durationMs()).isBetween(4_480L, 4_560L);
+
+    VideoDemuxer.Probe call = demuxer.probe(stereoCall(), null);
+    assertThat(call.audioChannels()).isEqualTo(2);
+    assertThat(call.hasVideo()).isFalse();
+    assertThat(call.durationMs()).isBetween(2_450L, 2_550L);
+  }
+
+  @Test
+  void theProbeRefusesWhatDemuxRefusesWithTheSameMessage() throws Exception {
+    VideoDemuxer demuxer = new VideoDemuxer(config(4.0));
+    Path empty = Files.createFile(dir.resolve("empty.mp4"));
+    byte[] junk = new byte[10_000];
+    new Random(7).nextBytes(junk);
+    Path file = Files.write(dir.resolve("junk.mp4"), junk);
+
+    assertThatThrownBy(() -> demuxer.probe(empty, null)).isInstanceOf(IngestException.class)
+        .hasMessage("'empty.mp4' is empty");
+    assertThatThrownBy(() -> demuxer.probe(file, null)).isInstanceOf(IngestException.class)
+        .hasMessageContaining("'junk.mp4' is not a media file FFmpeg can read");
+    assertThatThrownBy(() -> demuxer.probe(SAMPLE, 1)).isInstanceOf(IngestException.class)
+        .hasMessageContaining("has 1 audio stream(s); audio stream 1");
+  }
 }

@@ -1,0 +1,85 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./emostream analyze} leaves nothing in the temporary folder: not the broker's log folder, not the Kafka
+ * Streams state folder, not ONNX Runtime's library folder; after a normal run and after Ctrl-C (SIGINT) mid-run. Each
+ * run is a child JVM ({@link Main#main}, so the signal handling and exit are the real ones) with its own
+ * {@code java.io.tmpdir}, the real in-JVM broker and the committed models.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class TempStateIT {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aNormalRunLeavesNoTemporaryState() throws Exception {
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Path log = dir.resolve("run.log");
+    Process run = analyze(tmp, log, "../samples/happy-speech.mp4");
+    try {
+      assertThat(run.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
+      assertThat(run.exitValue()).as(Files.readString(log)).isZero();
+      assertThat(Files.readString(log)).contains("happy-speech.mp4  0");
+      assertThat(entries(tmp)).as("left in java.io.tmpdir").isEmpty();
+    } finally {
+      run.destroyForcibly();
+    }
+  }
+
+  @Test
+  void ctrlCMidRunLeavesNoTemporaryState() throws Exception {
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Path log = dir.resolve("run.log");
+    Process run = analyze(tmp, log, "../samples/", "../samples/happy-speech.mp4");
+    try {
+      // the broker, fusion's state and the workers' ONNX Runtime are all up: each has its folder
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        List<String> names = entries(tmp);
+        return names.stream().anyMatch(n -> n.startsWith("emostream-kafka-"))
+            && names.stream().anyMatch(n -> n.startsWith("emostream-fusion-"))
+            && names.stream().anyMatch(n -> n.startsWith("onnxruntime-java"));
+      });
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).inheritIO().start();
+      assertThat(kill.waitFor()).isZero();
+
+      assertThat(run.waitFor(120, TimeUnit.SECONDS)).as("stopped").isTrue();
+      assertThat(run.exitValue()).as(Files.readString(log)).isEqualTo(128 + 2);
+      assertThat(entries(tmp)).as("left in java.io.tmpdir; the run's log:%n%s", Files.readString(log)).isEmpty();
+    } finally {
+      run.destroyForcibly();
+    }
+  }
+
+  private static List<String> entries(Path tmp) throws IOException {
+    try (Stream<Path> list = Files.list(tmp)) {
+      return list.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  private static Process analyze(Path tmp, Path log, String... files) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.io.tmpdir=" + tmp, "-Demostream.home=..",
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
+        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        Main.class.getName(), "analyze"));
+    command.addAll(List.of(files));
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+}
