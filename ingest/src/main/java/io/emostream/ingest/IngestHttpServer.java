@@ -99,6 +99,9 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+  /** The most of an unread request body read and dropped after its answer, and for how long; see {@link Drain}. */
+  static final long DRAIN_BYTES = 16L << 20;
+  static final Duration DRAIN_TIME = Duration.ofSeconds(5);
 
   private final IngestConfig config;
   private final IngestConfig.HttpLimits limits;
@@ -179,13 +182,17 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     return headTimeout.watched();
   }
 
-  /** Routes by path; every request's end re-arms its connection's head timeout. */
+  /**
+   * Routes by path; every request's end re-arms its connection's head timeout, and a body left unread by its answer
+   * is read to its end first ({@link Drain}).
+   */
   private final class Routes extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       Connection connection = request.getConnectionMetaData().getConnection();
       headTimeout.requestStarted(connection);
-      Callback done = Callback.from(callback, () -> headTimeout.requestEnded(connection));
+      Callback done = new Drain(request, response, Callback.from(callback,
+          () -> headTimeout.requestEnded(connection)));
       switch (request.getHttpURI().getPath()) {
         case "/health", "/health/" -> respond(response, done, 200, Map.of("status", "UP"));
         case "/clips", "/clips/" -> clips(request, response, done);
@@ -247,13 +254,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   /**
    * Answers from the idempotency store when the key is known; false when the request must run. The body of a request
-   * answered here is not read, so its connection closes after the answer.
+   * answered here is read and dropped after the answer ({@link Drain}).
    */
   private boolean answeredFromStore(IdempotencyStore.Found found, Request request, Response response,
       Callback callback) {
-    if (!(found instanceof IdempotencyStore.Fresh)) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    }
     if (found instanceof IdempotencyStore.Mismatch) {
       respond(response, callback, 422, error(IDEMPOTENCY_KEY + " was already used for an upload with other "
           + "parameters (query or Content-Length); use a new key for a new upload"));
@@ -523,6 +527,77 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         }
       } catch (IOException e) {
         LOG.warn("could not delete the spool file of upload '{}'", upload.name(), e);
+      }
+    }
+  }
+
+  /**
+   * Completes a request only once its body has been read to the end. Answers given before the body is read (a 4xx
+   * on the query or the headers, 413 on Content-Length, an idempotent replay) would otherwise leave it unread: Jetty
+   * then reads what has already arrived and, if the client is still sending, closes the connection, and a socket
+   * closed with unread input sends a TCP reset, which can destroy the answer before the client reads it (the JDK
+   * client reports "Broken pipe" / "header parser received no bytes"; RFC 9112 section 9.6). So after the answer is
+   * written the rest of the body is read and dropped, up to {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}; past
+   * either the connection closes as before. An answer that cuts the upload off ({@code Connection: close}: too slow,
+   * too large mid-body) is completed at once.
+   */
+  private final class Drain implements Callback {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final AtomicBoolean completed = new AtomicBoolean();
+    private long drained;
+    private volatile Scheduler.Task deadline;
+
+    Drain(Request request, Response response, Callback callback) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+    }
+
+    @Override
+    public void succeeded() {
+      if (response.getHeaders().contains(HttpHeader.CONNECTION, "close")) {
+        complete();
+        return;
+      }
+      deadline = scheduler.schedule(this::complete, DRAIN_TIME.toMillis(), TimeUnit.MILLISECONDS);
+      drain();
+    }
+
+    private void drain() {
+      while (!completed.get()) {
+        Content.Chunk chunk = request.read();
+        if (chunk == null) {
+          request.demand(this::drain);
+          return;
+        }
+        boolean over = chunk.isLast() || Content.Chunk.isFailure(chunk);
+        drained += chunk.remaining();
+        chunk.release();
+        if (over || drained > DRAIN_BYTES) {
+          complete();
+          return;
+        }
+      }
+    }
+
+    private void complete() {
+      if (completed.compareAndSet(false, true)) {
+        if (deadline != null) {
+          deadline.cancel();
+        }
+        callback.succeeded();
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      if (completed.compareAndSet(false, true)) {
+        if (deadline != null) {
+          deadline.cancel();
+        }
+        callback.failed(failure);
       }
     }
   }
