@@ -90,8 +90,15 @@ public final class SpeechDetector implements AutoCloseable {
     return new Speech(probabilities, voicedFrames, voiced, voiced.length >= minSpeechSeconds * SAMPLE_RATE);
   }
 
-  /** The speech probability of every frame ({@link #frameCount} of them). */
+  /**
+   * The speech probability of every frame ({@link #frameCount} of them). The frames run inside one
+   * {@link OrtModel#guarded} call, like every native call of a model, so a stop never frees the session under them.
+   */
   public float[] probabilities(float[] samples) throws OrtException {
+    return model.guarded(() -> runFrames(samples));
+  }
+
+  private float[] runFrames(float[] samples) throws OrtException {
     int frames = frameCount(samples.length);
     float[] probabilities = new float[frames];
     float[] state = new float[STATE_SIZE];
