@@ -45,7 +45,8 @@ class DeploymentFilesTest {
   private static final Pattern COPY = Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+(\\S+)");
 
   private final Map<String, Object> compose = yaml("docker-compose.yml");
-  private final Map<String, Map<String, Object>> services = map(compose.get("services"));
+  /** The pipeline's services; the monitoring profile's (Prometheus, Grafana) are checked by MonitoringFilesTest. */
+  private final Map<String, Map<String, Object>> services = pipelineServices(compose);
   private final Set<String> readByCode = RepositoryFiles.variablesReadByCode();
 
   @Test
@@ -262,7 +263,8 @@ class DeploymentFilesTest {
   void dockerComposeConfigAcceptsTheFile() throws Exception {
     List<String> tool = composeTool();
     Assumptions.assumeTrue(tool != null, "neither docker-compose nor the docker compose plugin is installed");
-    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"))) {
+    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"),
+        List.of("--profile", "monitoring", "config", "-q"))) {
       List<String> command = new ArrayList<>(tool);
       command.addAll(List.of("-f", RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
       command.addAll(args);
@@ -308,6 +310,16 @@ class DeploymentFilesTest {
     Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(RepositoryFiles.read("pom.xml"));
     assertThat(m.find()).as("root pom property " + name).isTrue();
     return m.group(1);
+  }
+
+  static Map<String, Map<String, Object>> pipelineServices(Map<String, Object> compose) {
+    Map<String, Map<String, Object>> pipeline = new java.util.LinkedHashMap<>();
+    DeploymentFilesTest.<Map<String, Object>>map(compose.get("services")).forEach((name, service) -> {
+      if (!service.containsKey("profiles") || !list(service.get("profiles")).contains("monitoring")) {
+        pipeline.put(name, service);
+      }
+    });
+    return pipeline;
   }
 
   private static Map<String, Object> dependency(Map<String, Object> service, String on) {
