@@ -210,6 +210,19 @@ class MonitoringFilesTest {
         .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"))).isEqualTo(dashboards + "/emostream.json");
   }
 
+  /** The alerts send operators to the dead-letter topic; the README lists every header they will find there. */
+  @Test
+  void theReadmeDocumentsEveryDeadLetterHeader() throws Exception {
+    String readme = RepositoryFiles.read("README.md");
+    int headers = 0;
+    for (java.lang.reflect.Field field : io.emostream.topics.DeadLetterHeaders.class.getFields()) {
+      String header = (String) field.get(null);
+      assertThat(readme).as("README documents the dead-letter header " + header).contains("`" + header + "`");
+      headers++;
+    }
+    assertThat(headers).isEqualTo(6);
+  }
+
   /** promtool (Debian's prometheus package) where installed: syntax of rules and config, and the rules' unit tests. */
   @Test
   void promtoolAcceptsTheRulesAndConfigAndPassesTheRuleTests() throws Exception {
