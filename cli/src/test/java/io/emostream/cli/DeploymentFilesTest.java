@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,15 +24,13 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-import io.emostream.inference.WorkerConfig;
-import io.emostream.kafka.Env;
 import io.emostream.ops.OpsConfig;
-import io.emostream.topics.Topics;
 
 /**
- * docker-compose.yml, the Dockerfiles and deploy/k8s checked against the code: every service and image, every
- * environment variable (each must be one the code reads, or a real Kafka setting), dependencies, health checks,
- * GPU reservations, and the Maven outputs the images copy. No Docker engine needed.
+ * docker-compose.yml and the Dockerfiles checked against the code: every service and image, every environment
+ * variable (each must be one the code reads, or a real Kafka setting), dependencies, health checks, GPU reservations,
+ * and the Maven outputs the images copy. No Docker engine needed. deploy/k8s: {@link K8sManifestsTest};
+ * deploy/monitoring and the monitoring profile: {@link MonitoringFilesTest}.
  */
 class DeploymentFilesTest {
 
@@ -45,7 +41,8 @@ class DeploymentFilesTest {
   private static final Pattern COPY = Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+(\\S+)");
 
   private final Map<String, Object> compose = yaml("docker-compose.yml");
-  private final Map<String, Map<String, Object>> services = map(compose.get("services"));
+  /** The pipeline's services; the monitoring profile's (Prometheus, Grafana) are checked by MonitoringFilesTest. */
+  private final Map<String, Map<String, Object>> services = pipelineServices(compose);
   private final Set<String> readByCode = RepositoryFiles.variablesReadByCode();
 
   @Test
@@ -215,54 +212,13 @@ class DeploymentFilesTest {
     }
   }
 
-  @Test
-  void kedaScalesEachWorkerOnItsConsumerGroupsLagUpToThePartitionCount() {
-    List<Map<String, Object>> docs = yamlDocuments("deploy/k8s/workers.yaml");
-    Map<String, Map<String, Object>> deployments = new java.util.HashMap<>();
-    List<Map<String, Object>> scaledObjects = new ArrayList<>();
-    for (Map<String, Object> doc : docs) {
-      String kind = (String) doc.get("kind");
-      String name = (String) map(doc.get("metadata")).get("name");
-      if ("Deployment".equals(kind)) {
-        deployments.put(name, doc);
-      } else if ("ScaledObject".equals(kind)) {
-        assertThat(doc.get("apiVersion")).isEqualTo("keda.sh/v1alpha1");
-        scaledObjects.add(doc);
-      }
-    }
-    assertThat(deployments.keySet()).containsExactlyInAnyOrder("audio-worker", "video-worker");
-    assertThat(scaledObjects).hasSize(2);
-    Topics topics = new Topics(Topics.DEFAULT_PREFIX, Topics.DEFAULT_PARTITIONS);
-    for (Map<String, Object> scaled : scaledObjects) {
-      Map<String, Object> spec = map(scaled.get("spec"));
-      String target = (String) map(spec.get("scaleTargetRef")).get("name");
-      assertThat(deployments).containsKey(target);
-      boolean audio = target.startsWith("audio");
-      WorkerConfig defaults = WorkerConfig.fromEnv(new Env(Map.of()), audio ? "AUDIO" : "VIDEO", Path.of("m"));
-      Map<String, Object> trigger = map(list(spec.get("triggers")).get(0));
-      assertThat(trigger.get("type")).isEqualTo("kafka");
-      Map<String, Object> metadata = map(trigger.get("metadata"));
-      assertThat(metadata.get("consumerGroup")).isEqualTo(defaults.groupId());
-      assertThat(metadata.get("topic")).isEqualTo(audio ? topics.audio().name() : topics.frames().name());
-      assertThat(((Number) spec.get("maxReplicaCount")).intValue()).as("replicas above the partition count sit idle")
-          .isLessThanOrEqualTo(Topics.DEFAULT_PARTITIONS);
-      Map<String, Object> container = map(list(map(map(map(deployments.get(target).get("spec")).get("template"))
-          .get("spec")).get("containers")).get(0));
-      for (Object e : list(container.get("env"))) {
-        String variable = (String) map(e).get("name");
-        if (!variable.startsWith("KAFKA_")) {
-          assertThat(readByCode).as("%s in the %s Deployment is read by the code", variable, target).contains(variable);
-        }
-      }
-    }
-  }
-
   /** The same file through Docker Compose's own parser and schema, where it is installed (no engine needed). */
   @Test
   void dockerComposeConfigAcceptsTheFile() throws Exception {
     List<String> tool = composeTool();
     Assumptions.assumeTrue(tool != null, "neither docker-compose nor the docker compose plugin is installed");
-    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"))) {
+    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"),
+        List.of("--profile", "monitoring", "config", "-q"))) {
       List<String> command = new ArrayList<>(tool);
       command.addAll(List.of("-f", RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
       command.addAll(args);
@@ -310,6 +266,16 @@ class DeploymentFilesTest {
     return m.group(1);
   }
 
+  static Map<String, Map<String, Object>> pipelineServices(Map<String, Object> compose) {
+    Map<String, Map<String, Object>> pipeline = new java.util.LinkedHashMap<>();
+    DeploymentFilesTest.<Map<String, Object>>map(compose.get("services")).forEach((name, service) -> {
+      if (!service.containsKey("profiles") || !list(service.get("profiles")).contains("monitoring")) {
+        pipeline.put(name, service);
+      }
+    });
+    return pipeline;
+  }
+
   private static Map<String, Object> dependency(Map<String, Object> service, String on) {
     Map<String, Object> dependsOn = map(service.get("depends_on"));
     return map(dependsOn.get(on));
@@ -327,17 +293,6 @@ class DeploymentFilesTest {
 
   private static Map<String, Object> yaml(String relative) {
     return new Yaml().load(RepositoryFiles.read(relative));
-  }
-
-  private static List<Map<String, Object>> yamlDocuments(String relative) {
-    List<Map<String, Object>> docs = new ArrayList<>();
-    for (Object doc : new Yaml().loadAll(RepositoryFiles.read(relative))) {
-      if (doc != null) {
-        docs.add(map(doc));
-      }
-    }
-    assertThat(Files.exists(RepositoryFiles.ROOT.resolve(relative))).isTrue();
-    return docs;
   }
 
   @SuppressWarnings("unchecked")

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -28,6 +29,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  *       {@code {"status":"UP","components":{"audio-worker":"UP"}}}</li>
  *   <li>{@code GET /health/ready}: the same for readiness</li>
  * </ul>
+ * The same states are gauges in {@code /metrics}, so Prometheus can alert on them without probing:
+ * {@code emostream_health_live} and {@code emostream_health_ready} (tag {@code component}; 1 up, 0 down), read from
+ * the health checks at every scrape.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -50,6 +54,10 @@ public final class OpsServer implements AutoCloseable {
     });
     server.setExecutor(executor);
     List<HealthCheck> components = List.copyOf(checks);
+    for (HealthCheck check : components) {
+      gauge(registry, "emostream.health.live", check, HealthCheck::isLive, "1 when the component is live, else 0");
+      gauge(registry, "emostream.health.ready", check, HealthCheck::isReady, "1 when the component is ready, else 0");
+    }
     server.createContext("/metrics", exchange -> {
       try (exchange) {
         respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, registry.scrape().getBytes(StandardCharsets.UTF_8));
@@ -74,6 +82,12 @@ public final class OpsServer implements AutoCloseable {
 
   public String url(String path) {
     return "http://" + host + ":" + port() + path;
+  }
+
+  private static void gauge(PrometheusMeterRegistry registry, String name, HealthCheck check,
+      Predicate<HealthCheck> up, String description) {
+    Gauge.builder(name, check, c -> safeTest(up, c) ? 1 : 0).tag("component", check.name()).description(description)
+        .register(registry);
   }
 
   private static void health(HttpExchange exchange, List<HealthCheck> components, Predicate<HealthCheck> up)

@@ -38,10 +38,15 @@ class OpsServerTest {
       assertThat(notReady.statusCode()).isEqualTo(503);
       assertThat(notReady.body()).isEqualTo("{\"status\":\"DOWN\",\"components\":{\"worker\":\"DOWN\",\"other\":\"UP\"}}");
 
+      assertThat(get(ops.url("/metrics")).body()).contains("emostream_health_ready{component=\"worker\"} 0.0")
+          .contains("emostream_health_ready{component=\"other\"} 1.0")
+          .contains("emostream_health_live{component=\"worker\"} 1.0");
+
       ready.set(true);
       HttpResponse<String> nowReady = get(ops.url("/health/ready"));
       assertThat(nowReady.statusCode()).isEqualTo(200);
       assertThat(nowReady.body()).startsWith("{\"status\":\"UP\"");
+      assertThat(get(ops.url("/metrics")).body()).contains("emostream_health_ready{component=\"worker\"} 1.0");
     }
   }
 
@@ -52,6 +57,7 @@ class OpsServerTest {
     }, () -> true);
     try (OpsServer ops = OpsServer.start(new OpsConfig("127.0.0.1", 0), Meters.prometheus(), List.of(broken))) {
       assertThat(get(ops.url("/health/live")).statusCode()).isEqualTo(503);
+      assertThat(get(ops.url("/metrics")).body()).contains("emostream_health_live{component=\"broken\"} 0.0");
     }
   }
 
