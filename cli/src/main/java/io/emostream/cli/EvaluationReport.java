@@ -21,7 +21,7 @@ public final class EvaluationReport {
 
   public static String text(Evaluation e, String source) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "evaluated %d segment(s) of %d speaker(s) from %s (labels from file names)%n",
+    out.append(String.format(Locale.ROOT, "evaluated %d segment(s) of %d speaker(s) from %s (labels from file names or labels.csv)%n",
         e.clips(), e.subjects().size(), source));
     out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n", e.completeClips()));
     e.inSample().forEach(o -> out.append("CAUTION: ").append(o.describe()).append(System.lineSeparator()));
