@@ -75,7 +75,8 @@ public final class Main {
                  recall of the best; --json the same as JSON; --report also writes an HTML page with charts;
                  without EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips
                  (out-of-fold, subject-wise folds; one fold per file for a single speaker)
-        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (subject-wise
+        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (labelled as for evaluate;
+                 segments with both a face and speech are the examples; subject-wise
                  cross-validation, then a fit on all) and write it to FILE (default fusion-lr.json);
                  use it with EMOSTREAM_FUSION_LR_MODEL=FILE
       """;
