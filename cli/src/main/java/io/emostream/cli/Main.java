@@ -497,8 +497,8 @@ public final class Main {
     }
     if (!rows.isEmpty()) {
       LabelsCsv.Row row = rows.values().iterator().next();
-      throw new InputException(String.format("%s line %d: no media file %s in %s (missing, or not one of the extensions "
-          + "analyze reads)", dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), dir));
+      throw new InputException(String.format("%s line %d: no media file %s in %s (missing, or not one of the "
+          + "extensions analyze reads)", dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), dir));
     }
     if (files.isEmpty()) {
       throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
