@@ -6,8 +6,8 @@ import io.emostream.kafka.Env;
 
 /**
  * Voice-activity gating of the audio worker ({@link SpeechDetector}), from the environment. The defaults were
- * measured with {@code io.emostream.cli.VadSurvey} over RAVDESS, EmoDB and generated non-speech (README "Voice
- * activity").
+ * measured with {@code io.emostream.cli.VadSurvey} over RAVDESS, EmoDB and generated non-speech (docs/models.md
+ * "Voice activity").
  *
  * @param enabled          EMOSTREAM_VAD: on (default) or off; off runs the speech model on the whole clip, and a
  *                         clip quieter than -60 dBFS RMS is NO_SPEECH (the only check left)

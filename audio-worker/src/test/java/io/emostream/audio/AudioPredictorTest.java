@@ -27,7 +27,7 @@ import io.emostream.schemas.AvroSerde;
  * {@code Wav2Vec2ForSequenceClassification} exported by {@code optimum-cli export onnx --task
  * audio-classification}: float input {@code input_values} [batch_size, sequence_length], both dynamic, →
  * float output {@code logits} [batch_size, num_labels]. Here logits = mean(|x|) * [1, 0, -1], so the
- * posterior can be checked by hand. The README's "Bring your own wav2vec2 model" points here.
+ * posterior can be checked by hand. docs/models.md "Bring your own wav2vec2 model" points here.
  */
 class AudioPredictorTest {
 

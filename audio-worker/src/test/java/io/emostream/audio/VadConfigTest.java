@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.emostream.kafka.Env;
 
-/** EMOSTREAM_VAD, _VAD_MODEL, _VAD_THRESHOLD and _VAD_MIN_SPEECH_SECONDS (README "Voice activity"). */
+/** EMOSTREAM_VAD, _VAD_MODEL, _VAD_THRESHOLD and _VAD_MIN_SPEECH_SECONDS (docs/models.md "Voice activity"). */
 class VadConfigTest {
 
   @Test

@@ -21,7 +21,8 @@ public final class EvaluationReport {
 
   public static String text(Evaluation e, String source) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "evaluated %d segment(s) of %d speaker(s) from %s (labels from file names)%n",
+    out.append(String.format(Locale.ROOT,
+        "evaluated %d segment(s) of %d speaker(s) from %s (labels from file names or labels.csv)%n",
         e.clips(), e.subjects().size(), source));
     out.append(String.format(Locale.ROOT, "%d segment(s) had both modalities usable%n", e.completeClips()));
     e.inSample().forEach(o -> out.append("CAUTION: ").append(o.describe()).append(System.lineSeparator()));
@@ -175,7 +176,8 @@ public final class EvaluationReport {
         .append("td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}th{background:#eee}")
         .append("caption{font-weight:bold;margin:8px}</style></head><body>\n")
         .append("<h1>emostream evaluation</h1>\n<p>").append(escape(String.format(Locale.ROOT,
-            "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. Labels from file names.",
+            "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. "
+                + "Labels from file names or labels.csv.",
             e.clips(), e.subjects().size(), source, e.completeClips()))).append("</p>\n");
     e.inSample().forEach(o -> h.append("<p class=\"caution\"><strong>Caution:</strong> ").append(escape(o.describe()))
         .append("</p>\n"));

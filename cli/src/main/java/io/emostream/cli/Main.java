@@ -68,13 +68,15 @@ public final class Main {
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
                  metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
-        evaluate run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names; video, or audio-only files)
+        evaluate run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names, or listed in DIR/labels.csv
+                 as file,label,speaker; video, or audio-only files)
                  through the platform and print the accuracy of each modality and fusion rule (--rule all, the
                  default, scores all six on the same clips), the confusion matrix and per-class precision and
                  recall of the best; --json the same as JSON; --report also writes an HTML page with charts;
                  without EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips
                  (out-of-fold, subject-wise folds; one fold per file for a single speaker)
-        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (subject-wise
+        train-fusion  train the LOGISTIC_REGRESSION fusion on the labelled clips in DIR (labelled as for evaluate;
+                 segments with both a face and speech are the examples; subject-wise
                  cross-validation, then a fit on all) and write it to FILE (default fusion-lr.json);
                  use it with EMOSTREAM_FUSION_LR_MODEL=FILE
       """;
@@ -462,25 +464,46 @@ public final class Main {
 
   private Selection labelledFiles(Path dir, String command) throws java.io.IOException {
     if (dir == null) {
-      throw new UsageException(command + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names)");
+      throw new UsageException(command + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names, "
+          + "or a " + LabelsCsv.FILE_NAME + ")");
     }
     if (!Files.isDirectory(dir)) {
       throw new UsageException("not a directory: " + dir);
+    }
+    Map<String, LabelsCsv.Row> rows;
+    try {
+      rows = new java.util.LinkedHashMap<>(LabelsCsv.read(dir, FusionConfig.fromEnv(env).labels()));
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
     }
     List<DatasetLabels.LabelledFile> files = new ArrayList<>();
     List<DatasetLabels.LeftOut> leftOut = new ArrayList<>();
     for (Path file : Inputs.mediaFilesUnder(dir)) {
       DatasetLabels.Classified c = DatasetLabels.classify(file);
-      if (c.labelled() != null) {
+      LabelsCsv.Row row = rows.remove(dir.relativize(file).toString().replace(java.io.File.separatorChar, '/'));
+      if (row != null) {
+        if (c.labelled() != null && !c.labelled().label().equals(row.label())) {
+          throw new InputException(String.format("%s line %d labels %s '%s', but its %s name says '%s'",
+              dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), row.label(), c.labelled().corpus(),
+              c.labelled().label()));
+        }
+        files.add(new DatasetLabels.LabelledFile(file, row.label(), row.speaker(), row.corpus()));
+      } else if (c.labelled() != null) {
         files.add(c.labelled());
       } else {
         leftOut.add(c.leftOut());
         err.printf("emostream: %s: %s (left out)%n", file, c.leftOut().reason());
       }
     }
+    if (!rows.isEmpty()) {
+      LabelsCsv.Row row = rows.values().iterator().next();
+      throw new InputException(String.format("%s line %d: no media file %s in %s (missing, or not one of the "
+          + "extensions analyze reads)", dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), dir));
+    }
     if (files.isEmpty()) {
       throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
-          + "CREMA-D names like 1001_DFA_ANG_XX.wav, EmoDB names like 03a01Fa.wav)");
+          + "CREMA-D names like 1001_DFA_ANG_XX.wav, EmoDB names like 03a01Fa.wav, or files listed in a "
+          + LabelsCsv.FILE_NAME + " of file,label,speaker)");
     }
     err.printf("%s: %d labelled file(s) in %s, %d left out%n", command, files.size(), dir, leftOut.size());
     return new Selection(files, leftOut);

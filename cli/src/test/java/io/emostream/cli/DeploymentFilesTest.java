@@ -212,21 +212,63 @@ class DeploymentFilesTest {
     }
   }
 
-  /** The same file through Docker Compose's own parser and schema, where it is installed (no engine needed). */
+  /**
+   * Secure by default: ingest gets its upload token from {@code .env} or the shell, with no default, so compose stops
+   * with a message saying what to put in {@code .env} rather than start an ingest that exits (or one open to all);
+   * {@code .env} is never committed, and the README's upload lines send the token.
+   */
   @Test
-  void dockerComposeConfigAcceptsTheFile() throws Exception {
+  void ingestsUploadTokenIsRequiredFromDotEnvAndTheReadmeSendsIt() {
+    String token = environment(services.get("ingest")).get("EMOSTREAM_INGEST_TOKEN");
+    assertThat(token).startsWith("${EMOSTREAM_INGEST_TOKEN:?").contains("in .env").endsWith("}")
+        .doesNotContain(":-");
+    assertThat(RepositoryFiles.read(".gitignore").lines()).contains(".env");
+    String readme = RepositoryFiles.read("README.md");
+    for (String section : List.of("## Run it with Docker Compose", "## Run it distributed")) {
+      String text = readme.substring(readme.indexOf(section));
+      text = text.substring(0, text.indexOf("\n## ", section.length()));
+      assertThat(text.lines().filter(l -> l.startsWith("curl ") && l.contains("/clips")).toList()).as(section)
+          .isNotEmpty()
+          .allSatisfy(l -> assertThat(l).containsPattern("-H \"Authorization: Bearer \\$[A-Z_]*TOKEN\""));
+      assertThat(text).as(section).containsPattern("(?m)(^| )(export )?[A-Z_]*TOKEN=");
+    }
+  }
+
+  /**
+   * The same file through Docker Compose's own parser and schema, where it is installed (no engine needed): with a
+   * token in the env file it is accepted, with the GPU profile too; without one it is refused with the message.
+   */
+  @Test
+  void dockerComposeConfigAcceptsTheFileAndRefusesItWithoutAToken(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
     List<String> tool = composeTool();
     Assumptions.assumeTrue(tool != null, "neither docker-compose nor the docker compose plugin is installed");
+    Path withToken = Files.writeString(dir.resolve("token.env"), "EMOSTREAM_INGEST_TOKEN=" + "ab".repeat(32) + "\n");
+    Path empty = Files.writeString(dir.resolve("empty.env"), "");
     for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"),
         List.of("--profile", "monitoring", "config", "-q"))) {
-      List<String> command = new ArrayList<>(tool);
-      command.addAll(List.of("-f", RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
-      command.addAll(args);
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(process.getInputStream().readAllBytes());
-      assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(process.exitValue()).as(String.join(" ", command) + ": " + output).isZero();
+      Compose result = compose(tool, withToken, args);
+      assertThat(result.exit()).as(result.output()).isZero();
     }
+    Compose refused = compose(tool, empty, List.of("config", "-q"));
+    assertThat(refused.exit()).isNotZero();
+    assertThat(refused.output()).contains("put EMOSTREAM_INGEST_TOKEN=<secret> in .env");
+  }
+
+  private record Compose(int exit, String output) {
+  }
+
+  private static Compose compose(List<String> tool, Path envFile, List<String> args) throws Exception {
+    List<String> command = new ArrayList<>(tool);
+    command.addAll(List.of("--env-file", envFile.toString(), "-f",
+        RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().remove("EMOSTREAM_INGEST_TOKEN");
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Compose(process.exitValue(), String.join(" ", command) + ": " + output);
   }
 
   private static List<String> composeTool() throws IOException, InterruptedException {

@@ -181,6 +181,25 @@ class MainTest {
   }
 
   @Test
+  void aLabelsFileThatDoesNotMatchTheDirectoryIsOneLineBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("call.wav"), "x");
+    Files.writeString(dir.resolve("labels.csv"), "file,label,speaker\ncall.wav,sad,s1\nmissing.wav,happy,s2\n");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertOneReadableLine("labels.csv line 3: no media file missing.wav in " + dir);
+
+    err.reset();
+    Files.writeString(dir.resolve("03-01-05-01-02-01-12.wav"), "x"); // angry by its RAVDESS name
+    Files.writeString(dir.resolve("labels.csv"), "file,label,speaker\n03-01-05-01-02-01-12.wav,sad,s1\n");
+    assertThat(run("train-fusion", dir.toString())).isEqualTo(2);
+    assertOneReadableLine("labels.csv line 2 labels 03-01-05-01-02-01-12.wav 'sad', but its RAVDESS name says 'angry'");
+
+    err.reset();
+    Files.writeString(dir.resolve("labels.csv"), "file,label\n");
+    assertThat(run("evaluate", dir.toString())).isEqualTo(2);
+    assertOneReadableLine("labels.csv: line 1: the first line must be the header file,label,speaker");
+  }
+
+  @Test
   void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir) {
     assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'median'")

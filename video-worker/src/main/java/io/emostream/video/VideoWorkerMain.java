@@ -28,7 +28,7 @@ public final class VideoWorkerMain {
 
   /**
    * mini-XCEPTION, not MobileFaceNet: on the RAVDESS neutral clip MobileFaceNet answers happy (as OpenCV Zoo's own
-   * pipeline does, see training/video), mini-XCEPTION neutral; README "Which face model is the default".
+   * pipeline does, see training/video), mini-XCEPTION neutral; docs/models.md "Which face model is the default".
    */
   public static final Path DEFAULT_MODEL = Path.of("models/fer-mini-xception/manifest.json");
 

@@ -190,7 +190,7 @@ class FacePredictorTest {
   /**
    * Why MobileFaceNet is not the default: it calls this neutral clip happy (measured happy 0.591, neutral 0.388,
    * 23 of 31 frames happy; OpenCV Zoo's own recipe, training/video/opencv_zoo_reference.py, agrees). If this starts
-   * failing, the README's "Which face model is the default" needs a new look.
+   * failing, "Which face model is the default" in docs/models.md needs a new look.
    */
   @Test
   void mobileFaceNetCallsTheRavdessNeutralClipHappy() throws Exception {
