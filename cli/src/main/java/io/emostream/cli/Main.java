@@ -21,6 +21,7 @@ import io.emostream.fusion.FusionRules;
 import io.emostream.fusion.LogisticRegressionModel;
 import io.emostream.inference.ModelManifest;
 import io.emostream.ingest.ChannelSelection;
+import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.Ingestor;
@@ -70,6 +71,7 @@ public final class Main {
           --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
+                 GET /sources/ID the fused segments of a source so far, GET / the endpoints,
                  metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
         evaluate run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names; video, or audio-only files)
                  through the platform and print the accuracy of each modality and fusion rule (--rule all, the
@@ -331,11 +333,13 @@ public final class Main {
     }
     Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", "EMOSTREAM_HTTP_PORT");
     Preflight.checkModels(env, home);
+    FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
     io.emostream.ops.OpsServer ops;
     try {
-      httpPort = platform.startHttp(httpHost, httpPortSetting);
+      FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
+      httpPort = platform.startHttp(httpHost, httpPortSetting, results);
       ops = platform.startOps(io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
     } catch (Exception e) {
       platform.close();
@@ -347,13 +351,24 @@ public final class Main {
       platform.close();
       stopped.countDown();
     }, "emostream-up-shutdown"));
+    String base = "http://" + env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1") + ":" + httpPort;
     err.printf("emostream is up: Kafka at %s, upload with%n"
-        + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4' http://%s:%d/clips%n"
-        + "fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
-        platform.kafka().bootstrapServers(), env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"), httpPort,
+        + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4'%s %s/clips%n"
+        + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "
+        + "(endpoints: GET %s/); fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
+        platform.kafka().bootstrapServers(), env.optional(io.emostream.ingest.IngestConfig.TOKEN_ENV).isPresent()
+            ? " -H \"Authorization: Bearer $EMOSTREAM_INGEST_TOKEN\"" : "", base, base, base,
         platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
     stopped.await();
     return 0;
+  }
+
+  private FusedSegmentStore.Limits resultLimits() {
+    try {
+      return FusedSegmentStore.Limits.fromEnv(env);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
   }
 
   private int evaluate(List<String> args) throws Exception {
