@@ -35,8 +35,8 @@ import io.emostream.video.VideoWorkerMain;
  * {@code ./emostream}: the embedded default.
  *
  * <pre>
- * emostream analyze [--json|--json-array] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s] [--verbose]
- *                   [--source-id ID] FILE|DIR|@LIST... [--from LIST]
+ * emostream analyze [--json|--json-array] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s]
+ *                   [--verbose] [--source-id ID] FILE|DIR|@LIST... [--from LIST]
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
  * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
  * emostream train-fusion [--out FILE] [--timeout D] DIR
