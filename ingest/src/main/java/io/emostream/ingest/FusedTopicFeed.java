@@ -49,9 +49,14 @@ public final class FusedTopicFeed implements Runnable, AutoCloseable {
     for (int p = 0; p < fused.partitions(); p++) {
       partitions.add(new TopicPartition(fused.name(), p));
     }
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // the end now: what is fused from here on is seen
+    try {
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position); // the end now: what is fused from here on is seen
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
     thread = new Thread(this, "fused-results-feed");
     thread.setDaemon(true);
   }
