@@ -7,13 +7,15 @@
 kcat's format '%k %S\\n%s\\n' writes the key, the value's length in bytes and the raw value, so binary
 values pass intact. Each value is Avro single-object encoded: C3 01, the 8-byte little-endian
 CRC-64-AVRO fingerprint of the writer schema, then Avro binary. The script checks the fingerprint
-against FusedEmotion.avsc and prints one JSON object per record; --sorted buffers everything and
+against FusedEmotion.avsc and prints one JSON object per record (JSON lines), in the same shape as
+./emostream analyze --json and GET /sources/{id} (README, "JSON shape"); --sorted buffers everything and
 orders it by source, speaker role and segment index (the topic is keyed by clip id, so the segments
 of one source are spread over partitions).
 
 Needs Python 3 with the avro package (Debian: apt-get install python3-avro; or pip install avro).
 """
 import argparse
+import datetime
 import io
 import json
 import os
@@ -28,6 +30,7 @@ DEFAULT_SCHEMAS = os.path.join(HERE, "..", "schemas", "src", "main", "avro")
 # FusedEmotion.avsc references these named types, so they are parsed first into the same names.
 SCHEMA_FILES = ["Modality.avsc", "FusionRule.avsc", "ModalityPrediction.avsc", "FusedEmotion.avsc"]
 MAGIC = b"\xc3\x01"
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 _EMPTY = 0xC15D213AA4D7A795  # CRC-64-AVRO of the empty input (Avro specification)
 _TABLE = []
@@ -101,9 +104,42 @@ def decode(schema, expected_fp, value):
     return avro.io.DatumReader(schema).read(avro.io.BinaryDecoder(io.BytesIO(value[10:])))
 
 
-def summary(key, r):
+PROBABILITY_DECIMALS = 4  # as io.emostream.schemas.FusedSegmentJson
+TIMING_DECIMALS = 2
+
+
+def _epoch_ms(value):
+    # the avro package reads a timestamp-millis field as an aware datetime
+    if isinstance(value, datetime.datetime):
+        return (value - EPOCH) // datetime.timedelta(milliseconds=1)
+    return value
+
+
+def _distribution(labels, probabilities):
+    return {l: round(p, PROBABILITY_DECIMALS) for l, p in zip(labels, probabilities)}
+
+
+def _prediction(p):
+    probabilities = p["probabilities"]
+    best = max(range(len(probabilities)), key=lambda i: probabilities[i]) if probabilities else None  # first on a tie
     return {
-        "key": key,
+        "modality": p["modality"],
+        "model": p["modelName"],
+        "modelVersion": p["modelVersion"],
+        "status": p["status"],
+        "label": None if best is None else p["labels"][best],
+        "confidence": None if best is None else round(probabilities[best], PROBABILITY_DECIMALS),
+        "probabilities": _distribution(p["labels"], probabilities),
+        "error": p.get("error"),
+        "itemsAnalysed": p["itemsAnalysed"],
+        "inferenceMs": round(p["timings"]["inferenceMs"], TIMING_DECIMALS),
+        "totalMs": round(p["timings"]["totalMs"], TIMING_DECIMALS),
+    }
+
+
+def segment(r):
+    """The fused segment in emostream's one JSON shape (README, "JSON shape"; FusedSegmentJson in Java)."""
+    return {
         "clipId": r["clipId"],
         "sourceId": r["sourceId"],
         "sourceName": r["sourceName"],
@@ -113,10 +149,14 @@ def summary(key, r):
         "endMs": r["endMs"],
         "status": r["status"],
         "label": r["label"],
-        "confidence": round(r["confidence"], 4),
-        "distribution": {l: round(p, 4) for l, p in zip(r["labels"], r["distribution"])},
-        "modalities": r["modalities"],
+        "confidence": round(r["confidence"], PROBABILITY_DECIMALS),
         "rule": r["rule"],
+        "modalities": r["modalities"],
+        "distribution": _distribution(r["labels"], r["distribution"]),
+        "predictions": [_prediction(p) for p in r["predictions"]],
+        "ingestTimeMs": _epoch_ms(r["ingestTimeMs"]),
+        "fusedAtMs": _epoch_ms(r["fusedAtMs"]),
+        "latencyMs": r["latencyMs"],
     }
 
 
@@ -130,16 +170,16 @@ def main():
     out = []
     for key, value in records(sys.stdin.buffer):
         try:
-            row = summary(key, decode(schema, expected, value))
+            row = segment(decode(schema, expected, value))
         except ValueError as e:
             print("skipping record %s: %s" % (key, e), file=sys.stderr)
             continue
         if args.sorted:
             out.append(row)
         else:
-            print(json.dumps(row), flush=True)
+            print(json.dumps(row, separators=(",", ":")), flush=True)
     for row in sorted(out, key=lambda r: (r["sourceId"] or "", r["speakerRole"] or "", r["segmentIndex"])):
-        print(json.dumps(row))
+        print(json.dumps(row, separators=(",", ":")))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import io.emostream.fusion.FusionStreamApp;
 import io.emostream.inference.OrtTempDir;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
+import io.emostream.ingest.FusedSegmentStore;
+import io.emostream.ingest.FusedTopicFeed;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestHttpServer;
 import io.emostream.ingest.IngestService;
@@ -123,11 +125,28 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
   /** Also serves ingest over HTTP ({@code POST /clips}). */
   public int startHttp(String host, int port) throws IOException {
-    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest, meters);
+    return startHttp(host, port, null);
+  }
+
+  /** Also serves ingest over HTTP, with {@code GET /sources/{id}} answered from {@code results} (null: not served). */
+  public int startHttp(String host, int port, FusedSegmentStore results) throws IOException {
+    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results);
     http.start();
     track(http);
     health.add(http);
     return http.port();
+  }
+
+  /**
+   * Keeps the fused segments of recent sources in memory, fed by a consumer of the fused topic from its end now (what
+   * {@code ./emostream up} answers {@code GET /sources/{id}} from); the consumer stops with the platform.
+   */
+  public FusedSegmentStore startResults(FusedSegmentStore.Limits limits, FusedSegmentStore.Listener listener) {
+    FusedSegmentStore store = new FusedSegmentStore(limits, listener);
+    FusedTopicFeed feed = new FusedTopicFeed(kafka, topics, store);
+    track(feed);
+    feed.start();
+    return store;
   }
 
   /** Serves the metrics of every service and their health on one port ({@code /metrics}, {@code /health/*}). */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,13 +51,18 @@ public final class FusedResultReader implements AutoCloseable {
    * clip id.
    */
   public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Runnable onProgress) {
+    return await(clipIds, timeout, (Consumer<FusedEmotion>) segment -> onProgress.run());
+  }
+
+  /** As {@link #await(Set, Duration, Runnable)}, handing each awaited result to {@code onResult} as it arrives. */
+  public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Consumer<FusedEmotion> onResult) {
     Map<String, FusedEmotion> results = new LinkedHashMap<>();
     Instant deadline = Instant.now().plus(timeout);
     while (results.size() < clipIds.size() && Instant.now().isBefore(deadline)) {
       for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
         if (clipIds.contains(record.key()) && results.putIfAbsent(record.key(), record.value()) == null) {
           deadline = Instant.now().plus(timeout);
-          onProgress.run();
+          onResult.accept(record.value());
         }
       }
     }

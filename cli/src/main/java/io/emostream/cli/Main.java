@@ -21,11 +21,13 @@ import io.emostream.fusion.FusionRules;
 import io.emostream.fusion.LogisticRegressionModel;
 import io.emostream.inference.ModelManifest;
 import io.emostream.ingest.ChannelSelection;
+import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.Ingestor;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusedSegmentJson;
 import io.emostream.schemas.FusionRule;
 import io.emostream.video.VideoWorkerMain;
 
@@ -33,15 +35,16 @@ import io.emostream.video.VideoWorkerMain;
  * {@code ./emostream}: the embedded default.
  *
  * <pre>
- * emostream analyze [--json] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s] [--verbose]
- *                   [--source-id ID] FILE|DIR|@LIST... [--from LIST]
+ * emostream analyze [--json|--json-array] [--report FILE.html] [--rule RULE] [--channel MODE] [--timeout 180s]
+ *                   [--verbose] [--source-id ID] FILE|DIR|@LIST... [--from LIST]
  * emostream up                       (broker on 127.0.0.1:9092, ingest HTTP on 127.0.0.1:8080)
  * emostream evaluate [--rule all|RULE] [--json] [--report FILE.html] [--timeout D] DIR
  * emostream train-fusion [--out FILE] [--timeout D] DIR
  * </pre>
  *
- * Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise), results to
- * stdout. A failure is one line saying what went wrong and what to do; {@code --verbose} adds the trace.
+ * Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise, see {@link Terminal}),
+ * results to stdout: a table, or with {@code --json} one JSON line per fused segment as soon as it is fused. A failure
+ * is one line saying what went wrong and what to do; {@code --verbose} adds the trace.
  */
 public final class Main {
 
@@ -57,7 +60,8 @@ public final class Main {
           DIR           the media files in it (not recursive)
           @LIST         the files named in LIST, one per line (# comments and blank lines ignored)
           --from LIST   the same as @LIST
-          --json        print JSON instead of a table
+          --json        print JSON lines instead of a table: one object per segment, as soon as it is fused
+          --json-array  print one JSON array of every segment at the end instead
           --report F    also write an HTML report (timeline and per-modality distributions) to F
           --rule RULE   fusion rule (AVERAGE)
           --channel M   audio channel of a stereo call: mix, left, right or both ($EMOSTREAM_AUDIO_CHANNEL;
@@ -67,6 +71,7 @@ public final class Main {
           --verbose     stack traces on errors
         up       keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092),
                  ingest HTTP on $EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body,
+                 GET /sources/ID the fused segments of a source so far, GET / the endpoints,
                  metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, /health/ready
         evaluate run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names, or listed in DIR/labels.csv
                  as file,label,speaker; video, or audio-only files)
@@ -105,7 +110,7 @@ public final class Main {
     // every command runs the workers in this JVM: on a signal they stop before ONNX Runtime frees its environment
     io.emostream.inference.OrderlyStop.installSignalHandlers();
     Path home = Path.of(System.getProperty("emostream.home", "."));
-    int code = new Main(System.out, System.err, Env.system(), home, System.console() != null).run(args);
+    int code = new Main(System.out, System.err, Env.system(), home, Terminal.stderrIsTerminal()).run(args);
     System.exit(code);
   }
 
@@ -151,17 +156,27 @@ public final class Main {
     return 2;
   }
 
+  /** How {@code analyze} prints the fused segments on stdout. */
+  enum Output {
+    /** A table for people, once every segment is in. */
+    TABLE,
+    /** {@code --json}: one JSON object per line ({@link FusedSegmentJson}), each written as its segment is fused. */
+    JSON_LINES,
+    /** {@code --json-array}: one JSON array of every segment, in input order, once every segment is in. */
+    JSON_ARRAY
+  }
+
   /** What {@code analyze} was asked for; {@code rule} null for the fusion default. */
-  record AnalyzeArgs(boolean json, Path report, FusionRule rule, String channel, Duration timeout, String sourceId,
+  record AnalyzeArgs(Output output, Path report, FusionRule rule, String channel, Duration timeout, String sourceId,
       List<Path> files) {
     AnalyzeArgs withFiles(List<Path> newFiles) {
-      return new AnalyzeArgs(json, report, rule, channel, timeout, sourceId, List.copyOf(newFiles));
+      return new AnalyzeArgs(output, report, rule, channel, timeout, sourceId, List.copyOf(newFiles));
     }
   }
 
   /** Parses {@code analyze}'s options and expands its inputs (missing files are an {@link InputException}). */
   static AnalyzeArgs parseAnalyze(List<String> args) throws java.io.IOException {
-    boolean json = false;
+    Output output = Output.TABLE;
     Path report = null;
     FusionRule rule = null;
     String channel = null;
@@ -171,7 +186,7 @@ public final class Main {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
-        case "--json" -> json = true;
+        case "--json", "--json-array" -> output = jsonOutput(output, a);
         case "--report" -> report = Path.of(value(args, ++i, a));
         case "--rule" -> rule = parseRule(value(args, ++i, a));
         case "--channel" -> channel = value(args, ++i, a);
@@ -194,12 +209,21 @@ public final class Main {
       throw new InputException("--source-id names one source, but " + files.size() + " files were given; analyse "
           + "each file with its own --source-id, or leave it out for generated ids");
     }
-    return new AnalyzeArgs(json, report, rule, channel, timeout, sourceId, List.copyOf(files));
+    return new AnalyzeArgs(output, report, rule, channel, timeout, sourceId, List.copyOf(files));
+  }
+
+  private static Output jsonOutput(Output before, String option) {
+    Output asked = option.equals("--json") ? Output.JSON_LINES : Output.JSON_ARRAY;
+    if (before != Output.TABLE && before != asked) {
+      throw new UsageException("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
+          + "exclude each other; choose one");
+    }
+    return asked;
   }
 
   private int analyze(List<String> args) throws Exception {
     AnalyzeArgs parsed = parseAnalyze(args);
-    boolean json = parsed.json();
+    Output output = parsed.output();
     Path report = parsed.report();
     String channel = parsed.channel();
     Duration timeout = parsed.timeout();
@@ -223,7 +247,14 @@ public final class Main {
       failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
       ingestProgress.finish();
       Progress fuseProgress = new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
-      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout, () -> fuseProgress.step(null));
+      Map<String, FusedEmotion> fused = reader.await(clipIds, timeout, segment -> {
+        if (output == Output.JSON_LINES) {
+          fuseProgress.clear(); // a terminal shared by both streams shows the line, then the bar again
+          out.println(FusedSegmentJson.line(segment));
+          out.flush();
+        }
+        fuseProgress.step(null);
+      });
       fuseProgress.finish();
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
@@ -235,7 +266,7 @@ public final class Main {
         }
       }
     }
-    print(results, json);
+    print(results, output);
     if (report != null) {
       Files.writeString(report, HtmlReport.render(results), StandardCharsets.UTF_8);
       err.printf("report written to %s%n", report);
@@ -285,12 +316,13 @@ public final class Main {
     }
   }
 
-  private void print(List<FusedEmotion> results, boolean json) throws Exception {
-    if (json) {
-      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      out.println(mapper.writeValueAsString(results.stream().map(ResultFormat::json).toList()));
-    } else {
-      out.print(ResultFormat.table(results));
+  /** What is printed once every segment is in (JSON lines were printed as they came). */
+  private void print(List<FusedEmotion> results, Output output) throws Exception {
+    switch (output) {
+      case TABLE -> out.print(ResultFormat.table(results));
+      case JSON_ARRAY -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(FusedSegmentJson.toJson(results)));
+      case JSON_LINES -> out.flush();
     }
   }
 
@@ -303,11 +335,13 @@ public final class Main {
     }
     Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", "EMOSTREAM_HTTP_PORT");
     Preflight.checkModels(env, home);
+    FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
     io.emostream.ops.OpsServer ops;
     try {
-      httpPort = platform.startHttp(httpHost, httpPortSetting);
+      FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
+      httpPort = platform.startHttp(httpHost, httpPortSetting, results);
       ops = platform.startOps(io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
     } catch (Exception e) {
       platform.close();
@@ -319,13 +353,24 @@ public final class Main {
       platform.close();
       stopped.countDown();
     }, "emostream-up-shutdown"));
+    String base = "http://" + env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1") + ":" + httpPort;
     err.printf("emostream is up: Kafka at %s, upload with%n"
-        + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4' http://%s:%d/clips%n"
-        + "fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
-        platform.kafka().bootstrapServers(), env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"), httpPort,
+        + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4'%s %s/clips%n"
+        + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "
+        + "(endpoints: GET %s/); fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
+        platform.kafka().bootstrapServers(), env.optional(io.emostream.ingest.IngestConfig.TOKEN_ENV).isPresent()
+            ? " -H \"Authorization: Bearer $EMOSTREAM_INGEST_TOKEN\"" : "", base, base, base,
         platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
     stopped.await();
     return 0;
+  }
+
+  private FusedSegmentStore.Limits resultLimits() {
+    try {
+      return FusedSegmentStore.Limits.fromEnv(env);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
   }
 
   private int evaluate(List<String> args) throws Exception {

@@ -54,11 +54,17 @@ final class Progress {
 
   /** A message between progress updates (e.g. a file that failed), on its own line. */
   void note(String message) {
+    clear();
+    err.println(message);
+  }
+
+  /** Erases the bar (on a terminal), so other output can take its line; the next step draws it again. */
+  void clear() {
     if (interactive && drawnWidth > 0) {
       err.print("\r" + " ".repeat(drawnWidth) + "\r");
+      err.flush();
       drawnWidth = 0;
     }
-    err.println(message);
   }
 
   /** Ends the phase: the bar's line is finished so later output starts on a new one. */

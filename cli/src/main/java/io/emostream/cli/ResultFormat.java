@@ -1,16 +1,14 @@
 package io.emostream.cli;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 
-/** Fused results as a table for people or as JSON-ready maps for machines. Pure. */
+/** Fused results as a table for people (JSON for machines: {@link io.emostream.schemas.FusedSegmentJson}). Pure. */
 public final class ResultFormat {
 
   private static final String[] HEADER = {"source", "segment", "time", "label", "confidence", "modalities", "rule",
@@ -73,45 +71,5 @@ public final class ResultFormat {
 
   private static String seconds(long ms) {
     return String.format(Locale.ROOT, "%.1f", ms / 1000.0);
-  }
-
-  public static Map<String, Object> json(FusedEmotion r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("clipId", r.getClipId());
-    m.put("sourceId", r.getSourceId());
-    m.put("sourceName", r.getSourceName());
-    m.put("speakerRole", r.getSpeakerRole());
-    m.put("segmentIndex", r.getSegmentIndex());
-    m.put("startMs", r.getStartMs());
-    m.put("endMs", r.getEndMs());
-    m.put("rule", r.getRule().name());
-    m.put("status", r.getStatus().name());
-    m.put("label", r.getLabel());
-    m.put("confidence", r.getConfidence());
-    Map<String, Float> distribution = new LinkedHashMap<>();
-    for (int i = 0; i < r.getLabels().size(); i++) {
-      distribution.put(r.getLabels().get(i), r.getDistribution().get(i));
-    }
-    m.put("distribution", distribution);
-    m.put("modalities", r.getModalities().stream().map(Enum::name).toList());
-    List<Map<String, Object>> predictions = new ArrayList<>();
-    for (ModalityPrediction p : r.getPredictions()) {
-      Map<String, Object> pm = new LinkedHashMap<>();
-      pm.put("modality", p.getModality().name());
-      pm.put("model", p.getModelName() + "@" + p.getModelVersion());
-      pm.put("status", p.getStatus().name());
-      Map<String, Float> probs = new LinkedHashMap<>();
-      for (int i = 0; i < p.getProbabilities().size(); i++) {
-        probs.put(p.getLabels().get(i), p.getProbabilities().get(i));
-      }
-      pm.put("probabilities", probs);
-      pm.put("error", p.getError());
-      pm.put("itemsAnalysed", p.getItemsAnalysed());
-      pm.put("inferenceMs", p.getTimings().getInferenceMs());
-      predictions.add(pm);
-    }
-    m.put("predictions", predictions);
-    m.put("latencyMs", r.getLatencyMs());
-    return m;
   }
 }

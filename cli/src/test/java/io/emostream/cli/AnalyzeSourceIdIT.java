@@ -32,11 +32,11 @@ class AnalyzeSourceIdIT {
         .run(new String[] {"analyze", "--json", "--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"});
 
     assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-    JsonNode segments = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
-    assertThat(segments).isNotEmpty();
     List<JsonNode> all = new java.util.ArrayList<>();
-    segments.forEach(all::add);
-    assertThat(all).allSatisfy(segment -> {
+    for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+      all.add(new ObjectMapper().readTree(line));
+    }
+    assertThat(all).isNotEmpty().allSatisfy(segment -> {
       assertThat(segment.get("sourceId").asText()).isEqualTo("call-2024.06_01");
       assertThat(segment.get("sourceName").asText()).isEqualTo("happy-speech.mp4");
       assertThat(segment.get("clipId").asText()).doesNotStartWith("call-2024.06_01")

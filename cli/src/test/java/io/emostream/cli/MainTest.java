@@ -283,6 +283,18 @@ class MainTest {
   }
 
   @Test
+  void jsonIsJsonLinesAndJsonArrayIsOneArrayButNotBoth() throws Exception {
+    String sample = "../samples/happy-speech.mp4";
+    assertThat(Main.parseAnalyze(java.util.List.of(sample)).output()).isEqualTo(Main.Output.TABLE);
+    assertThat(Main.parseAnalyze(java.util.List.of("--json", sample)).output()).isEqualTo(Main.Output.JSON_LINES);
+    assertThat(Main.parseAnalyze(java.util.List.of("--json-array", sample)).output()).isEqualTo(Main.Output.JSON_ARRAY);
+
+    assertThat(run("analyze", "--json", "--json-array", sample)).isEqualTo(2);
+    assertThat(errText()).contains("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
+        + "exclude each other");
+  }
+
+  @Test
   void aBadSourceIdOrOneForSeveralFilesIsOneLine(@TempDir Path dir) throws Exception {
     assertThat(run("analyze", "--source-id", "call 42", "../samples/happy-speech.mp4")).isEqualTo(2);
     assertOneReadableLine("--source-id: source id 'call 42' is not accepted; use 1 to 64 letters, digits");

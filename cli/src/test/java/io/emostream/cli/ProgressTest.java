@@ -48,6 +48,29 @@ class ProgressTest {
   }
 
   @Test
+  void clearingErasesTheBarAndTheNextStepDrawsItAgain() {
+    Progress progress = new Progress(err, true, "fusion", "segments", 2, nanos::get);
+    progress.step(null);
+    int drawn = bytes.size() - 1; // the bar's width, after its \r
+    progress.clear();
+    String cleared = bytes.toString(StandardCharsets.UTF_8);
+    progress.step(null);
+
+    assertThat(cleared).endsWith("\r" + " ".repeat(drawn) + "\r");
+    assertThat(bytes.toString(StandardCharsets.UTF_8).substring(cleared.length())).startsWith("\rfusion [====");
+  }
+
+  @Test
+  void clearingElsewhereWritesNothing() {
+    Progress progress = new Progress(err, false, "fusion", "segments", 2, nanos::get);
+    progress.step(null);
+    int before = bytes.size();
+    progress.clear();
+
+    assertThat(bytes.size()).isEqualTo(before);
+  }
+
+  @Test
   void elsewhereItPrintsPlainLinesOnlyAtEachTenth() {
     Progress progress = new Progress(err, false, "fusion", "segments", 40, nanos::get);
     for (int i = 0; i < 40; i++) {

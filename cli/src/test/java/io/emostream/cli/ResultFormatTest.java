@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -57,17 +56,8 @@ class ResultFormatTest {
   }
 
   @Test
-  void jsonCarriesTheDistributionByLabel() {
-    Map<String, Object> json = ResultFormat.json(result());
-    assertThat(json.get("distribution")).isEqualTo(Map.of("happy", 0.8f, "sad", 0.2f));
-    assertThat(json.get("status")).isEqualTo("AUDIO_ONLY");
-  }
-
-  @Test
   void theSpeakerRoleOfASplitCallIsShownWithTheSource() {
     FusedEmotion customer = FusedEmotion.newBuilder(result()).setSpeakerRole("customer").build();
     assertThat(ResultFormat.table(List.of(customer))).contains("call.mp4 [customer]");
-    assertThat(ResultFormat.json(customer)).containsEntry("speakerRole", "customer");
-    assertThat(ResultFormat.json(result())).containsEntry("speakerRole", null);
   }
 }

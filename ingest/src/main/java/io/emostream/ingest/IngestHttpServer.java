@@ -60,11 +60,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload, {@code audioStream} (the Nth audio stream,
  *       from 0) EMOSTREAM_AUDIO_STREAM; {@code sourceId} is the source's id in every record (checked by
  *       {@link IngestService#checkSourceId}; a generated UUID without it)</li>
+ *   <li>{@code GET /sources/{sourceId}} → {@code 200} and the fused segments of that source so far
+ *       ({@link FusedSegmentStore#source}, each in the one JSON shape of {@code FusedSegmentJson}), {@code 404} for a
+ *       source unknown or evicted; only with a {@link FusedSegmentStore} (in {@code ./emostream up}), else {@code 404}
+ *       saying where results are</li>
  *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
+ *   <li>{@code GET /} → {@code 200} and a short JSON index of these endpoints</li>
  * </ul>
  * Errors are JSON {@code {"error": "…"}} with a 4xx/5xx status, never a stack trace or a server path.
- * With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} needs {@code Authorization: Bearer <token>} (else 401);
- * {@code /health} stays open.
+ * With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} and {@code GET /sources/…} need
+ * {@code Authorization: Bearer <token>} (else 401); {@code /health} and {@code /} stay open.
  *
  * <p><b>Slow and hostile clients.</b> Why Jetty: its selector parses request heads and delivers body bytes without a
  * thread per connection, its thread pool is bounded with a bounded queue, and it has idle timeouts and a connection
@@ -113,6 +118,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private final RequestHeadTimeout headTimeout;
   private final ThreadPoolExecutor ingestPool;
   private final IdempotencyStore idempotency;
+  /** Null: this server keeps no results ({@code GET /sources/…} says where they are). */
+  private final FusedSegmentStore results;
   private final Object inFlightLock = new Object();
   private int inFlight;
   private volatile boolean started;
@@ -130,7 +137,17 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   /** {@code clock} ages the kept idempotent answers. */
   public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters, Clock clock)
       throws IOException {
+    this(config, service, meters, clock, null);
+  }
+
+  /**
+   * Also answers {@code GET /sources/{id}} from {@code results} (null: no results here), and tells it of every upload
+   * answered 201.
+   */
+  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters, Clock clock,
+      FusedSegmentStore results) throws IOException {
     this.config = config;
+    this.results = results;
     this.limits = config.http();
     this.service = service;
     this.meters = meters;
@@ -193,13 +210,97 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       headTimeout.requestStarted(connection);
       Callback done = new Drain(request, response, Callback.from(callback,
           () -> headTimeout.requestEnded(connection)));
-      switch (request.getHttpURI().getPath()) {
+      String path = request.getHttpURI().getPath();
+      switch (path) {
         case "/health", "/health/" -> respond(response, done, 200, Map.of("status", "UP"));
         case "/clips", "/clips/" -> clips(request, response, done);
-        default -> respond(response, done, 404, error("no such endpoint; use POST /clips or GET /health"));
+        case "/" -> index(request, response, done);
+        default -> {
+          if (path.startsWith(SOURCES)) {
+            source(request, response, done, path.substring(SOURCES.length()));
+          } else {
+            respond(response, done, 404, error("no such endpoint; GET / lists them"));
+          }
+        }
       }
       return true;
     }
+  }
+
+  private static final String SOURCES = "/sources/";
+
+  /** The endpoints, for people finding their way. */
+  private void index(Request request, Response response, Callback callback) {
+    if (!onlyGet(request, response, callback)) {
+      return;
+    }
+    Map<String, Object> index = new LinkedHashMap<>();
+    index.put("service", "emostream ingest");
+    index.put("endpoints", java.util.List.of(
+        endpoint("POST", "/clips", "upload a video or audio file as the body (Content-Type video/*, audio/* or "
+            + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
+            + "source id and the clip id of every segment", true),
+        endpoint("GET", "/sources/{sourceId}", results == null
+            ? "not served here: this ingest keeps no results; read the fused topic"
+            : "the fused segments of a source so far (the last " + results.limits().maxSources() + " sources, "
+                + results.limits().maxSegments() + " segments in all)", true),
+        endpoint("GET", "/health", "liveness of ingest", false),
+        endpoint("GET", "/", "this index", false)));
+    index.put("bearerTokenRequired", config.requiresToken());
+    respond(response, callback, 200, index);
+  }
+
+  private static Map<String, Object> endpoint(String method, String path, String description, boolean token) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("method", method);
+    e.put("path", path);
+    e.put("description", description);
+    e.put("needsToken", token);
+    return e;
+  }
+
+  /** {@code GET /sources/{id}}: the source's fused segments so far, under the same token rule as uploads. */
+  private void source(Request request, Response response, Callback callback, String rawId) {
+    if (!onlyGet(request, response, callback)) {
+      return;
+    }
+    if (config.requiresToken() && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION),
+        config.ingestToken())) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
+      respond(response, callback, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+      return;
+    }
+    String sourceId;
+    try {
+      sourceId = IngestService.checkSourceId(URLDecoder.decode(rawId.endsWith("/")
+          ? rawId.substring(0, rawId.length() - 1) : rawId, StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+      return;
+    }
+    if (results == null) {
+      respond(response, callback, 404, error("this ingest keeps no results: GET /sources/{id} is served by "
+          + "./emostream up; read the fused topic for the results of source " + sourceId));
+      return;
+    }
+    var answer = results.source(sourceId);
+    if (answer.isEmpty()) {
+      respond(response, callback, 404, error("no results for source '" + sourceId + "': not uploaded or fused since "
+          + "this server started, or evicted (it keeps the last " + results.limits().maxSources() + " sources, "
+          + results.limits().maxSegments() + " segments in all)"));
+      return;
+    }
+    respond(response, callback, 200, answer.get());
+  }
+
+  /** True for GET; else answers 405. */
+  private boolean onlyGet(Request request, Response response, Callback callback) {
+    if ("GET".equals(request.getMethod())) {
+      return true;
+    }
+    response.getHeaders().put(HttpHeader.ALLOW, "GET");
+    respond(response, callback, 405, error("use GET"));
+    return false;
   }
 
   private void clips(Request request, Response response, Callback callback) {
@@ -471,6 +572,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         created.put("clips", result.clips());
         status = 201;
         body = created;
+        LOG.info("upload '{}': source {}, {} segment(s)", result.sourceName(), result.sourceId(),
+            result.clips().size());
+        if (results != null) {
+          results.uploaded(result);
+        }
       } catch (IngestException e) {
         status = 400;
         body = error(withoutServerPaths(e.getMessage(), spool, upload.name()));

@@ -1,0 +1,33 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TerminalTest {
+
+  @Test
+  void theLaunchersAnswerWins(@TempDir Path dir) throws Exception {
+    Path toFile = Files.createSymbolicLink(dir.resolve("2"), Path.of("/tmp/results.json"));
+
+    assertThat(Terminal.stderrIsTerminal("true", toFile)).isTrue();
+    assertThat(Terminal.stderrIsTerminal("false", Path.of("/dev/pts/0"))).isFalse();
+  }
+
+  @Test
+  void withoutTheLauncherStderrsOpenFileDecides(@TempDir Path dir) throws Exception {
+    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("pts"), Path.of("/dev/pts/3"))))
+        .isTrue();
+    assertThat(Terminal.stderrIsTerminal("", Files.createSymbolicLink(dir.resolve("tty"), Path.of("/dev/tty1"))))
+        .isTrue();
+    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("pipe"), Path.of("pipe:[12345]"))))
+        .isFalse();
+    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("file"), Path.of("/tmp/err.log"))))
+        .isFalse();
+    assertThat(Terminal.stderrIsTerminal(null, dir.resolve("missing"))).isFalse();
+  }
+}

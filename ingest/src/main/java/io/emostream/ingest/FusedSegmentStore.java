@@ -1,0 +1,197 @@
+package io.emostream.ingest;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusedSegmentJson;
+
+/**
+ * The fused segments of recent sources, in memory, for {@code GET /sources/{id}}: filled by uploads answered 201
+ * ({@link #uploaded}: the source and how many segments to expect) and by the fused topic ({@link #add}, fed by
+ * {@link FusedTopicFeed}). Bounded by {@link Limits}: past {@code maxSources} sources, or {@code maxSegments} segments
+ * in all, the source seen first is evicted whole (it answers 404 from then on); a single source with more segments
+ * than {@code maxSegments} keeps its latest ones and says {@code "truncated": true}. A fused segment without a source id
+ * (its manifest never arrived) belongs to no source and is not kept. Thread-safe; the {@link Listener} is called
+ * outside the lock.
+ */
+public final class FusedSegmentStore {
+
+  /** The bounds, from EMOSTREAM_RESULTS_MAX_SOURCES and EMOSTREAM_RESULTS_MAX_SEGMENTS. */
+  public record Limits(int maxSources, int maxSegments) {
+    public static final int DEFAULT_MAX_SOURCES = 1_000;
+    /** About 22 hours of video in the default 4 s segments. */
+    public static final int DEFAULT_MAX_SEGMENTS = 20_000;
+
+    public Limits {
+      if (maxSources < 1 || maxSegments < 1) {
+        throw new IllegalArgumentException("result limits must be at least 1: " + maxSources + " sources, "
+            + maxSegments + " segments");
+      }
+    }
+
+    public static Limits fromEnv(Env env) {
+      return new Limits(env.integer("EMOSTREAM_RESULTS_MAX_SOURCES", DEFAULT_MAX_SOURCES, 1, 1_000_000),
+          env.integer("EMOSTREAM_RESULTS_MAX_SEGMENTS", DEFAULT_MAX_SEGMENTS, 1, 10_000_000));
+    }
+  }
+
+  /** Told of each upload kept and each fused segment kept (e.g. {@code ./emostream up} prints a line for each). */
+  public interface Listener {
+    default void uploaded(IngestService.Result upload) {
+    }
+
+    default void fused(FusedEmotion segment) {
+    }
+  }
+
+  private static final Comparator<FusedEmotion> TIMELINE = Comparator
+      .comparing((FusedEmotion s) -> s.getSpeakerRole() == null ? "" : s.getSpeakerRole())
+      .thenComparingInt(FusedEmotion::getSegmentIndex).thenComparing(FusedEmotion::getClipId);
+
+  private final Limits limits;
+  private final Listener listener;
+  /** In the order sources were first seen: the first is the one evicted. */
+  private final LinkedHashMap<String, Source> sources = new LinkedHashMap<>();
+  private int segments;
+
+  public FusedSegmentStore(Limits limits) {
+    this(limits, new Listener() { });
+  }
+
+  public FusedSegmentStore(Limits limits, Listener listener) {
+    this.limits = limits;
+    this.listener = listener;
+  }
+
+  private static final class Source {
+    final String sourceId;
+    String sourceName;
+    /** The clip ids of the upload; empty when the source was only seen on the fused topic. */
+    final Set<String> expected = new LinkedHashSet<>();
+    boolean uploadedHere;
+    /** By clip id, in the order fused. */
+    final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
+    boolean truncated;
+
+    Source(String sourceId) {
+      this.sourceId = sourceId;
+    }
+  }
+
+  /** A source uploaded through this server: its segments are expected. */
+  public void uploaded(IngestService.Result upload) {
+    synchronized (this) {
+      Source source = sources.computeIfAbsent(upload.sourceId(), Source::new);
+      source.sourceName = upload.sourceName();
+      source.uploadedHere = true;
+      upload.clips().forEach(c -> source.expected.add(c.clipId()));
+      evict(source);
+    }
+    listener.uploaded(upload);
+  }
+
+  /** A segment from the fused topic; one without a source id is ignored, a clip seen before is kept once. */
+  public void add(FusedEmotion segment) {
+    if (segment.getSourceId() == null) {
+      return;
+    }
+    synchronized (this) {
+      Source source = sources.computeIfAbsent(segment.getSourceId(), Source::new);
+      if (source.fused.putIfAbsent(segment.getClipId(), segment) != null) {
+        return;
+      }
+      if (source.sourceName == null) {
+        source.sourceName = segment.getSourceName();
+      }
+      segments++;
+      evict(source);
+    }
+    listener.fused(segment);
+  }
+
+  /** Evicts the sources seen first until both bounds hold; a lone source over the bound loses its oldest segments. */
+  private void evict(Source touched) {
+    while (sources.size() > limits.maxSources() || (segments > limits.maxSegments() && sources.size() > 1)) {
+      Iterator<Source> first = sources.values().iterator();
+      segments -= first.next().fused.size();
+      first.remove();
+    }
+    while (segments > limits.maxSegments() && !touched.fused.isEmpty()) {
+      Iterator<FusedEmotion> oldest = touched.fused.values().iterator();
+      oldest.next();
+      oldest.remove();
+      segments--;
+      touched.truncated = true;
+    }
+  }
+
+  /**
+   * The source's answer: {@code sourceId}, {@code sourceName}, {@code segmentsExpected} (null when not uploaded here),
+   * {@code segmentsFused}, {@code complete} (every expected segment fused; null when not uploaded here),
+   * {@code truncated}, and {@code segments} in the one JSON shape ({@link FusedSegmentJson}), ordered by speaker role
+   * and segment index. Empty for a source unknown here or evicted.
+   */
+  public Optional<ObjectNode> source(String sourceId) {
+    String name;
+    List<FusedEmotion> fused;
+    Integer expected;
+    boolean complete;
+    boolean truncated;
+    synchronized (this) {
+      Source source = sources.get(sourceId);
+      if (source == null) {
+        return Optional.empty();
+      }
+      name = source.sourceName;
+      fused = new ArrayList<>(source.fused.values());
+      expected = source.uploadedHere ? source.expected.size() : null;
+      complete = source.uploadedHere && source.fused.keySet().containsAll(source.expected);
+      truncated = source.truncated;
+    }
+    fused.sort(TIMELINE);
+    ObjectNode answer = JsonNodeFactory.instance.objectNode();
+    answer.put("sourceId", sourceId);
+    answer.put("sourceName", name);
+    answer.put("segmentsExpected", expected);
+    answer.put("segmentsFused", fused.size());
+    if (expected == null) {
+      answer.putNull("complete");
+    } else {
+      answer.put("complete", complete);
+    }
+    answer.put("truncated", truncated);
+    answer.set("segments", FusedSegmentJson.toJson(fused));
+    return Optional.of(answer);
+  }
+
+  /** Sources kept now. */
+  public synchronized int sources() {
+    return sources.size();
+  }
+
+  /** Segments kept now, over all sources. */
+  public synchronized int segments() {
+    return segments;
+  }
+
+  /** The limits this store keeps to. */
+  public Limits limits() {
+    return limits;
+  }
+
+  /** For tests and logs: the kept source ids, first seen first. */
+  synchronized List<String> sourceIds() {
+    return List.copyOf(sources.keySet());
+  }
+}
