@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.emostream.audio.features.FeatureExtractor;
+import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -13,6 +14,7 @@ import io.emostream.inference.Probabilities;
 import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * AudioSegment → speech-emotion posterior. With a {@link SpeechDetector} (the default, EMOSTREAM_VAD=on) only the
@@ -22,7 +24,9 @@ import io.emostream.schemas.AvroSerde;
  * model's windows (never cut short:
  * see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks and run either as a
  * [1, samples] waveform tensor or, for a model whose manifest names {@code features}, as a log-mel or MFCC
- * tensor in the manifest's layout ({@link FeatureExtractor}); the window posteriors are averaged.
+ * tensor in the manifest's layout ({@link FeatureExtractor}); the windows go through the model by the
+ * {@link BatchRunner}, one window per run (windows differ in length: the last one takes the remainder), and their
+ * posteriors are averaged.
  */
 public final class AudioPredictor implements ClipPredictor {
 
@@ -40,6 +44,7 @@ public final class AudioPredictor implements ClipPredictor {
   /** Null: no voice-activity gating. */
   private final SpeechDetector detector;
   private final AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
+  private final BatchRunner<Window> runner;
 
   /** Without voice-activity gating (the model sees the whole clip). */
   public AudioPredictor(OrtModel model) {
@@ -57,6 +62,7 @@ public final class AudioPredictor implements ClipPredictor {
     this.features = audio.featureType() == ModelManifest.FeatureType.WAVEFORM ? null
         : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
     checkInputShape(model.inputShape(model.manifest().input().name()));
+    this.runner = new BatchRunner<>("model " + model.manifest().name(), 1, this::run);
     if (detector != null && audio.sampleRate() != SpeechDetector.SAMPLE_RATE) {
       throw new IllegalStateException("model " + model.manifest().name() + " takes " + audio.sampleRate() + " Hz audio"
           + " but voice-activity detection takes " + SpeechDetector.SAMPLE_RATE + " Hz; use a 16 kHz model or set"
@@ -104,19 +110,19 @@ public final class AudioPredictor implements ClipPredictor {
     float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
     double decodeMs = watch.lapMs();
     if (samples.length < audio.minSeconds() * audio.sampleRate()) {
-      return Outcome.without(Status.NO_AUDIO, String.format(Locale.ROOT, "audio of %.2f s, shorter than %s s",
+      return Outcome.without(PredictionStatus.NO_AUDIO, String.format(Locale.ROOT, "audio of %.2f s, shorter than %s s",
           (double) samples.length / audio.sampleRate(), audio.minSeconds()), decodeMs, watch.lapMs(), 0);
     }
     double vadMs = 0;
     if (detector == null) {
       if (rms(samples) < SILENCE_RMS) {
-        return Outcome.without(Status.NO_SPEECH, "silent (RMS below " + SILENCE_RMS + ")", decodeMs, watch.lapMs(), 0);
+        return Outcome.without(PredictionStatus.NO_SPEECH, "silent (RMS below " + SILENCE_RMS + ")", decodeMs, watch.lapMs(), 0);
       }
     } else {
       SpeechDetector.Speech speech = detector.detect(samples);
       vadMs = watch.lapMs();
       if (!speech.enough()) {
-        return Outcome.without(Status.NO_SPEECH, String.format(Locale.ROOT,
+        return Outcome.without(PredictionStatus.NO_SPEECH, String.format(Locale.ROOT,
             "%.2f s of speech in %.2f s of audio, less than the minimum %s s", speech.voicedSeconds(),
             (double) samples.length / audio.sampleRate(), detector.minSpeechSeconds()), decodeMs, 0, vadMs);
       }
@@ -124,22 +130,45 @@ public final class AudioPredictor implements ClipPredictor {
     }
     List<float[]> windows = AudioPreprocessor.windows(samples, (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
         (int) Math.round(audio.minSeconds() * audio.sampleRate()));
-    double preprocessMs = watch.lapMs();
-    List<float[]> posteriors = new ArrayList<>(windows.size());
-    double inferenceMs = vadMs;
+    List<Window> inputs = new ArrayList<>(windows.size());
     for (float[] window : windows) {
-      float[] input = AudioPreprocessor.normalize(window, audio.normalize());
-      long[] shape = {1, input.length};
-      if (features != null) {
-        float[][] matrix = features.extract(input);
-        input = FeatureExtractor.flatten(matrix, features.spec().layout());
-        shape = FeatureExtractor.shape(features.spec().layout(), matrix.length, matrix[0].length);
-      }
-      preprocessMs += watch.lapMs();
-      posteriors.add(model.probabilities(input, shape)[0]);
-      inferenceMs += watch.lapMs();
+      inputs.add(toInput(window));
     }
+    double preprocessMs = watch.lapMs();
+    List<float[]> posteriors = List.of(runner.runAll(inputs));
+    double inferenceMs = vadMs + watch.lapMs();
     return Outcome.ok(Probabilities.mean(posteriors), windows.size(), decodeMs, preprocessMs, inferenceMs);
+  }
+
+  /** One window as the model takes it: normalised, then a waveform [1, samples] or a feature tensor. */
+  private Window toInput(float[] window) {
+    float[] input = AudioPreprocessor.normalize(window, audio.normalize());
+    if (features == null) {
+      return new Window(input, new long[] {1, input.length});
+    }
+    float[][] matrix = features.extract(input);
+    return new Window(FeatureExtractor.flatten(matrix, features.spec().layout()),
+        FeatureExtractor.shape(features.spec().layout(), matrix.length, matrix[0].length));
+  }
+
+  /** One model run over windows of one shape, stacked on the batch axis. */
+  private float[][] run(List<Window> chunk) throws Exception {
+    long[] shape = chunk.get(0).shape().clone();
+    float[] data = new float[chunk.size() * chunk.get(0).data().length];
+    for (int i = 0; i < chunk.size(); i++) {
+      Window w = chunk.get(i);
+      if (!Arrays.equals(w.shape(), chunk.get(0).shape())) {
+        throw new IllegalArgumentException("windows of shapes " + Arrays.toString(chunk.get(0).shape()) + " and "
+            + Arrays.toString(w.shape()) + " cannot share a run");
+      }
+      System.arraycopy(w.data(), 0, data, i * w.data().length, w.data().length);
+    }
+    shape[0] = chunk.size();
+    return model.probabilities(data, shape);
+  }
+
+  /** A window's model input, batch axis of 1 first. */
+  private record Window(float[] data, long[] shape) {
   }
 
   static double rms(float[] x) {

@@ -1,15 +1,11 @@
 package io.emostream.audio;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
 
@@ -91,8 +87,9 @@ public final class SpeechDetector implements AutoCloseable {
   }
 
   /**
-   * The speech probability of every frame ({@link #frameCount} of them). The frames run inside one
-   * {@link OrtModel#guarded} call, like every native call of a model, so a stop never frees the session under them.
+   * The speech probability of every frame ({@link #frameCount} of them). Each frame is one {@link OrtModel#run}; the
+   * frames of a clip run inside one {@link OrtModel#guarded} call, so a stop waits for the clip's last frame instead
+   * of failing it half way.
    */
   public float[] probabilities(float[] samples) throws OrtException {
     return model.guarded(() -> runFrames(samples));
@@ -102,22 +99,16 @@ public final class SpeechDetector implements AutoCloseable {
     int frames = frameCount(samples.length);
     float[] probabilities = new float[frames];
     float[] state = new float[STATE_SIZE];
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession session = model.session();
-    try (OnnxTensor sr = OnnxTensor.createTensor(env, (long) SAMPLE_RATE)) {
-      for (int i = 0; i < frames; i++) {
-        try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(frameInput(samples, i)),
-                new long[] {1, CONTEXT + FRAME});
-            OnnxTensor stateIn = OnnxTensor.createTensor(env, FloatBuffer.wrap(state), new long[] {2, 1, 128});
-            OrtSession.Result result = session.run(Map.of("input", input, "state", stateIn, "sr", sr), OUTPUTS)) {
-          probabilities[i] = ((OnnxTensor) result.get("output").orElseThrow()).getFloatBuffer().get(0);
-          FloatBuffer next = ((OnnxTensor) result.get("stateN").orElseThrow()).getFloatBuffer();
-          if (next.remaining() != STATE_SIZE) {
-            throw new IllegalStateException("VAD model returned a state of " + next.remaining() + " values, expected "
-                + STATE_SIZE);
-          }
-          next.get(state);
-        }
+    for (int i = 0; i < frames; i++) {
+      Map<String, OrtModel.Output> result = model.run(Map.of(
+          "input", OrtModel.floats(frameInput(samples, i), new long[] {1, CONTEXT + FRAME}),
+          "state", OrtModel.floats(state, new long[] {2, 1, 128}),
+          "sr", OrtModel.scalar(SAMPLE_RATE)), OUTPUTS);
+      probabilities[i] = result.get("output").data()[0];
+      state = result.get("stateN").data();
+      if (state.length != STATE_SIZE) {
+        throw new IllegalStateException("VAD model returned a state of " + state.length + " values, expected "
+            + STATE_SIZE);
       }
     }
     return probabilities;

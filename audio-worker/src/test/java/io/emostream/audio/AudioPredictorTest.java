@@ -14,13 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import ai.onnxruntime.TensorInfo;
 
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * Runs the wav2vec2 sequence-classifier path on a tiny generated model with the signature of a Hugging Face
@@ -67,11 +67,10 @@ class AudioPredictorTest {
   @Test
   void theTinyModelHasTheSignatureOfAnOptimumWav2vec2Export() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
-      assertThat(model.session().getInputNames()).containsExactly("input_values");
+      assertThat(model.inputShapes().keySet()).containsExactly("input_values");
       assertThat(model.inputShape("input_values")).containsExactly(-1L, -1L);
-      assertThat(model.session().getOutputNames()).containsExactly("logits");
-      assertThat(((TensorInfo) model.session().getOutputInfo().get("logits").getInfo()).getShape())
-          .containsExactly(-1L, 3L);
+      assertThat(model.outputShapes().keySet()).containsExactly("logits");
+      assertThat(model.outputShapes().get("logits")).containsExactly(-1L, 3L);
     }
   }
 
@@ -82,7 +81,7 @@ class AudioPredictorTest {
       ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 16384, 40_000));
 
       double z = Math.exp(0.5) + 1 + Math.exp(-0.5);
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
       assertThat(outcome.itemsAnalysed()).isEqualTo(3);
       assertThat(outcome.probabilities()[0]).isCloseTo((float) (Math.exp(0.5) / z), within(1e-5f));
       assertThat(outcome.probabilities()[2]).isCloseTo((float) (Math.exp(-0.5) / z), within(1e-5f));
@@ -103,7 +102,7 @@ class AudioPredictorTest {
   void withoutVoiceActivityDetectionSilenceIsNoSpeechNotAMadeUpEmotion() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
       ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 0, 16_000));
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_SPEECH);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_SPEECH);
       assertThat(outcome.probabilities()).isEmpty();
     }
   }
@@ -112,10 +111,10 @@ class AudioPredictorTest {
   void aTrackShorterThanTheModelsMinimumIsNoAudio() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
       ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 8192, 7_999));
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_AUDIO);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_AUDIO);
       assertThat(outcome.error()).contains("0.50 s, shorter than 0.5 s");
       assertThat(new AudioPredictor(model).predict("c1", segment((short) 8192, 0)).status())
-          .isEqualTo(ClipPredictor.Status.NO_AUDIO);
+          .isEqualTo(PredictionStatus.NO_AUDIO);
     }
   }
 
@@ -129,13 +128,13 @@ class AudioPredictorTest {
           NonSpeechSignals.scaleToRms(NonSpeechSignals.white(64_000, 7), 0.03))) {
         ClipPredictor.Outcome outcome = predictor.predict("c1", segment(audio));
 
-        assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.NO_SPEECH);
+        assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_SPEECH);
         assertThat(outcome.probabilities()).isEmpty();
         assertThat(outcome.error()).contains("s of speech in 4.00 s of audio, less than the minimum");
       }
       // the alternating full-band signal that the tiny model scores above is not speech either
       assertThat(predictor.predict("c1", segment((short) 8192, 16_000)).status())
-          .isEqualTo(ClipPredictor.Status.NO_SPEECH);
+          .isEqualTo(PredictionStatus.NO_SPEECH);
     }
   }
 

@@ -21,6 +21,7 @@ import io.emostream.inference.ModelManifest.MelScale;
 import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * Runs a feature-input model end to end through the worker's predictor: a tiny generated ONNX model takes
@@ -77,7 +78,7 @@ class FeatureModelPredictorTest {
       AudioPredictor predictor = new AudioPredictor(model);
       for (int band = 0; band < 3; band++) {
         ClipPredictor.Outcome outcome = predictor.predict("c1", tones(peak(band)));
-        assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+        assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
         assertThat(outcome.probabilities()[band]).as("band %d", band).isGreaterThan(0.99f);
       }
     }

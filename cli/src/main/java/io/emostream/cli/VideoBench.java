@@ -100,11 +100,11 @@ public final class VideoBench {
       ModelManifest.Face spec = manifest.video().face();
       try (OrtModel yunet = OrtModel.open(manifest, manifestFile.toAbsolutePath().getParent().resolve(spec.detector()),
           Device.CPU, threads)) {
-        YuNetDetector detector = new YuNetDetector(yunet.session(), (float) spec.scoreThreshold(),
+        YuNetDetector detector = new YuNetDetector(yunet, (float) spec.scoreThreshold(),
             (float) spec.nmsThreshold(), spec.topK());
         boolean logits = manifest.output().kind() == ModelManifest.OutputKind.LOGITS;
-        ExpressionClassifier one = new ExpressionClassifier(model.session(), manifest.labels(), spec.input(), logits, 1);
-        ExpressionClassifier many = new ExpressionClassifier(model.session(), manifest.labels(), spec.input(), logits,
+        ExpressionClassifier one = new ExpressionClassifier(model, manifest.labels(), spec.input(), logits, 1);
+        ExpressionClassifier many = new ExpressionClassifier(model, manifest.labels(), spec.input(), logits,
             batch);
         double decode = 0;
         double detect = 0;

@@ -29,6 +29,7 @@ import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg demux to
@@ -79,7 +80,7 @@ class ShippedSpeechModelTest {
 
       ClipPredictor.Outcome outcome = predictor.predict("ref", segment);
 
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
       JsonNode expected = clip.get(prefix + "softmax");
       for (int i = 0; i < expected.size(); i++) {
         assertThat(outcome.probabilities()[i]).as("%s class %d", clip.get("file").asText(), i)

@@ -26,6 +26,7 @@ import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * The shipped Silero VAD on real speech, decoded by the production demuxer: RAVDESS and EmoDB clips are speech
@@ -79,7 +80,7 @@ class ShippedVadModelTest {
         ClipPredictor.Outcome outcome = gated.predict("c", segment(samples));
         ClipPredictor.Outcome onVoiced = whole.predict("c", segment(detector.detect(samples).voiced()));
 
-        assertThat(outcome.status()).as(file.toString()).isEqualTo(ClipPredictor.Status.OK);
+        assertThat(outcome.status()).as(file.toString()).isEqualTo(PredictionStatus.OK);
         assertThat(outcome.probabilities()).as(file.toString()).containsExactly(onVoiced.probabilities());
       }
     }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
@@ -34,6 +35,10 @@ import io.emostream.schemas.PredictionStatus;
  *       -1. (fusion-stream never fuses a clip without its manifest: {@link ClipJoinProcessor} drops it at the
  *       timeout; this function itself accepts one.)</li>
  * </ul>
+ *
+ * <p>Work is done once per clip: {@link #prepare} aligns the usable predictions and gathers what every rule's
+ * record shares (status, modalities, source fields); {@link #fuse(Prepared, FusionRule)} then only applies a rule.
+ * The all-rules topic fuses one prepared clip once per rule.
  */
 public final class ClipFuser {
 
@@ -72,18 +77,52 @@ public final class ClipFuser {
 
   /** Fuses with the given rule, whatever the manifest asks for (the all-rules topic). */
   public FusedEmotion fuse(String clipId, PendingClip clip, long nowMs, FusionRule rule) {
-    ClipManifest manifest = clip.getManifest();
+    return fuse(prepare(clipId, clip, nowMs, Map.of()), rule);
+  }
+
+  /**
+   * What every rule's result of one clip shares, computed once: the usable predictions aligned to the canonical
+   * labels, the status, and the fields copied from the manifest.
+   */
+  public record Prepared(String clipId, PendingClip clip, long nowMs, List<ModalityPrediction> arrived,
+      List<Modality> modalities, FusionStatus status, List<AlignedPrediction> aligned) {
+  }
+
+  /**
+   * Aligns the clip's usable predictions once, for any number of {@link #fuse(Prepared, FusionRule)} calls.
+   *
+   * @param alignedAlready distributions the caller has already aligned, by modality, for the clip's prediction of
+   *     that modality (the record that has just arrived and completes the clip); the others are aligned here
+   * @throws IllegalArgumentException when a usable prediction cannot be aligned (see {@link LabelAligner})
+   */
+  public Prepared prepare(String clipId, PendingClip clip, long nowMs, Map<Modality, double[]> alignedAlready) {
     List<ModalityPrediction> usable = usable(clip);
+    List<AlignedPrediction> aligned = new ArrayList<>(usable.size());
+    for (ModalityPrediction p : usable) {
+      double[] probabilities = alignedAlready.get(p.getModality());
+      aligned.add(new AlignedPrediction(p.getModality(), p.getModelName(),
+          probabilities != null ? probabilities : aligner.align(p)));
+    }
+    return new Prepared(clipId, clip, nowMs, arrived(clip), usable.stream().map(ModalityPrediction::getModality)
+        .toList(), status(usable), List.copyOf(aligned));
+  }
+
+  /**
+   * Fuses a prepared clip with one rule.
+   *
+   * @throws IllegalArgumentException when the rule cannot run (e.g. LOGISTIC_REGRESSION without a model)
+   */
+  public FusedEmotion fuse(Prepared prepared, FusionRule rule) {
     FusedEmotion.Builder out = FusedEmotion.newBuilder()
-        .setClipId(clipId)
+        .setClipId(prepared.clipId())
         .setRule(rule)
         .setLabels(labels)
-        .setPredictions(arrived(clip))
-        .setModalities(usable.stream().map(ModalityPrediction::getModality).toList())
-        .setStatus(status(usable))
-        .setFusedAtMs(Instant.ofEpochMilli(nowMs));
-    copySource(manifest, nowMs, out);
-    setResult(rule, usable, out);
+        .setPredictions(prepared.arrived())
+        .setModalities(prepared.modalities())
+        .setStatus(prepared.status())
+        .setFusedAtMs(Instant.ofEpochMilli(prepared.nowMs()));
+    copySource(prepared.clip().getManifest(), prepared.nowMs(), out);
+    setResult(rule, prepared.aligned(), out);
     return out.build();
   }
 
@@ -135,13 +174,11 @@ public final class ClipFuser {
         .setLatencyMs(nowMs - manifest.getIngestTimeMs().toEpochMilli());
   }
 
-  private void setResult(FusionRule rule, List<ModalityPrediction> usable, FusedEmotion.Builder out) {
-    if (usable.isEmpty()) {
+  private void setResult(FusionRule rule, List<AlignedPrediction> aligned, FusedEmotion.Builder out) {
+    if (aligned.isEmpty()) {
       out.setLabel(null).setConfidence(0f).setDistribution(Collections.nCopies(labels.size(), 0f));
       return;
     }
-    List<AlignedPrediction> aligned = usable.stream()
-        .map(p -> new AlignedPrediction(p.getModality(), p.getModelName(), aligner.align(p))).toList();
     FusedDistribution fused = aligned.size() == 1
         ? FusionRules.single(labels, aligned.get(0))
         : rules.forRule(rule).fuse(labels, modality(aligned, Modality.AUDIO), modality(aligned, Modality.VIDEO));

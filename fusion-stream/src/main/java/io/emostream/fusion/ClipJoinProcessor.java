@@ -15,7 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
@@ -71,6 +70,17 @@ import io.emostream.topics.Topics;
  * Records that cannot be used (no key, clip id in the value differing from the key, a prediction on the other
  * modality's topic, an OK prediction that cannot be aligned) throw {@link IllegalArgumentException} before any
  * state changes, so the processing exception handler dead-letters them.
+ *
+ * <p>The punctuator visits only the clips it has to act on: the store is indexed by when each entry must next be
+ * looked at (a pending clip: its deadline; a done marker: the end of its retention; {@link PendingClips}), and a
+ * punctuation reads the entries due now, never the done markers still within their retention (counted:
+ * {@value #PUNCTUATOR_VISITS_OPERATION}-total).
+ *
+ * <p>Work per clip is done once: the prediction that completes a clip is aligned once, when it is checked, and that
+ * alignment is used to fuse it; {@link ClipFuser#prepare} aligns the clip's other prediction and gathers what every
+ * rule's record shares; each rule is then applied once, and with the all-rules topic on, the clip's own rule's
+ * record is the one it publishes. (A prediction that waited in the store is aligned again when its clip is fused:
+ * the store keeps records as they arrived, not aligned, so that canonical labels changed meanwhile are seen.)
  */
 final class ClipJoinProcessor implements Processor<String, SpecificRecord, String, FusedEmotion> {
 
@@ -80,6 +90,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   static final String NO_MANIFEST_OPERATION = "clips-without-manifest";
   /** Clips fused at the hard cap ({@code EMOSTREAM_FUSION_MAX_WAIT}) while a worker was still behind them. */
   static final String MAX_WAIT_OPERATION = "clips-at-max-wait";
+  /** Entries of the pending store the punctuator read (a pending clip at its deadline, a marker at its expiry). */
+  static final String PUNCTUATOR_VISITS_OPERATION = "punctuator-visits";
 
   /** What fusion knows of the worker of a modality the clip still misses. */
   enum WorkerState {
@@ -104,11 +116,12 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   /** Rules already warned about when left out of the all-rules topic (bounded: one entry per rule). */
   private final java.util.Set<FusionRule> skippedRulesWarned = java.util.EnumSet.noneOf(FusionRule.class);
   private ProcessorContext<String, FusedEmotion> context;
-  private KeyValueStore<String, PendingClip> store;
+  private PendingClips clips;
   private ReadOnlyKeyValueStore<String, WorkerProgress> progress;
   private Sensor lateRecords;
   private Sensor clipsWithoutManifest;
   private Sensor clipsAtMaxWait;
+  private Sensor punctuatorVisits;
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this.config = config;
@@ -121,7 +134,9 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   @Override
   public void init(ProcessorContext<String, FusedEmotion> context) {
     this.context = context;
-    this.store = context.getStateStore(FusionTopology.PENDING_STORE);
+    KeyValueStore<String, PendingClip> store = context.getStateStore(FusionTopology.PENDING_STORE);
+    KeyValueStore<String, String> due = context.getStateStore(FusionTopology.DUE_STORE);
+    this.clips = new PendingClips(store, due, config);
     this.progress = context.getStateStore(FusionTopology.PROGRESS_STORE);
     this.lateRecords = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
         LATE_RECORDS_OPERATION, Sensor.RecordingLevel.INFO);
@@ -129,23 +144,26 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
         NO_MANIFEST_OPERATION, Sensor.RecordingLevel.INFO);
     this.clipsAtMaxWait = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
         MAX_WAIT_OPERATION, Sensor.RecordingLevel.INFO);
+    this.punctuatorVisits = context.metrics().addRateTotalSensor(METRICS_SCOPE, "clip-join-" + context.taskId(),
+        PUNCTUATOR_VISITS_OPERATION, Sensor.RecordingLevel.INFO);
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
     String clipId = checkedClipId(record);
-    PendingClip clip = store.get(clipId);
+    PendingClip clip = clips.get(clipId);
     if (clip != null && clip.getFusedAtMs() != null) {
       dropLate(clipId, clip, record.value());
       return;
     }
     long now = context.currentSystemTimeMs();
-    PendingClip merged = merge(clipId, clip == null ? newClip(now) : clip, record.value());
+    Map<Modality, double[]> aligned = new EnumMap<>(Modality.class);
+    PendingClip merged = merge(clipId, clip == null ? newClip(now) : clip, record.value(), aligned);
     if (isReady(merged)) {
-      emit(clipId, merged, now);
+      emit(clipId, clip, merged, aligned, now);
     } else {
-      store.put(clipId, merged);
+      clips.put(clipId, clip, merged);
     }
   }
 
@@ -164,13 +182,17 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     return PendingClip.newBuilder().setFirstSeenMs(now).build();
   }
 
-  private PendingClip merge(String clipId, PendingClip clip, SpecificRecord value) {
+  /**
+   * The clip with the record merged in; an OK prediction's aligned distribution goes into {@code aligned}, so that
+   * fusing the clip now does not align it again.
+   */
+  private PendingClip merge(String clipId, PendingClip clip, SpecificRecord value, Map<Modality, double[]> aligned) {
     PendingClip.Builder merged = PendingClip.newBuilder(clip);
     if (value instanceof ClipManifest manifest) {
       requireSameClip(clipId, manifest.getClipId());
       merged.setManifest(manifest);
     } else if (value instanceof ModalityPrediction prediction) {
-      checkPrediction(clipId, prediction);
+      checkPrediction(clipId, prediction).ifPresent(p -> aligned.put(prediction.getModality(), p));
       if (prediction.getModality() == Modality.AUDIO) {
         merged.setAudio(prediction);
       } else {
@@ -182,16 +204,17 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     return merged.build();
   }
 
-  private void checkPrediction(String clipId, ModalityPrediction prediction) {
+  /** Checks a prediction before any state changes; returns its aligned distribution when it is usable. */
+  private java.util.Optional<double[]> checkPrediction(String clipId, ModalityPrediction prediction) {
     requireSameClip(clipId, prediction.getClipId());
     Modality expected = expectedModality();
     if (expected != null && expected != prediction.getModality()) {
       throw new IllegalArgumentException("a " + prediction.getModality() + " prediction for clip " + clipId
           + " arrived on the " + expected + " predictions topic");
     }
-    if (ClipFuser.isUsable(prediction)) {
-      aligner.align(prediction); // fails now, with this record, rather than later when the clip is fused
-    }
+    // fails now, with this record, rather than later when the clip is fused
+    return ClipFuser.isUsable(prediction) ? java.util.Optional.of(aligner.align(prediction))
+        : java.util.Optional.empty();
   }
 
   /** The modality the current record's topic carries, or null when the topic is not a prediction topic. */
@@ -220,14 +243,20 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     return modality == Modality.AUDIO ? clip.getAudio() : clip.getVideo();
   }
 
-  private void emit(String clipId, PendingClip clip, long now) {
-    FusedEmotion fused = fuser.fuse(clipId, clip, now);
+  /**
+   * Fuses {@code clip} (aligned once, each rule applied once) and replaces {@code stored}, what the store held for
+   * it, by a done marker.
+   */
+  private void emit(String clipId, PendingClip stored, PendingClip clip, Map<Modality, double[]> aligned, long now) {
+    ClipFuser.Prepared prepared = fuser.prepare(clipId, clip, now, aligned);
+    FusionRule own = fuser.ruleOf(clip);
+    FusedEmotion fused = fuser.fuse(prepared, own);
     if (config.emitAllRules()) {
-      emitAllRules(clipId, clip, now);
+      emitAllRules(prepared, own, fused);
     }
     context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
     metrics.fused(fused);
-    store.put(clipId, doneMarker(clip, now));
+    clips.put(clipId, stored, doneMarker(clip, now));
     LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
         fused.getLatencyMs());
   }
@@ -237,12 +266,14 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    * (LOGISTIC_REGRESSION is not among them when no model is configured: that is logged once at start). A rule
    * that still cannot run on this clip (e.g. no weight for a model) is left out with a WARN naming why, once per
    * rule per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
-   * unaffected.
+   * unaffected. The clip's own rule is not fused a second time: its record is {@code ownResult}.
    */
-  private void emitAllRules(String clipId, PendingClip clip, long now) {
+  private void emitAllRules(ClipFuser.Prepared prepared, FusionRule own, FusedEmotion ownResult) {
+    String clipId = prepared.clipId();
     for (FusionRule rule : allRules) {
       try {
-        context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
+        FusedEmotion result = rule == own ? ownResult : fuser.fuse(prepared, rule);
+        context.forward(new Record<>(clipId, result, prepared.nowMs()), FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
         metrics.leftOutOfAllRules(rule);
         if (skippedRulesWarned.add(rule)) {
@@ -266,31 +297,18 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   /**
    * Looks at every pending clip whose deadline has come (fused with what arrived, dropped without a manifest, or
-   * left waiting for a worker that is behind it) and forgets done markers past the retention.
+   * left waiting for a worker that is behind it) and forgets done markers past the retention; reads only those
+   * entries ({@link PendingClips#dueAt}).
    */
   void punctuate(long now) {
-    List<KeyValue<String, PendingClip>> due = new ArrayList<>();
-    List<String> expired = new ArrayList<>();
-    try (KeyValueIterator<String, PendingClip> all = store.all()) {
-      all.forEachRemaining(entry -> {
-        PendingClip clip = entry.value;
-        if (clip.getFusedAtMs() != null) {
-          if (clip.getFusedAtMs() + config.doneRetention().toMillis() <= now) {
-            expired.add(entry.key);
-          }
-        } else if (deadlineOf(clip) <= now) {
-          due.add(entry);
-        }
-      });
+    for (KeyValue<String, PendingClip> entry : clips.dueAt(now)) {
+      punctuatorVisits.record();
+      if (entry.value.getFusedAtMs() != null) {
+        clips.put(entry.key, entry.value, null);
+      } else {
+        atDeadline(entry.key, entry.value, now);
+      }
     }
-    due.forEach(entry -> atDeadline(entry.key, entry.value, now));
-    expired.forEach(store::delete);
-  }
-
-  private long deadlineOf(PendingClip clip) {
-    long deadline = clip.getDeadlineMs() != null ? clip.getDeadlineMs()
-        : clip.getFirstSeenMs() + config.timeout().toMillis();
-    return Math.min(deadline, clip.getFirstSeenMs() + config.maxWait().toMillis());
   }
 
   private void atDeadline(String clipId, PendingClip clip, long now) {
@@ -307,14 +325,14 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
           FusionConfig.MAX_WAIT_ENV, config.maxWait(), workers);
       emitTimedOut(clipId, clip, now);
     } else if (workers.containsValue(WorkerState.BEHIND)) {
-      if (clip.getWaitingSinceMs() == null) {
+      if (clip.getWaitingSinceMs() == null) { // stays due: looked at again at every punctuation
         LOG.debug("clip {}: timeout passed, waiting for {}", clipId, workers);
-        store.put(clipId, PendingClip.newBuilder(clip).setWaitingSinceMs(now).build());
+        clips.put(clipId, clip, PendingClip.newBuilder(clip).setWaitingSinceMs(now).build());
       }
     } else if (workers.containsValue(WorkerState.PASSED) && clip.getDeadlineMs() == null) {
       LOG.debug("clip {}: {}; its prediction is committed, giving it {} more to arrive", clipId, workers,
           config.timeout());
-      store.put(clipId, PendingClip.newBuilder(clip).setDeadlineMs(now + config.timeout().toMillis()).build());
+      clips.put(clipId, clip, PendingClip.newBuilder(clip).setDeadlineMs(now + config.timeout().toMillis()).build());
     } else {
       LOG.info("clip {} fused without {} after {} ({} after its first record)", clipId, workers,
           clip.getWaitingSinceMs() == null ? "its timeout" : "waiting on a busy worker",
@@ -358,13 +376,13 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   private void emitTimedOut(String clipId, PendingClip clip, long now) {
     try {
-      emit(clipId, clip, now);
+      emit(clipId, clip, clip, Map.of(), now);
     } catch (IllegalArgumentException e) {
       // Only reachable when the canonical labels changed while the clip was pending; marking it done keeps the
       // punctuator from failing on it every interval.
       LOG.error("clip {} could not be fused with the current labels {}; marking it done without a result", clipId,
           config.labels(), e);
-      store.put(clipId, doneMarker(clip, now));
+      clips.put(clipId, clip, doneMarker(clip, now));
     }
   }
 
@@ -374,7 +392,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     LOG.warn("clip {} dropped at its timeout ({} after its first record), holding {}: no manifest within the timeout: "
         + "later than {} ({}) or orphaned; no result published", clipId, config.timeout(), heldPredictions(clip),
         FusionConfig.DONE_RETENTION_ENV, config.doneRetention());
-    store.put(clipId, doneMarker(clip, now));
+    clips.put(clipId, clip, doneMarker(clip, now));
   }
 
   private static String heldPredictions(PendingClip clip) {
@@ -402,6 +420,9 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     }
     if (clipsAtMaxWait != null) {
       context.metrics().removeSensor(clipsAtMaxWait);
+    }
+    if (punctuatorVisits != null) {
+      context.metrics().removeSensor(punctuatorVisits);
     }
   }
 }

@@ -23,9 +23,10 @@ import io.emostream.topics.Topics;
  *
  * <pre>
  *   clips.manifest ────┐
- *   predictions.audio ─┼─► ClipJoinProcessor (store: pending-clips) ─► fused
- *   predictions.video ─┘        ▲ wall-clock punctuator: timeouts,   └─► fused.all-rules (optional: one
- *                                 expiry of done markers                   record per rule and clip)
+ *   predictions.audio ─┼─► ClipJoinProcessor (stores: pending-clips, ─► fused
+ *   predictions.video ─┘        clips-by-due-time, its index)      └─► fused.all-rules (optional: one
+ *                               ▲ wall-clock punctuator: timeouts,       record per rule and clip)
+ *                                 expiry of done markers (reads the index up to now)
  *   workers.progress ─► global store worker-progress (read by the punctuator: is a missing modality's worker
  *                        alive and behind the clip?)
  * </pre>
@@ -46,6 +47,11 @@ public final class FusionTopology {
   public static final String ALL_RULES_SINK = "fused-all-rules-sink";
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
+  /**
+   * Persistent, changelog-backed index of {@link #PENDING_STORE}: {@code <due time, 19 digits>/<clip id>} → clip id,
+   * where the due time is a pending clip's deadline or a done marker's expiry; the punctuator reads it up to now.
+   */
+  public static final String DUE_STORE = "clips-by-due-time";
   public static final String PROGRESS_SOURCE = "worker-progress-source";
   public static final String PROGRESS_PROCESSOR = "worker-progress-updater";
   /**
@@ -82,6 +88,8 @@ public final class FusionTopology {
         VIDEO_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
+    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DUE_STORE),
+        Serdes.String(), Serdes.String()), JOIN_PROCESSOR);
     topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PROGRESS_STORE),
         Serdes.String(), new AvroSerde<>(WorkerProgress.class)).withLoggingDisabled(), PROGRESS_SOURCE,
         Topics.KEY_SERDE.deserializer(), topics.workerProgress().valueSerde().deserializer(),
@@ -125,6 +133,15 @@ public final class FusionTopology {
   /** Clips fused at {@code EMOSTREAM_FUSION_MAX_WAIT} while a worker was still behind them, summed over every task. */
   public static long clipsAtMaxWait(Map<MetricName, ? extends Metric> metrics) {
     return total(metrics, ClipJoinProcessor.MAX_WAIT_OPERATION);
+  }
+
+  /**
+   * Entries of the pending-clips store read by the punctuator, summed over every task: one per clip at its deadline
+   * (and per later punctuation while it waits for a worker behind it) and one per done marker at its expiry; done
+   * markers within their retention are never read.
+   */
+  public static long punctuatorVisits(Map<MetricName, ? extends Metric> metrics) {
+    return total(metrics, ClipJoinProcessor.PUNCTUATOR_VISITS_OPERATION);
   }
 
   private static long total(Map<MetricName, ? extends Metric> metrics, String operation) {

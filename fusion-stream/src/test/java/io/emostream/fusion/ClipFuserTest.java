@@ -1,10 +1,12 @@
 package io.emostream.fusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -177,5 +179,35 @@ class ClipFuserTest {
     assertThat(fuser.ruleOf(clip)).isEqualTo(FusionRule.RULE_BASED);
     assertThat(fuser.fuse("c1", clip, NOW, FusionRule.DYNAMIC_CONFIDENCE).getRule())
         .isEqualTo(FusionRule.DYNAMIC_CONFIDENCE);
+  }
+
+  @Test
+  void aPreparedClipFusedWithEachRuleGivesWhatFusingItWholeGives() {
+    PendingClip clip = clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), Clips.audio("c1", Clips.SPEECH_HAPPY),
+        Clips.video("c1", Clips.FACE_SAD));
+    ClipFuser.Prepared prepared = fuser.prepare("c1", clip, NOW, Map.of());
+
+    // WEIGHTED_AVERAGE and LOGISTIC_REGRESSION need settings for the test models that the default ones lack
+    for (FusionRule rule : List.of(FusionRule.AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
+        FusionRule.RULE_BASED)) {
+      assertThat(fuser.fuse(prepared, rule)).as("%s", rule).isEqualTo(fuser.fuse("c1", clip, NOW, rule));
+    }
+    assertThatThrownBy(() -> fuser.fuse(prepared, FusionRule.WEIGHTED_AVERAGE))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no weight for model 'speech-test'");
+    assertThat(prepared.aligned()).hasSize(2);
+  }
+
+  /** A distribution the caller has aligned already is used as given, not aligned again from the record. */
+  @Test
+  void aPreparedClipTakesADistributionAlignedAlreadyForItsModality() {
+    PendingClip clip = clip(Clips.manifest("c1", Modality.AUDIO), Clips.audio("c1", Clips.SPEECH_HAPPY), null);
+    double[] allNeutral = new double[FusionConfig.DEFAULT_LABELS.size()];
+    allNeutral[FusionConfig.DEFAULT_LABELS.indexOf("neutral")] = 1;
+
+    FusedEmotion fused = fuser.fuse(fuser.prepare("c1", clip, NOW, Map.of(Modality.AUDIO, allNeutral)),
+        FusionRule.AVERAGE);
+
+    assertThat(fused.getLabel()).isEqualTo("neutral");
+    assertThat(fuser.fuse("c1", clip, NOW).getLabel()).isEqualTo("happy");
   }
 }

@@ -231,6 +231,46 @@ class FusionTopologyTest {
     assertThat(store.get("c1")).isNull();
   }
 
+  /**
+   * The punctuator reads the pending-clips store only for entries due now: with 200 done markers within their
+   * retention and one pending clip, every punctuation before the clip's timeout reads nothing (it used to read all
+   * 201 entries every second), the timeout reads that one clip, and the end of the retention reads each marker once.
+   */
+  @Test
+  void thePunctuatorReadsNoDoneMarkerWithinItsRetentionAndEachEntryOnceWhenDue() {
+    int markers = 200;
+    for (int i = 0; i < markers; i++) {
+      String clip = "done-" + i;
+      manifests.pipeInput(clip, Clips.manifest(clip, Modality.AUDIO));
+      audio.pipeInput(clip, Clips.audio(clip, Clips.SPEECH_HAPPY));
+    }
+    assertThat(fused.readValuesToList()).hasSize(markers);
+    manifests.pipeInput("p", Clips.manifest("p", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("p", Clips.audio("p", Clips.SPEECH_HAPPY));
+
+    Duration interval = FusionConfig.DEFAULT_PUNCTUATE_INTERVAL;
+    long punctuations = TIMEOUT.dividedBy(interval) - 1; // one a second before the clip's timeout
+    for (long i = 0; i < punctuations; i++) {
+      driver.advanceWallClockTime(interval);
+    }
+    driver.advanceWallClockTime(TIMEOUT.minus(interval.multipliedBy(punctuations)).minusMillis(1));
+    assertThat(fused.isEmpty()).isTrue();
+    assertThat(FusionTopology.punctuatorVisits(driver.metrics())).isZero();
+
+    driver.advanceWallClockTime(Duration.ofMillis(1));
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+    assertThat(FusionTopology.punctuatorVisits(driver.metrics())).isEqualTo(1);
+
+    driver.advanceWallClockTime(RETENTION.minus(TIMEOUT));
+    KeyValueStore<String, PendingClip> store = driver.getKeyValueStore(FusionTopology.PENDING_STORE);
+    assertThat(FusionTopology.punctuatorVisits(driver.metrics())).isEqualTo(1 + markers);
+    assertThat(store.get("done-0")).isNull();
+    assertThat(store.get("p").getFusedAtMs()).isEqualTo(START.plus(TIMEOUT).toEpochMilli());
+    KeyValueStore<String, String> index = driver.getKeyValueStore(FusionTopology.DUE_STORE);
+    assertThat(index.get(PendingClips.dueKey(START.plus(TIMEOUT).plus(RETENTION).toEpochMilli(), "p")))
+        .isEqualTo("p");
+  }
+
   @Test
   void predictionsThatArriveBeforeTheManifestWaitForIt() {
     video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));

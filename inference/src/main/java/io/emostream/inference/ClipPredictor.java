@@ -1,5 +1,11 @@
 package io.emostream.inference;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import io.emostream.schemas.PredictionStatus;
+
 /** Turns one clip's input record (the Avro bytes of an AudioSegment or FrameBatch) into an outcome. */
 @FunctionalInterface
 public interface ClipPredictor {
@@ -10,8 +16,8 @@ public interface ClipPredictor {
    * Predicts several clips at once, so their frames or windows can share model runs; one {@link Result}
    * per input, in order, each failing on its own. The default predicts them one by one.
    */
-  default java.util.List<Result> predictAll(java.util.List<Input> inputs) {
-    java.util.List<Result> out = new java.util.ArrayList<>(inputs.size());
+  default List<Result> predictAll(List<Input> inputs) {
+    List<Result> out = new ArrayList<>(inputs.size());
     for (Input input : inputs) {
       try {
         out.add(Result.of(predict(input.clipId(), input.value())));
@@ -26,7 +32,7 @@ public interface ClipPredictor {
    * {@link #predict} for a predictor whose real work is {@link #predictAll}: one clip through it, its failure thrown.
    */
   static Outcome predictOne(ClipPredictor predictor, String clipId, byte[] value) throws Exception {
-    Result result = predictor.predictAll(java.util.List.of(new Input(clipId, value))).get(0);
+    Result result = predictor.predictAll(List.of(new Input(clipId, value))).get(0);
     if (result.failure() != null) {
       throw result.failure();
     }
@@ -41,30 +47,27 @@ public interface ClipPredictor {
   record Result(Outcome outcome, Exception failure) {
 
     public static Result of(Outcome outcome) {
-      return new Result(java.util.Objects.requireNonNull(outcome), null);
+      return new Result(Objects.requireNonNull(outcome), null);
     }
 
     public static Result failed(Exception failure) {
-      return new Result(null, java.util.Objects.requireNonNull(failure));
+      return new Result(null, Objects.requireNonNull(failure));
     }
   }
 
   /**
-   * Status names match {@code PredictionStatus}: OK, NO_FACE, NO_AUDIO (no track, or too short), ERROR, NO_SPEECH
-   * (audio with too little voice activity).
+   * What the model said ({@link PredictionStatus}: OK, NO_FACE, NO_AUDIO for no track or too short, ERROR, NO_SPEECH
+   * for audio with too little voice activity), how many windows or frames it used, where the time went.
    */
-  enum Status { OK, NO_FACE, NO_AUDIO, ERROR, NO_SPEECH }
-
-  /** What the model said, how many windows or frames it used, where the time went. */
-  record Outcome(Status status, float[] probabilities, int itemsAnalysed, String error, double decodeMs,
+  record Outcome(PredictionStatus status, float[] probabilities, int itemsAnalysed, String error, double decodeMs,
       double preprocessMs, double inferenceMs) {
 
     public static Outcome ok(float[] probabilities, int items, double decodeMs, double preprocessMs, double inferenceMs) {
-      return new Outcome(Status.OK, Probabilities.requireDistribution(probabilities), items, null, decodeMs,
+      return new Outcome(PredictionStatus.OK, Probabilities.requireDistribution(probabilities), items, null, decodeMs,
           preprocessMs, inferenceMs);
     }
 
-    public static Outcome without(Status status, String why, double decodeMs, double preprocessMs, double inferenceMs) {
+    public static Outcome without(PredictionStatus status, String why, double decodeMs, double preprocessMs, double inferenceMs) {
       return new Outcome(status, new float[0], 0, why, decodeMs, preprocessMs, inferenceMs);
     }
   }

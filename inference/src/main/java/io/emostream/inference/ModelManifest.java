@@ -9,6 +9,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.emostream.schemas.Modality;
+
 /**
  * The {@code manifest.json} beside a model's {@code .onnx}: which file, which input and output
  * tensors, what the output means, the label names and how inputs are prepared. One format
@@ -29,7 +31,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public record ModelManifest(
     String name,
     String version,
-    String modality,
+    Modality modality,
     String file,
     Tensor input,
     Output output,
@@ -221,8 +223,8 @@ public record ModelManifest(
     require(output != null && output.name() != null && output.kind() != null, manifestFile,
         "output.name and output.kind (LOGITS or PROBABILITIES) are required");
     require(labels != null && !labels.isEmpty(), manifestFile, "labels must list the model's classes in output order");
-    require("AUDIO".equals(modality) || "VIDEO".equals(modality), manifestFile, "modality must be AUDIO or VIDEO");
-    if ("AUDIO".equals(modality)) {
+    require(modality != null, manifestFile, "modality must be AUDIO or VIDEO");
+    if (modality == Modality.AUDIO) {
       require(audio != null && audio.sampleRate() > 0 && audio.windowSeconds() > 0 && audio.normalize() != null,
           manifestFile, "audio.sampleRate, audio.windowSeconds and audio.normalize are required for an AUDIO model");
       if (audio.features() != null) {

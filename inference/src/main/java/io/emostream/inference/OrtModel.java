@@ -1,8 +1,14 @@
 package io.emostream.inference;
 
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +21,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
@@ -30,8 +38,13 @@ import ai.onnxruntime.TensorInfo;
  * <p>Every native call on the session passes two {@link OrtGuard}s: the model's own, which {@link #close} shuts
  * (waiting for runs in flight) before it frees the session, and the process's ({@link OrtGuard#process()}), which
  * {@link OrderlyStop} shuts before the JVM's shutdown hooks free the environment. A call after either is shut fails
- * with {@link OrtGuard.Closed} instead of touching freed native memory. Code that uses {@link #session()} directly
- * (the face detector and expression classifier) runs it inside {@link #guarded}.
+ * with {@link OrtGuard.Closed} instead of touching freed native memory.
+ *
+ * <p>This is the one place in the project that runs an ONNX Runtime session: the emotion models
+ * ({@link #probabilities}), the face detector and expression classifier, and the voice-activity detector all call
+ * {@link #run(Map, Set)} or {@link #run(String, float[], long[], String)}; the session itself never leaves this
+ * class. A caller that must make several runs without a stop in between (the VAD's frames of one clip) wraps them in
+ * {@link #guarded}.
  */
 public final class OrtModel implements AutoCloseable {
 
@@ -78,7 +91,7 @@ public final class OrtModel implements AutoCloseable {
    * inputs and outputs ({@link #checkNames}).
    */
   public static OrtModel open(String name, Path onnx, Device requested, int intraOpThreads) {
-    if (!java.nio.file.Files.isRegularFile(onnx)) {
+    if (!Files.isRegularFile(onnx)) {
       throw new IllegalStateException("model " + name + ": no such ONNX file " + onnx);
     }
     return open(name, null, onnx, requested, intraOpThreads);
@@ -88,7 +101,7 @@ public final class OrtModel implements AutoCloseable {
     OrtEnvironment env = environment();
     if (requested == Device.CUDA) {
       try {
-        OrtSession session = createSession(env, onnx, options(Device.CUDA, intraOpThreads));
+        OrtSession session = createSession(env, onnx, Device.CUDA, intraOpThreads);
         LOG.info("model {} ({}) runs on CUDA", name, onnx.getFileName());
         return new OrtModel(name, manifest, env, session, Device.CUDA);
       } catch (OrtException | RuntimeException | LinkageError e) {
@@ -97,7 +110,7 @@ public final class OrtModel implements AutoCloseable {
       }
     }
     try {
-      OrtSession session = createSession(env, onnx, options(Device.CPU, intraOpThreads));
+      OrtSession session = createSession(env, onnx, Device.CPU, intraOpThreads);
       LOG.info("model {} ({}) runs on CPU", name, onnx.getFileName());
       return new OrtModel(name, manifest, env, session, Device.CPU);
     } catch (OrtException e) {
@@ -121,12 +134,18 @@ public final class OrtModel implements AutoCloseable {
     }
   }
 
-  /** Session creation optimises the graph in native code on the calling thread: give it a large stack too. */
-  private static OrtSession createSession(OrtEnvironment env, Path onnx, OrtSession.SessionOptions options)
+  /**
+   * Session creation optimises the graph in native code on the calling thread: give it a large stack too. The
+   * options are closed once the session is made (the session keeps its own copy), also when it fails.
+   */
+  private static OrtSession createSession(OrtEnvironment env, Path onnx, Device device, int intraOpThreads)
       throws OrtException {
     try {
-      return NativeStack.call(() -> OrtGuard.process().call(() -> env.createSession(onnx.toString(), options)),
-          "onnx-session-init");
+      return NativeStack.call(() -> OrtGuard.process().call(() -> {
+        try (OrtSession.SessionOptions options = options(device, intraOpThreads)) {
+          return env.createSession(onnx.toString(), options);
+        }
+      }), "onnx-session-init");
     } catch (OrtException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -136,14 +155,19 @@ public final class OrtModel implements AutoCloseable {
 
   private static OrtSession.SessionOptions options(Device device, int intraOpThreads) throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-    if (intraOpThreads > 0) {
-      options.setIntraOpNumThreads(intraOpThreads);
+    try {
+      options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      }
+      if (device == Device.CUDA) {
+        options.addCUDA(0);
+      }
+      return options;
+    } catch (OrtException | RuntimeException | LinkageError e) {
+      options.close();
+      throw e;
     }
-    if (device == Device.CUDA) {
-      options.addCUDA(0);
-    }
-    return options;
   }
 
   private static Set<OrtProvider> availableProviders() {
@@ -160,8 +184,8 @@ public final class OrtModel implements AutoCloseable {
    */
   public void checkNames(Set<String> inputNames, Set<String> outputNames) {
     try {
-      Set<String> inputs = session.getInputInfo().keySet();
-      Set<String> outputs = session.getOutputInfo().keySet();
+      Set<String> inputs = guarded(session::getInputInfo).keySet();
+      Set<String> outputs = guarded(session::getOutputInfo).keySet();
       if (!inputs.equals(inputNames) || !outputs.containsAll(outputNames)) {
         throw new IllegalStateException("model " + name + " has inputs " + inputs + " and outputs " + outputs
             + "; expected inputs " + inputNames + " and outputs " + outputNames);
@@ -199,32 +223,128 @@ public final class OrtModel implements AutoCloseable {
 
   /** Input shape as the model declares it (-1 for a dynamic dimension). */
   public long[] inputShape(String inputName) {
-    try {
-      return ((TensorInfo) guarded(session::getInputInfo).get(inputName).getInfo()).getShape();
-    } catch (OrtException e) {
-      throw new IllegalStateException(e);
+    long[] shape = inputShapes().get(inputName);
+    if (shape == null) {
+      throw new IllegalStateException("model " + name + " has no input '" + inputName + "'");
     }
+    return shape;
+  }
+
+  /** Every input's shape as the model declares it (-1 for a dynamic dimension), in the model's input order. */
+  public Map<String, long[]> inputShapes() {
+    try {
+      return shapes(guarded(session::getInputInfo));
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Every output's shape as the model declares it (-1 for a dynamic dimension), in the model's output order. */
+  public Map<String, long[]> outputShapes() {
+    try {
+      return shapes(guarded(session::getOutputInfo));
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Tensor shapes by name; a value that is not a tensor (a map, a sequence) has the empty shape. */
+  private static Map<String, long[]> shapes(Map<String, NodeInfo> infos) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    infos.forEach((key, info) -> shapes.put(key, info.getInfo() instanceof TensorInfo t ? t.getShape() : new long[0]));
+    return Collections.unmodifiableMap(shapes);
+  }
+
+  /** An input tensor, made in native memory for one run and closed after it. */
+  @FunctionalInterface
+  public interface Tensor {
+    OnnxTensor create(OrtEnvironment env) throws OrtException;
+  }
+
+  /** A float tensor of {@code shape} over {@code data} (row-major). */
+  public static Tensor floats(float[] data, long[] shape) {
+    return env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+  }
+
+  /** A scalar int64 tensor (e.g. a sample rate). */
+  public static Tensor scalar(long value) {
+    return env -> OnnxTensor.createTensor(env, value);
+  }
+
+  /** A float output copied out of native memory: its values (row-major) and its shape. */
+  public record Output(float[] data, long[] shape) {
+
+    /**
+     * The output as rows [batch][classes]: a matrix as it is, a vector as one row.
+     *
+     * @throws IllegalStateException for any other rank
+     */
+    public float[][] rows(String what) {
+      if (shape.length == 1) {
+        return new float[][] {data};
+      }
+      if (shape.length != 2) {
+        throw new IllegalStateException(what + " is not a float matrix");
+      }
+      int n = Math.toIntExact(shape[0]);
+      int width = Math.toIntExact(shape[1]);
+      float[][] rows = new float[n][width];
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(data, i * width, rows[i], 0, width);
+      }
+      return rows;
+    }
+  }
+
+  /**
+   * One run of the session: the inputs by name, the named float outputs copied out. Every tensor and the result are
+   * closed before it returns; the run passes {@link #guarded}.
+   *
+   * @throws IllegalStateException if an asked-for output is missing or not a float tensor
+   */
+  public Map<String, Output> run(Map<String, Tensor> inputs, Set<String> outputNames) throws OrtException {
+    return guarded(() -> runUnguarded(inputs, outputNames));
+  }
+
+  private Map<String, Output> runUnguarded(Map<String, Tensor> inputs, Set<String> outputNames) throws OrtException {
+    List<OnnxTensor> created = new ArrayList<>(inputs.size());
+    try {
+      Map<String, OnnxTensor> feed = new HashMap<>();
+      for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
+        OnnxTensor tensor = input.getValue().create(env);
+        created.add(tensor);
+        feed.put(input.getKey(), tensor);
+      }
+      try (OrtSession.Result result = session.run(feed, outputNames)) {
+        Map<String, Output> outputs = new HashMap<>();
+        for (String outputName : outputNames) {
+          outputs.put(outputName, floatOutput(result, outputName));
+        }
+        return outputs;
+      }
+    } finally {
+      created.forEach(OnnxTensor::close);
+    }
+  }
+
+  private Output floatOutput(OrtSession.Result result, String outputName) {
+    OnnxValue value = result.get(outputName).orElseThrow(() ->
+        new IllegalStateException("model " + name + " returned no output '" + outputName + "'"));
+    if (!(value instanceof OnnxTensor tensor) || tensor.getInfo().type != OnnxJavaType.FLOAT) {
+      throw new IllegalStateException("model " + name + " output '" + outputName + "' is not a float tensor");
+    }
+    FloatBuffer buffer = tensor.getFloatBuffer();
+    float[] data = new float[buffer.remaining()];
+    buffer.get(data);
+    return new Output(data, tensor.getInfo().getShape());
   }
 
   /**
    * Runs the model on one float tensor and returns the named output as rows [batch][classes].
    */
   public float[][] run(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
-    return guarded(() -> runUnguarded(inputName, data, shape, outputName));
-  }
-
-  private float[][] runUnguarded(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
-    try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
-        OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
-      Object value = result.get(outputName).orElseThrow().getValue();
-      if (value instanceof float[][] rows) {
-        return rows;
-      }
-      if (value instanceof float[] row) {
-        return new float[][] {row};
-      }
-      throw new IllegalStateException("model " + name + " output '" + outputName + "' is not a float matrix");
-    }
+    return run(Map.of(inputName, floats(data, shape)), Set.of(outputName)).get(outputName)
+        .rows("model " + name + " output '" + outputName + "'");
   }
 
   /** Runs the manifest's input and output; applies softmax when the output holds logits. */
@@ -232,26 +352,20 @@ public final class OrtModel implements AutoCloseable {
     float[][] rows = run(manifest.input().name(), data, shape, manifest.output().name());
     float[][] out = new float[rows.length][];
     for (int i = 0; i < rows.length; i++) {
-      out[i] = manifest.output().kind() == ModelManifest.OutputKind.LOGITS
-          ? Probabilities.softmax(rows[i])
-          : Probabilities.requireDistribution(rows[i]);
+      out[i] = Probabilities.of(rows[i], manifest.output().kind());
     }
     return out;
   }
 
   /**
-   * Runs native code that uses {@link #session()} (and the environment) while neither this model nor the process's
-   * ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return.
+   * Runs native code on this model's session (and the environment) while neither this model nor the process's
+   * ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return. Runs nest: a caller may wrap
+   * several {@link #run}s in one call so that a stop waits for all of them.
    *
    * @throws OrtGuard.Closed if the model or the process's ONNX Runtime is closed
    */
   public <T> T guarded(OrtGuard.NativeCall<T> call) throws OrtException {
     return OrtGuard.process().call(() -> guard.call(call));
-  }
-
-  /** The session, for code that runs it itself: only inside {@link #guarded}. */
-  public OrtSession session() {
-    return session;
   }
 
   /** The model's manifest; null for a model opened by name without one. */

@@ -57,7 +57,7 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
         .maximumExpectedValue(java.time.Duration.ofSeconds(60)).register(meters);
   }
 
-  private void count(ClipPredictor.Status status) {
+  private void count(PredictionStatus status) {
     Counter.builder("emostream.predictions").tag("modality", modality.name()).tag("status", status.name())
         .description("predictions published").register(meters).increment();
   }
@@ -135,9 +135,9 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
       return List.of();
     }
     String why = error.getClass().getSimpleName() + ": " + error.getMessage();
-    count(ClipPredictor.Status.ERROR);
+    count(PredictionStatus.ERROR);
     return List.of(toRecord(prediction(record.key(),
-        ClipPredictor.Outcome.without(ClipPredictor.Status.ERROR, why, 0, 0, 0), 0)));
+        ClipPredictor.Outcome.without(PredictionStatus.ERROR, why, 0, 0, 0), 0)));
   }
 
   ModalityPrediction prediction(String clipId, ClipPredictor.Outcome outcome, double totalMs) {
@@ -152,7 +152,7 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
         .setModelVersion(model.version())
         .setLabels(model.labels())
         .setProbabilities(probabilities)
-        .setStatus(PredictionStatus.valueOf(outcome.status().name()))
+        .setStatus(outcome.status())
         .setError(outcome.error())
         .setItemsAnalysed(outcome.itemsAnalysed())
         .setTimings(new Timings(outcome.decodeMs(), outcome.preprocessMs(), outcome.inferenceMs(), totalMs))

@@ -28,6 +28,11 @@ public final class Probabilities {
     return out;
   }
 
+  /** A model's output row as probabilities: softmax of logits, or a checked distribution used as is. */
+  public static float[] of(float[] row, ModelManifest.OutputKind kind) {
+    return kind == ModelManifest.OutputKind.LOGITS ? softmax(row) : requireDistribution(row);
+  }
+
   /** Element-wise mean of equally long vectors (e.g. window or frame posteriors). */
   public static float[] mean(List<float[]> rows) {
     if (rows.isEmpty()) {

@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.emostream.schemas.Modality;
+
 class ModelManifestTest {
 
   @TempDir
@@ -28,6 +30,21 @@ class ModelManifestTest {
     ModelManifest m = ModelManifest.load(audioManifest(
         "{\"sampleRate\": 16000, \"normalize\": \"ZERO_MEAN_UNIT_VARIANCE\", \"windowSeconds\": 8, \"minSeconds\": 0.5}"));
     assertThat(m.audio().featureType()).isEqualTo(ModelManifest.FeatureType.WAVEFORM);
+    assertThat(m.modality()).isEqualTo(Modality.AUDIO);
+  }
+
+  @Test
+  void aModalityOtherThanAudioOrVideoIsRejectedNamingTheAcceptedOnes() throws IOException {
+    Path text = Files.writeString(dir.resolve("text.json"), Files.readString(audioManifest("{}"))
+        .replace("\"AUDIO\"", "\"TEXT\""));
+    Path none = Files.writeString(dir.resolve("none.json"), Files.readString(audioManifest("{}"))
+        .replace("\"modality\": \"AUDIO\", ", ""));
+
+    assertThatThrownBy(() -> ModelManifest.load(text)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"TEXT\"").hasMessageContaining("modality").hasMessageContaining("AUDIO")
+        .hasMessageContaining("VIDEO");
+    assertThatThrownBy(() -> ModelManifest.load(none)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("modality must be AUDIO or VIDEO");
   }
 
   @Test

@@ -61,8 +61,9 @@ class OrtModelTest {
 
     assertThatThrownBy(() -> model.probabilities(new float[16], new long[] {1, 16}))
         .isInstanceOf(OrtGuard.Closed.class).hasMessageContaining("model tiny is closed");
-    assertThatThrownBy(() -> model.guarded(() -> model.session().getInputInfo()))
-        .isInstanceOf(OrtGuard.Closed.class);
+    assertThatThrownBy(model::inputShapes).isInstanceOf(OrtGuard.Closed.class);
+    assertThatThrownBy(() -> model.run(Map.of("input_values", OrtModel.floats(new float[16], new long[] {1, 16})),
+        java.util.Set.of("logits"))).isInstanceOf(OrtGuard.Closed.class);
   }
 
   @Test

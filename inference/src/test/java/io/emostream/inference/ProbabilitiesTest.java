@@ -24,6 +24,25 @@ class ProbabilitiesTest {
     assertThat(p).containsExactly(0.5f, 0.5f);
   }
 
+  /** The expression classifier's own softmax was tested with these before it used this one. */
+  @Test
+  void softmaxOfEqualLogitsIsUniformAndAVeryLowLogitGetsZero() {
+    assertThat(Probabilities.softmax(new float[] {1, 1, 1, 1}))
+        .containsExactly(new float[] {0.25f, 0.25f, 0.25f, 0.25f}, within(1e-7f));
+    assertThat(Probabilities.softmax(new float[] {1000, 1000, -1000}))
+        .containsExactly(new float[] {0.5f, 0.5f, 0f}, within(1e-7f));
+  }
+
+  @Test
+  void ofAppliesSoftmaxToLogitsAndChecksProbabilities() {
+    assertThat(Probabilities.of(new float[] {0f, (float) Math.log(3)}, ModelManifest.OutputKind.LOGITS))
+        .containsExactly(new float[] {0.25f, 0.75f}, within(1e-6f));
+    assertThat(Probabilities.of(new float[] {0.25f, 0.75f}, ModelManifest.OutputKind.PROBABILITIES))
+        .containsExactly(0.25f, 0.75f);
+    assertThatThrownBy(() -> Probabilities.of(new float[] {0.5f, 0.75f}, ModelManifest.OutputKind.PROBABILITIES))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sum to");
+  }
+
   @Test
   void softmaxRejectsNaN() {
     assertThatThrownBy(() -> Probabilities.softmax(new float[] {1f, Float.NaN}))

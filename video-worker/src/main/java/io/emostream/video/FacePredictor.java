@@ -3,10 +3,10 @@ package io.emostream.video;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
@@ -14,6 +14,7 @@ import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.PredictionStatus;
 import io.emostream.video.face.ExpressionClassifier;
 import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
@@ -30,14 +31,14 @@ import io.emostream.video.face.YuNetDetector;
  * clip with no face in any frame is NO_FACE, with no distribution.
  *
  * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared model
- * runs; a clip whose frames cannot be decoded fails alone. Both sessions are used only inside
- * {@link OrtModel#guarded}, so a stop never frees them under a run. Not thread-safe beyond what ONNX Runtime's
- * {@code run} is; one instance per worker loop.
+ * runs ({@link BatchRunner}: a failed run is retried face by face, so only a clip with a face that fails alone
+ * fails); a clip whose frames cannot be decoded fails alone. Both models run only through {@link OrtModel#run},
+ * so a stop never frees them under a run. Not thread-safe beyond what ONNX Runtime's {@code run} is; one
+ * instance per worker loop.
  */
 public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
   private final OrtModel detectorModel;
-  private final OrtModel expressionModel;
   private final YuNetDetector detector;
   private final FaceSelectionPolicy policy;
   private final ExpressionClassifier classifier;
@@ -50,18 +51,17 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
    */
   public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads,
       ModelManifest.Aggregation aggregation, int maxBatch) throws Exception {
-    this.expressionModel = expressionModel;
     ModelManifest manifest = expressionModel.manifest();
     ModelManifest.Face face = manifest.video().face();
     this.detectorModel = OrtModel.open(manifest, manifestDir.resolve(face.detector()), device, threads);
     try {
-      this.detector = detectorModel.guarded(() -> new YuNetDetector(detectorModel.session(),
-          (float) face.scoreThreshold(), (float) face.nmsThreshold(), face.topK()));
+      this.detector = new YuNetDetector(detectorModel, (float) face.scoreThreshold(), (float) face.nmsThreshold(),
+          face.topK());
       this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
           : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
-      this.classifier = expressionModel.guarded(() -> new ExpressionClassifier(expressionModel.session(),
-          manifest.labels(), face.input(), manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch));
-    } catch (Exception e) {
+      this.classifier = new ExpressionClassifier(expressionModel, manifest.labels(), face.input(),
+          manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
+    } catch (RuntimeException e) {
       detectorModel.close();
       throw e;
     }
@@ -83,31 +83,16 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
     List<BufferedImage> faces = new ArrayList<>();
     for (Input input : inputs) {
       Clip clip = prepare(input);
-      clip.firstFace = faces.size();
       faces.addAll(clip.faces);
       clips.add(clip);
     }
-    float[][] posteriors;
-    long start = System.nanoTime();
-    try {
-      posteriors = expressionModel.guarded(() -> classifier.probabilities(faces));
-    } catch (Exception e) {
-      return clips.stream().map(c -> c.failure != null ? Result.failed(c.failure) : c.faces.isEmpty()
-          ? Result.of(c.noFace()) : Result.failed(e)).toList();
-    }
-    double inferenceMs = (System.nanoTime() - start) / 1e6;
+    List<BatchRunner.Row> rows = classifier.runner().run(faces);
     List<Result> results = new ArrayList<>(clips.size());
+    int next = 0;
     for (Clip clip : clips) {
-      if (clip.failure != null) {
-        results.add(Result.failed(clip.failure));
-      } else if (clip.faces.isEmpty()) {
-        results.add(Result.of(clip.noFace()));
-      } else {
-        List<float[]> rows = Arrays.asList(posteriors).subList(clip.firstFace, clip.firstFace + clip.faces.size());
-        double share = inferenceMs * clip.faces.size() / faces.size();
-        results.add(Result.of(Outcome.ok(Probabilities.aggregate(aggregation, rows), clip.faces.size(),
-            clip.decodeMs, clip.preprocessMs, share)));
-      }
+      List<BatchRunner.Row> own = rows.subList(next, next + clip.faces.size());
+      next += clip.faces.size();
+      results.add(clip.result(own));
     }
     return results;
   }
@@ -121,7 +106,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       clip.frames = frames.size();
       long decoded = System.nanoTime();
       for (BufferedImage frame : frames) {
-        List<Face> found = detectorModel.guarded(() -> detector.detect(frame));
+        List<Face> found = detector.detect(frame);
         Optional<Face> chosen = policy.select(found, frame.getWidth(), frame.getHeight());
         if (chosen.isPresent()) {
           clip.faces.add(FaceCropper.crop(frame, chosen.get(), classifier.input()));
@@ -147,16 +132,33 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
   }
 
   /** One clip's faces on their way through the batch. */
-  private static final class Clip {
+  private final class Clip {
     final List<BufferedImage> faces = new ArrayList<>();
-    int firstFace;
     int frames;
     double decodeMs;
     double preprocessMs;
     Exception failure;
 
-    Outcome noFace() {
-      return Outcome.without(Status.NO_FACE, "no face found in " + frames + " frames", decodeMs, preprocessMs, 0);
+    /** The clip's outcome from its faces' rows, in order: the first failed face fails the clip. */
+    Result result(List<BatchRunner.Row> rows) {
+      if (failure != null) {
+        return Result.failed(failure);
+      }
+      if (faces.isEmpty()) {
+        return Result.of(Outcome.without(PredictionStatus.NO_FACE, "no face found in " + frames + " frames", decodeMs,
+            preprocessMs, 0));
+      }
+      List<float[]> posteriors = new ArrayList<>(rows.size());
+      double inferenceMs = 0;
+      for (BatchRunner.Row row : rows) {
+        if (row.failed()) {
+          return Result.failed(row.failure());
+        }
+        posteriors.add(row.probabilities());
+        inferenceMs += row.inferenceMs();
+      }
+      return Result.of(Outcome.ok(Probabilities.aggregate(aggregation, posteriors), faces.size(), decodeMs,
+          preprocessMs, inferenceMs));
     }
   }
 }

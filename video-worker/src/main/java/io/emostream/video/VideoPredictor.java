@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.imageio.ImageIO;
 
+import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -17,6 +17,7 @@ import io.emostream.inference.Probabilities;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * FrameBatch → video emotion posterior for frame-input models:
@@ -30,7 +31,8 @@ import io.emostream.schemas.FrameBatch;
  * <p>{@link #predictAll} pools the items of several clips (one worker transaction) into shared model runs of at
  * most {@code maxBatch} items ([n, T, C, H, W] or [n, C, H, W]) when the model's batch dimension is dynamic, else
  * one item per run; the outputs are split back per clip. A clip whose frames cannot be decoded or pre-processed
- * fails alone; a failed model run fails the clips with items in it. Every tensor is closed ({@link OrtModel#run}).
+ * fails alone; when a model run fails its items are run again one by one ({@link BatchRunner}), so only a clip with
+ * an item that fails alone fails. Every tensor is closed ({@link OrtModel#run}).
  * Not thread-safe beyond what ONNX Runtime's {@code run} is; one instance per worker loop.
  */
 public final class VideoPredictor implements ClipPredictor {
@@ -42,10 +44,8 @@ public final class VideoPredictor implements ClipPredictor {
   private final ModelManifest.Video spec;
   private final FramePreprocessor preprocessor;
   private final boolean perClip;
-  private final boolean dynamicBatch;
-  private final int maxBatch;
+  private final BatchRunner<float[]> runner;
   private final AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
-  private final AtomicLong runs = new AtomicLong();
 
   public VideoPredictor(OrtModel model) {
     this(model, DEFAULT_MAX_BATCH);
@@ -79,18 +79,17 @@ public final class VideoPredictor implements ClipPredictor {
           + ") gives inputs " + Arrays.toString(expected) + " (-1: batch), but its input '"
           + model.manifest().input().name() + "' is " + Arrays.toString(shape));
     }
-    this.dynamicBatch = shape[0] < 0;
-    this.maxBatch = maxBatch;
+    this.runner = new BatchRunner<>("model " + model.manifest().name(), shape[0] < 0 ? maxBatch : 1, this::run);
   }
 
   /** Items per model run: {@code maxBatch} when the batch dimension is dynamic, else 1. */
   public int runSize() {
-    return dynamicBatch ? maxBatch : 1;
+    return runner.runSize();
   }
 
   /** Model runs made so far (for tests of the batching). */
   long runs() {
-    return runs.get();
+    return runner.runs();
   }
 
   @Override
@@ -101,60 +100,31 @@ public final class VideoPredictor implements ClipPredictor {
   @Override
   public List<Result> predictAll(List<Input> inputs) {
     List<Clip> clips = new ArrayList<>(inputs.size());
-    List<Item> items = new ArrayList<>();
+    List<float[]> items = new ArrayList<>();
     for (Input input : inputs) {
       Clip clip = prepare(input);
       clips.add(clip);
-      for (float[] data : clip.items) {
-        items.add(new Item(clip, data));
-      }
-      clip.rows = new float[clip.items.size()][];
+      items.addAll(clip.items);
     }
-    int step = runSize();
-    for (int from = 0; from < items.size(); from += step) {
-      run(items.subList(from, Math.min(items.size(), from + step)));
-    }
+    List<BatchRunner.Row> rows = runner.run(items);
     List<Result> results = new ArrayList<>(clips.size());
+    int next = 0;
     for (Clip clip : clips) {
-      results.add(clip.result());
+      List<BatchRunner.Row> own = rows.subList(next, next + clip.items.size());
+      next += clip.items.size();
+      results.add(clip.result(own));
     }
     return results;
   }
 
-  /**
-   * One model run over {@code chunk}; the rows go back to their clips. When the run fails (an error, or one row that
-   * is not a distribution), each item is run again alone, so only the clip whose item fails alone fails.
-   */
-  private void run(List<Item> chunk) {
-    int itemSize = chunk.get(0).data.length;
+  /** One model run over a chunk of items ([n, T, C, H, W] or [n, C, H, W]). */
+  private float[][] run(List<float[]> chunk) throws Exception {
+    int itemSize = chunk.get(0).length;
     float[] tensor = new float[chunk.size() * itemSize];
     for (int i = 0; i < chunk.size(); i++) {
-      System.arraycopy(chunk.get(i).data, 0, tensor, i * itemSize, itemSize);
+      System.arraycopy(chunk.get(i), 0, tensor, i * itemSize, itemSize);
     }
-    long[] shape = itemShape(chunk.size());
-    long start = System.nanoTime();
-    float[][] rows;
-    try {
-      runs.incrementAndGet();
-      rows = model.probabilities(tensor, shape);
-      if (rows.length != chunk.size()) {
-        throw new IllegalStateException("model " + model.manifest().name() + " returned " + rows.length
-            + " rows for a batch of " + chunk.size());
-      }
-    } catch (Exception e) {
-      if (chunk.size() > 1) {
-        chunk.forEach(item -> run(List.of(item)));
-      } else if (chunk.get(0).clip.failure == null) {
-        chunk.get(0).clip.failure = e;
-      }
-      return;
-    }
-    double perItemMs = (System.nanoTime() - start) / 1e6 / chunk.size();
-    for (int i = 0; i < chunk.size(); i++) {
-      Clip clip = chunk.get(i).clip;
-      clip.rows[clip.filled++] = rows[i];
-      clip.inferenceMs += perItemMs;
-    }
+    return model.probabilities(tensor, itemShape(chunk.size()));
   }
 
   /** The input shape of a run of {@code n} items: [n, T, C, H, W] (PER_CLIP) or [n, C, H, W] (PER_FRAME). */
@@ -213,31 +183,34 @@ public final class VideoPredictor implements ClipPredictor {
     return images;
   }
 
-  /** One clip on its way through the batch: its items (one per clip or per frame), then their rows. */
+  /** One clip on its way through the batch: its items (one per clip or per frame). */
   private final class Clip {
     final List<float[]> items = new ArrayList<>();
-    float[][] rows;
-    int filled;
     int framesAnalysed;
     boolean empty;
     double decodeMs;
     double preprocessMs;
-    double inferenceMs;
     Exception failure;
 
-    Result result() {
+    /** The clip's outcome from its items' rows, in order: the first failed item fails the clip. */
+    Result result(List<BatchRunner.Row> rows) {
       if (failure != null) {
         return Result.failed(failure);
       }
       if (empty) {
-        return Result.of(Outcome.without(Status.ERROR, "the clip has no frames", decodeMs, 0, 0));
+        return Result.of(Outcome.without(PredictionStatus.ERROR, "the clip has no frames", decodeMs, 0, 0));
       }
-      float[] posterior = perClip ? rows[0] : Probabilities.mean(List.of(rows));
+      List<float[]> posteriors = new ArrayList<>(rows.size());
+      double inferenceMs = 0;
+      for (BatchRunner.Row row : rows) {
+        if (row.failed()) {
+          return Result.failed(row.failure());
+        }
+        posteriors.add(row.probabilities());
+        inferenceMs += row.inferenceMs();
+      }
+      float[] posterior = perClip ? posteriors.get(0) : Probabilities.mean(posteriors);
       return Result.of(Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, inferenceMs));
     }
-  }
-
-  /** One batch item (a clip tensor [T, C, H, W] or a frame [C, H, W]) and the clip it belongs to. */
-  private record Item(Clip clip, float[] data) {
   }
 }

@@ -38,6 +38,7 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.PredictionStatus;
 
 /**
  * The face path of the video worker on the shipped models: both expression models on the labelled
@@ -88,7 +89,7 @@ class FacePredictorTest {
   void miniXceptionClassifiesTheLabelledPhotos(String photo, String expected) throws Exception {
     ClipPredictor.Outcome outcome = xception.predict("c", clip(photo(photo)));
 
-    assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+    assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
     assertThat(label(xceptionModel, outcome)).isEqualTo(expected);
   }
 
@@ -104,7 +105,7 @@ class FacePredictorTest {
 
     ClipPredictor.Outcome outcome = mobile.predict("c", clip(happy, happy, happy, happy));
 
-    assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+    assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
     assertThat(outcome.itemsAnalysed()).isEqualTo(4);
     assertThat(label(mobileModel, outcome)).isEqualTo("happy");
   }
@@ -117,7 +118,7 @@ class FacePredictorTest {
     ClipPredictor.Outcome none = mobile.predict("c", clip(grey(), grey()));
 
     assertThat(mixed.itemsAnalysed()).isEqualTo(1);
-    assertThat(none.status()).isEqualTo(ClipPredictor.Status.NO_FACE);
+    assertThat(none.status()).isEqualTo(PredictionStatus.NO_FACE);
     assertThat(none.probabilities()).isEmpty();
     assertThat(none.error()).contains("2 frames");
   }
@@ -138,7 +139,7 @@ class FacePredictorTest {
       assertThat(results.get(0).outcome().probabilities())
           .containsExactly(predictor.predict("h", happy).probabilities(), within(1e-5f));
       assertThat(results.get(1).failure()).isNotNull();
-      assertThat(results.get(2).outcome().status()).isEqualTo(ClipPredictor.Status.NO_FACE);
+      assertThat(results.get(2).outcome().status()).isEqualTo(PredictionStatus.NO_FACE);
       assertThat(results.get(3).outcome().probabilities())
           .containsExactly(predictor.predict("a", angry).probabilities(), within(1e-5f));
     }

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import io.emostream.inference.Device;
+import io.emostream.inference.OrtModel;
 import io.emostream.ingest.DemuxedClip;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;
@@ -41,7 +41,7 @@ class RotatedVideoFaceTest {
   private static final Path YUNET = Path.of(System.getProperty("emostream.models.dir", "../models"))
       .resolve("yunet/face_detection_yunet_2023mar.onnx");
 
-  private static OrtSession session;
+  private static OrtModel yunet;
   private static YuNetDetector detector;
 
   @TempDir
@@ -49,16 +49,13 @@ class RotatedVideoFaceTest {
 
   @BeforeAll
   static void loadDetector() throws Exception {
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(1);
-      session = OrtEnvironment.getEnvironment().createSession(YUNET.toString(), options);
-    }
-    detector = new YuNetDetector(session, 0.6f, 0.3f, 50);
+    yunet = OrtModel.open("yunet", YUNET, Device.CPU, 1);
+    detector = new YuNetDetector(yunet, 0.6f, 0.3f, 50);
   }
 
   @AfterAll
   static void close() throws Exception {
-    session.close();
+    yunet.close();
   }
 
   @Test

@@ -26,6 +26,7 @@ import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.schemas.PredictionStatus;
 import io.emostream.testkit.TinyOnnx;
 
 /**
@@ -85,7 +86,7 @@ class VideoPredictorTest {
       // 20 white frames are re-sampled to 32; white → every normalised value 1 → frame-0 mean 1 → logits (1, -1)
       ClipPredictor.Outcome outcome = new VideoPredictor(model).predict("c1", frames(20, Color.WHITE));
 
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.OK);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
       assertThat(outcome.itemsAnalysed()).isEqualTo(32);
       double expected = Math.exp(1) / (Math.exp(1) + Math.exp(-1));
       assertThat(outcome.probabilities()[0]).isCloseTo((float) expected, within(2e-3f));
@@ -96,7 +97,7 @@ class VideoPredictorTest {
   void aClipWithoutFramesIsAnErrorNotADistribution() throws Exception {
     try (OrtModel model = tinyVivit()) {
       ClipPredictor.Outcome outcome = new VideoPredictor(model).predict("c1", frames(0, Color.WHITE));
-      assertThat(outcome.status()).isEqualTo(ClipPredictor.Status.ERROR);
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.ERROR);
       assertThat(outcome.probabilities()).isEmpty();
     }
   }
@@ -280,7 +281,7 @@ class VideoPredictorTest {
       VideoPredictor frames = new VideoPredictor(fixedFrames, 8);
       List<ClipPredictor.Result> frameResults = frames.predictAll(inputs);
       assertThat(frames.runs()).as("2 + 3 + 4 frames, one per run").isEqualTo(9);
-      assertThat(frameResults).allSatisfy(r -> assertThat(r.outcome().status()).isEqualTo(ClipPredictor.Status.OK));
+      assertThat(frameResults).allSatisfy(r -> assertThat(r.outcome().status()).isEqualTo(PredictionStatus.OK));
     }
   }
 
@@ -302,7 +303,7 @@ class VideoPredictorTest {
         assertSamePosteriors(List.of(results.get(0), results.get(2), results.get(5)), alone);
         assertThat(results.get(1).failure()).isNotNull();
         assertThat(results.get(3).failure()).hasMessageContaining("not a JPEG");
-        assertThat(results.get(4).outcome().status()).isEqualTo(ClipPredictor.Status.ERROR);
+        assertThat(results.get(4).outcome().status()).isEqualTo(PredictionStatus.ERROR);
         assertThat(results.get(4).outcome().probabilities()).isEmpty();
         assertThatThrownBy(() -> predictor.predict("bad", notAvro)).isInstanceOf(Exception.class);
       }

@@ -1,19 +1,18 @@
 package io.emostream.video.face;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import java.awt.image.BufferedImage;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.ModelManifest.ChannelOrder;
 import io.emostream.inference.ModelManifest.FaceInput;
+import io.emostream.inference.ModelManifest.OutputKind;
+import io.emostream.inference.OrtModel;
+import io.emostream.inference.Probabilities;
 
 /**
  * Facial-expression classifier on ONNX Runtime: the OpenCV Zoo MobileFaceNet (aligned 112x112 RGB) by
@@ -22,57 +21,64 @@ import io.emostream.inference.ModelManifest.FaceInput;
  *
  * <p>In: faces already cut by {@link FaceCropper} to the model's size. They are packed NCHW, each
  * channel {@code ((x * rescale + offset) - mean[c]) / std[c]}. Out: per face, probabilities over the
- * labels in the order given to the constructor (softmax applied when the model outputs logits).
+ * labels in the order given to the constructor ({@link Probabilities#of}: softmax applied when the model
+ * outputs logits).
  *
  * <p>Faces go through the model in runs of at most {@code maxBatch} when its batch dimension is
- * dynamic, else one face per run (the 2022july int8 MobileFaceNet is fixed at batch 1). The session
- * is owned by the caller; this class keeps no mutable state; every tensor and result is closed.
+ * dynamic, else one face per run (the 2022july int8 MobileFaceNet is fixed at batch 1): {@link #run} is one model
+ * run, {@link #runner} chunks and retries ({@link BatchRunner}). The model is owned by the caller and run through
+ * {@link OrtModel#run}, which closes every tensor and result; this class keeps no mutable state.
  */
 public final class ExpressionClassifier {
 
-    private final OrtSession session;
+    private final OrtModel model;
     private final String inputName;
+    private final String outputName;
     private final List<String> labels;
     private final FaceInput input;
-    private final boolean logits;
+    private final OutputKind kind;
     private final boolean dynamicBatch;
     private final int maxBatch;
+    private final BatchRunner<BufferedImage> runner;
 
     /** The MobileFaceNet set-up: aligned 112x112 RGB input, logits out, up to 32 faces per run. */
-    public ExpressionClassifier(OrtSession session, List<String> labels) throws OrtException {
-        this(session, labels, FaceInput.ALIGNED_112, true, 32);
+    public ExpressionClassifier(OrtModel model, List<String> labels) {
+        this(model, labels, FaceInput.ALIGNED_112, true, 32);
     }
 
     /**
-     * @param session a session on the expression model, owned by the caller
+     * @param model the expression model, owned by the caller
      * @param labels class names in the order of the model's output
      * @param input the face input the model takes
      * @param logits whether the output is logits (softmax applied) rather than probabilities
      * @param maxBatch the most faces per model run (1 = one run per face)
      * @throws IllegalArgumentException if the model's input is not {@code [N,channels,size,size]}, its
      *     output size differs from {@code labels.size()} or {@code maxBatch < 1}
-     * @throws OrtException if the model metadata cannot be read
+     * @throws IllegalStateException if the model metadata cannot be read
      */
-    public ExpressionClassifier(OrtSession session, List<String> labels, FaceInput input, boolean logits,
-                                int maxBatch) throws OrtException {
+    public ExpressionClassifier(OrtModel model, List<String> labels, FaceInput input, boolean logits,
+                                int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
         }
-        this.session = session;
+        this.model = model;
         this.labels = List.copyOf(labels);
         this.input = input;
-        this.logits = logits;
+        this.kind = logits ? OutputKind.LOGITS : OutputKind.PROBABILITIES;
         this.maxBatch = maxBatch;
-        if (session.getNumInputs() != 1 || session.getNumOutputs() != 1) {
+        Map<String, long[]> inputs = model.inputShapes();
+        Map<String, long[]> outputs = model.outputShapes();
+        if (inputs.size() != 1 || outputs.size() != 1) {
             throw new IllegalArgumentException("expected one input and one output, model has "
-                    + session.getInputNames() + " -> " + session.getOutputNames());
+                    + inputs.keySet() + " -> " + outputs.keySet());
         }
-        this.inputName = session.getInputNames().iterator().next();
-        long[] in = ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+        this.inputName = inputs.keySet().iterator().next();
+        this.outputName = outputs.keySet().iterator().next();
+        long[] in = inputs.get(inputName);
         checkInputShape(in, input);
         this.dynamicBatch = in[0] < 0;
-        long[] out = ((TensorInfo) session.getOutputInfo().values().iterator().next().getInfo()).getShape();
-        checkOutputShape(out, this.labels.size());
+        checkOutputShape(outputs.get(outputName), this.labels.size());
+        this.runner = new BatchRunner<>("model " + model.name(), runSize(), this::run);
     }
 
     /** The class names, in output order. */
@@ -107,38 +113,40 @@ public final class ExpressionClassifier {
     }
 
     /**
-     * Classifies several faces, {@link #runSize()} per model run.
+     * Classifies several faces, {@link #runSize()} per model run ({@link #runner}).
      *
      * @param faces faces of the model's size
      * @return one probability vector per face, in input order
-     * @throws OrtException if inference fails
+     * @throws Exception the first failure of a face, if any (a failed run is retried face by face)
      */
-    public float[][] probabilities(List<BufferedImage> faces) throws OrtException {
-        float[][] out = new float[faces.size()][];
-        int step = runSize();
-        for (int from = 0; from < faces.size(); from += step) {
-            List<BufferedImage> chunk = faces.subList(from, Math.min(faces.size(), from + step));
-            float[][] rows = run(chunk);
-            System.arraycopy(rows, 0, out, from, rows.length);
-        }
-        return out;
+    public float[][] probabilities(List<BufferedImage> faces) throws Exception {
+        return runner.runAll(faces);
     }
 
-    private float[][] run(List<BufferedImage> faces) throws OrtException {
+    /** Faces through the model {@link #runSize()} at a time, a failed run retried face by face. */
+    public BatchRunner<BufferedImage> runner() {
+        return runner;
+    }
+
+    /**
+     * One model run over {@code faces}.
+     *
+     * @return one probability vector per face, in {@link #labels()} order
+     * @throws OrtException if inference fails
+     * @throws IllegalArgumentException if a face is not of the model's size or a row is not a distribution
+     */
+    public float[][] run(List<BufferedImage> faces) throws OrtException {
         long[] shape = {faces.size(), input.channels(), input.size(), input.size()};
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(toInput(faces, input)), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            FloatBuffer scores = ((OnnxTensor) result.get(0)).getFloatBuffer();
-            float[][] out = new float[faces.size()][labels.size()];
-            for (float[] row : out) {
-                scores.get(row);
-                if (logits) {
-                    softmaxInPlace(row);
-                }
+        float[][] rows = model.run(inputName, toInput(faces, input), shape, outputName);
+        float[][] out = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != labels.size()) {
+                throw new IllegalStateException("model " + model.name() + " gave " + rows[i].length + " scores for "
+                        + labels.size() + " labels");
             }
-            return out;
+            out[i] = Probabilities.of(rows[i], kind);
         }
+        return out;
     }
 
     /** Packs 112x112 RGB faces as MobileFaceNet wants them (NCHW, scaled to [-1, 1]). */
@@ -172,28 +180,6 @@ public final class ExpressionClassifier {
             }
         }
         return out;
-    }
-
-    /** Softmax of logits, computed stably (max subtracted). */
-    static float[] softmax(float[] logits) {
-        float[] p = logits.clone();
-        softmaxInPlace(p);
-        return p;
-    }
-
-    private static void softmaxInPlace(float[] v) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float x : v) {
-            max = Math.max(max, x);
-        }
-        double sum = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) Math.exp(v[i] - max);
-            sum += v[i];
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (v[i] / sum);
-        }
     }
 
     private static float scale(FaceInput input, int channel, float value) {

@@ -1,17 +1,16 @@
 package io.emostream.video.face;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import java.awt.image.BufferedImage;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
+import io.emostream.inference.OrtModel;
 
 /**
  * YuNet face detector (OpenCV Zoo {@code face_detection_yunet_2023mar.onnx}) on ONNX Runtime.
@@ -31,8 +30,8 @@ import java.util.Map;
  * One difference: {@code topK} here caps the faces kept after suppression, whereas OpenCV caps the
  * candidates before it (its default is 5000, so in practice both keep every face).
  *
- * <p>The session is owned by the caller (one per process); this class keeps no mutable state and is
- * safe to share between threads as far as {@link OrtSession#run} is.
+ * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}; this class keeps
+ * no mutable state and is safe to share between threads as far as ONNX Runtime's {@code run} is.
  */
 public final class YuNetDetector {
 
@@ -41,8 +40,9 @@ public final class YuNetDetector {
 
     private static final int DEFAULT_INPUT_SIZE = 640;
 
-    private final OrtSession session;
+    private final OrtModel model;
     private final String inputName;
+    private final Set<String> outputNames;
     private final int inputWidth;
     private final int inputHeight;
     private final float scoreThreshold;
@@ -50,26 +50,27 @@ public final class YuNetDetector {
     private final int topK;
 
     /**
-     * @param session a session on the YuNet model, owned by the caller
+     * @param model the YuNet model, owned by the caller
      * @param scoreThreshold minimum face score kept, in [0, 1] (OpenCV Zoo uses 0.6)
      * @param nmsThreshold IoU above which a lower-scored overlapping face is dropped (0.3)
      * @param topK maximum number of faces returned, at least 1
      * @throws IllegalArgumentException if the model's inputs/outputs are not YuNet's or a parameter is out of range
-     * @throws OrtException if the model metadata cannot be read
+     * @throws IllegalStateException if the model metadata cannot be read
      */
-    public YuNetDetector(OrtSession session, float scoreThreshold, float nmsThreshold, int topK) throws OrtException {
+    public YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK) {
         requireInRange("scoreThreshold", scoreThreshold);
         requireInRange("nmsThreshold", nmsThreshold);
         if (topK < 1) {
             throw new IllegalArgumentException("topK must be at least 1, got " + topK);
         }
-        this.session = session;
-        this.inputName = singleInputName(session);
-        long[] shape = ((TensorInfo) session.getInputInfo().get(inputName).getInfo()).getShape();
+        this.model = model;
+        Map<String, long[]> inputs = model.inputShapes();
+        this.inputName = singleInputName(inputs);
+        long[] shape = inputs.get(inputName);
         checkInputShape(shape);
         this.inputHeight = shape[2] > 0 ? (int) shape[2] : DEFAULT_INPUT_SIZE;
         this.inputWidth = shape[3] > 0 ? (int) shape[3] : DEFAULT_INPUT_SIZE;
-        checkOutputs(session.getOutputInfo());
+        this.outputNames = checkOutputs(model.outputShapes());
         this.scoreThreshold = scoreThreshold;
         this.nmsThreshold = nmsThreshold;
         this.topK = topK;
@@ -96,14 +97,11 @@ public final class YuNetDetector {
     private List<Face> candidates(float[] input) throws OrtException {
         long[] shape = {1, 3, inputHeight, inputWidth};
         List<Face> candidates = new ArrayList<>();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
-            for (int stride : STRIDES) {
-                candidates.addAll(decode(inputWidth, inputHeight, stride,
-                        floats(result, "cls_" + stride), floats(result, "obj_" + stride),
-                        floats(result, "bbox_" + stride), floats(result, "kps_" + stride), scoreThreshold));
-            }
+        Map<String, OrtModel.Output> result = model.run(Map.of(inputName, OrtModel.floats(input, shape)), outputNames);
+        for (int stride : STRIDES) {
+            candidates.addAll(decode(inputWidth, inputHeight, stride,
+                    result.get("cls_" + stride).data(), result.get("obj_" + stride).data(),
+                    result.get("bbox_" + stride).data(), result.get("kps_" + stride).data(), scoreThreshold));
         }
         return candidates;
     }
@@ -226,15 +224,6 @@ public final class YuNetDetector {
                 face.score(), landmarks);
     }
 
-    private static float[] floats(OrtSession.Result result, String name) {
-        OnnxTensor tensor = (OnnxTensor) result.get(name)
-                .orElseThrow(() -> new IllegalStateException("YuNet output missing: " + name));
-        FloatBuffer buffer = tensor.getFloatBuffer();
-        float[] values = new float[buffer.remaining()];
-        buffer.get(values);
-        return values;
-    }
-
     private static float clamp01(float v) {
         return clamp(v, 0f, 1f);
     }
@@ -249,11 +238,11 @@ public final class YuNetDetector {
         }
     }
 
-    private static String singleInputName(OrtSession session) {
-        if (session.getNumInputs() != 1) {
-            throw new IllegalArgumentException("YuNet has one input, this model has " + session.getInputNames());
+    private static String singleInputName(Map<String, long[]> inputs) {
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException("YuNet has one input, this model has " + inputs.keySet());
         }
-        return session.getInputNames().iterator().next();
+        return inputs.keySet().iterator().next();
     }
 
     private static void checkInputShape(long[] shape) {
@@ -261,18 +250,22 @@ public final class YuNetDetector {
                 && (shape[2] < 0 || shape[2] % 32 == 0) && (shape[3] < 0 || shape[3] % 32 == 0);
         if (!ok) {
             throw new IllegalArgumentException("YuNet input must be [1,3,H,W] with H, W multiples of 32, got "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
     }
 
-    private static void checkOutputs(Map<String, NodeInfo> outputs) {
+    /** The twelve outputs decoded, each checked to be there. */
+    private static Set<String> checkOutputs(Map<String, long[]> outputs) {
+        Set<String> names = new LinkedHashSet<>();
         for (int stride : STRIDES) {
             for (String head : new String[] {"cls_", "obj_", "bbox_", "kps_"}) {
                 if (!outputs.containsKey(head + stride)) {
                     throw new IllegalArgumentException("not a YuNet model: output " + head + stride
                             + " missing, outputs are " + outputs.keySet());
                 }
+                names.add(head + stride);
             }
         }
+        return Set.copyOf(names);
     }
 }

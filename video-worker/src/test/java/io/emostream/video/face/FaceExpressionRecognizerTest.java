@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -24,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import io.emostream.inference.Device;
+import io.emostream.inference.OrtModel;
+
 /**
  * The real YuNet and MobileFaceNet models on the labelled test photos. Models are read from
  * {@code emostream.models.dir} (default {@code ../models}, the project's models folder when Maven
@@ -36,34 +36,30 @@ class FaceExpressionRecognizerTest {
     private static final Path FER_DIR = MODELS.resolve("fer-mobilefacenet");
     private static final Path FER = FER_DIR.resolve("facial_expression_recognition_mobilefacenet_2022july_int8.onnx");
 
-    private static OrtSession yunetSession;
-    private static OrtSession ferSession;
+    private static OrtModel yunetModel;
+    private static OrtModel ferModel;
     private static List<String> labels;
     private static YuNetDetector detector;
     private static ExpressionClassifier classifier;
     private static FaceExpressionRecognizer recognizer;
 
     @BeforeAll
-    static void loadModels() throws OrtException, IOException {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            yunetSession = env.createSession(YUNET.toString(), options);
-            ferSession = env.createSession(FER.toString(), options);
-        }
+    static void loadModels() throws IOException {
+        yunetModel = OrtModel.open("yunet", YUNET, Device.CPU, 1);
+        ferModel = OrtModel.open("fer-mobilefacenet", FER, Device.CPU, 1);
         labels = Files.readAllLines(FER_DIR.resolve("labels.txt")).stream().filter(l -> !l.isBlank()).toList();
-        detector = new YuNetDetector(yunetSession, 0.6f, 0.3f, 50);
-        classifier = new ExpressionClassifier(ferSession, labels);
+        detector = new YuNetDetector(yunetModel, 0.6f, 0.3f, 50);
+        classifier = new ExpressionClassifier(ferModel, labels);
         recognizer = new FaceExpressionRecognizer(detector, FaceSelectionPolicy.LARGEST, classifier);
     }
 
     @AfterAll
-    static void closeSessions() throws OrtException {
-        if (yunetSession != null) {
-            yunetSession.close();
+    static void closeModels() {
+        if (yunetModel != null) {
+            yunetModel.close();
         }
-        if (ferSession != null) {
-            ferSession.close();
+        if (ferModel != null) {
+            ferModel.close();
         }
     }
 
@@ -156,13 +152,13 @@ class FaceExpressionRecognizerTest {
     @Test
     void modelsAreCheckedAtConstruction() {
         assertThat(labels).containsExactly("angry", "disgust", "fearful", "happy", "neutral", "sad", "surprised");
-        assertThatThrownBy(() -> new ExpressionClassifier(yunetSession, labels))
+        assertThatThrownBy(() -> new ExpressionClassifier(yunetModel, labels))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new ExpressionClassifier(ferSession, labels.subList(0, 6)))
+        assertThatThrownBy(() -> new ExpressionClassifier(ferModel, labels.subList(0, 6)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new YuNetDetector(ferSession, 0.6f, 0.3f, 50))
+        assertThatThrownBy(() -> new YuNetDetector(ferModel, 0.6f, 0.3f, 50))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new YuNetDetector(yunetSession, 1.5f, 0.3f, 50))
+        assertThatThrownBy(() -> new YuNetDetector(yunetModel, 1.5f, 0.3f, 50))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

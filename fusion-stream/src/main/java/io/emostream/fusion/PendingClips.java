@@ -1,0 +1,149 @@
+package io.emostream.fusion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.emostream.schemas.PendingClip;
+
+/**
+ * The state of {@link ClipJoinProcessor}: the {@value FusionTopology#PENDING_STORE} store (clip id → pending clip or
+ * done marker) and its index by due time in the {@value FusionTopology#DUE_STORE} store, so that a punctuation
+ * reads only the entries due now, never the done markers within their retention.
+ *
+ * <p>Index key: {@code <due time, 19 digits>/<clip id>} → clip id; the due time is a pending clip's deadline
+ * ({@code deadlineMs}, else {@code firstSeenMs + timeout}, at most {@code firstSeenMs + maxWait}) or a done marker's
+ * expiry ({@code fusedAtMs + retention}). Zero-padding makes the store's byte order time order, so the due entries
+ * are one range read. Every write of the pending store goes through {@link #put}, which moves the entry's index key
+ * with it; both stores are changelogged and written in the same task, so they commit and restore together.
+ *
+ * <p>The index records the timeout, max-wait and retention it was computed with ({@link #SETTINGS_KEY}); a task
+ * that finds none (its first start, or a store written before the index existed) or other settings rebuilds it from
+ * the pending store, once, at its first record or punctuation ({@link #ensureIndexed}; not at {@code init}, where a
+ * changelogged store cannot be written yet).
+ */
+final class PendingClips {
+
+  /** The index's own settings; it sorts after every index key (those start with a digit), out of any due range. */
+  static final String SETTINGS_KEY = "~settings";
+
+  private static final Logger LOG = LoggerFactory.getLogger(PendingClips.class);
+
+  private final KeyValueStore<String, PendingClip> store;
+  private final KeyValueStore<String, String> due;
+  private final FusionConfig config;
+  private boolean indexStale;
+
+  PendingClips(KeyValueStore<String, PendingClip> store, KeyValueStore<String, String> due, FusionConfig config) {
+    this.store = store;
+    this.due = due;
+    this.config = config;
+    this.indexStale = !settings().equals(due.get(SETTINGS_KEY));
+  }
+
+  PendingClip get(String clipId) {
+    return store.get(clipId);
+  }
+
+  /**
+   * Writes a clip's new state ({@code null}: deletes it) and moves its index entry from where {@code old} (what the
+   * store held, or null) put it to where {@code clip} belongs.
+   */
+  void put(String clipId, PendingClip old, PendingClip clip) {
+    ensureIndexed();
+    String oldKey = old == null ? null : dueKey(old, clipId);
+    String newKey = clip == null ? null : dueKey(clip, clipId);
+    if (clip == null) {
+      store.delete(clipId);
+    } else {
+      store.put(clipId, clip);
+    }
+    if (oldKey != null && !oldKey.equals(newKey)) {
+      due.delete(oldKey);
+    }
+    if (newKey != null && !newKey.equals(oldKey)) {
+      due.put(newKey, clipId);
+    }
+  }
+
+  /**
+   * The entries due at {@code now} (pending clips at or past their deadline, done markers at or past their expiry),
+   * in due-time order, each read once from the pending store. An index entry that no longer matches its clip (left
+   * behind by a change the index missed) is moved to where the clip belongs instead.
+   */
+  List<KeyValue<String, PendingClip>> dueAt(long now) {
+    ensureIndexed();
+    List<KeyValue<String, String>> entries = new ArrayList<>();
+    try (KeyValueIterator<String, String> range = due.range(dueKey(0, ""), dueKey(now + 1, ""))) {
+      range.forEachRemaining(entries::add);
+    }
+    List<KeyValue<String, PendingClip>> out = new ArrayList<>(entries.size());
+    for (KeyValue<String, String> entry : entries) {
+      PendingClip clip = store.get(entry.value);
+      if (clip != null && entry.key.equals(dueKey(clip, entry.value))) {
+        out.add(KeyValue.pair(entry.value, clip));
+      } else {
+        due.delete(entry.key);
+        if (clip != null) {
+          due.put(dueKey(clip, entry.value), entry.value);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A pending clip's deadline: its own, else its timeout; never later than its max wait. */
+  long deadlineOf(PendingClip clip) {
+    long deadline = clip.getDeadlineMs() != null ? clip.getDeadlineMs()
+        : clip.getFirstSeenMs() + config.timeout().toMillis();
+    return Math.min(deadline, clip.getFirstSeenMs() + config.maxWait().toMillis());
+  }
+
+  private long dueTime(PendingClip clip) {
+    return clip.getFusedAtMs() != null ? clip.getFusedAtMs() + config.doneRetention().toMillis() : deadlineOf(clip);
+  }
+
+  private String dueKey(PendingClip clip, String clipId) {
+    return dueKey(dueTime(clip), clipId);
+  }
+
+  static String dueKey(long atMs, String clipId) {
+    return String.format(Locale.ROOT, "%019d/%s", Math.max(0, atMs), clipId);
+  }
+
+  private String settings() {
+    return "timeoutMs=" + config.timeout().toMillis() + ",maxWaitMs=" + config.maxWait().toMillis()
+        + ",doneRetentionMs=" + config.doneRetention().toMillis();
+  }
+
+  /** Rebuilds the index from the pending store when it was written with other settings or not at all. */
+  void ensureIndexed() {
+    if (!indexStale) {
+      return;
+    }
+    List<String> old = new ArrayList<>();
+    try (KeyValueIterator<String, String> all = due.all()) {
+      all.forEachRemaining(entry -> old.add(entry.key));
+    }
+    old.forEach(due::delete);
+    int indexed = 0;
+    try (KeyValueIterator<String, PendingClip> all = store.all()) {
+      while (all.hasNext()) {
+        KeyValue<String, PendingClip> entry = all.next();
+        due.put(dueKey(entry.value, entry.key), entry.key);
+        indexed++;
+      }
+    }
+    due.put(SETTINGS_KEY, settings());
+    indexStale = false;
+    if (indexed > 0) {
+      LOG.info("indexed {} pending clips and done markers by due time ({})", indexed, settings());
+    }
+  }
+}
