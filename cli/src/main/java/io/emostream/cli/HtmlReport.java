@@ -177,7 +177,7 @@ final class HtmlReport {
       double left = 100 * s.getStartMs() / spanMs;
       double width = 100 * Math.max(0, s.getEndMs() - s.getStartMs()) / spanMs;
       b.append("<div class=\"blk ").append(k.css()).append("\" style=\"left:").append(fmt(left))
-          .append("%;width:calc(").append(fmt(width)).append("% - 2px)").append(k.style()).append("\" title=\"")
+          .append("%;width:max(1px,calc(").append(fmt(width)).append("% - 2px))").append(k.style()).append("\" title=\"")
           .append(esc(k.tooltip())).append("\"><b>").append(esc(k.words())).append("</b></div>");
     }
     return b.append("</div></div></div>").toString();

@@ -163,7 +163,8 @@ final class ReportPage {
       .charts{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:8px}
       figure{margin:0;min-width:0}
       figcaption{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
-      svg.bars{width:100%;height:auto;display:block;background:#fafbfc;border-radius:4px}
+      svg.bars{width:100%;height:auto;display:block;border-radius:4px}
+      svg.bars:not([class*="st-"]){background:#fafbfc}
       svg.bars line.base{stroke:#c9d0da;stroke-width:1}
       .cap{font-size:12px;font-weight:600;margin-top:2px}.cap.muted{color:var(--muted);font-weight:500}
       .card p{margin:6px 0}.caution{color:#8a3b00}

@@ -55,6 +55,23 @@ class HtmlReportTest {
   }
 
   @Test
+  void blocksShowTheirWordsOnlyFromTheTrackWidthWhereTheyFit() {
+    // 6 segments of 4 s over 24 s: 6 x 64 px = 384 px; 5 over 20 s: 320 px. Both bands start at 450 px.
+    assertThat(count("<div class=\"track\"><div class=\"need-450\">")).isEqualTo(6);
+    // A 20-minute source of 4 s segments needs 300 x 64 px: its blocks are colour only, at any width.
+    List<FusedEmotion> long20 = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      FusedEmotion s = ReportFixtures.results().get(0);
+      long20.add(FusedEmotion.newBuilder(s).setSegmentIndex(i).setStartMs(i * 4_000L).setEndMs(i * 4_000L + 4_000)
+          .build());
+    }
+    String page = HtmlReport.render(long20);
+    assertThat(page).contains("<div class=\"track\"><div class=\"need-more\">")
+        .doesNotContainPattern("<div class=\"track\"><div class=\"need-\\d");
+    assertThat(page).contains("style=\"left:99.7%;width:max(1px,calc(0.3% - 2px))");
+  }
+
+  @Test
   void drawsAudioVideoAndFusedChartsPerSegment() {
     assertThat(count("<figcaption>audio</figcaption>")).isEqualTo(11);
     assertThat(count("<figcaption>video</figcaption>")).isEqualTo(11);
