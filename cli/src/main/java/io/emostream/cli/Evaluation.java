@@ -62,6 +62,7 @@ public final class Evaluation {
   private final List<InSample.Overlap> inSample;
   private final Map<String, Map<String, Score>> corpora = new LinkedHashMap<>();
   private final List<DatasetLabels.LeftOut> leftOut;
+  private final Map<String, Set<String>> models = new LinkedHashMap<>();
 
   public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
     this(labels, outcomes, rulesToScore, Map.of());
@@ -104,6 +105,10 @@ public final class Evaluation {
         counts.merge(status, 1, Integer::sum);
       }
       statuses.put(modality.name(), counts);
+      Set<String> names = new LinkedHashSet<>();
+      outcomes.forEach(o -> o.fused().getPredictions().stream().filter(p -> p.getModality() == modality)
+          .forEach(p -> names.add(p.getModelName() + " " + p.getModelVersion())));
+      models.put(modality.name(), names);
       modalities.put(modality.name(), score(modality.name(), outcomes,
           o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
     }
@@ -188,6 +193,11 @@ public final class Evaluation {
   /** The confusion matrix's columns: the labels, then {@value #NONE}. */
   public List<String> columns() {
     return columns;
+  }
+
+  /** Per modality, the models ("name version") whose predictions were evaluated; empty when none answered. */
+  public Map<String, Set<String>> models() {
+    return models;
   }
 
   public int clips() {

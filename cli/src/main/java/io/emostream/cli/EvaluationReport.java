@@ -1,5 +1,7 @@
 package io.emostream.cli;
 
+import static io.emostream.cli.ReportPage.esc;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +12,9 @@ import io.emostream.cli.Evaluation.ClassMetrics;
 import io.emostream.cli.Evaluation.Score;
 
 /**
- * An {@link Evaluation} as text for people, as JSON-ready maps for machines, and as a self-contained HTML page
- * (inline SVG bar chart of accuracy by modality and rule, the confusion matrix as a shaded table; no script, no
- * external resource). Pure.
+ * An {@link Evaluation} as text for people, as JSON-ready maps for machines, and as a self-contained HTML page in
+ * the analyze report's style ({@link ReportPage}: accuracy tables with bars, the confusion matrix as a shaded table;
+ * no script, no external resource). Pure.
  */
 public final class EvaluationReport {
 
@@ -168,127 +170,137 @@ public final class EvaluationReport {
     return out;
   }
 
-  /** A self-contained page: inline CSS and SVG, no script, no external resource. */
+  /**
+   * A self-contained page in the style of the analyze report ({@link ReportPage}): the models, notes, accuracy per
+   * modality and rule (and per corpus when there are several) as tables with bars, and the best scorer's confusion
+   * matrix (counts, shaded by the share of their row) with its per-class precision and recall.
+   */
   public static String html(Evaluation e, String source) {
-    StringBuilder h = new StringBuilder();
-    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>emostream evaluation</title>\n")
-        .append("<style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse}")
-        .append("td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}th{background:#eee}")
-        .append("caption{font-weight:bold;margin:8px}</style></head><body>\n")
-        .append("<h1>emostream evaluation</h1>\n<p>").append(escape(String.format(Locale.ROOT,
-            "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. "
-                + "Labels from file names or labels.csv.",
-            e.clips(), e.subjects().size(), source, e.completeClips()))).append("</p>\n");
-    e.inSample().forEach(o -> h.append("<p class=\"caution\"><strong>Caution:</strong> ").append(escape(o.describe()))
-        .append("</p>\n"));
+    StringBuilder main = new StringBuilder();
+    main.append("<section class=\"card\"><h2>What was evaluated</h2>").append(ReportPage.facts(facts(e, source)));
+    e.inSample().forEach(o -> main.append("<p class=\"caution\"><strong>Caution:</strong> ")
+        .append(esc(o.describe())).append("</p>\n"));
     String leftOut = leftOutLine(e);
     if (!leftOut.isEmpty()) {
-      h.append("<p class=\"left-out\">").append(escape(leftOut.strip()).replace("\n", "<br>")).append("</p>\n");
+      main.append("<p class=\"left-out\">").append(esc(leftOut.strip()).replace("\n", "<br>")).append("</p>\n");
     }
-    h.append("<p class=\"no-speech\">").append(escape(String.format(Locale.ROOT,
+    main.append("<p class=\"no-speech\">").append(esc(String.format(Locale.ROOT,
         "NO_SPEECH (too little voice activity: no emotion) per modality: %s of %d segment(s).", noSpeechText(e),
         e.clips()))).append("</p>\n");
-    h.append("<h2>Accuracy by modality and fusion rule</h2>\n").append(barChart(e));
-    if (e.corpora().size() > 1) {
-      h.append("<h2>Accuracy per corpus</h2>\n").append(corpusTable(e));
-    }
-    e.ruleProtocols().forEach((r, p) -> h.append("<p class=\"protocol\">").append(escape(r + ": " + p))
+    e.ruleProtocols().forEach((r, p) -> main.append("<p class=\"protocol\">").append(esc(r + ": " + p))
         .append("</p>\n"));
     if (!e.rulesWithoutResults().isEmpty()) {
-      h.append("<p>No result: ").append(escape(String.join(", ", e.rulesWithoutResults()))).append("</p>\n");
+      main.append("<p>No result: ").append(esc(String.join(", ", e.rulesWithoutResults())))
+          .append("</p>\n");
     }
-    e.best().ifPresent(best -> {
-      h.append("<h2>Best: ").append(escape(best.name())).append(" (").append(percent(best.accuracy()))
-          .append(")").append(escape(tie(e))).append("</h2>\n").append(confusionTable(e, best)).append(perClassTable(e, best));
-    });
-    return h.append("</body></html>\n").toString();
+    main.append("</section>\n<section class=\"card\"><h2>Accuracy by modality and fusion rule</h2>\n")
+        .append(scoreTable(e)).append("</section>\n");
+    if (e.corpora().size() > 1) {
+      main.append("<section class=\"card\"><h2>Accuracy per corpus</h2>\n").append(corpusTable(e))
+          .append("</section>\n");
+    }
+    e.best().ifPresent(best -> main.append("<section class=\"card\"><h2>Best: ").append(esc(best.name()))
+        .append(" (").append(percent(best.accuracy())).append(")").append(esc(tie(e))).append("</h2>\n")
+        .append("<h3>Confusion matrix</h3>").append(confusionTable(e, best)).append("<h3>Per class</h3>")
+        .append(perClassTable(e, best)).append("</section>\n"));
+    String subtitle = String.format(Locale.ROOT,
+        "%d segment(s) of %d speaker(s) from %s; %d with both modalities usable. Labels from file names or labels.csv.",
+        e.clips(), e.subjects().size(), source, e.completeClips());
+    return ReportPage.page("emostream evaluation", subtitle, "", main);
   }
 
-  static String barChart(Evaluation e) {
-    List<Score> bars = new ArrayList<>(e.modalities().values());
-    bars.addAll(e.rules().values());
-    int rowHeight = 28;
-    int labelWidth = 270;
-    int barWidth = 400;
-    int height = bars.size() * rowHeight + 30;
-    StringBuilder svg = new StringBuilder(String.format(Locale.ROOT,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\" "
-            + "aria-label=\"accuracy by modality and rule\">%n", labelWidth + barWidth + 80, height));
-    for (int p = 0; p <= 100; p += 25) {
-      int x = labelWidth + barWidth * p / 100;
-      svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
-          + "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%d %%</text>%n", x, x, height - 18, x,
-          height - 4, p));
-    }
-    for (int i = 0; i < bars.size(); i++) {
-      Score s = bars.get(i);
-      boolean modality = i < e.modalities().size();
-      int y = i * rowHeight + 4;
-      double acc = s.clips() == 0 ? 0 : s.accuracy();
-      svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"13\" text-anchor=\"end\">%s</text>",
-          labelWidth - 8, y + 16, escape(s.name() + (e.ruleProtocols().containsKey(s.name()) ? " (see note)" : "") + " (n=" + s.clips() + ")")));
-      svg.append(String.format(Locale.ROOT, "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"20\" "
-          + "fill=\"%s\"/>", labelWidth, y, barWidth * acc, modality ? "#7a9cc6" : "#e07b39"));
-      svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%s</text>%n",
-          labelWidth + barWidth * acc + 6, y + 15, s.clips() == 0 ? "n/a" : percent(acc)));
-    }
-    return svg.append("</svg>\n").toString();
+  private static Map<String, String> facts(Evaluation e, String source) {
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("source", source);
+    e.models().forEach((modality, names) -> facts.put(modality.toLowerCase(Locale.ROOT) + " model",
+        names.isEmpty() ? "none answered" : String.join(", ", names)));
+    facts.put("rules", e.rules().isEmpty() ? "none" : String.join(", ", e.rules().keySet()));
+    facts.put("labels", String.join(", ", e.labels()));
+    return facts;
   }
 
+  /** One row per modality, then per rule: clips, correct and the accuracy with a bar. */
+  static String scoreTable(Evaluation e) {
+    StringBuilder t = new StringBuilder("<div class=\"scroll\"><table class=\"scores\"><thead><tr><th></th>"
+        + "<th>clips</th><th>correct</th><th>accuracy</th></tr></thead><tbody>\n");
+    t.append("<tr class=\"group\"><th colspan=\"4\">modality</th></tr>\n");
+    e.modalities().values().forEach(s -> t.append(scoreRow(s, "modality", "")));
+    if (!e.rules().isEmpty()) {
+      t.append("<tr class=\"group\"><th colspan=\"4\">fusion rule</th></tr>\n");
+      e.rules().values().forEach(s -> t.append(scoreRow(s, "rule",
+          e.ruleProtocols().containsKey(s.name()) ? " (see note)" : "")));
+    }
+    return t.append("</tbody></table></div>\n").toString();
+  }
+
+  private static String scoreRow(Score s, String kind, String note) {
+    return "<tr><th scope=\"row\">" + breakable(s.name() + note) + "</th><td>" + s.clips() + "</td><td>" + s.correct()
+        + "</td><td class=\"acc\">" + (s.clips() == 0 ? "n/a" : percent(s.accuracy()))
+        + ReportPage.meter(s.accuracy(), kind) + "</td></tr>\n";
+  }
+
+  /** Escaped, with a line break allowed after each underscore (LOGISTIC_REGRESSION fits a phone's column). */
+  private static String breakable(String name) {
+    return esc(name).replace("_", "_<wbr>");
+  }
+
+  /** Rows: the modalities and rules; columns: the corpora; cells: accuracy (clips). */
   private static String corpusTable(Evaluation e) {
     List<String> scorers = new ArrayList<>(e.corpora().values().iterator().next().keySet());
-    StringBuilder t = new StringBuilder("<table class=\"corpora\"><caption>Accuracy per corpus (clips)</caption>\n"
-        + "<tr><th>corpus</th>");
-    scorers.forEach(sc -> t.append("<th>").append(escape(sc)).append("</th>"));
-    t.append("</tr>\n");
-    e.corpora().forEach((corpus, scores) -> {
-      t.append("<tr><th>").append(escape(corpus)).append("</th>");
-      for (String sc : scorers) {
+    StringBuilder t = new StringBuilder("<div class=\"scroll\"><table class=\"scores corpora\"><thead><tr>"
+        + "<th>accuracy (clips)</th>");
+    e.corpora().keySet().forEach(corpus -> t.append("<th>").append(esc(corpus)).append("</th>"));
+    t.append("</tr></thead><tbody>\n");
+    for (String sc : scorers) {
+      t.append("<tr><th scope=\"row\">").append(breakable(sc)).append("</th>");
+      e.corpora().values().forEach(scores -> {
         Score score = scores.get(sc);
         t.append("<td>").append(score.clips() == 0 ? "n/a" : percent(score.accuracy())).append(" (")
             .append(score.clips()).append(")</td>");
-      }
+      });
       t.append("</tr>\n");
-    });
-    return t.append("</table>\n").toString();
+    }
+    return t.append("</tbody></table></div>\n").toString();
   }
 
+  /**
+   * Counts with labels on both axes (column labels written upwards so that nine columns fit a phone); a cell is
+   * shaded by its share of the row (the recall of that true label), the diagonal outlined.
+   */
   private static String confusionTable(Evaluation e, Score best) {
-    int max = 1;
-    for (int[] row : best.confusion()) {
-      for (int v : row) {
-        max = Math.max(max, v);
-      }
-    }
-    StringBuilder t = new StringBuilder("<table class=\"confusion\"><caption>Confusion matrix (rows: true label, "
-        + "columns: predicted)</caption>\n<tr><th></th>");
-    e.columns().forEach(c -> t.append("<th>").append(escape(c)).append("</th>"));
-    t.append("</tr>\n");
+    StringBuilder t = new StringBuilder("<div class=\"scroll\"><table class=\"confusion\"><caption>rows: true label"
+        + " · columns: predicted · shade: share of the row</caption><thead><tr><th class=\"axis\">true ↓ "
+        + "predicted →</th>");
+    e.columns().forEach(c -> t.append("<th scope=\"col\"><span>").append(esc(c)).append("</span></th>"));
+    t.append("</tr></thead><tbody>\n");
     for (int r = 0; r < e.labels().size(); r++) {
-      t.append("<tr><th>").append(escape(e.labels().get(r))).append("</th>");
-      for (int c = 0; c < e.columns().size(); c++) {
-        int v = best.confusion()[r][c];
-        int shade = 255 - (int) Math.round(180.0 * v / max);
-        t.append(String.format(Locale.ROOT, "<td style=\"background:rgb(%d,%d,255)\">%d</td>", shade, shade, v));
+      int[] row = best.confusion()[r];
+      int total = 0;
+      for (int v : row) {
+        total += v;
+      }
+      t.append("<tr><th scope=\"row\">").append(esc(e.labels().get(r))).append("</th>");
+      for (int c = 0; c < row.length; c++) {
+        double share = total == 0 ? 0 : (double) row[c] / total;
+        t.append("<td class=\"").append(c == r ? "diag" : "").append(share > 0.5 ? " dark" : "")
+            .append("\" style=\"background:rgba(37,99,235,").append(String.format(Locale.ROOT, "%.2f", 0.06 + 0.84 * share))
+            .append(")\" title=\"").append(esc(e.labels().get(r))).append(" → ").append(esc(e.columns().get(c)))
+            .append(": ").append(row[c]).append(" of ").append(total).append("\">").append(row[c]).append("</td>");
       }
       t.append("</tr>\n");
     }
-    return t.append("</table>\n").toString();
+    return t.append("</tbody></table></div>\n").toString();
   }
 
   private static String perClassTable(Evaluation e, Score best) {
-    StringBuilder t = new StringBuilder("<table><caption>Per class</caption>\n"
-        + "<tr><th>label</th><th>precision</th><th>recall</th><th>support</th></tr>\n");
+    StringBuilder t = new StringBuilder("<div class=\"scroll\"><table class=\"scores\"><thead><tr><th>label</th>"
+        + "<th>precision</th><th>recall</th><th>support</th></tr></thead><tbody>\n");
     for (ClassMetrics m : e.perClass(best)) {
-      t.append("<tr><th>").append(escape(m.label())).append("</th><td>").append(percentOrDash(m.precision()))
+      t.append("<tr><th scope=\"row\">").append(esc(m.label())).append("</th><td>").append(percentOrDash(m.precision()))
           .append("</td><td>").append(percentOrDash(m.recall())).append("</td><td>").append(m.support())
           .append("</td></tr>\n");
     }
-    return t.append("</table>\n").toString();
-  }
-
-  static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return t.append("</tbody></table></div>\n").toString();
   }
 
   private static String percent(double v) {

@@ -77,8 +77,8 @@ class EvaluateIT {
       assertThat(o.get("scorer").asText()).isEqualTo("AUDIO");
       assertThat(o.get("speakers").get(0).asText()).isEqualTo("ravdess-07");
     });
-    assertThat(Files.readString(report)).contains("<svg").contains("LOGISTIC_REGRESSION (see note) (n=1)")
-        .contains("class=\"caution\"");
+    assertThat(Files.readString(report)).contains("<th scope=\"row\">LOGISTIC_<wbr>REGRESSION (see note)</th><td>1</td>")
+        .contains("<span class=\"meter\"><i class=\"bar rule\"").contains("class=\"caution\"");
   }
 
   /** W = [I | I], b = 0, identity scaling: scores are audio + video probability, i.e. a softmax of the sum. */

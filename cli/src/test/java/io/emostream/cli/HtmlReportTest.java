@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import io.emostream.schemas.FusedEmotion;
+
 class HtmlReportTest {
 
   private final String html = HtmlReport.render(ReportFixtures.results());
@@ -19,13 +21,54 @@ class HtmlReportTest {
   }
 
   @Test
-  void hasOneSectionPerSourceWithATimelineBarPerSegment() {
+  void hasOneSectionPerSourceWithATimelineBlockPerSegmentInEachLane() {
     assertThat(count("<section class=\"card\">")).isEqualTo(2);
-    assertThat(count("<svg class=\"timeline\"")).isEqualTo(2);
-    // 11 segments, each a <g> with a tooltip in a timeline.
-    assertThat(count("<g><title>#")).isEqualTo(11);
-    assertThat(html).contains("#2 8.0-12.0 s: surprised 66% (COMPLETE, AVERAGE)");
-    assertThat(html).contains("#3 12.0-16.0 s: no prediction (NO_PREDICTION, AVERAGE)");
+    assertThat(count("<div class=\"timeline\">")).isEqualTo(2);
+    // 2 sources x 3 lanes (audio, video, fused), 11 segments in each lane.
+    assertThat(count("<span class=\"lane-name\">audio</span>")).isEqualTo(2);
+    assertThat(count("<span class=\"lane-name\">video</span>")).isEqualTo(2);
+    assertThat(count("<span class=\"lane-name\">fused</span>")).isEqualTo(2);
+    assertThat(count("<div class=\"blk ")).isEqualTo(33);
+    assertThat(html).contains("title=\"#2 8.0-12.0 s: surprised 66% (COMPLETE, AVERAGE)\"");
+    assertThat(html).contains("title=\"#3 12.0-16.0 s: no prediction (NO_PREDICTION, AVERAGE)\"");
+  }
+
+  @Test
+  void showsTheRuleAndTheModelsAsText() {
+    assertThat(count("<dt>rule</dt><dd>AVERAGE</dd>")).isEqualTo(2);
+    assertThat(count("<dt>audio model</dt><dd>speech 1</dd>")).isEqualTo(2);
+    assertThat(html).contains("<dt>video model</dt><dd>face 1</dd>")
+        .contains("<dt>video model</dt><dd>none received</dd>");
+  }
+
+  @Test
+  void drawsNoFaceErrorMissingAndNoPredictionApartWithALegend() {
+    // interview: segment 3 has no face; call: no video at all, and segment 3 failed in audio and has no fusion.
+    assertThat(count("<div class=\"blk st-no_face\"")).isEqualTo(1);
+    assertThat(count("<div class=\"blk st-missing\"")).isEqualTo(5);
+    assertThat(count("<div class=\"blk st-error\"")).isEqualTo(1);
+    assertThat(count("<div class=\"blk st-none\"")).isEqualTo(1);
+    assertThat(count("<div class=\"blk emo\"")).isEqualTo(33 - 8);
+    for (String state : List.of("st-no_speech", "st-no_face", "st-error", "st-missing", "st-none")) {
+      assertThat(html).contains("<span><i class=\"" + state + "\"></i>");
+    }
+  }
+
+  @Test
+  void blocksShowTheirWordsOnlyFromTheTrackWidthWhereTheyFit() {
+    // 6 segments of 4 s over 24 s: 6 x 64 px = 384 px; 5 over 20 s: 320 px. Both bands start at 450 px.
+    assertThat(count("<div class=\"track\"><div class=\"need-450\">")).isEqualTo(6);
+    // A 20-minute source of 4 s segments needs 300 x 64 px: its blocks are colour only, at any width.
+    List<FusedEmotion> long20 = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      FusedEmotion s = ReportFixtures.results().get(0);
+      long20.add(FusedEmotion.newBuilder(s).setSegmentIndex(i).setStartMs(i * 4_000L).setEndMs(i * 4_000L + 4_000)
+          .build());
+    }
+    String page = HtmlReport.render(long20);
+    assertThat(page).contains("<div class=\"track\"><div class=\"need-more\">")
+        .doesNotContainPattern("<div class=\"track\"><div class=\"need-\\d");
+    assertThat(page).contains("style=\"left:99.7%;width:max(1px,calc(0.3% - 2px))");
   }
 
   @Test
@@ -40,12 +83,15 @@ class HtmlReportTest {
 
   @Test
   void labelsTheSpeakerRoleOfASplitCall() {
-    assertThat(html).contains(">customer</text>").contains("&middot; customer");
+    assertThat(html).contains("<div class=\"role\">customer</div>").contains(" · customer");
   }
 
   @Test
   void escapesSourceNames() {
     assertThat(html).contains("interview &lt;Q3&gt;.mp4").doesNotContain("<Q3>");
+    String hostile = HtmlReport.render(List.of(FusedEmotion.newBuilder(ReportFixtures.results().get(0))
+        .setSourceId("<s id='1'>").setSpeakerRole("<role>").build()));
+    assertThat(hostile).contains("&lt;s id=&#39;1&#39;&gt;", "&lt;role&gt;").doesNotContain("<s id", "<role>");
   }
 
   @Test

@@ -1,9 +1,14 @@
 package io.emostream.cli;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
+import io.emostream.cli.DatasetLabels.LabelledFile;
+import io.emostream.cli.PipelineRun.ClipOutcome;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
@@ -14,8 +19,8 @@ import io.emostream.schemas.Timings;
 
 /**
  * Hand-made fused results for rendering tests: a video of six segments with varied emotions and one
- * face-less segment, and the customer channel of a call with a segment that had no usable prediction.
- * Test input only, never shown as a result of the models.
+ * face-less segment, and the customer channel of a call with a segment that had no usable prediction; and an
+ * evaluation over the eight RAVDESS labels in two corpora. Test input only, never shown as a result of the models.
  */
 final class ReportFixtures {
 
@@ -39,6 +44,46 @@ final class ReportFixtures {
           call[i] == null ? FusionStatus.NO_PREDICTION : FusionStatus.AUDIO_ONLY, true));
     }
     return out;
+  }
+
+  /**
+   * 8 labels x 6 clips in two corpora: audio wrong on every fifth clip (the next label), video wrong on every fourth
+   * (two labels on) and absent on the sixth; AVERAGE takes the audio label where audio is right, else the video's,
+   * else none; RULE_BASED the audio label.
+   */
+  static Evaluation evaluation() {
+    List<ClipOutcome> outcomes = new ArrayList<>();
+    for (int t = 0; t < LABELS.size(); t++) {
+      for (int j = 0; j < 6; j++) {
+        String truth = LABELS.get(t);
+        String audio = (t * 7 + j) % 5 == 0 ? LABELS.get((t + 1) % LABELS.size()) : truth;
+        String video = j == 5 ? null : (t * 3 + j) % 4 == 0 ? LABELS.get((t + 2) % LABELS.size()) : truth;
+        String average = audio.equals(truth) ? audio : video;
+        String clipId = "clip-" + t + "-" + j;
+        List<ModalityPrediction> predictions = new ArrayList<>();
+        predictions.add(prediction(clipId, Modality.AUDIO, LABELS, audio, 0.7, PredictionStatus.OK));
+        predictions.add(video == null ? prediction(clipId, Modality.VIDEO, LABELS, null, 0, PredictionStatus.NO_FACE)
+            : prediction(clipId, Modality.VIDEO, LABELS, video, 0.7, PredictionStatus.OK));
+        Map<FusionRule, FusedEmotion> byRule = new EnumMap<>(FusionRule.class);
+        byRule.put(FusionRule.AVERAGE, fused(clipId, FusionRule.AVERAGE, average, predictions, video != null));
+        byRule.put(FusionRule.RULE_BASED, fused(clipId, FusionRule.RULE_BASED, audio, predictions, video != null));
+        LabelledFile file = new LabelledFile(Path.of(clipId + ".mp4"), truth, "Actor_0" + (1 + j % 4),
+            j % 2 == 0 ? "RAVDESS" : "CREMA-D");
+        outcomes.add(new ClipOutcome(file, clipId, byRule.get(FusionRule.AVERAGE), byRule));
+      }
+    }
+    return new Evaluation(LABELS, outcomes, List.of(FusionRule.AVERAGE, FusionRule.RULE_BASED));
+  }
+
+  private static FusedEmotion fused(String clipId, FusionRule rule, String label, List<ModalityPrediction> predictions,
+      boolean both) {
+    List<Float> distribution = new ArrayList<>();
+    LABELS.forEach(l -> distribution.add(l.equals(label) ? 1f : 0f));
+    return FusedEmotion.newBuilder().setClipId(clipId).setRule(rule).setLabel(label).setConfidence(label == null ? 0f : 1f)
+        .setLabels(LABELS).setDistribution(distribution)
+        .setModalities(both ? List.of(Modality.AUDIO, Modality.VIDEO) : List.of(Modality.AUDIO))
+        .setStatus(label == null ? FusionStatus.NO_PREDICTION : both ? FusionStatus.COMPLETE : FusionStatus.AUDIO_ONLY)
+        .setPredictions(predictions).setFusedAtMs(Instant.EPOCH).build();
   }
 
   private static FusedEmotion segment(String sourceId, String name, String role, int index, String label, double confidence,
