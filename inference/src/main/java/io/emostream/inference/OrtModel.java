@@ -123,10 +123,18 @@ public final class OrtModel implements AutoCloseable {
    * creation recurses over the process command line, and a long one (an 8000-character {@code -cp}, as a child
    * JVM started with the full test class path has) overflows a default 1 MiB thread stack and kills the JVM with
    * a bare SIGSEGV (core dump: ~12 000 frames under {@code OrtEnvironment.createHandle}).
+   *
+   * <p>Telemetry is switched off: the Linux build of ONNX Runtime 1.29 carries Microsoft's 1DS telemetry client (it
+   * writes {@code mat-debug-<pid>.log} and {@code .ses} to {@code $TMPDIR} when the environment is created); nothing
+   * about a customer's call is to leave the process through it.
    */
   static OrtEnvironment environment() {
     try {
-      return NativeStack.call(() -> OrtGuard.process().call(OrtEnvironment::getEnvironment), "onnx-environment-init");
+      return NativeStack.call(() -> OrtGuard.process().call(() -> {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        env.setTelemetry(false);
+        return env;
+      }), "onnx-environment-init");
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {

@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * Removes the folder ONNX Runtime extracts its native libraries to ({@code onnxruntime-java*} in
- * {@code java.io.tmpdir}) when the JVM exits.
+ * {@code java.io.tmpdir}) and the debug log of its telemetry client ({@link #telemetryLog()}) when the JVM exits.
  *
  * <p>Why: ONNX Runtime 1.29 marks the extracted libraries and then their folder with {@link File#deleteOnExit()}, and the
  * JVM deletes such files in the reverse order of marking: the folder first (not empty yet, so it stays), then the
@@ -34,6 +34,24 @@ public final class OrtTempDir {
     }
   }
 
+  /**
+   * The debug log ONNX Runtime's telemetry client (1DS, in the Linux build of 1.29) opens for this process when the
+   * environment is created: {@code mat-debug-<pid>.log} in {@code $TMPDIR} (else {@code /tmp}), empty unless that
+   * client logs. Its {@code .ses} file beside it is shared by every process and left alone.
+   */
+  static Path telemetryLog() {
+    String tmp = System.getenv("TMPDIR");
+    return Path.of(tmp == null || tmp.isBlank() ? "/tmp" : tmp, "mat-debug-" + ProcessHandle.current().pid() + ".log");
+  }
+
+  private static void deleteTelemetryLog() {
+    try {
+      Files.deleteIfExists(telemetryLog());
+    } catch (IOException | RuntimeException e) {
+      // exiting: the file stays
+    }
+  }
+
   /** ONNX Runtime's extraction folder in this process, or null when it extracted nothing (or is not loaded). */
   static Path folder() {
     try {
@@ -47,6 +65,7 @@ public final class OrtTempDir {
   }
 
   static void deleteNow() {
+    deleteTelemetryLog();
     Path folder = folder();
     if (folder == null || !Files.isDirectory(folder)) {
       return;
