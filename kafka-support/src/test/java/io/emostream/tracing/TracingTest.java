@@ -19,33 +19,21 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import io.emostream.kafka.Env;
+import io.emostream.testkit.InMemoryTracing;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 
 class TracingTest {
 
-  private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
-  private OpenTelemetrySdk sdk;
+  private InMemoryTracing sdk;
   private Tracing tracing;
 
   @BeforeEach
   void inMemorySdk() {
-    sdk = OpenTelemetrySdk.builder()
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(exporter)).build())
-        .setPropagators(ContextPropagators.create(TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(),
-            W3CBaggagePropagator.getInstance())))
-        .build();
-    tracing = Tracing.of(sdk);
+    sdk = new InMemoryTracing();
+    tracing = Tracing.of(sdk.openTelemetry());
   }
 
   @AfterEach
@@ -192,9 +180,7 @@ class TracingTest {
   }
 
   private SpanData span(String name) {
-    List<SpanData> spans = exporter.getFinishedSpanItems().stream().filter(s -> s.getName().equals(name)).toList();
-    assertThat(spans).as(name).hasSize(1);
-    return spans.get(0);
+    return sdk.span(name);
   }
 
   private static TracingConfig config(Map<String, String> vars) {
