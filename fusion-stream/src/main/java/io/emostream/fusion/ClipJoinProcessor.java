@@ -3,11 +3,14 @@ package io.emostream.fusion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -29,6 +32,10 @@ import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
+import io.emostream.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 
 /**
  * Joins a clip's manifest and its per-modality predictions by clip id and emits one {@link FusedEmotion} per clip.
@@ -71,6 +78,12 @@ import io.emostream.topics.Topics;
  * Records that cannot be used (no key, clip id in the value differing from the key, a prediction on the other
  * modality's topic, an OK prediction that cannot be aligned) throw {@link IllegalArgumentException} before any
  * state changes, so the processing exception handler dead-letters them.
+ *
+ * <p>Traces ({@link Tracing}, when on): the trace context each of a clip's records carries in its headers is kept in
+ * memory until the clip is fused; then one {@code fusion.fuse} span, a child of the ingest span (the manifest's
+ * context) and linked to both workers' spans, with the fused status; the fused (and all-rules) records carry its
+ * context. The contexts are not in the state store: a clip pending across a restart or a rebalance is fused in a
+ * span of its own trace.
  */
 final class ClipJoinProcessor implements Processor<String, SpecificRecord, String, FusedEmotion> {
 
@@ -109,8 +122,51 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private Sensor lateRecords;
   private Sensor clipsWithoutManifest;
   private Sensor clipsAtMaxWait;
+  private final Tracing tracing;
+  /** Per pending clip, the trace contexts its records carried (only while tracing is on). */
+  private final Map<String, ClipTrace> traces = new HashMap<>();
+
+  /** The contexts of a clip's spans upstream: ingest's (from the manifest) and each worker's. */
+  private record ClipTrace(Context ingest, Context audio, Context video) {
+
+    static final ClipTrace NONE = new ClipTrace(null, null, null);
+
+    ClipTrace with(SpecificRecord value, Context context) {
+      if (value instanceof ModalityPrediction prediction) {
+        return prediction.getModality() == Modality.AUDIO ? new ClipTrace(ingest, context, video)
+            : new ClipTrace(ingest, audio, context);
+      }
+      return new ClipTrace(context, audio, video);
+    }
+
+    /** The fused span's parent: ingest's span, else (no manifest context) a worker's span, else a new trace. */
+    Context parent() {
+      for (Context context : new Context[] {ingest, audio, video}) {
+        if (context != null && Span.fromContext(context).getSpanContext().isValid()) {
+          return context;
+        }
+      }
+      return Context.root();
+    }
+
+    List<Context> workers() {
+      List<Context> out = new ArrayList<>(2);
+      if (audio != null) {
+        out.add(audio);
+      }
+      if (video != null) {
+        out.add(video);
+      }
+      return out;
+    }
+  }
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
+    this(config, metrics, Tracing.noop());
+  }
+
+  ClipJoinProcessor(FusionConfig config, FusionMetrics metrics, Tracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.metrics = metrics;
     this.fuser = new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
@@ -142,6 +198,10 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     }
     long now = context.currentSystemTimeMs();
     PendingClip merged = merge(clipId, clip == null ? newClip(now) : clip, record.value());
+    if (tracing.enabled()) {
+      traces.put(clipId, traces.getOrDefault(clipId, ClipTrace.NONE).with(record.value(),
+          tracing.extract(record.headers())));
+    }
     if (isReady(merged)) {
       emit(clipId, merged, now);
     } else {
@@ -221,15 +281,35 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   }
 
   private void emit(String clipId, PendingClip clip, long now) {
-    FusedEmotion fused = fuser.fuse(clipId, clip, now);
-    if (config.emitAllRules()) {
-      emitAllRules(clipId, clip, now);
+    ClipTrace trace = traces.getOrDefault(clipId, ClipTrace.NONE);
+    ClipManifest manifest = clip.getManifest();
+    Tracing.ClipSpan span = tracing.start("fusion.fuse", SpanKind.CONSUMER, trace.parent(), clipId,
+        manifest == null ? null : manifest.getSourceId(), trace.workers());
+    try {
+      FusedEmotion fused = fuser.fuse(clipId, clip, now);
+      span.status(fused.getStatus().name());
+      if (config.emitAllRules()) {
+        emitAllRules(clipId, clip, now, span);
+      }
+      context.forward(new Record<>(clipId, fused, now, traced(span)), FusionTopology.FUSED_SINK);
+      metrics.fused(fused);
+      store.put(clipId, doneMarker(clip, now));
+      traces.remove(clipId);
+      LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
+          fused.getLatencyMs());
+    } catch (RuntimeException e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
     }
-    context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
-    metrics.fused(fused);
-    store.put(clipId, doneMarker(clip, now));
-    LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
-        fused.getLatencyMs());
+  }
+
+  /** Headers of a record published in {@code span}: its trace context (none when tracing is off). */
+  private static Headers traced(Tracing.ClipSpan span) {
+    Headers headers = new RecordHeaders();
+    span.inject(headers);
+    return headers;
   }
 
   /**
@@ -239,10 +319,11 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    * rule per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
    * unaffected.
    */
-  private void emitAllRules(String clipId, PendingClip clip, long now) {
+  private void emitAllRules(String clipId, PendingClip clip, long now, Tracing.ClipSpan span) {
     for (FusionRule rule : allRules) {
       try {
-        context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now), FusionTopology.ALL_RULES_SINK);
+        context.forward(new Record<>(clipId, fuser.fuse(clipId, clip, now, rule), now, traced(span)),
+            FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
         metrics.leftOutOfAllRules(rule);
         if (skippedRulesWarned.add(rule)) {
@@ -365,6 +446,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       LOG.error("clip {} could not be fused with the current labels {}; marking it done without a result", clipId,
           config.labels(), e);
       store.put(clipId, doneMarker(clip, now));
+      traces.remove(clipId);
     }
   }
 
@@ -375,6 +457,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
         + "later than {} ({}) or orphaned; no result published", clipId, config.timeout(), heldPredictions(clip),
         FusionConfig.DONE_RETENTION_ENV, config.doneRetention());
     store.put(clipId, doneMarker(clip, now));
+    traces.remove(clipId);
   }
 
   private static String heldPredictions(PendingClip clip) {
@@ -394,6 +477,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   @Override
   public void close() {
+    traces.clear();
     if (lateRecords != null) {
       context.metrics().removeSensor(lateRecords);
     }
