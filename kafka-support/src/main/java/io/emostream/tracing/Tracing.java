@@ -78,7 +78,7 @@ public final class Tracing implements AutoCloseable {
 
   /**
    * As {@link TracingConfig} says: off, or an OpenTelemetry SDK configured by the {@code OTEL_*} variables of
-   * {@code env} that exports spans over OTLP (batched; flushed by {@link #close} and at JVM exit).
+   * {@code env} that exports spans over OTLP (batched; flushed by {@link #close}).
    */
   public static Tracing fromEnv(Env env, String serviceName) {
     return start(TracingConfig.fromEnv(env, serviceName), env);
@@ -90,6 +90,7 @@ public final class Tracing implements AutoCloseable {
     }
     OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
         .addPropertiesSupplier(() -> properties(config, env))
+        .disableShutdownHook() // closed by the service's own shutdown, after its stages: their last spans go out
         .build()
         .getOpenTelemetrySdk();
     LOG.info("tracing on: spans of {} exported over OTLP to {}", config.serviceName(),
@@ -116,6 +117,16 @@ public final class Tracing implements AutoCloseable {
       }
     });
     return props;
+  }
+
+  /**
+   * {@link #fromEnv}, installed as the process's tracing: what a service's {@code main} calls first; it closes the
+   * returned instance after its stages have stopped (so their last spans are exported).
+   */
+  public static Tracing installFromEnv(Env env, String serviceName) {
+    Tracing tracing = fromEnv(env, serviceName);
+    install(tracing);
+    return tracing;
   }
 
   /** The process's tracing: what {@link #install} set, else {@link #noop()}. */
