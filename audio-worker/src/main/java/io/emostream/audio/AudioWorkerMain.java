@@ -15,6 +15,7 @@ import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
 import io.emostream.schemas.Modality;
+import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -49,6 +50,7 @@ public final class AudioWorkerMain {
   public static void main(String[] args) throws Exception {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
+    Tracing tracing = Tracing.installFromEnv(env, "audio-worker");
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
     PrometheusMeterRegistry meters = Meters.prometheus();
@@ -57,6 +59,7 @@ public final class AudioWorkerMain {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.close(Duration.ofSeconds(30));
       ops.close();
+      tracing.close();
     }, "audio-worker-shutdown"));
     worker.join();
   }

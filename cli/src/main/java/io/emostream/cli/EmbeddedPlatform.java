@@ -34,6 +34,7 @@ import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
 import io.emostream.topics.Topics;
+import io.emostream.tracing.Tracing;
 import io.emostream.video.VideoWorkerMain;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -64,6 +65,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(onExit);
     OrtTempDir.deleteOnExit();
     try {
+      installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
       if (external == null) {
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"),
@@ -101,6 +103,21 @@ public final class EmbeddedPlatform implements AutoCloseable {
     } catch (Exception | Error e) {
       close();
       throw e;
+    }
+  }
+
+  /**
+   * With tracing configured (EMOSTREAM_TRACING, OTEL_EXPORTER_OTLP_ENDPOINT), the four services trace as service
+   * {@code emostream} until the platform closes (last, after them); otherwise the process's tracing stays as it is.
+   */
+  private void installTracing(Env env) {
+    Tracing tracing = Tracing.fromEnv(env, "emostream");
+    if (tracing.enabled()) {
+      Tracing previous = Tracing.install(tracing);
+      track(() -> {
+        Tracing.install(previous);
+        tracing.close();
+      });
     }
   }
 

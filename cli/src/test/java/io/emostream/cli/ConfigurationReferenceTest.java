@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The README's configuration reference and the code agree, in both directions. */
 class ConfigurationReferenceTest {
 
-  private static final Pattern DOCUMENTED = Pattern.compile("`(EMOSTREAM_[A-Z0-9_]+)`");
+  private static final Pattern DOCUMENTED = Pattern.compile("`((?:EMOSTREAM|OTEL)_[A-Z0-9_]+)`");
 
   @Test
   void everyVariableTheCodeReadsIsDocumentedAndEveryDocumentedOneIsRead() {

@@ -16,7 +16,8 @@ final class RepositoryFiles {
   /** The cli module's tests run in cli/; the repository root is its parent. */
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-  private static final Pattern JAVA_LITERAL = Pattern.compile("\"(EMOSTREAM_[A-Z0-9_]+)\"");
+  /** Our variables, and the OpenTelemetry ones the tracing code names (io.emostream.tracing.TracingConfig). */
+  private static final Pattern JAVA_LITERAL = Pattern.compile("\"((?:EMOSTREAM|OTEL)_[A-Z0-9_]+)\"");
   private static final Pattern SHELL_VARIABLE = Pattern.compile("\\$\\{?(EMOSTREAM_[A-Z0-9_]+)");
 
   private RepositoryFiles() {

@@ -3,11 +3,14 @@ package io.emostream.fusion;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -28,6 +31,10 @@ import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
+import io.emostream.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 
 /**
  * Joins a clip's manifest and its per-modality predictions by clip id and emits one {@link FusedEmotion} per clip.
@@ -81,6 +88,12 @@ import io.emostream.topics.Topics;
  * rule's record shares; each rule is then applied once, and with the all-rules topic on, the clip's own rule's
  * record is the one it publishes. (A prediction that waited in the store is aligned again when its clip is fused:
  * the store keeps records as they arrived, not aligned, so that canonical labels changed meanwhile are seen.)
+ *
+ * <p>Traces ({@link Tracing}, when on): the trace context each of a clip's records carries in its headers is kept in
+ * memory until the clip is fused; then one {@code fusion.fuse} span, a child of the ingest span (the manifest's
+ * context) and linked to both workers' spans, with the fused status; the fused (and all-rules) records carry its
+ * context. The contexts are not in the state store: a clip pending across a restart or a rebalance is fused in a
+ * span of its own trace.
  */
 final class ClipJoinProcessor implements Processor<String, SpecificRecord, String, FusedEmotion> {
 
@@ -122,8 +135,51 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   private Sensor clipsWithoutManifest;
   private Sensor clipsAtMaxWait;
   private Sensor punctuatorVisits;
+  private final Tracing tracing;
+  /** Per pending clip, the trace contexts its records carried (only while tracing is on). */
+  private final Map<String, ClipTrace> traces = new HashMap<>();
+
+  /** The contexts of a clip's spans upstream: ingest's (from the manifest) and each worker's. */
+  private record ClipTrace(Context ingest, Context audio, Context video) {
+
+    static final ClipTrace NONE = new ClipTrace(null, null, null);
+
+    ClipTrace with(SpecificRecord value, Context context) {
+      if (value instanceof ModalityPrediction prediction) {
+        return prediction.getModality() == Modality.AUDIO ? new ClipTrace(ingest, context, video)
+            : new ClipTrace(ingest, audio, context);
+      }
+      return new ClipTrace(context, audio, video);
+    }
+
+    /** The fused span's parent: ingest's span, else (no manifest context) a worker's span, else a new trace. */
+    Context parent() {
+      for (Context context : new Context[] {ingest, audio, video}) {
+        if (context != null && Span.fromContext(context).getSpanContext().isValid()) {
+          return context;
+        }
+      }
+      return Context.root();
+    }
+
+    List<Context> workers() {
+      List<Context> out = new ArrayList<>(2);
+      if (audio != null) {
+        out.add(audio);
+      }
+      if (video != null) {
+        out.add(video);
+      }
+      return out;
+    }
+  }
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
+    this(config, metrics, Tracing.noop());
+  }
+
+  ClipJoinProcessor(FusionConfig config, FusionMetrics metrics, Tracing tracing) {
+    this.tracing = tracing;
     this.config = config;
     this.metrics = metrics;
     this.fuser = new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
@@ -160,6 +216,10 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     long now = context.currentSystemTimeMs();
     Map<Modality, double[]> aligned = new EnumMap<>(Modality.class);
     PendingClip merged = merge(clipId, clip == null ? newClip(now) : clip, record.value(), aligned);
+    if (tracing.enabled()) {
+      traces.put(clipId, traces.getOrDefault(clipId, ClipTrace.NONE).with(record.value(),
+          tracing.extract(record.headers())));
+    }
     if (isReady(merged)) {
       emit(clipId, clip, merged, aligned, now);
     } else {
@@ -244,21 +304,41 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   }
 
   /**
-   * Fuses {@code clip} (aligned once, each rule applied once) and replaces {@code stored}, what the store held for
-   * it, by a done marker.
+   * Fuses {@code clip} (aligned once, each rule applied once) in a {@code fusion.fuse} span and replaces
+   * {@code stored}, what the store held for it, by a done marker.
    */
   private void emit(String clipId, PendingClip stored, PendingClip clip, Map<Modality, double[]> aligned, long now) {
-    ClipFuser.Prepared prepared = fuser.prepare(clipId, clip, now, aligned);
-    FusionRule own = fuser.ruleOf(clip);
-    FusedEmotion fused = fuser.fuse(prepared, own);
-    if (config.emitAllRules()) {
-      emitAllRules(prepared, own, fused);
+    ClipTrace trace = traces.getOrDefault(clipId, ClipTrace.NONE);
+    ClipManifest manifest = clip.getManifest();
+    Tracing.ClipSpan span = tracing.start("fusion.fuse", SpanKind.CONSUMER, trace.parent(), clipId,
+        manifest == null ? null : manifest.getSourceId(), trace.workers());
+    try {
+      ClipFuser.Prepared prepared = fuser.prepare(clipId, clip, now, aligned);
+      FusionRule own = fuser.ruleOf(clip);
+      FusedEmotion fused = fuser.fuse(prepared, own);
+      span.status(fused.getStatus().name());
+      if (config.emitAllRules()) {
+        emitAllRules(prepared, own, fused, span);
+      }
+      context.forward(new Record<>(clipId, fused, now, traced(span)), FusionTopology.FUSED_SINK);
+      metrics.fused(fused);
+      clips.put(clipId, stored, doneMarker(clip, now));
+      traces.remove(clipId);
+      LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
+          fused.getLatencyMs());
+    } catch (RuntimeException e) {
+      span.fail(e);
+      throw e;
+    } finally {
+      span.close();
     }
-    context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
-    metrics.fused(fused);
-    clips.put(clipId, stored, doneMarker(clip, now));
-    LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
-        fused.getLatencyMs());
+  }
+
+  /** Headers of a record published in {@code span}: its trace context (none when tracing is off). */
+  private static Headers traced(Tracing.ClipSpan span) {
+    Headers headers = new RecordHeaders();
+    span.inject(headers);
+    return headers;
   }
 
   /**
@@ -268,12 +348,13 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    * rule per task (DEBUG after that), and counted ({@link FusionMetrics}); the clip's own result is
    * unaffected. The clip's own rule is not fused a second time: its record is {@code ownResult}.
    */
-  private void emitAllRules(ClipFuser.Prepared prepared, FusionRule own, FusedEmotion ownResult) {
+  private void emitAllRules(ClipFuser.Prepared prepared, FusionRule own, FusedEmotion ownResult,
+      Tracing.ClipSpan span) {
     String clipId = prepared.clipId();
     for (FusionRule rule : allRules) {
       try {
         FusedEmotion result = rule == own ? ownResult : fuser.fuse(prepared, rule);
-        context.forward(new Record<>(clipId, result, prepared.nowMs()), FusionTopology.ALL_RULES_SINK);
+        context.forward(new Record<>(clipId, result, prepared.nowMs(), traced(span)), FusionTopology.ALL_RULES_SINK);
       } catch (IllegalArgumentException e) {
         metrics.leftOutOfAllRules(rule);
         if (skippedRulesWarned.add(rule)) {
@@ -383,6 +464,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       LOG.error("clip {} could not be fused with the current labels {}; marking it done without a result", clipId,
           config.labels(), e);
       clips.put(clipId, clip, doneMarker(clip, now));
+      traces.remove(clipId);
     }
   }
 
@@ -393,6 +475,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
         + "later than {} ({}) or orphaned; no result published", clipId, config.timeout(), heldPredictions(clip),
         FusionConfig.DONE_RETENTION_ENV, config.doneRetention());
     clips.put(clipId, clip, doneMarker(clip, now));
+    traces.remove(clipId);
   }
 
   private static String heldPredictions(PendingClip clip) {
@@ -412,6 +495,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
 
   @Override
   public void close() {
+    traces.clear();
     if (lateRecords != null) {
       context.metrics().removeSensor(lateRecords);
     }

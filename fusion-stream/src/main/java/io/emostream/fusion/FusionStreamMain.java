@@ -7,6 +7,7 @@ import io.emostream.kafka.TopicAdmin;
 import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
+import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -23,6 +24,7 @@ public final class FusionStreamMain {
 
   public static void main(String[] args) throws java.io.IOException {
     Env env = Env.system();
+    Tracing tracing = Tracing.installFromEnv(env, "fusion-stream");
     FusionConfig config = FusionConfig.fromEnv(env);
     short replication = (short) env.integer(REPLICATION_ENV, 1, 1, Short.MAX_VALUE);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), replication);
@@ -32,6 +34,7 @@ public final class FusionStreamMain {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close(Duration.ofSeconds(30));
       ops.close();
+      tracing.close();
     }, "fusion-stream-shutdown"));
     app.start();
   }

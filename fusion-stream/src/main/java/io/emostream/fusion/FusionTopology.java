@@ -17,6 +17,7 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
+import io.emostream.tracing.Tracing;
 
 /**
  * Builds the fusion topology (Processor API).
@@ -70,7 +71,12 @@ public final class FusionTopology {
     return build(config, new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
   }
 
+  /** The topology traced by the process's {@link Tracing#global()} (FusionStreamMain installs it). */
   public static Topology build(FusionConfig config, FusionMetrics metrics) {
+    return build(config, metrics, Tracing.global());
+  }
+
+  public static Topology build(FusionConfig config, FusionMetrics metrics, Tracing tracing) {
     if (config.emitAllRules() && !allRules(config).contains(FusionRule.LOGISTIC_REGRESSION)) {
       LOG.info("the all-rules topic {} leaves out {}: no model configured; to add it, set {} to a file written by "
           + "'./emostream train-fusion DIR --out FILE'", config.topics().fusedAllRules().name(),
@@ -84,8 +90,8 @@ public final class FusionTopology {
         topics.audioPredictions().valueSerde().deserializer(), topics.audioPredictions().name());
     topology.addSource(VIDEO_SOURCE, Topics.KEY_SERDE.deserializer(),
         topics.videoPredictions().valueSerde().deserializer(), topics.videoPredictions().name());
-    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config, metrics), MANIFEST_SOURCE, AUDIO_SOURCE,
-        VIDEO_SOURCE);
+    topology.addProcessor(JOIN_PROCESSOR, () -> new ClipJoinProcessor(config, metrics, tracing), MANIFEST_SOURCE,
+        AUDIO_SOURCE, VIDEO_SOURCE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE),
         Serdes.String(), new AvroSerde<>(PendingClip.class)), JOIN_PROCESSOR);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DUE_STORE),

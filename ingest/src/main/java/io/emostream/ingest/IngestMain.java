@@ -12,6 +12,7 @@ import io.emostream.kafka.TopicsEnv;
 import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
+import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
@@ -37,9 +38,10 @@ public final class IngestMain {
       }
     }
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
+    Tracing tracing = Tracing.installFromEnv(env, "ingest");
     if (args.length > 0) {
       IngestService service = new IngestService(config, Clock.systemUTC());
-      try (service) {
+      try (tracing; service) {
         for (String arg : args) {
           Path file = Path.of(arg);
           IngestService.Result result = service.ingest(file, file.getFileName().toString(), null);
@@ -57,6 +59,7 @@ public final class IngestMain {
       http.close(IngestHttpServer.SHUTDOWN_GRACE);
       service.close();
       ops.close();
+      tracing.close();
     }, "ingest-shutdown"));
     http.start();
     Thread.currentThread().join();

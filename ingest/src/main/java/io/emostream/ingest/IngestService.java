@@ -7,15 +7,19 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
+import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 
 /**
  * Ingests one source: demux into clips and publish each clip (manifest, audio, frames) in its own
@@ -23,6 +27,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
  *
  * <p>Meters: {@code emostream.ingest.sources} (tag {@code outcome}: ok, rejected for unreadable media, failed for
  * Kafka errors), {@code emostream.ingest.clips} (clips published) and {@code emostream.ingest.duration} (per source).
+ *
+ * <p>Traces ({@link Tracing}, when on): each clip is published inside its own {@code ingest.publish} span, which
+ * starts the clip's trace; its context (and the source id, as baggage) goes in the headers of the clip's records.
  */
 public final class IngestService implements AutoCloseable, Ingestor {
 
@@ -43,6 +50,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
   private final MeterRegistry meters;
   private final Counter clipsPublished;
   private final Timer duration;
+  private final Tracing tracing;
 
   /** Without meters anyone reads (one-off ingest of files). */
   public IngestService(IngestConfig config, Clock clock) {
@@ -58,6 +66,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
     this.clipsPublished = Counter.builder("emostream.ingest.clips").description("clips published").register(meters);
     this.duration = Timer.builder("emostream.ingest.duration").description("demux and publish time per source")
         .publishPercentileHistogram().register(meters);
+    this.tracing = Tracing.global();
   }
 
   private void countSource(String outcome) {
@@ -161,7 +170,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
       }
       String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
       var records = ClipPublisher.records(config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
-      publisher.publish(records);
+      publishTraced(clipId, sourceId, records);
       clipsPublished.increment();
       List<Modality> modalities = new ArrayList<>();
       if (clip.hasAudio()) {
@@ -175,6 +184,20 @@ public final class IngestService implements AutoCloseable, Ingestor {
           clip.frames().size(), clip.pcm16le().length / 2);
     });
     return new Result(sourceId, sourceName, List.copyOf(clips));
+  }
+
+  /** Publishes one clip's records inside its {@code ingest.publish} span, whose context the records carry. */
+  private void publishTraced(String clipId, String sourceId, List<ProducerRecord<String, byte[]>> records) {
+    try (Tracing.ClipSpan span = tracing.start("ingest.publish", SpanKind.PRODUCER, Context.current(), clipId,
+        sourceId, List.of())) {
+      span.inject(records.stream().map(ProducerRecord::headers).toList());
+      try {
+        publisher.publish(records);
+      } catch (RuntimeException e) {
+        span.fail(e);
+        throw e;
+      }
+    }
   }
 
   @Override

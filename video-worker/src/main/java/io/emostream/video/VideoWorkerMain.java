@@ -16,6 +16,7 @@ import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
 import io.emostream.schemas.Modality;
+import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -52,6 +53,7 @@ public final class VideoWorkerMain {
   public static void main(String[] args) throws Exception {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
+    Tracing tracing = Tracing.installFromEnv(env, "video-worker");
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
     PrometheusMeterRegistry meters = Meters.prometheus();
@@ -60,6 +62,7 @@ public final class VideoWorkerMain {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       worker.close(Duration.ofSeconds(30));
       ops.close();
+      tracing.close();
     }, "video-worker-shutdown"));
     worker.join();
   }
