@@ -90,7 +90,7 @@ class PredictionWorkerTest {
         if (clipId.startsWith("bad")) {
           throw new IllegalArgumentException("not a frame batch");
         }
-        return Outcome.without(Status.NO_FACE, null, 3, 1, 2);
+        return Outcome.without(PredictionStatus.NO_FACE, null, 3, 1, 2);
       }
 
       @Override
@@ -140,7 +140,7 @@ class PredictionWorkerTest {
 
   @Test
   void tracingOffAddsNoHeaders() throws Exception {
-    ClipPredictor predictor = (clipId, value) -> ClipPredictor.Outcome.without(ClipPredictor.Status.NO_FACE, null, 3,
+    ClipPredictor predictor = (clipId, value) -> ClipPredictor.Outcome.without(PredictionStatus.NO_FACE, null, 3,
         1, 2);
     PredictionWorker worker = new PredictionWorker(Modality.VIDEO, topics.videoPredictions(), manifest, predictor,
         Clock.fixed(Instant.EPOCH, ZoneOffset.UTC), new SimpleMeterRegistry(), Tracing.noop());
