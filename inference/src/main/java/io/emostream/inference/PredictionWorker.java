@@ -161,7 +161,6 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
   }
 
   private ProducerRecord<String, byte[]> toRecord(ModalityPrediction prediction) {
-    return new ProducerRecord<>(output.name(), prediction.getClipId(),
-        output.valueSerde().serializer().serialize(output.name(), prediction));
+    return output.record(prediction.getClipId(), prediction);
   }
 }
