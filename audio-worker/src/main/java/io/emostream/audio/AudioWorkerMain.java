@@ -42,8 +42,8 @@ public final class AudioWorkerMain {
       throw e;
     }
     AutoCloseable[] resources = detector == null ? new AutoCloseable[] {model} : new AutoCloseable[] {model, detector};
-    return WorkerService.start("audio-worker", config, meters, Modality.AUDIO, config.topics().audio().name(),
-        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model, detector), resources);
+    return WorkerService.start(config, meters, Modality.AUDIO, model.manifest(), new AudioPredictor(model, detector),
+        resources);
   }
 
   public static void main(String[] args) throws Exception {

@@ -7,6 +7,7 @@ import java.util.UUID;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicsEnv;
+import io.emostream.kafka.WorkerLoopConfig;
 import io.emostream.topics.Topics;
 
 /**
@@ -72,5 +73,11 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
 
   public String transactionalId() {
     return groupId + "-" + instanceId;
+  }
+
+  /** The exactly-once loop of worker {@code service} reading {@code inputTopic}, with progress records. */
+  public WorkerLoopConfig loop(String service, String inputTopic) {
+    return WorkerLoopConfig.of(service, groupId, transactionalId(), inputTopic, topics.deadLetters().name())
+        .withProgress(topics.workerProgress().name()).withBatching(maxPollRecords, maxWait);
   }
 }

@@ -39,14 +39,18 @@ public final class VideoWorkerMain {
   public static WorkerService start(WorkerConfig config, MeterRegistry meters) throws Exception {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
-      FacePredictor faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
-          config.threads(), config.aggregation(), config.maxBatch());
-      return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
-          config.topics().videoPredictions(), model.manifest(), faces, faces, model);
+      FacePredictor faces;
+      try {
+        faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
+            config.threads(), config.aggregation(), config.maxBatch());
+      } catch (Exception | Error e) {
+        model.close(); // the face detector did not load: the expression model's session is not left open
+        throw e;
+      }
+      return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(), faces, faces, model);
     }
-    return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
-        config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model, config.maxBatch()),
-        model);
+    return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(),
+        new VideoPredictor(model, config.maxBatch()), model);
   }
 
   public static void main(String[] args) throws Exception {
