@@ -1,22 +1,16 @@
 package io.emostream.audio;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
-import io.emostream.kafka.TopicAdmin;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
-import io.emostream.ops.OpsServer;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The audio worker: consumes {@code clips.audio}, finds the voiced audio of each clip (Silero VAD; {@link VadConfig}),
@@ -50,14 +44,8 @@ public final class AudioWorkerMain {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = start(config, VadConfig.fromEnv(env), meters);
-    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.AUDIO_WORKER_PORT), meters, List.of(worker.health()));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close(Duration.ofSeconds(30));
-      ops.close();
-    }, "audio-worker-shutdown"));
-    worker.join();
+    VadConfig vad = VadConfig.fromEnv(env);
+    ServiceRunner.run("audio-worker", env, config.kafka(), config.topics(), OpsConfig.AUDIO_WORKER_PORT,
+        meters -> start(config, vad, meters));
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.emostream.kafka.TransactionalWorkerLoop;
 import io.emostream.ops.HealthCheck;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.topics.Topics;
@@ -16,7 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here. A started
  * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is freed.
  */
-public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable {
+public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable, ServiceRunner.Service {
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
@@ -68,6 +69,11 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
   }
 
   @Override
+  public java.util.List<HealthCheck> healthChecks() {
+    return java.util.List.of(loop);
+  }
+
+  @Override
   public void shutdown() {
     loop.shutdown();
   }
@@ -104,6 +110,7 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
     close(Duration.ofSeconds(30));
   }
 
+  @Override
   public void join() throws InterruptedException {
     thread.join();
   }

@@ -1,8 +1,6 @@
 package io.emostream.video;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrderlyStop;
@@ -10,14 +8,10 @@ import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
-import io.emostream.kafka.TopicAdmin;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
-import io.emostream.ops.OpsServer;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The video worker: consumes {@code clips.frames}, runs the video model its manifest names (face
@@ -57,14 +51,7 @@ public final class VideoWorkerMain {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = start(config, meters);
-    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.VIDEO_WORKER_PORT), meters, List.of(worker.health()));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close(Duration.ofSeconds(30));
-      ops.close();
-    }, "video-worker-shutdown"));
-    worker.join();
+    ServiceRunner.run("video-worker", env, config.kafka(), config.topics(), OpsConfig.VIDEO_WORKER_PORT,
+        meters -> start(config, meters));
   }
 }
