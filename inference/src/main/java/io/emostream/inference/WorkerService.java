@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
  * model sessions it closes when stopped. The
- * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here. A started
+ * audio and video workers differ only in the modality (which names the topics) and the {@link ClipPredictor} they pass
+ * here. It is a {@link ServiceRunner.Service}: the workers' mains run it with {@link ServiceRunner#run}. A started
  * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is freed.
  */
 public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable, ServiceRunner.Service {
