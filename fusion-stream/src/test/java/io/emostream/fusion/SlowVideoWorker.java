@@ -29,7 +29,7 @@ public final class SlowVideoWorker {
     Duration perClip = Duration.ofMillis(Long.parseLong(args[4]));
     TransactionalWorkerLoop loop = new TransactionalWorkerLoop(KafkaSettings.bootstrap(args[0]),
         WorkerLoopConfig.of("video-worker", args[3], args[3] + "-tx", topics.frames().name(),
-            topics.deadLetters().name()).withProgress(topics.workerProgress().name()).withBatching(1, Duration.ZERO),
+            topics.deadLetters().name()).withProgress(topics.workerProgress()).withBatching(1, Duration.ZERO),
         new TransactionalWorkerLoop.RecordProcessor() {
           @Override
           public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) {

@@ -190,7 +190,7 @@ class WorkerProgressIT {
   private TransactionalWorkerLoop videoWorker(Consumer<ConsumerRecord<String, byte[]>> model) {
     return new TransactionalWorkerLoop(settings, WorkerLoopConfig.of("video-worker", "progress-video-" + run,
         "progress-video-tx-" + run, topics.frames().name(), topics.deadLetters().name())
-        .withProgress(topics.workerProgress().name()).withBatching(1, Duration.ZERO),
+        .withProgress(topics.workerProgress()).withBatching(1, Duration.ZERO),
         new TransactionalWorkerLoop.RecordProcessor() {
           @Override
           public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) {

@@ -86,6 +86,6 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
   /** The exactly-once loop of worker {@code service} reading {@code inputTopic}, with progress records. */
   public WorkerLoopConfig loop(String service, String inputTopic) {
     return WorkerLoopConfig.of(service, groupId, transactionalId(), inputTopic, topics.deadLetters().name())
-        .withProgress(topics.workerProgress().name()).withBatching(maxPollRecords, maxWait);
+        .withProgress(topics.workerProgress()).withBatching(maxPollRecords, maxWait);
   }
 }

@@ -34,7 +34,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.ops.HealthCheck;
-import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -127,13 +126,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalWorkerLoop.class);
-  private static final AvroSerde<WorkerProgress> PROGRESS_SERDE = new AvroSerde<>(WorkerProgress.class);
 
   private final String service;
   private final String groupId;
   private final String transactionalId;
   /** Where progress records go; null: none are published. */
-  private final String progressTopic;
+  private final Topics.Topic<WorkerProgress> progressTopic;
   private final Clock clock;
   /** Per assigned input partition, the latest time its position was seen at the partition's end. */
   private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
@@ -387,8 +385,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private ProducerRecord<String, byte[]> progressRecord(WorkerProgress progress) {
-    return new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
-        PROGRESS_SERDE.serialize(progressTopic, progress));
+    return progressTopic.record(Topics.progressKey(progress.getInputTopic(), progress.getPartition()), progress);
   }
 
   private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {

@@ -3,6 +3,9 @@ package io.emostream.kafka;
 import java.time.Duration;
 import java.util.Objects;
 
+import io.emostream.schemas.WorkerProgress;
+import io.emostream.topics.Topics;
+
 /**
  * What a {@link TransactionalWorkerLoop} reads and writes, and how it batches. Start from {@link #of} and add the
  * optional parts with {@link #withProgress} and {@link #withBatching}.
@@ -20,7 +23,7 @@ import java.util.Objects;
  *                        arrived close together at once; zero: each poll is processed at once
  */
 public record WorkerLoopConfig(String service, String groupId, String transactionalId, String inputTopic,
-    String deadLetterTopic, String progressTopic, int maxPollRecords, Duration maxWait) {
+    String deadLetterTopic, Topics.Topic<WorkerProgress> progressTopic, int maxPollRecords, Duration maxWait) {
 
   /** What {@link #of} batches: as many records as one poll returns, processed at once. */
   public static final int DEFAULT_MAX_POLL_RECORDS = 10;
@@ -47,7 +50,7 @@ public record WorkerLoopConfig(String service, String groupId, String transactio
         DEFAULT_MAX_POLL_RECORDS, Duration.ZERO);
   }
 
-  public WorkerLoopConfig withProgress(String topic) {
+  public WorkerLoopConfig withProgress(Topics.Topic<WorkerProgress> topic) {
     return new WorkerLoopConfig(service, groupId, transactionalId, inputTopic, deadLetterTopic, topic, maxPollRecords,
         maxWait);
   }

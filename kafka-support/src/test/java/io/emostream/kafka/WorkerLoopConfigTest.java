@@ -7,6 +7,9 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import io.emostream.schemas.WorkerProgress;
+import io.emostream.topics.Topics;
+
 class WorkerLoopConfigTest {
 
   @Test
@@ -16,8 +19,9 @@ class WorkerLoopConfigTest {
     assertThat(config.maxPollRecords()).isEqualTo(WorkerLoopConfig.DEFAULT_MAX_POLL_RECORDS);
     assertThat(config.maxWait()).isZero();
 
-    WorkerLoopConfig full = config.withProgress("progress").withBatching(8, Duration.ofMillis(50));
-    assertThat(full).isEqualTo(new WorkerLoopConfig("w", "g", "tx", "in", "dlq", "progress", 8, Duration.ofMillis(50)));
+    Topics.Topic<WorkerProgress> progress = Topics.defaults().workerProgress();
+    WorkerLoopConfig full = config.withProgress(progress).withBatching(8, Duration.ofMillis(50));
+    assertThat(full).isEqualTo(new WorkerLoopConfig("w", "g", "tx", "in", "dlq", progress, 8, Duration.ofMillis(50)));
   }
 
   @Test
