@@ -1,23 +1,16 @@
 package io.emostream.audio;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
-import io.emostream.kafka.TopicAdmin;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
-import io.emostream.ops.OpsServer;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
-import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The audio worker: consumes {@code clips.audio}, finds the voiced audio of each clip (Silero VAD; {@link VadConfig}),
@@ -43,24 +36,16 @@ public final class AudioWorkerMain {
       throw e;
     }
     AutoCloseable[] resources = detector == null ? new AutoCloseable[] {model} : new AutoCloseable[] {model, detector};
-    return WorkerService.start("audio-worker", config, meters, Modality.AUDIO, config.topics().audio().name(),
-        config.topics().audioPredictions(), model.manifest(), new AudioPredictor(model, detector), resources);
+    return WorkerService.start(config, meters, Modality.AUDIO, model.manifest(), new AudioPredictor(model, detector),
+        resources);
   }
 
   public static void main(String[] args) throws Exception {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
-    Tracing tracing = Tracing.installFromEnv(env, "audio-worker");
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = start(config, VadConfig.fromEnv(env), meters);
-    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.AUDIO_WORKER_PORT), meters, List.of(worker.health()));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close(Duration.ofSeconds(30));
-      ops.close();
-      tracing.close();
-    }, "audio-worker-shutdown"));
-    worker.join();
+    VadConfig vad = VadConfig.fromEnv(env);
+    ServiceRunner.run("audio-worker", env, config.kafka(), config.topics(), OpsConfig.AUDIO_WORKER_PORT,
+        meters -> start(config, vad, meters));
   }
 }

@@ -17,6 +17,11 @@ import io.emostream.kafka.Env;
  */
 public record VadConfig(boolean enabled, Path model, double threshold, double minSpeechSeconds) {
 
+  public static final String ENABLED_ENV = "EMOSTREAM_VAD";
+  public static final String MODEL_ENV = "EMOSTREAM_VAD_MODEL";
+  public static final String THRESHOLD_ENV = "EMOSTREAM_VAD_THRESHOLD";
+  public static final String MIN_SPEECH_SECONDS_ENV = "EMOSTREAM_VAD_MIN_SPEECH_SECONDS";
+
   public static final Path DEFAULT_MODEL = Path.of("models/silero-vad/silero_vad_v5.onnx");
   public static final double DEFAULT_THRESHOLD = 0.5;
   public static final double DEFAULT_MIN_SPEECH_SECONDS = 0.5;
@@ -37,10 +42,10 @@ public record VadConfig(boolean enabled, Path model, double threshold, double mi
   /** @param defaultModel the model when EMOSTREAM_VAD_MODEL is unset (the embedded platform's, under its home) */
   public static VadConfig fromEnv(Env env, Path defaultModel) {
     return new VadConfig(
-        env.bool("EMOSTREAM_VAD", true),
-        env.path("EMOSTREAM_VAD_MODEL", defaultModel),
-        env.decimal("EMOSTREAM_VAD_THRESHOLD", DEFAULT_THRESHOLD, 0.01, 0.99),
-        env.decimal("EMOSTREAM_VAD_MIN_SPEECH_SECONDS", DEFAULT_MIN_SPEECH_SECONDS, 0, 60));
+        env.bool(ENABLED_ENV, true),
+        env.path(MODEL_ENV, defaultModel),
+        env.decimal(THRESHOLD_ENV, DEFAULT_THRESHOLD, 0.01, 0.99),
+        env.decimal(MIN_SPEECH_SECONDS_ENV, DEFAULT_MIN_SPEECH_SECONDS, 0, 60));
   }
 
   public static VadConfig defaults() {

@@ -48,6 +48,15 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
+  /** Where the embedded broker listens (default {@value #DEFAULT_KAFKA_HOST}); unused with KAFKA_BOOTSTRAP_SERVERS. */
+  public static final String KAFKA_HOST_ENV = "EMOSTREAM_KAFKA_HOST";
+  public static final String DEFAULT_KAFKA_HOST = "127.0.0.1";
+  /** The embedded broker's port in {@code up} (default {@value #DEFAULT_KAFKA_PORT}; {@code analyze} picks a free one). */
+  public static final String KAFKA_PORT_ENV = "EMOSTREAM_KAFKA_PORT";
+  public static final int DEFAULT_KAFKA_PORT = 9092;
+  /** The embedded broker's log folder (default a temporary one, removed on close). */
+  public static final String KAFKA_DATA_DIR_ENV = "EMOSTREAM_KAFKA_DATA_DIR";
+
   private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final KafkaSettings kafka;
   private final Topics topics;
@@ -68,8 +77,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
       installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
       if (external == null) {
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"),
-            kafkaPort, env.optional("EMOSTREAM_KAFKA_DATA_DIR").map(Path::of).orElse(null));
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string(KAFKA_HOST_ENV, DEFAULT_KAFKA_HOST),
+            kafkaPort, env.optional(KAFKA_DATA_DIR_ENV).map(Path::of).orElse(null));
         track(broker);
         kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
       } else {

@@ -2,20 +2,15 @@ package io.emostream.cli;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.function.Consumer;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
+import io.emostream.kafka.KafkaClients;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.topics.Topics;
@@ -30,19 +25,7 @@ public final class FusedResultReader implements AutoCloseable {
   private final KafkaConsumer<String, FusedEmotion> consumer;
 
   public FusedResultReader(KafkaSettings kafka, Topics topics) {
-    Topics.Topic<FusedEmotion> fused = topics.fused();
-    consumer = new KafkaConsumer<>(kafka.with(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, "emostream-cli-" + UUID.randomUUID(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-        new StringDeserializer(), fused.valueSerde().deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (int p = 0; p < fused.partitions(); p++) {
-      partitions.add(new TopicPartition(fused.name(), p));
-    }
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end offsets now, before anything is ingested
+    consumer = KafkaClients.readerFromEnd(kafka, "emostream-cli-", topics.fused()); // before anything is ingested
   }
 
   /**

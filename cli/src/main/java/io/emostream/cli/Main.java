@@ -22,6 +22,7 @@ import io.emostream.fusion.LogisticRegressionModel;
 import io.emostream.inference.ModelManifest;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.FusedSegmentStore;
+import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.Ingestor;
@@ -298,8 +299,8 @@ public final class Main {
 
   private ChannelSelection channelSelection(String channel) {
     try {
-      return ChannelSelection.parse(env.optional("EMOSTREAM_AUDIO_CHANNEL").orElse(null),
-          env.optional("EMOSTREAM_CHANNEL_ROLES").orElse(null)).withMode(channel);
+      return ChannelSelection.parse(env.optional(IngestConfig.AUDIO_CHANNEL_ENV).orElse(null),
+          env.optional(IngestConfig.CHANNEL_ROLES_ENV).orElse(null)).withMode(channel);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage());
     }
@@ -327,13 +328,14 @@ public final class Main {
   }
 
   private int up() throws Exception {
-    int kafkaPort = env.integer("EMOSTREAM_KAFKA_PORT", 9092, 1, 65535);
-    String httpHost = env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1");
-    int httpPortSetting = env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535);
+    int kafkaPort = env.integer(EmbeddedPlatform.KAFKA_PORT_ENV, EmbeddedPlatform.DEFAULT_KAFKA_PORT, 1, 65535);
+    String httpHost = env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST);
+    int httpPortSetting = env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
     if (env.optional(io.emostream.kafka.KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
-      Preflight.checkPortFree(env.string("EMOSTREAM_KAFKA_HOST", "127.0.0.1"), kafkaPort, "Kafka", "EMOSTREAM_KAFKA_PORT");
+      Preflight.checkPortFree(env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST), kafkaPort,
+          "Kafka", EmbeddedPlatform.KAFKA_PORT_ENV);
     }
-    Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", "EMOSTREAM_HTTP_PORT");
+    Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", IngestConfig.HTTP_PORT_ENV);
     Preflight.checkModels(env, home);
     FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
@@ -353,7 +355,7 @@ public final class Main {
       platform.close();
       stopped.countDown();
     }, "emostream-up-shutdown"));
-    String base = "http://" + env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1") + ":" + httpPort;
+    String base = "http://" + env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST) + ":" + httpPort;
     err.printf("emostream is up: Kafka at %s, upload with%n"
         + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4'%s %s/clips%n"
         + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "

@@ -9,19 +9,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import io.emostream.cli.DatasetLabels.LabelledFile;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaClients;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
 import io.emostream.topics.Topics;
@@ -70,22 +67,8 @@ final class PipelineRun {
   }
 
   private static KafkaConsumer<String, FusedEmotion> consumer(EmbeddedPlatform platform) {
-    Topics topics = platform.topics();
-    KafkaConsumer<String, FusedEmotion> consumer = new KafkaConsumer<>(platform.kafka().with(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, "emostream-evaluate-" + UUID.randomUUID(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-        new StringDeserializer(), topics.fused().valueSerde().deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (Topics.Topic<FusedEmotion> topic : List.of(topics.fused(), topics.fusedAllRules())) {
-      for (int p = 0; p < topic.partitions(); p++) {
-        partitions.add(new TopicPartition(topic.name(), p));
-      }
-    }
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end offsets before anything is ingested
-    return consumer;
+    Topics topics = platform.topics(); // positioned at the ends before anything is ingested
+    return KafkaClients.readerFromEnd(platform.kafka(), "emostream-evaluate-", topics.fused(), topics.fusedAllRules());
   }
 
   private static List<ClipOutcome> collect(KafkaConsumer<String, FusedEmotion> consumer, Topics topics,

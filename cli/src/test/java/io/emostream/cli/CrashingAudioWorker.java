@@ -27,8 +27,8 @@ public final class CrashingAudioWorker {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     AudioPredictor real = new AudioPredictor(model);
     AtomicInteger seen = new AtomicInteger();
-    WorkerService worker = WorkerService.start("audio-worker", config, new SimpleMeterRegistry(), Modality.AUDIO, config.topics().audio().name(),
-        config.topics().audioPredictions(), model.manifest(), (clipId, value) -> {
+    WorkerService worker = WorkerService.start(config, new SimpleMeterRegistry(), Modality.AUDIO, model.manifest(),
+        (clipId, value) -> {
           if (seen.incrementAndGet() == crashAt) {
             System.err.println("CrashingAudioWorker: halting while predicting record " + crashAt + " (clip " + clipId + ")");
             Runtime.getRuntime().halt(137);

@@ -2,6 +2,7 @@ package io.emostream.fusion;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.ops.HealthCheck;
+import io.emostream.ops.ServiceRunner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 
@@ -23,7 +25,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
  * decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link FusionMetrics} and every Streams metric
  * (consumer lag, {@code late-records-total}, {@code clips-without-manifest-total}, ...).
  */
-public final class FusionStreamApp implements AutoCloseable, HealthCheck {
+public final class FusionStreamApp implements AutoCloseable, HealthCheck, ServiceRunner.Service {
 
   /**
    * Under exactly-once, results become visible to read_committed consumers only when the task's transaction
@@ -80,9 +82,15 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck {
     return properties;
   }
 
+  @Override
   public void start() {
     LOG.info("starting {}", config);
     streams.start();
+  }
+
+  @Override
+  public List<HealthCheck> healthChecks() {
+    return List.of(this);
   }
 
   public KafkaStreams.State state() {
@@ -119,6 +127,7 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck {
    * time. Leaving the group (Streams stays in it by default) lets the next instance, such as this one restarted, get
    * the partitions at once instead of after the group's session timeout (45 s), during which nothing is fused.
    */
+  @Override
   public boolean close(Duration timeout) {
     boolean closed = streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(timeout));

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TransactionalWorkerLoop;
+import io.emostream.kafka.WorkerLoopConfig;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -26,15 +27,14 @@ public final class SlowVideoWorker {
   public static void main(String[] args) {
     Topics topics = new Topics(args[1], Integer.parseInt(args[2]));
     Duration perClip = Duration.ofMillis(Long.parseLong(args[4]));
-    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(KafkaSettings.bootstrap(args[0]), "video-worker",
-        args[3], args[3] + "-tx", topics.frames().name(), topics.deadLetters().name(), topics.workerProgress().name(),
-        1, Duration.ZERO, new TransactionalWorkerLoop.RecordProcessor() {
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(KafkaSettings.bootstrap(args[0]),
+        WorkerLoopConfig.of("video-worker", args[3], args[3] + "-tx", topics.frames().name(),
+            topics.deadLetters().name()).withProgress(topics.workerProgress()).withBatching(1, Duration.ZERO),
+        new TransactionalWorkerLoop.RecordProcessor() {
           @Override
           public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) {
             LockSupport.parkNanos(perClip.toNanos()); // the simulated model's run time
-            return List.of(new ProducerRecord<>(topics.videoPredictions().name(), record.key(),
-                topics.videoPredictions().valueSerde().serializer().serialize(topics.videoPredictions().name(),
-                    Clips.video(record.key(), Clips.FACE_SAD))));
+            return List.of(topics.videoPredictions().record(record.key(), Clips.video(record.key(), Clips.FACE_SAD)));
           }
         }, new SimpleMeterRegistry(), Clock.systemUTC());
     System.err.println("SlowVideoWorker: consuming " + topics.frames().name());

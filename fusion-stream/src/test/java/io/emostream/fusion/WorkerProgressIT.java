@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TransactionalWorkerLoop;
+import io.emostream.kafka.WorkerLoopConfig;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
@@ -187,8 +188,9 @@ class WorkerProgressIT {
 
   /** A video worker: the real loop with progress records; {@code model} is what predicting one clip does. */
   private TransactionalWorkerLoop videoWorker(Consumer<ConsumerRecord<String, byte[]>> model) {
-    return new TransactionalWorkerLoop(settings, "video-worker", "progress-video-" + run, "progress-video-tx-" + run,
-        topics.frames().name(), topics.deadLetters().name(), topics.workerProgress().name(), 1, Duration.ZERO,
+    return new TransactionalWorkerLoop(settings, WorkerLoopConfig.of("video-worker", "progress-video-" + run,
+        "progress-video-tx-" + run, topics.frames().name(), topics.deadLetters().name())
+        .withProgress(topics.workerProgress()).withBatching(1, Duration.ZERO),
         new TransactionalWorkerLoop.RecordProcessor() {
           @Override
           public List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) {

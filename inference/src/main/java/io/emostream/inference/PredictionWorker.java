@@ -223,8 +223,7 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
 
   /** The prediction's record, carrying {@code trace} (the clip's span in this worker) in its headers. */
   private ProducerRecord<String, byte[]> toRecord(ModalityPrediction prediction, Context trace) {
-    ProducerRecord<String, byte[]> record = new ProducerRecord<>(output.name(), prediction.getClipId(),
-        output.valueSerde().serializer().serialize(output.name(), prediction));
+    ProducerRecord<String, byte[]> record = output.record(prediction.getClipId(), prediction);
     tracing.inject(trace, record.headers());
     return record;
   }

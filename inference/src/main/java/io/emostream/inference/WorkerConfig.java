@@ -7,6 +7,7 @@ import java.util.UUID;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicsEnv;
+import io.emostream.kafka.WorkerLoopConfig;
 import io.emostream.topics.Topics;
 
 /**
@@ -27,6 +28,14 @@ import io.emostream.topics.Topics;
  */
 public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Device device, int threads, String groupId,
     int maxPollRecords, String instanceId, int maxBatch, Duration maxWait, ModelManifest.Aggregation aggregation) {
+
+  /** The variables both workers share. */
+  public static final String DEVICE_ENV = "EMOSTREAM_DEVICE";
+  public static final String THREADS_ENV = "EMOSTREAM_INFERENCE_THREADS";
+  public static final String INSTANCE_ID_ENV = "EMOSTREAM_INSTANCE_ID";
+  public static final int DEFAULT_MAX_POLL_RECORDS = 8;
+  public static final int DEFAULT_MAX_BATCH = 32;
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(50);
 
   /** The variables that differ between the two workers, spelled out so the README check finds each name. */
   private record Names(String model, String groupId, String maxPollRecords, String maxBatch, String maxWait,
@@ -49,13 +58,13 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
         KafkaSettings.fromEnv(env),
         TopicsEnv.fromEnv(env),
         env.path(names.model(), defaultModel),
-        env.enumValue("EMOSTREAM_DEVICE", Device.class, Device.CPU),
-        env.integer("EMOSTREAM_INFERENCE_THREADS", 0, 0, 256),
+        env.enumValue(DEVICE_ENV, Device.class, Device.CPU),
+        env.integer(THREADS_ENV, 0, 0, 256),
         env.string(names.groupId(), "emostream-" + prefix.toLowerCase() + "-worker"),
-        env.integer(names.maxPollRecords(), 8, 1, 1000),
-        env.string("EMOSTREAM_INSTANCE_ID", UUID.randomUUID().toString()),
-        env.integer(names.maxBatch(), 32, 1, 4096),
-        env.duration(names.maxWait(), Duration.ofMillis(50)),
+        env.integer(names.maxPollRecords(), DEFAULT_MAX_POLL_RECORDS, 1, 1000),
+        env.string(INSTANCE_ID_ENV, UUID.randomUUID().toString()),
+        env.integer(names.maxBatch(), DEFAULT_MAX_BATCH, 1, 4096),
+        env.duration(names.maxWait(), DEFAULT_MAX_WAIT),
         env.optional(names.aggregation()).isEmpty() ? null
             : env.enumValue(names.aggregation(), ModelManifest.Aggregation.class, ModelManifest.Aggregation.MEAN));
   }
@@ -72,5 +81,11 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
 
   public String transactionalId() {
     return groupId + "-" + instanceId;
+  }
+
+  /** The exactly-once loop of worker {@code service} reading {@code inputTopic}, with progress records. */
+  public WorkerLoopConfig loop(String service, String inputTopic) {
+    return WorkerLoopConfig.of(service, groupId, transactionalId(), inputTopic, topics.deadLetters().name())
+        .withProgress(topics.workerProgress()).withBatching(maxPollRecords, maxWait);
   }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.emostream.kafka.TransactionalWorkerLoop;
 import io.emostream.ops.HealthCheck;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.topics.Topics;
@@ -13,10 +14,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
  * model sessions it closes when stopped. The
- * audio and video workers differ only in the input topic and the {@link ClipPredictor} they pass here. A started
+ * audio and video workers differ only in the modality (which names the topics) and the {@link ClipPredictor} they pass
+ * here. It is a {@link ServiceRunner.Service}: the workers' mains run it with {@link ServiceRunner#run}. A started
  * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is freed.
  */
-public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable {
+public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable, ServiceRunner.Service {
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
@@ -31,14 +33,27 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
     this.resources = resources;
   }
 
-  public static WorkerService start(String name, WorkerConfig config, MeterRegistry meters, Modality modality,
-      String inputTopic, Topics.Topic<ModalityPrediction> output, ModelManifest model, ClipPredictor predictor,
-      AutoCloseable... resources) {
-    PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
-    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(config.kafka(), name, config.groupId(),
-        config.transactionalId(), inputTopic, config.topics().deadLetters().name(),
-        config.topics().workerProgress().name(), config.maxPollRecords(), config.maxWait(), processor, meters,
-        Clock.systemUTC());
+  /**
+   * Starts the worker of {@code modality} ({@code audio-worker}: clips.audio to predictions.audio;
+   * {@code video-worker}: clips.frames to predictions.video) on its own thread.
+   *
+   * @param resources what the worker closes when stopped (the model sessions); closed here too if it cannot start
+   */
+  public static WorkerService start(WorkerConfig config, MeterRegistry meters, Modality modality, ModelManifest model,
+      ClipPredictor predictor, AutoCloseable... resources) {
+    String name = modality.name().toLowerCase(java.util.Locale.ROOT) + "-worker";
+    Topics topics = config.topics();
+    boolean audio = modality == Modality.AUDIO;
+    Topics.Topic<ModalityPrediction> output = audio ? topics.audioPredictions() : topics.videoPredictions();
+    String input = (audio ? topics.audio() : topics.frames()).name();
+    TransactionalWorkerLoop loop;
+    try {
+      PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
+      loop = new TransactionalWorkerLoop(config.kafka(), config.loop(name, input), processor, meters);
+    } catch (RuntimeException | Error e) {
+      closeAll(java.util.List.of(resources));
+      throw e;
+    }
     WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
     OrderlyStop.register(service);
     service.thread.start();
@@ -52,6 +67,11 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
   /** Liveness and readiness of the worker's loop. */
   public HealthCheck health() {
     return loop;
+  }
+
+  @Override
+  public java.util.List<HealthCheck> healthChecks() {
+    return java.util.List.of(loop);
   }
 
   @Override
@@ -71,15 +91,19 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
     boolean stopped = loop.close(timeout);
     if (stopped && resourcesClosed.compareAndSet(false, true)) {
       OrderlyStop.deregister(this);
-      for (AutoCloseable resource : resources) {
-        try {
-          resource.close();
-        } catch (Exception e) {
-          org.slf4j.LoggerFactory.getLogger(WorkerService.class).warn("closing {} failed", resource, e);
-        }
-      }
+      closeAll(resources);
     }
     return stopped;
+  }
+
+  private static void closeAll(java.util.List<AutoCloseable> resources) {
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(WorkerService.class).warn("closing {} failed", resource, e);
+      }
+    }
   }
 
   @Override
@@ -87,6 +111,7 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
     close(Duration.ofSeconds(30));
   }
 
+  @Override
   public void join() throws InterruptedException {
     thread.join();
   }

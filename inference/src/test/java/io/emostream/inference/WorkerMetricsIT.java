@@ -85,8 +85,7 @@ class WorkerMetricsIT {
     WorkerConfig config = new WorkerConfig(settings, topics, MODELS.resolve("fer-mini-xception/manifest.json"),
         Device.CPU, 1, "g-" + UUID.randomUUID(), 8, UUID.randomUUID().toString(), 32, Duration.ofMillis(200), null);
     PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = WorkerService.start("video-worker", config, meters, Modality.VIDEO,
-        topics.frames().name(), topics.videoPredictions(), manifest, batching);
+    WorkerService worker = WorkerService.start(config, meters, Modality.VIDEO, manifest, batching);
     try (OpsServer ops = OpsServer.start(new OpsConfig("127.0.0.1", 0), meters, List.of(worker.health()))) {
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.with(Map.of(
           ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,

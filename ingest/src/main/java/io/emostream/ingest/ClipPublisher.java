@@ -11,8 +11,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.emostream.kafka.KafkaClients;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.Frame;
@@ -38,15 +38,8 @@ public final class ClipPublisher implements AutoCloseable {
   /** @param meters where the producer's own metrics (record rates, errors, latency) are bound */
   public ClipPublisher(IngestConfig config, String transactionalId, MeterRegistry meters) {
     this.topics = config.topics();
-    Map<String, Object> props = config.kafka().with(Map.of(
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class));
-    this.producer = new KafkaProducer<>(props);
+    this.producer = KafkaClients.transactionalProducer(config.kafka(), transactionalId,
+        Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
     this.producer.initTransactions();
     this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
     producerMetrics.bindTo(meters);
@@ -69,20 +62,17 @@ public final class ClipPublisher implements AutoCloseable {
         .setSpeakerRole(clip.speakerRole())
         .build();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
-    records.add(new ProducerRecord<>(topics.manifests().name(), clipId, topics.manifests().valueSerde().serializer()
-        .serialize(null, manifest)));
+    records.add(topics.manifests().record(clipId, manifest));
     if (clip.hasAudio()) {
       AudioSegment audio = new AudioSegment(clipId, VideoDemuxer.SAMPLE_RATE, 1, ByteBuffer.wrap(clip.pcm16le()),
           clip.startMs());
-      records.add(new ProducerRecord<>(topics.audio().name(), clipId, topics.audio().valueSerde().serializer()
-          .serialize(null, audio)));
+      records.add(topics.audio().record(clipId, audio));
     }
     if (clip.hasVideo()) {
       List<Frame> frames = clip.frames().stream()
           .map(f -> new Frame(f.timestampMs(), f.width(), f.height(), ByteBuffer.wrap(f.jpeg())))
           .toList();
-      records.add(new ProducerRecord<>(topics.frames().name(), clipId, topics.frames().valueSerde().serializer()
-          .serialize(null, new FrameBatch(clipId, frames))));
+      records.add(topics.frames().record(clipId, new FrameBatch(clipId, frames)));
     }
     return records;
   }

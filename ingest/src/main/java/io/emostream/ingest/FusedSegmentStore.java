@@ -29,6 +29,8 @@ public final class FusedSegmentStore {
 
   /** The bounds, from EMOSTREAM_RESULTS_MAX_SOURCES and EMOSTREAM_RESULTS_MAX_SEGMENTS. */
   public record Limits(int maxSources, int maxSegments) {
+    public static final String MAX_SOURCES_ENV = "EMOSTREAM_RESULTS_MAX_SOURCES";
+    public static final String MAX_SEGMENTS_ENV = "EMOSTREAM_RESULTS_MAX_SEGMENTS";
     public static final int DEFAULT_MAX_SOURCES = 1_000;
     /** About 22 hours of video in the default 4 s segments. */
     public static final int DEFAULT_MAX_SEGMENTS = 20_000;
@@ -41,8 +43,8 @@ public final class FusedSegmentStore {
     }
 
     public static Limits fromEnv(Env env) {
-      return new Limits(env.integer("EMOSTREAM_RESULTS_MAX_SOURCES", DEFAULT_MAX_SOURCES, 1, 1_000_000),
-          env.integer("EMOSTREAM_RESULTS_MAX_SEGMENTS", DEFAULT_MAX_SEGMENTS, 1, 10_000_000));
+      return new Limits(env.integer(MAX_SOURCES_ENV, DEFAULT_MAX_SOURCES, 1, 1_000_000),
+          env.integer(MAX_SEGMENTS_ENV, DEFAULT_MAX_SEGMENTS, 1, 10_000_000));
     }
   }
 

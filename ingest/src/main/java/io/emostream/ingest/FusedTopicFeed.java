@@ -1,22 +1,16 @@
 package io.emostream.ingest;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.emostream.kafka.KafkaClients;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.topics.Topics;
@@ -39,24 +33,7 @@ public final class FusedTopicFeed implements Runnable, AutoCloseable {
 
   public FusedTopicFeed(KafkaSettings kafka, Topics topics, FusedSegmentStore store) {
     this.store = store;
-    Topics.Topic<FusedEmotion> fused = topics.fused();
-    consumer = new KafkaConsumer<>(kafka.with(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, "emostream-results-" + UUID.randomUUID(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
-        new StringDeserializer(), fused.valueSerde().deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (int p = 0; p < fused.partitions(); p++) {
-      partitions.add(new TopicPartition(fused.name(), p));
-    }
-    try {
-      consumer.assign(partitions);
-      consumer.seekToEnd(partitions);
-      partitions.forEach(consumer::position); // the end now: what is fused from here on is seen
-    } catch (RuntimeException e) {
-      consumer.close();
-      throw e;
-    }
+    consumer = KafkaClients.readerFromEnd(kafka, "emostream-results-", topics.fused());
     thread = new Thread(this, "fused-results-feed");
     thread.setDaemon(true);
   }

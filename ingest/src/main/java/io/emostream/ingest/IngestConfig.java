@@ -68,14 +68,25 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
   public record HttpLimits(Duration headerTimeout, Duration idleTimeout, Duration uploadTimeout, long minUploadRate,
       Duration minRateAfter, int maxConnections, int threads, int ingestThreads, Duration idempotencyTtl) {
 
+    /** The variables of the fields above, in order. */
+    public static final String HTTP_HEADER_TIMEOUT_ENV = "EMOSTREAM_HTTP_HEADER_TIMEOUT";
+    public static final String HTTP_IDLE_TIMEOUT_ENV = "EMOSTREAM_HTTP_IDLE_TIMEOUT";
+    public static final String UPLOAD_TIMEOUT_ENV = "EMOSTREAM_UPLOAD_TIMEOUT";
+    public static final String IDEMPOTENCY_TTL_ENV = "EMOSTREAM_IDEMPOTENCY_TTL";
+    public static final String UPLOAD_MIN_RATE_ENV = "EMOSTREAM_UPLOAD_MIN_RATE";
+    public static final String UPLOAD_MIN_RATE_AFTER_ENV = "EMOSTREAM_UPLOAD_MIN_RATE_AFTER";
+    public static final String HTTP_MAX_CONNECTIONS_ENV = "EMOSTREAM_HTTP_MAX_CONNECTIONS";
+    public static final String HTTP_THREADS_ENV = "EMOSTREAM_HTTP_THREADS";
+    public static final String HTTP_INGEST_THREADS_ENV = "EMOSTREAM_HTTP_INGEST_THREADS";
+
     /** Uploads received completely that wait for an ingest thread before new ones are answered 503. */
     public static final int INGEST_QUEUE = 64;
 
     public HttpLimits {
-      positive("EMOSTREAM_HTTP_HEADER_TIMEOUT", headerTimeout);
-      positive("EMOSTREAM_HTTP_IDLE_TIMEOUT", idleTimeout);
-      positive("EMOSTREAM_UPLOAD_TIMEOUT", uploadTimeout);
-      positive("EMOSTREAM_IDEMPOTENCY_TTL", idempotencyTtl);
+      positive(HTTP_HEADER_TIMEOUT_ENV, headerTimeout);
+      positive(HTTP_IDLE_TIMEOUT_ENV, idleTimeout);
+      positive(UPLOAD_TIMEOUT_ENV, uploadTimeout);
+      positive(IDEMPOTENCY_TTL_ENV, idempotencyTtl);
     }
 
     private static void positive(String name, Duration d) {
@@ -86,17 +97,37 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
 
     public static HttpLimits fromEnv(Env env) {
       return new HttpLimits(
-          env.duration("EMOSTREAM_HTTP_HEADER_TIMEOUT", Duration.ofSeconds(10)),
-          env.duration("EMOSTREAM_HTTP_IDLE_TIMEOUT", Duration.ofSeconds(30)),
-          env.duration("EMOSTREAM_UPLOAD_TIMEOUT", Duration.ofMinutes(30)),
-          (long) env.decimal("EMOSTREAM_UPLOAD_MIN_RATE", 4096, 0, 1e12),
-          env.duration("EMOSTREAM_UPLOAD_MIN_RATE_AFTER", Duration.ofSeconds(10)),
-          env.integer("EMOSTREAM_HTTP_MAX_CONNECTIONS", 256, 1, 1_000_000),
-          env.integer("EMOSTREAM_HTTP_THREADS", 32, 8, 10_000),
-          env.integer("EMOSTREAM_HTTP_INGEST_THREADS", 4, 1, 1_000),
-          env.duration("EMOSTREAM_IDEMPOTENCY_TTL", Duration.ofDays(1)));
+          env.duration(HTTP_HEADER_TIMEOUT_ENV, Duration.ofSeconds(10)),
+          env.duration(HTTP_IDLE_TIMEOUT_ENV, Duration.ofSeconds(30)),
+          env.duration(UPLOAD_TIMEOUT_ENV, Duration.ofMinutes(30)),
+          (long) env.decimal(UPLOAD_MIN_RATE_ENV, 4096, 0, 1e12),
+          env.duration(UPLOAD_MIN_RATE_AFTER_ENV, Duration.ofSeconds(10)),
+          env.integer(HTTP_MAX_CONNECTIONS_ENV, 256, 1, 1_000_000),
+          env.integer(HTTP_THREADS_ENV, 32, 8, 10_000),
+          env.integer(HTTP_INGEST_THREADS_ENV, 4, 1, 1_000),
+          env.duration(IDEMPOTENCY_TTL_ENV, Duration.ofDays(1)));
     }
   }
+
+  /** The variables of the fields above (see each); the HTTP limits' are in {@link HttpLimits}. */
+  public static final String SEGMENT_SECONDS_ENV = "EMOSTREAM_SEGMENT_SECONDS";
+  public static final String MIN_SEGMENT_SECONDS_ENV = "EMOSTREAM_MIN_SEGMENT_SECONDS";
+  public static final String FRAMES_PER_SEGMENT_ENV = "EMOSTREAM_FRAMES_PER_SEGMENT";
+  public static final String MAX_FRAME_SIDE_ENV = "EMOSTREAM_MAX_FRAME_SIDE";
+  public static final String JPEG_QUALITY_ENV = "EMOSTREAM_JPEG_QUALITY";
+  public static final String HTTP_HOST_ENV = "EMOSTREAM_HTTP_HOST";
+  public static final String HTTP_PORT_ENV = "EMOSTREAM_HTTP_PORT";
+  public static final String MAX_UPLOAD_BYTES_ENV = "EMOSTREAM_MAX_UPLOAD_BYTES";
+  public static final String WORK_DIR_ENV = "EMOSTREAM_WORK_DIR";
+  public static final String INGEST_TRANSACTIONAL_ID_ENV = "EMOSTREAM_INGEST_TRANSACTIONAL_ID";
+  public static final String AUDIO_CHANNEL_ENV = "EMOSTREAM_AUDIO_CHANNEL";
+  public static final String CHANNEL_ROLES_ENV = "EMOSTREAM_CHANNEL_ROLES";
+  public static final String MAX_FRAME_PIXELS_ENV = "EMOSTREAM_MAX_FRAME_PIXELS";
+  public static final String MAX_DURATION_SECONDS_ENV = "EMOSTREAM_MAX_DURATION_SECONDS";
+  public static final String AUDIO_STREAM_ENV = "EMOSTREAM_AUDIO_STREAM";
+  public static final String DEFAULT_TRANSACTIONAL_ID = "emostream-ingest";
+  public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
+  public static final int DEFAULT_HTTP_PORT = 8080;
 
   /** EMOSTREAM_INGEST_AUTH: {@code token} (default) or {@code none}. */
   public static final String AUTH_ENV = "EMOSTREAM_INGEST_AUTH";
@@ -106,25 +137,25 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
     return new IngestConfig(
         KafkaSettings.fromEnv(env),
         TopicsEnv.fromEnv(env),
-        Math.round(env.decimal("EMOSTREAM_SEGMENT_SECONDS", 4.0, 0.5, 600) * 1000),
-        Math.round(env.decimal("EMOSTREAM_MIN_SEGMENT_SECONDS", 1.0, 0, 600) * 1000),
-        env.integer("EMOSTREAM_FRAMES_PER_SEGMENT", 32, 1, 512),
-        env.integer("EMOSTREAM_MAX_FRAME_SIDE", 640, 32, 4096),
-        (float) env.decimal("EMOSTREAM_JPEG_QUALITY", 0.9, 0.1, 1.0),
-        env.string("EMOSTREAM_HTTP_HOST", "127.0.0.1"),
-        env.integer("EMOSTREAM_HTTP_PORT", 8080, 0, 65535),
-        (long) env.decimal("EMOSTREAM_MAX_UPLOAD_BYTES", 1L << 30, 1, Long.MAX_VALUE),
-        env.path("EMOSTREAM_WORK_DIR", Path.of(System.getProperty("java.io.tmpdir"))),
-        env.string("EMOSTREAM_INGEST_TRANSACTIONAL_ID", "emostream-ingest"),
-        ChannelSelection.parse(env.optional("EMOSTREAM_AUDIO_CHANNEL").orElse(null),
-            env.optional("EMOSTREAM_CHANNEL_ROLES").orElse(null)),
-        (long) env.decimal("EMOSTREAM_MAX_FRAME_PIXELS", 7680L * 4320, 1, Long.MAX_VALUE),
-        Math.round(env.decimal("EMOSTREAM_MAX_DURATION_SECONDS", 4 * 3600, 1, 1e9) * 1000),
+        Math.round(env.decimal(SEGMENT_SECONDS_ENV, 4.0, 0.5, 600) * 1000),
+        Math.round(env.decimal(MIN_SEGMENT_SECONDS_ENV, 1.0, 0, 600) * 1000),
+        env.integer(FRAMES_PER_SEGMENT_ENV, 32, 1, 512),
+        env.integer(MAX_FRAME_SIDE_ENV, 640, 32, 4096),
+        (float) env.decimal(JPEG_QUALITY_ENV, 0.9, 0.1, 1.0),
+        env.string(HTTP_HOST_ENV, DEFAULT_HTTP_HOST),
+        env.integer(HTTP_PORT_ENV, DEFAULT_HTTP_PORT, 0, 65535),
+        (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, Long.MAX_VALUE),
+        env.path(WORK_DIR_ENV, Path.of(System.getProperty("java.io.tmpdir"))),
+        env.string(INGEST_TRANSACTIONAL_ID_ENV, DEFAULT_TRANSACTIONAL_ID),
+        ChannelSelection.parse(env.optional(AUDIO_CHANNEL_ENV).orElse(null),
+            env.optional(CHANNEL_ROLES_ENV).orElse(null)),
+        (long) env.decimal(MAX_FRAME_PIXELS_ENV, 7680L * 4320, 1, Long.MAX_VALUE),
+        Math.round(env.decimal(MAX_DURATION_SECONDS_ENV, 4 * 3600, 1, 1e9) * 1000),
         env.optional(TOKEN_ENV).map(String::trim).filter(t -> !t.isEmpty()).orElse(null),
         authDisabled(env.optional(AUTH_ENV).orElse("token")),
         HttpLimits.fromEnv(env),
-        env.optional("EMOSTREAM_AUDIO_STREAM").isPresent()
-            ? env.integer("EMOSTREAM_AUDIO_STREAM", 0, 0, 1_000) : null);
+        env.optional(AUDIO_STREAM_ENV).isPresent()
+            ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000) : null);
   }
 
   private static boolean authDisabled(String value) {

@@ -2,6 +2,8 @@ package io.emostream.ingest;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,9 +11,9 @@ import org.slf4j.LoggerFactory;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
-import io.emostream.ops.Meters;
+import io.emostream.ops.HealthCheck;
 import io.emostream.ops.OpsConfig;
-import io.emostream.ops.OpsServer;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
@@ -37,9 +39,9 @@ public final class IngestMain {
         System.exit(2);
       }
     }
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    Tracing tracing = Tracing.installFromEnv(env, "ingest");
     if (args.length > 0) {
+      TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
+      Tracing tracing = Tracing.installFromEnv(env, "ingest");
       IngestService service = new IngestService(config, Clock.systemUTC());
       try (tracing; service) {
         for (String arg : args) {
@@ -50,19 +52,49 @@ public final class IngestMain {
       }
       return;
     }
-    PrometheusMeterRegistry meters = Meters.prometheus();
-    IngestService service = new IngestService(config, Clock.systemUTC(), meters);
-    IngestHttpServer http = new IngestHttpServer(config, service, meters);
-    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.INGEST_PORT), meters, java.util.List.of(http));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    ServiceRunner.run("ingest", env, config.kafka(), config.topics(), OpsConfig.INGEST_PORT,
+        meters -> new HttpIngest(config, meters));
+  }
+
+  /** The upload server and the publisher behind it, as one service; runs until the JVM stops. */
+  private static final class HttpIngest implements ServiceRunner.Service {
+
+    private final IngestService service;
+    private final IngestHttpServer http;
+
+    HttpIngest(IngestConfig config, PrometheusMeterRegistry meters) throws Exception {
+      this.service = new IngestService(config, Clock.systemUTC(), meters);
+      try {
+        this.http = new IngestHttpServer(config, service, meters);
+      } catch (Exception | Error e) {
+        service.close();
+        throw e;
+      }
+    }
+
+    @Override
+    public List<HealthCheck> healthChecks() {
+      return List.of(http);
+    }
+
+    @Override
+    public void start() {
+      http.start();
+    }
+
+    /** Uploads in flight get {@link IngestHttpServer#SHUTDOWN_GRACE}, whatever the runner's timeout. */
+    @Override
+    public boolean close(Duration timeout) {
       LOG.info("ingest shutting down: no new uploads, finishing those in flight");
       http.close(IngestHttpServer.SHUTDOWN_GRACE);
       service.close();
-      ops.close();
-      tracing.close();
-    }, "ingest-shutdown"));
-    http.start();
-    Thread.currentThread().join();
+      return true;
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+      Thread.currentThread().join();
+    }
   }
 
 }

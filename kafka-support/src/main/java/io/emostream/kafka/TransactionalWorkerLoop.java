@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -31,14 +30,10 @@ import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.emostream.ops.HealthCheck;
-import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -131,13 +126,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalWorkerLoop.class);
-  private static final AvroSerde<WorkerProgress> PROGRESS_SERDE = new AvroSerde<>(WorkerProgress.class);
 
   private final String service;
   private final String groupId;
   private final String transactionalId;
   /** Where progress records go; null: none are published. */
-  private final String progressTopic;
+  private final Topics.Topic<WorkerProgress> progressTopic;
   private final Clock clock;
   /** Per assigned input partition, the latest time its position was seen at the partition's end. */
   private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
@@ -168,75 +162,37 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private final KafkaClientMetrics consumerMetrics;
   private final KafkaClientMetrics producerMetrics;
 
-  /**
-   * @param service       service name, used as group id prefix-free identity in logs and dead letters
-   * @param groupId       consumer group; instances of one worker share it and split the partitions
-   * @param transactionalId unique per running instance
-   * @param meters          where the loop's meters and its Kafka clients' metrics are registered
-   */
-  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, int maxPollRecords, RecordProcessor processor, MeterRegistry meters) {
-    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, maxPollRecords, Duration.ZERO,
-        processor, meters);
-  }
-
-  /**
-   * @param maxWait how long to keep polling for more records, after the first ones arrived, before a
-   *     transaction starts with fewer than {@code maxPollRecords}: a batching processor then sees the clips
-   *     that arrived close together in one {@link RecordProcessor#processAll} call. Zero: process each poll
-   *     at once.
-   */
-  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, int maxPollRecords, Duration maxWait, RecordProcessor processor,
+  /** A loop with the system clock. */
+  public TransactionalWorkerLoop(KafkaSettings settings, WorkerLoopConfig config, RecordProcessor processor,
       MeterRegistry meters) {
-    this(settings, service, groupId, transactionalId, inputTopic, deadLetterTopic, null, maxPollRecords, maxWait,
-        processor, meters, Clock.systemUTC());
+    this(settings, config, processor, meters, Clock.systemUTC());
   }
 
   /**
-   * @param progressTopic where to publish the loop's {@link WorkerProgress} records (the catalogue's
-   *     {@code workerProgress()}); null: none
-   * @param clock         the wall clock of heartbeats and catch-up times
+   * @param config what the loop reads and writes, and how it batches
+   * @param meters where the loop's meters and its Kafka clients' metrics are registered
+   * @param clock  the wall clock of heartbeats and catch-up times
    */
-  public TransactionalWorkerLoop(KafkaSettings settings, String service, String groupId, String transactionalId,
-      String inputTopic, String deadLetterTopic, String progressTopic, int maxPollRecords, Duration maxWait,
-      RecordProcessor processor, MeterRegistry meters, Clock clock) {
-    if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait must not be negative, got " + maxWait);
-    }
-    this.maxPollRecords = maxPollRecords;
-    this.maxWait = maxWait;
-    this.service = service;
-    this.groupId = groupId;
-    this.transactionalId = transactionalId;
-    this.progressTopic = progressTopic;
+  public TransactionalWorkerLoop(KafkaSettings settings, WorkerLoopConfig config, RecordProcessor processor,
+      MeterRegistry meters, Clock clock) {
+    this.maxPollRecords = config.maxPollRecords();
+    this.maxWait = config.maxWait();
+    this.service = config.service();
+    this.groupId = config.groupId();
+    this.transactionalId = config.transactionalId();
+    this.progressTopic = config.progressTopic();
     this.clock = clock;
-    this.inputTopic = inputTopic;
-    this.deadLetterTopic = deadLetterTopic;
+    this.inputTopic = config.inputTopic();
+    this.deadLetterTopic = config.deadLetterTopic();
     this.processor = processor;
     this.pollTimeout = Duration.ofMillis(500);
-    this.consumer = new KafkaConsumer<>(settings.with(Map.of(
-        ConsumerConfig.GROUP_ID_CONFIG, groupId,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+    this.consumer = KafkaClients.readCommittedConsumer(settings, groupId, new ByteArrayDeserializer(), Map.of(
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
         ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords,
         ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES * 2,
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES,
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
-    this.producer = new KafkaProducer<>(settings.with(Map.of(
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
-    this.heartbeatProducer = progressTopic == null ? null : new KafkaProducer<>(settings.with(Map.of(
-        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.ACKS_CONFIG, "all",
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES));
+    this.producer = KafkaClients.transactionalProducer(settings, transactionalId, Map.of());
+    this.heartbeatProducer = progressTopic == null ? null : KafkaClients.idempotentProducer(settings);
     this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
     this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
     this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
@@ -429,8 +385,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private ProducerRecord<String, byte[]> progressRecord(WorkerProgress progress) {
-    return new ProducerRecord<>(progressTopic, Topics.progressKey(progress.getInputTopic(), progress.getPartition()),
-        PROGRESS_SERDE.serialize(progressTopic, progress));
+    return progressTopic.record(Topics.progressKey(progress.getInputTopic(), progress.getPartition()), progress);
   }
 
   private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {

@@ -40,8 +40,8 @@ class TransactionalWorkerLoopIT {
     TopicAdmin.ensureTopics(settings, topics, (short) 1);
     String in = topics.audio().name();
     String out = topics.audioPredictions().name();
-    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, "upper", "g-" + UUID.randomUUID(),
-        "tx-" + UUID.randomUUID(), in, topics.deadLetters().name(), 10, record -> {
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, WorkerLoopConfig.of("upper",
+        "g-" + UUID.randomUUID(), "tx-" + UUID.randomUUID(), in, topics.deadLetters().name()), record -> {
           String text = new String(record.value(), StandardCharsets.UTF_8);
           if (text.equals("poison")) {
             throw new IllegalArgumentException("cannot read 'poison'");
@@ -91,8 +91,8 @@ class TransactionalWorkerLoopIT {
     String group = "g-" + UUID.randomUUID();
     CountDownLatch processing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, "slow", group, "tx-" + UUID.randomUUID(), in,
-        topics.deadLetters().name(), 10, record -> {
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, WorkerLoopConfig.of("slow", group,
+        "tx-" + UUID.randomUUID(), in, topics.deadLetters().name()), record -> {
           processing.countDown();
           assertThat(release.await(60, TimeUnit.SECONDS)).isTrue();
           return List.of(new ProducerRecord<>(out, record.key(), record.value()));
@@ -150,8 +150,9 @@ class TransactionalWorkerLoopIT {
         return List.of(new ProducerRecord<>(out, record.key(), "ERROR".getBytes(StandardCharsets.UTF_8)));
       }
     };
-    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, "batch", "g-" + UUID.randomUUID(),
-        "tx-" + UUID.randomUUID(), in, topics.deadLetters().name(), 10, Duration.ofMillis(200), batching, meters);
+    TransactionalWorkerLoop loop = new TransactionalWorkerLoop(settings, WorkerLoopConfig.of("batch",
+        "g-" + UUID.randomUUID(), "tx-" + UUID.randomUUID(), in, topics.deadLetters().name())
+        .withBatching(10, Duration.ofMillis(200)), batching, meters);
     Thread thread = new Thread(loop, "batch-loop");
     thread.start();
 

@@ -3,6 +3,7 @@ package io.emostream.topics;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -40,6 +41,14 @@ public final class Topics {
 
   /** A topic with its value serde; keys are always clip ids. */
   public record Topic<V>(String name, int partitions, Map<String, String> configs, Serde<V> valueSerde) {
+
+    /**
+     * A record for this topic, keyed by clip id, its value written by the topic's serde: producers publish through
+     * this rather than serialising by hand, and one transaction can still span topics of different value types.
+     */
+    public ProducerRecord<String, byte[]> record(String key, V value) {
+      return new ProducerRecord<>(name, key, valueSerde.serializer().serialize(name, value));
+    }
   }
 
   public static final Serde<String> KEY_SERDE = Serdes.String();

@@ -1,8 +1,6 @@
 package io.emostream.video;
 
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrderlyStop;
@@ -10,15 +8,10 @@ import io.emostream.inference.OrtModel;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;
-import io.emostream.kafka.TopicAdmin;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
-import io.emostream.ops.OpsServer;
+import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
-import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * The video worker: consumes {@code clips.frames}, runs the video model its manifest names (face
@@ -40,30 +33,25 @@ public final class VideoWorkerMain {
   public static WorkerService start(WorkerConfig config, MeterRegistry meters) throws Exception {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
-      FacePredictor faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
-          config.threads(), config.aggregation(), config.maxBatch());
-      return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
-          config.topics().videoPredictions(), model.manifest(), faces, faces, model);
+      FacePredictor faces;
+      try {
+        faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
+            config.threads(), config.aggregation(), config.maxBatch());
+      } catch (Exception | Error e) {
+        model.close(); // the face detector did not load: the expression model's session is not left open
+        throw e;
+      }
+      return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(), faces, faces, model);
     }
-    return WorkerService.start("video-worker", config, meters, Modality.VIDEO, config.topics().frames().name(),
-        config.topics().videoPredictions(), model.manifest(), new VideoPredictor(model, config.maxBatch()),
-        model);
+    return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(),
+        new VideoPredictor(model, config.maxBatch()), model);
   }
 
   public static void main(String[] args) throws Exception {
     OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
-    Tracing tracing = Tracing.installFromEnv(env, "video-worker");
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
-    PrometheusMeterRegistry meters = Meters.prometheus();
-    WorkerService worker = start(config, meters);
-    OpsServer ops = OpsServer.start(OpsConfig.fromEnv(env, OpsConfig.VIDEO_WORKER_PORT), meters, List.of(worker.health()));
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close(Duration.ofSeconds(30));
-      ops.close();
-      tracing.close();
-    }, "video-worker-shutdown"));
-    worker.join();
+    ServiceRunner.run("video-worker", env, config.kafka(), config.topics(), OpsConfig.VIDEO_WORKER_PORT,
+        meters -> start(config, meters));
   }
 }
