@@ -136,12 +136,12 @@ class MainTest {
     Path a = Files.writeString(dir.resolve("a.mp4"), "x");
     Path b = Files.writeString(dir.resolve("b.wav"), "x");
     for (String spelling : new String[] {"rule-based", "Rule_Based", "RULE-BASED"}) {
-      Main.AnalyzeArgs args = Main.parseAnalyze(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
+      AnalyzeCommand.AnalyzeArgs args = AnalyzeCommand.parse(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
       assertThat(args.rule()).as(spelling).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
 
       java.util.List<String> calls = new java.util.ArrayList<>();
       java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
-      int failed = Main.ingestAll((file, name, rule, channels) -> {
+      int failed = AnalyzeCommand.ingestAll((file, name, rule, channels) -> {
         calls.add(name + " " + rule);
         return new io.emostream.ingest.IngestService.Result("src-" + name, name, java.util.List.of(
             new io.emostream.ingest.IngestService.Clip("src-" + name + "-00000", 0, 0, 2_000,
@@ -154,7 +154,7 @@ class MainTest {
       assertThat(clipIds).containsExactly("src-a.mp4-00000", "src-b.wav-00000");
     }
     // without the flag: null, i.e. fusion's default (EMOSTREAM_FUSION_RULE)
-    assertThat(Main.parseAnalyze(java.util.List.of(a.toString())).rule()).isNull();
+    assertThat(AnalyzeCommand.parse(java.util.List.of(a.toString())).rule()).isNull();
   }
 
   @Test
@@ -285,9 +285,9 @@ class MainTest {
   @Test
   void jsonIsJsonLinesAndJsonArrayIsOneArrayButNotBoth() throws Exception {
     String sample = "../samples/happy-speech.mp4";
-    assertThat(Main.parseAnalyze(java.util.List.of(sample)).output()).isEqualTo(Main.Output.TABLE);
-    assertThat(Main.parseAnalyze(java.util.List.of("--json", sample)).output()).isEqualTo(Main.Output.JSON_LINES);
-    assertThat(Main.parseAnalyze(java.util.List.of("--json-array", sample)).output()).isEqualTo(Main.Output.JSON_ARRAY);
+    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).output()).isEqualTo(AnalyzeCommand.Output.TABLE);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_LINES);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json-array", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_ARRAY);
 
     assertThat(run("analyze", "--json", "--json-array", sample)).isEqualTo(2);
     assertThat(errText()).contains("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
@@ -328,7 +328,7 @@ class MainTest {
     for (java.util.List<String> args : java.util.List.of(
         java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
         java.util.List.of("../samples/happy-speech.mp4"))) {
-      int failed = Main.ingestAll(ingestor, Main.parseAnalyze(args), io.emostream.ingest.ChannelSelection.MIXED,
+      int failed = AnalyzeCommand.ingestAll(ingestor, AnalyzeCommand.parse(args), io.emostream.ingest.ChannelSelection.MIXED,
           new java.util.LinkedHashSet<>(), progress);
       assertThat(failed).isZero();
     }
