@@ -154,7 +154,13 @@ public final class Main implements Callable<Integer> {
       problem = "unexpected argument '" + arg + "'";
     }
     List<String> suggestions = e.getSuggestions();
-    return suggestions.isEmpty() ? problem : problem + "; did you mean " + String.join(" or ", suggestions) + "?";
+    if (suggestions.isEmpty()) {
+      return problem;
+    }
+    int last = suggestions.size() - 1;
+    String choices = last == 0 ? suggestions.get(0)
+        : String.join(", ", suggestions.subList(0, last)) + " or " + suggestions.get(last);
+    return problem + "; did you mean " + choices + "?";
   }
 
   /** The problem in one line, and where the usage is (printing all of it would scroll the problem away). */
