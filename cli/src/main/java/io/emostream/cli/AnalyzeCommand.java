@@ -13,6 +13,10 @@ import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import io.emostream.cli.Main.InputException;
 import io.emostream.cli.Main.UsageException;
@@ -23,10 +27,6 @@ import io.emostream.ingest.Ingestor;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
 import io.emostream.schemas.FusionRule;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code emostream analyze}: starts the embedded platform, runs the files through it, prints the fused emotion of every

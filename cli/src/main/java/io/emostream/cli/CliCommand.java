@@ -5,14 +5,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-import io.emostream.fusion.FusionRules;
-import io.emostream.kafka.Durations;
-import io.emostream.kafka.Env;
-import io.emostream.schemas.FusionRule;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.TypeConversionException;
+
+import io.emostream.fusion.FusionRules;
+import io.emostream.kafka.Durations;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
 
 /**
  * A command of {@code ./emostream}: its own options and {@code --help}; the streams, environment and home folder come

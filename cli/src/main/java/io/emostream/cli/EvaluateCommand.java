@@ -14,6 +14,11 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.fusion.FusionConfig;
@@ -22,11 +27,6 @@ import io.emostream.fusion.LogisticRegressionModel;
 import io.emostream.inference.ModelManifest;
 import io.emostream.schemas.FusionRule;
 import io.emostream.video.VideoWorkerMain;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code emostream evaluate}: runs every labelled file of a directory through the platform and scores each modality

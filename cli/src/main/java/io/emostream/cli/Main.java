@@ -10,8 +10,6 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
-import io.emostream.inference.OrderlyStop;
-import io.emostream.kafka.Env;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -23,6 +21,9 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
+
+import io.emostream.inference.OrderlyStop;
+import io.emostream.kafka.Env;
 
 /**
  * {@code ./emostream}: the embedded default, a command line of commands ({@link AnalyzeCommand}, {@link UpCommand},
@@ -38,10 +39,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
     subcommands = {AnalyzeCommand.class, UpCommand.class, EvaluateCommand.class, TrainFusionCommand.class,
         VadSurvey.class, VideoBench.class},
     customSynopsis = {
-        "emostream analyze [options] FILE|DIR|@LIST...",
+        "emostream analyze [OPTIONS] FILE|DIR|@LIST...",
         "       emostream up [--verbose]",
-        "       emostream evaluate [options] DIR",
-        "       emostream train-fusion [options] DIR",
+        "       emostream evaluate [OPTIONS] DIR",
+        "       emostream train-fusion [OPTIONS] DIR",
         "       emostream COMMAND --help | --help | --version"},
     description = "Emotion recognition in video from speech and face: a Kafka broker and the four services "
         + "(ingest, audio-worker, video-worker, fusion-stream) run in this JVM.",

@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import io.emostream.fusion.FusionConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import io.emostream.fusion.FusionConfig;
 
 /**
  * {@code emostream train-fusion}: runs the labelled clips of a directory through the platform and trains the

@@ -2,9 +2,10 @@ package io.emostream.cli;
 
 import java.util.concurrent.CountDownLatch;
 
+import picocli.CommandLine.Command;
+
 import io.emostream.cli.Main.InputException;
 import io.emostream.ingest.FusedSegmentStore;
-import picocli.CommandLine.Command;
 
 /**
  * {@code emostream up}: keeps the embedded platform running for outside clients (Kafka, ingest HTTP, the fused

@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.emostream.audio.AudioPreprocessor;
 import io.emostream.audio.NonSpeechSignals;
 import io.emostream.audio.SpeechDetector;
@@ -18,9 +22,6 @@ import io.emostream.ingest.DemuxedClip;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * Measures what the voice-activity gate ({@link SpeechDetector}, the shared voiced-audio contract) sees, to choose

@@ -12,6 +12,10 @@ import java.util.Optional;
 
 import javax.imageio.ImageIO;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -23,9 +27,6 @@ import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
 import io.emostream.video.face.FaceSelectionPolicy;
 import io.emostream.video.face.YuNetDetector;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * Measures the video worker's face path stage by stage on this machine and prints a table: per frame,
