@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.emostream.audio.AudioPreprocessor;
 import io.emostream.audio.NonSpeechSignals;
 import io.emostream.audio.SpeechDetector;
@@ -29,38 +33,51 @@ import io.emostream.kafka.Env;
  * detector's time per 4 s of audio. Not a test: the figures are the data's and the machine's.
  *
  * <pre>
+ * ./emostream vad-survey [--model FILE] [--quiet N] DIR...
  * java -cp "cli/target/classes:cli/target/lib/*" io.emostream.cli.VadSurvey [--model FILE] [--quiet N] DIR...
  * </pre>
- *
- * {@code --quiet N}: how many speech clips (the first of each DIR, split evenly) also go in quiet (default 50).
  */
-public final class VadSurvey {
+@Command(name = "vad-survey", header = "measure what the voice-activity gate sees, to choose its settings",
+    description = {"For every 4 s clip of the media files under each DIR (cut by ingest's demuxer, as the audio "
+        + "worker gets them), for the same speech at about -63 dBFS RMS, and for 4 s of generated non-speech, print "
+        + "the voiced seconds at several thresholds and how many clips fall under each candidate minimum, then the "
+        + "detector's time per 4 s of audio; for choosing EMOSTREAM_VAD_THRESHOLD and "
+        + "EMOSTREAM_VAD_MIN_SPEECH_SECONDS. Not a test: the figures are the data's and the machine's."})
+public final class VadSurvey extends CliCommand {
 
   static final double[] THRESHOLDS = {0.3, 0.5, 0.7};
   static final double[] MINIMUMS = {0.25, 0.5, 0.75, 1.0};
   /** RMS of the quiet copies: about -63 dBFS, under AudioPredictor's SILENCE_RMS (0.001, -60 dBFS). */
   static final double QUIET_RMS = 0.0007;
 
-  private static long detectorNanos;
-  private static long detectedSamples;
+  @Option(names = "--model", paramLabel = "FILE", description = "the voice-activity model (default: "
+      + "models/silero-vad/silero_vad_v5.onnx under the emostream folder)")
+  private Path model;
 
-  private VadSurvey() {
+  @Option(names = "--quiet", paramLabel = "N", defaultValue = "50", description = "how many speech clips (the first of "
+      + "each DIR, split evenly) also go in quiet (default: ${DEFAULT-VALUE})")
+  private int quiet;
+
+  @Parameters(paramLabel = "DIR", arity = "1..*", description = "folders of media files (or single files) with speech")
+  private List<Path> dirs = new ArrayList<>();
+
+  private long detectorNanos;
+  private long detectedSamples;
+
+  /** {@code java -cp ... io.emostream.cli.VadSurvey ARGS} is {@code ./emostream vad-survey ARGS}. */
+  public static void main(String[] args) {
+    Main.main(Main.commandFirst("vad-survey", args));
   }
 
-  public static void main(String[] args) throws Exception {
-    Path model = VadConfig.DEFAULT_MODEL;
-    int quiet = 50;
-    List<Path> dirs = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--model" -> model = Path.of(args[++i]);
-        case "--quiet" -> quiet = Integer.parseInt(args[++i]);
-        default -> dirs.add(Path.of(args[i]));
-      }
+  @Override
+  int execute() throws Exception {
+    if (quiet < 0) {
+      throw new Main.UsageException("--quiet must be 0 or more, got " + quiet);
     }
+    Path vadModel = model != null ? model : home.resolve(VadConfig.DEFAULT_MODEL);
     VideoDemuxer demuxer = new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of())));
     // min speech 0: the survey reads voiced seconds, it does not gate
-    try (SpeechDetector detector = SpeechDetector.load(model, Device.CPU, 1, 0.5, 0)) {
+    try (SpeechDetector detector = SpeechDetector.load(vadModel, Device.CPU, 1, 0.5, 0)) {
       Map<String, List<float[]>> probabilities = new LinkedHashMap<>();
       Map<String, List<Integer>> lengths = new LinkedHashMap<>();
       List<float[]> quietClips = new ArrayList<>();
@@ -69,7 +86,7 @@ public final class VadSurvey {
         Path dir = dirs.get(dirIndex);
         String group = dir.getFileName().toString();
         List<Path> files = Files.isDirectory(dir) ? Inputs.mediaFilesUnder(dir) : List.of(dir);
-        System.err.printf(Locale.ROOT, "%s: %d files%n", group, files.size());
+        err.printf(Locale.ROOT, "%s: %d files%n", group, files.size());
         for (Path file : files) {
           List<DemuxedClip> clips = new ArrayList<>();
           demuxer.demux(file, clips::add);
@@ -93,13 +110,14 @@ public final class VadSurvey {
         }
       });
       print(probabilities, lengths);
-      System.out.printf(Locale.ROOT, "VAD time: %.1f ms per 4 s of audio (%.0f s of audio, one intra-op thread, "
+      out.printf(Locale.ROOT, "VAD time: %.1f ms per 4 s of audio (%.0f s of audio, one intra-op thread, "
           + "including the first runs)%n", detectorNanos / 1e6 / (detectedSamples / (4.0 * SpeechDetector.SAMPLE_RATE)),
           detectedSamples / (double) SpeechDetector.SAMPLE_RATE);
     }
+    return 0;
   }
 
-  private static void add(Map<String, List<float[]>> probabilities, Map<String, List<Integer>> lengths, String group,
+  private void add(Map<String, List<float[]>> probabilities, Map<String, List<Integer>> lengths, String group,
       float[] samples, SpeechDetector detector) throws Exception {
     long start = System.nanoTime();
     float[] p = detector.probabilities(samples);
@@ -109,15 +127,15 @@ public final class VadSurvey {
     lengths.computeIfAbsent(group, g -> new ArrayList<>()).add(samples.length);
   }
 
-  private static void print(Map<String, List<float[]>> probabilities, Map<String, List<Integer>> lengths) {
-    System.out.printf(Locale.ROOT, "voiced seconds per clip (Silero VAD v5, frames of %d, dilation %d frames)%n",
+  private void print(Map<String, List<float[]>> probabilities, Map<String, List<Integer>> lengths) {
+    out.printf(Locale.ROOT, "voiced seconds per clip (Silero VAD v5, frames of %d, dilation %d frames)%n",
         SpeechDetector.FRAME, SpeechDetector.DILATION_FRAMES);
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-26s %5s %5s %6s %6s %6s %6s %6s %6s",
         "clips", "n", "thr", "min", "p1", "p5", "median", "max", "maxP"));
     for (double m : MINIMUMS) {
       header.append(String.format(Locale.ROOT, " %7s", "<" + m));
     }
-    System.out.println(header);
+    out.println(header);
     for (String group : probabilities.keySet()) {
       List<float[]> probs = probabilities.get(group);
       for (double threshold : THRESHOLDS) {
@@ -137,7 +155,7 @@ public final class VadSurvey {
           long under = Arrays.stream(voiced).filter(v -> v < m).count();
           row.append(String.format(Locale.ROOT, " %7s", under + "/" + voiced.length));
         }
-        System.out.println(row);
+        out.println(row);
       }
     }
   }

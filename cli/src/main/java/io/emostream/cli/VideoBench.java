@@ -12,6 +12,10 @@ import java.util.Optional;
 
 import javax.imageio.ImageIO;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
@@ -32,57 +36,78 @@ import io.emostream.video.face.YuNetDetector;
  * them warms up and is not counted. Not a test: figures depend on the machine and its load.
  *
  * <pre>
+ * ./emostream video-bench [--passes N] [--batch N] [--threads N] [--model models/X/manifest.json ...] [VIDEO ...]
  * java -cp "cli/target/classes:cli/target/lib/*" io.emostream.cli.VideoBench [--passes N] [--batch N]
  *     [--threads N] [--model models/X/manifest.json ...] [VIDEO ...]
  * </pre>
  */
-public final class VideoBench {
+@Command(name = "video-bench", header = "measure the video worker's face path stage by stage on this machine",
+    description = {"Per frame: JPEG decode, YuNet detection, crop/alignment and the expression model (one face per "
+        + "run, and up to --batch faces per run), and the frames per second of the whole path. Frames are sampled by "
+        + "ingest as in production; the first pass warms up and is not counted. Not a test: figures depend on the "
+        + "machine and its load."})
+public final class VideoBench extends CliCommand {
 
-  private VideoBench() {
+  @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "timed passes over the frames, "
+      + "after one warm-up (default: ${DEFAULT-VALUE})")
+  private int passes;
+
+  @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "faces per run of the expression "
+      + "model in the batched measurement (default: ${DEFAULT-VALUE})")
+  private int batch;
+
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime intra-op threads "
+      + "(default: 0, ONNX Runtime's choice)")
+  private int threads;
+
+  @Option(names = "--model", paramLabel = "MANIFEST", description = "a face model's manifest, repeatable (default: "
+      + "models/fer-mobilefacenet and models/fer-mini-xception)")
+  private List<Path> models = new ArrayList<>();
+
+  @Parameters(paramLabel = "VIDEO", description = "videos to sample frames from (default: samples/happy-speech.mp4, "
+      + "and a RAVDESS clip from ../shared/data/av-clips when there is one)")
+  private List<Path> videos = new ArrayList<>();
+
+  /** {@code java -cp ... io.emostream.cli.VideoBench ARGS} is {@code ./emostream video-bench ARGS}. */
+  public static void main(String[] args) {
+    Main.main(Main.commandFirst("video-bench", args));
   }
 
-  public static void main(String[] args) throws Exception {
-    int passes = 3;
-    int batch = 32;
-    int threads = 0;
-    List<Path> models = new ArrayList<>();
-    List<Path> videos = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--passes" -> passes = Integer.parseInt(args[++i]);
-        case "--batch" -> batch = Integer.parseInt(args[++i]);
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
-        case "--model" -> models.add(Path.of(args[++i]));
-        default -> videos.add(Path.of(args[i]));
-      }
+  @Override
+  int execute() throws Exception {
+    if (passes < 1 || batch < 1 || threads < 0) {
+      throw new Main.UsageException("--passes and --batch must be 1 or more and --threads 0 or more, got " + passes
+          + ", " + batch + " and " + threads);
     }
     if (models.isEmpty()) {
-      models = List.of(Path.of("models/fer-mobilefacenet/manifest.json"), Path.of("models/fer-mini-xception/manifest.json"));
+      models = List.of(home.resolve("models/fer-mobilefacenet/manifest.json"),
+          home.resolve("models/fer-mini-xception/manifest.json"));
     }
     if (videos.isEmpty()) {
-      videos.add(Path.of("samples/happy-speech.mp4"));
-      Path ravdess = Path.of("../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
+      videos.add(home.resolve("samples/happy-speech.mp4"));
+      Path ravdess = home.resolve("../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
       if (Files.isRegularFile(ravdess)) {
         videos.add(ravdess);
       }
     }
     List<byte[]> jpegs = sample(videos);
-    System.out.printf("frames: %d JPEGs sampled by ingest from %s; %d timed passes after 1 warm-up; "
+    out.printf("frames: %d JPEGs sampled by ingest from %s; %d timed passes after 1 warm-up; "
         + "ONNX Runtime intra-op threads %s; %d CPUs; load average %.2f%n", jpegs.size(), videos, passes,
         threads == 0 ? "default" : threads, Runtime.getRuntime().availableProcessors(), loadAverage());
-    System.out.println();
-    System.out.printf("%-18s %8s %8s %8s %12s %12s %9s %9s %11s%n", "model", "decode", "detect", "crop",
+    out.println();
+    out.printf("%-18s %8s %8s %8s %12s %12s %9s %9s %11s%n", "model", "decode", "detect", "crop",
         "infer b=1", "infer b=" + batch, "fps b=1", "fps b=" + batch, "faces/frm");
     for (Path manifest : models) {
       Row row = measure(manifest, jpegs, passes, batch, threads);
-      System.out.printf("%-18s %8.2f %8.2f %8.3f %12.2f %12.2f %9.1f %9.1f %11.2f%n", row.name, row.decodeMs,
+      out.printf("%-18s %8.2f %8.2f %8.3f %12.2f %12.2f %9.1f %9.1f %11.2f%n", row.name, row.decodeMs,
           row.detectMs, row.cropMs, row.infer1Ms, row.inferBatchMs, row.fps(row.infer1Ms), row.fps(row.inferBatchMs),
           row.faceRate);
     }
-    System.out.println();
-    System.out.println("decode, detect, crop: ms per frame; infer: ms per face (b = faces per model run; a model "
+    out.println();
+    out.println("decode, detect, crop: ms per frame; infer: ms per face (b = faces per model run; a model "
         + "with a fixed batch of 1 runs one face at a time whatever b is); fps: frames per second through "
         + "decode + detect + crop + infer on one thread of the worker");
+    return 0;
   }
 
   private record Row(String name, double decodeMs, double detectMs, double cropMs, double infer1Ms,

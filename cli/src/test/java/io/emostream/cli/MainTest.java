@@ -136,12 +136,12 @@ class MainTest {
     Path a = Files.writeString(dir.resolve("a.mp4"), "x");
     Path b = Files.writeString(dir.resolve("b.wav"), "x");
     for (String spelling : new String[] {"rule-based", "Rule_Based", "RULE-BASED"}) {
-      Main.AnalyzeArgs args = Main.parseAnalyze(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
+      AnalyzeCommand.AnalyzeArgs args = AnalyzeCommand.parse(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
       assertThat(args.rule()).as(spelling).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
 
       java.util.List<String> calls = new java.util.ArrayList<>();
       java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
-      int failed = Main.ingestAll((file, name, rule, channels) -> {
+      int failed = AnalyzeCommand.ingestAll((file, name, rule, channels) -> {
         calls.add(name + " " + rule);
         return new io.emostream.ingest.IngestService.Result("src-" + name, name, java.util.List.of(
             new io.emostream.ingest.IngestService.Clip("src-" + name + "-00000", 0, 0, 2_000,
@@ -154,7 +154,7 @@ class MainTest {
       assertThat(clipIds).containsExactly("src-a.mp4-00000", "src-b.wav-00000");
     }
     // without the flag: null, i.e. fusion's default (EMOSTREAM_FUSION_RULE)
-    assertThat(Main.parseAnalyze(java.util.List.of(a.toString())).rule()).isNull();
+    assertThat(AnalyzeCommand.parse(java.util.List.of(a.toString())).rule()).isNull();
   }
 
   @Test
@@ -285,9 +285,9 @@ class MainTest {
   @Test
   void jsonIsJsonLinesAndJsonArrayIsOneArrayButNotBoth() throws Exception {
     String sample = "../samples/happy-speech.mp4";
-    assertThat(Main.parseAnalyze(java.util.List.of(sample)).output()).isEqualTo(Main.Output.TABLE);
-    assertThat(Main.parseAnalyze(java.util.List.of("--json", sample)).output()).isEqualTo(Main.Output.JSON_LINES);
-    assertThat(Main.parseAnalyze(java.util.List.of("--json-array", sample)).output()).isEqualTo(Main.Output.JSON_ARRAY);
+    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).output()).isEqualTo(AnalyzeCommand.Output.TABLE);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_LINES);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json-array", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_ARRAY);
 
     assertThat(run("analyze", "--json", "--json-array", sample)).isEqualTo(2);
     assertThat(errText()).contains("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
@@ -328,10 +328,135 @@ class MainTest {
     for (java.util.List<String> args : java.util.List.of(
         java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
         java.util.List.of("../samples/happy-speech.mp4"))) {
-      int failed = Main.ingestAll(ingestor, Main.parseAnalyze(args), io.emostream.ingest.ChannelSelection.MIXED,
+      int failed = AnalyzeCommand.ingestAll(ingestor, AnalyzeCommand.parse(args), io.emostream.ingest.ChannelSelection.MIXED,
           new java.util.LinkedHashSet<>(), progress);
       assertThat(failed).isZero();
     }
     assertThat(ids).containsExactly("call-2024.06_01", null);
+  }
+
+  private String outText() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** Each command prints its own help, not every command's: its usage line and options, exit code 0. */
+  @Test
+  void everyCommandHasItsOwnHelp() {
+    Map<String, java.util.List<String>> own = Map.of(
+        "analyze", java.util.List.of("--json-array", "--source-id", "--channel", "--from", "FILE|DIR|@LIST..."),
+        "up", java.util.List.of("EMOSTREAM_KAFKA_PORT", "/sources/ID", "/health/ready"),
+        "evaluate", java.util.List.of("--rule=all|RULE", "--report", "--timeout", "DIR"),
+        "train-fusion", java.util.List.of("--out=FILE", "fusion-lr.json", "--timeout", "DIR"),
+        "vad-survey", java.util.List.of("--quiet", "--model"),
+        "video-bench", java.util.List.of("--passes", "--batch", "--threads"));
+    for (String command : own.keySet()) {
+      out.reset();
+      err.reset();
+      assertThat(run(command, "--help")).as(command).isZero();
+      String help = outText();
+      assertThat(help).as(command).contains("usage: emostream " + command + " ").contains("--verbose", "--help")
+          .contains(own.get(command));
+      own.forEach((other, options) -> {
+        if (!other.equals(command)) {
+          assertThat(help).as(command + " help without " + other + "'s").doesNotContain("usage: emostream " + other);
+        }
+      });
+      assertThat(errText()).as(command).isEmpty();
+    }
+    out.reset();
+    assertThat(run("analyze", "-h")).isZero();
+    assertThat(outText()).contains("--source-id").doesNotContain("--out=FILE", "--passes");
+  }
+
+  @Test
+  void theTopLevelHelpListsEveryCommandAndTheExitCodes() {
+    assertThat(run("--help")).isZero();
+    assertThat(outText()).contains("usage: emostream analyze", "--version", "exit codes:", "130")
+        .contains(" analyze ", " up ", " evaluate ", " train-fusion ", " vad-survey ", " video-bench ")
+        .doesNotContain("--json-array");
+  }
+
+  /** The version is the project's, from the build; {@code -V} the same. */
+  @Test
+  void versionIsTheProjectVersionOfTheBuild() throws Exception {
+    java.util.regex.Matcher pom = java.util.regex.Pattern.compile(
+        "<artifactId>emostream-parent</artifactId>\\s*<version>([^<]+)</version>")
+        .matcher(Files.readString(Path.of("../pom.xml")));
+    assertThat(pom.find()).as("the root pom's version").isTrue();
+    for (String option : new String[] {"--version", "-V"}) {
+      out.reset();
+      assertThat(run(option)).isZero();
+      assertThat(outText().lines().findFirst()).contains("emostream " + pom.group(1));
+    }
+  }
+
+  /** A mistyped command or option is a usage error that says what was probably meant. */
+  @Test
+  void aTypoGetsASuggestion(@TempDir Path dir) {
+    assertThat(run("anlyze", "x.mp4")).isEqualTo(2);
+    assertThat(errText().lines().toList()).containsExactly("emostream: unknown command 'anlyze'; did you mean analyze?",
+        "(./emostream --help lists the commands and their options)");
+    assertThat(outText()).isEmpty();
+
+    err.reset();
+    assertThat(run("analyze", "--jsn", "x.mp4")).isEqualTo(2);
+    assertThat(errText()).startsWith("emostream: unknown option '--jsn'; did you mean --json")
+        .contains("(./emostream analyze --help lists its options)").doesNotContain("usage:");
+
+    err.reset();
+    assertThat(run("evaluate", "--timout", "5m", dir.toString())).isEqualTo(2);
+    assertThat(errText()).startsWith("emostream: unknown option '--timout'; did you mean --timeout?");
+
+    err.reset();
+    assertThat(run("evalute", dir.toString())).isEqualTo(2);
+    assertThat(errText()).contains("did you mean evaluate, ");
+  }
+
+  /** {@code --timeout} reads durations as every environment variable does ({@code io.emostream.kafka.Durations}). */
+  @Test
+  void aBadDurationIsAUsageErrorNamingTheAcceptedForms(@TempDir Path dir) throws Exception {
+    for (String[] args : new String[][] {{"analyze", "--timeout", "soon", "x.mp4"},
+        {"analyze", "--timeout", "-5s", "x.mp4"}, {"evaluate", "--timeout", "1h", dir.toString()},
+        {"train-fusion", "--timeout", "50 ms", dir.toString()}}) {
+      err.reset();
+      assertThat(run(args)).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(errText()).as(String.join(" ", args)).startsWith("emostream: invalid value for option '--timeout': '"
+          + args[2] + "' is not a duration >= 0 such as 500ms, 30s or 2m");
+    }
+    String sample = "../samples/happy-speech.mp4";
+    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).timeout()).isEqualTo(java.time.Duration.ofSeconds(180));
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout", "1.5m", sample)).timeout())
+        .isEqualTo(java.time.Duration.ofSeconds(90));
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout=500ms", sample)).timeout())
+        .isEqualTo(java.time.Duration.ofMillis(500));
+  }
+
+  /** Files, directories and lists keep the order they were given in, {@code --from} included. */
+  @Test
+  void inputsKeepTheirCommandLineOrder(@TempDir Path dir) throws Exception {
+    Path a = Files.writeString(dir.resolve("a.mp4"), "x");
+    Path b = Files.writeString(dir.resolve("b.wav"), "x");
+    Path c = Files.writeString(dir.resolve("c.mkv"), "x");
+    Path d = Files.writeString(dir.resolve("d.mp4"), "x");
+    Path list = Files.writeString(dir.resolve("list.txt"), "b.wav\n");
+    Path other = Files.writeString(dir.resolve("other.txt"), "d.mp4\n");
+    assertThat(AnalyzeCommand.parse(java.util.List.of(c.toString(), "--from", list.toString(), a.toString(),
+        "@" + other)).files()).containsExactly(c, b, a, d);
+  }
+
+  /** {@code --verbose} counts before the command's name as after it. */
+  @Test
+  void verboseBeforeTheCommandAddsTheTraceToo(@TempDir Path dir) throws Exception {
+    byte[] junk = new byte[20_000];
+    new java.util.Random(5).nextBytes(junk);
+    Path random = Files.write(dir.resolve("random.mp4"), junk);
+    assertThat(run("--verbose", "analyze", random.toString())).isEqualTo(2);
+    assertThat(errText()).contains("is not a media file FFmpeg can read").contains("\tat ");
+  }
+
+  @Test
+  void aSecondDirectoryIsAUsageError(@TempDir Path dir) {
+    assertThat(run("evaluate", dir.toString(), dir.toString())).isEqualTo(2);
+    assertThat(errText()).startsWith("emostream: give one directory, got " + dir + " and " + dir);
   }
 }

@@ -66,31 +66,13 @@ public final class Env {
     }
   }
 
-  /** A duration in milliseconds, or with a unit suffix: {@code 500ms}, {@code 30s}, {@code 2m}. */
+  /** A duration as {@link Durations#parse} reads it: {@code 500ms}, {@code 30s}, {@code 2m} or milliseconds. */
   public Duration duration(String name, Duration defaultValue) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
-    String s = raw.get().toLowerCase();
-    Duration d;
-    try {
-      if (s.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-      } else if (s.endsWith("s")) {
-        d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-      } else if (s.endsWith("m")) {
-        d = Duration.ofMillis(Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
-      } else {
-        d = Duration.ofMillis(Long.parseLong(s));
-      }
-    } catch (NumberFormatException e) {
-      d = null;
-    }
-    if (d == null || d.isNegative()) {
-      throw invalid(name, raw.get(), "a duration >= 0 such as 500ms, 30s or 2m");
-    }
-    return d;
+    return Durations.parse(raw.get()).orElseThrow(() -> invalid(name, raw.get(), Durations.ACCEPTED));
   }
 
   public boolean bool(String name, boolean defaultValue) {

@@ -1,0 +1,74 @@
+package io.emostream.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.TypeConversionException;
+
+import io.emostream.fusion.FusionRules;
+import io.emostream.kafka.Durations;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
+
+/**
+ * A command of {@code ./emostream}: its own options and {@code --help}; the streams, environment and home folder come
+ * from {@link Main} when it runs.
+ */
+abstract class CliCommand implements Callable<Integer> {
+
+  @ParentCommand
+  private Main main;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+  private boolean help;
+
+  PrintStream out;
+  PrintStream err;
+  Env env;
+  Path home;
+  boolean interactive;
+
+  @Override
+  public final Integer call() throws Exception {
+    out = main.out;
+    err = main.err;
+    env = main.env;
+    home = main.home;
+    interactive = main.interactive;
+    return execute();
+  }
+
+  /** {@code --verbose} was given (before or after the command's name). */
+  final boolean verbose() {
+    return main.verbose;
+  }
+
+  /** Runs the command; answers its exit code. */
+  abstract int execute() throws Exception;
+
+  /** {@code --timeout 90s}: the same syntax as every duration in the environment ({@link Durations}). */
+  static final class DurationConverter implements ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return Durations.parse(value).orElseThrow(() -> new TypeConversionException("'" + value + "' is not "
+          + Durations.ACCEPTED));
+    }
+  }
+
+  /** {@code --rule rule-based}: a fusion rule in any case, {@code -} or {@code _}. */
+  static final class RuleConverter implements ITypeConverter<FusionRule> {
+    @Override
+    public FusionRule convert(String value) {
+      try {
+        return FusionRules.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}
