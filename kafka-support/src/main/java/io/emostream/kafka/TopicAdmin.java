@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +61,31 @@ public final class TopicAdmin {
     }
   }
 
+  /**
+   * Describes {@code names}, retrying while the broker does not know a topic yet: right after {@code createTopics}
+   * returns, the metadata of a new topic may not have reached the broker that answers, which then says "This server
+   * does not host this topic-partition" (seen under load). Retries with a growing pause for up to
+   * {@link #METADATA_WAIT}, then gives up with that error.
+   */
+  private static Map<String, TopicDescription> describe(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + METADATA_WAIT.toNanos();
+    long pauseMs = 50;
+    while (true) {
+      try {
+        return admin.describeTopics(names).allTopicNames().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        LOG.debug("topics not known to the broker yet ({}); describing again in {} ms", e.getCause().getMessage(),
+            pauseMs);
+        Thread.sleep(pauseMs);
+        pauseMs = Math.min(pauseMs * 2, 1_000);
+      }
+    }
+  }
+
   private static void createAll(Admin admin, List<NewTopic> missing) throws InterruptedException, ExecutionException {
     for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result : admin.createTopics(missing).values().entrySet()) {
       try {
@@ -73,9 +99,12 @@ public final class TopicAdmin {
     }
   }
 
+  /** How long a topic just created may stay unknown to the broker that answers a describe (metadata propagation). */
+  static final java.time.Duration METADATA_WAIT = java.time.Duration.ofSeconds(30);
+
   private static void verifyPartitions(Admin admin, Topics topics) throws InterruptedException, ExecutionException {
     List<String> names = topics.all().stream().map(Topics.Topic::name).toList();
-    Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
+    Map<String, TopicDescription> described = describe(admin, names);
     for (Topics.Topic<?> topic : topics.all()) {
       int actual = described.get(topic.name()).partitions().size();
       if (actual != topic.partitions()) {
