@@ -254,7 +254,11 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     if (config.emitAllRules()) {
       emitAllRules(prepared, own, fused);
     }
-    context.forward(new Record<>(clipId, fused, now), FusionTopology.FUSED_SINK);
+    Record<String, FusedEmotion> record = new Record<>(clipId, fused, now);
+    context.forward(record, FusionTopology.FUSED_SINK);
+    if (config.emitJson()) {
+      context.forward(record, FusionTopology.FUSED_JSON_PROCESSOR);
+    }
     metrics.fused(fused);
     clips.put(clipId, stored, doneMarker(clip, now));
     LOG.debug("clip {} fused: {} {} ({} ms after ingest)", clipId, fused.getStatus(), fused.getLabel(),
