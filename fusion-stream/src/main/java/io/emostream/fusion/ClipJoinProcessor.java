@@ -320,7 +320,11 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       if (config.emitAllRules()) {
         emitAllRules(prepared, own, fused, span);
       }
-      context.forward(new Record<>(clipId, fused, now, traced(span)), FusionTopology.FUSED_SINK);
+      Record<String, FusedEmotion> record = new Record<>(clipId, fused, now, traced(span));
+      context.forward(record, FusionTopology.FUSED_SINK);
+      if (config.emitJson()) {
+        context.forward(record, FusionTopology.FUSED_JSON_PROCESSOR);
+      }
       metrics.fused(fused);
       clips.put(clipId, stored, doneMarker(clip, now));
       traces.remove(clipId);

@@ -36,12 +36,14 @@ import io.emostream.topics.Topics;
  * @param labels            canonical emotion labels, in output order (lower case, distinct)
  * @param rules             settings of the rules: per-model weights, threshold, preferred modality, LR model
  * @param emitAllRules      also publish every rule's result for each clip to the all-rules topic
+ * @param emitJson          also publish each fused record as JSON ({@code FusedSegmentJson}) to the fused JSON
+ *                          topic, in the same transaction
  * @param topics            topic catalogue (prefix and partition count)
  * @param kafka             Kafka client settings
  */
 public record FusionConfig(String applicationId, FusionRule defaultRule, Duration timeout, Duration punctuateInterval,
-    Duration doneRetention, Duration maxWait, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, Topics topics,
-    KafkaSettings kafka) {
+    Duration doneRetention, Duration maxWait, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, boolean emitJson,
+    Topics topics, KafkaSettings kafka) {
 
   public static final String APP_ID_ENV = "EMOSTREAM_FUSION_APP_ID";
   public static final String RULE_ENV = "EMOSTREAM_FUSION_RULE";
@@ -55,6 +57,11 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final String PREFERRED_ENV = "EMOSTREAM_FUSION_PREFERRED_MODALITY";
   public static final String LR_MODEL_ENV = "EMOSTREAM_FUSION_LR_MODEL";
   public static final String EMIT_ALL_RULES_ENV = "EMOSTREAM_FUSION_EMIT_ALL_RULES";
+  /**
+   * Off by default: the JSON view doubles what fusion writes per clip and is derived from the fused topic, so it is
+   * written only where a consumer without the {@code .avsc} files (kcat | jq, a Connect JsonConverter sink) reads it.
+   */
+  public static final String EMIT_JSON_ENV = "EMOSTREAM_FUSION_EMIT_JSON";
 
   public static final String DEFAULT_APP_ID = "emostream-fusion";
   public static final FusionRule DEFAULT_RULE = FusionRule.AVERAGE;
@@ -112,6 +119,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
             env.enumValue(PREFERRED_ENV, Modality.class, DEFAULT_PREFERRED),
             env.optional(LR_MODEL_ENV).map(Path::of).map(LogisticRegressionModel::read).orElse(null)),
         env.bool(EMIT_ALL_RULES_ENV, false),
+        env.bool(EMIT_JSON_ENV, false),
         TopicsEnv.fromEnv(env),
         KafkaSettings.fromEnv(env));
   }
@@ -127,25 +135,31 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
       Duration punctuateInterval, Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
     return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention,
         timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT, labels, FusionRules.Settings.defaults(),
-        false, topics, kafka);
+        false, false, topics, kafka);
   }
 
   /** The same settings with other rule settings and all-rules switch. */
   public FusionConfig withRules(FusionRules.Settings newRules, boolean newEmitAllRules) {
     return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
-        newRules, newEmitAllRules, topics, kafka);
+        newRules, newEmitAllRules, emitJson, topics, kafka);
+  }
+
+  /** The same settings with the JSON view of the fused topic switched on or off. */
+  public FusionConfig withEmitJson(boolean newEmitJson) {
+    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
+        rules, emitAllRules, newEmitJson, topics, kafka);
   }
 
   /** The same settings on another cluster and topic set (the embedded platform's broker). */
   public FusionConfig withKafka(KafkaSettings newKafka, Topics newTopics) {
     return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
-        rules, emitAllRules, newTopics, newKafka);
+        rules, emitAllRules, emitJson, newTopics, newKafka);
   }
 
   /** The same settings with another hard cap on waiting for a busy worker. */
   public FusionConfig withMaxWait(Duration newMaxWait) {
     return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, newMaxWait, labels,
-        rules, emitAllRules, topics, kafka);
+        rules, emitAllRules, emitJson, topics, kafka);
   }
 
   static List<String> parseLabels(String commaList) {
@@ -208,7 +222,7 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public String toString() {
     return "FusionConfig[applicationId=" + applicationId + ", defaultRule=" + defaultRule + ", timeout=" + timeout
         + ", punctuateInterval=" + punctuateInterval + ", doneRetention=" + doneRetention + ", maxWait=" + maxWait
-        + ", labels=" + labels
+        + ", labels=" + labels + ", emitAllRules=" + emitAllRules + ", emitJson=" + emitJson
         + ", topicPrefix=" + topics.prefix() + ", bootstrap=" + kafka.bootstrapServers() + "]";
   }
 }

@@ -27,7 +27,8 @@ import io.emostream.tracing.Tracing;
  *   predictions.audio ─┼─► ClipJoinProcessor (stores: pending-clips, ─► fused
  *   predictions.video ─┘        clips-by-due-time, its index)      └─► fused.all-rules (optional: one
  *                               ▲ wall-clock punctuator: timeouts,       record per rule and clip)
- *                                 expiry of done markers (reads the index up to now)
+ *                                 expiry of done markers           └─► fused-json ─► fused.json (optional:
+ *                                 (reads the index up to now)            each fused record as FusedSegmentJson)
  *   workers.progress ─► global store worker-progress (read by the punctuator: is a missing modality's worker
  *                        alive and behind the clip?)
  * </pre>
@@ -46,6 +47,9 @@ public final class FusionTopology {
   public static final String FUSED_SINK = "fused-sink";
   /** Every rule's result for each clip, when {@link FusionConfig#emitAllRules()}. */
   public static final String ALL_RULES_SINK = "fused-all-rules-sink";
+  /** Maps each fused record to its {@code FusedSegmentJson}, when {@link FusionConfig#emitJson()}. */
+  public static final String FUSED_JSON_PROCESSOR = "fused-json";
+  public static final String FUSED_JSON_SINK = "fused-json-sink";
   /** Persistent, changelog-backed: pending clips and done markers survive restarts and move with their task. */
   public static final String PENDING_STORE = "pending-clips";
   /**
@@ -105,6 +109,11 @@ public final class FusionTopology {
     if (config.emitAllRules()) {
       topology.addSink(ALL_RULES_SINK, topics.fusedAllRules().name(), Topics.KEY_SERDE.serializer(),
           topics.fusedAllRules().valueSerde().serializer(), JOIN_PROCESSOR);
+    }
+    if (config.emitJson()) {
+      topology.addProcessor(FUSED_JSON_PROCESSOR, FusedJsonProcessor::new, JOIN_PROCESSOR);
+      topology.addSink(FUSED_JSON_SINK, topics.fusedJson().name(), Topics.KEY_SERDE.serializer(),
+          topics.fusedJson().valueSerde().serializer(), FUSED_JSON_PROCESSOR);
     }
     return topology;
   }

@@ -115,6 +115,15 @@ class FusionConfigTest {
     assertThat(config.rules().weights()).containsKeys("speech-emotion-ravdess", "fer-mobilefacenet");
     assertThat(config.rules().logisticRegression()).isNull();
     assertThat(config.emitAllRules()).isFalse();
+    assertThat(config.emitJson()).isFalse();
+  }
+
+  @Test
+  void theJsonViewIsSwitchedByItsVariable() {
+    assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "true"))).emitJson()).isTrue();
+    assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "false"))).emitJson()).isFalse();
+    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "yes please"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_EMIT_JSON");
   }
 
   @Test

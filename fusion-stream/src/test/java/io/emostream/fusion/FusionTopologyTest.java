@@ -23,9 +23,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusedSegmentJson;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
@@ -76,7 +79,10 @@ class FusionTopologyTest {
   }
 
   private void startDriver(Map<String, Object> overrides, boolean emitAllRules, LogisticRegressionModel lrModel) {
-    FusionConfig config = config(emitAllRules, lrModel);
+    startDriver(overrides, config(emitAllRules, lrModel));
+  }
+
+  private void startDriver(Map<String, Object> overrides, FusionConfig config) {
     driver = new TopologyTestDriver(FusionTopology.build(config, new FusionMetrics(meters)),
         FusionStreamApp.streamsProperties(config, overrides), START);
     manifests = input(topics.manifests());
@@ -619,6 +625,51 @@ class FusionTopologyTest {
     assertThat(perRule.get(4).getConfidence()).isCloseTo(0.5f, within(1e-6f));
     assertThat(perRule.get(1).getConfidence()).isCloseTo(0.35f, within(1e-6f));
     assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void withEmitJsonEachFusedRecordAlsoGoesToTheJsonTopicAsItsFusedSegmentJson() {
+    driver.close();
+    startDriver(Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("json").toString()),
+        config(false, null).withEmitJson(true));
+    TestOutputTopic<String, JsonNode> json = driver.createOutputTopic(topics.fusedJson().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedJson().valueSerde().deserializer());
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+    manifests.pipeInput("c2", Clips.manifest("c2", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c2", Clips.audio("c2", Clips.SPEECH_HAPPY));
+    driver.advanceWallClockTime(TIMEOUT); // c2 at its timeout, by the punctuator
+
+    List<TestRecord<String, FusedEmotion>> avro = fused.readRecordsToList();
+    List<TestRecord<String, JsonNode>> views = json.readRecordsToList();
+    assertThat(avro).extracting(r -> r.value().getStatus())
+        .containsExactly(FusionStatus.COMPLETE, FusionStatus.AUDIO_ONLY);
+    assertThat(views).hasSameSizeAs(avro);
+    for (int i = 0; i < avro.size(); i++) {
+      assertThat(views.get(i).key()).isEqualTo(avro.get(i).key());
+      assertThat(views.get(i).timestamp()).isEqualTo(avro.get(i).timestamp());
+      assertThat(views.get(i).value().toString()).isEqualTo(FusedSegmentJson.line(avro.get(i).value()));
+    }
+    assertThat(views.get(1).value().get("status").asText()).isEqualTo("AUDIO_ONLY");
+    assertThat(views.get(0).value().get("distribution").get("sad").asDouble()).isEqualTo(0.25);
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void withoutEmitJsonTheTopologyHasNoJsonSinkAndWritesNoJson() {
+    TestOutputTopic<String, JsonNode> json = driver.createOutputTopic(topics.fusedJson().name(),
+        Topics.KEY_SERDE.deserializer(), topics.fusedJson().valueSerde().deserializer());
+    manifests.pipeInput("c1", Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO));
+    audio.pipeInput("c1", Clips.audio("c1", Clips.SPEECH_HAPPY));
+    video.pipeInput("c1", Clips.video("c1", Clips.FACE_SAD));
+
+    assertThat(single().getStatus()).isEqualTo(FusionStatus.COMPLETE);
+    assertThat(json.isEmpty()).isTrue();
+    assertThat(FusionTopology.build(config(false, null)).describe().toString())
+        .doesNotContain(FusionTopology.FUSED_JSON_SINK);
+    assertThat(FusionTopology.build(config(false, null).withEmitJson(true)).describe().toString())
+        .contains(FusionTopology.FUSED_JSON_SINK, topics.fusedJson().name());
   }
 
   @Test

@@ -8,11 +8,14 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.JsonNodeSerde;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.WorkerProgress;
 
@@ -24,6 +27,7 @@ import io.emostream.schemas.WorkerProgress;
  *          ──► clips.audio ──► audio-worker ──► predictions.audio ──► fusion-stream ──► fused
  *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
  *                                                 fusion-stream ──► fused.all-rules (optional)
+ *                                                 fusion-stream ──► fused.json (optional: JSON view of fused)
  *   any service ──► dead-letter (raw bytes + reason headers)
  *   audio-worker, video-worker ──► workers.progress (compacted) ──► fusion-stream (global store)
  * </pre>
@@ -111,6 +115,17 @@ public final class Topics {
     return new Topic<>(prefix + "fused.all-rules", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
   }
 
+  /**
+   * The JSON view of {@link #fused()} for consumers without the {@code .avsc} files or a registry: the same key and
+   * one record per fused record, the value a {@link io.emostream.schemas.FusedSegmentJson} object as UTF-8 JSON text
+   * (no schema envelope), written in the same transaction, only when fusion-stream runs with
+   * {@code EMOSTREAM_FUSION_EMIT_JSON=true}. {@code kcat | jq} and Connect's {@code JsonConverter}
+   * ({@code schemas.enable=false}) read it as it is.
+   */
+  public Topic<JsonNode> fusedJson() {
+    return new Topic<>(prefix + "fused.json", partitions, DEFAULT, new JsonNodeSerde());
+  }
+
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
   public Topic<byte[]> deadLetters() {
     return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
@@ -132,6 +147,6 @@ public final class Topics {
 
   public List<Topic<?>> all() {
     return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), fusedAllRules(),
-        deadLetters(), workerProgress());
+        fusedJson(), deadLetters(), workerProgress());
   }
 }
