@@ -1,5 +1,6 @@
 package io.emostream.cli;
 
+import java.util.Locale;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -49,7 +50,7 @@ final class Preflight {
   private static void checkModel(Env env, String prefix, Path defaultManifest) {
     String variable = "EMOSTREAM_" + prefix + "_MODEL";
     Path manifest = env.path(variable, defaultManifest);
-    String what = prefix.toLowerCase() + " model";
+    String what = prefix.toLowerCase(Locale.ROOT) + " model";
     if (!Files.isRegularFile(manifest)) {
       throw new InputException("the " + what + " manifest " + manifest + " does not exist; set " + variable
           + " to a model folder's manifest.json (shipped: " + defaultManifest + ")");

@@ -27,7 +27,7 @@ public final class ResultFormat {
           seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",
           r.getLabel() == null ? "-" : r.getLabel(),
           r.getLabel() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.getConfidence()),
-          r.getModalities().isEmpty() ? "-" : String.join("+", r.getModalities().stream().map(m -> m.name().toLowerCase()).toList()),
+          r.getModalities().isEmpty() ? "-" : String.join("+", r.getModalities().stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList()),
           r.getRule().name(),
           r.getStatus().name(),
           modality(r, "AUDIO"),

@@ -1,5 +1,6 @@
 package io.emostream.inference;
 
+import java.util.Locale;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -60,7 +61,7 @@ public record WorkerConfig(KafkaSettings kafka, Topics topics, Path model, Devic
         env.path(names.model(), defaultModel),
         env.enumValue(DEVICE_ENV, Device.class, Device.CPU),
         env.integer(THREADS_ENV, 0, 0, 256),
-        env.string(names.groupId(), "emostream-" + prefix.toLowerCase() + "-worker"),
+        env.string(names.groupId(), "emostream-" + prefix.toLowerCase(Locale.ROOT) + "-worker"),
         env.integer(names.maxPollRecords(), DEFAULT_MAX_POLL_RECORDS, 1, 1000),
         env.string(INSTANCE_ID_ENV, UUID.randomUUID().toString()),
         env.integer(names.maxBatch(), DEFAULT_MAX_BATCH, 1, 4096),

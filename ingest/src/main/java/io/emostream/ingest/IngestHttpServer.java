@@ -783,7 +783,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.toLowerCase().split(";")[0].trim();
+    String type = contentType.toLowerCase(Locale.ROOT).split(";")[0].trim();
     return type.startsWith("video/") || type.startsWith("audio/") || type.equals("application/octet-stream");
   }
 

@@ -1,5 +1,6 @@
 package io.emostream.kafka;
 
+import java.util.Locale;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -80,7 +81,7 @@ public final class Env {
     if (raw.isEmpty()) {
       return defaultValue;
     }
-    return switch (raw.get().toLowerCase()) {
+    return switch (raw.get().toLowerCase(Locale.ROOT)) {
       case "true", "1", "yes", "on" -> true;
       case "false", "0", "no", "off" -> false;
       default -> throw invalid(name, raw.get(), "true or false");
@@ -97,7 +98,7 @@ public final class Env {
       return defaultValue;
     }
     try {
-      return Enum.valueOf(type, raw.get().toUpperCase().replace('-', '_'));
+      return Enum.valueOf(type, raw.get().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
       throw invalid(name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
     }

@@ -1,5 +1,6 @@
 package io.emostream.video;
 
+import java.util.Locale;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       this.detector = new YuNetDetector(detectorModel, (float) face.scoreThreshold(), (float) face.nmsThreshold(),
           face.topK());
       this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
-          : FaceSelectionPolicy.valueOf(face.selection().toUpperCase());
+          : FaceSelectionPolicy.valueOf(face.selection().toUpperCase(Locale.ROOT));
       this.classifier = new ExpressionClassifier(expressionModel, manifest.labels(), face.input(),
           manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
     } catch (RuntimeException e) {
