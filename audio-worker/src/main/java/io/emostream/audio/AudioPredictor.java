@@ -1,10 +1,5 @@
 package io.emostream.audio;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Locale;
-
 import io.emostream.audio.features.FeatureExtractor;
 import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
@@ -15,34 +10,41 @@ import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * AudioSegment → speech-emotion posterior. With a {@link SpeechDetector} (the default, EMOSTREAM_VAD=on) only the
- * clip's voiced audio goes on, and a clip with too little of it is NO_SPEECH, with no distribution; without one
- * (EMOSTREAM_VAD=off) the whole clip goes on unless it is quieter than {@link #SILENCE_RMS}, then NO_SPEECH. A
- * missing or too short track (under the manifest's {@code minSeconds}) is NO_AUDIO. What goes on is cut into the
- * model's windows (never cut short:
- * see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks and run either as a
- * [1, samples] waveform tensor or, for a model whose manifest names {@code features}, as a log-mel or MFCC
- * tensor in the manifest's layout ({@link FeatureExtractor}); the windows go through the model by the
- * {@link BatchRunner}, one window per run (windows differ in length: the last one takes the remainder), and their
- * posteriors are averaged.
+ * AudioSegment → speech-emotion posterior. With a {@link SpeechDetector} (the default,
+ * EMOSTREAM_VAD=on) only the clip's voiced audio goes on, and a clip with too little of it is
+ * NO_SPEECH, with no distribution; without one (EMOSTREAM_VAD=off) the whole clip goes on unless it
+ * is quieter than {@link #SILENCE_RMS}, then NO_SPEECH. A missing or too short track (under the
+ * manifest's {@code minSeconds}) is NO_AUDIO. What goes on is cut into the model's windows (never
+ * cut short: see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks
+ * and run either as a [1, samples] waveform tensor or, for a model whose manifest names {@code
+ * features}, as a log-mel or MFCC tensor in the manifest's layout ({@link FeatureExtractor}); the
+ * windows go through the model by the {@link BatchRunner}, one window per run (windows differ in
+ * length: the last one takes the remainder), and their posteriors are averaged.
  */
 public final class AudioPredictor implements ClipPredictor {
 
   /**
-   * Without voice-activity detection, a clip below this RMS (about -60 dBFS) counts as silent: no speech to judge.
-   * With it, the detector alone decides (a quiet but real voice is still speech; digital silence has no voiced
-   * frame).
+   * Without voice-activity detection, a clip below this RMS (about -60 dBFS) counts as silent: no
+   * speech to judge. With it, the detector alone decides (a quiet but real voice is still speech;
+   * digital silence has no voiced frame).
    */
   static final double SILENCE_RMS = 0.001;
 
   private final OrtModel model;
   private final ModelManifest.Audio audio;
+
   /** Null for a waveform model. */
   private final FeatureExtractor features;
+
   /** Null: no voice-activity gating. */
   private final SpeechDetector detector;
+
   private final AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
   private final BatchRunner<Window> runner;
 
@@ -51,36 +53,52 @@ public final class AudioPredictor implements ClipPredictor {
     this(model, null);
   }
 
-  /** @param detector voice activity; null runs the model on the whole clip (EMOSTREAM_VAD=off) */
+  /**
+   * @param detector voice activity; null runs the model on the whole clip (EMOSTREAM_VAD=off)
+   */
   public AudioPredictor(OrtModel model, SpeechDetector detector) {
     this.detector = detector;
     this.model = model;
     this.audio = model.manifest().audio();
     if (audio == null) {
-      throw new IllegalArgumentException("model " + model.manifest().name() + " is not an AUDIO model");
+      throw new IllegalArgumentException(
+          "model " + model.manifest().name() + " is not an AUDIO model");
     }
-    this.features = audio.featureType() == ModelManifest.FeatureType.WAVEFORM ? null
-        : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
+    this.features =
+        audio.featureType() == ModelManifest.FeatureType.WAVEFORM
+            ? null
+            : new FeatureExtractor(FeatureExtractor.Spec.of(audio.features(), audio.sampleRate()));
     checkInputShape(model.inputShape(model.manifest().input().name()));
     this.runner = new BatchRunner<>("model " + model.manifest().name(), 1, this::run);
     if (detector != null && audio.sampleRate() != SpeechDetector.SAMPLE_RATE) {
-      throw new IllegalStateException("model " + model.manifest().name() + " takes " + audio.sampleRate() + " Hz audio"
-          + " but voice-activity detection takes " + SpeechDetector.SAMPLE_RATE + " Hz; use a 16 kHz model or set"
-          + " EMOSTREAM_VAD=off");
+      throw new IllegalStateException(
+          "model "
+              + model.manifest().name()
+              + " takes "
+              + audio.sampleRate()
+              + " Hz audio"
+              + " but voice-activity detection takes "
+              + SpeechDetector.SAMPLE_RATE
+              + " Hz; use a 16 kHz model or set"
+              + " EMOSTREAM_VAD=off");
     }
   }
 
   /**
-   * Fails at start-up unless the model's input takes what this predictor feeds it: [batch, samples], or the
-   * feature layout's rank with the feature count where the model fixes it. The frame (or sample) axis must be
-   * dynamic, since windows differ in length.
+   * Fails at start-up unless the model's input takes what this predictor feeds it: [batch,
+   * samples], or the feature layout's rank with the feature count where the model fixes it. The
+   * frame (or sample) axis must be dynamic, since windows differ in length.
    */
   private void checkInputShape(long[] shape) {
     String name = model.manifest().name();
     if (features == null) {
       if (shape.length != 2 || shape[1] > 0) {
-        throw new IllegalStateException("waveform model " + name + " must take [batch, samples] with a dynamic samples"
-            + " axis; its input is " + Arrays.toString(shape));
+        throw new IllegalStateException(
+            "waveform model "
+                + name
+                + " must take [batch, samples] with a dynamic samples"
+                + " axis; its input is "
+                + Arrays.toString(shape));
       }
       return;
     }
@@ -91,9 +109,18 @@ public final class AudioPredictor implements ClipPredictor {
       ok = expected[i] == -1 ? shape[i] <= 0 : shape[i] <= 0 || shape[i] == expected[i];
     }
     if (!ok) {
-      throw new IllegalStateException("model " + name + " input " + Arrays.toString(shape) + " does not take "
-          + spec.type() + " features in layout " + spec.layout() + " " + Arrays.toString(expected)
-          + " (-1: any length; the frame axis must be dynamic)");
+      throw new IllegalStateException(
+          "model "
+              + name
+              + " input "
+              + Arrays.toString(shape)
+              + " does not take "
+              + spec.type()
+              + " features in layout "
+              + spec.layout()
+              + " "
+              + Arrays.toString(expected)
+              + " (-1: any length; the frame axis must be dynamic)");
     }
   }
 
@@ -102,34 +129,66 @@ public final class AudioPredictor implements ClipPredictor {
     Stopwatch watch = new Stopwatch();
     AudioSegment segment = serde.decode(value);
     if (segment.getSampleRate() != audio.sampleRate()) {
-      throw new IllegalArgumentException("clip " + clipId + " has " + segment.getSampleRate() + " Hz audio but model "
-          + model.manifest().name() + " takes " + audio.sampleRate() + " Hz");
+      throw new IllegalArgumentException(
+          "clip "
+              + clipId
+              + " has "
+              + segment.getSampleRate()
+              + " Hz audio but model "
+              + model.manifest().name()
+              + " takes "
+              + audio.sampleRate()
+              + " Hz");
     }
     byte[] pcm = new byte[segment.getPcm().remaining()];
     segment.getPcm().duplicate().get(pcm);
     float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
     double decodeMs = watch.lapMs();
     if (samples.length < audio.minSeconds() * audio.sampleRate()) {
-      return Outcome.without(PredictionStatus.NO_AUDIO, String.format(Locale.ROOT, "audio of %.2f s, shorter than %s s",
-          (double) samples.length / audio.sampleRate(), audio.minSeconds()), decodeMs, watch.lapMs(), 0);
+      return Outcome.without(
+          PredictionStatus.NO_AUDIO,
+          String.format(
+              Locale.ROOT,
+              "audio of %.2f s, shorter than %s s",
+              (double) samples.length / audio.sampleRate(),
+              audio.minSeconds()),
+          decodeMs,
+          watch.lapMs(),
+          0);
     }
     double vadMs = 0;
     if (detector == null) {
       if (rms(samples) < SILENCE_RMS) {
-        return Outcome.without(PredictionStatus.NO_SPEECH, "silent (RMS below " + SILENCE_RMS + ")", decodeMs, watch.lapMs(), 0);
+        return Outcome.without(
+            PredictionStatus.NO_SPEECH,
+            "silent (RMS below " + SILENCE_RMS + ")",
+            decodeMs,
+            watch.lapMs(),
+            0);
       }
     } else {
       SpeechDetector.Speech speech = detector.detect(samples);
       vadMs = watch.lapMs();
       if (!speech.enough()) {
-        return Outcome.without(PredictionStatus.NO_SPEECH, String.format(Locale.ROOT,
-            "%.2f s of speech in %.2f s of audio, less than the minimum %s s", speech.voicedSeconds(),
-            (double) samples.length / audio.sampleRate(), detector.minSpeechSeconds()), decodeMs, 0, vadMs);
+        return Outcome.without(
+            PredictionStatus.NO_SPEECH,
+            String.format(
+                Locale.ROOT,
+                "%.2f s of speech in %.2f s of audio, less than the minimum %s s",
+                speech.voicedSeconds(),
+                (double) samples.length / audio.sampleRate(),
+                detector.minSpeechSeconds()),
+            decodeMs,
+            0,
+            vadMs);
       }
       samples = speech.voiced();
     }
-    List<float[]> windows = AudioPreprocessor.windows(samples, (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
-        (int) Math.round(audio.minSeconds() * audio.sampleRate()));
+    List<float[]> windows =
+        AudioPreprocessor.windows(
+            samples,
+            (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
+            (int) Math.round(audio.minSeconds() * audio.sampleRate()));
     List<Window> inputs = new ArrayList<>(windows.size());
     for (float[] window : windows) {
       inputs.add(toInput(window));
@@ -137,17 +196,21 @@ public final class AudioPredictor implements ClipPredictor {
     double preprocessMs = watch.lapMs();
     List<float[]> posteriors = List.of(runner.runAll(inputs));
     double inferenceMs = vadMs + watch.lapMs();
-    return Outcome.ok(Probabilities.mean(posteriors), windows.size(), decodeMs, preprocessMs, inferenceMs);
+    return Outcome.ok(
+        Probabilities.mean(posteriors), windows.size(), decodeMs, preprocessMs, inferenceMs);
   }
 
-  /** One window as the model takes it: normalised, then a waveform [1, samples] or a feature tensor. */
+  /**
+   * One window as the model takes it: normalised, then a waveform [1, samples] or a feature tensor.
+   */
   private Window toInput(float[] window) {
     float[] input = AudioPreprocessor.normalize(window, audio.normalize());
     if (features == null) {
       return new Window(input, new long[] {1, input.length});
     }
     float[][] matrix = features.extract(input);
-    return new Window(FeatureExtractor.flatten(matrix, features.spec().layout()),
+    return new Window(
+        FeatureExtractor.flatten(matrix, features.spec().layout()),
         FeatureExtractor.shape(features.spec().layout(), matrix.length, matrix[0].length));
   }
 
@@ -158,8 +221,12 @@ public final class AudioPredictor implements ClipPredictor {
     for (int i = 0; i < chunk.size(); i++) {
       Window w = chunk.get(i);
       if (!Arrays.equals(w.shape(), chunk.get(0).shape())) {
-        throw new IllegalArgumentException("windows of shapes " + Arrays.toString(chunk.get(0).shape()) + " and "
-            + Arrays.toString(w.shape()) + " cannot share a run");
+        throw new IllegalArgumentException(
+            "windows of shapes "
+                + Arrays.toString(chunk.get(0).shape())
+                + " and "
+                + Arrays.toString(w.shape())
+                + " cannot share a run");
       }
       System.arraycopy(w.data(), 0, data, i * w.data().length, w.data().length);
     }
@@ -168,8 +235,7 @@ public final class AudioPredictor implements ClipPredictor {
   }
 
   /** A window's model input, batch axis of 1 first. */
-  private record Window(float[] data, long[] shape) {
-  }
+  private record Window(float[] data, long[] shape) {}
 
   static double rms(float[] x) {
     double sum = 0;

@@ -1,27 +1,32 @@
 package io.emostream.audio;
 
+import io.emostream.inference.ModelManifest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import io.emostream.inference.ModelManifest;
-
 /** Pure audio pre-processing: PCM bytes → mono floats → model windows. */
 public final class AudioPreprocessor {
 
-  private AudioPreprocessor() {
-  }
+  private AudioPreprocessor() {}
 
-  /** Signed 16-bit little-endian PCM (interleaved when {@code channels > 1}) → mono floats in [-1, 1). */
+  /**
+   * Signed 16-bit little-endian PCM (interleaved when {@code channels > 1}) → mono floats in [-1,
+   * 1).
+   */
   public static float[] toMonoFloat(byte[] pcm16le, int channels) {
     if (channels < 1) {
       throw new IllegalArgumentException("channel count must be >= 1, got " + channels);
     }
     if (pcm16le.length % (2 * channels) != 0) {
-      throw new IllegalArgumentException("PCM length " + pcm16le.length + " is not a whole number of "
-          + channels + "-channel 16-bit frames");
+      throw new IllegalArgumentException(
+          "PCM length "
+              + pcm16le.length
+              + " is not a whole number of "
+              + channels
+              + "-channel 16-bit frames");
     }
     ByteBuffer buffer = ByteBuffer.wrap(pcm16le).order(ByteOrder.LITTLE_ENDIAN);
     int frames = pcm16le.length / (2 * channels);
@@ -38,8 +43,8 @@ public final class AudioPreprocessor {
 
   /**
    * Cuts audio into windows of {@code window} samples; the remainder becomes a last window when it
-   * has at least {@code min} samples, or when it is all there is. Nothing is silently cut: a remainder
-   * shorter than {@code min} after full windows is appended to the last full window.
+   * has at least {@code min} samples, or when it is all there is. Nothing is silently cut: a
+   * remainder shorter than {@code min} after full windows is appended to the last full window.
    */
   public static List<float[]> windows(float[] samples, int window, int min) {
     if (window <= 0) {
@@ -83,6 +88,8 @@ public final class AudioPreprocessor {
   }
 
   public static float[] normalize(float[] x, ModelManifest.AudioNormalization normalization) {
-    return normalization == ModelManifest.AudioNormalization.ZERO_MEAN_UNIT_VARIANCE ? zeroMeanUnitVariance(x) : x;
+    return normalization == ModelManifest.AudioNormalization.ZERO_MEAN_UNIT_VARIANCE
+        ? zeroMeanUnitVariance(x)
+        : x;
   }
 }

@@ -5,20 +5,22 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Generated audio that holds no speech, for measuring and testing voice-activity detection
- * ({@code io.emostream.cli.VadSurvey}, {@code SpeechDetectorTest}): digital silence, a 300 Hz tone, white and pink
- * noise at several levels, music-like chords and arpeggios (harmonic notes with a decaying envelope) and DTMF-like
- * dual tones. 16 kHz mono floats in [-1, 1]; deterministic (fixed seeds).
+ * Generated audio that holds no speech, for measuring and testing voice-activity detection ({@code
+ * io.emostream.cli.VadSurvey}, {@code SpeechDetectorTest}): digital silence, a 300 Hz tone, white
+ * and pink noise at several levels, music-like chords and arpeggios (harmonic notes with a decaying
+ * envelope) and DTMF-like dual tones. 16 kHz mono floats in [-1, 1]; deterministic (fixed seeds).
  */
 public final class NonSpeechSignals {
 
   public static final int RATE = 16_000;
   private static final double[] NOISE_DBFS = {-50, -40, -30, -20, -10};
 
-  private NonSpeechSignals() {
-  }
+  private NonSpeechSignals() {}
 
-  /** Every signal, {@code seconds} long, by name (e.g. {@code white-noise -30 dBFS}), in a fixed order. */
+  /**
+   * Every signal, {@code seconds} long, by name (e.g. {@code white-noise -30 dBFS}), in a fixed
+   * order.
+   */
   public static Map<String, float[]> all(double seconds) {
     int n = (int) Math.round(seconds * RATE);
     Map<String, float[]> out = new LinkedHashMap<>();
@@ -26,8 +28,12 @@ public final class NonSpeechSignals {
     out.put("tone 300 Hz -20 dBFS", tone(n, 300, 0.1));
     out.put("tone 300 Hz -6 dBFS", tone(n, 300, 0.5));
     for (double db : NOISE_DBFS) {
-      out.put(String.format(java.util.Locale.ROOT, "white noise %.0f dBFS", db), scaleToRms(white(n, 1), dbfs(db)));
-      out.put(String.format(java.util.Locale.ROOT, "pink noise %.0f dBFS", db), scaleToRms(pink(n, 2), dbfs(db)));
+      out.put(
+          String.format(java.util.Locale.ROOT, "white noise %.0f dBFS", db),
+          scaleToRms(white(n, 1), dbfs(db)));
+      out.put(
+          String.format(java.util.Locale.ROOT, "pink noise %.0f dBFS", db),
+          scaleToRms(pink(n, 2), dbfs(db)));
     }
     out.put("chords (C F G Am)", chords(n));
     out.put("arpeggio 8 notes/s", arpeggio(n, 0.125));
@@ -85,10 +91,17 @@ public final class NonSpeechSignals {
     return x;
   }
 
-  /** Four triads (C, F, G, A minor), one per second, each note with three harmonics and a decaying envelope. */
+  /**
+   * Four triads (C, F, G, A minor), one per second, each note with three harmonics and a decaying
+   * envelope.
+   */
   static float[] chords(int n) {
-    double[][] triads = {{261.63, 329.63, 392.00}, {349.23, 440.00, 523.25}, {392.00, 493.88, 587.33},
-        {440.00, 523.25, 659.25}};
+    double[][] triads = {
+      {261.63, 329.63, 392.00},
+      {349.23, 440.00, 523.25},
+      {392.00, 493.88, 587.33},
+      {440.00, 523.25, 659.25}
+    };
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
       double t = (double) i / RATE;
@@ -107,7 +120,9 @@ public final class NonSpeechSignals {
       double t = (double) i / RATE;
       int note = (int) (t / noteSeconds);
       double local = t - note * noteSeconds;
-      x[i] = (float) (0.2 * Math.exp(-6 * local) * notes(new double[] {scale[note % scale.length]}, t));
+      x[i] =
+          (float)
+              (0.2 * Math.exp(-6 * local) * notes(new double[] {scale[note % scale.length]}, t));
     }
     return x;
   }
@@ -132,8 +147,11 @@ public final class NonSpeechSignals {
       int digit = i / period;
       if (i % period < period / 2) {
         double t = (double) i / RATE;
-        x[i] = (float) (0.2 * (Math.sin(2 * Math.PI * low[digit % low.length] * t)
-            + Math.sin(2 * Math.PI * high[digit % high.length] * t)));
+        x[i] =
+            (float)
+                (0.2
+                    * (Math.sin(2 * Math.PI * low[digit % low.length] * t)
+                        + Math.sin(2 * Math.PI * high[digit % high.length] * t)));
       }
     }
     return x;

@@ -1,31 +1,33 @@
 package io.emostream.audio;
 
+import ai.onnxruntime.OrtException;
+import io.emostream.inference.Device;
+import io.emostream.inference.OrtModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
-import ai.onnxruntime.OrtException;
-import io.emostream.inference.Device;
-import io.emostream.inference.OrtModel;
-
 /**
- * Voice activity with Silero VAD v5 ({@code models/silero-vad/}), implementing the voiced-audio contract that the
- * speech model is trained on (training/audio does the same in Python; keep both identical):
+ * Voice activity with Silero VAD v5 ({@code models/silero-vad/}), implementing the voiced-audio
+ * contract that the speech model is trained on (training/audio does the same in Python; keep both
+ * identical):
  *
  * <ul>
- *   <li>16 kHz mono; frames of {@value #FRAME} samples, the last partial frame zero-padded; each frame is fed with
- *       the previous {@value #CONTEXT} samples prepended (input [1, 576]; zeros before the first frame), as Silero's
- *       own wrapper does; the recurrent {@code state} [2, 1, 128] is carried from frame to frame, starting from
- *       zeros for each clip.</li>
- *   <li>A frame is voiced when its speech probability is {@code >= threshold}.</li>
- *   <li>Voiced audio: the clip's samples of the voiced frames after dilating the voiced-frame mask by
- *       {@value #DILATION_FRAMES} frames (96 ms) on each side, concatenated in order. Voiced seconds: its length.
- *       A clip with fewer voiced seconds than {@code minSpeechSeconds} has no speech.</li>
+ *   <li>16 kHz mono; frames of {@value #FRAME} samples, the last partial frame zero-padded; each
+ *       frame is fed with the previous {@value #CONTEXT} samples prepended (input [1, 576]; zeros
+ *       before the first frame), as Silero's own wrapper does; the recurrent {@code state} [2, 1,
+ *       128] is carried from frame to frame, starting from zeros for each clip.
+ *   <li>A frame is voiced when its speech probability is {@code >= threshold}.
+ *   <li>Voiced audio: the clip's samples of the voiced frames after dilating the voiced-frame mask
+ *       by {@value #DILATION_FRAMES} frames (96 ms) on each side, concatenated in order. Voiced
+ *       seconds: its length. A clip with fewer voiced seconds than {@code minSpeechSeconds} has no
+ *       speech.
  * </ul>
  *
- * <p>The session is owned by this detector; it keeps no state between calls and is safe to share between threads as
- * far as ONNX Runtime's {@code run} is. The framing, mask, dilation and concatenation are pure static functions.
+ * <p>The session is owned by this detector; it keeps no state between calls and is safe to share
+ * between threads as far as ONNX Runtime's {@code run} is. The framing, mask, dilation and
+ * concatenation are pure static functions.
  */
 public final class SpeechDetector implements AutoCloseable {
 
@@ -42,8 +44,8 @@ public final class SpeechDetector implements AutoCloseable {
   private final double minSpeechSeconds;
 
   /**
-   * @param model            a session on Silero VAD v5, owned by this detector from now on (closed with it)
-   * @param threshold        speech probability from which a frame is voiced, in (0, 1)
+   * @param model a session on Silero VAD v5, owned by this detector from now on (closed with it)
+   * @param threshold speech probability from which a frame is voiced, in (0, 1)
    * @param minSpeechSeconds voiced seconds below which a clip has no speech, >= 0
    */
   public SpeechDetector(OrtModel model, double threshold, double minSpeechSeconds) {
@@ -51,7 +53,8 @@ public final class SpeechDetector implements AutoCloseable {
       throw new IllegalArgumentException("VAD threshold must be in (0, 1), got " + threshold);
     }
     if (!(minSpeechSeconds >= 0)) {
-      throw new IllegalArgumentException("minimum speech seconds must be >= 0, got " + minSpeechSeconds);
+      throw new IllegalArgumentException(
+          "minimum speech seconds must be >= 0, got " + minSpeechSeconds);
     }
     model.checkNames(INPUTS, OUTPUTS);
     this.model = model;
@@ -59,8 +62,12 @@ public final class SpeechDetector implements AutoCloseable {
     this.minSpeechSeconds = minSpeechSeconds;
   }
 
-  /** Opens the Silero ONNX file on the given device (CPU fallback as for every model) and checks its interface. */
-  public static SpeechDetector load(Path onnx, Device device, int threads, double threshold, double minSpeechSeconds) {
+  /**
+   * Opens the Silero ONNX file on the given device (CPU fallback as for every model) and checks its
+   * interface.
+   */
+  public static SpeechDetector load(
+      Path onnx, Device device, int threads, double threshold, double minSpeechSeconds) {
     OrtModel model = OrtModel.open("silero-vad", onnx, device, threads);
     try {
       return new SpeechDetector(model, threshold, minSpeechSeconds);
@@ -71,7 +78,8 @@ public final class SpeechDetector implements AutoCloseable {
   }
 
   /** What the detector found in one clip. */
-  public record Speech(float[] probabilities, boolean[] voicedFrames, float[] voiced, boolean enough) {
+  public record Speech(
+      float[] probabilities, boolean[] voicedFrames, float[] voiced, boolean enough) {
 
     public double voicedSeconds() {
       return (double) voiced.length / SAMPLE_RATE;
@@ -83,13 +91,14 @@ public final class SpeechDetector implements AutoCloseable {
     float[] probabilities = probabilities(samples);
     boolean[] voicedFrames = dilate(mask(probabilities, threshold), DILATION_FRAMES);
     float[] voiced = voicedAudio(samples, voicedFrames);
-    return new Speech(probabilities, voicedFrames, voiced, voiced.length >= minSpeechSeconds * SAMPLE_RATE);
+    return new Speech(
+        probabilities, voicedFrames, voiced, voiced.length >= minSpeechSeconds * SAMPLE_RATE);
   }
 
   /**
-   * The speech probability of every frame ({@link #frameCount} of them). Each frame is one {@link OrtModel#run}; the
-   * frames of a clip run inside one {@link OrtModel#guarded} call, so a stop waits for the clip's last frame instead
-   * of failing it half way.
+   * The speech probability of every frame ({@link #frameCount} of them). Each frame is one {@link
+   * OrtModel#run}; the frames of a clip run inside one {@link OrtModel#guarded} call, so a stop
+   * waits for the clip's last frame instead of failing it half way.
    */
   public float[] probabilities(float[] samples) throws OrtException {
     return model.guarded(() -> runFrames(samples));
@@ -100,21 +109,27 @@ public final class SpeechDetector implements AutoCloseable {
     float[] probabilities = new float[frames];
     float[] state = new float[STATE_SIZE];
     for (int i = 0; i < frames; i++) {
-      Map<String, OrtModel.Output> result = model.run(Map.of(
-          "input", OrtModel.floats(frameInput(samples, i), new long[] {1, CONTEXT + FRAME}),
-          "state", OrtModel.floats(state, new long[] {2, 1, 128}),
-          "sr", OrtModel.scalar(SAMPLE_RATE)), OUTPUTS);
+      Map<String, OrtModel.Output> result =
+          model.run(
+              Map.of(
+                  "input", OrtModel.floats(frameInput(samples, i), new long[] {1, CONTEXT + FRAME}),
+                  "state", OrtModel.floats(state, new long[] {2, 1, 128}),
+                  "sr", OrtModel.scalar(SAMPLE_RATE)),
+              OUTPUTS);
       probabilities[i] = result.get("output").data()[0];
       state = result.get("stateN").data();
       if (state.length != STATE_SIZE) {
-        throw new IllegalStateException("VAD model returned a state of " + state.length + " values, expected "
-            + STATE_SIZE);
+        throw new IllegalStateException(
+            "VAD model returned a state of " + state.length + " values, expected " + STATE_SIZE);
       }
     }
     return probabilities;
   }
 
-  /** The contract's voiced seconds of a clip of {@code samples} samples, from its frame probabilities. */
+  /**
+   * The contract's voiced seconds of a clip of {@code samples} samples, from its frame
+   * probabilities.
+   */
   public static double voicedSeconds(float[] probabilities, int samples, double threshold) {
     boolean[] voiced = dilate(mask(probabilities, threshold), DILATION_FRAMES);
     long n = 0;
@@ -132,8 +147,8 @@ public final class SpeechDetector implements AutoCloseable {
   }
 
   /**
-   * Frame {@code index}'s model input: the {@value #CONTEXT} samples before it (zeros before the clip's start), then
-   * its {@value #FRAME} samples, zero-padded past the clip's end.
+   * Frame {@code index}'s model input: the {@value #CONTEXT} samples before it (zeros before the
+   * clip's start), then its {@value #FRAME} samples, zero-padded past the clip's end.
    */
   static float[] frameInput(float[] samples, int index) {
     float[] input = new float[CONTEXT + FRAME];
@@ -170,8 +185,13 @@ public final class SpeechDetector implements AutoCloseable {
   /** The samples of the voiced frames, in order (the last frame only as far as the clip goes). */
   static float[] voicedAudio(float[] samples, boolean[] voicedFrames) {
     if (voicedFrames.length != frameCount(samples.length)) {
-      throw new IllegalArgumentException(voicedFrames.length + " frame flags for " + samples.length + " samples ("
-          + frameCount(samples.length) + " frames)");
+      throw new IllegalArgumentException(
+          voicedFrames.length
+              + " frame flags for "
+              + samples.length
+              + " samples ("
+              + frameCount(samples.length)
+              + " frames)");
     }
     float[] out = new float[samples.length];
     int n = 0;

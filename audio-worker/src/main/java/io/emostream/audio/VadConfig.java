@@ -1,19 +1,21 @@
 package io.emostream.audio;
 
+import io.emostream.kafka.Env;
 import java.nio.file.Path;
 
-import io.emostream.kafka.Env;
-
 /**
- * Voice-activity gating of the audio worker ({@link SpeechDetector}), from the environment. The defaults were
- * measured with {@code io.emostream.cli.VadSurvey} over RAVDESS, EmoDB and generated non-speech (docs/models.md
- * "Voice activity").
+ * Voice-activity gating of the audio worker ({@link SpeechDetector}), from the environment. The
+ * defaults were measured with {@code io.emostream.cli.VadSurvey} over RAVDESS, EmoDB and generated
+ * non-speech (docs/models.md "Voice activity").
  *
- * @param enabled          EMOSTREAM_VAD: on (default) or off; off runs the speech model on the whole clip, and a
- *                         clip quieter than -60 dBFS RMS is NO_SPEECH (the only check left)
- * @param model            EMOSTREAM_VAD_MODEL: the Silero VAD v5 ONNX file (models/silero-vad/silero_vad_v5.onnx)
- * @param threshold        EMOSTREAM_VAD_THRESHOLD (0.5): speech probability from which a 32 ms frame is voiced
- * @param minSpeechSeconds EMOSTREAM_VAD_MIN_SPEECH_SECONDS: voiced seconds below which a clip is NO_SPEECH
+ * @param enabled EMOSTREAM_VAD: on (default) or off; off runs the speech model on the whole clip,
+ *     and a clip quieter than -60 dBFS RMS is NO_SPEECH (the only check left)
+ * @param model EMOSTREAM_VAD_MODEL: the Silero VAD v5 ONNX file
+ *     (models/silero-vad/silero_vad_v5.onnx)
+ * @param threshold EMOSTREAM_VAD_THRESHOLD (0.5): speech probability from which a 32 ms frame is
+ *     voiced
+ * @param minSpeechSeconds EMOSTREAM_VAD_MIN_SPEECH_SECONDS: voiced seconds below which a clip is
+ *     NO_SPEECH
  */
 public record VadConfig(boolean enabled, Path model, double threshold, double minSpeechSeconds) {
 
@@ -31,7 +33,8 @@ public record VadConfig(boolean enabled, Path model, double threshold, double mi
       throw new IllegalArgumentException("VAD threshold must be in (0, 1), got " + threshold);
     }
     if (!(minSpeechSeconds >= 0)) {
-      throw new IllegalArgumentException("minimum speech seconds must be >= 0, got " + minSpeechSeconds);
+      throw new IllegalArgumentException(
+          "minimum speech seconds must be >= 0, got " + minSpeechSeconds);
     }
   }
 
@@ -39,7 +42,10 @@ public record VadConfig(boolean enabled, Path model, double threshold, double mi
     return fromEnv(env, DEFAULT_MODEL);
   }
 
-  /** @param defaultModel the model when EMOSTREAM_VAD_MODEL is unset (the embedded platform's, under its home) */
+  /**
+   * @param defaultModel the model when EMOSTREAM_VAD_MODEL is unset (the embedded platform's, under
+   *     its home)
+   */
   public static VadConfig fromEnv(Env env, Path defaultModel) {
     return new VadConfig(
         env.bool(ENABLED_ENV, true),

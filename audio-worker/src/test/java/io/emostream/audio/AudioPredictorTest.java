@@ -4,35 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the wav2vec2 sequence-classifier path on a tiny generated model with the signature of a Hugging Face
- * {@code Wav2Vec2ForSequenceClassification} exported by {@code optimum-cli export onnx --task
- * audio-classification}: float input {@code input_values} [batch_size, sequence_length], both dynamic, →
- * float output {@code logits} [batch_size, num_labels]. Here logits = mean(|x|) * [1, 0, -1], so the
- * posterior can be checked by hand. docs/models.md "Bring your own wav2vec2 model" points here.
+ * Runs the wav2vec2 sequence-classifier path on a tiny generated model with the signature of a
+ * Hugging Face {@code Wav2Vec2ForSequenceClassification} exported by {@code optimum-cli export onnx
+ * --task audio-classification}: float input {@code input_values} [batch_size, sequence_length],
+ * both dynamic, → float output {@code logits} [batch_size, num_labels]. Here logits = mean(|x|) *
+ * [1, 0, -1], so the posterior can be checked by hand. docs/models.md "Bring your own wav2vec2
+ * model" points here.
  */
 class AudioPredictorTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private OrtModel tinyModel(String normalize) throws Exception {
     return tinyModel(normalize, 16000);
@@ -44,15 +41,22 @@ class AudioPredictorTest {
         .output("logits", "batch_size", 3)
         .initializer("w", new long[] {1, 3}, 1f, 0f, -1f)
         .node("Abs", List.of("input_values"), List.of("a"), Map.of())
-        .node("ReduceMean", List.of("a"), List.of("m"), Map.of("axes", new long[] {1}, "keepdims", 1L))
+        .node(
+            "ReduceMean",
+            List.of("a"),
+            List.of("m"),
+            Map.of("axes", new long[] {1}, "keepdims", 1L))
         .node("Mul", List.of("m", "w"), List.of("logits"), Map.of())
         .write(dir.resolve("model.onnx"));
-    Files.writeString(dir.resolve("manifest.json"), """
+    Files.writeString(
+        dir.resolve("manifest.json"),
+        """
         {"name": "tiny-wav2vec2", "version": "1", "modality": "AUDIO", "file": "model.onnx",
          "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
          "labels": ["angry", "neutral", "sad"],
          "audio": {"sampleRate": %d, "normalize": "%s", "windowSeconds": 1.0, "minSeconds": 0.5}}
-        """.formatted(sampleRate, normalize));
+        """
+            .formatted(sampleRate, normalize));
     return OrtModel.load(dir.resolve("manifest.json"), Device.CPU, 1);
   }
 
@@ -61,7 +65,8 @@ class AudioPredictorTest {
     for (int i = 0; i < samples; i++) {
       pcm.putShort((short) (i % 2 == 0 ? amplitude : -amplitude));
     }
-    return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
+    return new AvroSerde<>(AudioSegment.class)
+        .encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
   }
 
   @Test
@@ -77,8 +82,10 @@ class AudioPredictorTest {
   @Test
   void averagesTheWindowPosteriorsOfALongSegment() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
-      // 2.5 s → windows of 1 s, 1 s, 0.5 s; |x| = 0.5 everywhere → logits (0.5, 0, -0.5) in every window
-      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 16384, 40_000));
+      // 2.5 s → windows of 1 s, 1 s, 0.5 s; |x| = 0.5 everywhere → logits (0.5, 0, -0.5) in every
+      // window
+      ClipPredictor.Outcome outcome =
+          new AudioPredictor(model).predict("c1", segment((short) 16384, 40_000));
 
       double z = Math.exp(0.5) + 1 + Math.exp(-0.5);
       assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
@@ -91,8 +98,10 @@ class AudioPredictorTest {
   @Test
   void normalisesEachWindowWhenTheManifestAsks() throws Exception {
     try (OrtModel model = tinyModel("ZERO_MEAN_UNIT_VARIANCE")) {
-      // ±0.25 alternating has mean 0 and std 0.25 → normalised to ±1 → mean |x| = 1 → logits (1, 0, -1)
-      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 8192, 16_000));
+      // ±0.25 alternating has mean 0 and std 0.25 → normalised to ±1 → mean |x| = 1 → logits (1, 0,
+      // -1)
+      ClipPredictor.Outcome outcome =
+          new AudioPredictor(model).predict("c1", segment((short) 8192, 16_000));
       double z = Math.exp(1) + 1 + Math.exp(-1);
       assertThat(outcome.probabilities()[0]).isCloseTo((float) (Math.exp(1) / z), within(1e-4f));
     }
@@ -101,7 +110,8 @@ class AudioPredictorTest {
   @Test
   void withoutVoiceActivityDetectionSilenceIsNoSpeechNotAMadeUpEmotion() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
-      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 0, 16_000));
+      ClipPredictor.Outcome outcome =
+          new AudioPredictor(model).predict("c1", segment((short) 0, 16_000));
       assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_SPEECH);
       assertThat(outcome.probabilities()).isEmpty();
     }
@@ -110,7 +120,8 @@ class AudioPredictorTest {
   @Test
   void aTrackShorterThanTheModelsMinimumIsNoAudio() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
-      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment((short) 8192, 7_999));
+      ClipPredictor.Outcome outcome =
+          new AudioPredictor(model).predict("c1", segment((short) 8192, 7_999));
       assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_AUDIO);
       assertThat(outcome.error()).contains("0.50 s, shorter than 0.5 s");
       assertThat(new AudioPredictor(model).predict("c1", segment((short) 8192, 0)).status())
@@ -121,16 +132,25 @@ class AudioPredictorTest {
   @Test
   void withTheSileroDetectorSilenceAndAToneAreNoSpeechWithNoDistribution() throws Exception {
     try (OrtModel model = tinyModel("NONE");
-        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1,
-            VadConfig.DEFAULT_THRESHOLD, VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector =
+            SpeechDetector.load(
+                SpeechDetectorTest.MODEL,
+                Device.CPU,
+                1,
+                VadConfig.DEFAULT_THRESHOLD,
+                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
       AudioPredictor predictor = new AudioPredictor(model, detector);
-      for (float[] audio : List.of(new float[64_000], NonSpeechSignals.tone(64_000, 300, 0.1),
-          NonSpeechSignals.scaleToRms(NonSpeechSignals.white(64_000, 7), 0.03))) {
+      for (float[] audio :
+          List.of(
+              new float[64_000],
+              NonSpeechSignals.tone(64_000, 300, 0.1),
+              NonSpeechSignals.scaleToRms(NonSpeechSignals.white(64_000, 7), 0.03))) {
         ClipPredictor.Outcome outcome = predictor.predict("c1", segment(audio));
 
         assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_SPEECH);
         assertThat(outcome.probabilities()).isEmpty();
-        assertThat(outcome.error()).contains("s of speech in 4.00 s of audio, less than the minimum");
+        assertThat(outcome.error())
+            .contains("s of speech in 4.00 s of audio, less than the minimum");
       }
       // the alternating full-band signal that the tiny model scores above is not speech either
       assertThat(predictor.predict("c1", segment((short) 8192, 16_000)).status())
@@ -141,9 +161,11 @@ class AudioPredictorTest {
   @Test
   void audioAtAnotherRateThanTheModelsIsRejectedBeforeTheDetectorRuns() throws Exception {
     try (OrtModel model = tinyModel("NONE");
-        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
-      byte[] at8k = new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 8000, 1,
-          ByteBuffer.wrap(new byte[16_000]), 0L));
+        SpeechDetector detector =
+            SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+      byte[] at8k =
+          new AvroSerde<>(AudioSegment.class)
+              .encode(new AudioSegment("c1", 8000, 1, ByteBuffer.wrap(new byte[16_000]), 0L));
       assertThatThrownBy(() -> new AudioPredictor(model, detector).predict("c1", at8k))
           .hasMessageContaining("8000 Hz");
     }
@@ -152,9 +174,12 @@ class AudioPredictorTest {
   @Test
   void aModelAtAnotherRateThan16kHzCannotBeGatedAndSaysSoAtStart() throws Exception {
     try (OrtModel model = tinyModel("NONE", 8000);
-        SpeechDetector detector = SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
-      assertThatThrownBy(() -> new AudioPredictor(model, detector)).isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("takes 8000 Hz").hasMessageContaining("EMOSTREAM_VAD=off");
+        SpeechDetector detector =
+            SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+      assertThatThrownBy(() -> new AudioPredictor(model, detector))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("takes 8000 Hz")
+          .hasMessageContaining("EMOSTREAM_VAD=off");
       assertThat(new AudioPredictor(model)).isNotNull();
     }
   }
@@ -164,6 +189,7 @@ class AudioPredictorTest {
     for (float x : samples) {
       pcm.putShort((short) Math.round(Math.max(-1, Math.min(0.99997f, x)) * 32767));
     }
-    return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
+    return new AvroSerde<>(AudioSegment.class)
+        .encode(new AudioSegment("c1", 16000, 1, ByteBuffer.wrap(pcm.array()), 0L));
   }
 }

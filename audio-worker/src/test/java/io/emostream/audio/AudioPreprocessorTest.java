@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class AudioPreprocessorTest {
@@ -19,7 +18,8 @@ class AudioPreprocessorTest {
 
   @Test
   void rejectsPcmThatIsNotWholeFrames() {
-    assertThatThrownBy(() -> AudioPreprocessor.toMonoFloat(new byte[3], 1)).hasMessageContaining("not a whole number");
+    assertThatThrownBy(() -> AudioPreprocessor.toMonoFloat(new byte[3], 1))
+        .hasMessageContaining("not a whole number");
   }
 
   @Test
@@ -29,9 +29,13 @@ class AudioPreprocessorTest {
     // 10 + 10 + a 5-sample tail (>= min 4) as its own window
     assertThat(w).extracting(a -> a.length).containsExactly(10, 10, 5);
     // a 3-sample tail (< min) joins the last full window rather than being cut
-    assertThat(AudioPreprocessor.windows(new float[23], 10, 4)).extracting(a -> a.length).containsExactly(10, 13);
+    assertThat(AudioPreprocessor.windows(new float[23], 10, 4))
+        .extracting(a -> a.length)
+        .containsExactly(10, 13);
     // shorter than one window: one window of what there is
-    assertThat(AudioPreprocessor.windows(new float[7], 10, 4)).extracting(a -> a.length).containsExactly(7);
+    assertThat(AudioPreprocessor.windows(new float[7], 10, 4))
+        .extracting(a -> a.length)
+        .containsExactly(7);
   }
 
   @Test

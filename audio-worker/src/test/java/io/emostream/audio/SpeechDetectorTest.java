@@ -3,19 +3,18 @@ package io.emostream.audio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.inference.Device;
 import java.nio.file.Path;
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import io.emostream.inference.Device;
-
 /**
- * The voiced-audio contract's pure parts (framing with context, mask, dilation, concatenation) by hand, and the
- * shipped Silero VAD v5 on generated non-speech, which must hold too little speech to pass the default minimum.
- * Real speech (RAVDESS, EmoDB) is checked in the cli module, which can decode FLAC ({@code ShippedVadModelTest}).
+ * The voiced-audio contract's pure parts (framing with context, mask, dilation, concatenation) by
+ * hand, and the shipped Silero VAD v5 on generated non-speech, which must hold too little speech to
+ * pass the default minimum. Real speech (RAVDESS, EmoDB) is checked in the cli module, which can
+ * decode FLAC ({@code ShippedVadModelTest}).
  */
 class SpeechDetectorTest {
 
@@ -25,8 +24,13 @@ class SpeechDetectorTest {
 
   @BeforeAll
   static void load() {
-    detector = SpeechDetector.load(MODEL, Device.CPU, 1, VadConfig.DEFAULT_THRESHOLD,
-        VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
+    detector =
+        SpeechDetector.load(
+            MODEL,
+            Device.CPU,
+            1,
+            VadConfig.DEFAULT_THRESHOLD,
+            VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
   }
 
   @AfterAll
@@ -66,8 +70,8 @@ class SpeechDetectorTest {
 
   @Test
   void aFrameIsVoicedFromTheThresholdOn() {
-    assertThat(SpeechDetector.mask(new float[] {0.49f, 0.5f, 0.9f, 0.1f}, 0.5)).containsExactly(false, true, true,
-        false);
+    assertThat(SpeechDetector.mask(new float[] {0.49f, 0.5f, 0.9f, 0.1f}, 0.5))
+        .containsExactly(false, true, true, false);
   }
 
   @Test
@@ -78,7 +82,8 @@ class SpeechDetectorTest {
 
     boolean[] dilated = SpeechDetector.dilate(mask, 3);
 
-    assertThat(dilated).containsExactly(true, true, true, true, true, false, true, true, true, true, true, true);
+    assertThat(dilated)
+        .containsExactly(true, true, true, true, true, false, true, true, true, true, true, true);
     assertThat(SpeechDetector.dilate(new boolean[5], 3)).containsOnly(false);
   }
 
@@ -95,25 +100,37 @@ class SpeechDetectorTest {
     assertThat(voiced[511]).isEqualTo(511f);
     assertThat(voiced[512]).isEqualTo(1024f);
     assertThat(voiced[voiced.length - 1]).isEqualTo(1099f);
-    assertThat(SpeechDetector.voicedSeconds(new float[] {0.9f, 0f, 0f}, 1100, 0.5)).isEqualTo(1100 / 16_000.0);
+    assertThat(SpeechDetector.voicedSeconds(new float[] {0.9f, 0f, 0f}, 1100, 0.5))
+        .isEqualTo(1100 / 16_000.0);
     assertThatThrownBy(() -> SpeechDetector.voicedAudio(samples, new boolean[2]))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 frames");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 frames");
   }
 
   @Test
   void settingsOutOfRangeAreRejected() {
-    assertThatThrownBy(() -> new VadConfig(true, MODEL, 1.0, 0.5)).hasMessageContaining("threshold");
-    assertThatThrownBy(() -> new VadConfig(true, MODEL, 0.5, -1)).hasMessageContaining("minimum speech");
+    assertThatThrownBy(() -> new VadConfig(true, MODEL, 1.0, 0.5))
+        .hasMessageContaining("threshold");
+    assertThatThrownBy(() -> new VadConfig(true, MODEL, 0.5, -1))
+        .hasMessageContaining("minimum speech");
     assertThatThrownBy(() -> SpeechDetector.load(Path.of("no-such.onnx"), Device.CPU, 1, 0.5, 0.5))
         .hasMessageContaining("no-such.onnx");
   }
 
   @Test
   void anotherModelInPlaceOfSileroFailsAtLoadNamingItsInterface() {
-    assertThatThrownBy(() -> SpeechDetector.load(Path.of("../models/speech-emotion-ravdess/model.onnx"), Device.CPU, 1,
-        0.5, 0.5)).isInstanceOf(IllegalStateException.class)
+    assertThatThrownBy(
+            () ->
+                SpeechDetector.load(
+                    Path.of("../models/speech-emotion-ravdess/model.onnx"),
+                    Device.CPU,
+                    1,
+                    0.5,
+                    0.5))
+        .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("model silero-vad has inputs [input_values]")
-        .hasMessageContaining("expected inputs").hasMessageContaining("stateN");
+        .hasMessageContaining("expected inputs")
+        .hasMessageContaining("stateN");
   }
 
   @Test
@@ -122,8 +139,12 @@ class SpeechDetectorTest {
       SpeechDetector.Speech speech = detector.detect(signal.getValue());
 
       assertThat(speech.probabilities()).as(signal.getKey()).hasSize(125);
-      assertThat(speech.enough()).as("%s: %.2f voiced s", signal.getKey(), speech.voicedSeconds()).isFalse();
-      assertThat(speech.voicedSeconds()).as(signal.getKey()).isLessThan(VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
+      assertThat(speech.enough())
+          .as("%s: %.2f voiced s", signal.getKey(), speech.voicedSeconds())
+          .isFalse();
+      assertThat(speech.voicedSeconds())
+          .as(signal.getKey())
+          .isLessThan(VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
     }
   }
 

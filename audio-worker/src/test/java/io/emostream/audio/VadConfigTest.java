@@ -3,14 +3,15 @@ package io.emostream.audio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.kafka.Env;
 import java.nio.file.Path;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
-import io.emostream.kafka.Env;
-
-/** EMOSTREAM_VAD, _VAD_MODEL, _VAD_THRESHOLD and _VAD_MIN_SPEECH_SECONDS (docs/models.md "Voice activity"). */
+/**
+ * EMOSTREAM_VAD, _VAD_MODEL, _VAD_THRESHOLD and _VAD_MIN_SPEECH_SECONDS (docs/models.md "Voice
+ * activity").
+ */
 class VadConfigTest {
 
   @Test
@@ -26,8 +27,19 @@ class VadConfigTest {
 
   @Test
   void eachVariableIsRead() {
-    VadConfig c = VadConfig.fromEnv(new Env(Map.of("EMOSTREAM_VAD", "off", "EMOSTREAM_VAD_MODEL", "v.onnx",
-        "EMOSTREAM_VAD_THRESHOLD", "0.35", "EMOSTREAM_VAD_MIN_SPEECH_SECONDS", "0.25")), Path.of("ignored.onnx"));
+    VadConfig c =
+        VadConfig.fromEnv(
+            new Env(
+                Map.of(
+                    "EMOSTREAM_VAD",
+                    "off",
+                    "EMOSTREAM_VAD_MODEL",
+                    "v.onnx",
+                    "EMOSTREAM_VAD_THRESHOLD",
+                    "0.35",
+                    "EMOSTREAM_VAD_MIN_SPEECH_SECONDS",
+                    "0.25")),
+            Path.of("ignored.onnx"));
     assertThat(c).isEqualTo(new VadConfig(false, Path.of("v.onnx"), 0.35, 0.25));
   }
 
@@ -37,7 +49,8 @@ class VadConfigTest {
         .hasMessageContaining("EMOSTREAM_VAD='maybe'");
     assertThatThrownBy(() -> VadConfig.fromEnv(new Env(Map.of("EMOSTREAM_VAD_THRESHOLD", "1"))))
         .hasMessageContaining("EMOSTREAM_VAD_THRESHOLD='1'");
-    assertThatThrownBy(() -> VadConfig.fromEnv(new Env(Map.of("EMOSTREAM_VAD_MIN_SPEECH_SECONDS", "-0.1"))))
+    assertThatThrownBy(
+            () -> VadConfig.fromEnv(new Env(Map.of("EMOSTREAM_VAD_MIN_SPEECH_SECONDS", "-0.1"))))
         .hasMessageContaining("EMOSTREAM_VAD_MIN_SPEECH_SECONDS='-0.1'");
   }
 }

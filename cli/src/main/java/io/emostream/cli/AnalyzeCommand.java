@@ -1,23 +1,7 @@
 package io.emostream.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import io.emostream.cli.Main.InputException;
 import io.emostream.cli.Main.UsageException;
 import io.emostream.ingest.ChannelSelection;
@@ -28,70 +12,128 @@ import io.emostream.ingest.Ingestor;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
 import io.emostream.schemas.FusionRule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * {@code emostream analyze}: starts the embedded platform, runs the files through it, prints the fused emotion of every
- * segment (a table, or with {@code --json} one JSON line per segment as soon as it is fused) and exits. What cannot
- * work is refused before the platform starts ({@link Preflight}).
+ * {@code emostream analyze}: starts the embedded platform, runs the files through it, prints the
+ * fused emotion of every segment (a table, or with {@code --json} one JSON line per segment as soon
+ * as it is fused) and exits. What cannot work is refused before the platform starts ({@link
+ * Preflight}).
  */
-@Command(name = "analyze", abbreviateSynopsis = true,
+@Command(
+    name = "analyze",
+    abbreviateSynopsis = true,
     header = "analyse files on the embedded platform and print the fused emotion of every segment",
-    description = {"Start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream), "
-        + "run the files through it, print the fused emotion of every segment, and exit. Progress goes to stderr, "
-        + "results to stdout."})
+    description = {
+      "Start the embedded platform (in-JVM Kafka + ingest, audio-worker, video-worker, fusion-stream), "
+          + "run the files through it, print the fused emotion of every segment, and exit. Progress goes to stderr, "
+          + "results to stdout."
+    })
 final class AnalyzeCommand extends CliCommand {
 
   /** How {@code analyze} prints the fused segments on stdout. */
   enum Output {
     /** A table for people, once every segment is in. */
     TABLE,
-    /** {@code --json}: one JSON object per line ({@link FusedSegmentJson}), each written as its segment is fused. */
+    /**
+     * {@code --json}: one JSON object per line ({@link FusedSegmentJson}), each written as its
+     * segment is fused.
+     */
     JSON_LINES,
-    /** {@code --json-array}: one JSON array of every segment, in input order, once every segment is in. */
+    /**
+     * {@code --json-array}: one JSON array of every segment, in input order, once every segment is
+     * in.
+     */
     JSON_ARRAY
   }
 
   /** What {@code analyze} was asked for; {@code rule} null for the fusion default. */
-  record AnalyzeArgs(Output output, Path report, FusionRule rule, String channel, Duration timeout, String sourceId,
+  record AnalyzeArgs(
+      Output output,
+      Path report,
+      FusionRule rule,
+      String channel,
+      Duration timeout,
+      String sourceId,
       List<Path> files) {
     AnalyzeArgs withFiles(List<Path> newFiles) {
-      return new AnalyzeArgs(output, report, rule, channel, timeout, sourceId, List.copyOf(newFiles));
+      return new AnalyzeArgs(
+          output, report, rule, channel, timeout, sourceId, List.copyOf(newFiles));
     }
   }
 
-  /** An input as given: a file, a directory, {@code @LIST} or {@code --from LIST}, in command-line order. */
-  private record Input(String arg, boolean isList) {
-  }
+  /**
+   * An input as given: a file, a directory, {@code @LIST} or {@code --from LIST}, in command-line
+   * order.
+   */
+  private record Input(String arg, boolean isList) {}
 
   private final List<Input> inputs = new ArrayList<>();
 
-  @Option(names = "--json", description = "print JSON lines instead of a table: one object per segment, as soon as "
-      + "it is fused")
+  @Option(
+      names = "--json",
+      description =
+          "print JSON lines instead of a table: one object per segment, as soon as "
+              + "it is fused")
   private boolean json;
 
-  @Option(names = "--json-array", description = "print one JSON array of every segment at the end instead")
+  @Option(
+      names = "--json-array",
+      description = "print one JSON array of every segment at the end instead")
   private boolean jsonArray;
 
-  @Option(names = "--report", paramLabel = "FILE.html", description = "also write an HTML report (timeline and "
-      + "per-modality distributions)")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE.html",
+      description = "also write an HTML report (timeline and " + "per-modality distributions)")
   private Path report;
 
-  @Option(names = "--rule", paramLabel = "RULE", converter = RuleConverter.class,
-      description = "fusion rule, one of ${COMPLETION-CANDIDATES} in any case, - or _ (default: "
-          + "$EMOSTREAM_FUSION_RULE, else AVERAGE)")
+  @Option(
+      names = "--rule",
+      paramLabel = "RULE",
+      converter = RuleConverter.class,
+      description =
+          "fusion rule, one of ${COMPLETION-CANDIDATES} in any case, - or _ (default: "
+              + "$EMOSTREAM_FUSION_RULE, else AVERAGE)")
   private FusionRule rule;
 
-  @Option(names = "--channel", paramLabel = "MODE", description = "audio channel of a stereo call: mix, left, right "
-      + "or both ($EMOSTREAM_AUDIO_CHANNEL; with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the "
-      + "default is the customer's)")
+  @Option(
+      names = "--channel",
+      paramLabel = "MODE",
+      description =
+          "audio channel of a stereo call: mix, left, right "
+              + "or both ($EMOSTREAM_AUDIO_CHANNEL; with $EMOSTREAM_CHANNEL_ROLES such as left:agent,right:customer the "
+              + "default is the customer's)")
   private String channel;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "180s",
-      description = "how long to wait for the next fused result, e.g. 500ms, 90s, 5m (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "180s",
+      description =
+          "how long to wait for the next fused result, e.g. 500ms, 90s, 5m (default: ${DEFAULT-VALUE})")
   private Duration timeout;
 
-  @Option(names = "--source-id", paramLabel = "ID", description = "the source id of the results (one file; 1 to 64 "
-      + "letters, digits, . _ -; default: a new UUID)")
+  @Option(
+      names = "--source-id",
+      paramLabel = "ID",
+      description =
+          "the source id of the results (one file; 1 to 64 "
+              + "letters, digits, . _ -; default: a new UUID)")
   private String sourceId;
 
   @Option(names = "--from", paramLabel = "LIST", description = "the same as @LIST")
@@ -99,18 +141,33 @@ final class AnalyzeCommand extends CliCommand {
     inputs.add(new Input(list, true));
   }
 
-  @Parameters(index = "0..*", arity = "0..1", paramLabel = "FILE|DIR|@LIST...", hideParamSyntax = true,
-      description = {"FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac, mp3, "
-          + "m4a, aac, ogg, opus, wma)", "DIR: the media files in it (not recursive)",
-          "@LIST: the files named in LIST, one per line, relative to its folder (# comments and blank lines ignored)"})
+  @Parameters(
+      index = "0..*",
+      arity = "0..1",
+      paramLabel = "FILE|DIR|@LIST...",
+      hideParamSyntax = true,
+      description = {
+        "FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac, mp3, "
+            + "m4a, aac, ogg, opus, wma)",
+        "DIR: the media files in it (not recursive)",
+        "@LIST: the files named in LIST, one per line, relative to its folder (# comments and blank lines ignored)"
+      })
   private void input(String arg) {
-    inputs.add(arg.startsWith("@") && arg.length() > 1 ? new Input(arg.substring(1), true) : new Input(arg, false));
+    inputs.add(
+        arg.startsWith("@") && arg.length() > 1
+            ? new Input(arg.substring(1), true)
+            : new Input(arg, false));
   }
 
-  /** Parses {@code analyze}'s options and expands its inputs (missing files are an {@link InputException}). */
+  /**
+   * Parses {@code analyze}'s options and expands its inputs (missing files are an {@link
+   * InputException}).
+   */
   static AnalyzeArgs parse(List<String> args) throws IOException {
     AnalyzeCommand command = new AnalyzeCommand();
-    new CommandLine(command).setExpandAtFiles(false).setOverwrittenOptionsAllowed(true)
+    new CommandLine(command)
+        .setExpandAtFiles(false)
+        .setOverwrittenOptionsAllowed(true)
         .parseArgs(args.toArray(String[]::new));
     return command.args();
   }
@@ -118,23 +175,31 @@ final class AnalyzeCommand extends CliCommand {
   /** The options checked together, and the inputs expanded to files. */
   AnalyzeArgs args() throws IOException {
     if (json && jsonArray) {
-      throw new UsageException("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
-          + "exclude each other; choose one");
+      throw new UsageException(
+          "--json (JSON lines as segments are fused) and --json-array (one array at the end) "
+              + "exclude each other; choose one");
     }
     Output output = json ? Output.JSON_LINES : jsonArray ? Output.JSON_ARRAY : Output.TABLE;
     String checkedSourceId = sourceId == null ? null : checkSourceId(sourceId);
     List<Path> files = new ArrayList<>();
     for (Input input : inputs) {
-      files.addAll(input.isList() ? Inputs.fromList(Path.of(input.arg())) : Inputs.expand(Path.of(input.arg())));
+      files.addAll(
+          input.isList()
+              ? Inputs.fromList(Path.of(input.arg()))
+              : Inputs.expand(Path.of(input.arg())));
     }
     if (files.isEmpty()) {
       throw new UsageException("analyze needs at least one video or audio file");
     }
     if (checkedSourceId != null && files.size() > 1) {
-      throw new InputException("--source-id names one source, but " + files.size() + " files were given; analyse "
-          + "each file with its own --source-id, or leave it out for generated ids");
+      throw new InputException(
+          "--source-id names one source, but "
+              + files.size()
+              + " files were given; analyse "
+              + "each file with its own --source-id, or leave it out for generated ids");
     }
-    return new AnalyzeArgs(output, report, rule, channel, timeout, checkedSourceId, List.copyOf(files));
+    return new AnalyzeArgs(
+        output, report, rule, channel, timeout, checkedSourceId, List.copyOf(files));
   }
 
   @Override
@@ -157,25 +222,34 @@ final class AnalyzeCommand extends CliCommand {
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
-      Progress ingestProgress = new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
+      Progress ingestProgress =
+          new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
       failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
       ingestProgress.finish();
-      Progress fuseProgress = new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
-      Map<String, FusedEmotion> fused = reader.await(clipIds, parsed.timeout(), segment -> {
-        if (output == Output.JSON_LINES) {
-          fuseProgress.clear(); // a terminal shared by both streams shows the line, then the bar again
-          out.println(FusedSegmentJson.line(segment));
-          out.flush();
-        }
-        fuseProgress.step(null);
-      });
+      Progress fuseProgress =
+          new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
+      Map<String, FusedEmotion> fused =
+          reader.await(
+              clipIds,
+              parsed.timeout(),
+              segment -> {
+                if (output == Output.JSON_LINES) {
+                  fuseProgress
+                      .clear(); // a terminal shared by both streams shows the line, then the bar
+                  // again
+                  out.println(FusedSegmentJson.line(segment));
+                  out.flush();
+                }
+                fuseProgress.step(null);
+              });
       fuseProgress.finish();
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
           results.add(fused.get(clipId));
         } else {
           failed++;
-          err.printf("emostream: no fused result for segment %s (none arrived for %s); try a longer --timeout%n",
+          err.printf(
+              "emostream: no fused result for segment %s (none arrived for %s); try a longer --timeout%n",
               clipId, parsed.timeout());
         }
       }
@@ -189,16 +263,22 @@ final class AnalyzeCommand extends CliCommand {
   }
 
   /**
-   * Ingests each file of {@code args} with its rule (null: the fusion default) and channels, adding the clip ids to
-   * {@code clipIds}; a file that cannot be read is a note, not the end of the run. Returns how many failed.
+   * Ingests each file of {@code args} with its rule (null: the fusion default) and channels, adding
+   * the clip ids to {@code clipIds}; a file that cannot be read is a note, not the end of the run.
+   * Returns how many failed.
    */
-  static int ingestAll(Ingestor ingestor, AnalyzeArgs args, ChannelSelection channels, Set<String> clipIds,
+  static int ingestAll(
+      Ingestor ingestor,
+      AnalyzeArgs args,
+      ChannelSelection channels,
+      Set<String> clipIds,
       Progress progress) {
     int failed = 0;
     for (Path file : args.files()) {
       try {
-        IngestService.Result result = ingestor.ingest(file, file.getFileName().toString(), args.rule(), channels, null,
-            args.sourceId());
+        IngestService.Result result =
+            ingestor.ingest(
+                file, file.getFileName().toString(), args.rule(), channels, null, args.sourceId());
         result.clips().forEach(c -> clipIds.add(c.clipId()));
         progress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
       } catch (IngestException e) {
@@ -212,8 +292,10 @@ final class AnalyzeCommand extends CliCommand {
 
   private ChannelSelection channelSelection(String mode) {
     try {
-      return ChannelSelection.parse(env.optional(IngestConfig.AUDIO_CHANNEL_ENV).orElse(null),
-          env.optional(IngestConfig.CHANNEL_ROLES_ENV).orElse(null)).withMode(mode);
+      return ChannelSelection.parse(
+              env.optional(IngestConfig.AUDIO_CHANNEL_ENV).orElse(null),
+              env.optional(IngestConfig.CHANNEL_ROLES_ENV).orElse(null))
+          .withMode(mode);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage());
     }
@@ -225,8 +307,11 @@ final class AnalyzeCommand extends CliCommand {
     }
     Path dir = report.toAbsolutePath().getParent();
     if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-      throw new InputException("cannot write the report to " + report + ": its folder does not exist or is not "
-          + "writable; choose another path for --report");
+      throw new InputException(
+          "cannot write the report to "
+              + report
+              + ": its folder does not exist or is not "
+              + "writable; choose another path for --report");
     }
   }
 
@@ -242,8 +327,11 @@ final class AnalyzeCommand extends CliCommand {
   private void print(List<FusedEmotion> results, Output output) throws Exception {
     switch (output) {
       case TABLE -> out.print(ResultFormat.table(results));
-      case JSON_ARRAY -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(FusedSegmentJson.toJson(results)));
+      case JSON_ARRAY ->
+          out.println(
+              new ObjectMapper()
+                  .enable(SerializationFeature.INDENT_OUTPUT)
+                  .writeValueAsString(FusedSegmentJson.toJson(results)));
       case JSON_LINES -> out.flush();
     }
   }

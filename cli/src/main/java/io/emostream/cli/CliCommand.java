@@ -1,30 +1,30 @@
 package io.emostream.cli;
 
+import io.emostream.fusion.FusionRules;
+import io.emostream.kafka.Durations;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.TypeConversionException;
 
-import io.emostream.fusion.FusionRules;
-import io.emostream.kafka.Durations;
-import io.emostream.kafka.Env;
-import io.emostream.schemas.FusionRule;
-
 /**
- * A command of {@code ./emostream}: its own options and {@code --help}; the streams, environment and home folder come
- * from {@link Main} when it runs.
+ * A command of {@code ./emostream}: its own options and {@code --help}; the streams, environment
+ * and home folder come from {@link Main} when it runs.
  */
 abstract class CliCommand implements Callable<Integer> {
 
-  @ParentCommand
-  private Main main;
+  @ParentCommand private Main main;
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "show this help and exit")
   private boolean help;
 
   PrintStream out;
@@ -51,12 +51,16 @@ abstract class CliCommand implements Callable<Integer> {
   /** Runs the command; answers its exit code. */
   abstract int execute() throws Exception;
 
-  /** {@code --timeout 90s}: the same syntax as every duration in the environment ({@link Durations}). */
+  /**
+   * {@code --timeout 90s}: the same syntax as every duration in the environment ({@link
+   * Durations}).
+   */
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      return Durations.parse(value).orElseThrow(() -> new TypeConversionException("'" + value + "' is not "
-          + Durations.ACCEPTED));
+      return Durations.parse(value)
+          .orElseThrow(
+              () -> new TypeConversionException("'" + value + "' is not " + Durations.ACCEPTED));
     }
   }
 

@@ -7,58 +7,80 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Emotion labels and speakers from the file names of the two corpora the papers use, mapped onto the canonical
- * labels. Pure.
+ * Emotion labels and speakers from the file names of the two corpora the papers use, mapped onto
+ * the canonical labels. Pure.
  *
  * <ul>
- *   <li>RAVDESS: {@code modality-channel-emotion-intensity-statement-repetition-actor}, seven two-digit fields,
- *       e.g. {@code 03-01-05-01-02-01-12.wav}; emotion 01 neutral, 02 calm, 03 happy, 04 sad, 05 angry,
- *       06 fearful, 07 disgust, 08 surprised; the speaker is the actor (01-24).</li>
- *   <li>CREMA-D: {@code actor_sentence_emotion_level}, e.g. {@code 1001_DFA_ANG_XX.wav}; ANG angry, DIS disgust,
- *       FEA fearful, HAP happy, NEU neutral, SAD sad (CREMA-D has no calm and no surprised); the speaker is the
- *       actor id (1001-1091).</li>
- *   <li>EmoDB: {@code speaker sentence emotion version}, e.g. {@code 03a01Fa.wav}: two-digit speaker, sentence
- *       ({@code a01}-{@code b10}), one letter of German emotion (W Ärger angry, E Ekel disgust, A Angst fearful,
- *       F Freude happy, T Trauer sad, N neutral; L Langeweile, boredom, has no canonical label and is left out), a
- *       version letter; the speaker is {@code emodb-NN}.</li>
+ *   <li>RAVDESS: {@code modality-channel-emotion-intensity-statement-repetition-actor}, seven
+ *       two-digit fields, e.g. {@code 03-01-05-01-02-01-12.wav}; emotion 01 neutral, 02 calm, 03
+ *       happy, 04 sad, 05 angry, 06 fearful, 07 disgust, 08 surprised; the speaker is the actor
+ *       (01-24).
+ *   <li>CREMA-D: {@code actor_sentence_emotion_level}, e.g. {@code 1001_DFA_ANG_XX.wav}; ANG angry,
+ *       DIS disgust, FEA fearful, HAP happy, NEU neutral, SAD sad (CREMA-D has no calm and no
+ *       surprised); the speaker is the actor id (1001-1091).
+ *   <li>EmoDB: {@code speaker sentence emotion version}, e.g. {@code 03a01Fa.wav}: two-digit
+ *       speaker, sentence ({@code a01}-{@code b10}), one letter of German emotion (W Ärger angry, E
+ *       Ekel disgust, A Angst fearful, F Freude happy, T Trauer sad, N neutral; L Langeweile,
+ *       boredom, has no canonical label and is left out), a version letter; the speaker is {@code
+ *       emodb-NN}.
  * </ul>
  *
- * A file that follows none of them, or whose emotion has no canonical label, is {@link LeftOut} with its reason, so
- * that the caller can say what it did not score.
+ * A file that follows none of them, or whose emotion has no canonical label, is {@link LeftOut}
+ * with its reason, so that the caller can say what it did not score.
  */
 public final class DatasetLabels {
 
   /** A file with its true canonical label and its speaker (for subject-wise folds). */
-  public record LabelledFile(Path path, String label, String subject, String corpus) {
-  }
+  public record LabelledFile(Path path, String label, String subject, String corpus) {}
 
   private static final Pattern RAVDESS =
       Pattern.compile("(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})-(\\d{2})");
+
   /** A media file that is not scored, the corpus its name follows (null: none) and why. */
-  public record LeftOut(Path path, String corpus, String reason) {
-  }
+  public record LeftOut(Path path, String corpus, String reason) {}
 
   /** Either a labelled file or why a file is left out (exactly one is non-null). */
-  public record Classified(LabelledFile labelled, LeftOut leftOut) {
-  }
+  public record Classified(LabelledFile labelled, LeftOut leftOut) {}
 
   static final String UNKNOWN_NAME = "not named by the RAVDESS, CREMA-D or EmoDB convention";
   static final String EMODB_BOREDOM = "EmoDB boredom (L) has no canonical label";
 
   private static final Pattern EMODB = Pattern.compile("(\\d{2})([ab]\\d{2})([WLEAFTN])([a-z])");
-  private static final Map<String, String> EMODB_EMOTIONS = Map.of("W", "angry", "E", "disgust", "A", "fearful",
-      "F", "happy", "T", "sad", "N", "neutral");
-  private static final Pattern CREMA_D = Pattern.compile("(\\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2}|X|\\w{1,3})");
+  private static final Map<String, String> EMODB_EMOTIONS =
+      Map.of(
+          "W", "angry", "E", "disgust", "A", "fearful", "F", "happy", "T", "sad", "N", "neutral");
+  private static final Pattern CREMA_D =
+      Pattern.compile("(\\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2}|X|\\w{1,3})");
 
-  private static final Map<String, String> RAVDESS_EMOTIONS = Map.of("01", "neutral", "02", "calm", "03", "happy",
-      "04", "sad", "05", "angry", "06", "fearful", "07", "disgust", "08", "surprised");
-  private static final Map<String, String> CREMA_D_EMOTIONS = Map.of("ANG", "angry", "DIS", "disgust",
-      "FEA", "fearful", "HAP", "happy", "NEU", "neutral", "SAD", "sad");
+  private static final Map<String, String> RAVDESS_EMOTIONS =
+      Map.of(
+          "01",
+          "neutral",
+          "02",
+          "calm",
+          "03",
+          "happy",
+          "04",
+          "sad",
+          "05",
+          "angry",
+          "06",
+          "fearful",
+          "07",
+          "disgust",
+          "08",
+          "surprised");
+  private static final Map<String, String> CREMA_D_EMOTIONS =
+      Map.of(
+          "ANG", "angry", "DIS", "disgust", "FEA", "fearful", "HAP", "happy", "NEU", "neutral",
+          "SAD", "sad");
 
-  private DatasetLabels() {
-  }
+  private DatasetLabels() {}
 
-  /** The label of a file named by one of the conventions; empty when it is left out ({@link #classify}). */
+  /**
+   * The label of a file named by one of the conventions; empty when it is left out ({@link
+   * #classify}).
+   */
   public static Optional<LabelledFile> parse(Path file) {
     return Optional.ofNullable(classify(file).labelled());
   }
@@ -70,18 +92,23 @@ public final class DatasetLabels {
     String stem = dot > 0 ? name.substring(0, dot) : name;
     Matcher r = RAVDESS.matcher(stem);
     if (r.matches() && RAVDESS_EMOTIONS.containsKey(r.group(3))) {
-      return labelled(new LabelledFile(file, RAVDESS_EMOTIONS.get(r.group(3)), "ravdess-" + r.group(7), "RAVDESS"));
+      return labelled(
+          new LabelledFile(
+              file, RAVDESS_EMOTIONS.get(r.group(3)), "ravdess-" + r.group(7), "RAVDESS"));
     }
     Matcher c = CREMA_D.matcher(stem);
     if (c.matches() && CREMA_D_EMOTIONS.containsKey(c.group(3))) {
-      return labelled(new LabelledFile(file, CREMA_D_EMOTIONS.get(c.group(3)), "crema-d-" + c.group(1), "CREMA-D"));
+      return labelled(
+          new LabelledFile(
+              file, CREMA_D_EMOTIONS.get(c.group(3)), "crema-d-" + c.group(1), "CREMA-D"));
     }
     Matcher e = EMODB.matcher(stem);
     if (e.matches()) {
       if (e.group(3).equals("L")) {
         return new Classified(null, new LeftOut(file, "EmoDB", EMODB_BOREDOM));
       }
-      return labelled(new LabelledFile(file, EMODB_EMOTIONS.get(e.group(3)), "emodb-" + e.group(1), "EmoDB"));
+      return labelled(
+          new LabelledFile(file, EMODB_EMOTIONS.get(e.group(3)), "emodb-" + e.group(1), "EmoDB"));
     }
     return new Classified(null, new LeftOut(file, null, UNKNOWN_NAME));
   }

@@ -1,17 +1,5 @@
 package io.emostream.cli;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Map;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
@@ -37,23 +25,44 @@ import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
 import io.emostream.video.VideoWorkerMain;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded default: a real Kafka broker in this JVM (unless KAFKA_BOOTSTRAP_SERVERS names a
  * cluster) and the four services wired exactly as in the distributed deployment (same classes, same
- * topics, same transactions), only started in one process. Closed in reverse order of start. Every service
- * registers its meters in one registry, served with the health of all of them by {@link #startOps}.
+ * topics, same transactions), only started in one process. Closed in reverse order of start. Every
+ * service registers its meters in one registry, served with the health of all of them by {@link
+ * #startOps}.
  */
 public final class EmbeddedPlatform implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
-  /** Where the embedded broker listens (default {@value #DEFAULT_KAFKA_HOST}); unused with KAFKA_BOOTSTRAP_SERVERS. */
+  /**
+   * Where the embedded broker listens (default {@value #DEFAULT_KAFKA_HOST}); unused with
+   * KAFKA_BOOTSTRAP_SERVERS.
+   */
   public static final String KAFKA_HOST_ENV = "EMOSTREAM_KAFKA_HOST";
+
   public static final String DEFAULT_KAFKA_HOST = "127.0.0.1";
-  /** The embedded broker's port in {@code up} (default {@value #DEFAULT_KAFKA_PORT}; {@code analyze} picks a free one). */
+
+  /**
+   * The embedded broker's port in {@code up} (default {@value #DEFAULT_KAFKA_PORT}; {@code analyze}
+   * picks a free one).
+   */
   public static final String KAFKA_PORT_ENV = "EMOSTREAM_KAFKA_PORT";
+
   public static final int DEFAULT_KAFKA_PORT = 9092;
+
   /** The embedded broker's log folder (default a temporary one, removed on close). */
   public static final String KAFKA_DATA_DIR_ENV = "EMOSTREAM_KAFKA_DATA_DIR";
 
@@ -69,7 +78,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final Thread onExit = new Thread(this::closeServices, "emostream-platform-cleanup");
 
   private EmbeddedPlatform(Env env, Path home, int kafkaPort) throws Exception {
-    // a failed start closes what did start, so it leaves no broker running and no temporary folder behind; a signal
+    // a failed start closes what did start, so it leaves no broker running and no temporary folder
+    // behind; a signal
     // while starting closes it from the hook, and what starts after that is closed at once (track)
     Runtime.getRuntime().addShutdownHook(onExit);
     OrtTempDir.deleteOnExit();
@@ -77,8 +87,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
       installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
       if (external == null) {
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(env.string(KAFKA_HOST_ENV, DEFAULT_KAFKA_HOST),
-            kafkaPort, env.optional(KAFKA_DATA_DIR_ENV).map(Path::of).orElse(null));
+        EmbeddedKafkaBroker broker =
+            EmbeddedKafkaBroker.start(
+                env.string(KAFKA_HOST_ENV, DEFAULT_KAFKA_HOST),
+                kafkaPort,
+                env.optional(KAFKA_DATA_DIR_ENV).map(Path::of).orElse(null));
         track(broker);
         kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
       } else {
@@ -91,18 +104,22 @@ public final class EmbeddedPlatform implements AutoCloseable {
       Path stateDir = Files.createTempDirectory("emostream-fusion-");
       track(() -> deleteRecursively(stateDir)); // after fusion has closed its stores
       FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
-      FusionStreamApp fusion = new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
+      FusionStreamApp fusion =
+          new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
       fusion.start();
       track(() -> fusion.close(Duration.ofSeconds(30)));
       health.add(fusion);
 
-      WorkerService audio = AudioWorkerMain.start(
-          workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)),
-          VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)), meters);
+      WorkerService audio =
+          AudioWorkerMain.start(
+              workerConfig(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL)),
+              VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)),
+              meters);
       track(() -> audio.close(Duration.ofSeconds(30)));
       health.add(audio.health());
-      WorkerService video = VideoWorkerMain.start(
-          workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
+      WorkerService video =
+          VideoWorkerMain.start(
+              workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
       track(() -> video.close(Duration.ofSeconds(30)));
       health.add(video.health());
 
@@ -116,17 +133,19 @@ public final class EmbeddedPlatform implements AutoCloseable {
   }
 
   /**
-   * With tracing configured (EMOSTREAM_TRACING, OTEL_EXPORTER_OTLP_ENDPOINT), the four services trace as service
-   * {@code emostream} until the platform closes (last, after them); otherwise the process's tracing stays as it is.
+   * With tracing configured (EMOSTREAM_TRACING, OTEL_EXPORTER_OTLP_ENDPOINT), the four services
+   * trace as service {@code emostream} until the platform closes (last, after them); otherwise the
+   * process's tracing stays as it is.
    */
   private void installTracing(Env env) {
     Tracing tracing = Tracing.fromEnv(env, "emostream");
     if (tracing.enabled()) {
       Tracing previous = Tracing.install(tracing);
-      track(() -> {
-        Tracing.install(previous);
-        tracing.close();
-      });
+      track(
+          () -> {
+            Tracing.install(previous);
+            tracing.close();
+          });
     }
   }
 
@@ -141,9 +160,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
   }
 
   /**
-   * Starts the platform; {@code kafkaPort} 0 picks a free port. Until {@link #close} it is also closed by a shutdown
-   * hook, so a run stopped by a signal (Ctrl-C: {@code OrderlyStop} stops the workers, then exits) still removes its
-   * temporary state: the broker's log folder and the fusion state folder.
+   * Starts the platform; {@code kafkaPort} 0 picks a free port. Until {@link #close} it is also
+   * closed by a shutdown hook, so a run stopped by a signal (Ctrl-C: {@code OrderlyStop} stops the
+   * workers, then exits) still removes its temporary state: the broker's log folder and the fusion
+   * state folder.
    */
   public static EmbeddedPlatform start(Env env, Path home, int kafkaPort) throws Exception {
     return new EmbeddedPlatform(env, home, kafkaPort);
@@ -154,9 +174,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
     return startHttp(host, port, null);
   }
 
-  /** Also serves ingest over HTTP, with {@code GET /sources/{id}} answered from {@code results} (null: not served). */
+  /**
+   * Also serves ingest over HTTP, with {@code GET /sources/{id}} answered from {@code results}
+   * (null: not served).
+   */
   public int startHttp(String host, int port, FusedSegmentStore results) throws IOException {
-    http = new IngestHttpServer(ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results);
+    http =
+        new IngestHttpServer(
+            ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results);
     http.start();
     track(http);
     health.add(http);
@@ -164,10 +189,12 @@ public final class EmbeddedPlatform implements AutoCloseable {
   }
 
   /**
-   * Keeps the fused segments of recent sources in memory, fed by a consumer of the fused topic from its end now (what
-   * {@code ./emostream up} answers {@code GET /sources/{id}} from); the consumer stops with the platform.
+   * Keeps the fused segments of recent sources in memory, fed by a consumer of the fused topic from
+   * its end now (what {@code ./emostream up} answers {@code GET /sources/{id}} from); the consumer
+   * stops with the platform.
    */
-  public FusedSegmentStore startResults(FusedSegmentStore.Limits limits, FusedSegmentStore.Listener listener) {
+  public FusedSegmentStore startResults(
+      FusedSegmentStore.Limits limits, FusedSegmentStore.Listener listener) {
     FusedSegmentStore store = new FusedSegmentStore(limits, listener);
     FusedTopicFeed feed = new FusedTopicFeed(kafka, topics, store);
     track(feed);
@@ -175,7 +202,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
     return store;
   }
 
-  /** Serves the metrics of every service and their health on one port ({@code /metrics}, {@code /health/*}). */
+  /**
+   * Serves the metrics of every service and their health on one port ({@code /metrics}, {@code
+   * /health/*}).
+   */
   public OpsServer startOps(OpsConfig config) throws IOException {
     OpsServer ops = OpsServer.start(config, meters, java.util.List.copyOf(health));
     track(ops);
@@ -199,12 +229,16 @@ public final class EmbeddedPlatform implements AutoCloseable {
     try {
       Runtime.getRuntime().removeShutdownHook(onExit);
     } catch (IllegalStateException e) {
-      // the JVM is already exiting: the hook closes it too, close() below waits for whichever runs first
+      // the JVM is already exiting: the hook closes it too, close() below waits for whichever runs
+      // first
     }
     closeServices();
   }
 
-  /** Adds a started service (or a folder to delete) to what close() stops; once closed, closes it at once. */
+  /**
+   * Adds a started service (or a folder to delete) to what close() stops; once closed, closes it at
+   * once.
+   */
   private synchronized void track(AutoCloseable service) {
     if (closed) {
       try {
@@ -217,7 +251,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
     started.push(service);
   }
 
-  /** Closes what was started, in reverse order; a second call (the hook and close() both) finds nothing left. */
+  /**
+   * Closes what was started, in reverse order; a second call (the hook and close() both) finds
+   * nothing left.
+   */
   private synchronized void closeServices() {
     closed = true;
     while (!started.isEmpty()) {

@@ -1,5 +1,14 @@
 package io.emostream.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.emostream.audio.AudioWorkerMain;
+import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionRules;
+import io.emostream.fusion.LogisticRegressionModel;
+import io.emostream.inference.ModelManifest;
+import io.emostream.schemas.FusionRule;
+import io.emostream.video.VideoWorkerMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,52 +20,59 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
-import io.emostream.audio.AudioWorkerMain;
-import io.emostream.fusion.FusionConfig;
-import io.emostream.fusion.FusionRules;
-import io.emostream.fusion.LogisticRegressionModel;
-import io.emostream.inference.ModelManifest;
-import io.emostream.schemas.FusionRule;
-import io.emostream.video.VideoWorkerMain;
-
 /**
- * {@code emostream evaluate}: runs every labelled file of a directory through the platform and scores each modality
- * and fusion rule on the same clips ({@link Evaluation}); LOGISTIC_REGRESSION is cross-validated on the clips
- * themselves when no trained model is configured ({@link OutOfFoldFusion}).
+ * {@code emostream evaluate}: runs every labelled file of a directory through the platform and
+ * scores each modality and fusion rule on the same clips ({@link Evaluation}); LOGISTIC_REGRESSION
+ * is cross-validated on the clips themselves when no trained model is configured ({@link
+ * OutOfFoldFusion}).
  */
-@Command(name = "evaluate", abbreviateSynopsis = true,
+@Command(
+    name = "evaluate",
+    abbreviateSynopsis = true,
     header = "score the models and the fusion rules on a directory of labelled files",
-    description = {"Run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names, or listed in DIR/labels.csv as "
-        + "file,label,speaker; video, or audio-only files) through the platform and print the accuracy of each "
-        + "modality and fusion rule, the confusion matrix and per-class precision and recall of the best. Without "
-        + "EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips (out-of-fold, "
-        + "subject-wise folds; one fold per file for a single speaker)."})
+    description = {
+      "Run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names, or listed in DIR/labels.csv as "
+          + "file,label,speaker; video, or audio-only files) through the platform and print the accuracy of each "
+          + "modality and fusion rule, the confusion matrix and per-class precision and recall of the best. Without "
+          + "EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips (out-of-fold, "
+          + "subject-wise folds; one fold per file for a single speaker)."
+    })
 final class EvaluateCommand extends CliCommand {
 
-  @Option(names = "--rule", paramLabel = "all|RULE", converter = RuleOrAll.class, description = "score one fusion "
-      + "rule, or all (the default: all six on the same clips)")
+  @Option(
+      names = "--rule",
+      paramLabel = "all|RULE",
+      converter = RuleOrAll.class,
+      description = "score one fusion " + "rule, or all (the default: all six on the same clips)")
   private FusionRule rule;
 
   @Option(names = "--json", description = "print the evaluation as JSON")
   private boolean json;
 
-  @Option(names = "--report", paramLabel = "FILE.html", description = "also write an HTML page with charts")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE.html",
+      description = "also write an HTML page with charts")
   private Path report;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "30m",
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      defaultValue = "30m",
       description = "how long to wait for the next fused result (default: ${DEFAULT-VALUE})")
   private Duration timeout;
 
-  @Parameters(paramLabel = "DIR", hideParamSyntax = true, description = "the directory of labelled files")
+  @Parameters(
+      paramLabel = "DIR",
+      hideParamSyntax = true,
+      description = "the directory of labelled files")
   private List<Path> dirs = new ArrayList<>();
 
   @Override
@@ -67,10 +83,12 @@ final class EvaluateCommand extends CliCommand {
     List<DatasetLabels.LabelledFile> files = selection.files();
     String lrModel = env.optional(FusionConfig.LR_MODEL_ENV).orElse(null);
     boolean scoresLr = rule == null || rule == FusionRule.LOGISTIC_REGRESSION;
-    // without a model a clip asking for LOGISTIC_REGRESSION would be dead-lettered; the all-rules topic carries
+    // without a model a clip asking for LOGISTIC_REGRESSION would be dead-lettered; the all-rules
+    // topic carries
     // what the cross-validation needs whatever rule the clips ask for
     FusionRule ingestRule = rule == FusionRule.LOGISTIC_REGRESSION && lrModel == null ? null : rule;
-    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, ingestRule, timeout, err);
+    List<PipelineRun.ClipOutcome> outcomes =
+        PipelineRun.run(env, home, files, ingestRule, timeout, err);
     List<PipelineRun.ClipOutcome> scored = outcomes;
     Map<FusionRule, String> protocols = new EnumMap<>(FusionRule.class);
     if (scoresLr) {
@@ -82,13 +100,20 @@ final class EvaluateCommand extends CliCommand {
     }
     Set<String> speakers = new TreeSet<>();
     files.forEach(f -> speakers.add(f.subject()));
-    Evaluation evaluation = new Evaluation(labels, scored,
-        rule == null ? List.of(FusionRule.values()) : List.of(rule), protocols,
-        InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)), selection.leftOut());
+    Evaluation evaluation =
+        new Evaluation(
+            labels,
+            scored,
+            rule == null ? List.of(FusionRule.values()) : List.of(rule),
+            protocols,
+            InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)),
+            selection.leftOut());
     String source = dir.toString();
     if (json) {
-      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-          .writeValueAsString(EvaluationReport.json(evaluation, source)));
+      out.println(
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(EvaluationReport.json(evaluation, source)));
     } else {
       out.print(EvaluationReport.text(evaluation, source));
     }
@@ -104,36 +129,49 @@ final class EvaluateCommand extends CliCommand {
 
   private void warnAboutRulesThatDidNotRun(List<PipelineRun.ClipOutcome> scored, String lrModel) {
     Set<FusionRule> missing = new TreeSet<>();
-    scored.forEach(o -> Arrays.stream(FusionRule.values()).filter(r -> !o.byRule().containsKey(r))
-        .forEach(missing::add));
+    scored.forEach(
+        o ->
+            Arrays.stream(FusionRule.values())
+                .filter(r -> !o.byRule().containsKey(r))
+                .forEach(missing::add));
     if (lrModel == null) {
-      missing.remove(FusionRule.LOGISTIC_REGRESSION); // cross-validated; its protocol says what it covers
+      missing.remove(
+          FusionRule.LOGISTIC_REGRESSION); // cross-validated; its protocol says what it covers
     }
     if (!missing.isEmpty()) {
       err.println("emostream: " + missing + " could not run on some segments (see the WARN lines)");
     }
   }
 
-  /** What the configured models say they were trained on, per scorer (modality, or the LR rule's model file). */
+  /**
+   * What the configured models say they were trained on, per scorer (modality, or the LR rule's
+   * model file).
+   */
   private Map<String, InSample.Training> trainingOf(String lrModel) {
     Map<String, InSample.Training> training = new LinkedHashMap<>();
-    for (var m : List.of(Map.entry("AUDIO", AudioWorkerMain.DEFAULT_MODEL),
-        Map.entry("VIDEO", VideoWorkerMain.DEFAULT_MODEL))) {
-      ModelManifest manifest = ModelManifest.load(env.path("EMOSTREAM_" + m.getKey() + "_MODEL",
-          home.resolve(m.getValue())));
+    for (var m :
+        List.of(
+            Map.entry("AUDIO", AudioWorkerMain.DEFAULT_MODEL),
+            Map.entry("VIDEO", VideoWorkerMain.DEFAULT_MODEL))) {
+      ModelManifest manifest =
+          ModelManifest.load(
+              env.path("EMOSTREAM_" + m.getKey() + "_MODEL", home.resolve(m.getValue())));
       training.put(m.getKey(), new InSample.Training(manifest.name(), manifest.trainingSubjects()));
     }
     if (lrModel != null) {
       Object subjects = LogisticRegressionModel.read(Path.of(lrModel)).info().get("subjects");
       if (subjects instanceof List<?> list) {
-        training.put(FusionRule.LOGISTIC_REGRESSION.name(),
+        training.put(
+            FusionRule.LOGISTIC_REGRESSION.name(),
             new InSample.Training(lrModel, list.stream().map(String::valueOf).toList()));
       }
     }
     return training;
   }
 
-  /** {@code --rule}: a fusion rule as {@code analyze} takes it, or {@code all} (null: every rule). */
+  /**
+   * {@code --rule}: a fusion rule as {@code analyze} takes it, or {@code all} (null: every rule).
+   */
   static final class RuleOrAll implements ITypeConverter<FusionRule> {
     @Override
     public FusionRule convert(String value) {

@@ -1,13 +1,5 @@
 package io.emostream.cli;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-
 import io.emostream.cli.PipelineRun.ClipOutcome;
 import io.emostream.fusion.LabelAligner;
 import io.emostream.schemas.FusedEmotion;
@@ -16,28 +8,41 @@ import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Accuracy of each modality and each fusion rule over labelled clips, with the confusion matrix and per-class
- * precision and recall. Pure: built from the clip outcomes, no I/O.
+ * Accuracy of each modality and each fusion rule over labelled clips, with the confusion matrix and
+ * per-class precision and recall. Pure: built from the clip outcomes, no I/O.
  *
  * <ul>
- *   <li>A modality is scored on the clips where its prediction was usable (status OK), its label the argmax of
- *       its distribution aligned onto the canonical labels; {@link Score#clips()} says on how many.</li>
- *   <li>A rule is scored on every clip it has a result for; a NO_PREDICTION result counts as wrong (predicted
- *       {@value #NONE}). A clip with one usable modality is scored too: every rule then gives that modality's
- *       distribution.</li>
- *   <li>The best is the rule with the highest accuracy (ties: first in the schema's order); when no clip had both
- *       modalities usable (e.g. audio-only files), rules cannot differ and the best is the best modality.</li>
- *   <li>The same modality and rule scores per corpus ({@link #corpora()}: RAVDESS, CREMA-D, EmoDB), for DIRs that
- *       mix them; and the files left out before the run (unknown names, labels with no canonical counterpart).</li>
+ *   <li>A modality is scored on the clips where its prediction was usable (status OK), its label
+ *       the argmax of its distribution aligned onto the canonical labels; {@link Score#clips()}
+ *       says on how many.
+ *   <li>A rule is scored on every clip it has a result for; a NO_PREDICTION result counts as wrong
+ *       (predicted {@value #NONE}). A clip with one usable modality is scored too: every rule then
+ *       gives that modality's distribution.
+ *   <li>The best is the rule with the highest accuracy (ties: first in the schema's order); when no
+ *       clip had both modalities usable (e.g. audio-only files), rules cannot differ and the best
+ *       is the best modality.
+ *   <li>The same modality and rule scores per corpus ({@link #corpora()}: RAVDESS, CREMA-D, EmoDB),
+ *       for DIRs that mix them; and the files left out before the run (unknown names, labels with
+ *       no canonical counterpart).
  * </ul>
  */
 public final class Evaluation {
 
   public static final String NONE = "(none)";
 
-  /** Counts of one scorer (a modality or a rule); {@code confusion[true][predicted]} over labels + {@value #NONE}. */
+  /**
+   * Counts of one scorer (a modality or a rule); {@code confusion[true][predicted]} over labels +
+   * {@value #NONE}.
+   */
   public record Score(String name, int clips, int correct, int[][] confusion) {
 
     public double accuracy() {
@@ -45,9 +50,11 @@ public final class Evaluation {
     }
   }
 
-  /** Precision and recall of one label (null when undefined: nothing predicted, or no true example). */
-  public record ClassMetrics(String label, Double precision, Double recall, int support, int predicted) {
-  }
+  /**
+   * Precision and recall of one label (null when undefined: nothing predicted, or no true example).
+   */
+  public record ClassMetrics(
+      String label, Double precision, Double recall, int support, int predicted) {}
 
   private final List<String> labels;
   private final List<String> columns;
@@ -64,28 +71,48 @@ public final class Evaluation {
   private final List<DatasetLabels.LeftOut> leftOut;
   private final Map<String, Set<String>> models = new LinkedHashMap<>();
 
-  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
+  public Evaluation(
+      List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore) {
     this(labels, outcomes, rulesToScore, Map.of());
   }
 
   /**
-   * @param protocols how a rule's results were obtained, where that needs saying (e.g. LOGISTIC_REGRESSION
-   *                  cross-validated on the clips themselves, {@link OutOfFoldFusion}); kept for the rules scored
+   * @param protocols how a rule's results were obtained, where that needs saying (e.g.
+   *     LOGISTIC_REGRESSION cross-validated on the clips themselves, {@link OutOfFoldFusion}); kept
+   *     for the rules scored
    */
-  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
+  public Evaluation(
+      List<String> labels,
+      List<ClipOutcome> outcomes,
+      List<FusionRule> rulesToScore,
       Map<FusionRule, String> protocols) {
     this(labels, outcomes, rulesToScore, protocols, List.of());
   }
 
-  /** @param inSample the models that were trained on some of the evaluated speakers ({@link InSample#find}) */
-  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
-      Map<FusionRule, String> protocols, List<InSample.Overlap> inSample) {
+  /**
+   * @param inSample the models that were trained on some of the evaluated speakers ({@link
+   *     InSample#find})
+   */
+  public Evaluation(
+      List<String> labels,
+      List<ClipOutcome> outcomes,
+      List<FusionRule> rulesToScore,
+      Map<FusionRule, String> protocols,
+      List<InSample.Overlap> inSample) {
     this(labels, outcomes, rulesToScore, protocols, inSample, List.of());
   }
 
-  /** @param leftOut the files of the evaluated directory that were not run, with why ({@link DatasetLabels#classify}) */
-  public Evaluation(List<String> labels, List<ClipOutcome> outcomes, List<FusionRule> rulesToScore,
-      Map<FusionRule, String> protocols, List<InSample.Overlap> inSample, List<DatasetLabels.LeftOut> leftOut) {
+  /**
+   * @param leftOut the files of the evaluated directory that were not run, with why ({@link
+   *     DatasetLabels#classify})
+   */
+  public Evaluation(
+      List<String> labels,
+      List<ClipOutcome> outcomes,
+      List<FusionRule> rulesToScore,
+      Map<FusionRule, String> protocols,
+      List<InSample.Overlap> inSample,
+      List<DatasetLabels.LeftOut> leftOut) {
     this.inSample = List.copyOf(inSample);
     this.leftOut = List.copyOf(leftOut);
     this.labels = List.copyOf(labels);
@@ -93,28 +120,45 @@ public final class Evaluation {
     cols.add(NONE);
     this.columns = List.copyOf(cols);
     this.clips = outcomes.size();
-    this.completeClips = (int) outcomes.stream().filter(o -> o.fused().getStatus() == FusionStatus.COMPLETE).count();
+    this.completeClips =
+        (int) outcomes.stream().filter(o -> o.fused().getStatus() == FusionStatus.COMPLETE).count();
     this.subjects = new LinkedHashSet<>();
     outcomes.forEach(o -> subjects.add(o.file().subject()));
     LabelAligner aligner = new LabelAligner(labels);
     for (Modality modality : Modality.values()) {
       Map<String, Integer> counts = new java.util.TreeMap<>();
       for (ClipOutcome o : outcomes) {
-        String status = o.fused().getPredictions().stream().filter(p -> p.getModality() == modality)
-            .map(p -> p.getStatus().name()).findFirst().orElse("NONE");
+        String status =
+            o.fused().getPredictions().stream()
+                .filter(p -> p.getModality() == modality)
+                .map(p -> p.getStatus().name())
+                .findFirst()
+                .orElse("NONE");
         counts.merge(status, 1, Integer::sum);
       }
       statuses.put(modality.name(), counts);
       Set<String> names = new LinkedHashSet<>();
-      outcomes.forEach(o -> o.fused().getPredictions().stream().filter(p -> p.getModality() == modality)
-          .forEach(p -> names.add(p.getModelName() + " " + p.getModelVersion())));
+      outcomes.forEach(
+          o ->
+              o.fused().getPredictions().stream()
+                  .filter(p -> p.getModality() == modality)
+                  .forEach(p -> names.add(p.getModelName() + " " + p.getModelVersion())));
       models.put(modality.name(), names);
-      modalities.put(modality.name(), score(modality.name(), outcomes,
-          o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
+      modalities.put(
+          modality.name(),
+          score(
+              modality.name(),
+              outcomes,
+              o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
     }
     for (FusionRule rule : rulesToScore) {
-      Score s = score(rule.name(), outcomes, o -> resultOf(o, rule, rulesToScore.size() == 1)
-          .map(f -> f.getLabel() == null ? NONE : f.getLabel()));
+      Score s =
+          score(
+              rule.name(),
+              outcomes,
+              o ->
+                  resultOf(o, rule, rulesToScore.size() == 1)
+                      .map(f -> f.getLabel() == null ? NONE : f.getLabel()));
       if (s.clips() > 0) {
         rules.put(rule.name(), s);
       } else {
@@ -127,16 +171,27 @@ public final class Evaluation {
     Set<String> corpusNames = new LinkedHashSet<>();
     outcomes.forEach(o -> corpusNames.add(o.file().corpus()));
     for (String corpus : corpusNames) {
-      List<ClipOutcome> of = outcomes.stream().filter(o -> corpus.equals(o.file().corpus())).toList();
+      List<ClipOutcome> of =
+          outcomes.stream().filter(o -> corpus.equals(o.file().corpus())).toList();
       Map<String, Score> scores = new LinkedHashMap<>();
       for (Modality modality : Modality.values()) {
-        scores.put(modality.name(), score(modality.name(), of,
-            o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
+        scores.put(
+            modality.name(),
+            score(
+                modality.name(),
+                of,
+                o -> usable(o.fused(), modality).map(p -> argmax(aligner.align(p)))));
       }
       for (String rule : rules.keySet()) {
         FusionRule r = FusionRule.valueOf(rule);
-        scores.put(rule, score(rule, of, o -> resultOf(o, r, rulesToScore.size() == 1)
-            .map(f -> f.getLabel() == null ? NONE : f.getLabel())));
+        scores.put(
+            rule,
+            score(
+                rule,
+                of,
+                o ->
+                    resultOf(o, r, rulesToScore.size() == 1)
+                        .map(f -> f.getLabel() == null ? NONE : f.getLabel())));
       }
       corpora.put(corpus, scores);
     }
@@ -152,7 +207,8 @@ public final class Evaluation {
 
   private static Optional<ModalityPrediction> usable(FusedEmotion fused, Modality modality) {
     return fused.getPredictions().stream()
-        .filter(p -> p.getModality() == modality && p.getStatus() == PredictionStatus.OK).findFirst();
+        .filter(p -> p.getModality() == modality && p.getStatus() == PredictionStatus.OK)
+        .findFirst();
   }
 
   private String argmax(double[] p) {
@@ -165,7 +221,9 @@ public final class Evaluation {
     return labels.get(best);
   }
 
-  private Score score(String name, List<ClipOutcome> outcomes,
+  private Score score(
+      String name,
+      List<ClipOutcome> outcomes,
       java.util.function.Function<ClipOutcome, Optional<String>> predictor) {
     int[][] confusion = new int[labels.size()][columns.size()];
     int n = 0;
@@ -195,7 +253,10 @@ public final class Evaluation {
     return columns;
   }
 
-  /** Per modality, the models ("name version") whose predictions were evaluated; empty when none answered. */
+  /**
+   * Per modality, the models ("name version") whose predictions were evaluated; empty when none
+   * answered.
+   */
   public Map<String, Set<String>> models() {
     return models;
   }
@@ -221,33 +282,38 @@ public final class Evaluation {
   }
 
   /**
-   * Per modality, how many segments had a prediction of each status ({@code OK}, {@code NO_FACE}, ...;
-   * {@code NONE} when none arrived, e.g. an audio-only file has no video prediction).
+   * Per modality, how many segments had a prediction of each status ({@code OK}, {@code NO_FACE},
+   * ...; {@code NONE} when none arrived, e.g. an audio-only file has no video prediction).
    */
   public Map<String, Map<String, Integer>> statuses() {
     return statuses;
   }
 
   /**
-   * Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model, when no clip
-   * could be given an out-of-fold prediction).
+   * Rules asked for that produced no result on any clip (e.g. LOGISTIC_REGRESSION without a model,
+   * when no clip could be given an out-of-fold prediction).
    */
   public List<String> rulesWithoutResults() {
     return rulesWithoutResults;
   }
 
   /**
-   * Per corpus (in the order first met), the modality scores then the rule scores, as over all clips; a modality
-   * with no usable prediction in a corpus has 0 clips there.
+   * Per corpus (in the order first met), the modality scores then the rule scores, as over all
+   * clips; a modality with no usable prediction in a corpus has 0 clips there.
    */
   public Map<String, Map<String, Score>> corpora() {
     return corpora;
   }
 
-  /** Per modality, how many segments had a NO_SPEECH prediction (too little voice activity; audio only in practice). */
+  /**
+   * Per modality, how many segments had a NO_SPEECH prediction (too little voice activity; audio
+   * only in practice).
+   */
   public Map<String, Integer> noSpeech() {
     Map<String, Integer> out = new LinkedHashMap<>();
-    statuses.forEach((modality, counts) -> out.put(modality, counts.getOrDefault(PredictionStatus.NO_SPEECH.name(), 0)));
+    statuses.forEach(
+        (modality, counts) ->
+            out.put(modality, counts.getOrDefault(PredictionStatus.NO_SPEECH.name(), 0)));
     return out;
   }
 
@@ -256,7 +322,10 @@ public final class Evaluation {
     return leftOut;
   }
 
-  /** How many files were left out for each reason, e.g. "EmoDB boredom (L) has no canonical label" → 79. */
+  /**
+   * How many files were left out for each reason, e.g. "EmoDB boredom (L) has no canonical label" →
+   * 79.
+   */
   public Map<String, Integer> leftOutByReason() {
     Map<String, Integer> out = new LinkedHashMap<>();
     leftOut.forEach(l -> out.merge(l.reason(), 1, Integer::sum));
@@ -268,12 +337,18 @@ public final class Evaluation {
     return inSample;
   }
 
-  /** How a rule's results were obtained, for the scored rules where that was given (rule name to one line). */
+  /**
+   * How a rule's results were obtained, for the scored rules where that was given (rule name to one
+   * line).
+   */
   public Map<String, String> ruleProtocols() {
     return ruleProtocols;
   }
 
-  /** The rules when some clip had both modalities (they can differ), else the modalities (see the class comment). */
+  /**
+   * The rules when some clip had both modalities (they can differ), else the modalities (see the
+   * class comment).
+   */
   private Map<String, Score> candidates() {
     return completeClips > 0 && !rules.isEmpty() ? rules : modalities;
   }
@@ -289,14 +364,24 @@ public final class Evaluation {
     return Optional.ofNullable(best);
   }
 
-  /** The other scorers with the best one's accuracy (the best is the first of them in the schema's order). */
+  /**
+   * The other scorers with the best one's accuracy (the best is the first of them in the schema's
+   * order).
+   */
   public List<String> tiedWithBest() {
-    return best().map(b -> candidates().values().stream()
-        .filter(s -> s != b && s.clips() > 0 && s.accuracy() == b.accuracy()).map(Score::name).toList())
+    return best()
+        .map(
+            b ->
+                candidates().values().stream()
+                    .filter(s -> s != b && s.clips() > 0 && s.accuracy() == b.accuracy())
+                    .map(Score::name)
+                    .toList())
         .orElse(List.of());
   }
 
-  /** Per-class precision and recall of a score, for the labels that occur as truth or prediction. */
+  /**
+   * Per-class precision and recall of a score, for the labels that occur as truth or prediction.
+   */
   public List<ClassMetrics> perClass(Score score) {
     List<ClassMetrics> out = new ArrayList<>();
     for (int k = 0; k < labels.size(); k++) {
@@ -312,8 +397,13 @@ public final class Evaluation {
         continue;
       }
       int hit = score.confusion()[k][k];
-      out.add(new ClassMetrics(labels.get(k), predicted == 0 ? null : (double) hit / predicted,
-          support == 0 ? null : (double) hit / support, support, predicted));
+      out.add(
+          new ClassMetrics(
+              labels.get(k),
+              predicted == 0 ? null : (double) hit / predicted,
+              support == 0 ? null : (double) hit / support,
+              support,
+              predicted));
     }
     return out;
   }

@@ -1,19 +1,17 @@
 package io.emostream.cli;
 
+import io.emostream.kafka.KafkaClients;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-
-import io.emostream.kafka.KafkaClients;
-import io.emostream.kafka.KafkaSettings;
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.topics.Topics;
 
 /**
  * Reads the fused-result topic like any analytics consumer would ({@code read_committed}), from the
@@ -25,25 +23,33 @@ public final class FusedResultReader implements AutoCloseable {
   private final KafkaConsumer<String, FusedEmotion> consumer;
 
   public FusedResultReader(KafkaSettings kafka, Topics topics) {
-    consumer = KafkaClients.readerFromEnd(kafka, "emostream-cli-", topics.fused()); // before anything is ingested
+    consumer =
+        KafkaClients.readerFromEnd(
+            kafka, "emostream-cli-", topics.fused()); // before anything is ingested
   }
 
   /**
-   * Waits until every clip id has a result, or until {@code timeout} passes without a new one (fusion waits for
-   * workers that are behind, so a long backlog keeps results coming, just later); returns what arrived, keyed by
-   * clip id.
+   * Waits until every clip id has a result, or until {@code timeout} passes without a new one
+   * (fusion waits for workers that are behind, so a long backlog keeps results coming, just later);
+   * returns what arrived, keyed by clip id.
    */
-  public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Runnable onProgress) {
+  public Map<String, FusedEmotion> await(
+      Set<String> clipIds, Duration timeout, Runnable onProgress) {
     return await(clipIds, timeout, (Consumer<FusedEmotion>) segment -> onProgress.run());
   }
 
-  /** As {@link #await(Set, Duration, Runnable)}, handing each awaited result to {@code onResult} as it arrives. */
-  public Map<String, FusedEmotion> await(Set<String> clipIds, Duration timeout, Consumer<FusedEmotion> onResult) {
+  /**
+   * As {@link #await(Set, Duration, Runnable)}, handing each awaited result to {@code onResult} as
+   * it arrives.
+   */
+  public Map<String, FusedEmotion> await(
+      Set<String> clipIds, Duration timeout, Consumer<FusedEmotion> onResult) {
     Map<String, FusedEmotion> results = new LinkedHashMap<>();
     Instant deadline = Instant.now().plus(timeout);
     while (results.size() < clipIds.size() && Instant.now().isBefore(deadline)) {
       for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
-        if (clipIds.contains(record.key()) && results.putIfAbsent(record.key(), record.value()) == null) {
+        if (clipIds.contains(record.key())
+            && results.putIfAbsent(record.key(), record.value()) == null) {
           deadline = Instant.now().plus(timeout);
           onResult.accept(record.value());
         }

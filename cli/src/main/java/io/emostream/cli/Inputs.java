@@ -1,5 +1,6 @@
 package io.emostream.cli;
 
+import io.emostream.cli.Main.InputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,34 +9,45 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import io.emostream.cli.Main.InputException;
-
-/** What {@code analyze} is asked to read: files, directories and lists of files, checked before anything starts. */
+/**
+ * What {@code analyze} is asked to read: files, directories and lists of files, checked before
+ * anything starts.
+ */
 final class Inputs {
 
   /**
-   * The extensions a directory is searched for (by analyze, evaluate and train-fusion alike): containers FFmpeg
-   * demuxes with the decoders the bundled build has. A file named directly is tried whatever its extension.
+   * The extensions a directory is searched for (by analyze, evaluate and train-fusion alike):
+   * containers FFmpeg demuxes with the decoders the bundled build has. A file named directly is
+   * tried whatever its extension.
    */
-  static final List<String> EXTENSIONS = List.of("mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg",
-      "3gp", "wmv", "wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma");
+  static final List<String> EXTENSIONS =
+      List.of(
+          "mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg", "3gp", "wmv", "wav",
+          "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma");
 
   static final Pattern MEDIA = Pattern.compile("(?i).*\\.(" + String.join("|", EXTENSIONS) + ")$");
 
-  private Inputs() {
-  }
+  private Inputs() {}
 
   /** A directory stands for the media files in it (sorted, not recursive); a file for itself. */
   static List<Path> expand(Path path) throws IOException {
     if (Files.isDirectory(path)) {
       List<Path> media;
       try (var stream = Files.list(path)) {
-        media = stream.filter(Files::isRegularFile).filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
-            .sorted().toList();
+        media =
+            stream
+                .filter(Files::isRegularFile)
+                .filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
+                .sorted()
+                .toList();
       }
       if (media.isEmpty()) {
-        throw new InputException("no video or audio files in " + path + " (looked for ." + String.join(" .", EXTENSIONS)
-            + "); name the files instead");
+        throw new InputException(
+            "no video or audio files in "
+                + path
+                + " (looked for ."
+                + String.join(" .", EXTENSIONS)
+                + "); name the files instead");
       }
       media.forEach(Inputs::checkReadable);
       return media;
@@ -52,20 +64,22 @@ final class Inputs {
       throw new InputException(file + " is not a regular file; name a video or audio file");
     }
     if (!Files.isReadable(file)) {
-      throw new InputException("cannot read " + file + " (permission denied); check its permissions");
+      throw new InputException(
+          "cannot read " + file + " (permission denied); check its permissions");
     }
   }
 
   /**
-   * The files named in a list, one per line; blank lines and lines starting with # are skipped. A relative
-   * path is relative to the list's folder, so a list stays valid from wherever it is used.
+   * The files named in a list, one per line; blank lines and lines starting with # are skipped. A
+   * relative path is relative to the list's folder, so a list stays valid from wherever it is used.
    */
   static List<Path> fromList(Path list) throws IOException {
     if (!Files.isRegularFile(list)) {
       throw new InputException("no such list file: " + list + "; a list names one file per line");
     }
     if (!Files.isReadable(list)) {
-      throw new InputException("cannot read the list " + list + " (permission denied); check its permissions");
+      throw new InputException(
+          "cannot read the list " + list + " (permission denied); check its permissions");
     }
     Path base = list.toAbsolutePath().getParent();
     List<Path> files = new ArrayList<>();
@@ -89,12 +103,17 @@ final class Inputs {
     return files;
   }
 
-  /** The media files in a directory and its subdirectories (RAVDESS ships one folder per actor), sorted. */
+  /**
+   * The media files in a directory and its subdirectories (RAVDESS ships one folder per actor),
+   * sorted.
+   */
   static List<Path> mediaFilesUnder(Path dir) throws IOException {
     try (var stream = Files.walk(dir)) {
-      return stream.filter(Files::isRegularFile)
+      return stream
+          .filter(Files::isRegularFile)
           .filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
-          .sorted().toList();
+          .sorted()
+          .toList();
     }
   }
 }

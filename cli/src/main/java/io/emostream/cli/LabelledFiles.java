@@ -1,5 +1,7 @@
 package io.emostream.cli;
 
+import io.emostream.cli.Main.InputException;
+import io.emostream.cli.Main.UsageException;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,25 +12,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.emostream.cli.Main.InputException;
-import io.emostream.cli.Main.UsageException;
-
 /**
- * The labelled media files of a directory, for {@code evaluate} and {@code train-fusion}: labelled by their corpus
- * names (RAVDESS, CREMA-D, EmoDB, {@link DatasetLabels}) or by the directory's {@value LabelsCsv#FILE_NAME}
- * ({@link LabelsCsv}); the others are left out, each named on stderr with its reason.
+ * The labelled media files of a directory, for {@code evaluate} and {@code train-fusion}: labelled
+ * by their corpus names (RAVDESS, CREMA-D, EmoDB, {@link DatasetLabels}) or by the directory's
+ * {@value LabelsCsv#FILE_NAME} ({@link LabelsCsv}); the others are left out, each named on stderr
+ * with its reason.
  */
 record LabelledFiles(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.LeftOut> leftOut) {
 
   /**
-   * @param dir     the directory named on the command line (null: none was given, a usage error)
-   * @param labels  the canonical labels, which a labels file must use
+   * @param dir the directory named on the command line (null: none was given, a usage error)
+   * @param labels the canonical labels, which a labels file must use
    * @param command the command's name, for the messages
    */
-  static LabelledFiles select(Path dir, List<String> labels, String command, PrintStream err) throws IOException {
+  static LabelledFiles select(Path dir, List<String> labels, String command, PrintStream err)
+      throws IOException {
     if (dir == null) {
-      throw new UsageException(command + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names, "
-          + "or a " + LabelsCsv.FILE_NAME + ")");
+      throw new UsageException(
+          command
+              + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names, "
+              + "or a "
+              + LabelsCsv.FILE_NAME
+              + ")");
     }
     if (!Files.isDirectory(dir)) {
       throw new UsageException("not a directory: " + dir);
@@ -43,12 +48,19 @@ record LabelledFiles(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.
     List<DatasetLabels.LeftOut> leftOut = new ArrayList<>();
     for (Path file : Inputs.mediaFilesUnder(dir)) {
       DatasetLabels.Classified c = DatasetLabels.classify(file);
-      LabelsCsv.Row row = rows.remove(dir.relativize(file).toString().replace(File.separatorChar, '/'));
+      LabelsCsv.Row row =
+          rows.remove(dir.relativize(file).toString().replace(File.separatorChar, '/'));
       if (row != null) {
         if (c.labelled() != null && !c.labelled().label().equals(row.label())) {
-          throw new InputException(String.format("%s line %d labels %s '%s', but its %s name says '%s'",
-              dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), row.label(), c.labelled().corpus(),
-              c.labelled().label()));
+          throw new InputException(
+              String.format(
+                  "%s line %d labels %s '%s', but its %s name says '%s'",
+                  dir.resolve(LabelsCsv.FILE_NAME),
+                  row.line(),
+                  row.file(),
+                  row.label(),
+                  c.labelled().corpus(),
+                  c.labelled().label()));
         }
         files.add(new DatasetLabels.LabelledFile(file, row.label(), row.speaker(), row.corpus()));
       } else if (c.labelled() != null) {
@@ -60,15 +72,23 @@ record LabelledFiles(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.
     }
     if (!rows.isEmpty()) {
       LabelsCsv.Row row = rows.values().iterator().next();
-      throw new InputException(String.format("%s line %d: no media file %s in %s (missing, or not one of the "
-          + "extensions analyze reads)", dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), dir));
+      throw new InputException(
+          String.format(
+              "%s line %d: no media file %s in %s (missing, or not one of the "
+                  + "extensions analyze reads)",
+              dir.resolve(LabelsCsv.FILE_NAME), row.line(), row.file(), dir));
     }
     if (files.isEmpty()) {
-      throw new UsageException("no labelled media files in " + dir + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
-          + "CREMA-D names like 1001_DFA_ANG_XX.wav, EmoDB names like 03a01Fa.wav, or files listed in a "
-          + LabelsCsv.FILE_NAME + " of file,label,speaker)");
+      throw new UsageException(
+          "no labelled media files in "
+              + dir
+              + " (RAVDESS names like 03-01-05-01-02-01-12.wav, "
+              + "CREMA-D names like 1001_DFA_ANG_XX.wav, EmoDB names like 03a01Fa.wav, or files listed in a "
+              + LabelsCsv.FILE_NAME
+              + " of file,label,speaker)");
     }
-    err.printf("%s: %d labelled file(s) in %s, %d left out%n", command, files.size(), dir, leftOut.size());
+    err.printf(
+        "%s: %d labelled file(s) in %s, %d left out%n", command, files.size(), dir, leftOut.size());
     return new LabelledFiles(files, leftOut);
   }
 

@@ -1,5 +1,7 @@
 package io.emostream.cli;
 
+import io.emostream.inference.OrderlyStop;
+import io.emostream.kafka.Env;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -9,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -22,48 +23,59 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
-import io.emostream.inference.OrderlyStop;
-import io.emostream.kafka.Env;
-
 /**
- * {@code ./emostream}: the embedded default, a command line of commands ({@link AnalyzeCommand}, {@link UpCommand},
- * {@link EvaluateCommand}, {@link TrainFusionCommand}, and the measuring tools {@link VadSurvey} and
- * {@link VideoBench}), each with its own options and {@code --help}, parsed by picocli.
+ * {@code ./emostream}: the embedded default, a command line of commands ({@link AnalyzeCommand},
+ * {@link UpCommand}, {@link EvaluateCommand}, {@link TrainFusionCommand}, and the measuring tools
+ * {@link VadSurvey} and {@link VideoBench}), each with its own options and {@code --help}, parsed
+ * by picocli.
  *
- * <p>Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise, see {@link Terminal}),
- * results to stdout. A failure is one line saying what went wrong and what to do ({@code --verbose} adds the trace);
- * a mistyped command or option also says what was probably meant. Exit codes: 0 ok, 1 some inputs failed, 2 a usage
- * error or a refusal before anything started, 130 stopped with Ctrl-C ({@link OrderlyStop}).
+ * <p>Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise, see
+ * {@link Terminal}), results to stdout. A failure is one line saying what went wrong and what to do
+ * ({@code --verbose} adds the trace); a mistyped command or option also says what was probably
+ * meant. Exit codes: 0 ok, 1 some inputs failed, 2 a usage error or a refusal before anything
+ * started, 130 stopped with Ctrl-C ({@link OrderlyStop}).
  */
-@Command(name = "emostream", versionProvider = Main.Version.class,
-    subcommands = {AnalyzeCommand.class, UpCommand.class, EvaluateCommand.class, TrainFusionCommand.class,
-        VadSurvey.class, VideoBench.class},
+@Command(
+    name = "emostream",
+    versionProvider = Main.Version.class,
+    subcommands = {
+      AnalyzeCommand.class,
+      UpCommand.class,
+      EvaluateCommand.class,
+      TrainFusionCommand.class,
+      VadSurvey.class,
+      VideoBench.class
+    },
     customSynopsis = {
-        "emostream analyze [OPTIONS] FILE|DIR|@LIST...",
-        "       emostream up [--verbose]",
-        "       emostream evaluate [OPTIONS] DIR",
-        "       emostream train-fusion [OPTIONS] DIR",
-        "       emostream COMMAND --help | --help | --version"},
-    description = "Emotion recognition in video from speech and face: a Kafka broker and the four services "
-        + "(ingest, audio-worker, video-worker, fusion-stream) run in this JVM.",
+      "emostream analyze [OPTIONS] FILE|DIR|@LIST...",
+      "       emostream up [--verbose]",
+      "       emostream evaluate [OPTIONS] DIR",
+      "       emostream train-fusion [OPTIONS] DIR",
+      "       emostream COMMAND --help | --help | --version"
+    },
+    description =
+        "Emotion recognition in video from speech and face: a Kafka broker and the four services "
+            + "(ingest, audio-worker, video-worker, fusion-stream) run in this JVM.",
     exitCodeListHeading = "%nexit codes:%n",
     exitCodeList = {
-        "0:done",
-        "1:some inputs failed (each named on stderr), or nothing could be scored",
-        "2:a usage error, or refused before anything started (a missing model, a port in use, a bad file)",
-        "130:stopped with Ctrl-C"})
+      "0:done",
+      "1:some inputs failed (each named on stderr), or nothing could be scored",
+      "2:a usage error, or refused before anything started (a missing model, a port in use, a bad file)",
+      "130:stopped with Ctrl-C"
+    })
 public final class Main implements Callable<Integer> {
 
   final PrintStream out;
   final PrintStream err;
   final Env env;
   final Path home;
+
   /** stderr is a terminal, so progress is a bar redrawn in place. */
   final boolean interactive;
+
   boolean verbose;
 
-  @Spec
-  private CommandSpec spec;
+  @Spec private CommandSpec spec;
 
   Main(PrintStream out, PrintStream err, Env env, Path home) {
     this(out, err, env, home, false);
@@ -77,10 +89,16 @@ public final class Main implements Callable<Integer> {
     this.interactive = interactive;
   }
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "show this help and exit")
   private boolean help;
 
-  @Option(names = {"-V", "--version"}, versionHelp = true, description = "print the version and exit")
+  @Option(
+      names = {"-V", "--version"},
+      versionHelp = true,
+      description = "print the version and exit")
   private boolean version;
 
   @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "stack traces on errors")
@@ -89,14 +107,18 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    // every command runs the workers in this JVM: on a signal they stop before ONNX Runtime frees its environment
+    // every command runs the workers in this JVM: on a signal they stop before ONNX Runtime frees
+    // its environment
     OrderlyStop.installSignalHandlers();
     Path home = Path.of(System.getProperty("emostream.home", "."));
-    int code = new Main(System.out, System.err, Env.system(), home, Terminal.stderrIsTerminal()).run(args);
+    int code =
+        new Main(System.out, System.err, Env.system(), home, Terminal.stderrIsTerminal()).run(args);
     System.exit(code);
   }
 
-  /** {@code args} with {@code command} in front: how a tool's own {@code main} runs it as a command. */
+  /**
+   * {@code args} with {@code command} in front: how a tool's own {@code main} runs it as a command.
+   */
   static String[] commandFirst(String command, String[] args) {
     String[] all = new String[args.length + 1];
     all[0] = command;
@@ -117,28 +139,42 @@ public final class Main implements Callable<Integer> {
   }
 
   CommandLine commandLine() {
-    CommandLine cli = new CommandLine(this)
-        .setExpandAtFiles(false) // @LIST is analyze's own: a list of media files, not of arguments
-        .setOverwrittenOptionsAllowed(true) // --from repeats; for the others the last one counts, as it always did
-        .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
-        .setOut(new PrintWriter(out, true))
-        .setErr(new PrintWriter(err, true))
-        .setParameterExceptionHandler(this::usageError)
-        .setExecutionExceptionHandler(this::failure);
+    CommandLine cli =
+        new CommandLine(this)
+            .setExpandAtFiles(
+                false) // @LIST is analyze's own: a list of media files, not of arguments
+            .setOverwrittenOptionsAllowed(
+                true) // --from repeats; for the others the last one counts, as it always did
+            .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .setParameterExceptionHandler(this::usageError)
+            .setExecutionExceptionHandler(this::failure);
     style(cli);
     return cli;
   }
 
   /** The same headings in every command's help. */
   private static void style(CommandLine cli) {
-    cli.getCommandSpec().usageMessage().synopsisHeading("usage: ").optionListHeading("%noptions:%n")
-        .parameterListHeading("%narguments:%n").commandListHeading("%ncommands:%n").descriptionHeading("%n");
+    cli.getCommandSpec()
+        .usageMessage()
+        .synopsisHeading("usage: ")
+        .optionListHeading("%noptions:%n")
+        .parameterListHeading("%narguments:%n")
+        .commandListHeading("%ncommands:%n")
+        .descriptionHeading("%n");
     cli.getSubcommands().values().forEach(Main::style);
   }
 
-  /** The command line itself is wrong: one line (with what was probably meant), and where the help is. */
+  /**
+   * The command line itself is wrong: one line (with what was probably meant), and where the help
+   * is.
+   */
   private int usageError(ParameterException e, String[] args) {
-    String problem = e instanceof UnmatchedArgumentException unmatched ? unmatched(unmatched) : lowerFirst(e.getMessage());
+    String problem =
+        e instanceof UnmatchedArgumentException unmatched
+            ? unmatched(unmatched)
+            : lowerFirst(e.getMessage());
     return usage(problem, e.getCommandLine());
   }
 
@@ -159,16 +195,23 @@ public final class Main implements Callable<Integer> {
       return problem;
     }
     int last = suggestions.size() - 1;
-    String choices = last == 0 ? suggestions.get(0)
-        : String.join(", ", suggestions.subList(0, last)) + " or " + suggestions.get(last);
+    String choices =
+        last == 0
+            ? suggestions.get(0)
+            : String.join(", ", suggestions.subList(0, last)) + " or " + suggestions.get(last);
     return problem + "; did you mean " + choices + "?";
   }
 
-  /** The problem in one line, and where the usage is (printing all of it would scroll the problem away). */
+  /**
+   * The problem in one line, and where the usage is (printing all of it would scroll the problem
+   * away).
+   */
   private int usage(String problem, CommandLine command) {
     err.println("emostream: " + problem);
-    err.println(command.getParent() == null ? "(./emostream --help lists the commands and their options)"
-        : "(./emostream " + command.getCommandName() + " --help lists its options)");
+    err.println(
+        command.getParent() == null
+            ? "(./emostream --help lists the commands and their options)"
+            : "(./emostream " + command.getCommandName() + " --help lists its options)");
     return 2;
   }
 
@@ -200,15 +243,24 @@ public final class Main implements Callable<Integer> {
     return message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1);
   }
 
-  /** {@code --version}: the project version, written into a resource by the build (Maven resource filtering). */
+  /**
+   * {@code --version}: the project version, written into a resource by the build (Maven resource
+   * filtering).
+   */
   static final class Version implements IVersionProvider {
 
     static final String RESOURCE = "/emostream-version.properties";
 
     @Override
     public String[] getVersion() throws IOException {
-      return new String[] {"emostream " + projectVersion(),
-          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+      return new String[] {
+        "emostream " + projectVersion(),
+        "Java "
+            + System.getProperty("java.version")
+            + " ("
+            + System.getProperty("java.vendor")
+            + ")"
+      };
     }
 
     static String projectVersion() throws IOException {
@@ -220,7 +272,8 @@ public final class Main implements Callable<Integer> {
         properties.load(in);
       }
       String version = properties.getProperty("version", "");
-      return version.isBlank() || version.contains("${") ? "(version unknown: built without Maven's filtering)"
+      return version.isBlank() || version.contains("${")
+          ? "(version unknown: built without Maven's filtering)"
           : version;
     }
   }

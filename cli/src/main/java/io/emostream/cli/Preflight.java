@@ -1,17 +1,5 @@
 package io.emostream.cli;
 
-import java.util.Locale;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.audio.VadConfig;
 import io.emostream.cli.Main.InputException;
@@ -24,14 +12,30 @@ import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
 import io.emostream.video.VideoWorkerMain;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
-/** Checks made before the platform starts, so a wrong setting costs a second and one clear line, not a trace. */
+/**
+ * Checks made before the platform starts, so a wrong setting costs a second and one clear line, not
+ * a trace.
+ */
 final class Preflight {
 
-  private Preflight() {
-  }
+  private Preflight() {}
 
-  /** Both models' manifests (and the ONNX files they name) exist and parse; so does the VAD model when it is on. */
+  /**
+   * Both models' manifests (and the ONNX files they name) exist and parse; so does the VAD model
+   * when it is on.
+   */
   static void checkModels(Env env, Path home) {
     checkModel(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
     checkModel(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
@@ -42,8 +46,11 @@ final class Preflight {
       throw new InputException(e.getMessage());
     }
     if (vad.enabled() && !Files.isRegularFile(vad.model())) {
-      throw new InputException("the voice-activity model " + vad.model() + " does not exist; restore it (git checkout "
-          + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5.onnx, or set EMOSTREAM_VAD=off");
+      throw new InputException(
+          "the voice-activity model "
+              + vad.model()
+              + " does not exist; restore it (git checkout "
+              + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5.onnx, or set EMOSTREAM_VAD=off");
     }
   }
 
@@ -52,19 +59,37 @@ final class Preflight {
     Path manifest = env.path(variable, defaultManifest);
     String what = prefix.toLowerCase(Locale.ROOT) + " model";
     if (!Files.isRegularFile(manifest)) {
-      throw new InputException("the " + what + " manifest " + manifest + " does not exist; set " + variable
-          + " to a model folder's manifest.json (shipped: " + defaultManifest + ")");
+      throw new InputException(
+          "the "
+              + what
+              + " manifest "
+              + manifest
+              + " does not exist; set "
+              + variable
+              + " to a model folder's manifest.json (shipped: "
+              + defaultManifest
+              + ")");
     }
     ModelManifest parsed;
     try {
       parsed = ModelManifest.load(manifest);
     } catch (IllegalArgumentException e) {
-      throw new InputException(e.getMessage() + "; fix the manifest or point " + variable + " at another model");
+      throw new InputException(
+          e.getMessage() + "; fix the manifest or point " + variable + " at another model");
     }
     Path onnx = manifest.toAbsolutePath().getParent().resolve(parsed.file());
     if (!Files.isRegularFile(onnx)) {
-      throw new InputException("the " + what + " file " + onnx + " named by " + manifest + " does not exist; "
-          + "restore it (git checkout models/) or point " + variable + " at another model");
+      throw new InputException(
+          "the "
+              + what
+              + " file "
+              + onnx
+              + " named by "
+              + manifest
+              + " does not exist; "
+              + "restore it (git checkout models/) or point "
+              + variable
+              + " at another model");
     }
   }
 
@@ -76,58 +101,91 @@ final class Preflight {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(host, port));
     } catch (IOException e) {
-      throw new InputException(what + " port " + port + " on " + host + " is already in use (another "
-          + "'emostream up' or Kafka?); stop that process or set " + variable + " to a free port");
+      throw new InputException(
+          what
+              + " port "
+              + port
+              + " on "
+              + host
+              + " is already in use (another "
+              + "'emostream up' or Kafka?); stop that process or set "
+              + variable
+              + " to a free port");
     }
   }
 
   /**
-   * The fusion settings parse, and the rule asked for ({@code rule}, else EMOSTREAM_FUSION_RULE's) can run: without
-   * this, LOGISTIC_REGRESSION with no model is dead-lettered by fusion, and the run waits out its timeout for nothing.
+   * The fusion settings parse, and the rule asked for ({@code rule}, else EMOSTREAM_FUSION_RULE's)
+   * can run: without this, LOGISTIC_REGRESSION with no model is dead-lettered by fusion, and the
+   * run waits out its timeout for nothing.
    */
   static void checkFusionRule(Env env, FusionRule rule) {
     FusionConfig config;
     try {
       config = FusionConfig.fromEnv(env);
     } catch (UncheckedIOException | IllegalArgumentException e) {
-      String lrHint = e.getMessage() != null && e.getMessage().contains("logistic-regression")
-          ? "; point " + FusionConfig.LR_MODEL_ENV + " at a file written by ./emostream train-fusion" : "";
+      String lrHint =
+          e.getMessage() != null && e.getMessage().contains("logistic-regression")
+              ? "; point "
+                  + FusionConfig.LR_MODEL_ENV
+                  + " at a file written by ./emostream train-fusion"
+              : "";
       throw new InputException(Problems.message(e) + lrHint, e);
     }
     FusionRule effective = rule != null ? rule : config.defaultRule();
-    if (effective == FusionRule.LOGISTIC_REGRESSION && config.rules().logisticRegression() == null) {
+    if (effective == FusionRule.LOGISTIC_REGRESSION
+        && config.rules().logisticRegression() == null) {
       String asked = rule != null ? "--rule " + rule : FusionConfig.RULE_ENV + "=" + effective;
-      List<String> others = Arrays.stream(FusionRule.values()).filter(r -> r != FusionRule.LOGISTIC_REGRESSION)
-          .map(Enum::name).toList();
-      throw new InputException(asked + " needs a trained fusion model and " + FusionConfig.LR_MODEL_ENV + " is not "
-          + "set; train one with ./emostream train-fusion DIR and set " + FusionConfig.LR_MODEL_ENV
-          + "=fusion-lr.json, or choose another rule (" + String.join(", ", others) + ")");
+      List<String> others =
+          Arrays.stream(FusionRule.values())
+              .filter(r -> r != FusionRule.LOGISTIC_REGRESSION)
+              .map(Enum::name)
+              .toList();
+      throw new InputException(
+          asked
+              + " needs a trained fusion model and "
+              + FusionConfig.LR_MODEL_ENV
+              + " is not "
+              + "set; train one with ./emostream train-fusion DIR and set "
+              + FusionConfig.LR_MODEL_ENV
+              + "=fusion-lr.json, or choose another rule ("
+              + String.join(", ", others)
+              + ")");
     }
   }
 
   /**
-   * The files FFmpeg can open within the limits and, when {@code channelOption} (--channel) picks a channel, with
-   * two channels to pick from; the others are named on {@code err}, one line each (and the trace when
-   * {@code verbose}), and left out. Reads headers only, so a bad file costs milliseconds and never a started platform.
+   * The files FFmpeg can open within the limits and, when {@code channelOption} (--channel) picks a
+   * channel, with two channels to pick from; the others are named on {@code err}, one line each
+   * (and the trace when {@code verbose}), and left out. Reads headers only, so a bad file costs
+   * milliseconds and never a started platform.
    */
-  static List<Path> usableMedia(Env env, List<Path> files, String channelOption, PrintStream err, boolean verbose) {
+  static List<Path> usableMedia(
+      Env env, List<Path> files, String channelOption, PrintStream err, boolean verbose) {
     IngestConfig config;
     try {
       config = IngestConfig.fromEnv(env);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage(), e);
     }
-    ChannelSelection.Mode picked = channelOption == null ? ChannelSelection.Mode.MIX
-        : ChannelSelection.parse(channelOption, null).mode();
+    ChannelSelection.Mode picked =
+        channelOption == null
+            ? ChannelSelection.Mode.MIX
+            : ChannelSelection.parse(channelOption, null).mode();
     VideoDemuxer demuxer = new VideoDemuxer(config);
     List<Path> usable = new ArrayList<>();
     for (Path file : files) {
       try {
         VideoDemuxer.Probe probe = demuxer.probe(file, null);
         if (picked != ChannelSelection.Mode.MIX && probe.audioChannels() < 2) {
-          throw new IngestException("--channel " + channelOption + " needs a stereo file, but '" + file.getFileName()
-              + "' has " + (probe.audioChannels() == 0 ? "no audio" : "one audio channel")
-              + "; leave out --channel (or use --channel mix)");
+          throw new IngestException(
+              "--channel "
+                  + channelOption
+                  + " needs a stereo file, but '"
+                  + file.getFileName()
+                  + "' has "
+                  + (probe.audioChannels() == 0 ? "no audio" : "one audio channel")
+                  + "; leave out --channel (or use --channel mix)");
         }
         usable.add(file);
       } catch (IngestException e) {

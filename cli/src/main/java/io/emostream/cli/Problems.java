@@ -3,20 +3,25 @@ package io.emostream.cli;
 import java.net.BindException;
 import java.util.concurrent.ExecutionException;
 
-/** Turns an unexpected failure into one line: what went wrong and, where known, what to do. Pure. */
+/**
+ * Turns an unexpected failure into one line: what went wrong and, where known, what to do. Pure.
+ */
 final class Problems {
 
-  private Problems() {
-  }
+  private Problems() {}
 
   static String explain(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
-        return "a port is already in use (" + t.getMessage() + "); stop the other process or choose free ports with "
+        return "a port is already in use ("
+            + t.getMessage()
+            + "); stop the other process or choose free ports with "
             + "EMOSTREAM_KAFKA_PORT / EMOSTREAM_HTTP_PORT";
       }
       if (t instanceof org.apache.kafka.common.errors.TimeoutException) {
-        return "Kafka did not answer in time (" + t.getMessage() + "); check KAFKA_BOOTSTRAP_SERVERS, or unset it "
+        return "Kafka did not answer in time ("
+            + t.getMessage()
+            + "); check KAFKA_BOOTSTRAP_SERVERS, or unset it "
             + "to use the in-JVM broker";
       }
       if (t instanceof OutOfMemoryError) {

@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.function.LongSupplier;
 
 /**
- * Progress of one phase on stderr. On a terminal: one bar redrawn in place with counts, rate and time
- * left; elsewhere (a pipe, a log file, CI): plain lines, one per named step and one per tenth of the
- * total, so logs stay short.
+ * Progress of one phase on stderr. On a terminal: one bar redrawn in place with counts, rate and
+ * time left; elsewhere (a pipe, a log file, CI): plain lines, one per named step and one per tenth
+ * of the total, so logs stay short.
  */
 final class Progress {
 
@@ -24,7 +24,13 @@ final class Progress {
   private int lastTenth;
   private int drawnWidth;
 
-  Progress(PrintStream err, boolean interactive, String phase, String unit, int total, LongSupplier nanoTime) {
+  Progress(
+      PrintStream err,
+      boolean interactive,
+      String phase,
+      String unit,
+      int total,
+      LongSupplier nanoTime) {
     this.err = err;
     this.interactive = interactive;
     this.phase = phase;
@@ -58,7 +64,10 @@ final class Progress {
     err.println(message);
   }
 
-  /** Erases the bar (on a terminal), so other output can take its line; the next step draws it again. */
+  /**
+   * Erases the bar (on a terminal), so other output can take its line; the next step draws it
+   * again.
+   */
   void clear() {
     if (interactive && drawnWidth > 0) {
       err.print("\r" + " ".repeat(drawnWidth) + "\r");
@@ -76,16 +85,25 @@ final class Progress {
   }
 
   private void draw(String text) {
-    String padded = text.length() < drawnWidth ? text + " ".repeat(drawnWidth - text.length()) : text;
+    String padded =
+        text.length() < drawnWidth ? text + " ".repeat(drawnWidth - text.length()) : text;
     err.print("\r" + padded);
     err.flush();
     drawnWidth = text.length();
   }
 
-  /** E.g. {@code fusion [==========>           ] 12/24 segments  2.4/s  ~5s left}. Pure. */
+  /** E.g. {@code fusion [==========> ] 12/24 segments 2.4/s ~5s left}. Pure. */
   static String line(String phase, int done, int total, String unit, double seconds) {
-    StringBuilder b = new StringBuilder(phase).append(' ').append(bar(done, total, BAR_WIDTH)).append(' ')
-        .append(done).append('/').append(total).append(' ').append(unit);
+    StringBuilder b =
+        new StringBuilder(phase)
+            .append(' ')
+            .append(bar(done, total, BAR_WIDTH))
+            .append(' ')
+            .append(done)
+            .append('/')
+            .append(total)
+            .append(' ')
+            .append(unit);
     if (seconds > 0 && done > 0) {
       double rate = done / seconds;
       b.append(String.format(Locale.ROOT, "  %.1f/s", rate));

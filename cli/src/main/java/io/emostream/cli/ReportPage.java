@@ -5,75 +5,138 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What the two HTML reports share ({@link HtmlReport} of {@code analyze}, {@link EvaluationReport} of {@code evaluate}):
- * the page frame, one stylesheet, the label colours, the legend and small markup helpers. Every page is self-contained
- * (inline CSS and SVG; no script, no font, no remote resource) and every user string goes through {@link #esc}.
+ * What the two HTML reports share ({@link HtmlReport} of {@code analyze}, {@link EvaluationReport}
+ * of {@code evaluate}): the page frame, one stylesheet, the label colours, the legend and small
+ * markup helpers. Every page is self-contained (inline CSS and SVG; no script, no font, no remote
+ * resource) and every user string goes through {@link #esc}.
  *
- * <p>Readable from a phone to a wide screen: all text is HTML (no text inside a scaled SVG), at least 12 px, and the
- * layout reflows; nothing is wider than the window at 360 px (wide tables scroll inside their card). Pure.
+ * <p>Readable from a phone to a wide screen: all text is HTML (no text inside a scaled SVG), at
+ * least 12 px, and the layout reflows; nothing is wider than the window at 360 px (wide tables
+ * scroll inside their card). Pure.
  */
 final class ReportPage {
 
   /** Colours of the RAVDESS labels; any other label gets a hue from its name. */
-  private static final Map<String, String> COLOURS = Map.of(
-      "neutral", "#94a3b8", "calm", "#2bb3a3", "happy", "#f5b301", "sad", "#3f7fd9",
-      "angry", "#e0473e", "fearful", "#8b5fd1", "disgust", "#5c9e31", "surprised", "#f07d27");
-
-  /** The swatches of what is not an emotion: CSS class (see {@link #CSS}) and the words that explain it. */
-  static final List<Map.Entry<String, String>> STATES = List.of(
-      Map.entry("st-no_speech", "no speech"), Map.entry("st-no_face", "no face"),
-      Map.entry("st-no_audio", "no audio track"), Map.entry("st-error", "error"),
-      Map.entry("st-missing", "missing (not received)"), Map.entry("st-none", "no prediction"));
-
-  private ReportPage() {
-  }
+  private static final Map<String, String> COLOURS =
+      Map.of(
+          "neutral",
+          "#94a3b8",
+          "calm",
+          "#2bb3a3",
+          "happy",
+          "#f5b301",
+          "sad",
+          "#3f7fd9",
+          "angry",
+          "#e0473e",
+          "fearful",
+          "#8b5fd1",
+          "disgust",
+          "#5c9e31",
+          "surprised",
+          "#f07d27");
 
   /**
-   * A whole page: {@code title} as the heading, {@code subtitle} (escaped here) under it, then {@code headerHtml} and
-   * {@code mainHtml} as they are (already escaped markup), and the responsible-use footer.
+   * The swatches of what is not an emotion: CSS class (see {@link #CSS}) and the words that explain
+   * it.
+   */
+  static final List<Map.Entry<String, String>> STATES =
+      List.of(
+          Map.entry("st-no_speech", "no speech"), Map.entry("st-no_face", "no face"),
+          Map.entry("st-no_audio", "no audio track"), Map.entry("st-error", "error"),
+          Map.entry("st-missing", "missing (not received)"), Map.entry("st-none", "no prediction"));
+
+  private ReportPage() {}
+
+  /**
+   * A whole page: {@code title} as the heading, {@code subtitle} (escaped here) under it, then
+   * {@code headerHtml} and {@code mainHtml} as they are (already escaped markup), and the
+   * responsible-use footer.
    */
   static String page(String title, String subtitle, String headerHtml, CharSequence mainHtml) {
     return new StringBuilder(mainHtml.length() + CSS.length() + 1_024)
         .append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
-        .append("<title>").append(esc(title)).append("</title><style>").append(CSS).append("</style></head><body>\n")
-        .append("<header><h1>").append(esc(title)).append("</h1><p class=\"sub\">").append(esc(subtitle))
-        .append("</p>").append(headerHtml).append("</header>\n<main>\n").append(mainHtml)
-        .append("</main>\n<footer>Emotion recognition is a signal, not a decision about a person. "
-            + "Do not analyse employees at work (EU AI Act, Art. 5(1)(f)).</footer>\n</body></html>\n")
+        .append("<title>")
+        .append(esc(title))
+        .append("</title><style>")
+        .append(CSS)
+        .append("</style></head><body>\n")
+        .append("<header><h1>")
+        .append(esc(title))
+        .append("</h1><p class=\"sub\">")
+        .append(esc(subtitle))
+        .append("</p>")
+        .append(headerHtml)
+        .append("</header>\n<main>\n")
+        .append(mainHtml)
+        .append(
+            "</main>\n<footer>Emotion recognition is a signal, not a decision about a person. "
+                + "Do not analyse employees at work (EU AI Act, Art. 5(1)(f)).</footer>\n</body></html>\n")
         .toString();
   }
 
-  /** The colour swatch of each label, then those of the states a segment can be in instead of an emotion. */
+  /**
+   * The colour swatch of each label, then those of the states a segment can be in instead of an
+   * emotion.
+   */
   static String legend(List<String> labels) {
     StringBuilder b = new StringBuilder("<div class=\"legend\">");
     for (String label : labels) {
-      b.append("<span><i style=\"background:").append(colour(label)).append("\"></i>").append(esc(label))
+      b.append("<span><i style=\"background:")
+          .append(colour(label))
+          .append("\"></i>")
+          .append(esc(label))
           .append("</span>");
     }
     for (Map.Entry<String, String> state : STATES) {
-      b.append("<span><i class=\"").append(state.getKey()).append("\"></i>").append(state.getValue()).append("</span>");
+      b.append("<span><i class=\"")
+          .append(state.getKey())
+          .append("\"></i>")
+          .append(state.getValue())
+          .append("</span>");
     }
     return b.append("</div>").toString();
   }
 
-  /** A definition list of name/value pairs shown as text ("rule AVERAGE", "audio model speech-emotion-v2 2"). */
+  /**
+   * A definition list of name/value pairs shown as text ("rule AVERAGE", "audio model
+   * speech-emotion-v2 2").
+   */
   static String facts(Map<String, String> facts) {
     StringBuilder b = new StringBuilder("<dl class=\"facts\">");
-    facts.forEach((name, value) -> b.append("<div><dt>").append(esc(name)).append("</dt><dd>").append(esc(value))
-        .append("</dd></div>"));
+    facts.forEach(
+        (name, value) ->
+            b.append("<div><dt>")
+                .append(esc(name))
+                .append("</dt><dd>")
+                .append(esc(value))
+                .append("</dd></div>"));
     return b.append("</dl>").toString();
   }
 
-  /** A status chip: {@code text} on the colours of {@code status} (an enum name such as COMPLETE). */
+  /**
+   * A status chip: {@code text} on the colours of {@code status} (an enum name such as COMPLETE).
+   */
   static String chip(String status, String text) {
-    return "<span class=\"chip s-" + status.toLowerCase(Locale.ROOT) + "\">" + esc(text) + "</span>";
+    return "<span class=\"chip s-"
+        + status.toLowerCase(Locale.ROOT)
+        + "\">"
+        + esc(text)
+        + "</span>";
   }
 
-  /** A horizontal bar of {@code fraction} (0..1; NaN draws none) of its cell's width, in the colour class {@code kind}. */
+  /**
+   * A horizontal bar of {@code fraction} (0..1; NaN draws none) of its cell's width, in the colour
+   * class {@code kind}.
+   */
   static String meter(double fraction, String kind) {
     double f = Double.isNaN(fraction) ? 0 : Math.max(0, Math.min(1, fraction));
-    return "<span class=\"meter\"><i class=\"bar " + kind + "\" style=\"width:" + fmt(100 * f) + "%\"></i></span>";
+    return "<span class=\"meter\"><i class=\"bar "
+        + kind
+        + "\" style=\"width:"
+        + fmt(100 * f)
+        + "%\"></i></span>";
   }
 
   static String colour(String label) {
@@ -107,7 +170,8 @@ final class ReportPage {
     return String.format(Locale.ROOT, "%.1f", v);
   }
 
-  static final String CSS = """
+  static final String CSS =
+      """
       :root{--ink:#1d2733;--muted:#5f6b7a;--line:#e3e7ed;--bg:#f4f6fa;--modality:#5b84c4;--rule:#e07b39}
       *{box-sizing:border-box}
       body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;overflow-wrap:break-word}

@@ -1,37 +1,57 @@
 package io.emostream.cli;
 
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PredictionStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.schemas.ModalityPrediction;
-import io.emostream.schemas.PredictionStatus;
-
-/** Fused results as a table for people (JSON for machines: {@link io.emostream.schemas.FusedSegmentJson}). Pure. */
+/**
+ * Fused results as a table for people (JSON for machines: {@link
+ * io.emostream.schemas.FusedSegmentJson}). Pure.
+ */
 public final class ResultFormat {
 
-  private static final String[] HEADER = {"source", "segment", "time", "label", "confidence", "modalities", "rule",
-      "status", "audio", "video"};
+  private static final String[] HEADER = {
+    "source",
+    "segment",
+    "time",
+    "label",
+    "confidence",
+    "modalities",
+    "rule",
+    "status",
+    "audio",
+    "video"
+  };
 
-  private ResultFormat() {
-  }
+  private ResultFormat() {}
 
   public static String table(List<FusedEmotion> results) {
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
     for (FusedEmotion r : results) {
-      rows.add(new String[] {
-          String.valueOf(r.getSourceName()) + (r.getSpeakerRole() == null ? "" : " [" + r.getSpeakerRole() + "]"),
-          Integer.toString(r.getSegmentIndex()),
-          seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",
-          r.getLabel() == null ? "-" : r.getLabel(),
-          r.getLabel() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.getConfidence()),
-          r.getModalities().isEmpty() ? "-" : String.join("+", r.getModalities().stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList()),
-          r.getRule().name(),
-          r.getStatus().name(),
-          modality(r, "AUDIO"),
-          modality(r, "VIDEO")});
+      rows.add(
+          new String[] {
+            String.valueOf(r.getSourceName())
+                + (r.getSpeakerRole() == null ? "" : " [" + r.getSpeakerRole() + "]"),
+            Integer.toString(r.getSegmentIndex()),
+            seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",
+            r.getLabel() == null ? "-" : r.getLabel(),
+            r.getLabel() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.getConfidence()),
+            r.getModalities().isEmpty()
+                ? "-"
+                : String.join(
+                    "+",
+                    r.getModalities().stream()
+                        .map(m -> m.name().toLowerCase(Locale.ROOT))
+                        .toList()),
+            r.getRule().name(),
+            r.getStatus().name(),
+            modality(r, "AUDIO"),
+            modality(r, "VIDEO")
+          });
     }
     int[] widths = new int[HEADER.length];
     for (String[] row : rows) {
@@ -50,7 +70,9 @@ public final class ResultFormat {
     return out.toString();
   }
 
-  /** The per-modality view: "happy 0.91" for a usable prediction, else its status (e.g. NO_FACE). */
+  /**
+   * The per-modality view: "happy 0.91" for a usable prediction, else its status (e.g. NO_FACE).
+   */
   static String modality(FusedEmotion r, String modality) {
     for (ModalityPrediction p : r.getPredictions()) {
       if (p.getModality().name().equals(modality)) {
@@ -63,7 +85,8 @@ public final class ResultFormat {
             best = i;
           }
         }
-        return p.getLabels().get(best) + String.format(Locale.ROOT, " %.2f", p.getProbabilities().get(best));
+        return p.getLabels().get(best)
+            + String.format(Locale.ROOT, " %.2f", p.getProbabilities().get(best));
       }
     }
     return "-";

@@ -1,33 +1,41 @@
 package io.emostream.cli;
 
-import java.util.concurrent.CountDownLatch;
-
-import picocli.CommandLine.Command;
-
 import io.emostream.cli.Main.InputException;
 import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestConfig;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
 
 /**
- * {@code emostream up}: keeps the embedded platform running for outside clients (Kafka, ingest HTTP, the fused
- * segments per source, metrics and health) until Ctrl-C.
+ * {@code emostream up}: keeps the embedded platform running for outside clients (Kafka, ingest
+ * HTTP, the fused segments per source, metrics and health) until Ctrl-C.
  */
-@Command(name = "up", abbreviateSynopsis = true,
-    header = "keep the embedded platform running: Kafka, ingest HTTP, results per source; Ctrl-C stops it",
-    description = {"Keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092), ingest HTTP on "
-        + "$EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body, GET /sources/ID the fused segments of a source "
-        + "so far, GET / the endpoints; metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, "
-        + "/health/ready. A line per upload and per fused segment goes to stderr; Ctrl-C stops it."})
+@Command(
+    name = "up",
+    abbreviateSynopsis = true,
+    header =
+        "keep the embedded platform running: Kafka, ingest HTTP, results per source; Ctrl-C stops it",
+    description = {
+      "Keep the embedded platform running: Kafka on $EMOSTREAM_KAFKA_PORT (9092), ingest HTTP on "
+          + "$EMOSTREAM_HTTP_PORT (8080): POST /clips with a video body, GET /sources/ID the fused segments of a source "
+          + "so far, GET / the endpoints; metrics and health on $EMOSTREAM_METRICS_PORT (9464): /metrics, /health/live, "
+          + "/health/ready. A line per upload and per fused segment goes to stderr; Ctrl-C stops it."
+    })
 final class UpCommand extends CliCommand {
 
   @Override
   int execute() throws Exception {
-    int kafkaPort = env.integer(EmbeddedPlatform.KAFKA_PORT_ENV, EmbeddedPlatform.DEFAULT_KAFKA_PORT, 1, 65535);
+    int kafkaPort =
+        env.integer(EmbeddedPlatform.KAFKA_PORT_ENV, EmbeddedPlatform.DEFAULT_KAFKA_PORT, 1, 65535);
     String httpHost = env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST);
-    int httpPortSetting = env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
+    int httpPortSetting =
+        env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
     if (env.optional(io.emostream.kafka.KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
-      Preflight.checkPortFree(env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST), kafkaPort,
-          "Kafka", EmbeddedPlatform.KAFKA_PORT_ENV);
+      Preflight.checkPortFree(
+          env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST),
+          kafkaPort,
+          "Kafka",
+          EmbeddedPlatform.KAFKA_PORT_ENV);
     }
     Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", IngestConfig.HTTP_PORT_ENV);
     Preflight.checkModels(env, home);
@@ -38,25 +46,43 @@ final class UpCommand extends CliCommand {
     try {
       FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
       httpPort = platform.startHttp(httpHost, httpPortSetting, results);
-      ops = platform.startOps(io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
+      ops =
+          platform.startOps(
+              io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
     } catch (Exception e) {
       platform.close();
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      err.println("emostream: stopping");
-      platform.close();
-      stopped.countDown();
-    }, "emostream-up-shutdown"));
-    String base = "http://" + env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST) + ":" + httpPort;
-    err.printf("emostream is up: Kafka at %s, upload with%n"
-        + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4'%s %s/clips%n"
-        + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "
-        + "(endpoints: GET %s/); fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
-        platform.kafka().bootstrapServers(), env.optional(io.emostream.ingest.IngestConfig.TOKEN_ENV).isPresent()
-            ? " -H \"Authorization: Bearer $EMOSTREAM_INGEST_TOKEN\"" : "", base, base, base,
-        platform.topics().fused().name(), ops.url("/metrics"), ops.url("/health/ready"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  err.println("emostream: stopping");
+                  platform.close();
+                  stopped.countDown();
+                },
+                "emostream-up-shutdown"));
+    String base =
+        "http://"
+            + env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST)
+            + ":"
+            + httpPort;
+    err.printf(
+        "emostream is up: Kafka at %s, upload with%n"
+            + "  curl --data-binary @clip.mp4 -H 'Content-Type: video/mp4'%s %s/clips%n"
+            + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "
+            + "(endpoints: GET %s/); fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
+        platform.kafka().bootstrapServers(),
+        env.optional(io.emostream.ingest.IngestConfig.TOKEN_ENV).isPresent()
+            ? " -H \"Authorization: Bearer $EMOSTREAM_INGEST_TOKEN\""
+            : "",
+        base,
+        base,
+        base,
+        platform.topics().fused().name(),
+        ops.url("/metrics"),
+        ops.url("/health/ready"));
     stopped.await();
     return 0;
   }

@@ -1,35 +1,52 @@
 package io.emostream.cli;
 
-import java.io.PrintStream;
-import java.util.Locale;
-
 import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestService;
 import io.emostream.schemas.FusedEmotion;
+import java.io.PrintStream;
+import java.util.Locale;
 
 /**
- * What {@code ./emostream up} prints on stderr while it runs: one line per upload (source id, name, segments) and one
- * per fused segment (source, segment, label, confidence, status), so results can be followed without a Kafka client.
- * The lines are pure functions of the records; {@link #listener} prints them.
+ * What {@code ./emostream up} prints on stderr while it runs: one line per upload (source id, name,
+ * segments) and one per fused segment (source, segment, label, confidence, status), so results can
+ * be followed without a Kafka client. The lines are pure functions of the records; {@link
+ * #listener} prints them.
  */
 final class UpLog {
 
-  private UpLog() {
-  }
+  private UpLog() {}
 
   /** E.g. {@code upload call.mp4: source 3f0c…, 2 segment(s); GET /sources/3f0c… for results}. */
   static String upload(IngestService.Result upload) {
-    return String.format(Locale.ROOT, "upload %s: source %s, %d segment(s); GET /sources/%s for results",
-        upload.sourceName(), upload.sourceId(), upload.clips().size(), upload.sourceId());
+    return String.format(
+        Locale.ROOT,
+        "upload %s: source %s, %d segment(s); GET /sources/%s for results",
+        upload.sourceName(),
+        upload.sourceId(),
+        upload.clips().size(),
+        upload.sourceId());
   }
 
-  /** E.g. {@code fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: happy 0.80 COMPLETE}. */
+  /**
+   * E.g. {@code fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: happy 0.80
+   * COMPLETE}.
+   */
   static String segment(FusedEmotion s) {
-    String verdict = s.getLabel() == null ? "no label" : String.format(Locale.ROOT, "%s %.2f", s.getLabel(),
-        s.getConfidence());
-    return String.format(Locale.ROOT, "fused %s (source %s) segment %d%s %.1f-%.1f s: %s %s", s.getSourceName(),
-        s.getSourceId(), s.getSegmentIndex(), s.getSpeakerRole() == null ? "" : " [" + s.getSpeakerRole() + "]",
-        s.getStartMs() / 1000.0, s.getEndMs() / 1000.0, verdict, s.getStatus().name());
+    String verdict =
+        s.getLabel() == null
+            ? "no label"
+            : String.format(Locale.ROOT, "%s %.2f", s.getLabel(), s.getConfidence());
+    return String.format(
+        Locale.ROOT,
+        "fused %s (source %s) segment %d%s %.1f-%.1f s: %s %s",
+        s.getSourceName(),
+        s.getSourceId(),
+        s.getSegmentIndex(),
+        s.getSpeakerRole() == null ? "" : " [" + s.getSpeakerRole() + "]",
+        s.getStartMs() / 1000.0,
+        s.getEndMs() / 1000.0,
+        verdict,
+        s.getStatus().name());
   }
 
   /** Prints a line for every upload and fused segment the store keeps. */

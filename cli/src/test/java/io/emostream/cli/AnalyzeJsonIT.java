@@ -2,6 +2,10 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusedSegmentJson;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -11,41 +15,55 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.emostream.kafka.Env;
-import io.emostream.schemas.FusedSegmentJson;
-
 /**
- * The README's combined example, {@code analyze --report report.html --json FILE @calls.txt > results.json}, on the
- * in-JVM broker with the committed models: stdout is JSON lines only, one per segment in the one JSON shape, each
- * written as its segment is fused (before the next one is counted), progress and the report's note on stderr.
+ * The README's combined example, {@code analyze --report report.html --json FILE @calls.txt >
+ * results.json}, on the in-JVM broker with the committed models: stdout is JSON lines only, one per
+ * segment in the one JSON shape, each written as its segment is fused (before the next one is
+ * counted), progress and the report's note on stderr.
  */
 class AnalyzeJsonIT {
 
   @Test
-  void theReadmesCombinedExampleStreamsJsonLinesAndWritesTheReport(@TempDir Path dir) throws Exception {
-    Path calls = Files.writeString(dir.resolve("calls.txt"), "# one file per line\n"
-        + Path.of("../samples/no-face-tone.mp4").toAbsolutePath() + "\n");
+  void theReadmesCombinedExampleStreamsJsonLinesAndWritesTheReport(@TempDir Path dir)
+      throws Exception {
+    Path calls =
+        Files.writeString(
+            dir.resolve("calls.txt"),
+            "# one file per line\n"
+                + Path.of("../samples/no-face-tone.mp4").toAbsolutePath()
+                + "\n");
     Path report = dir.resolve("report.html");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     List<String> stdoutWhenCounted = new ArrayList<>();
     // stderr: each progress line of the fusion phase notes what stdout held at that moment
-    OutputStream err = new LineTap(line -> {
-      if (line.startsWith("fusion [")) {
-        stdoutWhenCounted.add(line.substring(line.indexOf(']') + 2, line.indexOf(" segments")) + " "
-            + out.toString(StandardCharsets.UTF_8).lines().count());
-      }
-    });
-    int code = new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), new Env(Map.of()), Path.of(".."))
-        .run(new String[] {"analyze", "--report", report.toString(), "--json", "../samples/happy-speech.mp4",
-            "@" + calls});
+    OutputStream err =
+        new LineTap(
+            line -> {
+              if (line.startsWith("fusion [")) {
+                stdoutWhenCounted.add(
+                    line.substring(line.indexOf(']') + 2, line.indexOf(" segments"))
+                        + " "
+                        + out.toString(StandardCharsets.UTF_8).lines().count());
+              }
+            });
+    int code =
+        new Main(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                new Env(Map.of()),
+                Path.of(".."))
+            .run(
+                new String[] {
+                  "analyze",
+                  "--report",
+                  report.toString(),
+                  "--json",
+                  "../samples/happy-speech.mp4",
+                  "@" + calls
+                });
 
     assertThat(code).isZero();
     List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
@@ -58,7 +76,8 @@ class AnalyzeJsonIT {
       sources.add(segment.get("sourceName").asText());
     }
     assertThat(sources).containsExactlyInAnyOrder("happy-speech.mp4", "no-face-tone.mp4");
-    assertThat(stdoutWhenCounted).as("segments fused / JSON lines already on stdout")
+    assertThat(stdoutWhenCounted)
+        .as("segments fused / JSON lines already on stdout")
         .containsExactly("1/2 1", "2/2 2");
     assertThat(Files.readString(report)).contains("happy-speech.mp4", "no-face-tone.mp4");
   }

@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 
 /** The README's configuration reference and the code agree, in both directions. */
@@ -19,11 +18,18 @@ class ConfigurationReferenceTest {
     Set<String> read = RepositoryFiles.variablesReadByCode();
     Set<String> documented = documentedVariables();
 
-    assertThat(read).as("sanity: the scan finds the code's variables").contains("EMOSTREAM_AUDIO_MODEL",
-        "EMOSTREAM_FUSION_TIMEOUT", "EMOSTREAM_METRICS_PORT", "EMOSTREAM_JAVA_OPTS");
-    assertThat(difference(read, documented)).as("read by the code but missing from the README's Configuration table")
+    assertThat(read)
+        .as("sanity: the scan finds the code's variables")
+        .contains(
+            "EMOSTREAM_AUDIO_MODEL",
+            "EMOSTREAM_FUSION_TIMEOUT",
+            "EMOSTREAM_METRICS_PORT",
+            "EMOSTREAM_JAVA_OPTS");
+    assertThat(difference(read, documented))
+        .as("read by the code but missing from the README's Configuration table")
         .isEmpty();
-    assertThat(difference(documented, read)).as("in the README's Configuration table but read nowhere in the code")
+    assertThat(difference(documented, read))
+        .as("in the README's Configuration table but read nowhere in the code")
         .isEmpty();
   }
 
@@ -32,7 +38,10 @@ class ConfigurationReferenceTest {
     assertThat(configurationSection()).contains("`KAFKA_BOOTSTRAP_SERVERS`").contains("`KAFKA_*`");
   }
 
-  /** The variables named in the first column of the tables of the README's "## Configuration" section. */
+  /**
+   * The variables named in the first column of the tables of the README's "## Configuration"
+   * section.
+   */
   static Set<String> documentedVariables() {
     Set<String> names = new TreeSet<>();
     for (String line : configurationSection().split("\n")) {

@@ -2,6 +2,7 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.ops.OpsConfig;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -16,7 +17,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -26,31 +26,51 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-import io.emostream.ops.OpsConfig;
-
 /**
- * docker-compose.yml and the Dockerfiles checked against the code: every service and image, every environment
- * variable (each must be one the code reads, or a real Kafka setting), dependencies, health checks, GPU reservations,
- * and the Maven outputs the images copy. No Docker engine needed. deploy/k8s: {@link K8sManifestsTest};
- * deploy/monitoring and the monitoring profile: {@link MonitoringFilesTest}.
+ * docker-compose.yml and the Dockerfiles checked against the code: every service and image, every
+ * environment variable (each must be one the code reads, or a real Kafka setting), dependencies,
+ * health checks, GPU reservations, and the Maven outputs the images copy. No Docker engine needed.
+ * deploy/k8s: {@link K8sManifestsTest}; deploy/monitoring and the monitoring profile: {@link
+ * MonitoringFilesTest}.
  */
 class DeploymentFilesTest {
 
-  private static final Set<String> SERVICES = Set.of("ingest", "audio-worker", "video-worker", "fusion-stream");
-  private static final Map<String, Integer> METRICS_PORTS = Map.of("ingest", OpsConfig.INGEST_PORT,
-      "audio-worker", OpsConfig.AUDIO_WORKER_PORT, "video-worker", OpsConfig.VIDEO_WORKER_PORT,
-      "fusion-stream", OpsConfig.FUSION_STREAM_PORT);
+  private static final Set<String> SERVICES =
+      Set.of("ingest", "audio-worker", "video-worker", "fusion-stream");
+  private static final Map<String, Integer> METRICS_PORTS =
+      Map.of(
+          "ingest",
+          OpsConfig.INGEST_PORT,
+          "audio-worker",
+          OpsConfig.AUDIO_WORKER_PORT,
+          "video-worker",
+          OpsConfig.VIDEO_WORKER_PORT,
+          "fusion-stream",
+          OpsConfig.FUSION_STREAM_PORT);
   private static final Pattern COPY = Pattern.compile("(?m)^COPY\\s+(\\S+)\\s+(\\S+)");
 
   private final Map<String, Object> compose = yaml("docker-compose.yml");
-  /** The pipeline's services; the monitoring profile's (Prometheus, Grafana) are checked by MonitoringFilesTest. */
+
+  /**
+   * The pipeline's services; the monitoring profile's (Prometheus, Grafana) are checked by
+   * MonitoringFilesTest.
+   */
   private final Map<String, Map<String, Object>> services = pipelineServices(compose);
+
   private final Set<String> readByCode = RepositoryFiles.variablesReadByCode();
 
   @Test
   void composeHasKafkaTopicSetUpTheFourServicesAndTheirGpuVariants() {
-    assertThat(services.keySet()).containsExactlyInAnyOrder("kafka", "topics", "ingest", "audio-worker",
-        "audio-worker-gpu", "video-worker", "video-worker-gpu", "fusion-stream");
+    assertThat(services.keySet())
+        .containsExactlyInAnyOrder(
+            "kafka",
+            "topics",
+            "ingest",
+            "audio-worker",
+            "audio-worker-gpu",
+            "video-worker",
+            "video-worker-gpu",
+            "fusion-stream");
   }
 
   @Test
@@ -62,8 +82,13 @@ class DeploymentFilesTest {
     assertThat(env).doesNotContainKey("KAFKA_ZOOKEEPER_CONNECT");
     assertThat(Uuid.fromString(env.get("CLUSTER_ID"))).as("CLUSTER_ID is a Kafka UUID").isNotNull();
     Set<String> brokerConfigs = kafka.server.KafkaConfig.configDef().names();
-    env.keySet().stream().filter(n -> !n.equals("CLUSTER_ID")).forEach(name ->
-        assertThat(brokerConfigs).as("%s is a broker setting", name).contains(property(name)));
+    env.keySet().stream()
+        .filter(n -> !n.equals("CLUSTER_ID"))
+        .forEach(
+            name ->
+                assertThat(brokerConfigs)
+                    .as("%s is a broker setting", name)
+                    .contains(property(name)));
     assertThat(healthTest(broker)).contains("kafka-broker-api-versions.sh");
   }
 
@@ -74,55 +99,84 @@ class DeploymentFilesTest {
     clientConfigs.addAll(ConsumerConfig.configNames());
     clientConfigs.addAll(AdminClientConfig.configNames());
     clientConfigs.addAll(StreamsConfig.configDef().names());
-    services.forEach((name, service) -> {
-      if (name.equals("kafka")) {
-        return;
-      }
-      assertThat(service).as(name + " has no command-line configuration").doesNotContainKey("command");
-      Map<String, String> env = environment(service);
-      assertThat(env).as(name).containsEntry("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
-      for (String variable : env.keySet()) {
-        if (variable.startsWith("KAFKA_")) {
-          assertThat(clientConfigs).as("%s of %s is a Kafka client setting", variable, name).contains(property(variable));
-        } else {
-          assertThat(readByCode).as("%s of %s is read by the code", variable, name).contains(variable);
-        }
-      }
-    });
+    services.forEach(
+        (name, service) -> {
+          if (name.equals("kafka")) {
+            return;
+          }
+          assertThat(service)
+              .as(name + " has no command-line configuration")
+              .doesNotContainKey("command");
+          Map<String, String> env = environment(service);
+          assertThat(env).as(name).containsEntry("KAFKA_BOOTSTRAP_SERVERS", "kafka:9092");
+          for (String variable : env.keySet()) {
+            if (variable.startsWith("KAFKA_")) {
+              assertThat(clientConfigs)
+                  .as("%s of %s is a Kafka client setting", variable, name)
+                  .contains(property(variable));
+            } else {
+              assertThat(readByCode)
+                  .as("%s of %s is read by the code", variable, name)
+                  .contains(variable);
+            }
+          }
+        });
   }
 
   @Test
   void servicesStartAfterTheTopicsWhichStartAfterAHealthyBroker() {
-    assertThat(dependency(services.get("topics"), "kafka")).containsEntry("condition", "service_healthy");
-    services.forEach((name, service) -> {
-      if (!name.equals("kafka") && !name.equals("topics")) {
-        assertThat(dependency(service, "topics")).as(name).containsEntry("condition", "service_completed_successfully");
-      }
-    });
-    assertThat(list(services.get("topics").get("entrypoint"))).last().isEqualTo("io.emostream.kafka.TopicAdmin");
+    assertThat(dependency(services.get("topics"), "kafka"))
+        .containsEntry("condition", "service_healthy");
+    services.forEach(
+        (name, service) -> {
+          if (!name.equals("kafka") && !name.equals("topics")) {
+            assertThat(dependency(service, "topics"))
+                .as(name)
+                .containsEntry("condition", "service_completed_successfully");
+          }
+        });
+    assertThat(list(services.get("topics").get("entrypoint")))
+        .last()
+        .isEqualTo("io.emostream.kafka.TopicAdmin");
     assertHasMain("io.emostream.kafka.TopicAdmin");
   }
 
   @Test
   void everyLongRunningServiceHasAReadinessHealthCheckOnItsMetricsPort() {
-    for (String name : List.of("ingest", "audio-worker", "audio-worker-gpu", "video-worker", "video-worker-gpu",
-        "fusion-stream")) {
+    for (String name :
+        List.of(
+            "ingest",
+            "audio-worker",
+            "audio-worker-gpu",
+            "video-worker",
+            "video-worker-gpu",
+            "fusion-stream")) {
       Map<String, Object> service = services.get(name);
       String module = name.replace("-gpu", "");
       int port = METRICS_PORTS.get(module);
-      assertThat(environment(service)).as(name).containsEntry("EMOSTREAM_METRICS_PORT", Integer.toString(port))
+      assertThat(environment(service))
+          .as(name)
+          .containsEntry("EMOSTREAM_METRICS_PORT", Integer.toString(port))
           .containsEntry("EMOSTREAM_METRICS_HOST", "0.0.0.0");
-      assertThat(healthTest(service)).as(name).contains("http://127.0.0.1:" + port + "/health/ready");
-      assertThat(service).as(name + " waits for in-flight work on SIGTERM").containsKey("stop_grace_period");
+      assertThat(healthTest(service))
+          .as(name)
+          .contains("http://127.0.0.1:" + port + "/health/ready");
+      assertThat(service)
+          .as(name + " waits for in-flight work on SIGTERM")
+          .containsKey("stop_grace_period");
     }
   }
 
   @Test
   void workersScaleNoFixedNamesNoHostPorts() {
-    services.forEach((name, service) -> assertThat(service).as(name).doesNotContainKey("container_name"));
-    for (String worker : List.of("audio-worker", "audio-worker-gpu", "video-worker", "video-worker-gpu")) {
+    services.forEach(
+        (name, service) -> assertThat(service).as(name).doesNotContainKey("container_name"));
+    for (String worker :
+        List.of("audio-worker", "audio-worker-gpu", "video-worker", "video-worker-gpu")) {
       assertThat(services.get(worker)).as(worker).doesNotContainKey("ports");
-      assertThat(environment(services.get(worker))).as(worker).doesNotContainKey("EMOSTREAM_INSTANCE_ID");
+      assertThat(environment(services.get(worker)))
+          .as(worker)
+          .doesNotContainKey("EMOSTREAM_INSTANCE_ID");
     }
   }
 
@@ -135,10 +189,13 @@ class DeploymentFilesTest {
       assertThat(environment(cpu)).containsEntry("EMOSTREAM_DEVICE", "cpu");
       assertThat(list(gpu.get("profiles"))).containsExactly("gpu");
       assertThat(environment(gpu)).containsEntry("EMOSTREAM_DEVICE", "cuda");
-      String group = worker.startsWith("audio") ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID";
-      assertThat(environment(gpu).get(group)).as("GPU and CPU replicas share one consumer group")
+      String group =
+          worker.startsWith("audio") ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID";
+      assertThat(environment(gpu).get(group))
+          .as("GPU and CPU replicas share one consumer group")
           .isEqualTo(environment(cpu).get(group));
-      Map<String, Object> reservations = map(map(map(gpu.get("deploy")).get("resources")).get("reservations"));
+      Map<String, Object> reservations =
+          map(map(map(gpu.get("deploy")).get("resources")).get("reservations"));
       Map<String, Object> device = map(list(reservations.get("devices")).get(0));
       assertThat(device.get("driver")).isEqualTo("nvidia");
       assertThat(list(device.get("capabilities"))).containsExactly("gpu");
@@ -148,8 +205,15 @@ class DeploymentFilesTest {
 
   @Test
   void everyImageIsBuiltFromItsModuleWithTheMavenOutputsAndAnExistingMain() throws Exception {
-    for (String name : List.of("topics", "ingest", "audio-worker", "audio-worker-gpu", "video-worker",
-        "video-worker-gpu", "fusion-stream")) {
+    for (String name :
+        List.of(
+            "topics",
+            "ingest",
+            "audio-worker",
+            "audio-worker-gpu",
+            "video-worker",
+            "video-worker-gpu",
+            "fusion-stream")) {
       Map<String, Object> build = map(services.get(name).get("build"));
       assertThat(build.get("context")).as(name).isEqualTo(".");
       String dockerfile = (String) build.get("dockerfile");
@@ -165,14 +229,18 @@ class DeploymentFilesTest {
     Matcher from = Pattern.compile("(?m)^FROM\\s+(\\S+)").matcher(text);
     assertThat(from.find()).isTrue();
     if (gpu) {
-      assertThat(from.group(1)).as(path).matches("nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-ubuntu[0-9.]+");
+      assertThat(from.group(1))
+          .as(path)
+          .matches("nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-ubuntu[0-9.]+");
       assertThat(text).contains("openjdk-17-jre-headless");
     } else {
       assertThat(from.group(1)).as(path).isEqualTo("eclipse-temurin:17-jre");
     }
     String pom = RepositoryFiles.read(module + "/pom.xml");
-    assertThat(pom).as(module + " names its jar after the module and copies its runtime jars")
-        .contains("<finalName>${project.artifactId}</finalName>").contains("<artifactId>maven-dependency-plugin</artifactId>");
+    assertThat(pom)
+        .as(module + " names its jar after the module and copies its runtime jars")
+        .contains("<finalName>${project.artifactId}</finalName>")
+        .contains("<artifactId>maven-dependency-plugin</artifactId>");
     String lib = gpu ? "lib-gpu" : "lib";
     assertThat(rootPomProperty("emostream.lib.dir")).isEqualTo("lib");
     Matcher copy = COPY.matcher(text);
@@ -180,18 +248,25 @@ class DeploymentFilesTest {
     while (copy.find()) {
       sources.add(copy.group(1));
     }
-    assertThat(sources).as(path).contains(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
+    assertThat(sources)
+        .as(path)
+        .contains(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
     for (String source : sources) {
       if (source.startsWith("models/")) {
         assertThat(RepositoryFiles.ROOT.resolve(source)).as(path).isDirectory();
       } else {
-        assertThat(source).as(path).isIn(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
+        assertThat(source)
+            .as(path)
+            .isIn(module + "/target/" + module + ".jar", module + "/target/" + lib + "/");
       }
     }
-    assertThat(RepositoryFiles.read(".dockerignore")).contains("!" + module + "/target/" + module + ".jar",
-        "!" + module + "/target/" + lib + "/");
+    assertThat(RepositoryFiles.read(".dockerignore"))
+        .contains(
+            "!" + module + "/target/" + module + ".jar", "!" + module + "/target/" + lib + "/");
     Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT \\[(.*)\\]").matcher(text);
-    assertThat(entrypoint.find()).as(path + " has an exec-form ENTRYPOINT (java gets SIGTERM)").isTrue();
+    assertThat(entrypoint.find())
+        .as(path + " has an exec-form ENTRYPOINT (java gets SIGTERM)")
+        .isTrue();
     List<String> args = List.of(entrypoint.group(1).replace("\"", "").split(",\\s*"));
     assertThat(args).contains("/app/" + module + ".jar:/app/lib/*");
     assertHasMain(args.get(args.size() - 1));
@@ -204,7 +279,8 @@ class DeploymentFilesTest {
   @Test
   void theAudioImagesShipTheVoiceActivityModelThatComposePointsTo() {
     for (String dockerfile : List.of("audio-worker/Dockerfile", "audio-worker/Dockerfile.gpu")) {
-      assertThat(RepositoryFiles.read(dockerfile)).as(dockerfile)
+      assertThat(RepositoryFiles.read(dockerfile))
+          .as(dockerfile)
           .contains("COPY models/silero-vad/ /app/models/silero-vad/");
     }
     for (String name : List.of("audio-worker", "audio-worker-gpu")) {
@@ -215,40 +291,53 @@ class DeploymentFilesTest {
   }
 
   /**
-   * Secure by default: ingest gets its upload token from {@code .env} or the shell, with no default, so compose stops
-   * with a message saying what to put in {@code .env} rather than start an ingest that exits (or one open to all);
-   * {@code .env} is never committed, and the README's upload lines send the token.
+   * Secure by default: ingest gets its upload token from {@code .env} or the shell, with no
+   * default, so compose stops with a message saying what to put in {@code .env} rather than start
+   * an ingest that exits (or one open to all); {@code .env} is never committed, and the README's
+   * upload lines send the token.
    */
   @Test
   void ingestsUploadTokenIsRequiredFromDotEnvAndTheReadmeSendsIt() {
     String token = environment(services.get("ingest")).get("EMOSTREAM_INGEST_TOKEN");
-    assertThat(token).startsWith("${EMOSTREAM_INGEST_TOKEN:?").contains("in .env").endsWith("}")
+    assertThat(token)
+        .startsWith("${EMOSTREAM_INGEST_TOKEN:?")
+        .contains("in .env")
+        .endsWith("}")
         .doesNotContain(":-");
     assertThat(RepositoryFiles.read(".gitignore").lines()).contains(".env");
     String readme = RepositoryFiles.read("README.md");
     for (String section : List.of("## Run it with Docker Compose", "## Run it distributed")) {
       String text = readme.substring(readme.indexOf(section));
       text = text.substring(0, text.indexOf("\n## ", section.length()));
-      assertThat(text.lines().filter(l -> l.startsWith("curl ") && l.contains("/clips")).toList()).as(section)
+      assertThat(text.lines().filter(l -> l.startsWith("curl ") && l.contains("/clips")).toList())
+          .as(section)
           .isNotEmpty()
-          .allSatisfy(l -> assertThat(l).containsPattern("-H \"Authorization: Bearer \\$[A-Z_]*TOKEN\""));
+          .allSatisfy(
+              l -> assertThat(l).containsPattern("-H \"Authorization: Bearer \\$[A-Z_]*TOKEN\""));
       assertThat(text).as(section).containsPattern("(?m)(^| )(export )?[A-Z_]*TOKEN=");
     }
   }
 
   /**
-   * The same file through Docker Compose's own parser and schema, where it is installed (no engine needed): with a
-   * token in the env file it is accepted, with the GPU profile too; without one it is refused with the message.
+   * The same file through Docker Compose's own parser and schema, where it is installed (no engine
+   * needed): with a token in the env file it is accepted, with the GPU profile too; without one it
+   * is refused with the message.
    */
   @Test
-  void dockerComposeConfigAcceptsTheFileAndRefusesItWithoutAToken(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
+  void dockerComposeConfigAcceptsTheFileAndRefusesItWithoutAToken(
+      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
     List<String> tool = composeTool();
-    Assumptions.assumeTrue(tool != null, "neither docker-compose nor the docker compose plugin is installed");
-    Path withToken = Files.writeString(dir.resolve("token.env"), "EMOSTREAM_INGEST_TOKEN=" + "ab".repeat(32) + "\n");
+    Assumptions.assumeTrue(
+        tool != null, "neither docker-compose nor the docker compose plugin is installed");
+    Path withToken =
+        Files.writeString(
+            dir.resolve("token.env"), "EMOSTREAM_INGEST_TOKEN=" + "ab".repeat(32) + "\n");
     Path empty = Files.writeString(dir.resolve("empty.env"), "");
-    for (List<String> args : List.of(List.of("config", "-q"), List.of("--profile", "gpu", "config", "-q"),
-        List.of("--profile", "monitoring", "config", "-q"))) {
+    for (List<String> args :
+        List.of(
+            List.of("config", "-q"),
+            List.of("--profile", "gpu", "config", "-q"),
+            List.of("--profile", "monitoring", "config", "-q"))) {
       Compose result = compose(tool, withToken, args);
       assertThat(result.exit()).as(result.output()).isZero();
     }
@@ -257,13 +346,17 @@ class DeploymentFilesTest {
     assertThat(refused.output()).contains("put EMOSTREAM_INGEST_TOKEN=<secret> in .env");
   }
 
-  private record Compose(int exit, String output) {
-  }
+  private record Compose(int exit, String output) {}
 
-  private static Compose compose(List<String> tool, Path envFile, List<String> args) throws Exception {
+  private static Compose compose(List<String> tool, Path envFile, List<String> args)
+      throws Exception {
     List<String> command = new ArrayList<>(tool);
-    command.addAll(List.of("--env-file", envFile.toString(), "-f",
-        RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
+    command.addAll(
+        List.of(
+            "--env-file",
+            envFile.toString(),
+            "-f",
+            RepositoryFiles.ROOT.resolve("docker-compose.yml").toString()));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().remove("EMOSTREAM_INGEST_TOKEN");
@@ -274,7 +367,8 @@ class DeploymentFilesTest {
   }
 
   private static List<String> composeTool() throws IOException, InterruptedException {
-    for (List<String> candidate : List.of(List.of("docker-compose"), List.of("docker", "compose"))) {
+    for (List<String> candidate :
+        List.of(List.of("docker-compose"), List.of("docker", "compose"))) {
       try {
         List<String> version = new ArrayList<>(candidate);
         version.add("version");
@@ -299,24 +393,32 @@ class DeploymentFilesTest {
     }
   }
 
-  /** {@code KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}, as KafkaSettings and the Kafka image map them. */
+  /**
+   * {@code KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}, as KafkaSettings and the Kafka image
+   * map them.
+   */
   private static String property(String variable) {
     return variable.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
   }
 
   private static String rootPomProperty(String name) {
-    Matcher m = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</").matcher(RepositoryFiles.read("pom.xml"));
+    Matcher m =
+        Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</")
+            .matcher(RepositoryFiles.read("pom.xml"));
     assertThat(m.find()).as("root pom property " + name).isTrue();
     return m.group(1);
   }
 
   static Map<String, Map<String, Object>> pipelineServices(Map<String, Object> compose) {
     Map<String, Map<String, Object>> pipeline = new java.util.LinkedHashMap<>();
-    DeploymentFilesTest.<Map<String, Object>>map(compose.get("services")).forEach((name, service) -> {
-      if (!service.containsKey("profiles") || !list(service.get("profiles")).contains("monitoring")) {
-        pipeline.put(name, service);
-      }
-    });
+    DeploymentFilesTest.<Map<String, Object>>map(compose.get("services"))
+        .forEach(
+            (name, service) -> {
+              if (!service.containsKey("profiles")
+                  || !list(service.get("profiles")).contains("monitoring")) {
+                pipeline.put(name, service);
+              }
+            });
     return pipeline;
   }
 
@@ -326,7 +428,9 @@ class DeploymentFilesTest {
   }
 
   private static String healthTest(Map<String, Object> service) {
-    return String.join(" ", list(map(service.get("healthcheck")).get("test")).stream().map(String::valueOf).toList());
+    return String.join(
+        " ",
+        list(map(service.get("healthcheck")).get("test")).stream().map(String::valueOf).toList());
   }
 
   private static Map<String, String> environment(Map<String, Object> service) {

@@ -3,6 +3,12 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.emostream.ingest.IngestService;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusedSegmentJson;
+import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.json.JsonConverter;
@@ -24,44 +29,52 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.ingest.IngestService;
-import io.emostream.kafka.Env;
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.schemas.FusedSegmentJson;
-import io.emostream.testkit.TestKafka;
-import io.emostream.testkit.TopicReader;
-
 /**
- * The fused JSON view ({@code EMOSTREAM_FUSION_EMIT_JSON=true}) on the real pipeline and a real broker: the
- * committed sample through ingest, both workers with the shipped models and fusion-stream; the JSON topic is read
- * {@code read_committed} by Kafka Connect's own {@link JsonConverter} ({@code schemas.enable=false}, as a Connect sink
- * is configured) and by {@code kcat -C | jq}, and each value is the fused record's {@link FusedSegmentJson}.
+ * The fused JSON view ({@code EMOSTREAM_FUSION_EMIT_JSON=true}) on the real pipeline and a real
+ * broker: the committed sample through ingest, both workers with the shipped models and
+ * fusion-stream; the JSON topic is read {@code read_committed} by Kafka Connect's own {@link
+ * JsonConverter} ({@code schemas.enable=false}, as a Connect sink is configured) and by {@code kcat
+ * -C | jq}, and each value is the fused record's {@link FusedSegmentJson}.
  */
 class FusedJsonIT {
 
   static final Path HOME = Path.of("..");
   static final Path SAMPLE = HOME.resolve("samples/happy-speech.mp4");
   static EmbeddedPlatform platform;
+
   /** The Avro records of the fused topic for the sample's clips, by clip id. */
   static Map<String, FusedEmotion> fused;
 
   @BeforeAll
   static void runTheSampleThroughThePipeline() throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
-    platform = EmbeddedPlatform.start(new Env(Map.of(
-        "KAFKA_BOOTSTRAP_SERVERS", TestKafka.bootstrapServers(),
-        "EMOSTREAM_TOPIC_PREFIX", "json-" + run + ".",
-        "EMOSTREAM_TOPIC_PARTITIONS", "2",
-        "EMOSTREAM_SEGMENT_SECONDS", "2",
-        "EMOSTREAM_FUSION_EMIT_JSON", "true",
-        "EMOSTREAM_FUSION_APP_ID", "json-fusion-" + run,
-        "EMOSTREAM_AUDIO_GROUP_ID", "json-audio-" + run,
-        "EMOSTREAM_VIDEO_GROUP_ID", "json-video-" + run)), HOME, 0);
+    platform =
+        EmbeddedPlatform.start(
+            new Env(
+                Map.of(
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    TestKafka.bootstrapServers(),
+                    "EMOSTREAM_TOPIC_PREFIX",
+                    "json-" + run + ".",
+                    "EMOSTREAM_TOPIC_PARTITIONS",
+                    "2",
+                    "EMOSTREAM_SEGMENT_SECONDS",
+                    "2",
+                    "EMOSTREAM_FUSION_EMIT_JSON",
+                    "true",
+                    "EMOSTREAM_FUSION_APP_ID",
+                    "json-fusion-" + run,
+                    "EMOSTREAM_AUDIO_GROUP_ID",
+                    "json-audio-" + run,
+                    "EMOSTREAM_VIDEO_GROUP_ID",
+                    "json-video-" + run)),
+            HOME,
+            0);
     try (FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = new LinkedHashSet<>();
       IngestService.Result result = platform.ingest().ingest(SAMPLE, "happy-speech.mp4", null);
       result.clips().forEach(c -> clipIds.add(c.clipId()));
-      fused = reader.await(clipIds, Duration.ofSeconds(120), () -> { });
+      fused = reader.await(clipIds, Duration.ofSeconds(120), () -> {});
     }
     assertThat(fused).hasSize(2); // 4.5 s in 2 s segments
   }
@@ -75,20 +88,27 @@ class FusedJsonIT {
 
   @Test
   void connectsJsonConverterReadsEachFusedSegmentAsItsDocumentedJson() {
-    List<ConsumerRecord<String, byte[]>> records = TopicReader.readCommitted(platform.kafka().bootstrapServers(),
-        platform.topics().fusedJson().name(), fused.size(), Duration.ofSeconds(60), Duration.ofMillis(500));
+    List<ConsumerRecord<String, byte[]>> records =
+        TopicReader.readCommitted(
+            platform.kafka().bootstrapServers(),
+            platform.topics().fusedJson().name(),
+            fused.size(),
+            Duration.ofSeconds(60),
+            Duration.ofMillis(500));
     assertThat(records).hasSameSizeAs(fused.keySet());
     try (JsonConverter converter = new JsonConverter()) {
       converter.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, "false"), false);
       Map<String, Map<?, ?>> byKey = new HashMap<>();
       for (ConsumerRecord<String, byte[]> record : records) {
-        SchemaAndValue data = converter.toConnectData(record.topic(), record.headers(), record.value());
+        SchemaAndValue data =
+            converter.toConnectData(record.topic(), record.headers(), record.value());
         assertThat(data.schema()).as("schemaless, as JsonConverter gives plain JSON").isNull();
         assertThat(data.value()).isInstanceOf(Map.class);
         byKey.put(record.key(), (Map<?, ?>) data.value());
         FusedEmotion avro = fused.get(record.key());
         assertThat(avro).as("key %s is a fused clip id", record.key()).isNotNull();
-        assertThat(new String(record.value(), StandardCharsets.UTF_8)).isEqualTo(FusedSegmentJson.line(avro));
+        assertThat(new String(record.value(), StandardCharsets.UTF_8))
+            .isEqualTo(FusedSegmentJson.line(avro));
       }
       assertThat(byKey.keySet()).containsExactlyInAnyOrderElementsOf(fused.keySet());
       for (Map.Entry<String, Map<?, ?>> e : byKey.entrySet()) {
@@ -98,9 +118,13 @@ class FusedJsonIT {
         assertThat(segment.get("sourceName")).isEqualTo("happy-speech.mp4");
         assertThat(segment.get("status")).isEqualTo(avro.getStatus().name());
         assertThat(segment.get("label")).isEqualTo(avro.getLabel());
-        assertThat(((Number) segment.get("segmentIndex")).intValue()).isEqualTo(avro.getSegmentIndex());
-        // a schemaless Connect value is a plain Map: key order is not kept (the raw bytes above keep it)
-        assertThat(((Map<?, ?>) segment.get("distribution")).keySet().stream().map(Object::toString).toList())
+        assertThat(((Number) segment.get("segmentIndex")).intValue())
+            .isEqualTo(avro.getSegmentIndex());
+        // a schemaless Connect value is a plain Map: key order is not kept (the raw bytes above
+        // keep it)
+        assertThat(
+                ((Map<?, ?>) segment.get("distribution"))
+                    .keySet().stream().map(Object::toString).toList())
             .containsExactlyInAnyOrderElementsOf(avro.getLabels());
         assertThat((List<?>) segment.get("predictions")).hasSize(avro.getPredictions().size());
       }
@@ -110,25 +134,54 @@ class FusedJsonIT {
   @Test
   void kcatPipedIntoJqReadsTheJsonTopicAsItIs(@TempDir Path dir) throws Exception {
     Optional<Path> kcat = Kcat.find();
-    assumeTrue(kcat.isPresent(), "kcat not found on PATH: skipping kcat | jq (apt-get install -y kcat)");
+    assumeTrue(
+        kcat.isPresent(), "kcat not found on PATH: skipping kcat | jq (apt-get install -y kcat)");
     Optional<Path> jq = Kcat.onPath("jq");
     assumeTrue(jq.isPresent(), "jq not found on PATH: skipping kcat | jq (apt-get install -y jq)");
     String topic = platform.topics().fusedJson().name();
-    // kcat -b BROKER -C -t emostream.fused.json -X isolation.level=read_committed -o beginning -e -q -f '%s\n'
-    List<String> consume = new ArrayList<>(List.of(kcat.get().toString(), "-b",
-        platform.kafka().bootstrapServers(), "-C", "-t", topic, "-X", "isolation.level=read_committed",
-        "-o", "beginning", "-e", "-q", "-f", "%s\\n"));
+    // kcat -b BROKER -C -t emostream.fused.json -X isolation.level=read_committed -o beginning -e
+    // -q -f '%s\n'
+    List<String> consume =
+        new ArrayList<>(
+            List.of(
+                kcat.get().toString(),
+                "-b",
+                platform.kafka().bootstrapServers(),
+                "-C",
+                "-t",
+                topic,
+                "-X",
+                "isolation.level=read_committed",
+                "-o",
+                "beginning",
+                "-e",
+                "-q",
+                "-f",
+                "%s\\n"));
     byte[] values = Kcat.run(consume, new byte[0], dir);
 
     // | jq -r '[.clipId, .status, .label, (.distribution | keys_unsorted | length)] | @tsv'
-    byte[] table = Kcat.run(List.of(jq.get().toString(), "-r",
-        "[.clipId, .status, .label, (.distribution | keys_unsorted | length)] | @tsv"), values, dir);
+    byte[] table =
+        Kcat.run(
+            List.of(
+                jq.get().toString(),
+                "-r",
+                "[.clipId, .status, .label, (.distribution | keys_unsorted | length)] | @tsv"),
+            values,
+            dir);
 
     List<String> rows = new String(table, StandardCharsets.UTF_8).lines().toList();
-    List<String> expected = fused.values().stream()
-        .map(f -> String.join("\t", f.getClipId(), f.getStatus().name(), f.getLabel(),
-            Integer.toString(f.getLabels().size())))
-        .toList();
+    List<String> expected =
+        fused.values().stream()
+            .map(
+                f ->
+                    String.join(
+                        "\t",
+                        f.getClipId(),
+                        f.getStatus().name(),
+                        f.getLabel(),
+                        Integer.toString(f.getLabels().size())))
+            .toList();
     assertThat(rows).containsExactlyInAnyOrderElementsOf(expected);
   }
 }

@@ -3,15 +3,12 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.cli.FusionTraining.SubjectExample;
 import io.emostream.fusion.LogisticRegressionTrainer.Example;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class FusionTrainingTest {
 
@@ -23,7 +20,11 @@ class FusionTrainingTest {
     for (int s = 0; s < subjects; s++) {
       for (int i = 0; i < perSubject; i++) {
         int y = i % 3;
-        out.add(new SubjectExample("s" + s, "s" + s + "-" + i + ".mp4", new Example(lean(y, random), lean(y, random), L.get(y))));
+        out.add(
+            new SubjectExample(
+                "s" + s,
+                "s" + s + "-" + i + ".mp4",
+                new Example(lean(y, random), lean(y, random), L.get(y))));
       }
     }
     return out;

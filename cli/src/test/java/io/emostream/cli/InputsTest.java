@@ -3,18 +3,15 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.cli.Main.InputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.cli.Main.InputException;
-
 class InputsTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aDirectoryStandsForItsMediaFilesSorted() throws Exception {
@@ -31,7 +28,9 @@ class InputsTest {
     }
     Files.writeString(dir.resolve("03a01Fa.flv"), "x");
 
-    assertThat(Inputs.mediaFilesUnder(dir)).hasSize(Inputs.EXTENSIONS.size() + 1).contains(dir.resolve("03a01Fa.flv"));
+    assertThat(Inputs.mediaFilesUnder(dir))
+        .hasSize(Inputs.EXTENSIONS.size() + 1)
+        .contains(dir.resolve("03a01Fa.flv"));
     assertThat(Inputs.expand(dir)).hasSize(Inputs.EXTENSIONS.size() + 1);
     assertThat(Inputs.EXTENSIONS).contains("flv", "mkv", "wav", "flac", "opus");
   }
@@ -39,8 +38,10 @@ class InputsTest {
   @Test
   void aDirectoryWithoutMediaIsAnErrorSayingWhatWasLookedFor() throws Exception {
     Files.writeString(dir.resolve("notes.txt"), "x");
-    assertThatThrownBy(() -> Inputs.expand(dir)).isInstanceOf(InputException.class)
-        .hasMessageContaining("no video or audio files in").hasMessageContaining(".mp4");
+    assertThatThrownBy(() -> Inputs.expand(dir))
+        .isInstanceOf(InputException.class)
+        .hasMessageContaining("no video or audio files in")
+        .hasMessageContaining(".mp4");
   }
 
   @Test
@@ -48,15 +49,20 @@ class InputsTest {
     Path media = Files.createDirectories(dir.resolve("media"));
     Files.writeString(media.resolve("one.mp4"), "x");
     Files.writeString(media.resolve("two.wav"), "x");
-    Path list = Files.writeString(dir.resolve("list.txt"), "# calls of Monday\nmedia/one.mp4\n\n  media/two.wav  \n");
-    assertThat(Inputs.fromList(list)).containsExactly(dir.resolve("media/one.mp4"), dir.resolve("media/two.wav"));
+    Path list =
+        Files.writeString(
+            dir.resolve("list.txt"), "# calls of Monday\nmedia/one.mp4\n\n  media/two.wav  \n");
+    assertThat(Inputs.fromList(list))
+        .containsExactly(dir.resolve("media/one.mp4"), dir.resolve("media/two.wav"));
   }
 
   @Test
   void aListEntryThatDoesNotExistNamesItsLine() throws Exception {
     Path list = Files.writeString(dir.resolve("list.txt"), "# header\nmissing.mp4\n");
-    assertThatThrownBy(() -> Inputs.fromList(list)).isInstanceOf(InputException.class)
-        .hasMessageContaining("list.txt line 2: no such file:").hasMessageContaining("missing.mp4");
+    assertThatThrownBy(() -> Inputs.fromList(list))
+        .isInstanceOf(InputException.class)
+        .hasMessageContaining("list.txt line 2: no such file:")
+        .hasMessageContaining("missing.mp4");
   }
 
   @Test

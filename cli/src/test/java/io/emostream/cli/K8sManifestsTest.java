@@ -2,10 +2,13 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.ingest.IngestConfig;
+import io.emostream.kafka.Env;
+import io.emostream.ops.OpsConfig;
+import io.emostream.topics.Topics;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -15,7 +18,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,23 +26,26 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
-import io.emostream.ingest.IngestConfig;
-import io.emostream.kafka.Env;
-import io.emostream.ops.OpsConfig;
-import io.emostream.topics.Topics;
-
 /**
- * deploy/k8s rendered by {@code kubectl kustomize} (the base and the gpu and keda overlays) and checked against the
- * code: every service a Deployment with a Service, probes on the ops port the code serves, resources; configuration
- * only from variables the code reads (or real Kafka client settings); the ingest token only from a Secret; images
- * named in one place; GPU limits; KEDA triggers on the groups and topics the workers use. Without kubectl on the PATH
- * the tests skip with a message (kustomize's own rendering is what is checked, not an imitation of it).
+ * deploy/k8s rendered by {@code kubectl kustomize} (the base and the gpu and keda overlays) and
+ * checked against the code: every service a Deployment with a Service, probes on the ops port the
+ * code serves, resources; configuration only from variables the code reads (or real Kafka client
+ * settings); the ingest token only from a Secret; images named in one place; GPU limits; KEDA
+ * triggers on the groups and topics the workers use. Without kubectl on the PATH the tests skip
+ * with a message (kustomize's own rendering is what is checked, not an imitation of it).
  */
 class K8sManifestsTest {
 
-  private static final Map<String, Integer> SERVICES = Map.of("ingest", OpsConfig.INGEST_PORT,
-      "audio-worker", OpsConfig.AUDIO_WORKER_PORT, "video-worker", OpsConfig.VIDEO_WORKER_PORT,
-      "fusion-stream", OpsConfig.FUSION_STREAM_PORT);
+  private static final Map<String, Integer> SERVICES =
+      Map.of(
+          "ingest",
+          OpsConfig.INGEST_PORT,
+          "audio-worker",
+          OpsConfig.AUDIO_WORKER_PORT,
+          "video-worker",
+          OpsConfig.VIDEO_WORKER_PORT,
+          "fusion-stream",
+          OpsConfig.FUSION_STREAM_PORT);
   private static final String IMAGES = "deploy/k8s/images/kustomization.yaml";
 
   private final Set<String> readByCode = RepositoryFiles.variablesReadByCode();
@@ -59,11 +64,16 @@ class K8sManifestsTest {
     }
 
     Map<String, Object> container(String deployment) {
-      return map(list(map(map(map(get("Deployment", deployment).get("spec")).get("template")).get("spec"))
-          .get("containers")).get(0));
+      return map(
+          list(map(map(map(get("Deployment", deployment).get("spec")).get("template")).get("spec"))
+                  .get("containers"))
+              .get(0));
     }
 
-    /** The variables a container gets: its ConfigMaps' data, then its env entries (values or references). */
+    /**
+     * The variables a container gets: its ConfigMaps' data, then its env entries (values or
+     * references).
+     */
     Map<String, Object> environment(String deployment) {
       Map<String, Object> env = new TreeMap<>();
       Map<String, Object> container = container(deployment);
@@ -73,7 +83,8 @@ class K8sManifestsTest {
       }
       for (Object entry : list(container.getOrDefault("env", List.of()))) {
         Map<String, Object> e = map(entry);
-        env.put((String) e.get("name"), e.containsKey("value") ? e.get("value") : e.get("valueFrom"));
+        env.put(
+            (String) e.get("name"), e.containsKey("value") ? e.get("value") : e.get("valueFrom"));
       }
       return env;
     }
@@ -82,34 +93,46 @@ class K8sManifestsTest {
   @Test
   void everyServiceIsADeploymentWithAServiceProbesOnItsOpsPortAndResources() throws Exception {
     Rendered base = render("deploy/k8s/base");
-    assertThat(base.all("Deployment").keySet()).containsExactlyInAnyOrderElementsOf(SERVICES.keySet());
+    assertThat(base.all("Deployment").keySet())
+        .containsExactlyInAnyOrderElementsOf(SERVICES.keySet());
     for (Map.Entry<String, Integer> service : SERVICES.entrySet()) {
       String name = service.getKey();
       Map<String, Object> container = base.container(name);
       Map<String, Object> env = base.environment(name);
-      assertThat(env).as(name).containsEntry(OpsConfig.PORT_ENV, service.getValue().toString())
+      assertThat(env)
+          .as(name)
+          .containsEntry(OpsConfig.PORT_ENV, service.getValue().toString())
           .containsEntry(OpsConfig.HOST_ENV, "0.0.0.0");
       assertThat(port(container, "metrics")).as(name).isEqualTo(service.getValue());
       assertThat(probe(container, "readinessProbe")).as(name).isEqualTo("/health/ready@metrics");
       assertThat(probe(container, "livenessProbe")).as(name).isEqualTo("/health/live@metrics");
-      assertThat(probe(container, "startupProbe")).as(name + " waits for the models to load").isEqualTo("/health/live@metrics");
+      assertThat(probe(container, "startupProbe"))
+          .as(name + " waits for the models to load")
+          .isEqualTo("/health/live@metrics");
       Map<String, Object> resources = map(container.get("resources"));
       assertThat(map(resources.get("requests"))).as(name).containsKeys("cpu", "memory");
       assertThat(map(resources.get("limits"))).as(name).containsKey("memory");
-      Map<String, Object> pod = map(map(map(base.get("Deployment", name).get("spec")).get("template")).get("spec"));
+      Map<String, Object> pod =
+          map(map(map(base.get("Deployment", name).get("spec")).get("template")).get("spec"));
       assertThat(((Number) pod.get("terminationGracePeriodSeconds")).intValue())
-          .as("%s: longer than the 30 s a service takes to finish its work on SIGTERM", name).isGreaterThan(30);
+          .as("%s: longer than the 30 s a service takes to finish its work on SIGTERM", name)
+          .isGreaterThan(30);
       assertThat(map(pod.get("securityContext"))).as(name).containsEntry("runAsNonRoot", true);
 
       Map<String, Object> svc = base.get("Service", name);
-      assertThat(map(map(svc.get("spec")).get("selector"))).containsEntry("app.kubernetes.io/name", name);
-      Map<String, Object> labels = map(map(map(map(base.get("Deployment", name).get("spec")).get("template"))
-          .get("metadata")).get("labels"));
+      assertThat(map(map(svc.get("spec")).get("selector")))
+          .containsEntry("app.kubernetes.io/name", name);
+      Map<String, Object> labels =
+          map(
+              map(map(map(base.get("Deployment", name).get("spec")).get("template"))
+                      .get("metadata"))
+                  .get("labels"));
       assertThat(labels).containsEntry("app.kubernetes.io/name", name);
       assertThat(servicePorts(svc)).as(name).containsEntry("metrics", "metrics");
     }
     Map<String, Object> ingest = base.environment("ingest");
-    assertThat(port(base.container("ingest"), "http")).isEqualTo(Integer.parseInt((String) ingest.get("EMOSTREAM_HTTP_PORT")));
+    assertThat(port(base.container("ingest"), "http"))
+        .isEqualTo(Integer.parseInt((String) ingest.get("EMOSTREAM_HTTP_PORT")));
     assertThat(servicePorts(base.get("Service", "ingest"))).containsEntry("http", "http");
     assertThat(ingest).containsEntry("EMOSTREAM_HTTP_HOST", "0.0.0.0");
   }
@@ -121,18 +144,24 @@ class K8sManifestsTest {
     clientConfigs.addAll(ConsumerConfig.configNames());
     clientConfigs.addAll(AdminClientConfig.configNames());
     clientConfigs.addAll(StreamsConfig.configDef().names());
-    for (String overlay : List.of("deploy/k8s/base", "deploy/k8s/overlays/gpu", "deploy/k8s/overlays/keda")) {
+    for (String overlay :
+        List.of("deploy/k8s/base", "deploy/k8s/overlays/gpu", "deploy/k8s/overlays/keda")) {
       Rendered rendered = render(overlay);
       for (String name : SERVICES.keySet()) {
-        assertThat(rendered.container(name)).as(name + " has no command-line configuration")
+        assertThat(rendered.container(name))
+            .as(name + " has no command-line configuration")
             .doesNotContainKeys("command", "args");
         for (String variable : rendered.environment(name).keySet()) {
           if (variable.startsWith("KAFKA_")) {
-            String property = variable.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
-            assertThat(clientConfigs).as("%s of %s in %s is a Kafka client setting", variable, name, overlay)
+            String property =
+                variable.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+            assertThat(clientConfigs)
+                .as("%s of %s in %s is a Kafka client setting", variable, name, overlay)
                 .contains(property);
           } else {
-            assertThat(readByCode).as("%s of %s in %s is read by the code", variable, name, overlay).contains(variable);
+            assertThat(readByCode)
+                .as("%s of %s in %s is read by the code", variable, name, overlay)
+                .contains(variable);
           }
         }
       }
@@ -144,11 +173,17 @@ class K8sManifestsTest {
     Rendered base = render("deploy/k8s/base");
     Map<String, Object> token = map(base.environment("ingest").get(IngestConfig.TOKEN_ENV));
     Map<String, Object> secretRef = map(token.get("secretKeyRef"));
-    assertThat(secretRef).containsEntry("name", "emostream-ingest-token").containsEntry("key", "token")
+    assertThat(secretRef)
+        .containsEntry("name", "emostream-ingest-token")
+        .containsEntry("key", "token")
         .doesNotContainKey("optional");
     assertThat(base.all("Secret")).as("no secret value is committed").isEmpty();
-    base.all("ConfigMap").forEach((name, configMap) ->
-        assertThat(map(configMap.get("data")).keySet()).as(name).doesNotContain(IngestConfig.TOKEN_ENV));
+    base.all("ConfigMap")
+        .forEach(
+            (name, configMap) ->
+                assertThat(map(configMap.get("data")).keySet())
+                    .as(name)
+                    .doesNotContain(IngestConfig.TOKEN_ENV));
     assertThat(base.environment("ingest")).doesNotContainKey(IngestConfig.AUTH_ENV);
     assertThat(RepositoryFiles.read("deploy/k8s/base/kustomization.yaml"))
         .contains("kubectl create secret generic emostream-ingest-token --from-literal=token=");
@@ -163,25 +198,41 @@ class K8sManifestsTest {
     for (Map<String, Object> image : (List<Map<String, Object>>) component.get("images")) {
       images.put((String) image.get("name"), image.get("newName") + ":" + image.get("newTag"));
     }
-    assertThat(images.keySet()).containsExactlyInAnyOrder("emostream/ingest", "emostream/audio-worker",
-        "emostream/video-worker", "emostream/fusion-stream", "emostream/audio-worker-gpu", "emostream/video-worker-gpu");
+    assertThat(images.keySet())
+        .containsExactlyInAnyOrder(
+            "emostream/ingest",
+            "emostream/audio-worker",
+            "emostream/video-worker",
+            "emostream/fusion-stream",
+            "emostream/audio-worker-gpu",
+            "emostream/video-worker-gpu");
     Map<String, Object> compose = new Yaml().load(RepositoryFiles.read("docker-compose.yml"));
-    DeploymentFilesTest.pipelineServices(compose).forEach((name, service) -> {
-      if (images.containsKey("emostream/" + name)) {
-        assertThat(images.get("emostream/" + name)).as("the image docker compose builds").isEqualTo(service.get("image"));
-      }
-    });
+    DeploymentFilesTest.pipelineServices(compose)
+        .forEach(
+            (name, service) -> {
+              if (images.containsKey("emostream/" + name)) {
+                assertThat(images.get("emostream/" + name))
+                    .as("the image docker compose builds")
+                    .isEqualTo(service.get("image"));
+              }
+            });
     Rendered base = render("deploy/k8s/base");
     Rendered gpu = render("deploy/k8s/overlays/gpu");
     for (String name : SERVICES.keySet()) {
-      assertThat(base.container(name).get("image")).as(name).isEqualTo(images.get("emostream/" + name));
+      assertThat(base.container(name).get("image"))
+          .as(name)
+          .isEqualTo(images.get("emostream/" + name));
       String variant = name.endsWith("-worker") ? name + "-gpu" : name;
-      assertThat(gpu.container(name).get("image")).as(name).isEqualTo(images.get("emostream/" + variant));
+      assertThat(gpu.container(name).get("image"))
+          .as(name)
+          .isEqualTo(images.get("emostream/" + variant));
     }
     try (Stream<Path> files = Files.walk(RepositoryFiles.ROOT.resolve("deploy/k8s"))) {
       for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
         if (!file.endsWith(Path.of(IMAGES))) {
-          assertThat(Files.readString(file)).as("%s names no registry or tag", file).doesNotContain(":local")
+          assertThat(Files.readString(file))
+              .as("%s names no registry or tag", file)
+              .doesNotContain(":local")
               .doesNotContain("registry.");
         }
       }
@@ -198,11 +249,13 @@ class K8sManifestsTest {
       Map<String, Object> env = gpu.environment(worker);
       assertThat(env).as(worker).containsEntry("EMOSTREAM_DEVICE", "cuda");
       assertThat(base.environment(worker)).as(worker).containsEntry("EMOSTREAM_DEVICE", "cpu");
-      String group = worker.startsWith("audio") ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID";
+      String group =
+          worker.startsWith("audio") ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID";
       assertThat(env.get(group)).isEqualTo(base.environment(worker).get(group));
     }
     for (String other : List.of("ingest", "fusion-stream")) {
-      assertThat(map(gpu.container(other).get("resources")).get("limits").toString()).doesNotContain("nvidia");
+      assertThat(map(gpu.container(other).get("resources")).get("limits").toString())
+          .doesNotContain("nvidia");
     }
   }
 
@@ -223,21 +276,25 @@ class K8sManifestsTest {
       assertThat(trigger.get("type")).isEqualTo("kafka");
       Map<String, Object> metadata = map(trigger.get("metadata"));
       assertThat(metadata.get("bootstrapServers")).isEqualTo(env.get("KAFKA_BOOTSTRAP_SERVERS"));
-      assertThat(metadata.get("consumerGroup")).isEqualTo(env.get(audio ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID"));
-      assertThat(metadata.get("topic")).isEqualTo(audio ? topics.audio().name() : topics.frames().name());
+      assertThat(metadata.get("consumerGroup"))
+          .isEqualTo(env.get(audio ? "EMOSTREAM_AUDIO_GROUP_ID" : "EMOSTREAM_VIDEO_GROUP_ID"));
+      assertThat(metadata.get("topic"))
+          .isEqualTo(audio ? topics.audio().name() : topics.frames().name());
       assertThat(metadata.get("allowIdleConsumers")).isEqualTo("false");
-      assertThat(((Number) spec.get("maxReplicaCount")).intValue()).as("replicas above the partition count sit idle")
+      assertThat(((Number) spec.get("maxReplicaCount")).intValue())
+          .as("replicas above the partition count sit idle")
           .isLessThanOrEqualTo(topics.audio().partitions());
     }
   }
 
   private static Map<String, String> strings(Map<String, Object> env) {
     Map<String, String> strings = new HashMap<>();
-    env.forEach((k, v) -> {
-      if (v instanceof String s) {
-        strings.put(k, s);
-      }
-    });
+    env.forEach(
+        (k, v) -> {
+          if (v instanceof String s) {
+            strings.put(k, s);
+          }
+        });
     return strings;
   }
 
@@ -264,9 +321,13 @@ class K8sManifestsTest {
   }
 
   private static Rendered render(String relative) throws Exception {
-    Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed: kustomize output cannot be rendered");
-    Process process = new ProcessBuilder("kubectl", "kustomize", RepositoryFiles.ROOT.resolve(relative).toString())
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Assumptions.assumeTrue(
+        onPath("kubectl"), "kubectl is not installed: kustomize output cannot be rendered");
+    Process process =
+        new ProcessBuilder(
+                "kubectl", "kustomize", RepositoryFiles.ROOT.resolve(relative).toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     String output = new String(process.getInputStream().readAllBytes());
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as("kubectl kustomize " + relative).isZero();
@@ -275,7 +336,8 @@ class K8sManifestsTest {
       Map<String, Object> object = map(doc);
       String kind = (String) object.get("kind");
       String name = (String) map(object.get("metadata")).get("name");
-      assertThat(byKind.computeIfAbsent(kind, k -> new TreeMap<>()).put(name, object)).as("%s %s once", kind, name)
+      assertThat(byKind.computeIfAbsent(kind, k -> new TreeMap<>()).put(name, object))
+          .as("%s %s once", kind, name)
           .isNull();
     }
     return new Rendered(byKind);

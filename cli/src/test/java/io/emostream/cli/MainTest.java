@@ -2,19 +2,17 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.kafka.Env;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.emostream.kafka.Env;
 
 class MainTest {
 
@@ -26,8 +24,12 @@ class MainTest {
   }
 
   private int runWith(Map<String, String> env, String... args) {
-    return new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
-        new Env(env), Path.of("..")).run(args);
+    return new Main(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            new Env(env),
+            Path.of(".."))
+        .run(args);
   }
 
   private String errText() {
@@ -38,24 +40,40 @@ class MainTest {
   private void assertOneReadableLine(String... fragments) {
     String text = errText();
     assertThat(text.lines().count()).as(text).isEqualTo(1);
-    assertThat(text).startsWith("emostream: ").contains(fragments).doesNotContain("Exception", "\tat ", "usage:");
+    assertThat(text)
+        .startsWith("emostream: ")
+        .contains(fragments)
+        .doesNotContain("Exception", "\tat ", "usage:");
   }
 
   @Test
   void aMissingModelIsNamedWithTheVariableToSetBeforeAnythingStarts() {
-    assertThat(runWith(Map.of("EMOSTREAM_AUDIO_MODEL", "no/such/manifest.json"), "analyze", "../samples/happy-speech.mp4"))
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_AUDIO_MODEL", "no/such/manifest.json"),
+                "analyze",
+                "../samples/happy-speech.mp4"))
         .isEqualTo(2);
-    assertOneReadableLine("audio model manifest no/such/manifest.json does not exist", "set EMOSTREAM_AUDIO_MODEL");
+    assertOneReadableLine(
+        "audio model manifest no/such/manifest.json does not exist", "set EMOSTREAM_AUDIO_MODEL");
   }
 
   @Test
   void aMissingOrMisconfiguredVoiceActivityModelIsOneLineBeforeAnythingStarts() {
-    assertThat(runWith(Map.of("EMOSTREAM_VAD_MODEL", "no/such/vad.onnx"), "analyze", "../samples/happy-speech.mp4"))
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_VAD_MODEL", "no/such/vad.onnx"),
+                "analyze",
+                "../samples/happy-speech.mp4"))
         .isEqualTo(2);
-    assertOneReadableLine("voice-activity model no/such/vad.onnx does not exist", "EMOSTREAM_VAD_MODEL",
+    assertOneReadableLine(
+        "voice-activity model no/such/vad.onnx does not exist",
+        "EMOSTREAM_VAD_MODEL",
         "EMOSTREAM_VAD=off");
     err.reset();
-    assertThat(runWith(Map.of("EMOSTREAM_VAD_THRESHOLD", "1.5"), "analyze", "../samples/happy-speech.mp4"))
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_VAD_THRESHOLD", "1.5"), "analyze", "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("EMOSTREAM_VAD_THRESHOLD='1.5' is not valid");
   }
@@ -63,8 +81,13 @@ class MainTest {
   @Test
   void aModelWhoseOnnxFileIsMissingSaysSo(@TempDir Path dir) throws Exception {
     Path manifest = dir.resolve("manifest.json");
-    Files.writeString(manifest, Files.readString(Path.of("../models/fer-mobilefacenet/manifest.json")));
-    assertThat(runWith(Map.of("EMOSTREAM_VIDEO_MODEL", manifest.toString()), "analyze", "../samples/happy-speech.mp4"))
+    Files.writeString(
+        manifest, Files.readString(Path.of("../models/fer-mobilefacenet/manifest.json")));
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_VIDEO_MODEL", manifest.toString()),
+                "analyze",
+                "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("video model file", "does not exist", "EMOSTREAM_VIDEO_MODEL");
   }
@@ -74,7 +97,8 @@ class MainTest {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       String port = Integer.toString(busy.getLocalPort());
       assertThat(runWith(Map.of("EMOSTREAM_KAFKA_PORT", port), "up")).isEqualTo(2);
-      assertOneReadableLine("Kafka port " + port + " on 127.0.0.1 is already in use", "EMOSTREAM_KAFKA_PORT");
+      assertOneReadableLine(
+          "Kafka port " + port + " on 127.0.0.1 is already in use", "EMOSTREAM_KAFKA_PORT");
     }
   }
 
@@ -85,7 +109,14 @@ class MainTest {
       int freePort = free.getLocalPort();
       free.close();
       String port = Integer.toString(busy.getLocalPort());
-      assertThat(runWith(Map.of("EMOSTREAM_HTTP_PORT", port, "EMOSTREAM_KAFKA_PORT", Integer.toString(freePort)), "up"))
+      assertThat(
+              runWith(
+                  Map.of(
+                      "EMOSTREAM_HTTP_PORT",
+                      port,
+                      "EMOSTREAM_KAFKA_PORT",
+                      Integer.toString(freePort)),
+                  "up"))
           .isEqualTo(2);
       assertOneReadableLine("ingest HTTP port " + port, "EMOSTREAM_HTTP_PORT");
     }
@@ -99,7 +130,8 @@ class MainTest {
 
   @Test
   void aReportInAMissingFolderIsRefusedBeforeTheWork() {
-    assertThat(run("analyze", "--report", "no/such/dir/r.html", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertThat(run("analyze", "--report", "no/such/dir/r.html", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
     assertOneReadableLine("cannot write the report to no/such/dir/r.html", "--report");
   }
 
@@ -127,27 +159,51 @@ class MainTest {
   @Test
   void anUnknownRuleNamesTheAcceptedOnes() {
     assertThat(run("analyze", "--rule", "magic", "x.mp4")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'magic'").contains("AVERAGE");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("unknown fusion rule 'magic'")
+        .contains("AVERAGE");
   }
 
-  /** {@code analyze --rule rule-based} (any case, - or _) is the rule every file is ingested with. */
+  /**
+   * {@code analyze --rule rule-based} (any case, - or _) is the rule every file is ingested with.
+   */
   @Test
   void analyzeIngestsEveryFileWithTheRuleOfItsRuleFlag(@TempDir Path dir) throws Exception {
     Path a = Files.writeString(dir.resolve("a.mp4"), "x");
     Path b = Files.writeString(dir.resolve("b.wav"), "x");
     for (String spelling : new String[] {"rule-based", "Rule_Based", "RULE-BASED"}) {
-      AnalyzeCommand.AnalyzeArgs args = AnalyzeCommand.parse(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
+      AnalyzeCommand.AnalyzeArgs args =
+          AnalyzeCommand.parse(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
       assertThat(args.rule()).as(spelling).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
 
       java.util.List<String> calls = new java.util.ArrayList<>();
       java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
-      int failed = AnalyzeCommand.ingestAll((file, name, rule, channels) -> {
-        calls.add(name + " " + rule);
-        return new io.emostream.ingest.IngestService.Result("src-" + name, name, java.util.List.of(
-            new io.emostream.ingest.IngestService.Clip("src-" + name + "-00000", 0, 0, 2_000,
-                java.util.List.of(io.emostream.schemas.Modality.AUDIO), null)));
-      }, args, io.emostream.ingest.ChannelSelection.parse(null, null), clipIds,
-          new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false, "ingest", "files", 2, System::nanoTime));
+      int failed =
+          AnalyzeCommand.ingestAll(
+              (file, name, rule, channels) -> {
+                calls.add(name + " " + rule);
+                return new io.emostream.ingest.IngestService.Result(
+                    "src-" + name,
+                    name,
+                    java.util.List.of(
+                        new io.emostream.ingest.IngestService.Clip(
+                            "src-" + name + "-00000",
+                            0,
+                            0,
+                            2_000,
+                            java.util.List.of(io.emostream.schemas.Modality.AUDIO),
+                            null)));
+              },
+              args,
+              io.emostream.ingest.ChannelSelection.parse(null, null),
+              clipIds,
+              new Progress(
+                  new PrintStream(err, true, StandardCharsets.UTF_8),
+                  false,
+                  "ingest",
+                  "files",
+                  2,
+                  System::nanoTime));
 
       assertThat(failed).isZero();
       assertThat(calls).containsExactly("a.mp4 RULE_BASED", "b.wav RULE_BASED");
@@ -160,50 +216,62 @@ class MainTest {
   @Test
   void anUnknownCommandIsAUsageError() {
     assertThat(run("frobnicate")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'")
-        .contains("./emostream --help").doesNotContain("usage:");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("unknown command 'frobnicate'")
+        .contains("./emostream --help")
+        .doesNotContain("usage:");
   }
 
   @Test
-  void evaluateNeedsADirectoryWithLabelledFiles(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+  void evaluateNeedsADirectoryWithLabelledFiles(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
     assertThat(run("evaluate")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("evaluate needs a directory");
 
     java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
         .contains("no labelled media files");
 
     java.nio.file.Files.writeString(dir.resolve("03a04Lc.flv"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("03a04Lc.flv: EmoDB boredom (L) has no canonical label "
-        + "(left out)");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("03a04Lc.flv: EmoDB boredom (L) has no canonical label " + "(left out)");
   }
 
   @Test
-  void aLabelsFileThatDoesNotMatchTheDirectoryIsOneLineBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+  void aLabelsFileThatDoesNotMatchTheDirectoryIsOneLineBeforeAnythingStarts(@TempDir Path dir)
+      throws Exception {
     Files.writeString(dir.resolve("call.wav"), "x");
-    Files.writeString(dir.resolve("labels.csv"), "file,label,speaker\ncall.wav,sad,s1\nmissing.wav,happy,s2\n");
+    Files.writeString(
+        dir.resolve("labels.csv"), "file,label,speaker\ncall.wav,sad,s1\nmissing.wav,happy,s2\n");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
     assertOneReadableLine("labels.csv line 3: no media file missing.wav in " + dir);
 
     err.reset();
     Files.writeString(dir.resolve("03-01-05-01-02-01-12.wav"), "x"); // angry by its RAVDESS name
-    Files.writeString(dir.resolve("labels.csv"), "file,label,speaker\n03-01-05-01-02-01-12.wav,sad,s1\n");
+    Files.writeString(
+        dir.resolve("labels.csv"), "file,label,speaker\n03-01-05-01-02-01-12.wav,sad,s1\n");
     assertThat(run("train-fusion", dir.toString())).isEqualTo(2);
-    assertOneReadableLine("labels.csv line 2 labels 03-01-05-01-02-01-12.wav 'sad', but its RAVDESS name says 'angry'");
+    assertOneReadableLine(
+        "labels.csv line 2 labels 03-01-05-01-02-01-12.wav 'sad', but its RAVDESS name says 'angry'");
 
     err.reset();
     Files.writeString(dir.resolve("labels.csv"), "file,label\n");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
-    assertOneReadableLine("labels.csv: line 1: the first line must be the header file,label,speaker");
+    assertOneReadableLine(
+        "labels.csv: line 1: the first line must be the header file,label,speaker");
   }
 
   @Test
-  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir Path dir) {
+  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(
+      @org.junit.jupiter.api.io.TempDir Path dir) {
     assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown fusion rule 'median'")
-        .contains("LOGISTIC_REGRESSION").contains("or all");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("unknown fusion rule 'median'")
+        .contains("LOGISTIC_REGRESSION")
+        .contains("or all");
   }
 
   @Test
@@ -212,27 +280,44 @@ class MainTest {
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("train-fusion needs a directory");
   }
 
-  /** Fusion would dead-letter every clip and the run would wait out its timeout: refused before anything starts. */
+  /**
+   * Fusion would dead-letter every clip and the run would wait out its timeout: refused before
+   * anything starts.
+   */
   @Test
   void logisticRegressionWithoutAModelIsRefusedWithTheFix() {
-    assertThat(run("analyze", "--rule", "logistic-regression", "../samples/happy-speech.mp4")).isEqualTo(2);
-    assertOneReadableLine("--rule LOGISTIC_REGRESSION needs a trained fusion model and EMOSTREAM_FUSION_LR_MODEL is not "
-        + "set; train one with ./emostream train-fusion DIR", "or choose another rule (AVERAGE");
+    assertThat(run("analyze", "--rule", "logistic-regression", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine(
+        "--rule LOGISTIC_REGRESSION needs a trained fusion model and EMOSTREAM_FUSION_LR_MODEL is not "
+            + "set; train one with ./emostream train-fusion DIR",
+        "or choose another rule (AVERAGE");
     err.reset();
-    assertThat(runWith(Map.of("EMOSTREAM_FUSION_RULE", "LOGISTIC_REGRESSION"), "analyze", "../samples/happy-speech.mp4"))
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_FUSION_RULE", "LOGISTIC_REGRESSION"),
+                "analyze",
+                "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("EMOSTREAM_FUSION_RULE=LOGISTIC_REGRESSION needs a trained fusion model");
     err.reset();
-    assertThat(runWith(Map.of("EMOSTREAM_FUSION_LR_MODEL", "no/such/fusion-lr.json"), "analyze", "--rule",
-        "logistic-regression", "../samples/happy-speech.mp4")).isEqualTo(2);
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_FUSION_LR_MODEL", "no/such/fusion-lr.json"),
+                "analyze",
+                "--rule",
+                "logistic-regression",
+                "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
     assertOneReadableLine("no/such/fusion-lr.json", "written by ./emostream train-fusion");
   }
 
   @Test
   void aChannelOfAMonoFileIsRefusedWithTheFix() {
     assertThat(run("analyze", "--channel", "left", "../samples/happy-speech.mp4")).isEqualTo(2);
-    assertOneReadableLine("../samples/happy-speech.mp4: --channel left needs a stereo file, but 'happy-speech.mp4' has "
-        + "one audio channel; leave out --channel (or use --channel mix)");
+    assertOneReadableLine(
+        "../samples/happy-speech.mp4: --channel left needs a stereo file, but 'happy-speech.mp4' has "
+            + "one audio channel; leave out --channel (or use --channel mix)");
     assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
@@ -242,13 +327,14 @@ class MainTest {
     new java.util.Random(5).nextBytes(junk);
     Path random = Files.write(dir.resolve("random.mp4"), junk);
     assertThat(run("analyze", "--verbose", random.toString())).isEqualTo(2);
-    assertThat(errText()).startsWith("emostream: " + random + ": 'random.mp4' is not a media file FFmpeg can read")
+    assertThat(errText())
+        .startsWith("emostream: " + random + ": 'random.mp4' is not a media file FFmpeg can read")
         .contains("IngestException", "\tat ");
   }
 
   /**
-   * Files no request can use are refused from their headers, before the platform starts: one line each naming the file
-   * and the problem, no trace, exit code 2, nothing on stdout.
+   * Files no request can use are refused from their headers, before the platform starts: one line
+   * each naming the file and the problem, no trace, exit code 2, nothing on stdout.
    */
   @Test
   void filesThatCannotBeAnalysedAreRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
@@ -257,79 +343,134 @@ class MainTest {
     new java.util.Random(5).nextBytes(junk);
     Path random = Files.write(dir.resolve("random.mp4"), junk);
     byte[] sample = Files.readAllBytes(Path.of("../samples/happy-speech.mp4"));
-    Path truncated = Files.write(dir.resolve("truncated.mp4"), java.util.Arrays.copyOf(sample, 2_000));
-    java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(32, 32,
-        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    Path truncated =
+        Files.write(dir.resolve("truncated.mp4"), java.util.Arrays.copyOf(sample, 2_000));
+    java.awt.image.BufferedImage image =
+        new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
     Path still = dir.resolve("still.png");
     javax.imageio.ImageIO.write(image, "png", still.toFile());
-    byte[] y4m = "YUV4MPEG2 W8000 H8000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".getBytes(StandardCharsets.US_ASCII);
-    Path huge = Files.write(dir.resolve("huge.y4m"), java.util.Arrays.copyOf(y4m, y4m.length + 4096));
+    byte[] y4m =
+        "YUV4MPEG2 W8000 H8000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".getBytes(StandardCharsets.US_ASCII);
+    Path huge =
+        Files.write(dir.resolve("huge.y4m"), java.util.Arrays.copyOf(y4m, y4m.length + 4096));
     Path text = Files.writeString(dir.resolve("notes.txt"), "not a video\n");
 
-    assertThat(run("analyze", empty.toString(), random.toString(), truncated.toString(), still.toString(),
-        huge.toString(), text.toString())).isEqualTo(2);
+    assertThat(
+            run(
+                "analyze",
+                empty.toString(),
+                random.toString(),
+                truncated.toString(),
+                still.toString(),
+                huge.toString(),
+                text.toString()))
+        .isEqualTo(2);
 
-    String notMedia = " is not a media file FFmpeg can read (expected a video such as MP4, MKV, WebM or MOV, or an "
-        + "audio file)";
-    assertThat(errText().lines().toList()).as(errText()).containsExactly(
-        "emostream: " + empty + ": 'empty.mp4' is empty",
-        "emostream: " + random + ": 'random.mp4'" + notMedia,
-        "emostream: " + truncated + ": 'truncated.mp4'" + notMedia,
-        "emostream: " + still + ": 'still.png' is a still image (png), not a video; send a video or an audio file",
-        "emostream: " + huge + ": 'huge.y4m' has 8000x8000 frames, more than the limit of 33177600 pixels "
-            + "(EMOSTREAM_MAX_FRAME_PIXELS)",
-        "emostream: " + text + ": 'notes.txt'" + notMedia);
+    String notMedia =
+        " is not a media file FFmpeg can read (expected a video such as MP4, MKV, WebM or MOV, or an "
+            + "audio file)";
+    assertThat(errText().lines().toList())
+        .as(errText())
+        .containsExactly(
+            "emostream: " + empty + ": 'empty.mp4' is empty",
+            "emostream: " + random + ": 'random.mp4'" + notMedia,
+            "emostream: " + truncated + ": 'truncated.mp4'" + notMedia,
+            "emostream: "
+                + still
+                + ": 'still.png' is a still image (png), not a video; send a video or an audio file",
+            "emostream: "
+                + huge
+                + ": 'huge.y4m' has 8000x8000 frames, more than the limit of 33177600 pixels "
+                + "(EMOSTREAM_MAX_FRAME_PIXELS)",
+            "emostream: " + text + ": 'notes.txt'" + notMedia);
     assertThat(out.toString(StandardCharsets.UTF_8)).as("no table: nothing ran").isEmpty();
   }
 
   @Test
   void jsonIsJsonLinesAndJsonArrayIsOneArrayButNotBoth() throws Exception {
     String sample = "../samples/happy-speech.mp4";
-    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).output()).isEqualTo(AnalyzeCommand.Output.TABLE);
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--json", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_LINES);
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--json-array", sample)).output()).isEqualTo(AnalyzeCommand.Output.JSON_ARRAY);
+    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).output())
+        .isEqualTo(AnalyzeCommand.Output.TABLE);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json", sample)).output())
+        .isEqualTo(AnalyzeCommand.Output.JSON_LINES);
+    assertThat(AnalyzeCommand.parse(java.util.List.of("--json-array", sample)).output())
+        .isEqualTo(AnalyzeCommand.Output.JSON_ARRAY);
 
     assertThat(run("analyze", "--json", "--json-array", sample)).isEqualTo(2);
-    assertThat(errText()).contains("--json (JSON lines as segments are fused) and --json-array (one array at the end) "
-        + "exclude each other");
+    assertThat(errText())
+        .contains(
+            "--json (JSON lines as segments are fused) and --json-array (one array at the end) "
+                + "exclude each other");
   }
 
   @Test
   void aBadSourceIdOrOneForSeveralFilesIsOneLine(@TempDir Path dir) throws Exception {
-    assertThat(run("analyze", "--source-id", "call 42", "../samples/happy-speech.mp4")).isEqualTo(2);
-    assertOneReadableLine("--source-id: source id 'call 42' is not accepted; use 1 to 64 letters, digits");
+    assertThat(run("analyze", "--source-id", "call 42", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine(
+        "--source-id: source id 'call 42' is not accepted; use 1 to 64 letters, digits");
     err.reset();
-    assertThat(run("analyze", "--source-id", "call-42", "../samples/happy-speech.mp4", "../samples/no-face-tone.mp4"))
+    assertThat(
+            run(
+                "analyze",
+                "--source-id",
+                "call-42",
+                "../samples/happy-speech.mp4",
+                "../samples/no-face-tone.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("--source-id names one source, but 2 files were given");
   }
 
-  /** {@code --source-id} reaches ingest with the file; without it ingest is asked for a generated id (null). */
+  /**
+   * {@code --source-id} reaches ingest with the file; without it ingest is asked for a generated id
+   * (null).
+   */
   @Test
   void aSourceIdReachesIngest() throws Exception {
     java.util.List<String> ids = new java.util.ArrayList<>();
-    io.emostream.ingest.Ingestor ingestor = new io.emostream.ingest.Ingestor() {
-      @Override
-      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
-          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels) {
-        throw new AssertionError("the source id must be passed on");
-      }
+    io.emostream.ingest.Ingestor ingestor =
+        new io.emostream.ingest.Ingestor() {
+          @Override
+          public io.emostream.ingest.IngestService.Result ingest(
+              Path file,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              io.emostream.ingest.ChannelSelection channels) {
+            throw new AssertionError("the source id must be passed on");
+          }
 
-      @Override
-      public io.emostream.ingest.IngestService.Result ingest(Path file, String name,
-          io.emostream.schemas.FusionRule rule, io.emostream.ingest.ChannelSelection channels, Integer audioStream,
-          String sourceId) {
-        ids.add(sourceId);
-        return new io.emostream.ingest.IngestService.Result(String.valueOf(sourceId), name, java.util.List.of());
-      }
-    };
-    Progress progress = new Progress(new PrintStream(err, true, StandardCharsets.UTF_8), false, "ingest", "files", 1,
-        System::nanoTime);
-    for (java.util.List<String> args : java.util.List.of(
-        java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
-        java.util.List.of("../samples/happy-speech.mp4"))) {
-      int failed = AnalyzeCommand.ingestAll(ingestor, AnalyzeCommand.parse(args), io.emostream.ingest.ChannelSelection.MIXED,
-          new java.util.LinkedHashSet<>(), progress);
+          @Override
+          public io.emostream.ingest.IngestService.Result ingest(
+              Path file,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              io.emostream.ingest.ChannelSelection channels,
+              Integer audioStream,
+              String sourceId) {
+            ids.add(sourceId);
+            return new io.emostream.ingest.IngestService.Result(
+                String.valueOf(sourceId), name, java.util.List.of());
+          }
+        };
+    Progress progress =
+        new Progress(
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            false,
+            "ingest",
+            "files",
+            1,
+            System::nanoTime);
+    for (java.util.List<String> args :
+        java.util.List.of(
+            java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
+            java.util.List.of("../samples/happy-speech.mp4"))) {
+      int failed =
+          AnalyzeCommand.ingestAll(
+              ingestor,
+              AnalyzeCommand.parse(args),
+              io.emostream.ingest.ChannelSelection.MIXED,
+              new java.util.LinkedHashSet<>(),
+              progress);
       assertThat(failed).isZero();
     }
     assertThat(ids).containsExactly("call-2024.06_01", null);
@@ -339,28 +480,39 @@ class MainTest {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** Each command prints its own help, not every command's: its usage line and options, exit code 0. */
+  /**
+   * Each command prints its own help, not every command's: its usage line and options, exit code 0.
+   */
   @Test
   void everyCommandHasItsOwnHelp() {
-    Map<String, java.util.List<String>> own = Map.of(
-        "analyze", java.util.List.of("--json-array", "--source-id", "--channel", "--from", "FILE|DIR|@LIST..."),
-        "up", java.util.List.of("EMOSTREAM_KAFKA_PORT", "/sources/ID", "/health/ready"),
-        "evaluate", java.util.List.of("--rule=all|RULE", "--report", "--timeout", "DIR"),
-        "train-fusion", java.util.List.of("--out=FILE", "fusion-lr.json", "--timeout", "DIR"),
-        "vad-survey", java.util.List.of("--quiet", "--model"),
-        "video-bench", java.util.List.of("--passes", "--batch", "--threads"));
+    Map<String, java.util.List<String>> own =
+        Map.of(
+            "analyze",
+                java.util.List.of(
+                    "--json-array", "--source-id", "--channel", "--from", "FILE|DIR|@LIST..."),
+            "up", java.util.List.of("EMOSTREAM_KAFKA_PORT", "/sources/ID", "/health/ready"),
+            "evaluate", java.util.List.of("--rule=all|RULE", "--report", "--timeout", "DIR"),
+            "train-fusion", java.util.List.of("--out=FILE", "fusion-lr.json", "--timeout", "DIR"),
+            "vad-survey", java.util.List.of("--quiet", "--model"),
+            "video-bench", java.util.List.of("--passes", "--batch", "--threads"));
     for (String command : own.keySet()) {
       out.reset();
       err.reset();
       assertThat(run(command, "--help")).as(command).isZero();
       String help = outText();
-      assertThat(help).as(command).contains("usage: emostream " + command + " ").contains("--verbose", "--help")
+      assertThat(help)
+          .as(command)
+          .contains("usage: emostream " + command + " ")
+          .contains("--verbose", "--help")
           .contains(own.get(command));
-      own.forEach((other, options) -> {
-        if (!other.equals(command)) {
-          assertThat(help).as(command + " help without " + other + "'s").doesNotContain("usage: emostream " + other);
-        }
-      });
+      own.forEach(
+          (other, options) -> {
+            if (!other.equals(command)) {
+              assertThat(help)
+                  .as(command + " help without " + other + "'s")
+                  .doesNotContain("usage: emostream " + other);
+            }
+          });
       assertThat(errText()).as(command).isEmpty();
     }
     out.reset();
@@ -371,17 +523,20 @@ class MainTest {
   @Test
   void theTopLevelHelpListsEveryCommandAndTheExitCodes() {
     assertThat(run("--help")).isZero();
-    assertThat(outText()).contains("usage: emostream analyze", "--version", "exit codes:", "130")
-        .contains(" analyze ", " up ", " evaluate ", " train-fusion ", " vad-survey ", " video-bench ")
+    assertThat(outText())
+        .contains("usage: emostream analyze", "--version", "exit codes:", "130")
+        .contains(
+            " analyze ", " up ", " evaluate ", " train-fusion ", " vad-survey ", " video-bench ")
         .doesNotContain("--json-array");
   }
 
   /** The version is the project's, from the build; {@code -V} the same. */
   @Test
   void versionIsTheProjectVersionOfTheBuild() throws Exception {
-    java.util.regex.Matcher pom = java.util.regex.Pattern.compile(
-        "<artifactId>emostream-parent</artifactId>\\s*<version>([^<]+)</version>")
-        .matcher(Files.readString(Path.of("../pom.xml")));
+    java.util.regex.Matcher pom =
+        java.util.regex.Pattern.compile(
+                "<artifactId>emostream-parent</artifactId>\\s*<version>([^<]+)</version>")
+            .matcher(Files.readString(Path.of("../pom.xml")));
     assertThat(pom.find()).as("the root pom's version").isTrue();
     for (String option : new String[] {"--version", "-V"}) {
       out.reset();
@@ -394,37 +549,54 @@ class MainTest {
   @Test
   void aTypoGetsASuggestion(@TempDir Path dir) {
     assertThat(run("anlyze", "x.mp4")).isEqualTo(2);
-    assertThat(errText().lines().toList()).containsExactly("emostream: unknown command 'anlyze'; did you mean analyze?",
-        "(./emostream --help lists the commands and their options)");
+    assertThat(errText().lines().toList())
+        .containsExactly(
+            "emostream: unknown command 'anlyze'; did you mean analyze?",
+            "(./emostream --help lists the commands and their options)");
     assertThat(outText()).isEmpty();
 
     err.reset();
     assertThat(run("analyze", "--jsn", "x.mp4")).isEqualTo(2);
-    assertThat(errText()).startsWith("emostream: unknown option '--jsn'; did you mean --json")
-        .contains("(./emostream analyze --help lists its options)").doesNotContain("usage:");
+    assertThat(errText())
+        .startsWith("emostream: unknown option '--jsn'; did you mean --json")
+        .contains("(./emostream analyze --help lists its options)")
+        .doesNotContain("usage:");
 
     err.reset();
     assertThat(run("evaluate", "--timout", "5m", dir.toString())).isEqualTo(2);
-    assertThat(errText()).startsWith("emostream: unknown option '--timout'; did you mean --timeout?");
+    assertThat(errText())
+        .startsWith("emostream: unknown option '--timout'; did you mean --timeout?");
 
     err.reset();
     assertThat(run("evalute", dir.toString())).isEqualTo(2);
     assertThat(errText()).contains("did you mean evaluate, ");
   }
 
-  /** {@code --timeout} reads durations as every environment variable does ({@code io.emostream.kafka.Durations}). */
+  /**
+   * {@code --timeout} reads durations as every environment variable does ({@code
+   * io.emostream.kafka.Durations}).
+   */
   @Test
   void aBadDurationIsAUsageErrorNamingTheAcceptedForms(@TempDir Path dir) throws Exception {
-    for (String[] args : new String[][] {{"analyze", "--timeout", "soon", "x.mp4"},
-        {"analyze", "--timeout", "-5s", "x.mp4"}, {"evaluate", "--timeout", "1h", dir.toString()},
-        {"train-fusion", "--timeout", "50 ms", dir.toString()}}) {
+    for (String[] args :
+        new String[][] {
+          {"analyze", "--timeout", "soon", "x.mp4"},
+          {"analyze", "--timeout", "-5s", "x.mp4"},
+          {"evaluate", "--timeout", "1h", dir.toString()},
+          {"train-fusion", "--timeout", "50 ms", dir.toString()}
+        }) {
       err.reset();
       assertThat(run(args)).as(String.join(" ", args)).isEqualTo(2);
-      assertThat(errText()).as(String.join(" ", args)).startsWith("emostream: invalid value for option '--timeout': '"
-          + args[2] + "' is not a duration >= 0 such as 500ms, 30s or 2m");
+      assertThat(errText())
+          .as(String.join(" ", args))
+          .startsWith(
+              "emostream: invalid value for option '--timeout': '"
+                  + args[2]
+                  + "' is not a duration >= 0 such as 500ms, 30s or 2m");
     }
     String sample = "../samples/happy-speech.mp4";
-    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).timeout()).isEqualTo(java.time.Duration.ofSeconds(180));
+    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).timeout())
+        .isEqualTo(java.time.Duration.ofSeconds(180));
     assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout", "1.5m", sample)).timeout())
         .isEqualTo(java.time.Duration.ofSeconds(90));
     assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout=500ms", sample)).timeout())
@@ -440,8 +612,12 @@ class MainTest {
     Path d = Files.writeString(dir.resolve("d.mp4"), "x");
     Path list = Files.writeString(dir.resolve("list.txt"), "b.wav\n");
     Path other = Files.writeString(dir.resolve("other.txt"), "d.mp4\n");
-    assertThat(AnalyzeCommand.parse(java.util.List.of(c.toString(), "--from", list.toString(), a.toString(),
-        "@" + other)).files()).containsExactly(c, b, a, d);
+    assertThat(
+            AnalyzeCommand.parse(
+                    java.util.List.of(
+                        c.toString(), "--from", list.toString(), a.toString(), "@" + other))
+                .files())
+        .containsExactly(c, b, a, d);
   }
 
   /** {@code --verbose} counts before the command's name as after it. */

@@ -1,5 +1,7 @@
 package io.emostream.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -11,16 +13,13 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.yaml.snakeyaml.Yaml;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
- * The monitoring files in deploy/monitoring (the Grafana dashboard and the Prometheus alert rules), the PromQL
- * expressions in them, and the metric and label names those expressions use; and the metric families and their
- * labels in a Prometheus text scrape. What {@link MonitoringFilesTest} and {@link MonitoringIT} compare.
+ * The monitoring files in deploy/monitoring (the Grafana dashboard and the Prometheus alert rules),
+ * the PromQL expressions in them, and the metric and label names those expressions use; and the
+ * metric families and their labels in a Prometheus text scrape. What {@link MonitoringFilesTest}
+ * and {@link MonitoringIT} compare.
  */
 final class MonitoringFiles {
 
@@ -28,38 +27,62 @@ final class MonitoringFiles {
   static final String RULES = "deploy/monitoring/prometheus/alerts.yml";
   static final String PROMETHEUS = "deploy/monitoring/prometheus/prometheus.yml";
 
-  /** Labels Prometheus itself adds to every scraped series (target labels), so no service exports them. */
+  /**
+   * Labels Prometheus itself adds to every scraped series (target labels), so no service exports
+   * them.
+   */
   static final Set<String> TARGET_LABELS = Set.of("job", "instance");
 
   /** Series Prometheus writes for every target (its scrape health), not exported by a service. */
   static final Set<String> SYNTHETIC_SERIES = Set.of("up");
 
-  private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "by", "without", "on", "ignoring",
-      "group_left", "group_right", "bool", "offset", "inf", "nan");
-  private static final Pattern STRING = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'");
+  private static final Set<String> KEYWORDS =
+      Set.of(
+          "and",
+          "or",
+          "unless",
+          "by",
+          "without",
+          "on",
+          "ignoring",
+          "group_left",
+          "group_right",
+          "bool",
+          "offset",
+          "inf",
+          "nan");
+  private static final Pattern STRING =
+      Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'");
   private static final Pattern RANGE = Pattern.compile("\\[[^\\]]*\\]");
   private static final Pattern MATCHERS = Pattern.compile("\\{([^}]*)\\}");
-  private static final Pattern MATCHER_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)");
-  private static final Pattern GROUPING = Pattern.compile(
-      "\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
-  private static final Pattern GRAFANA_VARIABLE = Pattern.compile("\\$\\{?[a-zA-Z_][a-zA-Z0-9_]*\\}?");
+  private static final Pattern MATCHER_LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)");
+  private static final Pattern GROUPING =
+      Pattern.compile("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\(([^)]*)\\)");
+  private static final Pattern GRAFANA_VARIABLE =
+      Pattern.compile("\\$\\{?[a-zA-Z_][a-zA-Z0-9_]*\\}?");
   private static final Pattern OFFSET = Pattern.compile("\\boffset\\s+\\S+");
   private static final Pattern NUMBER = Pattern.compile("(?<![a-zA-Z0-9_:])[0-9][0-9a-zA-Z.+]*");
   private static final Pattern IDENTIFIER = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)");
-  private static final Pattern LABEL_VALUES = Pattern.compile(
-      "label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})?\\s*,\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)");
-  private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s");
+  private static final Pattern LABEL_VALUES =
+      Pattern.compile(
+          "label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*\\})?\\s*,\\s*([a-zA-Z_][a-zA-Z0-9_]*)\\s*\\)");
+  private static final Pattern SAMPLE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s");
   private static final Pattern SAMPLE_LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
 
-  private MonitoringFiles() {
-  }
+  private MonitoringFiles() {}
 
-  /** What one PromQL expression reads: metric names and the label names of its matchers and groupings. */
-  record Usage(Set<String> metrics, Set<String> labels) {
-  }
+  /**
+   * What one PromQL expression reads: metric names and the label names of its matchers and
+   * groupings.
+   */
+  record Usage(Set<String> metrics, Set<String> labels) {}
 
-  /** Every PromQL expression of the dashboard's panels and template variables, keyed by where it is. */
+  /**
+   * Every PromQL expression of the dashboard's panels and template variables, keyed by where it is.
+   */
   static Map<String, String> dashboardExpressions() {
     JsonNode dashboard = json(DASHBOARD);
     Map<String, String> expressions = new LinkedHashMap<>();
@@ -78,7 +101,9 @@ final class MonitoringFiles {
     for (JsonNode panel : panels) {
       int i = 0;
       for (JsonNode target : panel.path("targets")) {
-        into.put("panel '" + panel.path("title").asText() + "' target " + i++, target.path("expr").asText());
+        into.put(
+            "panel '" + panel.path("title").asText() + "' target " + i++,
+            target.path("expr").asText());
       }
       collectPanels(panel.path("panels"), into);
     }
@@ -110,9 +135,10 @@ final class MonitoringFiles {
   }
 
   /**
-   * The metric and label names of a PromQL expression (or a Grafana {@code label_values(metric, label)} query).
-   * Strings, ranges, offsets, numbers and Grafana variables are removed first; then label matchers and grouping
-   * lists give label names, and every identifier left that is not a keyword and not called as a function is a metric.
+   * The metric and label names of a PromQL expression (or a Grafana {@code label_values(metric,
+   * label)} query). Strings, ranges, offsets, numbers and Grafana variables are removed first; then
+   * label matchers and grouping lists give label names, and every identifier left that is not a
+   * keyword and not called as a function is a metric.
    */
   static Usage usage(String expression) {
     Set<String> metrics = new TreeSet<>();
@@ -152,7 +178,10 @@ final class MonitoringFiles {
     return new Usage(metrics, labels);
   }
 
-  /** The families of a Prometheus text scrape (as series names: {@code x_bucket}, {@code x_count}), with their labels. */
+  /**
+   * The families of a Prometheus text scrape (as series names: {@code x_bucket}, {@code x_count}),
+   * with their labels.
+   */
   static Map<String, Set<String>> seriesLabels(String scrape) {
     Map<String, Set<String>> series = new TreeMap<>();
     for (String line : scrape.split("\n")) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.BindException;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -12,19 +11,26 @@ class ProblemsTest {
 
   @Test
   void aPortInUseSaysWhichVariablesChooseThePorts() {
-    String line = Problems.explain(new IllegalStateException("start failed", new BindException("Address already in use")));
-    assertThat(line).contains("a port is already in use", "EMOSTREAM_KAFKA_PORT", "EMOSTREAM_HTTP_PORT");
+    String line =
+        Problems.explain(
+            new IllegalStateException("start failed", new BindException("Address already in use")));
+    assertThat(line)
+        .contains("a port is already in use", "EMOSTREAM_KAFKA_PORT", "EMOSTREAM_HTTP_PORT");
   }
 
   @Test
   void aKafkaTimeoutPointsAtTheBootstrapServers() {
-    assertThat(Problems.explain(new ExecutionException(new TimeoutException("Timed out waiting for a node"))))
+    assertThat(
+            Problems.explain(
+                new ExecutionException(new TimeoutException("Timed out waiting for a node"))))
         .contains("KAFKA_BOOTSTRAP_SERVERS");
   }
 
   @Test
   void otherwiseTheFirstMeaningfulMessage() {
-    assertThat(Problems.explain(new ExecutionException(new IllegalStateException("model x outputs 3 classes"))))
+    assertThat(
+            Problems.explain(
+                new ExecutionException(new IllegalStateException("model x outputs 3 classes"))))
         .isEqualTo("model x outputs 3 classes");
     assertThat(Problems.explain(new NullPointerException())).isEqualTo("NullPointerException");
   }

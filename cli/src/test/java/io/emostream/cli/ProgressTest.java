@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
@@ -21,7 +20,8 @@ class ProgressTest {
         .isEqualTo("fusion [============>           ] 12/24 segments  2.4/s  ~5s left");
     assertThat(Progress.line("fusion", 24, 24, "segments", 10.0))
         .isEqualTo("fusion [========================] 24/24 segments  2.4/s");
-    assertThat(Progress.line("ingest", 0, 3, "files", 0)).isEqualTo("ingest [>                       ] 0/3 files");
+    assertThat(Progress.line("ingest", 0, 3, "files", 0))
+        .isEqualTo("ingest [>                       ] 0/3 files");
   }
 
   @Test
@@ -42,7 +42,9 @@ class ProgressTest {
     progress.finish();
 
     String text = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(text).startsWith("\rfusion [============>").contains("\rfusion [========================] 2/2 segments")
+    assertThat(text)
+        .startsWith("\rfusion [============>")
+        .contains("\rfusion [========================] 2/2 segments")
         .endsWith(System.lineSeparator());
     assertThat(text.split(System.lineSeparator(), -1)).as("one line, ended by finish()").hasSize(2);
   }
@@ -57,7 +59,8 @@ class ProgressTest {
     progress.step(null);
 
     assertThat(cleared).endsWith("\r" + " ".repeat(drawn) + "\r");
-    assertThat(bytes.toString(StandardCharsets.UTF_8).substring(cleared.length())).startsWith("\rfusion [====");
+    assertThat(bytes.toString(StandardCharsets.UTF_8).substring(cleared.length()))
+        .startsWith("\rfusion [====");
   }
 
   @Test
@@ -82,21 +85,24 @@ class ProgressTest {
     String text = bytes.toString(StandardCharsets.UTF_8);
     assertThat(text).doesNotContain("\r");
     assertThat(text.lines().count()).isEqualTo(10);
-    assertThat(text.lines().toList().get(9)).isEqualTo("fusion [========================] 40/40 segments  10.0/s");
+    assertThat(text.lines().toList().get(9))
+        .isEqualTo("fusion [========================] 40/40 segments  10.0/s");
   }
 
   @Test
   void namedStepsArePrintedEachAndNotesKeepTheBarIntact() {
     Progress plain = new Progress(err, false, "ingest", "files", 2, nanos::get);
     plain.step("a.mp4: 3 segment(s)");
-    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("ingest 1/2 files: a.mp4: 3 segment(s)"
-        + System.lineSeparator());
+    assertThat(bytes.toString(StandardCharsets.UTF_8))
+        .isEqualTo("ingest 1/2 files: a.mp4: 3 segment(s)" + System.lineSeparator());
 
     bytes.reset();
     Progress bar = new Progress(err, true, "ingest", "files", 2, nanos::get);
     bar.step("a.mp4");
     bar.note("emostream: b.mp4: not a media file");
     String text = bytes.toString(StandardCharsets.UTF_8);
-    assertThat(text).contains("\r" + " ".repeat(5)).contains("\remostream: b.mp4: not a media file");
+    assertThat(text)
+        .contains("\r" + " ".repeat(5))
+        .contains("\remostream: b.mp4: not a media file");
   }
 }

@@ -16,12 +16,16 @@ final class RepositoryFiles {
   /** The cli module's tests run in cli/; the repository root is its parent. */
   static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
-  /** Our variables, and the OpenTelemetry ones the tracing code names (io.emostream.tracing.TracingConfig). */
-  private static final Pattern JAVA_LITERAL = Pattern.compile("\"((?:EMOSTREAM|OTEL)_[A-Z0-9_]+)\"");
+  /**
+   * Our variables, and the OpenTelemetry ones the tracing code names
+   * (io.emostream.tracing.TracingConfig).
+   */
+  private static final Pattern JAVA_LITERAL =
+      Pattern.compile("\"((?:EMOSTREAM|OTEL)_[A-Z0-9_]+)\"");
+
   private static final Pattern SHELL_VARIABLE = Pattern.compile("\\$\\{?(EMOSTREAM_[A-Z0-9_]+)");
 
-  private RepositoryFiles() {
-  }
+  private RepositoryFiles() {}
 
   static String read(String relative) {
     try {
@@ -32,13 +36,15 @@ final class RepositoryFiles {
   }
 
   /**
-   * Every {@code EMOSTREAM_*} variable the shipped code reads: string literals in the main sources of every module
-   * (each variable is named by one literal; none is built by concatenation) and variables of the launcher script.
+   * Every {@code EMOSTREAM_*} variable the shipped code reads: string literals in the main sources
+   * of every module (each variable is named by one literal; none is built by concatenation) and
+   * variables of the launcher script.
    */
   static Set<String> variablesReadByCode() {
     Set<String> names = new TreeSet<>();
     try (Stream<Path> files = Files.walk(ROOT)) {
-      files.filter(p -> p.toString().endsWith(".java"))
+      files
+          .filter(p -> p.toString().endsWith(".java"))
           .filter(p -> ROOT.relativize(p).toString().matches("[^/]+/src/main/java/.*"))
           .forEach(p -> collect(JAVA_LITERAL, readFile(p), names));
     } catch (IOException e) {

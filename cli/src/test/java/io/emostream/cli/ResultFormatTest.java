@@ -2,11 +2,6 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
@@ -14,39 +9,90 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.schemas.Timings;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ResultFormatTest {
 
   static FusedEmotion result() {
-    ModalityPrediction video = ModalityPrediction.newBuilder().setClipId("s-00001").setModality(Modality.VIDEO)
-        .setModelName("fer").setModelVersion("1").setLabels(List.of()).setProbabilities(List.of())
-        .setStatus(PredictionStatus.NO_FACE).setTimings(new Timings(0.0, 0.0, 0.0, 0.0))
-        .setProducedAtMs(Instant.EPOCH).build();
-    ModalityPrediction audio = ModalityPrediction.newBuilder(video).setModality(Modality.AUDIO).setModelName("ser")
-        .setLabels(List.of("happy", "sad")).setProbabilities(List.of(0.8f, 0.2f)).setStatus(PredictionStatus.OK).build();
-    return FusedEmotion.newBuilder().setClipId("s-00001").setSourceId("s").setSourceName("call.mp4").setSegmentIndex(1)
-        .setStartMs(4_000).setEndMs(8_000).setRule(FusionRule.AVERAGE).setLabel("happy").setConfidence(0.8f)
-        .setLabels(List.of("happy", "sad")).setDistribution(List.of(0.8f, 0.2f)).setModalities(List.of(Modality.AUDIO))
-        .setStatus(FusionStatus.AUDIO_ONLY).setPredictions(List.of(audio, video)).setIngestTimeMs(Instant.EPOCH)
-        .setFusedAtMs(Instant.ofEpochMilli(1500)).setLatencyMs(1500).build();
+    ModalityPrediction video =
+        ModalityPrediction.newBuilder()
+            .setClipId("s-00001")
+            .setModality(Modality.VIDEO)
+            .setModelName("fer")
+            .setModelVersion("1")
+            .setLabels(List.of())
+            .setProbabilities(List.of())
+            .setStatus(PredictionStatus.NO_FACE)
+            .setTimings(new Timings(0.0, 0.0, 0.0, 0.0))
+            .setProducedAtMs(Instant.EPOCH)
+            .build();
+    ModalityPrediction audio =
+        ModalityPrediction.newBuilder(video)
+            .setModality(Modality.AUDIO)
+            .setModelName("ser")
+            .setLabels(List.of("happy", "sad"))
+            .setProbabilities(List.of(0.8f, 0.2f))
+            .setStatus(PredictionStatus.OK)
+            .build();
+    return FusedEmotion.newBuilder()
+        .setClipId("s-00001")
+        .setSourceId("s")
+        .setSourceName("call.mp4")
+        .setSegmentIndex(1)
+        .setStartMs(4_000)
+        .setEndMs(8_000)
+        .setRule(FusionRule.AVERAGE)
+        .setLabel("happy")
+        .setConfidence(0.8f)
+        .setLabels(List.of("happy", "sad"))
+        .setDistribution(List.of(0.8f, 0.2f))
+        .setModalities(List.of(Modality.AUDIO))
+        .setStatus(FusionStatus.AUDIO_ONLY)
+        .setPredictions(List.of(audio, video))
+        .setIngestTimeMs(Instant.EPOCH)
+        .setFusedAtMs(Instant.ofEpochMilli(1500))
+        .setLatencyMs(1500)
+        .build();
   }
 
   @Test
   void tableShowsOneReadableRowPerSegment() {
     String[] lines = ResultFormat.table(List.of(result())).split(System.lineSeparator());
-    assertThat(lines[0]).startsWith("source").contains("segment", "time", "label", "confidence", "modalities", "rule", "status");
-    assertThat(lines[1]).contains("call.mp4", "4.0-8.0 s", "happy", "0.80", "audio", "AVERAGE", "AUDIO_ONLY", "happy 0.80",
-        "NO_FACE");
+    assertThat(lines[0])
+        .startsWith("source")
+        .contains("segment", "time", "label", "confidence", "modalities", "rule", "status");
+    assertThat(lines[1])
+        .contains(
+            "call.mp4",
+            "4.0-8.0 s",
+            "happy",
+            "0.80",
+            "audio",
+            "AVERAGE",
+            "AUDIO_ONLY",
+            "happy 0.80",
+            "NO_FACE");
   }
 
   @Test
   void aSegmentWithNoSpeechAndNoFaceShowsBothStatusesAndNoLabel() {
     FusedEmotion silent = result();
-    ModalityPrediction audio = ModalityPrediction.newBuilder(silent.getPredictions().get(0))
-        .setStatus(PredictionStatus.NO_SPEECH).setProbabilities(List.of()).build();
-    FusedEmotion none = FusedEmotion.newBuilder(silent).setLabel(null).setConfidence(0f)
-        .setDistribution(List.of(0f, 0f)).setModalities(List.of()).setStatus(FusionStatus.NO_PREDICTION)
-        .setPredictions(List.of(audio, silent.getPredictions().get(1))).build();
+    ModalityPrediction audio =
+        ModalityPrediction.newBuilder(silent.getPredictions().get(0))
+            .setStatus(PredictionStatus.NO_SPEECH)
+            .setProbabilities(List.of())
+            .build();
+    FusedEmotion none =
+        FusedEmotion.newBuilder(silent)
+            .setLabel(null)
+            .setConfidence(0f)
+            .setDistribution(List.of(0f, 0f))
+            .setModalities(List.of())
+            .setStatus(FusionStatus.NO_PREDICTION)
+            .setPredictions(List.of(audio, silent.getPredictions().get(1)))
+            .build();
 
     String row = ResultFormat.table(List.of(none)).split(System.lineSeparator())[1];
 

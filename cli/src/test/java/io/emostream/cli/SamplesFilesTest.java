@@ -2,16 +2,16 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.fusion.FusionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
-import io.emostream.fusion.FusionConfig;
-
-/** The labelled samples that ship: each labelled, each described by the card beside them, and small. */
+/**
+ * The labelled samples that ship: each labelled, each described by the card beside them, and small.
+ */
 class SamplesFilesTest {
 
   private static final Path LABELLED = RepositoryFiles.ROOT.resolve("samples/labelled");
@@ -26,17 +26,26 @@ class SamplesFilesTest {
       String name = LABELLED.relativize(file).toString();
       DatasetLabels.Classified byName = DatasetLabels.classify(file);
       assertThat(rows.containsKey(name) ^ byName.labelled() != null)
-          .as("%s is labelled by exactly one of its RAVDESS name and labels.csv", name).isTrue();
+          .as("%s is labelled by exactly one of its RAVDESS name and labels.csv", name)
+          .isTrue();
       if (rows.containsKey(name)) {
-        assertThat(name).as("a constructed clip says so in its name").startsWith("demo-" + rows.get(name).label());
+        assertThat(name)
+            .as("a constructed clip says so in its name")
+            .startsWith("demo-" + rows.get(name).label());
         assertThat(rows.get(name).corpus()).isEqualTo("constructed");
         assertThat(name).endsWith(rows.get(name).speaker().replace("ravdess-", "actor") + ".mp4");
       }
       assertThat(card).as("the card names %s", name).contains("`" + name + "`");
     }
     assertThat(rows.keySet()).allSatisfy(f -> assertThat(LABELLED.resolve(f)).isRegularFile());
-    assertThat(card).contains("CC BY-NC-SA 4.0", "non-commercial", "in-sample", "constructed demo",
-        "doi 10.1371/journal.pone.0196391", "MIT");
+    assertThat(card)
+        .contains(
+            "CC BY-NC-SA 4.0",
+            "non-commercial",
+            "in-sample",
+            "constructed demo",
+            "doi 10.1371/journal.pone.0196391",
+            "MIT");
   }
 
   @Test

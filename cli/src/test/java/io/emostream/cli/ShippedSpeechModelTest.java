@@ -4,18 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.emostream.audio.AudioPredictor;
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.audio.SpeechDetector;
@@ -30,13 +20,21 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
- * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg demux to
- * 16 kHz mono PCM → AudioSegment → AudioPredictor on ONNX Runtime) reproduce the posteriors their training
- * scripts computed with torch ({@code reference.json}), within 1e-3: v1 on whole clips without the voice-activity
- * gate; v2, the default, behind the production gate (Silero VAD in Java), so the voiced audio the Java detector
- * cuts equals the Python rendering's sample for sample and the model's answer on it matches torch's.
+ * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg
+ * demux to 16 kHz mono PCM → AudioSegment → AudioPredictor on ONNX Runtime) reproduce the
+ * posteriors their training scripts computed with torch ({@code reference.json}), within 1e-3: v1
+ * on whole clips without the voice-activity gate; v2, the default, behind the production gate
+ * (Silero VAD in Java), so the voiced audio the Java detector cuts equals the Python rendering's
+ * sample for sample and the model's answer on it matches torch's.
  */
 class ShippedSpeechModelTest {
 
@@ -60,30 +58,42 @@ class ShippedSpeechModelTest {
   @Test
   void v2ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
     try (OrtModel model = OrtModel.load(V2.resolve("manifest.json"), Device.CPU, 0);
-        SpeechDetector detector = SpeechDetector.load(VAD, Device.CPU, 1, VadConfig.DEFAULT_THRESHOLD,
-            VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector =
+            SpeechDetector.load(
+                VAD,
+                Device.CPU,
+                1,
+                VadConfig.DEFAULT_THRESHOLD,
+                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
       check(V2, new AudioPredictor(model, detector), "voiced_");
     }
   }
 
-  private static void check(Path modelDir, AudioPredictor predictor, String prefix) throws Exception {
-    assumeTrue(Files.isDirectory(RAVDESS), "../shared/data/ravdess-speech-16k is absent: skipping the reference check");
+  private static void check(Path modelDir, AudioPredictor predictor, String prefix)
+      throws Exception {
+    assumeTrue(
+        Files.isDirectory(RAVDESS),
+        "../shared/data/ravdess-speech-16k is absent: skipping the reference check");
     JsonNode reference = new ObjectMapper().readTree(modelDir.resolve("reference.json").toFile());
-    VideoDemuxer demuxer = new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", "60"))));
+    VideoDemuxer demuxer =
+        new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", "60"))));
     for (JsonNode clip : reference.get("clips")) {
       List<DemuxedClip> clips = new ArrayList<>();
       demuxer.demux(RAVDESS.resolve(clip.get("path").asText()), clips::add);
       assertThat(clips).hasSize(1);
       assertThat(clips.get(0).pcm16le().length / 2).isEqualTo(clip.get("num_samples").asInt());
-      byte[] segment = new AvroSerde<>(AudioSegment.class).encode(
-          new AudioSegment("ref", 16_000, 1, ByteBuffer.wrap(clips.get(0).pcm16le()), 0L));
+      byte[] segment =
+          new AvroSerde<>(AudioSegment.class)
+              .encode(
+                  new AudioSegment("ref", 16_000, 1, ByteBuffer.wrap(clips.get(0).pcm16le()), 0L));
 
       ClipPredictor.Outcome outcome = predictor.predict("ref", segment);
 
       assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
       JsonNode expected = clip.get(prefix + "softmax");
       for (int i = 0; i < expected.size(); i++) {
-        assertThat(outcome.probabilities()[i]).as("%s class %d", clip.get("file").asText(), i)
+        assertThat(outcome.probabilities()[i])
+            .as("%s class %d", clip.get("file").asText(), i)
             .isCloseTo((float) expected.get(i).asDouble(), within(1e-3f));
       }
     }

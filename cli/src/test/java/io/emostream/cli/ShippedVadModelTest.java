@@ -4,15 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.audio.AudioPredictor;
 import io.emostream.audio.AudioPreprocessor;
 import io.emostream.audio.SpeechDetector;
@@ -27,11 +18,19 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 /**
- * The shipped Silero VAD on real speech, decoded by the production demuxer: RAVDESS and EmoDB clips are speech
- * (status OK through the audio predictor), the voiced sample counts equal those of a Python rendering of the shared
- * contract (onnxruntime; models/silero-vad/MODEL_CARD.md), and the speech model sees exactly the voiced audio.
+ * The shipped Silero VAD on real speech, decoded by the production demuxer: RAVDESS and EmoDB clips
+ * are speech (status OK through the audio predictor), the voiced sample counts equal those of a
+ * Python rendering of the shared contract (onnxruntime; models/silero-vad/MODEL_CARD.md), and the
+ * speech model sees exactly the voiced audio.
  */
 class ShippedVadModelTest {
 
@@ -45,10 +44,12 @@ class ShippedVadModelTest {
 
   @Test
   void voicedSamplesMatchThePythonRenderingOfTheContract() throws Exception {
-    assumeTrue(Files.isDirectory(RAVDESS) && Files.isDirectory(EMODB),
+    assumeTrue(
+        Files.isDirectory(RAVDESS) && Files.isDirectory(EMODB),
         "../shared/data (RAVDESS, EmoDB) is absent: skipping the real-speech VAD check");
     try (SpeechDetector detector = SpeechDetector.load(VAD, Device.CPU, 1, 0.5, 0.5)) {
-      SpeechDetector.Speech ravdess = detector.detect(samples(RAVDESS.resolve("Actor_01/03-01-01-01-01-01-01.flac")));
+      SpeechDetector.Speech ravdess =
+          detector.detect(samples(RAVDESS.resolve("Actor_01/03-01-01-01-01-01-01.flac")));
       SpeechDetector.Speech emodb = detector.detect(samples(EMODB.resolve("03a01Fa.flac")));
 
       assertThat(ravdess.probabilities()).hasSize(104);
@@ -64,24 +65,36 @@ class ShippedVadModelTest {
 
   @Test
   void realSpeechIsOkAndTheSpeechModelSeesOnlyTheVoicedAudio() throws Exception {
-    assumeTrue(Files.isDirectory(RAVDESS) && Files.isDirectory(EMODB),
+    assumeTrue(
+        Files.isDirectory(RAVDESS) && Files.isDirectory(EMODB),
         "../shared/data (RAVDESS, EmoDB) is absent: skipping the real-speech VAD check");
-    List<Path> files = List.of(RAVDESS.resolve("Actor_01/03-01-05-01-01-01-01.flac"),
-        RAVDESS.resolve("Actor_12/03-01-04-02-02-01-12.flac"), EMODB.resolve("03a01Wa.flac"),
-        EMODB.resolve("14b10Tc.flac"));
+    List<Path> files =
+        List.of(
+            RAVDESS.resolve("Actor_01/03-01-05-01-01-01-01.flac"),
+            RAVDESS.resolve("Actor_12/03-01-04-02-02-01-12.flac"),
+            EMODB.resolve("03a01Wa.flac"),
+            EMODB.resolve("14b10Tc.flac"));
     try (OrtModel model = OrtModel.load(SPEECH_MODEL, Device.CPU, 1);
-        SpeechDetector detector = SpeechDetector.load(VAD, Device.CPU, 1, VadConfig.DEFAULT_THRESHOLD,
-            VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector =
+            SpeechDetector.load(
+                VAD,
+                Device.CPU,
+                1,
+                VadConfig.DEFAULT_THRESHOLD,
+                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
       AudioPredictor gated = new AudioPredictor(model, detector);
       AudioPredictor whole = new AudioPredictor(model);
       for (Path file : files) {
         float[] samples = samples(file);
 
         ClipPredictor.Outcome outcome = gated.predict("c", segment(samples));
-        ClipPredictor.Outcome onVoiced = whole.predict("c", segment(detector.detect(samples).voiced()));
+        ClipPredictor.Outcome onVoiced =
+            whole.predict("c", segment(detector.detect(samples).voiced()));
 
         assertThat(outcome.status()).as(file.toString()).isEqualTo(PredictionStatus.OK);
-        assertThat(outcome.probabilities()).as(file.toString()).containsExactly(onVoiced.probabilities());
+        assertThat(outcome.probabilities())
+            .as(file.toString())
+            .containsExactly(onVoiced.probabilities());
       }
     }
   }
@@ -94,10 +107,12 @@ class ShippedVadModelTest {
   }
 
   private static byte[] segment(float[] samples) {
-    ByteBuffer pcm = ByteBuffer.allocate(samples.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer pcm =
+        ByteBuffer.allocate(samples.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     for (float x : samples) {
       pcm.putShort((short) Math.round(x * 32768f));
     }
-    return new AvroSerde<>(AudioSegment.class).encode(new AudioSegment("c", 16_000, 1, ByteBuffer.wrap(pcm.array()), 0L));
+    return new AvroSerde<>(AudioSegment.class)
+        .encode(new AudioSegment("c", 16_000, 1, ByteBuffer.wrap(pcm.array()), 0L));
   }
 }

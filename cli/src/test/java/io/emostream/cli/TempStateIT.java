@@ -11,22 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./emostream analyze} leaves nothing in the temporary folder: not the broker's log folder, not the Kafka
- * Streams state folder, not ONNX Runtime's library folder nor its telemetry client's debug log; after a normal run and after Ctrl-C (SIGINT) mid-run. Each
- * run is a child JVM ({@link Main#main}, so the signal handling and exit are the real ones) with its own
- * {@code java.io.tmpdir} and {@code TMPDIR}, the real in-JVM broker and the committed models.
+ * {@code ./emostream analyze} leaves nothing in the temporary folder: not the broker's log folder,
+ * not the Kafka Streams state folder, not ONNX Runtime's library folder nor its telemetry client's
+ * debug log; after a normal run and after Ctrl-C (SIGINT) mid-run. Each run is a child JVM ({@link
+ * Main#main}, so the signal handling and exit are the real ones) with its own {@code
+ * java.io.tmpdir} and {@code TMPDIR}, the real in-JVM broker and the committed models.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class TempStateIT {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aNormalRunLeavesNoTemporaryState() throws Exception {
@@ -50,42 +49,62 @@ class TempStateIT {
     Process run = analyze(tmp, log, "../samples/", "../samples/happy-speech.mp4");
     try {
       // the broker, fusion's state and the workers' ONNX Runtime are all up: each has its folder
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).until(() -> {
-        List<String> names = entries(tmp);
-        return names.stream().anyMatch(n -> n.startsWith("emostream-kafka-"))
-            && names.stream().anyMatch(n -> n.startsWith("emostream-fusion-"))
-            && names.stream().anyMatch(n -> n.startsWith("onnxruntime-java"));
-      });
-      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).inheritIO().start();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                List<String> names = entries(tmp);
+                return names.stream().anyMatch(n -> n.startsWith("emostream-kafka-"))
+                    && names.stream().anyMatch(n -> n.startsWith("emostream-fusion-"))
+                    && names.stream().anyMatch(n -> n.startsWith("onnxruntime-java"));
+              });
+      Process kill =
+          new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).inheritIO().start();
       assertThat(kill.waitFor()).isZero();
 
       assertThat(run.waitFor(120, TimeUnit.SECONDS)).as("stopped").isTrue();
       assertThat(run.exitValue()).as(Files.readString(log)).isEqualTo(128 + 2);
-      assertThat(entries(tmp)).as("left in java.io.tmpdir; the run's log:%n%s", Files.readString(log)).isEmpty();
+      assertThat(entries(tmp))
+          .as("left in java.io.tmpdir; the run's log:%n%s", Files.readString(log))
+          .isEmpty();
     } finally {
       run.destroyForcibly();
     }
   }
 
   /**
-   * What the run left, but ONNX Runtime's {@code .ses}: its telemetry client's one file shared by every process on the
-   * machine (see {@code OrtTempDir}), not ours to remove.
+   * What the run left, but ONNX Runtime's {@code .ses}: its telemetry client's one file shared by
+   * every process on the machine (see {@code OrtTempDir}), not ours to remove.
    */
   private static List<String> entries(Path tmp) throws IOException {
     try (Stream<Path> list = Files.list(tmp)) {
-      return list.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".ses")).sorted().toList();
+      return list.map(p -> p.getFileName().toString())
+          .filter(n -> !n.equals(".ses"))
+          .sorted()
+          .toList();
     }
   }
 
   private static Process analyze(Path tmp, Path log, String... files) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + tmp, "-Demostream.home=..",
-        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
-        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        Main.class.getName(), "analyze"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + tmp,
+                "-Demostream.home=..",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
+                "-cp",
+                System.getProperty(
+                    "surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName(),
+                "analyze"));
     command.addAll(List.of(files));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder.environment().put("TMPDIR", tmp.toString()); // where native code (ONNX Runtime's telemetry log) writes
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder
+        .environment()
+        .put("TMPDIR", tmp.toString()); // where native code (ONNX Runtime's telemetry log) writes
     return builder.start();
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,13 +19,21 @@ class TerminalTest {
 
   @Test
   void withoutTheLauncherStderrsOpenFileDecides(@TempDir Path dir) throws Exception {
-    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("pts"), Path.of("/dev/pts/3"))))
+    assertThat(
+            Terminal.stderrIsTerminal(
+                null, Files.createSymbolicLink(dir.resolve("pts"), Path.of("/dev/pts/3"))))
         .isTrue();
-    assertThat(Terminal.stderrIsTerminal("", Files.createSymbolicLink(dir.resolve("tty"), Path.of("/dev/tty1"))))
+    assertThat(
+            Terminal.stderrIsTerminal(
+                "", Files.createSymbolicLink(dir.resolve("tty"), Path.of("/dev/tty1"))))
         .isTrue();
-    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("pipe"), Path.of("pipe:[12345]"))))
+    assertThat(
+            Terminal.stderrIsTerminal(
+                null, Files.createSymbolicLink(dir.resolve("pipe"), Path.of("pipe:[12345]"))))
         .isFalse();
-    assertThat(Terminal.stderrIsTerminal(null, Files.createSymbolicLink(dir.resolve("file"), Path.of("/tmp/err.log"))))
+    assertThat(
+            Terminal.stderrIsTerminal(
+                null, Files.createSymbolicLink(dir.resolve("file"), Path.of("/tmp/err.log"))))
         .isFalse();
     assertThat(Terminal.stderrIsTerminal(null, dir.resolve("missing"))).isFalse();
   }

@@ -2,40 +2,52 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.ingest.IngestService;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class UpLogTest {
 
   @Test
   void anUploadIsOneLineWithSourceNameAndSegments() {
-    IngestService.Result upload = new IngestService.Result("call-42", "call.mp4", List.of(
-        new IngestService.Clip("u-00000", 0, 0, 4_000, List.of(Modality.AUDIO), null),
-        new IngestService.Clip("u-00001", 1, 4_000, 8_000, List.of(Modality.AUDIO), null)));
+    IngestService.Result upload =
+        new IngestService.Result(
+            "call-42",
+            "call.mp4",
+            List.of(
+                new IngestService.Clip("u-00000", 0, 0, 4_000, List.of(Modality.AUDIO), null),
+                new IngestService.Clip("u-00001", 1, 4_000, 8_000, List.of(Modality.AUDIO), null)));
 
     assertThat(UpLog.upload(upload))
-        .isEqualTo("upload call.mp4: source call-42, 2 segment(s); GET /sources/call-42 for results");
+        .isEqualTo(
+            "upload call.mp4: source call-42, 2 segment(s); GET /sources/call-42 for results");
   }
 
   @Test
   void aFusedSegmentIsOneLineWithSourceSegmentLabelConfidenceAndStatus() {
-    FusedEmotion segment = FusedEmotion.newBuilder(ResultFormatTest.result()).setSourceId("call-42").build();
+    FusedEmotion segment =
+        FusedEmotion.newBuilder(ResultFormatTest.result()).setSourceId("call-42").build();
 
-    assertThat(UpLog.segment(segment)).isEqualTo("fused call.mp4 (source call-42) segment 1 4.0-8.0 s: happy 0.80 "
-        + "AUDIO_ONLY");
-    FusedEmotion none = FusedEmotion.newBuilder(segment).setLabel(null).setConfidence(0f)
-        .setStatus(FusionStatus.NO_PREDICTION).setSpeakerRole("customer").build();
-    assertThat(UpLog.segment(none)).isEqualTo("fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: "
-        + "no label NO_PREDICTION");
+    assertThat(UpLog.segment(segment))
+        .isEqualTo(
+            "fused call.mp4 (source call-42) segment 1 4.0-8.0 s: happy 0.80 " + "AUDIO_ONLY");
+    FusedEmotion none =
+        FusedEmotion.newBuilder(segment)
+            .setLabel(null)
+            .setConfidence(0f)
+            .setStatus(FusionStatus.NO_PREDICTION)
+            .setSpeakerRole("customer")
+            .build();
+    assertThat(UpLog.segment(none))
+        .isEqualTo(
+            "fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: "
+                + "no label NO_PREDICTION");
   }
 
   @Test

@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * A fused probability distribution over the canonical labels, with its winning label. Pure value.
  *
- * <p>Tie rule: when several labels share the highest probability, the winner is the one that comes first in
- * canonical order. This makes the result deterministic and independent of which modality arrived first.
+ * <p>Tie rule: when several labels share the highest probability, the winner is the one that comes
+ * first in canonical order. This makes the result deterministic and independent of which modality
+ * arrived first.
  */
 public final class FusedDistribution {
 
@@ -18,8 +19,12 @@ public final class FusedDistribution {
 
   public FusedDistribution(List<String> labels, double[] probabilities) {
     if (labels.size() != probabilities.length || labels.isEmpty()) {
-      throw new IllegalArgumentException("need one probability per label: " + labels.size() + " labels, "
-          + probabilities.length + " probabilities");
+      throw new IllegalArgumentException(
+          "need one probability per label: "
+              + labels.size()
+              + " labels, "
+              + probabilities.length
+              + " probabilities");
     }
     this.labels = List.copyOf(labels);
     this.probabilities = probabilities.clone();

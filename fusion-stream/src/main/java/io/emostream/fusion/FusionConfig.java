@@ -1,9 +1,15 @@
 package io.emostream.fusion;
 
+import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicsEnv;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
+import io.emostream.topics.Topics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,38 +18,42 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import io.emostream.kafka.Env;
-import io.emostream.kafka.KafkaSettings;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.schemas.FusionRule;
-import io.emostream.schemas.Modality;
-import io.emostream.topics.Topics;
-
 /**
- * Typed, immutable settings of fusion-stream. In: environment variables ({@code EMOSTREAM_FUSION_*},
- * {@code EMOSTREAM_LABELS}, {@code EMOSTREAM_TOPIC_*}, and every {@code KAFKA_*} through
- * {@link KafkaSettings}). Out: the values the topology and the Streams client are built from.
+ * Typed, immutable settings of fusion-stream. In: environment variables ({@code
+ * EMOSTREAM_FUSION_*}, {@code EMOSTREAM_LABELS}, {@code EMOSTREAM_TOPIC_*}, and every {@code
+ * KAFKA_*} through {@link KafkaSettings}). Out: the values the topology and the Streams client are
+ * built from.
  *
- * @param applicationId     Streams application id: consumer group, transactional id and state prefix
- * @param defaultRule       fusion rule for clips whose manifest asks for none
- * @param timeout           how long after its first record a clip is fused with whatever has arrived, unless a
- *                          missing modality's worker is alive and behind the clip (then it waits longer); also how
- *                          long a worker may be silent before it counts as gone
+ * @param applicationId Streams application id: consumer group, transactional id and state prefix
+ * @param defaultRule fusion rule for clips whose manifest asks for none
+ * @param timeout how long after its first record a clip is fused with whatever has arrived, unless
+ *     a missing modality's worker is alive and behind the clip (then it waits longer); also how
+ *     long a worker may be silent before it counts as gone
  * @param punctuateInterval how often (wall clock) pending clips are checked against the timeout
- * @param doneRetention     how long the marker of a fused clip is kept to recognise late predictions
- * @param maxWait           the hard cap: a clip is fused with what arrived this long after its first record,
- *                          however busy its workers are
- * @param labels            canonical emotion labels, in output order (lower case, distinct)
- * @param rules             settings of the rules: per-model weights, threshold, preferred modality, LR model
- * @param emitAllRules      also publish every rule's result for each clip to the all-rules topic
- * @param emitJson          also publish each fused record as JSON ({@code FusedSegmentJson}) to the fused JSON
- *                          topic, in the same transaction
- * @param topics            topic catalogue (prefix and partition count)
- * @param kafka             Kafka client settings
+ * @param doneRetention how long the marker of a fused clip is kept to recognise late predictions
+ * @param maxWait the hard cap: a clip is fused with what arrived this long after its first record,
+ *     however busy its workers are
+ * @param labels canonical emotion labels, in output order (lower case, distinct)
+ * @param rules settings of the rules: per-model weights, threshold, preferred modality, LR model
+ * @param emitAllRules also publish every rule's result for each clip to the all-rules topic
+ * @param emitJson also publish each fused record as JSON ({@code FusedSegmentJson}) to the fused
+ *     JSON topic, in the same transaction
+ * @param topics topic catalogue (prefix and partition count)
+ * @param kafka Kafka client settings
  */
-public record FusionConfig(String applicationId, FusionRule defaultRule, Duration timeout, Duration punctuateInterval,
-    Duration doneRetention, Duration maxWait, List<String> labels, FusionRules.Settings rules, boolean emitAllRules, boolean emitJson,
-    Topics topics, KafkaSettings kafka) {
+public record FusionConfig(
+    String applicationId,
+    FusionRule defaultRule,
+    Duration timeout,
+    Duration punctuateInterval,
+    Duration doneRetention,
+    Duration maxWait,
+    List<String> labels,
+    FusionRules.Settings rules,
+    boolean emitAllRules,
+    boolean emitJson,
+    Topics topics,
+    KafkaSettings kafka) {
 
   public static final String APP_ID_ENV = "EMOSTREAM_FUSION_APP_ID";
   public static final String RULE_ENV = "EMOSTREAM_FUSION_RULE";
@@ -57,9 +67,11 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final String PREFERRED_ENV = "EMOSTREAM_FUSION_PREFERRED_MODALITY";
   public static final String LR_MODEL_ENV = "EMOSTREAM_FUSION_LR_MODEL";
   public static final String EMIT_ALL_RULES_ENV = "EMOSTREAM_FUSION_EMIT_ALL_RULES";
+
   /**
-   * Off by default: the JSON view doubles what fusion writes per clip and is derived from the fused topic, so it is
-   * written only where a consumer without the {@code .avsc} files (kcat | jq, a Connect JsonConverter sink) reads it.
+   * Off by default: the JSON view doubles what fusion writes per clip and is derived from the fused
+   * topic, so it is written only where a consumer without the {@code .avsc} files (kcat | jq, a
+   * Connect JsonConverter sink) reads it.
    */
   public static final String EMIT_JSON_ENV = "EMOSTREAM_FUSION_EMIT_JSON";
 
@@ -68,20 +80,36 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_PUNCTUATE_INTERVAL = Duration.ofSeconds(1);
   public static final Duration DEFAULT_DONE_RETENTION = Duration.ofMinutes(10);
-  /** Long enough for a long video's backlog on a CPU worker, short enough that nothing waits for ever. */
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(30);
+
   /**
-   * WEIGHTED_AVERAGE weights of the shipped models, by model name: the speech models' speaker-independent CV
-   * accuracy on RAVDESS (v2, the default: 60.93 %; v1: 57.39 %; their model cards) and the face models' reported
-   * accuracies (mini-XCEPTION 66 % on FER2013, MobileFaceNet 88.27 % on RAF-DB; their model cards; other data sets,
-   * so only rough priors on RAVDESS).
+   * Long enough for a long video's backlog on a CPU worker, short enough that nothing waits for
+   * ever.
    */
-  public static final Map<String, Double> DEFAULT_WEIGHTS = Map.of("speech-emotion-v2", 0.6093,
-      "speech-emotion-ravdess", 0.5739, "fer-mini-xception", 0.66, "fer-mobilefacenet", 0.8827);
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(30);
+
+  /**
+   * WEIGHTED_AVERAGE weights of the shipped models, by model name: the speech models'
+   * speaker-independent CV accuracy on RAVDESS (v2, the default: 60.93 %; v1: 57.39 %; their model
+   * cards) and the face models' reported accuracies (mini-XCEPTION 66 % on FER2013, MobileFaceNet
+   * 88.27 % on RAF-DB; their model cards; other data sets, so only rough priors on RAVDESS).
+   */
+  public static final Map<String, Double> DEFAULT_WEIGHTS =
+      Map.of(
+          "speech-emotion-v2",
+          0.6093,
+          "speech-emotion-ravdess",
+          0.5739,
+          "fer-mini-xception",
+          0.66,
+          "fer-mobilefacenet",
+          0.8827);
+
   /** The first paper's threshold on the video model's top probability. */
   public static final double DEFAULT_THRESHOLD = 0.7;
+
   /** The first paper prefers the video model (its more accurate one). */
   public static final Modality DEFAULT_PREFERRED = Modality.VIDEO;
+
   /** The RAVDESS emotions, in the dataset's order. */
   public static final List<String> DEFAULT_LABELS =
       List.of("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised");
@@ -94,8 +122,15 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
     requirePositive(doneRetention, DONE_RETENTION_ENV);
     requirePositive(maxWait, MAX_WAIT_ENV);
     if (maxWait.compareTo(timeout) < 0) {
-      throw new IllegalArgumentException(MAX_WAIT_ENV + " (" + maxWait + ") must not be shorter than " + TIMEOUT_ENV
-          + " (" + timeout + ")");
+      throw new IllegalArgumentException(
+          MAX_WAIT_ENV
+              + " ("
+              + maxWait
+              + ") must not be shorter than "
+              + TIMEOUT_ENV
+              + " ("
+              + timeout
+              + ")");
     }
     labels = normaliseLabels(labels);
     Objects.requireNonNull(rules, "rules");
@@ -117,7 +152,10 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
             env.optional(WEIGHTS_ENV).map(FusionConfig::parseWeights).orElse(DEFAULT_WEIGHTS),
             env.decimal(THRESHOLD_ENV, DEFAULT_THRESHOLD, 0, 1),
             env.enumValue(PREFERRED_ENV, Modality.class, DEFAULT_PREFERRED),
-            env.optional(LR_MODEL_ENV).map(Path::of).map(LogisticRegressionModel::read).orElse(null)),
+            env.optional(LR_MODEL_ENV)
+                .map(Path::of)
+                .map(LogisticRegressionModel::read)
+                .orElse(null)),
         env.bool(EMIT_ALL_RULES_ENV, false),
         env.bool(EMIT_JSON_ENV, false),
         TopicsEnv.fromEnv(env),
@@ -126,40 +164,108 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
 
   /** For tests and embedded use: every default except the topics and the broker. */
   public static FusionConfig of(String applicationId, Topics topics, KafkaSettings kafka) {
-    return of(applicationId, DEFAULT_RULE, DEFAULT_TIMEOUT, DEFAULT_PUNCTUATE_INTERVAL, DEFAULT_DONE_RETENTION,
-        DEFAULT_LABELS, topics, kafka);
+    return of(
+        applicationId,
+        DEFAULT_RULE,
+        DEFAULT_TIMEOUT,
+        DEFAULT_PUNCTUATE_INTERVAL,
+        DEFAULT_DONE_RETENTION,
+        DEFAULT_LABELS,
+        topics,
+        kafka);
   }
 
   /** For tests and embedded use: explicit values, validated like {@link #fromEnv}. */
-  public static FusionConfig of(String applicationId, FusionRule defaultRule, Duration timeout,
-      Duration punctuateInterval, Duration doneRetention, List<String> labels, Topics topics, KafkaSettings kafka) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention,
-        timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT, labels, FusionRules.Settings.defaults(),
-        false, false, topics, kafka);
+  public static FusionConfig of(
+      String applicationId,
+      FusionRule defaultRule,
+      Duration timeout,
+      Duration punctuateInterval,
+      Duration doneRetention,
+      List<String> labels,
+      Topics topics,
+      KafkaSettings kafka) {
+    return new FusionConfig(
+        applicationId,
+        defaultRule,
+        timeout,
+        punctuateInterval,
+        doneRetention,
+        timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT,
+        labels,
+        FusionRules.Settings.defaults(),
+        false,
+        false,
+        topics,
+        kafka);
   }
 
   /** The same settings with other rule settings and all-rules switch. */
   public FusionConfig withRules(FusionRules.Settings newRules, boolean newEmitAllRules) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
-        newRules, newEmitAllRules, emitJson, topics, kafka);
+    return new FusionConfig(
+        applicationId,
+        defaultRule,
+        timeout,
+        punctuateInterval,
+        doneRetention,
+        maxWait,
+        labels,
+        newRules,
+        newEmitAllRules,
+        emitJson,
+        topics,
+        kafka);
   }
 
   /** The same settings with the JSON view of the fused topic switched on or off. */
   public FusionConfig withEmitJson(boolean newEmitJson) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
-        rules, emitAllRules, newEmitJson, topics, kafka);
+    return new FusionConfig(
+        applicationId,
+        defaultRule,
+        timeout,
+        punctuateInterval,
+        doneRetention,
+        maxWait,
+        labels,
+        rules,
+        emitAllRules,
+        newEmitJson,
+        topics,
+        kafka);
   }
 
   /** The same settings on another cluster and topic set (the embedded platform's broker). */
   public FusionConfig withKafka(KafkaSettings newKafka, Topics newTopics) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, maxWait, labels,
-        rules, emitAllRules, emitJson, newTopics, newKafka);
+    return new FusionConfig(
+        applicationId,
+        defaultRule,
+        timeout,
+        punctuateInterval,
+        doneRetention,
+        maxWait,
+        labels,
+        rules,
+        emitAllRules,
+        emitJson,
+        newTopics,
+        newKafka);
   }
 
   /** The same settings with another hard cap on waiting for a busy worker. */
   public FusionConfig withMaxWait(Duration newMaxWait) {
-    return new FusionConfig(applicationId, defaultRule, timeout, punctuateInterval, doneRetention, newMaxWait, labels,
-        rules, emitAllRules, emitJson, topics, kafka);
+    return new FusionConfig(
+        applicationId,
+        defaultRule,
+        timeout,
+        punctuateInterval,
+        doneRetention,
+        newMaxWait,
+        labels,
+        rules,
+        emitAllRules,
+        emitJson,
+        topics,
+        kafka);
   }
 
   static List<String> parseLabels(String commaList) {
@@ -181,9 +287,16 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
       } catch (NumberFormatException e) {
         weight = Double.NaN;
       }
-      if (model.isEmpty() || !(weight > 0) || !Double.isFinite(weight) || weights.put(model, weight) != null) {
-        throw new IllegalArgumentException(WEIGHTS_ENV + " must be model=weight pairs with distinct model names "
-            + "and weights > 0, e.g. speech-emotion-ravdess=0.57,fer-mobilefacenet=0.88; got '" + list + "'");
+      if (model.isEmpty()
+          || !(weight > 0)
+          || !Double.isFinite(weight)
+          || weights.put(model, weight) != null) {
+        throw new IllegalArgumentException(
+            WEIGHTS_ENV
+                + " must be model=weight pairs with distinct model names "
+                + "and weights > 0, e.g. speech-emotion-ravdess=0.57,fer-mobilefacenet=0.88; got '"
+                + list
+                + "'");
       }
     }
     return weights;
@@ -191,14 +304,16 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
 
   private static List<String> normaliseLabels(List<String> labels) {
     if (labels == null || labels.isEmpty()) {
-      throw new IllegalArgumentException(LABELS_ENV + " must name at least one label, e.g. " + String.join(",", DEFAULT_LABELS));
+      throw new IllegalArgumentException(
+          LABELS_ENV + " must name at least one label, e.g. " + String.join(",", DEFAULT_LABELS));
     }
     List<String> out = new ArrayList<>(labels.size());
     Set<String> seen = new HashSet<>();
     for (String label : labels) {
       String l = label == null ? "" : label.trim().toLowerCase(Locale.ROOT);
       if (l.isEmpty() || !seen.add(l)) {
-        throw new IllegalArgumentException(LABELS_ENV + " must be distinct non-empty labels, got " + labels);
+        throw new IllegalArgumentException(
+            LABELS_ENV + " must be distinct non-empty labels, got " + labels);
       }
       out.add(l);
     }
@@ -213,16 +328,36 @@ public record FusionConfig(String applicationId, FusionRule defaultRule, Duratio
 
   private static void requirePositive(Duration value, String variable) {
     if (value == null || value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(variable + " must be a positive duration such as 500ms, 30s or 2m, got " + value);
+      throw new IllegalArgumentException(
+          variable + " must be a positive duration such as 500ms, 30s or 2m, got " + value);
     }
   }
 
   /** Settings without the Kafka client properties, which may hold secrets. */
   @Override
   public String toString() {
-    return "FusionConfig[applicationId=" + applicationId + ", defaultRule=" + defaultRule + ", timeout=" + timeout
-        + ", punctuateInterval=" + punctuateInterval + ", doneRetention=" + doneRetention + ", maxWait=" + maxWait
-        + ", labels=" + labels + ", emitAllRules=" + emitAllRules + ", emitJson=" + emitJson
-        + ", topicPrefix=" + topics.prefix() + ", bootstrap=" + kafka.bootstrapServers() + "]";
+    return "FusionConfig[applicationId="
+        + applicationId
+        + ", defaultRule="
+        + defaultRule
+        + ", timeout="
+        + timeout
+        + ", punctuateInterval="
+        + punctuateInterval
+        + ", doneRetention="
+        + doneRetention
+        + ", maxWait="
+        + maxWait
+        + ", labels="
+        + labels
+        + ", emitAllRules="
+        + emitAllRules
+        + ", emitJson="
+        + emitJson
+        + ", topicPrefix="
+        + topics.prefix()
+        + ", bootstrap="
+        + kafka.bootstrapServers()
+        + "]";
   }
 }

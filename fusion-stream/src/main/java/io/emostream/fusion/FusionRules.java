@@ -1,27 +1,34 @@
 package io.emostream.fusion;
 
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-import io.emostream.schemas.FusionRule;
-import io.emostream.schemas.Modality;
-
 /**
- * The fusion function of each {@link FusionRule} symbol, built from the rule settings of {@link FusionConfig}.
- * Pure. The switch is exhaustive, so adding a symbol to the schema fails the build here until the rule exists.
+ * The fusion function of each {@link FusionRule} symbol, built from the rule settings of {@link
+ * FusionConfig}. Pure. The switch is exhaustive, so adding a symbol to the schema fails the build
+ * here until the rule exists.
  *
- * <p>One usable modality: no rule fuses it; {@link #single} returns that modality's aligned distribution
- * (renormalised), whatever rule the clip asked for, and the fused status says AUDIO_ONLY or VIDEO_ONLY.
+ * <p>One usable modality: no rule fuses it; {@link #single} returns that modality's aligned
+ * distribution (renormalised), whatever rule the clip asked for, and the fused status says
+ * AUDIO_ONLY or VIDEO_ONLY.
  */
 public final class FusionRules {
 
   /** The settings the rules read. */
-  public record Settings(Map<String, Double> weights, double threshold, Modality preferred,
+  public record Settings(
+      Map<String, Double> weights,
+      double threshold,
+      Modality preferred,
       LogisticRegressionModel logisticRegression) {
 
     public static Settings defaults() {
-      return new Settings(FusionConfig.DEFAULT_WEIGHTS, FusionConfig.DEFAULT_THRESHOLD, FusionConfig.DEFAULT_PREFERRED,
+      return new Settings(
+          FusionConfig.DEFAULT_WEIGHTS,
+          FusionConfig.DEFAULT_THRESHOLD,
+          FusionConfig.DEFAULT_PREFERRED,
           null);
     }
   }
@@ -55,15 +62,22 @@ public final class FusionRules {
     return new FusedDistribution(labels, FusionFunction.mix(p, 1, p, 0));
   }
 
-  /** Parses a rule name as users type it ({@code rule-based}, {@code Weighted_Average}); the error lists all. */
+  /**
+   * Parses a rule name as users type it ({@code rule-based}, {@code Weighted_Average}); the error
+   * lists all.
+   */
   public static FusionRule parse(String raw) {
-    String name = raw == null ? "" : raw.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    String name =
+        raw == null ? "" : raw.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
     for (FusionRule rule : FusionRule.values()) {
       if (rule.name().equals(name)) {
         return rule;
       }
     }
-    throw new IllegalArgumentException("unknown fusion rule '" + raw + "'; accepted: "
-        + java.util.Arrays.toString(FusionRule.values()));
+    throw new IllegalArgumentException(
+        "unknown fusion rule '"
+            + raw
+            + "'; accepted: "
+            + java.util.Arrays.toString(FusionRule.values()));
   }
 }

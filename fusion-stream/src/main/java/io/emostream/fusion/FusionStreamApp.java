@@ -1,11 +1,14 @@
 package io.emostream.fusion;
 
+import io.emostream.ops.HealthCheck;
+import io.emostream.ops.ServiceRunner;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -14,24 +17,20 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.ops.HealthCheck;
-import io.emostream.ops.ServiceRunner;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-
 /**
- * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly once. In: the
- * manifest and both prediction topics. Out: the fused topic, and the dead-letter topic for records it cannot
- * decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link FusionMetrics} and every Streams metric
- * (consumer lag, {@code late-records-total}, {@code clips-without-manifest-total}, ...).
+ * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly
+ * once. In: the manifest and both prediction topics. Out: the fused topic, and the dead-letter
+ * topic for records it cannot decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link
+ * FusionMetrics} and every Streams metric (consumer lag, {@code late-records-total}, {@code
+ * clips-without-manifest-total}, ...).
  */
 public final class FusionStreamApp implements AutoCloseable, HealthCheck, ServiceRunner.Service {
 
   /**
-   * Under exactly-once, results become visible to read_committed consumers only when the task's transaction
-   * commits, once per commit interval; 100 ms keeps that delay small next to model inference time. It is also
-   * Streams' exactly-once default, pinned here so the reasoning is visible; {@code KAFKA_COMMIT_INTERVAL_MS} can
-   * still tune it.
+   * Under exactly-once, results become visible to read_committed consumers only when the task's
+   * transaction commits, once per commit interval; 100 ms keeps that delay small next to model
+   * inference time. It is also Streams' exactly-once default, pinned here so the reasoning is
+   * visible; {@code KAFKA_COMMIT_INTERVAL_MS} can still tune it.
    */
   public static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
 
@@ -45,27 +44,39 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     this(config, Map.of(), meters);
   }
 
-  /** @param overrides Streams properties that win over everything else (tests: {@code state.dir}) */
+  /**
+   * @param overrides Streams properties that win over everything else (tests: {@code state.dir})
+   */
   public FusionStreamApp(FusionConfig config, Map<String, Object> overrides, MeterRegistry meters) {
     this.config = config;
-    this.streams = new KafkaStreams(FusionTopology.build(config, new FusionMetrics(meters)),
-        streamsProperties(config, overrides));
-    // Tagged like the workers' clients, so their metrics of the same name can share one registry (./emostream up).
-    this.streamsMetrics = new KafkaStreamsMetrics(streams,
-        java.util.List.of(io.micrometer.core.instrument.Tag.of("service", "fusion-stream")));
+    this.streams =
+        new KafkaStreams(
+            FusionTopology.build(config, new FusionMetrics(meters)),
+            streamsProperties(config, overrides));
+    // Tagged like the workers' clients, so their metrics of the same name can share one registry
+    // (./emostream up).
+    this.streamsMetrics =
+        new KafkaStreamsMetrics(
+            streams,
+            java.util.List.of(io.micrometer.core.instrument.Tag.of("service", "fusion-stream")));
     streamsMetrics.bindTo(meters);
-    streams.setUncaughtExceptionHandler(error -> {
-      LOG.error("stream thread of {} died; replacing it (tasks resume from their last commit)",
-          config.applicationId(), error);
-      return StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
-    streams.setStateListener((to, from) -> LOG.info("{} state {} -> {}", config.applicationId(), from, to));
+    streams.setUncaughtExceptionHandler(
+        error -> {
+          LOG.error(
+              "stream thread of {} died; replacing it (tasks resume from their last commit)",
+              config.applicationId(),
+              error);
+          return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener(
+        (to, from) -> LOG.info("{} state {} -> {}", config.applicationId(), from, to));
   }
 
   /**
-   * The Streams properties: tunable defaults, then every {@code KAFKA_*} setting, then what this service relies
-   * on (application id, exactly-once, error handlers, dead-letter topic), then {@code overrides}.
-   * {@code replication.factor} is left at -1 so the broker's default applies to internal topics.
+   * The Streams properties: tunable defaults, then every {@code KAFKA_*} setting, then what this
+   * service relies on (application id, exactly-once, error handlers, dead-letter topic), then
+   * {@code overrides}. {@code replication.factor} is left at -1 so the broker's default applies to
+   * internal topics.
    */
   public static Properties streamsProperties(FusionConfig config, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
@@ -73,9 +84,14 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     props.putAll(config.kafka().asMap());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
-    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topics().deadLetters().name());
+    props.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        DeadLetterExceptionHandler.class);
+    props.put(
+        StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
+    props.put(
+        StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
+        config.topics().deadLetters().name());
     props.putAll(overrides);
     Properties properties = new Properties();
     properties.putAll(props);
@@ -106,7 +122,8 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
   @Override
   public boolean isLive() {
     KafkaStreams.State state = streams.state();
-    return state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR
+    return state != KafkaStreams.State.ERROR
+        && state != KafkaStreams.State.PENDING_ERROR
         && state != KafkaStreams.State.NOT_RUNNING;
   }
 
@@ -117,22 +134,29 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
   }
 
-  /** Late or duplicate records dropped for clips already done (fused, or dropped without a manifest) since start. */
+  /**
+   * Late or duplicate records dropped for clips already done (fused, or dropped without a manifest)
+   * since start.
+   */
   public long lateRecords() {
     return FusionTopology.lateRecords(streams.metrics());
   }
 
   /**
-   * Stops processing, commits, leaves the consumer group, and waits up to {@code timeout}; true when it closed in
-   * time. Leaving the group (Streams stays in it by default) lets the next instance, such as this one restarted, get
-   * the partitions at once instead of after the group's session timeout (45 s), during which nothing is fused.
+   * Stops processing, commits, leaves the consumer group, and waits up to {@code timeout}; true
+   * when it closed in time. Leaving the group (Streams stays in it by default) lets the next
+   * instance, such as this one restarted, get the partitions at once instead of after the group's
+   * session timeout (45 s), during which nothing is fused.
    */
   @Override
   public boolean close(Duration timeout) {
-    boolean closed = streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(timeout));
+    boolean closed =
+        streams.close(
+            CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(timeout));
     streamsMetrics.close();
-    LOG.info("{} closed{}", config.applicationId(), closed ? "" : " (timed out after " + timeout + ")");
+    LOG.info(
+        "{} closed{}", config.applicationId(), closed ? "" : " (timed out after " + timeout + ")");
     return closed;
   }
 

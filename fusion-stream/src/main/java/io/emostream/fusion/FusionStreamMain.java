@@ -5,18 +5,22 @@ import io.emostream.ops.OpsConfig;
 import io.emostream.ops.ServiceRunner;
 
 /**
- * Entry point of fusion-stream: reads {@link FusionConfig} from the environment and runs {@link FusionStreamApp}
- * through {@link ServiceRunner} (topics, metrics, health, closed on shutdown).
+ * Entry point of fusion-stream: reads {@link FusionConfig} from the environment and runs {@link
+ * FusionStreamApp} through {@link ServiceRunner} (topics, metrics, health, closed on shutdown).
  */
 public final class FusionStreamMain {
 
-  private FusionStreamMain() {
-  }
+  private FusionStreamMain() {}
 
   public static void main(String[] args) throws Exception {
     Env env = Env.system();
     FusionConfig config = FusionConfig.fromEnv(env);
-    ServiceRunner.run("fusion-stream", env, config.kafka(), config.topics(), OpsConfig.FUSION_STREAM_PORT,
+    ServiceRunner.run(
+        "fusion-stream",
+        env,
+        config.kafka(),
+        config.topics(),
+        OpsConfig.FUSION_STREAM_PORT,
         meters -> new FusionStreamApp(config, meters));
   }
 }

@@ -1,5 +1,6 @@
 package io.emostream.fusion;
 
+import io.emostream.schemas.ModalityPrediction;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -7,25 +8,26 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import io.emostream.schemas.ModalityPrediction;
-
 /**
- * Maps one model's probabilities onto the canonical label set, so models with different label names, orders
- * and sizes (a 7-label face model, an 8-label speech model) can be fused. Pure. In: the model's label names and
- * probabilities. Out: a vector over the canonical labels, in canonical order.
+ * Maps one model's probabilities onto the canonical label set, so models with different label
+ * names, orders and sizes (a 7-label face model, an 8-label speech model) can be fused. Pure. In:
+ * the model's label names and probabilities. Out: a vector over the canonical labels, in canonical
+ * order.
  *
  * <p>Policy:
+ *
  * <ul>
- *   <li>Names match case-insensitively through synonyms ({@code anger}/{@code angry} → angry, {@code fear} →
- *       fearful, {@code happiness}/{@code joy} → happy, {@code sadness} → sad, {@code surprise} → surprised,
- *       {@code disgusted} → disgust); any other name matches only itself ({@code contempt} matches only a
- *       canonical {@code contempt}).</li>
- *   <li>A canonical label the model lacks gets 0 mass from that model.</li>
- *   <li>A model label that maps to no canonical label is an error, never a silent drop: its mass would vanish.</li>
- *   <li>Two model labels mapping to one canonical label (e.g. {@code happy} and {@code joy}) add up; the same
- *       name twice is an error.</li>
- *   <li>Probabilities must be finite, non-negative, one per label, and sum to 1 within {@link #SUM_TOLERANCE}
- *       (float rounding of a softmax passes; logits do not).</li>
+ *   <li>Names match case-insensitively through synonyms ({@code anger}/{@code angry} → angry,
+ *       {@code fear} → fearful, {@code happiness}/{@code joy} → happy, {@code sadness} → sad,
+ *       {@code surprise} → surprised, {@code disgusted} → disgust); any other name matches only
+ *       itself ({@code contempt} matches only a canonical {@code contempt}).
+ *   <li>A canonical label the model lacks gets 0 mass from that model.
+ *   <li>A model label that maps to no canonical label is an error, never a silent drop: its mass
+ *       would vanish.
+ *   <li>Two model labels mapping to one canonical label (e.g. {@code happy} and {@code joy}) add
+ *       up; the same name twice is an error.
+ *   <li>Probabilities must be finite, non-negative, one per label, and sum to 1 within {@link
+ *       #SUM_TOLERANCE} (float rounding of a softmax passes; logits do not).
  * </ul>
  */
 public final class LabelAligner {
@@ -33,19 +35,31 @@ public final class LabelAligner {
   /** How far the probabilities of one prediction may sum from 1. */
   public static final double SUM_TOLERANCE = 0.01;
 
-  private static final Map<String, String> SYNONYMS = Map.ofEntries(
-      Map.entry("anger", "angry"), Map.entry("angry", "angry"),
-      Map.entry("fear", "fearful"), Map.entry("fearful", "fearful"),
-      Map.entry("happiness", "happy"), Map.entry("happy", "happy"), Map.entry("joy", "happy"),
-      Map.entry("sadness", "sad"), Map.entry("sad", "sad"),
-      Map.entry("surprise", "surprised"), Map.entry("surprised", "surprised"),
-      Map.entry("disgust", "disgust"), Map.entry("disgusted", "disgust"),
-      Map.entry("neutral", "neutral"), Map.entry("calm", "calm"));
+  private static final Map<String, String> SYNONYMS =
+      Map.ofEntries(
+          Map.entry("anger", "angry"),
+          Map.entry("angry", "angry"),
+          Map.entry("fear", "fearful"),
+          Map.entry("fearful", "fearful"),
+          Map.entry("happiness", "happy"),
+          Map.entry("happy", "happy"),
+          Map.entry("joy", "happy"),
+          Map.entry("sadness", "sad"),
+          Map.entry("sad", "sad"),
+          Map.entry("surprise", "surprised"),
+          Map.entry("surprised", "surprised"),
+          Map.entry("disgust", "disgust"),
+          Map.entry("disgusted", "disgust"),
+          Map.entry("neutral", "neutral"),
+          Map.entry("calm", "calm"));
 
   private final List<String> canonical;
   private final Map<String, Integer> indexByConcept;
 
-  /** @param canonical the canonical labels in output order; two labels meaning the same emotion are rejected */
+  /**
+   * @param canonical the canonical labels in output order; two labels meaning the same emotion are
+   *     rejected
+   */
   public LabelAligner(List<String> canonical) {
     if (canonical == null || canonical.isEmpty()) {
       throw new IllegalArgumentException("the canonical label set must not be empty");
@@ -54,8 +68,12 @@ public final class LabelAligner {
     this.indexByConcept = new HashMap<>();
     for (int i = 0; i < canonical.size(); i++) {
       if (indexByConcept.putIfAbsent(concept(canonical.get(i)), i) != null) {
-        throw new IllegalArgumentException("canonical labels " + canonical + " name the same emotion twice ('"
-            + canonical.get(i) + "')");
+        throw new IllegalArgumentException(
+            "canonical labels "
+                + canonical
+                + " name the same emotion twice ('"
+                + canonical.get(i)
+                + "')");
       }
     }
   }
@@ -71,8 +89,8 @@ public final class LabelAligner {
 
   /**
    * @return one value per canonical label, in canonical order
-   * @throws IllegalArgumentException on a wrong length, NaN, infinite or negative value, a sum far from 1, a
-   *                                  repeated label, or a label that maps to no canonical label
+   * @throws IllegalArgumentException on a wrong length, NaN, infinite or negative value, a sum far
+   *     from 1, a repeated label, or a label that maps to no canonical label
    */
   public double[] align(List<String> modelLabels, List<? extends Number> probabilities) {
     checkShape(modelLabels, probabilities);
@@ -82,7 +100,8 @@ public final class LabelAligner {
     for (int i = 0; i < modelLabels.size(); i++) {
       String label = modelLabels.get(i);
       if (label == null || !seen.add(label.trim().toLowerCase(Locale.ROOT))) {
-        throw new IllegalArgumentException("model labels must be distinct and non-null, got " + modelLabels);
+        throw new IllegalArgumentException(
+            "model labels must be distinct and non-null, got " + modelLabels);
       }
       double p = checkedProbability(label, probabilities.get(i));
       aligned[indexOf(label)] += p;
@@ -97,8 +116,12 @@ public final class LabelAligner {
       throw new IllegalArgumentException("labels and probabilities are required");
     }
     if (modelLabels.size() != probabilities.size()) {
-      throw new IllegalArgumentException("got " + modelLabels.size() + " labels but " + probabilities.size()
-          + " probabilities; expected one probability per label");
+      throw new IllegalArgumentException(
+          "got "
+              + modelLabels.size()
+              + " labels but "
+              + probabilities.size()
+              + " probabilities; expected one probability per label");
     }
     if (modelLabels.isEmpty()) {
       throw new IllegalArgumentException("a usable prediction needs at least one label");
@@ -111,24 +134,27 @@ public final class LabelAligner {
     }
     double p = value.doubleValue();
     if (!Double.isFinite(p) || p < 0) {
-      throw new IllegalArgumentException("probability of '" + label + "' is " + p
-          + "; expected a finite number >= 0");
+      throw new IllegalArgumentException(
+          "probability of '" + label + "' is " + p + "; expected a finite number >= 0");
     }
     return p;
   }
 
   private static void checkSum(double sum, List<? extends Number> probabilities) {
     if (Math.abs(sum - 1.0) > SUM_TOLERANCE) {
-      throw new IllegalArgumentException("probabilities " + probabilities + " sum to " + sum + "; expected 1 ± "
-          + SUM_TOLERANCE);
+      throw new IllegalArgumentException(
+          "probabilities " + probabilities + " sum to " + sum + "; expected 1 ± " + SUM_TOLERANCE);
     }
   }
 
   private int indexOf(String modelLabel) {
     Integer index = indexByConcept.get(concept(modelLabel));
     if (index == null) {
-      throw new IllegalArgumentException("model label '" + modelLabel + "' maps to no canonical label; canonical labels are "
-          + canonical);
+      throw new IllegalArgumentException(
+          "model label '"
+              + modelLabel
+              + "' maps to no canonical label; canonical labels are "
+              + canonical);
     }
     return index;
   }

@@ -1,5 +1,8 @@
 package io.emostream.fusion;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,19 +12,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 /**
- * The second paper's stacking fusion: a multinomial logistic regression over the concatenated, min-max
- * normalised posteriors of both models. Immutable and pure once loaded.
+ * The second paper's stacking fusion: a multinomial logistic regression over the concatenated,
+ * min-max normalised posteriors of both models. Immutable and pure once loaded.
  *
- * <p>Features: {@code x = [audio aligned (L values), video aligned (L values)]}, each column scaled to
- * {@code (x - min) / (max - min)} with the column's minimum and maximum over the training clips (a constant
- * column scales to 0; values outside the training range are not clipped, as scikit-learn's MinMaxScaler).
- * Scores {@code z_k = b_k + W_k · x} for each class seen in training, softmax over them; labels not seen in
- * training get probability 0. The file is JSON ({@link #FORMAT}); {@link LogisticRegressionTrainer} writes it.
+ * <p>Features: {@code x = [audio aligned (L values), video aligned (L values)]}, each column scaled
+ * to {@code (x - min) / (max - min)} with the column's minimum and maximum over the training clips
+ * (a constant column scales to 0; values outside the training range are not clipped, as
+ * scikit-learn's MinMaxScaler). Scores {@code z_k = b_k + W_k · x} for each class seen in training,
+ * softmax over them; labels not seen in training get probability 0. The file is JSON ({@link
+ * #FORMAT}); {@link LogisticRegressionTrainer} writes it.
  */
 public final class LogisticRegressionModel {
 
@@ -35,21 +35,41 @@ public final class LogisticRegressionModel {
   private final double[] intercepts;
   private final Map<String, Object> info;
 
-  public LogisticRegressionModel(List<String> labels, List<String> classes, double[] featureMin, double[] featureMax,
-      double[][] coefficients, double[] intercepts, Map<String, Object> info) {
+  public LogisticRegressionModel(
+      List<String> labels,
+      List<String> classes,
+      double[] featureMin,
+      double[] featureMax,
+      double[][] coefficients,
+      double[] intercepts,
+      Map<String, Object> info) {
     int features = 2 * labels.size();
     if (featureMin.length != features || featureMax.length != features) {
-      throw new IllegalArgumentException("logistic regression needs " + features + " feature bounds (2 x "
-          + labels.size() + " labels), got " + featureMin.length + " and " + featureMax.length);
+      throw new IllegalArgumentException(
+          "logistic regression needs "
+              + features
+              + " feature bounds (2 x "
+              + labels.size()
+              + " labels), got "
+              + featureMin.length
+              + " and "
+              + featureMax.length);
     }
-    if (classes.isEmpty() || !labels.containsAll(classes) || coefficients.length != classes.size()
+    if (classes.isEmpty()
+        || !labels.containsAll(classes)
+        || coefficients.length != classes.size()
         || intercepts.length != classes.size()) {
-      throw new IllegalArgumentException("logistic regression classes " + classes + " must be labels of " + labels
-          + " with one coefficient row and one intercept each");
+      throw new IllegalArgumentException(
+          "logistic regression classes "
+              + classes
+              + " must be labels of "
+              + labels
+              + " with one coefficient row and one intercept each");
     }
     for (double[] row : coefficients) {
       if (row.length != features) {
-        throw new IllegalArgumentException("every coefficient row needs " + features + " values, got " + row.length);
+        throw new IllegalArgumentException(
+            "every coefficient row needs " + features + " values, got " + row.length);
       }
       requireFinite(row, "coefficient");
     }
@@ -150,7 +170,9 @@ public final class LogisticRegressionModel {
     json.put("coefficients", coefficients);
     json.put("intercepts", intercepts);
     json.put("info", info);
-    Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
+    Files.writeString(
+        file,
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json));
   }
 
   /** Loads a model file; a missing or malformed file fails with a message naming it. */
@@ -162,16 +184,22 @@ public final class LogisticRegressionModel {
       }
       ObjectMapper mapper = new ObjectMapper();
       @SuppressWarnings("unchecked")
-      Map<String, Object> info = json.has("info") ? mapper.convertValue(json.get("info"), Map.class) : Map.of();
-      return new LogisticRegressionModel(strings(json, "labels"), strings(json, "classes"),
+      Map<String, Object> info =
+          json.has("info") ? mapper.convertValue(json.get("info"), Map.class) : Map.of();
+      return new LogisticRegressionModel(
+          strings(json, "labels"),
+          strings(json, "classes"),
           mapper.convertValue(required(json, "featureMin"), double[].class),
           mapper.convertValue(required(json, "featureMax"), double[].class),
           mapper.convertValue(required(json, "coefficients"), double[][].class),
-          mapper.convertValue(required(json, "intercepts"), double[].class), info);
+          mapper.convertValue(required(json, "intercepts"), double[].class),
+          info);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the logistic-regression fusion model " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot read the logistic-regression fusion model " + file + ": " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("bad logistic-regression fusion model " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "bad logistic-regression fusion model " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -6,22 +6,25 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Fits a {@link LogisticRegressionModel}: multinomial (softmax) logistic regression with an L2 penalty, the
- * objective of scikit-learn's {@code LogisticRegression(C=1, multi_class="multinomial")}:
- * {@code 0.5 * ||W||² + C * Σ_i -log p(y_i | x_i)}, intercepts not penalised. Pure: the same examples give the
- * same model. Minimised by gradient descent with a backtracking (Armijo) line search until the gradient's
- * largest component is below {@link #TOLERANCE} or after {@link #MAX_ITERATIONS} steps. A small implementation
- * rather than a library: Smile (3.x) is GPL, Apache Commons Math has no multinomial logistic regression, and the
- * problem is tiny (2 x 8 features, a few thousand clips at most).
+ * Fits a {@link LogisticRegressionModel}: multinomial (softmax) logistic regression with an L2
+ * penalty, the objective of scikit-learn's {@code LogisticRegression(C=1,
+ * multi_class="multinomial")}: {@code 0.5 * ||W||² + C * Σ_i -log p(y_i | x_i)}, intercepts not
+ * penalised. Pure: the same examples give the same model. Minimised by gradient descent with a
+ * backtracking (Armijo) line search until the gradient's largest component is below {@link
+ * #TOLERANCE} or after {@link #MAX_ITERATIONS} steps. A small implementation rather than a library:
+ * Smile (3.x) is GPL, Apache Commons Math has no multinomial logistic regression, and the problem
+ * is tiny (2 x 8 features, a few thousand clips at most).
  */
 public final class LogisticRegressionTrainer {
 
   public static final double TOLERANCE = 1e-6;
   public static final int MAX_ITERATIONS = 20_000;
 
-  /** One labelled clip: aligned audio and video vectors over the canonical labels and the true label. */
-  public record Example(double[] audio, double[] video, String label) {
-  }
+  /**
+   * One labelled clip: aligned audio and video vectors over the canonical labels and the true
+   * label.
+   */
+  public record Example(double[] audio, double[] video, String label) {}
 
   private final List<String> labels;
   private final double c;
@@ -36,7 +39,8 @@ public final class LogisticRegressionTrainer {
 
   public LogisticRegressionModel fit(List<Example> examples, Map<String, Object> info) {
     if (examples.isEmpty()) {
-      throw new IllegalArgumentException("no labelled examples to train the logistic-regression fusion on");
+      throw new IllegalArgumentException(
+          "no labelled examples to train the logistic-regression fusion on");
     }
     List<String> classes = classes(examples);
     int n = examples.size();
@@ -46,7 +50,8 @@ public final class LogisticRegressionTrainer {
     for (int i = 0; i < n; i++) {
       Example e = examples.get(i);
       if (e.audio().length != labels.size() || e.video().length != labels.size()) {
-        throw new IllegalArgumentException("example " + i + " is not aligned to the " + labels.size() + " labels");
+        throw new IllegalArgumentException(
+            "example " + i + " is not aligned to the " + labels.size() + " labels");
       }
       raw[i] = LogisticRegressionModel.concat(e.audio(), e.video());
       y[i] = classes.indexOf(e.label());

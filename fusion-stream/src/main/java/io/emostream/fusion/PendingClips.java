@@ -1,36 +1,40 @@
 package io.emostream.fusion;
 
+import io.emostream.schemas.PendingClip;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.schemas.PendingClip;
-
 /**
- * The state of {@link ClipJoinProcessor}: the {@value FusionTopology#PENDING_STORE} store (clip id → pending clip or
- * done marker) and its index by due time in the {@value FusionTopology#DUE_STORE} store, so that a punctuation
- * reads only the entries due now, never the done markers within their retention.
+ * The state of {@link ClipJoinProcessor}: the {@value FusionTopology#PENDING_STORE} store (clip id
+ * → pending clip or done marker) and its index by due time in the {@value FusionTopology#DUE_STORE}
+ * store, so that a punctuation reads only the entries due now, never the done markers within their
+ * retention.
  *
- * <p>Index key: {@code <due time, 19 digits>/<clip id>} → clip id; the due time is a pending clip's deadline
- * ({@code deadlineMs}, else {@code firstSeenMs + timeout}, at most {@code firstSeenMs + maxWait}) or a done marker's
- * expiry ({@code fusedAtMs + retention}). Zero-padding makes the store's byte order time order, so the due entries
- * are one range read. Every write of the pending store goes through {@link #put}, which moves the entry's index key
- * with it; both stores are changelogged and written in the same task, so they commit and restore together.
+ * <p>Index key: {@code <due time, 19 digits>/<clip id>} → clip id; the due time is a pending clip's
+ * deadline ({@code deadlineMs}, else {@code firstSeenMs + timeout}, at most {@code firstSeenMs +
+ * maxWait}) or a done marker's expiry ({@code fusedAtMs + retention}). Zero-padding makes the
+ * store's byte order time order, so the due entries are one range read. Every write of the pending
+ * store goes through {@link #put}, which moves the entry's index key with it; both stores are
+ * changelogged and written in the same task, so they commit and restore together.
  *
- * <p>The index records the timeout, max-wait and retention it was computed with ({@link #SETTINGS_KEY}); a task
- * that finds none (its first start, or a store written before the index existed) or other settings rebuilds it from
- * the pending store, once, at its first record or punctuation ({@link #ensureIndexed}; not at {@code init}, where a
- * changelogged store cannot be written yet).
+ * <p>The index records the timeout, max-wait and retention it was computed with ({@link
+ * #SETTINGS_KEY}); a task that finds none (its first start, or a store written before the index
+ * existed) or other settings rebuilds it from the pending store, once, at its first record or
+ * punctuation ({@link #ensureIndexed}; not at {@code init}, where a changelogged store cannot be
+ * written yet).
  */
 final class PendingClips {
 
-  /** The index's own settings; it sorts after every index key (those start with a digit), out of any due range. */
+  /**
+   * The index's own settings; it sorts after every index key (those start with a digit), out of any
+   * due range.
+   */
   static final String SETTINGS_KEY = "~settings";
 
   private static final Logger LOG = LoggerFactory.getLogger(PendingClips.class);
@@ -40,7 +44,10 @@ final class PendingClips {
   private final FusionConfig config;
   private boolean indexStale;
 
-  PendingClips(KeyValueStore<String, PendingClip> store, KeyValueStore<String, String> due, FusionConfig config) {
+  PendingClips(
+      KeyValueStore<String, PendingClip> store,
+      KeyValueStore<String, String> due,
+      FusionConfig config) {
     this.store = store;
     this.due = due;
     this.config = config;
@@ -52,8 +59,8 @@ final class PendingClips {
   }
 
   /**
-   * Writes a clip's new state ({@code null}: deletes it) and moves its index entry from where {@code old} (what the
-   * store held, or null) put it to where {@code clip} belongs.
+   * Writes a clip's new state ({@code null}: deletes it) and moves its index entry from where
+   * {@code old} (what the store held, or null) put it to where {@code clip} belongs.
    */
   void put(String clipId, PendingClip old, PendingClip clip) {
     ensureIndexed();
@@ -73,9 +80,10 @@ final class PendingClips {
   }
 
   /**
-   * The entries due at {@code now} (pending clips at or past their deadline, done markers at or past their expiry),
-   * in due-time order, each read once from the pending store. An index entry that no longer matches its clip (left
-   * behind by a change the index missed) is moved to where the clip belongs instead.
+   * The entries due at {@code now} (pending clips at or past their deadline, done markers at or
+   * past their expiry), in due-time order, each read once from the pending store. An index entry
+   * that no longer matches its clip (left behind by a change the index missed) is moved to where
+   * the clip belongs instead.
    */
   List<KeyValue<String, PendingClip>> dueAt(long now) {
     ensureIndexed();
@@ -100,13 +108,17 @@ final class PendingClips {
 
   /** A pending clip's deadline: its own, else its timeout; never later than its max wait. */
   long deadlineOf(PendingClip clip) {
-    long deadline = clip.getDeadlineMs() != null ? clip.getDeadlineMs()
-        : clip.getFirstSeenMs() + config.timeout().toMillis();
+    long deadline =
+        clip.getDeadlineMs() != null
+            ? clip.getDeadlineMs()
+            : clip.getFirstSeenMs() + config.timeout().toMillis();
     return Math.min(deadline, clip.getFirstSeenMs() + config.maxWait().toMillis());
   }
 
   private long dueTime(PendingClip clip) {
-    return clip.getFusedAtMs() != null ? clip.getFusedAtMs() + config.doneRetention().toMillis() : deadlineOf(clip);
+    return clip.getFusedAtMs() != null
+        ? clip.getFusedAtMs() + config.doneRetention().toMillis()
+        : deadlineOf(clip);
   }
 
   private String dueKey(PendingClip clip, String clipId) {
@@ -118,11 +130,18 @@ final class PendingClips {
   }
 
   private String settings() {
-    return "timeoutMs=" + config.timeout().toMillis() + ",maxWaitMs=" + config.maxWait().toMillis()
-        + ",doneRetentionMs=" + config.doneRetention().toMillis();
+    return "timeoutMs="
+        + config.timeout().toMillis()
+        + ",maxWaitMs="
+        + config.maxWait().toMillis()
+        + ",doneRetentionMs="
+        + config.doneRetention().toMillis();
   }
 
-  /** Rebuilds the index from the pending store when it was written with other settings or not at all. */
+  /**
+   * Rebuilds the index from the pending store when it was written with other settings or not at
+   * all.
+   */
   void ensureIndexed() {
     if (!indexStale) {
       return;

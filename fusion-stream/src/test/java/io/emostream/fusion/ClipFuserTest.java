@@ -4,12 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
@@ -18,6 +12,10 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class ClipFuserTest {
 
@@ -29,14 +27,17 @@ class ClipFuserTest {
     ModalityPrediction audio = Clips.audio("c1", Clips.SPEECH_HAPPY);
     ModalityPrediction video = Clips.video("c1", Clips.FACE_SAD);
 
-    FusedEmotion fused = fuser.fuse("c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), audio, video), NOW);
+    FusedEmotion fused =
+        fuser.fuse(
+            "c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), audio, video), NOW);
 
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.COMPLETE);
     assertThat(fused.getLabel()).isEqualTo("happy");
     assertThat(fused.getConfidence()).isCloseTo(0.4f, within(1e-6f));
     assertThat(fused.getDistribution()).hasSize(8);
     for (int i = 0; i < 8; i++) {
-      assertThat(fused.getDistribution().get(i)).isCloseTo((float) Clips.AVERAGE_OF_BOTH[i], within(1e-6f));
+      assertThat(fused.getDistribution().get(i))
+          .isCloseTo((float) Clips.AVERAGE_OF_BOTH[i], within(1e-6f));
     }
     assertThat(fused.getLabels()).isEqualTo(FusionConfig.DEFAULT_LABELS);
     assertThat(fused.getModalities()).containsExactly(Modality.AUDIO, Modality.VIDEO);
@@ -55,9 +56,13 @@ class ClipFuserTest {
 
   @Test
   void theSpeakerRoleOfAStereoCallChannelIsCarriedToTheFusedResult() {
-    ClipManifest manifest = ClipManifest.newBuilder(Clips.manifest("c1", Modality.AUDIO)).setSpeakerRole("customer").build();
+    ClipManifest manifest =
+        ClipManifest.newBuilder(Clips.manifest("c1", Modality.AUDIO))
+            .setSpeakerRole("customer")
+            .build();
 
-    FusedEmotion fused = fuser.fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW);
+    FusedEmotion fused =
+        fuser.fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW);
 
     assertThat(fused.getSpeakerRole()).isEqualTo("customer");
   }
@@ -67,7 +72,9 @@ class ClipFuserTest {
     ModalityPrediction audio = Clips.audio("c1", Clips.SPEECH_HAPPY);
     ModalityPrediction noFace = Clips.failed("c1", Modality.VIDEO, PredictionStatus.NO_FACE);
 
-    FusedEmotion fused = fuser.fuse("c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), audio, noFace), NOW);
+    FusedEmotion fused =
+        fuser.fuse(
+            "c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), audio, noFace), NOW);
 
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
     assertThat(fused.getModalities()).containsExactly(Modality.AUDIO);
@@ -81,7 +88,9 @@ class ClipFuserTest {
     ModalityPrediction error = Clips.failed("c1", Modality.AUDIO, PredictionStatus.ERROR);
     ModalityPrediction video = Clips.video("c1", Clips.FACE_SAD);
 
-    FusedEmotion fused = fuser.fuse("c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), error, video), NOW);
+    FusedEmotion fused =
+        fuser.fuse(
+            "c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), error, video), NOW);
 
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
     assertThat(fused.getLabel()).isEqualTo("sad");
@@ -92,7 +101,9 @@ class ClipFuserTest {
   void noUsablePredictionGivesNoLabelAndAnAllZeroDistribution() {
     ModalityPrediction noAudio = Clips.failed("c1", Modality.AUDIO, PredictionStatus.NO_AUDIO);
 
-    FusedEmotion fused = fuser.fuse("c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), noAudio, null), NOW);
+    FusedEmotion fused =
+        fuser.fuse(
+            "c1", clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), noAudio, null), NOW);
 
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.NO_PREDICTION);
     assertThat(fused.getLabel()).isNull();
@@ -104,7 +115,8 @@ class ClipFuserTest {
 
   @Test
   void withoutAManifestSourceFieldsKeepTheirDefaultsAndTheDefaultRuleApplies() {
-    FusedEmotion fused = fuser.fuse("c9", clip(null, Clips.audio("c9", Clips.SPEECH_HAPPY), null), NOW);
+    FusedEmotion fused =
+        fuser.fuse("c9", clip(null, Clips.audio("c9", Clips.SPEECH_HAPPY), null), NOW);
 
     assertThat(fused.getClipId()).isEqualTo("c9");
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
@@ -122,7 +134,10 @@ class ClipFuserTest {
     ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO);
     manifest.setFusionRule(FusionRule.AVERAGE);
 
-    assertThat(fuser.fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW).getRule())
+    assertThat(
+            fuser
+                .fuse("c1", clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), null), NOW)
+                .getRule())
         .isEqualTo(FusionRule.AVERAGE);
   }
 
@@ -131,12 +146,18 @@ class ClipFuserTest {
     FusedEmotion fused = fuser.fuse("c1", clip(null, null, null), NOW);
     var serde = io.emostream.topics.Topics.defaults().fused().valueSerde();
 
-    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", fused))).isEqualTo(fused);
+    assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", fused)))
+        .isEqualTo(fused);
     assertThat(fused.getPredictions()).isEqualTo(List.of());
   }
 
-  private static PendingClip clip(ClipManifest manifest, ModalityPrediction audio, ModalityPrediction video) {
-    return PendingClip.newBuilder().setManifest(manifest).setAudio(audio).setVideo(video).setFirstSeenMs(NOW - 100)
+  private static PendingClip clip(
+      ClipManifest manifest, ModalityPrediction audio, ModalityPrediction video) {
+    return PendingClip.newBuilder()
+        .setManifest(manifest)
+        .setAudio(audio)
+        .setVideo(video)
+        .setFirstSeenMs(NOW - 100)
         .build();
   }
 
@@ -152,7 +173,8 @@ class ClipFuserTest {
       assertThat(fused.getRule()).isEqualTo(rule);
       assertThat(fused.getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
       for (int i = 0; i < 8; i++) {
-        assertThat(fused.getDistribution().get(i)).as(rule + " " + i)
+        assertThat(fused.getDistribution().get(i))
+            .as(rule + " " + i)
             .isCloseTo((float) Clips.SPEECH_HAPPY[i], within(1e-6f));
       }
     }
@@ -163,7 +185,8 @@ class ClipFuserTest {
     ClipManifest manifest = Clips.manifest("c1", Modality.VIDEO);
     manifest.setFusionRule(FusionRule.LOGISTIC_REGRESSION);
 
-    FusedEmotion fused = fuser.fuse("c1", clip(manifest, null, Clips.video("c1", Clips.FACE_SAD)), NOW);
+    FusedEmotion fused =
+        fuser.fuse("c1", clip(manifest, null, Clips.video("c1", Clips.FACE_SAD)), NOW);
 
     assertThat(fused.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
     assertThat(fused.getLabel()).isEqualTo("sad");
@@ -174,7 +197,8 @@ class ClipFuserTest {
   void anExplicitRuleWinsOverTheManifests() {
     ClipManifest manifest = Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO);
     manifest.setFusionRule(FusionRule.RULE_BASED);
-    PendingClip clip = clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), Clips.video("c1", Clips.FACE_SAD));
+    PendingClip clip =
+        clip(manifest, Clips.audio("c1", Clips.SPEECH_HAPPY), Clips.video("c1", Clips.FACE_SAD));
 
     assertThat(fuser.ruleOf(clip)).isEqualTo(FusionRule.RULE_BASED);
     assertThat(fuser.fuse("c1", clip, NOW, FusionRule.DYNAMIC_CONFIDENCE).getRule())
@@ -183,29 +207,45 @@ class ClipFuserTest {
 
   @Test
   void aPreparedClipFusedWithEachRuleGivesWhatFusingItWholeGives() {
-    PendingClip clip = clip(Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO), Clips.audio("c1", Clips.SPEECH_HAPPY),
-        Clips.video("c1", Clips.FACE_SAD));
+    PendingClip clip =
+        clip(
+            Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO),
+            Clips.audio("c1", Clips.SPEECH_HAPPY),
+            Clips.video("c1", Clips.FACE_SAD));
     ClipFuser.Prepared prepared = fuser.prepare("c1", clip, NOW, Map.of());
 
-    // WEIGHTED_AVERAGE and LOGISTIC_REGRESSION need settings for the test models that the default ones lack
-    for (FusionRule rule : List.of(FusionRule.AVERAGE, FusionRule.CONFIDENCE_THRESHOLD, FusionRule.DYNAMIC_CONFIDENCE,
-        FusionRule.RULE_BASED)) {
-      assertThat(fuser.fuse(prepared, rule)).as("%s", rule).isEqualTo(fuser.fuse("c1", clip, NOW, rule));
+    // WEIGHTED_AVERAGE and LOGISTIC_REGRESSION need settings for the test models that the default
+    // ones lack
+    for (FusionRule rule :
+        List.of(
+            FusionRule.AVERAGE,
+            FusionRule.CONFIDENCE_THRESHOLD,
+            FusionRule.DYNAMIC_CONFIDENCE,
+            FusionRule.RULE_BASED)) {
+      assertThat(fuser.fuse(prepared, rule))
+          .as("%s", rule)
+          .isEqualTo(fuser.fuse("c1", clip, NOW, rule));
     }
     assertThatThrownBy(() -> fuser.fuse(prepared, FusionRule.WEIGHTED_AVERAGE))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no weight for model 'speech-test'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no weight for model 'speech-test'");
     assertThat(prepared.aligned()).hasSize(2);
   }
 
-  /** A distribution the caller has aligned already is used as given, not aligned again from the record. */
+  /**
+   * A distribution the caller has aligned already is used as given, not aligned again from the
+   * record.
+   */
   @Test
   void aPreparedClipTakesADistributionAlignedAlreadyForItsModality() {
-    PendingClip clip = clip(Clips.manifest("c1", Modality.AUDIO), Clips.audio("c1", Clips.SPEECH_HAPPY), null);
+    PendingClip clip =
+        clip(Clips.manifest("c1", Modality.AUDIO), Clips.audio("c1", Clips.SPEECH_HAPPY), null);
     double[] allNeutral = new double[FusionConfig.DEFAULT_LABELS.size()];
     allNeutral[FusionConfig.DEFAULT_LABELS.indexOf("neutral")] = 1;
 
-    FusedEmotion fused = fuser.fuse(fuser.prepare("c1", clip, NOW, Map.of(Modality.AUDIO, allNeutral)),
-        FusionRule.AVERAGE);
+    FusedEmotion fused =
+        fuser.fuse(
+            fuser.prepare("c1", clip, NOW, Map.of(Modality.AUDIO, allNeutral)), FusionRule.AVERAGE);
 
     assertThat(fused.getLabel()).isEqualTo("neutral");
     assertThat(fuser.fuse("c1", clip, NOW).getLabel()).isEqualTo("happy");

@@ -3,15 +3,13 @@ package io.emostream.fusion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
 import io.emostream.topics.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class FusionConfigTest {
 
@@ -25,25 +23,29 @@ class FusionConfigTest {
     assertThat(config.punctuateInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.doneRetention()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.maxWait()).isEqualTo(Duration.ofMinutes(30));
-    assertThat(config.labels()).containsExactly("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust",
-        "surprised");
+    assertThat(config.labels())
+        .containsExactly(
+            "neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised");
     assertThat(config.topics().fused().name()).isEqualTo(Topics.DEFAULT_PREFIX + "fused");
     assertThat(config.topics().fused().partitions()).isEqualTo(Topics.DEFAULT_PARTITIONS);
   }
 
   @Test
   void readsEveryVariable() {
-    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of(
-        "EMOSTREAM_FUSION_APP_ID", "fusion-b",
-        "EMOSTREAM_FUSION_RULE", "average",
-        "EMOSTREAM_FUSION_TIMEOUT", "5s",
-        "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL", "250ms",
-        "EMOSTREAM_FUSION_DONE_RETENTION", "2m",
-        "EMOSTREAM_FUSION_MAX_WAIT", "60m",
-        "EMOSTREAM_LABELS", " Happy, sad ,angry",
-        "EMOSTREAM_TOPIC_PREFIX", "t1.",
-        "EMOSTREAM_TOPIC_PARTITIONS", "3",
-        "KAFKA_BOOTSTRAP_SERVERS", "broker:9093")));
+    FusionConfig config =
+        FusionConfig.fromEnv(
+            new Env(
+                Map.of(
+                    "EMOSTREAM_FUSION_APP_ID", "fusion-b",
+                    "EMOSTREAM_FUSION_RULE", "average",
+                    "EMOSTREAM_FUSION_TIMEOUT", "5s",
+                    "EMOSTREAM_FUSION_PUNCTUATE_INTERVAL", "250ms",
+                    "EMOSTREAM_FUSION_DONE_RETENTION", "2m",
+                    "EMOSTREAM_FUSION_MAX_WAIT", "60m",
+                    "EMOSTREAM_LABELS", " Happy, sad ,angry",
+                    "EMOSTREAM_TOPIC_PREFIX", "t1.",
+                    "EMOSTREAM_TOPIC_PARTITIONS", "3",
+                    "KAFKA_BOOTSTRAP_SERVERS", "broker:9093")));
 
     assertThat(config.applicationId()).isEqualTo("fusion-b");
     assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(5));
@@ -58,29 +60,45 @@ class FusionConfigTest {
 
   @Test
   void aMaxWaitShorterThanTheTimeoutIsRejectedNamingBoth() {
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_TIMEOUT", "2m",
-        "EMOSTREAM_FUSION_MAX_WAIT", "1m"))))
+    assertThatThrownBy(
+            () ->
+                FusionConfig.fromEnv(
+                    new Env(
+                        Map.of(
+                            "EMOSTREAM_FUSION_TIMEOUT", "2m", "EMOSTREAM_FUSION_MAX_WAIT", "1m"))))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT").hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "0s"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT");
+        .hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT")
+        .hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "0s"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_MAX_WAIT");
     assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "30s"))).maxWait())
-        .as("equal to the timeout: no waiting beyond it").isEqualTo(Duration.ofSeconds(30));
+        .as("equal to the timeout: no waiting beyond it")
+        .isEqualTo(Duration.ofSeconds(30));
   }
 
   @Test
   void rejectsBadValuesNamingTheVariable() {
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_TIMEOUT", "0s"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_RULE", "median"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_RULE");
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_LABELS", "happy,HAPPY"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_LABELS");
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_TIMEOUT", "0s"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_TIMEOUT");
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_RULE", "median"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_RULE");
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_LABELS", "happy,HAPPY"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_LABELS");
   }
 
   @Test
   void toStringHidesKafkaSecrets() {
-    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of("KAFKA_SASL_JAAS_CONFIG", "user=\"u\" password=\"p4ss\"")));
+    FusionConfig config =
+        FusionConfig.fromEnv(
+            new Env(Map.of("KAFKA_SASL_JAAS_CONFIG", "user=\"u\" password=\"p4ss\"")));
 
     assertThat(config.toString()).doesNotContain("p4ss");
   }
@@ -89,17 +107,22 @@ class FusionConfigTest {
   void readsTheRuleSettings() throws Exception {
     java.nio.file.Path lr = java.nio.file.Files.createTempFile("lr", ".json");
     FusionRulesTest.SUM_MODEL.write(lr);
-    FusionConfig config = FusionConfig.fromEnv(new Env(Map.of(
-        "EMOSTREAM_FUSION_RULE", "rule_based",
-        "EMOSTREAM_FUSION_WEIGHTS", "speech-emotion-ravdess=0.57, fer-mobilefacenet=0.88",
-        "EMOSTREAM_FUSION_THRESHOLD", "0.6",
-        "EMOSTREAM_FUSION_PREFERRED_MODALITY", "audio",
-        "EMOSTREAM_FUSION_LR_MODEL", lr.toString(),
-        "EMOSTREAM_FUSION_EMIT_ALL_RULES", "true")));
+    FusionConfig config =
+        FusionConfig.fromEnv(
+            new Env(
+                Map.of(
+                    "EMOSTREAM_FUSION_RULE", "rule_based",
+                    "EMOSTREAM_FUSION_WEIGHTS",
+                        "speech-emotion-ravdess=0.57, fer-mobilefacenet=0.88",
+                    "EMOSTREAM_FUSION_THRESHOLD", "0.6",
+                    "EMOSTREAM_FUSION_PREFERRED_MODALITY", "audio",
+                    "EMOSTREAM_FUSION_LR_MODEL", lr.toString(),
+                    "EMOSTREAM_FUSION_EMIT_ALL_RULES", "true")));
 
     assertThat(config.defaultRule()).isEqualTo(FusionRule.RULE_BASED);
-    assertThat(config.rules().weights()).containsExactlyInAnyOrderEntriesOf(
-        Map.of("speech-emotion-ravdess", 0.57, "fer-mobilefacenet", 0.88));
+    assertThat(config.rules().weights())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("speech-emotion-ravdess", 0.57, "fer-mobilefacenet", 0.88));
     assertThat(config.rules().threshold()).isEqualTo(0.6);
     assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.AUDIO);
     assertThat(config.rules().logisticRegression().classes()).isEqualTo(FusionRulesTest.L);
@@ -112,7 +135,8 @@ class FusionConfigTest {
     FusionConfig config = FusionConfig.fromEnv(new Env(Map.of()));
     assertThat(config.rules().threshold()).isEqualTo(0.7);
     assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.VIDEO);
-    assertThat(config.rules().weights()).containsKeys("speech-emotion-ravdess", "fer-mobilefacenet");
+    assertThat(config.rules().weights())
+        .containsKeys("speech-emotion-ravdess", "fer-mobilefacenet");
     assertThat(config.rules().logisticRegression()).isNull();
     assertThat(config.emitAllRules()).isFalse();
     assertThat(config.emitJson()).isFalse();
@@ -120,21 +144,34 @@ class FusionConfigTest {
 
   @Test
   void theJsonViewIsSwitchedByItsVariable() {
-    assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "true"))).emitJson()).isTrue();
-    assertThat(FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "false"))).emitJson()).isFalse();
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "yes please"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_EMIT_JSON");
+    assertThat(
+            FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "true"))).emitJson())
+        .isTrue();
+    assertThat(
+            FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "false"))).emitJson())
+        .isFalse();
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_EMIT_JSON", "yes please"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_EMIT_JSON");
   }
 
   @Test
   void rejectsMalformedWeightsAndThreshold() {
     for (String bad : List.of("speech", "speech=0", "speech=-1", "=0.5", "a=1,a=2", "a=x")) {
-      assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_WEIGHTS", bad))))
-          .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_WEIGHTS");
+      assertThatThrownBy(
+              () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_WEIGHTS", bad))))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("EMOSTREAM_FUSION_WEIGHTS");
     }
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_THRESHOLD", "1.2"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("EMOSTREAM_FUSION_THRESHOLD");
-    assertThatThrownBy(() -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_LR_MODEL", "/no/such.json"))))
+    assertThatThrownBy(
+            () -> FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_THRESHOLD", "1.2"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("EMOSTREAM_FUSION_THRESHOLD");
+    assertThatThrownBy(
+            () ->
+                FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_LR_MODEL", "/no/such.json"))))
         .hasMessageContaining("/no/such.json");
   }
 }

@@ -2,13 +2,21 @@ package io.emostream.fusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicAdmin;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.schemas.Modality;
+import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TopicReader;
+import io.emostream.topics.DeadLetterHeaders;
+import io.emostream.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -19,21 +27,10 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.kafka.KafkaSettings;
-import io.emostream.kafka.TopicAdmin;
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.schemas.FusionStatus;
-import io.emostream.schemas.Modality;
-import io.emostream.testkit.TestKafka;
-import io.emostream.testkit.TopicReader;
-import io.emostream.topics.DeadLetterHeaders;
-import io.emostream.topics.Topics;
-
 /** fusion-stream, exactly-once, against the shared real broker. */
 class FusionStreamIT {
 
-  @TempDir
-  Path stateDir;
+  @TempDir Path stateDir;
 
   private final KafkaSettings settings = KafkaSettings.bootstrap(TestKafka.bootstrapServers());
   private final Topics topics = new Topics("it-" + UUID.randomUUID() + ".", 2);
@@ -42,27 +39,47 @@ class FusionStreamIT {
   void fusesAClipExactlyOnceAndDeadLettersPoisonBytes() throws Exception {
     TopicAdmin.ensureTopics(settings, topics, (short) 1);
     FusionConfig config = FusionConfig.of("fusion-it-" + UUID.randomUUID(), topics, settings);
-    try (FusionStreamApp app = new FusionStreamApp(config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
-        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+    try (FusionStreamApp app =
+        new FusionStreamApp(
+            config,
+            Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
       app.start();
       produce(topics.manifests().name(), "bad", "not avro".getBytes(StandardCharsets.UTF_8));
-      produce(topics.manifests().name(), "c1", encode(topics.manifests(), Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO)));
-      produce(topics.audioPredictions().name(), "c1", encode(topics.audioPredictions(), Clips.audio("c1", Clips.SPEECH_HAPPY)));
-      produce(topics.videoPredictions().name(), "c1", encode(topics.videoPredictions(), Clips.video("c1", Clips.FACE_SAD)));
+      produce(
+          topics.manifests().name(),
+          "c1",
+          encode(topics.manifests(), Clips.manifest("c1", Modality.AUDIO, Modality.VIDEO)));
+      produce(
+          topics.audioPredictions().name(),
+          "c1",
+          encode(topics.audioPredictions(), Clips.audio("c1", Clips.SPEECH_HAPPY)));
+      produce(
+          topics.videoPredictions().name(),
+          "c1",
+          encode(topics.videoPredictions(), Clips.video("c1", Clips.FACE_SAD)));
 
       List<ConsumerRecord<String, byte[]>> fused = readCommitted(topics.fused().name(), 1);
       List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 1);
 
       assertThat(fused).hasSize(1);
-      FusedEmotion result = topics.fused().valueSerde().deserializer().deserialize(topics.fused().name(), fused.get(0).value());
+      FusedEmotion result =
+          topics
+              .fused()
+              .valueSerde()
+              .deserializer()
+              .deserialize(topics.fused().name(), fused.get(0).value());
       assertThat(result.getClipId()).isEqualTo("c1");
       assertThat(result.getStatus()).isEqualTo(FusionStatus.COMPLETE);
       assertThat(result.getLabel()).isEqualTo("happy");
       assertThat(result.getConfidence()).isBetween(0.3999f, 0.4001f);
       assertThat(dead).hasSize(1);
       assertThat(dead.get(0).key()).isEqualTo("bad");
-      assertThat(new String(dead.get(0).headers().lastHeader(DeadLetterHeaders.SOURCE_TOPIC).value(),
-          StandardCharsets.UTF_8)).isEqualTo(topics.manifests().name());
+      assertThat(
+              new String(
+                  dead.get(0).headers().lastHeader(DeadLetterHeaders.SOURCE_TOPIC).value(),
+                  StandardCharsets.UTF_8))
+          .isEqualTo(topics.manifests().name());
     }
   }
 
@@ -71,16 +88,26 @@ class FusionStreamIT {
   }
 
   private void produce(String topic, String key, byte[] value) throws Exception {
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(settings.with(Map.of(
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-        ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            settings.with(
+                Map.of(
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
       producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
   }
 
-  /** Reads until {@code expected} records arrived, then a little longer to catch an unexpected extra one. */
+  /**
+   * Reads until {@code expected} records arrived, then a little longer to catch an unexpected extra
+   * one.
+   */
   private List<ConsumerRecord<String, byte[]>> readCommitted(String topic, int expected) {
-    return TopicReader.readCommitted(TestKafka.bootstrapServers(), topic, expected, Duration.ofSeconds(90),
+    return TopicReader.readCommitted(
+        TestKafka.bootstrapServers(),
+        topic,
+        expected,
+        Duration.ofSeconds(90),
         Duration.ofMillis(500));
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class LabelAlignerTest {
@@ -14,15 +13,18 @@ class LabelAlignerTest {
 
   @Test
   void mapsTheFaceModelsSevenLabelsOntoTheCanonicalEightWithZeroForCalm() {
-    double[] aligned = aligner.align(Clips.FACE_LABELS, List.of(0.1, 0.0, 0.05, 0.3, 0.4, 0.05, 0.1));
+    double[] aligned =
+        aligner.align(Clips.FACE_LABELS, List.of(0.1, 0.0, 0.05, 0.3, 0.4, 0.05, 0.1));
 
     // canonical: neutral, calm, happy, sad, angry, fearful, disgust, surprised
-    assertThat(aligned).containsExactly(new double[] {0.1, 0.0, 0.3, 0.4, 0.1, 0.05, 0.0, 0.05}, within(1e-12));
+    assertThat(aligned)
+        .containsExactly(new double[] {0.1, 0.0, 0.3, 0.4, 0.1, 0.05, 0.0, 0.05}, within(1e-12));
   }
 
   @Test
   void speechLabelsInCanonicalOrderPassThrough() {
-    double[] aligned = aligner.align(Clips.SPEECH_LABELS, List.of(0.1f, 0f, 0.5f, 0.1f, 0.1f, 0.1f, 0.05f, 0.05f));
+    double[] aligned =
+        aligner.align(Clips.SPEECH_LABELS, List.of(0.1f, 0f, 0.5f, 0.1f, 0.1f, 0.1f, 0.05f, 0.05f));
 
     assertThat(aligned[2]).isCloseTo(0.5, within(1e-7));
     assertThat(aligned).hasSize(8);
@@ -30,7 +32,8 @@ class LabelAlignerTest {
 
   @Test
   void matchesSynonymsCaseInsensitivelyAndAddsLabelsThatMeanTheSame() {
-    double[] aligned = aligner.align(List.of("Happiness", "JOY", "Anger", "sadness"), List.of(0.2, 0.3, 0.4, 0.1));
+    double[] aligned =
+        aligner.align(List.of("Happiness", "JOY", "Anger", "sadness"), List.of(0.2, 0.3, 0.4, 0.1));
 
     assertThat(aligned).containsExactly(new double[] {0, 0, 0.5, 0.1, 0.4, 0, 0, 0}, within(1e-12));
   }
@@ -55,9 +58,13 @@ class LabelAlignerTest {
   void rejectsNaNNegativeAndInfiniteProbabilities() {
     List<String> labels = List.of("happy", "sad");
     assertThatThrownBy(() -> aligner.align(labels, List.of(Float.NaN, 1f)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'happy'").hasMessageContaining("NaN");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'happy'")
+        .hasMessageContaining("NaN");
     assertThatThrownBy(() -> aligner.align(labels, List.of(1.5, -0.5)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'sad'").hasMessageContaining(">= 0");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'sad'")
+        .hasMessageContaining(">= 0");
     assertThatThrownBy(() -> aligner.align(labels, List.of(Double.POSITIVE_INFINITY, 0.0)))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -79,7 +86,8 @@ class LabelAlignerTest {
   @Test
   void rejectsRepeatedModelLabelsAndEmptyPredictions() {
     assertThatThrownBy(() -> aligner.align(List.of("happy", "Happy"), List.of(0.5, 0.5)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("distinct");
     assertThatThrownBy(() -> aligner.align(List.of(), List.of()))
         .isInstanceOf(IllegalArgumentException.class);
   }
@@ -87,6 +95,7 @@ class LabelAlignerTest {
   @Test
   void rejectsACanonicalSetNamingOneEmotionTwice() {
     assertThatThrownBy(() -> new LabelAligner(List.of("happy", "joy")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'joy'");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'joy'");
   }
 }

@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.emostream.fusion.LogisticRegressionTrainer.Example;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.emostream.fusion.LogisticRegressionTrainer.Example;
 
 class LogisticRegressionTrainerTest {
 
@@ -64,7 +62,9 @@ class LogisticRegressionTrainerTest {
     double[][] expectedW = new double[3][6];
     double[] interceptGradient = new double[3];
     for (Example e : data) {
-      double[] x = LogisticRegressionModel.scale(LogisticRegressionModel.concat(e.audio(), e.video()), min, max);
+      double[] x =
+          LogisticRegressionModel.scale(
+              LogisticRegressionModel.concat(e.audio(), e.video()), min, max);
       double[] p = model.predict(e.audio(), e.video());
       for (int k = 0; k < 3; k++) {
         double r = (L.get(k).equals(e.label()) ? 1 : 0) - p[k];
@@ -80,34 +80,44 @@ class LogisticRegressionTrainerTest {
     }
     // the fitted coefficients, read back through the file format
     double[] probe = copy.predict(data.get(0).audio(), data.get(0).video());
-    assertThat(probe).containsExactly(model.predict(data.get(0).audio(), data.get(0).video()), within(1e-12));
+    assertThat(probe)
+        .containsExactly(model.predict(data.get(0).audio(), data.get(0).video()), within(1e-12));
     assertThat(coefficients(model)).isDeepEqualTo(coefficients(copy));
     for (int k = 0; k < 3; k++) {
       for (int j = 0; j < 6; j++) {
-        assertThat(coefficients(model)[k][j]).as("W[%d][%d]", k, j).isCloseTo(expectedW[k][j], within(1e-4));
+        assertThat(coefficients(model)[k][j])
+            .as("W[%d][%d]", k, j)
+            .isCloseTo(expectedW[k][j], within(1e-4));
       }
     }
   }
 
   @Test
   void itLearnsInformativePosteriors() {
-    LogisticRegressionModel model = new LogisticRegressionTrainer(L, 1.0).fit(examples(90, 2), Map.of());
-    long correct = examples(90, 3).stream()
-        .filter(e -> L.get(FusedDistribution.argmaxFirst(model.predict(e.audio(), e.video()))).equals(e.label()))
-        .count();
+    LogisticRegressionModel model =
+        new LogisticRegressionTrainer(L, 1.0).fit(examples(90, 2), Map.of());
+    long correct =
+        examples(90, 3).stream()
+            .filter(
+                e ->
+                    L.get(FusedDistribution.argmaxFirst(model.predict(e.audio(), e.video())))
+                        .equals(e.label()))
+            .count();
     assertThat(correct).isGreaterThan(70);
   }
 
   @Test
   void rejectsAnUnknownLabelAndNoData() {
     LogisticRegressionTrainer trainer = new LogisticRegressionTrainer(L, 1.0);
-    assertThatThrownBy(() -> trainer.fit(List.of(), Map.of())).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> trainer.fit(List.of(new Example(new double[3], new double[3], "calm")), Map.of()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("calm");
+    assertThatThrownBy(() -> trainer.fit(List.of(), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () -> trainer.fit(List.of(new Example(new double[3], new double[3], "calm")), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("calm");
   }
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private LogisticRegressionModel roundTrip(LogisticRegressionModel model) {
     try {
@@ -123,7 +133,8 @@ class LogisticRegressionTrainerTest {
   void aMalformedModelFileIsAClearError() throws Exception {
     Path file = dir.resolve("bad.json");
     java.nio.file.Files.writeString(file, "{\"format\": \"something-else\"}");
-    assertThatThrownBy(() -> LogisticRegressionModel.read(file)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> LogisticRegressionModel.read(file))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(file.toString());
   }
 

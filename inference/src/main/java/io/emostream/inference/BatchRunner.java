@@ -5,15 +5,15 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The one way a predictor sends items (frames, clips, faces, audio windows) through a model: in runs of at most
- * {@link #runSize()} items, each run giving one output row per item, in order. When a run fails (an exception, a
- * wrong row count, or a row that is not a distribution), each of its items is run again alone, so one bad item fails
- * only itself, never the items that shared its run.
+ * The one way a predictor sends items (frames, clips, faces, audio windows) through a model: in
+ * runs of at most {@link #runSize()} items, each run giving one output row per item, in order. When
+ * a run fails (an exception, a wrong row count, or a row that is not a distribution), each of its
+ * items is run again alone, so one bad item fails only itself, never the items that shared its run.
  *
- * <p>What an item is and how a chunk becomes a tensor stays with the predictor ({@link ModelRun}); the chunking,
- * the retry, the row-count check and the share of model time each item gets live here. Every predictor that runs an
- * emotion model uses it: {@code VideoPredictor}, {@code FacePredictor} and {@code AudioPredictor}. Not thread-safe
- * beyond what its {@link ModelRun} is.
+ * <p>What an item is and how a chunk becomes a tensor stays with the predictor ({@link ModelRun});
+ * the chunking, the retry, the row-count check and the share of model time each item gets live
+ * here. Every predictor that runs an emotion model uses it: {@code VideoPredictor}, {@code
+ * FacePredictor} and {@code AudioPredictor}. Not thread-safe beyond what its {@link ModelRun} is.
  *
  * @param <T> an item as the predictor holds it (a pre-processed tensor, a cropped face)
  */
@@ -48,8 +48,8 @@ public final class BatchRunner<T> {
 
   /**
    * @param what names the model in errors (e.g. "model fer-mini-xception")
-   * @param runSize most items per model run: the model's batch ({@code maxBatch}) when its batch dimension is
-   *     dynamic, else 1
+   * @param runSize most items per model run: the model's batch ({@code maxBatch}) when its batch
+   *     dimension is dynamic, else 1
    * @throws IllegalArgumentException if {@code runSize < 1}
    */
   public BatchRunner(String what, int runSize, ModelRun<T> run) {
@@ -81,7 +81,8 @@ public final class BatchRunner<T> {
   }
 
   /**
-   * Runs {@code items} and throws the first item's failure, if any: for a caller that wants every row or none.
+   * Runs {@code items} and throws the first item's failure, if any: for a caller that wants every
+   * row or none.
    */
   public float[][] runAll(List<T> items) throws Exception {
     List<Row> rows = run(items);
@@ -102,7 +103,8 @@ public final class BatchRunner<T> {
       runs.incrementAndGet();
       out = run.run(chunk);
       if (out.length != chunk.size()) {
-        throw new IllegalStateException(what + " returned " + out.length + " rows for a batch of " + chunk.size());
+        throw new IllegalStateException(
+            what + " returned " + out.length + " rows for a batch of " + chunk.size());
       }
     } catch (Exception e) {
       if (chunk.size() == 1) {

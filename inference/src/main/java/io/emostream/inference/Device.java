@@ -1,4 +1,7 @@
 package io.emostream.inference;
 
 /** Where ONNX Runtime runs a model. */
-public enum Device { CPU, CUDA }
+public enum Device {
+  CPU,
+  CUDA
+}

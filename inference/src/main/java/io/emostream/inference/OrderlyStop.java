@@ -5,33 +5,33 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
 import sun.misc.Signal;
 
 /**
- * How a process that runs models stops on SIGTERM, SIGINT (Ctrl-C) or SIGHUP: its running workers first, then ONNX
- * Runtime, then the JVM.
+ * How a process that runs models stops on SIGTERM, SIGINT (Ctrl-C) or SIGHUP: its running workers
+ * first, then ONNX Runtime, then the JVM.
  *
  * <p>Why not a shutdown hook alone: ONNX Runtime 1.29 registers a JVM shutdown hook of its own
- * ({@code OrtEnvironment$OrtEnvCloser}, in {@code OrtEnvironment}'s constructor; the {@code Thread} is kept nowhere, so
- * its public API cannot remove it, and {@code OrtEnvironment.close()} does nothing) that frees the native environment.
- * The JVM starts all hooks at once, in no order, so that hook freed the environment while the worker's hook was still
- * letting the transaction in progress finish: the model run under way crashed the JVM (SIGSEGV in
- * {@code libonnxruntime.so}, exit 134, issue #12).
+ * ({@code OrtEnvironment$OrtEnvCloser}, in {@code OrtEnvironment}'s constructor; the {@code Thread}
+ * is kept nowhere, so its public API cannot remove it, and {@code OrtEnvironment.close()} does
+ * nothing) that frees the native environment. The JVM starts all hooks at once, in no order, so
+ * that hook freed the environment while the worker's hook was still letting the transaction in
+ * progress finish: the model run under way crashed the JVM (SIGSEGV in {@code libonnxruntime.so},
+ * exit 134, issue #12).
  *
- * <p>With {@link #installSignalHandlers} the signal does not start the JVM's shutdown; this class's handler does, in
- * order: (1) every {@link #register registered} worker is asked to stop and given up to {@link #WORKER_WAIT} in all to
- * finish its transaction (outputs and offsets commit together) and close its sessions; (2) the process's
- * {@link OrtGuard} is closed, waiting for any native call still in flight, so none can start afterwards; (3)
- * {@code System.exit(128 + signal)} (143 for SIGTERM, as the JVM's own handler exits) runs the shutdown hooks, ONNX
- * Runtime's among them, with no native call left to meet. If a worker is still inside a model run when its time is
- * up, the JVM halts with the same code instead, without hooks: ONNX Runtime's environment is then never freed, and
- * the uncommitted transaction is aborted by the broker and re-read by the next instance. A second signal while
- * stopping is ignored. Where the JVM reserves the signals ({@code -Xrs}) or another exit path runs
- * ({@code System.exit}), the hooks run as before, unordered.
+ * <p>With {@link #installSignalHandlers} the signal does not start the JVM's shutdown; this class's
+ * handler does, in order: (1) every {@link #register registered} worker is asked to stop and given
+ * up to {@link #WORKER_WAIT} in all to finish its transaction (outputs and offsets commit together)
+ * and close its sessions; (2) the process's {@link OrtGuard} is closed, waiting for any native call
+ * still in flight, so none can start afterwards; (3) {@code System.exit(128 + signal)} (143 for
+ * SIGTERM, as the JVM's own handler exits) runs the shutdown hooks, ONNX Runtime's among them, with
+ * no native call left to meet. If a worker is still inside a model run when its time is up, the JVM
+ * halts with the same code instead, without hooks: ONNX Runtime's environment is then never freed,
+ * and the uncommitted transaction is aborted by the broker and re-read by the next instance. A
+ * second signal while stopping is ignored. Where the JVM reserves the signals ({@code -Xrs}) or
+ * another exit path runs ({@code System.exit}), the hooks run as before, unordered.
  */
 public final class OrderlyStop {
 
@@ -39,7 +39,10 @@ public final class OrderlyStop {
 
   /** Longest a worker gets to finish its transaction (the README's 30 s; containers get 45 s). */
   public static final Duration WORKER_WAIT = Duration.ofSeconds(30);
-  /** Longest the process's ONNX Runtime waits for a native call in flight once the workers stopped. */
+
+  /**
+   * Longest the process's ONNX Runtime waits for a native call in flight once the workers stopped.
+   */
   public static final Duration NATIVE_WAIT = Duration.ofSeconds(10);
 
   private static final List<String> SIGNALS = List.of("TERM", "INT", "HUP");
@@ -47,8 +50,7 @@ public final class OrderlyStop {
   private static final AtomicBoolean INSTALLED = new AtomicBoolean();
   private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
-  private OrderlyStop() {
-  }
+  private OrderlyStop() {}
 
   /** Something that runs model sessions and must stop before ONNX Runtime does. */
   public interface Stoppable {
@@ -69,8 +71,9 @@ public final class OrderlyStop {
   }
 
   /**
-   * Takes SIGTERM, SIGINT and SIGHUP over from the JVM (once per process; later calls do nothing). A signal the JVM
-   * does not let go ({@code -Xrs}, or one the OS reserves) keeps its default, with a WARN line.
+   * Takes SIGTERM, SIGINT and SIGHUP over from the JVM (once per process; later calls do nothing).
+   * A signal the JVM does not let go ({@code -Xrs}, or one the OS reserves) keeps its default, with
+   * a WARN line.
    */
   public static void installSignalHandlers() {
     if (!INSTALLED.compareAndSet(false, true)) {
@@ -80,16 +83,19 @@ public final class OrderlyStop {
       try {
         Signal.handle(new Signal(name), OrderlyStop::onSignal);
       } catch (IllegalArgumentException e) {
-        LOG.warn("SIG{} keeps the JVM's default handling ({}); a stop on it is not ordered before ONNX Runtime's",
-            name, e.getMessage());
+        LOG.warn(
+            "SIG{} keeps the JVM's default handling ({}); a stop on it is not ordered before ONNX Runtime's",
+            name,
+            e.getMessage());
       }
     }
   }
 
   /**
-   * The JVM runs a handler on a daemon thread: the stop gets a thread of its own that is not, so a {@code main} that
-   * returns once its worker thread ended (the workers' mains join it) cannot start the JVM's shutdown, and ONNX
-   * Runtime's hook with it, while the sessions are still being closed.
+   * The JVM runs a handler on a daemon thread: the stop gets a thread of its own that is not, so a
+   * {@code main} that returns once its worker thread ended (the workers' mains join it) cannot
+   * start the JVM's shutdown, and ONNX Runtime's hook with it, while the sessions are still being
+   * closed.
    */
   private static void onSignal(Signal signal) {
     if (!STOPPING.compareAndSet(false, true)) {
@@ -112,8 +118,10 @@ public final class OrderlyStop {
       clean = false;
     }
     if (!clean) {
-      System.err.println("emostream: a model run did not end in time; halting (exit " + code
-          + ") without freeing ONNX Runtime, the transaction in progress is aborted");
+      System.err.println(
+          "emostream: a model run did not end in time; halting (exit "
+              + code
+              + ") without freeing ONNX Runtime, the transaction in progress is aborted");
       Runtime.getRuntime().halt(code);
     }
     System.exit(code);

@@ -1,21 +1,21 @@
 package io.emostream.inference;
 
+import ai.onnxruntime.OrtException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
-import ai.onnxruntime.OrtException;
-
 /**
- * A gate in front of native ONNX Runtime calls: calls pass it concurrently (a read lock each) until it is closed;
- * {@link #close} waits for the calls in flight to return and refuses every later one with {@link Closed}, so no
- * native call can start after what it guards is freed.
+ * A gate in front of native ONNX Runtime calls: calls pass it concurrently (a read lock each) until
+ * it is closed; {@link #close} waits for the calls in flight to return and refuses every later one
+ * with {@link Closed}, so no native call can start after what it guards is freed.
  *
- * <p>Two kinds are used. Each {@link OrtModel} has one for its session ({@link OrtModel#close} shuts it before the
- * session is freed). {@link #process()} guards the process-wide ONNX Runtime environment, which ONNX Runtime 1.29
- * frees in a JVM shutdown hook of its own ({@code OrtEnvironment$OrtEnvCloser}, registered by
- * {@code OrtEnvironment}'s constructor, not removable through its API) that runs concurrently with every other hook:
- * {@link OrderlyStop} closes this gate before the JVM's shutdown begins, so that hook never meets a call in flight.
+ * <p>Two kinds are used. Each {@link OrtModel} has one for its session ({@link OrtModel#close}
+ * shuts it before the session is freed). {@link #process()} guards the process-wide ONNX Runtime
+ * environment, which ONNX Runtime 1.29 frees in a JVM shutdown hook of its own ({@code
+ * OrtEnvironment$OrtEnvCloser}, registered by {@code OrtEnvironment}'s constructor, not removable
+ * through its API) that runs concurrently with every other hook: {@link OrderlyStop} closes this
+ * gate before the JVM's shutdown begins, so that hook never meets a call in flight.
  */
 public final class OrtGuard {
 
@@ -25,7 +25,9 @@ public final class OrtGuard {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private volatile boolean closed;
 
-  /** @param what what the gate guards, for the message of {@link Closed} */
+  /**
+   * @param what what the gate guards, for the message of {@link Closed}
+   */
   public OrtGuard(String what) {
     this.what = what;
   }
@@ -65,10 +67,11 @@ public final class OrtGuard {
   }
 
   /**
-   * Closes the gate: waits up to {@code timeout} for the calls in flight, then refuses every later call.
+   * Closes the gate: waits up to {@code timeout} for the calls in flight, then refuses every later
+   * call.
    *
-   * @return true when it is closed (now or before); false when a call was still running at the timeout, in which
-   *     case the gate stays open and what it guards must not be freed
+   * @return true when it is closed (now or before); false when a call was still running at the
+   *     timeout, in which case the gate stays open and what it guards must not be freed
    */
   public boolean close(Duration timeout) {
     if (closed) {

@@ -1,5 +1,14 @@
 package io.emostream.inference;
 
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,39 +21,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 
 /**
  * One ONNX Runtime session for one model, created once per process at start-up and checked against
  * its manifest there (input and output names, class count), so a wrong model fails at start, not at
  * the first message. {@link #run} is thread-safe (ONNX Runtime sessions are), tensors are closed.
  *
- * <p>Device: CUDA when asked for and it loads, otherwise CPU with a WARN line saying why. ONNX Runtime
- * lists CUDA as available in the GPU build even on a machine without a GPU, so the only real test is
- * creating the session with the CUDA provider.
+ * <p>Device: CUDA when asked for and it loads, otherwise CPU with a WARN line saying why. ONNX
+ * Runtime lists CUDA as available in the GPU build even on a machine without a GPU, so the only
+ * real test is creating the session with the CUDA provider.
  *
- * <p>Every native call on the session passes two {@link OrtGuard}s: the model's own, which {@link #close} shuts
- * (waiting for runs in flight) before it frees the session, and the process's ({@link OrtGuard#process()}), which
- * {@link OrderlyStop} shuts before the JVM's shutdown hooks free the environment. A call after either is shut fails
- * with {@link OrtGuard.Closed} instead of touching freed native memory.
+ * <p>Every native call on the session passes two {@link OrtGuard}s: the model's own, which {@link
+ * #close} shuts (waiting for runs in flight) before it frees the session, and the process's ({@link
+ * OrtGuard#process()}), which {@link OrderlyStop} shuts before the JVM's shutdown hooks free the
+ * environment. A call after either is shut fails with {@link OrtGuard.Closed} instead of touching
+ * freed native memory.
  *
  * <p>This is the one place in the project that runs an ONNX Runtime session: the emotion models
- * ({@link #probabilities}), the face detector and expression classifier, and the voice-activity detector all call
- * {@link #run(Map, Set)} or {@link #run(String, float[], long[], String)}; the session itself never leaves this
- * class. A caller that must make several runs without a stop in between (the VAD's frames of one clip) wraps them in
- * {@link #guarded}.
+ * ({@link #probabilities}), the face detector and expression classifier, and the voice-activity
+ * detector all call {@link #run(Map, Set)} or {@link #run(String, float[], long[], String)}; the
+ * session itself never leaves this class. A caller that must make several runs without a stop in
+ * between (the VAD's frames of one clip) wraps them in {@link #guarded}.
  */
 public final class OrtModel implements AutoCloseable {
 
@@ -54,15 +53,21 @@ public final class OrtModel implements AutoCloseable {
   static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
   private final String name;
-  /** Null for a model opened without a manifest of its own ({@link #open(String, Path, Device, int)}). */
+
+  /**
+   * Null for a model opened without a manifest of its own ({@link #open(String, Path, Device,
+   * int)}).
+   */
   private final ModelManifest manifest;
+
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Device device;
   private final OrtGuard guard;
   private final AtomicBoolean freed = new AtomicBoolean();
 
-  private OrtModel(String name, ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
+  private OrtModel(
+      String name, ModelManifest manifest, OrtEnvironment env, OrtSession session, Device device) {
     this.name = name;
     this.manifest = manifest;
     this.env = env;
@@ -76,19 +81,21 @@ public final class OrtModel implements AutoCloseable {
     ModelManifest manifest = ModelManifest.load(manifestFile);
     Path onnx = manifestFile.toAbsolutePath().getParent().resolve(manifest.file());
     OrtModel model = open(manifest, onnx, requested, intraOpThreads);
-    model.checkSignature(manifest.input().name(), manifest.output().name(), manifest.labels().size());
+    model.checkSignature(
+        manifest.input().name(), manifest.output().name(), manifest.labels().size());
     return model;
   }
 
   /** Opens any ONNX file with the same device policy (e.g. a face detector named by a manifest). */
-  public static OrtModel open(ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
+  public static OrtModel open(
+      ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
     return open(manifest.name(), manifest, onnx, requested, intraOpThreads);
   }
 
   /**
-   * Opens a model that is not an emotion model and has no manifest (a voice-activity detector), with the same
-   * device policy; {@code name} names it in logs and errors, {@link #manifest()} is null. The caller checks its
-   * inputs and outputs ({@link #checkNames}).
+   * Opens a model that is not an emotion model and has no manifest (a voice-activity detector),
+   * with the same device policy; {@code name} names it in logs and errors, {@link #manifest()} is
+   * null. The caller checks its inputs and outputs ({@link #checkNames}).
    */
   public static OrtModel open(String name, Path onnx, Device requested, int intraOpThreads) {
     if (!Files.isRegularFile(onnx)) {
@@ -97,7 +104,8 @@ public final class OrtModel implements AutoCloseable {
     return open(name, null, onnx, requested, intraOpThreads);
   }
 
-  private static OrtModel open(String name, ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
+  private static OrtModel open(
+      String name, ModelManifest manifest, Path onnx, Device requested, int intraOpThreads) {
     OrtEnvironment env = environment();
     if (requested == Device.CUDA) {
       try {
@@ -105,8 +113,11 @@ public final class OrtModel implements AutoCloseable {
         LOG.info("model {} ({}) runs on CUDA", name, onnx.getFileName());
         return new OrtModel(name, manifest, env, session, Device.CUDA);
       } catch (OrtException | RuntimeException | LinkageError e) {
-        LOG.warn("model {}: CUDA was asked for but could not be used ({}); falling back to CPU. Available providers: {}",
-            name, e.getMessage(), availableProviders());
+        LOG.warn(
+            "model {}: CUDA was asked for but could not be used ({}); falling back to CPU. Available providers: {}",
+            name,
+            e.getMessage(),
+            availableProviders());
       }
     }
     try {
@@ -119,22 +130,29 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * The process-wide ONNX Runtime environment, created on a large-stack thread: ONNX Runtime 1.29's environment
-   * creation recurses over the process command line, and a long one (an 8000-character {@code -cp}, as a child
-   * JVM started with the full test class path has) overflows a default 1 MiB thread stack and kills the JVM with
-   * a bare SIGSEGV (core dump: ~12 000 frames under {@code OrtEnvironment.createHandle}).
+   * The process-wide ONNX Runtime environment, created on a large-stack thread: ONNX Runtime 1.29's
+   * environment creation recurses over the process command line, and a long one (an 8000-character
+   * {@code -cp}, as a child JVM started with the full test class path has) overflows a default 1
+   * MiB thread stack and kills the JVM with a bare SIGSEGV (core dump: ~12 000 frames under {@code
+   * OrtEnvironment.createHandle}).
    *
-   * <p>Telemetry is switched off: the Linux build of ONNX Runtime 1.29 carries Microsoft's 1DS telemetry client (it
-   * writes {@code mat-debug-<pid>.log} and {@code .ses} to {@code $TMPDIR} when the environment is created); nothing
-   * about a customer's call is to leave the process through it.
+   * <p>Telemetry is switched off: the Linux build of ONNX Runtime 1.29 carries Microsoft's 1DS
+   * telemetry client (it writes {@code mat-debug-<pid>.log} and {@code .ses} to {@code $TMPDIR}
+   * when the environment is created); nothing about a customer's call is to leave the process
+   * through it.
    */
   static OrtEnvironment environment() {
     try {
-      return NativeStack.call(() -> OrtGuard.process().call(() -> {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        env.setTelemetry(false);
-        return env;
-      }), "onnx-environment-init");
+      return NativeStack.call(
+          () ->
+              OrtGuard.process()
+                  .call(
+                      () -> {
+                        OrtEnvironment env = OrtEnvironment.getEnvironment();
+                        env.setTelemetry(false);
+                        return env;
+                      }),
+          "onnx-environment-init");
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -143,17 +161,23 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * Session creation optimises the graph in native code on the calling thread: give it a large stack too. The
-   * options are closed once the session is made (the session keeps its own copy), also when it fails.
+   * Session creation optimises the graph in native code on the calling thread: give it a large
+   * stack too. The options are closed once the session is made (the session keeps its own copy),
+   * also when it fails.
    */
-  private static OrtSession createSession(OrtEnvironment env, Path onnx, Device device, int intraOpThreads)
-      throws OrtException {
+  private static OrtSession createSession(
+      OrtEnvironment env, Path onnx, Device device, int intraOpThreads) throws OrtException {
     try {
-      return NativeStack.call(() -> OrtGuard.process().call(() -> {
-        try (OrtSession.SessionOptions options = options(device, intraOpThreads)) {
-          return env.createSession(onnx.toString(), options);
-        }
-      }), "onnx-session-init");
+      return NativeStack.call(
+          () ->
+              OrtGuard.process()
+                  .call(
+                      () -> {
+                        try (OrtSession.SessionOptions options = options(device, intraOpThreads)) {
+                          return env.createSession(onnx.toString(), options);
+                        }
+                      }),
+          "onnx-session-init");
     } catch (OrtException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -161,7 +185,8 @@ public final class OrtModel implements AutoCloseable {
     }
   }
 
-  private static OrtSession.SessionOptions options(Device device, int intraOpThreads) throws OrtException {
+  private static OrtSession.SessionOptions options(Device device, int intraOpThreads)
+      throws OrtException {
     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
     try {
       options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -187,41 +212,58 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * Fails unless the model has exactly the named inputs and at least the named outputs, naming what differs (for a
-   * model without a manifest, whose interface its caller knows).
+   * Fails unless the model has exactly the named inputs and at least the named outputs, naming what
+   * differs (for a model without a manifest, whose interface its caller knows).
    */
   public void checkNames(Set<String> inputNames, Set<String> outputNames) {
     try {
       Set<String> inputs = guarded(session::getInputInfo).keySet();
       Set<String> outputs = guarded(session::getOutputInfo).keySet();
       if (!inputs.equals(inputNames) || !outputs.containsAll(outputNames)) {
-        throw new IllegalStateException("model " + name + " has inputs " + inputs + " and outputs " + outputs
-            + "; expected inputs " + inputNames + " and outputs " + outputNames);
+        throw new IllegalStateException(
+            "model "
+                + name
+                + " has inputs "
+                + inputs
+                + " and outputs "
+                + outputs
+                + "; expected inputs "
+                + inputNames
+                + " and outputs "
+                + outputNames);
       }
     } catch (OrtException e) {
       throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
     }
   }
 
-  /** Fails unless the model has the named input and output and (if known) {@code classes} outputs. */
+  /**
+   * Fails unless the model has the named input and output and (if known) {@code classes} outputs.
+   */
   public void checkSignature(String inputName, String outputName, int classes) {
     try {
       Map<String, NodeInfo> inputs = guarded(session::getInputInfo);
       Map<String, NodeInfo> outputs = guarded(session::getOutputInfo);
       if (!inputs.containsKey(inputName)) {
-        throw new IllegalStateException("model " + name + " has no input '" + inputName + "'; it has "
-            + inputs.keySet());
+        throw new IllegalStateException(
+            "model " + name + " has no input '" + inputName + "'; it has " + inputs.keySet());
       }
       if (!outputs.containsKey(outputName)) {
-        throw new IllegalStateException("model " + name + " has no output '" + outputName + "'; it has "
-            + outputs.keySet());
+        throw new IllegalStateException(
+            "model " + name + " has no output '" + outputName + "'; it has " + outputs.keySet());
       }
       if (classes > 0 && outputs.get(outputName).getInfo() instanceof TensorInfo info) {
         long[] shape = info.getShape();
         long last = shape[shape.length - 1];
         if (last > 0 && last != classes) {
-          throw new IllegalStateException("model " + name + " outputs " + last + " classes but its manifest lists "
-              + classes + " labels");
+          throw new IllegalStateException(
+              "model "
+                  + name
+                  + " outputs "
+                  + last
+                  + " classes but its manifest lists "
+                  + classes
+                  + " labels");
         }
       }
     } catch (OrtException e) {
@@ -238,7 +280,10 @@ public final class OrtModel implements AutoCloseable {
     return shape;
   }
 
-  /** Every input's shape as the model declares it (-1 for a dynamic dimension), in the model's input order. */
+  /**
+   * Every input's shape as the model declares it (-1 for a dynamic dimension), in the model's input
+   * order.
+   */
   public Map<String, long[]> inputShapes() {
     try {
       return shapes(guarded(session::getInputInfo));
@@ -247,7 +292,10 @@ public final class OrtModel implements AutoCloseable {
     }
   }
 
-  /** Every output's shape as the model declares it (-1 for a dynamic dimension), in the model's output order. */
+  /**
+   * Every output's shape as the model declares it (-1 for a dynamic dimension), in the model's
+   * output order.
+   */
   public Map<String, long[]> outputShapes() {
     try {
       return shapes(guarded(session::getOutputInfo));
@@ -256,10 +304,14 @@ public final class OrtModel implements AutoCloseable {
     }
   }
 
-  /** Tensor shapes by name; a value that is not a tensor (a map, a sequence) has the empty shape. */
+  /**
+   * Tensor shapes by name; a value that is not a tensor (a map, a sequence) has the empty shape.
+   */
   private static Map<String, long[]> shapes(Map<String, NodeInfo> infos) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    infos.forEach((key, info) -> shapes.put(key, info.getInfo() instanceof TensorInfo t ? t.getShape() : new long[0]));
+    infos.forEach(
+        (key, info) ->
+            shapes.put(key, info.getInfo() instanceof TensorInfo t ? t.getShape() : new long[0]));
     return Collections.unmodifiableMap(shapes);
   }
 
@@ -305,16 +357,18 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * One run of the session: the inputs by name, the named float outputs copied out. Every tensor and the result are
-   * closed before it returns; the run passes {@link #guarded}.
+   * One run of the session: the inputs by name, the named float outputs copied out. Every tensor
+   * and the result are closed before it returns; the run passes {@link #guarded}.
    *
    * @throws IllegalStateException if an asked-for output is missing or not a float tensor
    */
-  public Map<String, Output> run(Map<String, Tensor> inputs, Set<String> outputNames) throws OrtException {
+  public Map<String, Output> run(Map<String, Tensor> inputs, Set<String> outputNames)
+      throws OrtException {
     return guarded(() -> runUnguarded(inputs, outputNames));
   }
 
-  private Map<String, Output> runUnguarded(Map<String, Tensor> inputs, Set<String> outputNames) throws OrtException {
+  private Map<String, Output> runUnguarded(Map<String, Tensor> inputs, Set<String> outputNames)
+      throws OrtException {
     List<OnnxTensor> created = new ArrayList<>(inputs.size());
     try {
       Map<String, OnnxTensor> feed = new HashMap<>();
@@ -336,10 +390,16 @@ public final class OrtModel implements AutoCloseable {
   }
 
   private Output floatOutput(OrtSession.Result result, String outputName) {
-    OnnxValue value = result.get(outputName).orElseThrow(() ->
-        new IllegalStateException("model " + name + " returned no output '" + outputName + "'"));
+    OnnxValue value =
+        result
+            .get(outputName)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "model " + name + " returned no output '" + outputName + "'"));
     if (!(value instanceof OnnxTensor tensor) || tensor.getInfo().type != OnnxJavaType.FLOAT) {
-      throw new IllegalStateException("model " + name + " output '" + outputName + "' is not a float tensor");
+      throw new IllegalStateException(
+          "model " + name + " output '" + outputName + "' is not a float tensor");
     }
     FloatBuffer buffer = tensor.getFloatBuffer();
     float[] data = new float[buffer.remaining()];
@@ -347,11 +407,11 @@ public final class OrtModel implements AutoCloseable {
     return new Output(data, tensor.getInfo().getShape());
   }
 
-  /**
-   * Runs the model on one float tensor and returns the named output as rows [batch][classes].
-   */
-  public float[][] run(String inputName, float[] data, long[] shape, String outputName) throws OrtException {
-    return run(Map.of(inputName, floats(data, shape)), Set.of(outputName)).get(outputName)
+  /** Runs the model on one float tensor and returns the named output as rows [batch][classes]. */
+  public float[][] run(String inputName, float[] data, long[] shape, String outputName)
+      throws OrtException {
+    return run(Map.of(inputName, floats(data, shape)), Set.of(outputName))
+        .get(outputName)
         .rows("model " + name + " output '" + outputName + "'");
   }
 
@@ -366,9 +426,10 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * Runs native code on this model's session (and the environment) while neither this model nor the process's
-   * ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return. Runs nest: a caller may wrap
-   * several {@link #run}s in one call so that a stop waits for all of them.
+   * Runs native code on this model's session (and the environment) while neither this model nor the
+   * process's ONNX Runtime is closed; {@link #close} and {@link OrderlyStop} wait for it to return.
+   * Runs nest: a caller may wrap several {@link #run}s in one call so that a stop waits for all of
+   * them.
    *
    * @throws OrtGuard.Closed if the model or the process's ONNX Runtime is closed
    */
@@ -390,8 +451,9 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * Refuses new runs, waits for those in flight (up to {@link #CLOSE_WAIT}), then frees the session; a second close
-   * does nothing. After the process's ONNX Runtime is closed the session is left to the environment's own release.
+   * Refuses new runs, waits for those in flight (up to {@link #CLOSE_WAIT}), then frees the
+   * session; a second close does nothing. After the process's ONNX Runtime is closed the session is
+   * left to the environment's own release.
    */
   @Override
   public void close() {
@@ -399,17 +461,20 @@ public final class OrtModel implements AutoCloseable {
       return;
     }
     if (!guard.close(CLOSE_WAIT)) {
-      LOG.warn("model {}: a run was still going after {}; its session is not freed", name, CLOSE_WAIT);
+      LOG.warn(
+          "model {}: a run was still going after {}; its session is not freed", name, CLOSE_WAIT);
       return;
     }
     if (!freed.compareAndSet(false, true)) {
       return;
     }
     try {
-      OrtGuard.process().call(() -> {
-        session.close();
-        return null;
-      });
+      OrtGuard.process()
+          .call(
+              () -> {
+                session.close();
+                return null;
+              });
     } catch (OrtGuard.Closed e) {
       LOG.debug("model {}: ONNX Runtime is already closed, the session goes with it", name);
     } catch (OrtException e) {

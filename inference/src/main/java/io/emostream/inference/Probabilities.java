@@ -5,8 +5,7 @@ import java.util.List;
 /** Pure post-processing of model outputs. */
 public final class Probabilities {
 
-  private Probabilities() {
-  }
+  private Probabilities() {}
 
   /** Numerically stable softmax. Rejects NaN and infinite logits. */
   public static float[] softmax(float[] logits) {
@@ -28,7 +27,9 @@ public final class Probabilities {
     return out;
   }
 
-  /** A model's output row as probabilities: softmax of logits, or a checked distribution used as is. */
+  /**
+   * A model's output row as probabilities: softmax of logits, or a checked distribution used as is.
+   */
   public static float[] of(float[] row, ModelManifest.OutputKind kind) {
     return kind == ModelManifest.OutputKind.LOGITS ? softmax(row) : requireDistribution(row);
   }

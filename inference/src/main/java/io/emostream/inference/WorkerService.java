@@ -1,8 +1,5 @@
 package io.emostream.inference;
 
-import java.time.Clock;
-import java.time.Duration;
-
 import io.emostream.kafka.TransactionalWorkerLoop;
 import io.emostream.ops.HealthCheck;
 import io.emostream.ops.ServiceRunner;
@@ -10,15 +7,19 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
 
 /**
- * A running worker: its exactly-once loop on its own thread, publishing the predictor's results, and the
- * model sessions it closes when stopped. The
- * audio and video workers differ only in the modality (which names the topics) and the {@link ClipPredictor} they pass
- * here. It is a {@link ServiceRunner.Service}: the workers' mains run it with {@link ServiceRunner#run}. A started
- * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is freed.
+ * A running worker: its exactly-once loop on its own thread, publishing the predictor's results,
+ * and the model sessions it closes when stopped. The audio and video workers differ only in the
+ * modality (which names the topics) and the {@link ClipPredictor} they pass here. It is a {@link
+ * ServiceRunner.Service}: the workers' mains run it with {@link ServiceRunner#run}. A started
+ * service is registered with {@link OrderlyStop}, so a signal stops it before ONNX Runtime is
+ * freed.
  */
-public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable, ServiceRunner.Service {
+public final class WorkerService
+    implements AutoCloseable, OrderlyStop.Stoppable, ServiceRunner.Service {
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
@@ -26,7 +27,8 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
   private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed =
       new java.util.concurrent.atomic.AtomicBoolean();
 
-  private WorkerService(TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
+  private WorkerService(
+      TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
     this.loop = loop;
     this.thread = NativeStack.thread(loop, name); // it runs ONNX Runtime inference
 
@@ -37,19 +39,28 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
    * Starts the worker of {@code modality} ({@code audio-worker}: clips.audio to predictions.audio;
    * {@code video-worker}: clips.frames to predictions.video) on its own thread.
    *
-   * @param resources what the worker closes when stopped (the model sessions); closed here too if it cannot start
+   * @param resources what the worker closes when stopped (the model sessions); closed here too if
+   *     it cannot start
    */
-  public static WorkerService start(WorkerConfig config, MeterRegistry meters, Modality modality, ModelManifest model,
-      ClipPredictor predictor, AutoCloseable... resources) {
+  public static WorkerService start(
+      WorkerConfig config,
+      MeterRegistry meters,
+      Modality modality,
+      ModelManifest model,
+      ClipPredictor predictor,
+      AutoCloseable... resources) {
     String name = modality.name().toLowerCase(java.util.Locale.ROOT) + "-worker";
     Topics topics = config.topics();
     boolean audio = modality == Modality.AUDIO;
-    Topics.Topic<ModalityPrediction> output = audio ? topics.audioPredictions() : topics.videoPredictions();
+    Topics.Topic<ModalityPrediction> output =
+        audio ? topics.audioPredictions() : topics.videoPredictions();
     String input = (audio ? topics.audio() : topics.frames()).name();
     TransactionalWorkerLoop loop;
     try {
-      PredictionWorker processor = new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
-      loop = new TransactionalWorkerLoop(config.kafka(), config.loop(name, input), processor, meters);
+      PredictionWorker processor =
+          new PredictionWorker(modality, output, model, predictor, Clock.systemUTC(), meters);
+      loop =
+          new TransactionalWorkerLoop(config.kafka(), config.loop(name, input), processor, meters);
     } catch (RuntimeException | Error e) {
       closeAll(java.util.List.of(resources));
       throw e;
@@ -80,11 +91,11 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
   }
 
   /**
-   * Lets the transaction in progress finish, then stops and closes the model sessions (once); waits up to
-   * {@code timeout} for the loop.
+   * Lets the transaction in progress finish, then stops and closes the model sessions (once); waits
+   * up to {@code timeout} for the loop.
    *
-   * @return true when the loop stopped and the sessions are closed; false when the loop was still running at the
-   *     timeout (the sessions are then left open: it may still be using them)
+   * @return true when the loop stopped and the sessions are closed; false when the loop was still
+   *     running at the timeout (the sessions are then left open: it may still be using them)
    */
   @Override
   public boolean close(Duration timeout) {
@@ -101,7 +112,8 @@ public final class WorkerService implements AutoCloseable, OrderlyStop.Stoppable
       try {
         resource.close();
       } catch (Exception e) {
-        org.slf4j.LoggerFactory.getLogger(WorkerService.class).warn("closing {} failed", resource, e);
+        org.slf4j.LoggerFactory.getLogger(WorkerService.class)
+            .warn("closing {} failed", resource, e);
       }
     }
   }

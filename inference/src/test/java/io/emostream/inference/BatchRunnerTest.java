@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
-/** The batch runner with a hand-written "model": item {@code x} gives the row {@code [x]}, a negative item fails. */
+/**
+ * The batch runner with a hand-written "model": item {@code x} gives the row {@code [x]}, a
+ * negative item fails.
+ */
 class BatchRunnerTest {
 
   private final List<List<Integer>> runs = new ArrayList<>();
@@ -44,7 +46,8 @@ class BatchRunnerTest {
 
     List<BatchRunner.Row> rows = runner.run(List.of(1, -2, 3, 4));
 
-    assertThat(runs).containsExactly(List.of(1, -2, 3), List.of(1), List.of(-2), List.of(3), List.of(4));
+    assertThat(runs)
+        .containsExactly(List.of(1, -2, 3), List.of(1), List.of(-2), List.of(3), List.of(4));
     assertThat(rows.get(1).failure()).hasMessage("bad item -2");
     assertThat(rows.get(0).probabilities()).containsExactly(1f);
     assertThat(rows.get(2).probabilities()).containsExactly(3f);
@@ -57,11 +60,13 @@ class BatchRunnerTest {
 
     List<BatchRunner.Row> rows = runner.run(List.of(7, 8, 9));
 
-    assertThat(rows.get(0).probabilities()).containsExactly(1f); // alone, one row for one item: fine
+    assertThat(rows.get(0).probabilities())
+        .containsExactly(1f); // alone, one row for one item: fine
     assertThat(rows.get(1).probabilities()).containsExactly(1f);
     assertThat(rows.get(2).probabilities()).containsExactly(1f);
     BatchRunner<Integer> none = new BatchRunner<>("model m", 1, chunk -> new float[0][]);
-    assertThat(none.run(List.of(1)).get(0).failure()).hasMessage("model m returned 0 rows for a batch of 1");
+    assertThat(none.run(List.of(1)).get(0).failure())
+        .hasMessage("model m returned 0 rows for a batch of 1");
   }
 
   @Test
@@ -71,6 +76,7 @@ class BatchRunnerTest {
     assertThat(runner.runAll(List.of(1, 2))).isDeepEqualTo(new float[][] {{1f}, {2f}});
     assertThatThrownBy(() -> runner.runAll(List.of(1, -5, -6))).hasMessage("bad item -5");
     assertThatThrownBy(() -> new BatchRunner<Integer>("model m", 0, this::model))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1");
   }
 }

@@ -3,53 +3,66 @@ package io.emostream.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.schemas.Modality;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.schemas.Modality;
-
 class ModelManifestTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path audioManifest(String audio) throws IOException {
-    return Files.writeString(dir.resolve("manifest.json"), """
+    return Files.writeString(
+        dir.resolve("manifest.json"),
+        """
         {"name": "m", "modality": "AUDIO", "file": "model.onnx", "input": {"name": "x"},
          "output": {"name": "logits", "kind": "LOGITS"}, "labels": ["a", "b"], "audio": %s}
-        """.formatted(audio));
+        """
+            .formatted(audio));
   }
 
   @Test
   void aManifestWithoutFeaturesDescribesAWaveformModel() throws IOException {
-    ModelManifest m = ModelManifest.load(audioManifest(
-        "{\"sampleRate\": 16000, \"normalize\": \"ZERO_MEAN_UNIT_VARIANCE\", \"windowSeconds\": 8, \"minSeconds\": 0.5}"));
+    ModelManifest m =
+        ModelManifest.load(
+            audioManifest(
+                "{\"sampleRate\": 16000, \"normalize\": \"ZERO_MEAN_UNIT_VARIANCE\", \"windowSeconds\": 8, \"minSeconds\": 0.5}"));
     assertThat(m.audio().featureType()).isEqualTo(ModelManifest.FeatureType.WAVEFORM);
     assertThat(m.modality()).isEqualTo(Modality.AUDIO);
   }
 
   @Test
   void aModalityOtherThanAudioOrVideoIsRejectedNamingTheAcceptedOnes() throws IOException {
-    Path text = Files.writeString(dir.resolve("text.json"), Files.readString(audioManifest("{}"))
-        .replace("\"AUDIO\"", "\"TEXT\""));
-    Path none = Files.writeString(dir.resolve("none.json"), Files.readString(audioManifest("{}"))
-        .replace("\"modality\": \"AUDIO\", ", ""));
+    Path text =
+        Files.writeString(
+            dir.resolve("text.json"),
+            Files.readString(audioManifest("{}")).replace("\"AUDIO\"", "\"TEXT\""));
+    Path none =
+        Files.writeString(
+            dir.resolve("none.json"),
+            Files.readString(audioManifest("{}")).replace("\"modality\": \"AUDIO\", ", ""));
 
-    assertThatThrownBy(() -> ModelManifest.load(text)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("\"TEXT\"").hasMessageContaining("modality").hasMessageContaining("AUDIO")
+    assertThatThrownBy(() -> ModelManifest.load(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("\"TEXT\"")
+        .hasMessageContaining("modality")
+        .hasMessageContaining("AUDIO")
         .hasMessageContaining("VIDEO");
-    assertThatThrownBy(() -> ModelManifest.load(none)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> ModelManifest.load(none))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("modality must be AUDIO or VIDEO");
   }
 
   @Test
   void readsAnMfccFeatureBlock() throws IOException {
-    ModelManifest m = ModelManifest.load(audioManifest("""
+    ModelManifest m =
+        ModelManifest.load(
+            audioManifest(
+                """
         {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 4, "minSeconds": 0.5,
          "features": {"type": "MFCC", "nFft": 400, "hop": 160, "nMels": 40, "nMfcc": 13, "melScale": "SLANEY",
                       "melNorm": "SLANEY", "layout": "NCFT"}}"""));
@@ -59,7 +72,9 @@ class ModelManifestTest {
 
   @Test
   void mfccWithoutACoefficientCountIsRejected() throws IOException {
-    Path file = audioManifest("""
+    Path file =
+        audioManifest(
+            """
         {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 4, "minSeconds": 0.5,
          "features": {"type": "MFCC", "nFft": 400, "nMels": 40}}""");
     assertThatThrownBy(() -> ModelManifest.load(file)).hasMessageContaining("nMfcc");
@@ -67,7 +82,9 @@ class ModelManifestTest {
 
   @Test
   void aMinimumWindowShorterThanOneFftFrameIsRejected() throws IOException {
-    Path file = audioManifest("""
+    Path file =
+        audioManifest(
+            """
         {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 4, "minSeconds": 0.01,
          "features": {"type": "LOG_MEL", "nFft": 512, "nMels": 64}}""");
     assertThatThrownBy(() -> ModelManifest.load(file)).hasMessageContaining("minSeconds");
@@ -75,22 +92,28 @@ class ModelManifestTest {
 
   @Test
   void anUnknownFeatureFieldIsRejected() throws IOException {
-    Path file = audioManifest("""
+    Path file =
+        audioManifest(
+            """
         {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 4, "minSeconds": 0.5,
          "features": {"type": "LOG_MEL", "nFft": 512, "nMels": 64, "nfft": 400}}""");
     assertThatThrownBy(() -> ModelManifest.load(file)).hasMessageContaining("nfft");
   }
 
-  private static final Path MODELS = Path.of(System.getProperty("emostream.models.dir", "../models"));
-  private static final String FACE_MANIFEST = """
+  private static final Path MODELS =
+      Path.of(System.getProperty("emostream.models.dir", "../models"));
+  private static final String FACE_MANIFEST =
+      """
       {"name":"m","modality":"VIDEO","file":"m.onnx","input":{"name":"x"},"output":{"name":"y","kind":"LOGITS"},
        "labels":["a","b"],"video":{"mode":"FACE_EXPRESSION","frames":8,"face":{"detector":"d.onnx",
        "scoreThreshold":0.6,"nmsThreshold":0.3,"topK":5,"selection":"LARGEST"FACE_EXTRA}}}""";
 
   @Test
   void shippedFaceModelsSayTheirFaceInput() {
-    ModelManifest.Face mobile = ModelManifest.load(MODELS.resolve("fer-mobilefacenet/manifest.json")).video().face();
-    ModelManifest.Face xception = ModelManifest.load(MODELS.resolve("fer-mini-xception/manifest.json")).video().face();
+    ModelManifest.Face mobile =
+        ModelManifest.load(MODELS.resolve("fer-mobilefacenet/manifest.json")).video().face();
+    ModelManifest.Face xception =
+        ModelManifest.load(MODELS.resolve("fer-mini-xception/manifest.json")).video().face();
 
     assertThat(mobile.input()).isEqualTo(ModelManifest.FaceInput.ALIGNED_112);
     assertThat(mobile.aggregation()).isEqualTo(ModelManifest.Aggregation.MEAN);
@@ -98,16 +121,21 @@ class ModelManifestTest {
     assertThat(xception.input().size()).isEqualTo(64);
     assertThat(xception.input().channels()).isEqualTo(1);
     // x/255*2-1: 0 -> -1, 255 -> 1
-    assertThat(255 * xception.input().rescale() + xception.input().offset()).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(255 * xception.input().rescale() + xception.input().offset())
+        .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
     assertThat(xception.input().mean(0)).isZero();
     assertThat(xception.input().std(0)).isEqualTo(1.0);
   }
 
   @Test
   void theSpeechModelListsItsTrainingSpeakersAndOtherModelsNone() throws IOException {
-    ModelManifest speech = ModelManifest.load(MODELS.resolve("speech-emotion-ravdess/manifest.json"));
+    ModelManifest speech =
+        ModelManifest.load(MODELS.resolve("speech-emotion-ravdess/manifest.json"));
 
-    assertThat(speech.trainingSubjects()).hasSize(18).startsWith("ravdess-01").endsWith("ravdess-18");
+    assertThat(speech.trainingSubjects())
+        .hasSize(18)
+        .startsWith("ravdess-01")
+        .endsWith("ravdess-18");
     assertThat(load("").trainingSubjects()).isEmpty();
   }
 
@@ -128,17 +156,30 @@ class ModelManifestTest {
   @Test
   void incompleteFaceInputIsRejectedWithWhatIsMissing() {
     assertThatThrownBy(() -> load(",\"input\":{\"crop\":\"BOX\",\"size\":64}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("channelOrder");
-    assertThatThrownBy(() -> load(",\"input\":{\"crop\":\"BOX\",\"size\":64,\"channelOrder\":\"GRAY\","
-        + "\"rescale\":1,\"std\":[0]}"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("std");
-    assertThatThrownBy(() -> load(",\"aggregation\":\"MEDIAN\"")).isInstanceOf(IllegalArgumentException.class);
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("channelOrder");
+    assertThatThrownBy(
+            () ->
+                load(
+                    ",\"input\":{\"crop\":\"BOX\",\"size\":64,\"channelOrder\":\"GRAY\","
+                        + "\"rescale\":1,\"std\":[0]}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("std");
+    assertThatThrownBy(() -> load(",\"aggregation\":\"MEDIAN\""))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void faceInputPerChannelValuesRepeatTheLastOne() {
-    ModelManifest.FaceInput in = new ModelManifest.FaceInput(ModelManifest.FaceCrop.ALIGNED, 112,
-        ModelManifest.ChannelOrder.RGB, 1, 0, List.of(0.5), List.of(0.25, 0.5));
+    ModelManifest.FaceInput in =
+        new ModelManifest.FaceInput(
+            ModelManifest.FaceCrop.ALIGNED,
+            112,
+            ModelManifest.ChannelOrder.RGB,
+            1,
+            0,
+            List.of(0.5),
+            List.of(0.25, 0.5));
 
     assertThat(in.mean(2)).isEqualTo(0.5);
     assertThat(in.std(0)).isEqualTo(0.25);

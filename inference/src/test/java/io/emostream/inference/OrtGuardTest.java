@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 
 class OrtGuardTest {
@@ -21,7 +20,8 @@ class OrtGuardTest {
     assertThat(guard.close(Duration.ZERO)).isTrue();
 
     assertThat(guard.isClosed()).isTrue();
-    assertThatThrownBy(() -> guard.call(() -> 1)).isInstanceOf(OrtGuard.Closed.class)
+    assertThatThrownBy(() -> guard.call(() -> 1))
+        .isInstanceOf(OrtGuard.Closed.class)
         .hasMessageContaining("model m is closed");
     assertThat(guard.close(Duration.ZERO)).as("closing again").isTrue();
   }
@@ -30,26 +30,30 @@ class OrtGuardTest {
   void closeWaitsForTheCallInFlightAndLaterCallsAreRefused() throws Exception {
     CountDownLatch inCall = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Integer> running = CompletableFuture.supplyAsync(() -> {
-      try {
-        return guard.call(() -> {
-          inCall.countDown();
-          try {
-            assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          return 7;
-        });
-      } catch (ai.onnxruntime.OrtException e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    CompletableFuture<Integer> running =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return guard.call(
+                    () -> {
+                      inCall.countDown();
+                      try {
+                        assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+                      } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                      }
+                      return 7;
+                    });
+              } catch (ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException(e);
+              }
+            });
     assertThat(inCall.await(30, TimeUnit.SECONDS)).isTrue();
 
     assertThat(guard.close(Duration.ofMillis(50))).as("a call is still in flight").isFalse();
     assertThat(guard.isClosed()).isFalse();
-    CompletableFuture<Boolean> closing = CompletableFuture.supplyAsync(() -> guard.close(Duration.ofSeconds(30)));
+    CompletableFuture<Boolean> closing =
+        CompletableFuture.supplyAsync(() -> guard.close(Duration.ofSeconds(30)));
     assertThat(closing).isNotDone();
     release.countDown();
 

@@ -4,21 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.emostream.testkit.TinyOnnx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.testkit.TinyOnnx;
-
 class OrtModelTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** logits = mean(input_values) * [1, 2, 3]: for a constant input c, softmax(c, 2c, 3c). */
   private Path tinyAudioModel(String labels) throws IOException {
@@ -26,16 +23,23 @@ class OrtModelTest {
         .input("input_values", "batch", "samples")
         .output("logits", "batch", 3)
         .initializer("w", new long[] {1, 3}, 1f, 2f, 3f)
-        .node("ReduceMean", List.of("input_values"), List.of("m"), Map.of("axes", new long[] {1}, "keepdims", 1L))
+        .node(
+            "ReduceMean",
+            List.of("input_values"),
+            List.of("m"),
+            Map.of("axes", new long[] {1}, "keepdims", 1L))
         .node("Mul", List.of("m", "w"), List.of("logits"), Map.of())
         .write(dir.resolve("model.onnx"));
     Path manifest = dir.resolve("manifest.json");
-    Files.writeString(manifest, """
+    Files.writeString(
+        manifest,
+        """
         {"name": "tiny", "version": "1", "modality": "AUDIO", "file": "model.onnx",
          "input": {"name": "input_values"}, "output": {"name": "logits", "kind": "LOGITS"},
          "labels": %s,
          "audio": {"sampleRate": 16000, "normalize": "NONE", "windowSeconds": 1.0, "minSeconds": 0.1}}
-        """.formatted(labels));
+        """
+            .formatted(labels));
     return manifest;
   }
 
@@ -60,10 +64,15 @@ class OrtModelTest {
     model.close();
 
     assertThatThrownBy(() -> model.probabilities(new float[16], new long[] {1, 16}))
-        .isInstanceOf(OrtGuard.Closed.class).hasMessageContaining("model tiny is closed");
+        .isInstanceOf(OrtGuard.Closed.class)
+        .hasMessageContaining("model tiny is closed");
     assertThatThrownBy(model::inputShapes).isInstanceOf(OrtGuard.Closed.class);
-    assertThatThrownBy(() -> model.run(Map.of("input_values", OrtModel.floats(new float[16], new long[] {1, 16})),
-        java.util.Set.of("logits"))).isInstanceOf(OrtGuard.Closed.class);
+    assertThatThrownBy(
+            () ->
+                model.run(
+                    Map.of("input_values", OrtModel.floats(new float[16], new long[] {1, 16})),
+                    java.util.Set.of("logits")))
+        .isInstanceOf(OrtGuard.Closed.class);
   }
 
   @Test
@@ -77,7 +86,10 @@ class OrtModelTest {
   @Test
   void aWrongInputNameFailsAtLoad() throws Exception {
     Path manifest = tinyAudioModel("[\"a\", \"b\", \"c\"]");
-    Files.writeString(manifest, Files.readString(manifest).replace("\"name\": \"input_values\"", "\"name\": \"pixel_values\""));
+    Files.writeString(
+        manifest,
+        Files.readString(manifest)
+            .replace("\"name\": \"input_values\"", "\"name\": \"pixel_values\""));
     assertThatThrownBy(() -> OrtModel.load(manifest, Device.CPU, 1))
         .hasMessageContaining("has no input 'pixel_values'");
   }
@@ -93,6 +105,7 @@ class OrtModelTest {
   void anIncompleteManifestIsRejectedWithTheMissingField() throws Exception {
     Path manifest = dir.resolve("bad.json");
     Files.writeString(manifest, "{\"name\": \"x\", \"modality\": \"AUDIO\", \"file\": \"m.onnx\"}");
-    assertThatThrownBy(() -> ModelManifest.load(manifest)).hasMessageContaining("input.name is required");
+    assertThatThrownBy(() -> ModelManifest.load(manifest))
+        .hasMessageContaining("input.name is required");
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class ProbabilitiesTest {
@@ -35,26 +34,35 @@ class ProbabilitiesTest {
 
   @Test
   void ofAppliesSoftmaxToLogitsAndChecksProbabilities() {
-    assertThat(Probabilities.of(new float[] {0f, (float) Math.log(3)}, ModelManifest.OutputKind.LOGITS))
+    assertThat(
+            Probabilities.of(
+                new float[] {0f, (float) Math.log(3)}, ModelManifest.OutputKind.LOGITS))
         .containsExactly(new float[] {0.25f, 0.75f}, within(1e-6f));
     assertThat(Probabilities.of(new float[] {0.25f, 0.75f}, ModelManifest.OutputKind.PROBABILITIES))
         .containsExactly(0.25f, 0.75f);
-    assertThatThrownBy(() -> Probabilities.of(new float[] {0.5f, 0.75f}, ModelManifest.OutputKind.PROBABILITIES))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sum to");
+    assertThatThrownBy(
+            () ->
+                Probabilities.of(new float[] {0.5f, 0.75f}, ModelManifest.OutputKind.PROBABILITIES))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sum to");
   }
 
   @Test
   void softmaxRejectsNaN() {
     assertThatThrownBy(() -> Probabilities.softmax(new float[] {1f, Float.NaN}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-finite");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("non-finite");
   }
 
   @Test
   void meanAveragesRowsAndRejectsRaggedInput() {
-    assertThat(Probabilities.mean(List.of(new float[] {1f, 0f}, new float[] {0f, 1f}))).containsExactly(0.5f, 0.5f);
-    assertThatThrownBy(() -> Probabilities.mean(List.of(new float[] {1f}, new float[] {0.5f, 0.5f})))
+    assertThat(Probabilities.mean(List.of(new float[] {1f, 0f}, new float[] {0f, 1f})))
+        .containsExactly(0.5f, 0.5f);
+    assertThatThrownBy(
+            () -> Probabilities.mean(List.of(new float[] {1f}, new float[] {0.5f, 0.5f})))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Probabilities.mean(List.of())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Probabilities.mean(List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
@@ -65,7 +73,8 @@ class ProbabilitiesTest {
   @Test
   void requireDistributionRejectsVectorsNotSummingToOne() {
     assertThatThrownBy(() -> Probabilities.requireDistribution(new float[] {0.5f, 0.6f}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sum");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sum");
   }
 
   @Test
@@ -86,13 +95,19 @@ class ProbabilitiesTest {
   @Test
   void confidenceWeightingTurnsAClipWhoseSureFrameDisagreesWithItsUnsureOnes() {
     // one sure frame for class 0, three unsure ones leaning to class 1:
-    // mean class 0 = (1 + 3 * 0.3) / 4 = 0.475; weighted = (1 * 1 + 3 * 0.7 * 0.3) / (1 + 3 * 0.7) = 1.63 / 3.1
-    List<float[]> rows = List.of(new float[] {1f, 0f}, new float[] {0.3f, 0.7f}, new float[] {0.3f, 0.7f},
-        new float[] {0.3f, 0.7f});
+    // mean class 0 = (1 + 3 * 0.3) / 4 = 0.475; weighted = (1 * 1 + 3 * 0.7 * 0.3) / (1 + 3 * 0.7)
+    // = 1.63 / 3.1
+    List<float[]> rows =
+        List.of(
+            new float[] {1f, 0f},
+            new float[] {0.3f, 0.7f},
+            new float[] {0.3f, 0.7f},
+            new float[] {0.3f, 0.7f});
 
     assertThat(Probabilities.mean(rows)[0]).isCloseTo(0.475f, within(1e-6f));
     assertThat(Probabilities.argmax(Probabilities.mean(rows))).isEqualTo(1);
-    assertThat(Probabilities.confidenceWeightedMean(rows)[0]).isCloseTo(1.63f / 3.1f, within(1e-6f));
+    assertThat(Probabilities.confidenceWeightedMean(rows)[0])
+        .isCloseTo(1.63f / 3.1f, within(1e-6f));
     assertThat(Probabilities.argmax(Probabilities.confidenceWeightedMean(rows))).isEqualTo(0);
   }
 }

@@ -3,17 +3,18 @@ package io.emostream.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.kafka.Env;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.emostream.kafka.Env;
-
-/** The batching settings of a worker: EMOSTREAM_{AUDIO,VIDEO}_MAX_BATCH and _MAX_WAIT (README "Configuration"). */
+/**
+ * The batching settings of a worker: EMOSTREAM_{AUDIO,VIDEO}_MAX_BATCH and _MAX_WAIT (README
+ * "Configuration").
+ */
 class WorkerConfigTest {
 
   private static WorkerConfig config(String prefix, Map<String, String> vars) {
@@ -30,15 +31,17 @@ class WorkerConfigTest {
 
   @ParameterizedTest
   @CsvSource({
-      "AUDIO, 1, 0, 0",           // 0 = no waiting, allowed
-      "AUDIO, 4096, 0ms, 0",
-      "VIDEO, 8, 250, 250",       // a bare number is milliseconds
-      "VIDEO, 64, 1.5s, 1500",    // 1.5 * 1000
-      "VIDEO, 16, 2m, 120000"})   // 2 * 60 000
+    "AUDIO, 1, 0, 0", // 0 = no waiting, allowed
+    "AUDIO, 4096, 0ms, 0",
+    "VIDEO, 8, 250, 250", // a bare number is milliseconds
+    "VIDEO, 64, 1.5s, 1500", // 1.5 * 1000
+    "VIDEO, 16, 2m, 120000"
+  }) // 2 * 60 000
   void eachWorkerReadsItsOwnVariables(String prefix, String batch, String wait, long waitMs) {
     String other = prefix.equals("AUDIO") ? "VIDEO" : "AUDIO";
-    Map<String, String> vars = Map.of("EMOSTREAM_" + prefix + "_MAX_BATCH", batch,
-        "EMOSTREAM_" + prefix + "_MAX_WAIT", wait);
+    Map<String, String> vars =
+        Map.of(
+            "EMOSTREAM_" + prefix + "_MAX_BATCH", batch, "EMOSTREAM_" + prefix + "_MAX_WAIT", wait);
     WorkerConfig c = config(prefix, vars);
     assertThat(c.maxBatch()).isEqualTo(Integer.parseInt(batch));
     assertThat(c.maxWait()).isEqualTo(Duration.ofMillis(waitMs));
@@ -54,7 +57,9 @@ class WorkerConfigTest {
     String name = "EMOSTREAM_" + prefix + "_MAX_BATCH";
     assertThatThrownBy(() -> config(prefix, Map.of(name, value)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(name).hasMessageContaining("'" + value + "'").hasMessageContaining("1 to 4096");
+        .hasMessageContaining(name)
+        .hasMessageContaining("'" + value + "'")
+        .hasMessageContaining("1 to 4096");
   }
 
   @ParameterizedTest
@@ -63,6 +68,8 @@ class WorkerConfigTest {
     String name = "EMOSTREAM_" + prefix + "_MAX_WAIT";
     assertThatThrownBy(() -> config(prefix, Map.of(name, value)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining(name).hasMessageContaining("'" + value + "'").hasMessageContaining("duration");
+        .hasMessageContaining(name)
+        .hasMessageContaining("'" + value + "'")
+        .hasMessageContaining("duration");
   }
 }

@@ -13,25 +13,32 @@ import java.util.Map;
  * configured the default is the customer's channel only.
  *
  * <ul>
- *   <li>{@code MIX}: FFmpeg's downmix of all channels (the default without roles).</li>
- *   <li>{@code LEFT} / {@code RIGHT}: only that channel, labelled with its role.</li>
- *   <li>{@code BOTH}: each channel as its own clip stream, labelled with its role (the channel name when
- *       no role is configured). Frames are then published with neither: whose face is in the picture is
- *       not known.</li>
+ *   <li>{@code MIX}: FFmpeg's downmix of all channels (the default without roles).
+ *   <li>{@code LEFT} / {@code RIGHT}: only that channel, labelled with its role.
+ *   <li>{@code BOTH}: each channel as its own clip stream, labelled with its role (the channel name
+ *       when no role is configured). Frames are then published with neither: whose face is in the
+ *       picture is not known.
  * </ul>
+ *
  * A mono source has nothing to split: its one channel is analysed with no role.
  *
- * @param mode  EMOSTREAM_AUDIO_CHANNEL: mix, left, right or both
+ * @param mode EMOSTREAM_AUDIO_CHANNEL: mix, left, right or both
  * @param roles EMOSTREAM_CHANNEL_ROLES, e.g. {@code left:agent,right:customer}; may be empty
  */
 public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
 
   public static final String CUSTOMER = "customer";
 
-  public enum Mode { MIX, LEFT, RIGHT, BOTH }
+  public enum Mode {
+    MIX,
+    LEFT,
+    RIGHT,
+    BOTH
+  }
 
   public enum Channel {
-    LEFT(0), RIGHT(1);
+    LEFT(0),
+    RIGHT(1);
 
     final int index;
 
@@ -40,9 +47,11 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
     }
   }
 
-  /** One audio stream to cut into clips: a channel index of the decoded (interleaved) audio and its role. */
-  public record Track(int channel, String role) {
-  }
+  /**
+   * One audio stream to cut into clips: a channel index of the decoded (interleaved) audio and its
+   * role.
+   */
+  public record Track(int channel, String role) {}
 
   public ChannelSelection {
     roles = Map.copyOf(roles);
@@ -64,11 +73,15 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
     try {
       return new ChannelSelection(Mode.valueOf(mode.trim().toUpperCase(Locale.ROOT)), parsedRoles);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("unknown audio channel '" + mode + "'; accepted: mix, left, right, both");
+      throw new IllegalArgumentException(
+          "unknown audio channel '" + mode + "'; accepted: mix, left, right, both");
     }
   }
 
-  /** The same roles with another mode (an upload's or a command line's choice); null or blank keeps this one. */
+  /**
+   * The same roles with another mode (an upload's or a command line's choice); null or blank keeps
+   * this one.
+   */
   public ChannelSelection withMode(String mode) {
     if (mode == null || mode.isBlank()) {
       return this;
@@ -89,8 +102,11 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
         return Mode.valueOf(e.getKey().name());
       }
     }
-    throw new IllegalArgumentException("EMOSTREAM_CHANNEL_ROLES names no '" + CUSTOMER + "' channel; name one "
-        + "(e.g. left:agent,right:customer) or choose the channel with EMOSTREAM_AUDIO_CHANNEL");
+    throw new IllegalArgumentException(
+        "EMOSTREAM_CHANNEL_ROLES names no '"
+            + CUSTOMER
+            + "' channel; name one "
+            + "(e.g. left:agent,right:customer) or choose the channel with EMOSTREAM_AUDIO_CHANNEL");
   }
 
   static Map<Channel, String> parseRoles(String raw) {
@@ -108,8 +124,10 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
       }
       String role = kv.length == 2 ? kv[1].trim().toLowerCase(Locale.ROOT) : "";
       if (channel == null || !role.matches("[a-z0-9_]{1,32}") || roles.put(channel, role) != null) {
-        throw new IllegalArgumentException("bad EMOSTREAM_CHANNEL_ROLES entry '" + pair.trim()
-            + "'; expected CHANNEL:ROLE with CHANNEL left or right, each once (e.g. left:agent,right:customer)");
+        throw new IllegalArgumentException(
+            "bad EMOSTREAM_CHANNEL_ROLES entry '"
+                + pair.trim()
+                + "'; expected CHANNEL:ROLE with CHANNEL left or right, each once (e.g. left:agent,right:customer)");
       }
     }
     return roles;
@@ -129,8 +147,12 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
     for (Channel channel : Channel.values()) {
       if (mode == Mode.BOTH || mode.name().equals(channel.name())) {
         String role = roles.get(channel);
-        tracks.add(new Track(channel.index, role != null ? role : mode == Mode.BOTH
-            ? channel.name().toLowerCase(Locale.ROOT) : null));
+        tracks.add(
+            new Track(
+                channel.index,
+                role != null
+                    ? role
+                    : mode == Mode.BOTH ? channel.name().toLowerCase(Locale.ROOT) : null));
       }
     }
     return tracks;

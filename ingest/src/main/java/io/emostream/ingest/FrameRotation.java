@@ -4,18 +4,23 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
 
 /**
- * How a decoded frame must be turned to be seen upright, from the stream's display matrix (a phone's portrait video
- * is stored landscape with a matrix, or an MP4 {@code rotate} tag, saying so). FFmpeg's own players and {@code ffmpeg}
- * apply it ({@code autorotate}); JavaCV's grabber does not, so the demuxer turns each sampled frame before it is
- * encoded. Only quarter turns are applied (what cameras write); another angle is rounded to the nearest one.
+ * How a decoded frame must be turned to be seen upright, from the stream's display matrix (a
+ * phone's portrait video is stored landscape with a matrix, or an MP4 {@code rotate} tag, saying
+ * so). FFmpeg's own players and {@code ffmpeg} apply it ({@code autorotate}); JavaCV's grabber does
+ * not, so the demuxer turns each sampled frame before it is encoded. Only quarter turns are applied
+ * (what cameras write); another angle is rounded to the nearest one.
  */
 enum FrameRotation {
-  NONE, CLOCKWISE_90, HALF_TURN, COUNTER_CLOCKWISE_90;
+  NONE,
+  CLOCKWISE_90,
+  HALF_TURN,
+  COUNTER_CLOCKWISE_90;
 
   /**
-   * From FFmpeg's {@code av_display_rotation_get} angle (what JavaCV's {@code getDisplayRotation()} returns): the
-   * matrix turns the frame counter-clockwise by that many degrees, so it is shown turned clockwise by its negation
-   * (as {@code ffmpeg}'s {@code get_rotation} does). NaN (no matrix) is {@link #NONE}.
+   * From FFmpeg's {@code av_display_rotation_get} angle (what JavaCV's {@code getDisplayRotation()}
+   * returns): the matrix turns the frame counter-clockwise by that many degrees, so it is shown
+   * turned clockwise by its negation (as {@code ffmpeg}'s {@code get_rotation} does). NaN (no
+   * matrix) is {@link #NONE}.
    */
   static FrameRotation of(double displayRotationDegrees) {
     if (Double.isNaN(displayRotationDegrees) || Double.isInfinite(displayRotationDegrees)) {
@@ -52,7 +57,8 @@ enum FrameRotation {
   }
 
   private static BufferedImage copy(BufferedImage image) {
-    BufferedImage rgb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
+    BufferedImage rgb =
+        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
     rgb.getGraphics().drawImage(image, 0, 0, null);
     return rgb;
   }

@@ -1,5 +1,10 @@
 package io.emostream.ingest;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.emostream.kafka.Env;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.FusedSegmentJson;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -9,21 +14,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.emostream.kafka.Env;
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.schemas.FusedSegmentJson;
-
 /**
- * The fused segments of recent sources, in memory, for {@code GET /sources/{id}}: filled by uploads answered 201
- * ({@link #uploaded}: the source and how many segments to expect) and by the fused topic ({@link #add}, fed by
- * {@link FusedTopicFeed}). Bounded by {@link Limits}: past {@code maxSources} sources, or {@code maxSegments} segments
- * in all, the source seen first is evicted whole (it answers 404 from then on); a single source with more segments
- * than {@code maxSegments} keeps its latest ones and says {@code "truncated": true}. A fused segment without a source id
- * (its manifest never arrived) belongs to no source and is not kept. Thread-safe; the {@link Listener} is called
- * outside the lock.
+ * The fused segments of recent sources, in memory, for {@code GET /sources/{id}}: filled by uploads
+ * answered 201 ({@link #uploaded}: the source and how many segments to expect) and by the fused
+ * topic ({@link #add}, fed by {@link FusedTopicFeed}). Bounded by {@link Limits}: past {@code
+ * maxSources} sources, or {@code maxSegments} segments in all, the source seen first is evicted
+ * whole (it answers 404 from then on); a single source with more segments than {@code maxSegments}
+ * keeps its latest ones and says {@code "truncated": true}. A fused segment without a source id
+ * (its manifest never arrived) belongs to no source and is not kept. Thread-safe; the {@link
+ * Listener} is called outside the lock.
  */
 public final class FusedSegmentStore {
 
@@ -32,43 +31,53 @@ public final class FusedSegmentStore {
     public static final String MAX_SOURCES_ENV = "EMOSTREAM_RESULTS_MAX_SOURCES";
     public static final String MAX_SEGMENTS_ENV = "EMOSTREAM_RESULTS_MAX_SEGMENTS";
     public static final int DEFAULT_MAX_SOURCES = 1_000;
+
     /** About 22 hours of video in the default 4 s segments. */
     public static final int DEFAULT_MAX_SEGMENTS = 20_000;
 
     public Limits {
       if (maxSources < 1 || maxSegments < 1) {
-        throw new IllegalArgumentException("result limits must be at least 1: " + maxSources + " sources, "
-            + maxSegments + " segments");
+        throw new IllegalArgumentException(
+            "result limits must be at least 1: "
+                + maxSources
+                + " sources, "
+                + maxSegments
+                + " segments");
       }
     }
 
     public static Limits fromEnv(Env env) {
-      return new Limits(env.integer(MAX_SOURCES_ENV, DEFAULT_MAX_SOURCES, 1, 1_000_000),
+      return new Limits(
+          env.integer(MAX_SOURCES_ENV, DEFAULT_MAX_SOURCES, 1, 1_000_000),
           env.integer(MAX_SEGMENTS_ENV, DEFAULT_MAX_SEGMENTS, 1, 10_000_000));
     }
   }
 
-  /** Told of each upload kept and each fused segment kept (e.g. {@code ./emostream up} prints a line for each). */
+  /**
+   * Told of each upload kept and each fused segment kept (e.g. {@code ./emostream up} prints a line
+   * for each).
+   */
   public interface Listener {
-    default void uploaded(IngestService.Result upload) {
-    }
+    default void uploaded(IngestService.Result upload) {}
 
-    default void fused(FusedEmotion segment) {
-    }
+    default void fused(FusedEmotion segment) {}
   }
 
-  private static final Comparator<FusedEmotion> TIMELINE = Comparator
-      .comparing((FusedEmotion s) -> s.getSpeakerRole() == null ? "" : s.getSpeakerRole())
-      .thenComparingInt(FusedEmotion::getSegmentIndex).thenComparing(FusedEmotion::getClipId);
+  private static final Comparator<FusedEmotion> TIMELINE =
+      Comparator.comparing((FusedEmotion s) -> s.getSpeakerRole() == null ? "" : s.getSpeakerRole())
+          .thenComparingInt(FusedEmotion::getSegmentIndex)
+          .thenComparing(FusedEmotion::getClipId);
 
   private final Limits limits;
   private final Listener listener;
+
   /** In the order sources were first seen: the first is the one evicted. */
   private final LinkedHashMap<String, Source> sources = new LinkedHashMap<>();
+
   private int segments;
 
   public FusedSegmentStore(Limits limits) {
-    this(limits, new Listener() { });
+    this(limits, new Listener() {});
   }
 
   public FusedSegmentStore(Limits limits, Listener listener) {
@@ -79,11 +88,15 @@ public final class FusedSegmentStore {
   private static final class Source {
     final String sourceId;
     String sourceName;
+
     /** The clip ids of the upload; empty when the source was only seen on the fused topic. */
     final Set<String> expected = new LinkedHashSet<>();
+
     boolean uploadedHere;
+
     /** By clip id, in the order fused. */
     final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
+
     boolean truncated;
 
     Source(String sourceId) {
@@ -103,7 +116,10 @@ public final class FusedSegmentStore {
     listener.uploaded(upload);
   }
 
-  /** A segment from the fused topic; one without a source id is ignored, a clip seen before is kept once. */
+  /**
+   * A segment from the fused topic; one without a source id is ignored, a clip seen before is kept
+   * once.
+   */
   public void add(FusedEmotion segment) {
     if (segment.getSourceId() == null) {
       return;
@@ -122,9 +138,13 @@ public final class FusedSegmentStore {
     listener.fused(segment);
   }
 
-  /** Evicts the sources seen first until both bounds hold; a lone source over the bound loses its oldest segments. */
+  /**
+   * Evicts the sources seen first until both bounds hold; a lone source over the bound loses its
+   * oldest segments.
+   */
   private void evict(Source touched) {
-    while (sources.size() > limits.maxSources() || (segments > limits.maxSegments() && sources.size() > 1)) {
+    while (sources.size() > limits.maxSources()
+        || (segments > limits.maxSegments() && sources.size() > 1)) {
       Iterator<Source> first = sources.values().iterator();
       segments -= first.next().fused.size();
       first.remove();
@@ -139,10 +159,11 @@ public final class FusedSegmentStore {
   }
 
   /**
-   * The source's answer: {@code sourceId}, {@code sourceName}, {@code segmentsExpected} (null when not uploaded here),
-   * {@code segmentsFused}, {@code complete} (every expected segment fused; null when not uploaded here),
-   * {@code truncated}, and {@code segments} in the one JSON shape ({@link FusedSegmentJson}), ordered by speaker role
-   * and segment index. Empty for a source unknown here or evicted.
+   * The source's answer: {@code sourceId}, {@code sourceName}, {@code segmentsExpected} (null when
+   * not uploaded here), {@code segmentsFused}, {@code complete} (every expected segment fused; null
+   * when not uploaded here), {@code truncated}, and {@code segments} in the one JSON shape ({@link
+   * FusedSegmentJson}), ordered by speaker role and segment index. Empty for a source unknown here
+   * or evicted.
    */
   public Optional<ObjectNode> source(String sourceId) {
     String name;

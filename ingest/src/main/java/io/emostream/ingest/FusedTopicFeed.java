@@ -1,7 +1,10 @@
 package io.emostream.ingest;
 
+import io.emostream.kafka.KafkaClients;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.topics.Topics;
 import java.time.Duration;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.KafkaException;
@@ -10,20 +13,17 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.kafka.KafkaClients;
-import io.emostream.kafka.KafkaSettings;
-import io.emostream.schemas.FusedEmotion;
-import io.emostream.topics.Topics;
-
 /**
- * Reads the fused topic ({@code read_committed}, every partition, from its end when created, no consumer group
- * offsets) into a {@link FusedSegmentStore}, on its own thread. A record that cannot be decoded is logged with its
- * topic, partition and offset and skipped (the topic's own consumers decide about it; this view only shows results).
- * {@link #close} wakes the consumer, which ends the loop and closes it.
+ * Reads the fused topic ({@code read_committed}, every partition, from its end when created, no
+ * consumer group offsets) into a {@link FusedSegmentStore}, on its own thread. A record that cannot
+ * be decoded is logged with its topic, partition and offset and skipped (the topic's own consumers
+ * decide about it; this view only shows results). {@link #close} wakes the consumer, which ends the
+ * loop and closes it.
  */
 public final class FusedTopicFeed implements Runnable, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FusedTopicFeed.class);
+
   /** Polls that may fail in a row (a broker away for a while) before the feed gives up. */
   static final int MAX_FAILURES_IN_A_ROW = 30;
 
@@ -57,14 +57,21 @@ public final class FusedTopicFeed implements Runnable, AutoCloseable {
           }
           failuresInARow = 0;
         } catch (RecordDeserializationException e) {
-          LOG.warn("skipping an undecodable fused record at {} offset {}", e.topicPartition(), e.offset(), e);
+          LOG.warn(
+              "skipping an undecodable fused record at {} offset {}",
+              e.topicPartition(),
+              e.offset(),
+              e);
           consumer.seek(e.topicPartition(), e.offset() + 1);
         } catch (WakeupException e) {
           throw e;
         } catch (KafkaException e) {
           if (++failuresInARow >= MAX_FAILURES_IN_A_ROW) {
-            LOG.error("the fused results feed stopped after {} failed polls in a row; GET /sources answers what it "
-                + "had", failuresInARow, e);
+            LOG.error(
+                "the fused results feed stopped after {} failed polls in a row; GET /sources answers what it "
+                    + "had",
+                failuresInARow,
+                e);
             return;
           }
           LOG.warn("reading the fused topic failed ({} in a row); trying again", failuresInARow, e);

@@ -9,43 +9,38 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The answers to uploads sent with an {@code Idempotency-Key}, so that a client's retry gets the first attempt's
- * answer instead of a second analysis of the same file.
+ * The answers to uploads sent with an {@code Idempotency-Key}, so that a client's retry gets the
+ * first attempt's answer instead of a second analysis of the same file.
  *
- * <p>States of a key (scoped by the caller, e.g. to the bearer token): <em>absent</em> → {@link #claim claimed} by the
- * first attempt whose body arrived completely (<em>pending</em>: its ingest runs) → {@link #finish finished}: a
- * {@code 201} answer is kept for the TTL, any other answer (a bad file, Kafka down) is handed to the retries waiting
- * for it and then forgotten, so a later retry runs again. An attempt whose body never arrived never claims its key.
- * A key sent again with a different request (its {@link Answer fingerprint} differs) is a client error.
+ * <p>States of a key (scoped by the caller, e.g. to the bearer token): <em>absent</em> → {@link
+ * #claim claimed} by the first attempt whose body arrived completely (<em>pending</em>: its ingest
+ * runs) → {@link #finish finished}: a {@code 201} answer is kept for the TTL, any other answer (a
+ * bad file, Kafka down) is handed to the retries waiting for it and then forgotten, so a later
+ * retry runs again. An attempt whose body never arrived never claims its key. A key sent again with
+ * a different request (its {@link Answer fingerprint} differs) is a client error.
  *
- * <p>In memory, per process: a retry that reaches another ingest instance is analysed again. At most
- * {@code maxKeys} answers are kept; beyond that the oldest finished ones go first.
+ * <p>In memory, per process: a retry that reaches another ingest instance is analysed again. At
+ * most {@code maxKeys} answers are kept; beyond that the oldest finished ones go first.
  */
 final class IdempotencyStore {
 
   /** What an upload was answered: status and JSON body. */
-  record Answer(int status, Object body) {
-  }
+  record Answer(int status, Object body) {}
 
   /** What {@link #lookup} or {@link #claim} found for a key. */
-  sealed interface Found permits Fresh, Pending, Done, Mismatch {
-  }
+  sealed interface Found permits Fresh, Pending, Done, Mismatch {}
 
   /** Nobody has the key: with {@link #claim} the caller now owns it and must {@link #finish} it. */
-  record Fresh() implements Found {
-  }
+  record Fresh() implements Found {}
 
   /** Another attempt with the key is being ingested: its answer arrives through {@code answer}. */
-  record Pending(CompletableFuture<Answer> answer) implements Found {
-  }
+  record Pending(CompletableFuture<Answer> answer) implements Found {}
 
   /** The key's first attempt was answered {@code answer}. */
-  record Done(Answer answer) implements Found {
-  }
+  record Done(Answer answer) implements Found {}
 
   /** The key was used for a request with other parameters. */
-  record Mismatch() implements Found {
-  }
+  record Mismatch() implements Found {}
 
   private static final class Entry {
     final String fingerprint;
@@ -90,7 +85,9 @@ final class IdempotencyStore {
     return found;
   }
 
-  /** The claimed key's attempt was answered: waiting retries get {@code answer}; only a 201 is kept. */
+  /**
+   * The claimed key's attempt was answered: waiting retries get {@code answer}; only a 201 is kept.
+   */
   void finish(String key, Answer answer) {
     Entry entry;
     synchronized (this) {

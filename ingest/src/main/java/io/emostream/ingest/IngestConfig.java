@@ -1,75 +1,103 @@
 package io.emostream.ingest;
 
-import java.nio.file.Path;
-import java.time.Duration;
-
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.topics.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Ingest settings from the environment.
  *
- * @param segmentMs        EMOSTREAM_SEGMENT_SECONDS (default 4): clip length
- * @param minSegmentMs     EMOSTREAM_MIN_SEGMENT_SECONDS (default 1): a shorter tail joins the previous clip
+ * @param segmentMs EMOSTREAM_SEGMENT_SECONDS (default 4): clip length
+ * @param minSegmentMs EMOSTREAM_MIN_SEGMENT_SECONDS (default 1): a shorter tail joins the previous
+ *     clip
  * @param framesPerSegment EMOSTREAM_FRAMES_PER_SEGMENT (default 32, what ViViT-class models take)
- * @param maxFrameSide     EMOSTREAM_MAX_FRAME_SIDE (default 640): frames are downscaled to fit
- * @param jpegQuality      EMOSTREAM_JPEG_QUALITY (default 0.9)
- * @param httpHost         EMOSTREAM_HTTP_HOST (default 127.0.0.1)
- * @param httpPort         EMOSTREAM_HTTP_PORT (default 8080)
- * @param maxUploadBytes   EMOSTREAM_MAX_UPLOAD_BYTES (default 1 GiB)
- * @param workDir          EMOSTREAM_WORK_DIR (default the system temp dir): uploads are spooled here
- * @param channels         EMOSTREAM_AUDIO_CHANNEL (mix, left, right, both) and EMOSTREAM_CHANNEL_ROLES
- *                         (e.g. left:agent,right:customer): which channel of a stereo call is analysed;
- *                         with roles and no channel, the customer's
- * @param maxFramePixels   EMOSTREAM_MAX_FRAME_PIXELS (default 7680x4320, 8K UHD): a video whose frames are larger is
- *                         rejected after probing, before anything is decoded
- * @param maxDurationMs    EMOSTREAM_MAX_DURATION_SECONDS (default 14400, 4 h): a source whose container says it is
- *                         longer is rejected before anything is decoded
- * @param ingestToken      EMOSTREAM_INGEST_TOKEN (default none): when set, {@code POST /clips} needs
- *                         {@code Authorization: Bearer <token>}; never logged ({@link #toString()} hides it)
- * @param authDisabled     EMOSTREAM_INGEST_AUTH=none: the standalone service may run without a token
- * @param http             the HTTP server's timeouts and limits ({@link HttpLimits})
- * @param audioStream      EMOSTREAM_AUDIO_STREAM (default none): which audio stream of a source with several is analysed,
- *                         counted from 0 among its audio streams (FFmpeg's {@code a:N}); without it, the stream marked
- *                         default, else FFmpeg's best one
+ * @param maxFrameSide EMOSTREAM_MAX_FRAME_SIDE (default 640): frames are downscaled to fit
+ * @param jpegQuality EMOSTREAM_JPEG_QUALITY (default 0.9)
+ * @param httpHost EMOSTREAM_HTTP_HOST (default 127.0.0.1)
+ * @param httpPort EMOSTREAM_HTTP_PORT (default 8080)
+ * @param maxUploadBytes EMOSTREAM_MAX_UPLOAD_BYTES (default 1 GiB)
+ * @param workDir EMOSTREAM_WORK_DIR (default the system temp dir): uploads are spooled here
+ * @param channels EMOSTREAM_AUDIO_CHANNEL (mix, left, right, both) and EMOSTREAM_CHANNEL_ROLES
+ *     (e.g. left:agent,right:customer): which channel of a stereo call is analysed; with roles and
+ *     no channel, the customer's
+ * @param maxFramePixels EMOSTREAM_MAX_FRAME_PIXELS (default 7680x4320, 8K UHD): a video whose
+ *     frames are larger is rejected after probing, before anything is decoded
+ * @param maxDurationMs EMOSTREAM_MAX_DURATION_SECONDS (default 14400, 4 h): a source whose
+ *     container says it is longer is rejected before anything is decoded
+ * @param ingestToken EMOSTREAM_INGEST_TOKEN (default none): when set, {@code POST /clips} needs
+ *     {@code Authorization: Bearer <token>}; never logged ({@link #toString()} hides it)
+ * @param authDisabled EMOSTREAM_INGEST_AUTH=none: the standalone service may run without a token
+ * @param http the HTTP server's timeouts and limits ({@link HttpLimits})
+ * @param audioStream EMOSTREAM_AUDIO_STREAM (default none): which audio stream of a source with
+ *     several is analysed, counted from 0 among its audio streams (FFmpeg's {@code a:N}); without
+ *     it, the stream marked default, else FFmpeg's best one
  */
-public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, long minSegmentMs,
-    int framesPerSegment, int maxFrameSide, float jpegQuality, String httpHost, int httpPort,
-    long maxUploadBytes, Path workDir, String transactionalIdPrefix, ChannelSelection channels,
-    long maxFramePixels, long maxDurationMs, String ingestToken, boolean authDisabled, HttpLimits http,
+public record IngestConfig(
+    KafkaSettings kafka,
+    Topics topics,
+    long segmentMs,
+    long minSegmentMs,
+    int framesPerSegment,
+    int maxFrameSide,
+    float jpegQuality,
+    String httpHost,
+    int httpPort,
+    long maxUploadBytes,
+    Path workDir,
+    String transactionalIdPrefix,
+    ChannelSelection channels,
+    long maxFramePixels,
+    long maxDurationMs,
+    String ingestToken,
+    boolean authDisabled,
+    HttpLimits http,
     Integer audioStream) {
 
   /**
-   * What keeps the upload endpoint up under slow or hostile clients. Request heads are parsed and bodies read without
-   * holding a thread (Jetty's selector), so a stalled or slow client costs a connection and a little memory, not a
-   * worker; the limits below bound those too.
+   * What keeps the upload endpoint up under slow or hostile clients. Request heads are parsed and
+   * bodies read without holding a thread (Jetty's selector), so a stalled or slow client costs a
+   * connection and a little memory, not a worker; the limits below bound those too.
    *
-   * @param headerTimeout  EMOSTREAM_HTTP_HEADER_TIMEOUT (default 10s): a connection that has not sent a whole request
-   *                       head this long after it opened (or after its previous answer) is closed
-   * @param idleTimeout    EMOSTREAM_HTTP_IDLE_TIMEOUT (default 30s): an upload whose body sends no byte for this long is
-   *                       answered 408 and cut off
-   * @param uploadTimeout  EMOSTREAM_UPLOAD_TIMEOUT (default 30m): the whole body must arrive within this, else 408
-   * @param minUploadRate  EMOSTREAM_UPLOAD_MIN_RATE (bytes per second, default 4096; 0 turns it off): an upload whose
-   *                       average rate since its body started falls below this, once {@code minRateAfter} has passed,
-   *                       is answered 408 and cut off
-   * @param minRateAfter   EMOSTREAM_UPLOAD_MIN_RATE_AFTER (default 10s): how long a body runs before its rate is checked
-   *                       (TCP slow start, a client's warm-up)
-   * @param maxConnections EMOSTREAM_HTTP_MAX_CONNECTIONS (default 256): with this many open the server stops accepting
-   *                       until one closes (new ones wait in the operating system's accept queue)
-   * @param threads        EMOSTREAM_HTTP_THREADS (default 32): the server's bounded thread pool (no thread waits on a
-   *                       client)
-   * @param ingestThreads  EMOSTREAM_HTTP_INGEST_THREADS (default 4): uploads demuxed and published at once; up to
-   *                       {@link #INGEST_QUEUE} more wait for one, and beyond that an upload is answered 503
-   * @param idempotencyTtl EMOSTREAM_IDEMPOTENCY_TTL (default 1440m, a day): how long the answer to an upload with an
-   *                       {@code Idempotency-Key} is kept for its retries
+   * @param headerTimeout EMOSTREAM_HTTP_HEADER_TIMEOUT (default 10s): a connection that has not
+   *     sent a whole request head this long after it opened (or after its previous answer) is
+   *     closed
+   * @param idleTimeout EMOSTREAM_HTTP_IDLE_TIMEOUT (default 30s): an upload whose body sends no
+   *     byte for this long is answered 408 and cut off
+   * @param uploadTimeout EMOSTREAM_UPLOAD_TIMEOUT (default 30m): the whole body must arrive within
+   *     this, else 408
+   * @param minUploadRate EMOSTREAM_UPLOAD_MIN_RATE (bytes per second, default 4096; 0 turns it
+   *     off): an upload whose average rate since its body started falls below this, once {@code
+   *     minRateAfter} has passed, is answered 408 and cut off
+   * @param minRateAfter EMOSTREAM_UPLOAD_MIN_RATE_AFTER (default 10s): how long a body runs before
+   *     its rate is checked (TCP slow start, a client's warm-up)
+   * @param maxConnections EMOSTREAM_HTTP_MAX_CONNECTIONS (default 256): with this many open the
+   *     server stops accepting until one closes (new ones wait in the operating system's accept
+   *     queue)
+   * @param threads EMOSTREAM_HTTP_THREADS (default 32): the server's bounded thread pool (no thread
+   *     waits on a client)
+   * @param ingestThreads EMOSTREAM_HTTP_INGEST_THREADS (default 4): uploads demuxed and published
+   *     at once; up to {@link #INGEST_QUEUE} more wait for one, and beyond that an upload is
+   *     answered 503
+   * @param idempotencyTtl EMOSTREAM_IDEMPOTENCY_TTL (default 1440m, a day): how long the answer to
+   *     an upload with an {@code Idempotency-Key} is kept for its retries
    */
-  public record HttpLimits(Duration headerTimeout, Duration idleTimeout, Duration uploadTimeout, long minUploadRate,
-      Duration minRateAfter, int maxConnections, int threads, int ingestThreads, Duration idempotencyTtl) {
+  public record HttpLimits(
+      Duration headerTimeout,
+      Duration idleTimeout,
+      Duration uploadTimeout,
+      long minUploadRate,
+      Duration minRateAfter,
+      int maxConnections,
+      int threads,
+      int ingestThreads,
+      Duration idempotencyTtl) {
 
     /** The variables of the fields above, in order. */
     public static final String HTTP_HEADER_TIMEOUT_ENV = "EMOSTREAM_HTTP_HEADER_TIMEOUT";
+
     public static final String HTTP_IDLE_TIMEOUT_ENV = "EMOSTREAM_HTTP_IDLE_TIMEOUT";
     public static final String UPLOAD_TIMEOUT_ENV = "EMOSTREAM_UPLOAD_TIMEOUT";
     public static final String IDEMPOTENCY_TTL_ENV = "EMOSTREAM_IDEMPOTENCY_TTL";
@@ -79,7 +107,9 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
     public static final String HTTP_THREADS_ENV = "EMOSTREAM_HTTP_THREADS";
     public static final String HTTP_INGEST_THREADS_ENV = "EMOSTREAM_HTTP_INGEST_THREADS";
 
-    /** Uploads received completely that wait for an ingest thread before new ones are answered 503. */
+    /**
+     * Uploads received completely that wait for an ingest thread before new ones are answered 503.
+     */
     public static final int INGEST_QUEUE = 64;
 
     public HttpLimits {
@@ -91,7 +121,8 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
 
     private static void positive(String name, Duration d) {
       if (d.isZero()) {
-        throw new IllegalArgumentException(name + " must be longer than 0, such as 500ms, 30s or 2m");
+        throw new IllegalArgumentException(
+            name + " must be longer than 0, such as 500ms, 30s or 2m");
       }
     }
 
@@ -111,6 +142,7 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
 
   /** The variables of the fields above (see each); the HTTP limits' are in {@link HttpLimits}. */
   public static final String SEGMENT_SECONDS_ENV = "EMOSTREAM_SEGMENT_SECONDS";
+
   public static final String MIN_SEGMENT_SECONDS_ENV = "EMOSTREAM_MIN_SEGMENT_SECONDS";
   public static final String FRAMES_PER_SEGMENT_ENV = "EMOSTREAM_FRAMES_PER_SEGMENT";
   public static final String MAX_FRAME_SIDE_ENV = "EMOSTREAM_MAX_FRAME_SIDE";
@@ -131,6 +163,7 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
 
   /** EMOSTREAM_INGEST_AUTH: {@code token} (default) or {@code none}. */
   public static final String AUTH_ENV = "EMOSTREAM_INGEST_AUTH";
+
   public static final String TOKEN_ENV = "EMOSTREAM_INGEST_TOKEN";
 
   public static IngestConfig fromEnv(Env env) {
@@ -147,7 +180,8 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
         (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, Long.MAX_VALUE),
         env.path(WORK_DIR_ENV, Path.of(System.getProperty("java.io.tmpdir"))),
         env.string(INGEST_TRANSACTIONAL_ID_ENV, DEFAULT_TRANSACTIONAL_ID),
-        ChannelSelection.parse(env.optional(AUDIO_CHANNEL_ENV).orElse(null),
+        ChannelSelection.parse(
+            env.optional(AUDIO_CHANNEL_ENV).orElse(null),
             env.optional(CHANNEL_ROLES_ENV).orElse(null)),
         (long) env.decimal(MAX_FRAME_PIXELS_ENV, 7680L * 4320, 1, Long.MAX_VALUE),
         Math.round(env.decimal(MAX_DURATION_SECONDS_ENV, 4 * 3600, 1, 1e9) * 1000),
@@ -155,14 +189,17 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
         authDisabled(env.optional(AUTH_ENV).orElse("token")),
         HttpLimits.fromEnv(env),
         env.optional(AUDIO_STREAM_ENV).isPresent()
-            ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000) : null);
+            ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000)
+            : null);
   }
 
   private static boolean authDisabled(String value) {
     return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "none" -> true;
       case "token", "" -> false;
-      default -> throw new IllegalArgumentException(AUTH_ENV + "='" + value + "' is not accepted; use token or none");
+      default ->
+          throw new IllegalArgumentException(
+              AUTH_ENV + "='" + value + "' is not accepted; use token or none");
     };
   }
 
@@ -172,39 +209,119 @@ public record IngestConfig(KafkaSettings kafka, Topics topics, long segmentMs, l
   }
 
   /**
-   * The standalone service's rule: with neither a token nor EMOSTREAM_INGEST_AUTH=none it refuses to start (the
-   * embedded {@code ./emostream up} does not call this: it listens on 127.0.0.1 and stays open unless a token is set).
+   * The standalone service's rule: with neither a token nor EMOSTREAM_INGEST_AUTH=none it refuses
+   * to start (the embedded {@code ./emostream up} does not call this: it listens on 127.0.0.1 and
+   * stays open unless a token is set).
    */
   public void checkAuthConfigured() {
     if (ingestToken == null && !authDisabled) {
-      throw new IllegalStateException("ingest needs a bearer token: set " + TOKEN_ENV + " (clients then send "
-          + "'Authorization: Bearer <token>'), or set " + AUTH_ENV + "=none to serve uploads without authentication");
+      throw new IllegalStateException(
+          "ingest needs a bearer token: set "
+              + TOKEN_ENV
+              + " (clients then send "
+              + "'Authorization: Bearer <token>'), or set "
+              + AUTH_ENV
+              + "=none to serve uploads without authentication");
     }
   }
 
   @Override
   public String toString() {
-    return "IngestConfig[kafka=" + kafka + ", topics=" + topics + ", segmentMs=" + segmentMs + ", http=" + httpHost + ":"
-        + httpPort + ", maxUploadBytes=" + maxUploadBytes + ", maxFramePixels=" + maxFramePixels + ", maxDurationMs="
-        + maxDurationMs + ", workDir=" + workDir + ", token=" + (ingestToken == null ? "none" : "[hidden]")
-        + ", authDisabled=" + authDisabled + ", limits=" + http + ", audioStream=" + audioStream + "]";
+    return "IngestConfig[kafka="
+        + kafka
+        + ", topics="
+        + topics
+        + ", segmentMs="
+        + segmentMs
+        + ", http="
+        + httpHost
+        + ":"
+        + httpPort
+        + ", maxUploadBytes="
+        + maxUploadBytes
+        + ", maxFramePixels="
+        + maxFramePixels
+        + ", maxDurationMs="
+        + maxDurationMs
+        + ", workDir="
+        + workDir
+        + ", token="
+        + (ingestToken == null ? "none" : "[hidden]")
+        + ", authDisabled="
+        + authDisabled
+        + ", limits="
+        + http
+        + ", audioStream="
+        + audioStream
+        + "]";
   }
 
   public IngestConfig withKafka(KafkaSettings settings, Topics newTopics) {
-    return new IngestConfig(settings, newTopics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
-        httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
-        ingestToken, authDisabled, http, audioStream);
+    return new IngestConfig(
+        settings,
+        newTopics,
+        segmentMs,
+        minSegmentMs,
+        framesPerSegment,
+        maxFrameSide,
+        jpegQuality,
+        httpHost,
+        httpPort,
+        maxUploadBytes,
+        workDir,
+        transactionalIdPrefix,
+        channels,
+        maxFramePixels,
+        maxDurationMs,
+        ingestToken,
+        authDisabled,
+        http,
+        audioStream);
   }
 
   public IngestConfig withHttp(String host, int port) {
-    return new IngestConfig(kafka, topics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
-        host, port, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
-        ingestToken, authDisabled, http, audioStream);
+    return new IngestConfig(
+        kafka,
+        topics,
+        segmentMs,
+        minSegmentMs,
+        framesPerSegment,
+        maxFrameSide,
+        jpegQuality,
+        host,
+        port,
+        maxUploadBytes,
+        workDir,
+        transactionalIdPrefix,
+        channels,
+        maxFramePixels,
+        maxDurationMs,
+        ingestToken,
+        authDisabled,
+        http,
+        audioStream);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
-    return new IngestConfig(kafka, topics, segmentMs, minSegmentMs, framesPerSegment, maxFrameSide, jpegQuality,
-        httpHost, httpPort, maxUploadBytes, workDir, transactionalIdPrefix, channels, maxFramePixels, maxDurationMs,
-        ingestToken, authDisabled, limits, audioStream);
+    return new IngestConfig(
+        kafka,
+        topics,
+        segmentMs,
+        minSegmentMs,
+        framesPerSegment,
+        maxFrameSide,
+        jpegQuality,
+        httpHost,
+        httpPort,
+        maxUploadBytes,
+        workDir,
+        transactionalIdPrefix,
+        channels,
+        maxFramePixels,
+        maxDurationMs,
+        ingestToken,
+        authDisabled,
+        limits,
+        audioStream);
   }
 }

@@ -1,5 +1,11 @@
 package io.emostream.ingest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.ops.HealthCheck;
+import io.emostream.schemas.FusionRule;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -23,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
@@ -41,71 +46,74 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.emostream.ops.HealthCheck;
-import io.emostream.schemas.FusionRule;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
 /**
  * HTTP front of ingest, on Jetty 12's core server.
  *
  * <ul>
- *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right&audioStream=1&sourceId=call-42} with the media as
- *       the body
- *       ({@code Content-Type: video/*}, {@code audio/*} or {@code application/octet-stream}) →
- *       {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …, …}]}}; {@code channel} (mix, left,
- *       right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this upload, {@code audioStream} (the Nth audio stream,
- *       from 0) EMOSTREAM_AUDIO_STREAM; {@code sourceId} is the source's id in every record (checked by
- *       {@link IngestService#checkSourceId}; a generated UUID without it)</li>
+ *   <li>{@code POST /clips?rule=AVERAGE&name=call.mp4&channel=right&audioStream=1&sourceId=call-42}
+ *       with the media as the body ({@code Content-Type: video/*}, {@code audio/*} or {@code
+ *       application/octet-stream}) → {@code 201} and {@code {"sourceId": …, "clips": [{"clipId": …,
+ *       …}]}}; {@code channel} (mix, left, right, both) overrides EMOSTREAM_AUDIO_CHANNEL for this
+ *       upload, {@code audioStream} (the Nth audio stream, from 0) EMOSTREAM_AUDIO_STREAM; {@code
+ *       sourceId} is the source's id in every record (checked by {@link
+ *       IngestService#checkSourceId}; a generated UUID without it)
  *   <li>{@code GET /sources/{sourceId}} → {@code 200} and the fused segments of that source so far
- *       ({@link FusedSegmentStore#source}, each in the one JSON shape of {@code FusedSegmentJson}), {@code 404} for a
- *       source unknown or evicted; only with a {@link FusedSegmentStore} (in {@code ./emostream up}), else {@code 404}
- *       saying where results are</li>
- *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}</li>
- *   <li>{@code GET /} → {@code 200} and a short JSON index of these endpoints</li>
+ *       ({@link FusedSegmentStore#source}, each in the one JSON shape of {@code FusedSegmentJson}),
+ *       {@code 404} for a source unknown or evicted; only with a {@link FusedSegmentStore} (in
+ *       {@code ./emostream up}), else {@code 404} saying where results are
+ *   <li>{@code GET /health} → {@code 200 {"status":"UP"}}
+ *   <li>{@code GET /} → {@code 200} and a short JSON index of these endpoints
  * </ul>
- * Errors are JSON {@code {"error": "…"}} with a 4xx/5xx status, never a stack trace or a server path.
- * With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} and {@code GET /sources/…} need
- * {@code Authorization: Bearer <token>} (else 401); {@code /health} and {@code /} stay open.
  *
- * <p><b>Slow and hostile clients.</b> Why Jetty: its selector parses request heads and delivers body bytes without a
- * thread per connection, its thread pool is bounded with a bounded queue, and it has idle timeouts and a connection
- * limit built in; the JDK's HttpServer (used before) gives each exchange a pool thread for its whole life and has no
- * timeouts, so four clients that never finished their request stopped every upload and {@code /health}. Here
- * (limits in {@link IngestConfig.HttpLimits}): a request head must arrive within EMOSTREAM_HTTP_HEADER_TIMEOUT
- * ({@link RequestHeadTimeout}, else the connection is closed); the body is read asynchronously into a spool file
- * (FFmpeg needs to seek in MP4, and it is always deleted), with 408 for a body silent for EMOSTREAM_HTTP_IDLE_TIMEOUT,
- * slower than EMOSTREAM_UPLOAD_MIN_RATE or longer than EMOSTREAM_UPLOAD_TIMEOUT; only a body that arrived completely
- * is ingested (on a bounded pool of EMOSTREAM_HTTP_INGEST_THREADS, 503 when its queue is full), so an upload cut off
- * or abandoned mid-body publishes nothing. {@code /health} is answered at once on Jetty's pool, which no upload
+ * Errors are JSON {@code {"error": "…"}} with a 4xx/5xx status, never a stack trace or a server
+ * path. With EMOSTREAM_INGEST_TOKEN set, {@code POST /clips} and {@code GET /sources/…} need {@code
+ * Authorization: Bearer <token>} (else 401); {@code /health} and {@code /} stay open.
+ *
+ * <p><b>Slow and hostile clients.</b> Why Jetty: its selector parses request heads and delivers
+ * body bytes without a thread per connection, its thread pool is bounded with a bounded queue, and
+ * it has idle timeouts and a connection limit built in; the JDK's HttpServer (used before) gives
+ * each exchange a pool thread for its whole life and has no timeouts, so four clients that never
+ * finished their request stopped every upload and {@code /health}. Here (limits in {@link
+ * IngestConfig.HttpLimits}): a request head must arrive within EMOSTREAM_HTTP_HEADER_TIMEOUT
+ * ({@link RequestHeadTimeout}, else the connection is closed); the body is read asynchronously into
+ * a spool file (FFmpeg needs to seek in MP4, and it is always deleted), with 408 for a body silent
+ * for EMOSTREAM_HTTP_IDLE_TIMEOUT, slower than EMOSTREAM_UPLOAD_MIN_RATE or longer than
+ * EMOSTREAM_UPLOAD_TIMEOUT; only a body that arrived completely is ingested (on a bounded pool of
+ * EMOSTREAM_HTTP_INGEST_THREADS, 503 when its queue is full), so an upload cut off or abandoned
+ * mid-body publishes nothing. {@code /health} is answered at once on Jetty's pool, which no upload
  * blocks.
  *
- * <p><b>Idempotency-Key.</b> A {@code POST /clips} may carry {@code Idempotency-Key: <1-255 printable characters>}.
- * Its first attempt whose body arrives completely is ingested; a retry with the same key (and the same bearer token,
- * query and Content-Length) gets the first attempt's answer, without the body being analysed again, marked
- * {@code Idempotent-Replayed: true}. While the first attempt is still being ingested, the retry <em>waits</em> for its
- * answer (no thread is held meanwhile). The same key with other parameters is 422. Only a 201 is kept (for
+ * <p><b>Idempotency-Key.</b> A {@code POST /clips} may carry {@code Idempotency-Key: <1-255
+ * printable characters>}. Its first attempt whose body arrives completely is ingested; a retry with
+ * the same key (and the same bearer token, query and Content-Length) gets the first attempt's
+ * answer, without the body being analysed again, marked {@code Idempotent-Replayed: true}. While
+ * the first attempt is still being ingested, the retry <em>waits</em> for its answer (no thread is
+ * held meanwhile). The same key with other parameters is 422. Only a 201 is kept (for
  * EMOSTREAM_IDEMPOTENCY_TTL); after a failure a retry runs again. See {@link IdempotencyStore}.
  *
- * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight finish (they are
- * answered) for up to the grace period. Meters: {@code emostream.ingest.http.requests} (tag {@code status}),
- * {@code emostream.ingest.http.cutoff} (tag {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
+ * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight
+ * finish (they are answered) for up to the grace period. Meters: {@code
+ * emostream.ingest.http.requests} (tag {@code status}), {@code emostream.ingest.http.cutoff} (tag
+ * {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
  */
 public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   /** How long {@link #close()} waits for uploads in flight. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
   /** The header naming a retry-safe upload. */
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestHttpServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_IDEMPOTENCY_KEYS = 10_000;
-  /** The most of an unread request body read and dropped after its answer, and for how long; see {@link Drain}. */
+
+  /**
+   * The most of an unread request body read and dropped after its answer, and for how long; see
+   * {@link Drain}.
+   */
   static final long DRAIN_BYTES = 16L << 20;
+
   static final Duration DRAIN_TIME = Duration.ofSeconds(5);
 
   private final IngestConfig config;
@@ -118,8 +126,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private final RequestHeadTimeout headTimeout;
   private final ThreadPoolExecutor ingestPool;
   private final IdempotencyStore idempotency;
+
   /** Null: this server keeps no results ({@code GET /sources/…} says where they are). */
   private final FusedSegmentStore results;
+
   private final Object inFlightLock = new Object();
   private int inFlight;
   private volatile boolean started;
@@ -130,7 +140,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     this(config, service, new SimpleMeterRegistry());
   }
 
-  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters) throws IOException {
+  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters)
+      throws IOException {
     this(config, service, meters, Clock.systemUTC());
   }
 
@@ -141,20 +152,27 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /**
-   * Also answers {@code GET /sources/{id}} from {@code results} (null: no results here), and tells it of every upload
-   * answered 201.
+   * Also answers {@code GET /sources/{id}} from {@code results} (null: no results here), and tells
+   * it of every upload answered 201.
    */
-  public IngestHttpServer(IngestConfig config, Ingestor service, MeterRegistry meters, Clock clock,
-      FusedSegmentStore results) throws IOException {
+  public IngestHttpServer(
+      IngestConfig config,
+      Ingestor service,
+      MeterRegistry meters,
+      Clock clock,
+      FusedSegmentStore results)
+      throws IOException {
     this.config = config;
     this.results = results;
     this.limits = config.http();
     this.service = service;
     this.meters = meters;
     this.idempotency = new IdempotencyStore(clock, limits.idempotencyTtl(), MAX_IDEMPOTENCY_KEYS);
-    // Bounded threads; the task queue is Jetty's default (its advice): no task waits on a client, and the connection
+    // Bounded threads; the task queue is Jetty's default (its advice): no task waits on a client,
+    // and the connection
     // limit bounds the tasks.
-    QueuedThreadPool threads = new QueuedThreadPool(limits.threads(), Math.min(4, limits.threads()), 60_000);
+    QueuedThreadPool threads =
+        new QueuedThreadPool(limits.threads(), Math.min(4, limits.threads()), 60_000);
     threads.setName("ingest-http");
     threads.setReservedThreads(0);
     this.server = new Server(threads);
@@ -169,13 +187,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     server.addConnector(connector);
     server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
     this.scheduler = server.getScheduler();
-    this.headTimeout = new RequestHeadTimeout(scheduler, limits.headerTimeout(), () -> cutOff("header-timeout"));
+    this.headTimeout =
+        new RequestHeadTimeout(scheduler, limits.headerTimeout(), () -> cutOff("header-timeout"));
     connector.addEventListener(headTimeout);
     server.setHandler(new Routes());
     AtomicInteger ingestThread = new AtomicInteger();
-    this.ingestPool = new ThreadPoolExecutor(limits.ingestThreads(), limits.ingestThreads(), 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(IngestConfig.HttpLimits.INGEST_QUEUE),
-        r -> new Thread(r, "ingest-upload-" + ingestThread.incrementAndGet()));
+    this.ingestPool =
+        new ThreadPoolExecutor(
+            limits.ingestThreads(),
+            limits.ingestThreads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(IngestConfig.HttpLimits.INGEST_QUEUE),
+            r -> new Thread(r, "ingest-upload-" + ingestThread.incrementAndGet()));
   }
 
   public void start() {
@@ -183,8 +207,14 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       server.start();
     } catch (Exception e) {
       ingestPool.shutdownNow();
-      throw new IllegalStateException("ingest HTTP could not listen on " + config.httpHost() + ":"
-          + config.httpPort() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "ingest HTTP could not listen on "
+              + config.httpHost()
+              + ":"
+              + config.httpPort()
+              + ": "
+              + e.getMessage(),
+          e);
     }
     started = true;
     LOG.info("ingest HTTP listening on http://{}:{}/clips", config.httpHost(), port());
@@ -200,16 +230,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /**
-   * Routes by path; every request's end re-arms its connection's head timeout, and a body left unread by its answer
-   * is read to its end first ({@link Drain}).
+   * Routes by path; every request's end re-arms its connection's head timeout, and a body left
+   * unread by its answer is read to its end first ({@link Drain}).
    */
   private final class Routes extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       Connection connection = request.getConnectionMetaData().getConnection();
       headTimeout.requestStarted(connection);
-      Callback done = new Drain(request, response, Callback.from(callback,
-          () -> headTimeout.requestEnded(connection)));
+      Callback done =
+          new Drain(
+              request,
+              response,
+              Callback.from(callback, () -> headTimeout.requestEnded(connection)));
       String path = request.getHttpURI().getPath();
       switch (path) {
         case "/health", "/health/" -> respond(response, done, 200, Map.of("status", "UP"));
@@ -236,21 +269,35 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
     Map<String, Object> index = new LinkedHashMap<>();
     index.put("service", "emostream ingest");
-    index.put("endpoints", java.util.List.of(
-        endpoint("POST", "/clips", "upload a video or audio file as the body (Content-Type video/*, audio/* or "
-            + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
-            + "source id and the clip id of every segment", true),
-        endpoint("GET", "/sources/{sourceId}", results == null
-            ? "not served here: this ingest keeps no results; read the fused topic"
-            : "the fused segments of a source so far (the last " + results.limits().maxSources() + " sources, "
-                + results.limits().maxSegments() + " segments in all)", true),
-        endpoint("GET", "/health", "liveness of ingest", false),
-        endpoint("GET", "/", "this index", false)));
+    index.put(
+        "endpoints",
+        java.util.List.of(
+            endpoint(
+                "POST",
+                "/clips",
+                "upload a video or audio file as the body (Content-Type video/*, audio/* or "
+                    + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
+                    + "source id and the clip id of every segment",
+                true),
+            endpoint(
+                "GET",
+                "/sources/{sourceId}",
+                results == null
+                    ? "not served here: this ingest keeps no results; read the fused topic"
+                    : "the fused segments of a source so far (the last "
+                        + results.limits().maxSources()
+                        + " sources, "
+                        + results.limits().maxSegments()
+                        + " segments in all)",
+                true),
+            endpoint("GET", "/health", "liveness of ingest", false),
+            endpoint("GET", "/", "this index", false)));
     index.put("bearerTokenRequired", config.requiresToken());
     respond(response, callback, 200, index);
   }
 
-  private static Map<String, Object> endpoint(String method, String path, String description, boolean token) {
+  private static Map<String, Object> endpoint(
+      String method, String path, String description, boolean token) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("method", method);
     e.put("path", path);
@@ -259,35 +306,61 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     return e;
   }
 
-  /** {@code GET /sources/{id}}: the source's fused segments so far, under the same token rule as uploads. */
+  /**
+   * {@code GET /sources/{id}}: the source's fused segments so far, under the same token rule as
+   * uploads.
+   */
   private void source(Request request, Response response, Callback callback, String rawId) {
     if (!onlyGet(request, response, callback)) {
       return;
     }
-    if (config.requiresToken() && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION),
-        config.ingestToken())) {
+    if (config.requiresToken()
+        && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), config.ingestToken())) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
-      respond(response, callback, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+      respond(
+          response,
+          callback,
+          401,
+          error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
       return;
     }
     String sourceId;
     try {
-      sourceId = IngestService.checkSourceId(URLDecoder.decode(rawId.endsWith("/")
-          ? rawId.substring(0, rawId.length() - 1) : rawId, StandardCharsets.UTF_8));
+      sourceId =
+          IngestService.checkSourceId(
+              URLDecoder.decode(
+                  rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
+                  StandardCharsets.UTF_8));
     } catch (IllegalArgumentException e) {
       respond(response, callback, 400, error(e.getMessage()));
       return;
     }
     if (results == null) {
-      respond(response, callback, 404, error("this ingest keeps no results: GET /sources/{id} is served by "
-          + "./emostream up; read the fused topic for the results of source " + sourceId));
+      respond(
+          response,
+          callback,
+          404,
+          error(
+              "this ingest keeps no results: GET /sources/{id} is served by "
+                  + "./emostream up; read the fused topic for the results of source "
+                  + sourceId));
       return;
     }
     var answer = results.source(sourceId);
     if (answer.isEmpty()) {
-      respond(response, callback, 404, error("no results for source '" + sourceId + "': not uploaded or fused since "
-          + "this server started, or evicted (it keeps the last " + results.limits().maxSources() + " sources, "
-          + results.limits().maxSegments() + " segments in all)"));
+      respond(
+          response,
+          callback,
+          404,
+          error(
+              "no results for source '"
+                  + sourceId
+                  + "': not uploaded or fused since "
+                  + "this server started, or evicted (it keeps the last "
+                  + results.limits().maxSources()
+                  + " sources, "
+                  + results.limits().maxSegments()
+                  + " segments in all)"));
       return;
     }
     respond(response, callback, 200, answer.get());
@@ -305,8 +378,12 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   private void clips(Request request, Response response, Callback callback) {
     if (closing) {
-      respond(response, callback, 503, error("ingest is shutting down; send the upload to another instance or "
-          + "retry later"));
+      respond(
+          response,
+          callback,
+          503,
+          error(
+              "ingest is shutting down; send the upload to another instance or " + "retry later"));
       return;
     }
     if (!"POST".equals(request.getMethod())) {
@@ -317,13 +394,23 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (config.requiresToken() && !authorized(authorization, config.ingestToken())) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
-      respond(response, callback, 401, error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+      respond(
+          response,
+          callback,
+          401,
+          error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
       return;
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (!acceptedContentType(contentType)) {
-      respond(response, callback, 415, error("Content-Type '" + contentType
-          + "' is not accepted; send video/*, audio/* or application/octet-stream"));
+      respond(
+          response,
+          callback,
+          415,
+          error(
+              "Content-Type '"
+                  + contentType
+                  + "' is not accepted; send video/*, audio/* or application/octet-stream"));
       return;
     }
     UploadRequest upload;
@@ -335,14 +422,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
     String key = request.getHeaders().get(IDEMPOTENCY_KEY);
     if (key != null && !validIdempotencyKey(key)) {
-      respond(response, callback, 400, error(IDEMPOTENCY_KEY + " must be 1 to 255 printable ASCII characters"));
+      respond(
+          response,
+          callback,
+          400,
+          error(IDEMPOTENCY_KEY + " must be 1 to 255 printable ASCII characters"));
       return;
     }
     long length = request.getLength();
     String scopedKey = key == null ? null : scope(authorization, key);
     String fingerprint = upload.fingerprint() + " length=" + length;
     if (scopedKey != null
-        && answeredFromStore(idempotency.lookup(scopedKey, fingerprint), request, response, callback)) {
+        && answeredFromStore(
+            idempotency.lookup(scopedKey, fingerprint), request, response, callback)) {
       return;
     }
     if (length > config.maxUploadBytes()) {
@@ -350,18 +442,26 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       return;
     }
     enter();
-    new BodySpool(request, response, Callback.from(callback, this::leave), upload, scopedKey, fingerprint).start();
+    new BodySpool(
+            request, response, Callback.from(callback, this::leave), upload, scopedKey, fingerprint)
+        .start();
   }
 
   /**
-   * Answers from the idempotency store when the key is known; false when the request must run. The body of a request
-   * answered here is read and dropped after the answer ({@link Drain}).
+   * Answers from the idempotency store when the key is known; false when the request must run. The
+   * body of a request answered here is read and dropped after the answer ({@link Drain}).
    */
-  private boolean answeredFromStore(IdempotencyStore.Found found, Request request, Response response,
-      Callback callback) {
+  private boolean answeredFromStore(
+      IdempotencyStore.Found found, Request request, Response response, Callback callback) {
     if (found instanceof IdempotencyStore.Mismatch) {
-      respond(response, callback, 422, error(IDEMPOTENCY_KEY + " was already used for an upload with other "
-          + "parameters (query or Content-Length); use a new key for a new upload"));
+      respond(
+          response,
+          callback,
+          422,
+          error(
+              IDEMPOTENCY_KEY
+                  + " was already used for an upload with other "
+                  + "parameters (query or Content-Length); use a new key for a new upload"));
       return true;
     }
     if (found instanceof IdempotencyStore.Done done) {
@@ -369,10 +469,20 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       return true;
     }
     if (found instanceof IdempotencyStore.Pending pending) {
-      // Waits without a thread, for as long as the first attempt's analysis takes; its ingest thread answers this one.
+      // Waits without a thread, for as long as the first attempt's analysis takes; its ingest
+      // thread answers this one.
       request.addIdleTimeoutListener(timeout -> false);
-      pending.answer().whenComplete((answer, failure) -> replay(response, callback, answer != null ? answer
-          : new IdempotencyStore.Answer(503, error("the clip could not be published; try again later"))));
+      pending
+          .answer()
+          .whenComplete(
+              (answer, failure) ->
+                  replay(
+                      response,
+                      callback,
+                      answer != null
+                          ? answer
+                          : new IdempotencyStore.Answer(
+                              503, error("the clip could not be published; try again later"))));
       return true;
     }
     return false;
@@ -384,22 +494,40 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /** The query parameters of an upload, checked before its body is read. */
-  record UploadRequest(String name, FusionRule rule, ChannelSelection channels, Integer audioStream,
-      String sourceId, Map<String, String> query) {
+  record UploadRequest(
+      String name,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      Map<String, String> query) {
 
     static UploadRequest parse(Map<String, String> query, ChannelSelection defaults) {
       FusionRule rule;
       try {
-        rule = query.containsKey("rule")
-            ? FusionRule.valueOf(query.get("rule").trim().toUpperCase(Locale.ROOT).replace('-', '_')) : null;
+        rule =
+            query.containsKey("rule")
+                ? FusionRule.valueOf(
+                    query.get("rule").trim().toUpperCase(Locale.ROOT).replace('-', '_'))
+                : null;
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown fusion rule '" + query.get("rule") + "'; accepted: "
-            + java.util.Arrays.toString(FusionRule.values()), e);
+        throw new IllegalArgumentException(
+            "unknown fusion rule '"
+                + query.get("rule")
+                + "'; accepted: "
+                + java.util.Arrays.toString(FusionRule.values()),
+            e);
       }
       ChannelSelection channels = defaults.withMode(query.get("channel"));
-      String sourceId = query.containsKey("sourceId") ? IngestService.checkSourceId(query.get("sourceId")) : null;
-      return new UploadRequest(displayName(query.get("name")), rule, channels, audioStream(query.get("audioStream")),
-          sourceId, query);
+      String sourceId =
+          query.containsKey("sourceId") ? IngestService.checkSourceId(query.get("sourceId")) : null;
+      return new UploadRequest(
+          displayName(query.get("name")),
+          rule,
+          channels,
+          audioStream(query.get("audioStream")),
+          sourceId,
+          query);
     }
 
     private static Integer audioStream(String raw) {
@@ -414,8 +542,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       } catch (NumberFormatException e) {
         // falls through to the message below
       }
-      throw new IllegalArgumentException("audioStream '" + raw + "' is not accepted; give the audio stream's number "
-          + "among the file's audio streams, from 0");
+      throw new IllegalArgumentException(
+          "audioStream '"
+              + raw
+              + "' is not accepted; give the audio stream's number "
+              + "among the file's audio streams, from 0");
     }
 
     /** The parameters that make two requests the same upload, in a fixed order. */
@@ -425,9 +556,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /**
-   * Reads one upload's body into its spool file without holding a thread (Jetty calls back when bytes arrive), then
-   * hands it to the ingest pool. Exactly one of: answered after ingest, answered with an error (spool deleted,
-   * nothing published), or the client left (nothing published).
+   * Reads one upload's body into its spool file without holding a thread (Jetty calls back when
+   * bytes arrive), then hands it to the ingest pool. Exactly one of: answered after ingest,
+   * answered with an error (spool deleted, nothing published), or the client left (nothing
+   * published).
    */
   private final class BodySpool {
     private final Request request;
@@ -443,7 +575,12 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     private long received;
     private Scheduler.Task deadline;
 
-    BodySpool(Request request, Response response, Callback callback, UploadRequest upload, String key,
+    BodySpool(
+        Request request,
+        Response response,
+        Callback callback,
+        UploadRequest upload,
+        String key,
         String fingerprint) {
       this.request = request;
       this.response = response;
@@ -462,9 +599,17 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         fail(503, "the upload could not be stored; try again later", null);
         return;
       }
-      deadline = scheduler.schedule(() -> fail(408, "the upload took longer than " + limits.uploadTimeout()
-          + " (EMOSTREAM_UPLOAD_TIMEOUT); it was cut off and nothing was published", "upload-timeout"),
-          limits.uploadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      deadline =
+          scheduler.schedule(
+              () ->
+                  fail(
+                      408,
+                      "the upload took longer than "
+                          + limits.uploadTimeout()
+                          + " (EMOSTREAM_UPLOAD_TIMEOUT); it was cut off and nothing was published",
+                      "upload-timeout"),
+              limits.uploadTimeout().toMillis(),
+              TimeUnit.MILLISECONDS);
       read();
     }
 
@@ -493,11 +638,18 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       if (Content.Chunk.isFailure(chunk)) {
         Throwable failure = chunk.getFailure();
         if (failure instanceof TimeoutException) {
-          fail(408, "no data arrived for " + limits.idleTimeout() + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was "
-              + "cut off and nothing was published", "idle-timeout");
+          fail(
+              408,
+              "no data arrived for "
+                  + limits.idleTimeout()
+                  + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was "
+                  + "cut off and nothing was published",
+              "idle-timeout");
         } else {
-          LOG.info("upload '{}' ended before its body was complete ({} bytes received): nothing published",
-              upload.name(), received);
+          LOG.info(
+              "upload '{}' ended before its body was complete ({} bytes received): nothing published",
+              upload.name(),
+              received);
           fail(400, "the upload ended before its body was complete; nothing was published", null);
         }
         return false;
@@ -522,12 +674,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         return false;
       }
       long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
-      if (limits.minUploadRate() > 0 && elapsedMs >= limits.minRateAfter().toMillis()
+      if (limits.minUploadRate() > 0
+          && elapsedMs >= limits.minRateAfter().toMillis()
           && elapsedMs > 0
           && received * 1000 / elapsedMs < limits.minUploadRate()) {
-        fail(408, "the upload arrived at " + received * 1000 / elapsedMs + " bytes/s, below the minimum of "
-            + limits.minUploadRate() + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE); it was cut off and nothing was "
-            + "published", "min-rate");
+        fail(
+            408,
+            "the upload arrived at "
+                + received * 1000 / elapsedMs
+                + " bytes/s, below the minimum of "
+                + limits.minUploadRate()
+                + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE); it was cut off and nothing was "
+                + "published",
+            "min-rate");
         return false;
       }
       return true;
@@ -540,7 +699,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       }
       deadline.cancel();
       closeChannel();
-      // From here the client waits for the analysis, which may take minutes: silence is not idleness any more.
+      // From here the client waits for the analysis, which may take minutes: silence is not
+      // idleness any more.
       request.addIdleTimeoutListener(timeout -> false);
       if (key != null) {
         IdempotencyStore.Found found = idempotency.claim(key, fingerprint);
@@ -555,8 +715,13 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       } catch (RejectedExecutionException e) {
         deleteSpool();
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
-        answer(new IdempotencyStore.Answer(503, error("ingest is busy with " + IngestConfig.HttpLimits.INGEST_QUEUE
-            + " uploads waiting; retry later")));
+        answer(
+            new IdempotencyStore.Answer(
+                503,
+                error(
+                    "ingest is busy with "
+                        + IngestConfig.HttpLimits.INGEST_QUEUE
+                        + " uploads waiting; retry later")));
       }
     }
 
@@ -564,15 +729,24 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       int status;
       Object body;
       try {
-        IngestService.Result result = service.ingest(spool, upload.name(), upload.rule(), upload.channels(),
-            upload.audioStream(), upload.sourceId());
+        IngestService.Result result =
+            service.ingest(
+                spool,
+                upload.name(),
+                upload.rule(),
+                upload.channels(),
+                upload.audioStream(),
+                upload.sourceId());
         Map<String, Object> created = new LinkedHashMap<>();
         created.put("sourceId", result.sourceId());
         created.put("sourceName", result.sourceName());
         created.put("clips", result.clips());
         status = 201;
         body = created;
-        LOG.info("upload '{}': source {}, {} segment(s)", result.sourceName(), result.sourceId(),
+        LOG.info(
+            "upload '{}': source {}, {} segment(s)",
+            result.sourceName(),
+            result.sourceId(),
             result.clips().size());
         if (results != null) {
           results.uploaded(result);
@@ -638,14 +812,15 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /**
-   * Completes a request only once its body has been read to the end. Answers given before the body is read (a 4xx
-   * on the query or the headers, 413 on Content-Length, an idempotent replay) would otherwise leave it unread: Jetty
-   * then reads what has already arrived and, if the client is still sending, closes the connection, and a socket
-   * closed with unread input sends a TCP reset, which can destroy the answer before the client reads it (the JDK
-   * client reports "Broken pipe" / "header parser received no bytes"; RFC 9112 section 9.6). So after the answer is
-   * written the rest of the body is read and dropped, up to {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}; past
-   * either the connection closes as before. An answer that cuts the upload off ({@code Connection: close}: too slow,
-   * too large mid-body) is completed at once.
+   * Completes a request only once its body has been read to the end. Answers given before the body
+   * is read (a 4xx on the query or the headers, 413 on Content-Length, an idempotent replay) would
+   * otherwise leave it unread: Jetty then reads what has already arrived and, if the client is
+   * still sending, closes the connection, and a socket closed with unread input sends a TCP reset,
+   * which can destroy the answer before the client reads it (the JDK client reports "Broken pipe" /
+   * "header parser received no bytes"; RFC 9112 section 9.6). So after the answer is written the
+   * rest of the body is read and dropped, up to {@link #DRAIN_BYTES} and {@link #DRAIN_TIME}; past
+   * either the connection closes as before. An answer that cuts the upload off ({@code Connection:
+   * close}: too slow, too large mid-body) is completed at once.
    */
   private final class Drain implements Callback {
     private final Request request;
@@ -713,8 +888,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   private void cutOff(String reason) {
-    Counter.builder("emostream.ingest.http.cutoff").tag("reason", reason)
-        .description("connections and uploads cut off for being too slow").register(meters).increment();
+    Counter.builder("emostream.ingest.http.cutoff")
+        .tag("reason", reason)
+        .description("connections and uploads cut off for being too slow")
+        .register(meters)
+        .increment();
   }
 
   private void enter() {
@@ -744,17 +922,28 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     return true;
   }
 
-  /** 1 to 255 printable ASCII characters (RFC 9110 field value, as the Idempotency-Key draft takes it). */
+  /**
+   * 1 to 255 printable ASCII characters (RFC 9110 field value, as the Idempotency-Key draft takes
+   * it).
+   */
   static boolean validIdempotencyKey(String key) {
-    return !key.isEmpty() && key.length() <= 255 && key.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
+    return !key.isEmpty()
+        && key.length() <= 255
+        && key.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
   }
 
-  /** A key belongs to the credentials it was sent with: another token's identical key is another upload. */
+  /**
+   * A key belongs to the credentials it was sent with: another token's identical key is another
+   * upload.
+   */
   private static String scope(String authorization, String key) {
     return HexFormat.of().formatHex(sha256(authorization == null ? "" : authorization)) + " " + key;
   }
 
-  /** Whether {@code header} is {@code Bearer <token>}; the comparison takes the same time wherever they differ. */
+  /**
+   * Whether {@code header} is {@code Bearer <token>}; the comparison takes the same time wherever
+   * they differ.
+   */
   static boolean authorized(String header, String token) {
     if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return false;
@@ -771,10 +960,15 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
   }
 
-  /** The user's message with the spool file (path or name) replaced by the upload's display name. */
+  /**
+   * The user's message with the spool file (path or name) replaced by the upload's display name.
+   */
   static String withoutServerPaths(String message, Path upload, String name) {
-    String m = String.valueOf(message).replace(upload.toAbsolutePath().toString(), name)
-        .replace(upload.toString(), name).replace(upload.getFileName().toString(), name);
+    String m =
+        String.valueOf(message)
+            .replace(upload.toAbsolutePath().toString(), name)
+            .replace(upload.toString(), name)
+            .replace(upload.getFileName().toString(), name);
     Path dir = upload.toAbsolutePath().getParent();
     return dir == null ? m : m.replace(dir.toString(), "");
   }
@@ -784,17 +978,23 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       return false;
     }
     String type = contentType.toLowerCase(Locale.ROOT).split(";")[0].trim();
-    return type.startsWith("video/") || type.startsWith("audio/") || type.equals("application/octet-stream");
+    return type.startsWith("video/")
+        || type.startsWith("audio/")
+        || type.equals("application/octet-stream");
   }
 
-  /** A display name only: directories and control characters are dropped, so it can never become a path. */
+  /**
+   * A display name only: directories and control characters are dropped, so it can never become a
+   * path.
+   */
   static String displayName(String raw) {
     if (raw == null || raw.isBlank()) {
       return "upload";
     }
     String base = raw.replace('\\', '/');
     base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[\\p{Cntrl}]", "");
-    return base.isBlank() || base.equals("..") || base.equals(".") ? "upload"
+    return base.isBlank() || base.equals("..") || base.equals(".")
+        ? "upload"
         : base.substring(0, Math.min(base.length(), 200));
   }
 
@@ -806,7 +1006,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     for (String pair : raw.split("&")) {
       int eq = pair.indexOf('=');
       if (eq > 0) {
-        params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+        params.put(
+            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
             URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
       }
     }
@@ -818,8 +1019,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   private void respond(Response response, Callback callback, int status, Object body) {
-    Counter.builder("emostream.ingest.http.requests").tag("status", Integer.toString(status))
-        .description("HTTP requests answered by ingest").register(meters).increment();
+    Counter.builder("emostream.ingest.http.requests")
+        .tag("status", Integer.toString(status))
+        .description("HTTP requests answered by ingest")
+        .register(meters)
+        .increment();
     byte[] bytes;
     try {
       bytes = JSON.writeValueAsBytes(body);
@@ -849,8 +1053,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   /**
-   * Stops accepting connections, then waits up to {@code grace} for the uploads in flight to be ingested and
-   * answered; the caller closes the {@link Ingestor} after this returns.
+   * Stops accepting connections, then waits up to {@code grace} for the uploads in flight to be
+   * ingested and answered; the caller closes the {@link Ingestor} after this returns.
    */
   public void close(Duration grace) {
     closing = true;

@@ -1,13 +1,5 @@
 package io.emostream.ingest;
 
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
@@ -16,6 +8,12 @@ import io.emostream.ops.OpsConfig;
 import io.emostream.ops.ServiceRunner;
 import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ingest service. With no arguments it serves HTTP uploads ({@code POST /clips}) until stopped;
@@ -25,8 +23,7 @@ public final class IngestMain {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestMain.class);
 
-  private IngestMain() {
-  }
+  private IngestMain() {}
 
   public static void main(String[] args) throws Exception {
     Env env = Env.system();
@@ -43,7 +40,8 @@ public final class IngestMain {
       TopicAdmin.ensureTopics(config.kafka(), config.topics(), TopicsEnv.replication(env));
       Tracing tracing = Tracing.installFromEnv(env, "ingest");
       IngestService service = new IngestService(config, Clock.systemUTC());
-      try (tracing; service) {
+      try (tracing;
+          service) {
         for (String arg : args) {
           Path file = Path.of(arg);
           IngestService.Result result = service.ingest(file, file.getFileName().toString(), null);
@@ -52,7 +50,12 @@ public final class IngestMain {
       }
       return;
     }
-    ServiceRunner.run("ingest", env, config.kafka(), config.topics(), OpsConfig.INGEST_PORT,
+    ServiceRunner.run(
+        "ingest",
+        env,
+        config.kafka(),
+        config.topics(),
+        OpsConfig.INGEST_PORT,
         meters -> new HttpIngest(config, meters));
   }
 
@@ -82,7 +85,9 @@ public final class IngestMain {
       http.start();
     }
 
-    /** Uploads in flight get {@link IngestHttpServer#SHUTDOWN_GRACE}, whatever the runner's timeout. */
+    /**
+     * Uploads in flight get {@link IngestHttpServer#SHUTDOWN_GRACE}, whatever the runner's timeout.
+     */
     @Override
     public boolean close(Duration timeout) {
       LOG.info("ingest shutting down: no new uploads, finishing those in flight");
@@ -96,5 +101,4 @@ public final class IngestMain {
       Thread.currentThread().join();
     }
   }
-
 }

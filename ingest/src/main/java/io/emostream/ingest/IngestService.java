@@ -1,16 +1,5 @@
 package io.emostream.ingest;
 
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import java.util.regex.Pattern;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.tracing.Tracing;
@@ -20,28 +9,42 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ingests one source: demux into clips and publish each clip (manifest, audio, frames) in its own
  * transaction as soon as it is cut. Shared by the HTTP endpoint and the command line.
  *
- * <p>Meters: {@code emostream.ingest.sources} (tag {@code outcome}: ok, rejected for unreadable media, failed for
- * Kafka errors), {@code emostream.ingest.clips} (clips published) and {@code emostream.ingest.duration} (per source).
+ * <p>Meters: {@code emostream.ingest.sources} (tag {@code outcome}: ok, rejected for unreadable
+ * media, failed for Kafka errors), {@code emostream.ingest.clips} (clips published) and {@code
+ * emostream.ingest.duration} (per source).
  *
- * <p>Traces ({@link Tracing}, when on): each clip is published inside its own {@code ingest.publish} span, which
- * starts the clip's trace; its context (and the source id, as baggage) goes in the headers of the clip's records.
+ * <p>Traces ({@link Tracing}, when on): each clip is published inside its own {@code
+ * ingest.publish} span, which starts the clip's trace; its context (and the source id, as baggage)
+ * goes in the headers of the clip's records.
  */
 public final class IngestService implements AutoCloseable, Ingestor {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
 
   /** What was published for a source: its id and one entry per clip. */
-  public record Result(String sourceId, String sourceName, List<Clip> clips) {
-  }
+  public record Result(String sourceId, String sourceName, List<Clip> clips) {}
 
-  public record Clip(String clipId, int segmentIndex, long startMs, long endMs, List<Modality> modalities,
-      String speakerRole) {
-  }
+  public record Clip(
+      String clipId,
+      int segmentIndex,
+      long startMs,
+      long endMs,
+      List<Modality> modalities,
+      String speakerRole) {}
 
   private final IngestConfig config;
   private final VideoDemuxer demuxer;
@@ -60,88 +63,124 @@ public final class IngestService implements AutoCloseable, Ingestor {
   public IngestService(IngestConfig config, Clock clock, MeterRegistry meters) {
     this.config = config;
     this.demuxer = new VideoDemuxer(config);
-    this.publisher = new ClipPublisher(config, config.transactionalIdPrefix() + "-" + UUID.randomUUID(), meters);
+    this.publisher =
+        new ClipPublisher(config, config.transactionalIdPrefix() + "-" + UUID.randomUUID(), meters);
     this.clock = clock;
     this.meters = meters;
-    this.clipsPublished = Counter.builder("emostream.ingest.clips").description("clips published").register(meters);
-    this.duration = Timer.builder("emostream.ingest.duration").description("demux and publish time per source")
-        .publishPercentileHistogram().register(meters);
+    this.clipsPublished =
+        Counter.builder("emostream.ingest.clips").description("clips published").register(meters);
+    this.duration =
+        Timer.builder("emostream.ingest.duration")
+            .description("demux and publish time per source")
+            .publishPercentileHistogram()
+            .register(meters);
     this.tracing = Tracing.global();
   }
 
   private void countSource(String outcome) {
-    Counter.builder("emostream.ingest.sources").tag("outcome", outcome).description("sources ingested")
-        .register(meters).increment();
+    Counter.builder("emostream.ingest.sources")
+        .tag("outcome", outcome)
+        .description("sources ingested")
+        .register(meters)
+        .increment();
   }
 
   /** A source id a user may choose: what it is, and what is accepted. */
   public static final Pattern SOURCE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /**
-   * {@code raw} when it is an acceptable source id ({@link #SOURCE_ID}: 1 to 64 letters, digits, '.', '_' or '-',
-   * starting with a letter or digit, so it is safe in a clip id, a Kafka key, a URL and a file name).
+   * {@code raw} when it is an acceptable source id ({@link #SOURCE_ID}: 1 to 64 letters, digits,
+   * '.', '_' or '-', starting with a letter or digit, so it is safe in a clip id, a Kafka key, a
+   * URL and a file name).
    *
    * @throws IllegalArgumentException naming the value and what is accepted
    */
   public static String checkSourceId(String raw) {
     if (raw == null || !SOURCE_ID.matcher(raw).matches()) {
-      throw new IllegalArgumentException("source id '" + raw + "' is not accepted; use 1 to 64 letters, digits, '.', "
-          + "'_' or '-', starting with a letter or digit (e.g. call-2024-06-01.42)");
+      throw new IllegalArgumentException(
+          "source id '"
+              + raw
+              + "' is not accepted; use 1 to 64 letters, digits, '.', "
+              + "'_' or '-', starting with a letter or digit (e.g. call-2024-06-01.42)");
     }
     return raw;
   }
 
   /** The source id of the records and the prefix of the clip ids. */
-  record Ids(String sourceId, String clipPrefix) {
-  }
+  record Ids(String sourceId, String clipPrefix) {}
 
   /**
-   * Without a chosen id, one UUID is both (clip ids {@code <sourceId>-<index>}); with one, the clip ids take a fresh
-   * UUID instead, since fusion drops a clip id it has already fused (for EMOSTREAM_FUSION_DONE_RETENTION).
+   * Without a chosen id, one UUID is both (clip ids {@code <sourceId>-<index>}); with one, the clip
+   * ids take a fresh UUID instead, since fusion drops a clip id it has already fused (for
+   * EMOSTREAM_FUSION_DONE_RETENTION).
    */
   static Ids ids(String chosen) {
     String generated = UUID.randomUUID().toString();
-    return chosen == null ? new Ids(generated, generated) : new Ids(checkSourceId(chosen), generated);
+    return chosen == null
+        ? new Ids(generated, generated)
+        : new Ids(checkSourceId(chosen), generated);
   }
 
   public static String clipId(String sourceId, int segmentIndex) {
     return clipId(sourceId, null, segmentIndex);
   }
 
-  /** {@code <sourceId>-<index>}, or {@code <sourceId>-<role>-<index>} for one speaker's channel of a call. */
+  /**
+   * {@code <sourceId>-<index>}, or {@code <sourceId>-<role>-<index>} for one speaker's channel of a
+   * call.
+   */
   public static String clipId(String sourceId, String speakerRole, int segmentIndex) {
-    return sourceId + (speakerRole == null ? "" : "-" + speakerRole) + "-" + String.format("%05d", segmentIndex);
+    return sourceId
+        + (speakerRole == null ? "" : "-" + speakerRole)
+        + "-"
+        + String.format("%05d", segmentIndex);
   }
 
   /**
-   * Demuxes and publishes {@code file}. {@code sourceName} is for display only (never used as a path);
-   * {@code rule} may be null for the fusion default.
+   * Demuxes and publishes {@code file}. {@code sourceName} is for display only (never used as a
+   * path); {@code rule} may be null for the fusion default.
    */
   public Result ingest(Path file, String sourceName, FusionRule rule) {
     return ingest(file, sourceName, rule, config.channels());
   }
 
-  /** As {@link #ingest(Path, String, FusionRule)} with the audio channels chosen by {@code channels}. */
+  /**
+   * As {@link #ingest(Path, String, FusionRule)} with the audio channels chosen by {@code
+   * channels}.
+   */
   @Override
   public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels) {
     return ingest(file, sourceName, rule, channels, null);
   }
 
-  /** As above with the audio stream {@code audioStream} (null: EMOSTREAM_AUDIO_STREAM, else the default stream). */
+  /**
+   * As above with the audio stream {@code audioStream} (null: EMOSTREAM_AUDIO_STREAM, else the
+   * default stream).
+   */
   @Override
-  public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+  public Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
       Integer audioStream) {
     return ingest(file, sourceName, rule, channels, audioStream, null);
   }
 
   /**
-   * As above with the source id {@code sourceId} (null: a generated one). A chosen id is checked with
-   * {@link #checkSourceId}; it is the records' {@code sourceId}, while the clip ids take a fresh UUID
-   * ({@link #ids}), so analysing the same source again never collides with the clips fused before.
+   * As above with the source id {@code sourceId} (null: a generated one). A chosen id is checked
+   * with {@link #checkSourceId}; it is the records' {@code sourceId}, while the clip ids take a
+   * fresh UUID ({@link #ids}), so analysing the same source again never collides with the clips
+   * fused before.
    */
   @Override
-  public Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
-      Integer audioStream, String sourceId) {
+  public Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId) {
     Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
@@ -159,37 +198,67 @@ public final class IngestService implements AutoCloseable, Ingestor {
     }
   }
 
-  private Result ingestTimed(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
-      Integer audioStream, Ids ids) {
+  private Result ingestTimed(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      Ids ids) {
     String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
-    demuxer.demux(file, channels, audioStream, clip -> {
-      if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
-        LOG.warn("source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
-            + "in the EU (AI Act Art. 5(1)(f))", sourceId);
-      }
-      String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
-      var records = ClipPublisher.records(config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
-      publishTraced(clipId, sourceId, records);
-      clipsPublished.increment();
-      List<Modality> modalities = new ArrayList<>();
-      if (clip.hasAudio()) {
-        modalities.add(Modality.AUDIO);
-      }
-      if (clip.hasVideo()) {
-        modalities.add(Modality.VIDEO);
-      }
-      clips.add(new Clip(clipId, clip.index(), clip.startMs(), clip.endMs(), modalities, clip.speakerRole()));
-      LOG.info("published clip {} ({}-{} ms, {} frames, {} audio samples)", clipId, clip.startMs(), clip.endMs(),
-          clip.frames().size(), clip.pcm16le().length / 2);
-    });
+    demuxer.demux(
+        file,
+        channels,
+        audioStream,
+        clip -> {
+          if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
+            LOG.warn(
+                "source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
+                    + "in the EU (AI Act Art. 5(1)(f))",
+                sourceId);
+          }
+          String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
+          var records =
+              ClipPublisher.records(
+                  config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
+          publishTraced(clipId, sourceId, records);
+          clipsPublished.increment();
+          List<Modality> modalities = new ArrayList<>();
+          if (clip.hasAudio()) {
+            modalities.add(Modality.AUDIO);
+          }
+          if (clip.hasVideo()) {
+            modalities.add(Modality.VIDEO);
+          }
+          clips.add(
+              new Clip(
+                  clipId,
+                  clip.index(),
+                  clip.startMs(),
+                  clip.endMs(),
+                  modalities,
+                  clip.speakerRole()));
+          LOG.info(
+              "published clip {} ({}-{} ms, {} frames, {} audio samples)",
+              clipId,
+              clip.startMs(),
+              clip.endMs(),
+              clip.frames().size(),
+              clip.pcm16le().length / 2);
+        });
     return new Result(sourceId, sourceName, List.copyOf(clips));
   }
 
-  /** Publishes one clip's records inside its {@code ingest.publish} span, whose context the records carry. */
-  private void publishTraced(String clipId, String sourceId, List<ProducerRecord<String, byte[]>> records) {
-    try (Tracing.ClipSpan span = tracing.start("ingest.publish", SpanKind.PRODUCER, Context.current(), clipId,
-        sourceId, List.of())) {
+  /**
+   * Publishes one clip's records inside its {@code ingest.publish} span, whose context the records
+   * carry.
+   */
+  private void publishTraced(
+      String clipId, String sourceId, List<ProducerRecord<String, byte[]>> records) {
+    try (Tracing.ClipSpan span =
+        tracing.start(
+            "ingest.publish", SpanKind.PRODUCER, Context.current(), clipId, sourceId, List.of())) {
       span.inject(records.stream().map(ProducerRecord::headers).toList());
       try {
         publisher.publish(records);

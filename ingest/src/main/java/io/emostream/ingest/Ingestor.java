@@ -1,8 +1,7 @@
 package io.emostream.ingest;
 
-import java.nio.file.Path;
-
 import io.emostream.schemas.FusionRule;
+import java.nio.file.Path;
 
 /** Ingests one media file: what the HTTP front calls ({@link IngestService} in production). */
 @FunctionalInterface
@@ -10,32 +9,44 @@ public interface Ingestor {
 
   /**
    * @param sourceName for display only, never used as a path
-   * @param rule       null for the fusion default
-   * @param channels   which audio channel(s) to analyse, and their speaker roles
+   * @param rule null for the fusion default
+   * @param channels which audio channel(s) to analyse, and their speaker roles
    * @throws IngestException when the media cannot be read (the user's input is at fault)
    */
-  IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels);
+  IngestService.Result ingest(
+      Path file, String sourceName, FusionRule rule, ChannelSelection channels);
 
   /**
-   * As {@link #ingest(Path, String, FusionRule, ChannelSelection)} with the audio stream named by the user
-   * ({@code audioStream}, counted among the source's audio streams from 0; null for the configured or default one).
-   * An ingestor that cannot choose refuses a named stream rather than ignore it.
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection)} with the audio stream named by
+   * the user ({@code audioStream}, counted among the source's audio streams from 0; null for the
+   * configured or default one). An ingestor that cannot choose refuses a named stream rather than
+   * ignore it.
    */
-  default IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
+  default IngestService.Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
       Integer audioStream) {
     if (audioStream != null) {
-      throw new UnsupportedOperationException(getClass().getName() + " cannot choose an audio stream");
+      throw new UnsupportedOperationException(
+          getClass().getName() + " cannot choose an audio stream");
     }
     return ingest(file, sourceName, rule, channels);
   }
 
   /**
-   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer)} with the source id chosen by the user
-   * ({@code sourceId}, checked by {@link IngestService#checkSourceId}; null for a generated one). An ingestor that cannot
-   * take one refuses it rather than ignore it.
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer)} with the source id
+   * chosen by the user ({@code sourceId}, checked by {@link IngestService#checkSourceId}; null for
+   * a generated one). An ingestor that cannot take one refuses it rather than ignore it.
    */
-  default IngestService.Result ingest(Path file, String sourceName, FusionRule rule, ChannelSelection channels,
-      Integer audioStream, String sourceId) {
+  default IngestService.Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId) {
     if (sourceId != null) {
       throw new UnsupportedOperationException(getClass().getName() + " cannot take a source id");
     }

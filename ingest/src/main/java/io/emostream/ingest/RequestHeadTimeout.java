@@ -4,18 +4,19 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Closes a connection that has not sent a whole request head within {@code timeout} of opening, or of the answer to
- * its previous request. Jetty's idle timeout alone restarts at every byte, so a client that sends its head one byte
- * at a time (slowloris) would hold its connection for ever; this bounds the whole head.
+ * Closes a connection that has not sent a whole request head within {@code timeout} of opening, or
+ * of the answer to its previous request. Jetty's idle timeout alone restarts at every byte, so a
+ * client that sends its head one byte at a time (slowloris) would hold its connection for ever;
+ * this bounds the whole head.
  *
- * <p>The server calls {@link #requestStarted} when a request's head has been parsed and {@link #requestEnded} once it
- * is answered; the timer runs only between the two. A head completed in the instant the timer fires may still see its
- * connection closed (the client then retries); the window is the time Jetty takes to hand a parsed head to the handler.
+ * <p>The server calls {@link #requestStarted} when a request's head has been parsed and {@link
+ * #requestEnded} once it is answered; the timer runs only between the two. A head completed in the
+ * instant the timer fires may still see its connection closed (the client then retries); the window
+ * is the time Jetty takes to hand a parsed head to the handler.
  */
 final class RequestHeadTimeout implements Connection.Listener {
 

@@ -14,13 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
-
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -28,20 +26,21 @@ import org.bytedeco.ffmpeg.global.avformat;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
-import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
 import org.bytedeco.javacv.Java2DFrameConverter;
 
 /**
- * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to the
- * consumer as soon as both its audio and its video are complete, so memory stays bounded by one clip.
- * Audio is resampled by FFmpeg to 16 kHz s16, downmixed to mono unless a {@link ChannelSelection} asks for
- * one or both channels of a stereo source: then FFmpeg keeps the channels and they are split here, each
- * selected channel becoming its own clip stream labelled with its speaker role. Of several audio streams, the one
- * named by the user is taken, else the default one ({@link #audioStreamIndex}). Frames are sampled at the centres of
- * {@code framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright when the
- * stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and JPEG-encoded.
+ * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to
+ * the consumer as soon as both its audio and its video are complete, so memory stays bounded by one
+ * clip. Audio is resampled by FFmpeg to 16 kHz s16, downmixed to mono unless a {@link
+ * ChannelSelection} asks for one or both channels of a stereo source: then FFmpeg keeps the
+ * channels and they are split here, each selected channel becoming its own clip stream labelled
+ * with its speaker role. Of several audio streams, the one named by the user is taken, else the
+ * default one ({@link #audioStreamIndex}). Frames are sampled at the centres of {@code
+ * framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright
+ * when the stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and
+ * JPEG-encoded.
  */
 public final class VideoDemuxer {
 
@@ -57,25 +56,31 @@ public final class VideoDemuxer {
     this.config = config;
   }
 
-  /** Demuxes {@code file} with the configured channel selection; returns the number of clips produced. */
+  /**
+   * Demuxes {@code file} with the configured channel selection; returns the number of clips
+   * produced.
+   */
   public int demux(Path file, Consumer<DemuxedClip> sink) {
     return demux(file, config.channels(), sink);
   }
 
   /**
    * Demuxes {@code file}; returns the number of clips produced. With a selection that keeps both
-   * channels, each segment yields one clip per channel, in channel order. Audio comes from EMOSTREAM_AUDIO_STREAM's
-   * stream when set, else from the one {@link #audioStreamIndex chosen} by its disposition.
+   * channels, each segment yields one clip per channel, in channel order. Audio comes from
+   * EMOSTREAM_AUDIO_STREAM's stream when set, else from the one {@link #audioStreamIndex chosen} by
+   * its disposition.
    */
   public int demux(Path file, ChannelSelection channels, Consumer<DemuxedClip> sink) {
     return demux(file, channels, null, sink);
   }
 
   /**
-   * As {@link #demux(Path, ChannelSelection, Consumer)} with the audio stream {@code audioStream} (counted among the
-   * source's audio streams from 0; null: EMOSTREAM_AUDIO_STREAM's, else the default one).
+   * As {@link #demux(Path, ChannelSelection, Consumer)} with the audio stream {@code audioStream}
+   * (counted among the source's audio streams from 0; null: EMOSTREAM_AUDIO_STREAM's, else the
+   * default one).
    */
-  public int demux(Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
+  public int demux(
+      Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
     FFmpegFrameGrabber grabber = open(file, channels, audioStream);
     try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
       boolean hasAudio = hasAudio(grabber);
@@ -83,30 +88,46 @@ public final class VideoDemuxer {
       boolean hasVideo = hasPicture(grabber) && channels.publishesFrames(sourceChannels);
       long durationMs = grabber.getLengthInTime() / 1000;
       SegmentPlan plan = new SegmentPlan(durationMs, config.segmentMs(), config.minSegmentMs());
-      return new Run(plan, hasAudio, hasVideo, channels.tracks(sourceChannels), converter, sink,
-          FrameRotation.of(grabber.getDisplayRotation())).drain(grabber, file);
+      return new Run(
+              plan,
+              hasAudio,
+              hasVideo,
+              channels.tracks(sourceChannels),
+              converter,
+              sink,
+              FrameRotation.of(grabber.getDisplayRotation()))
+          .drain(grabber, file);
     } catch (FrameGrabber.Exception e) {
-      throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+      throw new IngestException(
+          "'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
     } finally {
       closeQuietly(grabber);
     }
   }
 
-  /** What a source's header says, read without decoding a frame. {@code audioChannels} is 0 without audio. */
-  public record Probe(int audioChannels, boolean hasVideo, long durationMs) {
-  }
+  /**
+   * What a source's header says, read without decoding a frame. {@code audioChannels} is 0 without
+   * audio.
+   */
+  public record Probe(int audioChannels, boolean hasVideo, long durationMs) {}
 
   /**
-   * Opens {@code file} as {@link #demux(Path, ChannelSelection, Integer, Consumer)} does and refuses, with the same
-   * {@link IngestException}, everything demux would refuse from the header alone (not a file, empty, not media FFmpeg
-   * reads, a still image, over the limits, no audio and no video, a missing audio stream), without decoding a frame or
-   * publishing anything. The channel count is the source's own (nothing is downmixed).
+   * Opens {@code file} as {@link #demux(Path, ChannelSelection, Integer, Consumer)} does and
+   * refuses, with the same {@link IngestException}, everything demux would refuse from the header
+   * alone (not a file, empty, not media FFmpeg reads, a still image, over the limits, no audio and
+   * no video, a missing audio stream), without decoding a frame or publishing anything. The channel
+   * count is the source's own (nothing is downmixed).
    */
   public Probe probe(Path file, Integer audioStream) {
-    FFmpegFrameGrabber grabber = open(file, new ChannelSelection(ChannelSelection.Mode.BOTH, java.util.Map.of()),
-        audioStream);
+    FFmpegFrameGrabber grabber =
+        open(
+            file,
+            new ChannelSelection(ChannelSelection.Mode.BOTH, java.util.Map.of()),
+            audioStream);
     try {
-      return new Probe(hasAudio(grabber) ? grabber.getAudioChannels() : 0, hasPicture(grabber),
+      return new Probe(
+          hasAudio(grabber) ? grabber.getAudioChannels() : 0,
+          hasPicture(grabber),
           grabber.getLengthInTime() / 1000);
     } finally {
       closeQuietly(grabber);
@@ -126,12 +147,14 @@ public final class VideoDemuxer {
       }
       checkLimits(grabber, file);
       if (!hasAudio(grabber) && !hasPicture(grabber)) {
-        throw new IngestException("'" + file.getFileName() + "' has neither an audio nor a video stream");
+        throw new IngestException(
+            "'" + file.getFileName() + "' has neither an audio nor a video stream");
       }
       return grabber;
     } catch (FrameGrabber.Exception e) {
       closeQuietlyAfterFailure(grabber);
-      throw new IngestException("'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+      throw new IngestException(
+          "'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietlyAfterFailure(grabber);
       throw e;
@@ -149,7 +172,8 @@ public final class VideoDemuxer {
   private static FFmpegFrameGrabber grabber(Path file, ChannelSelection channels, int audioStream) {
     FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
     grabber.setSampleRate(SAMPLE_RATE);
-    // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the other.
+    // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the
+    // other.
     grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
     grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
     if (audioStream >= 0) {
@@ -167,10 +191,11 @@ public final class VideoDemuxer {
   }
 
   /**
-   * The absolute index of the audio stream to analyse, or -1 to keep FFmpeg's (JavaCV's) pick, the first audio stream.
-   * {@code requested} (the Nth audio stream) wins; else, among several audio streams, the one whose disposition is
-   * {@code default} (when not all of them are), else FFmpeg's best stream ({@code av_find_best_stream}). A silent
-   * commentary track first and the speech marked default is the case this is for.
+   * The absolute index of the audio stream to analyse, or -1 to keep FFmpeg's (JavaCV's) pick, the
+   * first audio stream. {@code requested} (the Nth audio stream) wins; else, among several audio
+   * streams, the one whose disposition is {@code default} (when not all of them are), else FFmpeg's
+   * best stream ({@code av_find_best_stream}). A silent commentary track first and the speech
+   * marked default is the case this is for.
    */
   static int audioStreamIndex(AVFormatContext format, Integer requested, Path file) {
     List<Integer> audio = new ArrayList<>();
@@ -187,8 +212,14 @@ public final class VideoDemuxer {
     }
     if (requested != null) {
       if (requested < 0 || requested >= audio.size()) {
-        throw new IngestException("'" + file.getFileName() + "' has " + audio.size() + " audio stream(s); audio stream "
-            + requested + " (counted from 0: audioStream, EMOSTREAM_AUDIO_STREAM) does not exist");
+        throw new IngestException(
+            "'"
+                + file.getFileName()
+                + "' has "
+                + audio.size()
+                + " audio stream(s); audio stream "
+                + requested
+                + " (counted from 0: audioStream, EMOSTREAM_AUDIO_STREAM) does not exist");
       }
       return audio.get(requested);
     }
@@ -198,7 +229,9 @@ public final class VideoDemuxer {
     if (!defaults.isEmpty() && defaults.size() < audio.size()) {
       return defaults.get(0);
     }
-    int best = avformat.av_find_best_stream(format, avutil.AVMEDIA_TYPE_AUDIO, -1, -1, (PointerPointer<?>) null, 0);
+    int best =
+        avformat.av_find_best_stream(
+            format, avutil.AVMEDIA_TYPE_AUDIO, -1, -1, (PointerPointer<?>) null, 0);
     return best >= 0 ? best : -1;
   }
 
@@ -216,29 +249,50 @@ public final class VideoDemuxer {
   }
 
   /**
-   * What can be refused from the container's header alone, before a frame is decoded (so nothing is published):
-   * a still image, frames over EMOSTREAM_MAX_FRAME_PIXELS, a duration over EMOSTREAM_MAX_DURATION_SECONDS.
+   * What can be refused from the container's header alone, before a frame is decoded (so nothing is
+   * published): a still image, frames over EMOSTREAM_MAX_FRAME_PIXELS, a duration over
+   * EMOSTREAM_MAX_DURATION_SECONDS.
    */
   private void checkLimits(FFmpegFrameGrabber grabber, Path file) {
     String format = String.valueOf(grabber.getFormat());
     if (isStillImageFormat(format)) {
-      throw new IngestException("'" + file.getFileName() + "' is a still image (" + format.replace("_pipe", "")
-          + "), not a video; send a video or an audio file");
+      throw new IngestException(
+          "'"
+              + file.getFileName()
+              + "' is a still image ("
+              + format.replace("_pipe", "")
+              + "), not a video; send a video or an audio file");
     }
     long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
     if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
-      throw new IngestException("'" + file.getFileName() + "' has " + grabber.getImageWidth() + "x"
-          + grabber.getImageHeight() + " frames, more than the limit of " + config.maxFramePixels()
-          + " pixels (EMOSTREAM_MAX_FRAME_PIXELS)");
+      throw new IngestException(
+          "'"
+              + file.getFileName()
+              + "' has "
+              + grabber.getImageWidth()
+              + "x"
+              + grabber.getImageHeight()
+              + " frames, more than the limit of "
+              + config.maxFramePixels()
+              + " pixels (EMOSTREAM_MAX_FRAME_PIXELS)");
     }
     long durationMs = grabber.getLengthInTime() / 1000;
     if (durationMs > config.maxDurationMs()) {
-      throw new IngestException("'" + file.getFileName() + "' lasts " + durationMs / 1000 + " s, longer than the limit of "
-          + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS)");
+      throw new IngestException(
+          "'"
+              + file.getFileName()
+              + "' lasts "
+              + durationMs / 1000
+              + " s, longer than the limit of "
+              + config.maxDurationMs() / 1000
+              + " s (EMOSTREAM_MAX_DURATION_SECONDS)");
     }
   }
 
-  /** FFmpeg's demuxers for single pictures: {@code image2}, {@code png_pipe}, {@code jpeg_pipe}, {@code webp_pipe}, … */
+  /**
+   * FFmpeg's demuxers for single pictures: {@code image2}, {@code png_pipe}, {@code jpeg_pipe},
+   * {@code webp_pipe}, …
+   */
   static boolean isStillImageFormat(String format) {
     return format.equals("image2") || format.endsWith("_pipe");
   }
@@ -249,8 +303,12 @@ public final class VideoDemuxer {
       return grabber;
     } catch (FrameGrabber.Exception | RuntimeException e) {
       closeQuietlyAfterFailure(grabber);
-      throw new IngestException("'" + file.getFileName() + "' is not a media file FFmpeg can read"
-          + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)", e);
+      throw new IngestException(
+          "'"
+              + file.getFileName()
+              + "' is not a media file FFmpeg can read"
+              + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)",
+          e);
     }
   }
 
@@ -304,8 +362,14 @@ public final class VideoDemuxer {
     private long videoMs;
     private int emitted;
 
-    Run(SegmentPlan plan, boolean hasAudio, boolean hasVideo, List<ChannelSelection.Track> tracks,
-        Java2DFrameConverter converter, Consumer<DemuxedClip> sink, FrameRotation rotation) {
+    Run(
+        SegmentPlan plan,
+        boolean hasAudio,
+        boolean hasVideo,
+        List<ChannelSelection.Track> tracks,
+        Java2DFrameConverter converter,
+        Consumer<DemuxedClip> sink,
+        FrameRotation rotation) {
       this.plan = plan;
       this.hasAudio = hasAudio;
       this.hasVideo = hasVideo;
@@ -325,10 +389,16 @@ public final class VideoDemuxer {
         }
         emitCompleted();
         if (Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE) > config.maxDurationMs()) {
-          // Only reachable when the container gave no duration (else checkLimits refused it before decoding).
-          throw new IngestException("'" + file.getFileName() + "' is longer than the limit of "
-              + config.maxDurationMs() / 1000 + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
-              + emitted + " clip(s) before it were published)");
+          // Only reachable when the container gave no duration (else checkLimits refused it before
+          // decoding).
+          throw new IngestException(
+              "'"
+                  + file.getFileName()
+                  + "' is longer than the limit of "
+                  + config.maxDurationMs() / 1000
+                  + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
+                  + emitted
+                  + " clip(s) before it were published)");
         }
       }
       for (ClipBuffer clip : open.values()) {
@@ -343,16 +413,22 @@ public final class VideoDemuxer {
     }
 
     /**
-     * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a NullPointerException
-     * in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are the input's fault, so an IngestException
-     * that says how many clips were already published before the damage.
+     * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a
+     * NullPointerException in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are
+     * the input's fault, so an IngestException that says how many clips were already published
+     * before the damage.
      */
     private Frame grab(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
       try {
         return grabber.grab();
       } catch (RuntimeException e) {
-        throw new IngestException("the media is damaged after " + Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)
-            + " ms and could not be decoded further (" + emitted + " clip(s) before it were published)", e);
+        throw new IngestException(
+            "the media is damaged after "
+                + Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)
+                + " ms and could not be decoded further ("
+                + emitted
+                + " clip(s) before it were published)",
+            e);
       }
     }
 
@@ -375,15 +451,21 @@ public final class VideoDemuxer {
       }
     }
 
-    /** Splits decoded (interleaved) samples into the selected tracks, and at clip boundaries into clips. */
+    /**
+     * Splits decoded (interleaved) samples into the selected tracks, and at clip boundaries into
+     * clips.
+     */
     private void onSamples(ShortBuffer samples, int channels) {
       ShortBuffer s = samples.duplicate();
       short[] interleaved = new short[s.remaining()];
       s.get(interleaved);
       byte[][] trackBytes = new byte[tracks.size()][];
       for (int t = 0; t < tracks.size(); t++) {
-        short[] mono = channels == 1 ? interleaved
-            : ChannelSelection.channel(interleaved, channels, Math.min(tracks.get(t).channel(), channels - 1));
+        short[] mono =
+            channels == 1
+                ? interleaved
+                : ChannelSelection.channel(
+                    interleaved, channels, Math.min(tracks.get(t).channel(), channels - 1));
         trackBytes[t] = new byte[mono.length * 2];
         ByteBuffer.wrap(trackBytes[t]).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(mono);
       }
@@ -409,7 +491,10 @@ public final class VideoDemuxer {
       return plan.durationKnown() && index == plan.count() - 1;
     }
 
-    /** Publishes, in order, every clip whose end both streams have passed; the last clip waits for the end. */
+    /**
+     * Publishes, in order, every clip whose end both streams have passed; the last clip waits for
+     * the end.
+     */
     private void emitCompleted() {
       while (!isLast(nextToEmit)) {
         long end = plan.end(nextToEmit);
@@ -428,21 +513,38 @@ public final class VideoDemuxer {
 
     private void emit(ClipBuffer clip) {
       long start = plan.start(clip.index);
-      long end = plan.durationKnown() ? plan.end(clip.index)
-          : Math.max(start + 1, Math.min(plan.end(clip.index), Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)));
+      long end =
+          plan.durationKnown()
+              ? plan.end(clip.index)
+              : Math.max(
+                  start + 1,
+                  Math.min(
+                      plan.end(clip.index), Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)));
       for (int t = 0; t < tracks.size(); t++) {
-        sink.accept(new DemuxedClip(clip.index, start, end, clip.pcm[t].toByteArray(), List.copyOf(clip.frames),
-            hasAudio, hasVideo, tracks.get(t).role()));
+        sink.accept(
+            new DemuxedClip(
+                clip.index,
+                start,
+                end,
+                clip.pcm[t].toByteArray(),
+                List.copyOf(clip.frames),
+                hasAudio,
+                hasVideo,
+                tracks.get(t).role()));
       }
       emitted++;
     }
   }
 
-  /** Scaled to fit {@code maxFrameSide} (the longer side, so before or after turning is the same), turned upright. */
-  private DemuxedClip.SampledFrame encode(BufferedImage image, FrameRotation rotation, long timestampMs) {
+  /**
+   * Scaled to fit {@code maxFrameSide} (the longer side, so before or after turning is the same),
+   * turned upright.
+   */
+  private DemuxedClip.SampledFrame encode(
+      BufferedImage image, FrameRotation rotation, long timestampMs) {
     BufferedImage scaled = rotation.apply(fit(image, config.maxFrameSide()));
-    return new DemuxedClip.SampledFrame(timestampMs, scaled.getWidth(), scaled.getHeight(),
-        jpeg(scaled, config.jpegQuality()));
+    return new DemuxedClip.SampledFrame(
+        timestampMs, scaled.getWidth(), scaled.getHeight(), jpeg(scaled, config.jpegQuality()));
   }
 
   static BufferedImage fit(BufferedImage image, int maxSide) {
@@ -453,7 +555,8 @@ public final class VideoDemuxer {
     int th = Math.max(1, (int) Math.round(h * scale));
     BufferedImage out = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
     g.drawImage(image, 0, 0, tw, th, null);
     g.dispose();
     return out;

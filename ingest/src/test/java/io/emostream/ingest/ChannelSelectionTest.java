@@ -3,12 +3,10 @@ package io.emostream.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.List;
-
-import org.junit.jupiter.api.Test;
-
 import io.emostream.ingest.ChannelSelection.Mode;
 import io.emostream.ingest.ChannelSelection.Track;
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class ChannelSelectionTest {
 
@@ -25,35 +23,43 @@ class ChannelSelectionTest {
     ChannelSelection selection = ChannelSelection.parse("", "left:agent, right:Customer");
     assertThat(selection.mode()).isEqualTo(Mode.RIGHT);
     assertThat(selection.tracks(2)).containsExactly(new Track(1, "customer"));
-    assertThat(ChannelSelection.parse(null, "left:customer,right:agent").tracks(2)).containsExactly(new Track(0, "customer"));
+    assertThat(ChannelSelection.parse(null, "left:customer,right:agent").tracks(2))
+        .containsExactly(new Track(0, "customer"));
   }
 
   @Test
   void bothGivesOneTrackPerChannelNamedByRoleOrByChannel() {
     assertThat(ChannelSelection.parse("both", "left:agent,right:customer").tracks(2))
         .containsExactly(new Track(0, "agent"), new Track(1, "customer"));
-    assertThat(ChannelSelection.parse("BOTH", null).tracks(2)).containsExactly(new Track(0, "left"), new Track(1, "right"));
+    assertThat(ChannelSelection.parse("BOTH", null).tracks(2))
+        .containsExactly(new Track(0, "left"), new Track(1, "right"));
     assertThat(ChannelSelection.parse("both", null).publishesFrames(2)).isFalse();
     assertThat(ChannelSelection.parse("right", null).publishesFrames(2)).isTrue();
   }
 
   @Test
   void aMonoSourceIsOneTrackWithoutRole() {
-    assertThat(ChannelSelection.parse("both", "left:agent,right:customer").tracks(1)).containsExactly(new Track(0, null));
+    assertThat(ChannelSelection.parse("both", "left:agent,right:customer").tracks(1))
+        .containsExactly(new Track(0, null));
   }
 
   @Test
   void anUploadCanChooseAnotherChannelAndKeepsTheRoles() {
     ChannelSelection configured = ChannelSelection.parse(null, "left:agent,right:customer");
-    assertThat(configured.withMode("both").tracks(2)).extracting(Track::role).containsExactly("agent", "customer");
+    assertThat(configured.withMode("both").tracks(2))
+        .extracting(Track::role)
+        .containsExactly("agent", "customer");
     assertThat(configured.withMode(null)).isEqualTo(configured);
   }
 
   @Test
   void badSettingsNameWhatIsAccepted() {
-    assertThatThrownBy(() -> ChannelSelection.parse("center", null)).hasMessageContaining("mix, left, right, both");
-    assertThatThrownBy(() -> ChannelSelection.parse(null, "middle:agent")).hasMessageContaining("left or right");
-    assertThatThrownBy(() -> ChannelSelection.parse(null, "left:agent,left:customer")).hasMessageContaining("each once");
+    assertThatThrownBy(() -> ChannelSelection.parse("center", null))
+        .hasMessageContaining("mix, left, right, both");
+    assertThatThrownBy(() -> ChannelSelection.parse(null, "middle:agent"))
+        .hasMessageContaining("left or right");
+    assertThatThrownBy(() -> ChannelSelection.parse(null, "left:agent,left:customer"))
+        .hasMessageContaining("each once");
     assertThatThrownBy(() -> ChannelSelection.parse(null, "left:agent,right:supervisor"))
         .hasMessageContaining("no 'customer' channel");
   }
@@ -64,7 +70,8 @@ class ChannelSelectionTest {
     assertThat(ChannelSelection.channel(interleaved, 2, 0)).containsExactly(1, 2, 3);
     assertThat(ChannelSelection.channel(interleaved, 2, 1)).containsExactly(-1, -2, -3);
     assertThat(ChannelSelection.channel(interleaved, 3, 2)).containsExactly(2, -3);
-    assertThatThrownBy(() -> ChannelSelection.channel(interleaved, 2, 2)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ChannelSelection.channel(interleaved, 2, 2))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(List.of(ChannelSelection.CUSTOMER)).containsExactly("customer");
   }
 }

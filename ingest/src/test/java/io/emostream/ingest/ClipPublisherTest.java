@@ -2,36 +2,52 @@ package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
-
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
 
-/** The records of one clip, built without a broker: the per-clip rule override lands in the manifest. */
+/**
+ * The records of one clip, built without a broker: the per-clip rule override lands in the
+ * manifest.
+ */
 class ClipPublisherTest {
 
   private final Topics topics = TopicsEnv.fromEnv(new Env(Map.of()));
 
-  private static final DemuxedClip CLIP = new DemuxedClip(3, 12_000, 16_000, new byte[] {1, 0, 2, 0},
-      List.of(new DemuxedClip.SampledFrame(12_000, 2, 2, new byte[] {(byte) 0xFF, (byte) 0xD8})), true, true, null);
+  private static final DemuxedClip CLIP =
+      new DemuxedClip(
+          3,
+          12_000,
+          16_000,
+          new byte[] {1, 0, 2, 0},
+          List.of(
+              new DemuxedClip.SampledFrame(12_000, 2, 2, new byte[] {(byte) 0xFF, (byte) 0xD8})),
+          true,
+          true,
+          null);
 
   private ClipManifest manifest(FusionRule rule) {
-    List<ProducerRecord<String, byte[]>> records = ClipPublisher.records(topics, "src-00003", "src", "call.mp4", CLIP,
-        rule, Instant.ofEpochMilli(1_000));
+    List<ProducerRecord<String, byte[]>> records =
+        ClipPublisher.records(
+            topics, "src-00003", "src", "call.mp4", CLIP, rule, Instant.ofEpochMilli(1_000));
     // manifest, audio, frames: all keyed by the clip id
-    assertThat(records).extracting(ProducerRecord::topic)
+    assertThat(records)
+        .extracting(ProducerRecord::topic)
         .containsExactly(topics.manifests().name(), topics.audio().name(), topics.frames().name());
     assertThat(records).extracting(ProducerRecord::key).containsOnly("src-00003");
-    return topics.manifests().valueSerde().deserializer().deserialize(topics.manifests().name(), records.get(0).value());
+    return topics
+        .manifests()
+        .valueSerde()
+        .deserializer()
+        .deserialize(topics.manifests().name(), records.get(0).value());
   }
 
   @Test

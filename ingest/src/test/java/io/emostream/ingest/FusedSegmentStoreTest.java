@@ -3,38 +3,54 @@ package io.emostream.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class FusedSegmentStoreTest {
 
   static FusedEmotion segment(String sourceId, int index) {
-    return FusedEmotion.newBuilder().setClipId(sourceId + "-" + String.format("%05d", index)).setSourceId(sourceId)
-        .setSourceName(sourceId + ".mp4").setSegmentIndex(index).setStartMs(index * 4_000L)
-        .setEndMs((index + 1) * 4_000L).setRule(FusionRule.AVERAGE).setLabel("happy").setConfidence(0.75f)
-        .setLabels(List.of("happy", "sad")).setDistribution(List.of(0.75f, 0.25f)).setModalities(List.of(Modality.AUDIO))
-        .setStatus(FusionStatus.AUDIO_ONLY).setPredictions(List.of()).setIngestTimeMs(Instant.EPOCH)
-        .setFusedAtMs(Instant.ofEpochMilli(900)).setLatencyMs(900).build();
+    return FusedEmotion.newBuilder()
+        .setClipId(sourceId + "-" + String.format("%05d", index))
+        .setSourceId(sourceId)
+        .setSourceName(sourceId + ".mp4")
+        .setSegmentIndex(index)
+        .setStartMs(index * 4_000L)
+        .setEndMs((index + 1) * 4_000L)
+        .setRule(FusionRule.AVERAGE)
+        .setLabel("happy")
+        .setConfidence(0.75f)
+        .setLabels(List.of("happy", "sad"))
+        .setDistribution(List.of(0.75f, 0.25f))
+        .setModalities(List.of(Modality.AUDIO))
+        .setStatus(FusionStatus.AUDIO_ONLY)
+        .setPredictions(List.of())
+        .setIngestTimeMs(Instant.EPOCH)
+        .setFusedAtMs(Instant.ofEpochMilli(900))
+        .setLatencyMs(900)
+        .build();
   }
 
   static IngestService.Result upload(String sourceId, int segments) {
     List<IngestService.Clip> clips = new ArrayList<>();
     for (int i = 0; i < segments; i++) {
-      clips.add(new IngestService.Clip(sourceId + "-" + String.format("%05d", i), i, i * 4_000L, (i + 1) * 4_000L,
-          List.of(Modality.AUDIO), null));
+      clips.add(
+          new IngestService.Clip(
+              sourceId + "-" + String.format("%05d", i),
+              i,
+              i * 4_000L,
+              (i + 1) * 4_000L,
+              List.of(Modality.AUDIO),
+              null));
     }
     return new IngestService.Result(sourceId, sourceId + ".mp4", clips);
   }
@@ -58,7 +74,9 @@ class FusedSegmentStoreTest {
     List<Integer> order = new ArrayList<>();
     done.get("segments").forEach(s -> order.add(s.get("segmentIndex").asInt()));
     assertThat(order).as("in timeline order, not fused order").containsExactly(0, 1);
-    assertThat(names(done.get("segments").get(0))).startsWith("clipId", "sourceId", "sourceName").contains("predictions");
+    assertThat(names(done.get("segments").get(0)))
+        .startsWith("clipId", "sourceId", "sourceName")
+        .contains("predictions");
     assertThat(store.source("b")).isEmpty();
   }
 
@@ -116,18 +134,20 @@ class FusedSegmentStoreTest {
   @Test
   void theListenerHearsOfEveryUploadAndEveryNewSegment() {
     List<String> heard = new ArrayList<>();
-    FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 100),
-        new FusedSegmentStore.Listener() {
-          @Override
-          public void uploaded(IngestService.Result upload) {
-            heard.add("upload " + upload.sourceId());
-          }
+    FusedSegmentStore store =
+        new FusedSegmentStore(
+            new FusedSegmentStore.Limits(10, 100),
+            new FusedSegmentStore.Listener() {
+              @Override
+              public void uploaded(IngestService.Result upload) {
+                heard.add("upload " + upload.sourceId());
+              }
 
-          @Override
-          public void fused(FusedEmotion segment) {
-            heard.add("segment " + segment.getClipId());
-          }
-        });
+              @Override
+              public void fused(FusedEmotion segment) {
+                heard.add("segment " + segment.getClipId());
+              }
+            });
     store.uploaded(upload("a", 1));
     store.add(segment("a", 0));
     store.add(segment("a", 0));
@@ -139,9 +159,19 @@ class FusedSegmentStoreTest {
   void limitsComeFromTheEnvironmentAndMustBePositive() {
     assertThat(FusedSegmentStore.Limits.fromEnv(new Env(Map.of())))
         .isEqualTo(new FusedSegmentStore.Limits(1_000, 20_000));
-    assertThat(FusedSegmentStore.Limits.fromEnv(new Env(Map.of("EMOSTREAM_RESULTS_MAX_SOURCES", "5",
-        "EMOSTREAM_RESULTS_MAX_SEGMENTS", "50")))).isEqualTo(new FusedSegmentStore.Limits(5, 50));
-    assertThatThrownBy(() -> FusedSegmentStore.Limits.fromEnv(new Env(Map.of("EMOSTREAM_RESULTS_MAX_SOURCES", "0"))))
+    assertThat(
+            FusedSegmentStore.Limits.fromEnv(
+                new Env(
+                    Map.of(
+                        "EMOSTREAM_RESULTS_MAX_SOURCES",
+                        "5",
+                        "EMOSTREAM_RESULTS_MAX_SEGMENTS",
+                        "50"))))
+        .isEqualTo(new FusedSegmentStore.Limits(5, 50));
+    assertThatThrownBy(
+            () ->
+                FusedSegmentStore.Limits.fromEnv(
+                    new Env(Map.of("EMOSTREAM_RESULTS_MAX_SOURCES", "0"))))
         .hasMessageContaining("EMOSTREAM_RESULTS_MAX_SOURCES");
   }
 

@@ -8,31 +8,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class IdempotencyStoreTest {
 
   private static final Duration TTL = Duration.ofHours(24);
   private Instant now = Instant.parse("2026-11-28T22:00:00Z");
-  private final Clock clock = new Clock() {
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
+  private final Clock clock =
+      new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+          return ZoneOffset.UTC;
+        }
 
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+          return this;
+        }
 
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  };
+        @Override
+        public Instant instant() {
+          return now;
+        }
+      };
 
-  private final IdempotencyStore.Answer created = new IdempotencyStore.Answer(201, Map.of("sourceId", "s-1"));
+  private final IdempotencyStore.Answer created =
+      new IdempotencyStore.Answer(201, Map.of("sourceId", "s-1"));
 
   @Test
   void theFirstClaimOwnsTheKeyAndRetriesSeeItPendingThenDone() {
@@ -59,13 +60,17 @@ class IdempotencyStoreTest {
     assertThat(store.size()).isZero();
   }
 
-  /** A failure (bad media 400, Kafka down 503) is handed to the waiting retries, then forgotten: a later retry runs. */
+  /**
+   * A failure (bad media 400, Kafka down 503) is handed to the waiting retries, then forgotten: a
+   * later retry runs.
+   */
   @Test
   void aFailedAnswerReachesTheWaitersButIsNotKept() {
     IdempotencyStore store = new IdempotencyStore(clock, TTL, 10);
     store.claim("k", "q");
     IdempotencyStore.Pending waiting = (IdempotencyStore.Pending) store.claim("k", "q");
-    IdempotencyStore.Answer failed = new IdempotencyStore.Answer(503, Map.of("error", "try again later"));
+    IdempotencyStore.Answer failed =
+        new IdempotencyStore.Answer(503, Map.of("error", "try again later"));
     store.finish("k", failed);
     assertThat(waiting.answer()).isCompletedWithValue(failed);
     assertThat(store.claim("k", "q")).isInstanceOf(IdempotencyStore.Fresh.class);

@@ -2,6 +2,10 @@ package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.kafka.Env;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,24 +14,26 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.emostream.kafka.Env;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-
-/** {@code GET /sources/{id}} and {@code GET /} over real HTTP, with a store filled by hand (no broker). */
+/**
+ * {@code GET /sources/{id}} and {@code GET /} over real HTTP, with a store filled by hand (no
+ * broker).
+ */
 class IngestHttpResultsTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private static IngestHttpServer server(Map<String, String> env, FusedSegmentStore results) throws Exception {
+  private static IngestHttpServer server(Map<String, String> env, FusedSegmentStore results)
+      throws Exception {
     IngestConfig config = IngestConfig.fromEnv(new Env(env)).withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) ->
-        FusedSegmentStoreTest.upload("up-1", 2), new SimpleMeterRegistry(), Clock.systemUTC(), results);
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> FusedSegmentStoreTest.upload("up-1", 2),
+            new SimpleMeterRegistry(),
+            Clock.systemUTC(),
+            results);
     http.start();
     return http;
   }
@@ -53,11 +59,13 @@ class IngestHttpResultsTest {
       assertThat(answer.get("segmentsFused").asInt()).isEqualTo(1);
       assertThat(answer.get("complete").asBoolean()).isFalse();
       assertThat(answer.get("segments").get(0).get("clipId").asText()).isEqualTo("up-1-00000");
-      assertThat(answer.get("segments").get(0).get("distribution").get("happy").asDouble()).isEqualTo(0.75);
+      assertThat(answer.get("segments").get(0).get("distribution").get("happy").asDouble())
+          .isEqualTo(0.75);
 
       HttpResponse<String> unknown = get(http, "/sources/nobody", null);
       assertThat(unknown.statusCode()).isEqualTo(404);
-      assertThat(JSON.readTree(unknown.body()).get("error").asText()).contains("no results for source 'nobody'")
+      assertThat(JSON.readTree(unknown.body()).get("error").asText())
+          .contains("no results for source 'nobody'")
           .contains("last 10 sources");
       assertThat(get(http, "/sources/bad%20id", null).statusCode()).isEqualTo(400);
       assertThat(send(http, "POST", "/sources/up-1", null).statusCode()).isEqualTo(405);
@@ -84,8 +92,10 @@ class IngestHttpResultsTest {
       JsonNode body = JSON.readTree(index.body());
       assertThat(body.get("bearerTokenRequired").asBoolean()).isTrue();
       List<String> endpoints = new ArrayList<>();
-      body.get("endpoints").forEach(e -> endpoints.add(e.get("method").asText() + " " + e.get("path").asText()));
-      assertThat(endpoints).containsExactly("POST /clips", "GET /sources/{sourceId}", "GET /health", "GET /");
+      body.get("endpoints")
+          .forEach(e -> endpoints.add(e.get("method").asText() + " " + e.get("path").asText()));
+      assertThat(endpoints)
+          .containsExactly("POST /clips", "GET /sources/{sourceId}", "GET /health", "GET /");
     } finally {
       http.close();
     }
@@ -97,9 +107,15 @@ class IngestHttpResultsTest {
     try {
       HttpResponse<String> answer = get(http, "/sources/s-1", null);
       assertThat(answer.statusCode()).isEqualTo(404);
-      assertThat(JSON.readTree(answer.body()).get("error").asText()).contains("served by ./emostream up")
+      assertThat(JSON.readTree(answer.body()).get("error").asText())
+          .contains("served by ./emostream up")
           .contains("read the fused topic");
-      assertThat(JSON.readTree(get(http, "/", null).body()).get("endpoints").get(1).get("description").asText())
+      assertThat(
+              JSON.readTree(get(http, "/", null).body())
+                  .get("endpoints")
+                  .get(1)
+                  .get("description")
+                  .asText())
           .startsWith("not served here");
       assertThat(get(http, "/nothing", null).statusCode()).isEqualTo(404);
     } finally {
@@ -107,22 +123,28 @@ class IngestHttpResultsTest {
     }
   }
 
-  private static HttpResponse<String> get(IngestHttpServer http, String path, String authorization) throws Exception {
+  private static HttpResponse<String> get(IngestHttpServer http, String path, String authorization)
+      throws Exception {
     return send(http, "GET", path, authorization);
   }
 
-  private static HttpResponse<String> send(IngestHttpServer http, String method, String path, String authorization)
-      throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path));
+  private static HttpResponse<String> send(
+      IngestHttpServer http, String method, String path, String authorization) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + path));
     if ("POST".equals(method)) {
-      request.header("Content-Type", "video/mp4").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}));
+      request
+          .header("Content-Type", "video/mp4")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}));
     } else {
       request.GET();
     }
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request.build(),
-        HttpResponse.BodyHandlers.ofString());
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
+        .send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

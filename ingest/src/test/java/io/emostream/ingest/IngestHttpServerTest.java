@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.emostream.kafka.Env;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,11 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
-
-import io.emostream.kafka.Env;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class IngestHttpServerTest {
 
@@ -42,20 +40,24 @@ class IngestHttpServerTest {
     assertThat(IngestHttpServer.acceptedContentType(null)).isFalse();
   }
 
-  /** SIGTERM path: close() refuses new connections at once but answers the upload in flight before returning. */
+  /**
+   * SIGTERM path: close() refuses new connections at once but answers the upload in flight before
+   * returning.
+   */
   @Test
   void closeFinishesTheUploadInFlightAndRefusesNewOnes() throws Exception {
     CountDownLatch ingesting = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Ingestor slow = (file, name, rule, channels) -> {
-      ingesting.countDown();
-      try {
-        assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
-      } catch (InterruptedException e) {
-        throw new IllegalStateException(e);
-      }
-      return new IngestService.Result("source-1", name, List.of());
-    };
+    Ingestor slow =
+        (file, name, rule, channels) -> {
+          ingesting.countDown();
+          try {
+            assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return new IngestService.Result("source-1", name, List.of());
+        };
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
     IngestHttpServer http = new IngestHttpServer(config, slow, meters);
@@ -63,30 +65,42 @@ class IngestHttpServerTest {
     String url = "http://127.0.0.1:" + http.port() + "/clips?name=call.mp4";
     assertThat(http.isReady()).isTrue();
 
-    CompletableFuture<HttpResponse<String>> upload = client().sendAsync(post(url), HttpResponse.BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> upload =
+        client().sendAsync(post(url), HttpResponse.BodyHandlers.ofString());
     assertThat(ingesting.await(30, TimeUnit.SECONDS)).isTrue();
-    CompletableFuture<Void> closed = CompletableFuture.runAsync(() -> http.close(Duration.ofSeconds(20)));
+    CompletableFuture<Void> closed =
+        CompletableFuture.runAsync(() -> http.close(Duration.ofSeconds(20)));
 
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThatThrownBy(() -> client().send(post(url), HttpResponse.BodyHandlers.ofString()))
-            .isInstanceOf(IOException.class));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThatThrownBy(
+                        () -> client().send(post(url), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class));
     assertThat(http.isReady()).isFalse();
     assertThat(closed).isNotDone();
 
     release.countDown();
     HttpResponse<String> answered = upload.get(20, TimeUnit.SECONDS);
     assertThat(answered.statusCode()).isEqualTo(201);
-    assertThat(answered.body()).contains("\"sourceId\":\"source-1\"").contains("\"sourceName\":\"call.mp4\"");
+    assertThat(answered.body())
+        .contains("\"sourceId\":\"source-1\"")
+        .contains("\"sourceName\":\"call.mp4\"");
     closed.get(20, TimeUnit.SECONDS);
-    assertThat(meters.get("emostream.ingest.http.requests").tag("status", "201").counter().count()).isEqualTo(1);
+    assertThat(meters.get("emostream.ingest.http.requests").tag("status", "201").counter().count())
+        .isEqualTo(1);
   }
 
   @Test
   void closeWithNothingInFlightDoesNotWaitOutTheGracePeriod() throws Exception {
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      throw new AssertionError("no upload in this test");
-    });
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              throw new AssertionError("no upload in this test");
+            });
     http.start();
     long start = System.nanoTime();
     http.close(Duration.ofSeconds(30));
@@ -97,34 +111,58 @@ class IngestHttpServerTest {
   @Test
   void withATokenUploadsNeedTheBearerTokenAndHealthStaysOpen() throws Exception {
     List<String> names = new java.util.ArrayList<>();
-    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")))
-        .withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      names.add(name);
-      return new IngestService.Result("source-1", name, List.of());
-    });
+    IngestConfig config =
+        IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")))
+            .withHttp("127.0.0.1", 0);
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              names.add(name);
+              return new IngestService.Result("source-1", name, List.of());
+            });
     http.start();
     try {
       String url = "http://127.0.0.1:" + http.port() + "/clips?name=call.mp4";
-      for (String header : new String[] {null, "Bearer wrong", "Bearer s3cret-toke", "Basic s3cret-token", "s3cret-token"}) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "video/mp4")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}));
+      for (String header :
+          new String[] {
+            null, "Bearer wrong", "Bearer s3cret-toke", "Basic s3cret-token", "s3cret-token"
+          }) {
+        HttpRequest.Builder request =
+            HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "video/mp4")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1, 2, 3}));
         if (header != null) {
           request.header("Authorization", header);
         }
-        HttpResponse<String> denied = client().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> denied =
+            client().send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(denied.statusCode()).as(header).isEqualTo(401);
-        assertThat(denied.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
-        assertThat(denied.body()).isEqualTo("{\"error\":\"missing or wrong bearer token: send 'Authorization: Bearer <token>'\"}");
+        assertThat(denied.headers().firstValue("WWW-Authenticate"))
+            .hasValueSatisfying(v -> assertThat(v).startsWith("Bearer"));
+        assertThat(denied.body())
+            .isEqualTo(
+                "{\"error\":\"missing or wrong bearer token: send 'Authorization: Bearer <token>'\"}");
       }
       assertThat(names).as("no unauthorised upload reaches ingest").isEmpty();
-      HttpResponse<String> ok = client().send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "video/mp4")
-          .header("Authorization", "Bearer s3cret-token").POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
-          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> ok =
+          client()
+              .send(
+                  HttpRequest.newBuilder(URI.create(url))
+                      .header("Content-Type", "video/mp4")
+                      .header("Authorization", "Bearer s3cret-token")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(ok.statusCode()).isEqualTo(201);
       assertThat(names).containsExactly("call.mp4");
-      HttpResponse<String> health = client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
-          + "/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> health =
+          client()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port() + "/health"))
+                      .GET()
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
     } finally {
       http.close(Duration.ofSeconds(5));
@@ -144,131 +182,204 @@ class IngestHttpServerTest {
   @Test
   void theStandaloneServiceRefusesToStartWithoutATokenUnlessAuthIsExplicitlyOff() {
     assertThatThrownBy(() -> IngestConfig.fromEnv(new Env(Map.of())).checkAuthConfigured())
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("EMOSTREAM_INGEST_TOKEN")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("EMOSTREAM_INGEST_TOKEN")
         .hasMessageContaining("EMOSTREAM_INGEST_AUTH=none");
     IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_AUTH", "none"))).checkAuthConfigured();
     IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "t"))).checkAuthConfigured();
     assertThatThrownBy(() -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_AUTH", "off"))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use token or none");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("use token or none");
   }
 
   @Test
   void theTokenIsNeverPrinted() {
-    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")));
+    IngestConfig config =
+        IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")));
     assertThat(config.toString()).doesNotContain("s3cret-token").contains("token=[hidden]");
   }
 
-  /** A name such as ../../x is a display name only: the upload is spooled under the work dir and nothing else. */
+  /**
+   * A name such as ../../x is a display name only: the upload is spooled under the work dir and
+   * nothing else.
+   */
   @Test
-  void aTraversingNameNeverReachesTheFileSystem(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+  void aTraversingNameNeverReachesTheFileSystem(@org.junit.jupiter.api.io.TempDir Path root)
+      throws Exception {
     Path work = Files.createDirectories(root.resolve("a/b/work"));
     List<Path> spooled = new java.util.ArrayList<>();
     List<String> names = new java.util.ArrayList<>();
-    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_WORK_DIR", work.toString())))
-        .withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      spooled.add(file);
-      names.add(name);
-      return new IngestService.Result("source-1", name, List.of());
-    });
+    IngestConfig config =
+        IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_WORK_DIR", work.toString())))
+            .withHttp("127.0.0.1", 0);
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              spooled.add(file);
+              names.add(name);
+              return new IngestService.Result("source-1", name, List.of());
+            });
     http.start();
     try {
       for (String name : List.of("../../x", "..%2F..%2Fy", "%2e%2e%2f%2e%2e%2fz", "..%5C..%5Cw")) {
-        HttpResponse<String> response = client().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http.port()
-            + "/clips?name=" + name)).header("Content-Type", "video/mp4")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+            client()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + http.port() + "/clips?name=" + name))
+                        .header("Content-Type", "video/mp4")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1}))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(201);
       }
     } finally {
       http.close(Duration.ofSeconds(5));
     }
     assertThat(names).containsExactly("x", "y", "z", "w");
-    assertThat(spooled).allSatisfy(f -> assertThat(f.toAbsolutePath().getParent()).isEqualTo(work.toAbsolutePath()));
+    assertThat(spooled)
+        .allSatisfy(
+            f -> assertThat(f.toAbsolutePath().getParent()).isEqualTo(work.toAbsolutePath()));
     try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-      assertThat(all.filter(Files::isRegularFile)).as("nothing is left anywhere, and no x, y, z or w was made").isEmpty();
+      assertThat(all.filter(Files::isRegularFile))
+          .as("nothing is left anywhere, and no x, y, z or w was made")
+          .isEmpty();
     }
   }
 
-  /** A failure inside ingest (Kafka down, a bug) answers 503 with a fixed message: no exception text, trace or path. */
+  /**
+   * A failure inside ingest (Kafka down, a bug) answers 503 with a fixed message: no exception
+   * text, trace or path.
+   */
   @Test
   void errorBodiesCarryNoStackTraceOrServerPath() throws Exception {
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      throw new IllegalStateException("broker at /var/lib/kafka refused " + file.toAbsolutePath());
-    });
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              throw new IllegalStateException(
+                  "broker at /var/lib/kafka refused " + file.toAbsolutePath());
+            });
     http.start();
     try {
-      HttpResponse<String> response = client().send(post("http://127.0.0.1:" + http.port() + "/clips"),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          client()
+              .send(
+                  post("http://127.0.0.1:" + http.port() + "/clips"),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(503);
-      assertThat(response.body()).isEqualTo("{\"error\":\"the clip could not be published; try again later\"}");
+      assertThat(response.body())
+          .isEqualTo("{\"error\":\"the clip could not be published; try again later\"}");
     } finally {
       http.close(Duration.ofSeconds(5));
     }
     Path upload = Path.of("/srv/spool/upload-123.media");
-    assertThat(IngestHttpServer.withoutServerPaths("'upload-123.media' could not be decoded: cannot open /srv/spool/upload-123.media",
-        upload, "call.mp4")).isEqualTo("'call.mp4' could not be decoded: cannot open call.mp4");
+    assertThat(
+            IngestHttpServer.withoutServerPaths(
+                "'upload-123.media' could not be decoded: cannot open /srv/spool/upload-123.media",
+                upload,
+                "call.mp4"))
+        .isEqualTo("'call.mp4' could not be decoded: cannot open call.mp4");
   }
 
-  /** {@code ?rule=} as users type it reaches ingest as the schema's symbol; no parameter leaves the default (null). */
+  /**
+   * {@code ?rule=} as users type it reaches ingest as the schema's symbol; no parameter leaves the
+   * default (null).
+   */
   @Test
   void aRuleParameterReachesIngestAsTheRuleSymbolWhateverItsCaseOrDashes() throws Exception {
     List<io.emostream.schemas.FusionRule> rules = new java.util.ArrayList<>();
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
-    IngestHttpServer http = new IngestHttpServer(config, (file, name, rule, channels) -> {
-      rules.add(rule);
-      return new IngestService.Result("source-1", name, List.of());
-    });
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              rules.add(rule);
+              return new IngestService.Result("source-1", name, List.of());
+            });
     http.start();
     try {
-      for (String query : List.of("?rule=rule-based", "?rule=Rule_Based", "?rule=RULE-BASED&name=a.mp4",
-          "?name=a.mp4&rule=%20rule-based%20", "?rule=weighted-average", "", "?name=a.mp4")) {
-        HttpResponse<String> response = client().send(post("http://127.0.0.1:" + http.port() + "/clips" + query),
-            HttpResponse.BodyHandlers.ofString());
+      for (String query :
+          List.of(
+              "?rule=rule-based",
+              "?rule=Rule_Based",
+              "?rule=RULE-BASED&name=a.mp4",
+              "?name=a.mp4&rule=%20rule-based%20",
+              "?rule=weighted-average",
+              "",
+              "?name=a.mp4")) {
+        HttpResponse<String> response =
+            client()
+                .send(
+                    post("http://127.0.0.1:" + http.port() + "/clips" + query),
+                    HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(query).isEqualTo(201);
       }
-      HttpResponse<String> unknown = client().send(post("http://127.0.0.1:" + http.port() + "/clips?rule=median"),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> unknown =
+          client()
+              .send(
+                  post("http://127.0.0.1:" + http.port() + "/clips?rule=median"),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(unknown.statusCode()).isEqualTo(400);
       assertThat(unknown.body()).contains("unknown fusion rule 'median'").contains("RULE_BASED");
     } finally {
       http.close(Duration.ofSeconds(5));
     }
     io.emostream.schemas.FusionRule rb = io.emostream.schemas.FusionRule.RULE_BASED;
-    assertThat(rules).containsExactly(rb, rb, rb, rb, io.emostream.schemas.FusionRule.WEIGHTED_AVERAGE, null, null);
+    assertThat(rules)
+        .containsExactly(
+            rb, rb, rb, rb, io.emostream.schemas.FusionRule.WEIGHTED_AVERAGE, null, null);
   }
 
-  /** {@code ?sourceId=} reaches ingest as given; a bad one is a 400 naming what is accepted; none leaves it null. */
+  /**
+   * {@code ?sourceId=} reaches ingest as given; a bad one is a 400 naming what is accepted; none
+   * leaves it null.
+   */
   @Test
   void aSourceIdParameterReachesIngestAndABadOneIsRefused() throws Exception {
     List<String> ids = new java.util.ArrayList<>();
-    Ingestor ingestor = new Ingestor() {
-      @Override
-      public IngestService.Result ingest(Path file, String name, io.emostream.schemas.FusionRule rule,
-          ChannelSelection channels) {
-        throw new AssertionError("the source id must be passed on");
-      }
+    Ingestor ingestor =
+        new Ingestor() {
+          @Override
+          public IngestService.Result ingest(
+              Path file,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              ChannelSelection channels) {
+            throw new AssertionError("the source id must be passed on");
+          }
 
-      @Override
-      public IngestService.Result ingest(Path file, String name, io.emostream.schemas.FusionRule rule,
-          ChannelSelection channels, Integer audioStream, String sourceId) {
-        ids.add(sourceId);
-        return new IngestService.Result(sourceId == null ? "generated" : sourceId, name, List.of());
-      }
-    };
+          @Override
+          public IngestService.Result ingest(
+              Path file,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              ChannelSelection channels,
+              Integer audioStream,
+              String sourceId) {
+            ids.add(sourceId);
+            return new IngestService.Result(
+                sourceId == null ? "generated" : sourceId, name, List.of());
+          }
+        };
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
     IngestHttpServer http = new IngestHttpServer(config, ingestor);
     http.start();
     String clips = "http://127.0.0.1:" + http.port() + "/clips";
     try {
-      HttpResponse<String> chosen = client().send(post(clips + "?sourceId=call-2024.06_01"),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> chosen =
+          client()
+              .send(
+                  post(clips + "?sourceId=call-2024.06_01"), HttpResponse.BodyHandlers.ofString());
       assertThat(chosen.statusCode()).isEqualTo(201);
       assertThat(chosen.body()).contains("\"sourceId\":\"call-2024.06_01\"");
-      assertThat(client().send(post(clips), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+      assertThat(client().send(post(clips), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(201);
       for (String bad : List.of("bad%20id", "", "-leading-dash", "a/b", "x".repeat(65))) {
-        HttpResponse<String> refused = client().send(post(clips + "?sourceId=" + bad),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused =
+            client().send(post(clips + "?sourceId=" + bad), HttpResponse.BodyHandlers.ofString());
         assertThat(refused.statusCode()).as(bad).isEqualTo(400);
         assertThat(refused.body()).as(bad).contains("is not accepted; use 1 to 64 letters, digits");
       }
@@ -283,7 +394,9 @@ class IngestHttpServerTest {
   }
 
   private static HttpRequest post(String url) {
-    return HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "video/mp4")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24})).build();
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "video/mp4")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+        .build();
   }
 }

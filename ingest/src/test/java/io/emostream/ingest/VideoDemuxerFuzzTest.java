@@ -2,6 +2,7 @@ package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.kafka.Env;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,16 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.kafka.Env;
-
 /**
- * Mutated real files (byte flips, truncations, duplicated and dropped chunks) fed to the FFmpeg demuxer in this JVM:
- * every outcome must be clips or an {@link IngestException}; anything else (or a JVM crash, which fails the build as
- * a lost fork) is a bug. Seeded and bounded: at most {@value #ITERATIONS} files and {@value #SECONDS} s.
+ * Mutated real files (byte flips, truncations, duplicated and dropped chunks) fed to the FFmpeg
+ * demuxer in this JVM: every outcome must be clips or an {@link IngestException}; anything else (or
+ * a JVM crash, which fails the build as a lost fork) is a bug. Seeded and bounded: at most {@value
+ * #ITERATIONS} files and {@value #SECONDS} s.
  */
 class VideoDemuxerFuzzTest {
 
@@ -27,15 +26,20 @@ class VideoDemuxerFuzzTest {
   static final int SECONDS = 60;
   static final long SEED = 20_261_121L;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void mutatedSamplesGiveClipsOrAnIngestExceptionNeverAnythingElse() throws Exception {
-    List<byte[]> originals = List.of(Files.readAllBytes(Path.of("../samples/happy-speech.mp4")),
-        Files.readAllBytes(Path.of("../samples/no-face-tone.mp4")));
-    VideoDemuxer demuxer = new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of(
-        "EMOSTREAM_SEGMENT_SECONDS", "2", "EMOSTREAM_FRAMES_PER_SEGMENT", "4"))));
+    List<byte[]> originals =
+        List.of(
+            Files.readAllBytes(Path.of("../samples/happy-speech.mp4")),
+            Files.readAllBytes(Path.of("../samples/no-face-tone.mp4")));
+    VideoDemuxer demuxer =
+        new VideoDemuxer(
+            IngestConfig.fromEnv(
+                new Env(
+                    Map.of(
+                        "EMOSTREAM_SEGMENT_SECONDS", "2", "EMOSTREAM_FRAMES_PER_SEGMENT", "4"))));
     Random random = new Random(SEED);
     long deadline = System.nanoTime() + SECONDS * 1_000_000_000L;
     Map<String, Integer> outcomes = new TreeMap<>();
@@ -43,16 +47,18 @@ class VideoDemuxerFuzzTest {
     int run = 0;
     for (; run < ITERATIONS && System.nanoTime() < deadline; run++) {
       byte[] original = originals.get(run % originals.size());
-      String kind = switch (random.nextInt(4)) {
-        case 0 -> "flip";
-        case 1 -> "truncate";
-        case 2 -> "duplicate";
-        default -> "drop";
-      };
+      String kind =
+          switch (random.nextInt(4)) {
+            case 0 -> "flip";
+            case 1 -> "truncate";
+            case 2 -> "duplicate";
+            default -> "drop";
+          };
       byte[] mutated = mutate(kind, original, random);
       Path file = Files.write(dir.resolve("fuzz-" + run + ".mp4"), mutated);
       try {
-        int clips = demuxer.demux(file, clip -> assertThat(clip.endMs()).isGreaterThan(clip.startMs()));
+        int clips =
+            demuxer.demux(file, clip -> assertThat(clip.endMs()).isGreaterThan(clip.startMs()));
         assertThat(clips).isPositive();
         outcomes.merge(kind + " → clips", 1, Integer::sum);
       } catch (IngestException e) {

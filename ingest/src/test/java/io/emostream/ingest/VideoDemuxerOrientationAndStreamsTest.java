@@ -23,6 +23,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_channel_layout_default;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.avutil.av_rescale_q;
 
+import io.emostream.kafka.Env;
 import java.awt.Graphics2D;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
@@ -33,9 +34,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import javax.imageio.ImageIO;
-
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
@@ -49,16 +48,14 @@ import org.bytedeco.javacv.Java2DFrameConverter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.emostream.kafka.Env;
-
 /**
- * Issue 12 items 5 and 6, on files written by the test itself: a portrait phone video (frames stored sideways with a
- * display matrix) comes out upright, and the default audio stream of a two-stream file is the one analysed.
+ * Issue 12 items 5 and 6, on files written by the test itself: a portrait phone video (frames
+ * stored sideways with a display matrix) comes out upright, and the default audio stream of a
+ * two-stream file is the one analysed.
  */
 class VideoDemuxerOrientationAndStreamsTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static IngestConfig config(Map<String, String> vars) {
     return IngestConfig.fromEnv(new Env(vars));
@@ -67,36 +64,46 @@ class VideoDemuxerOrientationAndStreamsTest {
   // ---- rotation ----
 
   /**
-   * The upright picture is the first frame of samples/happy-speech.mp4 (a real face, 320x240). It is stored turned so
-   * that only the display matrix makes it upright again, as a phone does; FFmpeg's convention
-   * ({@code av_display_rotation_set}): the matrix turns the stored frame counter-clockwise by its angle.
+   * The upright picture is the first frame of samples/happy-speech.mp4 (a real face, 320x240). It
+   * is stored turned so that only the display matrix makes it upright again, as a phone does;
+   * FFmpeg's convention ({@code av_display_rotation_set}): the matrix turns the stored frame
+   * counter-clockwise by its angle.
    */
   @Test
   void framesOfAVideoWithADisplayMatrixAreSampledUpright() throws Exception {
     BufferedImage upright = firstFrame(IngestBadInputTest.SAMPLE);
     assertThat(upright.getWidth()).isGreaterThan(upright.getHeight());
     for (int degrees : new int[] {90, -90, 180}) {
-      // Stored = upright turned clockwise by `degrees`, so that the matrix's counter-clockwise turn undoes it.
+      // Stored = upright turned clockwise by `degrees`, so that the matrix's counter-clockwise turn
+      // undoes it.
       BufferedImage stored = turnClockwise(upright, degrees);
       Path video = writeVideo(dir.resolve("phone" + degrees + ".mp4"), stored, degrees);
       try (FFmpegFrameGrabber probe = new FFmpegFrameGrabber(video.toFile())) {
         probe.start();
         assertThat(Math.floorMod(Math.round(probe.getDisplayRotation()) - degrees, 360L))
-            .as("the test file carries its matrix (180 reads back as -180)").isZero();
+            .as("the test file carries its matrix (180 reads back as -180)")
+            .isZero();
       }
 
       List<DemuxedClip> clips = new ArrayList<>();
-      new VideoDemuxer(config(Map.of("EMOSTREAM_FRAMES_PER_SEGMENT", "4"))).demux(video, clips::add);
-      BufferedImage sampled = ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
+      new VideoDemuxer(config(Map.of("EMOSTREAM_FRAMES_PER_SEGMENT", "4")))
+          .demux(video, clips::add);
+      BufferedImage sampled =
+          ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
 
-      assertThat(sampled.getWidth()).as("%d degrees: landscape again", degrees).isEqualTo(upright.getWidth());
+      assertThat(sampled.getWidth())
+          .as("%d degrees: landscape again", degrees)
+          .isEqualTo(upright.getWidth());
       assertThat(sampled.getHeight()).isEqualTo(upright.getHeight());
       assertThat(clips.get(0).frames().get(0).width()).isEqualTo(upright.getWidth());
       double toUpright = meanAbsDifference(sampled, upright);
       double toUpsideDown = meanAbsDifference(sampled, turnClockwise(upright, 180));
-      System.out.printf("display rotation %d: mean |difference| to the upright face %.1f, to it upside down %.1f%n",
+      System.out.printf(
+          "display rotation %d: mean |difference| to the upright face %.1f, to it upside down %.1f%n",
           degrees, toUpright, toUpsideDown);
-      assertThat(toUpright).as("%d degrees: the upright face (0-255 scale)", degrees).isLessThan(12);
+      assertThat(toUpright)
+          .as("%d degrees: the upright face (0-255 scale)", degrees)
+          .isLessThan(12);
       assertThat(toUpsideDown).isGreaterThan(3 * toUpright);
     }
   }
@@ -108,7 +115,8 @@ class VideoDemuxerOrientationAndStreamsTest {
     Path video = writeVideo(dir.resolve("sideways.mp4"), sideways, 0);
     List<DemuxedClip> clips = new ArrayList<>();
     new VideoDemuxer(config(Map.of("EMOSTREAM_FRAMES_PER_SEGMENT", "4"))).demux(video, clips::add);
-    BufferedImage sampled = ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
+    BufferedImage sampled =
+        ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
     assertThat(sampled.getWidth()).isEqualTo(sideways.getWidth());
     assertThat(meanAbsDifference(sampled, sideways)).isLessThan(12);
   }
@@ -117,7 +125,8 @@ class VideoDemuxerOrientationAndStreamsTest {
   void theDisplayAngleMapsToTheQuarterTurnFfmpegApplies() {
     assertThat(FrameRotation.of(0)).isEqualTo(FrameRotation.NONE);
     assertThat(FrameRotation.of(Double.NaN)).isEqualTo(FrameRotation.NONE);
-    // An iPhone portrait video: ffprobe says "rotation of -90.00 degrees", ffmpeg applies transpose=clock.
+    // An iPhone portrait video: ffprobe says "rotation of -90.00 degrees", ffmpeg applies
+    // transpose=clock.
     assertThat(FrameRotation.of(-90)).isEqualTo(FrameRotation.CLOCKWISE_90);
     assertThat(FrameRotation.of(90)).isEqualTo(FrameRotation.COUNTER_CLOCKWISE_90);
     assertThat(FrameRotation.of(180)).isEqualTo(FrameRotation.HALF_TURN);
@@ -132,28 +141,36 @@ class VideoDemuxerOrientationAndStreamsTest {
     int[] values = {1, 2, 3, 4, 5, 6};
     image.setRGB(0, 0, 3, 2, values, 0, 3);
     for (FrameRotation rotation : FrameRotation.values()) {
-      int clockwise = switch (rotation) {
-        case NONE -> 0;
-        case CLOCKWISE_90 -> 90;
-        case HALF_TURN -> 180;
-        case COUNTER_CLOCKWISE_90 -> 270;
-      };
+      int clockwise =
+          switch (rotation) {
+            case NONE -> 0;
+            case CLOCKWISE_90 -> 90;
+            case HALF_TURN -> 180;
+            case COUNTER_CLOCKWISE_90 -> 270;
+          };
       BufferedImage expected = turnClockwise(image, clockwise);
       BufferedImage turned = rotation.apply(image);
       assertThat(turned.getWidth()).isEqualTo(expected.getWidth());
-      int[] got = turned.getRGB(0, 0, turned.getWidth(), turned.getHeight(), null, 0, turned.getWidth());
-      int[] want = expected.getRGB(0, 0, expected.getWidth(), expected.getHeight(), null, 0, expected.getWidth());
+      int[] got =
+          turned.getRGB(0, 0, turned.getWidth(), turned.getHeight(), null, 0, turned.getWidth());
+      int[] want =
+          expected.getRGB(
+              0, 0, expected.getWidth(), expected.getHeight(), null, 0, expected.getWidth());
       assertThat(got).as(rotation.name()).containsExactly(want);
     }
   }
 
   // ---- audio streams ----
 
-  /** Issue 12 item 6: a silent first stream and speech (here a tone) in the second, marked default. */
+  /**
+   * Issue 12 item 6: a silent first stream and speech (here a tone) in the second, marked default.
+   */
   @Test
   void theDefaultAudioStreamIsAnalysedNotTheFirst() throws Exception {
     Path file = twoAudioStreams(dir.resolve("two.mkv"), 1);
-    assertThat(rms(demuxAudio(file, Map.of(), null))).as("the default (second) stream: the tone").isGreaterThan(1_000);
+    assertThat(rms(demuxAudio(file, Map.of(), null)))
+        .as("the default (second) stream: the tone")
+        .isGreaterThan(1_000);
   }
 
   @Test
@@ -167,11 +184,14 @@ class VideoDemuxerOrientationAndStreamsTest {
     Path file = twoAudioStreams(dir.resolve("two.mkv"), 1);
     assertThat(rms(demuxAudio(file, Map.of(), 0))).as("the silent stream, as asked").isLessThan(1);
     assertThat(rms(demuxAudio(file, Map.of("EMOSTREAM_AUDIO_STREAM", "0"), null))).isLessThan(1);
-    assertThat(rms(demuxAudio(file, Map.of("EMOSTREAM_AUDIO_STREAM", "0"), 1))).as("the upload's choice wins")
+    assertThat(rms(demuxAudio(file, Map.of("EMOSTREAM_AUDIO_STREAM", "0"), 1)))
+        .as("the upload's choice wins")
         .isGreaterThan(1_000);
-    assertThatThrownBy(() -> demuxAudio(file, Map.of(), 2)).isInstanceOf(IngestException.class)
-        .hasMessage("'two.mkv' has 2 audio stream(s); audio stream 2 (counted from 0: audioStream, "
-            + "EMOSTREAM_AUDIO_STREAM) does not exist");
+    assertThatThrownBy(() -> demuxAudio(file, Map.of(), 2))
+        .isInstanceOf(IngestException.class)
+        .hasMessage(
+            "'two.mkv' has 2 audio stream(s); audio stream 2 (counted from 0: audioStream, "
+                + "EMOSTREAM_AUDIO_STREAM) does not exist");
   }
 
   private static short[] demuxAudio(Path file, Map<String, String> env, Integer audioStream) {
@@ -194,8 +214,9 @@ class VideoDemuxerOrientationAndStreamsTest {
   }
 
   /**
-   * Two seconds of 16 kHz mono PCM in Matroska, two audio streams written with FFmpeg's muxer API (JavaCV's recorder
-   * writes one): stream 0 silent, stream 1 a 440 Hz tone; only {@code defaultStream} has the default disposition.
+   * Two seconds of 16 kHz mono PCM in Matroska, two audio streams written with FFmpeg's muxer API
+   * (JavaCV's recorder writes one): stream 0 silent, stream 1 a 440 Hz tone; only {@code
+   * defaultStream} has the default disposition.
    */
   static Path twoAudioStreams(Path file, int defaultStream) {
     int rate = 16_000;
@@ -226,7 +247,8 @@ class VideoDemuxerOrientationAndStreamsTest {
       for (int i = 0; i < 2; i++) {
         ByteBuffer bytes = ByteBuffer.allocate(chunk * 2).order(ByteOrder.LITTLE_ENDIAN);
         for (int n = 0; n < chunk; n++) {
-          bytes.putShort(i == 1 ? (short) (8_000 * Math.sin(2 * Math.PI * 440 * (offset + n) / rate)) : 0);
+          bytes.putShort(
+              i == 1 ? (short) (8_000 * Math.sin(2 * Math.PI * 440 * (offset + n) / rate)) : 0);
         }
         AVPacket packet = av_packet_alloc();
         check(av_new_packet(packet, chunk * 2), "packet");
@@ -257,7 +279,8 @@ class VideoDemuxerOrientationAndStreamsTest {
         Java2DFrameConverter converter = new Java2DFrameConverter()) {
       grabber.start();
       BufferedImage frame = converter.convert(grabber.grabImage());
-      BufferedImage copy = new BufferedImage(frame.getWidth(), frame.getHeight(), BufferedImage.TYPE_INT_RGB);
+      BufferedImage copy =
+          new BufferedImage(frame.getWidth(), frame.getHeight(), BufferedImage.TYPE_INT_RGB);
       copy.getGraphics().drawImage(frame, 0, 0, null);
       return copy;
     }
@@ -275,7 +298,7 @@ class VideoDemuxerOrientationAndStreamsTest {
       case 1 -> turn.setTransform(0, 1, -1, 0, h, 0);
       case 2 -> turn.setTransform(-1, 0, 0, -1, w, h);
       case 3 -> turn.setTransform(0, -1, 1, 0, 0, w);
-      default -> { }
+      default -> {}
     }
     Graphics2D g = out.createGraphics();
     g.drawImage(image, turn, null);
@@ -283,9 +306,13 @@ class VideoDemuxerOrientationAndStreamsTest {
     return out;
   }
 
-  /** One second at 10 fps of {@code frame}, MPEG-4 in MP4, with a display matrix of {@code degrees} unless 0. */
+  /**
+   * One second at 10 fps of {@code frame}, MPEG-4 in MP4, with a display matrix of {@code degrees}
+   * unless 0.
+   */
   private static Path writeVideo(Path file, BufferedImage frame, int degrees) throws Exception {
-    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), frame.getWidth(), frame.getHeight(), 0);
+    try (FFmpegFrameRecorder recorder =
+            new FFmpegFrameRecorder(file.toFile(), frame.getWidth(), frame.getHeight(), 0);
         Java2DFrameConverter converter = new Java2DFrameConverter()) {
       recorder.setFormat("mp4");
       recorder.setVideoCodec(AV_CODEC_ID_MPEG4);
@@ -295,8 +322,10 @@ class VideoDemuxerOrientationAndStreamsTest {
         recorder.setDisplayRotation(degrees);
       }
       recorder.start();
-      // JavaCV records 3-byte BGR pictures as such (an INT_RGB one would be taken for another pixel format).
-      BufferedImage bgr = new BufferedImage(frame.getWidth(), frame.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+      // JavaCV records 3-byte BGR pictures as such (an INT_RGB one would be taken for another pixel
+      // format).
+      BufferedImage bgr =
+          new BufferedImage(frame.getWidth(), frame.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
       bgr.getGraphics().drawImage(frame, 0, 0, null);
       for (int i = 0; i < 10; i++) {
         recorder.record(converter.convert(bgr));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.emostream.kafka.Env;
+import io.emostream.testkit.TestMedia;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -11,25 +13,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import javax.imageio.ImageIO;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import io.emostream.kafka.Env;
-import io.emostream.testkit.TestMedia;
 
 class VideoDemuxerTest {
 
   static final Path SAMPLE = Path.of("../samples/happy-speech.mp4");
-  static final Path RAVDESS_NEUTRAL = Path.of("../../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
+  static final Path RAVDESS_NEUTRAL =
+      Path.of("../../shared/data/av-clips/01-01-01-01-01-01-01.mp4");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static IngestConfig config(double segmentSeconds) {
-    return IngestConfig.fromEnv(new Env(java.util.Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
+    return IngestConfig.fromEnv(
+        new Env(java.util.Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
   }
 
   private static List<DemuxedClip> demux(Path file, double segmentSeconds) {
@@ -54,19 +52,24 @@ class VideoDemuxerTest {
       assertThat(clip.hasAudio()).isTrue();
       assertThat(clip.hasVideo()).isTrue();
       assertThat(clip.frames()).hasSizeBetween(30, 32);
-      assertThat(clip.frames()).allSatisfy(f -> {
-        assertThat(f.timestampMs()).isBetween(clip.startMs(), clip.endMs());
-        assertThat(f.width()).isEqualTo(320);
-      });
+      assertThat(clip.frames())
+          .allSatisfy(
+              f -> {
+                assertThat(f.timestampMs()).isBetween(clip.startMs(), clip.endMs());
+                assertThat(f.width()).isEqualTo(320);
+              });
     }
-    BufferedImage first = ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
+    BufferedImage first =
+        ImageIO.read(new ByteArrayInputStream(clips.get(0).frames().get(0).jpeg()));
     assertThat(first.getWidth()).isEqualTo(320);
     assertThat(first.getHeight()).isEqualTo(240);
   }
 
   @Test
   void downscalesLargeFramesAndResamplesStereo48kAudio() {
-    assumeTrue(Files.exists(RAVDESS_NEUTRAL), "../shared/data/av-clips is absent: skipping the RAVDESS clip check");
+    assumeTrue(
+        Files.exists(RAVDESS_NEUTRAL),
+        "../shared/data/av-clips is absent: skipping the RAVDESS clip check");
     List<DemuxedClip> clips = demux(RAVDESS_NEUTRAL, 4.0);
 
     assertThat(clips).hasSize(1);
@@ -75,13 +78,16 @@ class VideoDemuxerTest {
     assertThat(clip.frames().get(0).width()).isEqualTo(640);
     assertThat(clip.frames().get(0).height()).isEqualTo(360);
     long expectedSamples = clip.endMs() * 16;
-    assertThat((long) clip.pcm16le().length / 2).isBetween(expectedSamples - 2_048, expectedSamples + 2_048);
+    assertThat((long) clip.pcm16le().length / 2)
+        .isBetween(expectedSamples - 2_048, expectedSamples + 2_048);
   }
 
   @Test
   void anEmptyFileIsRejectedWithAClearMessage() throws Exception {
     Path empty = Files.createFile(dir.resolve("empty.mp4"));
-    assertThatThrownBy(() -> demux(empty, 4.0)).isInstanceOf(IngestException.class).hasMessageContaining("is empty");
+    assertThatThrownBy(() -> demux(empty, 4.0))
+        .isInstanceOf(IngestException.class)
+        .hasMessageContaining("is empty");
   }
 
   @Test
@@ -89,7 +95,8 @@ class VideoDemuxerTest {
     byte[] junk = new byte[10_000];
     new Random(7).nextBytes(junk);
     Path file = Files.write(dir.resolve("junk.mp4"), junk);
-    assertThatThrownBy(() -> demux(file, 4.0)).isInstanceOf(IngestException.class)
+    assertThatThrownBy(() -> demux(file, 4.0))
+        .isInstanceOf(IngestException.class)
         .hasMessageContaining("not a media file FFmpeg can read");
   }
 
@@ -106,7 +113,8 @@ class VideoDemuxerTest {
 
   // A stereo call: 440 Hz loud on the left (agent), 1500 Hz quiet on the right (customer).
   private Path stereoCall() throws Exception {
-    return TestMedia.writeStereoToneWav(dir.resolve("call.wav"), 44_100, 2.5, 440, 12_000, 1_500, 3_000);
+    return TestMedia.writeStereoToneWav(
+        dir.resolve("call.wav"), 44_100, 2.5, 440, 12_000, 1_500, 3_000);
   }
 
   private static List<DemuxedClip> demux(Path file, ChannelSelection channels) {
@@ -116,7 +124,8 @@ class VideoDemuxerTest {
   }
 
   private static double rms(byte[] pcm) {
-    java.nio.ShortBuffer s = java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    java.nio.ShortBuffer s =
+        java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     double sum = 0;
     int n = s.remaining();
     for (int i = 0; i < n; i++) {
@@ -127,7 +136,8 @@ class VideoDemuxerTest {
 
   /** Sign changes per second at 16 kHz: twice the frequency of a pure tone. */
   private static double crossingsPerSecond(byte[] pcm) {
-    java.nio.ShortBuffer s = java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    java.nio.ShortBuffer s =
+        java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     int crossings = 0;
     for (int i = 1; i < s.remaining(); i++) {
       if ((s.get(i - 1) < 0) != (s.get(i) < 0)) {
@@ -139,12 +149,14 @@ class VideoDemuxerTest {
 
   @Test
   void withRolesOnlyTheCustomersChannelIsAnalysedByDefault() throws Exception {
-    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse(null, "left:agent,right:customer"));
+    List<DemuxedClip> clips =
+        demux(stereoCall(), ChannelSelection.parse(null, "left:agent,right:customer"));
 
     assertThat(clips).extracting(DemuxedClip::index).containsExactly(0, 1);
     assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnly("customer");
     for (DemuxedClip clip : clips) {
-      assertThat(rms(clip.pcm16le())).isBetween(3_000 / Math.sqrt(2) * 0.9, 3_000 / Math.sqrt(2) * 1.1);
+      assertThat(rms(clip.pcm16le()))
+          .isBetween(3_000 / Math.sqrt(2) * 0.9, 3_000 / Math.sqrt(2) * 1.1);
       assertThat(crossingsPerSecond(clip.pcm16le())).isBetween(2_900.0, 3_100.0);
     }
     assertThat(clips.get(0).pcm16le().length / 2).isBetween(16_000 - 1_024, 16_000);
@@ -152,19 +164,24 @@ class VideoDemuxerTest {
 
   @Test
   void theLeftChannelAloneWhenAskedFor() throws Exception {
-    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse("left", "left:agent,right:customer"));
+    List<DemuxedClip> clips =
+        demux(stereoCall(), ChannelSelection.parse("left", "left:agent,right:customer"));
 
     assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnly("agent");
-    assertThat(rms(clips.get(0).pcm16le())).isBetween(12_000 / Math.sqrt(2) * 0.9, 12_000 / Math.sqrt(2) * 1.1);
+    assertThat(rms(clips.get(0).pcm16le()))
+        .isBetween(12_000 / Math.sqrt(2) * 0.9, 12_000 / Math.sqrt(2) * 1.1);
     assertThat(crossingsPerSecond(clips.get(0).pcm16le())).isBetween(850.0, 910.0);
   }
 
   @Test
   void bothChannelsBecomeOneClipEachPerSegmentLabelledByRole() throws Exception {
-    List<DemuxedClip> clips = demux(stereoCall(), ChannelSelection.parse("both", "left:agent,right:customer"));
+    List<DemuxedClip> clips =
+        demux(stereoCall(), ChannelSelection.parse("both", "left:agent,right:customer"));
 
     assertThat(clips).extracting(DemuxedClip::index).containsExactly(0, 0, 1, 1);
-    assertThat(clips).extracting(DemuxedClip::speakerRole).containsExactly("agent", "customer", "agent", "customer");
+    assertThat(clips)
+        .extracting(DemuxedClip::speakerRole)
+        .containsExactly("agent", "customer", "agent", "customer");
     assertThat(crossingsPerSecond(clips.get(2).pcm16le())).isBetween(850.0, 910.0);
     assertThat(crossingsPerSecond(clips.get(3).pcm16le())).isBetween(2_900.0, 3_100.0);
     assertThat(clips.get(2).pcm16le().length).isEqualTo(clips.get(3).pcm16le().length);
@@ -176,20 +193,26 @@ class VideoDemuxerTest {
 
     assertThat(clips).extracting(DemuxedClip::speakerRole).containsOnlyNulls();
     double rms = rms(clips.get(0).pcm16le());
-    assertThat(rms).isGreaterThan(3_000 / Math.sqrt(2) * 1.1).isLessThan(12_000 / Math.sqrt(2) * 0.9);
+    assertThat(rms)
+        .isGreaterThan(3_000 / Math.sqrt(2) * 1.1)
+        .isLessThan(12_000 / Math.sqrt(2) * 0.9);
   }
 
   @Test
   void aMonoSourceHasNoChannelToChooseAndGetsNoRole() throws Exception {
     Path wav = TestMedia.writeToneWav(dir.resolve("mono.wav"), 44_100, 1.5);
-    List<DemuxedClip> clips = demux(wav, ChannelSelection.parse("right", "left:agent,right:customer"));
+    List<DemuxedClip> clips =
+        demux(wav, ChannelSelection.parse("right", "left:agent,right:customer"));
 
     assertThat(clips).hasSize(1);
     assertThat(clips.get(0).speakerRole()).isNull();
     assertThat(crossingsPerSecond(clips.get(0).pcm16le())).isBetween(850.0, 910.0);
   }
 
-  /** The probe reads the header only: the source's own channel count, whether there are pictures, the duration. */
+  /**
+   * The probe reads the header only: the source's own channel count, whether there are pictures,
+   * the duration.
+   */
   @Test
   void theProbeTellsChannelsPicturesAndDurationWithoutDecoding() throws Exception {
     VideoDemuxer demuxer = new VideoDemuxer(config(4.0));
@@ -213,11 +236,14 @@ class VideoDemuxerTest {
     new Random(7).nextBytes(junk);
     Path file = Files.write(dir.resolve("junk.mp4"), junk);
 
-    assertThatThrownBy(() -> demuxer.probe(empty, null)).isInstanceOf(IngestException.class)
+    assertThatThrownBy(() -> demuxer.probe(empty, null))
+        .isInstanceOf(IngestException.class)
         .hasMessage("'empty.mp4' is empty");
-    assertThatThrownBy(() -> demuxer.probe(file, null)).isInstanceOf(IngestException.class)
+    assertThatThrownBy(() -> demuxer.probe(file, null))
+        .isInstanceOf(IngestException.class)
         .hasMessageContaining("'junk.mp4' is not a media file FFmpeg can read");
-    assertThatThrownBy(() -> demuxer.probe(SAMPLE, 1)).isInstanceOf(IngestException.class)
+    assertThatThrownBy(() -> demuxer.probe(SAMPLE, 1))
+        .isInstanceOf(IngestException.class)
         .hasMessageContaining("has 1 audio stream(s); audio stream 1");
   }
 }

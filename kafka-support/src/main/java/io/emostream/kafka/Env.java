@@ -1,8 +1,8 @@
 package io.emostream.kafka;
 
-import java.util.Locale;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -67,13 +67,17 @@ public final class Env {
     }
   }
 
-  /** A duration as {@link Durations#parse} reads it: {@code 500ms}, {@code 30s}, {@code 2m} or milliseconds. */
+  /**
+   * A duration as {@link Durations#parse} reads it: {@code 500ms}, {@code 30s}, {@code 2m} or
+   * milliseconds.
+   */
   public Duration duration(String name, Duration defaultValue) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
-    return Durations.parse(raw.get()).orElseThrow(() -> invalid(name, raw.get(), Durations.ACCEPTED));
+    return Durations.parse(raw.get())
+        .orElseThrow(() -> invalid(name, raw.get(), Durations.ACCEPTED));
   }
 
   public boolean bool(String name, boolean defaultValue) {
@@ -100,7 +104,8 @@ public final class Env {
     try {
       return Enum.valueOf(type, raw.get().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw invalid(name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+      throw invalid(
+          name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
     }
   }
 

@@ -1,11 +1,11 @@
 package io.emostream.kafka;
 
+import io.emostream.topics.Topics;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -16,27 +16,26 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import io.emostream.topics.Topics;
-
 /**
- * The one place that writes the settings of the pipeline's Kafka clients: the transactional producer (ingest, the
- * workers), the idempotent one (worker heartbeats) and the {@code read_committed} consumer (workers, result readers).
- * Keys are clip ids (Strings); a producer writes byte arrays, which {@link Topics.Topic#record} serialises with the
- * topic's own serde, so one transaction can span topics of different value types.
+ * The one place that writes the settings of the pipeline's Kafka clients: the transactional
+ * producer (ingest, the workers), the idempotent one (worker heartbeats) and the {@code
+ * read_committed} consumer (workers, result readers). Keys are clip ids (Strings); a producer
+ * writes byte arrays, which {@link Topics.Topic#record} serialises with the topic's own serde, so
+ * one transaction can span topics of different value types.
  */
 public final class KafkaClients {
 
-  private KafkaClients() {
-  }
+  private KafkaClients() {}
 
   /**
-   * An idempotent, {@code acks=all} producer with the given transactional id, able to send the catalogue's largest
-   * records ({@link Topics#MAX_MESSAGE_BYTES}). The caller calls {@code initTransactions()}.
+   * An idempotent, {@code acks=all} producer with the given transactional id, able to send the
+   * catalogue's largest records ({@link Topics#MAX_MESSAGE_BYTES}). The caller calls {@code
+   * initTransactions()}.
    *
    * @param overrides further producer properties (they win)
    */
-  public static KafkaProducer<String, byte[]> transactionalProducer(KafkaSettings settings, String transactionalId,
-      Map<String, Object> overrides) {
+  public static KafkaProducer<String, byte[]> transactionalProducer(
+      KafkaSettings settings, String transactionalId, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES + 1024);
@@ -49,8 +48,8 @@ public final class KafkaClients {
     return idempotentProducer(settings, Map.of());
   }
 
-  private static KafkaProducer<String, byte[]> idempotentProducer(KafkaSettings settings,
-      Map<String, Object> overrides) {
+  private static KafkaProducer<String, byte[]> idempotentProducer(
+      KafkaSettings settings, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -61,13 +60,16 @@ public final class KafkaClients {
   }
 
   /**
-   * A consumer in {@code groupId} that reads {@code read_committed} (never a record of an open or aborted
-   * transaction) and commits no offsets of its own: the caller commits them, or needs none.
+   * A consumer in {@code groupId} that reads {@code read_committed} (never a record of an open or
+   * aborted transaction) and commits no offsets of its own: the caller commits them, or needs none.
    *
    * @param overrides further consumer properties (they win)
    */
-  public static <V> KafkaConsumer<String, V> readCommittedConsumer(KafkaSettings settings, String groupId,
-      Deserializer<V> values, Map<String, Object> overrides) {
+  public static <V> KafkaConsumer<String, V> readCommittedConsumer(
+      KafkaSettings settings,
+      String groupId,
+      Deserializer<V> values,
+      Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -77,15 +79,19 @@ public final class KafkaClients {
   }
 
   /**
-   * A {@link #readCommittedConsumer} of every partition of {@code topics} (one value type), in a group of its own
-   * ({@code groupPrefix} and a random UUID, no offsets committed), positioned at their ends now: what is written from
-   * here on is seen. Closed again if positioning fails.
+   * A {@link #readCommittedConsumer} of every partition of {@code topics} (one value type), in a
+   * group of its own ({@code groupPrefix} and a random UUID, no offsets committed), positioned at
+   * their ends now: what is written from here on is seen. Closed again if positioning fails.
    */
   @SafeVarargs
-  public static <V> KafkaConsumer<String, V> readerFromEnd(KafkaSettings settings, String groupPrefix,
-      Topics.Topic<V>... topics) {
-    KafkaConsumer<String, V> consumer = readCommittedConsumer(settings, groupPrefix + UUID.randomUUID(),
-        topics[0].valueSerde().deserializer(), Map.of());
+  public static <V> KafkaConsumer<String, V> readerFromEnd(
+      KafkaSettings settings, String groupPrefix, Topics.Topic<V>... topics) {
+    KafkaConsumer<String, V> consumer =
+        readCommittedConsumer(
+            settings,
+            groupPrefix + UUID.randomUUID(),
+            topics[0].valueSerde().deserializer(),
+            Map.of());
     List<TopicPartition> partitions = new ArrayList<>();
     for (Topics.Topic<V> topic : topics) {
       for (int p = 0; p < topic.partitions(); p++) {
@@ -95,7 +101,8 @@ public final class KafkaClients {
     try {
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
-      partitions.forEach(consumer::position); // resolve the end offsets now, before anything is written
+      partitions.forEach(
+          consumer::position); // resolve the end offsets now, before anything is written
     } catch (RuntimeException e) {
       consumer.close();
       throw e;

@@ -5,20 +5,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-
 import org.apache.kafka.clients.CommonClientConfigs;
 
 /**
  * Kafka client properties taken from the environment, the way the official Kafka images do it:
  * every {@code KAFKA_*} variable becomes a client property, lower-cased with {@code _} turned into
- * {@code .} ({@code KAFKA_SECURITY_PROTOCOL=SASL_SSL} → {@code security.protocol=SASL_SSL},
- * {@code KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}). {@link #toString()} masks secrets.
+ * {@code .} ({@code KAFKA_SECURITY_PROTOCOL=SASL_SSL} → {@code security.protocol=SASL_SSL}, {@code
+ * KAFKA_SASL_JAAS_CONFIG} → {@code sasl.jaas.config}). {@link #toString()} masks secrets.
  */
 public final class KafkaSettings {
 
   public static final String BOOTSTRAP_ENV = "KAFKA_BOOTSTRAP_SERVERS";
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
-  private static final Set<String> SECRET_MARKERS = Set.of("password", "secret", "jaas", "key", "token", "credential");
+  private static final Set<String> SECRET_MARKERS =
+      Set.of("password", "secret", "jaas", "key", "token", "credential");
 
   private final Map<String, Object> common;
 
@@ -28,17 +28,22 @@ public final class KafkaSettings {
 
   public static KafkaSettings fromEnv(Env env) {
     Map<String, Object> props = new HashMap<>();
-    env.asMap().forEach((name, value) -> {
-      if (name.startsWith("KAFKA_") && value != null && !value.isBlank()) {
-        props.put(name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value.trim());
-      }
-    });
+    env.asMap()
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("KAFKA_") && value != null && !value.isBlank()) {
+                props.put(
+                    name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                    value.trim());
+              }
+            });
     props.putIfAbsent(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP);
     return new KafkaSettings(props);
   }
 
   public static KafkaSettings bootstrap(String bootstrapServers) {
-    return new KafkaSettings(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    return new KafkaSettings(
+        Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
   }
 
   public String bootstrapServers() {

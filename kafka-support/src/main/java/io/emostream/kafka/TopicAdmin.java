@@ -1,11 +1,11 @@
 package io.emostream.kafka;
 
+import io.emostream.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -14,22 +14,21 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.topics.Topics;
-
 /**
- * Creates the catalogue's topics when missing, and checks that existing ones have the partition count
- * the catalogue asks for: a mismatch would break co-partitioning of the fusion inputs, so it fails.
+ * Creates the catalogue's topics when missing, and checks that existing ones have the partition
+ * count the catalogue asks for: a mismatch would break co-partitioning of the fusion inputs, so it
+ * fails.
  */
 public final class TopicAdmin {
 
   private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
 
-  private TopicAdmin() {
-  }
+  private TopicAdmin() {}
 
   /**
-   * One-shot topic set-up (the {@code topics} service of docker-compose.yml): creates the catalogue's topics from
-   * the environment ({@code KAFKA_*}, {@code EMOSTREAM_TOPIC_*}), checks their partition counts, and exits.
+   * One-shot topic set-up (the {@code topics} service of docker-compose.yml): creates the
+   * catalogue's topics from the environment ({@code KAFKA_*}, {@code EMOSTREAM_TOPIC_*}), checks
+   * their partition counts, and exits.
    */
   public static void main(String[] args) {
     Env env = Env.system();
@@ -45,7 +44,9 @@ public final class TopicAdmin {
       List<NewTopic> missing = new ArrayList<>();
       for (Topics.Topic<?> topic : topics.all()) {
         if (!existing.contains(topic.name())) {
-          missing.add(new NewTopic(topic.name(), topic.partitions(), replicationFactor).configs(topic.configs()));
+          missing.add(
+              new NewTopic(topic.name(), topic.partitions(), replicationFactor)
+                  .configs(topic.configs()));
         }
       }
       if (!missing.isEmpty()) {
@@ -56,16 +57,20 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("could not create or describe topics on " + settings.bootstrapServers()
-          + ": " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "could not create or describe topics on "
+              + settings.bootstrapServers()
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 
   /**
-   * Describes {@code names}, retrying while the broker does not know a topic yet: right after {@code createTopics}
-   * returns, the metadata of a new topic may not have reached the broker that answers, which then says "This server
-   * does not host this topic-partition" (seen under load). Retries with a growing pause for up to
-   * {@link #METADATA_WAIT}, then gives up with that error.
+   * Describes {@code names}, retrying while the broker does not know a topic yet: right after
+   * {@code createTopics} returns, the metadata of a new topic may not have reached the broker that
+   * answers, which then says "This server does not host this topic-partition" (seen under load).
+   * Retries with a growing pause for up to {@link #METADATA_WAIT}, then gives up with that error.
    */
   private static Map<String, TopicDescription> describe(Admin admin, List<String> names)
       throws InterruptedException, ExecutionException {
@@ -75,10 +80,13 @@ public final class TopicAdmin {
       try {
         return admin.describeTopics(names).allTopicNames().get();
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
           throw e;
         }
-        LOG.debug("topics not known to the broker yet ({}); describing again in {} ms", e.getCause().getMessage(),
+        LOG.debug(
+            "topics not known to the broker yet ({}); describing again in {} ms",
+            e.getCause().getMessage(),
             pauseMs);
         Thread.sleep(pauseMs);
         pauseMs = Math.min(pauseMs * 2, 1_000);
@@ -86,8 +94,10 @@ public final class TopicAdmin {
     }
   }
 
-  private static void createAll(Admin admin, List<NewTopic> missing) throws InterruptedException, ExecutionException {
-    for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result : admin.createTopics(missing).values().entrySet()) {
+  private static void createAll(Admin admin, List<NewTopic> missing)
+      throws InterruptedException, ExecutionException {
+    for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result :
+        admin.createTopics(missing).values().entrySet()) {
       try {
         result.getValue().get();
         LOG.info("created topic {}", result.getKey());
@@ -99,17 +109,27 @@ public final class TopicAdmin {
     }
   }
 
-  /** How long a topic just created may stay unknown to the broker that answers a describe (metadata propagation). */
+  /**
+   * How long a topic just created may stay unknown to the broker that answers a describe (metadata
+   * propagation).
+   */
   static final java.time.Duration METADATA_WAIT = java.time.Duration.ofSeconds(30);
 
-  private static void verifyPartitions(Admin admin, Topics topics) throws InterruptedException, ExecutionException {
+  private static void verifyPartitions(Admin admin, Topics topics)
+      throws InterruptedException, ExecutionException {
     List<String> names = topics.all().stream().map(Topics.Topic::name).toList();
     Map<String, TopicDescription> described = describe(admin, names);
     for (Topics.Topic<?> topic : topics.all()) {
       int actual = described.get(topic.name()).partitions().size();
       if (actual != topic.partitions()) {
-        throw new IllegalStateException("topic " + topic.name() + " has " + actual + " partitions but "
-            + topic.partitions() + " are configured (EMOSTREAM_TOPIC_PARTITIONS); the fusion inputs must be co-partitioned");
+        throw new IllegalStateException(
+            "topic "
+                + topic.name()
+                + " has "
+                + actual
+                + " partitions but "
+                + topic.partitions()
+                + " are configured (EMOSTREAM_TOPIC_PARTITIONS); the fusion inputs must be co-partitioned");
       }
     }
   }

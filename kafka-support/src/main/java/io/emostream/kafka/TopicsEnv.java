@@ -3,31 +3,43 @@ package io.emostream.kafka;
 import io.emostream.topics.Topics;
 
 /**
- * The topic set every service uses and how the services create it, from the environment: the one place these
- * variables are read.
+ * The topic set every service uses and how the services create it, from the environment: the one
+ * place these variables are read.
  */
 public final class TopicsEnv {
 
   /** The topic names' prefix (default {@value Topics#DEFAULT_PREFIX}). */
   public static final String PREFIX_ENV = "EMOSTREAM_TOPIC_PREFIX";
-  /** Partitions of every topic (default {@value Topics#DEFAULT_PARTITIONS}, 1 to {@value #MAX_PARTITIONS}). */
-  public static final String PARTITIONS_ENV = "EMOSTREAM_TOPIC_PARTITIONS";
-  public static final int MAX_PARTITIONS = 10_000;
-  /** Replication factor of the topics the services create (default 1, 1 to {@value #MAX_REPLICATION}). */
-  public static final String REPLICATION_ENV = "EMOSTREAM_TOPIC_REPLICATION";
-  public static final short DEFAULT_REPLICATION = 1;
+
   /**
-   * Kafka sets no upper bound of its own, but a factor above the broker count fails topic creation, and no cluster
-   * this runs on has more than a few dozen brokers: 32 catches a typo (an extra digit) at start-up with a clear message.
-   * (fusion-stream used to accept up to 32767; the stricter bound is now every service's.)
+   * Partitions of every topic (default {@value Topics#DEFAULT_PARTITIONS}, 1 to {@value
+   * #MAX_PARTITIONS}).
+   */
+  public static final String PARTITIONS_ENV = "EMOSTREAM_TOPIC_PARTITIONS";
+
+  public static final int MAX_PARTITIONS = 10_000;
+
+  /**
+   * Replication factor of the topics the services create (default 1, 1 to {@value
+   * #MAX_REPLICATION}).
+   */
+  public static final String REPLICATION_ENV = "EMOSTREAM_TOPIC_REPLICATION";
+
+  public static final short DEFAULT_REPLICATION = 1;
+
+  /**
+   * Kafka sets no upper bound of its own, but a factor above the broker count fails topic creation,
+   * and no cluster this runs on has more than a few dozen brokers: 32 catches a typo (an extra
+   * digit) at start-up with a clear message. (fusion-stream used to accept up to 32767; the
+   * stricter bound is now every service's.)
    */
   public static final short MAX_REPLICATION = 32;
 
-  private TopicsEnv() {
-  }
+  private TopicsEnv() {}
 
   public static Topics fromEnv(Env env) {
-    return new Topics(env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),
+    return new Topics(
+        env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),
         env.integer(PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, MAX_PARTITIONS));
   }
 

@@ -1,5 +1,13 @@
 package io.emostream.kafka;
 
+import io.emostream.ops.HealthCheck;
+import io.emostream.schemas.WorkerProgress;
+import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +22,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
-
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -33,19 +40,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.emostream.ops.HealthCheck;
-import io.emostream.schemas.WorkerProgress;
-import io.emostream.topics.Topics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-
 /**
- * Exactly-once consume → process → produce loop shared by the workers. Each gathered batch's outputs and the
- * consumer offsets are committed in one Kafka transaction, so a record's result is published exactly
- * once even if the worker dies mid-batch (another instance re-reads from the last committed offset).
+ * Exactly-once consume → process → produce loop shared by the workers. Each gathered batch's
+ * outputs and the consumer offsets are committed in one Kafka transaction, so a record's result is
+ * published exactly once even if the worker dies mid-batch (another instance re-reads from the last
+ * committed offset).
  *
  * <p>A record the processor cannot handle goes to the dead-letter topic, in the same transaction,
  * with the reason and its coordinates in headers, plus whatever {@link RecordProcessor#onFailure}
@@ -59,31 +58,34 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
  * (consumer lag: {@code kafka.consumer.fetch.manager.records.lag.max}).
  *
  * <p>The records of one transaction (one poll, plus what arrives within {@code maxWait}; at most
- * {@code maxPollRecords} in all) reach the
- * processor together through {@link RecordProcessor#processAll}, so it can batch their work; each
- * record still succeeds or fails on its own.
+ * {@code maxPollRecords} in all) reach the processor together through {@link
+ * RecordProcessor#processAll}, so it can batch their work; each record still succeeds or fails on
+ * its own.
  *
- * <p>Progress: with a progress topic, every transaction also carries one {@link WorkerProgress} record per
- * assigned input partition (its position, its end offset, and when the loop last caught up with it); an idle
- * loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own, and so does the loop before a batch
- * when its last progress does not cover every assigned partition (at start, after a rebalance). They are
- * committed with the outputs of the records they cover, so a reader that sees a position has the predictions
- * before it too. While a batch is being processed (model runs can take longer than fusion's timeout on a busy
- * CPU), a side thread re-publishes the last committed progress with a fresh heartbeat every
- * {@link #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer than
- * that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that is alive and
- * behind a clip rather than fuse without its modality.
+ * <p>Progress: with a progress topic, every transaction also carries one {@link WorkerProgress}
+ * record per assigned input partition (its position, its end offset, and when the loop last caught
+ * up with it); an idle loop commits such records every {@link #HEARTBEAT_INTERVAL} on their own,
+ * and so does the loop before a batch when its last progress does not cover every assigned
+ * partition (at start, after a rebalance). They are committed with the outputs of the records they
+ * cover, so a reader that sees a position has the predictions before it too. While a batch is being
+ * processed (model runs can take longer than fusion's timeout on a busy CPU), a side thread
+ * re-publishes the last committed progress with a fresh heartbeat every {@link
+ * #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer
+ * than that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that
+ * is alive and behind a clip rather than fuse without its modality.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
   /** Turns one input record into the records to publish. */
   public interface RecordProcessor {
-    List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record) throws Exception;
+    List<ProducerRecord<String, byte[]>> process(ConsumerRecord<String, byte[]> record)
+        throws Exception;
 
     /**
-     * Processes the records of one transaction together, so a processor can batch their work (model runs);
-     * returns one {@link Processed} per record, in order. A record that fails must fail alone: the others
-     * keep their outputs. The default processes them one by one with {@link #process}.
+     * Processes the records of one transaction together, so a processor can batch their work (model
+     * runs); returns one {@link Processed} per record, in order. A record that fails must fail
+     * alone: the others keep their outputs. The default processes them one by one with {@link
+     * #process}.
      */
     default List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
       List<Processed> out = new ArrayList<>(records.size());
@@ -98,12 +100,16 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
 
     /** Records to publish in addition to the dead letter when {@link #process} failed. */
-    default List<ProducerRecord<String, byte[]>> onFailure(ConsumerRecord<String, byte[]> record, Exception error) {
+    default List<ProducerRecord<String, byte[]>> onFailure(
+        ConsumerRecord<String, byte[]> record, Exception error) {
       return List.of();
     }
   }
 
-  /** What became of one record: its outputs, or the exception that sends it to the dead-letter topic. */
+  /**
+   * What became of one record: its outputs, or the exception that sends it to the dead-letter
+   * topic.
+   */
   public record Processed(List<ProducerRecord<String, byte[]>> outputs, Exception failure) {
 
     public static Processed ok(List<ProducerRecord<String, byte[]>> outputs) {
@@ -117,12 +123,18 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
 
   /** How often progress is published as a heartbeat, idle or busy (and with every transaction). */
   public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+
   /**
-   * How long one batch may run and still be heartbeated for: far beyond what a batch of a few clips takes on a
-   * CPU, so only a stuck model (or a hung native call) exceeds it, and then fusion stops waiting for this worker.
+   * How long one batch may run and still be heartbeated for: far beyond what a batch of a few clips
+   * takes on a CPU, so only a stuck model (or a hung native call) exceeds it, and then fusion stops
+   * waiting for this worker.
    */
   public static final Duration BUSY_HEARTBEAT_LIMIT = Duration.ofMinutes(10);
-  /** Longest wait for the end offsets or a position when building progress records; past it they are skipped. */
+
+  /**
+   * Longest wait for the end offsets or a position when building progress records; past it they are
+   * skipped.
+   */
   private static final Duration PROGRESS_LOOKUP_TIMEOUT = Duration.ofSeconds(2);
 
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalWorkerLoop.class);
@@ -130,18 +142,29 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private final String service;
   private final String groupId;
   private final String transactionalId;
+
   /** Where progress records go; null: none are published. */
   private final Topics.Topic<WorkerProgress> progressTopic;
+
   private final Clock clock;
+
   /** Per assigned input partition, the latest time its position was seen at the partition's end. */
   private final Map<TopicPartition, Long> caughtUpAt = new HashMap<>();
+
   private long lastProgressMs = 0; // never: the first idle poll publishes
+
   /** The progress last committed, re-published by the heartbeat thread while a batch runs. */
   private volatile List<WorkerProgress> lastProgress = List.of();
+
   /** When the batch being processed started; -1 between batches. */
   private volatile long batchStartedMs = -1;
-  /** Publishes busy heartbeats (not transactional: they only refresh the time of committed progress); or null. */
+
+  /**
+   * Publishes busy heartbeats (not transactional: they only refresh the time of committed
+   * progress); or null.
+   */
   private final KafkaProducer<String, byte[]> heartbeatProducer;
+
   private final String inputTopic;
   private final String deadLetterTopic;
   private final RecordProcessor processor;
@@ -163,7 +186,10 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   private final KafkaClientMetrics producerMetrics;
 
   /** A loop with the system clock. */
-  public TransactionalWorkerLoop(KafkaSettings settings, WorkerLoopConfig config, RecordProcessor processor,
+  public TransactionalWorkerLoop(
+      KafkaSettings settings,
+      WorkerLoopConfig config,
+      RecordProcessor processor,
       MeterRegistry meters) {
     this(settings, config, processor, meters, Clock.systemUTC());
   }
@@ -171,10 +197,14 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   /**
    * @param config what the loop reads and writes, and how it batches
    * @param meters where the loop's meters and its Kafka clients' metrics are registered
-   * @param clock  the wall clock of heartbeats and catch-up times
+   * @param clock the wall clock of heartbeats and catch-up times
    */
-  public TransactionalWorkerLoop(KafkaSettings settings, WorkerLoopConfig config, RecordProcessor processor,
-      MeterRegistry meters, Clock clock) {
+  public TransactionalWorkerLoop(
+      KafkaSettings settings,
+      WorkerLoopConfig config,
+      RecordProcessor processor,
+      MeterRegistry meters,
+      Clock clock) {
     this.maxPollRecords = config.maxPollRecords();
     this.maxWait = config.maxWait();
     this.service = config.service();
@@ -186,23 +216,49 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     this.deadLetterTopic = config.deadLetterTopic();
     this.processor = processor;
     this.pollTimeout = Duration.ofMillis(500);
-    this.consumer = KafkaClients.readCommittedConsumer(settings, groupId, new ByteArrayDeserializer(), Map.of(
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords,
-        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES * 2,
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES));
+    this.consumer =
+        KafkaClients.readCommittedConsumer(
+            settings,
+            groupId,
+            new ByteArrayDeserializer(),
+            Map.of(
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                maxPollRecords,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG,
+                Topics.MAX_MESSAGE_BYTES * 2,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Topics.MAX_MESSAGE_BYTES));
     this.producer = KafkaClients.transactionalProducer(settings, transactionalId, Map.of());
-    this.heartbeatProducer = progressTopic == null ? null : KafkaClients.idempotentProducer(settings);
-    this.recordsIn = counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
-    this.recordsOut = counter(meters, "emostream.worker.records.out", "records published, dead letters not included");
-    this.deadLettered = counter(meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
-    this.committed = Counter.builder("emostream.worker.transactions").tag("service", service)
-        .tag("outcome", "committed").description("worker transactions").register(meters);
-    this.aborted = Counter.builder("emostream.worker.transactions").tag("service", service)
-        .tag("outcome", "aborted").description("worker transactions").register(meters);
-    this.batchSize = DistributionSummary.builder("emostream.worker.batch.size").tag("service", service)
-        .description("records per transaction").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
-        .register(meters);
+    this.heartbeatProducer =
+        progressTopic == null ? null : KafkaClients.idempotentProducer(settings);
+    this.recordsIn =
+        counter(meters, "emostream.worker.records.in", "records consumed from the input topic");
+    this.recordsOut =
+        counter(
+            meters, "emostream.worker.records.out", "records published, dead letters not included");
+    this.deadLettered =
+        counter(
+            meters, "emostream.worker.dead.letters", "input records sent to the dead-letter topic");
+    this.committed =
+        Counter.builder("emostream.worker.transactions")
+            .tag("service", service)
+            .tag("outcome", "committed")
+            .description("worker transactions")
+            .register(meters);
+    this.aborted =
+        Counter.builder("emostream.worker.transactions")
+            .tag("service", service)
+            .tag("outcome", "aborted")
+            .description("worker transactions")
+            .register(meters);
+    this.batchSize =
+        DistributionSummary.builder("emostream.worker.batch.size")
+            .tag("service", service)
+            .description("records per transaction")
+            .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000)
+            .register(meters);
     this.consumerMetrics = new KafkaClientMetrics(consumer, List.of(Tag.of("service", service)));
     this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", service)));
     consumerMetrics.bindTo(meters);
@@ -218,27 +274,39 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     ScheduledExecutorService beats = null;
     try {
       if (heartbeatProducer != null) {
-        beats = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread thread = new Thread(r, service + "-heartbeat");
-          thread.setDaemon(true);
-          return thread;
-        });
-        beats.scheduleAtFixedRate(this::beatWhileBusy, HEARTBEAT_INTERVAL.toMillis(), HEARTBEAT_INTERVAL.toMillis(),
+        beats =
+            Executors.newSingleThreadScheduledExecutor(
+                r -> {
+                  Thread thread = new Thread(r, service + "-heartbeat");
+                  thread.setDaemon(true);
+                  return thread;
+                });
+        beats.scheduleAtFixedRate(
+            this::beatWhileBusy,
+            HEARTBEAT_INTERVAL.toMillis(),
+            HEARTBEAT_INTERVAL.toMillis(),
             TimeUnit.MILLISECONDS);
       }
       producer.initTransactions();
       consumer.subscribe(List.of(inputTopic));
-      LOG.info("{} consuming {} (exactly-once, dead letters to {})", service, inputTopic, deadLetterTopic);
+      LOG.info(
+          "{} consuming {} (exactly-once, dead letters to {})",
+          service,
+          inputTopic,
+          deadLetterTopic);
       polling.set(true);
       while (running.get()) {
         List<ConsumerRecord<String, byte[]>> records =
             gather(consumer, consumer.poll(pollTimeout), maxPollRecords, maxWait, running::get);
         if (!records.isEmpty()) {
-          if (progressTopic != null && !progressPartitions(lastProgress).equals(consumer.assignment())) {
-            heartbeat(records); // fusion learns this worker owns them before a batch that may take long
+          if (progressTopic != null
+              && !progressPartitions(lastProgress).equals(consumer.assignment())) {
+            heartbeat(
+                records); // fusion learns this worker owns them before a batch that may take long
           }
           processInTransaction(records);
-        } else if (progressTopic != null && clock.millis() - lastProgressMs >= HEARTBEAT_INTERVAL.toMillis()) {
+        } else if (progressTopic != null
+            && clock.millis() - lastProgressMs >= HEARTBEAT_INTERVAL.toMillis()) {
           heartbeat(List.of());
         }
       }
@@ -247,7 +315,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         throw e;
       }
     } catch (ProducerFencedException | InvalidProducerEpochException e) {
-      LOG.error("{} was fenced by a newer instance with the same transactional id; stopping", service, e);
+      LOG.error(
+          "{} was fenced by a newer instance with the same transactional id; stopping", service, e);
     } finally {
       polling.set(false);
       if (beats != null) {
@@ -261,19 +330,28 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       producer.close(Duration.ofSeconds(5));
       stopped.countDown();
-      LOG.info("{} stopped after {} records in, {} out, {} dead-lettered", service, recordsIn(), recordsOut(),
+      LOG.info(
+          "{} stopped after {} records in, {} out, {} dead-lettered",
+          service,
+          recordsIn(),
+          recordsOut(),
           deadLettered());
     }
   }
 
   /**
-   * The first poll's records plus whatever more arrives within {@code maxWait}, at most {@code maxPollRecords} in
-   * all: the records a later poll returned beyond that are given back (the consumer seeks to the first of them in
-   * each partition), so they start the next transaction. Records of partitions a rebalance took away meanwhile,
-   * and second copies re-fetched after one, are dropped.
+   * The first poll's records plus whatever more arrives within {@code maxWait}, at most {@code
+   * maxPollRecords} in all: the records a later poll returned beyond that are given back (the
+   * consumer seeks to the first of them in each partition), so they start the next transaction.
+   * Records of partitions a rebalance took away meanwhile, and second copies re-fetched after one,
+   * are dropped.
    */
-  static <K, V> List<ConsumerRecord<K, V>> gather(Consumer<K, V> consumer, ConsumerRecords<K, V> first,
-      int maxPollRecords, Duration maxWait, BooleanSupplier running) {
+  static <K, V> List<ConsumerRecord<K, V>> gather(
+      Consumer<K, V> consumer,
+      ConsumerRecords<K, V> first,
+      int maxPollRecords,
+      Duration maxWait,
+      BooleanSupplier running) {
     List<ConsumerRecord<K, V>> records = new ArrayList<>(first.count());
     first.forEach(records::add);
     if (records.isEmpty() || maxWait.isZero()) {
@@ -281,18 +359,26 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
     long deadline = System.nanoTime() + maxWait.toNanos();
     long left;
-    while (records.size() < maxPollRecords && running.getAsBoolean() && (left = deadline - System.nanoTime()) > 0) {
+    while (records.size() < maxPollRecords
+        && running.getAsBoolean()
+        && (left = deadline - System.nanoTime()) > 0) {
       consumer.poll(Duration.ofNanos(left)).forEach(records::add);
     }
-    // a rebalance inside those polls may have taken partitions away (their records are the new owner's now),
-    // or taken one away and given it back, re-fetched from the committed offset (drop the second copies)
+    // a rebalance inside those polls may have taken partitions away (their records are the new
+    // owner's now),
+    // or taken one away and given it back, re-fetched from the committed offset (drop the second
+    // copies)
     Set<TopicPartition> assigned = consumer.assignment();
     Set<String> seen = new java.util.HashSet<>();
-    records.removeIf(r -> !assigned.contains(new TopicPartition(r.topic(), r.partition()))
-        || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
+    records.removeIf(
+        r ->
+            !assigned.contains(new TopicPartition(r.topic(), r.partition()))
+                || !seen.add(r.topic() + "-" + r.partition() + "@" + r.offset()));
     if (records.size() > maxPollRecords) {
-      // a poll returns up to maxPollRecords itself: the last one can overshoot; within a partition the records
-      // are in offset order, so the first excess record of each partition is where the next poll must resume
+      // a poll returns up to maxPollRecords itself: the last one can overshoot; within a partition
+      // the records
+      // are in offset order, so the first excess record of each partition is where the next poll
+      // must resume
       Map<TopicPartition, Long> resume = new HashMap<>();
       for (ConsumerRecord<K, V> r : records.subList(maxPollRecords, records.size())) {
         resume.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
@@ -337,8 +423,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   /**
-   * A transaction of progress records only: an idle worker's heartbeat, or, before a batch, where this worker
-   * stands ({@code unprocessed}: the batch's records, fetched but not processed yet).
+   * A transaction of progress records only: an idle worker's heartbeat, or, before a batch, where
+   * this worker stands ({@code unprocessed}: the batch's records, fetched but not processed yet).
    */
   private void heartbeat(List<ConsumerRecord<String, byte[]>> unprocessed) {
     List<WorkerProgress> progress = currentProgress(unprocessed);
@@ -366,8 +452,9 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   /**
-   * Runs on the heartbeat thread: while a batch is processed (for at most {@link #BUSY_HEARTBEAT_LIMIT}), the last
-   * committed progress again with the current time, so fusion sees a busy worker alive.
+   * Runs on the heartbeat thread: while a batch is processed (for at most {@link
+   * #BUSY_HEARTBEAT_LIMIT}), the last committed progress again with the current time, so fusion
+   * sees a busy worker alive.
    */
   private void beatWhileBusy() {
     try {
@@ -377,7 +464,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         return;
       }
       for (WorkerProgress last : lastProgress) {
-        heartbeatProducer.send(progressRecord(WorkerProgress.newBuilder(last).setHeartbeatMs(now).build()));
+        heartbeatProducer.send(
+            progressRecord(WorkerProgress.newBuilder(last).setHeartbeatMs(now).build()));
       }
     } catch (RuntimeException e) {
       LOG.warn("{}: busy heartbeat not sent", service, e);
@@ -385,7 +473,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private ProducerRecord<String, byte[]> progressRecord(WorkerProgress progress) {
-    return progressTopic.record(Topics.progressKey(progress.getInputTopic(), progress.getPartition()), progress);
+    return progressTopic.record(
+        Topics.progressKey(progress.getInputTopic(), progress.getPartition()), progress);
   }
 
   private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {
@@ -395,10 +484,11 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   /**
-   * One progress record per assigned input partition; none when the progress topic is not set, nothing is
-   * assigned, or the end offsets cannot be read in time (then the next transaction tries again). A partition's
-   * position is the first of {@code unprocessed} in it, else the consumer's. The time is taken before the end
-   * offsets are asked for, so "caught up at T" means every record committed before T is processed.
+   * One progress record per assigned input partition; none when the progress topic is not set,
+   * nothing is assigned, or the end offsets cannot be read in time (then the next transaction tries
+   * again). A partition's position is the first of {@code unprocessed} in it, else the consumer's.
+   * The time is taken before the end offsets are asked for, so "caught up at T" means every record
+   * committed before T is processed.
    */
   private List<WorkerProgress> currentProgress(List<ConsumerRecord<String, byte[]>> unprocessed) {
     Set<TopicPartition> assigned = consumer.assignment();
@@ -414,11 +504,13 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
         positions.put(partition, consumer.position(partition, PROGRESS_LOOKUP_TIMEOUT));
       }
       for (ConsumerRecord<String, byte[]> record : unprocessed) {
-        positions.computeIfPresent(new TopicPartition(record.topic(), record.partition()),
+        positions.computeIfPresent(
+            new TopicPartition(record.topic(), record.partition()),
             (partition, position) -> Math.min(position, record.offset()));
       }
     } catch (WakeupException e) {
-      // shutdown() woke the consumer up to end the loop: the transaction in progress still commits (without
+      // shutdown() woke the consumer up to end the loop: the transaction in progress still commits
+      // (without
       // progress), and the wake-up is re-armed so the next poll ends the loop as it would have
       consumer.wakeup();
       return List.of();
@@ -426,7 +518,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       LOG.debug("{}: no progress records this time: {}", service, e.getMessage());
       return List.of();
     } catch (KafkaException e) {
-      // progress is advisory: a failure to read offsets must never abort the transaction of the predictions
+      // progress is advisory: a failure to read offsets must never abort the transaction of the
+      // predictions
       LOG.warn("{}: no progress records this time", service, e);
       return List.of();
     }
@@ -434,44 +527,68 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   /**
-   * The progress of each partition in {@code positions} at {@code nowMs}, given the partitions' end offsets: a
-   * partition whose position reached its end is caught up now; others keep their last catch-up time from
-   * {@code caughtUpAt} (null if none), which is updated, and forgets partitions no longer assigned.
+   * The progress of each partition in {@code positions} at {@code nowMs}, given the partitions' end
+   * offsets: a partition whose position reached its end is caught up now; others keep their last
+   * catch-up time from {@code caughtUpAt} (null if none), which is updated, and forgets partitions
+   * no longer assigned.
    */
-  static List<WorkerProgress> progress(Map<TopicPartition, Long> positions, Map<TopicPartition, Long> ends,
-      long nowMs, Map<TopicPartition, Long> caughtUpAt, String groupId, String instance) {
+  static List<WorkerProgress> progress(
+      Map<TopicPartition, Long> positions,
+      Map<TopicPartition, Long> ends,
+      long nowMs,
+      Map<TopicPartition, Long> caughtUpAt,
+      String groupId,
+      String instance) {
     caughtUpAt.keySet().retainAll(positions.keySet());
     List<WorkerProgress> out = new ArrayList<>(positions.size());
     positions.entrySet().stream()
-        .sorted(Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
-            .thenComparingInt(e -> e.getKey().partition()))
-        .forEach(entry -> {
-          TopicPartition partition = entry.getKey();
-          long position = entry.getValue();
-          Long end = ends.get(partition);
-          if (end != null && position >= end) {
-            caughtUpAt.put(partition, nowMs);
-          }
-          Long caughtUp = caughtUpAt.get(partition);
-          out.add(WorkerProgress.newBuilder().setInputTopic(partition.topic()).setPartition(partition.partition())
-              .setGroupId(groupId).setInstance(instance).setHeartbeatMs(nowMs)
-              .setPosition(position).setEndOffset(end == null ? position : end)
-              .setCaughtUpAtMs(caughtUp).build());
-        });
+        .sorted(
+            Comparator.comparing((Map.Entry<TopicPartition, Long> e) -> e.getKey().topic())
+                .thenComparingInt(e -> e.getKey().partition()))
+        .forEach(
+            entry -> {
+              TopicPartition partition = entry.getKey();
+              long position = entry.getValue();
+              Long end = ends.get(partition);
+              if (end != null && position >= end) {
+                caughtUpAt.put(partition, nowMs);
+              }
+              Long caughtUp = caughtUpAt.get(partition);
+              out.add(
+                  WorkerProgress.newBuilder()
+                      .setInputTopic(partition.topic())
+                      .setPartition(partition.partition())
+                      .setGroupId(groupId)
+                      .setInstance(instance)
+                      .setHeartbeatMs(nowMs)
+                      .setPosition(position)
+                      .setEndOffset(end == null ? position : end)
+                      .setCaughtUpAtMs(caughtUp)
+                      .build());
+            });
     return out;
   }
 
-  /** The processor's batch call; if it breaks its contract, each record is processed alone instead. */
+  /**
+   * The processor's batch call; if it breaks its contract, each record is processed alone instead.
+   */
   private List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
     try {
       List<Processed> results = processor.processAll(records);
       if (results.size() == records.size()) {
         return results;
       }
-      LOG.error("{}: processAll returned {} results for {} records; processing them one by one", service,
-          results.size(), records.size());
+      LOG.error(
+          "{}: processAll returned {} results for {} records; processing them one by one",
+          service,
+          results.size(),
+          records.size());
     } catch (RuntimeException e) {
-      LOG.error("{}: processAll failed for {} records; processing them one by one", service, records.size(), e);
+      LOG.error(
+          "{}: processAll failed for {} records; processing them one by one",
+          service,
+          records.size(),
+          e);
     }
     List<Processed> results = new ArrayList<>(records.size());
     for (ConsumerRecord<String, byte[]> record : records) {
@@ -484,13 +601,21 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     return results;
   }
 
-  private List<ProducerRecord<String, byte[]>> outputsOf(ConsumerRecord<String, byte[]> record, Processed result) {
+  private List<ProducerRecord<String, byte[]>> outputsOf(
+      ConsumerRecord<String, byte[]> record, Processed result) {
     if (result.failure() == null) {
       return result.outputs();
     }
     Exception e = result.failure();
-    LOG.error("{}: record {}-{}@{} (clip {}) failed, sending it to {}", service, record.topic(), record.partition(),
-        record.offset(), record.key(), deadLetterTopic, e);
+    LOG.error(
+        "{}: record {}-{}@{} (clip {}) failed, sending it to {}",
+        service,
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        record.key(),
+        deadLetterTopic,
+        e);
     deadLettered.increment();
     List<ProducerRecord<String, byte[]>> extra = safeOnFailure(record, e);
     List<ProducerRecord<String, byte[]>> out = new ArrayList<>(extra.size() + 1);
@@ -499,7 +624,8 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     return out;
   }
 
-  private List<ProducerRecord<String, byte[]>> safeOnFailure(ConsumerRecord<String, byte[]> record, Exception error) {
+  private List<ProducerRecord<String, byte[]>> safeOnFailure(
+      ConsumerRecord<String, byte[]> record, Exception error) {
     try {
       return processor.onFailure(record, error);
     } catch (RuntimeException e) {
@@ -508,10 +634,13 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
   }
 
-  static Map<TopicPartition, OffsetAndMetadata> nextOffsets(List<ConsumerRecord<String, byte[]>> records) {
+  static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
+      List<ConsumerRecord<String, byte[]>> records) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (ConsumerRecord<String, byte[]> record : records) {
-      offsets.merge(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1),
+      offsets.merge(
+          new TopicPartition(record.topic(), record.partition()),
+          new OffsetAndMetadata(record.offset() + 1),
           (a, b) -> a.offset() >= b.offset() ? a : b);
     }
     return offsets;

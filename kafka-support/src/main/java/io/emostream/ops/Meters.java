@@ -9,11 +9,13 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-/** The one meter registry of a process, scraped in the Prometheus format, with the JVM's own meters bound. */
+/**
+ * The one meter registry of a process, scraped in the Prometheus format, with the JVM's own meters
+ * bound.
+ */
 public final class Meters {
 
-  private Meters() {
-  }
+  private Meters() {}
 
   public static PrometheusMeterRegistry prometheus() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -1,5 +1,10 @@
 package io.emostream.ops;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -10,33 +15,28 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Predicate;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-
 /**
  * The operations endpoints of a service, on their own port (the JDK's built-in HTTP server):
+ *
  * <ul>
- *   <li>{@code GET /metrics}: every meter of the registry in the Prometheus text format</li>
- *   <li>{@code GET /health/live}: 200 when every component is live, else 503; body
- *       {@code {"status":"UP","components":{"audio-worker":"UP"}}}</li>
- *   <li>{@code GET /health/ready}: the same for readiness</li>
+ *   <li>{@code GET /metrics}: every meter of the registry in the Prometheus text format
+ *   <li>{@code GET /health/live}: 200 when every component is live, else 503; body {@code
+ *       {"status":"UP","components":{"audio-worker":"UP"}}}
+ *   <li>{@code GET /health/ready}: the same for readiness
  * </ul>
+ *
  * The same states are gauges in {@code /metrics}, so Prometheus can alert on them without probing:
- * {@code emostream_health_live} and {@code emostream_health_ready} (tag {@code component}; 1 up, 0 down), read from
- * the health checks at every scrape.
+ * {@code emostream_health_live} and {@code emostream_health_ready} (tag {@code component}; 1 up, 0
+ * down), read from the health checks at every scrape.
  */
 public final class OpsServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OpsServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The Prometheus text exposition format, version 0.0.4, which every Prometheus scrapes. */
   static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -44,35 +44,60 @@ public final class OpsServer implements AutoCloseable {
   private final ExecutorService executor;
   private final String host;
 
-  private OpsServer(OpsConfig config, PrometheusMeterRegistry registry, List<HealthCheck> checks) throws IOException {
+  private OpsServer(OpsConfig config, PrometheusMeterRegistry registry, List<HealthCheck> checks)
+      throws IOException {
     this.host = config.host();
     this.server = HttpServer.create(new InetSocketAddress(config.host(), config.port()), 16);
-    this.executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "ops-http");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "ops-http");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
     List<HealthCheck> components = List.copyOf(checks);
     for (HealthCheck check : components) {
-      gauge(registry, "emostream.health.live", check, HealthCheck::isLive, "1 when the component is live, else 0");
-      gauge(registry, "emostream.health.ready", check, HealthCheck::isReady, "1 when the component is ready, else 0");
+      gauge(
+          registry,
+          "emostream.health.live",
+          check,
+          HealthCheck::isLive,
+          "1 when the component is live, else 0");
+      gauge(
+          registry,
+          "emostream.health.ready",
+          check,
+          HealthCheck::isReady,
+          "1 when the component is ready, else 0");
     }
-    server.createContext("/metrics", exchange -> {
-      try (exchange) {
-        respond(exchange, 200, PROMETHEUS_CONTENT_TYPE, registry.scrape().getBytes(StandardCharsets.UTF_8));
-      }
-    });
-    server.createContext("/health/live", exchange -> health(exchange, components, HealthCheck::isLive));
-    server.createContext("/health/ready", exchange -> health(exchange, components, HealthCheck::isReady));
+    server.createContext(
+        "/metrics",
+        exchange -> {
+          try (exchange) {
+            respond(
+                exchange,
+                200,
+                PROMETHEUS_CONTENT_TYPE,
+                registry.scrape().getBytes(StandardCharsets.UTF_8));
+          }
+        });
+    server.createContext(
+        "/health/live", exchange -> health(exchange, components, HealthCheck::isLive));
+    server.createContext(
+        "/health/ready", exchange -> health(exchange, components, HealthCheck::isReady));
   }
 
   /** Starts serving; the caller closes it on shutdown. */
-  public static OpsServer start(OpsConfig config, PrometheusMeterRegistry registry, List<HealthCheck> checks)
+  public static OpsServer start(
+      OpsConfig config, PrometheusMeterRegistry registry, List<HealthCheck> checks)
       throws IOException {
     OpsServer ops = new OpsServer(config, registry, checks);
     ops.server.start();
-    LOG.info("metrics on http://{}:{}/metrics, health on /health/live and /health/ready", config.host(), ops.port());
+    LOG.info(
+        "metrics on http://{}:{}/metrics, health on /health/live and /health/ready",
+        config.host(),
+        ops.port());
     return ops;
   }
 
@@ -84,13 +109,20 @@ public final class OpsServer implements AutoCloseable {
     return "http://" + host + ":" + port() + path;
   }
 
-  private static void gauge(PrometheusMeterRegistry registry, String name, HealthCheck check,
-      Predicate<HealthCheck> up, String description) {
-    Gauge.builder(name, check, c -> safeTest(up, c) ? 1 : 0).tag("component", check.name()).description(description)
+  private static void gauge(
+      PrometheusMeterRegistry registry,
+      String name,
+      HealthCheck check,
+      Predicate<HealthCheck> up,
+      String description) {
+    Gauge.builder(name, check, c -> safeTest(up, c) ? 1 : 0)
+        .tag("component", check.name())
+        .description(description)
         .register(registry);
   }
 
-  private static void health(HttpExchange exchange, List<HealthCheck> components, Predicate<HealthCheck> up)
+  private static void health(
+      HttpExchange exchange, List<HealthCheck> components, Predicate<HealthCheck> up)
       throws IOException {
     try (exchange) {
       Map<String, String> states = new LinkedHashMap<>();
@@ -116,7 +148,8 @@ public final class OpsServer implements AutoCloseable {
     }
   }
 
-  private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+  private static void respond(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
     if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
       exchange.getResponseHeaders().set("Allow", "GET, HEAD");
       exchange.sendResponseHeaders(405, -1);

@@ -1,11 +1,5 @@
 package io.emostream.ops;
 
-import java.time.Duration;
-import java.util.List;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
@@ -13,14 +7,20 @@ import io.emostream.kafka.TopicsEnv;
 import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A service's life, the same for every {@code *Main}: make sure the catalogue's topics exist (replication from
- * {@link TopicsEnv#replication}), install tracing from the environment ({@link Tracing#installFromEnv}: off unless
- * configured), create the process's meter registry, build the service, serve its metrics and health
- * ({@link OpsServer}, {@link OpsConfig} from the environment), install a named shutdown hook that closes the service
- * (up to {@link #STOP_WAIT}) and then the ops server, start the service and wait for it. A process that runs models
- * also calls {@code OrderlyStop.installSignalHandlers()} first, so a signal stops its workers before ONNX Runtime.
+ * A service's life, the same for every {@code *Main}: make sure the catalogue's topics exist
+ * (replication from {@link TopicsEnv#replication}), install tracing from the environment ({@link
+ * Tracing#installFromEnv}: off unless configured), create the process's meter registry, build the
+ * service, serve its metrics and health ({@link OpsServer}, {@link OpsConfig} from the
+ * environment), install a named shutdown hook that closes the service (up to {@link #STOP_WAIT})
+ * and then the ops server, start the service and wait for it. A process that runs models also calls
+ * {@code OrderlyStop.installSignalHandlers()} first, so a signal stops its workers before ONNX
+ * Runtime.
  */
 public final class ServiceRunner {
 
@@ -29,8 +29,7 @@ public final class ServiceRunner {
   /** How long the shutdown hook lets a service finish its work in flight (the README's 30 s). */
   public static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
-  private ServiceRunner() {
-  }
+  private ServiceRunner() {}
 
   /** What the runner runs. */
   public interface Service {
@@ -38,18 +37,23 @@ public final class ServiceRunner {
     /** What {@code /health/live} and {@code /health/ready} report. */
     List<HealthCheck> healthChecks();
 
-    /** Starts the work, once the ops server and the shutdown hook are in place; by default it started when built. */
-    default void start() throws Exception {
-    }
+    /**
+     * Starts the work, once the ops server and the shutdown hook are in place; by default it
+     * started when built.
+     */
+    default void start() throws Exception {}
 
-    /** Stops, letting the work in flight finish for up to {@code timeout}; true when it stopped in time. */
+    /**
+     * Stops, letting the work in flight finish for up to {@code timeout}; true when it stopped in
+     * time.
+     */
     boolean close(Duration timeout);
 
     /**
-     * Waits while the service runs; by default returns at once (the service's own threads keep the JVM running).
+     * Waits while the service runs; by default returns at once (the service's own threads keep the
+     * JVM running).
      */
-    default void join() throws InterruptedException {
-    }
+    default void join() throws InterruptedException {}
   }
 
   /** Builds the service; its meters go to {@code meters}. */
@@ -94,21 +98,25 @@ public final class ServiceRunner {
   }
 
   /** {@link #start} then {@link Running#join}: the whole of a service's {@code main}. */
-  public static void run(String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort, Factory factory)
+  public static void run(
+      String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort, Factory factory)
       throws Exception {
     start(name, env, kafka, topics, defaultOpsPort, factory).join();
   }
 
   /**
-   * Everything but the wait: topics, meters, the service, the ops server (port {@link OpsConfig#PORT_ENV}, default
-   * {@code defaultOpsPort}), the shutdown hook {@code <name>-shutdown}, then {@link Service#start}. What fails on the
-   * way closes what was started before it.
+   * Everything but the wait: topics, meters, the service, the ops server (port {@link
+   * OpsConfig#PORT_ENV}, default {@code defaultOpsPort}), the shutdown hook {@code
+   * <name>-shutdown}, then {@link Service#start}. What fails on the way closes what was started
+   * before it.
    */
-  public static Running start(String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort,
-      Factory factory) throws Exception {
+  public static Running start(
+      String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort, Factory factory)
+      throws Exception {
     OpsConfig opsConfig = OpsConfig.fromEnv(env, defaultOpsPort);
     TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
-    Tracing tracing = Tracing.installFromEnv(env, name); // before the service: its stages take Tracing.global()
+    Tracing tracing =
+        Tracing.installFromEnv(env, name); // before the service: its stages take Tracing.global()
     PrometheusMeterRegistry meters = Meters.prometheus();
     Service service;
     try {
@@ -135,7 +143,10 @@ public final class ServiceRunner {
     }
   }
 
-  /** The service (its work in flight), then the ops server, then tracing (flushing the spans not yet exported). */
+  /**
+   * The service (its work in flight), then the ops server, then tracing (flushing the spans not yet
+   * exported).
+   */
   private static void stop(Service service, OpsServer ops, Tracing tracing) {
     try {
       if (!service.close(STOP_WAIT)) {

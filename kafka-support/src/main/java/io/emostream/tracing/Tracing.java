@@ -1,17 +1,5 @@
 package io.emostream.tracing;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.emostream.kafka.Env;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.Baggage;
@@ -27,26 +15,46 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Traces of clips through the pipeline: OpenTelemetry context carried in Kafka record headers (W3C
- * {@code traceparent}, and {@code baggage} with the source id) and one span per stage and clip, with the clip and
- * source ids as attributes. Ingest starts a clip's trace ({@code ingest.publish}) and puts its context on the clip's
- * manifest, audio and frames records; each worker continues it ({@code audio.predict}, {@code video.predict}) and puts
- * its own on the prediction it publishes in the same transaction; fusion's {@code fusion.fuse} is a child of
- * ingest's span, linked to both workers' spans, and its context goes on the fused record.
+ * {@code traceparent}, and {@code baggage} with the source id) and one span per stage and clip,
+ * with the clip and source ids as attributes. Ingest starts a clip's trace ({@code ingest.publish})
+ * and puts its context on the clip's manifest, audio and frames records; each worker continues it
+ * ({@code audio.predict}, {@code video.predict}) and puts its own on the prediction it publishes in
+ * the same transaction; fusion's {@code fusion.fuse} is a child of ingest's span, linked to both
+ * workers' spans, and its context goes on the fused record.
  *
- * <p>Off (the default, {@link TracingConfig}): the no-op API, nothing injected, no span recorded. A service's
- * {@code main} installs its instance with {@link #install}; the stages take {@link #global()} when built.
+ * <p>Off (the default, {@link TracingConfig}): the no-op API, nothing injected, no span recorded. A
+ * service's {@code main} installs its instance with {@link #install}; the stages take {@link
+ * #global()} when built.
  */
 public final class Tracing implements AutoCloseable {
 
   public static final AttributeKey<String> CLIP_ID = AttributeKey.stringKey("emostream.clip_id");
-  public static final AttributeKey<String> SOURCE_ID = AttributeKey.stringKey("emostream.source_id");
-  /** What the stage made of the clip: a prediction's status (OK, NO_FACE, ...) or the fused status. */
+  public static final AttributeKey<String> SOURCE_ID =
+      AttributeKey.stringKey("emostream.source_id");
+
+  /**
+   * What the stage made of the clip: a prediction's status (OK, NO_FACE, ...) or the fused status.
+   */
   public static final AttributeKey<String> STATUS = AttributeKey.stringKey("emostream.status");
-  /** The baggage entry that carries the source id to the stages whose records hold only the clip id. */
+
+  /**
+   * The baggage entry that carries the source id to the stages whose records hold only the clip id.
+   */
   public static final String SOURCE_ID_BAGGAGE = "emostream.source_id";
+
   static final String INSTRUMENTATION = "io.emostream";
 
   private static final Logger LOG = LoggerFactory.getLogger(Tracing.class);
@@ -55,8 +63,10 @@ public final class Tracing implements AutoCloseable {
 
   private final OpenTelemetry openTelemetry;
   private final boolean enabled;
+
   /** The SDK this instance started and closes; null when it was given one (or none). */
   private final OpenTelemetrySdk owned;
+
   private final Tracer tracer;
 
   private Tracing(OpenTelemetry openTelemetry, boolean enabled, OpenTelemetrySdk owned) {
@@ -71,14 +81,17 @@ public final class Tracing implements AutoCloseable {
     return NOOP;
   }
 
-  /** Traces through {@code openTelemetry} (tests: an SDK with an in-memory exporter); {@link #close} leaves it open. */
+  /**
+   * Traces through {@code openTelemetry} (tests: an SDK with an in-memory exporter); {@link #close}
+   * leaves it open.
+   */
   public static Tracing of(OpenTelemetry openTelemetry) {
     return new Tracing(openTelemetry, true, null);
   }
 
   /**
-   * As {@link TracingConfig} says: off, or an OpenTelemetry SDK configured by the {@code OTEL_*} variables of
-   * {@code env} that exports spans over OTLP (batched; flushed by {@link #close}).
+   * As {@link TracingConfig} says: off, or an OpenTelemetry SDK configured by the {@code OTEL_*}
+   * variables of {@code env} that exports spans over OTLP (batched; flushed by {@link #close}).
    */
   public static Tracing fromEnv(Env env, String serviceName) {
     return start(TracingConfig.fromEnv(env, serviceName), env);
@@ -88,21 +101,26 @@ public final class Tracing implements AutoCloseable {
     if (!config.enabled()) {
       return NOOP;
     }
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> properties(config, env))
-        .disableShutdownHook() // closed by the service's own shutdown, after its stages: their last spans go out
-        .build()
-        .getOpenTelemetrySdk();
-    LOG.info("tracing on: spans of {} exported over OTLP to {}", config.serviceName(),
-        env.optional(TracingConfig.OTLP_TRACES_ENDPOINT_ENV).or(() -> env.optional(TracingConfig.OTLP_ENDPOINT_ENV))
+    OpenTelemetrySdk sdk =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(() -> properties(config, env))
+            .disableShutdownHook() // closed by the service's own shutdown, after its stages: their
+            // last spans go out
+            .build()
+            .getOpenTelemetrySdk();
+    LOG.info(
+        "tracing on: spans of {} exported over OTLP to {}",
+        config.serviceName(),
+        env.optional(TracingConfig.OTLP_TRACES_ENDPOINT_ENV)
+            .or(() -> env.optional(TracingConfig.OTLP_ENDPOINT_ENV))
             .orElse("the default endpoint (http://localhost:4318)"));
     return new Tracing(sdk, true, sdk);
   }
 
   /**
-   * The autoconfigure properties: emostream's defaults (traces only, OTLP/HTTP, the service's name), then every
-   * {@code OTEL_*} variable of {@code env} under its property name; the process's own environment and system
-   * properties still win, as autoconfigure reads them itself.
+   * The autoconfigure properties: emostream's defaults (traces only, OTLP/HTTP, the service's
+   * name), then every {@code OTEL_*} variable of {@code env} under its property name; the process's
+   * own environment and system properties still win, as autoconfigure reads them itself.
    */
   static Map<String, String> properties(TracingConfig config, Env env) {
     Map<String, String> props = new HashMap<>();
@@ -111,17 +129,20 @@ public final class Tracing implements AutoCloseable {
     props.put("otel.logs.exporter", "none");
     props.put("otel.exporter.otlp.protocol", TracingConfig.OTLP_PROTOCOL);
     props.put("otel.service.name", config.serviceName());
-    env.asMap().forEach((name, value) -> {
-      if (name.startsWith("OTEL_") && value != null && !value.isBlank()) {
-        props.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value.trim());
-      }
-    });
+    env.asMap()
+        .forEach(
+            (name, value) -> {
+              if (name.startsWith("OTEL_") && value != null && !value.isBlank()) {
+                props.put(name.toLowerCase(Locale.ROOT).replace('_', '.'), value.trim());
+              }
+            });
     return props;
   }
 
   /**
-   * {@link #fromEnv}, installed as the process's tracing: what a service's {@code main} calls first; it closes the
-   * returned instance after its stages have stopped (so their last spans are exported).
+   * {@link #fromEnv}, installed as the process's tracing: what a service's {@code main} calls
+   * first; it closes the returned instance after its stages have stopped (so their last spans are
+   * exported).
    */
   public static Tracing installFromEnv(Env env, String serviceName) {
     Tracing tracing = fromEnv(env, serviceName);
@@ -134,7 +155,10 @@ public final class Tracing implements AutoCloseable {
     return global;
   }
 
-  /** Makes {@code tracing} the process's tracing (for the stages built from now on); returns the previous one. */
+  /**
+   * Makes {@code tracing} the process's tracing (for the stages built from now on); returns the
+   * previous one.
+   */
   public static Tracing install(Tracing tracing) {
     Tracing previous = global;
     global = java.util.Objects.requireNonNull(tracing);
@@ -145,37 +169,59 @@ public final class Tracing implements AutoCloseable {
     return enabled;
   }
 
-  /** The context a producer put in {@code headers}; {@link Context#root()} when there is none (or tracing is off). */
+  /**
+   * The context a producer put in {@code headers}; {@link Context#root()} when there is none (or
+   * tracing is off).
+   */
   public Context extract(Headers headers) {
     if (!enabled || headers == null) {
       return Context.root();
     }
-    return openTelemetry.getPropagators().getTextMapPropagator().extract(Context.root(), headers, HeadersGetter.INSTANCE);
+    return openTelemetry
+        .getPropagators()
+        .getTextMapPropagator()
+        .extract(Context.root(), headers, HeadersGetter.INSTANCE);
   }
 
-  /** Puts {@code context} (span context and baggage) in {@code headers}, replacing what was there. */
+  /**
+   * Puts {@code context} (span context and baggage) in {@code headers}, replacing what was there.
+   */
   public void inject(Context context, Headers headers) {
     if (enabled) {
-      openTelemetry.getPropagators().getTextMapPropagator().inject(context, headers, HeadersSetter.INSTANCE);
+      openTelemetry
+          .getPropagators()
+          .getTextMapPropagator()
+          .inject(context, headers, HeadersSetter.INSTANCE);
     }
   }
 
   /**
    * Starts the span of one stage for one clip.
    *
-   * @param parent   the context it continues (from {@link #extract}), or {@link Context#root()}: a new trace
+   * @param parent the context it continues (from {@link #extract}), or {@link Context#root()}: a
+   *     new trace
    * @param sourceId the source id; null: the one in {@code parent}'s baggage, if any
-   * @param links    contexts of other spans this one follows from (fusion: the workers' spans)
+   * @param links contexts of other spans this one follows from (fusion: the workers' spans)
    */
-  public ClipSpan start(String name, SpanKind kind, Context parent, String clipId, String sourceId,
+  public ClipSpan start(
+      String name,
+      SpanKind kind,
+      Context parent,
+      String clipId,
+      String sourceId,
       List<Context> links) {
     if (!enabled) {
       return ClipSpan.NOOP;
     }
-    String source = sourceId != null ? sourceId : Baggage.fromContext(parent).getEntryValue(SOURCE_ID_BAGGAGE);
-    SpanBuilder builder = tracer.spanBuilder(name).setSpanKind(kind).setParent(parent)
-        .setAttribute("messaging.system", "kafka")
-        .setAttribute(CLIP_ID, clipId);
+    String source =
+        sourceId != null ? sourceId : Baggage.fromContext(parent).getEntryValue(SOURCE_ID_BAGGAGE);
+    SpanBuilder builder =
+        tracer
+            .spanBuilder(name)
+            .setSpanKind(kind)
+            .setParent(parent)
+            .setAttribute("messaging.system", "kafka")
+            .setAttribute(CLIP_ID, clipId);
     if (source != null) {
       builder.setAttribute(SOURCE_ID, source);
     }
@@ -188,12 +234,17 @@ public final class Tracing implements AutoCloseable {
     Span span = builder.startSpan();
     Context context = parent.with(span);
     if (source != null) {
-      context = context.with(Baggage.fromContext(parent).toBuilder().put(SOURCE_ID_BAGGAGE, source).build());
+      context =
+          context.with(
+              Baggage.fromContext(parent).toBuilder().put(SOURCE_ID_BAGGAGE, source).build());
     }
     return new ClipSpan(this, span, context);
   }
 
-  /** Closes the SDK this instance started (flushing spans not yet exported); nothing when off or given one. */
+  /**
+   * Closes the SDK this instance started (flushing spans not yet exported); nothing when off or
+   * given one.
+   */
   @Override
   public void close() {
     if (owned != null) {
@@ -243,7 +294,8 @@ public final class Tracing implements AutoCloseable {
     /** The stage failed for this clip: the exception is recorded and the span's status is ERROR. */
     public ClipSpan fail(Throwable error) {
       span.recordException(error);
-      span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName() + ": " + error.getMessage());
+      span.setStatus(
+          StatusCode.ERROR, error.getClass().getSimpleName() + ": " + error.getMessage());
       return this;
     }
 
@@ -272,7 +324,9 @@ public final class Tracing implements AutoCloseable {
         return null;
       }
       Header header = headers.lastHeader(key);
-      return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+      return header == null || header.value() == null
+          ? null
+          : new String(header.value(), StandardCharsets.UTF_8);
     }
   }
 

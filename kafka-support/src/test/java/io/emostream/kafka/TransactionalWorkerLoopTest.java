@@ -2,10 +2,10 @@ package io.emostream.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.schemas.WorkerProgress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -14,19 +14,19 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
-import io.emostream.schemas.WorkerProgress;
-
 class TransactionalWorkerLoopTest {
 
   @Test
   void offsetsToCommitAreOnePastTheHighestRecordOfEachPartitionInAnyOrder() {
-    List<ConsumerRecord<String, byte[]>> records = List.of(record(0, 5), record(1, 2), record(0, 7), record(0, 6));
+    List<ConsumerRecord<String, byte[]>> records =
+        List.of(record(0, 5), record(1, 2), record(0, 7), record(0, 6));
 
     Map<TopicPartition, OffsetAndMetadata> offsets = TransactionalWorkerLoop.nextOffsets(records);
 
-    assertThat(offsets).containsOnly(
-        Map.entry(new TopicPartition("in", 0), new OffsetAndMetadata(8)),
-        Map.entry(new TopicPartition("in", 1), new OffsetAndMetadata(3)));
+    assertThat(offsets)
+        .containsOnly(
+            Map.entry(new TopicPartition("in", 0), new OffsetAndMetadata(8)),
+            Map.entry(new TopicPartition("in", 1), new OffsetAndMetadata(3)));
   }
 
   @Test
@@ -34,27 +34,32 @@ class TransactionalWorkerLoopTest {
     TopicPartition p0 = new TopicPartition("in", 0);
     TopicPartition p1 = new TopicPartition("in", 1);
     TopicPartition p2 = new TopicPartition("in", 2);
-    Map<TopicPartition, Long> caughtUpAt = new java.util.HashMap<>(Map.of(p2, 5L)); // p2: no longer assigned
+    Map<TopicPartition, Long> caughtUpAt =
+        new java.util.HashMap<>(Map.of(p2, 5L)); // p2: no longer assigned
 
-    List<WorkerProgress> first = TransactionalWorkerLoop.progress(Map.of(p1, 4L, p0, 7L), Map.of(p0, 7L, p1, 9L),
-        100, caughtUpAt, "g", "tx-1");
+    List<WorkerProgress> first =
+        TransactionalWorkerLoop.progress(
+            Map.of(p1, 4L, p0, 7L), Map.of(p0, 7L, p1, 9L), 100, caughtUpAt, "g", "tx-1");
 
     assertThat(first).extracting(WorkerProgress::getPartition).containsExactly(0, 1);
     assertThat(first.get(0).getCaughtUpAtMs()).isEqualTo(100L);
     assertThat(first.get(0).getPosition()).isEqualTo(7);
     assertThat(first.get(1).getCaughtUpAtMs()).as("a backlog of 5: not caught up").isNull();
     assertThat(first.get(1).getEndOffset()).isEqualTo(9);
-    assertThat(first).allSatisfy(p -> {
-      assertThat(p.getHeartbeatMs()).isEqualTo(100);
-      assertThat(p.getInputTopic()).isEqualTo("in");
-      assertThat(p.getGroupId()).isEqualTo("g");
-      assertThat(p.getInstance()).isEqualTo("tx-1");
-    });
+    assertThat(first)
+        .allSatisfy(
+            p -> {
+              assertThat(p.getHeartbeatMs()).isEqualTo(100);
+              assertThat(p.getInputTopic()).isEqualTo("in");
+              assertThat(p.getGroupId()).isEqualTo("g");
+              assertThat(p.getInstance()).isEqualTo("tx-1");
+            });
     assertThat(caughtUpAt).containsOnlyKeys(p0);
 
     // later: p0 has a new backlog (keeps the time it last caught up), p1 reached its end
-    List<WorkerProgress> second = TransactionalWorkerLoop.progress(Map.of(p0, 8L, p1, 9L), Map.of(p0, 12L, p1, 9L),
-        200, caughtUpAt, "g", "tx-1");
+    List<WorkerProgress> second =
+        TransactionalWorkerLoop.progress(
+            Map.of(p0, 8L, p1, 9L), Map.of(p0, 12L, p1, 9L), 200, caughtUpAt, "g", "tx-1");
 
     assertThat(second.get(0).getCaughtUpAtMs()).isEqualTo(100L);
     assertThat(second.get(1).getCaughtUpAtMs()).isEqualTo(200L);
@@ -63,12 +68,13 @@ class TransactionalWorkerLoopTest {
 
   @Test
   void defaultProcessAllKeepsEachRecordsOutcomeApartAndInOrder() {
-    TransactionalWorkerLoop.RecordProcessor processor = record -> {
-      if (record.offset() == 1) {
-        throw new IllegalStateException("bad record");
-      }
-      return List.of(new ProducerRecord<>("out", record.key(), record.value()));
-    };
+    TransactionalWorkerLoop.RecordProcessor processor =
+        record -> {
+          if (record.offset() == 1) {
+            throw new IllegalStateException("bad record");
+          }
+          return List.of(new ProducerRecord<>("out", record.key(), record.value()));
+        };
 
     List<TransactionalWorkerLoop.Processed> results =
         processor.processAll(List.of(record(0, 0), record(0, 1), record(0, 2)));
@@ -81,8 +87,10 @@ class TransactionalWorkerLoopTest {
     assertThat(results.get(2).outputs()).extracting(ProducerRecord::key).containsExactly("k2");
   }
 
-  // Batching (gather) on kafka-clients' MockConsumer: each poll runs the next scheduled task, then returns what
-  // was added, at most setMaxPollRecords of them, as a real consumer returns at most max.poll.records.
+  // Batching (gather) on kafka-clients' MockConsumer: each poll runs the next scheduled task, then
+  // returns what
+  // was added, at most setMaxPollRecords of them, as a real consumer returns at most
+  // max.poll.records.
 
   private static final TopicPartition P0 = new TopicPartition("in", 0);
   private static final TopicPartition P1 = new TopicPartition("in", 1);
@@ -105,10 +113,11 @@ class TransactionalWorkerLoopTest {
     consumer.addRecord(record(0, 0));
     ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
     // two more polls bring 2 + 1 records: 1 + 2 + 1 = 4 = maxPollRecords, so no further wait
-    consumer.schedulePollTask(() -> {
-      consumer.addRecord(record(1, 0));
-      consumer.addRecord(record(1, 1));
-    });
+    consumer.schedulePollTask(
+        () -> {
+          consumer.addRecord(record(1, 0));
+          consumer.addRecord(record(1, 1));
+        });
     consumer.schedulePollTask(() -> consumer.addRecord(record(0, 1)));
     long start = System.nanoTime();
 
@@ -116,7 +125,9 @@ class TransactionalWorkerLoopTest {
         TransactionalWorkerLoop.gather(consumer, first, 4, Duration.ofSeconds(60), () -> true);
 
     assertThat(coordinates(batch)).containsExactly("0@0", "1@0", "1@1", "0@1");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not the 60 s max wait").isLessThan(Duration.ofSeconds(10));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("not the 60 s max wait")
+        .isLessThan(Duration.ofSeconds(10));
   }
 
   @Test
@@ -126,13 +137,16 @@ class TransactionalWorkerLoopTest {
     consumer.addRecord(record(0, 1));
     consumer.addRecord(record(0, 2));
     ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
-    // the second poll returns 4 more (its own cap): 3 + 4 = 7 > 4; the batch keeps the first 4 and the consumer
-    // resumes partition 1 at its first record left out, offset 1 (partition 0 stays at 3, after 0@2)
-    consumer.schedulePollTask(() -> {
-      for (long offset = 0; offset < 4; offset++) {
-        consumer.addRecord(record(1, offset));
-      }
-    });
+    // the second poll returns 4 more (its own cap): 3 + 4 = 7 > 4; the batch keeps the first 4 and
+    // the consumer
+    // resumes partition 1 at its first record left out, offset 1 (partition 0 stays at 3, after
+    // 0@2)
+    consumer.schedulePollTask(
+        () -> {
+          for (long offset = 0; offset < 4; offset++) {
+            consumer.addRecord(record(1, offset));
+          }
+        });
 
     List<ConsumerRecord<String, byte[]>> batch =
         TransactionalWorkerLoop.gather(consumer, first, 4, Duration.ofSeconds(60), () -> true);
@@ -147,16 +161,18 @@ class TransactionalWorkerLoopTest {
     MockConsumer<String, byte[]> consumer = consumer(8);
     consumer.addRecord(record(0, 0));
     List<ConsumerRecord<String, byte[]>> alone =
-        TransactionalWorkerLoop.gather(consumer, consumer.poll(Duration.ZERO), 8, Duration.ofMillis(100), () -> true);
+        TransactionalWorkerLoop.gather(
+            consumer, consumer.poll(Duration.ZERO), 8, Duration.ofMillis(100), () -> true);
     assertThat(coordinates(alone)).containsExactly("0@0");
 
     consumer.addRecord(record(0, 1));
     ConsumerRecords<String, byte[]> first = consumer.poll(Duration.ZERO);
     consumer.schedulePollTask(() -> consumer.addRecord(record(1, 0)));
-    List<ConsumerRecord<String, byte[]>> noWait = TransactionalWorkerLoop.gather(consumer, first, 8, Duration.ZERO,
-        () -> true);
+    List<ConsumerRecord<String, byte[]>> noWait =
+        TransactionalWorkerLoop.gather(consumer, first, 8, Duration.ZERO, () -> true);
     assertThat(coordinates(noWait)).containsExactly("0@1");
-    assertThat(coordinates(List.copyOf(consumer.poll(Duration.ZERO).records(P1)))).as("still there for the next poll")
+    assertThat(coordinates(List.copyOf(consumer.poll(Duration.ZERO).records(P1))))
+        .as("still there for the next poll")
         .containsExactly("1@0");
   }
 

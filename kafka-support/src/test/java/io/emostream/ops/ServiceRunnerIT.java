@@ -3,6 +3,11 @@ package io.emostream.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicsEnv;
+import io.emostream.testkit.TestKafka;
+import io.emostream.topics.Topics;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -16,22 +21,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
-
-import io.emostream.kafka.Env;
-import io.emostream.kafka.KafkaSettings;
-import io.emostream.kafka.TopicsEnv;
-import io.emostream.testkit.TestKafka;
-import io.emostream.topics.Topics;
 
 /** A service's life through {@link ServiceRunner}, on the real broker. */
 class ServiceRunnerIT {
 
   private final KafkaSettings kafka = KafkaSettings.bootstrap(TestKafka.bootstrapServers());
   private final Topics topics = new Topics("runner-" + UUID.randomUUID() + ".", 1);
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient client =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @Test
   void createsTheTopicsServesHealthStartsAfterTheOpsServerAndClosesBoth() throws Exception {
@@ -39,10 +38,12 @@ class ServiceRunnerIT {
     Env env = new Env(Map.of(OpsConfig.PORT_ENV, Integer.toString(port)));
     FakeService service = new FakeService(port, false);
 
-    ServiceRunner.Running running = ServiceRunner.start("fake", env, kafka, topics, 1, meters -> service);
+    ServiceRunner.Running running =
+        ServiceRunner.start("fake", env, kafka, topics, 1, meters -> service);
     try {
       try (Admin admin = Admin.create(kafka.asMap())) {
-        assertThat(admin.listTopics().names().get()).containsAll(topics.all().stream().map(Topics.Topic::name).toList());
+        assertThat(admin.listTopics().names().get())
+            .containsAll(topics.all().stream().map(Topics.Topic::name).toList());
       }
       assertThat(service.events).containsExactly("start:ops-up");
       assertThat(running.ops().port()).isEqualTo(port);
@@ -53,7 +54,8 @@ class ServiceRunnerIT {
       running.close();
     }
     assertThat(service.events).containsExactly("start:ops-up", "close:" + ServiceRunner.STOP_WAIT);
-    assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/health/live")).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/health/live"))
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test
@@ -65,22 +67,34 @@ class ServiceRunnerIT {
     assertThatThrownBy(() -> ServiceRunner.start("fake", env, kafka, topics, 1, meters -> service))
         .hasMessage("cannot start");
     assertThat(service.events).containsExactly("start:ops-up", "close:" + ServiceRunner.STOP_WAIT);
-    assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/health/live")).isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/health/live"))
+        .isInstanceOf(ConnectException.class);
   }
 
   @Test
   void aBadReplicationFactorIsRefusedBeforeAnythingStarts() {
     Env env = new Env(Map.of(TopicsEnv.REPLICATION_ENV, "33"));
     List<String> created = new ArrayList<>();
-    assertThatThrownBy(() -> ServiceRunner.start("fake", env, kafka, topics, 0, meters -> {
-      created.add("service");
-      return new FakeService(0, false);
-    })).hasMessageContaining("EMOSTREAM_TOPIC_REPLICATION='33'").hasMessageContaining("from 1 to 32");
+    assertThatThrownBy(
+            () ->
+                ServiceRunner.start(
+                    "fake",
+                    env,
+                    kafka,
+                    topics,
+                    0,
+                    meters -> {
+                      created.add("service");
+                      return new FakeService(0, false);
+                    }))
+        .hasMessageContaining("EMOSTREAM_TOPIC_REPLICATION='33'")
+        .hasMessageContaining("from 1 to 32");
     assertThat(created).isEmpty();
   }
 
   private HttpResponse<String> get(String url) throws IOException, InterruptedException {
-    return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
+    return client.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
   }
 

@@ -3,7 +3,6 @@ package io.emostream.schemas;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -16,12 +15,13 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * Kafka serde for a generated Avro class using Avro single-object encoding: a 2-byte marker
- * {@code C3 01}, the 8-byte CRC-64-AVRO fingerprint of the writer schema, then the Avro binary body.
- * Any language can decode a record with the {@code .avsc} files; a reader resolves records written with
+ * Kafka serde for a generated Avro class using Avro single-object encoding: a 2-byte marker {@code
+ * C3 01}, the 8-byte CRC-64-AVRO fingerprint of the writer schema, then the Avro binary body. Any
+ * language can decode a record with the {@code .avsc} files; a reader resolves records written with
  * an older schema through {@link SchemaHistory}, which knows every published version.
  */
-public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class AvroSerde<T extends SpecificRecord>
+    implements Serde<T>, Serializer<T>, Deserializer<T> {
 
   private final Class<T> type;
   private final BinaryMessageEncoder<T> encoder;
@@ -50,12 +50,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     }
   }
 
-  /** Decodes one record; throws {@link SerializationException} naming the type on any malformed input. */
+  /**
+   * Decodes one record; throws {@link SerializationException} naming the type on any malformed
+   * input.
+   */
   public T decode(byte[] bytes) {
     try {
       return decoder.decode(bytes);
     } catch (IOException | RuntimeException e) {
-      throw new SerializationException("not a valid " + type.getSimpleName() + " record: " + e.getMessage(), e);
+      throw new SerializationException(
+          "not a valid " + type.getSimpleName() + " record: " + e.getMessage(), e);
     }
   }
 

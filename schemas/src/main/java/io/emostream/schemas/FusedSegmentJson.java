@@ -1,38 +1,39 @@
 package io.emostream.schemas;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
-import java.util.List;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
 
 /**
- * The one JSON shape of a fused segment, used wherever a {@link FusedEmotion} is shown as JSON: {@code ./emostream
- * analyze --json}, ingest's {@code GET /sources/{id}} and {@code examples/read_fused.py} (which rebuilds it from the
- * Avro record in Python). The README's "JSON shape" section documents it; {@code fused-segment.golden.json} pins it.
+ * The one JSON shape of a fused segment, used wherever a {@link FusedEmotion} is shown as JSON:
+ * {@code ./emostream analyze --json}, ingest's {@code GET /sources/{id}} and {@code
+ * examples/read_fused.py} (which rebuilds it from the Avro record in Python). The README's "JSON
+ * shape" section documents it; {@code fused-segment.golden.json} pins it.
  *
- * <p>Choices made once: times are integer milliseconds with the Avro record's names ({@code startMs} from the start of
- * the source; {@code ingestTimeMs} and {@code fusedAtMs} since the Unix epoch); a distribution is an object from label
- * to probability, in the record's label order; probabilities and confidences are rounded to 4 decimals and timings to
- * 2, half-even on the exact binary value (as Python's {@code round}), so both writers print the same numbers. Field
- * order is fixed. Pure.
+ * <p>Choices made once: times are integer milliseconds with the Avro record's names ({@code
+ * startMs} from the start of the source; {@code ingestTimeMs} and {@code fusedAtMs} since the Unix
+ * epoch); a distribution is an object from label to probability, in the record's label order;
+ * probabilities and confidences are rounded to 4 decimals and timings to 2, half-even on the exact
+ * binary value (as Python's {@code round}), so both writers print the same numbers. Field order is
+ * fixed. Pure.
  */
 public final class FusedSegmentJson {
 
   /** Decimals kept of a probability or confidence. */
   public static final int PROBABILITY_DECIMALS = 4;
+
   /** Decimals kept of a timing in milliseconds. */
   public static final int TIMING_DECIMALS = 2;
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private FusedSegmentJson() {
-  }
+  private FusedSegmentJson() {}
 
   /** The segment as a JSON object, fields in the documented order. */
   public static ObjectNode toJson(FusedEmotion r) {
@@ -96,7 +97,10 @@ public final class FusedSegmentJson {
     return o;
   }
 
-  /** The index of the highest probability, the first on a tie; -1 for none (a prediction that is not OK). */
+  /**
+   * The index of the highest probability, the first on a tie; -1 for none (a prediction that is not
+   * OK).
+   */
   static int argmax(List<Float> probabilities) {
     int best = -1;
     for (int i = 0; i < probabilities.size(); i++) {
@@ -119,7 +123,10 @@ public final class FusedSegmentJson {
     return round(p, PROBABILITY_DECIMALS);
   }
 
-  /** Half-even on the exact binary value, as Python's round(x, n); a non-finite value is kept as it is. */
+  /**
+   * Half-even on the exact binary value, as Python's round(x, n); a non-finite value is kept as it
+   * is.
+   */
   static double round(double x, int decimals) {
     if (!Double.isFinite(x)) {
       return x;

@@ -9,6 +9,5 @@ public final class DeadLetterHeaders {
   public static final String SOURCE_OFFSET = "emostream.dlq.source.offset";
   public static final String SERVICE = "emostream.dlq.service";
 
-  private DeadLetterHeaders() {
-  }
+  private DeadLetterHeaders() {}
 }

@@ -1,15 +1,6 @@
 package io.emostream.topics;
 
-import java.util.List;
-import java.util.Map;
-
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.ClipManifest;
@@ -18,6 +9,12 @@ import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.JsonNodeSerde;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.WorkerProgress;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * The one place that names every topic, its partition count, its configs and its serdes.
@@ -40,15 +37,18 @@ public final class Topics {
 
   public static final String DEFAULT_PREFIX = "emostream.";
   public static final int DEFAULT_PARTITIONS = 6;
+
   /** Frame batches carry up to ~32 JPEGs; 16 MiB leaves room for large frames. */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
   /** A topic with its value serde; keys are always clip ids. */
-  public record Topic<V>(String name, int partitions, Map<String, String> configs, Serde<V> valueSerde) {
+  public record Topic<V>(
+      String name, int partitions, Map<String, String> configs, Serde<V> valueSerde) {
 
     /**
-     * A record for this topic, keyed by clip id, its value written by the topic's serde: producers publish through
-     * this rather than serialising by hand, and one transaction can still span topics of different value types.
+     * A record for this topic, keyed by clip id, its value written by the topic's serde: producers
+     * publish through this rather than serialising by hand, and one transaction can still span
+     * topics of different value types.
      */
     public ProducerRecord<String, byte[]> record(String key, V value) {
       return new ProducerRecord<>(name, key, valueSerde.serializer().serialize(name, value));
@@ -76,30 +76,41 @@ public final class Topics {
     return prefix;
   }
 
-  private static final Map<String, String> LARGE = Map.of(
-      TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
+  private static final Map<String, String> LARGE =
+      Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
   private static final Map<String, String> DEFAULT = Map.of();
-  private static final Map<String, String> COMPACTED = Map.of(
-      TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+  private static final Map<String, String> COMPACTED =
+      Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
   public Topic<ClipManifest> manifests() {
-    return new Topic<>(prefix + "clips.manifest", partitions, DEFAULT, new AvroSerde<>(ClipManifest.class));
+    return new Topic<>(
+        prefix + "clips.manifest", partitions, DEFAULT, new AvroSerde<>(ClipManifest.class));
   }
 
   public Topic<AudioSegment> audio() {
-    return new Topic<>(prefix + "clips.audio", partitions, LARGE, new AvroSerde<>(AudioSegment.class));
+    return new Topic<>(
+        prefix + "clips.audio", partitions, LARGE, new AvroSerde<>(AudioSegment.class));
   }
 
   public Topic<FrameBatch> frames() {
-    return new Topic<>(prefix + "clips.frames", partitions, LARGE, new AvroSerde<>(FrameBatch.class));
+    return new Topic<>(
+        prefix + "clips.frames", partitions, LARGE, new AvroSerde<>(FrameBatch.class));
   }
 
   public Topic<ModalityPrediction> audioPredictions() {
-    return new Topic<>(prefix + "predictions.audio", partitions, DEFAULT, new AvroSerde<>(ModalityPrediction.class));
+    return new Topic<>(
+        prefix + "predictions.audio",
+        partitions,
+        DEFAULT,
+        new AvroSerde<>(ModalityPrediction.class));
   }
 
   public Topic<ModalityPrediction> videoPredictions() {
-    return new Topic<>(prefix + "predictions.video", partitions, DEFAULT, new AvroSerde<>(ModalityPrediction.class));
+    return new Topic<>(
+        prefix + "predictions.video",
+        partitions,
+        DEFAULT,
+        new AvroSerde<>(ModalityPrediction.class));
   }
 
   public Topic<FusedEmotion> fused() {
@@ -107,20 +118,22 @@ public final class Topics {
   }
 
   /**
-   * Every fusion rule's result for each clip (one record per rule, its {@code rule} field says which), written
-   * only when fusion-stream runs with {@code EMOSTREAM_FUSION_EMIT_ALL_RULES=true}: for comparing rules on the
-   * same traffic. Same key and schema as {@link #fused()}.
+   * Every fusion rule's result for each clip (one record per rule, its {@code rule} field says
+   * which), written only when fusion-stream runs with {@code EMOSTREAM_FUSION_EMIT_ALL_RULES=true}:
+   * for comparing rules on the same traffic. Same key and schema as {@link #fused()}.
    */
   public Topic<FusedEmotion> fusedAllRules() {
-    return new Topic<>(prefix + "fused.all-rules", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
+    return new Topic<>(
+        prefix + "fused.all-rules", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
   }
 
   /**
-   * The JSON view of {@link #fused()} for consumers without the {@code .avsc} files or a registry: the same key and
-   * one record per fused record, the value a {@link io.emostream.schemas.FusedSegmentJson} object as UTF-8 JSON text
-   * (no schema envelope), written in the same transaction, only when fusion-stream runs with
-   * {@code EMOSTREAM_FUSION_EMIT_JSON=true}. {@code kcat | jq} and Connect's {@code JsonConverter}
-   * ({@code schemas.enable=false}) read it as it is.
+   * The JSON view of {@link #fused()} for consumers without the {@code .avsc} files or a registry:
+   * the same key and one record per fused record, the value a {@link
+   * io.emostream.schemas.FusedSegmentJson} object as UTF-8 JSON text (no schema envelope), written
+   * in the same transaction, only when fusion-stream runs with {@code
+   * EMOSTREAM_FUSION_EMIT_JSON=true}. {@code kcat | jq} and Connect's {@code JsonConverter} ({@code
+   * schemas.enable=false}) read it as it is.
    */
   public Topic<JsonNode> fusedJson() {
     return new Topic<>(prefix + "fused.json", partitions, DEFAULT, new JsonNodeSerde());
@@ -133,20 +146,34 @@ public final class Topics {
 
   /**
    * Each worker's progress and heartbeat per input partition ({@link WorkerProgress}), keyed by
-   * {@link #progressKey}, not by clip id: compacted, so it holds the latest record per input partition. Read whole
-   * by fusion-stream (a global store) to decide whether a clip still waits for a modality.
+   * {@link #progressKey}, not by clip id: compacted, so it holds the latest record per input
+   * partition. Read whole by fusion-stream (a global store) to decide whether a clip still waits
+   * for a modality.
    */
   public Topic<WorkerProgress> workerProgress() {
-    return new Topic<>(prefix + "workers.progress", partitions, COMPACTED, new AvroSerde<>(WorkerProgress.class));
+    return new Topic<>(
+        prefix + "workers.progress", partitions, COMPACTED, new AvroSerde<>(WorkerProgress.class));
   }
 
-  /** The key of an input partition's record in {@link #workerProgress()}: {@code <input topic>/<partition>}. */
+  /**
+   * The key of an input partition's record in {@link #workerProgress()}: {@code <input
+   * topic>/<partition>}.
+   */
   public static String progressKey(String inputTopic, int partition) {
     return inputTopic + "/" + partition;
   }
 
   public List<Topic<?>> all() {
-    return List.of(manifests(), audio(), frames(), audioPredictions(), videoPredictions(), fused(), fusedAllRules(),
-        fusedJson(), deadLetters(), workerProgress());
+    return List.of(
+        manifests(),
+        audio(),
+        frames(),
+        audioPredictions(),
+        videoPredictions(),
+        fused(),
+        fusedAllRules(),
+        fusedJson(),
+        deadLetters(),
+        workerProgress());
   }
 }

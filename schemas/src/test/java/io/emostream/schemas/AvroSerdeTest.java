@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
-
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
@@ -23,10 +22,14 @@ class AvroSerdeTest {
 
   static ModalityPrediction prediction() {
     return ModalityPrediction.newBuilder()
-        .setClipId("src-1-s0000").setModality(Modality.AUDIO)
-        .setModelName("m").setModelVersion("1")
-        .setLabels(List.of("happy", "sad")).setProbabilities(List.of(0.75f, 0.25f))
-        .setStatus(PredictionStatus.OK).setItemsAnalysed(1)
+        .setClipId("src-1-s0000")
+        .setModality(Modality.AUDIO)
+        .setModelName("m")
+        .setModelVersion("1")
+        .setLabels(List.of("happy", "sad"))
+        .setProbabilities(List.of(0.75f, 0.25f))
+        .setStatus(PredictionStatus.OK)
+        .setItemsAnalysed(1)
         .setTimings(new Timings(1.0, 2.0, 3.0, 6.0))
         .setProducedAtMs(Instant.ofEpochMilli(1_700_000_000_000L))
         .build();
@@ -38,8 +41,10 @@ class AvroSerdeTest {
 
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
     assertThat(bytes[1]).isEqualTo((byte) 0x01);
-    long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-    assertThat(fingerprint).isEqualTo(SchemaNormalization.parsingFingerprint64(ModalityPrediction.getClassSchema()));
+    long fingerprint =
+        ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    assertThat(fingerprint)
+        .isEqualTo(SchemaNormalization.parsingFingerprint64(ModalityPrediction.getClassSchema()));
     assertThat(serde.deserialize("t", bytes)).isEqualTo(prediction());
   }
 
@@ -61,11 +66,14 @@ class AvroSerdeTest {
     timings.put("totalMs", 3.0);
     record.put("timings", timings);
     record.put("producedAtMs", 42L);
-    ByteBuffer oldBytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record);
+    ByteBuffer oldBytes =
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record);
 
-    BinaryMessageDecoder<ModalityPrediction> decoder = new BinaryMessageDecoder<>(
-        SpecificData.getForClass(ModalityPrediction.class), ModalityPrediction.getClassSchema(),
-        SchemaHistory.build(List.of("ModalityPrediction-v0.avsc")));
+    BinaryMessageDecoder<ModalityPrediction> decoder =
+        new BinaryMessageDecoder<>(
+            SpecificData.getForClass(ModalityPrediction.class),
+            ModalityPrediction.getClassSchema(),
+            SchemaHistory.build(List.of("ModalityPrediction-v0.avsc")));
     ModalityPrediction read = decoder.decode(oldBytes);
 
     assertThat(read.getClipId()).isEqualTo("c1");
@@ -85,11 +93,15 @@ class AvroSerdeTest {
     record.put("segmentIndex", 0);
     record.put("startMs", 0L);
     record.put("endMs", 4000L);
-    record.put("modalities", List.of(new GenericData.EnumSymbol(old.getField("modalities").schema().getElementType(),
-        "AUDIO")));
+    record.put(
+        "modalities",
+        List.of(
+            new GenericData.EnumSymbol(
+                old.getField("modalities").schema().getElementType(), "AUDIO")));
     record.put("fusionRule", new GenericData.EnumSymbol(oldRule, "AVERAGE"));
     record.put("ingestTimeMs", 42L);
-    byte[] oldBytes = toBytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record));
+    byte[] oldBytes =
+        toBytes(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(record));
 
     // The production serde (SchemaHistory.instance()) must know the old fingerprint.
     ClipManifest read = new AvroSerde<>(ClipManifest.class).deserialize("t", oldBytes);
@@ -103,22 +115,35 @@ class AvroSerdeTest {
   void everyEarlierFusedAndPendingVersionIsKnownToTheProductionDecoder() {
     for (String resource : SchemaHistory.HISTORY) {
       Schema old = SchemaHistory.load("/avro/history/" + resource);
-      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(old)))
-          .as(resource).isNotNull();
+      assertThat(
+              SchemaHistory.instance()
+                  .findByFingerprint(SchemaNormalization.parsingFingerprint64(old)))
+          .as(resource)
+          .isNotNull();
     }
-    assertThat(SchemaHistory.HISTORY).contains("FusedEmotion-v0.avsc", "PendingClip-v0.avsc", "PendingClip-v1.avsc");
+    assertThat(SchemaHistory.HISTORY)
+        .contains("FusedEmotion-v0.avsc", "PendingClip-v0.avsc", "PendingClip-v1.avsc");
   }
 
   @Test
   void aNewRuleSymbolReadWithTheOldEnumFallsBackToTheDefault() throws Exception {
     Schema old = SchemaHistory.load("/avro/history/ClipManifest-v0.avsc");
-    ClipManifest current = ClipManifest.newBuilder().setClipId("c2").setSourceId("s").setSegmentIndex(1)
-        .setStartMs(0).setEndMs(1).setModalities(List.of(Modality.VIDEO)).setFusionRule(FusionRule.RULE_BASED)
-        .setIngestTimeMs(Instant.ofEpochMilli(7)).build();
+    ClipManifest current =
+        ClipManifest.newBuilder()
+            .setClipId("c2")
+            .setSourceId("s")
+            .setSegmentIndex(1)
+            .setStartMs(0)
+            .setEndMs(1)
+            .setModalities(List.of(Modality.VIDEO))
+            .setFusionRule(FusionRule.RULE_BASED)
+            .setIngestTimeMs(Instant.ofEpochMilli(7))
+            .build();
     byte[] bytes = new AvroSerde<>(ClipManifest.class).serialize("t", current);
 
-    GenericRecord readByOldReader = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), old,
-        SchemaHistory.instance()).decode(bytes);
+    GenericRecord readByOldReader =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), old, SchemaHistory.instance())
+            .decode(bytes);
 
     assertThat(readByOldReader.get("fusionRule").toString()).isEqualTo("AVERAGE");
   }
@@ -131,18 +156,33 @@ class AvroSerdeTest {
 
   @Test
   void aFusedRecordWrittenBeforeSpeakerRoleReadsWithRoleNull() throws Exception {
-    FusedEmotion current = FusedEmotion.newBuilder()
-        .setClipId("s-00000").setSourceId("s").setSourceName("call.wav").setSegmentIndex(0).setStartMs(0).setEndMs(4000)
-        .setRule(FusionRule.AVERAGE).setLabel("happy").setConfidence(0.6f)
-        .setLabels(List.of("happy", "sad")).setDistribution(List.of(0.6f, 0.4f))
-        .setModalities(List.of(Modality.AUDIO)).setStatus(FusionStatus.AUDIO_ONLY)
-        .setPredictions(List.of(prediction()))
-        .setIngestTimeMs(Instant.ofEpochMilli(1)).setFusedAtMs(Instant.ofEpochMilli(2)).setLatencyMs(1)
-        .setSpeakerRole("customer").build();
+    FusedEmotion current =
+        FusedEmotion.newBuilder()
+            .setClipId("s-00000")
+            .setSourceId("s")
+            .setSourceName("call.wav")
+            .setSegmentIndex(0)
+            .setStartMs(0)
+            .setEndMs(4000)
+            .setRule(FusionRule.AVERAGE)
+            .setLabel("happy")
+            .setConfidence(0.6f)
+            .setLabels(List.of("happy", "sad"))
+            .setDistribution(List.of(0.6f, 0.4f))
+            .setModalities(List.of(Modality.AUDIO))
+            .setStatus(FusionStatus.AUDIO_ONLY)
+            .setPredictions(List.of(prediction()))
+            .setIngestTimeMs(Instant.ofEpochMilli(1))
+            .setFusedAtMs(Instant.ofEpochMilli(2))
+            .setLatencyMs(1)
+            .setSpeakerRole("customer")
+            .build();
     Schema v1 = SchemaHistory.load("/avro/history/FusedEmotion-v0.avsc");
     assertThat(v1.getField("speakerRole")).isNull();
-    // v0's fields are a prefix of the current ones, so the record can be written with the v0 writer schema.
-    ByteBuffer v1Bytes = new BinaryMessageEncoder<FusedEmotion>(SpecificData.get(), v1).encode(current);
+    // v0's fields are a prefix of the current ones, so the record can be written with the v0 writer
+    // schema.
+    ByteBuffer v1Bytes =
+        new BinaryMessageEncoder<FusedEmotion>(SpecificData.get(), v1).encode(current);
     byte[] bytes = new byte[v1Bytes.remaining()];
     v1Bytes.get(bytes);
 
@@ -155,21 +195,36 @@ class AvroSerdeTest {
 
   @Test
   void everyV0SchemaInTheHistoryDiffersFromTheCurrentOne() {
-    for (Schema current : List.of(ClipManifest.getClassSchema(), FusedEmotion.getClassSchema(), PendingClip.getClassSchema())) {
+    for (Schema current :
+        List.of(
+            ClipManifest.getClassSchema(),
+            FusedEmotion.getClassSchema(),
+            PendingClip.getClassSchema())) {
       Schema v1 = SchemaHistory.load("/avro/history/" + current.getName() + "-v0.avsc");
-      assertThat(SchemaNormalization.parsingFingerprint64(v1)).isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
-      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(v1))).isNotNull();
+      assertThat(SchemaNormalization.parsingFingerprint64(v1))
+          .isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
+      assertThat(
+              SchemaHistory.instance()
+                  .findByFingerprint(SchemaNormalization.parsingFingerprint64(v1)))
+          .isNotNull();
     }
   }
 
   @Test
   void everyV1SchemaInTheHistoryIsTheVersionBeforeNoSpeech() {
-    for (Schema current : List.of(ModalityPrediction.getClassSchema(), FusedEmotion.getClassSchema(),
-        PendingClip.getClassSchema())) {
+    for (Schema current :
+        List.of(
+            ModalityPrediction.getClassSchema(),
+            FusedEmotion.getClassSchema(),
+            PendingClip.getClassSchema())) {
       Schema v1 = SchemaHistory.load("/avro/history/" + current.getName() + "-v1.avsc");
       assertThat(v1.toString()).as(current.getName()).doesNotContain("NO_SPEECH");
-      assertThat(SchemaNormalization.parsingFingerprint64(v1)).isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
-      assertThat(SchemaHistory.instance().findByFingerprint(SchemaNormalization.parsingFingerprint64(v1))).isNotNull();
+      assertThat(SchemaNormalization.parsingFingerprint64(v1))
+          .isNotEqualTo(SchemaNormalization.parsingFingerprint64(current));
+      assertThat(
+              SchemaHistory.instance()
+                  .findByFingerprint(SchemaNormalization.parsingFingerprint64(v1)))
+          .isNotNull();
     }
     assertThat(PredictionStatus.getClassSchema().getEnumSymbols()).endsWith("NO_SPEECH");
   }
@@ -177,9 +232,14 @@ class AvroSerdeTest {
   @Test
   void aPredictionWrittenBeforeNoSpeechReadsWithTheProductionSerde() throws Exception {
     Schema v1 = SchemaHistory.load("/avro/history/ModalityPrediction-v1.avsc");
-    ModalityPrediction noFace = ModalityPrediction.newBuilder(prediction()).setStatus(PredictionStatus.NO_FACE)
-        .setProbabilities(List.of()).setError("no face").build();
-    ByteBuffer v1Bytes = new BinaryMessageEncoder<ModalityPrediction>(SpecificData.get(), v1).encode(noFace);
+    ModalityPrediction noFace =
+        ModalityPrediction.newBuilder(prediction())
+            .setStatus(PredictionStatus.NO_FACE)
+            .setProbabilities(List.of())
+            .setError("no face")
+            .build();
+    ByteBuffer v1Bytes =
+        new BinaryMessageEncoder<ModalityPrediction>(SpecificData.get(), v1).encode(noFace);
 
     ModalityPrediction read = serde.deserialize("t", toBytes(v1Bytes));
 
@@ -189,27 +249,41 @@ class AvroSerdeTest {
   @Test
   void noSpeechReadWithTheOldEnumFallsBackToTheDefaultError() throws Exception {
     Schema v1 = SchemaHistory.load("/avro/history/ModalityPrediction-v1.avsc");
-    ModalityPrediction noSpeech = ModalityPrediction.newBuilder(prediction()).setStatus(PredictionStatus.NO_SPEECH)
-        .setProbabilities(List.of()).setError("0.10 s of speech").build();
+    ModalityPrediction noSpeech =
+        ModalityPrediction.newBuilder(prediction())
+            .setStatus(PredictionStatus.NO_SPEECH)
+            .setProbabilities(List.of())
+            .setError("0.10 s of speech")
+            .build();
     byte[] bytes = serde.serialize("t", noSpeech);
 
-    GenericRecord readByOldReader = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1,
-        SchemaHistory.instance()).decode(bytes);
+    GenericRecord readByOldReader =
+        new BinaryMessageDecoder<GenericRecord>(GenericData.get(), v1, SchemaHistory.instance())
+            .decode(bytes);
 
     assertThat(readByOldReader.get("status").toString()).isEqualTo("ERROR");
     assertThat(readByOldReader.get("probabilities")).asList().isEmpty();
   }
 
   @Test
-  void aPendingClipWrittenBeforeWaitingOnWorkersReadsWithNoWaitAndNoExtraDeadline() throws Exception {
+  void aPendingClipWrittenBeforeWaitingOnWorkersReadsWithNoWaitAndNoExtraDeadline()
+      throws Exception {
     Schema v1 = SchemaHistory.load("/avro/history/PendingClip-v1.avsc");
     assertThat(v1.getField("waitingSinceMs")).isNull();
     assertThat(v1.getField("deadlineMs")).isNull();
-    PendingClip current = PendingClip.newBuilder().setAudio(prediction()).setFirstSeenMs(42).setWaitingSinceMs(43L)
-        .setDeadlineMs(44L).build();
-    // v1's fields are a prefix of the current ones, so the record can be written with the v1 writer schema
-    // (which drops the new fields), as a state store or changelog written by the previous build holds it.
-    ByteBuffer v1Bytes = new BinaryMessageEncoder<PendingClip>(SpecificData.get(), v1).encode(current);
+    PendingClip current =
+        PendingClip.newBuilder()
+            .setAudio(prediction())
+            .setFirstSeenMs(42)
+            .setWaitingSinceMs(43L)
+            .setDeadlineMs(44L)
+            .build();
+    // v1's fields are a prefix of the current ones, so the record can be written with the v1 writer
+    // schema
+    // (which drops the new fields), as a state store or changelog written by the previous build
+    // holds it.
+    ByteBuffer v1Bytes =
+        new BinaryMessageEncoder<PendingClip>(SpecificData.get(), v1).encode(current);
 
     PendingClip read = new AvroSerde<>(PendingClip.class).deserialize("store", toBytes(v1Bytes));
 
@@ -223,12 +297,21 @@ class AvroSerdeTest {
 
   @Test
   void workerProgressRoundTrips() {
-    WorkerProgress progress = WorkerProgress.newBuilder().setInputTopic("emostream.clips.frames").setPartition(3)
-        .setGroupId("g").setInstance("tx-1").setHeartbeatMs(10).setPosition(5).setEndOffset(9).setCaughtUpAtMs(null)
-        .build();
+    WorkerProgress progress =
+        WorkerProgress.newBuilder()
+            .setInputTopic("emostream.clips.frames")
+            .setPartition(3)
+            .setGroupId("g")
+            .setInstance("tx-1")
+            .setHeartbeatMs(10)
+            .setPosition(5)
+            .setEndOffset(9)
+            .setCaughtUpAtMs(null)
+            .build();
     AvroSerde<WorkerProgress> progressSerde = new AvroSerde<>(WorkerProgress.class);
 
-    assertThat(progressSerde.deserialize("t", progressSerde.serialize("t", progress))).isEqualTo(progress);
+    assertThat(progressSerde.deserialize("t", progressSerde.serialize("t", progress)))
+        .isEqualTo(progress);
   }
 
   @Test

@@ -3,12 +3,10 @@ package io.emostream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 class JsonNodeSerdeTest {
 
@@ -21,7 +19,9 @@ class JsonNodeSerdeTest {
     byte[] bytes = serde.serialize("t", segment);
 
     String text = new String(bytes, StandardCharsets.UTF_8);
-    assertThat(text).startsWith("{\"clipId\":").isEqualTo(FusedSegmentJson.line(FusedSegmentJsonTest.segment()));
+    assertThat(text)
+        .startsWith("{\"clipId\":")
+        .isEqualTo(FusedSegmentJson.line(FusedSegmentJsonTest.segment()));
     JsonNode back = serde.deserialize("t", bytes);
     // number node types may differ (int vs long) after a parse; the text is what a consumer sees
     assertThat(new String(serde.serialize("t", back), StandardCharsets.UTF_8)).isEqualTo(text);
@@ -37,8 +37,10 @@ class JsonNodeSerdeTest {
   @Test
   void rejectsWhatIsNotOneJsonDocumentNamingTheTopic() {
     for (String bad : new String[] {"", "not json", "{\"a\":1} {\"b\":2}", "{\"a\":"}) {
-      assertThatThrownBy(() -> serde.deserialize("emostream.fused.json", bad.getBytes(StandardCharsets.UTF_8)))
-          .as(bad).isInstanceOf(SerializationException.class)
+      assertThatThrownBy(
+              () -> serde.deserialize("emostream.fused.json", bad.getBytes(StandardCharsets.UTF_8)))
+          .as(bad)
+          .isInstanceOf(SerializationException.class)
           .hasMessageContaining("not a JSON document on topic emostream.fused.json");
     }
   }

@@ -3,6 +3,7 @@ package io.emostream.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,16 +12,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
- * {@code examples/read_fused.py} prints the JSON shape of {@link FusedSegmentJson}: the golden segment, Avro-encoded as
- * on the fused topic and framed as kcat writes it, decodes to exactly the golden JSON. Runs where a python3 with the
- * avro package is installed (Debian: python3-avro), else skips saying so.
+ * {@code examples/read_fused.py} prints the JSON shape of {@link FusedSegmentJson}: the golden
+ * segment, Avro-encoded as on the fused topic and framed as kcat writes it, decodes to exactly the
+ * golden JSON. Runs where a python3 with the avro package is installed (Debian: python3-avro), else
+ * skips saying so.
  */
 class ReadFusedExampleTest {
 
@@ -29,7 +28,9 @@ class ReadFusedExampleTest {
   @Test
   void thePythonExamplePrintsTheGoldenShape(@TempDir Path dir) throws Exception {
     Optional<Path> python = pythonWithAvro();
-    assumeTrue(python.isPresent(), "no python3 with the avro package: skipping (apt-get install -y python3-avro)");
+    assumeTrue(
+        python.isPresent(),
+        "no python3 with the avro package: skipping (apt-get install -y python3-avro)");
     FusedEmotion segment = FusedSegmentJsonTest.segment();
     byte[] value = new AvroSerde<>(FusedEmotion.class).serialize("fused", segment);
     ByteArrayOutputStream kcat = new ByteArrayOutputStream(); // kcat -f '%k %S\n%s\n'
@@ -38,8 +39,11 @@ class ReadFusedExampleTest {
     kcat.write('\n');
     Path in = Files.write(dir.resolve("kcat.out"), kcat.toByteArray());
 
-    Process p = new ProcessBuilder(python.get().toString(), SCRIPT.toString())
-        .redirectInput(in.toFile()).redirectError(dir.resolve("stderr").toFile()).start();
+    Process p =
+        new ProcessBuilder(python.get().toString(), SCRIPT.toString())
+            .redirectInput(in.toFile())
+            .redirectError(dir.resolve("stderr").toFile())
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
 
@@ -47,16 +51,22 @@ class ReadFusedExampleTest {
     List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).hasSize(1);
     ObjectMapper mapper = new ObjectMapper();
-    assertThat(mapper.readTree(lines.get(0))).isEqualTo(mapper.readTree(FusedSegmentJsonTest.golden()));
-    assertThat(lines.get(0)).as("same field order as Java").startsWith("{\"clipId\":")
+    assertThat(mapper.readTree(lines.get(0)))
+        .isEqualTo(mapper.readTree(FusedSegmentJsonTest.golden()));
+    assertThat(lines.get(0))
+        .as("same field order as Java")
+        .startsWith("{\"clipId\":")
         .contains("\"latencyMs\":1500}");
   }
 
   private static Optional<Path> pythonWithAvro() {
     for (String candidate : List.of("/usr/bin/python3", "python3")) {
       try {
-        Process p = new ProcessBuilder(candidate, "-c", "import avro.io").redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+            new ProcessBuilder(candidate, "-c", "import avro.io")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) {
           return Optional.of(Path.of(candidate));
         }

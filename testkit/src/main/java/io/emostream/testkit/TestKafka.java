@@ -1,7 +1,6 @@
 package io.emostream.testkit;
 
 import io.emostream.kafka.embedded.EmbeddedKafkaBroker;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -17,8 +16,7 @@ public final class TestKafka {
   private static final Logger LOG = LoggerFactory.getLogger(TestKafka.class);
   private static String bootstrap;
 
-  private TestKafka() {
-  }
+  private TestKafka() {}
 
   public static synchronized String bootstrapServers() {
     if (bootstrap == null) {
@@ -33,7 +31,8 @@ public final class TestKafka {
       // Same broker version as the build (version.kafka) and docker-compose.yml.
       KafkaContainer container = new KafkaContainer("apache/kafka:4.3.1");
       container.start();
-      Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "test-kafka-container-stop"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(container::stop, "test-kafka-container-stop"));
       LOG.info("Integration tests use Testcontainers Kafka at {}", container.getBootstrapServers());
       return container.getBootstrapServers();
     }

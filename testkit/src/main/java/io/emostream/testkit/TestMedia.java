@@ -10,8 +10,7 @@ import java.nio.file.Path;
 /** Small media files written by hand for tests. */
 public final class TestMedia {
 
-  private TestMedia() {
-  }
+  private TestMedia() {}
 
   /** A 440 Hz mono 16-bit PCM WAV of {@code seconds} at {@code rate} Hz. */
   public static Path writeToneWav(Path file, int rate, double seconds) throws IOException {
@@ -19,25 +18,43 @@ public final class TestMedia {
   }
 
   /**
-   * A stereo 16-bit PCM WAV: a sine of {@code leftHz} at amplitude {@code leftAmplitude} on the left channel
-   * and one of {@code rightHz} at {@code rightAmplitude} on the right, so a test can tell the channels apart.
+   * A stereo 16-bit PCM WAV: a sine of {@code leftHz} at amplitude {@code leftAmplitude} on the
+   * left channel and one of {@code rightHz} at {@code rightAmplitude} on the right, so a test can
+   * tell the channels apart.
    */
-  public static Path writeStereoToneWav(Path file, int rate, double seconds, double leftHz, int leftAmplitude,
-      double rightHz, int rightAmplitude) throws IOException {
-    return writeWav(file, rate, seconds, new double[][] {{leftHz, leftAmplitude}, {rightHz, rightAmplitude}});
+  public static Path writeStereoToneWav(
+      Path file,
+      int rate,
+      double seconds,
+      double leftHz,
+      int leftAmplitude,
+      double rightHz,
+      int rightAmplitude)
+      throws IOException {
+    return writeWav(
+        file, rate, seconds, new double[][] {{leftHz, leftAmplitude}, {rightHz, rightAmplitude}});
   }
 
   /** A 16-bit PCM WAV with one sine per channel; {@code tones[c]} = {frequency Hz, amplitude}. */
-  private static Path writeWav(Path file, int rate, double seconds, double[][] tones) throws IOException {
+  private static Path writeWav(Path file, int rate, double seconds, double[][] tones)
+      throws IOException {
     int n = (int) (rate * seconds);
     int channels = tones.length;
     int frameBytes = 2 * channels;
     ByteBuffer b = ByteBuffer.allocate(44 + n * frameBytes).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + n * frameBytes)
-        .put("WAVE".getBytes(StandardCharsets.US_ASCII)).put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16)
-        .putShort((short) 1).putShort((short) channels).putInt(rate).putInt(rate * frameBytes)
-        .putShort((short) frameBytes).putShort((short) 16)
-        .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(n * frameBytes);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+        .putInt(36 + n * frameBytes)
+        .put("WAVE".getBytes(StandardCharsets.US_ASCII))
+        .put("fmt ".getBytes(StandardCharsets.US_ASCII))
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) channels)
+        .putInt(rate)
+        .putInt(rate * frameBytes)
+        .putShort((short) frameBytes)
+        .putShort((short) 16)
+        .put("data".getBytes(StandardCharsets.US_ASCII))
+        .putInt(n * frameBytes);
     for (int i = 0; i < n; i++) {
       for (double[] tone : tones) {
         b.putShort((short) (tone[1] * Math.sin(2 * Math.PI * tone[0] * i / rate)));

@@ -1,5 +1,7 @@
 package io.emostream.testkit;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,9 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import com.google.protobuf.ByteString;
-import com.google.protobuf.CodedOutputStream;
 
 /**
  * Writes tiny ONNX models for tests, straight as ONNX protobuf (field numbers from onnx.proto), so
@@ -36,8 +35,7 @@ public final class TinyOnnx {
   private final List<ByteString> inputs = new ArrayList<>();
   private final List<ByteString> outputs = new ArrayList<>();
 
-  private TinyOnnx() {
-  }
+  private TinyOnnx() {}
 
   public static TinyOnnx graph() {
     return new TinyOnnx();
@@ -55,60 +53,72 @@ public final class TinyOnnx {
   }
 
   public TinyOnnx initializer(String name, long[] dims, float... values) {
-    initializers.add(message(out -> {
-      for (long d : dims) {
-        out.writeInt64(1, d);
-      }
-      out.writeInt32(2, FLOAT);
-      out.writeByteArray(9, floatsLittleEndian(values));
-      out.writeString(8, name);
-    }));
+    initializers.add(
+        message(
+            out -> {
+              for (long d : dims) {
+                out.writeInt64(1, d);
+              }
+              out.writeInt32(2, FLOAT);
+              out.writeByteArray(9, floatsLittleEndian(values));
+              out.writeString(8, name);
+            }));
     return this;
   }
 
   /** Attributes: Long (INT), Float (FLOAT), long[] (INTS), float[] (FLOATS). */
-  public TinyOnnx node(String opType, List<String> in, List<String> out, Map<String, Object> attributes) {
-    nodes.add(message(o -> {
-      for (String s : in) {
-        o.writeString(1, s);
-      }
-      for (String s : out) {
-        o.writeString(2, s);
-      }
-      o.writeString(3, opType + "_" + nodes.size());
-      o.writeString(4, opType);
-      for (Map.Entry<String, Object> a : attributes.entrySet()) {
-        o.writeBytes(5, attribute(a.getKey(), a.getValue()));
-      }
-    }));
+  public TinyOnnx node(
+      String opType, List<String> in, List<String> out, Map<String, Object> attributes) {
+    nodes.add(
+        message(
+            o -> {
+              for (String s : in) {
+                o.writeString(1, s);
+              }
+              for (String s : out) {
+                o.writeString(2, s);
+              }
+              o.writeString(3, opType + "_" + nodes.size());
+              o.writeString(4, opType);
+              for (Map.Entry<String, Object> a : attributes.entrySet()) {
+                o.writeBytes(5, attribute(a.getKey(), a.getValue()));
+              }
+            }));
     return this;
   }
 
   public byte[] bytes() {
-    ByteString graph = message(o -> {
-      for (ByteString n : nodes) {
-        o.writeBytes(1, n);
-      }
-      o.writeString(2, "tiny");
-      for (ByteString t : initializers) {
-        o.writeBytes(5, t);
-      }
-      for (ByteString i : inputs) {
-        o.writeBytes(11, i);
-      }
-      for (ByteString i : outputs) {
-        o.writeBytes(12, i);
-      }
-    });
-    return message(o -> {
-      o.writeInt64(1, 8);
-      o.writeString(2, "emostream-testkit");
-      o.writeBytes(7, graph);
-      o.writeBytes(8, message(op -> {
-        op.writeString(1, "");
-        op.writeInt64(2, OPSET);
-      }));
-    }).toByteArray();
+    ByteString graph =
+        message(
+            o -> {
+              for (ByteString n : nodes) {
+                o.writeBytes(1, n);
+              }
+              o.writeString(2, "tiny");
+              for (ByteString t : initializers) {
+                o.writeBytes(5, t);
+              }
+              for (ByteString i : inputs) {
+                o.writeBytes(11, i);
+              }
+              for (ByteString i : outputs) {
+                o.writeBytes(12, i);
+              }
+            });
+    return message(
+            o -> {
+              o.writeInt64(1, 8);
+              o.writeString(2, "emostream-testkit");
+              o.writeBytes(7, graph);
+              o.writeBytes(
+                  8,
+                  message(
+                      op -> {
+                        op.writeString(1, "");
+                        op.writeInt64(2, OPSET);
+                      }));
+            })
+        .toByteArray();
   }
 
   public Path write(Path file) {
@@ -121,55 +131,66 @@ public final class TinyOnnx {
   }
 
   private static ByteString valueInfo(String name, Object... dims) {
-    ByteString shape = message(o -> {
-      for (Object d : dims) {
-        o.writeBytes(1, message(dim -> {
-          if (d instanceof Number n) {
-            dim.writeInt64(1, n.longValue());
-          } else {
-            dim.writeString(2, d.toString());
-          }
-        }));
-      }
-    });
-    ByteString tensorType = message(o -> {
-      o.writeInt32(1, FLOAT);
-      o.writeBytes(2, shape);
-    });
+    ByteString shape =
+        message(
+            o -> {
+              for (Object d : dims) {
+                o.writeBytes(
+                    1,
+                    message(
+                        dim -> {
+                          if (d instanceof Number n) {
+                            dim.writeInt64(1, n.longValue());
+                          } else {
+                            dim.writeString(2, d.toString());
+                          }
+                        }));
+              }
+            });
+    ByteString tensorType =
+        message(
+            o -> {
+              o.writeInt32(1, FLOAT);
+              o.writeBytes(2, shape);
+            });
     ByteString type = message(o -> o.writeBytes(1, tensorType));
-    return message(o -> {
-      o.writeString(1, name);
-      o.writeBytes(2, type);
-    });
+    return message(
+        o -> {
+          o.writeString(1, name);
+          o.writeBytes(2, type);
+        });
   }
 
   private static ByteString attribute(String name, Object value) {
-    return message(o -> {
-      o.writeString(1, name);
-      if (value instanceof Float f) {
-        o.writeFloat(2, f);
-        o.writeInt32(20, 1);
-      } else if (value instanceof Number n) {
-        o.writeInt64(3, n.longValue());
-        o.writeInt32(20, 2);
-      } else if (value instanceof float[] fs) {
-        for (float f : fs) {
-          o.writeFloat(7, f);
-        }
-        o.writeInt32(20, 6);
-      } else if (value instanceof long[] ls) {
-        for (long l : ls) {
-          o.writeInt64(8, l);
-        }
-        o.writeInt32(20, 7);
-      } else {
-        throw new IllegalArgumentException("unsupported attribute type for " + name + ": " + value.getClass());
-      }
-    });
+    return message(
+        o -> {
+          o.writeString(1, name);
+          if (value instanceof Float f) {
+            o.writeFloat(2, f);
+            o.writeInt32(20, 1);
+          } else if (value instanceof Number n) {
+            o.writeInt64(3, n.longValue());
+            o.writeInt32(20, 2);
+          } else if (value instanceof float[] fs) {
+            for (float f : fs) {
+              o.writeFloat(7, f);
+            }
+            o.writeInt32(20, 6);
+          } else if (value instanceof long[] ls) {
+            for (long l : ls) {
+              o.writeInt64(8, l);
+            }
+            o.writeInt32(20, 7);
+          } else {
+            throw new IllegalArgumentException(
+                "unsupported attribute type for " + name + ": " + value.getClass());
+          }
+        });
   }
 
   private static byte[] floatsLittleEndian(float[] values) {
-    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.nio.ByteBuffer buffer =
+        java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
     for (float v : values) {
       buffer.putFloat(v);
     }

@@ -1,12 +1,5 @@
 package io.emostream.video;
 
-import java.util.Locale;
-import java.awt.image.BufferedImage;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
 import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
@@ -21,21 +14,28 @@ import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
 import io.emostream.video.face.FaceSelectionPolicy;
 import io.emostream.video.face.YuNetDetector;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * FrameBatch → facial-expression posterior (FACE_EXPRESSION models): per frame, YuNet finds the faces,
- * the manifest's policy picks one (default the largest: "detect the most relevant face in the frame and
- * crop it"), it is cut as the model wants it (aligned on its five landmarks to 112x112 for MobileFaceNet,
- * the detector's box as a 64x64 grey crop for mini-XCEPTION; {@link ModelManifest.FaceInput}); the faces
- * go through the expression model in runs of up to {@code maxBatch}, and a clip's frame posteriors are
- * aggregated (mean by default; {@link ModelManifest.Aggregation}). Frames without a face are skipped; a
- * clip with no face in any frame is NO_FACE, with no distribution.
+ * FrameBatch → facial-expression posterior (FACE_EXPRESSION models): per frame, YuNet finds the
+ * faces, the manifest's policy picks one (default the largest: "detect the most relevant face in
+ * the frame and crop it"), it is cut as the model wants it (aligned on its five landmarks to
+ * 112x112 for MobileFaceNet, the detector's box as a 64x64 grey crop for mini-XCEPTION; {@link
+ * ModelManifest.FaceInput}); the faces go through the expression model in runs of up to {@code
+ * maxBatch}, and a clip's frame posteriors are aggregated (mean by default; {@link
+ * ModelManifest.Aggregation}). Frames without a face are skipped; a clip with no face in any frame
+ * is NO_FACE, with no distribution.
  *
- * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared model
- * runs ({@link BatchRunner}: a failed run is retried face by face, so only a clip with a face that fails alone
- * fails); a clip whose frames cannot be decoded fails alone. Both models run only through {@link OrtModel#run},
- * so a stop never frees them under a run. Not thread-safe beyond what ONNX Runtime's {@code run} is; one
- * instance per worker loop.
+ * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared
+ * model runs ({@link BatchRunner}: a failed run is retried face by face, so only a clip with a face
+ * that fails alone fails); a clip whose frames cannot be decoded fails alone. Both models run only
+ * through {@link OrtModel#run}, so a stop never frees them under a run. Not thread-safe beyond what
+ * ONNX Runtime's {@code run} is; one instance per worker loop.
  */
 public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
@@ -48,20 +48,39 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
   /**
    * @param aggregation how frame posteriors are combined; {@code null}: the manifest's choice
-   * @param maxBatch most faces per expression-model run (a fixed-batch model runs one at a time anyway)
+   * @param maxBatch most faces per expression-model run (a fixed-batch model runs one at a time
+   *     anyway)
    */
-  public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads,
-      ModelManifest.Aggregation aggregation, int maxBatch) throws Exception {
+  public FacePredictor(
+      OrtModel expressionModel,
+      Path manifestDir,
+      Device device,
+      int threads,
+      ModelManifest.Aggregation aggregation,
+      int maxBatch)
+      throws Exception {
     ModelManifest manifest = expressionModel.manifest();
     ModelManifest.Face face = manifest.video().face();
-    this.detectorModel = OrtModel.open(manifest, manifestDir.resolve(face.detector()), device, threads);
+    this.detectorModel =
+        OrtModel.open(manifest, manifestDir.resolve(face.detector()), device, threads);
     try {
-      this.detector = new YuNetDetector(detectorModel, (float) face.scoreThreshold(), (float) face.nmsThreshold(),
-          face.topK());
-      this.policy = face.selection() == null ? FaceSelectionPolicy.DEFAULT
-          : FaceSelectionPolicy.valueOf(face.selection().toUpperCase(Locale.ROOT));
-      this.classifier = new ExpressionClassifier(expressionModel, manifest.labels(), face.input(),
-          manifest.output().kind() == ModelManifest.OutputKind.LOGITS, maxBatch);
+      this.detector =
+          new YuNetDetector(
+              detectorModel,
+              (float) face.scoreThreshold(),
+              (float) face.nmsThreshold(),
+              face.topK());
+      this.policy =
+          face.selection() == null
+              ? FaceSelectionPolicy.DEFAULT
+              : FaceSelectionPolicy.valueOf(face.selection().toUpperCase(Locale.ROOT));
+      this.classifier =
+          new ExpressionClassifier(
+              expressionModel,
+              manifest.labels(),
+              face.input(),
+              manifest.output().kind() == ModelManifest.OutputKind.LOGITS,
+              maxBatch);
     } catch (RuntimeException e) {
       detectorModel.close();
       throw e;
@@ -69,7 +88,8 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
     this.aggregation = aggregation == null ? face.aggregation() : aggregation;
   }
 
-  public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads) throws Exception {
+  public FacePredictor(OrtModel expressionModel, Path manifestDir, Device device, int threads)
+      throws Exception {
     this(expressionModel, manifestDir, device, threads, null, 32);
   }
 
@@ -98,7 +118,10 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
     return results;
   }
 
-  /** Decodes a clip's frames and cuts the chosen face of each; a failure is kept for that clip alone. */
+  /**
+   * Decodes a clip's frames and cuts the chosen face of each; a failure is kept for that clip
+   * alone.
+   */
   private Clip prepare(Input input) {
     Clip clip = new Clip();
     try {
@@ -146,8 +169,13 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
         return Result.failed(failure);
       }
       if (faces.isEmpty()) {
-        return Result.of(Outcome.without(PredictionStatus.NO_FACE, "no face found in " + frames + " frames", decodeMs,
-            preprocessMs, 0));
+        return Result.of(
+            Outcome.without(
+                PredictionStatus.NO_FACE,
+                "no face found in " + frames + " frames",
+                decodeMs,
+                preprocessMs,
+                0));
       }
       List<float[]> posteriors = new ArrayList<>(rows.size());
       double inferenceMs = 0;
@@ -158,8 +186,13 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
         posteriors.add(row.probabilities());
         inferenceMs += row.inferenceMs();
       }
-      return Result.of(Outcome.ok(Probabilities.aggregate(aggregation, posteriors), faces.size(), decodeMs,
-          preprocessMs, inferenceMs));
+      return Result.of(
+          Outcome.ok(
+              Probabilities.aggregate(aggregation, posteriors),
+              faces.size(),
+              decodeMs,
+              preprocessMs,
+              inferenceMs));
     }
   }
 }

@@ -1,10 +1,9 @@
 package io.emostream.video;
 
+import io.emostream.inference.ModelManifest;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
-
-import io.emostream.inference.ModelManifest;
 
 /**
  * Pure frame pre-processing as a manifest describes it, e.g. Hugging Face's VivitImageProcessor:
@@ -40,8 +39,15 @@ public final class FramePreprocessor {
     int x0 = (resized.getWidth() - outWidth) / 2;
     int y0 = (resized.getHeight() - outHeight) / 2;
     if (x0 < 0 || y0 < 0) {
-      throw new IllegalArgumentException("resized frame " + resized.getWidth() + "x" + resized.getHeight()
-          + " is smaller than the crop " + outWidth + "x" + outHeight);
+      throw new IllegalArgumentException(
+          "resized frame "
+              + resized.getWidth()
+              + "x"
+              + resized.getHeight()
+              + " is smaller than the crop "
+              + outWidth
+              + "x"
+              + outHeight);
     }
     int c = channels();
     float[] out = new float[c * outHeight * outWidth];
@@ -73,7 +79,9 @@ public final class FramePreprocessor {
 
   /** ((x * rescale + offset) - mean[c]) / std[c]; missing terms are identity. */
   float normalise(int value, int channel) {
-    double x = value * (spec.rescale() == null ? 1.0 : spec.rescale()) + (spec.offset() == null ? 0.0 : spec.offset());
+    double x =
+        value * (spec.rescale() == null ? 1.0 : spec.rescale())
+            + (spec.offset() == null ? 0.0 : spec.offset());
     if (spec.mean() != null) {
       x -= spec.mean().get(Math.min(channel, spec.mean().size() - 1));
     }
@@ -100,13 +108,17 @@ public final class FramePreprocessor {
     }
     BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
     g.drawImage(frame, 0, 0, w, h, null);
     g.dispose();
     return out;
   }
 
-  /** Picks {@code n} of {@code available} frame indices evenly; repeats frames when fewer are available. */
+  /**
+   * Picks {@code n} of {@code available} frame indices evenly; repeats frames when fewer are
+   * available.
+   */
   public static int[] sampleIndices(int available, int n) {
     if (available <= 0) {
       throw new IllegalArgumentException("no frames to sample from");

@@ -1,14 +1,5 @@
 package io.emostream.video;
 
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-
-import javax.imageio.ImageIO;
-
 import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
@@ -18,22 +9,31 @@ import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.PredictionStatus;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * FrameBatch → video emotion posterior for frame-input models:
+ *
  * <ul>
- *   <li>PER_FRAME: every frame is one batch item [C, H, W]; a clip's frame posteriors are averaged (as the
- *       second paper's static models average over frames);</li>
+ *   <li>PER_FRAME: every frame is one batch item [C, H, W]; a clip's frame posteriors are averaged
+ *       (as the second paper's static models average over frames);
  *   <li>PER_CLIP: {@code frames} frames (evenly re-sampled, repeated if fewer) make one batch item
- *       [T, C, H, W], e.g. ViViT's pixel_values [batch, 32, 3, 224, 224].</li>
+ *       [T, C, H, W], e.g. ViViT's pixel_values [batch, 32, 3, 224, 224].
  * </ul>
  *
- * <p>{@link #predictAll} pools the items of several clips (one worker transaction) into shared model runs of at
- * most {@code maxBatch} items ([n, T, C, H, W] or [n, C, H, W]) when the model's batch dimension is dynamic, else
- * one item per run; the outputs are split back per clip. A clip whose frames cannot be decoded or pre-processed
- * fails alone; when a model run fails its items are run again one by one ({@link BatchRunner}), so only a clip with
- * an item that fails alone fails. Every tensor is closed ({@link OrtModel#run}).
- * Not thread-safe beyond what ONNX Runtime's {@code run} is; one instance per worker loop.
+ * <p>{@link #predictAll} pools the items of several clips (one worker transaction) into shared
+ * model runs of at most {@code maxBatch} items ([n, T, C, H, W] or [n, C, H, W]) when the model's
+ * batch dimension is dynamic, else one item per run; the outputs are split back per clip. A clip
+ * whose frames cannot be decoded or pre-processed fails alone; when a model run fails its items are
+ * run again one by one ({@link BatchRunner}), so only a clip with an item that fails alone fails.
+ * Every tensor is closed ({@link OrtModel#run}). Not thread-safe beyond what ONNX Runtime's {@code
+ * run} is; one instance per worker loop.
  */
 public final class VideoPredictor implements ClipPredictor {
 
@@ -52,10 +52,12 @@ public final class VideoPredictor implements ClipPredictor {
   }
 
   /**
-   * @param maxBatch most items (clips for PER_CLIP, frames for PER_FRAME) per model run, across the clips given to
-   *     {@link #predictAll}; a model with a fixed batch dimension runs one item at a time anyway
-   * @throws IllegalArgumentException if the model is not a PER_FRAME or PER_CLIP video model, its input's shape does
-   *     not match what the manifest makes of a frame ([batch, T, C, H, W] or [batch, C, H, W]), or {@code maxBatch < 1}
+   * @param maxBatch most items (clips for PER_CLIP, frames for PER_FRAME) per model run, across the
+   *     clips given to {@link #predictAll}; a model with a fixed batch dimension runs one item at a
+   *     time anyway
+   * @throws IllegalArgumentException if the model is not a PER_FRAME or PER_CLIP video model, its
+   *     input's shape does not match what the manifest makes of a frame ([batch, T, C, H, W] or
+   *     [batch, C, H, W]), or {@code maxBatch < 1}
    */
   public VideoPredictor(OrtModel model, int maxBatch) {
     if (maxBatch < 1) {
@@ -64,7 +66,8 @@ public final class VideoPredictor implements ClipPredictor {
     this.model = model;
     this.spec = model.manifest().video();
     if (spec == null || spec.mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
-      throw new IllegalArgumentException("model " + model.manifest().name() + " is not a PER_FRAME or PER_CLIP video model");
+      throw new IllegalArgumentException(
+          "model " + model.manifest().name() + " is not a PER_FRAME or PER_CLIP video model");
     }
     this.preprocessor = new FramePreprocessor(spec);
     this.perClip = spec.mode() == ModelManifest.VideoMode.PER_CLIP;
@@ -75,11 +78,21 @@ public final class VideoPredictor implements ClipPredictor {
       fits = shape[i] < 0 || shape[i] == expected[i];
     }
     if (!fits) {
-      throw new IllegalArgumentException("model " + model.manifest().name() + ": its manifest (" + spec.mode()
-          + ") gives inputs " + Arrays.toString(expected) + " (-1: batch), but its input '"
-          + model.manifest().input().name() + "' is " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          "model "
+              + model.manifest().name()
+              + ": its manifest ("
+              + spec.mode()
+              + ") gives inputs "
+              + Arrays.toString(expected)
+              + " (-1: batch), but its input '"
+              + model.manifest().input().name()
+              + "' is "
+              + Arrays.toString(shape));
     }
-    this.runner = new BatchRunner<>("model " + model.manifest().name(), shape[0] < 0 ? maxBatch : 1, this::run);
+    this.runner =
+        new BatchRunner<>(
+            "model " + model.manifest().name(), shape[0] < 0 ? maxBatch : 1, this::run);
   }
 
   /** Items per model run: {@code maxBatch} when the batch dimension is dynamic, else 1. */
@@ -127,10 +140,15 @@ public final class VideoPredictor implements ClipPredictor {
     return model.probabilities(tensor, itemShape(chunk.size()));
   }
 
-  /** The input shape of a run of {@code n} items: [n, T, C, H, W] (PER_CLIP) or [n, C, H, W] (PER_FRAME). */
+  /**
+   * The input shape of a run of {@code n} items: [n, T, C, H, W] (PER_CLIP) or [n, C, H, W]
+   * (PER_FRAME).
+   */
   private long[] itemShape(long n) {
     return perClip
-        ? new long[] {n, spec.frames(), preprocessor.channels(), preprocessor.height(), preprocessor.width()}
+        ? new long[] {
+          n, spec.frames(), preprocessor.channels(), preprocessor.height(), preprocessor.width()
+        }
         : new long[] {n, preprocessor.channels(), preprocessor.height(), preprocessor.width()};
   }
 
@@ -151,7 +169,8 @@ public final class VideoPredictor implements ClipPredictor {
         int[] indices = FramePreprocessor.sampleIndices(frames.size(), spec.frames());
         float[] item = new float[indices.length * frameSize];
         for (int i = 0; i < indices.length; i++) {
-          System.arraycopy(preprocessor.toChw(frames.get(indices[i])), 0, item, i * frameSize, frameSize);
+          System.arraycopy(
+              preprocessor.toChw(frames.get(indices[i])), 0, item, i * frameSize, frameSize);
         }
         clip.items.add(item);
         clip.framesAnalysed = indices.length;
@@ -176,7 +195,12 @@ public final class VideoPredictor implements ClipPredictor {
       frame.getJpeg().duplicate().get(jpeg);
       BufferedImage image = ImageIO.read(new ByteArrayInputStream(jpeg));
       if (image == null) {
-        throw new IOException("frame at " + frame.getTimestampMs() + " ms of clip " + batch.getClipId() + " is not a JPEG");
+        throw new IOException(
+            "frame at "
+                + frame.getTimestampMs()
+                + " ms of clip "
+                + batch.getClipId()
+                + " is not a JPEG");
       }
       images.add(image);
     }
@@ -198,7 +222,8 @@ public final class VideoPredictor implements ClipPredictor {
         return Result.failed(failure);
       }
       if (empty) {
-        return Result.of(Outcome.without(PredictionStatus.ERROR, "the clip has no frames", decodeMs, 0, 0));
+        return Result.of(
+            Outcome.without(PredictionStatus.ERROR, "the clip has no frames", decodeMs, 0, 0));
       }
       List<float[]> posteriors = new ArrayList<>(rows.size());
       double inferenceMs = 0;

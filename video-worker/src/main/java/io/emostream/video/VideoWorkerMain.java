@@ -1,7 +1,5 @@
 package io.emostream.video;
 
-import java.nio.file.Path;
-
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
@@ -12,22 +10,23 @@ import io.emostream.ops.OpsConfig;
 import io.emostream.ops.ServiceRunner;
 import io.emostream.schemas.Modality;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 
 /**
  * The video worker: consumes {@code clips.frames}, runs the video model its manifest names (face
- * expression by default; per-frame or clip-level models such as ViViT too), publishes to
- * {@code predictions.video}. Scale by running more instances with the same group id.
+ * expression by default; per-frame or clip-level models such as ViViT too), publishes to {@code
+ * predictions.video}. Scale by running more instances with the same group id.
  */
 public final class VideoWorkerMain {
 
   /**
-   * mini-XCEPTION, not MobileFaceNet: on the RAVDESS neutral clip MobileFaceNet answers happy (as OpenCV Zoo's own
-   * pipeline does, see training/video), mini-XCEPTION neutral; docs/models.md "Which face model is the default".
+   * mini-XCEPTION, not MobileFaceNet: on the RAVDESS neutral clip MobileFaceNet answers happy (as
+   * OpenCV Zoo's own pipeline does, see training/video), mini-XCEPTION neutral; docs/models.md
+   * "Which face model is the default".
    */
   public static final Path DEFAULT_MODEL = Path.of("models/fer-mini-xception/manifest.json");
 
-  private VideoWorkerMain() {
-  }
+  private VideoWorkerMain() {}
 
   /** Loads the model(s) (one session per model per process) and starts the worker loop. */
   public static WorkerService start(WorkerConfig config, MeterRegistry meters) throws Exception {
@@ -35,23 +34,42 @@ public final class VideoWorkerMain {
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
       FacePredictor faces;
       try {
-        faces = new FacePredictor(model, config.model().toAbsolutePath().getParent(), config.device(),
-            config.threads(), config.aggregation(), config.maxBatch());
+        faces =
+            new FacePredictor(
+                model,
+                config.model().toAbsolutePath().getParent(),
+                config.device(),
+                config.threads(),
+                config.aggregation(),
+                config.maxBatch());
       } catch (Exception | Error e) {
-        model.close(); // the face detector did not load: the expression model's session is not left open
+        model.close(); // the face detector did not load: the expression model's session is not left
+        // open
         throw e;
       }
-      return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(), faces, faces, model);
+      return WorkerService.start(
+          config, meters, Modality.VIDEO, model.manifest(), faces, faces, model);
     }
-    return WorkerService.start(config, meters, Modality.VIDEO, model.manifest(),
-        new VideoPredictor(model, config.maxBatch()), model);
+    return WorkerService.start(
+        config,
+        meters,
+        Modality.VIDEO,
+        model.manifest(),
+        new VideoPredictor(model, config.maxBatch()),
+        model);
   }
 
   public static void main(String[] args) throws Exception {
-    OrderlyStop.installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
+    OrderlyStop
+        .installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
-    ServiceRunner.run("video-worker", env, config.kafka(), config.topics(), OpsConfig.VIDEO_WORKER_PORT,
+    ServiceRunner.run(
+        "video-worker",
+        env,
+        config.kafka(),
+        config.topics(),
+        OpsConfig.VIDEO_WORKER_PORT,
         meters -> start(config, meters));
   }
 }

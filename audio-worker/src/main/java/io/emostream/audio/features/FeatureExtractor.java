@@ -9,10 +9,11 @@ import io.emostream.inference.ModelManifest.MelScale;
 import io.emostream.inference.ModelManifest.PadMode;
 
 /**
- * Log-mel and MFCC features of a mono waveform, defined as torchaudio 0.13 defines them
- * ({@code transforms.MelSpectrogram}, {@code AmplitudeToDB}, {@code MFCC}; see
- * {@link ModelManifest.Features}) and checked against torchaudio's output in {@code FeatureExtractorTest}.
- * Computed in double precision; the result is float for the model's tensor. Immutable and thread-safe.
+ * Log-mel and MFCC features of a mono waveform, defined as torchaudio 0.13 defines them ({@code
+ * transforms.MelSpectrogram}, {@code AmplitudeToDB}, {@code MFCC}; see {@link
+ * ModelManifest.Features}) and checked against torchaudio's output in {@code FeatureExtractorTest}.
+ * Computed in double precision; the result is float for the model's tensor. Immutable and
+ * thread-safe.
  */
 public final class FeatureExtractor {
 
@@ -20,9 +21,25 @@ public final class FeatureExtractor {
   static final double DB_AMIN = 1e-10;
 
   /** A {@link ModelManifest.Features} with torchaudio's defaults filled in. */
-  public record Spec(FeatureType type, int sampleRate, int nFft, int winLength, int hop, int nMels, int nMfcc,
-      double fMin, double fMax, double power, MelScale melScale, MelNorm melNorm, boolean center, PadMode padMode,
-      LogKind log, Double topDb, double logOffset, FeatureLayout layout) {
+  public record Spec(
+      FeatureType type,
+      int sampleRate,
+      int nFft,
+      int winLength,
+      int hop,
+      int nMels,
+      int nMfcc,
+      double fMin,
+      double fMax,
+      double power,
+      MelScale melScale,
+      MelNorm melNorm,
+      boolean center,
+      PadMode padMode,
+      LogKind log,
+      Double topDb,
+      double logOffset,
+      FeatureLayout layout) {
 
     public static Spec of(ModelManifest.Features f, int sampleRate) {
       if (f == null || f.type() == null || f.type() == FeatureType.WAVEFORM) {
@@ -31,13 +48,27 @@ public final class FeatureExtractor {
       int winLength = f.winLength() == null ? f.nFft() : f.winLength();
       boolean mfcc = f.type() == FeatureType.MFCC;
       LogKind log = f.log() != null ? f.log() : mfcc ? LogKind.POWER_DB : LogKind.LN;
-      Double topDb = f.topDb() != null ? f.topDb() : mfcc && f.log() == null ? Double.valueOf(80.0) : null;
-      return new Spec(f.type(), sampleRate, f.nFft(), winLength, f.hop() == null ? winLength / 2 : f.hop(), f.nMels(),
-          mfcc ? f.nMfcc() : 0, f.fMin() == null ? 0.0 : f.fMin(), f.fMax() == null ? sampleRate / 2 : f.fMax(),
-          f.power() == null ? 2.0 : f.power(), f.melScale() == null ? MelScale.HTK : f.melScale(),
-          f.melNorm() == null ? MelNorm.NONE : f.melNorm(), f.center() == null || f.center(),
-          f.padMode() == null ? PadMode.REFLECT : f.padMode(), log, topDb,
-          f.logOffset() == null ? 1e-6 : f.logOffset(), f.layout() == null ? FeatureLayout.NFT : f.layout());
+      Double topDb =
+          f.topDb() != null ? f.topDb() : mfcc && f.log() == null ? Double.valueOf(80.0) : null;
+      return new Spec(
+          f.type(),
+          sampleRate,
+          f.nFft(),
+          winLength,
+          f.hop() == null ? winLength / 2 : f.hop(),
+          f.nMels(),
+          mfcc ? f.nMfcc() : 0,
+          f.fMin() == null ? 0.0 : f.fMin(),
+          f.fMax() == null ? sampleRate / 2 : f.fMax(),
+          f.power() == null ? 2.0 : f.power(),
+          f.melScale() == null ? MelScale.HTK : f.melScale(),
+          f.melNorm() == null ? MelNorm.NONE : f.melNorm(),
+          f.center() == null || f.center(),
+          f.padMode() == null ? PadMode.REFLECT : f.padMode(),
+          log,
+          topDb,
+          f.logOffset() == null ? 1e-6 : f.logOffset(),
+          f.layout() == null ? FeatureLayout.NFT : f.layout());
     }
 
     /** Rows of the feature matrix: mel bands, or MFCC coefficients. */
@@ -56,8 +87,15 @@ public final class FeatureExtractor {
     this.spec = spec;
     this.dft = new RealDft(spec.nFft());
     this.window = paddedHann(spec.winLength(), spec.nFft());
-    this.filterbank = MelFilterbank.create(dft.bins(), spec.fMin(), spec.fMax(), spec.nMels(), spec.sampleRate(),
-        spec.melScale(), spec.melNorm());
+    this.filterbank =
+        MelFilterbank.create(
+            dft.bins(),
+            spec.fMin(),
+            spec.fMax(),
+            spec.nMels(),
+            spec.sampleRate(),
+            spec.melScale(),
+            spec.melNorm());
     this.dct = spec.type() == FeatureType.MFCC ? dctOrtho(spec.nMfcc(), spec.nMels()) : null;
   }
 
@@ -91,8 +129,8 @@ public final class FeatureExtractor {
     double[] x = padded(samples);
     int frames = frames(samples.length);
     if (frames == 0) {
-      throw new IllegalArgumentException("audio of " + samples.length + " samples is shorter than one frame of "
-          + spec.nFft());
+      throw new IllegalArgumentException(
+          "audio of " + samples.length + " samples is shorter than one frame of " + spec.nFft());
     }
     int bins = dft.bins();
     double[] frame = new double[spec.nFft()];
@@ -132,8 +170,13 @@ public final class FeatureExtractor {
     }
     int pad = spec.nFft() / 2;
     if (spec.padMode() == PadMode.REFLECT && pad >= n) {
-      throw new IllegalArgumentException("reflect padding of " + pad + " samples needs more than " + pad
-          + " samples of audio, got " + n);
+      throw new IllegalArgumentException(
+          "reflect padding of "
+              + pad
+              + " samples needs more than "
+              + pad
+              + " samples of audio, got "
+              + n);
     }
     double[] x = new double[n + 2 * pad];
     for (int i = 0; i < x.length; i++) {
@@ -159,8 +202,10 @@ public final class FeatureExtractor {
     double multiplier = log == LogKind.POWER_DB ? 10.0 : 20.0;
     for (int m = 0; m < mel.length; m++) {
       for (int t = 0; t < mel[m].length; t++) {
-        double v = log == LogKind.LN ? Math.log(mel[m][t] + spec.logOffset())
-            : multiplier * Math.log10(Math.max(mel[m][t], DB_AMIN));
+        double v =
+            log == LogKind.LN
+                ? Math.log(mel[m][t] + spec.logOffset())
+                : multiplier * Math.log10(Math.max(mel[m][t], DB_AMIN));
         out[m][t] = v;
         max = Math.max(max, v);
       }
@@ -191,7 +236,9 @@ public final class FeatureExtractor {
     return out;
   }
 
-  /** Periodic Hann window of {@code winLength} centred in {@code nFft} zeros, as torch.stft pads it. */
+  /**
+   * Periodic Hann window of {@code winLength} centred in {@code nFft} zeros, as torch.stft pads it.
+   */
   static double[] paddedHann(int winLength, int nFft) {
     double[] w = new double[nFft];
     int left = (nFft - winLength) / 2;

@@ -4,11 +4,12 @@ import io.emostream.inference.ModelManifest.MelNorm;
 import io.emostream.inference.ModelManifest.MelScale;
 
 /**
- * Triangular mel filterbank exactly as torchaudio 0.13's {@code functional.melscale_fbanks}: FFT bin
- * frequencies {@code linspace(0, sampleRate // 2, nFreqs)}, {@code nMels + 2} points evenly spaced on the
- * mel scale between fMin and fMax, triangles from their slopes, optionally Slaney area normalisation.
- * HTK mel scale: 2595 log10(1 + f / 700). Slaney (librosa's default, also torchaudio's "slaney"): linear
- * below 1 kHz (200/3 Hz per mel), logarithmic above (log(6.4) / 27 per mel).
+ * Triangular mel filterbank exactly as torchaudio 0.13's {@code functional.melscale_fbanks}: FFT
+ * bin frequencies {@code linspace(0, sampleRate // 2, nFreqs)}, {@code nMels + 2} points evenly
+ * spaced on the mel scale between fMin and fMax, triangles from their slopes, optionally Slaney
+ * area normalisation. HTK mel scale: 2595 log10(1 + f / 700). Slaney (librosa's default, also
+ * torchaudio's "slaney"): linear below 1 kHz (200/3 Hz per mel), logarithmic above (log(6.4) / 27
+ * per mel).
  */
 public final class MelFilterbank {
 
@@ -17,11 +18,16 @@ public final class MelFilterbank {
   private static final double SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP;
   private static final double SLANEY_LOGSTEP = Math.log(6.4) / 27.0;
 
-  private MelFilterbank() {
-  }
+  private MelFilterbank() {}
 
   /** The filterbank as [nFreqs][nMels]: mel[m] = sum_k power[k] * fb[k][m]. */
-  public static double[][] create(int nFreqs, double fMin, double fMax, int nMels, int sampleRate, MelScale scale,
+  public static double[][] create(
+      int nFreqs,
+      double fMin,
+      double fMax,
+      int nMels,
+      int sampleRate,
+      MelScale scale,
       MelNorm norm) {
     double[] allFreqs = new double[nFreqs];
     double nyquist = sampleRate / 2; // integer division, as torchaudio's sample_rate // 2

@@ -2,10 +2,10 @@ package io.emostream.audio.features;
 
 /**
  * One-sided discrete Fourier transform of real frames of a fixed length {@code n}: bins 0..n/2 of
- * {@code X[k] = sum_j x[j] exp(-2 pi i j k / n)}, in double precision. A power-of-two length uses an
- * iterative radix-2 FFT; any other length (e.g. 400 samples, 25 ms at 16 kHz) a direct DFT over
- * precomputed twiddles, O(n^2) per frame, which at speech frame rates costs milliseconds per second of
- * audio. One instance per length; immutable and thread-safe.
+ * {@code X[k] = sum_j x[j] exp(-2 pi i j k / n)}, in double precision. A power-of-two length uses
+ * an iterative radix-2 FFT; any other length (e.g. 400 samples, 25 ms at 16 kHz) a direct DFT over
+ * precomputed twiddles, O(n^2) per frame, which at speech frame rates costs milliseconds per second
+ * of audio. One instance per length; immutable and thread-safe.
  */
 public final class RealDft {
 
@@ -42,7 +42,8 @@ public final class RealDft {
   /** Writes the real and imaginary parts of bins 0..n/2 of {@code frame} (length n). */
   public void transform(double[] frame, double[] re, double[] im) {
     if (frame.length != n || re.length < bins() || im.length < bins()) {
-      throw new IllegalArgumentException("frame must have " + n + " samples and outputs " + bins() + " bins");
+      throw new IllegalArgumentException(
+          "frame must have " + n + " samples and outputs " + bins() + " bins");
     }
     if (powerOfTwo) {
       fft(frame, re, im);

@@ -10,7 +10,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -19,17 +20,14 @@ import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-
 /**
  * A real, single-node Kafka broker (KRaft, combined broker + controller) running inside this JVM,
  * built from Kafka's own server classes. Used by {@code ./emostream} and by every {@code *IT}.
  *
- * <p>Storage is formatted with {@link Formatter} (not {@code StorageTool.main}, which calls
- * {@code System.exit}) at the latest <em>production</em> metadata version and production feature
- * levels, so the broker never boots an unreleased metadata version. Replication factors and the
- * transaction log's min ISR are 1, without which consumer groups and transactions hang on one node.
+ * <p>Storage is formatted with {@link Formatter} (not {@code StorageTool.main}, which calls {@code
+ * System.exit}) at the latest <em>production</em> metadata version and production feature levels,
+ * so the broker never boots an unreleased metadata version. Replication factors and the transaction
+ * log's min ISR are 1, without which consumer groups and transactions hang on one node.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -55,14 +53,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Starts a broker on {@code host:port} (port 0 picks a free one). With a null {@code logDir} the data
-   * lives in a temporary directory removed on close; otherwise it persists across restarts.
+   * Starts a broker on {@code host:port} (port 0 picks a free one). With a null {@code logDir} the
+   * data lives in a temporary directory removed on close; otherwise it persists across restarts.
    */
   public static EmbeddedKafkaBroker start(String host, int port, Path logDir) {
     try {
       boolean temporary = logDir == null;
       Path dir = temporary ? Files.createTempDirectory("emostream-kafka-") : logDir;
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(host, port == 0 ? freePort(host) : port, dir, temporary);
+      EmbeddedKafkaBroker broker =
+          new EmbeddedKafkaBroker(host, port == 0 ? freePort(host) : port, dir, temporary);
       broker.startServer();
       return broker;
     } catch (IOException e) {
@@ -80,7 +79,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(NODE_ID));
     props.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-    props.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + bootstrapServers());
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("controller.listener.names", "CONTROLLER");
@@ -109,7 +110,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
     server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
-    LOG.info("In-JVM Kafka broker (KRaft) listening on {} with data in {}", bootstrapServers(), logDir);
+    LOG.info(
+        "In-JVM Kafka broker (KRaft) listening on {} with data in {}", bootstrapServers(), logDir);
   }
 
   private static void format(Path logDir, String controller) throws IOException {
@@ -127,7 +129,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
           .run();
     } catch (Exception e) {
-      throw new IllegalStateException("could not format Kafka storage in " + logDir + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "could not format Kafka storage in " + logDir + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,21 +1,19 @@
 package io.emostream.video.face;
 
+import io.emostream.inference.ModelManifest;
 import java.awt.image.BufferedImage;
 
-import io.emostream.inference.ModelManifest;
-
 /**
- * Cuts the face the expression model sees out of a frame, as its manifest says
- * ({@link ModelManifest.FaceInput}): ALIGNED warps the five landmarks onto the reference layout
- * ({@link FaceAligner}); BOX takes the detector's box as it is and resizes it to {@code size x size}
- * (bilinear, pixel centres aligned as in OpenCV's {@code resize}, edges replicated; parts of the box outside
- * the frame are black), which is
- * how box-crop models such as mini-XCEPTION were trained. Pure functions.
+ * Cuts the face the expression model sees out of a frame, as its manifest says ({@link
+ * ModelManifest.FaceInput}): ALIGNED warps the five landmarks onto the reference layout ({@link
+ * FaceAligner}); BOX takes the detector's box as it is and resizes it to {@code size x size}
+ * (bilinear, pixel centres aligned as in OpenCV's {@code resize}, edges replicated; parts of the
+ * box outside the frame are black), which is how box-crop models such as mini-XCEPTION were
+ * trained. Pure functions.
  */
 public final class FaceCropper {
 
-  private FaceCropper() {
-  }
+  private FaceCropper() {}
 
   /** The {@code size x size} RGB face for the model. */
   public static BufferedImage crop(BufferedImage frame, Face face, ModelManifest.FaceInput input) {
@@ -45,7 +43,10 @@ public final class FaceCropper {
         float ay = y + (dy + 0.5f) * syScale - 0.5f;
         for (int dx = 0; dx < size; dx++) {
           float ax = x + (dx + 0.5f) * sxScale - 0.5f;
-          if (ax < -0.5f || ay < -0.5f || ax > frame.getWidth() - 0.5f || ay > frame.getHeight() - 0.5f) {
+          if (ax < -0.5f
+              || ay < -0.5f
+              || ax > frame.getWidth() - 0.5f
+              || ay > frame.getHeight() - 0.5f) {
             continue;
           }
           float sx = clamp(ax - x0, rw - 1);

@@ -1,6 +1,7 @@
 package io.emostream.video.face;
 
 import ai.onnxruntime.OrtException;
+import io.emostream.inference.OrtModel;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,262 +11,296 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import io.emostream.inference.OrtModel;
-
 /**
  * YuNet face detector (OpenCV Zoo {@code face_detection_yunet_2023mar.onnx}) on ONNX Runtime.
  *
  * <p>In: any {@link BufferedImage}. A frame larger than the model's fixed input (1x3x640x640, BGR,
- * 0-255, no normalisation) is shrunk to fit, keeping its aspect ratio; a smaller one is not enlarged.
- * Either way it is padded with zeros at the right and bottom. This mirrors OpenCV's
+ * 0-255, no normalisation) is shrunk to fit, keeping its aspect ratio; a smaller one is not
+ * enlarged. Either way it is padded with zeros at the right and bottom. This mirrors OpenCV's
  * {@code FaceDetectorYN}, which runs YuNet at the frame's own size padded to a multiple of 32 and
- * so never interpolates a small frame. Out: faces in the original image's pixel coordinates,
- * sorted by score, highest first, after score thresholding and non-maximum suppression; at most
- * {@code topK} of them.
+ * so never interpolates a small frame. Out: faces in the original image's pixel coordinates, sorted
+ * by score, highest first, after score thresholding and non-maximum suppression; at most {@code
+ * topK} of them.
  *
- * <p>The decoding follows {@code FaceDetectorYN::postProcess} (opencv/modules/objdetect/src/face_detect.cpp):
- * per stride {@code s} in {8, 16, 32} and grid cell (row, col), {@code score = sqrt(clamp01(cls) * clamp01(obj))},
- * {@code cx = (col + bbox0) * s}, {@code cy = (row + bbox1) * s}, {@code w = exp(bbox2) * s},
- * {@code h = exp(bbox3) * s}, landmark {@code k = ((col + kps2k) * s, (row + kps2k+1) * s)}.
- * One difference: {@code topK} here caps the faces kept after suppression, whereas OpenCV caps the
- * candidates before it (its default is 5000, so in practice both keep every face).
+ * <p>The decoding follows {@code FaceDetectorYN::postProcess}
+ * (opencv/modules/objdetect/src/face_detect.cpp): per stride {@code s} in {8, 16, 32} and grid cell
+ * (row, col), {@code score = sqrt(clamp01(cls) * clamp01(obj))}, {@code cx = (col + bbox0) * s},
+ * {@code cy = (row + bbox1) * s}, {@code w = exp(bbox2) * s}, {@code h = exp(bbox3) * s}, landmark
+ * {@code k = ((col + kps2k) * s, (row + kps2k+1) * s)}. One difference: {@code topK} here caps the
+ * faces kept after suppression, whereas OpenCV caps the candidates before it (its default is 5000,
+ * so in practice both keep every face).
  *
- * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}; this class keeps
- * no mutable state and is safe to share between threads as far as ONNX Runtime's {@code run} is.
+ * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}; this
+ * class keeps no mutable state and is safe to share between threads as far as ONNX Runtime's {@code
+ * run} is.
  */
 public final class YuNetDetector {
 
-    /** Feature-map strides of YuNet's three heads. */
-    static final int[] STRIDES = {8, 16, 32};
+  /** Feature-map strides of YuNet's three heads. */
+  static final int[] STRIDES = {8, 16, 32};
 
-    private static final int DEFAULT_INPUT_SIZE = 640;
+  private static final int DEFAULT_INPUT_SIZE = 640;
 
-    private final OrtModel model;
-    private final String inputName;
-    private final Set<String> outputNames;
-    private final int inputWidth;
-    private final int inputHeight;
-    private final float scoreThreshold;
-    private final float nmsThreshold;
-    private final int topK;
+  private final OrtModel model;
+  private final String inputName;
+  private final Set<String> outputNames;
+  private final int inputWidth;
+  private final int inputHeight;
+  private final float scoreThreshold;
+  private final float nmsThreshold;
+  private final int topK;
 
-    /**
-     * @param model the YuNet model, owned by the caller
-     * @param scoreThreshold minimum face score kept, in [0, 1] (OpenCV Zoo uses 0.6)
-     * @param nmsThreshold IoU above which a lower-scored overlapping face is dropped (0.3)
-     * @param topK maximum number of faces returned, at least 1
-     * @throws IllegalArgumentException if the model's inputs/outputs are not YuNet's or a parameter is out of range
-     * @throws IllegalStateException if the model metadata cannot be read
-     */
-    public YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK) {
-        requireInRange("scoreThreshold", scoreThreshold);
-        requireInRange("nmsThreshold", nmsThreshold);
-        if (topK < 1) {
-            throw new IllegalArgumentException("topK must be at least 1, got " + topK);
+  /**
+   * @param model the YuNet model, owned by the caller
+   * @param scoreThreshold minimum face score kept, in [0, 1] (OpenCV Zoo uses 0.6)
+   * @param nmsThreshold IoU above which a lower-scored overlapping face is dropped (0.3)
+   * @param topK maximum number of faces returned, at least 1
+   * @throws IllegalArgumentException if the model's inputs/outputs are not YuNet's or a parameter
+   *     is out of range
+   * @throws IllegalStateException if the model metadata cannot be read
+   */
+  public YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK) {
+    requireInRange("scoreThreshold", scoreThreshold);
+    requireInRange("nmsThreshold", nmsThreshold);
+    if (topK < 1) {
+      throw new IllegalArgumentException("topK must be at least 1, got " + topK);
+    }
+    this.model = model;
+    Map<String, long[]> inputs = model.inputShapes();
+    this.inputName = singleInputName(inputs);
+    long[] shape = inputs.get(inputName);
+    checkInputShape(shape);
+    this.inputHeight = shape[2] > 0 ? (int) shape[2] : DEFAULT_INPUT_SIZE;
+    this.inputWidth = shape[3] > 0 ? (int) shape[3] : DEFAULT_INPUT_SIZE;
+    this.outputNames = checkOutputs(model.outputShapes());
+    this.scoreThreshold = scoreThreshold;
+    this.nmsThreshold = nmsThreshold;
+    this.topK = topK;
+  }
+
+  /**
+   * Detects faces.
+   *
+   * @param image the frame, any size and type
+   * @return faces in the frame's coordinates, highest score first; empty if none passes the
+   *     threshold
+   * @throws OrtException if inference fails
+   */
+  public List<Face> detect(BufferedImage image) throws OrtException {
+    float scale = letterboxScale(image.getWidth(), image.getHeight(), inputWidth, inputHeight);
+    List<Face> kept =
+        nms(candidates(toBgrInput(image, inputWidth, inputHeight, scale)), nmsThreshold, topK);
+    List<Face> faces = new ArrayList<>(kept.size());
+    for (Face face : kept) {
+      faces.add(rescale(face, 1f / scale));
+    }
+    return faces;
+  }
+
+  /** Runs the model on one packed input and decodes all three strides, before suppression. */
+  private List<Face> candidates(float[] input) throws OrtException {
+    long[] shape = {1, 3, inputHeight, inputWidth};
+    List<Face> candidates = new ArrayList<>();
+    Map<String, OrtModel.Output> result =
+        model.run(Map.of(inputName, OrtModel.floats(input, shape)), outputNames);
+    for (int stride : STRIDES) {
+      candidates.addAll(
+          decode(
+              inputWidth,
+              inputHeight,
+              stride,
+              result.get("cls_" + stride).data(),
+              result.get("obj_" + stride).data(),
+              result.get("bbox_" + stride).data(),
+              result.get("kps_" + stride).data(),
+              scoreThreshold));
+    }
+    return candidates;
+  }
+
+  /**
+   * Decodes one stride's raw outputs into candidate faces in model-input coordinates.
+   *
+   * @param inputWidth model input width (grid columns = inputWidth / stride)
+   * @param inputHeight model input height (grid rows = inputHeight / stride)
+   * @param stride 8, 16 or 32
+   * @param cls one class score per anchor, anchors row-major
+   * @param obj one objectness score per anchor
+   * @param bbox four box deltas per anchor
+   * @param kps ten landmark offsets per anchor
+   * @param scoreThreshold minimum score kept
+   * @return candidates with {@code score >= scoreThreshold}, in anchor order
+   */
+  static List<Face> decode(
+      int inputWidth,
+      int inputHeight,
+      int stride,
+      float[] cls,
+      float[] obj,
+      float[] bbox,
+      float[] kps,
+      float scoreThreshold) {
+    int cols = inputWidth / stride;
+    int rows = inputHeight / stride;
+    List<Face> faces = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        int idx = r * cols + c;
+        float score = (float) Math.sqrt(clamp01(cls[idx]) * clamp01(obj[idx]));
+        if (score >= scoreThreshold) {
+          faces.add(decodeAnchor(r, c, stride, idx, bbox, kps, score));
         }
-        this.model = model;
-        Map<String, long[]> inputs = model.inputShapes();
-        this.inputName = singleInputName(inputs);
-        long[] shape = inputs.get(inputName);
-        checkInputShape(shape);
-        this.inputHeight = shape[2] > 0 ? (int) shape[2] : DEFAULT_INPUT_SIZE;
-        this.inputWidth = shape[3] > 0 ? (int) shape[3] : DEFAULT_INPUT_SIZE;
-        this.outputNames = checkOutputs(model.outputShapes());
-        this.scoreThreshold = scoreThreshold;
-        this.nmsThreshold = nmsThreshold;
-        this.topK = topK;
+      }
     }
+    return faces;
+  }
 
-    /**
-     * Detects faces.
-     *
-     * @param image the frame, any size and type
-     * @return faces in the frame's coordinates, highest score first; empty if none passes the threshold
-     * @throws OrtException if inference fails
-     */
-    public List<Face> detect(BufferedImage image) throws OrtException {
-        float scale = letterboxScale(image.getWidth(), image.getHeight(), inputWidth, inputHeight);
-        List<Face> kept = nms(candidates(toBgrInput(image, inputWidth, inputHeight, scale)), nmsThreshold, topK);
-        List<Face> faces = new ArrayList<>(kept.size());
-        for (Face face : kept) {
-            faces.add(rescale(face, 1f / scale));
+  private static Face decodeAnchor(
+      int r, int c, int stride, int idx, float[] bbox, float[] kps, float score) {
+    float cx = (c + bbox[idx * 4]) * stride;
+    float cy = (r + bbox[idx * 4 + 1]) * stride;
+    float w = (float) Math.exp(bbox[idx * 4 + 2]) * stride;
+    float h = (float) Math.exp(bbox[idx * 4 + 3]) * stride;
+    float[] landmarks = new float[Face.LANDMARK_FLOATS];
+    for (int k = 0; k < 5; k++) {
+      landmarks[2 * k] = (c + kps[idx * 10 + 2 * k]) * stride;
+      landmarks[2 * k + 1] = (r + kps[idx * 10 + 2 * k + 1]) * stride;
+    }
+    return new Face(cx - w / 2f, cy - h / 2f, w, h, score, landmarks);
+  }
+
+  /**
+   * Greedy non-maximum suppression: faces are visited by score, highest first, and a face is kept
+   * when its IoU with every face kept so far is at most {@code iouThreshold}; stops at {@code
+   * topK}.
+   *
+   * @return kept faces, highest score first
+   */
+  static List<Face> nms(List<Face> candidates, float iouThreshold, int topK) {
+    List<Face> sorted = new ArrayList<>(candidates);
+    sorted.sort(Comparator.comparingDouble(Face::score).reversed());
+    List<Face> kept = new ArrayList<>();
+    for (Face face : sorted) {
+      if (kept.size() >= topK) {
+        break;
+      }
+      if (kept.stream().allMatch(k -> iou(face, k) <= iouThreshold)) {
+        kept.add(face);
+      }
+    }
+    return kept;
+  }
+
+  /** Intersection over union of two boxes; 0 when both are empty. */
+  static float iou(Face a, Face b) {
+    float iw = Math.min(a.x() + a.width(), b.x() + b.width()) - Math.max(a.x(), b.x());
+    float ih = Math.min(a.y() + a.height(), b.y() + b.height()) - Math.max(a.y(), b.y());
+    if (iw <= 0 || ih <= 0) {
+      return 0f;
+    }
+    float inter = iw * ih;
+    return inter / (a.area() + b.area() - inter);
+  }
+
+  /**
+   * Scale that fits a {@code width x height} image into the model input, keeping the aspect ratio;
+   * at most 1, because enlarging adds interpolation the model was not run with in OpenCV.
+   */
+  static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
+    return Math.min(1f, Math.min(inputWidth / (float) width, inputHeight / (float) height));
+  }
+
+  /**
+   * Resizes the image by {@code scale} (bilinear, pixel centres aligned as in OpenCV's {@code
+   * resize}) into the top-left of a zero {@code inputWidth x inputHeight} canvas, as planar BGR
+   * floats 0-255.
+   */
+  static float[] toBgrInput(BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[] argb = Pixels.rgb(image);
+    int plane = inputWidth * inputHeight;
+    float[] out = new float[3 * plane];
+    int outW = Math.min(inputWidth, Math.round(w * scale));
+    int outH = Math.min(inputHeight, Math.round(h * scale));
+    for (int dy = 0; dy < outH; dy++) {
+      float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
+      for (int dx = 0; dx < outW; dx++) {
+        float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
+        int o = dy * inputWidth + dx;
+        out[o] = Bilinear.sample(argb, w, h, sx, sy, 0);
+        out[plane + o] = Bilinear.sample(argb, w, h, sx, sy, 8);
+        out[2 * plane + o] = Bilinear.sample(argb, w, h, sx, sy, 16);
+      }
+    }
+    return out;
+  }
+
+  /** Maps a face from model-input coordinates back to the image by multiplying every coordinate. */
+  static Face rescale(Face face, float factor) {
+    float[] landmarks = face.landmarks();
+    for (int i = 0; i < landmarks.length; i++) {
+      landmarks[i] *= factor;
+    }
+    return new Face(
+        face.x() * factor,
+        face.y() * factor,
+        face.width() * factor,
+        face.height() * factor,
+        face.score(),
+        landmarks);
+  }
+
+  private static float clamp01(float v) {
+    return clamp(v, 0f, 1f);
+  }
+
+  private static float clamp(float v, float lo, float hi) {
+    return Math.max(lo, Math.min(hi, v));
+  }
+
+  private static void requireInRange(String name, float value) {
+    if (!(value >= 0f && value <= 1f)) {
+      throw new IllegalArgumentException(name + " must be in [0, 1], got " + value);
+    }
+  }
+
+  private static String singleInputName(Map<String, long[]> inputs) {
+    if (inputs.size() != 1) {
+      throw new IllegalArgumentException("YuNet has one input, this model has " + inputs.keySet());
+    }
+    return inputs.keySet().iterator().next();
+  }
+
+  private static void checkInputShape(long[] shape) {
+    boolean ok =
+        shape.length == 4
+            && (shape[0] == 1 || shape[0] < 0)
+            && shape[1] == 3
+            && (shape[2] < 0 || shape[2] % 32 == 0)
+            && (shape[3] < 0 || shape[3] % 32 == 0);
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "YuNet input must be [1,3,H,W] with H, W multiples of 32, got " + Arrays.toString(shape));
+    }
+  }
+
+  /** The twelve outputs decoded, each checked to be there. */
+  private static Set<String> checkOutputs(Map<String, long[]> outputs) {
+    Set<String> names = new LinkedHashSet<>();
+    for (int stride : STRIDES) {
+      for (String head : new String[] {"cls_", "obj_", "bbox_", "kps_"}) {
+        if (!outputs.containsKey(head + stride)) {
+          throw new IllegalArgumentException(
+              "not a YuNet model: output "
+                  + head
+                  + stride
+                  + " missing, outputs are "
+                  + outputs.keySet());
         }
-        return faces;
+        names.add(head + stride);
+      }
     }
-
-    /** Runs the model on one packed input and decodes all three strides, before suppression. */
-    private List<Face> candidates(float[] input) throws OrtException {
-        long[] shape = {1, 3, inputHeight, inputWidth};
-        List<Face> candidates = new ArrayList<>();
-        Map<String, OrtModel.Output> result = model.run(Map.of(inputName, OrtModel.floats(input, shape)), outputNames);
-        for (int stride : STRIDES) {
-            candidates.addAll(decode(inputWidth, inputHeight, stride,
-                    result.get("cls_" + stride).data(), result.get("obj_" + stride).data(),
-                    result.get("bbox_" + stride).data(), result.get("kps_" + stride).data(), scoreThreshold));
-        }
-        return candidates;
-    }
-
-    /**
-     * Decodes one stride's raw outputs into candidate faces in model-input coordinates.
-     *
-     * @param inputWidth model input width (grid columns = inputWidth / stride)
-     * @param inputHeight model input height (grid rows = inputHeight / stride)
-     * @param stride 8, 16 or 32
-     * @param cls one class score per anchor, anchors row-major
-     * @param obj one objectness score per anchor
-     * @param bbox four box deltas per anchor
-     * @param kps ten landmark offsets per anchor
-     * @param scoreThreshold minimum score kept
-     * @return candidates with {@code score >= scoreThreshold}, in anchor order
-     */
-    static List<Face> decode(int inputWidth, int inputHeight, int stride,
-                             float[] cls, float[] obj, float[] bbox, float[] kps, float scoreThreshold) {
-        int cols = inputWidth / stride;
-        int rows = inputHeight / stride;
-        List<Face> faces = new ArrayList<>();
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                int idx = r * cols + c;
-                float score = (float) Math.sqrt(clamp01(cls[idx]) * clamp01(obj[idx]));
-                if (score >= scoreThreshold) {
-                    faces.add(decodeAnchor(r, c, stride, idx, bbox, kps, score));
-                }
-            }
-        }
-        return faces;
-    }
-
-    private static Face decodeAnchor(int r, int c, int stride, int idx, float[] bbox, float[] kps, float score) {
-        float cx = (c + bbox[idx * 4]) * stride;
-        float cy = (r + bbox[idx * 4 + 1]) * stride;
-        float w = (float) Math.exp(bbox[idx * 4 + 2]) * stride;
-        float h = (float) Math.exp(bbox[idx * 4 + 3]) * stride;
-        float[] landmarks = new float[Face.LANDMARK_FLOATS];
-        for (int k = 0; k < 5; k++) {
-            landmarks[2 * k] = (c + kps[idx * 10 + 2 * k]) * stride;
-            landmarks[2 * k + 1] = (r + kps[idx * 10 + 2 * k + 1]) * stride;
-        }
-        return new Face(cx - w / 2f, cy - h / 2f, w, h, score, landmarks);
-    }
-
-    /**
-     * Greedy non-maximum suppression: faces are visited by score, highest first, and a face is kept
-     * when its IoU with every face kept so far is at most {@code iouThreshold}; stops at {@code topK}.
-     *
-     * @return kept faces, highest score first
-     */
-    static List<Face> nms(List<Face> candidates, float iouThreshold, int topK) {
-        List<Face> sorted = new ArrayList<>(candidates);
-        sorted.sort(Comparator.comparingDouble(Face::score).reversed());
-        List<Face> kept = new ArrayList<>();
-        for (Face face : sorted) {
-            if (kept.size() >= topK) {
-                break;
-            }
-            if (kept.stream().allMatch(k -> iou(face, k) <= iouThreshold)) {
-                kept.add(face);
-            }
-        }
-        return kept;
-    }
-
-    /** Intersection over union of two boxes; 0 when both are empty. */
-    static float iou(Face a, Face b) {
-        float iw = Math.min(a.x() + a.width(), b.x() + b.width()) - Math.max(a.x(), b.x());
-        float ih = Math.min(a.y() + a.height(), b.y() + b.height()) - Math.max(a.y(), b.y());
-        if (iw <= 0 || ih <= 0) {
-            return 0f;
-        }
-        float inter = iw * ih;
-        return inter / (a.area() + b.area() - inter);
-    }
-
-    /**
-     * Scale that fits a {@code width x height} image into the model input, keeping the aspect ratio;
-     * at most 1, because enlarging adds interpolation the model was not run with in OpenCV.
-     */
-    static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
-        return Math.min(1f, Math.min(inputWidth / (float) width, inputHeight / (float) height));
-    }
-
-    /**
-     * Resizes the image by {@code scale} (bilinear, pixel centres aligned as in OpenCV's {@code resize})
-     * into the top-left of a zero {@code inputWidth x inputHeight} canvas, as planar BGR floats 0-255.
-     */
-    static float[] toBgrInput(BufferedImage image, int inputWidth, int inputHeight, float scale) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        int[] argb = Pixels.rgb(image);
-        int plane = inputWidth * inputHeight;
-        float[] out = new float[3 * plane];
-        int outW = Math.min(inputWidth, Math.round(w * scale));
-        int outH = Math.min(inputHeight, Math.round(h * scale));
-        for (int dy = 0; dy < outH; dy++) {
-            float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
-            for (int dx = 0; dx < outW; dx++) {
-                float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
-                int o = dy * inputWidth + dx;
-                out[o] = Bilinear.sample(argb, w, h, sx, sy, 0);
-                out[plane + o] = Bilinear.sample(argb, w, h, sx, sy, 8);
-                out[2 * plane + o] = Bilinear.sample(argb, w, h, sx, sy, 16);
-            }
-        }
-        return out;
-    }
-
-    /** Maps a face from model-input coordinates back to the image by multiplying every coordinate. */
-    static Face rescale(Face face, float factor) {
-        float[] landmarks = face.landmarks();
-        for (int i = 0; i < landmarks.length; i++) {
-            landmarks[i] *= factor;
-        }
-        return new Face(face.x() * factor, face.y() * factor, face.width() * factor, face.height() * factor,
-                face.score(), landmarks);
-    }
-
-    private static float clamp01(float v) {
-        return clamp(v, 0f, 1f);
-    }
-
-    private static float clamp(float v, float lo, float hi) {
-        return Math.max(lo, Math.min(hi, v));
-    }
-
-    private static void requireInRange(String name, float value) {
-        if (!(value >= 0f && value <= 1f)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1], got " + value);
-        }
-    }
-
-    private static String singleInputName(Map<String, long[]> inputs) {
-        if (inputs.size() != 1) {
-            throw new IllegalArgumentException("YuNet has one input, this model has " + inputs.keySet());
-        }
-        return inputs.keySet().iterator().next();
-    }
-
-    private static void checkInputShape(long[] shape) {
-        boolean ok = shape.length == 4 && (shape[0] == 1 || shape[0] < 0) && shape[1] == 3
-                && (shape[2] < 0 || shape[2] % 32 == 0) && (shape[3] < 0 || shape[3] % 32 == 0);
-        if (!ok) {
-            throw new IllegalArgumentException("YuNet input must be [1,3,H,W] with H, W multiples of 32, got "
-                    + Arrays.toString(shape));
-        }
-    }
-
-    /** The twelve outputs decoded, each checked to be there. */
-    private static Set<String> checkOutputs(Map<String, long[]> outputs) {
-        Set<String> names = new LinkedHashSet<>();
-        for (int stride : STRIDES) {
-            for (String head : new String[] {"cls_", "obj_", "bbox_", "kps_"}) {
-                if (!outputs.containsKey(head + stride)) {
-                    throw new IllegalArgumentException("not a YuNet model: output " + head + stride
-                            + " missing, outputs are " + outputs.keySet());
-                }
-                names.add(head + stride);
-            }
-        }
-        return Set.copyOf(names);
-    }
+    return Set.copyOf(names);
+  }
 }

@@ -11,148 +11,155 @@ import org.junit.jupiter.api.Test;
 /** Pure tests of YuNet decoding, suppression and input packing; no model needed. */
 class YuNetDetectorTest {
 
-    private static final float[] NO_KPS = new float[10];
+  private static final float[] NO_KPS = new float[10];
 
-    @Test
-    void decodesOnlyAnchorsAtOrAboveTheScoreThresholdWithClampedScores() {
-        // 16x16 input, stride 8: a 2x2 grid, anchors row-major.
-        float[] cls = {0.1f, 0.2f, 0.81f, 1.5f};
-        float[] obj = {1f, 1f, 1f, -0.2f};
-        float[] bbox = new float[16];
-        float[] kps = new float[40];
+  @Test
+  void decodesOnlyAnchorsAtOrAboveTheScoreThresholdWithClampedScores() {
+    // 16x16 input, stride 8: a 2x2 grid, anchors row-major.
+    float[] cls = {0.1f, 0.2f, 0.81f, 1.5f};
+    float[] obj = {1f, 1f, 1f, -0.2f};
+    float[] bbox = new float[16];
+    float[] kps = new float[40];
 
-        List<Face> faces = YuNetDetector.decode(16, 16, 8, cls, obj, bbox, kps, 0.6f);
+    List<Face> faces = YuNetDetector.decode(16, 16, 8, cls, obj, bbox, kps, 0.6f);
 
-        // anchor 3: clamp(1.5) * clamp(-0.2) = 0; anchors 0, 1: sqrt(0.1), sqrt(0.2) < 0.6
-        assertThat(faces).hasSize(1);
-        assertThat(faces.get(0).score()).isCloseTo(0.9f, within(1e-6f));
+    // anchor 3: clamp(1.5) * clamp(-0.2) = 0; anchors 0, 1: sqrt(0.1), sqrt(0.2) < 0.6
+    assertThat(faces).hasSize(1);
+    assertThat(faces.get(0).score()).isCloseTo(0.9f, within(1e-6f));
+  }
+
+  @Test
+  void decodesBoxAndLandmarksFromGridCellAndStride() {
+    float[] cls = {0f, 0f, 0.81f, 0f};
+    float[] obj = {0f, 0f, 1f, 0f};
+    float[] bbox = new float[16];
+    float[] kps = new float[40];
+    // anchor 2 is row 1, column 0
+    System.arraycopy(new float[] {0.5f, 0.25f, (float) Math.log(2), 0f}, 0, bbox, 8, 4);
+    System.arraycopy(new float[] {0, 0, 1, 0, 0.5f, 0.5f, 0, 1, 1, 1}, 0, kps, 20, 10);
+
+    Face face = YuNetDetector.decode(16, 16, 8, cls, obj, bbox, kps, 0.6f).get(0);
+
+    // cx = (0 + 0.5) * 8 = 4, cy = (1 + 0.25) * 8 = 10, w = 2 * 8 = 16, h = 1 * 8 = 8
+    assertThat(face.x()).isCloseTo(-4f, within(1e-5f));
+    assertThat(face.y()).isCloseTo(6f, within(1e-5f));
+    assertThat(face.width()).isCloseTo(16f, within(1e-5f));
+    assertThat(face.height()).isCloseTo(8f, within(1e-5f));
+    assertThat(face.landmarks())
+        .containsExactly(new float[] {0, 8, 8, 8, 4, 12, 0, 16, 8, 16}, within(1e-5f));
+  }
+
+  @Test
+  void gridIsRowMajorWithWidthOverStrideColumns() {
+    // 32x16 input, stride 8: 4 columns, 2 rows; anchor 6 is row 1, column 2
+    float[] cls = new float[8];
+    float[] obj = new float[8];
+    cls[6] = 1f;
+    obj[6] = 1f;
+
+    Face face =
+        YuNetDetector.decode(32, 16, 8, cls, obj, new float[32], new float[80], 0.6f).get(0);
+
+    // cx = 2 * 8 = 16, cy = 1 * 8 = 8, w = h = exp(0) * 8 = 8
+    assertThat(face.x()).isEqualTo(12f);
+    assertThat(face.y()).isEqualTo(4f);
+    assertThat(face.width()).isEqualTo(8f);
+  }
+
+  @Test
+  void thresholdIsInclusive() {
+    List<Face> faces =
+        YuNetDetector.decode(
+            8, 8, 8, new float[] {0.25f}, new float[] {1f}, new float[4], new float[10], 0.5f);
+
+    assertThat(faces).singleElement().extracting(Face::score).isEqualTo(0.5f);
+  }
+
+  @Test
+  void iouOfHandComputedBoxes() {
+    assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(5, 0, 10, 10, 1)))
+        .isCloseTo(50f / 150f, within(1e-6f));
+    assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(1, 0, 10, 10, 1)))
+        .isCloseTo(90f / 110f, within(1e-6f));
+    assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(10, 0, 10, 10, 1))).isZero();
+  }
+
+  @Test
+  void nmsKeepsHighestScoreAndDropsOverlapsAboveThreshold() {
+    Face a = box(0, 0, 10, 10, 0.9f);
+    Face b = box(1, 0, 10, 10, 0.8f); // IoU with a = 0.818
+    Face c = box(20, 20, 10, 10, 0.7f); // disjoint
+    Face d = box(5, 0, 10, 10, 0.85f); // IoU with a = 0.333, with b = 60/140 = 0.429
+
+    assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.3f, 10)).containsExactly(a, c);
+    assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.4f, 10)).containsExactly(a, d, c);
+    assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.9f, 10)).containsExactly(a, d, b, c);
+  }
+
+  @Test
+  void nmsStopsAtTopK() {
+    Face a = box(0, 0, 10, 10, 0.9f);
+    Face c = box(20, 20, 10, 10, 0.7f);
+    Face e = box(40, 40, 10, 10, 0.8f);
+
+    assertThat(YuNetDetector.nms(List.of(a, c, e), 0.3f, 2)).containsExactly(a, e);
+    assertThat(YuNetDetector.nms(List.of(), 0.3f, 2)).isEmpty();
+  }
+
+  @Test
+  void letterboxScaleShrinksToFitButNeverEnlarges() {
+    assertThat(YuNetDetector.letterboxScale(2048, 1536, 640, 640)).isEqualTo(0.3125f);
+    assertThat(YuNetDetector.letterboxScale(1280, 720, 640, 640)).isEqualTo(0.5f);
+    assertThat(YuNetDetector.letterboxScale(480, 1280, 640, 640)).isEqualTo(0.5f);
+    assertThat(YuNetDetector.letterboxScale(320, 640, 640, 640)).isEqualTo(1f);
+    assertThat(YuNetDetector.letterboxScale(293, 291, 640, 640)).isEqualTo(1f);
+  }
+
+  @Test
+  void rescaleMultipliesBoxAndLandmarksAndKeepsScore() {
+    Face face = new Face(1, 2, 3, 4, 0.7f, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+
+    Face scaled = YuNetDetector.rescale(face, 2f);
+
+    assertThat(scaled)
+        .isEqualTo(new Face(2, 4, 6, 8, 0.7f, new float[] {2, 4, 6, 8, 10, 12, 14, 16, 18, 20}));
+  }
+
+  @Test
+  void inputIsPlanarBgrZeroPaddedAtRightAndBottom() {
+    BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
+    image.setRGB(0, 0, new Color(10, 20, 30).getRGB());
+    image.setRGB(1, 0, new Color(10, 20, 30).getRGB());
+
+    float[] input = YuNetDetector.toBgrInput(image, 4, 4, 1f);
+
+    int plane = 16;
+    assertThat(input).hasSize(48);
+    assertThat(new float[] {input[0], input[plane], input[2 * plane]})
+        .containsExactly(30f, 20f, 10f);
+    assertThat(input[1]).isEqualTo(30f);
+    assertThat(input[2]).isZero();
+    assertThat(input[4]).isZero();
+  }
+
+  @Test
+  void upscalingAUniformImageStaysUniform() {
+    BufferedImage image = new BufferedImage(3, 3, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 3; y++) {
+      for (int x = 0; x < 3; x++) {
+        image.setRGB(x, y, new Color(200, 100, 50).getRGB());
+      }
     }
 
-    @Test
-    void decodesBoxAndLandmarksFromGridCellAndStride() {
-        float[] cls = {0f, 0f, 0.81f, 0f};
-        float[] obj = {0f, 0f, 1f, 0f};
-        float[] bbox = new float[16];
-        float[] kps = new float[40];
-        // anchor 2 is row 1, column 0
-        System.arraycopy(new float[] {0.5f, 0.25f, (float) Math.log(2), 0f}, 0, bbox, 8, 4);
-        System.arraycopy(new float[] {0, 0, 1, 0, 0.5f, 0.5f, 0, 1, 1, 1}, 0, kps, 20, 10);
+    float[] input = YuNetDetector.toBgrInput(image, 8, 8, 2f);
 
-        Face face = YuNetDetector.decode(16, 16, 8, cls, obj, bbox, kps, 0.6f).get(0);
+    // 3 * 2 = 6 pixels filled per row, the rest padding
+    assertThat(input[5 * 8 + 5]).isEqualTo(50f);
+    assertThat(input[64 + 5 * 8 + 5]).isEqualTo(100f);
+    assertThat(input[5 * 8 + 6]).isZero();
+  }
 
-        // cx = (0 + 0.5) * 8 = 4, cy = (1 + 0.25) * 8 = 10, w = 2 * 8 = 16, h = 1 * 8 = 8
-        assertThat(face.x()).isCloseTo(-4f, within(1e-5f));
-        assertThat(face.y()).isCloseTo(6f, within(1e-5f));
-        assertThat(face.width()).isCloseTo(16f, within(1e-5f));
-        assertThat(face.height()).isCloseTo(8f, within(1e-5f));
-        assertThat(face.landmarks()).containsExactly(new float[] {0, 8, 8, 8, 4, 12, 0, 16, 8, 16}, within(1e-5f));
-    }
-
-    @Test
-    void gridIsRowMajorWithWidthOverStrideColumns() {
-        // 32x16 input, stride 8: 4 columns, 2 rows; anchor 6 is row 1, column 2
-        float[] cls = new float[8];
-        float[] obj = new float[8];
-        cls[6] = 1f;
-        obj[6] = 1f;
-
-        Face face = YuNetDetector.decode(32, 16, 8, cls, obj, new float[32], new float[80], 0.6f).get(0);
-
-        // cx = 2 * 8 = 16, cy = 1 * 8 = 8, w = h = exp(0) * 8 = 8
-        assertThat(face.x()).isEqualTo(12f);
-        assertThat(face.y()).isEqualTo(4f);
-        assertThat(face.width()).isEqualTo(8f);
-    }
-
-    @Test
-    void thresholdIsInclusive() {
-        List<Face> faces = YuNetDetector.decode(8, 8, 8, new float[] {0.25f}, new float[] {1f},
-                new float[4], new float[10], 0.5f);
-
-        assertThat(faces).singleElement().extracting(Face::score).isEqualTo(0.5f);
-    }
-
-    @Test
-    void iouOfHandComputedBoxes() {
-        assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(5, 0, 10, 10, 1))).isCloseTo(50f / 150f, within(1e-6f));
-        assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(1, 0, 10, 10, 1))).isCloseTo(90f / 110f, within(1e-6f));
-        assertThat(YuNetDetector.iou(box(0, 0, 10, 10, 1), box(10, 0, 10, 10, 1))).isZero();
-    }
-
-    @Test
-    void nmsKeepsHighestScoreAndDropsOverlapsAboveThreshold() {
-        Face a = box(0, 0, 10, 10, 0.9f);
-        Face b = box(1, 0, 10, 10, 0.8f);   // IoU with a = 0.818
-        Face c = box(20, 20, 10, 10, 0.7f); // disjoint
-        Face d = box(5, 0, 10, 10, 0.85f);  // IoU with a = 0.333, with b = 60/140 = 0.429
-
-        assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.3f, 10)).containsExactly(a, c);
-        assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.4f, 10)).containsExactly(a, d, c);
-        assertThat(YuNetDetector.nms(List.of(b, c, a, d), 0.9f, 10)).containsExactly(a, d, b, c);
-    }
-
-    @Test
-    void nmsStopsAtTopK() {
-        Face a = box(0, 0, 10, 10, 0.9f);
-        Face c = box(20, 20, 10, 10, 0.7f);
-        Face e = box(40, 40, 10, 10, 0.8f);
-
-        assertThat(YuNetDetector.nms(List.of(a, c, e), 0.3f, 2)).containsExactly(a, e);
-        assertThat(YuNetDetector.nms(List.of(), 0.3f, 2)).isEmpty();
-    }
-
-    @Test
-    void letterboxScaleShrinksToFitButNeverEnlarges() {
-        assertThat(YuNetDetector.letterboxScale(2048, 1536, 640, 640)).isEqualTo(0.3125f);
-        assertThat(YuNetDetector.letterboxScale(1280, 720, 640, 640)).isEqualTo(0.5f);
-        assertThat(YuNetDetector.letterboxScale(480, 1280, 640, 640)).isEqualTo(0.5f);
-        assertThat(YuNetDetector.letterboxScale(320, 640, 640, 640)).isEqualTo(1f);
-        assertThat(YuNetDetector.letterboxScale(293, 291, 640, 640)).isEqualTo(1f);
-    }
-
-    @Test
-    void rescaleMultipliesBoxAndLandmarksAndKeepsScore() {
-        Face face = new Face(1, 2, 3, 4, 0.7f, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-
-        Face scaled = YuNetDetector.rescale(face, 2f);
-
-        assertThat(scaled).isEqualTo(new Face(2, 4, 6, 8, 0.7f, new float[] {2, 4, 6, 8, 10, 12, 14, 16, 18, 20}));
-    }
-
-    @Test
-    void inputIsPlanarBgrZeroPaddedAtRightAndBottom() {
-        BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(0, 0, new Color(10, 20, 30).getRGB());
-        image.setRGB(1, 0, new Color(10, 20, 30).getRGB());
-
-        float[] input = YuNetDetector.toBgrInput(image, 4, 4, 1f);
-
-        int plane = 16;
-        assertThat(input).hasSize(48);
-        assertThat(new float[] {input[0], input[plane], input[2 * plane]}).containsExactly(30f, 20f, 10f);
-        assertThat(input[1]).isEqualTo(30f);
-        assertThat(input[2]).isZero();
-        assertThat(input[4]).isZero();
-    }
-
-    @Test
-    void upscalingAUniformImageStaysUniform() {
-        BufferedImage image = new BufferedImage(3, 3, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 3; y++) {
-            for (int x = 0; x < 3; x++) {
-                image.setRGB(x, y, new Color(200, 100, 50).getRGB());
-            }
-        }
-
-        float[] input = YuNetDetector.toBgrInput(image, 8, 8, 2f);
-
-        // 3 * 2 = 6 pixels filled per row, the rest padding
-        assertThat(input[5 * 8 + 5]).isEqualTo(50f);
-        assertThat(input[64 + 5 * 8 + 5]).isEqualTo(100f);
-        assertThat(input[5 * 8 + 6]).isZero();
-    }
-
-    private static Face box(float x, float y, float w, float h, float score) {
-        return new Face(x, y, w, h, score, NO_KPS);
-    }
+  private static Face box(float x, float y, float w, float h, float score) {
+    return new Face(x, y, w, h, score, NO_KPS);
+  }
 }
