@@ -8,6 +8,7 @@ import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.JsonNodeSerde;
 import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.SourceEvent;
 import io.emostream.schemas.WorkerProgress;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +26,15 @@ import org.apache.kafka.common.serialization.Serdes;
  *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
  *                                                 fusion-stream ──► fused.all-rules (optional)
  *                                                 fusion-stream ──► fused.json (optional: JSON view of fused)
+ *   ingest ──► sources (STARTED / ENDED per source, keyed by source id)
  *   any service ──► dead-letter (raw bytes + reason headers)
  *   audio-worker, video-worker ──► workers.progress (compacted) ──► fusion-stream (global store)
  * </pre>
  *
- * Every topic is keyed by clip id (a String). clips.manifest and the two prediction topics are read
- * together by fusion-stream, so they are co-partitioned: same partition count, same key, same
- * (default, murmur2) partitioner. A prefix lets tests and tenants use separate topic sets.
+ * Every topic is keyed by clip id (a String), except sources (source id) and workers.progress.
+ * clips.manifest and the two prediction topics are read together by fusion-stream, so they are
+ * co-partitioned: same partition count, same key, same (default, murmur2) partitioner. A prefix
+ * lets tests and tenants use separate topic sets.
  */
 public final class Topics {
 
@@ -139,6 +142,14 @@ public final class Topics {
     return new Topic<>(prefix + "fused.json", partitions, DEFAULT, new JsonNodeSerde());
   }
 
+  /**
+   * Each source's life ({@link SourceEvent}: STARTED, then ENDED with its clip count), keyed by
+   * source id, not by clip id: written by ingest, read by fusion-stream for the per-source summary.
+   */
+  public Topic<SourceEvent> sources() {
+    return new Topic<>(prefix + "sources", partitions, DEFAULT, new AvroSerde<>(SourceEvent.class));
+  }
+
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
   public Topic<byte[]> deadLetters() {
     return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
@@ -173,6 +184,7 @@ public final class Topics {
         fused(),
         fusedAllRules(),
         fusedJson(),
+        sources(),
         deadLetters(),
         workerProgress());
   }
