@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Accuracy of each modality and each fusion rule over labelled clips, with the confusion matrix and
@@ -126,7 +128,7 @@ public final class Evaluation {
     outcomes.forEach(o -> subjects.add(o.file().subject()));
     LabelAligner aligner = new LabelAligner(labels);
     for (Modality modality : Modality.values()) {
-      Map<String, Integer> counts = new java.util.TreeMap<>();
+      Map<String, Integer> counts = new TreeMap<>();
       for (ClipOutcome o : outcomes) {
         String status =
             o.fused().getPredictions().stream()
@@ -222,9 +224,7 @@ public final class Evaluation {
   }
 
   private Score score(
-      String name,
-      List<ClipOutcome> outcomes,
-      java.util.function.Function<ClipOutcome, Optional<String>> predictor) {
+      String name, List<ClipOutcome> outcomes, Function<ClipOutcome, Optional<String>> predictor) {
     int[][] confusion = new int[labels.size()][columns.size()];
     int n = 0;
     int correct = 0;

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The fused results as one self-contained HTML page ({@link ReportPage}: inline CSS and SVG, no
@@ -109,7 +110,7 @@ final class HtmlReport {
   }
 
   private static String distinct(
-      List<FusedEmotion> segments, java.util.function.Function<FusedEmotion, List<String>> f) {
+      List<FusedEmotion> segments, Function<FusedEmotion, List<String>> f) {
     Set<String> values = new LinkedHashSet<>();
     segments.forEach(s -> values.addAll(f.apply(s)));
     return values.isEmpty() ? "none received" : String.join(", ", values);
@@ -214,7 +215,7 @@ final class HtmlReport {
       String name,
       String need,
       List<FusedEmotion> segments,
-      java.util.function.Function<FusedEmotion, Block> block,
+      Function<FusedEmotion, Block> block,
       double spanMs) {
     StringBuilder b =
         new StringBuilder("<div class=\"lane\"><span class=\"lane-name\">")

@@ -15,10 +15,13 @@ import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -150,8 +153,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   /**
    * Rules already warned about when left out of the all-rules topic (bounded: one entry per rule).
    */
-  private final java.util.Set<FusionRule> skippedRulesWarned =
-      java.util.EnumSet.noneOf(FusionRule.class);
+  private final Set<FusionRule> skippedRulesWarned = EnumSet.noneOf(FusionRule.class);
 
   private ProcessorContext<String, FusedEmotion> context;
   private PendingClips clips;
@@ -332,8 +334,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    * Checks a prediction before any state changes; returns its aligned distribution when it is
    * usable.
    */
-  private java.util.Optional<double[]> checkPrediction(
-      String clipId, ModalityPrediction prediction) {
+  private Optional<double[]> checkPrediction(String clipId, ModalityPrediction prediction) {
     requireSameClip(clipId, prediction.getClipId());
     Modality expected = expectedModality();
     if (expected != null && expected != prediction.getModality()) {
@@ -348,8 +349,8 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     }
     // fails now, with this record, rather than later when the clip is fused
     return ClipFuser.isUsable(prediction)
-        ? java.util.Optional.of(aligner.align(prediction))
-        : java.util.Optional.empty();
+        ? Optional.of(aligner.align(prediction))
+        : Optional.empty();
   }
 
   /**

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class LogisticRegressionModel {
     this.featureMax = featureMax.clone();
     this.coefficients = deepCopy(coefficients);
     this.intercepts = intercepts.clone();
-    this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
+    this.info = Collections.unmodifiableMap(new LinkedHashMap<>(info));
   }
 
   public List<String> labels() {

@@ -1,6 +1,7 @@
 package io.emostream.fusion;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -58,8 +59,8 @@ public final class LogisticRegressionTrainer {
     }
     double[] min = new double[d];
     double[] max = new double[d];
-    java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
-    java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+    Arrays.fill(min, Double.POSITIVE_INFINITY);
+    Arrays.fill(max, Double.NEGATIVE_INFINITY);
     for (double[] x : raw) {
       for (int j = 0; j < d; j++) {
         min[j] = Math.min(min[j], x[j]);
@@ -98,9 +99,9 @@ public final class LogisticRegressionTrainer {
     int k = b.length;
     double loss = 0;
     for (double[] row : gw) {
-      java.util.Arrays.fill(row, 0);
+      Arrays.fill(row, 0);
     }
-    java.util.Arrays.fill(gb, 0);
+    Arrays.fill(gb, 0);
     for (int i = 0; i < x.length; i++) {
       double[] z = LogisticRegressionModel.scores(w, b, x[i]);
       double[] p = LogisticRegressionModel.softmax(z);

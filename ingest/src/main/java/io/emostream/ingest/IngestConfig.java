@@ -6,6 +6,7 @@ import io.emostream.kafka.TopicsEnv;
 import io.emostream.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * Ingest settings from the environment.
@@ -194,7 +195,7 @@ public record IngestConfig(
   }
 
   private static boolean authDisabled(String value) {
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
       case "none" -> true;
       case "token", "" -> false;
       default ->

@@ -15,10 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -271,7 +274,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     index.put("service", "emostream ingest");
     index.put(
         "endpoints",
-        java.util.List.of(
+        List.of(
             endpoint(
                 "POST",
                 "/clips",
@@ -515,7 +518,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
             "unknown fusion rule '"
                 + query.get("rule")
                 + "'; accepted: "
-                + java.util.Arrays.toString(FusionRule.values()),
+                + Arrays.toString(FusionRule.values()),
             e);
       }
       ChannelSelection channels = defaults.withMode(query.get("channel"));
@@ -955,7 +958,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private static byte[] sha256(String s) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }

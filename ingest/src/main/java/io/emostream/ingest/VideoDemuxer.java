@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -120,10 +122,7 @@ public final class VideoDemuxer {
    */
   public Probe probe(Path file, Integer audioStream) {
     FFmpegFrameGrabber grabber =
-        open(
-            file,
-            new ChannelSelection(ChannelSelection.Mode.BOTH, java.util.Map.of()),
-            audioStream);
+        open(file, new ChannelSelection(ChannelSelection.Mode.BOTH, Map.of()), audioStream);
     try {
       return new Probe(
           hasAudio(grabber) ? grabber.getAudioChannels() : 0,
@@ -356,7 +355,7 @@ public final class VideoDemuxer {
     private final Java2DFrameConverter converter;
     private final Consumer<DemuxedClip> sink;
     private final FrameRotation rotation;
-    private final java.util.TreeMap<Integer, ClipBuffer> open = new java.util.TreeMap<>();
+    private final TreeMap<Integer, ClipBuffer> open = new TreeMap<>();
     private int nextToEmit;
     private long audioSamples;
     private long videoMs;

@@ -2,6 +2,7 @@ package io.emostream.kafka;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -104,8 +105,7 @@ public final class Env {
     try {
       return Enum.valueOf(type, raw.get().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw invalid(
-          name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+      throw invalid(name, raw.get(), "one of " + Arrays.toString(type.getEnumConstants()));
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
@@ -161,7 +162,7 @@ public final class Tracing implements AutoCloseable {
    */
   public static Tracing install(Tracing tracing) {
     Tracing previous = global;
-    global = java.util.Objects.requireNonNull(tracing);
+    global = Objects.requireNonNull(tracing);
     return previous;
   }
 
