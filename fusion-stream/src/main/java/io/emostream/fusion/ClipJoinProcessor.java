@@ -92,7 +92,7 @@ import org.slf4j.LoggerFactory;
  * <p>Pieces: {@link ClipRecords} checks and merges an input record, {@link WorkerStates} tells the
  * state of a missing modality's worker, {@link ClipEmitter} fuses and forwards a clip, {@link
  * PendingClips} holds the store and its index; the transitions between the states above are all
- * here (The file is over 300 lines for this Javadoc, which keeps the state machine in one place.)
+ * here. (The file is over 300 lines for this Javadoc, which keeps the state machine in one place.)
  *
  * <p>Traces ({@link Tracing}, when on): the trace context each of a clip's records carries in its
  * headers is kept in memory until the clip is fused; then one {@code fusion.fuse} span, a child of

@@ -1,5 +1,6 @@
 package io.emostream.fusion;
 
+import io.emostream.math.Softmax;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,7 +105,7 @@ public final class LogisticRegressionTrainer {
     Arrays.fill(gb, 0);
     for (int i = 0; i < x.length; i++) {
       double[] z = LogisticRegressionModel.scores(w, b, x[i]);
-      double[] p = LogisticRegressionModel.softmax(z);
+      double[] p = Softmax.of(z);
       loss -= Math.log(Math.max(p[y[i]], 1e-300));
       for (int m = 0; m < k; m++) {
         double r = c * (p[m] - (m == y[i] ? 1 : 0));
