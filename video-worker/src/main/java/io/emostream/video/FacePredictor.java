@@ -181,15 +181,13 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       if (own.failed()) {
         return Result.failed(own.failure());
       }
-      List<float[]> posteriors = own.probabilities();
-      double inferenceMs = own.inferenceMs();
       return Result.of(
           Outcome.ok(
-              Probabilities.aggregate(aggregation, posteriors),
+              Probabilities.aggregate(aggregation, own.probabilities()),
               faces.size(),
               decodeMs,
               preprocessMs,
-              inferenceMs));
+              own.inferenceMs()));
     }
   }
 }

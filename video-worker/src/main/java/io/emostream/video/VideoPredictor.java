@@ -229,10 +229,10 @@ public final class VideoPredictor implements ClipPredictor {
       if (own.failed()) {
         return Result.failed(own.failure());
       }
-      List<float[]> posteriors = own.probabilities();
-      double inferenceMs = own.inferenceMs();
-      float[] posterior = perClip ? posteriors.get(0) : Probabilities.mean(posteriors);
-      return Result.of(Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, inferenceMs));
+      float[] posterior =
+          perClip ? own.probabilities().get(0) : Probabilities.mean(own.probabilities());
+      return Result.of(
+          Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, own.inferenceMs()));
     }
   }
 }
