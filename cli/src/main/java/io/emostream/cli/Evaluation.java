@@ -36,6 +36,9 @@ import java.util.function.Function;
  *       for DIRs that mix them; and the files left out before the run (unknown names, labels with
  *       no canonical counterpart).
  * </ul>
+ *
+ * <p>Over 300 lines: the scoring (accuracy, confusion matrix, precision and recall) of modalities
+ * and rules is one computation over the same clips; its renderings are {@link EvaluationReport}'s.
  */
 public final class Evaluation {
 

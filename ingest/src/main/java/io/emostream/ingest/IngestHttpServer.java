@@ -98,6 +98,10 @@ import org.slf4j.LoggerFactory;
  * finish (they are answered) for up to the grace period. Meters: {@code
  * emostream.ingest.http.requests} (tag {@code status}), {@code emostream.ingest.http.cutoff} (tag
  * {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
+ *
+ * <p>Over 300 lines, and the largest class: routes, upload spooling with its limits, idempotency
+ * and the orderly close share one Jetty server and its in-flight count; not split yet (a candidate:
+ * the upload spool).
  */
 public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
@@ -849,6 +853,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       drain();
     }
 
+    // Jetty's demand loop (read a chunk, else demand a call back), as in the upload's read(): the
+    // two loops do different things with a chunk, so they stay apart (alike by design).
     private void drain() {
       while (!completed.get()) {
         Content.Chunk chunk = request.read();

@@ -43,6 +43,9 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright
  * when the stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and
  * JPEG-encoded.
+ *
+ * <p>Over 300 lines: one streaming pass over FFmpeg's packets (audio resampling and channel split,
+ * frame sampling, rotation, JPEG), whose state is shared by both streams; not split yet.
  */
 public final class VideoDemuxer {
 

@@ -76,6 +76,9 @@ import org.slf4j.LoggerFactory;
  * #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer
  * than that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that
  * is alive and behind a clip rather than fuse without its modality.
+ *
+ * <p>Over 300 lines: the exactly-once loop's poll, gather, transaction, dead-letter and rebalance
+ * handling share one consumer and one producer and are read together; not split yet.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 

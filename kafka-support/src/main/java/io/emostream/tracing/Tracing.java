@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Off (the default, {@link TracingConfig}): the no-op API, nothing injected, no span recorded. A
  * service's {@code main} installs its instance with {@link #install}; the stages take {@link
  * #global()} when built.
+ *
+ * <p>Over 300 lines: the one place that touches the OpenTelemetry API (start, extract, inject,
+ * spans), so that no stage does.
  */
 public final class Tracing implements AutoCloseable {
 
