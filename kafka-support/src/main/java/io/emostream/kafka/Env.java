@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Typed, validated access to environment variables. A malformed value fails at start-up with a
@@ -37,35 +39,44 @@ public final class Env {
   }
 
   public int integer(String name, int defaultValue, int min, int max) {
-    Optional<String> raw = optional(name);
-    if (raw.isEmpty()) {
-      return defaultValue;
-    }
-    try {
-      int value = Integer.parseInt(raw.get());
-      if (value < min || value > max) {
-        throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
-    }
+    return number(
+        name,
+        defaultValue,
+        Integer::valueOf,
+        v -> v >= min && v <= max,
+        "a whole number from " + min + " to " + max);
   }
 
   public double decimal(String name, double defaultValue, double min, double max) {
+    return number(
+        name,
+        defaultValue,
+        Double::valueOf,
+        v -> v >= min && v <= max, // false for NaN
+        "a number from " + min + " to " + max);
+  }
+
+  /** A number in range, else a clear error naming what is accepted; the default when unset. */
+  private <T> T number(
+      String name,
+      T defaultValue,
+      Function<String, T> parse,
+      Predicate<T> inRange,
+      String accepted) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
+    T value;
     try {
-      double value = Double.parseDouble(raw.get());
-      if (!(value >= min && value <= max)) {
-        throw invalid(name, raw.get(), "a number from " + min + " to " + max);
-      }
-      return value;
+      value = parse.apply(raw.get());
     } catch (NumberFormatException e) {
-      throw invalid(name, raw.get(), "a number from " + min + " to " + max);
+      throw invalid(name, raw.get(), accepted);
     }
+    if (!inRange.test(value)) {
+      throw invalid(name, raw.get(), accepted);
+    }
+    return value;
   }
 
   /**
