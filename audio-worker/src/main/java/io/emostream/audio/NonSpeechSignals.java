@@ -1,6 +1,7 @@
 package io.emostream.audio;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -29,11 +30,10 @@ public final class NonSpeechSignals {
     out.put("tone 300 Hz -6 dBFS", tone(n, 300, 0.5));
     for (double db : NOISE_DBFS) {
       out.put(
-          String.format(java.util.Locale.ROOT, "white noise %.0f dBFS", db),
+          String.format(Locale.ROOT, "white noise %.0f dBFS", db),
           scaleToRms(white(n, 1), dbfs(db)));
       out.put(
-          String.format(java.util.Locale.ROOT, "pink noise %.0f dBFS", db),
-          scaleToRms(pink(n, 2), dbfs(db)));
+          String.format(Locale.ROOT, "pink noise %.0f dBFS", db), scaleToRms(pink(n, 2), dbfs(db)));
     }
     out.put("chords (C F G Am)", chords(n));
     out.put("arpeggio 8 notes/s", arpeggio(n, 0.125));

@@ -2,6 +2,7 @@ package io.emostream.audio;
 
 import io.emostream.kafka.Env;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Voice-activity gating of the audio worker ({@link SpeechDetector}), from the environment. The
@@ -55,7 +56,7 @@ public record VadConfig(boolean enabled, Path model, double threshold, double mi
   }
 
   public static VadConfig defaults() {
-    return fromEnv(new Env(java.util.Map.of()));
+    return fromEnv(new Env(Map.of()));
   }
 
   public VadConfig withModel(Path onnx) {

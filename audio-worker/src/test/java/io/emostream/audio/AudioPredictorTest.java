@@ -10,6 +10,7 @@ import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.testkit.TinyOnnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ class AudioPredictorTest {
   }
 
   private OrtModel tinyModel(String normalize, int sampleRate) throws Exception {
-    io.emostream.testkit.TinyOnnx.graph()
+    TinyOnnx.graph()
         .input("input_values", "batch_size", "sequence_length")
         .output("logits", "batch_size", 3)
         .initializer("w", new long[] {1, 3}, 1f, 0f, -1f)

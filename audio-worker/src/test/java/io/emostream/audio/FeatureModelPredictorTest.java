@@ -12,6 +12,7 @@ import io.emostream.inference.OrtModel;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.testkit.TinyOnnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ class FeatureModelPredictorTest {
   @TempDir Path dir;
 
   private OrtModel tinyMelModel(Object timeDim) throws Exception {
-    io.emostream.testkit.TinyOnnx.graph()
+    TinyOnnx.graph()
         .input("features", "batch", 1, timeDim, 3)
         .output("logits", "batch", 3)
         .node(

@@ -32,6 +32,10 @@ import picocli.CommandLine.Parameters;
  * fused emotion of every segment (a table, or with {@code --json} one JSON line per segment as soon
  * as it is fused) and exits. What cannot work is refused before the platform starts ({@link
  * Preflight}).
+ *
+ * <p>Over 300 lines: {@code analyze}'s own options, their checks before the platform starts, and
+ * the run (ingest every file, wait for every segment's fused result); the checks of the files are
+ * {@link Preflight}'s, the table {@link ResultFormat}'s.
  */
 @Command(
     name = "analyze",

@@ -31,7 +31,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +76,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final IngestConfig ingestConfig;
   private final IngestService ingest;
   private final PrometheusMeterRegistry meters = Meters.prometheus();
-  private final java.util.List<HealthCheck> health = new java.util.ArrayList<>();
+  private final List<HealthCheck> health = new ArrayList<>();
   private IngestHttpServer http;
   private boolean closed;
   private final Thread onExit = new Thread(this::closeServices, "emostream-platform-cleanup");
@@ -154,7 +158,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   }
 
   private static Map<String, String> withBootstrap(Env env, String bootstrap) {
-    Map<String, String> vars = new java.util.HashMap<>(env.asMap());
+    Map<String, String> vars = new HashMap<>(env.asMap());
     vars.put(KafkaSettings.BOOTSTRAP_ENV, bootstrap);
     return vars;
   }
@@ -207,7 +211,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
    * /health/*}).
    */
   public OpsServer startOps(OpsConfig config) throws IOException {
-    OpsServer ops = OpsServer.start(config, meters, java.util.List.copyOf(health));
+    OpsServer ops = OpsServer.start(config, meters, List.copyOf(health));
     track(ops);
     return ops;
   }
@@ -271,7 +275,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
       return;
     }
     try (var paths = Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       LOG.warn("could not delete {}", dir, e);
     }

@@ -11,8 +11,6 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.video.VideoWorkerMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -22,8 +20,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -61,23 +59,11 @@ final class EvaluateCommand extends CliCommand {
       description = "also write an HTML page with charts")
   private Path report;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      converter = DurationConverter.class,
-      defaultValue = "30m",
-      description = "how long to wait for the next fused result (default: ${DEFAULT-VALUE})")
-  private Duration timeout;
-
-  @Parameters(
-      paramLabel = "DIR",
-      hideParamSyntax = true,
-      description = "the directory of labelled files")
-  private List<Path> dirs = new ArrayList<>();
+  @Mixin private LabelledRunOptions labelled;
 
   @Override
   int execute() throws Exception {
-    Path dir = LabelledFiles.oneDirectory(dirs);
+    Path dir = labelled.directory();
     List<String> labels = FusionConfig.fromEnv(env).labels();
     LabelledFiles selection = LabelledFiles.select(dir, labels, "evaluate", err);
     List<DatasetLabels.LabelledFile> files = selection.files();
@@ -88,7 +74,7 @@ final class EvaluateCommand extends CliCommand {
     // what the cross-validation needs whatever rule the clips ask for
     FusionRule ingestRule = rule == FusionRule.LOGISTIC_REGRESSION && lrModel == null ? null : rule;
     List<PipelineRun.ClipOutcome> outcomes =
-        PipelineRun.run(env, home, files, ingestRule, timeout, err);
+        PipelineRun.run(env, home, files, ingestRule, labelled.timeout, err);
     List<PipelineRun.ClipOutcome> scored = outcomes;
     Map<FusionRule, String> protocols = new EnumMap<>(FusionRule.class);
     if (scoresLr) {

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Accuracy of each modality and each fusion rule over labelled clips, with the confusion matrix and
@@ -34,6 +36,9 @@ import java.util.Set;
  *       for DIRs that mix them; and the files left out before the run (unknown names, labels with
  *       no canonical counterpart).
  * </ul>
+ *
+ * <p>Over 300 lines: the scoring (accuracy, confusion matrix, precision and recall) of modalities
+ * and rules is one computation over the same clips; its renderings are {@link EvaluationReport}'s.
  */
 public final class Evaluation {
 
@@ -126,7 +131,7 @@ public final class Evaluation {
     outcomes.forEach(o -> subjects.add(o.file().subject()));
     LabelAligner aligner = new LabelAligner(labels);
     for (Modality modality : Modality.values()) {
-      Map<String, Integer> counts = new java.util.TreeMap<>();
+      Map<String, Integer> counts = new TreeMap<>();
       for (ClipOutcome o : outcomes) {
         String status =
             o.fused().getPredictions().stream()
@@ -222,9 +227,7 @@ public final class Evaluation {
   }
 
   private Score score(
-      String name,
-      List<ClipOutcome> outcomes,
-      java.util.function.Function<ClipOutcome, Optional<String>> predictor) {
+      String name, List<ClipOutcome> outcomes, Function<ClipOutcome, Optional<String>> predictor) {
     int[][] confusion = new int[labels.size()][columns.size()];
     int n = 0;
     int correct = 0;

@@ -14,6 +14,9 @@ import java.util.Map;
  * An {@link Evaluation} as text for people, as JSON-ready maps for machines, and as a
  * self-contained HTML page in the analyze report's style ({@link ReportPage}: accuracy tables with
  * bars, the confusion matrix as a shaded table; no script, no external resource). Pure.
+ *
+ * <p>Over 300 lines: three renderings (text, JSON, HTML) of one {@link Evaluation}, which change
+ * together when a score is added.
  */
 public final class EvaluationReport {
 

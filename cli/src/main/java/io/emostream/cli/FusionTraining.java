@@ -9,7 +9,10 @@ import io.emostream.fusion.LogisticRegressionTrainer.Example;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +58,7 @@ final class FusionTraining {
 
   /** {@link #DEFAULT_C} as the messages print it ("1"). */
   static final String DEFAULT_C_TEXT =
-      java.math.BigDecimal.valueOf(DEFAULT_C).stripTrailingZeros().toPlainString();
+      BigDecimal.valueOf(DEFAULT_C).stripTrailingZeros().toPlainString();
 
   private final List<String> labels;
   private final double c;
@@ -133,8 +136,7 @@ final class FusionTraining {
    */
   List<double[]> outOfFold(List<SubjectExample> data, Folds folds) {
     LogisticRegressionTrainer trainer = new LogisticRegressionTrainer(labels, c);
-    List<double[]> out =
-        new ArrayList<>(java.util.Collections.nCopies(data.size(), (double[]) null));
+    List<double[]> out = new ArrayList<>(Collections.nCopies(data.size(), (double[]) null));
     for (int fold = 0; fold < folds.count(); fold++) {
       List<Example> train = new ArrayList<>();
       for (int i = 0; i < data.size(); i++) {
@@ -195,7 +197,7 @@ final class FusionTraining {
           "cvMeanAccuracy",
           accuracies.stream().mapToDouble(Double::doubleValue).average().orElseThrow());
     }
-    info.put("trainedAt", java.time.Instant.now().toString());
+    info.put("trainedAt", Instant.now().toString());
     LogisticRegressionTrainer trainer = new LogisticRegressionTrainer(labels, c);
     LogisticRegressionModel model =
         trainer.fit(data.stream().map(SubjectExample::example).toList(), info);

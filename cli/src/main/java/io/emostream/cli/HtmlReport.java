@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The fused results as one self-contained HTML page ({@link ReportPage}: inline CSS and SVG, no
@@ -28,6 +29,9 @@ import java.util.Set;
  * (per speaker role of a split call; segments with no speech, no face, an error or nothing received
  * drawn apart, see the legend) and, per segment, small bar charts of the audio, video and fused
  * distributions over the canonical labels. Pure.
+ *
+ * <p>Over 300 lines: the page's per-source sections (summary, timeline lanes, bar charts) as HTML
+ * strings; the shared page frame and CSS are {@link ReportPage}'s.
  */
 final class HtmlReport {
 
@@ -109,7 +113,7 @@ final class HtmlReport {
   }
 
   private static String distinct(
-      List<FusedEmotion> segments, java.util.function.Function<FusedEmotion, List<String>> f) {
+      List<FusedEmotion> segments, Function<FusedEmotion, List<String>> f) {
     Set<String> values = new LinkedHashSet<>();
     segments.forEach(s -> values.addAll(f.apply(s)));
     return values.isEmpty() ? "none received" : String.join(", ", values);
@@ -214,7 +218,7 @@ final class HtmlReport {
       String name,
       String need,
       List<FusedEmotion> segments,
-      java.util.function.Function<FusedEmotion, Block> block,
+      Function<FusedEmotion, Block> block,
       double spanMs) {
     StringBuilder b =
         new StringBuilder("<div class=\"lane\"><span class=\"lane-name\">")
@@ -243,15 +247,19 @@ final class HtmlReport {
     return b.append("</div></div></div>").toString();
   }
 
+  /** A block's title starts with the segment: {@code #3 12.0-16.0 s}. */
+  private static String segment(FusedEmotion s) {
+    return "#"
+        + s.getSegmentIndex()
+        + " "
+        + seconds(s.getStartMs())
+        + "-"
+        + seconds(s.getEndMs())
+        + " s";
+  }
+
   private static Block fusedBlock(FusedEmotion s) {
-    String when =
-        "#"
-            + s.getSegmentIndex()
-            + " "
-            + seconds(s.getStartMs())
-            + "-"
-            + seconds(s.getEndMs())
-            + " s: ";
+    String when = segment(s) + ": ";
     String tail = " (" + s.getStatus() + ", " + s.getRule() + ")";
     if (s.getLabel() == null) {
       return new Block("st-none", "", "none", when + "no prediction" + tail);
@@ -261,16 +269,7 @@ final class HtmlReport {
   }
 
   private static Block modalityBlock(FusedEmotion s, Modality modality) {
-    String when =
-        "#"
-            + s.getSegmentIndex()
-            + " "
-            + seconds(s.getStartMs())
-            + "-"
-            + seconds(s.getEndMs())
-            + " s "
-            + modality.name().toLowerCase(Locale.ROOT)
-            + ": ";
+    String when = segment(s) + " " + modality.name().toLowerCase(Locale.ROOT) + ": ";
     ModalityPrediction p = prediction(s, modality);
     if (p == null) {
       return new Block("st-missing", "", "missing", when + "not received");

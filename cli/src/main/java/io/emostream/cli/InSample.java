@@ -4,6 +4,7 @@ import io.emostream.schemas.FusionRule;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,7 +26,7 @@ final class InSample {
               ? "its figure is"
               : "its figures, and those of every rule " + "that fuses it, are";
       return String.format(
-          java.util.Locale.ROOT,
+          Locale.ROOT,
           "%s model %s was trained on %d of the %d evaluated speaker(s) (%s): "
               + "%s in-sample, not an accuracy",
           scorer,

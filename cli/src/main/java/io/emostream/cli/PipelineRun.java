@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,7 +104,7 @@ final class PipelineRun {
           }
         } else {
           byRule
-              .computeIfAbsent(record.key(), k -> new java.util.EnumMap<>(FusionRule.class))
+              .computeIfAbsent(record.key(), k -> new EnumMap<>(FusionRule.class))
               .putIfAbsent(record.value().getRule(), record.value());
         }
       }

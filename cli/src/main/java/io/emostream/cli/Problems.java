@@ -2,6 +2,7 @@ package io.emostream.cli;
 
 import java.net.BindException;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.errors.TimeoutException;
 
 /**
  * Turns an unexpected failure into one line: what went wrong and, where known, what to do. Pure.
@@ -18,7 +19,7 @@ final class Problems {
             + "); stop the other process or choose free ports with "
             + "EMOSTREAM_KAFKA_PORT / EMOSTREAM_HTTP_PORT";
       }
-      if (t instanceof org.apache.kafka.common.errors.TimeoutException) {
+      if (t instanceof TimeoutException) {
         return "Kafka did not answer in time ("
             + t.getMessage()
             + "); check KAFKA_BOOTSTRAP_SERVERS, or unset it "

@@ -2,13 +2,11 @@ package io.emostream.cli;
 
 import io.emostream.fusion.FusionConfig;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code emostream train-fusion}: runs the labelled clips of a directory through the platform and
@@ -33,26 +31,15 @@ final class TrainFusionCommand extends CliCommand {
       description = "where to write the model (default: ${DEFAULT-VALUE})")
   private Path outFile;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      converter = DurationConverter.class,
-      defaultValue = "30m",
-      description = "how long to wait for the next fused result (default: ${DEFAULT-VALUE})")
-  private Duration timeout;
-
-  @Parameters(
-      paramLabel = "DIR",
-      hideParamSyntax = true,
-      description = "the directory of labelled files")
-  private List<Path> dirs = new ArrayList<>();
+  @Mixin private LabelledRunOptions labelled;
 
   @Override
   int execute() throws Exception {
     List<String> labels = FusionConfig.fromEnv(env).labels();
     List<DatasetLabels.LabelledFile> files =
-        LabelledFiles.select(LabelledFiles.oneDirectory(dirs), labels, "train-fusion", err).files();
-    List<PipelineRun.ClipOutcome> outcomes = PipelineRun.run(env, home, files, null, timeout, err);
+        LabelledFiles.select(labelled.directory(), labels, "train-fusion", err).files();
+    List<PipelineRun.ClipOutcome> outcomes =
+        PipelineRun.run(env, home, files, null, labelled.timeout, err);
     FusionTraining training = new FusionTraining(labels, FusionTraining.DEFAULT_C);
     FusionTraining.Result result = training.train(training.examples(outcomes));
     result.model().write(outFile);

@@ -3,6 +3,9 @@ package io.emostream.cli;
 import io.emostream.cli.Main.InputException;
 import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestConfig;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.ops.OpsConfig;
+import io.emostream.ops.OpsServer;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 
@@ -30,7 +33,7 @@ final class UpCommand extends CliCommand {
     String httpHost = env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST);
     int httpPortSetting =
         env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
-    if (env.optional(io.emostream.kafka.KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
+    if (env.optional(KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
       Preflight.checkPortFree(
           env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST),
           kafkaPort,
@@ -42,13 +45,11 @@ final class UpCommand extends CliCommand {
     FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
-    io.emostream.ops.OpsServer ops;
+    OpsServer ops;
     try {
       FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
       httpPort = platform.startHttp(httpHost, httpPortSetting, results);
-      ops =
-          platform.startOps(
-              io.emostream.ops.OpsConfig.fromEnv(env, io.emostream.ops.OpsConfig.EMBEDDED_PORT));
+      ops = platform.startOps(OpsConfig.fromEnv(env, OpsConfig.EMBEDDED_PORT));
     } catch (Exception e) {
       platform.close();
       throw e;
@@ -74,7 +75,7 @@ final class UpCommand extends CliCommand {
             + "a line per upload and per fused segment follows here; a source's results: GET %s/sources/ID "
             + "(endpoints: GET %s/); fused results on topic %s; metrics on %s, health on %s; Ctrl-C to stop%n",
         platform.kafka().bootstrapServers(),
-        env.optional(io.emostream.ingest.IngestConfig.TOKEN_ENV).isPresent()
+        env.optional(IngestConfig.TOKEN_ENV).isPresent()
             ? " -H \"Authorization: Bearer $EMOSTREAM_INGEST_TOKEN\""
             : "",
         base,

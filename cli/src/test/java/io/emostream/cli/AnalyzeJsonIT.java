@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,10 +91,10 @@ class AnalyzeJsonIT {
 
   /** Hands every complete line written to it to {@code onLine}. */
   private static final class LineTap extends OutputStream {
-    private final java.util.function.Consumer<String> onLine;
+    private final Consumer<String> onLine;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-    LineTap(java.util.function.Consumer<String> onLine) {
+    LineTap(Consumer<String> onLine) {
       this.onLine = onLine;
     }
 

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class AnalyzeSourceIdIT {
                 });
 
     assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-    List<JsonNode> all = new java.util.ArrayList<>();
+    List<JsonNode> all = new ArrayList<>();
     for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
       all.add(new ObjectMapper().readTree(line));
     }

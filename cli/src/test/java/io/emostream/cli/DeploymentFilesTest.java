@@ -2,6 +2,7 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.audio.VadConfig;
 import io.emostream.ops.OpsConfig;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -10,10 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,6 +27,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -285,7 +289,7 @@ class DeploymentFilesTest {
     }
     for (String name : List.of("audio-worker", "audio-worker-gpu")) {
       Object model = environment(services.get(name)).get("EMOSTREAM_VAD_MODEL");
-      assertThat(model).as(name).isEqualTo(io.emostream.audio.VadConfig.DEFAULT_MODEL.toString());
+      assertThat(model).as(name).isEqualTo(VadConfig.DEFAULT_MODEL.toString());
       assertThat(RepositoryFiles.ROOT.resolve((String) model)).as(name).isRegularFile();
     }
   }
@@ -324,8 +328,8 @@ class DeploymentFilesTest {
    * is refused with the message.
    */
   @Test
-  void dockerComposeConfigAcceptsTheFileAndRefusesItWithoutAToken(
-      @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+  void dockerComposeConfigAcceptsTheFileAndRefusesItWithoutAToken(@TempDir Path dir)
+      throws Exception {
     List<String> tool = composeTool();
     Assumptions.assumeTrue(
         tool != null, "neither docker-compose nor the docker compose plugin is installed");
@@ -410,7 +414,7 @@ class DeploymentFilesTest {
   }
 
   static Map<String, Map<String, Object>> pipelineServices(Map<String, Object> compose) {
-    Map<String, Map<String, Object>> pipeline = new java.util.LinkedHashMap<>();
+    Map<String, Map<String, Object>> pipeline = new LinkedHashMap<>();
     DeploymentFilesTest.<Map<String, Object>>map(compose.get("services"))
         .forEach(
             (name, service) -> {
@@ -434,7 +438,7 @@ class DeploymentFilesTest {
   }
 
   private static Map<String, String> environment(Map<String, Object> service) {
-    Map<String, String> env = new java.util.TreeMap<>();
+    Map<String, String> env = new TreeMap<>();
     map(service.get("environment")).forEach((k, v) -> env.put(k, String.valueOf(v)));
     return env;
   }

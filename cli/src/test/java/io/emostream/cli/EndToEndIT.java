@@ -9,11 +9,13 @@ import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
+import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.testkit.TestKafka;
+import io.emostream.testkit.TestMedia;
 import io.emostream.testkit.TopicReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,12 +27,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
@@ -89,7 +95,7 @@ class EndToEndIT {
     }
   }
 
-  private static Map<String, FusedEmotion> run(java.util.function.Supplier<Set<String>> ingest) {
+  private static Map<String, FusedEmotion> run(Supplier<Set<String>> ingest) {
     try (FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = ingest.get();
       Map<String, FusedEmotion> fused = reader.await(clipIds, Duration.ofSeconds(120), () -> {});
@@ -116,7 +122,7 @@ class EndToEndIT {
       assertThat(result.getSourceName()).isEqualTo("happy-speech.mp4");
       assertThat(result.getRule())
           .as("no rule asked for: the default")
-          .isEqualTo(io.emostream.schemas.FusionRule.AVERAGE);
+          .isEqualTo(FusionRule.AVERAGE);
       assertThat(result.getLabels()).hasSize(8).contains("happy", "calm", "neutral");
       double sum = result.getDistribution().stream().mapToDouble(Float::doubleValue).sum();
       assertThat(sum).isBetween(0.999, 1.001);
@@ -132,7 +138,7 @@ class EndToEndIT {
   @Test
   void anAudioOnlyToneIsNoSpeechAndGetsNoEmotion(@TempDir Path dir) throws Exception {
     Path wav = dir.resolve("tone.wav");
-    io.emostream.testkit.TestMedia.writeToneWav(wav, 22_050, 1.5);
+    TestMedia.writeToneWav(wav, 22_050, 1.5);
 
     Map<String, FusedEmotion> fused =
         run(() -> ids(platform.ingest().ingest(wav, "tone.wav", null)));
@@ -206,7 +212,7 @@ class EndToEndIT {
               assertThat(r.getStatus()).isEqualTo(FusionStatus.COMPLETE);
               // the upload's ?rule= travelled in the manifest to fusion (the other tests leave the
               // default, AVERAGE)
-              assertThat(r.getRule()).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
+              assertThat(r.getRule()).isEqualTo(FusionRule.RULE_BASED);
             });
 
     HttpResponse<String> bad =
@@ -242,7 +248,7 @@ class EndToEndIT {
   void aStereoCallUploadedWithBothChannelsGivesOneResultPerRole(@TempDir Path dir)
       throws Exception {
     Path call =
-        io.emostream.testkit.TestMedia.writeStereoToneWav(
+        TestMedia.writeStereoToneWav(
             dir.resolve("call.wav"), 16_000, 1.5, 440, 12_000, 1_500, 3_000);
     int port = platform.startHttp("127.0.0.1", 0);
 
@@ -374,7 +380,7 @@ class EndToEndIT {
             output,
             dir);
 
-    Map<String, JsonNode> byKey = new java.util.HashMap<>();
+    Map<String, JsonNode> byKey = new HashMap<>();
     List<String> lines =
         new String(json, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).as("JSON lines printed by read_fused.py").isNotEmpty();
@@ -403,7 +409,7 @@ class EndToEndIT {
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .start();
-      return p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0;
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (Exception e) {
       return false;
     }
@@ -470,7 +476,7 @@ class EndToEndIT {
     StringBuilder lines = new StringBuilder();
     keys.forEach(k -> lines.append(k).append('\t').append("v").append('\n'));
     List<String> command =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 kcat.toString(),
                 "-b",

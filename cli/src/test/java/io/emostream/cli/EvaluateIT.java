@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -87,8 +88,7 @@ class EvaluateIT {
     List<String> rules = new ArrayList<>();
     json.get("rules").fieldNames().forEachRemaining(rules::add);
     assertThat(rules)
-        .containsExactly(
-            java.util.Arrays.stream(FusionRule.values()).map(Enum::name).toArray(String[]::new));
+        .containsExactly(Arrays.stream(FusionRule.values()).map(Enum::name).toArray(String[]::new));
     json.get("rules").forEach(r -> assertThat(r.get("clips").asInt()).isEqualTo(1));
     assertThat(json.get("rulesWithoutResults")).isEmpty();
     assertThat(json.get("ruleProtocols").get("LOGISTIC_REGRESSION").asText())
@@ -121,7 +121,7 @@ class EvaluateIT {
       w[k][n + k] = 1;
     }
     double[] max = new double[2 * n];
-    java.util.Arrays.fill(max, 1);
+    Arrays.fill(max, 1);
     return new LogisticRegressionModel(
         labels, labels, new double[2 * n], max, w, new double[n], Map.of());
   }

@@ -8,6 +8,7 @@ import io.emostream.schemas.FusionRule;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -73,7 +74,7 @@ class EvaluationReportHtmlTest {
         Pattern.compile("background:rgba\\(37,99,235,([0-9.]+)\\)\" title=\"[^\"]*\">(\\d+)</td>")
             .matcher(matrix);
     for (int[] row : confusion) {
-      int total = java.util.Arrays.stream(row).sum();
+      int total = Arrays.stream(row).sum();
       for (int count : row) {
         assertThat(cells.find()).isTrue();
         assertThat(Integer.parseInt(cells.group(2))).isEqualTo(count);

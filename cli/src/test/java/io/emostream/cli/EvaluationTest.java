@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Hand-counted accuracies, confusion matrices and precision/recall on made-up clip outcomes. */
@@ -184,7 +185,7 @@ class EvaluationTest {
   void modelsScoredOnTheirOwnTrainingSpeakersAreFlaggedInEveryOutput() {
     List<InSample.Overlap> overlaps =
         InSample.find(
-            java.util.Set.of("ravdess-01", "ravdess-20"),
+            Set.of("ravdess-01", "ravdess-20"),
             Map.of(
                 "AUDIO",
                     new InSample.Training(
@@ -218,7 +219,7 @@ class EvaluationTest {
                     .containsEntry("speakers", List.of("ravdess-01")));
     assertThat(
             InSample.find(
-                java.util.Set.of("crema-d-1001"),
+                Set.of("crema-d-1001"),
                 Map.of(
                     "AUDIO",
                     new InSample.Training("speech-emotion-ravdess", List.of("ravdess-01")))))

@@ -27,6 +27,8 @@ import io.emostream.testkit.TopicReader;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +50,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -273,7 +276,7 @@ class FaultToleranceIT {
               });
       // Keep it down for a few seconds: ingest must keep retrying, neither failing nor finishing
       // without a broker.
-      org.awaitility.Awaitility.await()
+      Awaitility.await()
           .pollDelay(Duration.ofSeconds(3))
           .atMost(Duration.ofSeconds(10))
           .until(() -> !during.isDone());
@@ -308,17 +311,14 @@ class FaultToleranceIT {
             .valueSerde()
             .serializer()
             .serialize(
-                null,
-                new AudioSegment(
-                    "p-rate", 8_000, 1, java.nio.ByteBuffer.wrap(new byte[16_000]), 0L));
+                null, new AudioSegment("p-rate", 8_000, 1, ByteBuffer.wrap(new byte[16_000]), 0L));
     byte[] good =
         topics
             .audio()
             .valueSerde()
             .serializer()
             .serialize(
-                null,
-                new AudioSegment("p-good", 16_000, 1, java.nio.ByteBuffer.wrap(tone(24_000)), 0L));
+                null, new AudioSegment("p-good", 16_000, 1, ByteBuffer.wrap(tone(24_000)), 0L));
 
     try (WorkerService worker =
             AudioWorkerMain.start(
@@ -387,8 +387,7 @@ class FaultToleranceIT {
   }
 
   private static byte[] tone(int samples) {
-    java.nio.ByteBuffer pcm =
-        java.nio.ByteBuffer.allocate(samples * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer pcm = ByteBuffer.allocate(samples * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < samples; i++) {
       pcm.putShort((short) (8000 * Math.sin(2 * Math.PI * 220 * i / 16_000.0)));
     }

@@ -3,6 +3,7 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.schemas.FusedEmotion;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,7 +64,7 @@ class HtmlReportTest {
     assertThat(count("<div class=\"track\"><div class=\"need-450\">")).isEqualTo(6);
     // A 20-minute source of 4 s segments needs 300 x 64 px: its blocks are colour only, at any
     // width.
-    List<FusedEmotion> long20 = new java.util.ArrayList<>();
+    List<FusedEmotion> long20 = new ArrayList<>();
     for (int i = 0; i < 300; i++) {
       FusedEmotion s = ReportFixtures.results().get(0);
       long20.add(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.emostream.cli.Main.InputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class InputsTest {
   @Test
   void everyListedExtensionIsFoundInADirectoryFlvIncluded() throws Exception {
     for (String ext : Inputs.EXTENSIONS) {
-      Files.writeString(dir.resolve("clip." + ext.toUpperCase(java.util.Locale.ROOT)), "x");
+      Files.writeString(dir.resolve("clip." + ext.toUpperCase(Locale.ROOT)), "x");
     }
     Files.writeString(dir.resolve("03a01Fa.flv"), "x");
 

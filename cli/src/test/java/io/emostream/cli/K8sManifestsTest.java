@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.ingest.IngestConfig;
 import io.emostream.kafka.Env;
+import io.emostream.kafka.TopicsEnv;
 import io.emostream.ops.OpsConfig;
 import io.emostream.topics.Topics;
 import java.io.File;
@@ -270,7 +271,7 @@ class K8sManifestsTest {
       String target = (String) map(spec.get("scaleTargetRef")).get("name");
       assertThat(keda.all("Deployment")).containsKey(target);
       Map<String, Object> env = keda.environment(target);
-      Topics topics = io.emostream.kafka.TopicsEnv.fromEnv(new Env(strings(env)));
+      Topics topics = TopicsEnv.fromEnv(new Env(strings(env)));
       boolean audio = target.startsWith("audio");
       Map<String, Object> trigger = map(list(spec.get("triggers")).get(0));
       assertThat(trigger.get("type")).isEqualTo("kafka");

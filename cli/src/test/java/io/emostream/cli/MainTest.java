@@ -2,7 +2,13 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.ingest.ChannelSelection;
+import io.emostream.ingest.IngestService;
+import io.emostream.ingest.Ingestor;
 import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -10,7 +16,17 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,29 +189,24 @@ class MainTest {
     Path b = Files.writeString(dir.resolve("b.wav"), "x");
     for (String spelling : new String[] {"rule-based", "Rule_Based", "RULE-BASED"}) {
       AnalyzeCommand.AnalyzeArgs args =
-          AnalyzeCommand.parse(java.util.List.of("--rule", spelling, a.toString(), b.toString()));
-      assertThat(args.rule()).as(spelling).isEqualTo(io.emostream.schemas.FusionRule.RULE_BASED);
+          AnalyzeCommand.parse(List.of("--rule", spelling, a.toString(), b.toString()));
+      assertThat(args.rule()).as(spelling).isEqualTo(FusionRule.RULE_BASED);
 
-      java.util.List<String> calls = new java.util.ArrayList<>();
-      java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
+      List<String> calls = new ArrayList<>();
+      Set<String> clipIds = new LinkedHashSet<>();
       int failed =
           AnalyzeCommand.ingestAll(
               (file, name, rule, channels) -> {
                 calls.add(name + " " + rule);
-                return new io.emostream.ingest.IngestService.Result(
+                return new IngestService.Result(
                     "src-" + name,
                     name,
-                    java.util.List.of(
-                        new io.emostream.ingest.IngestService.Clip(
-                            "src-" + name + "-00000",
-                            0,
-                            0,
-                            2_000,
-                            java.util.List.of(io.emostream.schemas.Modality.AUDIO),
-                            null)));
+                    List.of(
+                        new IngestService.Clip(
+                            "src-" + name + "-00000", 0, 0, 2_000, List.of(Modality.AUDIO), null)));
               },
               args,
-              io.emostream.ingest.ChannelSelection.parse(null, null),
+              ChannelSelection.parse(null, null),
               clipIds,
               new Progress(
                   new PrintStream(err, true, StandardCharsets.UTF_8),
@@ -210,7 +221,7 @@ class MainTest {
       assertThat(clipIds).containsExactly("src-a.mp4-00000", "src-b.wav-00000");
     }
     // without the flag: null, i.e. fusion's default (EMOSTREAM_FUSION_RULE)
-    assertThat(AnalyzeCommand.parse(java.util.List.of(a.toString())).rule()).isNull();
+    assertThat(AnalyzeCommand.parse(List.of(a.toString())).rule()).isNull();
   }
 
   @Test
@@ -223,18 +234,17 @@ class MainTest {
   }
 
   @Test
-  void evaluateNeedsADirectoryWithLabelledFiles(@org.junit.jupiter.api.io.TempDir Path dir)
-      throws Exception {
+  void evaluateNeedsADirectoryWithLabelledFiles(@TempDir Path dir) throws Exception {
     assertThat(run("evaluate")).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("evaluate needs a directory");
 
-    java.nio.file.Files.writeString(dir.resolve("holiday.wav"), "x");
+    Files.writeString(dir.resolve("holiday.wav"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
         .contains("no labelled media files");
 
-    java.nio.file.Files.writeString(dir.resolve("03a04Lc.flv"), "x");
+    Files.writeString(dir.resolve("03a04Lc.flv"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("03a04Lc.flv: EmoDB boredom (L) has no canonical label " + "(left out)");
@@ -265,8 +275,7 @@ class MainTest {
   }
 
   @Test
-  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(
-      @org.junit.jupiter.api.io.TempDir Path dir) {
+  void evaluateRejectsAnUnknownRuleBeforeStartingAnything(@TempDir Path dir) {
     assertThat(run("evaluate", "--rule", "median", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
         .contains("unknown fusion rule 'median'")
@@ -324,7 +333,7 @@ class MainTest {
   @Test
   void verboseAddsTheTraceToAPreflightRefusal(@TempDir Path dir) throws Exception {
     byte[] junk = new byte[20_000];
-    new java.util.Random(5).nextBytes(junk);
+    new Random(5).nextBytes(junk);
     Path random = Files.write(dir.resolve("random.mp4"), junk);
     assertThat(run("analyze", "--verbose", random.toString())).isEqualTo(2);
     assertThat(errText())
@@ -340,19 +349,16 @@ class MainTest {
   void filesThatCannotBeAnalysedAreRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
     Path empty = Files.createFile(dir.resolve("empty.mp4"));
     byte[] junk = new byte[20_000];
-    new java.util.Random(5).nextBytes(junk);
+    new Random(5).nextBytes(junk);
     Path random = Files.write(dir.resolve("random.mp4"), junk);
     byte[] sample = Files.readAllBytes(Path.of("../samples/happy-speech.mp4"));
-    Path truncated =
-        Files.write(dir.resolve("truncated.mp4"), java.util.Arrays.copyOf(sample, 2_000));
-    java.awt.image.BufferedImage image =
-        new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    Path truncated = Files.write(dir.resolve("truncated.mp4"), Arrays.copyOf(sample, 2_000));
+    BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
     Path still = dir.resolve("still.png");
-    javax.imageio.ImageIO.write(image, "png", still.toFile());
+    ImageIO.write(image, "png", still.toFile());
     byte[] y4m =
         "YUV4MPEG2 W8000 H8000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".getBytes(StandardCharsets.US_ASCII);
-    Path huge =
-        Files.write(dir.resolve("huge.y4m"), java.util.Arrays.copyOf(y4m, y4m.length + 4096));
+    Path huge = Files.write(dir.resolve("huge.y4m"), Arrays.copyOf(y4m, y4m.length + 4096));
     Path text = Files.writeString(dir.resolve("notes.txt"), "not a video\n");
 
     assertThat(
@@ -389,11 +395,11 @@ class MainTest {
   @Test
   void jsonIsJsonLinesAndJsonArrayIsOneArrayButNotBoth() throws Exception {
     String sample = "../samples/happy-speech.mp4";
-    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).output())
+    assertThat(AnalyzeCommand.parse(List.of(sample)).output())
         .isEqualTo(AnalyzeCommand.Output.TABLE);
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--json", sample)).output())
+    assertThat(AnalyzeCommand.parse(List.of("--json", sample)).output())
         .isEqualTo(AnalyzeCommand.Output.JSON_LINES);
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--json-array", sample)).output())
+    assertThat(AnalyzeCommand.parse(List.of("--json-array", sample)).output())
         .isEqualTo(AnalyzeCommand.Output.JSON_ARRAY);
 
     assertThat(run("analyze", "--json", "--json-array", sample)).isEqualTo(2);
@@ -427,29 +433,25 @@ class MainTest {
    */
   @Test
   void aSourceIdReachesIngest() throws Exception {
-    java.util.List<String> ids = new java.util.ArrayList<>();
-    io.emostream.ingest.Ingestor ingestor =
-        new io.emostream.ingest.Ingestor() {
+    List<String> ids = new ArrayList<>();
+    Ingestor ingestor =
+        new Ingestor() {
           @Override
-          public io.emostream.ingest.IngestService.Result ingest(
-              Path file,
-              String name,
-              io.emostream.schemas.FusionRule rule,
-              io.emostream.ingest.ChannelSelection channels) {
+          public IngestService.Result ingest(
+              Path file, String name, FusionRule rule, ChannelSelection channels) {
             throw new AssertionError("the source id must be passed on");
           }
 
           @Override
-          public io.emostream.ingest.IngestService.Result ingest(
+          public IngestService.Result ingest(
               Path file,
               String name,
-              io.emostream.schemas.FusionRule rule,
-              io.emostream.ingest.ChannelSelection channels,
+              FusionRule rule,
+              ChannelSelection channels,
               Integer audioStream,
               String sourceId) {
             ids.add(sourceId);
-            return new io.emostream.ingest.IngestService.Result(
-                String.valueOf(sourceId), name, java.util.List.of());
+            return new IngestService.Result(String.valueOf(sourceId), name, List.of());
           }
         };
     Progress progress =
@@ -460,16 +462,16 @@ class MainTest {
             "files",
             1,
             System::nanoTime);
-    for (java.util.List<String> args :
-        java.util.List.of(
-            java.util.List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
-            java.util.List.of("../samples/happy-speech.mp4"))) {
+    for (List<String> args :
+        List.of(
+            List.of("--source-id", "call-2024.06_01", "../samples/happy-speech.mp4"),
+            List.of("../samples/happy-speech.mp4"))) {
       int failed =
           AnalyzeCommand.ingestAll(
               ingestor,
               AnalyzeCommand.parse(args),
-              io.emostream.ingest.ChannelSelection.MIXED,
-              new java.util.LinkedHashSet<>(),
+              ChannelSelection.MIXED,
+              new LinkedHashSet<>(),
               progress);
       assertThat(failed).isZero();
     }
@@ -485,16 +487,15 @@ class MainTest {
    */
   @Test
   void everyCommandHasItsOwnHelp() {
-    Map<String, java.util.List<String>> own =
+    Map<String, List<String>> own =
         Map.of(
             "analyze",
-                java.util.List.of(
-                    "--json-array", "--source-id", "--channel", "--from", "FILE|DIR|@LIST..."),
-            "up", java.util.List.of("EMOSTREAM_KAFKA_PORT", "/sources/ID", "/health/ready"),
-            "evaluate", java.util.List.of("--rule=all|RULE", "--report", "--timeout", "DIR"),
-            "train-fusion", java.util.List.of("--out=FILE", "fusion-lr.json", "--timeout", "DIR"),
-            "vad-survey", java.util.List.of("--quiet", "--model"),
-            "video-bench", java.util.List.of("--passes", "--batch", "--threads"));
+                List.of("--json-array", "--source-id", "--channel", "--from", "FILE|DIR|@LIST..."),
+            "up", List.of("EMOSTREAM_KAFKA_PORT", "/sources/ID", "/health/ready"),
+            "evaluate", List.of("--rule=all|RULE", "--report", "--timeout", "DIR"),
+            "train-fusion", List.of("--out=FILE", "fusion-lr.json", "--timeout", "DIR"),
+            "vad-survey", List.of("--quiet", "--model"),
+            "video-bench", List.of("--passes", "--batch", "--threads"));
     for (String command : own.keySet()) {
       out.reset();
       err.reset();
@@ -533,9 +534,8 @@ class MainTest {
   /** The version is the project's, from the build; {@code -V} the same. */
   @Test
   void versionIsTheProjectVersionOfTheBuild() throws Exception {
-    java.util.regex.Matcher pom =
-        java.util.regex.Pattern.compile(
-                "<artifactId>emostream-parent</artifactId>\\s*<version>([^<]+)</version>")
+    Matcher pom =
+        Pattern.compile("<artifactId>emostream-parent</artifactId>\\s*<version>([^<]+)</version>")
             .matcher(Files.readString(Path.of("../pom.xml")));
     assertThat(pom.find()).as("the root pom's version").isTrue();
     for (String option : new String[] {"--version", "-V"}) {
@@ -595,12 +595,11 @@ class MainTest {
                   + "' is not a duration >= 0 such as 500ms, 30s or 2m");
     }
     String sample = "../samples/happy-speech.mp4";
-    assertThat(AnalyzeCommand.parse(java.util.List.of(sample)).timeout())
-        .isEqualTo(java.time.Duration.ofSeconds(180));
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout", "1.5m", sample)).timeout())
-        .isEqualTo(java.time.Duration.ofSeconds(90));
-    assertThat(AnalyzeCommand.parse(java.util.List.of("--timeout=500ms", sample)).timeout())
-        .isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(AnalyzeCommand.parse(List.of(sample)).timeout()).isEqualTo(Duration.ofSeconds(180));
+    assertThat(AnalyzeCommand.parse(List.of("--timeout", "1.5m", sample)).timeout())
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThat(AnalyzeCommand.parse(List.of("--timeout=500ms", sample)).timeout())
+        .isEqualTo(Duration.ofMillis(500));
   }
 
   /** Files, directories and lists keep the order they were given in, {@code --from} included. */
@@ -614,8 +613,7 @@ class MainTest {
     Path other = Files.writeString(dir.resolve("other.txt"), "d.mp4\n");
     assertThat(
             AnalyzeCommand.parse(
-                    java.util.List.of(
-                        c.toString(), "--from", list.toString(), a.toString(), "@" + other))
+                    List.of(c.toString(), "--from", list.toString(), a.toString(), "@" + other))
                 .files())
         .containsExactly(c, b, a, d);
   }
@@ -624,7 +622,7 @@ class MainTest {
   @Test
   void verboseBeforeTheCommandAddsTheTraceToo(@TempDir Path dir) throws Exception {
     byte[] junk = new byte[20_000];
-    new java.util.Random(5).nextBytes(junk);
+    new Random(5).nextBytes(junk);
     Path random = Files.write(dir.resolve("random.mp4"), junk);
     assertThat(run("--verbose", "analyze", random.toString())).isEqualTo(2);
     assertThat(errText()).contains("is not a media file FFmpeg can read").contains("\tat ");

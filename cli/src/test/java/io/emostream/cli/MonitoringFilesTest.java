@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.emostream.ops.OpsConfig;
+import io.emostream.topics.DeadLetterHeaders;
+import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -291,7 +295,7 @@ class MonitoringFilesTest {
   void theReadmeDocumentsEveryDeadLetterHeader() throws Exception {
     String readme = RepositoryFiles.read("README.md");
     int headers = 0;
-    for (java.lang.reflect.Field field : io.emostream.topics.DeadLetterHeaders.class.getFields()) {
+    for (Field field : DeadLetterHeaders.class.getFields()) {
       String header = (String) field.get(null);
       assertThat(readme)
           .as("README documents the dead-letter header " + header)
@@ -326,7 +330,7 @@ class MonitoringFilesTest {
   }
 
   private static boolean onPath(String tool) {
-    return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+    return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
         .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
   }
 
@@ -350,7 +354,7 @@ class MonitoringFilesTest {
    */
   @SuppressWarnings("unchecked")
   private static Map<String, String> mounts(Map<String, Object> service) {
-    Map<String, String> mounts = new java.util.TreeMap<>();
+    Map<String, String> mounts = new TreeMap<>();
     for (String volume : (List<String>) service.get("volumes")) {
       String[] parts = volume.split(":");
       if (parts[0].startsWith("./")) {

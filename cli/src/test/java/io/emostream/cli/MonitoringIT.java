@@ -15,6 +15,7 @@ import io.emostream.ingest.IngestHttpServer;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.TopicAdmin;
+import io.emostream.kafka.TopicsEnv;
 import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
@@ -94,7 +95,7 @@ class MonitoringIT {
                 "0"));
     vars.put("EMOSTREAM_WORK_DIR", dir.toString());
     Env env = new Env(vars);
-    Topics topics = io.emostream.kafka.TopicsEnv.fromEnv(env);
+    Topics topics = TopicsEnv.fromEnv(env);
     IngestConfig ingestConfig = IngestConfig.fromEnv(env);
     TopicAdmin.ensureTopics(ingestConfig.kafka(), topics, (short) 1);
 

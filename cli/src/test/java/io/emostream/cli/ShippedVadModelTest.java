@@ -19,6 +19,7 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,8 +108,7 @@ class ShippedVadModelTest {
   }
 
   private static byte[] segment(float[] samples) {
-    ByteBuffer pcm =
-        ByteBuffer.allocate(samples.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer pcm = ByteBuffer.allocate(samples.length * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (float x : samples) {
       pcm.putShort((short) Math.round(x * 32768f));
     }

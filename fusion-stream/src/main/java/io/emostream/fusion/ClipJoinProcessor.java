@@ -1,27 +1,20 @@
 package io.emostream.fusion;
 
+import io.emostream.fusion.WorkerStates.WorkerState;
 import io.emostream.schemas.ClipManifest;
 import io.emostream.schemas.FusedEmotion;
-import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
-import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -30,7 +23,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,18 +81,25 @@ import org.slf4j.LoggerFactory;
  * {@link PendingClips}), and a punctuation reads the entries due now, never the done markers still
  * within their retention (counted: {@value #PUNCTUATOR_VISITS_OPERATION}-total).
  *
- * <p>Work per clip is done once: the prediction that completes a clip is aligned once, when it is
- * checked, and that alignment is used to fuse it; {@link ClipFuser#prepare} aligns the clip's other
- * prediction and gathers what every rule's record shares; each rule is then applied once, and with
- * the all-rules topic on, the clip's own rule's record is the one it publishes. (A prediction that
- * waited in the store is aligned again when its clip is fused: the store keeps records as they
- * arrived, not aligned, so that canonical labels changed meanwhile are seen.)
+ * <p>Work per clip is done once: a prediction is aligned once, when it is checked, and that
+ * alignment is kept in memory (per pending clip, like the trace contexts) and used to fuse it;
+ * {@link ClipFuser#prepare} gathers what every rule's record shares; each rule is then applied
+ * once, and with the all-rules topic on, the clip's own rule's record is the one it publishes. The
+ * store keeps records as they arrived, not aligned: after a restart or a rebalance, when the
+ * canonical labels may have changed, a prediction that waited in the store is aligned, once, when
+ * its clip is fused.
+ *
+ * <p>Pieces: {@link ClipRecords} checks and merges an input record, {@link WorkerStates} tells the
+ * state of a missing modality's worker, {@link ClipEmitter} fuses and forwards a clip, {@link
+ * PendingClips} holds the store and its index; the transitions between the states above are all
+ * here. (The file is over 300 lines for this Javadoc, which keeps the state machine in one place.)
  *
  * <p>Traces ({@link Tracing}, when on): the trace context each of a clip's records carries in its
  * headers is kept in memory until the clip is fused; then one {@code fusion.fuse} span, a child of
- * the ingest span (the manifest's context) and linked to both workers' spans, with the fused
- * status; the fused (and all-rules) records carry its context. The contexts are not in the state
- * store: a clip pending across a restart or a rebalance is fused in a span of its own trace.
+ * the ingest span (the manifest's context, {@link ClipTrace}) and linked to both workers' spans,
+ * with the fused status; the fused (and all-rules) records carry its context. The contexts are not
+ * in the state store: a clip pending across a restart or a rebalance is fused in a span of its own
+ * trace.
  */
 final class ClipJoinProcessor implements Processor<String, SpecificRecord, String, FusedEmotion> {
 
@@ -125,84 +124,28 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
    */
   static final String PUNCTUATOR_VISITS_OPERATION = "punctuator-visits";
 
-  /** What fusion knows of the worker of a modality the clip still misses. */
-  enum WorkerState {
-    /** No progress record for the partition: no worker that publishes progress ever owned it. */
-    ABSENT,
-    /** No heartbeat within the timeout. */
-    SILENT,
-    /** Alive, and not caught up with its input since the clip reached fusion. */
-    BEHIND,
-    /** Alive, and caught up since the clip reached fusion: its prediction is committed. */
-    PASSED
-  }
-
   private static final Logger LOG = LoggerFactory.getLogger(ClipJoinProcessor.class);
 
   private final FusionConfig config;
-  private final ClipFuser fuser;
-  private final LabelAligner aligner;
   private final FusionMetrics metrics;
-
-  /** The rules of the all-rules topic ({@link FusionTopology#allRules}). */
-  private final List<FusionRule> allRules;
-
-  /**
-   * Rules already warned about when left out of the all-rules topic (bounded: one entry per rule).
-   */
-  private final java.util.Set<FusionRule> skippedRulesWarned =
-      java.util.EnumSet.noneOf(FusionRule.class);
+  private final Tracing tracing;
+  private final ClipRecords records;
 
   private ProcessorContext<String, FusedEmotion> context;
   private PendingClips clips;
-  private ReadOnlyKeyValueStore<String, WorkerProgress> progress;
+  private WorkerStates workers;
+  private ClipEmitter emitter;
+  private final List<Sensor> sensors = new ArrayList<>(4);
   private Sensor lateRecords;
   private Sensor clipsWithoutManifest;
   private Sensor clipsAtMaxWait;
   private Sensor punctuatorVisits;
-  private final Tracing tracing;
 
   /** Per pending clip, the trace contexts its records carried (only while tracing is on). */
   private final Map<String, ClipTrace> traces = new HashMap<>();
 
-  /** The contexts of a clip's spans upstream: ingest's (from the manifest) and each worker's. */
-  private record ClipTrace(Context ingest, Context audio, Context video) {
-
-    static final ClipTrace NONE = new ClipTrace(null, null, null);
-
-    ClipTrace with(SpecificRecord value, Context context) {
-      if (value instanceof ModalityPrediction prediction) {
-        return prediction.getModality() == Modality.AUDIO
-            ? new ClipTrace(ingest, context, video)
-            : new ClipTrace(ingest, audio, context);
-      }
-      return new ClipTrace(context, audio, video);
-    }
-
-    /**
-     * The fused span's parent: ingest's span, else (no manifest context) a worker's span, else a
-     * new trace.
-     */
-    Context parent() {
-      for (Context context : new Context[] {ingest, audio, video}) {
-        if (context != null && Span.fromContext(context).getSpanContext().isValid()) {
-          return context;
-        }
-      }
-      return Context.root();
-    }
-
-    List<Context> workers() {
-      List<Context> out = new ArrayList<>(2);
-      if (audio != null) {
-        out.add(audio);
-      }
-      if (video != null) {
-        out.add(video);
-      }
-      return out;
-    }
-  }
+  /** Per pending clip, the aligned distributions of its usable predictions that arrived here. */
+  private final Map<String, Map<Modality, double[]>> aligned = new HashMap<>();
 
   ClipJoinProcessor(FusionConfig config, FusionMetrics metrics) {
     this(config, metrics, Tracing.noop());
@@ -212,10 +155,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     this.tracing = tracing;
     this.config = config;
     this.metrics = metrics;
-    this.fuser =
-        new ClipFuser(config.labels(), config.defaultRule(), new FusionRules(config.rules()));
-    this.aligner = new LabelAligner(config.labels());
-    this.allRules = FusionTopology.allRules(config);
+    this.records = new ClipRecords(config);
   }
 
   @Override
@@ -224,53 +164,53 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     KeyValueStore<String, PendingClip> store = context.getStateStore(FusionTopology.PENDING_STORE);
     KeyValueStore<String, String> due = context.getStateStore(FusionTopology.DUE_STORE);
     this.clips = new PendingClips(store, due, config);
-    this.progress = context.getStateStore(FusionTopology.PROGRESS_STORE);
-    this.lateRecords =
-        context
-            .metrics()
-            .addRateTotalSensor(
-                METRICS_SCOPE,
-                "clip-join-" + context.taskId(),
-                LATE_RECORDS_OPERATION,
-                Sensor.RecordingLevel.INFO);
-    this.clipsWithoutManifest =
-        context
-            .metrics()
-            .addRateTotalSensor(
-                METRICS_SCOPE,
-                "clip-join-" + context.taskId(),
-                NO_MANIFEST_OPERATION,
-                Sensor.RecordingLevel.INFO);
-    this.clipsAtMaxWait =
-        context
-            .metrics()
-            .addRateTotalSensor(
-                METRICS_SCOPE,
-                "clip-join-" + context.taskId(),
-                MAX_WAIT_OPERATION,
-                Sensor.RecordingLevel.INFO);
-    this.punctuatorVisits =
-        context
-            .metrics()
-            .addRateTotalSensor(
-                METRICS_SCOPE,
-                "clip-join-" + context.taskId(),
-                PUNCTUATOR_VISITS_OPERATION,
-                Sensor.RecordingLevel.INFO);
+    this.workers =
+        new WorkerStates(
+            config,
+            context.getStateStore(FusionTopology.PROGRESS_STORE),
+            context.taskId().partition());
+    this.emitter = new ClipEmitter(config, metrics, tracing, context);
+    this.lateRecords = sensor(LATE_RECORDS_OPERATION);
+    this.clipsWithoutManifest = sensor(NO_MANIFEST_OPERATION);
+    this.clipsAtMaxWait = sensor(MAX_WAIT_OPERATION);
+    this.punctuatorVisits = sensor(PUNCTUATOR_VISITS_OPERATION);
     context.schedule(config.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  private Sensor sensor(String operation) {
+    Sensor sensor =
+        context
+            .metrics()
+            .addRateTotalSensor(
+                METRICS_SCOPE,
+                "clip-join-" + context.taskId(),
+                operation,
+                Sensor.RecordingLevel.INFO);
+    sensors.add(sensor);
+    return sensor;
   }
 
   @Override
   public void process(Record<String, SpecificRecord> record) {
-    String clipId = checkedClipId(record);
+    String clipId = ClipRecords.checkedClipId(record);
     PendingClip clip = clips.get(clipId);
     if (clip != null && clip.getFusedAtMs() != null) {
       dropLate(clipId, clip, record.value());
       return;
     }
     long now = context.currentSystemTimeMs();
-    Map<Modality, double[]> aligned = new EnumMap<>(Modality.class);
-    PendingClip merged = merge(clipId, clip == null ? newClip(now) : clip, record.value(), aligned);
+    Map<Modality, double[]> arrived = new EnumMap<>(Modality.class);
+    String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(null);
+    PendingClip merged =
+        records.merge(
+            clipId, clip == null ? ClipRecords.newClip(now) : clip, record.value(), topic, arrived);
+    // kept (below) only once the clip's new state is: a record that fails to fuse changes nothing
+    Map<Modality, double[]> alignedOfClip = new EnumMap<>(Modality.class);
+    alignedOfClip.putAll(aligned.getOrDefault(clipId, Map.of()));
+    if (record.value() instanceof ModalityPrediction prediction) {
+      alignedOfClip.remove(prediction.getModality()); // a replaced prediction's alignment goes too
+    }
+    alignedOfClip.putAll(arrived);
     if (tracing.enabled()) {
       traces.put(
           clipId,
@@ -278,203 +218,33 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
               .getOrDefault(clipId, ClipTrace.NONE)
               .with(record.value(), tracing.extract(record.headers())));
     }
-    if (isReady(merged)) {
-      emit(clipId, clip, merged, aligned, now);
+    if (ClipRecords.isReady(merged)) {
+      emit(clipId, clip, merged, alignedOfClip, now);
     } else {
       clips.put(clipId, clip, merged);
-    }
-  }
-
-  private static String checkedClipId(Record<String, SpecificRecord> record) {
-    if (record.key() == null || record.key().isBlank()) {
-      throw new IllegalArgumentException(
-          "record has no clip id key; every fusion input must be keyed by clip id");
-    }
-    if (record.value() == null) {
-      throw new IllegalArgumentException(
-          "record for clip "
-              + record.key()
-              + " has no value (tombstone); "
-              + "fusion inputs are never deleted");
-    }
-    return record.key();
-  }
-
-  private static PendingClip newClip(long now) {
-    return PendingClip.newBuilder().setFirstSeenMs(now).build();
-  }
-
-  /**
-   * The clip with the record merged in; an OK prediction's aligned distribution goes into {@code
-   * aligned}, so that fusing the clip now does not align it again.
-   */
-  private PendingClip merge(
-      String clipId, PendingClip clip, SpecificRecord value, Map<Modality, double[]> aligned) {
-    PendingClip.Builder merged = PendingClip.newBuilder(clip);
-    if (value instanceof ClipManifest manifest) {
-      requireSameClip(clipId, manifest.getClipId());
-      merged.setManifest(manifest);
-    } else if (value instanceof ModalityPrediction prediction) {
-      checkPrediction(clipId, prediction).ifPresent(p -> aligned.put(prediction.getModality(), p));
-      if (prediction.getModality() == Modality.AUDIO) {
-        merged.setAudio(prediction);
-      } else {
-        merged.setVideo(prediction);
-      }
-    } else {
-      throw new IllegalArgumentException(
-          "unexpected record type " + value.getClass().getName() + " for clip " + clipId);
-    }
-    return merged.build();
-  }
-
-  /**
-   * Checks a prediction before any state changes; returns its aligned distribution when it is
-   * usable.
-   */
-  private java.util.Optional<double[]> checkPrediction(
-      String clipId, ModalityPrediction prediction) {
-    requireSameClip(clipId, prediction.getClipId());
-    Modality expected = expectedModality();
-    if (expected != null && expected != prediction.getModality()) {
-      throw new IllegalArgumentException(
-          "a "
-              + prediction.getModality()
-              + " prediction for clip "
-              + clipId
-              + " arrived on the "
-              + expected
-              + " predictions topic");
-    }
-    // fails now, with this record, rather than later when the clip is fused
-    return ClipFuser.isUsable(prediction)
-        ? java.util.Optional.of(aligner.align(prediction))
-        : java.util.Optional.empty();
-  }
-
-  /**
-   * The modality the current record's topic carries, or null when the topic is not a prediction
-   * topic.
-   */
-  private Modality expectedModality() {
-    String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(null);
-    if (config.topics().audioPredictions().name().equals(topic)) {
-      return Modality.AUDIO;
-    }
-    return config.topics().videoPredictions().name().equals(topic) ? Modality.VIDEO : null;
-  }
-
-  private static void requireSameClip(String key, String clipIdInValue) {
-    if (!Objects.equals(key, clipIdInValue)) {
-      throw new IllegalArgumentException(
-          "record key '" + key + "' differs from the clip id '" + clipIdInValue + "' in its value");
+      aligned.put(clipId, alignedOfClip);
     }
   }
 
   /**
-   * True when the manifest is in and a prediction (of any status) arrived for every modality it
-   * lists.
-   */
-  static boolean isReady(PendingClip clip) {
-    ClipManifest manifest = clip.getManifest();
-    return manifest != null
-        && manifest.getModalities().stream().allMatch(m -> predictionOf(clip, m) != null);
-  }
-
-  private static ModalityPrediction predictionOf(PendingClip clip, Modality modality) {
-    return modality == Modality.AUDIO ? clip.getAudio() : clip.getVideo();
-  }
-
-  /**
-   * Fuses {@code clip} (aligned once, each rule applied once) in a {@code fusion.fuse} span and
-   * replaces {@code stored}, what the store held for it, by a done marker.
+   * Fuses {@code clip} ({@code alignedOfClip}: its predictions aligned so far) and replaces {@code
+   * stored}, what the store held for it, by a done marker.
    */
   private void emit(
       String clipId,
       PendingClip stored,
       PendingClip clip,
-      Map<Modality, double[]> aligned,
+      Map<Modality, double[]> alignedOfClip,
       long now) {
-    ClipTrace trace = traces.getOrDefault(clipId, ClipTrace.NONE);
-    ClipManifest manifest = clip.getManifest();
-    Tracing.ClipSpan span =
-        tracing.start(
-            "fusion.fuse",
-            SpanKind.CONSUMER,
-            trace.parent(),
-            clipId,
-            manifest == null ? null : manifest.getSourceId(),
-            trace.workers());
-    try {
-      ClipFuser.Prepared prepared = fuser.prepare(clipId, clip, now, aligned);
-      FusionRule own = fuser.ruleOf(clip);
-      FusedEmotion fused = fuser.fuse(prepared, own);
-      span.status(fused.getStatus().name());
-      if (config.emitAllRules()) {
-        emitAllRules(prepared, own, fused, span);
-      }
-      Record<String, FusedEmotion> record = new Record<>(clipId, fused, now, traced(span));
-      context.forward(record, FusionTopology.FUSED_SINK);
-      if (config.emitJson()) {
-        context.forward(record, FusionTopology.FUSED_JSON_PROCESSOR);
-      }
-      metrics.fused(fused);
-      clips.put(clipId, stored, doneMarker(clip, now));
-      traces.remove(clipId);
-      LOG.debug(
-          "clip {} fused: {} {} ({} ms after ingest)",
-          clipId,
-          fused.getStatus(),
-          fused.getLabel(),
-          fused.getLatencyMs());
-    } catch (RuntimeException e) {
-      span.fail(e);
-      throw e;
-    } finally {
-      span.close();
-    }
+    emitter.emit(clipId, clip, alignedOfClip, traces.getOrDefault(clipId, ClipTrace.NONE), now);
+    done(clipId, stored, clip, now);
   }
 
-  /**
-   * Headers of a record published in {@code span}: its trace context (none when tracing is off).
-   */
-  private static Headers traced(Tracing.ClipSpan span) {
-    Headers headers = new RecordHeaders();
-    span.inject(headers);
-    return headers;
-  }
-
-  /**
-   * One record per rule of {@link FusionTopology#allRules} to the all-rules topic, in {@link
-   * FusionRule} order (LOGISTIC_REGRESSION is not among them when no model is configured: that is
-   * logged once at start). A rule that still cannot run on this clip (e.g. no weight for a model)
-   * is left out with a WARN naming why, once per rule per task (DEBUG after that), and counted
-   * ({@link FusionMetrics}); the clip's own result is unaffected. The clip's own rule is not fused
-   * a second time: its record is {@code ownResult}.
-   */
-  private void emitAllRules(
-      ClipFuser.Prepared prepared, FusionRule own, FusedEmotion ownResult, Tracing.ClipSpan span) {
-    String clipId = prepared.clipId();
-    for (FusionRule rule : allRules) {
-      try {
-        FusedEmotion result = rule == own ? ownResult : fuser.fuse(prepared, rule);
-        context.forward(
-            new Record<>(clipId, result, prepared.nowMs(), traced(span)),
-            FusionTopology.ALL_RULES_SINK);
-      } catch (IllegalArgumentException e) {
-        metrics.leftOutOfAllRules(rule);
-        if (skippedRulesWarned.add(rule)) {
-          LOG.warn(
-              "clip {}: rule {} left out of the all-rules topic: {} (later clips: DEBUG)",
-              clipId,
-              rule,
-              e.getMessage());
-        } else {
-          LOG.debug(
-              "clip {}: rule {} left out of the all-rules topic: {}", clipId, rule, e.getMessage());
-        }
-      }
-    }
+  /** Replaces a clip by its done marker and forgets what was kept in memory for it. */
+  private void done(String clipId, PendingClip stored, PendingClip clip, long now) {
+    clips.put(clipId, stored, doneMarker(clip, now));
+    traces.remove(clipId);
+    aligned.remove(clipId);
   }
 
   private void dropLate(String clipId, PendingClip done, SpecificRecord value) {
@@ -512,9 +282,9 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       dropWithoutManifest(clipId, clip, now);
       return;
     }
-    Map<Modality, WorkerState> workers = missingWorkers(clip, now);
+    Map<Modality, WorkerState> missing = workers.missing(clip, now);
     if (clip.getFirstSeenMs() + config.maxWait().toMillis() <= now) {
-      if (workers.containsValue(WorkerState.BEHIND)) {
+      if (missing.containsValue(WorkerState.BEHIND)) {
         clipsAtMaxWait.record();
       }
       LOG.warn(
@@ -522,18 +292,18 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
           clipId,
           FusionConfig.MAX_WAIT_ENV,
           config.maxWait(),
-          workers);
+          missing);
       emitTimedOut(clipId, clip, now);
-    } else if (workers.containsValue(WorkerState.BEHIND)) {
+    } else if (missing.containsValue(WorkerState.BEHIND)) {
       if (clip.getWaitingSinceMs() == null) { // stays due: looked at again at every punctuation
-        LOG.debug("clip {}: timeout passed, waiting for {}", clipId, workers);
+        LOG.debug("clip {}: timeout passed, waiting for {}", clipId, missing);
         clips.put(clipId, clip, PendingClip.newBuilder(clip).setWaitingSinceMs(now).build());
       }
-    } else if (workers.containsValue(WorkerState.PASSED) && clip.getDeadlineMs() == null) {
+    } else if (missing.containsValue(WorkerState.PASSED) && clip.getDeadlineMs() == null) {
       LOG.debug(
           "clip {}: {}; its prediction is committed, giving it {} more to arrive",
           clipId,
-          workers,
+          missing,
           config.timeout());
       clips.put(
           clipId,
@@ -543,62 +313,16 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       LOG.info(
           "clip {} fused without {} after {} ({} after its first record)",
           clipId,
-          workers,
+          missing,
           clip.getWaitingSinceMs() == null ? "its timeout" : "waiting on a busy worker",
           Duration.ofMillis(now - clip.getFirstSeenMs()));
       emitTimedOut(clipId, clip, now);
     }
   }
 
-  /**
-   * The state of the worker of each modality the manifest lists and no prediction arrived for, in
-   * order.
-   */
-  private Map<Modality, WorkerState> missingWorkers(PendingClip clip, long now) {
-    Map<Modality, WorkerState> out = new EnumMap<>(Modality.class);
-    for (Modality modality : clip.getManifest().getModalities()) {
-      if (predictionOf(clip, modality) == null) {
-        out.put(
-            modality,
-            workerState(progressOf(modality), clip.getFirstSeenMs(), now, config.timeout()));
-      }
-    }
-    return out;
-  }
-
-  /**
-   * The progress record of the worker that owns this task's partition of the modality's input
-   * topic.
-   */
-  private WorkerProgress progressOf(Modality modality) {
-    String inputTopic =
-        modality == Modality.AUDIO
-            ? config.topics().audio().name()
-            : config.topics().frames().name();
-    return progress.get(Topics.progressKey(inputTopic, context.taskId().partition()));
-  }
-
-  /**
-   * The worker's state for a clip that reached fusion at {@code firstSeenMs}: the clip's input
-   * records were committed before that, so a worker caught up with its partition after it has
-   * processed them. Wall clocks of worker and fusion are compared: they must agree to well within
-   * the timeout.
-   */
-  static WorkerState workerState(
-      WorkerProgress progress, long firstSeenMs, long now, Duration timeout) {
-    if (progress == null) {
-      return WorkerState.ABSENT;
-    }
-    if (progress.getHeartbeatMs() + timeout.toMillis() <= now) {
-      return WorkerState.SILENT;
-    }
-    Long caughtUp = progress.getCaughtUpAtMs();
-    return caughtUp != null && caughtUp > firstSeenMs ? WorkerState.PASSED : WorkerState.BEHIND;
-  }
-
   private void emitTimedOut(String clipId, PendingClip clip, long now) {
     try {
-      emit(clipId, clip, clip, Map.of(), now);
+      emit(clipId, clip, clip, aligned.getOrDefault(clipId, Map.of()), now);
     } catch (IllegalArgumentException e) {
       // Only reachable when the canonical labels changed while the clip was pending; marking it
       // done keeps the
@@ -608,8 +332,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
           clipId,
           config.labels(),
           e);
-      clips.put(clipId, clip, doneMarker(clip, now));
-      traces.remove(clipId);
+      done(clipId, clip, clip, now);
     }
   }
 
@@ -624,21 +347,10 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
             + "later than {} ({}) or orphaned; no result published",
         clipId,
         config.timeout(),
-        heldPredictions(clip),
+        ClipRecords.heldPredictions(clip),
         FusionConfig.DONE_RETENTION_ENV,
         config.doneRetention());
-    clips.put(clipId, clip, doneMarker(clip, now));
-    traces.remove(clipId);
-  }
-
-  private static String heldPredictions(PendingClip clip) {
-    List<String> held = new ArrayList<>(2);
-    for (ModalityPrediction p : new ModalityPrediction[] {clip.getAudio(), clip.getVideo()}) {
-      if (p != null) {
-        held.add(p.getModality() + " prediction (" + p.getModelName() + ", " + p.getStatus() + ")");
-      }
-    }
-    return held.isEmpty() ? "no prediction" : String.join(" and ", held);
+    done(clipId, clip, clip, now);
   }
 
   /** What is kept of a fused clip: enough to recognise and drop its late records, nothing heavy. */
@@ -649,17 +361,10 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
   @Override
   public void close() {
     traces.clear();
-    if (lateRecords != null) {
-      context.metrics().removeSensor(lateRecords);
+    aligned.clear();
+    for (Sensor sensor : sensors) {
+      context.metrics().removeSensor(sensor);
     }
-    if (clipsWithoutManifest != null) {
-      context.metrics().removeSensor(clipsWithoutManifest);
-    }
-    if (clipsAtMaxWait != null) {
-      context.metrics().removeSensor(clipsAtMaxWait);
-    }
-    if (punctuatorVisits != null) {
-      context.metrics().removeSensor(punctuatorVisits);
-    }
+    sensors.clear();
   }
 }

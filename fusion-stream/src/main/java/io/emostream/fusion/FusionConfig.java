@@ -40,6 +40,8 @@ import java.util.Set;
  *     JSON topic, in the same transaction
  * @param topics topic catalogue (prefix and partition count)
  * @param kafka Kafka client settings
+ *     <p>Over 300 lines: one field, environment variable and default per fusion setting, declared
+ *     together next to the record as the service kit asks.
  */
 public record FusionConfig(
     String applicationId,
@@ -200,6 +202,8 @@ public record FusionConfig(
         kafka);
   }
 
+  // The with* copies below repeat the canonical constructor's argument list: a record has no
+  // copy-with syntax, and a builder would be more code than it saves (alike by design).
   /** The same settings with other rule settings and all-rules switch. */
   public FusionConfig withRules(FusionRules.Settings newRules, boolean newEmitAllRules) {
     return new FusionConfig(

@@ -8,6 +8,9 @@ import java.util.List;
  * fused by a rule: see {@link FusionRules#single}). Out: the fused distribution over the canonical
  * labels.
  *
+ * <p>Every rule opens alike (both distributions checked against the labels, then their
+ * confidences): kept in each rule, so that each reads as its paper's formula in one place.
+ *
  * @throws IllegalArgumentException on a wrong-length, NaN, negative or non-normalised input
  */
 @FunctionalInterface

@@ -2,8 +2,10 @@ package io.emostream.fusion;
 
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -67,17 +69,13 @@ public final class FusionRules {
    * lists all.
    */
   public static FusionRule parse(String raw) {
-    String name =
-        raw == null ? "" : raw.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    String name = raw == null ? "" : raw.trim().toUpperCase(Locale.ROOT).replace('-', '_');
     for (FusionRule rule : FusionRule.values()) {
       if (rule.name().equals(name)) {
         return rule;
       }
     }
     throw new IllegalArgumentException(
-        "unknown fusion rule '"
-            + raw
-            + "'; accepted: "
-            + java.util.Arrays.toString(FusionRule.values()));
+        "unknown fusion rule '" + raw + "'; accepted: " + Arrays.toString(FusionRule.values()));
   }
 }

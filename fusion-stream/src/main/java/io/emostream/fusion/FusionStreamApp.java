@@ -3,6 +3,7 @@ package io.emostream.fusion;
 import io.emostream.ops.HealthCheck;
 import io.emostream.ops.ServiceRunner;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.HashMap;
@@ -56,9 +57,7 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     // Tagged like the workers' clients, so their metrics of the same name can share one registry
     // (./emostream up).
     this.streamsMetrics =
-        new KafkaStreamsMetrics(
-            streams,
-            java.util.List.of(io.micrometer.core.instrument.Tag.of("service", "fusion-stream")));
+        new KafkaStreamsMetrics(streams, List.of(Tag.of("service", "fusion-stream")));
     streamsMetrics.bindTo(meters);
     streams.setUncaughtExceptionHandler(
         error -> {

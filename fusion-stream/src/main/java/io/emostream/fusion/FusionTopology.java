@@ -6,6 +6,7 @@ import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -83,8 +84,7 @@ public final class FusionTopology {
 
   /** The topology with its meters in a registry of its own (tests). */
   public static Topology build(FusionConfig config) {
-    return build(
-        config, new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    return build(config, new FusionMetrics(new SimpleMeterRegistry()));
   }
 
   /**

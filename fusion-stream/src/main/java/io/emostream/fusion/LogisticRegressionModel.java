@@ -3,11 +3,13 @@ package io.emostream.fusion;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.emostream.math.Softmax;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +84,7 @@ public final class LogisticRegressionModel {
     this.featureMax = featureMax.clone();
     this.coefficients = deepCopy(coefficients);
     this.intercepts = intercepts.clone();
-    this.info = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(info));
+    this.info = Collections.unmodifiableMap(new LinkedHashMap<>(info));
   }
 
   public List<String> labels() {
@@ -123,7 +125,7 @@ public final class LogisticRegressionModel {
   /** Class probabilities over {@link #labels()} (0 for labels not seen in training). */
   public double[] predict(double[] audio, double[] video) {
     double[] x = scale(concat(audio, video), featureMin, featureMax);
-    double[] classProbabilities = softmax(scores(coefficients, intercepts, x));
+    double[] classProbabilities = Softmax.of(scores(coefficients, intercepts, x));
     double[] out = new double[labels.size()];
     for (int k = 0; k < classes.size(); k++) {
       out[labels.indexOf(classes.get(k))] = classProbabilities[k];
@@ -141,23 +143,6 @@ public final class LogisticRegressionModel {
       z[k] = s;
     }
     return z;
-  }
-
-  static double[] softmax(double[] z) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (double v : z) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    double[] p = new double[z.length];
-    for (int k = 0; k < z.length; k++) {
-      p[k] = Math.exp(z[k] - max);
-      sum += p[k];
-    }
-    for (int k = 0; k < z.length; k++) {
-      p[k] /= sum;
-    }
-    return p;
   }
 
   public void write(Path file) throws IOException {

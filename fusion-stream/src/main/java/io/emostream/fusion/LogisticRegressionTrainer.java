@@ -1,6 +1,8 @@
 package io.emostream.fusion;
 
+import io.emostream.math.Softmax;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -58,8 +60,8 @@ public final class LogisticRegressionTrainer {
     }
     double[] min = new double[d];
     double[] max = new double[d];
-    java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
-    java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+    Arrays.fill(min, Double.POSITIVE_INFINITY);
+    Arrays.fill(max, Double.NEGATIVE_INFINITY);
     for (double[] x : raw) {
       for (int j = 0; j < d; j++) {
         min[j] = Math.min(min[j], x[j]);
@@ -98,12 +100,12 @@ public final class LogisticRegressionTrainer {
     int k = b.length;
     double loss = 0;
     for (double[] row : gw) {
-      java.util.Arrays.fill(row, 0);
+      Arrays.fill(row, 0);
     }
-    java.util.Arrays.fill(gb, 0);
+    Arrays.fill(gb, 0);
     for (int i = 0; i < x.length; i++) {
       double[] z = LogisticRegressionModel.scores(w, b, x[i]);
-      double[] p = LogisticRegressionModel.softmax(z);
+      double[] p = Softmax.of(z);
       loss -= Math.log(Math.max(p[y[i]], 1e-300));
       for (int m = 0; m < k; m++) {
         double r = c * (p[m] - (m == y[i] ? 1 : 0));

@@ -12,6 +12,7 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.topics.Topics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +145,7 @@ class ClipFuserTest {
   @Test
   void theResultSerialisesWithTheTopicsSerde() {
     FusedEmotion fused = fuser.fuse("c1", clip(null, null, null), NOW);
-    var serde = io.emostream.topics.Topics.defaults().fused().valueSerde();
+    var serde = Topics.defaults().fused().valueSerde();
 
     assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", fused)))
         .isEqualTo(fused);

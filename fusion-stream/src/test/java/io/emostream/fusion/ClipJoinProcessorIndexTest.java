@@ -10,10 +10,12 @@ import io.emostream.schemas.Modality;
 import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.WorkerProgress;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -64,7 +66,7 @@ class ClipJoinProcessorIndexTest {
             .build());
   }
 
-  private <S extends org.apache.kafka.streams.processor.StateStore> S store(String name, S store) {
+  private <S extends StateStore> S store(String name, S store) {
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);
     return store;
@@ -96,9 +98,7 @@ class ClipJoinProcessorIndexTest {
   void aStoreWithoutAnIndexIsIndexedAtTheFirstPunctuationWhichThenActsOnWhatIsDue() {
     fillAsAnEarlierBuildDid();
     ClipJoinProcessor processor =
-        new ClipJoinProcessor(
-            config,
-            new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        new ClipJoinProcessor(config, new FusionMetrics(new SimpleMeterRegistry()));
     processor.init(context);
     context.setCurrentSystemTimeMs(NOW);
 
@@ -132,9 +132,7 @@ class ClipJoinProcessorIndexTest {
     due.put(
         PendingClips.SETTINGS_KEY, "timeoutMs=3600000,maxWaitMs=3600000,doneRetentionMs=600000");
     ClipJoinProcessor processor =
-        new ClipJoinProcessor(
-            config,
-            new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        new ClipJoinProcessor(config, new FusionMetrics(new SimpleMeterRegistry()));
     processor.init(context);
     context.setCurrentSystemTimeMs(NOW);
 

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +108,7 @@ class FusionConfigTest {
 
   @Test
   void readsTheRuleSettings() throws Exception {
-    java.nio.file.Path lr = java.nio.file.Files.createTempFile("lr", ".json");
+    Path lr = Files.createTempFile("lr", ".json");
     FusionRulesTest.SUM_MODEL.write(lr);
     FusionConfig config =
         FusionConfig.fromEnv(
@@ -124,17 +127,17 @@ class FusionConfigTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of("speech-emotion-ravdess", 0.57, "fer-mobilefacenet", 0.88));
     assertThat(config.rules().threshold()).isEqualTo(0.6);
-    assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.AUDIO);
+    assertThat(config.rules().preferred()).isEqualTo(Modality.AUDIO);
     assertThat(config.rules().logisticRegression().classes()).isEqualTo(FusionRulesTest.L);
     assertThat(config.emitAllRules()).isTrue();
-    java.nio.file.Files.delete(lr);
+    Files.delete(lr);
   }
 
   @Test
   void ruleSettingDefaultsAreThePapers() {
     FusionConfig config = FusionConfig.fromEnv(new Env(Map.of()));
     assertThat(config.rules().threshold()).isEqualTo(0.7);
-    assertThat(config.rules().preferred()).isEqualTo(io.emostream.schemas.Modality.VIDEO);
+    assertThat(config.rules().preferred()).isEqualTo(Modality.VIDEO);
     assertThat(config.rules().weights())
         .containsKeys("speech-emotion-ravdess", "fer-mobilefacenet");
     assertThat(config.rules().logisticRegression()).isNull();

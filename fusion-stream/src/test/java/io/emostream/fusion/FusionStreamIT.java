@@ -11,6 +11,7 @@ import io.emostream.testkit.TestKafka;
 import io.emostream.testkit.TopicReader;
 import io.emostream.topics.DeadLetterHeaders;
 import io.emostream.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +44,7 @@ class FusionStreamIT {
         new FusionStreamApp(
             config,
             Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
-            new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
+            new SimpleMeterRegistry())) {
       app.start();
       produce(topics.manifests().name(), "bad", "not avro".getBytes(StandardCharsets.UTF_8));
       produce(

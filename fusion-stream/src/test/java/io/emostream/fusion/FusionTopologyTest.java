@@ -22,8 +22,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -149,11 +151,7 @@ class FusionTopologyTest {
                 .counter()
                 .count())
         .isEqualTo(1);
-    assertThat(
-            meters
-                .get("emostream.end.to.end")
-                .timer()
-                .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS))
+    assertThat(meters.get("emostream.end.to.end").timer().totalTime(TimeUnit.MILLISECONDS))
         .isEqualTo(result.getLatencyMs());
   }
 
@@ -810,7 +808,7 @@ class FusionTopologyTest {
       sum[i][n + i] = 1;
     }
     double[] max = new double[2 * n];
-    java.util.Arrays.fill(max, 1);
+    Arrays.fill(max, 1);
     startDriver(
         Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("lr").toString()),
         true,

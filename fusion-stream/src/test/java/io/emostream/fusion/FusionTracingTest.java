@@ -8,12 +8,14 @@ import io.emostream.schemas.Modality;
 import io.emostream.testkit.InMemoryTracing;
 import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -58,10 +60,7 @@ class FusionTracingTest {
         FusionConfig.of("fusion-test", topics, KafkaSettings.bootstrap("unused:9092"));
     driver =
         new TopologyTestDriver(
-            FusionTopology.build(
-                config,
-                new FusionMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
-                traced),
+            FusionTopology.build(config, new FusionMetrics(new SimpleMeterRegistry()), traced),
             FusionStreamApp.streamsProperties(
                 config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString())),
             START);
@@ -156,6 +155,6 @@ class FusionTracingTest {
         Topics.KEY_SERDE.serializer(),
         topic.valueSerde().serializer(),
         START,
-        java.time.Duration.ZERO);
+        Duration.ZERO);
   }
 }

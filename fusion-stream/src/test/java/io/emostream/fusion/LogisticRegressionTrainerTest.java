@@ -5,8 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.emostream.fusion.LogisticRegressionTrainer.Example;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -50,8 +54,8 @@ class LogisticRegressionTrainerTest {
     // sum_i (y_ik - p_ik) = 0 (unpenalised intercept), with x the min-max scaled features.
     double[] min = new double[6];
     double[] max = new double[6];
-    java.util.Arrays.fill(min, Double.MAX_VALUE);
-    java.util.Arrays.fill(max, -Double.MAX_VALUE);
+    Arrays.fill(min, Double.MAX_VALUE);
+    Arrays.fill(max, -Double.MAX_VALUE);
     for (Example e : data) {
       double[] x = LogisticRegressionModel.concat(e.audio(), e.video());
       for (int j = 0; j < 6; j++) {
@@ -124,15 +128,15 @@ class LogisticRegressionTrainerTest {
       Path file = dir.resolve("lr.json");
       model.write(file);
       return LogisticRegressionModel.read(file);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
   @Test
   void aMalformedModelFileIsAClearError() throws Exception {
     Path file = dir.resolve("bad.json");
-    java.nio.file.Files.writeString(file, "{\"format\": \"something-else\"}");
+    Files.writeString(file, "{\"format\": \"something-else\"}");
     assertThatThrownBy(() -> LogisticRegressionModel.read(file))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(file.toString());

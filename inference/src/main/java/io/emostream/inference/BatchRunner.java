@@ -41,6 +41,31 @@ public final class BatchRunner<T> {
     }
   }
 
+  /**
+   * One clip's rows together: every row's probabilities, in order, and their total model time; or,
+   * when a row failed, the first failure, which fails the clip.
+   */
+  public record ClipRows(List<float[]> probabilities, double inferenceMs, Exception failure) {
+
+    /** Gathers a clip's rows, in order: the first failed row fails the clip. */
+    public static ClipRows of(List<Row> rows) {
+      List<float[]> probabilities = new ArrayList<>(rows.size());
+      double inferenceMs = 0;
+      for (Row row : rows) {
+        if (row.failed()) {
+          return new ClipRows(List.of(), 0, row.failure());
+        }
+        probabilities.add(row.probabilities());
+        inferenceMs += row.inferenceMs();
+      }
+      return new ClipRows(probabilities, inferenceMs, null);
+    }
+
+    public boolean failed() {
+      return failure != null;
+    }
+  }
+
   private final String what;
   private final int runSize;
   private final ModelRun<T> run;
@@ -85,15 +110,11 @@ public final class BatchRunner<T> {
    * row or none.
    */
   public float[][] runAll(List<T> items) throws Exception {
-    List<Row> rows = run(items);
-    float[][] out = new float[rows.size()][];
-    for (int i = 0; i < out.length; i++) {
-      if (rows.get(i).failed()) {
-        throw rows.get(i).failure();
-      }
-      out[i] = rows.get(i).probabilities();
+    ClipRows rows = ClipRows.of(run(items));
+    if (rows.failed()) {
+      throw rows.failure();
     }
-    return out;
+    return rows.probabilities().toArray(new float[0][]);
   }
 
   private List<Row> runChunk(List<T> chunk) {

@@ -24,6 +24,9 @@ import java.util.List;
  *   video {mode PER_CLIP, frames 32, resizeShortestEdge 256, cropWidth 224, cropHeight 224,
  *          rescale 0.00784313725, offset -1, mean [0.5,0.5,0.5], std [0.5,0.5,0.5], layout NTCHW}
  * </pre>
+ *
+ * <p>Over 300 lines: the manifest format, one small nested record per section, read and checked in
+ * one place.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record ModelManifest(

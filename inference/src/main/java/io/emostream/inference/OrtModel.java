@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * detector all call {@link #run(Map, Set)} or {@link #run(String, float[], long[], String)}; the
  * session itself never leaves this class. A caller that must make several runs without a stop in
  * between (the VAD's frames of one clip) wraps them in {@link #guarded}.
+ *
+ * <p>Over 300 lines: it is the only class that runs a session, so its start-up checks against the
+ * manifest, the native guard and the runs live together.
  */
 public final class OrtModel implements AutoCloseable {
 
@@ -143,16 +146,13 @@ public final class OrtModel implements AutoCloseable {
    */
   static OrtEnvironment environment() {
     try {
-      return NativeStack.call(
-          () ->
-              OrtGuard.process()
-                  .call(
-                      () -> {
-                        OrtEnvironment env = OrtEnvironment.getEnvironment();
-                        env.setTelemetry(false);
-                        return env;
-                      }),
-          "onnx-environment-init");
+      return onNativeStack(
+          "onnx-environment-init",
+          () -> {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            env.setTelemetry(false);
+            return env;
+          });
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -168,21 +168,27 @@ public final class OrtModel implements AutoCloseable {
   private static OrtSession createSession(
       OrtEnvironment env, Path onnx, Device device, int intraOpThreads) throws OrtException {
     try {
-      return NativeStack.call(
-          () ->
-              OrtGuard.process()
-                  .call(
-                      () -> {
-                        try (OrtSession.SessionOptions options = options(device, intraOpThreads)) {
-                          return env.createSession(onnx.toString(), options);
-                        }
-                      }),
-          "onnx-session-init");
+      return onNativeStack(
+          "onnx-session-init",
+          () -> {
+            try (OrtSession.SessionOptions options = options(device, intraOpThreads)) {
+              return env.createSession(onnx.toString(), options);
+            }
+          });
     } catch (OrtException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException("interrupted while loading " + onnx, e);
     }
+  }
+
+  /**
+   * Runs {@code call} under the process's native guard ({@link OrtGuard}) on a thread named {@code
+   * thread} with a large stack ({@link NativeStack}): how ONNX Runtime is started and a model
+   * loaded.
+   */
+  private static <T> T onNativeStack(String thread, OrtGuard.NativeCall<T> call) throws Exception {
+    return NativeStack.call(() -> OrtGuard.process().call(call), thread);
   }
 
   private static OrtSession.SessionOptions options(Device device, int intraOpThreads)

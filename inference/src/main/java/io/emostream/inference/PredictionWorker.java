@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -94,8 +95,8 @@ public final class PredictionWorker implements TransactionalWorkerLoop.RecordPro
         .tag("modality", modality.name())
         .description(description)
         .publishPercentileHistogram()
-        .minimumExpectedValue(java.time.Duration.ofMillis(1))
-        .maximumExpectedValue(java.time.Duration.ofSeconds(60))
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
         .register(meters);
   }
 

@@ -1,5 +1,6 @@
 package io.emostream.inference;
 
+import io.emostream.math.Softmax;
 import java.util.List;
 
 /** Pure post-processing of model outputs. */
@@ -7,24 +8,10 @@ public final class Probabilities {
 
   private Probabilities() {}
 
-  /** Numerically stable softmax. Rejects NaN and infinite logits. */
+  /** Numerically stable softmax ({@link Softmax}). Rejects NaN and infinite logits. */
   public static float[] softmax(float[] logits) {
     requireFinite(logits);
-    float max = Float.NEGATIVE_INFINITY;
-    for (float v : logits) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    double[] exp = new double[logits.length];
-    for (int i = 0; i < logits.length; i++) {
-      exp[i] = Math.exp(logits[i] - max);
-      sum += exp[i];
-    }
-    float[] out = new float[logits.length];
-    for (int i = 0; i < logits.length; i++) {
-      out[i] = (float) (exp[i] / sum);
-    }
-    return out;
+    return Softmax.of(logits);
   }
 
   /**

@@ -108,6 +108,8 @@ public record WorkerConfig(
                 ModelManifest.Aggregation.MEAN));
   }
 
+  // The with* copies below repeat the canonical constructor's argument list: a record has no
+  // copy-with syntax, and a builder would be more code than it saves (alike by design).
   public WorkerConfig withKafka(KafkaSettings settings, Topics newTopics) {
     return new WorkerConfig(
         settings,

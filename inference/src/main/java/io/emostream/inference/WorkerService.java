@@ -9,6 +9,10 @@ import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.LoggerFactory;
 
 /**
  * A running worker: its exactly-once loop on its own thread, publishing the predictor's results,
@@ -23,12 +27,10 @@ public final class WorkerService
 
   private final TransactionalWorkerLoop loop;
   private final Thread thread;
-  private final java.util.List<AutoCloseable> resources;
-  private final java.util.concurrent.atomic.AtomicBoolean resourcesClosed =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final List<AutoCloseable> resources;
+  private final AtomicBoolean resourcesClosed = new AtomicBoolean();
 
-  private WorkerService(
-      TransactionalWorkerLoop loop, String name, java.util.List<AutoCloseable> resources) {
+  private WorkerService(TransactionalWorkerLoop loop, String name, List<AutoCloseable> resources) {
     this.loop = loop;
     this.thread = NativeStack.thread(loop, name); // it runs ONNX Runtime inference
 
@@ -49,7 +51,7 @@ public final class WorkerService
       ModelManifest model,
       ClipPredictor predictor,
       AutoCloseable... resources) {
-    String name = modality.name().toLowerCase(java.util.Locale.ROOT) + "-worker";
+    String name = modality.name().toLowerCase(Locale.ROOT) + "-worker";
     Topics topics = config.topics();
     boolean audio = modality == Modality.AUDIO;
     Topics.Topic<ModalityPrediction> output =
@@ -62,10 +64,10 @@ public final class WorkerService
       loop =
           new TransactionalWorkerLoop(config.kafka(), config.loop(name, input), processor, meters);
     } catch (RuntimeException | Error e) {
-      closeAll(java.util.List.of(resources));
+      closeAll(List.of(resources));
       throw e;
     }
-    WorkerService service = new WorkerService(loop, name, java.util.List.of(resources));
+    WorkerService service = new WorkerService(loop, name, List.of(resources));
     OrderlyStop.register(service);
     service.thread.start();
     return service;
@@ -81,8 +83,8 @@ public final class WorkerService
   }
 
   @Override
-  public java.util.List<HealthCheck> healthChecks() {
-    return java.util.List.of(loop);
+  public List<HealthCheck> healthChecks() {
+    return List.of(loop);
   }
 
   @Override
@@ -107,13 +109,12 @@ public final class WorkerService
     return stopped;
   }
 
-  private static void closeAll(java.util.List<AutoCloseable> resources) {
+  private static void closeAll(List<AutoCloseable> resources) {
     for (AutoCloseable resource : resources) {
       try {
         resource.close();
       } catch (Exception e) {
-        org.slf4j.LoggerFactory.getLogger(WorkerService.class)
-            .warn("closing {} failed", resource, e);
+        LoggerFactory.getLogger(WorkerService.class).warn("closing {} failed", resource, e);
       }
     }
   }

@@ -79,4 +79,22 @@ class BatchRunnerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at least 1");
   }
+
+  @Test
+  void aClipsRowsGatherTheirProbabilitiesAndTimeOrTheFirstFailure() {
+    BatchRunner.Row bad = new BatchRunner.Row(null, 0, new IllegalStateException("first"));
+    BatchRunner.Row worse = new BatchRunner.Row(null, 0, new IllegalStateException("second"));
+    BatchRunner.Row one = new BatchRunner.Row(new float[] {1f}, 1.5, null);
+    BatchRunner.Row two = new BatchRunner.Row(new float[] {2f}, 2.0, null);
+
+    BatchRunner.ClipRows ok = BatchRunner.ClipRows.of(List.of(one, two));
+    BatchRunner.ClipRows failed = BatchRunner.ClipRows.of(List.of(one, bad, two, worse));
+
+    assertThat(ok.failed()).isFalse();
+    assertThat(ok.probabilities()).containsExactly(new float[] {1f}, new float[] {2f});
+    assertThat(ok.inferenceMs()).isEqualTo(3.5);
+    assertThat(failed.failed()).isTrue();
+    assertThat(failed.failure()).hasMessage("first");
+    assertThat(BatchRunner.ClipRows.of(List.of()).probabilities()).isEmpty();
+  }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,7 +123,7 @@ class ModelManifestTest {
     assertThat(xception.input().channels()).isEqualTo(1);
     // x/255*2-1: 0 -> -1, 255 -> 1
     assertThat(255 * xception.input().rescale() + xception.input().offset())
-        .isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-9));
+        .isCloseTo(1.0, Assertions.within(1e-9));
     assertThat(xception.input().mean(0)).isZero();
     assertThat(xception.input().std(0)).isEqualTo(1.0);
   }

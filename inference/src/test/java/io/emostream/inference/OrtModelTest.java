@@ -8,8 +8,10 @@ import io.emostream.testkit.TinyOnnx;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +49,7 @@ class OrtModelTest {
   void runsTheModelAndAppliesSoftmaxToLogits() throws Exception {
     try (OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CPU, 1)) {
       float[] ones = new float[16];
-      java.util.Arrays.fill(ones, 1f);
+      Arrays.fill(ones, 1f);
       float[][] p = model.probabilities(ones, new long[] {1, 16});
 
       double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
@@ -71,7 +73,7 @@ class OrtModelTest {
             () ->
                 model.run(
                     Map.of("input_values", OrtModel.floats(new float[16], new long[] {1, 16})),
-                    java.util.Set.of("logits")))
+                    Set.of("logits")))
         .isInstanceOf(OrtGuard.Closed.class);
   }
 

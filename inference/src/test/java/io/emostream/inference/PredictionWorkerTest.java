@@ -21,11 +21,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 class PredictionWorkerTest {
@@ -227,13 +229,13 @@ class PredictionWorkerTest {
         0,
         0,
         0L,
-        org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+        TimestampType.CREATE_TIME,
         0,
         0,
         key,
         new byte[] {1},
         new RecordHeaders(headers.toArray()),
-        java.util.Optional.empty());
+        Optional.empty());
   }
 
   private static ConsumerRecord<String, byte[]> record(String key) {

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -152,7 +153,7 @@ class WorkerMetricsIT {
           .isEqualTo(CLIPS);
       assertThat(value(text, "emostream_inference_seconds_sum{modality=\"VIDEO\"}"))
           .as("2 ms of model time per clip")
-          .isCloseTo(CLIPS * 0.002, org.assertj.core.data.Offset.offset(1e-6));
+          .isCloseTo(CLIPS * 0.002, Offset.offset(1e-6));
       assertThat(readme).contains("`kafka_consumer_fetch_manager_records_lag_max`");
       assertThat(text).contains("kafka_consumer_fetch_manager_records_lag_max{");
     } finally {

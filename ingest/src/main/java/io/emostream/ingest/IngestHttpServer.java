@@ -15,10 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -95,6 +98,10 @@ import org.slf4j.LoggerFactory;
  * finish (they are answered) for up to the grace period. Meters: {@code
  * emostream.ingest.http.requests} (tag {@code status}), {@code emostream.ingest.http.cutoff} (tag
  * {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
+ *
+ * <p>Over 300 lines, and the largest class: routes, upload spooling with its limits, idempotency
+ * and the orderly close share one Jetty server and its in-flight count; not split yet (a candidate:
+ * the upload spool).
  */
 public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
@@ -271,7 +278,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     index.put("service", "emostream ingest");
     index.put(
         "endpoints",
-        java.util.List.of(
+        List.of(
             endpoint(
                 "POST",
                 "/clips",
@@ -515,7 +522,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
             "unknown fusion rule '"
                 + query.get("rule")
                 + "'; accepted: "
-                + java.util.Arrays.toString(FusionRule.values()),
+                + Arrays.toString(FusionRule.values()),
             e);
       }
       ChannelSelection channels = defaults.withMode(query.get("channel"));
@@ -846,6 +853,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       drain();
     }
 
+    // Jetty's demand loop (read a chunk, else demand a call back), as in the upload's read(): the
+    // two loops do different things with a chunk, so they stay apart (alike by design).
     private void drain() {
       while (!completed.get()) {
         Content.Chunk chunk = request.read();
@@ -955,7 +964,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   private static byte[] sha256(String s) {
     try {
       return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
   }

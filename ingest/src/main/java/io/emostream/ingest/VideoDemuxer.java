@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -41,6 +43,9 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright
  * when the stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and
  * JPEG-encoded.
+ *
+ * <p>Over 300 lines: one streaming pass over FFmpeg's packets (audio resampling and channel split,
+ * frame sampling, rotation, JPEG), whose state is shared by both streams; not split yet.
  */
 public final class VideoDemuxer {
 
@@ -120,10 +125,7 @@ public final class VideoDemuxer {
    */
   public Probe probe(Path file, Integer audioStream) {
     FFmpegFrameGrabber grabber =
-        open(
-            file,
-            new ChannelSelection(ChannelSelection.Mode.BOTH, java.util.Map.of()),
-            audioStream);
+        open(file, new ChannelSelection(ChannelSelection.Mode.BOTH, Map.of()), audioStream);
     try {
       return new Probe(
           hasAudio(grabber) ? grabber.getAudioChannels() : 0,
@@ -356,7 +358,7 @@ public final class VideoDemuxer {
     private final Java2DFrameConverter converter;
     private final Consumer<DemuxedClip> sink;
     private final FrameRotation rotation;
-    private final java.util.TreeMap<Integer, ClipBuffer> open = new java.util.TreeMap<>();
+    private final TreeMap<Integer, ClipBuffer> open = new TreeMap<>();
     private int nextToEmit;
     private long audioSamples;
     private long videoMs;

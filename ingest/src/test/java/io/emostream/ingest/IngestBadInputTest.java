@@ -20,7 +20,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +56,7 @@ class IngestBadInputTest {
   @AfterEach
   void stop() {
     if (http != null) {
-      http.close(java.time.Duration.ofSeconds(5));
+      http.close(Duration.ofSeconds(5));
     }
   }
 
@@ -189,11 +191,7 @@ class IngestBadInputTest {
     String base = start();
     byte[] whole = Files.readAllBytes(SAMPLE);
     HttpResponse<String> partial =
-        post(
-            base,
-            "name=cut.mp4",
-            "video/mp4",
-            java.util.Arrays.copyOf(whole, whole.length * 3 / 10));
+        post(base, "name=cut.mp4", "video/mp4", Arrays.copyOf(whole, whole.length * 3 / 10));
     assertThat(partial.statusCode()).as(partial.body()).isEqualTo(201);
     assertThat(published)
         .singleElement()
@@ -205,7 +203,7 @@ class IngestBadInputTest {
     published.clear();
     assertRejected(
         base,
-        post(base, "name=cut.mp4", "video/mp4", java.util.Arrays.copyOf(whole, 2_000)),
+        post(base, "name=cut.mp4", "video/mp4", Arrays.copyOf(whole, 2_000)),
         400,
         "'cut.mp4' is not a media file");
   }
@@ -234,7 +232,7 @@ class IngestBadInputTest {
     String base = start();
     byte[] y4m =
         "YUV4MPEG2 W8000 H8000 F25:1 Ip A1:1 C420jpeg\nFRAME\n".getBytes(StandardCharsets.US_ASCII);
-    byte[] body = java.util.Arrays.copyOf(y4m, y4m.length + 4096);
+    byte[] body = Arrays.copyOf(y4m, y4m.length + 4096);
     assertRejected(
         base,
         post(base, "name=huge.y4m", "video/x-yuv4mpeg", body),

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -446,10 +448,10 @@ class IngestHttpHardeningTest {
     assertThat(defaults.maxConnections()).isEqualTo(256);
     assertThat(defaults.ingestThreads()).isEqualTo(4);
     assertThat(defaults.idempotencyTtl()).isEqualTo(Duration.ofDays(1));
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    Assertions.assertThatThrownBy(
             () -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_HTTP_HEADER_TIMEOUT", "0"))))
         .hasMessageContaining("EMOSTREAM_HTTP_HEADER_TIMEOUT");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
+    Assertions.assertThatThrownBy(
             () -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_HTTP_MAX_CONNECTIONS", "none"))))
         .hasMessageContaining("EMOSTREAM_HTTP_MAX_CONNECTIONS");
   }
@@ -492,7 +494,7 @@ class IngestHttpHardeningTest {
       while ((n = in.read(buffer)) >= 0) {
         answer.write(buffer, 0, n);
       }
-    } catch (java.net.SocketException e) {
+    } catch (SocketException e) {
       // a reset after the answer is also a close
     }
     return answer.toString(StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.emostream.kafka.Env;
+import io.emostream.schemas.FusionRule;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URI;
@@ -14,12 +15,15 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class IngestHttpServerTest {
 
@@ -110,7 +114,7 @@ class IngestHttpServerTest {
 
   @Test
   void withATokenUploadsNeedTheBearerTokenAndHealthStaysOpen() throws Exception {
-    List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     IngestConfig config =
         IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_INGEST_TOKEN", "s3cret-token")))
             .withHttp("127.0.0.1", 0);
@@ -204,11 +208,10 @@ class IngestHttpServerTest {
    * nothing else.
    */
   @Test
-  void aTraversingNameNeverReachesTheFileSystem(@org.junit.jupiter.api.io.TempDir Path root)
-      throws Exception {
+  void aTraversingNameNeverReachesTheFileSystem(@TempDir Path root) throws Exception {
     Path work = Files.createDirectories(root.resolve("a/b/work"));
-    List<Path> spooled = new java.util.ArrayList<>();
-    List<String> names = new java.util.ArrayList<>();
+    List<Path> spooled = new ArrayList<>();
+    List<String> names = new ArrayList<>();
     IngestConfig config =
         IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_WORK_DIR", work.toString())))
             .withHttp("127.0.0.1", 0);
@@ -241,7 +244,7 @@ class IngestHttpServerTest {
     assertThat(spooled)
         .allSatisfy(
             f -> assertThat(f.toAbsolutePath().getParent()).isEqualTo(work.toAbsolutePath()));
-    try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+    try (Stream<Path> all = Files.walk(root)) {
       assertThat(all.filter(Files::isRegularFile))
           .as("nothing is left anywhere, and no x, y, z or w was made")
           .isEmpty();
@@ -290,7 +293,7 @@ class IngestHttpServerTest {
    */
   @Test
   void aRuleParameterReachesIngestAsTheRuleSymbolWhateverItsCaseOrDashes() throws Exception {
-    List<io.emostream.schemas.FusionRule> rules = new java.util.ArrayList<>();
+    List<FusionRule> rules = new ArrayList<>();
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
     IngestHttpServer http =
         new IngestHttpServer(
@@ -327,10 +330,8 @@ class IngestHttpServerTest {
     } finally {
       http.close(Duration.ofSeconds(5));
     }
-    io.emostream.schemas.FusionRule rb = io.emostream.schemas.FusionRule.RULE_BASED;
-    assertThat(rules)
-        .containsExactly(
-            rb, rb, rb, rb, io.emostream.schemas.FusionRule.WEIGHTED_AVERAGE, null, null);
+    FusionRule rb = FusionRule.RULE_BASED;
+    assertThat(rules).containsExactly(rb, rb, rb, rb, FusionRule.WEIGHTED_AVERAGE, null, null);
   }
 
   /**
@@ -339,15 +340,12 @@ class IngestHttpServerTest {
    */
   @Test
   void aSourceIdParameterReachesIngestAndABadOneIsRefused() throws Exception {
-    List<String> ids = new java.util.ArrayList<>();
+    List<String> ids = new ArrayList<>();
     Ingestor ingestor =
         new Ingestor() {
           @Override
           public IngestService.Result ingest(
-              Path file,
-              String name,
-              io.emostream.schemas.FusionRule rule,
-              ChannelSelection channels) {
+              Path file, String name, FusionRule rule, ChannelSelection channels) {
             throw new AssertionError("the source id must be passed on");
           }
 
@@ -355,7 +353,7 @@ class IngestHttpServerTest {
           public IngestService.Result ingest(
               Path file,
               String name,
-              io.emostream.schemas.FusionRule rule,
+              FusionRule rule,
               ChannelSelection channels,
               Integer audioStream,
               String sourceId) {

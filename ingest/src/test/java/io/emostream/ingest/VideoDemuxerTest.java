@@ -8,10 +8,14 @@ import io.emostream.kafka.Env;
 import io.emostream.testkit.TestMedia;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -27,7 +31,7 @@ class VideoDemuxerTest {
 
   private static IngestConfig config(double segmentSeconds) {
     return IngestConfig.fromEnv(
-        new Env(java.util.Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
+        new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
   }
 
   private static List<DemuxedClip> demux(Path file, double segmentSeconds) {
@@ -124,8 +128,7 @@ class VideoDemuxerTest {
   }
 
   private static double rms(byte[] pcm) {
-    java.nio.ShortBuffer s =
-        java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    ShortBuffer s = ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     double sum = 0;
     int n = s.remaining();
     for (int i = 0; i < n; i++) {
@@ -136,8 +139,7 @@ class VideoDemuxerTest {
 
   /** Sign changes per second at 16 kHz: twice the frequency of a pure tone. */
   private static double crossingsPerSecond(byte[] pcm) {
-    java.nio.ShortBuffer s =
-        java.nio.ByteBuffer.wrap(pcm).order(java.nio.ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    ShortBuffer s = ByteBuffer.wrap(pcm).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
     int crossings = 0;
     for (int i = 1; i < s.remaining(); i++) {
       if ((s.get(i - 1) < 0) != (s.get(i) < 0)) {

@@ -2,9 +2,12 @@ package io.emostream.kafka;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Typed, validated access to environment variables. A malformed value fails at start-up with a
@@ -36,35 +39,44 @@ public final class Env {
   }
 
   public int integer(String name, int defaultValue, int min, int max) {
-    Optional<String> raw = optional(name);
-    if (raw.isEmpty()) {
-      return defaultValue;
-    }
-    try {
-      int value = Integer.parseInt(raw.get());
-      if (value < min || value > max) {
-        throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw invalid(name, raw.get(), "a whole number from " + min + " to " + max);
-    }
+    return number(
+        name,
+        defaultValue,
+        Integer::valueOf,
+        v -> v >= min && v <= max,
+        "a whole number from " + min + " to " + max);
   }
 
   public double decimal(String name, double defaultValue, double min, double max) {
+    return number(
+        name,
+        defaultValue,
+        Double::valueOf,
+        v -> v >= min && v <= max, // false for NaN
+        "a number from " + min + " to " + max);
+  }
+
+  /** A number in range, else a clear error naming what is accepted; the default when unset. */
+  private <T> T number(
+      String name,
+      T defaultValue,
+      Function<String, T> parse,
+      Predicate<T> inRange,
+      String accepted) {
     Optional<String> raw = optional(name);
     if (raw.isEmpty()) {
       return defaultValue;
     }
+    T value;
     try {
-      double value = Double.parseDouble(raw.get());
-      if (!(value >= min && value <= max)) {
-        throw invalid(name, raw.get(), "a number from " + min + " to " + max);
-      }
-      return value;
+      value = parse.apply(raw.get());
     } catch (NumberFormatException e) {
-      throw invalid(name, raw.get(), "a number from " + min + " to " + max);
+      throw invalid(name, raw.get(), accepted);
     }
+    if (!inRange.test(value)) {
+      throw invalid(name, raw.get(), accepted);
+    }
+    return value;
   }
 
   /**
@@ -104,8 +116,7 @@ public final class Env {
     try {
       return Enum.valueOf(type, raw.get().toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      throw invalid(
-          name, raw.get(), "one of " + java.util.Arrays.toString(type.getEnumConstants()));
+      throw invalid(name, raw.get(), "one of " + Arrays.toString(type.getEnumConstants()));
     }
   }
 

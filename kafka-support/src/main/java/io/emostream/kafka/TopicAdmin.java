@@ -1,6 +1,7 @@
 package io.emostream.kafka;
 
 import io.emostream.topics.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -96,7 +98,7 @@ public final class TopicAdmin {
 
   private static void createAll(Admin admin, List<NewTopic> missing)
       throws InterruptedException, ExecutionException {
-    for (Map.Entry<String, org.apache.kafka.common.KafkaFuture<Void>> result :
+    for (Map.Entry<String, KafkaFuture<Void>> result :
         admin.createTopics(missing).values().entrySet()) {
       try {
         result.getValue().get();
@@ -113,7 +115,7 @@ public final class TopicAdmin {
    * How long a topic just created may stay unknown to the broker that answers a describe (metadata
    * propagation).
    */
-  static final java.time.Duration METADATA_WAIT = java.time.Duration.ofSeconds(30);
+  static final Duration METADATA_WAIT = Duration.ofSeconds(30);
 
   private static void verifyPartitions(Admin admin, Topics topics)
       throws InterruptedException, ExecutionException {

@@ -13,8 +13,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -22,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,6 +76,9 @@ import org.slf4j.LoggerFactory;
  * #HEARTBEAT_INTERVAL}, for at most {@link #BUSY_HEARTBEAT_LIMIT} per batch: a batch stuck longer
  * than that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that
  * is alive and behind a clip rather than fuse without its modality.
+ *
+ * <p>Over 300 lines: the exactly-once loop's poll, gather, transaction, dead-letter and rebalance
+ * handling share one consumer and one producer and are read together; not split yet.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 
@@ -117,7 +123,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     }
 
     public static Processed failed(Exception failure) {
-      return new Processed(List.of(), java.util.Objects.requireNonNull(failure));
+      return new Processed(List.of(), Objects.requireNonNull(failure));
     }
   }
 
@@ -327,7 +333,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
       }
       consumerMetrics.close();
       producerMetrics.close();
-      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
       producer.close(Duration.ofSeconds(5));
       stopped.countDown();
       LOG.info(
@@ -369,7 +375,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     // or taken one away and given it back, re-fetched from the committed offset (drop the second
     // copies)
     Set<TopicPartition> assigned = consumer.assignment();
-    Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     records.removeIf(
         r ->
             !assigned.contains(new TopicPartition(r.topic(), r.partition()))
@@ -478,7 +484,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private static Set<TopicPartition> progressPartitions(List<WorkerProgress> progress) {
-    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    Set<TopicPartition> partitions = new HashSet<>();
     progress.forEach(p -> partitions.add(new TopicPartition(p.getInputTopic(), p.getPartition())));
     return partitions;
   }
@@ -647,7 +653,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private static Set<TopicPartition> partitionsOf(List<ConsumerRecord<String, byte[]>> records) {
-    Set<TopicPartition> partitions = new java.util.HashSet<>();
+    Set<TopicPartition> partitions = new HashSet<>();
     for (ConsumerRecord<String, byte[]> record : records) {
       partitions.add(new TopicPartition(record.topic(), record.partition()));
     }
@@ -655,7 +661,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   }
 
   private void rewindToCommitted(Set<TopicPartition> batchPartitions) {
-    Set<TopicPartition> partitions = new java.util.HashSet<>(batchPartitions);
+    Set<TopicPartition> partitions = new HashSet<>(batchPartitions);
     partitions.retainAll(consumer.assignment());
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions);
     for (TopicPartition partition : partitions) {

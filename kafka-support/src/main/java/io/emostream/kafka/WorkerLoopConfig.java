@@ -71,6 +71,8 @@ public record WorkerLoopConfig(
         Duration.ZERO);
   }
 
+  // The with* copies below repeat the canonical constructor's argument list: a record has no
+  // copy-with syntax, and a builder would be more code than it saves (alike by design).
   public WorkerLoopConfig withProgress(Topics.Topic<WorkerProgress> topic) {
     return new WorkerLoopConfig(
         service,

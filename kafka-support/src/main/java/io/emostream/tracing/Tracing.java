@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Off (the default, {@link TracingConfig}): the no-op API, nothing injected, no span recorded. A
  * service's {@code main} installs its instance with {@link #install}; the stages take {@link
  * #global()} when built.
+ *
+ * <p>Over 300 lines: the one place that touches the OpenTelemetry API (start, extract, inject,
+ * spans), so that no stage does.
  */
 public final class Tracing implements AutoCloseable {
 
@@ -161,7 +165,7 @@ public final class Tracing implements AutoCloseable {
    */
   public static Tracing install(Tracing tracing) {
     Tracing previous = global;
-    global = java.util.Objects.requireNonNull(tracing);
+    global = Objects.requireNonNull(tracing);
     return previous;
   }
 

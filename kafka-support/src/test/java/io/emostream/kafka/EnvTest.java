@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Durations as every service reads them from the environment. */
+/** Durations and numbers as every service reads them from the environment. */
 class EnvTest {
 
   @ParameterizedTest(name = "{0} -> {1} ms")
@@ -34,5 +34,37 @@ class EnvTest {
   void anUnsetOrBlankDurationIsTheDefault(String raw) {
     assertThat(new Env(Map.of("D", raw)).duration("D", Duration.ofSeconds(7)))
         .isEqualTo(Duration.ofSeconds(7));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"7, 7", "' 0 ', 0", "10, 10"})
+  void readsWholeNumbersInRange(String raw, int expected) {
+    assertThat(new Env(Map.of("N", raw)).integer("N", 3, 0, 10)).isEqualTo(expected);
+    assertThat(new Env(Map.of()).integer("N", 3, 0, 10)).isEqualTo(3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"11", "-1", "2.5", "many", "99999999999"})
+  void aWholeNumberOutOfRangeOrUnreadableIsAnErrorSayingWhatIsAccepted(String raw) {
+    assertThatThrownBy(() -> new Env(Map.of("EMOSTREAM_N", raw)).integer("EMOSTREAM_N", 3, 0, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "environment variable EMOSTREAM_N='"
+                + raw
+                + "' is not valid: expected a whole number from 0 to 10");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1.5", "-0.1", "NaN", "Infinity", "lots"})
+  void aDecimalOutOfRangeNotANumberOrUnreadableIsAnError(String raw) {
+    assertThatThrownBy(() -> new Env(Map.of("EMOSTREAM_D", raw)).decimal("EMOSTREAM_D", 0.5, 0, 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "environment variable EMOSTREAM_D='"
+                + raw
+                + "' is not valid: expected a number from 0.0 to 1.0");
+    assertThat(new Env(Map.of("EMOSTREAM_D", "0.25")).decimal("EMOSTREAM_D", 0.5, 0, 1))
+        .isEqualTo(0.25);
+    assertThat(new Env(Map.of()).decimal("EMOSTREAM_D", 0.5, 0, 1)).isEqualTo(0.5);
   }
 }

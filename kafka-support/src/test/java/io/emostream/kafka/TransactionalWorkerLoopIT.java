@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -168,8 +169,7 @@ class TransactionalWorkerLoopIT {
     TopicAdmin.ensureTopics(settings, topics, (short) 1);
     String in = topics.frames().name();
     String out = topics.videoPredictions().name();
-    java.util.concurrent.atomic.AtomicInteger seen =
-        new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger seen = new AtomicInteger();
     TransactionalWorkerLoop.RecordProcessor batching =
         new TransactionalWorkerLoop.RecordProcessor() {
           @Override

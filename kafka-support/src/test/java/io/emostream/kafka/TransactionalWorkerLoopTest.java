@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.schemas.WorkerProgress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,8 +35,7 @@ class TransactionalWorkerLoopTest {
     TopicPartition p0 = new TopicPartition("in", 0);
     TopicPartition p1 = new TopicPartition("in", 1);
     TopicPartition p2 = new TopicPartition("in", 2);
-    Map<TopicPartition, Long> caughtUpAt =
-        new java.util.HashMap<>(Map.of(p2, 5L)); // p2: no longer assigned
+    Map<TopicPartition, Long> caughtUpAt = new HashMap<>(Map.of(p2, 5L)); // p2: no longer assigned
 
     List<WorkerProgress> first =
         TransactionalWorkerLoop.progress(

@@ -2,6 +2,7 @@ package io.emostream.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.kafka.Env;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
@@ -9,7 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class OpsServerTest {
@@ -75,15 +78,11 @@ class OpsServerTest {
 
   @Test
   void portAndHostComeFromTheEnvironmentWithAServiceDefault() {
-    assertThat(
-            OpsConfig.fromEnv(
-                new io.emostream.kafka.Env(java.util.Map.of()), OpsConfig.FUSION_STREAM_PORT))
+    assertThat(OpsConfig.fromEnv(new Env(Map.of()), OpsConfig.FUSION_STREAM_PORT))
         .isEqualTo(new OpsConfig("127.0.0.1", 9467));
     assertThat(
             OpsConfig.fromEnv(
-                new io.emostream.kafka.Env(
-                    java.util.Map.of(OpsConfig.HOST_ENV, "0.0.0.0", OpsConfig.PORT_ENV, "9999")),
-                9467))
+                new Env(Map.of(OpsConfig.HOST_ENV, "0.0.0.0", OpsConfig.PORT_ENV, "9999")), 9467))
         .isEqualTo(new OpsConfig("0.0.0.0", 9999));
   }
 
@@ -93,10 +92,7 @@ class OpsServerTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private static HealthCheck check(
-      String name,
-      java.util.function.BooleanSupplier live,
-      java.util.function.BooleanSupplier ready) {
+  private static HealthCheck check(String name, BooleanSupplier live, BooleanSupplier ready) {
     return new HealthCheck() {
       @Override
       public String name() {

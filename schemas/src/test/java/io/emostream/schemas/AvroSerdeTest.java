@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -41,8 +42,7 @@ class AvroSerdeTest {
 
     assertThat(bytes[0]).isEqualTo((byte) 0xC3);
     assertThat(bytes[1]).isEqualTo((byte) 0x01);
-    long fingerprint =
-        ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     assertThat(fingerprint)
         .isEqualTo(SchemaNormalization.parsingFingerprint64(ModalityPrediction.getClassSchema()));
     assertThat(serde.deserialize("t", bytes)).isEqualTo(prediction());

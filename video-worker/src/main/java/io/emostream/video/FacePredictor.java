@@ -177,22 +177,17 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
                 preprocessMs,
                 0));
       }
-      List<float[]> posteriors = new ArrayList<>(rows.size());
-      double inferenceMs = 0;
-      for (BatchRunner.Row row : rows) {
-        if (row.failed()) {
-          return Result.failed(row.failure());
-        }
-        posteriors.add(row.probabilities());
-        inferenceMs += row.inferenceMs();
+      BatchRunner.ClipRows own = BatchRunner.ClipRows.of(rows);
+      if (own.failed()) {
+        return Result.failed(own.failure());
       }
       return Result.of(
           Outcome.ok(
-              Probabilities.aggregate(aggregation, posteriors),
+              Probabilities.aggregate(aggregation, own.probabilities()),
               faces.size(),
               decodeMs,
               preprocessMs,
-              inferenceMs));
+              own.inferenceMs()));
     }
   }
 }

@@ -106,6 +106,9 @@ public final class FramePreprocessor {
     if (w == frame.getWidth() && h == frame.getHeight()) {
       return frame;
     }
+    // bilinear, as ingest's VideoDemuxer scales a frame; the two modules share no image code
+    // (their common libraries are Kafka's), so these few Java2D lines stand in both (alike by
+    // design)
     BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     g.setRenderingHint(

@@ -225,17 +225,14 @@ public final class VideoPredictor implements ClipPredictor {
         return Result.of(
             Outcome.without(PredictionStatus.ERROR, "the clip has no frames", decodeMs, 0, 0));
       }
-      List<float[]> posteriors = new ArrayList<>(rows.size());
-      double inferenceMs = 0;
-      for (BatchRunner.Row row : rows) {
-        if (row.failed()) {
-          return Result.failed(row.failure());
-        }
-        posteriors.add(row.probabilities());
-        inferenceMs += row.inferenceMs();
+      BatchRunner.ClipRows own = BatchRunner.ClipRows.of(rows);
+      if (own.failed()) {
+        return Result.failed(own.failure());
       }
-      float[] posterior = perClip ? posteriors.get(0) : Probabilities.mean(posteriors);
-      return Result.of(Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, inferenceMs));
+      float[] posterior =
+          perClip ? own.probabilities().get(0) : Probabilities.mean(own.probabilities());
+      return Result.of(
+          Outcome.ok(posterior, framesAnalysed, decodeMs, preprocessMs, own.inferenceMs()));
     }
   }
 }

@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -165,10 +166,7 @@ class StopDuringInferenceTest {
   private static void keep(List<Path> reports) throws IOException {
     Path kept = Files.createDirectories(Path.of("target", "stop-during-inference"));
     for (Path report : reports) {
-      Files.copy(
-          report,
-          kept.resolve(report.getFileName()),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(report, kept.resolve(report.getFileName()), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

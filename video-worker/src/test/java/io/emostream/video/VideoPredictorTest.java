@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
+import io.emostream.inference.Probabilities;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
@@ -20,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -121,7 +123,7 @@ class VideoPredictorTest {
     TinyOnnx.graph()
         .input("pixel_values", batch, frames, 3, 8, 8)
         .output("logits", batch, 2)
-        .initializer("w", new long[] {frames, 2}, java.util.Arrays.copyOf(CLIP_W, frames * 2))
+        .initializer("w", new long[] {frames, 2}, Arrays.copyOf(CLIP_W, frames * 2))
         .node(
             "ReduceMean",
             List.of("pixel_values"),
@@ -286,7 +288,7 @@ class VideoPredictorTest {
           logits[0] += (float) mean * FRAME_W[2 * c];
           logits[1] += (float) mean * FRAME_W[2 * c + 1];
         }
-        float[] p = io.emostream.inference.Probabilities.softmax(logits);
+        float[] p = Probabilities.softmax(logits);
         expected[0] += p[0] / frames.size();
         expected[1] += p[1] / frames.size();
       }

@@ -1,6 +1,8 @@
 package io.emostream.kafka.embedded;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -8,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -120,13 +123,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       new Formatter()
           .setNodeId(NODE_ID)
           .setClusterId(Uuid.randomUuid().toString())
-          .setDirectories(java.util.List.of(logDir.toString()))
+          .setDirectories(List.of(logDir.toString()))
           .setMetadataLogDirectory(logDir.toString())
           .setControllerListenerName("CONTROLLER")
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
           .setUnstableFeatureVersionsEnabled(false)
-          .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+          .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .run();
     } catch (Exception e) {
       throw new IllegalStateException(

@@ -1,6 +1,8 @@
 package io.emostream.video.face;
 
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * One detected face, in the pixel coordinates of the image it was detected in.
@@ -65,13 +67,13 @@ public record Face(float x, float y, float width, float height, float score, flo
 
   @Override
   public int hashCode() {
-    return 31 * java.util.Objects.hash(x, y, width, height, score) + Arrays.hashCode(landmarks);
+    return 31 * Objects.hash(x, y, width, height, score) + Arrays.hashCode(landmarks);
   }
 
   @Override
   public String toString() {
     return String.format(
-        java.util.Locale.ROOT,
+        Locale.ROOT,
         "Face[x=%.1f, y=%.1f, w=%.1f, h=%.1f, score=%.3f, landmarks=%s]",
         x,
         y,

@@ -5,6 +5,7 @@ import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferInt;
 import java.awt.image.Raster;
+import java.awt.image.SinglePixelPackedSampleModel;
 
 /**
  * Reads a rectangle of a {@link BufferedImage} as packed {@code 0xRRGGBB} ints (alpha dropped).
@@ -74,8 +75,7 @@ final class Pixels {
 
   private static int[] fromInts(Raster raster, DataBufferInt buffer, int x, int y, int w, int h) {
     int[] data = buffer.getData();
-    int stride =
-        ((java.awt.image.SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
+    int stride = ((SinglePixelPackedSampleModel) raster.getSampleModel()).getScanlineStride();
     int base =
         buffer.getOffset()
             - raster.getSampleModelTranslateY() * stride

@@ -33,6 +33,9 @@ import java.util.Set;
  * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}; this
  * class keeps no mutable state and is safe to share between threads as far as ONNX Runtime's {@code
  * run} is.
+ *
+ * <p>Over 300 lines with this Javadoc: YuNet's pre-processing and its decoding (priors, boxes,
+ * landmarks, NMS) are one algorithm, kept together.
  */
 public final class YuNetDetector {
 
