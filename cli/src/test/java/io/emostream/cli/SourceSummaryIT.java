@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
-import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.LabelShare;
 import io.emostream.schemas.SourceEvent;
@@ -22,9 +21,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,13 +71,15 @@ class SourceSummaryIT {
     Topics topics = platform.topics();
     String sourceId;
     int clipCount;
-    try (KafkaProducer<String, byte[]> producer = producer(platform.kafka())) {
+    try (KafkaProducer<String, byte[]> producer = FaultToleranceIT.producer(platform.kafka())) {
       IngestService.Result result =
           platform.ingest().ingest(EndToEndIT.SAMPLE, "happy-speech.mp4", null);
       sourceId = result.sourceId();
       clipCount = result.clips().size();
-      send(producer, topics, event(sourceId, SourceEventType.STARTED, 0));
-      send(producer, topics, event(sourceId, SourceEventType.ENDED, clipCount));
+      long mediaTimeMs =
+          result.clips().stream().mapToLong(IngestService.Clip::endMs).max().orElseThrow();
+      send(producer, topics, event(sourceId, SourceEventType.STARTED, 0, -1));
+      send(producer, topics, event(sourceId, SourceEventType.ENDED, clipCount, mediaTimeMs));
     }
 
     List<ConsumerRecord<String, byte[]>> records =
@@ -106,8 +104,12 @@ class SourceSummaryIT {
     assertThat(summary.getFusedClipCount()).isEqualTo(clipCount);
     assertThat(summary.getSourceName()).isEqualTo("happy-speech.mp4");
     assertThat(summary.getEndReason()).as("ingest's or this test's ENDED").isNotNull();
+    assertThat(summary.getMediaTimeMs())
+        .isEqualTo(fused.stream().mapToLong(FusedEmotion::getEndMs).max().orElseThrow());
     assertThat(summary.getOverall().getStatusCounts()).isEqualTo(new StatusCounts(2, 0, 0, 0));
-    assertThat(summary.getOverall().getMediaMs()).isEqualTo(4_500);
+    assertThat(fused).hasSize(clipCount);
+    assertThat(summary.getOverall().getMediaMs())
+        .isEqualTo(fused.stream().mapToLong(f -> f.getEndMs() - f.getStartMs()).sum());
     long happyMs =
         fused.stream()
             .filter(f -> "happy".equals(f.getLabel()))
@@ -128,7 +130,7 @@ class SourceSummaryIT {
                 .getTimeline()
                 .get(summary.getOverall().getTimeline().size() - 1)
                 .getEndMs())
-        .isEqualTo(4_500);
+        .isEqualTo(fused.stream().mapToLong(FusedEmotion::getEndMs).max().orElseThrow());
     assertThat(summary.getRoles()).isEmpty();
   }
 
@@ -146,7 +148,8 @@ class SourceSummaryIT {
         .toList();
   }
 
-  private static SourceEvent event(String sourceId, SourceEventType type, int clipCount) {
+  private static SourceEvent event(
+      String sourceId, SourceEventType type, int clipCount, long mediaTimeMs) {
     boolean ended = type == SourceEventType.ENDED;
     return SourceEvent.newBuilder()
         .setSourceId(sourceId)
@@ -155,17 +158,9 @@ class SourceSummaryIT {
         .setKind(SourceKind.FILE)
         .setAtMs(Instant.now())
         .setClipCount(clipCount)
-        .setMediaTimeMs(ended ? 4_500 : -1)
+        .setMediaTimeMs(mediaTimeMs)
         .setEndReason(ended ? "completed" : null)
         .build();
-  }
-
-  private static KafkaProducer<String, byte[]> producer(KafkaSettings kafka) {
-    return new KafkaProducer<>(
-        kafka.with(
-            Map.of(
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
   }
 
   private static void send(KafkaProducer<String, byte[]> producer, Topics topics, SourceEvent event)

@@ -279,24 +279,6 @@ public record FusionConfig(
         kafka);
   }
 
-  /** The same settings with other summary settings. */
-  public FusionConfig withSummary(SummarySettings newSummary) {
-    return new FusionConfig(
-        applicationId,
-        defaultRule,
-        timeout,
-        punctuateInterval,
-        doneRetention,
-        maxWait,
-        labels,
-        rules,
-        emitAllRules,
-        emitJson,
-        newSummary,
-        topics,
-        kafka);
-  }
-
   static List<String> parseLabels(String commaList) {
     return Arrays.stream(commaList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
