@@ -15,7 +15,7 @@ class SummarySettingsTest {
     assertThat(FusionConfig.fromEnv(new Env(Map.of())).summary())
         .isEqualTo(new SummarySettings(Duration.ofMinutes(31), Duration.ofHours(1)));
     assertThat(
-            FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "2h")))
+            FusionConfig.fromEnv(new Env(Map.of("EMOSTREAM_FUSION_MAX_WAIT", "120m")))
                 .summary()
                 .maxWait())
         .isEqualTo(Duration.ofMinutes(121));
