@@ -68,10 +68,11 @@ def fingerprint(schema):
     return fp
 
 
-def load_schema(folder):
+def load_schema(folder, files=SCHEMA_FILES):
+    """The last of files, parsed after the ones it references (into the same names)."""
     names = avro.name.Names()
     schema = None
-    for name in SCHEMA_FILES:
+    for name in files:
         with open(os.path.join(folder, name), encoding="utf-8") as f:
             schema = avro.schema.make_avsc_object(json.load(f), names)
     return schema

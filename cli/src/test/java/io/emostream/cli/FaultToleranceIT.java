@@ -430,7 +430,7 @@ class FaultToleranceIT {
         .build();
   }
 
-  private static KafkaProducer<String, byte[]> producer(KafkaSettings kafka) {
+  static KafkaProducer<String, byte[]> producer(KafkaSettings kafka) {
     return new KafkaProducer<>(
         kafka.with(
             Map.of(

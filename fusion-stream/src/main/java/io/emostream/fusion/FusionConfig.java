@@ -38,6 +38,7 @@ import java.util.Set;
  * @param emitAllRules also publish every rule's result for each clip to the all-rules topic
  * @param emitJson also publish each fused record as JSON ({@code FusedSegmentJson}) to the fused
  *     JSON topic, in the same transaction
+ * @param summary settings of the per-source summary ({@code EMOSTREAM_FUSION_SUMMARY_*})
  * @param topics topic catalogue (prefix and partition count)
  * @param kafka Kafka client settings
  *     <p>Over 300 lines: one field, environment variable and default per fusion setting, declared
@@ -54,6 +55,7 @@ public record FusionConfig(
     FusionRules.Settings rules,
     boolean emitAllRules,
     boolean emitJson,
+    SummarySettings summary,
     Topics topics,
     KafkaSettings kafka) {
 
@@ -136,19 +138,21 @@ public record FusionConfig(
     }
     labels = normaliseLabels(labels);
     Objects.requireNonNull(rules, "rules");
+    Objects.requireNonNull(summary, "summary");
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(kafka, "kafka");
   }
 
   /** Reads every setting from {@code env}; a malformed value fails here, naming the variable. */
   public static FusionConfig fromEnv(Env env) {
+    Duration maxWait = env.duration(MAX_WAIT_ENV, DEFAULT_MAX_WAIT);
     return new FusionConfig(
         env.string(APP_ID_ENV, DEFAULT_APP_ID),
         env.enumValue(RULE_ENV, FusionRule.class, DEFAULT_RULE),
         env.duration(TIMEOUT_ENV, DEFAULT_TIMEOUT),
         env.duration(PUNCTUATE_INTERVAL_ENV, DEFAULT_PUNCTUATE_INTERVAL),
         env.duration(DONE_RETENTION_ENV, DEFAULT_DONE_RETENTION),
-        env.duration(MAX_WAIT_ENV, DEFAULT_MAX_WAIT),
+        maxWait,
         env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS),
         new FusionRules.Settings(
             env.optional(WEIGHTS_ENV).map(FusionConfig::parseWeights).orElse(DEFAULT_WEIGHTS),
@@ -160,6 +164,7 @@ public record FusionConfig(
                 .orElse(null)),
         env.bool(EMIT_ALL_RULES_ENV, false),
         env.bool(EMIT_JSON_ENV, false),
+        SummarySettings.fromEnv(env, maxWait),
         TopicsEnv.fromEnv(env),
         KafkaSettings.fromEnv(env));
   }
@@ -187,17 +192,19 @@ public record FusionConfig(
       List<String> labels,
       Topics topics,
       KafkaSettings kafka) {
+    Duration maxWait = timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT;
     return new FusionConfig(
         applicationId,
         defaultRule,
         timeout,
         punctuateInterval,
         doneRetention,
-        timeout.compareTo(DEFAULT_MAX_WAIT) > 0 ? timeout : DEFAULT_MAX_WAIT,
+        maxWait,
         labels,
         FusionRules.Settings.defaults(),
         false,
         false,
+        SummarySettings.defaults(maxWait),
         topics,
         kafka);
   }
@@ -217,6 +224,7 @@ public record FusionConfig(
         newRules,
         newEmitAllRules,
         emitJson,
+        summary,
         topics,
         kafka);
   }
@@ -234,6 +242,7 @@ public record FusionConfig(
         rules,
         emitAllRules,
         newEmitJson,
+        summary,
         topics,
         kafka);
   }
@@ -251,6 +260,7 @@ public record FusionConfig(
         rules,
         emitAllRules,
         emitJson,
+        summary,
         newTopics,
         newKafka);
   }
@@ -268,6 +278,7 @@ public record FusionConfig(
         rules,
         emitAllRules,
         emitJson,
+        summary,
         topics,
         kafka);
   }
@@ -358,6 +369,8 @@ public record FusionConfig(
         + emitAllRules
         + ", emitJson="
         + emitJson
+        + ", summary="
+        + summary
         + ", topicPrefix="
         + topics.prefix()
         + ", bootstrap="

@@ -20,10 +20,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The fusion-stream service: a {@link KafkaStreams} client running {@link FusionTopology} exactly
- * once. In: the manifest and both prediction topics. Out: the fused topic, and the dead-letter
- * topic for records it cannot decode or use ({@link DeadLetterExceptionHandler}). Meters: {@link
- * FusionMetrics} and every Streams metric (consumer lag, {@code late-records-total}, {@code
- * clips-without-manifest-total}, ...).
+ * once. In: the manifest and both prediction topics; for the per-source summary, the fused and
+ * sources topics ({@link SourceSummaryTopology}). Out: the fused topic, one summary per ended
+ * source, and the dead-letter topic for records it cannot decode or use ({@link
+ * DeadLetterExceptionHandler}). Meters: {@link FusionMetrics} and every Streams metric (consumer
+ * lag, {@code late-records-total}, {@code clips-without-manifest-total}, ...).
  */
 public final class FusionStreamApp implements AutoCloseable, HealthCheck, ServiceRunner.Service {
 

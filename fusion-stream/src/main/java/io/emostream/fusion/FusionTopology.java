@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *                                 (reads the index up to now)            each fused record as FusedSegmentJson)
  *   workers.progress ─► global store worker-progress (read by the punctuator: is a missing modality's worker
  *                        alive and behind the clip?)
+ *   fused, sources ─► the per-source summary ─► sources.summary ({@link SourceSummaryTopology})
  * </pre>
  *
  * In: {@code ClipManifest} and {@code ModalityPrediction} records keyed by clip id. Out: one {@code
@@ -171,6 +172,7 @@ public final class FusionTopology {
           topics.fusedJson().valueSerde().serializer(),
           FUSED_JSON_PROCESSOR);
     }
+    SourceSummaryTopology.addTo(topology, config);
     return topology;
   }
 

@@ -9,6 +9,8 @@ import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.JsonNodeSerde;
 import io.emostream.schemas.ModalityPrediction;
 import io.emostream.schemas.SourceEvent;
+import io.emostream.schemas.SourceSummary;
+import io.emostream.schemas.SummarySegment;
 import io.emostream.schemas.WorkerProgress;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +28,18 @@ import org.apache.kafka.common.serialization.Serdes;
  *          ──► clips.frames ─► video-worker ──► predictions.video ──┘
  *                                                 fusion-stream ──► fused.all-rules (optional)
  *                                                 fusion-stream ──► fused.json (optional: JSON view of fused)
- *   ingest ──► sources (STARTED / ENDED per source, keyed by source id)
+ *   ingest ──► sources (STARTED / ENDED per source, keyed by source id) ──┐
+ *   fused ─► fusion-stream ─► fused.by-source (internal: re-keyed by source id)┴► fusion-stream
+ *                                                         ──► sources.summary (one per source)
  *   any service ──► dead-letter (raw bytes + reason headers)
  *   audio-worker, video-worker ──► workers.progress (compacted) ──► fusion-stream (global store)
  * </pre>
  *
- * Every topic is keyed by clip id (a String), except sources (source id) and workers.progress.
- * clips.manifest and the two prediction topics are read together by fusion-stream, so they are
- * co-partitioned: same partition count, same key, same (default, murmur2) partitioner. A prefix
- * lets tests and tenants use separate topic sets.
+ * Every topic is keyed by clip id (a String), except sources, fused.by-source and sources.summary
+ * (source id) and workers.progress. clips.manifest and the two prediction topics are read together
+ * by fusion-stream, so they are co-partitioned: same partition count, same key, same (default,
+ * murmur2) partitioner; so are sources and fused.by-source. A prefix lets tests and tenants use
+ * separate topic sets.
  */
 public final class Topics {
 
@@ -150,6 +155,25 @@ public final class Topics {
     return new Topic<>(prefix + "sources", partitions, DEFAULT, new AvroSerde<>(SourceEvent.class));
   }
 
+  /**
+   * The fused topic's records as {@link SummarySegment}s, re-keyed by source id so that they meet
+   * their source's events ({@link #sources()}, co-partitioned) in one fusion-stream task: internal
+   * to fusion-stream, written and read by it alone.
+   */
+  public Topic<SummarySegment> fusedBySource() {
+    return new Topic<>(
+        prefix + "fused.by-source", partitions, DEFAULT, new AvroSerde<>(SummarySegment.class));
+  }
+
+  /**
+   * One {@link SourceSummary} per ended source, keyed by source id, written by fusion-stream once
+   * every clip of the source is fused (or at the summary's max wait).
+   */
+  public Topic<SourceSummary> sourceSummaries() {
+    return new Topic<>(
+        prefix + "sources.summary", partitions, DEFAULT, new AvroSerde<>(SourceSummary.class));
+  }
+
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
   public Topic<byte[]> deadLetters() {
     return new Topic<>(prefix + "dead-letter", partitions, LARGE, Serdes.ByteArray());
@@ -185,6 +209,8 @@ public final class Topics {
         fusedAllRules(),
         fusedJson(),
         sources(),
+        fusedBySource(),
+        sourceSummaries(),
         deadLetters(),
         workerProgress());
   }

@@ -33,22 +33,9 @@ class ReadFusedExampleTest {
         "no python3 with the avro package: skipping (apt-get install -y python3-avro)");
     FusedEmotion segment = FusedSegmentJsonTest.segment();
     byte[] value = new AvroSerde<>(FusedEmotion.class).serialize("fused", segment);
-    ByteArrayOutputStream kcat = new ByteArrayOutputStream(); // kcat -f '%k %S\n%s\n'
-    kcat.write((segment.getClipId() + " " + value.length + "\n").getBytes(StandardCharsets.UTF_8));
-    kcat.write(value);
-    kcat.write('\n');
-    Path in = Files.write(dir.resolve("kcat.out"), kcat.toByteArray());
 
-    Process p =
-        new ProcessBuilder(python.get().toString(), SCRIPT.toString())
-            .redirectInput(in.toFile())
-            .redirectError(dir.resolve("stderr").toFile())
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    List<String> lines = run(python.get(), SCRIPT, segment.getClipId(), value, dir);
 
-    assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr"))).isZero();
-    List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).hasSize(1);
     ObjectMapper mapper = new ObjectMapper();
     assertThat(mapper.readTree(lines.get(0)))
@@ -59,7 +46,29 @@ class ReadFusedExampleTest {
         .contains("\"latencyMs\":1500}");
   }
 
-  private static Optional<Path> pythonWithAvro() {
+  /**
+   * Runs {@code script} on one record framed as kcat's {@code -f '%k %S\n%s\n'} writes it; checks
+   * that it exits 0 and returns its non-blank output lines.
+   */
+  static List<String> run(Path python, Path script, String key, byte[] value, Path dir)
+      throws IOException, InterruptedException {
+    ByteArrayOutputStream kcat = new ByteArrayOutputStream();
+    kcat.write((key + " " + value.length + "\n").getBytes(StandardCharsets.UTF_8));
+    kcat.write(value);
+    kcat.write('\n');
+    Path in = Files.write(dir.resolve("kcat.out"), kcat.toByteArray());
+    Process p =
+        new ProcessBuilder(python.toString(), script.toString())
+            .redirectInput(in.toFile())
+            .redirectError(dir.resolve("stderr").toFile())
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(dir.resolve("stderr"))).isZero();
+    return out.lines().filter(l -> !l.isBlank()).toList();
+  }
+
+  static Optional<Path> pythonWithAvro() {
     for (String candidate : List.of("/usr/bin/python3", "python3")) {
       try {
         Process p =
