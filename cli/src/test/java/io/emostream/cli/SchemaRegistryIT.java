@@ -10,12 +10,9 @@ import io.apicurio.registry.rest.client.RegistryClientFactory;
 import io.apicurio.registry.serde.SerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.types.RuleType;
-import io.emostream.ingest.IngestService;
-import io.emostream.kafka.Env;
 import io.emostream.kafka.SchemaSubjects;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.RegistryAvroSerde;
-import io.emostream.testkit.TestKafka;
 import io.emostream.testkit.TopicReader;
 import io.emostream.topics.Topics;
 import java.net.URI;
@@ -25,11 +22,8 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,12 +43,11 @@ import org.junit.jupiter.api.Test;
  */
 class SchemaRegistryIT {
 
-  static final Path HOME = Path.of("..");
-  static final Path SAMPLE = HOME.resolve("samples/happy-speech.mp4");
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static RegistryServer registry;
+  static SampleRun run;
   static EmbeddedPlatform platform;
 
   /**
@@ -64,46 +57,23 @@ class SchemaRegistryIT {
 
   @BeforeAll
   static void runTheSampleThroughARegistryBackedPipeline() throws Exception {
-    Path log = Path.of("target", "apicurio-registry.log");
-    registry = RegistryServer.start(log);
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    platform =
-        EmbeddedPlatform.start(
-            new Env(
-                Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS",
-                    TestKafka.bootstrapServers(),
-                    "EMOSTREAM_SCHEMA_REGISTRY_URL",
-                    registry.baseUrl(),
-                    "EMOSTREAM_TOPIC_PREFIX",
-                    "registry-" + run + ".",
-                    "EMOSTREAM_TOPIC_PARTITIONS",
-                    "2",
-                    "EMOSTREAM_SEGMENT_SECONDS",
-                    "2",
-                    "EMOSTREAM_FUSION_APP_ID",
-                    "registry-fusion-" + run,
-                    "EMOSTREAM_AUDIO_GROUP_ID",
-                    "registry-audio-" + run,
-                    "EMOSTREAM_VIDEO_GROUP_ID",
-                    "registry-video-" + run)),
-            HOME,
-            0);
+    registry = RegistryServer.start(Path.of("target", "apicurio-registry.log"));
+    run =
+        SampleRun.start(
+            "registry",
+            Map.of("EMOSTREAM_SCHEMA_REGISTRY_URL", registry.baseUrl()),
+            Duration.ofSeconds(180));
+    platform = run.platform();
+    fused = run.fused();
     assertThat(platform.topics().schemaRegistryUrl())
         .contains(registry.baseUrl() + RegistryAvroSerde.API_PATH);
-    try (FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
-      Set<String> clipIds = new LinkedHashSet<>();
-      IngestService.Result result = platform.ingest().ingest(SAMPLE, "happy-speech.mp4", null);
-      result.clips().forEach(c -> clipIds.add(c.clipId()));
-      fused = reader.await(clipIds, Duration.ofSeconds(180), () -> {});
-    }
     assertThat(fused).hasSize(2); // 4.5 s in 2 s segments
   }
 
   @AfterAll
   static void stop() {
-    if (platform != null) {
-      platform.close();
+    if (run != null) {
+      run.close();
     }
     if (registry != null) {
       registry.close();
