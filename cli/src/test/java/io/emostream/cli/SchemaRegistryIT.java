@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * (magic byte 0, 4-byte schema id), the id resolved through the registry's Confluent-compatible API
  * to the FusedEmotion schema, the value decoded by a plain Apicurio deserializer (generic records,
  * no generated classes). Then the registry's BACKWARD rule on the subject, which the services set
- * at start, refuses an incompatible FusedEmotion change and accepts a compatible one.
+ * at start, refuses an incompatible FusedEmotion change and accepts a compatible one; and a service
+ * whose own schema the rule refuses fails at start, naming the subject.
  */
 class SchemaRegistryIT {
 
@@ -168,6 +171,36 @@ class SchemaRegistryIT {
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
     int id = JSON.readTree(accepted.body()).get("id").asInt();
     assertThat(new Schema.Parser().parse(confluentSchema(id)).getField("speakerAge")).isNotNull();
+  }
+
+  @Test
+  void aServiceWhoseSchemaTheRuleRefusesDoesNotStartAndSaysWhichSubject() throws Exception {
+    Topics topics =
+        new Topics(
+            "refused-" + UUID.randomUUID().toString().substring(0, 8) + ".",
+            1,
+            registry.baseUrl() + RegistryAvroSerde.API_PATH);
+    String subject = SchemaSubjects.subject(topics.fused().name());
+    // an earlier FusedEmotion with one field: today's, with fields that have no default, cannot
+    // read what it wrote
+    ObjectNode earlier = (ObjectNode) JSON.readTree(FusedEmotion.getClassSchema().toString());
+    ArrayNode fields = (ArrayNode) earlier.get("fields");
+    ArrayNode clipIdOnly = JSON.createArrayNode().add(fields.get(0));
+    earlier.set("fields", clipIdOnly);
+    assertThat(register(subject, earlier).statusCode()).isEqualTo(200);
+    HttpResponse<String> backward =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(registry.baseUrl() + "/apis/ccompat/v6/config/" + subject))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(backward.statusCode()).as(backward.body()).isEqualTo(200);
+
+    assertThatThrownBy(() -> SchemaSubjects.ensure(topics))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("refuses this version's FusedEmotion schema for subject " + subject);
   }
 
   /** FusedEmotion's schema with {@code field} added at the end. */
