@@ -8,8 +8,8 @@ import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
 import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AudioSegment;
-import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.topics.Topics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,7 +45,9 @@ public final class AudioPredictor implements ClipPredictor {
   /** Null: no voice-activity gating. */
   private final SpeechDetector detector;
 
-  private final AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
+  /** The clips' topic: its serde decodes them. */
+  private final Topics.Topic<AudioSegment> input;
+
   private final BatchRunner<Window> runner;
 
   /** Without voice-activity gating (the model sees the whole clip). */
@@ -57,6 +59,15 @@ public final class AudioPredictor implements ClipPredictor {
    * @param detector voice activity; null runs the model on the whole clip (EMOSTREAM_VAD=off)
    */
   public AudioPredictor(OrtModel model, SpeechDetector detector) {
+    this(model, detector, Topics.defaults().audio());
+  }
+
+  /**
+   * @param detector voice activity; null runs the model on the whole clip (EMOSTREAM_VAD=off)
+   * @param input the topic the clips come from, whose serde decodes them
+   */
+  public AudioPredictor(OrtModel model, SpeechDetector detector, Topics.Topic<AudioSegment> input) {
+    this.input = input;
     this.detector = detector;
     this.model = model;
     this.audio = model.manifest().audio();
@@ -127,7 +138,7 @@ public final class AudioPredictor implements ClipPredictor {
   @Override
   public Outcome predict(String clipId, byte[] value) throws Exception {
     Stopwatch watch = new Stopwatch();
-    AudioSegment segment = serde.decode(value);
+    AudioSegment segment = input.decode(value);
     if (segment.getSampleRate() != audio.sampleRate()) {
       throw new IllegalArgumentException(
           "clip "

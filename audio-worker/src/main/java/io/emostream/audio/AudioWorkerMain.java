@@ -48,7 +48,7 @@ public final class AudioWorkerMain {
         meters,
         Modality.AUDIO,
         model.manifest(),
-        new AudioPredictor(model, detector),
+        new AudioPredictor(model, detector, config.topics().audio()),
         resources);
   }
 

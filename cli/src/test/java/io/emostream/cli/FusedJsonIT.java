@@ -3,23 +3,17 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.emostream.ingest.IngestService;
-import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
-import io.emostream.testkit.TestKafka;
 import io.emostream.testkit.TopicReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.json.JsonConverter;
@@ -38,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FusedJsonIT {
 
-  static final Path HOME = Path.of("..");
-  static final Path SAMPLE = HOME.resolve("samples/happy-speech.mp4");
+  static SampleRun run;
   static EmbeddedPlatform platform;
 
   /** The Avro records of the fused topic for the sample's clips, by clip id. */
@@ -47,42 +40,18 @@ class FusedJsonIT {
 
   @BeforeAll
   static void runTheSampleThroughThePipeline() throws Exception {
-    String run = UUID.randomUUID().toString().substring(0, 8);
-    platform =
-        EmbeddedPlatform.start(
-            new Env(
-                Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS",
-                    TestKafka.bootstrapServers(),
-                    "EMOSTREAM_TOPIC_PREFIX",
-                    "json-" + run + ".",
-                    "EMOSTREAM_TOPIC_PARTITIONS",
-                    "2",
-                    "EMOSTREAM_SEGMENT_SECONDS",
-                    "2",
-                    "EMOSTREAM_FUSION_EMIT_JSON",
-                    "true",
-                    "EMOSTREAM_FUSION_APP_ID",
-                    "json-fusion-" + run,
-                    "EMOSTREAM_AUDIO_GROUP_ID",
-                    "json-audio-" + run,
-                    "EMOSTREAM_VIDEO_GROUP_ID",
-                    "json-video-" + run)),
-            HOME,
-            0);
-    try (FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
-      Set<String> clipIds = new LinkedHashSet<>();
-      IngestService.Result result = platform.ingest().ingest(SAMPLE, "happy-speech.mp4", null);
-      result.clips().forEach(c -> clipIds.add(c.clipId()));
-      fused = reader.await(clipIds, Duration.ofSeconds(120), () -> {});
-    }
+    run =
+        SampleRun.start(
+            "json", Map.of("EMOSTREAM_FUSION_EMIT_JSON", "true"), Duration.ofSeconds(120));
+    platform = run.platform();
+    fused = run.fused();
     assertThat(fused).hasSize(2); // 4.5 s in 2 s segments
   }
 
   @AfterAll
   static void stopPlatform() {
-    if (platform != null) {
-      platform.close();
+    if (run != null) {
+      run.close();
     }
   }
 

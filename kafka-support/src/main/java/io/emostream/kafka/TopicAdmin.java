@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the catalogue's topics when missing, and checks that existing ones have the partition
  * count the catalogue asks for: a mismatch would break co-partitioning of the fusion inputs, so it
- * fails.
+ * fails. With a schema registry it also sets up the Avro topics' subjects ({@link SchemaSubjects}).
  */
 public final class TopicAdmin {
 
@@ -66,6 +66,7 @@ public final class TopicAdmin {
               + e.getCause().getMessage(),
           e.getCause());
     }
+    SchemaSubjects.ensure(topics);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.emostream.kafka;
 
+import io.emostream.schemas.RegistryAvroSerde;
 import io.emostream.topics.Topics;
 
 /**
@@ -35,12 +36,25 @@ public final class TopicsEnv {
    */
   public static final short MAX_REPLICATION = 32;
 
+  /**
+   * An Apicurio Registry (its base URL, {@code http://registry:8080}, or its v2 API {@code
+   * http://registry:8080/apis/registry/v2}): when set, every Avro topic's values are the Confluent
+   * wire format (magic byte 0, 4-byte schema id, Avro binary) with their schemas registered there
+   * under {@code <topic>-value}, each subject with a BACKWARD compatibility rule ({@link
+   * SchemaSubjects}). Unset (the default): Avro single-object encoding, no registry. Every service
+   * of one pipeline must use the same setting.
+   */
+  public static final String SCHEMA_REGISTRY_URL_ENV = "EMOSTREAM_SCHEMA_REGISTRY_URL";
+
   private TopicsEnv() {}
 
   public static Topics fromEnv(Env env) {
     return new Topics(
         env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),
-        env.integer(PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, MAX_PARTITIONS));
+        env.integer(PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, MAX_PARTITIONS),
+        env.optional(SCHEMA_REGISTRY_URL_ENV)
+            .map(url -> RegistryAvroSerde.apiUrl(SCHEMA_REGISTRY_URL_ENV, url))
+            .orElse(null));
   }
 
   /** {@value #REPLICATION_ENV}: replication factor of the topics the services create. */

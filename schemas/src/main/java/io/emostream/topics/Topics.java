@@ -8,12 +8,16 @@ import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.JsonNodeSerde;
 import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.RegistryAvroSerde;
 import io.emostream.schemas.SourceEvent;
 import io.emostream.schemas.SourceSummary;
 import io.emostream.schemas.SummarySegment;
 import io.emostream.schemas.WorkerProgress;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
@@ -40,6 +44,10 @@ import org.apache.kafka.common.serialization.Serdes;
  * by fusion-stream, so they are co-partitioned: same partition count, same key, same (default,
  * murmur2) partitioner; so are sources and fused.by-source. A prefix lets tests and tenants use
  * separate topic sets.
+ *
+ * <p>The Avro topics' values are Avro single-object encoding ({@link AvroSerde}) by default, or,
+ * with a schema registry, the Confluent wire format with their schemas in the registry ({@link
+ * RegistryAvroSerde}, subject {@code <topic>-value}).
  */
 public final class Topics {
 
@@ -61,6 +69,11 @@ public final class Topics {
     public ProducerRecord<String, byte[]> record(String key, V value) {
       return new ProducerRecord<>(name, key, valueSerde.serializer().serialize(name, value));
     }
+
+    /** A value of this topic, read by the topic's serde (for code that gets raw bytes). */
+    public V decode(byte[] value) {
+      return valueSerde.deserializer().deserialize(name, value);
+    }
   }
 
   public static final Serde<String> KEY_SERDE = Serdes.String();
@@ -68,12 +81,27 @@ public final class Topics {
   private final String prefix;
   private final int partitions;
 
+  /** Null: single-object encoding. */
+  private final String schemaRegistryUrl;
+
+  /** One registry serde per record type, shared by its topics (it holds the registry's cache). */
+  private final Map<Class<?>, RegistryAvroSerde<?>> registrySerdes = new ConcurrentHashMap<>();
+
   public Topics(String prefix, int partitions) {
+    this(prefix, partitions, null);
+  }
+
+  /**
+   * @param schemaRegistryUrl an Apicurio Registry's v2 API ({@link RegistryAvroSerde#apiUrl}), or
+   *     null for Avro single-object encoding
+   */
+  public Topics(String prefix, int partitions, String schemaRegistryUrl) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
     }
     this.prefix = prefix;
     this.partitions = partitions;
+    this.schemaRegistryUrl = schemaRegistryUrl;
   }
 
   public static Topics defaults() {
@@ -84,6 +112,24 @@ public final class Topics {
     return prefix;
   }
 
+  /** The schema registry the Avro topics' serdes use, if any. */
+  public Optional<String> schemaRegistryUrl() {
+    return Optional.ofNullable(schemaRegistryUrl);
+  }
+
+  /** The value serde of an Avro topic: the one place that picks the encoding. */
+  private <T extends SpecificRecord> Serde<T> avro(Class<T> type) {
+    if (schemaRegistryUrl == null) {
+      return new AvroSerde<>(type);
+    }
+    @SuppressWarnings("unchecked")
+    Serde<T> shared =
+        (Serde<T>)
+            registrySerdes.computeIfAbsent(
+                type, t -> new RegistryAvroSerde<>(type, schemaRegistryUrl));
+    return shared;
+  }
+
   private static final Map<String, String> LARGE =
       Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
   private static final Map<String, String> DEFAULT = Map.of();
@@ -91,38 +137,29 @@ public final class Topics {
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
   public Topic<ClipManifest> manifests() {
-    return new Topic<>(
-        prefix + "clips.manifest", partitions, DEFAULT, new AvroSerde<>(ClipManifest.class));
+    return new Topic<>(prefix + "clips.manifest", partitions, DEFAULT, avro(ClipManifest.class));
   }
 
   public Topic<AudioSegment> audio() {
-    return new Topic<>(
-        prefix + "clips.audio", partitions, LARGE, new AvroSerde<>(AudioSegment.class));
+    return new Topic<>(prefix + "clips.audio", partitions, LARGE, avro(AudioSegment.class));
   }
 
   public Topic<FrameBatch> frames() {
-    return new Topic<>(
-        prefix + "clips.frames", partitions, LARGE, new AvroSerde<>(FrameBatch.class));
+    return new Topic<>(prefix + "clips.frames", partitions, LARGE, avro(FrameBatch.class));
   }
 
   public Topic<ModalityPrediction> audioPredictions() {
     return new Topic<>(
-        prefix + "predictions.audio",
-        partitions,
-        DEFAULT,
-        new AvroSerde<>(ModalityPrediction.class));
+        prefix + "predictions.audio", partitions, DEFAULT, avro(ModalityPrediction.class));
   }
 
   public Topic<ModalityPrediction> videoPredictions() {
     return new Topic<>(
-        prefix + "predictions.video",
-        partitions,
-        DEFAULT,
-        new AvroSerde<>(ModalityPrediction.class));
+        prefix + "predictions.video", partitions, DEFAULT, avro(ModalityPrediction.class));
   }
 
   public Topic<FusedEmotion> fused() {
-    return new Topic<>(prefix + "fused", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
+    return new Topic<>(prefix + "fused", partitions, DEFAULT, avro(FusedEmotion.class));
   }
 
   /**
@@ -131,8 +168,7 @@ public final class Topics {
    * for comparing rules on the same traffic. Same key and schema as {@link #fused()}.
    */
   public Topic<FusedEmotion> fusedAllRules() {
-    return new Topic<>(
-        prefix + "fused.all-rules", partitions, DEFAULT, new AvroSerde<>(FusedEmotion.class));
+    return new Topic<>(prefix + "fused.all-rules", partitions, DEFAULT, avro(FusedEmotion.class));
   }
 
   /**
@@ -152,7 +188,7 @@ public final class Topics {
    * source id, not by clip id: written by ingest, read by fusion-stream for the per-source summary.
    */
   public Topic<SourceEvent> sources() {
-    return new Topic<>(prefix + "sources", partitions, DEFAULT, new AvroSerde<>(SourceEvent.class));
+    return new Topic<>(prefix + "sources", partitions, DEFAULT, avro(SourceEvent.class));
   }
 
   /**
@@ -162,7 +198,7 @@ public final class Topics {
    */
   public Topic<SummarySegment> fusedBySource() {
     return new Topic<>(
-        prefix + "fused.by-source", partitions, DEFAULT, new AvroSerde<>(SummarySegment.class));
+        prefix + "fused.by-source", partitions, DEFAULT, avro(SummarySegment.class));
   }
 
   /**
@@ -171,7 +207,7 @@ public final class Topics {
    */
   public Topic<SourceSummary> sourceSummaries() {
     return new Topic<>(
-        prefix + "sources.summary", partitions, DEFAULT, new AvroSerde<>(SourceSummary.class));
+        prefix + "sources.summary", partitions, DEFAULT, avro(SourceSummary.class));
   }
 
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */
@@ -187,7 +223,7 @@ public final class Topics {
    */
   public Topic<WorkerProgress> workerProgress() {
     return new Topic<>(
-        prefix + "workers.progress", partitions, COMPACTED, new AvroSerde<>(WorkerProgress.class));
+        prefix + "workers.progress", partitions, COMPACTED, avro(WorkerProgress.class));
   }
 
   /**

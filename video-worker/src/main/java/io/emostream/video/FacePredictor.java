@@ -6,9 +6,9 @@ import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
-import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.topics.Topics;
 import io.emostream.video.face.ExpressionClassifier;
 import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
@@ -44,7 +44,9 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
   private final FaceSelectionPolicy policy;
   private final ExpressionClassifier classifier;
   private final ModelManifest.Aggregation aggregation;
-  private final AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
+
+  /** The frame batches' topic: its serde decodes them. */
+  private final Topics.Topic<FrameBatch> framesTopic;
 
   /**
    * @param aggregation how frame posteriors are combined; {@code null}: the manifest's choice
@@ -59,6 +61,29 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       ModelManifest.Aggregation aggregation,
       int maxBatch)
       throws Exception {
+    this(
+        expressionModel,
+        manifestDir,
+        device,
+        threads,
+        aggregation,
+        maxBatch,
+        Topics.defaults().frames());
+  }
+
+  /**
+   * @param frames the topic the frame batches come from, whose serde decodes them
+   */
+  public FacePredictor(
+      OrtModel expressionModel,
+      Path manifestDir,
+      Device device,
+      int threads,
+      ModelManifest.Aggregation aggregation,
+      int maxBatch,
+      Topics.Topic<FrameBatch> frames)
+      throws Exception {
+    this.framesTopic = frames;
     ModelManifest manifest = expressionModel.manifest();
     ModelManifest.Face face = manifest.video().face();
     this.detectorModel =
@@ -126,7 +151,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
     Clip clip = new Clip();
     try {
       long start = System.nanoTime();
-      List<BufferedImage> frames = VideoPredictor.decode(serde.decode(input.value()));
+      List<BufferedImage> frames = VideoPredictor.decode(framesTopic.decode(input.value()));
       clip.frames = frames.size();
       long decoded = System.nanoTime();
       for (BufferedImage frame : frames) {

@@ -5,10 +5,10 @@ import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
-import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.PredictionStatus;
+import io.emostream.topics.Topics;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -45,7 +45,9 @@ public final class VideoPredictor implements ClipPredictor {
   private final FramePreprocessor preprocessor;
   private final boolean perClip;
   private final BatchRunner<float[]> runner;
-  private final AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
+
+  /** The frame batches' topic: its serde decodes them. */
+  private final Topics.Topic<FrameBatch> framesTopic;
 
   public VideoPredictor(OrtModel model) {
     this(model, DEFAULT_MAX_BATCH);
@@ -60,6 +62,14 @@ public final class VideoPredictor implements ClipPredictor {
    *     [batch, C, H, W]), or {@code maxBatch < 1}
    */
   public VideoPredictor(OrtModel model, int maxBatch) {
+    this(model, maxBatch, Topics.defaults().frames());
+  }
+
+  /**
+   * @param frames the topic the frame batches come from, whose serde decodes them
+   */
+  public VideoPredictor(OrtModel model, int maxBatch, Topics.Topic<FrameBatch> frames) {
+    this.framesTopic = frames;
     if (maxBatch < 1) {
       throw new IllegalArgumentException("maxBatch must be at least 1, got " + maxBatch);
     }
@@ -157,7 +167,7 @@ public final class VideoPredictor implements ClipPredictor {
     Clip clip = new Clip();
     try {
       long start = System.nanoTime();
-      List<BufferedImage> frames = decode(serde.decode(input.value()));
+      List<BufferedImage> frames = decode(framesTopic.decode(input.value()));
       long decoded = System.nanoTime();
       clip.decodeMs = (decoded - start) / 1e6;
       if (frames.isEmpty()) {

@@ -41,7 +41,8 @@ public final class VideoWorkerMain {
                 config.device(),
                 config.threads(),
                 config.aggregation(),
-                config.maxBatch());
+                config.maxBatch(),
+                config.topics().frames());
       } catch (Exception | Error e) {
         model.close(); // the face detector did not load: the expression model's session is not left
         // open
@@ -55,7 +56,7 @@ public final class VideoWorkerMain {
         meters,
         Modality.VIDEO,
         model.manifest(),
-        new VideoPredictor(model, config.maxBatch()),
+        new VideoPredictor(model, config.maxBatch(), config.topics().frames()),
         model);
   }
 
