@@ -1,6 +1,7 @@
 package io.emostream.fusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,6 +182,11 @@ class WorkerProgressIT {
     try (FusionStreamApp fusion = fusion();
         KafkaProducer<String, byte[]> producer = producer()) {
       fusion.start();
+      // the timeout counts from when fusion reads a clip, so fusion's own start (its rebalance,
+      // seconds on a loaded machine) is kept out of the measure
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> fusion.state() == KafkaStreams.State.RUNNING);
       long sent = System.currentTimeMillis();
       for (int i = 0; i < clips; i++) {
         publishClip(producer, clipId(i));
