@@ -3,6 +3,7 @@ package io.emostream.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -736,7 +737,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                 upload.rule(),
                 upload.channels(),
                 upload.audioStream(),
-                upload.sourceId());
+                upload.sourceId(),
+                SourceKind.UPLOAD);
         Map<String, Object> created = new LinkedHashMap<>();
         created.put("sourceId", result.sourceId());
         created.put("sourceName", result.sourceName());
