@@ -235,13 +235,14 @@ public final class IngestService implements AutoCloseable, Ingestor {
           file, channels, audioStream, clip -> clips.add(publishClip(clip, ids, sourceName, rule)));
     } catch (RuntimeException e) {
       try {
-        publishEnded(sourceId, sourceName, kind, rule, clips, SourceEvents.error(e.getMessage()));
+        publishEnded(
+            sourceId, sourceName, kind, null, rule, clips, SourceEvents.error(e.getMessage()));
       } catch (RuntimeException endFailure) {
         e.addSuppressed(endFailure); // the broker is gone: the first error is what matters
       }
       throw e;
     }
-    publishEnded(sourceId, sourceName, kind, rule, clips, SourceEvents.COMPLETED);
+    publishEnded(sourceId, sourceName, kind, null, rule, clips, SourceEvents.COMPLETED);
     return new Result(sourceId, sourceName, List.copyOf(clips));
   }
 
@@ -249,6 +250,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
       String sourceId,
       String sourceName,
       SourceKind kind,
+      String url,
       FusionRule rule,
       List<Clip> clips,
       String reason) {
@@ -258,12 +260,76 @@ public final class IngestService implements AutoCloseable, Ingestor {
             sourceId,
             sourceName,
             kind,
-            null,
+            url,
             rule,
             clock.instant(),
             clips.size(),
             clips.stream().mapToLong(Clip::endMs).max().orElse(0),
             reason));
+  }
+
+  /** How a live source ended: its result so far and why. */
+  public record LiveResult(Result result, String endReason, long mediaTimeMs) {}
+
+  /** Hears each clip of a live source as it is published, from its pulling thread. */
+  @FunctionalInterface
+  public interface ClipListener {
+    void published(Clip clip);
+  }
+
+  /**
+   * Pulls the live source at {@code url} ({@link VideoDemuxer#demuxLive}) and publishes each clip
+   * in its own transaction as soon as it is complete, between a STARTED event and an ENDED one
+   * (kind LIVE, the URL redacted) that says why it ended. Runs until the source ends, is lost for
+   * EMOSTREAM_LIVE_RECONNECT_FOR, or {@code control} stops it; an error (a limit, Kafka) ends it
+   * with {@code error: ...}, and is not thrown.
+   *
+   * @param ids from {@link #ids}: the source id (checked) and the clip ids' prefix
+   */
+  public LiveResult ingestLive(
+      String url,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Ids ids,
+      LiveControl control,
+      VideoDemuxer.LiveListener listener,
+      ClipListener clipListener) {
+    String sourceId = ids.sourceId();
+    List<Clip> clips = new java.util.concurrent.CopyOnWriteArrayList<>();
+    String reason;
+    try {
+      publishEvent(
+          SourceEvents.started(
+              config.topics(), sourceId, sourceName, SourceKind.LIVE, url, rule, clock.instant()));
+      reason =
+          demuxer.demuxLive(
+              url,
+              channels,
+              control,
+              listener,
+              clip -> {
+                Clip published = publishClip(clip, ids, sourceName, rule);
+                clips.add(published);
+                clipListener.published(published);
+              });
+      countSource("ok");
+    } catch (IngestException e) {
+      countSource("rejected");
+      reason = SourceEvents.error(e.getMessage());
+    } catch (RuntimeException e) {
+      countSource("failed");
+      LOG.error("live source {} failed", sourceId, e);
+      reason = SourceEvents.error(e.getMessage());
+    }
+    long mediaTimeMs = clips.stream().mapToLong(Clip::endMs).max().orElse(0);
+    try {
+      publishEnded(sourceId, sourceName, SourceKind.LIVE, url, rule, clips, reason);
+    } catch (RuntimeException e) {
+      LOG.error("live source {}: its ENDED event could not be published", sourceId, e);
+    }
+    return new LiveResult(
+        new Result(sourceId, sourceName, List.copyOf(clips)), reason, mediaTimeMs);
   }
 
   /** Publishes a source event in its own transaction. */
