@@ -347,28 +347,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
    * uploads.
    */
   private void source(Request request, Response response, Callback callback, String rawId) {
-    if (!onlyGet(request, response, callback)) {
+    if (!onlyGet(request, response, callback) || refusedToken(request, response, callback)) {
       return;
     }
-    if (config.requiresToken()
-        && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), config.ingestToken())) {
-      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
-      respond(
-          response,
-          callback,
-          401,
-          error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
-      return;
-    }
-    String sourceId;
-    try {
-      sourceId =
-          IngestService.checkSourceId(
-              URLDecoder.decode(
-                  rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
-                  StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      respond(response, callback, 400, error(e.getMessage()));
+    String sourceId = pathSourceId(rawId, response, callback);
+    if (sourceId == null) {
       return;
     }
     if (results == null) {
@@ -524,15 +507,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     if (refusedToken(request, response, callback) || noLiveSources(response, callback)) {
       return;
     }
-    String sourceId;
-    try {
-      sourceId =
-          IngestService.checkSourceId(
-              URLDecoder.decode(
-                  rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
-                  StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      respond(response, callback, 400, error(e.getMessage()));
+    String sourceId = pathSourceId(rawId, response, callback);
+    if (sourceId == null) {
       return;
     }
     java.util.Optional<LiveSources.Status> found;
@@ -549,6 +525,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       respond(response, callback, 404, error("no live source '" + sourceId + "'; GET /streams"));
     } else {
       respond(response, callback, 200, found.get());
+    }
+  }
+
+  /** The source id at the end of a path, checked; null when answered 400. */
+  private String pathSourceId(String rawId, Response response, Callback callback) {
+    try {
+      return IngestService.checkSourceId(
+          URLDecoder.decode(
+              rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
+              StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+      return null;
     }
   }
 

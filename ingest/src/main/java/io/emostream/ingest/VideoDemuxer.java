@@ -169,11 +169,15 @@ public final class VideoDemuxer {
             return finish(run, reason);
           }
           long silentNanos = System.nanoTime() - run.lastFrameNanos;
-          stalled = silentNanos >= limits.readTimeout().toNanos() * 9 / 10;
+          stalled = silentNanos >= silenceLimit(url, limits).toNanos() * 9 / 10;
           lastError =
               stalled
                   ? "no data for " + silentNanos / 1_000_000 + " ms (EMOSTREAM_LIVE_READ_TIMEOUT)"
                   : lostError(grabber);
+          if (lastError == null) {
+            // A clean end of stream (RTSP's BYE, an HLS playlist's end): nothing to reconnect to.
+            return finish(run, SourceEvents.COMPLETED);
+          }
         } catch (FrameGrabber.Exception e) {
           lastError = e.getMessage();
         } finally {
@@ -238,7 +242,8 @@ public final class VideoDemuxer {
    * Why a connection's frames stopped, or null when the source ended its stream: the error its I/O
    * context recorded (an I/O error, or EMOSTREAM_LIVE_READ_TIMEOUT of silence). JavaCV answers null
    * for an end and for an error alike, so this asks FFmpeg; RTSP has no I/O context to ask, so an
-   * RTSP source that stops is taken as ended.
+   * RTSP source that stops without going silent is taken as ended (a camera's server plays on until
+   * it is stopped; a file served over RTSP would start again on a new connection).
    */
   private static String lostError(FFmpegFrameGrabber grabber) {
     AVFormatContext format = grabber.getFormatContext();
@@ -287,6 +292,20 @@ public final class VideoDemuxer {
       }
     }
     return options;
+  }
+
+  /**
+   * How long a source must be silent for a read to fail: {@code rw_timeout}, or FFmpeg's socket
+   * {@code timeout} (the connect timeout, {@link #liveOptions}) for RTSP and HTTP when shorter.
+   */
+  static Duration silenceLimit(String url, IngestConfig.LiveLimits limits) {
+    return switch (scheme(url)) {
+      case "rtsp", "rtsps", "http", "https" ->
+          limits.readTimeout().compareTo(limits.connectTimeout()) < 0
+              ? limits.readTimeout()
+              : limits.connectTimeout();
+      default -> limits.readTimeout();
+    };
   }
 
   /**

@@ -78,14 +78,19 @@ class LiveDemuxTest {
                 clips::add));
   }
 
-  /** Clips 0..n-1 in order, each 2 s from where the previous ended, audio and frames in each. */
+  /**
+   * Clips 0..n-1 in order, each 2 s from where the previous ended, audio in each, frames in each
+   * but the last (a short tail may end before its first frame slot).
+   */
   private void assertContiguous() {
     for (int i = 0; i < clips.size(); i++) {
       DemuxedClip clip = clips.get(i);
       assertThat(clip.index()).isEqualTo(i);
       assertThat(clip.startMs()).isEqualTo(i * 2_000L);
       assertThat(clip.hasAudio()).as("clip %d has audio", i).isTrue();
-      assertThat(clip.hasVideo()).as("clip %d has frames", i).isTrue();
+      if (i < clips.size() - 1) {
+        assertThat(clip.hasVideo()).as("clip %d has frames", i).isTrue();
+      }
       if (i > 0) {
         assertThat(clip.startMs()).isEqualTo(clips.get(i - 1).endMs());
       }
