@@ -64,8 +64,8 @@ public record IngestConfig(
    *
    * @param maxSources EMOSTREAM_MAX_LIVE_SOURCES (default 8): live sources pulled at once, one
    *     thread each; one more is answered 429
-   * @param connectTimeout EMOSTREAM_LIVE_CONNECT_TIMEOUT (default 10s): opening the URL (connect,
-   *     handshake, reading the stream's header) fails after this
+   * @param connectTimeout EMOSTREAM_LIVE_CONNECT_TIMEOUT (default 10s): connecting to an RTSP, HTTP
+   *     or SRT URL fails after this (not RTMP: see {@link VideoDemuxer#liveOptions})
    * @param readTimeout EMOSTREAM_LIVE_READ_TIMEOUT (default 10s): a source that sends nothing for
    *     this long is taken as lost (FFmpeg's {@code rw_timeout})
    * @param reconnectFor EMOSTREAM_LIVE_RECONNECT_FOR (default 10s; 0 turns reconnecting off): a

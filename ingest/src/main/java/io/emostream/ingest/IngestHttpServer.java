@@ -296,38 +296,44 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
     Map<String, Object> index = new LinkedHashMap<>();
     index.put("service", "emostream ingest");
-    index.put(
-        "endpoints",
-        java.util.List.of(
-            endpoint(
-                "POST",
-                "/clips",
-                "upload a video or audio file as the body (Content-Type video/*, audio/* or "
-                    + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
-                    + "source id and the clip id of every segment",
-                true),
-            endpoint(
-                "GET",
-                "/sources/{sourceId}",
-                results == null
-                    ? "not served here: this ingest keeps no results; read the fused topic"
-                    : "the fused segments of a source so far (the last "
-                        + results.limits().maxSources()
-                        + " sources, "
-                        + results.limits().maxSegments()
-                        + " segments in all)",
-                true),
-            endpoint(
-                "POST",
-                "/streams",
-                "pull a live source: JSON {\"url\", \"name\", \"rule\", \"channel\", "
-                    + "\"sourceId\"} (url required: rtsp, rtmp, srt, http(s)); answers 201 with the "
-                    + "source id",
-                true),
-            endpoint("GET", "/streams", "the live sources: state, segments, media time", true),
-            endpoint("DELETE", "/streams/{sourceId}", "stop a live source", true),
-            endpoint("GET", "/health", "liveness of ingest", false),
-            endpoint("GET", "/", "this index", false)));
+    java.util.List<Map<String, Object>> endpoints =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                endpoint(
+                    "POST",
+                    "/clips",
+                    "upload a video or audio file as the body (Content-Type video/*, audio/* or "
+                        + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
+                        + "source id and the clip id of every segment",
+                    true),
+                endpoint(
+                    "GET",
+                    "/sources/{sourceId}",
+                    results == null
+                        ? "not served here: this ingest keeps no results; read the fused topic"
+                        : "the fused segments of a source so far (the last "
+                            + results.limits().maxSources()
+                            + " sources, "
+                            + results.limits().maxSegments()
+                            + " segments in all)",
+                    true),
+                endpoint("GET", "/health", "liveness of ingest", false),
+                endpoint("GET", "/", "this index", false)));
+    if (live != null) {
+      endpoints.addAll(
+          endpoints.size() - 2,
+          java.util.List.of(
+              endpoint(
+                  "POST",
+                  "/streams",
+                  "pull a live source: JSON {\"url\", \"name\", \"rule\", \"channel\", "
+                      + "\"sourceId\"} (url required: rtsp, rtmp, srt, http(s)); answers 201 with the "
+                      + "source id",
+                  true),
+              endpoint("GET", "/streams", "the live sources: state, segments, media time", true),
+              endpoint("DELETE", "/streams/{sourceId}", "stop a live source", true)));
+    }
+    index.put("endpoints", endpoints);
     index.put("bearerTokenRequired", config.requiresToken());
     respond(response, callback, 200, index);
   }
