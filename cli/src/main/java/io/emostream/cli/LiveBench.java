@@ -29,8 +29,9 @@ import picocli.CommandLine.Option;
  * segment but each source's last (which waits for the end of its stream), the time from the
  * segment's end in the stream to its fused record: p50, p95 and max. A segment's end is when ingest
  * completed it (its manifest's {@code ingestTimeMs}, taken when the first media past its end
- * arrived); its fused record's time is when this reader got it. Needs {@code ffmpeg} on the PATH.
- * Not a test: figures depend on the machine and its load.
+ * arrived); its fused record's time is when this reader got it. The file is analysed once first and
+ * not counted (warm-up). Needs {@code ffmpeg} on the PATH. Not a test: figures depend on the
+ * machine and its load.
  */
 @Command(
     name = "live-bench",
@@ -82,6 +83,7 @@ public final class LiveBench extends CliCommand {
         throw new UsageException(
             "--sources " + sources + " is over EMOSTREAM_MAX_LIVE_SOURCES (" + max + ")");
       }
+      warmUp(platform, reader, file);
       Set<String> ids = new HashSet<>();
       for (int i = 0; i < sources; i++) {
         int port = freePort();
@@ -102,6 +104,16 @@ public final class LiveBench extends CliCommand {
       servers.forEach(Process::destroyForcibly);
     }
     return 0;
+  }
+
+  /**
+   * Analyses the file once and waits for its fused records, so the figures are those of a platform
+   * that has been up a while (workers and fusion have joined their groups, the models are warm).
+   */
+  private void warmUp(EmbeddedPlatform platform, FusedResultReader reader, Path file) {
+    Set<String> clipIds = new HashSet<>();
+    platform.ingest().ingest(file, "warm-up", null).clips().forEach(c -> clipIds.add(c.clipId()));
+    reader.await(clipIds, Duration.ofSeconds(180), () -> {});
   }
 
   /** Per source, {segment index, latency ms} of each fused record, until every source is done. */
