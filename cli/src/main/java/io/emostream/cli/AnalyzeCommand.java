@@ -151,6 +151,8 @@ final class AnalyzeCommand extends CliCommand {
       paramLabel = "FILE|DIR|@LIST...",
       hideParamSyntax = true,
       description = {
+        "URL: a live source (rtsp://, rtmp://, srt://, http(s)://), alone: each segment is printed as"
+            + " it is fused",
         "FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac, mp3, "
             + "m4a, aac, ogg, opus, wma)",
         "DIR: the media files in it (not recursive)",
@@ -208,6 +210,9 @@ final class AnalyzeCommand extends CliCommand {
 
   @Override
   int execute() throws Exception {
+    if (inputs.stream().anyMatch(i -> !i.isList() && LiveAnalysis.isUrl(i.arg()))) {
+      return executeLive();
+    }
     AnalyzeArgs parsed = args();
     Output output = parsed.output();
     List<Path> files = parsed.files();
@@ -264,6 +269,36 @@ final class AnalyzeCommand extends CliCommand {
       err.printf("report written to %s%n", parsed.report());
     }
     return failed == 0 ? 0 : 1;
+  }
+
+  /**
+   * {@code analyze URL}: one live source, each segment printed as it is fused ({@link
+   * LiveAnalysis}).
+   */
+  private int executeLive() throws Exception {
+    if (inputs.size() != 1) {
+      throw new UsageException(
+          "analyze takes one live source URL alone; analyse files and URLs in separate runs");
+    }
+    if (jsonArray || report != null) {
+      throw new UsageException(
+          "--json-array and --report need every segment at once; a live source prints each as it"
+              + " is fused (--json for JSON lines)");
+    }
+    String url = inputs.get(0).arg();
+    try {
+      io.emostream.ingest.VideoDemuxer.scheme(url);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
+    String checkedSourceId = sourceId == null ? null : checkSourceId(sourceId);
+    ChannelSelection channels = channelSelection(channel);
+    Preflight.checkModels(env, home);
+    Preflight.checkFusionRule(env, rule);
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0)) {
+      return LiveAnalysis.run(
+          platform, url, rule, channels, checkedSourceId, json, timeout, out, err);
+    }
   }
 
   /**

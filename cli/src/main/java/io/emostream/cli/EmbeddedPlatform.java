@@ -12,6 +12,7 @@ import io.emostream.ingest.FusedTopicFeed;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestHttpServer;
 import io.emostream.ingest.IngestService;
+import io.emostream.ingest.LiveSources;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
@@ -75,6 +76,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final Topics topics;
   private final IngestConfig ingestConfig;
   private final IngestService ingest;
+  private final LiveSources live;
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final List<HealthCheck> health = new ArrayList<>();
   private IngestHttpServer http;
@@ -130,6 +132,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
       ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
       ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
       track(ingest);
+      live = new LiveSources(ingestConfig, ingest, null);
+      track(live); // closed before ingest: live sources publish their last clip and ENDED first
     } catch (Exception | Error e) {
       close();
       throw e;
@@ -185,7 +189,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   public int startHttp(String host, int port, FusedSegmentStore results) throws IOException {
     http =
         new IngestHttpServer(
-            ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results);
+            ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results, live);
     http.start();
     track(http);
     health.add(http);
@@ -218,6 +222,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
   public IngestService ingest() {
     return ingest;
+  }
+
+  /** The live sources ({@code POST /streams}, {@code analyze URL}). */
+  public LiveSources live() {
+    return live;
   }
 
   public KafkaSettings kafka() {

@@ -58,6 +58,13 @@ public final class FusedResultReader implements AutoCloseable {
     return results;
   }
 
+  /** The results that arrive within {@code wait}, in the order read. */
+  public java.util.List<FusedEmotion> poll(Duration wait) {
+    java.util.List<FusedEmotion> results = new java.util.ArrayList<>();
+    consumer.poll(wait).forEach(record -> results.add(record.value()));
+    return results;
+  }
+
   @Override
   public void close() {
     consumer.close();

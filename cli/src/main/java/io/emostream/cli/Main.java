@@ -44,7 +44,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
       EvaluateCommand.class,
       TrainFusionCommand.class,
       VadSurvey.class,
-      VideoBench.class
+      VideoBench.class,
+      LiveBench.class
     },
     customSynopsis = {
       "emostream analyze [OPTIONS] FILE|DIR|@LIST...",

@@ -35,6 +35,7 @@ import java.util.Locale;
  * @param audioStream EMOSTREAM_AUDIO_STREAM (default none): which audio stream of a source with
  *     several is analysed, counted from 0 among its audio streams (FFmpeg's {@code a:N}); without
  *     it, the stream marked default, else FFmpeg's best one
+ * @param live the limits and timeouts of live sources ({@link LiveLimits})
  *     <p>Over 300 lines: one field, environment variable and default per ingest setting, declared
  *     together next to the record as the service kit asks.
  */
@@ -57,7 +58,49 @@ public record IngestConfig(
     String ingestToken,
     boolean authDisabled,
     HttpLimits http,
-    Integer audioStream) {
+    Integer audioStream,
+    LiveLimits live) {
+
+  /**
+   * Live sources ({@code POST /streams}, {@code ./emostream analyze URL}): how many at once, and
+   * how long a silent or lost one is waited for.
+   *
+   * @param maxSources EMOSTREAM_MAX_LIVE_SOURCES (default 8): live sources pulled at once, one
+   *     thread each; one more is answered 429
+   * @param connectTimeout EMOSTREAM_LIVE_CONNECT_TIMEOUT (default 10s): connecting to an RTSP, HTTP
+   *     or SRT URL fails after this (not RTMP: see {@link VideoDemuxer#liveOptions})
+   * @param readTimeout EMOSTREAM_LIVE_READ_TIMEOUT (default 10s): a source that sends nothing for
+   *     this long is taken as lost (FFmpeg's {@code rw_timeout})
+   * @param reconnectFor EMOSTREAM_LIVE_RECONNECT_FOR (default 10s; 0 turns reconnecting off): a
+   *     source whose connection ends is reconnected, with backoff from {@link #FIRST_BACKOFF}
+   *     doubling up to {@link #MAX_BACKOFF}, for this long; then it ends, {@code completed} if the
+   *     server closed the stream, {@code timeout: ...} if it went silent or was never reached (an
+   *     RTMP or SRT server's end of stream and a dropped link look alike to FFmpeg, so a source's
+   *     ENDED event comes this long after its last media)
+   */
+  public record LiveLimits(
+      int maxSources, Duration connectTimeout, Duration readTimeout, Duration reconnectFor) {
+
+    public static final String MAX_LIVE_SOURCES_ENV = "EMOSTREAM_MAX_LIVE_SOURCES";
+    public static final String LIVE_CONNECT_TIMEOUT_ENV = "EMOSTREAM_LIVE_CONNECT_TIMEOUT";
+    public static final String LIVE_READ_TIMEOUT_ENV = "EMOSTREAM_LIVE_READ_TIMEOUT";
+    public static final String LIVE_RECONNECT_FOR_ENV = "EMOSTREAM_LIVE_RECONNECT_FOR";
+    public static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    public LiveLimits {
+      HttpLimits.positive(LIVE_CONNECT_TIMEOUT_ENV, connectTimeout);
+      HttpLimits.positive(LIVE_READ_TIMEOUT_ENV, readTimeout);
+    }
+
+    public static LiveLimits fromEnv(Env env) {
+      return new LiveLimits(
+          env.integer(MAX_LIVE_SOURCES_ENV, 8, 1, 10_000),
+          env.duration(LIVE_CONNECT_TIMEOUT_ENV, Duration.ofSeconds(10)),
+          env.duration(LIVE_READ_TIMEOUT_ENV, Duration.ofSeconds(10)),
+          env.duration(LIVE_RECONNECT_FOR_ENV, Duration.ofSeconds(10)));
+    }
+  }
 
   /**
    * What keeps the upload endpoint up under slow or hostile clients. Request heads are parsed and
@@ -122,7 +165,7 @@ public record IngestConfig(
       positive(IDEMPOTENCY_TTL_ENV, idempotencyTtl);
     }
 
-    private static void positive(String name, Duration d) {
+    static void positive(String name, Duration d) {
       if (d.isZero()) {
         throw new IllegalArgumentException(
             name + " must be longer than 0, such as 500ms, 30s or 2m");
@@ -193,7 +236,8 @@ public record IngestConfig(
         HttpLimits.fromEnv(env),
         env.optional(AUDIO_STREAM_ENV).isPresent()
             ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000)
-            : null);
+            : null,
+        LiveLimits.fromEnv(env));
   }
 
   private static boolean authDisabled(String value) {
@@ -256,6 +300,8 @@ public record IngestConfig(
         + http
         + ", audioStream="
         + audioStream
+        + ", live="
+        + live
         + "]";
   }
 
@@ -281,7 +327,8 @@ public record IngestConfig(
         ingestToken,
         authDisabled,
         http,
-        audioStream);
+        audioStream,
+        live);
   }
 
   public IngestConfig withHttp(String host, int port) {
@@ -304,7 +351,8 @@ public record IngestConfig(
         ingestToken,
         authDisabled,
         http,
-        audioStream);
+        audioStream,
+        live);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
@@ -327,6 +375,31 @@ public record IngestConfig(
         ingestToken,
         authDisabled,
         limits,
-        audioStream);
+        audioStream,
+        live);
+  }
+
+  public IngestConfig withLiveLimits(LiveLimits limits) {
+    return new IngestConfig(
+        kafka,
+        topics,
+        segmentMs,
+        minSegmentMs,
+        framesPerSegment,
+        maxFrameSide,
+        jpegQuality,
+        httpHost,
+        httpPort,
+        maxUploadBytes,
+        workDir,
+        transactionalIdPrefix,
+        channels,
+        maxFramePixels,
+        maxDurationMs,
+        ingestToken,
+        authDisabled,
+        http,
+        audioStream,
+        limits);
   }
 }

@@ -3,6 +3,7 @@ package io.emostream.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,6 +19,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -137,6 +139,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   /** Null: this server keeps no results ({@code GET /sources/…} says where they are). */
   private final FusedSegmentStore results;
 
+  private final LiveSources live;
+
   private final Object inFlightLock = new Object();
   private int inFlight;
   private volatile boolean started;
@@ -169,8 +173,24 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       Clock clock,
       FusedSegmentStore results)
       throws IOException {
+    this(config, service, meters, clock, results, null);
+  }
+
+  /**
+   * Also serves {@code POST /streams}, {@code GET /streams} and {@code DELETE /streams/{id}} from
+   * {@code live} (null: answered 404); the caller closes {@code live} after this server.
+   */
+  public IngestHttpServer(
+      IngestConfig config,
+      Ingestor service,
+      MeterRegistry meters,
+      Clock clock,
+      FusedSegmentStore results,
+      LiveSources live)
+      throws IOException {
     this.config = config;
     this.results = results;
+    this.live = live;
     this.limits = config.http();
     this.service = service;
     this.meters = meters;
@@ -258,6 +278,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         default -> {
           if (path.startsWith(SOURCES)) {
             source(request, response, done, path.substring(SOURCES.length()));
+          } else if (path.equals("/streams") || path.equals("/streams/")) {
+            streams(request, response, done);
+          } else if (path.startsWith(STREAMS)) {
+            stream(request, response, done, path.substring(STREAMS.length()));
           } else {
             respond(response, done, 404, error("no such endpoint; GET / lists them"));
           }
@@ -268,6 +292,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   }
 
   private static final String SOURCES = "/sources/";
+  private static final String STREAMS = "/streams/";
+
+  /** Largest {@code POST /streams} body read. */
+  static final int MAX_STREAM_REQUEST_BYTES = 16 * 1024;
 
   /** The endpoints, for people finding their way. */
   private void index(Request request, Response response, Callback callback) {
@@ -276,29 +304,44 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
     Map<String, Object> index = new LinkedHashMap<>();
     index.put("service", "emostream ingest");
-    index.put(
-        "endpoints",
-        List.of(
-            endpoint(
-                "POST",
-                "/clips",
-                "upload a video or audio file as the body (Content-Type video/*, audio/* or "
-                    + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
-                    + "source id and the clip id of every segment",
-                true),
-            endpoint(
-                "GET",
-                "/sources/{sourceId}",
-                results == null
-                    ? "not served here: this ingest keeps no results; read the fused topic"
-                    : "the fused segments of a source so far (the last "
-                        + results.limits().maxSources()
-                        + " sources, "
-                        + results.limits().maxSegments()
-                        + " segments in all)",
-                true),
-            endpoint("GET", "/health", "liveness of ingest", false),
-            endpoint("GET", "/", "this index", false)));
+    List<Map<String, Object>> endpoints =
+        new ArrayList<>(
+            List.of(
+                endpoint(
+                    "POST",
+                    "/clips",
+                    "upload a video or audio file as the body (Content-Type video/*, audio/* or "
+                        + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
+                        + "source id and the clip id of every segment",
+                    true),
+                endpoint(
+                    "GET",
+                    "/sources/{sourceId}",
+                    results == null
+                        ? "not served here: this ingest keeps no results; read the fused topic"
+                        : "the fused segments of a source so far (the last "
+                            + results.limits().maxSources()
+                            + " sources, "
+                            + results.limits().maxSegments()
+                            + " segments in all)",
+                    true),
+                endpoint("GET", "/health", "liveness of ingest", false),
+                endpoint("GET", "/", "this index", false)));
+    if (live != null) {
+      endpoints.addAll(
+          endpoints.size() - 2,
+          List.of(
+              endpoint(
+                  "POST",
+                  "/streams",
+                  "pull a live source: JSON {\"url\", \"name\", \"rule\", \"channel\", "
+                      + "\"sourceId\"} (url required: rtsp, rtmp, srt, http(s)); answers 201 with the "
+                      + "source id",
+                  true),
+              endpoint("GET", "/streams", "the live sources: state, segments, media time", true),
+              endpoint("DELETE", "/streams/{sourceId}", "stop a live source", true)));
+    }
+    index.put("endpoints", endpoints);
     index.put("bearerTokenRequired", config.requiresToken());
     respond(response, callback, 200, index);
   }
@@ -318,28 +361,11 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
    * uploads.
    */
   private void source(Request request, Response response, Callback callback, String rawId) {
-    if (!onlyGet(request, response, callback)) {
+    if (!onlyGet(request, response, callback) || refusedToken(request, response, callback)) {
       return;
     }
-    if (config.requiresToken()
-        && !authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), config.ingestToken())) {
-      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
-      respond(
-          response,
-          callback,
-          401,
-          error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
-      return;
-    }
-    String sourceId;
-    try {
-      sourceId =
-          IngestService.checkSourceId(
-              URLDecoder.decode(
-                  rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
-                  StandardCharsets.UTF_8));
-    } catch (IllegalArgumentException e) {
-      respond(response, callback, 400, error(e.getMessage()));
+    String sourceId = pathSourceId(rawId, response, callback);
+    if (sourceId == null) {
       return;
     }
     if (results == null) {
@@ -371,6 +397,170 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       return;
     }
     respond(response, callback, 200, answer.get());
+  }
+
+  /** Answers 401 and true when a token is required and the request has not got it. */
+  private boolean refusedToken(Request request, Response response, Callback callback) {
+    if (!config.requiresToken()
+        || authorized(request.getHeaders().get(HttpHeader.AUTHORIZATION), config.ingestToken())) {
+      return false;
+    }
+    response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
+    respond(
+        response,
+        callback,
+        401,
+        error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+    return true;
+  }
+
+  /** {@code POST /streams} starts a live source, {@code GET /streams} lists them. */
+  private void streams(Request request, Response response, Callback callback) {
+    if (refusedToken(request, response, callback) || noLiveSources(response, callback)) {
+      return;
+    }
+    switch (request.getMethod()) {
+      case "GET" -> respond(response, callback, 200, Map.of("streams", live.list()));
+      case "POST" -> {
+        if (closing) {
+          respond(response, callback, 503, error("ingest is shutting down; retry elsewhere"));
+          return;
+        }
+        if (request.getLength() > MAX_STREAM_REQUEST_BYTES) {
+          respond(response, callback, 413, error("a stream request is a small JSON object"));
+          return;
+        }
+        Content.Source.asStringAsync(request, StandardCharsets.UTF_8)
+            .whenComplete(
+                (body, failure) -> {
+                  if (failure != null) {
+                    respond(response, callback, 400, error("the request body could not be read"));
+                  } else {
+                    startStream(body, response, callback);
+                  }
+                });
+      }
+      default -> {
+        response.getHeaders().put(HttpHeader.ALLOW, "GET, POST");
+        respond(response, callback, 405, error("use POST to start a live source, GET to list"));
+      }
+    }
+  }
+
+  private void startStream(String body, Response response, Callback callback) {
+    LiveSources.Request wanted;
+    try {
+      wanted = streamRequest(body, config.channels());
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+      return;
+    }
+    try {
+      LiveSources.Status started = live.start(wanted);
+      Map<String, Object> created = new LinkedHashMap<>();
+      created.put("sourceId", started.sourceId());
+      created.put("sourceName", started.sourceName());
+      created.put("url", started.url());
+      created.put("state", started.state());
+      respond(response, callback, 201, created);
+    } catch (LiveSources.TooManySources e) {
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, "30");
+      respond(response, callback, 429, error(e.getMessage()));
+    } catch (LiveSources.AlreadyLive e) {
+      respond(response, callback, 409, error(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+    } catch (IllegalStateException e) {
+      respond(response, callback, 503, error(e.getMessage()));
+    }
+  }
+
+  /**
+   * A {@code POST /streams} body: a JSON object with {@code url} (required) and optionally {@code
+   * name}, {@code rule}, {@code channel}, {@code sourceId}, checked as the same query parameters of
+   * {@code POST /clips} are.
+   */
+  static LiveSources.Request streamRequest(String body, ChannelSelection defaults) {
+    com.fasterxml.jackson.databind.JsonNode json;
+    try {
+      json = JSON.readTree(body);
+    } catch (IOException e) {
+      json = null;
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException(
+          "send a JSON object such as {\"url\": \"rtmp://host/live/call\", \"name\": \"call 42\"}");
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (String field : java.util.List.of("url", "name", "rule", "channel", "sourceId")) {
+      com.fasterxml.jackson.databind.JsonNode value = json.get(field);
+      if (value != null && !value.isNull()) {
+        if (!value.isTextual()) {
+          throw new IllegalArgumentException("\"" + field + "\" must be a string");
+        }
+        fields.put(field, value.asText());
+      }
+    }
+    String url = fields.get("url");
+    if (url == null || url.isBlank()) {
+      throw new IllegalArgumentException(
+          "\"url\" is required: the live source to pull (rtsp://, rtmp://, srt://, http(s)://)");
+    }
+    VideoDemuxer.scheme(url.trim());
+    UploadRequest parsed = UploadRequest.parse(fields, defaults);
+    return new LiveSources.Request(
+        url.trim(),
+        fields.containsKey("name") ? parsed.name() : null,
+        parsed.rule(),
+        parsed.channels(),
+        parsed.sourceId());
+  }
+
+  /** {@code GET /streams/{id}} one live source, {@code DELETE /streams/{id}} stops it. */
+  private void stream(Request request, Response response, Callback callback, String rawId) {
+    if (refusedToken(request, response, callback) || noLiveSources(response, callback)) {
+      return;
+    }
+    String sourceId = pathSourceId(rawId, response, callback);
+    if (sourceId == null) {
+      return;
+    }
+    java.util.Optional<LiveSources.Status> found;
+    switch (request.getMethod()) {
+      case "GET" -> found = live.status(sourceId);
+      case "DELETE" -> found = live.stop(sourceId);
+      default -> {
+        response.getHeaders().put(HttpHeader.ALLOW, "GET, DELETE");
+        respond(response, callback, 405, error("use GET or DELETE"));
+        return;
+      }
+    }
+    if (found.isEmpty()) {
+      respond(response, callback, 404, error("no live source '" + sourceId + "'; GET /streams"));
+    } else {
+      respond(response, callback, 200, found.get());
+    }
+  }
+
+  /** The source id at the end of a path, checked; null when answered 400. */
+  private String pathSourceId(String rawId, Response response, Callback callback) {
+    try {
+      return IngestService.checkSourceId(
+          URLDecoder.decode(
+              rawId.endsWith("/") ? rawId.substring(0, rawId.length() - 1) : rawId,
+              StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      respond(response, callback, 400, error(e.getMessage()));
+      return null;
+    }
+  }
+
+  private boolean noLiveSources(Response response, Callback callback) {
+    if (live != null) {
+      return false;
+    }
+    respond(response, callback, 404, error("this ingest pulls no live sources"));
+    return true;
   }
 
   /** True for GET; else answers 405. */
@@ -743,7 +933,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                 upload.rule(),
                 upload.channels(),
                 upload.audioStream(),
-                upload.sourceId());
+                upload.sourceId(),
+                SourceKind.UPLOAD);
         Map<String, Object> created = new LinkedHashMap<>();
         created.put("sourceId", result.sourceId());
         created.put("sourceName", result.sourceName());

@@ -63,12 +63,14 @@ public final class IngestMain {
   private static final class HttpIngest implements ServiceRunner.Service {
 
     private final IngestService service;
+    private final LiveSources live;
     private final IngestHttpServer http;
 
     HttpIngest(IngestConfig config, PrometheusMeterRegistry meters) throws Exception {
       this.service = new IngestService(config, Clock.systemUTC(), meters);
+      this.live = new LiveSources(config, service, null);
       try {
-        this.http = new IngestHttpServer(config, service, meters);
+        this.http = new IngestHttpServer(config, service, meters, Clock.systemUTC(), null, live);
       } catch (Exception | Error e) {
         service.close();
         throw e;
@@ -90,8 +92,12 @@ public final class IngestMain {
      */
     @Override
     public boolean close(Duration timeout) {
-      LOG.info("ingest shutting down: no new uploads, finishing those in flight");
+      LOG.info(
+          "ingest shutting down: no new uploads, finishing those in flight; stopping {} live"
+              + " source(s)",
+          live.running());
       http.close(IngestHttpServer.SHUTDOWN_GRACE);
+      live.close(); // each live source publishes its last clip and ENDED (reason shutdown)
       service.close();
       return true;
     }

@@ -2,6 +2,8 @@ package io.emostream.ingest;
 
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
+import io.emostream.schemas.SourceEvent;
+import io.emostream.schemas.SourceKind;
 import io.emostream.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -181,10 +183,27 @@ public final class IngestService implements AutoCloseable, Ingestor {
       ChannelSelection channels,
       Integer audioStream,
       String sourceId) {
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId, SourceKind.FILE);
+  }
+
+  /**
+   * As above, the source's {@link SourceEvent}s saying it is of {@code kind} (an upload, a file):
+   * STARTED before its first clip, ENDED after its last (reason completed, or {@code error: ...}
+   * with the clips published before the error counted).
+   */
+  @Override
+  public Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind) {
     Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels, audioStream, ids);
+      Result result = ingestTimed(file, sourceName, rule, channels, audioStream, ids, kind);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -204,50 +223,151 @@ public final class IngestService implements AutoCloseable, Ingestor {
       FusionRule rule,
       ChannelSelection channels,
       Integer audioStream,
-      Ids ids) {
+      Ids ids,
+      SourceKind kind) {
     String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
-    demuxer.demux(
-        file,
-        channels,
-        audioStream,
-        clip -> {
-          if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
-            LOG.warn(
-                "source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
-                    + "in the EU (AI Act Art. 5(1)(f))",
-                sourceId);
-          }
-          String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
-          var records =
-              ClipPublisher.records(
-                  config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
-          publishTraced(clipId, sourceId, records);
-          clipsPublished.increment();
-          List<Modality> modalities = new ArrayList<>();
-          if (clip.hasAudio()) {
-            modalities.add(Modality.AUDIO);
-          }
-          if (clip.hasVideo()) {
-            modalities.add(Modality.VIDEO);
-          }
-          clips.add(
-              new Clip(
-                  clipId,
-                  clip.index(),
-                  clip.startMs(),
-                  clip.endMs(),
-                  modalities,
-                  clip.speakerRole()));
-          LOG.info(
-              "published clip {} ({}-{} ms, {} frames, {} audio samples)",
-              clipId,
-              clip.startMs(),
-              clip.endMs(),
-              clip.frames().size(),
-              clip.pcm16le().length / 2);
-        });
+    publishEvent(
+        SourceEvents.started(
+            config.topics(), sourceId, sourceName, kind, null, rule, clock.instant()));
+    try {
+      demuxer.demux(
+          file, channels, audioStream, clip -> clips.add(publishClip(clip, ids, sourceName, rule)));
+    } catch (RuntimeException e) {
+      try {
+        publishEnded(
+            sourceId, sourceName, kind, null, rule, clips, SourceEvents.error(e.getMessage()));
+      } catch (RuntimeException endFailure) {
+        e.addSuppressed(endFailure); // the broker is gone: the first error is what matters
+      }
+      throw e;
+    }
+    publishEnded(sourceId, sourceName, kind, null, rule, clips, SourceEvents.COMPLETED);
     return new Result(sourceId, sourceName, List.copyOf(clips));
+  }
+
+  private void publishEnded(
+      String sourceId,
+      String sourceName,
+      SourceKind kind,
+      String url,
+      FusionRule rule,
+      List<Clip> clips,
+      String reason) {
+    publishEvent(
+        SourceEvents.ended(
+            config.topics(),
+            sourceId,
+            sourceName,
+            kind,
+            url,
+            rule,
+            clock.instant(),
+            clips.size(),
+            clips.stream().mapToLong(Clip::endMs).max().orElse(0),
+            reason));
+  }
+
+  /** How a live source ended: its result so far and why. */
+  public record LiveResult(Result result, String endReason, long mediaTimeMs) {}
+
+  /** Hears each clip of a live source as it is published, from its pulling thread. */
+  @FunctionalInterface
+  public interface ClipListener {
+    void published(Clip clip);
+  }
+
+  /**
+   * Pulls the live source at {@code url} ({@link VideoDemuxer#demuxLive}) and publishes each clip
+   * in its own transaction as soon as it is complete, between a STARTED event and an ENDED one
+   * (kind LIVE, the URL redacted) that says why it ended. Runs until the source ends, is lost for
+   * EMOSTREAM_LIVE_RECONNECT_FOR, or {@code control} stops it; an error (a limit, Kafka) ends it
+   * with {@code error: ...}, and is not thrown.
+   *
+   * @param ids from {@link #ids}: the source id (checked) and the clip ids' prefix
+   */
+  public LiveResult ingestLive(
+      String url,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Ids ids,
+      LiveControl control,
+      VideoDemuxer.LiveListener listener,
+      ClipListener clipListener) {
+    String sourceId = ids.sourceId();
+    List<Clip> clips = new java.util.concurrent.CopyOnWriteArrayList<>();
+    String reason;
+    try {
+      publishEvent(
+          SourceEvents.started(
+              config.topics(), sourceId, sourceName, SourceKind.LIVE, url, rule, clock.instant()));
+      reason =
+          demuxer.demuxLive(
+              url,
+              channels,
+              control,
+              listener,
+              clip -> {
+                Clip published = publishClip(clip, ids, sourceName, rule);
+                clips.add(published);
+                clipListener.published(published);
+              });
+      countSource("ok");
+    } catch (IngestException e) {
+      countSource("rejected");
+      reason = SourceEvents.error(e.getMessage());
+    } catch (RuntimeException e) {
+      countSource("failed");
+      LOG.error("live source {} failed", sourceId, e);
+      reason = SourceEvents.error(e.getMessage());
+    }
+    long mediaTimeMs = clips.stream().mapToLong(Clip::endMs).max().orElse(0);
+    try {
+      publishEnded(sourceId, sourceName, SourceKind.LIVE, url, rule, clips, reason);
+    } catch (RuntimeException e) {
+      LOG.error("live source {}: its ENDED event could not be published", sourceId, e);
+    }
+    return new LiveResult(
+        new Result(sourceId, sourceName, List.copyOf(clips)), reason, mediaTimeMs);
+  }
+
+  /** Publishes a source event in its own transaction. */
+  void publishEvent(ProducerRecord<String, byte[]> event) {
+    publisher.publish(List.of(event));
+  }
+
+  /** Publishes one clip in its own transaction; what was published. */
+  Clip publishClip(DemuxedClip clip, Ids ids, String sourceName, FusionRule rule) {
+    String sourceId = ids.sourceId();
+    if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
+      LOG.warn(
+          "source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
+              + "in the EU (AI Act Art. 5(1)(f))",
+          sourceId);
+    }
+    String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
+    var records =
+        ClipPublisher.records(
+            config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
+    publishTraced(clipId, sourceId, records);
+    clipsPublished.increment();
+    List<Modality> modalities = new ArrayList<>();
+    if (clip.hasAudio()) {
+      modalities.add(Modality.AUDIO);
+    }
+    if (clip.hasVideo()) {
+      modalities.add(Modality.VIDEO);
+    }
+    LOG.info(
+        "published clip {} ({}-{} ms, {} frames, {} audio samples)",
+        clipId,
+        clip.startMs(),
+        clip.endMs(),
+        clip.frames().size(),
+        clip.pcm16le().length / 2);
+    return new Clip(
+        clipId, clip.index(), clip.startMs(), clip.endMs(), modalities, clip.speakerRole());
   }
 
   /**

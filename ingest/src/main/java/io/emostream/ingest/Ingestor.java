@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import java.nio.file.Path;
 
 /** Ingests one media file: what the HTTP front calls ({@link IngestService} in production). */
@@ -51,5 +52,21 @@ public interface Ingestor {
       throw new UnsupportedOperationException(getClass().getName() + " cannot take a source id");
     }
     return ingest(file, sourceName, rule, channels, audioStream);
+  }
+
+  /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String)} for a source of
+   * {@code kind} (an upload, a file), which the source's STARTED and ENDED events carry. An
+   * ingestor that publishes no source events ignores it.
+   */
+  default IngestService.Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind) {
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId);
   }
 }

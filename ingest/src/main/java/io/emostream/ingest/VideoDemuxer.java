@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +109,275 @@ public final class VideoDemuxer {
     } finally {
       closeQuietly(grabber);
     }
+  }
+
+  /** Hears how a live source's connection goes, from its pulling thread. */
+  public interface LiveListener {
+    /** Connecting (first time) or reconnecting after {@code lastError}. */
+    void connecting(boolean reconnect, String lastError);
+
+    /** Connected, media arriving. */
+    void live();
+  }
+
+  /** Live sources (URLs) this build of FFmpeg pulls. */
+  public static final java.util.Set<String> LIVE_SCHEMES =
+      java.util.Set.of("rtsp", "rtsps", "rtmp", "rtmps", "srt", "http", "https");
+
+  /**
+   * Pulls the live source at {@code url} until it ends, is lost for longer than
+   * EMOSTREAM_LIVE_RECONNECT_FOR, or {@code control} asks it to stop; each clip goes to {@code
+   * sink} as soon as both its audio and video are complete. A lost connection (an I/O error, no
+   * data for EMOSTREAM_LIVE_READ_TIMEOUT) is reconnected with backoff; the media time goes on where
+   * it stopped. At the end, the open clip is published if at least EMOSTREAM_MIN_SEGMENT_SECONDS
+   * long.
+   *
+   * @return why it ended: {@code completed} (the source ended its stream), the reason given to
+   *     {@code control} (stopped, shutdown), or {@code timeout: ...} (lost, or never reached, for
+   *     EMOSTREAM_LIVE_RECONNECT_FOR)
+   * @throws IngestException when the stream cannot be analysed (no audio or video, over a limit)
+   */
+  public String demuxLive(
+      String url,
+      ChannelSelection channels,
+      LiveControl control,
+      LiveListener listener,
+      Consumer<DemuxedClip> sink) {
+    IngestConfig.LiveLimits limits = config.live();
+    String shown = SourceEvents.redact(url);
+    Run run = null;
+    Duration backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
+    long lostAt = -1;
+    long lostAtMediaMs = -1;
+    String lossError = null;
+    boolean lossStalled = false;
+    String lastError = null;
+    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+      while (true) {
+        String reason = control.stopReason();
+        if (reason != null) {
+          return finish(run, reason);
+        }
+        listener.connecting(run != null || lastError != null, lastError);
+        FFmpegFrameGrabber grabber = null;
+        boolean stalled = false;
+        try {
+          grabber = startLive(url, channels, shown);
+          if (run == null) {
+            run = liveRun(grabber, channels, converter, sink);
+          }
+          listener.live();
+          backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
+          lostAt = -1;
+          reason = run.drainLive(grabber, control, shown);
+          if (reason != null) {
+            return finish(run, reason);
+          }
+          long silentNanos = System.nanoTime() - run.lastFrameNanos;
+          stalled = silentNanos >= silenceLimit(url, limits).toNanos() * 9 / 10;
+          lastError =
+              stalled
+                  ? "no data for " + silentNanos / 1_000_000 + " ms (EMOSTREAM_LIVE_READ_TIMEOUT)"
+                  : lostError(grabber);
+          if (lastError == null) {
+            // A clean end of stream (RTSP's BYE, an HLS playlist's end): nothing to reconnect to.
+            return finish(run, SourceEvents.COMPLETED);
+          }
+        } catch (FrameGrabber.Exception e) {
+          lastError = e.getMessage();
+        } finally {
+          if (grabber != null) {
+            closeQuietlyAfterFailure(grabber);
+          }
+        }
+        long now = System.nanoTime();
+        if (lostAt < 0) {
+          lostAt = now;
+          lossStalled = stalled;
+          lossError = lastError;
+          lostAtMediaMs = run == null ? -1 : run.mediaMs();
+        }
+        if (Duration.ofNanos(now - lostAt).compareTo(limits.reconnectFor()) >= 0) {
+          return finish(run, endReason(lossStalled, lossError, lostAtMediaMs, lastError));
+        }
+        if (control.awaitStop(backoff)) {
+          continue;
+        }
+        backoff = backoff.multipliedBy(2);
+        if (backoff.compareTo(IngestConfig.LiveLimits.MAX_BACKOFF) > 0) {
+          backoff = IngestConfig.LiveLimits.MAX_BACKOFF;
+        }
+      }
+    }
+  }
+
+  /**
+   * Why a source not back within EMOSTREAM_LIVE_RECONNECT_FOR ended: {@code timeout} when it was
+   * never reached or went silent (its last connection ended after EMOSTREAM_LIVE_READ_TIMEOUT
+   * without a frame), else {@code completed}: the server ended the stream. RTMP and SRT servers
+   * close the connection at the end, which FFmpeg reports as an I/O error, and RTMP turns a read
+   * timeout into the same error, so silence is told apart by the time since the last frame.
+   */
+  static String endReason(
+      boolean lossStalled, String lossError, long lostAtMediaMs, String lastError) {
+    if (lostAtMediaMs < 0) {
+      return SourceEvents.TIMEOUT + ": could not connect (" + lastError + ")";
+    }
+    if (lossStalled) {
+      return SourceEvents.TIMEOUT
+          + ": lost at "
+          + lostAtMediaMs
+          + " ms of media ("
+          + lossError
+          + "), not back since ("
+          + lastError
+          + ")";
+    }
+    return SourceEvents.COMPLETED;
+  }
+
+  private static String finish(Run run, String reason) {
+    if (run != null) {
+      run.finishLive();
+    }
+    return reason;
+  }
+
+  /**
+   * Why a connection's frames stopped, or null when the source ended its stream: the error its I/O
+   * context recorded (an I/O error, or EMOSTREAM_LIVE_READ_TIMEOUT of silence). JavaCV answers null
+   * for an end and for an error alike, so this asks FFmpeg; RTSP has no I/O context to ask, so an
+   * RTSP source that stops without going silent is taken as ended (a camera's server plays on until
+   * it is stopped; a file served over RTSP would start again on a new connection).
+   */
+  private static String lostError(FFmpegFrameGrabber grabber) {
+    AVFormatContext format = grabber.getFormatContext();
+    if (format != null && format.pb() != null && format.pb().error() != 0) {
+      int code = format.pb().error();
+      return avError(code);
+    }
+    return null;
+  }
+
+  static String avError(int code) {
+    byte[] text = new byte[256];
+    avutil.av_strerror(code, text, text.length);
+    int n = 0;
+    while (n < text.length && text[n] != 0) {
+      n++;
+    }
+    return new String(text, 0, n, java.nio.charset.StandardCharsets.UTF_8) + " (" + code + ")";
+  }
+
+  /**
+   * FFmpeg's options for a live URL: timeouts in microseconds. {@code rw_timeout} bounds every read
+   * of every protocol; {@code timeout} means an I/O timeout for RTSP, HTTP and SRT, but for RTMP it
+   * would make FFmpeg <em>listen</em>, so RTMP gets none (its TCP connect has FFmpeg's own bound,
+   * and a server that accepts and stays silent meets {@code rw_timeout}). RTSP is pulled over TCP
+   * (no lost UDP packets, passes NAT).
+   */
+  static java.util.Map<String, String> liveOptions(String url, IngestConfig.LiveLimits limits) {
+    String scheme = scheme(url);
+    String connect = Long.toString(limits.connectTimeout().toNanos() / 1000);
+    String read = Long.toString(limits.readTimeout().toNanos() / 1000);
+    java.util.Map<String, String> options = new java.util.TreeMap<>();
+    options.put("rw_timeout", read);
+    switch (scheme) {
+      case "rtsp", "rtsps" -> {
+        options.put("timeout", connect);
+        options.put("rtsp_transport", "tcp");
+      }
+      case "http", "https" -> options.put("timeout", connect);
+      case "srt" -> {
+        options.put("timeout", read);
+        options.put("connect_timeout", Long.toString(limits.connectTimeout().toMillis()));
+      }
+      default -> {
+        // rtmp, rtmps: rw_timeout only (see above)
+      }
+    }
+    return options;
+  }
+
+  /**
+   * How long a source must be silent for a read to fail: {@code rw_timeout}, or FFmpeg's socket
+   * {@code timeout} (the connect timeout, {@link #liveOptions}) for RTSP and HTTP when shorter.
+   */
+  static Duration silenceLimit(String url, IngestConfig.LiveLimits limits) {
+    return switch (scheme(url)) {
+      case "rtsp", "rtsps", "http", "https" ->
+          limits.readTimeout().compareTo(limits.connectTimeout()) < 0
+              ? limits.readTimeout()
+              : limits.connectTimeout();
+      default -> limits.readTimeout();
+    };
+  }
+
+  /**
+   * The URL's scheme in lower case, checked against {@link #LIVE_SCHEMES}.
+   *
+   * @throws IllegalArgumentException naming the URL's scheme and those accepted
+   */
+  public static String scheme(String url) {
+    int colon = url == null ? -1 : url.indexOf("://");
+    String scheme = colon <= 0 ? "" : url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+    if (!LIVE_SCHEMES.contains(scheme)) {
+      throw new IllegalArgumentException(
+          "'"
+              + (url == null ? "" : SourceEvents.redact(url))
+              + "' is not a live source URL; use rtsp://, rtmp://, srt://, http:// or https://"
+              + " (HLS or a progressive stream)");
+    }
+    return scheme;
+  }
+
+  /** A started grabber on a live URL, options set; the caller closes it. */
+  private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
+      throws FrameGrabber.Exception {
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
+    grabber.setSampleRate(SAMPLE_RATE);
+    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
+    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+    liveOptions(url, config.live()).forEach(grabber::setOption);
+    try {
+      grabber.start();
+    } catch (FrameGrabber.Exception | RuntimeException e) {
+      closeQuietlyAfterFailure(grabber);
+      throw new FrameGrabber.Exception("could not open " + shown + ": " + e.getMessage(), e);
+    }
+    long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
+    if (!hasAudio(grabber) && !hasPicture(grabber)) {
+      closeQuietlyAfterFailure(grabber);
+      throw new IngestException(shown + " has neither an audio nor a video stream");
+    }
+    if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
+      closeQuietlyAfterFailure(grabber);
+      throw new IngestException(
+          shown
+              + " has frames of "
+              + pixels
+              + " pixels, more than the limit of "
+              + config.maxFramePixels()
+              + " (EMOSTREAM_MAX_FRAME_PIXELS)");
+    }
+    return grabber;
+  }
+
+  private Run liveRun(
+      FFmpegFrameGrabber grabber,
+      ChannelSelection channels,
+      Java2DFrameConverter converter,
+      Consumer<DemuxedClip> sink) {
+    boolean hasAudio = hasAudio(grabber);
+    int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
+    return new Run(
+        new SegmentPlan(0, config.segmentMs(), config.minSegmentMs()),
+        hasAudio,
+        hasPicture(grabber) && channels.publishesFrames(sourceChannels),
+        channels.tracks(sourceChannels),
+        converter,
+        sink,
+        FrameRotation.of(grabber.getDisplayRotation()));
   }
 
   /**
@@ -363,6 +633,11 @@ public final class VideoDemuxer {
     private long audioSamples;
     private long videoMs;
     private int emitted;
+    // Live sources only (-1 for a file): the current connection's first video timestamp, and the
+    // media time it starts at.
+    private long connectionBase = -1;
+    private long connectionOffset = -1;
+    private long lastFrameNanos;
 
     Run(
         SegmentPlan plan,
@@ -384,24 +659,7 @@ public final class VideoDemuxer {
     int drain(FFmpegFrameGrabber grabber, Path file) throws FrameGrabber.Exception {
       Frame frame;
       while ((frame = grab(grabber)) != null) {
-        if (hasVideo && frame.image != null) {
-          onImage(frame, grabber.getTimestamp() / 1000);
-        } else if (hasAudio && frame.samples != null) {
-          onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
-        }
-        emitCompleted();
-        if (Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE) > config.maxDurationMs()) {
-          // Only reachable when the container gave no duration (else checkLimits refused it before
-          // decoding).
-          throw new IngestException(
-              "'"
-                  + file.getFileName()
-                  + "' is longer than the limit of "
-                  + config.maxDurationMs() / 1000
-                  + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
-                  + emitted
-                  + " clip(s) before it were published)");
-        }
+        onFrame(frame, grabber, "'" + file.getFileName() + "'");
       }
       for (ClipBuffer clip : open.values()) {
         if (!clip.isEmpty()) {
@@ -412,6 +670,80 @@ public final class VideoDemuxer {
         throw new IngestException("no decodable audio or video frames were found");
       }
       return emitted;
+    }
+
+    /**
+     * Decodes one connection of a live source until it ends or is lost (null) or {@code control}
+     * asks to stop (its reason). Video timestamps are rebased: each connection's first one is the
+     * media time reached so far, so segments follow media time across reconnects.
+     */
+    String drainLive(FFmpegFrameGrabber grabber, LiveControl control, String what)
+        throws FrameGrabber.Exception {
+      connectionBase = -1;
+      connectionOffset = mediaMs();
+      lastFrameNanos = System.nanoTime();
+      Frame frame;
+      while ((frame = grab(grabber)) != null) {
+        lastFrameNanos = System.nanoTime();
+        onFrame(frame, grabber, what);
+        String reason = control.stopReason();
+        if (reason != null) {
+          return reason;
+        }
+      }
+      return control.stopReason();
+    }
+
+    /**
+     * Publishes what is left of a live source when it ends: the open clips at least {@code
+     * minSegmentMs} long (EMOSTREAM_MIN_SEGMENT_SECONDS).
+     */
+    void finishLive() {
+      for (ClipBuffer clip : open.values()) {
+        if (!clip.isEmpty() && mediaMs() - plan.start(clip.index) >= config.minSegmentMs()) {
+          emit(clip);
+        }
+      }
+      open.clear();
+    }
+
+    long mediaMs() {
+      return Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE);
+    }
+
+    int emitted() {
+      return emitted;
+    }
+
+    private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
+      if (hasVideo && frame.image != null) {
+        onImage(frame, videoTime(grabber.getTimestamp() / 1000));
+      } else if (hasAudio && frame.samples != null) {
+        onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
+      }
+      emitCompleted();
+      if (mediaMs() > config.maxDurationMs()) {
+        // Only reachable when the container gave no duration (else checkLimits refused it before
+        // decoding): a live source, or a file without a duration in its header.
+        throw new IngestException(
+            what
+                + " is longer than the limit of "
+                + config.maxDurationMs() / 1000
+                + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
+                + emitted
+                + " clip(s) before it were published)");
+      }
+    }
+
+    /** A file's timestamps as they are; a live connection's rebased ({@link #drainLive}). */
+    private long videoTime(long timestampMs) {
+      if (connectionOffset < 0) {
+        return timestampMs;
+      }
+      if (connectionBase < 0) {
+        connectionBase = timestampMs;
+      }
+      return connectionOffset + Math.max(0, timestampMs - connectionBase);
     }
 
     /**

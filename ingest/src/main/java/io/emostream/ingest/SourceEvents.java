@@ -1,0 +1,121 @@
+package io.emostream.ingest;
+
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceEvent;
+import io.emostream.schemas.SourceEventType;
+import io.emostream.schemas.SourceKind;
+import io.emostream.topics.Topics;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Instant;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The {@link SourceEvent}s ingest writes to topic {@code sources} (key: source id): STARTED when it
+ * begins reading a source, ENDED once the source's last clip is published. Pure: tested without a
+ * broker.
+ */
+public final class SourceEvents {
+
+  /** End reasons (an error's is {@code error: <message>}). */
+  public static final String COMPLETED = "completed";
+
+  public static final String STOPPED = "stopped";
+  public static final String SHUTDOWN = "shutdown";
+  public static final String TIMEOUT = "timeout";
+
+  private SourceEvents() {}
+
+  /** {@code error: <message>}, the message on one line. */
+  public static String error(String message) {
+    return "error: " + (message == null ? "unknown" : message.replaceAll("\\s+", " ").trim());
+  }
+
+  /** The STARTED record of a source; {@code url} is redacted ({@link #redact}). */
+  public static ProducerRecord<String, byte[]> started(
+      Topics topics,
+      String sourceId,
+      String sourceName,
+      SourceKind kind,
+      String url,
+      FusionRule rule,
+      Instant at) {
+    return record(
+        topics,
+        base(sourceId, sourceName, kind, url, rule, at)
+            .setType(SourceEventType.STARTED)
+            .setClipCount(0)
+            .setMediaTimeMs(-1)
+            .build());
+  }
+
+  /**
+   * The ENDED record: {@code clipCount} clips published (every channel counted), media time reached
+   * {@code mediaTimeMs} (the end of the last published segment), why it ended.
+   */
+  public static ProducerRecord<String, byte[]> ended(
+      Topics topics,
+      String sourceId,
+      String sourceName,
+      SourceKind kind,
+      String url,
+      FusionRule rule,
+      Instant at,
+      int clipCount,
+      long mediaTimeMs,
+      String endReason) {
+    return record(
+        topics,
+        base(sourceId, sourceName, kind, url, rule, at)
+            .setType(SourceEventType.ENDED)
+            .setClipCount(clipCount)
+            .setMediaTimeMs(mediaTimeMs)
+            .setEndReason(endReason)
+            .build());
+  }
+
+  private static SourceEvent.Builder base(
+      String sourceId,
+      String sourceName,
+      SourceKind kind,
+      String url,
+      FusionRule rule,
+      Instant at) {
+    return SourceEvent.newBuilder()
+        .setSourceId(sourceId)
+        .setSourceName(sourceName)
+        .setKind(kind)
+        .setUrl(url == null ? null : redact(url))
+        .setRule(rule)
+        .setAtMs(at);
+  }
+
+  private static ProducerRecord<String, byte[]> record(Topics topics, SourceEvent event) {
+    return topics.sources().record(event.getSourceId(), event);
+  }
+
+  /**
+   * {@code url} without user info (user, password), query or fragment, so that no secret reaches a
+   * record, a log line or {@code GET /streams}: {@code rtmp://u:p@host/live/s?token=x} becomes
+   * {@code rtmp://host/live/s}. SRT's options are in the query, passphrase included, so they go
+   * too. A string that is not a URI keeps its scheme only ({@code <scheme>://[unparsable]}).
+   */
+  public static String redact(String url) {
+    try {
+      URI uri = new URI(url);
+      if (uri.isOpaque() || uri.getScheme() == null) {
+        return (uri.getScheme() == null ? "" : uri.getScheme() + ":") + "[redacted]";
+      }
+      String host = uri.getHost();
+      if (host == null) {
+        // A registry-based authority Java cannot parse as a server: drop it, it may hold a secret.
+        return new URI(uri.getScheme(), null, uri.getPath(), null).toString();
+      }
+      return new URI(uri.getScheme(), null, host, uri.getPort(), uri.getPath(), null, null)
+          .toString();
+    } catch (URISyntaxException e) {
+      int scheme = url.indexOf("://");
+      return (scheme > 0 ? url.substring(0, scheme) + "://" : "") + "[unparsable]";
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package io.emostream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import io.emostream.kafka.Env;
+import io.emostream.testkit.LiveMediaServer;
+import io.emostream.testkit.TcpRelay;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link VideoDemuxer#demuxLive} against real servers started here (no broker): FFmpeg serving the
+ * sample in real time as an RTMP and an SRT listener, GStreamer's RTSP server, and a {@link
+ * TcpRelay} in front of them that stalls, drops the link, or never answers. Skipped with a message
+ * when ffmpeg (or GStreamer's RTSP server) is not installed; {@code .ci/run} installs them.
+ */
+@Timeout(120)
+class LiveDemuxTest {
+
+  private static final Path SAMPLE = Path.of("..", "samples", "happy-speech.mp4");
+
+  /** Media time the sample lasts (4.52 s). */
+  private static final long SAMPLE_MS = 4_520;
+
+  private final List<DemuxedClip> clips = new CopyOnWriteArrayList<>();
+  private final List<String> states = new CopyOnWriteArrayList<>();
+  private final LiveControl control = new LiveControl();
+
+  @BeforeEach
+  void needsFfmpeg() {
+    assumeThat(LiveMediaServer.ffmpegAvailable())
+        .as("ffmpeg is not installed; the live source tests need it (apt-get install ffmpeg)")
+        .isTrue();
+  }
+
+  private static VideoDemuxer demuxer(String readTimeout, String reconnectFor) {
+    Map<String, String> env = new HashMap<>();
+    env.put("EMOSTREAM_SEGMENT_SECONDS", "2");
+    env.put("EMOSTREAM_MIN_SEGMENT_SECONDS", "0.5");
+    env.put("EMOSTREAM_FRAMES_PER_SEGMENT", "2");
+    env.put("EMOSTREAM_LIVE_CONNECT_TIMEOUT", "2s");
+    env.put("EMOSTREAM_LIVE_READ_TIMEOUT", readTimeout);
+    env.put("EMOSTREAM_LIVE_RECONNECT_FOR", reconnectFor);
+    return new VideoDemuxer(IngestConfig.fromEnv(new Env(env)));
+  }
+
+  private CompletableFuture<String> pull(VideoDemuxer demuxer, String url) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            demuxer.demuxLive(
+                url,
+                ChannelSelection.parse(null, null),
+                control,
+                new VideoDemuxer.LiveListener() {
+                  @Override
+                  public void connecting(boolean reconnect, String lastError) {
+                    states.add(reconnect ? "reconnecting" : "connecting");
+                  }
+
+                  @Override
+                  public void live() {
+                    states.add("live");
+                  }
+                },
+                clips::add));
+  }
+
+  /**
+   * Clips 0..n-1 in order, each 2 s from where the previous ended, audio in each, frames in each
+   * but the last (a short tail may end before its first frame slot).
+   */
+  private void assertContiguous() {
+    for (int i = 0; i < clips.size(); i++) {
+      DemuxedClip clip = clips.get(i);
+      assertThat(clip.index()).isEqualTo(i);
+      assertThat(clip.startMs()).isEqualTo(i * 2_000L);
+      assertThat(clip.hasAudio()).as("clip %d has audio", i).isTrue();
+      if (i < clips.size() - 1) {
+        assertThat(clip.hasVideo()).as("clip %d has frames", i).isTrue();
+      }
+      if (i > 0) {
+        assertThat(clip.startMs()).isEqualTo(clips.get(i - 1).endMs());
+      }
+    }
+  }
+
+  private static String ended(CompletableFuture<String> end) throws Exception {
+    return end.get(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void rtmpServedInRealTimeGivesClipsBeforeItEndsThenCompletes() throws Exception {
+    try (LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 2)) {
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      assertThat(server.isAlive()).as("the first clip came while the stream played").isTrue();
+      String reason = ended(end);
+      assertThat(reason).as(server.log()).isEqualTo(SourceEvents.COMPLETED);
+    }
+    assertContiguous();
+    long media = clips.get(clips.size() - 1).endMs();
+    assertThat(media).isBetween(2 * SAMPLE_MS - 600, 2 * SAMPLE_MS + 600);
+    assertThat(states).startsWith("connecting").contains("live");
+  }
+
+  @Test
+  void srtServedInRealTime() throws Exception {
+    try (LiveMediaServer server = LiveMediaServer.srt(SAMPLE, 1)) {
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      assertThat(server.isAlive()).as("the first clip came while the stream played").isTrue();
+      String reason = ended(end);
+      assertThat(reason).as(server.log()).isEqualTo(SourceEvents.COMPLETED);
+    }
+    assertContiguous();
+    assertThat(clips.get(clips.size() - 1).endMs()).isGreaterThanOrEqualTo(SAMPLE_MS - 600);
+  }
+
+  @Test
+  void rtspFromGstreamersServer() throws Exception {
+    assumeThat(LiveMediaServer.gstRtspAvailable())
+        .as(
+            "GStreamer's RTSP server is not installed (apt-get install gir1.2-gst-rtsp-server-1.0"
+                + " python3-gi gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)")
+        .isTrue();
+    try (LiveMediaServer server = LiveMediaServer.rtsp(SAMPLE)) {
+      CompletableFuture<String> end = pull(demuxer("5s", "10s"), server.url());
+      String reason = ended(end);
+      assertThat(reason).as(server.log()).isEqualTo(SourceEvents.COMPLETED);
+    }
+    assertContiguous();
+    assertThat(clips.get(clips.size() - 1).endMs()).isGreaterThanOrEqualTo(SAMPLE_MS - 600);
+  }
+
+  @Test
+  void aUrlThatNeverAnswersTimesOutAfterTheReconnectTime() throws Exception {
+    long started = System.nanoTime();
+    try (TcpRelay silent = new TcpRelay(null)) {
+      String reason =
+          ended(pull(demuxer("1s", "2s"), "rtmp://127.0.0.1:" + silent.port() + "/live/s"));
+      assertThat(reason).startsWith("timeout: could not connect");
+      assertThat(silent.accepted()).as("it tried again").isGreaterThan(1);
+    }
+    // 2 s of reconnecting plus one last attempt of at most the 1 s read timeout, and backoff
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    assertThat(clips).isEmpty();
+  }
+
+  @Test
+  void aRefusedPortTimesOut() throws Exception {
+    int port = LiveMediaServer.freePort();
+    String reason = ended(pull(demuxer("1s", "1s"), "srt://127.0.0.1:" + port));
+    assertThat(reason).startsWith("timeout: could not connect");
+    assertThat(states).contains("reconnecting").doesNotContain("live");
+  }
+
+  @Test
+  void aSourceThatStallsMidStreamEndsWithTimeoutKeepingWhatCameBefore() throws Exception {
+    try (LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 3);
+        TcpRelay relay = new TcpRelay(address(server.url()))) {
+      CompletableFuture<String> end =
+          pull(demuxer("1s", "2s"), "rtmp://127.0.0.1:" + relay.port() + "/live/s");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      relay.stall();
+      long stalled = System.nanoTime();
+      String reason = ended(end);
+      assertThat(reason).startsWith("timeout: lost");
+      // 1 s to notice, 2 s of reconnecting, a last attempt that may take a few reads of 1 s
+      assertThat(Duration.ofNanos(System.nanoTime() - stalled)).isLessThan(Duration.ofSeconds(15));
+    }
+    assertContiguous();
+    assertThat(states).contains("reconnecting");
+  }
+
+  @Test
+  void aSourceThatDropsAndComesBackGoesOnInMediaTime() throws Exception {
+    try (LiveMediaServer first = LiveMediaServer.rtmp(SAMPLE, 3);
+        TcpRelay relay = new TcpRelay(address(first.url()))) {
+      CompletableFuture<String> end =
+          pull(demuxer("5s", "10s"), "rtmp://127.0.0.1:" + relay.port() + "/live/s");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      int before = clips.size();
+      relay.upstream(new InetSocketAddress("127.0.0.1", LiveMediaServer.freePort()));
+      relay.reset(); // dropped: reconnecting finds nothing there for now
+      await().atMost(Duration.ofSeconds(30)).until(() -> states.contains("reconnecting"));
+      try (LiveMediaServer second = LiveMediaServer.rtmp(SAMPLE, 1)) {
+        relay.upstream(address(second.url())); // back
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> states.lastIndexOf("live") > states.indexOf("reconnecting"));
+        String reason = ended(end);
+        assertThat(reason).isEqualTo(SourceEvents.COMPLETED);
+        assertThat(clips.size()).as(second.log()).isGreaterThan(before + 1);
+      }
+    }
+    assertContiguous();
+  }
+
+  @Test
+  void stoppingPublishesTheOpenPartWhenLongEnough() throws Exception {
+    try (LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 3)) {
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      control.stop(SourceEvents.STOPPED);
+      assertThat(ended(end)).isEqualTo(SourceEvents.STOPPED);
+    }
+    assertContiguous();
+    DemuxedClip last = clips.get(clips.size() - 1);
+    assertThat(last.endMs() - last.startMs()).isGreaterThanOrEqualTo(500);
+    assertThat(last.endMs()).as("stopped before the stream's end").isLessThan(3 * SAMPLE_MS);
+  }
+
+  @Test
+  void liveOptionsNeverMakeRtmpListen() {
+    IngestConfig.LiveLimits limits =
+        new IngestConfig.LiveLimits(
+            2, Duration.ofSeconds(3), Duration.ofMillis(1500), Duration.ofSeconds(9));
+    assertThat(VideoDemuxer.liveOptions("rtmp://h/live/s", limits))
+        .containsExactly(Map.entry("rw_timeout", "1500000"));
+    assertThat(VideoDemuxer.liveOptions("rtsp://h/s", limits))
+        .containsEntry("timeout", "3000000")
+        .containsEntry("rw_timeout", "1500000")
+        .containsEntry("rtsp_transport", "tcp");
+    assertThat(VideoDemuxer.liveOptions("srt://h:1", limits))
+        .containsEntry("timeout", "1500000")
+        .containsEntry("connect_timeout", "3000");
+    assertThat(VideoDemuxer.liveOptions("https://h/a.m3u8", limits))
+        .containsEntry("timeout", "3000000");
+  }
+
+  @Test
+  void onlyLiveSchemesAreAccepted() {
+    assertThat(VideoDemuxer.scheme("RTMP://h/x")).isEqualTo("rtmp");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> VideoDemuxer.scheme("file:///etc/passwd"))
+        .hasMessageContaining("not a live source URL")
+        .hasMessageContaining("rtsp://, rtmp://, srt://");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("samples/a.mp4"))
+        .hasMessageContaining("not a live source URL");
+  }
+
+  private static InetSocketAddress address(String url) {
+    URI uri = URI.create(url);
+    return new InetSocketAddress(uri.getHost(), uri.getPort());
+  }
+}

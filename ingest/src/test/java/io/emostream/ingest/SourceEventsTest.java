@@ -1,0 +1,84 @@
+package io.emostream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.emostream.kafka.Env;
+import io.emostream.kafka.TopicsEnv;
+import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceEvent;
+import io.emostream.schemas.SourceEventType;
+import io.emostream.schemas.SourceKind;
+import io.emostream.topics.Topics;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The source events' records, built without a broker, and the URL they carry stripped of secrets.
+ */
+class SourceEventsTest {
+
+  private final Topics topics = TopicsEnv.fromEnv(new Env(Map.of()));
+
+  private SourceEvent value(ProducerRecord<String, byte[]> record) {
+    assertThat(record.topic()).isEqualTo(topics.sources().name());
+    return topics.sources().valueSerde().deserializer().deserialize(record.topic(), record.value());
+  }
+
+  @Test
+  void startedIsKeyedBySourceIdAndCountsNothingYet() {
+    ProducerRecord<String, byte[]> record =
+        SourceEvents.started(
+            topics,
+            "call-42",
+            "call",
+            SourceKind.LIVE,
+            "rtmp://user:secret@media.example:1935/live/s?token=abc",
+            FusionRule.AVERAGE,
+            Instant.ofEpochMilli(5_000));
+    assertThat(record.key()).isEqualTo("call-42");
+    SourceEvent e = value(record);
+    assertThat(e.getType()).isEqualTo(SourceEventType.STARTED);
+    assertThat(e.getKind()).isEqualTo(SourceKind.LIVE);
+    assertThat(e.getUrl()).isEqualTo("rtmp://media.example:1935/live/s");
+    assertThat(e.getClipCount()).isZero();
+    assertThat(e.getMediaTimeMs()).isEqualTo(-1);
+    assertThat(e.getEndReason()).isNull();
+    assertThat(e.getAtMs()).isEqualTo(Instant.ofEpochMilli(5_000));
+  }
+
+  @Test
+  void endedCarriesCountMediaTimeAndReason() {
+    SourceEvent e =
+        value(
+            SourceEvents.ended(
+                topics,
+                "s1",
+                null,
+                SourceKind.UPLOAD,
+                null,
+                null,
+                Instant.ofEpochMilli(9_000),
+                6,
+                12_500,
+                SourceEvents.error("the media is\n damaged")));
+    assertThat(e.getType()).isEqualTo(SourceEventType.ENDED);
+    assertThat(e.getClipCount()).isEqualTo(6);
+    assertThat(e.getMediaTimeMs()).isEqualTo(12_500);
+    assertThat(e.getEndReason()).isEqualTo("error: the media is damaged");
+    assertThat(e.getUrl()).isNull();
+  }
+
+  @Test
+  void redactRemovesUserInfoQueryAndFragment() {
+    assertThat(SourceEvents.redact("rtsp://admin:pw@10.0.0.5:554/stream1?x=1#f"))
+        .isEqualTo("rtsp://10.0.0.5:554/stream1");
+    assertThat(SourceEvents.redact("srt://127.0.0.1:9000?mode=caller&passphrase=topsecret1"))
+        .isEqualTo("srt://127.0.0.1:9000");
+    assertThat(SourceEvents.redact("https://cdn.example/live/index.m3u8?sig=abc"))
+        .isEqualTo("https://cdn.example/live/index.m3u8");
+    assertThat(SourceEvents.redact("http://h/a b")).isEqualTo("http://[unparsable]");
+    assertThat(SourceEvents.redact("mailto:someone@example.org")).isEqualTo("mailto:[redacted]");
+  }
+}

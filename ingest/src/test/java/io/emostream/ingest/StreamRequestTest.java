@@ -1,0 +1,80 @@
+package io.emostream.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.emostream.schemas.FusionRule;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** {@code POST /streams} bodies, checked without a server; and how a lost source's end is named. */
+class StreamRequestTest {
+
+  private static final ChannelSelection DEFAULTS = ChannelSelection.parse(null, null);
+
+  @Test
+  void onlyTheUrlIsRequired() {
+    LiveSources.Request r =
+        IngestHttpServer.streamRequest("{\"url\": \" rtmp://h/live/s \"}", DEFAULTS);
+    assertThat(r.url()).isEqualTo("rtmp://h/live/s");
+    assertThat(r.name()).isNull();
+    assertThat(r.rule()).isNull();
+    assertThat(r.sourceId()).isNull();
+  }
+
+  @Test
+  void theOtherFieldsAreCheckedAsUploadParametersAre() {
+    LiveSources.Request r =
+        IngestHttpServer.streamRequest(
+            "{\"url\": \"srt://h:9000\", \"name\": \"a/b/call 7\", \"rule\": \"rule-based\","
+                + " \"channel\": \"left\", \"sourceId\": \"call-7\"}",
+            DEFAULTS);
+    assertThat(r.name()).isEqualTo("call 7");
+    assertThat(r.rule()).isEqualTo(FusionRule.RULE_BASED);
+    assertThat(r.channels().mode()).isEqualTo(ChannelSelection.Mode.LEFT);
+    assertThat(r.sourceId()).isEqualTo("call-7");
+  }
+
+  @Test
+  void badBodiesSayWhatIsAccepted() {
+    assertThatThrownBy(() -> IngestHttpServer.streamRequest("not json", DEFAULTS))
+        .hasMessageContaining("send a JSON object");
+    assertThatThrownBy(() -> IngestHttpServer.streamRequest("[1]", DEFAULTS))
+        .hasMessageContaining("send a JSON object");
+    assertThatThrownBy(() -> IngestHttpServer.streamRequest("{\"name\": \"x\"}", DEFAULTS))
+        .hasMessageContaining("\"url\" is required");
+    assertThatThrownBy(() -> IngestHttpServer.streamRequest("{\"url\": 5}", DEFAULTS))
+        .hasMessageContaining("\"url\" must be a string");
+    assertThatThrownBy(
+            () -> IngestHttpServer.streamRequest("{\"url\": \"file:///etc/passwd\"}", DEFAULTS))
+        .hasMessageContaining("not a live source URL");
+    assertThatThrownBy(
+            () ->
+                IngestHttpServer.streamRequest(
+                    "{\"url\": \"rtmp://h/s\", \"rule\": \"loudest\"}", DEFAULTS))
+        .hasMessageContaining("unknown fusion rule 'loudest'");
+    assertThatThrownBy(
+            () ->
+                IngestHttpServer.streamRequest(
+                    "{\"url\": \"rtmp://h/s\", \"sourceId\": \"../x\"}", DEFAULTS))
+        .hasMessageContaining("source id '../x' is not accepted");
+  }
+
+  @Test
+  void aLostSourceEndsWithTimeoutOnlyWhenSilentOrNeverReached() {
+    assertThat(VideoDemuxer.endReason(false, null, -1, "Connection refused"))
+        .isEqualTo("timeout: could not connect (Connection refused)");
+    assertThat(VideoDemuxer.endReason(true, "no data for 3000 ms", 8_000, "refused"))
+        .startsWith("timeout: lost at 8000 ms of media (no data for 3000 ms)");
+    assertThat(VideoDemuxer.endReason(false, "I/O error", 8_000, "refused"))
+        .isEqualTo(SourceEvents.COMPLETED);
+  }
+
+  @Test
+  void rtspAndHttpAreSilentForTheShorterOfTheirTwoTimeouts() {
+    IngestConfig.LiveLimits limits =
+        new IngestConfig.LiveLimits(1, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ZERO);
+    assertThat(VideoDemuxer.silenceLimit("rtsp://h/s", limits)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(VideoDemuxer.silenceLimit("rtmp://h/s", limits)).isEqualTo(Duration.ofSeconds(5));
+  }
+}
