@@ -44,13 +44,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
       EvaluateCommand.class,
       TrainFusionCommand.class,
       VadSurvey.class,
-      VideoBench.class
+      VideoBench.class,
+      BenchCommand.class
     },
     customSynopsis = {
       "emostream analyze [OPTIONS] FILE|DIR|@LIST...",
       "       emostream up [--verbose]",
       "       emostream evaluate [OPTIONS] DIR",
       "       emostream train-fusion [OPTIONS] DIR",
+      "       emostream bench [STAGE...] [--seconds N] [--json FILE]",
       "       emostream COMMAND --help | --help | --version"
     },
     description =
