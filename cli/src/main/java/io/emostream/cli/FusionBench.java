@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -232,6 +234,7 @@ final class FusionBench {
               KafkaClients.readerFromEnd(kafka, "bench-", topics.fused());
           KafkaProducer<String, byte[]> producer = KafkaClients.idempotentProducer(kafka)) {
         app.start();
+        awaitRunning(app, timeout); // the group's first rebalance is not fusion's cost
         Alternation.Timing timing =
             alternation.timed(
                 () -> {
@@ -251,6 +254,16 @@ final class FusionBench {
                 });
         return new BrokerRun(timing.items(), timing.wallMs(), timing.cpuMs());
       }
+    }
+  }
+
+  private static void awaitRunning(FusionStreamApp app, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (app.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("fusion-stream not RUNNING within " + timeout);
+      }
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
   }
 
