@@ -45,13 +45,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
       TrainFusionCommand.class,
       VadSurvey.class,
       VideoBench.class,
-      LiveBench.class
+      LiveBench.class,
+      BenchCommand.class
     },
     customSynopsis = {
       "emostream analyze [OPTIONS] FILE|DIR|@LIST...",
       "       emostream up [--verbose]",
       "       emostream evaluate [OPTIONS] DIR",
       "       emostream train-fusion [OPTIONS] DIR",
+      "       emostream bench [STAGE...] [--seconds N] [--json FILE]",
       "       emostream COMMAND --help | --help | --version"
     },
     description =

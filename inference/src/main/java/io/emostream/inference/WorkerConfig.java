@@ -16,7 +16,9 @@ import java.util.UUID;
  * @param model EMOSTREAM_{PREFIX}_MODEL: the model's manifest.json
  * @param device EMOSTREAM_DEVICE: cpu (default) or cuda (falls back to CPU, with a log line, when
  *     CUDA cannot load)
- * @param threads EMOSTREAM_INFERENCE_THREADS: ONNX Runtime intra-op threads (0 = its default)
+ * @param threads EMOSTREAM_INFERENCE_THREADS (default 1): ONNX Runtime intra-op threads per model
+ *     (0 = ONNX Runtime's default, one per core); scale with replicas instead: a wider pool spins
+ *     and takes CPU from the decoders ({@code bench e2e}, docs/performance.md)
  * @param groupId EMOSTREAM_{PREFIX}_GROUP_ID: consumer group; replicas share it and split
  *     partitions
  * @param maxPollRecords EMOSTREAM_{PREFIX}_MAX_POLL_RECORDS (default 8): clips per transaction
@@ -47,6 +49,7 @@ public record WorkerConfig(
   public static final String DEVICE_ENV = "EMOSTREAM_DEVICE";
 
   public static final String THREADS_ENV = "EMOSTREAM_INFERENCE_THREADS";
+  public static final int DEFAULT_THREADS = 1;
   public static final String INSTANCE_ID_ENV = "EMOSTREAM_INSTANCE_ID";
   public static final int DEFAULT_MAX_POLL_RECORDS = 8;
   public static final int DEFAULT_MAX_BATCH = 32;
@@ -94,7 +97,7 @@ public record WorkerConfig(
         TopicsEnv.fromEnv(env),
         env.path(names.model(), defaultModel),
         env.enumValue(DEVICE_ENV, Device.class, Device.CPU),
-        env.integer(THREADS_ENV, 0, 0, 256),
+        env.integer(THREADS_ENV, DEFAULT_THREADS, 0, 256),
         env.string(names.groupId(), "emostream-" + prefix.toLowerCase(Locale.ROOT) + "-worker"),
         env.integer(names.maxPollRecords(), DEFAULT_MAX_POLL_RECORDS, 1, 1000),
         env.string(INSTANCE_ID_ENV, UUID.randomUUID().toString()),

@@ -47,8 +47,11 @@ public final class ClipPublisher implements AutoCloseable {
     producerMetrics.bindTo(meters);
   }
 
-  /** Builds the records of one clip. Pure: tested without a broker. */
-  static List<ProducerRecord<String, byte[]>> records(
+  /**
+   * Builds the records of one clip. Pure: tested without a broker; public for the bench, which
+   * measures exactly these payloads.
+   */
+  public static List<ProducerRecord<String, byte[]>> records(
       Topics topics,
       String clipId,
       String sourceId,

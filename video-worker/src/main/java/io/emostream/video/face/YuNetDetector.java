@@ -30,9 +30,10 @@ import java.util.Set;
  * faces kept after suppression, whereas OpenCV caps the candidates before it (its default is 5000,
  * so in practice both keep every face).
  *
- * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}; this
- * class keeps no mutable state and is safe to share between threads as far as ONNX Runtime's {@code
- * run} is.
+ * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}. The
+ * only mutable state is one input buffer per thread (a 640x640 input is 4.9 MB of floats, which was
+ * allocated per frame), so the class is safe to share between threads as far as ONNX Runtime's
+ * {@code run} is.
  *
  * <p>Over 300 lines with this Javadoc: YuNet's pre-processing and its decoding (priors, boxes,
  * landmarks, NMS) are one algorithm, kept together.
@@ -52,6 +53,9 @@ public final class YuNetDetector {
   private final float scoreThreshold;
   private final float nmsThreshold;
   private final int topK;
+
+  /** The packed input, reused frame after frame by each thread (the tensor copies it). */
+  private final ThreadLocal<float[]> inputBuffer;
 
   /**
    * @param model the YuNet model, owned by the caller
@@ -79,6 +83,7 @@ public final class YuNetDetector {
     this.scoreThreshold = scoreThreshold;
     this.nmsThreshold = nmsThreshold;
     this.topK = topK;
+    this.inputBuffer = ThreadLocal.withInitial(() -> new float[3 * inputWidth * inputHeight]);
   }
 
   /**
@@ -91,8 +96,8 @@ public final class YuNetDetector {
    */
   public List<Face> detect(BufferedImage image) throws OrtException {
     float scale = letterboxScale(image.getWidth(), image.getHeight(), inputWidth, inputHeight);
-    List<Face> kept =
-        nms(candidates(toBgrInput(image, inputWidth, inputHeight, scale)), nmsThreshold, topK);
+    float[] input = toBgrInput(image, inputWidth, inputHeight, scale, inputBuffer.get());
+    List<Face> kept = nms(candidates(input), nmsThreshold, topK);
     List<Face> faces = new ArrayList<>(kept.size());
     for (Face face : kept) {
       faces.add(rescale(face, 1f / scale));
@@ -216,27 +221,64 @@ public final class YuNetDetector {
   /**
    * Resizes the image by {@code scale} (bilinear, pixel centres aligned as in OpenCV's {@code
    * resize}) into the top-left of a zero {@code inputWidth x inputHeight} canvas, as planar BGR
-   * floats 0-255.
+   * floats 0-255, in a new array.
    */
   static float[] toBgrInput(BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    return toBgrInput(
+        image, inputWidth, inputHeight, scale, new float[3 * inputWidth * inputHeight]);
+  }
+
+  /**
+   * As {@link #toBgrInput(BufferedImage, int, int, float)}, written into {@code out} (every element
+   * of it: the padding is zeroed again, whatever an earlier frame left there). At scale 1, which is
+   * every frame ingest publishes (640 px at most, the model's side), the pixels are copied
+   * straight: bilinear sampling at whole-pixel centres gives exactly the pixel, so the output is
+   * the same, at a fraction of the cost.
+   */
+  static float[] toBgrInput(
+      BufferedImage image, int inputWidth, int inputHeight, float scale, float[] out) {
     int w = image.getWidth();
     int h = image.getHeight();
     int[] argb = Pixels.rgb(image);
     int plane = inputWidth * inputHeight;
-    float[] out = new float[3 * plane];
     int outW = Math.min(inputWidth, Math.round(w * scale));
     int outH = Math.min(inputHeight, Math.round(h * scale));
     for (int dy = 0; dy < outH; dy++) {
-      float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
-      for (int dx = 0; dx < outW; dx++) {
-        float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
-        int o = dy * inputWidth + dx;
-        out[o] = Bilinear.sample(argb, w, h, sx, sy, 0);
-        out[plane + o] = Bilinear.sample(argb, w, h, sx, sy, 8);
-        out[2 * plane + o] = Bilinear.sample(argb, w, h, sx, sy, 16);
+      int row = dy * inputWidth;
+      if (scale == 1f) {
+        copyRow(argb, dy * w, out, row, plane, outW);
+      } else {
+        sampleRow(argb, w, h, scale, dy, out, row, plane, outW);
+      }
+      for (int c = 0; c < 3; c++) {
+        Arrays.fill(out, c * plane + row + outW, c * plane + row + inputWidth, 0f);
       }
     }
+    for (int c = 0; c < 3; c++) {
+      Arrays.fill(out, c * plane + outH * inputWidth, (c + 1) * plane, 0f);
+    }
     return out;
+  }
+
+  private static void copyRow(int[] argb, int from, float[] out, int row, int plane, int width) {
+    for (int dx = 0; dx < width; dx++) {
+      int pixel = argb[from + dx];
+      out[row + dx] = pixel & 0xFF;
+      out[plane + row + dx] = (pixel >>> 8) & 0xFF;
+      out[2 * plane + row + dx] = (pixel >>> 16) & 0xFF;
+    }
+  }
+
+  private static void sampleRow(
+      int[] argb, int w, int h, float scale, int dy, float[] out, int row, int plane, int width) {
+    float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
+    for (int dx = 0; dx < width; dx++) {
+      float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
+      int o = row + dx;
+      out[o] = Bilinear.sample(argb, w, h, sx, sy, 0);
+      out[plane + o] = Bilinear.sample(argb, w, h, sx, sy, 8);
+      out[2 * plane + o] = Bilinear.sample(argb, w, h, sx, sy, 16);
+    }
   }
 
   /** Maps a face from model-input coordinates back to the image by multiplying every coordinate. */

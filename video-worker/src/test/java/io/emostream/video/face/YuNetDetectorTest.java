@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** Pure tests of YuNet decoding, suppression and input packing; no model needed. */
@@ -140,6 +141,46 @@ class YuNetDetectorTest {
     assertThat(input[1]).isEqualTo(30f);
     assertThat(input[2]).isZero();
     assertThat(input[4]).isZero();
+  }
+
+  @Test
+  void straightCopyAtScaleOneEqualsBilinearSamplingAndClearsAnEarlierFramesPixels() {
+    BufferedImage big = new BufferedImage(6, 5, BufferedImage.TYPE_INT_RGB);
+    BufferedImage small = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
+    Random random = new Random(7);
+    for (BufferedImage image : List.of(big, small)) {
+      for (int y = 0; y < image.getHeight(); y++) {
+        for (int x = 0; x < image.getWidth(); x++) {
+          image.setRGB(x, y, random.nextInt(1 << 24));
+        }
+      }
+    }
+    float[] buffer = new float[3 * 8 * 8];
+    YuNetDetector.toBgrInput(big, 8, 8, 1f, buffer);
+
+    float[] reused = YuNetDetector.toBgrInput(small, 8, 8, 1f, buffer);
+
+    // the bilinear path at scale 1, written into a fresh array the old way
+    float[] sampled = new float[3 * 8 * 8];
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < 2; y++) {
+        for (int x = 0; x < 3; x++) {
+          sampled[c * 64 + y * 8 + x] =
+              Bilinear.sample(
+                  new int[] {
+                    small.getRGB(0, 0), small.getRGB(1, 0), small.getRGB(2, 0),
+                    small.getRGB(0, 1), small.getRGB(1, 1), small.getRGB(2, 1)
+                  },
+                  3,
+                  2,
+                  x,
+                  y,
+                  8 * c);
+        }
+      }
+    }
+    assertThat(reused).isSameAs(buffer).containsExactly(sampled);
+    assertThat(YuNetDetector.toBgrInput(small, 8, 8, 1f)).containsExactly(sampled);
   }
 
   @Test

@@ -1,0 +1,312 @@
+package io.emostream.cli;
+
+import io.emostream.audio.AudioWorkerMain;
+import io.emostream.inference.WorkerConfig;
+import io.emostream.ingest.IngestConfig;
+import io.emostream.schemas.FusionStatus;
+import io.emostream.topics.Topics;
+import io.emostream.video.VideoWorkerMain;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ./emostream bench [STAGE...]}: each stage of the pipeline next to its natural limit, run
+ * alternately in the same process and window, with absolute figures, the ratio and (with {@code
+ * --json FILE}) JSON for tracking. Not a test: figures depend on the machine and its load, which
+ * the output records.
+ */
+@Command(
+    name = "bench",
+    header = "measure each stage next to its natural limit on this machine",
+    description = {
+      "Stages (default all): audio (AudioPredictor vs bare ONNX Runtime), face (the video worker's"
+          + " face path vs bare ONNX Runtime on the same frames), ingest (VideoDemuxer vs the ffmpeg"
+          + " CLI on the same file; skipped without ffmpeg), fusion (the topology on the test"
+          + " driver vs a bare decode + fuse + encode loop), broker (fusion through the in-JVM"
+          + " broker, exactly-once), e2e (one media file through the whole platform: core-seconds"
+          + " per media-second), payload (bytes per clip per topic). Compared stages alternate"
+          + " subject and limit for --seconds each. Not a test: figures depend on the machine and"
+          + " its load."
+    })
+public final class BenchCommand extends CliCommand {
+
+  /** The stages, in the order they run. */
+  enum Stage {
+    AUDIO,
+    FACE,
+    INGEST,
+    FUSION,
+    BROKER,
+    E2E,
+    PAYLOAD
+  }
+
+  @Parameters(
+      paramLabel = "STAGE",
+      arity = "0..*",
+      description = "audio, face, ingest, fusion, broker, e2e, payload (default: all)")
+  private List<String> stageNames = new ArrayList<>();
+
+  @Option(
+      names = "--seconds",
+      paramLabel = "N",
+      defaultValue = "8",
+      description = "wall seconds per compared stage (default: ${DEFAULT-VALUE})")
+  private int seconds;
+
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "also write every figure as JSON to FILE")
+  private Path json;
+
+  @Option(
+      names = "--media",
+      paramLabel = "FILE",
+      description =
+          "media for ingest, e2e and payload (default: samples/happy-speech.mp4 looped to"
+              + " --media-seconds at 1280x720 by ffmpeg, or the sample itself without ffmpeg)")
+  private Path media;
+
+  @Option(
+      names = "--media-seconds",
+      paramLabel = "N",
+      defaultValue = "60",
+      description = "length of the synthetic media (default: ${DEFAULT-VALUE})")
+  private int mediaSeconds;
+
+  @Option(
+      names = "--fusion-clips",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description =
+          "clips per fusion round, and clips sent through the broker (default: ${DEFAULT-VALUE})")
+  private int fusionClips;
+
+  static Set<Stage> parseStages(List<String> names) {
+    if (names.isEmpty()) {
+      return EnumSet.allOf(Stage.class);
+    }
+    Set<Stage> stages = EnumSet.noneOf(Stage.class);
+    for (String name : names) {
+      try {
+        stages.add(Stage.valueOf(name.toUpperCase(Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new Main.UsageException(
+            "unknown stage '"
+                + name
+                + "'; stages are audio, face, ingest, fusion, broker, e2e, payload");
+      }
+    }
+    return stages;
+  }
+
+  @Override
+  int execute() throws Exception {
+    Set<Stage> stages = parseStages(stageNames);
+    if (seconds < 1 || mediaSeconds < 1 || fusionClips < 1) {
+      throw new Main.UsageException(
+          "--seconds, --media-seconds and --fusion-clips must be 1 or more");
+    }
+    if (media != null && !Files.isRegularFile(media)) {
+      throw new Main.UsageException("--media " + media + " is not a file");
+    }
+    WorkerConfig audioConfig =
+        WorkerConfig.fromEnv(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
+    WorkerConfig videoConfig =
+        WorkerConfig.fromEnv(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
+    IngestConfig ingestConfig = IngestConfig.fromEnv(env);
+    Topics topics = Topics.defaults();
+    Duration budget = Duration.ofSeconds(seconds);
+    Alternation alternation = Alternation.ofThisProcess();
+    BenchFigures.Report report = new BenchFigures.Report();
+    describeMachine(report, audioConfig.threads());
+    Path work = Files.createTempDirectory("emostream-bench-");
+    try {
+      boolean ffmpeg = BenchMedia.hasFfmpeg();
+      List<Path> samples = inferenceSamples();
+      Map<String, List<byte[]>> sampleRecords =
+          stages.contains(Stage.AUDIO) || stages.contains(Stage.FACE)
+              ? BenchMedia.records(ingestConfig, topics, samples)
+              : Map.of();
+      InferenceBench inference = new InferenceBench(alternation, budget, audioConfig.threads());
+      if (stages.contains(Stage.AUDIO)) {
+        print(
+            report, inference.audio(audioConfig.model(), sampleRecords.get(topics.audio().name())));
+      }
+      if (stages.contains(Stage.FACE)) {
+        print(
+            report,
+            inference.face(
+                videoConfig.model(),
+                sampleRecords.get(topics.frames().name()),
+                videoConfig.maxBatch()));
+      }
+      Path file =
+          stages.contains(Stage.INGEST)
+                  || stages.contains(Stage.E2E)
+                  || stages.contains(Stage.PAYLOAD)
+              ? media(ffmpeg, work)
+              : null;
+      if (stages.contains(Stage.INGEST)) {
+        if (ffmpeg) {
+          print(
+              report,
+              new IngestBench(alternation, budget, ingestConfig).compare(file, work, report));
+        } else {
+          skipped(report, "ingest", "no ffmpeg");
+        }
+      }
+      FusionBench fusion = new FusionBench(alternation, budget, fusionClips);
+      if (stages.contains(Stage.FUSION)) {
+        Path state = Files.createTempDirectory(work, "fusion-");
+        print(report, fusion.driverVsBare(state));
+      }
+      if (stages.contains(Stage.BROKER)) {
+        broker(report, fusion, Files.createTempDirectory(work, "broker-"));
+      }
+      if (stages.contains(Stage.E2E)) {
+        endToEnd(report, file);
+      }
+      if (stages.contains(Stage.PAYLOAD)) {
+        payload(report, ingestConfig, topics, file);
+      }
+    } finally {
+      deleteRecursively(work);
+    }
+    if (json != null) {
+      BenchFigures.JSON.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report.toJson());
+      out.println("JSON: " + json);
+    }
+    return 0;
+  }
+
+  private List<Path> inferenceSamples() {
+    List<Path> samples = new ArrayList<>();
+    samples.add(home.resolve("samples/happy-speech.mp4"));
+    Path ravdess = home.resolve("samples/labelled/01-01-01-01-01-01-01.mp4");
+    if (Files.isRegularFile(ravdess)) {
+      samples.add(ravdess);
+    }
+    return samples;
+  }
+
+  private Path media(boolean ffmpeg, Path work) throws Exception {
+    if (media != null) {
+      return media;
+    }
+    Path sample = home.resolve("samples/happy-speech.mp4");
+    if (!ffmpeg) {
+      out.println("media: " + sample + " (no ffmpeg to make a longer synthetic one)");
+      return sample;
+    }
+    Path synthetic = BenchMedia.synthetic(sample, mediaSeconds, work);
+    out.printf(
+        "media: %s looped to %d s at 1280x720 (H.264 + AAC, made by ffmpeg)%n",
+        sample, mediaSeconds);
+    return synthetic;
+  }
+
+  private void broker(BenchFigures.Report report, FusionBench fusion, Path state) throws Exception {
+    FusionBench.BrokerRun run = fusion.throughBroker(fusionClips, state, Duration.ofMinutes(5));
+    out.println("broker: fusion-stream (exactly-once) on the in-JVM broker");
+    out.printf(
+        Locale.ROOT,
+        "  %d clips in %.2f s: %.0f clips/s, %.0f clips per CPU-second of the process"
+            + " (broker, producer and reader included)%n",
+        run.clips(),
+        run.wallMs() / 1000,
+        run.clipsPerSecond(),
+        run.clipsPerCpuSecond());
+    report.figure("broker", "clips", run.clips());
+    report.figure("broker", "clipsPerSecond", run.clipsPerSecond());
+    report.figure("broker", "clipsPerCpuSecond", run.clipsPerCpuSecond());
+  }
+
+  private void endToEnd(BenchFigures.Report report, Path file) throws Exception {
+    PipelineBench.Run run = PipelineBench.endToEnd(env, home, file, Duration.ofMinutes(10));
+    out.println("e2e: " + file.getFileName() + " through the embedded platform");
+    out.printf(
+        Locale.ROOT,
+        "  %.1f s of media, %d segments in %.1f s wall, %.1f CPU-s: %.3f core-seconds per"
+            + " media-second, %.2f real-time streams per core; %.1f %% COMPLETE %s%n",
+        run.mediaSeconds(),
+        run.segments(),
+        run.wallSeconds(),
+        run.cpuSeconds(),
+        run.coreSecondsPerMediaSecond(),
+        run.realTimeStreamsPerCore(),
+        100 * run.completeShare(),
+        run.statuses());
+    report.figure("e2e", "mediaSeconds", run.mediaSeconds());
+    report.figure("e2e", "wallSeconds", run.wallSeconds());
+    report.figure("e2e", "cpuSeconds", run.cpuSeconds());
+    report.figure("e2e", "coreSecondsPerMediaSecond", run.coreSecondsPerMediaSecond());
+    report.figure("e2e", "realTimeStreamsPerCore", run.realTimeStreamsPerCore());
+    report.figure("e2e", "completeShare", run.completeShare());
+    report.figure("e2e", "fusedBytesPerClip", run.fusedBytes() / (double) run.segments());
+    for (FusionStatus status : FusionStatus.values()) {
+      report.figure("e2e", "segments" + status, run.statuses().getOrDefault(status, 0));
+    }
+  }
+
+  private void payload(BenchFigures.Report report, IngestConfig config, Topics topics, Path file) {
+    Map<String, List<byte[]>> records = BenchMedia.records(config, topics, List.of(file));
+    int clips = records.get(topics.manifests().name()).size();
+    out.printf("payload: bytes per clip by topic (%d clips of %s)%n", clips, file.getFileName());
+    PipelineBench.bytesPerClip(records, clips)
+        .forEach(
+            (topic, bytes) -> {
+              out.printf(Locale.ROOT, "  %-28s %10.0f bytes/clip%n", topic, bytes);
+              report.figure("payload", topic, bytes);
+            });
+  }
+
+  private void print(BenchFigures.Report report, BenchFigures.Comparison comparison) {
+    out.println(comparison.stage() + ":");
+    comparison.lines().forEach(out::println);
+    report.add(comparison);
+  }
+
+  private void skipped(BenchFigures.Report report, String stage, String why) {
+    out.println(stage + ": skipped: " + why);
+    report.skipped(stage, why);
+  }
+
+  private void describeMachine(BenchFigures.Report report, int threads) {
+    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    int cpus = Runtime.getRuntime().availableProcessors();
+    out.printf(
+        Locale.ROOT,
+        "bench: %d CPUs, load average %.2f at start, ONNX Runtime intra-op threads %s,"
+            + " %d s per compared stage%n",
+        cpus,
+        load,
+        threads == 0 ? "default" : Integer.toString(threads),
+        seconds);
+    report.machine().put("cpus", cpus);
+    BenchFigures.putNumber(report.machine(), "loadAverage", load);
+    report.machine().put("inferenceThreads", threads);
+    report.machine().put("secondsPerStage", seconds);
+    report.machine().put("javaVersion", System.getProperty("java.version"));
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,290 @@
+package io.emostream.cli;
+
+import io.emostream.fusion.ClipFuser;
+import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.FusionStreamApp;
+import io.emostream.fusion.FusionTopology;
+import io.emostream.kafka.KafkaClients;
+import io.emostream.kafka.KafkaSettings;
+import io.emostream.kafka.TopicAdmin;
+import io.emostream.kafka.embedded.EmbeddedKafkaBroker;
+import io.emostream.ops.Meters;
+import io.emostream.schemas.ClipManifest;
+import io.emostream.schemas.FusedEmotion;
+import io.emostream.schemas.Modality;
+import io.emostream.schemas.ModalityPrediction;
+import io.emostream.schemas.PendingClip;
+import io.emostream.schemas.PredictionStatus;
+import io.emostream.schemas.Timings;
+import io.emostream.topics.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/**
+ * The fusion stages of {@code bench}: the production topology on Kafka Streams' {@code
+ * TopologyTestDriver} against a bare loop that decodes the same three records per clip (manifest,
+ * speech and face predictions), fuses them with {@link ClipFuser} and encodes the result; and the
+ * production app ({@link FusionStreamApp}, exactly-once) through the in-JVM broker. Every clip has
+ * both modalities, so every clip is fused as it completes.
+ */
+final class FusionBench {
+
+  static final List<String> SPEECH_LABELS =
+      List.of("neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised");
+  static final List<String> FACE_LABELS =
+      List.of("angry", "disgust", "fearful", "happy", "sad", "surprised", "neutral");
+
+  private final Alternation alternation;
+  private final Duration budget;
+  private final int clipsPerRound;
+
+  FusionBench(Alternation alternation, Duration budget, int clipsPerRound) {
+    this.alternation = alternation;
+    this.budget = budget;
+    this.clipsPerRound = clipsPerRound;
+  }
+
+  /** One clip's three input records, as the fusion app reads them. */
+  record ClipRecords(String clipId, byte[] manifest, byte[] audio, byte[] video) {}
+
+  static List<ClipRecords> clips(Topics topics, int count) {
+    Instant now = Instant.now();
+    List<ClipRecords> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      String clipId = UUID.randomUUID().toString();
+      ClipManifest manifest =
+          ClipManifest.newBuilder()
+              .setClipId(clipId)
+              .setSourceId("bench")
+              .setSourceName("bench.mp4")
+              .setSegmentIndex(i)
+              .setStartMs(i * 4000L)
+              .setEndMs(i * 4000L + 4000)
+              .setModalities(List.of(Modality.AUDIO, Modality.VIDEO))
+              .setFusionRule(null)
+              .setIngestTimeMs(now)
+              .build();
+      out.add(
+          new ClipRecords(
+              clipId,
+              encode(topics.manifests(), manifest),
+              encode(topics.audioPredictions(), prediction(clipId, Modality.AUDIO, now)),
+              encode(topics.videoPredictions(), prediction(clipId, Modality.VIDEO, now))));
+    }
+    return out;
+  }
+
+  private static ModalityPrediction prediction(String clipId, Modality modality, Instant now) {
+    List<String> labels = modality == Modality.AUDIO ? SPEECH_LABELS : FACE_LABELS;
+    List<Float> probabilities = new ArrayList<>();
+    for (int i = 0; i < labels.size(); i++) {
+      probabilities.add(i == 2 ? 1f - 0.05f * (labels.size() - 1) : 0.05f);
+    }
+    return ModalityPrediction.newBuilder()
+        .setClipId(clipId)
+        .setModality(modality)
+        .setModelName(modality == Modality.AUDIO ? "speech" : "face")
+        .setModelVersion("1")
+        .setLabels(labels)
+        .setProbabilities(probabilities)
+        .setStatus(PredictionStatus.OK)
+        .setError(null)
+        .setItemsAnalysed(4)
+        .setTimings(new Timings(1.0, 1.0, 1.0, 3.0))
+        .setProducedAtMs(now)
+        .build();
+  }
+
+  private static <V> byte[] encode(Topics.Topic<V> topic, V value) {
+    try (Serializer<V> serializer = topic.valueSerde().serializer()) {
+      return serializer.serialize(topic.name(), value);
+    }
+  }
+
+  BenchFigures.Comparison driverVsBare(Path stateDir) throws Exception {
+    Topics topics = new Topics("bench.", 1);
+    FusionConfig config =
+        FusionConfig.of("fusion-bench", topics, KafkaSettings.bootstrap("unused:9092"));
+    ClipFuser fuser = new ClipFuser(config.labels(), config.defaultRule());
+    try (TopologyTestDriver driver =
+        new TopologyTestDriver(
+            FusionTopology.build(config),
+            FusionStreamApp.streamsProperties(
+                config, Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString())))) {
+      TestInputTopic<String, byte[]> manifests = input(driver, topics.manifests());
+      TestInputTopic<String, byte[]> audio = input(driver, topics.audioPredictions());
+      TestInputTopic<String, byte[]> video = input(driver, topics.videoPredictions());
+      return alternation.compare(
+          "fusion",
+          "clip",
+          "topology on the test driver",
+          () -> {
+            List<ClipRecords> clips = clips(topics, clipsPerRound);
+            return () -> {
+              for (ClipRecords clip : clips) {
+                manifests.pipeInput(clip.clipId(), clip.manifest());
+                audio.pipeInput(clip.clipId(), clip.audio());
+                video.pipeInput(clip.clipId(), clip.video());
+              }
+              int fused = drain(driver, topics.fused().name());
+              for (String topic : driver.producedTopicNames()) {
+                drain(driver, topic);
+              }
+              return Alternation.Done.items(fused);
+            };
+          },
+          "bare decode + fuse + encode",
+          () -> {
+            List<ClipRecords> clips = clips(topics, clipsPerRound);
+            return () -> Alternation.Done.items(bareFuse(topics, fuser, clips));
+          },
+          budget,
+          3);
+    }
+  }
+
+  /** Decodes, fuses and encodes each clip with nothing around it: the natural limit. */
+  static int bareFuse(Topics topics, ClipFuser fuser, List<ClipRecords> clips) {
+    String manifestTopic = topics.manifests().name();
+    String audioTopic = topics.audioPredictions().name();
+    String videoTopic = topics.videoPredictions().name();
+    int fused = 0;
+    try (var manifests = topics.manifests().valueSerde().deserializer();
+        var predictions = topics.audioPredictions().valueSerde().deserializer();
+        var out = topics.fused().valueSerde().serializer()) {
+      for (ClipRecords clip : clips) {
+        PendingClip pending =
+            PendingClip.newBuilder()
+                .setManifest(manifests.deserialize(manifestTopic, clip.manifest()))
+                .setAudio(predictions.deserialize(audioTopic, clip.audio()))
+                .setVideo(predictions.deserialize(videoTopic, clip.video()))
+                .setFirstSeenMs(System.currentTimeMillis())
+                .build();
+        FusedEmotion result = fuser.fuse(clip.clipId(), pending, System.currentTimeMillis());
+        if (out.serialize(topics.fused().name(), result).length > 0) {
+          fused++;
+        }
+      }
+    }
+    return fused;
+  }
+
+  private static TestInputTopic<String, byte[]> input(
+      TopologyTestDriver driver, Topics.Topic<?> topic) {
+    return driver.createInputTopic(
+        topic.name(), Topics.KEY_SERDE.serializer(), new ByteArraySerializer());
+  }
+
+  private static int drain(TopologyTestDriver driver, String topic) {
+    return driver
+        .createOutputTopic(topic, Topics.KEY_SERDE.deserializer(), new ByteArrayDeserializer())
+        .readValuesToList()
+        .size();
+  }
+
+  /** Clips fused through the broker: wall and process CPU from the first send to the last read. */
+  record BrokerRun(int clips, double wallMs, double cpuMs) {
+    double clipsPerSecond() {
+      return clips * 1000.0 / wallMs;
+    }
+
+    double clipsPerCpuSecond() {
+      return clips * 1000.0 / cpuMs;
+    }
+  }
+
+  /**
+   * The production fusion app (exactly-once v2, its own commit interval) on the in-JVM broker:
+   * {@code clips} clips sent with an idempotent producer, fused results read {@code
+   * read_committed}. The process CPU includes the broker, the producer and the reader.
+   */
+  BrokerRun throughBroker(int clips, Path stateDir, Duration timeout) throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start("127.0.0.1", 0, null)) {
+      KafkaSettings kafka = KafkaSettings.bootstrap(broker.bootstrapServers());
+      Topics topics = new Topics("bench-" + UUID.randomUUID() + ".", 1);
+      TopicAdmin.ensureTopics(kafka, topics, (short) 1);
+      FusionConfig config = FusionConfig.of("fusion-bench-" + UUID.randomUUID(), topics, kafka);
+      List<ClipRecords> records = clips(topics, clips);
+      try (FusionStreamApp app =
+              new FusionStreamApp(
+                  config,
+                  Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
+                  Meters.prometheus());
+          KafkaConsumer<String, FusedEmotion> reader =
+              KafkaClients.readerFromEnd(kafka, "bench-", topics.fused());
+          KafkaProducer<String, byte[]> producer = KafkaClients.idempotentProducer(kafka)) {
+        app.start();
+        awaitRunning(app, timeout); // the group's first rebalance is not fusion's cost
+        Alternation.Timing timing =
+            alternation.timed(
+                () -> {
+                  for (ClipRecords clip : records) {
+                    producer.send(
+                        new ProducerRecord<>(
+                            topics.manifests().name(), clip.clipId(), clip.manifest()));
+                    producer.send(
+                        new ProducerRecord<>(
+                            topics.audioPredictions().name(), clip.clipId(), clip.audio()));
+                    producer.send(
+                        new ProducerRecord<>(
+                            topics.videoPredictions().name(), clip.clipId(), clip.video()));
+                  }
+                  producer.flush();
+                  return Alternation.Done.items(readFused(reader, records, timeout));
+                });
+        return new BrokerRun(timing.items(), timing.wallMs(), timing.cpuMs());
+      }
+    }
+  }
+
+  private static void awaitRunning(FusionStreamApp app, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (app.state() != KafkaStreams.State.RUNNING) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("fusion-stream not RUNNING within " + timeout);
+      }
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+  }
+
+  private static int readFused(
+      KafkaConsumer<String, FusedEmotion> reader, List<ClipRecords> records, Duration timeout) {
+    Set<String> waiting = new HashSet<>();
+    records.forEach(r -> waiting.add(r.clipId()));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!waiting.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            waiting.size() + " of " + records.size() + " clips not fused within " + timeout);
+      }
+      for (ConsumerRecord<String, FusedEmotion> r : reader.poll(Duration.ofMillis(100))) {
+        waiting.remove(r.key());
+      }
+    }
+    return records.size();
+  }
+
+  static Path tempStateDir() throws java.io.IOException {
+    return Files.createTempDirectory("emostream-bench-fusion-");
+  }
+}

@@ -1,0 +1,275 @@
+package io.emostream.cli;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.emostream.audio.AudioPredictor;
+import io.emostream.audio.AudioPreprocessor;
+import io.emostream.inference.ClipPredictor;
+import io.emostream.inference.Device;
+import io.emostream.inference.ModelManifest;
+import io.emostream.inference.OrtModel;
+import io.emostream.schemas.AudioSegment;
+import io.emostream.schemas.AvroSerde;
+import io.emostream.schemas.Frame;
+import io.emostream.schemas.FrameBatch;
+import io.emostream.video.FacePredictor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+
+/**
+ * The two inference stages of {@code bench}: the audio predictor against a bare ONNX Runtime loop
+ * over the same windows, and the face path (JPEG decode, YuNet, crop, expression model: the video
+ * worker's predictor) against a bare loop that runs only the two models on the same frames. The
+ * bare loops get their tensors ready before the clock starts, so the ratio is what the worker adds
+ * around the models: decoding, packing, post-processing, copies.
+ */
+final class InferenceBench {
+
+  private final Alternation alternation;
+  private final Duration budget;
+  private final int threads;
+
+  InferenceBench(Alternation alternation, Duration budget, int threads) {
+    this.alternation = alternation;
+    this.budget = budget;
+    this.threads = threads;
+  }
+
+  /**
+   * {@link AudioPredictor} (without voice-activity gating, so both sides run the model on the same
+   * windows) against bare ORT; one round = every clip once.
+   */
+  BenchFigures.Comparison audio(Path manifestFile, List<byte[]> segments) throws Exception {
+    try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
+        BareSession bare =
+            new BareSession(onnxOf(manifestFile, model.manifest().file()), threads)) {
+      ModelManifest.Audio audio = model.manifest().audio();
+      if (audio.featureType() != ModelManifest.FeatureType.WAVEFORM) {
+        throw new IllegalArgumentException(
+            "the audio stage compares waveform models only; "
+                + model.manifest().name()
+                + " takes "
+                + audio.featureType());
+      }
+      AudioPredictor predictor = new AudioPredictor(model);
+      AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
+      List<float[]> windows = new ArrayList<>();
+      for (byte[] value : segments) {
+        AudioSegment segment = serde.decode(value);
+        byte[] pcm = new byte[segment.getPcm().remaining()];
+        segment.getPcm().duplicate().get(pcm);
+        for (float[] w :
+            AudioPreprocessor.windows(
+                AudioPreprocessor.toMonoFloat(pcm, segment.getChannels()),
+                (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
+                (int) Math.round(audio.minSeconds() * audio.sampleRate()))) {
+          windows.add(AudioPreprocessor.normalize(w, audio.normalize()));
+        }
+      }
+      String input = model.manifest().input().name();
+      return alternation.compare(
+          "audio",
+          "clip",
+          "AudioPredictor",
+          () -> () -> Alternation.Done.items(predictAll(predictor, segments)),
+          "bare ORT",
+          () ->
+              () -> {
+                for (float[] w : windows) {
+                  bare.run(input, w, new long[] {1, w.length});
+                }
+                return Alternation.Done.items(segments.size());
+              },
+          budget,
+          3);
+    }
+  }
+
+  /**
+   * The video worker's {@link FacePredictor} on whole clips of frames against bare ORT: YuNet on
+   * each frame packed in advance, and the expression model on as many faces as the predictor found,
+   * in the same batches; one round = every frame once, figures per frame.
+   */
+  BenchFigures.Comparison face(Path manifestFile, List<byte[]> frameBatches, int maxBatch)
+      throws Exception {
+    try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
+        FacePredictor predictor =
+            new FacePredictor(
+                model,
+                manifestFile.toAbsolutePath().getParent(),
+                Device.CPU,
+                threads,
+                null,
+                maxBatch)) {
+      ModelManifest manifest = model.manifest();
+      Path detectorFile = onnxOf(manifestFile, manifest.video().face().detector());
+      try (BareSession yunet = new BareSession(detectorFile, threads);
+          BareSession expression =
+              new BareSession(onnxOf(manifestFile, manifest.file()), threads)) {
+        int frames = 0;
+        int faces = 0;
+        List<float[]> packed = new ArrayList<>();
+        long[] yunetShape = yunet.inputShape(1);
+        for (byte[] value : frameBatches) {
+          FrameBatch batch = new AvroSerde<>(FrameBatch.class).decode(value);
+          frames += batch.getFrames().size();
+          faces += predictor.predict("warm-up", value).itemsAnalysed();
+          for (Frame frame : batch.getFrames()) {
+            packed.add(packBgr(decode(frame), yunetShape));
+          }
+        }
+        long[] faceShape = expression.inputShape(Math.min(maxBatch, Math.max(1, faces)));
+        int facesFound = faces;
+        int frameCount = frames;
+        return alternation.compare(
+            "face",
+            "frame",
+            "FacePredictor",
+            () ->
+                () -> {
+                  predictAll(predictor, frameBatches);
+                  return Alternation.Done.items(frameCount);
+                },
+            "bare ORT (YuNet + expression)",
+            () ->
+                () -> {
+                  for (float[] input : packed) {
+                    yunet.run(yunet.inputName(), input, yunetShape);
+                  }
+                  runFaces(expression, faceShape, facesFound);
+                  return Alternation.Done.items(frameCount);
+                },
+            budget,
+            3);
+      }
+    }
+  }
+
+  /** The expression model on {@code faces} inputs, in runs of the model's batch size. */
+  private static void runFaces(BareSession expression, long[] batchShape, int faces)
+      throws OrtException {
+    int perRun = (int) batchShape[0];
+    for (int done = 0; done < faces; done += perRun) {
+      long[] shape = batchShape.clone();
+      shape[0] = Math.min(perRun, faces - done);
+      expression.run(expression.inputName(), new float[(int) elements(shape)], shape);
+    }
+  }
+
+  private static int predictAll(ClipPredictor predictor, List<byte[]> values) {
+    List<ClipPredictor.Input> inputs = new ArrayList<>(values.size());
+    for (int i = 0; i < values.size(); i++) {
+      inputs.add(new ClipPredictor.Input("bench-" + i, values.get(i)));
+    }
+    for (ClipPredictor.Result result : predictor.predictAll(inputs)) {
+      if (result.failure() != null) {
+        throw new IllegalStateException("the predictor failed a clip", result.failure());
+      }
+    }
+    return values.size();
+  }
+
+  private static BufferedImage decode(Frame frame) throws IOException {
+    byte[] jpeg = new byte[frame.getJpeg().remaining()];
+    frame.getJpeg().duplicate().get(jpeg);
+    return ImageIO.read(new ByteArrayInputStream(jpeg));
+  }
+
+  /**
+   * The frame as planar BGR floats in the top-left of a zero canvas of {@code shape} [1, 3, H, W],
+   * pixel for pixel (the bare loop's input; its content does not change the model's time).
+   */
+  private static float[] packBgr(BufferedImage image, long[] shape) {
+    int h = (int) shape[2];
+    int w = (int) shape[3];
+    int plane = h * w;
+    float[] out = new float[3 * plane];
+    for (int y = 0; y < Math.min(h, image.getHeight()); y++) {
+      for (int x = 0; x < Math.min(w, image.getWidth()); x++) {
+        int rgb = image.getRGB(x, y);
+        out[y * w + x] = rgb & 0xff;
+        out[plane + y * w + x] = (rgb >> 8) & 0xff;
+        out[2 * plane + y * w + x] = (rgb >> 16) & 0xff;
+      }
+    }
+    return out;
+  }
+
+  private static Path onnxOf(Path manifestFile, String file) {
+    return manifestFile.toAbsolutePath().getParent().resolve(file);
+  }
+
+  private static long elements(long[] shape) {
+    return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+  }
+
+  /**
+   * A plain ONNX Runtime session with the worker's session options (all graph optimisations, the
+   * same intra-op threads), run with nothing around it: the natural limit.
+   */
+  static final class BareSession implements AutoCloseable {
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtSession session;
+
+    BareSession(Path onnx, int threads) throws OrtException {
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (threads > 0) {
+          options.setIntraOpNumThreads(threads);
+        }
+        session = env.createSession(onnx.toString(), options);
+      }
+    }
+
+    String inputName() {
+      return session.getInputNames().iterator().next();
+    }
+
+    /**
+     * The single input's shape with a dynamic batch axis set to {@code batch} (a fixed batch stays
+     * as the model has it); a dynamic axis other than the batch axis is refused.
+     */
+    long[] inputShape(int batch) throws OrtException {
+      NodeInfo info = session.getInputInfo().get(inputName());
+      long[] shape = ((TensorInfo) info.getInfo()).getShape().clone();
+      if (shape[0] <= 0) {
+        shape[0] = batch;
+      }
+      for (int i = 1; i < shape.length; i++) {
+        if (shape[i] <= 0) {
+          throw new IllegalArgumentException(
+              "the bare loop needs fixed input dims besides the batch; "
+                  + inputName()
+                  + " is "
+                  + Arrays.toString(shape));
+        }
+      }
+      return shape;
+    }
+
+    void run(String input, float[] data, long[] shape) throws OrtException {
+      try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+          OrtSession.Result result = session.run(Map.of(input, tensor))) {
+        result.size();
+      }
+    }
+
+    @Override
+    public void close() throws OrtException {
+      session.close();
+    }
+  }
+}
