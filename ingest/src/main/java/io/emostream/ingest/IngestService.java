@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -181,10 +182,43 @@ public final class IngestService implements AutoCloseable, Ingestor {
       ChannelSelection channels,
       Integer audioStream,
       String sourceId) {
+    return ingest(
+        sink -> demuxer.demux(file, channels, audioStream, sink), sourceName, rule, sourceId);
+  }
+
+  /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String)} on a stream
+   * read while it arrives ({@link VideoDemuxer#demux(MediaStream, String, ChannelSelection,
+   * Integer, java.util.function.Consumer)}): each clip is published as soon as it is complete,
+   * before the stream has ended. A failure after clips were published is a {@link
+   * PartlyIngestedException} naming them; they stay published.
+   */
+  @Override
+  public Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId) {
+    return ingest(
+        sink -> demuxer.demux(stream, sourceName, channels, audioStream, sink),
+        sourceName,
+        rule,
+        sourceId);
+  }
+
+  /** Cuts a source into clips for the sink. */
+  @FunctionalInterface
+  private interface Demux {
+    void run(Consumer<DemuxedClip> sink);
+  }
+
+  private Result ingest(Demux demux, String sourceName, FusionRule rule, String sourceId) {
     Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels, audioStream, ids);
+      Result result = ingestTimed(demux, sourceName, rule, ids);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -198,55 +232,53 @@ public final class IngestService implements AutoCloseable, Ingestor {
     }
   }
 
-  private Result ingestTimed(
-      Path file,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      Ids ids) {
+  private Result ingestTimed(Demux demux, String sourceName, FusionRule rule, Ids ids) {
     String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
-    demuxer.demux(
-        file,
-        channels,
-        audioStream,
-        clip -> {
-          if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
-            LOG.warn(
-                "source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
-                    + "in the EU (AI Act Art. 5(1)(f))",
-                sourceId);
-          }
-          String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
-          var records =
-              ClipPublisher.records(
-                  config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
-          publishTraced(clipId, sourceId, records);
-          clipsPublished.increment();
-          List<Modality> modalities = new ArrayList<>();
-          if (clip.hasAudio()) {
-            modalities.add(Modality.AUDIO);
-          }
-          if (clip.hasVideo()) {
-            modalities.add(Modality.VIDEO);
-          }
-          clips.add(
-              new Clip(
-                  clipId,
-                  clip.index(),
-                  clip.startMs(),
-                  clip.endMs(),
-                  modalities,
-                  clip.speakerRole()));
-          LOG.info(
-              "published clip {} ({}-{} ms, {} frames, {} audio samples)",
-              clipId,
-              clip.startMs(),
-              clip.endMs(),
-              clip.frames().size(),
-              clip.pcm16le().length / 2);
-        });
+    try {
+      demux.run(
+          clip -> {
+            if ("agent".equals(clip.speakerRole()) && clip.index() == 0) {
+              LOG.warn(
+                  "source {}: analysing the agent's channel; emotion inference on employees at work is prohibited "
+                      + "in the EU (AI Act Art. 5(1)(f))",
+                  sourceId);
+            }
+            String clipId = clipId(ids.clipPrefix(), clip.speakerRole(), clip.index());
+            var records =
+                ClipPublisher.records(
+                    config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
+            publishTraced(clipId, sourceId, records);
+            clipsPublished.increment();
+            List<Modality> modalities = new ArrayList<>();
+            if (clip.hasAudio()) {
+              modalities.add(Modality.AUDIO);
+            }
+            if (clip.hasVideo()) {
+              modalities.add(Modality.VIDEO);
+            }
+            clips.add(
+                new Clip(
+                    clipId,
+                    clip.index(),
+                    clip.startMs(),
+                    clip.endMs(),
+                    modalities,
+                    clip.speakerRole()));
+            LOG.info(
+                "published clip {} ({}-{} ms, {} frames, {} audio samples)",
+                clipId,
+                clip.startMs(),
+                clip.endMs(),
+                clip.frames().size(),
+                clip.pcm16le().length / 2);
+          });
+    } catch (IngestException e) {
+      if (clips.isEmpty() || e instanceof PartlyIngestedException) {
+        throw e;
+      }
+      throw new PartlyIngestedException(e, new Result(sourceId, sourceName, List.copyOf(clips)));
+    }
     return new Result(sourceId, sourceName, List.copyOf(clips));
   }
 

@@ -52,4 +52,23 @@ public interface Ingestor {
     }
     return ingest(file, sourceName, rule, channels, audioStream);
   }
+
+  /**
+   * Ingests {@code stream} while it arrives (a streamed upload, standard input): each clip is
+   * published as soon as it is complete. A failure after clips were published is a {@link
+   * PartlyIngestedException} naming them. An ingestor that cannot read a stream refuses it.
+   *
+   * @param sourceName for display only
+   * @param audioStream null for the configured or default one
+   * @param sourceId null for a generated one
+   */
+  default IngestService.Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot read a stream");
+  }
 }
