@@ -57,7 +57,7 @@ public final class GatedStream extends InputStream {
     if (len == 0) {
       return 0;
     }
-    if (position == gateAt) {
+    if (position == gateAt && gateAt < bytes.length) {
       reachedGate.countDown();
       try {
         if (!gate.await(5, TimeUnit.MINUTES)) {
