@@ -58,6 +58,47 @@ public final class FusedResultReader implements AutoCloseable {
     return results;
   }
 
+  /**
+   * Waits for the results of an ingest still running: every result whose clip id is in {@code
+   * clipIds} (which may grow while it waits) or whose source id is in {@code sourceIds} is handed
+   * to {@code onResult} as it arrives, also before the ingest that publishes it has returned. Ends
+   * once {@code ingestDone} says so and every clip id in {@code clipIds} has a result, or once
+   * {@code timeout} has passed after the ingest ended without a new one; returns what arrived.
+   */
+  public Map<String, FusedEmotion> awaitWhileIngesting(
+      Set<String> clipIds,
+      Set<String> sourceIds,
+      java.util.function.BooleanSupplier ingestDone,
+      Duration timeout,
+      Consumer<FusedEmotion> onResult) {
+    Map<String, FusedEmotion> seen = new LinkedHashMap<>();
+    Map<String, FusedEmotion> results = new LinkedHashMap<>();
+    Instant deadline = null;
+    while (deadline == null || Instant.now().isBefore(deadline)) {
+      boolean done = ingestDone.getAsBoolean();
+      for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
+        seen.putIfAbsent(record.key(), record.value());
+      }
+      boolean progress = false;
+      for (Map.Entry<String, FusedEmotion> e : seen.entrySet()) {
+        if (!results.containsKey(e.getKey())
+            && (clipIds.contains(e.getKey())
+                || sourceIds.contains(String.valueOf(e.getValue().getSourceId())))) {
+          results.put(e.getKey(), e.getValue());
+          onResult.accept(e.getValue());
+          progress = true;
+        }
+      }
+      if (done && results.keySet().containsAll(clipIds)) {
+        break;
+      }
+      if (done && (deadline == null || progress)) {
+        deadline = Instant.now().plus(timeout);
+      }
+    }
+    return results;
+  }
+
   @Override
   public void close() {
     consumer.close();

@@ -997,7 +997,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
             body.bytesRead());
         why = "the upload ended before its body was complete";
       } else {
-        why = e.getMessage();
+        why = null; // the media's fault: the demuxer's message says what was published before it
       }
       if (published != null && results != null) {
         results.uploaded(published);
@@ -1005,11 +1005,16 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       Map<String, Object> answer = new LinkedHashMap<>();
       answer.put(
           "error",
-          why
-              + "; "
-              + (clips == 0
-                  ? "nothing was published"
-                  : clips + " clip(s) complete before it were published and stay published"));
+          why == null
+              ? e.getMessage()
+              : why
+                  + "; "
+                  + (clips == 0
+                      ? "nothing was published"
+                      : clips + " clip(s) complete before it were published and stay published"));
+      if (why == null && published == null) {
+        return new IdempotencyStore.Answer(status, answer); // refused as a spooled upload is
+      }
       if (published != null) {
         answer.put("sourceId", published.sourceId());
       }

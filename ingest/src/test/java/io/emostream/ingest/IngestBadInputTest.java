@@ -83,8 +83,26 @@ class IngestBadInputTest {
                   FusionRule rule,
                   ChannelSelection channels,
                   Integer audioStream) {
+                return keep(name, sink -> demuxer.demux(file, channels, audioStream, sink));
+              }
+
+              /** A Matroska body is streamed (StreamSniffer): demuxed while it arrives. */
+              @Override
+              public IngestService.Result ingest(
+                  MediaStream stream,
+                  String name,
+                  FusionRule rule,
+                  ChannelSelection channels,
+                  Integer audioStream,
+                  String sourceId) {
+                return keep(name, sink -> demuxer.demux(stream, name, channels, audioStream, sink));
+              }
+
+              private IngestService.Result keep(
+                  String name,
+                  java.util.function.Consumer<java.util.function.Consumer<DemuxedClip>> demux) {
                 List<DemuxedClip> clips = new ArrayList<>();
-                demuxer.demux(file, channels, audioStream, clips::add);
+                demux.accept(clips::add);
                 published.addAll(
                     clips); // only once the whole source is read, as a stand-in for per-clip
                 // transactions
