@@ -151,6 +151,96 @@ class MainTest {
   }
 
   @Test
+  void standardInputCanBeReadOnce() {
+    assertThat(run("analyze", "-", "-")).isEqualTo(2);
+    assertThat(errText())
+        .startsWith("emostream: - (standard input) can be given once")
+        .doesNotContain("Exception");
+  }
+
+  /**
+   * {@code analyze -}: standard input goes to the ingestor as a stream named stdin, with the source
+   * id chosen before (so its results are recognised while it is read); a failure after some clips
+   * keeps their ids, so their results are still awaited.
+   */
+  @Test
+  void standardInputIsIngestedAsAStreamWithItsSourceId(@TempDir Path dir) throws Exception {
+    Path a = Files.writeString(dir.resolve("a.mp4"), "x");
+    AnalyzeCommand.AnalyzeArgs args = AnalyzeCommand.parse(java.util.List.of(a.toString(), "-"));
+    assertThat(args.files()).containsExactly(a, AnalyzeCommand.STDIN);
+    byte[] piped = "piped media".getBytes(StandardCharsets.UTF_8);
+    java.util.List<String> calls = new java.util.ArrayList<>();
+    java.util.Set<String> clipIds = new java.util.LinkedHashSet<>();
+    io.emostream.ingest.Ingestor ingestor =
+        new io.emostream.ingest.Ingestor() {
+          @Override
+          public io.emostream.ingest.IngestService.Result ingest(
+              Path file,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              io.emostream.ingest.ChannelSelection channels) {
+            calls.add("file " + name);
+            return new io.emostream.ingest.IngestService.Result("s-a", name, java.util.List.of());
+          }
+
+          @Override
+          public io.emostream.ingest.IngestService.Result ingest(
+              io.emostream.ingest.MediaStream stream,
+              String name,
+              io.emostream.schemas.FusionRule rule,
+              io.emostream.ingest.ChannelSelection channels,
+              Integer audioStream,
+              String sourceId) {
+            try {
+              calls.add(
+                  "stream "
+                      + name
+                      + " "
+                      + sourceId
+                      + " "
+                      + new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            throw new io.emostream.ingest.PartlyIngestedException(
+                new io.emostream.ingest.IngestException("the input ended mid-clip"),
+                new io.emostream.ingest.IngestService.Result(
+                    sourceId,
+                    name,
+                    java.util.List.of(
+                        new io.emostream.ingest.IngestService.Clip(
+                            "piped-00000",
+                            0,
+                            0,
+                            4_000,
+                            java.util.List.of(io.emostream.schemas.Modality.AUDIO),
+                            null))));
+          }
+        };
+
+    int failed =
+        AnalyzeCommand.ingestAll(
+            ingestor,
+            args,
+            io.emostream.ingest.ChannelSelection.parse(null, null),
+            clipIds,
+            new Progress(
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                "ingest",
+                "files",
+                2,
+                System::nanoTime),
+            new AnalyzeCommand.Stdin(
+                new java.io.ByteArrayInputStream(piped), 1_000, "piped-source"));
+
+    assertThat(calls).containsExactly("file a.mp4", "stream stdin piped-source piped media");
+    assertThat(failed).isEqualTo(1);
+    assertThat(clipIds).containsExactly("piped-00000");
+    assertThat(errText()).contains("emostream: stdin: the input ended mid-clip");
+  }
+
+  @Test
   void aMissingFileIsOneReadableLineAndExitCode2() {
     assertThat(run("analyze", "no-such-video.mp4")).isEqualTo(2);
     assertOneReadableLine("no such file: no-such-video.mp4; check the path");

@@ -56,7 +56,10 @@ class StreamedUploadIT {
                 "EMOSTREAM_AUDIO_GROUP_ID",
                 "streamed-audio-" + run,
                 "EMOSTREAM_VIDEO_GROUP_ID",
-                "streamed-video-" + run));
+                "streamed-video-" + run,
+                // The body is held back for as long as fusion takes: far below the minimum rate.
+                "EMOSTREAM_UPLOAD_MIN_RATE",
+                "0"));
     List<FusedEmotion> fused = new CopyOnWriteArrayList<>();
     FusedSegmentStore.Listener listener =
         new FusedSegmentStore.Listener() {
@@ -90,7 +93,7 @@ class StreamedUploadIT {
                     HttpResponse.BodyHandlers.ofString());
 
         await()
-            .as("%s: a segment fused while the client holds the rest of the body", container)
+            .alias(container + ": a segment fused while the client holds the rest of the body")
             .atMost(Duration.ofSeconds(180))
             .pollInterval(Duration.ofMillis(200))
             .until(() -> fused.stream().anyMatch(s -> sourceId.equals(s.getSourceId())));

@@ -76,7 +76,10 @@ import org.slf4j.LoggerFactory;
  * finished their request stopped every upload and {@code /health}. Here (limits in {@link
  * IngestConfig.HttpLimits}): a request head must arrive within EMOSTREAM_HTTP_HEADER_TIMEOUT
  * ({@link RequestHeadTimeout}, else the connection is closed); the body is read asynchronously into
- * a spool file (FFmpeg needs to seek in MP4, and it is always deleted), with 408 for a body silent
+ * a spool file (FFmpeg needs to seek in MP4, and it is always deleted), unless its first bytes show
+ * a container FFmpeg reads without seeking ({@link StreamSniffer}: Matroska/WebM, MPEG-TS, FLV,
+ * fragmented MP4): then an ingest thread demuxes it while it arrives and publishes each clip as
+ * soon as it is complete ({@link StreamedBody}, under the same limits). With 408 for a body silent
  * for EMOSTREAM_HTTP_IDLE_TIMEOUT, slower than EMOSTREAM_UPLOAD_MIN_RATE or longer than
  * EMOSTREAM_UPLOAD_TIMEOUT; only a body that arrived completely is ingested (on a bounded pool of
  * EMOSTREAM_HTTP_INGEST_THREADS, 503 when its queue is full), so an upload cut off or abandoned
@@ -277,7 +280,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                 "/clips",
                 "upload a video or audio file as the body (Content-Type video/*, audio/* or "
                     + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
-                    + "source id and the clip id of every segment",
+                    + "source id and the clip id of every segment; Matroska/WebM, MPEG-TS, FLV and fragmented MP4 "
+                    + "are demuxed while they arrive (chunked transfer encoding welcome)",
                 true),
             endpoint(
                 "GET",

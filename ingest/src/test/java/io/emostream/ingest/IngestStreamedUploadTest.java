@@ -13,9 +13,7 @@ import io.emostream.testkit.StreamedMedia;
 import io.emostream.testkit.StreamedMedia.Container;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -151,7 +149,9 @@ class IngestStreamedUploadTest {
               assertThat(demuxed).isNotEmpty();
             });
     assertThat(answer).isNotDone();
-    assertThat(Files.list(workDir)).as("nothing spooled").isEmpty();
+    try (java.util.stream.Stream<Path> spooled = Files.list(workDir)) {
+      assertThat(spooled).as("nothing spooled").isEmpty();
+    }
     body.open();
 
     HttpResponse<String> created = answer.get();
@@ -227,7 +227,7 @@ class IngestStreamedUploadTest {
     // ... and nothing more: the client stalls mid-body.
 
     long start = System.nanoTime();
-    String answer = readUntilClosed(socket);
+    String answer = IngestHttpHardeningTest.readUntilClosed(socket);
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(answer).startsWith("HTTP/1.1 408");
@@ -251,21 +251,6 @@ class IngestStreamedUploadTest {
     socket.setSoTimeout(20_000);
     sockets.add(socket);
     return socket;
-  }
-
-  private static String readUntilClosed(Socket socket) throws IOException {
-    ByteArrayOutputStream answer = new ByteArrayOutputStream();
-    InputStream in = socket.getInputStream();
-    byte[] buffer = new byte[4096];
-    try {
-      int n;
-      while ((n = in.read(buffer)) >= 0) {
-        answer.write(buffer, 0, n);
-      }
-    } catch (java.net.SocketException e) {
-      // a reset after the answer is also a close
-    }
-    return answer.toString(StandardCharsets.UTF_8);
   }
 
   private static HttpClient client() {
