@@ -545,6 +545,12 @@ public final class VideoDemuxer {
     private Frame grab(FFmpegFrameGrabber grabber, Source source) throws FrameGrabber.Exception {
       try {
         return grabber.grab();
+      } catch (FrameGrabber.Exception e) {
+        IngestException cut = source.cutOff(emitted);
+        if (cut != null) {
+          throw cut;
+        }
+        throw e;
       } catch (RuntimeException e) {
         IngestException cut = source.cutOff(emitted);
         if (cut != null) {
