@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +50,7 @@ final class Alternation {
 
   /** On this JVM: {@link System#nanoTime} and the process's CPU time (NaN if the JVM cannot). */
   static Alternation ofThisProcess() {
-    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
     LongSupplier cpu =
         os instanceof com.sun.management.OperatingSystemMXBean sun
             ? sun::getProcessCpuTime

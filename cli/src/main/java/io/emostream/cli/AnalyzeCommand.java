@@ -9,19 +9,28 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.Ingestor;
+import io.emostream.ingest.MediaStream;
+import io.emostream.ingest.PartlyIngestedException;
+import io.emostream.ingest.VideoDemuxer;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -86,6 +95,12 @@ final class AnalyzeCommand extends CliCommand {
   private record Input(String arg, boolean isList) {}
 
   private final List<Input> inputs = new ArrayList<>();
+
+  /** {@code -}: standard input, read and analysed while it arrives. */
+  static final Path STDIN = Path.of("-");
+
+  /** How standard input is named in messages and results. */
+  static final String STDIN_NAME = "stdin";
 
   @Option(
       names = "--json",
@@ -153,6 +168,7 @@ final class AnalyzeCommand extends CliCommand {
       description = {
         "URL: a live source (rtsp://, rtmp://, srt://, http(s)://), alone: each segment is printed as"
             + " it is fused",
+        "-: standard input (Matroska/WebM, MPEG-TS, FLV or fragmented MP4), analysed while it arrives",
         "FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac, mp3, "
             + "m4a, aac, ogg, opus, wma)",
         "DIR: the media files in it (not recursive)",
@@ -189,6 +205,13 @@ final class AnalyzeCommand extends CliCommand {
     String checkedSourceId = sourceId == null ? null : checkSourceId(sourceId);
     List<Path> files = new ArrayList<>();
     for (Input input : inputs) {
+      if (!input.isList() && input.arg().equals(STDIN.toString())) {
+        if (files.contains(STDIN)) {
+          throw new UsageException("- (standard input) can be given once");
+        }
+        files.add(STDIN);
+        continue;
+      }
       files.addAll(
           input.isList()
               ? Inputs.fromList(Path.of(input.arg()))
@@ -230,28 +253,65 @@ final class AnalyzeCommand extends CliCommand {
     List<FusedEmotion> results = new ArrayList<>();
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
-      Set<String> clipIds = new LinkedHashSet<>();
+      Set<String> clipIds = Collections.synchronizedSet(new LinkedHashSet<>());
       Progress ingestProgress =
           new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
-      failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
-      ingestProgress.finish();
-      Progress fuseProgress =
-          new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
-      Map<String, FusedEmotion> fused =
-          reader.await(
-              clipIds,
-              parsed.timeout(),
-              segment -> {
-                if (output == Output.JSON_LINES) {
-                  fuseProgress
-                      .clear(); // a terminal shared by both streams shows the line, then the bar
-                  // again
-                  out.println(FusedSegmentJson.line(segment));
-                  out.flush();
-                }
-                fuseProgress.step(null);
-              });
-      fuseProgress.finish();
+      Map<String, FusedEmotion> fused;
+      if (files.contains(STDIN)) {
+        Stdin stdin =
+            new Stdin(
+                in,
+                IngestConfig.fromEnv(env).maxUploadBytes(),
+                parsed.sourceId() != null ? parsed.sourceId() : UUID.randomUUID().toString());
+        AnalyzeArgs args = parsed;
+        CompletableFuture<Integer> ingest =
+            CompletableFuture.supplyAsync(
+                () -> ingestAll(platform.ingest(), args, channels, clipIds, ingestProgress, stdin),
+                task -> {
+                  Thread thread = new Thread(task, "emostream-analyze-ingest");
+                  thread.setDaemon(true);
+                  thread.start();
+                });
+        // Segments are printed as they are fused, while standard input still arrives.
+        fused =
+            reader.awaitWhileIngesting(
+                clipIds,
+                Set.of(stdin.sourceId()),
+                ingest::isDone,
+                parsed.timeout(),
+                segment -> {
+                  if (output == Output.JSON_LINES) {
+                    out.println(FusedSegmentJson.line(segment));
+                    out.flush();
+                  }
+                });
+        ingestProgress.finish();
+        try {
+          failed += ingest.get();
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+      } else {
+        failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
+        ingestProgress.finish();
+        Progress fuseProgress =
+            new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
+        fused =
+            reader.await(
+                clipIds,
+                parsed.timeout(),
+                segment -> {
+                  if (output == Output.JSON_LINES) {
+                    fuseProgress
+                        .clear(); // a terminal shared by both streams shows the line, then the bar
+                    // again
+                    out.println(FusedSegmentJson.line(segment));
+                    out.flush();
+                  }
+                  fuseProgress.step(null);
+                });
+        fuseProgress.finish();
+      }
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
           results.add(fused.get(clipId));
@@ -287,7 +347,7 @@ final class AnalyzeCommand extends CliCommand {
     }
     String url = inputs.get(0).arg();
     try {
-      io.emostream.ingest.VideoDemuxer.scheme(url);
+      VideoDemuxer.scheme(url);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage());
     }
@@ -312,18 +372,52 @@ final class AnalyzeCommand extends CliCommand {
       ChannelSelection channels,
       Set<String> clipIds,
       Progress progress) {
+    return ingestAll(ingestor, args, channels, clipIds, progress, null);
+  }
+
+  /**
+   * Standard input as {@code analyze -} reads it: {@code maxBytes} is EMOSTREAM_MAX_UPLOAD_BYTES,
+   * {@code sourceId} the source id of its results (chosen before, so they are recognised while it
+   * is still read).
+   */
+  record Stdin(InputStream in, long maxBytes, String sourceId) {}
+
+  /**
+   * As above, {@link #STDIN} among the files read from {@code stdin} while it arrives; the clips it
+   * published before a failure count (their results are awaited), and the failure is a note.
+   */
+  static int ingestAll(
+      Ingestor ingestor,
+      AnalyzeArgs args,
+      ChannelSelection channels,
+      Set<String> clipIds,
+      Progress progress,
+      Stdin stdin) {
     int failed = 0;
     for (Path file : args.files()) {
+      String name = file.equals(STDIN) ? STDIN_NAME : file.getFileName().toString();
       try {
         IngestService.Result result =
-            ingestor.ingest(
-                file, file.getFileName().toString(), args.rule(), channels, null, args.sourceId());
+            file.equals(STDIN)
+                ? ingestor.ingest(
+                    new MediaStream(stdin.in(), stdin.maxBytes(), read -> {}),
+                    STDIN_NAME,
+                    args.rule(),
+                    channels,
+                    null,
+                    stdin.sourceId(),
+                    SourceKind.LIVE)
+                : ingestor.ingest(file, name, args.rule(), channels, null, args.sourceId());
         result.clips().forEach(c -> clipIds.add(c.clipId()));
-        progress.step(file.getFileName() + ": " + result.clips().size() + " segment(s)");
+        progress.step(name + ": " + result.clips().size() + " segment(s)");
       } catch (IngestException e) {
+        if (e instanceof PartlyIngestedException partly) {
+          partly.published().clips().forEach(c -> clipIds.add(c.clipId()));
+        }
         failed++;
-        progress.step(file.getFileName() + ": failed");
-        progress.note("emostream: " + file + ": " + e.getMessage());
+        progress.step(name + ": failed");
+        progress.note(
+            "emostream: " + (file.equals(STDIN) ? STDIN_NAME : file) + ": " + e.getMessage());
       }
     }
     return failed;

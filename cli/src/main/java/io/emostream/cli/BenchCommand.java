@@ -6,11 +6,13 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.topics.Topics;
 import io.emostream.video.VideoWorkerMain;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -302,9 +304,9 @@ public final class BenchCommand extends CliCommand {
     report.machine().put("javaVersion", System.getProperty("java.version"));
   }
 
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
+  private static void deleteRecursively(Path dir) throws IOException {
     try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     }

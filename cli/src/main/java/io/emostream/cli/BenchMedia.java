@@ -5,6 +5,7 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.topics.Topics;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,7 +47,7 @@ final class BenchMedia {
   static boolean hasFfmpeg() {
     try {
       Process p = new ProcessBuilder("ffmpeg", "-version").redirectErrorStream(true).start();
-      p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+      p.getInputStream().transferTo(OutputStream.nullOutputStream());
       return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException e) {
       return false;

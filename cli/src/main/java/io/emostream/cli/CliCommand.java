@@ -4,6 +4,7 @@ import io.emostream.fusion.FusionRules;
 import io.emostream.kafka.Durations;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ abstract class CliCommand implements Callable<Integer> {
 
   PrintStream out;
   PrintStream err;
+  InputStream in;
   Env env;
   Path home;
   boolean interactive;
@@ -37,6 +39,7 @@ abstract class CliCommand implements Callable<Integer> {
   public final Integer call() throws Exception {
     out = main.out;
     err = main.err;
+    in = main.in;
     env = main.env;
     home = main.home;
     interactive = main.interactive;

@@ -6,9 +6,12 @@ import io.emostream.schemas.FusedEmotion;
 import io.emostream.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -59,9 +62,50 @@ public final class FusedResultReader implements AutoCloseable {
   }
 
   /** The results that arrive within {@code wait}, in the order read. */
-  public java.util.List<FusedEmotion> poll(Duration wait) {
-    java.util.List<FusedEmotion> results = new java.util.ArrayList<>();
+  public List<FusedEmotion> poll(Duration wait) {
+    List<FusedEmotion> results = new ArrayList<>();
     consumer.poll(wait).forEach(record -> results.add(record.value()));
+    return results;
+  }
+
+  /**
+   * Waits for the results of an ingest still running: every result whose clip id is in {@code
+   * clipIds} (which may grow while it waits) or whose source id is in {@code sourceIds} is handed
+   * to {@code onResult} as it arrives, also before the ingest that publishes it has returned. Ends
+   * once {@code ingestDone} says so and every clip id in {@code clipIds} has a result, or once
+   * {@code timeout} has passed after the ingest ended without a new one; returns what arrived.
+   */
+  public Map<String, FusedEmotion> awaitWhileIngesting(
+      Set<String> clipIds,
+      Set<String> sourceIds,
+      BooleanSupplier ingestDone,
+      Duration timeout,
+      Consumer<FusedEmotion> onResult) {
+    Map<String, FusedEmotion> seen = new LinkedHashMap<>();
+    Map<String, FusedEmotion> results = new LinkedHashMap<>();
+    Instant deadline = null;
+    while (deadline == null || Instant.now().isBefore(deadline)) {
+      boolean done = ingestDone.getAsBoolean();
+      for (ConsumerRecord<String, FusedEmotion> record : consumer.poll(Duration.ofMillis(200))) {
+        seen.putIfAbsent(record.key(), record.value());
+      }
+      boolean progress = false;
+      for (Map.Entry<String, FusedEmotion> e : seen.entrySet()) {
+        if (!results.containsKey(e.getKey())
+            && (clipIds.contains(e.getKey())
+                || sourceIds.contains(String.valueOf(e.getValue().getSourceId())))) {
+          results.put(e.getKey(), e.getValue());
+          onResult.accept(e.getValue());
+          progress = true;
+        }
+      }
+      if (done && results.keySet().containsAll(clipIds)) {
+        break;
+      }
+      if (done && (deadline == null || progress)) {
+        deadline = Instant.now().plus(timeout);
+      }
+    }
     return results;
   }
 

@@ -17,6 +17,7 @@ import io.emostream.schemas.PendingClip;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.schemas.Timings;
 import io.emostream.topics.Topics;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -284,7 +285,7 @@ final class FusionBench {
     return records.size();
   }
 
-  static Path tempStateDir() throws java.io.IOException {
+  static Path tempStateDir() throws IOException {
     return Files.createTempDirectory("emostream-bench-fusion-");
   }
 }

@@ -19,6 +19,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FrameGrabber;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -176,11 +178,10 @@ public final class LiveBench extends CliCommand {
   }
 
   private static double mediaSeconds(Path file) {
-    try (org.bytedeco.javacv.FFmpegFrameGrabber g =
-        new org.bytedeco.javacv.FFmpegFrameGrabber(file.toFile())) {
+    try (FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile())) {
       g.start();
       return Math.max(0.5, g.getLengthInTime() / 1e6);
-    } catch (org.bytedeco.javacv.FrameGrabber.Exception e) {
+    } catch (FrameGrabber.Exception e) {
       throw new InputException("cannot read " + file + ": " + e.getMessage());
     }
   }

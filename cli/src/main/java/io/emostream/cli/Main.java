@@ -73,6 +73,9 @@ public final class Main implements Callable<Integer> {
   final Env env;
   final Path home;
 
+  /** What {@code analyze -} reads; standard input, but in tests. */
+  InputStream in = System.in;
+
   /** stderr is a terminal, so progress is a bar redrawn in place. */
   final boolean interactive;
 

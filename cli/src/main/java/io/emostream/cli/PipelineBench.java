@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +102,7 @@ final class PipelineBench {
 
   /** Mean bytes per clip of each topic's records; a topic without records is left out. */
   static Map<String, Double> bytesPerClip(Map<String, List<byte[]>> byTopic, int clips) {
-    Map<String, Double> out = new java.util.LinkedHashMap<>();
+    Map<String, Double> out = new LinkedHashMap<>();
     byTopic.forEach(
         (topic, values) ->
             out.put(topic, values.stream().mapToLong(v -> v.length).sum() / (double) clips));

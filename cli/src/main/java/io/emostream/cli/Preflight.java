@@ -175,6 +175,10 @@ final class Preflight {
     VideoDemuxer demuxer = new VideoDemuxer(config);
     List<Path> usable = new ArrayList<>();
     for (Path file : files) {
+      if (file.equals(AnalyzeCommand.STDIN)) {
+        usable.add(file); // read while it arrives: nothing to probe before the platform starts
+        continue;
+      }
       try {
         VideoDemuxer.Probe probe = demuxer.probe(file, null);
         if (picked != ChannelSelection.Mode.MIX && probe.audioChannels() < 2) {

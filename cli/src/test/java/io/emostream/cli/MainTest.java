@@ -3,14 +3,21 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.ingest.ChannelSelection;
+import io.emostream.ingest.IngestException;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.Ingestor;
+import io.emostream.ingest.MediaStream;
+import io.emostream.ingest.PartlyIngestedException;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
+import io.emostream.schemas.SourceKind;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -164,6 +171,88 @@ class MainTest {
   void withoutArgumentsPrintsUsage() {
     assertThat(run()).isEqualTo(2);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("usage: emostream analyze");
+  }
+
+  @Test
+  void standardInputCanBeReadOnce() {
+    assertThat(run("analyze", "-", "-")).isEqualTo(2);
+    assertThat(errText())
+        .startsWith("emostream: - (standard input) can be given once")
+        .doesNotContain("Exception");
+  }
+
+  /**
+   * {@code analyze -}: standard input goes to the ingestor as a stream named stdin, with the source
+   * id chosen before (so its results are recognised while it is read); a failure after some clips
+   * keeps their ids, so their results are still awaited.
+   */
+  @Test
+  void standardInputIsIngestedAsAStreamWithItsSourceId(@TempDir Path dir) throws Exception {
+    Path a = Files.writeString(dir.resolve("a.mp4"), "x");
+    AnalyzeCommand.AnalyzeArgs args = AnalyzeCommand.parse(List.of(a.toString(), "-"));
+    assertThat(args.files()).containsExactly(a, AnalyzeCommand.STDIN);
+    byte[] piped = "piped media".getBytes(StandardCharsets.UTF_8);
+    List<String> calls = new ArrayList<>();
+    Set<String> clipIds = new LinkedHashSet<>();
+    Ingestor ingestor =
+        new Ingestor() {
+          @Override
+          public IngestService.Result ingest(
+              Path file, String name, FusionRule rule, ChannelSelection channels) {
+            calls.add("file " + name);
+            return new IngestService.Result("s-a", name, List.of());
+          }
+
+          @Override
+          public IngestService.Result ingest(
+              MediaStream stream,
+              String name,
+              FusionRule rule,
+              ChannelSelection channels,
+              Integer audioStream,
+              String sourceId,
+              SourceKind kind) {
+            try {
+              calls.add(
+                  "stream "
+                      + name
+                      + " "
+                      + sourceId
+                      + " "
+                      + new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            throw new PartlyIngestedException(
+                new IngestException("the input ended mid-clip"),
+                new IngestService.Result(
+                    sourceId,
+                    name,
+                    List.of(
+                        new IngestService.Clip(
+                            "piped-00000", 0, 0, 4_000, List.of(Modality.AUDIO), null))));
+          }
+        };
+
+    int failed =
+        AnalyzeCommand.ingestAll(
+            ingestor,
+            args,
+            ChannelSelection.parse(null, null),
+            clipIds,
+            new Progress(
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                false,
+                "ingest",
+                "files",
+                2,
+                System::nanoTime),
+            new AnalyzeCommand.Stdin(new ByteArrayInputStream(piped), 1_000, "piped-source"));
+
+    assertThat(calls).containsExactly("file a.mp4", "stream stdin piped-source piped media");
+    assertThat(failed).isEqualTo(1);
+    assertThat(clipIds).containsExactly("piped-00000");
+    assertThat(errText()).contains("emostream: stdin: the input ended mid-clip");
   }
 
   @Test

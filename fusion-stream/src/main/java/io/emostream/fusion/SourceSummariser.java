@@ -11,6 +11,7 @@ import io.emostream.schemas.SourceSummary;
 import io.emostream.schemas.StatusCounts;
 import io.emostream.schemas.SummarySegment;
 import io.emostream.schemas.TimelineRun;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -75,7 +76,7 @@ final class SourceSummariser {
         .setKind(state.getKind() == null ? SourceKind.OTHER : state.getKind())
         .setRule(rule(state, sorted))
         .setStartedAtMs(toInstant(state.getStartedAtMs()))
-        .setEndedAtMs(java.time.Instant.ofEpochMilli(state.getEndedAtMs()))
+        .setEndedAtMs(Instant.ofEpochMilli(state.getEndedAtMs()))
         .setEndReason(state.getEndReason())
         .setMediaTimeMs(state.getMediaTimeMs())
         .setClipCount(state.getClipCount())
@@ -83,7 +84,7 @@ final class SourceSummariser {
         .setComplete(complete)
         .setOverall(stats(sorted, unsplit))
         .setRoles(roles)
-        .setSummarisedAtMs(java.time.Instant.ofEpochMilli(nowMs))
+        .setSummarisedAtMs(Instant.ofEpochMilli(nowMs))
         .build();
   }
 
@@ -192,7 +193,7 @@ final class SourceSummariser {
     return best;
   }
 
-  private static java.time.Instant toInstant(Long epochMs) {
-    return epochMs == null ? null : java.time.Instant.ofEpochMilli(epochMs);
+  private static Instant toInstant(Long epochMs) {
+    return epochMs == null ? null : Instant.ofEpochMilli(epochMs);
   }
 }

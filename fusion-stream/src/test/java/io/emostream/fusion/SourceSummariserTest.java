@@ -16,6 +16,7 @@ import io.emostream.schemas.SummarySegment;
 import io.emostream.schemas.TimelineRun;
 import java.time.Instant;
 import java.util.List;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 /** The summary as a pure function: hand-computed shares, dominant labels and timelines. */
@@ -103,9 +104,7 @@ class SourceSummariserTest {
     assertThat(stats.getLabelShares())
         .extracting(LabelShare::getLabel, LabelShare::getMediaMs)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("neutral", 0L),
-            org.assertj.core.groups.Tuple.tuple("happy", 3_000L),
-            org.assertj.core.groups.Tuple.tuple("sad", 2_000L));
+            Tuple.tuple("neutral", 0L), Tuple.tuple("happy", 3_000L), Tuple.tuple("sad", 2_000L));
     assertThat(stats.getLabelShares().get(1).getShare()).isCloseTo(3.0 / 9, within(1e-12));
     assertThat(stats.getLabelShares().get(2).getShare()).isCloseTo(2.0 / 9, within(1e-12));
     assertThat(stats.getDominantLabel())

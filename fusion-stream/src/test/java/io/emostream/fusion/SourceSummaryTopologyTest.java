@@ -36,6 +36,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -267,9 +268,7 @@ class SourceSummaryTopologyTest {
     SourceSummary summary = single();
     assertThat(summary.getRoles())
         .extracting(r -> r.getSpeakerRole(), r -> r.getStats().getDominantLabel())
-        .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("agent", "neutral"),
-            org.assertj.core.groups.Tuple.tuple("customer", "sad"));
+        .containsExactly(Tuple.tuple("agent", "neutral"), Tuple.tuple("customer", "sad"));
     assertThat(summary.getRoles().get(1).getStats().getTimeline())
         .containsExactly(
             new TimelineRun("sad", 0L, 4_000L, 1), new TimelineRun("angry", 4_000L, 8_000L, 1));

@@ -1,5 +1,6 @@
 package io.emostream.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.emostream.ops.HealthCheck;
 import io.emostream.schemas.FusionRule;
@@ -7,7 +8,10 @@ import io.emostream.schemas.SourceKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -81,7 +86,10 @@ import org.slf4j.LoggerFactory;
  * finished their request stopped every upload and {@code /health}. Here (limits in {@link
  * IngestConfig.HttpLimits}): a request head must arrive within EMOSTREAM_HTTP_HEADER_TIMEOUT
  * ({@link RequestHeadTimeout}, else the connection is closed); the body is read asynchronously into
- * a spool file (FFmpeg needs to seek in MP4, and it is always deleted), with 408 for a body silent
+ * a spool file (FFmpeg needs to seek in MP4, and it is always deleted), unless its first bytes show
+ * a container FFmpeg reads without seeking ({@link StreamSniffer}: Matroska/WebM, MPEG-TS, FLV,
+ * fragmented MP4): then an ingest thread demuxes it while it arrives and publishes each clip as
+ * soon as it is complete ({@link StreamedBody}, under the same limits). With 408 for a body silent
  * for EMOSTREAM_HTTP_IDLE_TIMEOUT, slower than EMOSTREAM_UPLOAD_MIN_RATE or longer than
  * EMOSTREAM_UPLOAD_TIMEOUT; only a body that arrived completely is ingested (on a bounded pool of
  * EMOSTREAM_HTTP_INGEST_THREADS, 503 when its queue is full), so an upload cut off or abandoned
@@ -312,7 +320,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                     "/clips",
                     "upload a video or audio file as the body (Content-Type video/*, audio/* or "
                         + "application/octet-stream); query: name, rule, channel, audioStream, sourceId; answers 201 with the "
-                        + "source id and the clip id of every segment",
+                        + "source id and the clip id of every segment; Matroska/WebM, MPEG-TS, FLV and fragmented MP4 "
+                        + "are demuxed while they arrive (chunked transfer encoding welcome)",
                     true),
                 endpoint(
                     "GET",
@@ -481,7 +490,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
    * {@code POST /clips} are.
    */
   static LiveSources.Request streamRequest(String body, ChannelSelection defaults) {
-    com.fasterxml.jackson.databind.JsonNode json;
+    JsonNode json;
     try {
       json = JSON.readTree(body);
     } catch (IOException e) {
@@ -492,8 +501,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
           "send a JSON object such as {\"url\": \"rtmp://host/live/call\", \"name\": \"call 42\"}");
     }
     Map<String, String> fields = new LinkedHashMap<>();
-    for (String field : java.util.List.of("url", "name", "rule", "channel", "sourceId")) {
-      com.fasterxml.jackson.databind.JsonNode value = json.get(field);
+    for (String field : List.of("url", "name", "rule", "channel", "sourceId")) {
+      JsonNode value = json.get(field);
       if (value != null && !value.isNull()) {
         if (!value.isTextual()) {
           throw new IllegalArgumentException("\"" + field + "\" must be a string");
@@ -525,7 +534,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     if (sourceId == null) {
       return;
     }
-    java.util.Optional<LiveSources.Status> found;
+    Optional<LiveSources.Status> found;
     switch (request.getMethod()) {
       case "GET" -> found = live.status(sourceId);
       case "DELETE" -> found = live.stop(sourceId);
@@ -769,6 +778,9 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     private final long startNanos = System.nanoTime();
     private Path spool;
     private FileChannel channel;
+    private final byte[] head = new byte[StreamSniffer.WINDOW];
+    private int headLength;
+    private boolean decided;
     private long received;
     private Scheduler.Task deadline;
 
@@ -788,14 +800,6 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     }
 
     void start() {
-      try {
-        spool = Files.createTempFile(config.workDir(), "upload-", ".media");
-        channel = FileChannel.open(spool, StandardOpenOption.WRITE);
-      } catch (IOException e) {
-        LOG.error("cannot spool an upload to {}", config.workDir(), e);
-        fail(503, "the upload could not be stored; try again later", null);
-        return;
-      }
       deadline =
           scheduler.schedule(
               () ->
@@ -858,6 +862,9 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
           fail(413, tooLarge(), null);
           return false;
         }
+        if (!decided && !decide(bytes, chunk.isLast())) {
+          return !finished.get();
+        }
         while (bytes.hasRemaining()) {
           channel.write(bytes);
         }
@@ -887,6 +894,78 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         return false;
       }
       return true;
+    }
+
+    /**
+     * Gathers the head of the body until {@link StreamSniffer} decides: true to spool (the head is
+     * written, {@code bytes} follows), false while undecided or once the body went to {@link
+     * #stream} (which then reads the rest itself).
+     */
+    private boolean decide(ByteBuffer bytes, boolean last) throws IOException {
+      int take = Math.min(bytes.remaining(), head.length - headLength);
+      bytes.get(head, headLength, take);
+      headLength += take;
+      StreamSniffer.Sniff sniff = StreamSniffer.sniff(head, headLength, last);
+      if (sniff.verdict() == StreamSniffer.Verdict.MORE) {
+        return false;
+      }
+      decided = true;
+      if (sniff.verdict() == StreamSniffer.Verdict.STREAM) {
+        byte[] prefix = Arrays.copyOf(head, headLength + bytes.remaining());
+        bytes.get(prefix, headLength, bytes.remaining());
+        stream(prefix, last, sniff.container());
+        return false;
+      }
+      try {
+        spool = Files.createTempFile(config.workDir(), "upload-", ".media");
+        channel = FileChannel.open(spool, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        LOG.error("cannot spool an upload to {}", config.workDir(), e);
+        fail(503, "the upload could not be stored; try again later", null);
+        return false;
+      }
+      ByteBuffer first = ByteBuffer.wrap(head, 0, headLength);
+      while (first.hasRemaining()) {
+        channel.write(first);
+      }
+      return true;
+    }
+
+    /**
+     * A container FFmpeg reads without seeking: from here an ingest thread reads the rest of the
+     * body itself, blocking, and publishes each clip as soon as it is complete ({@link
+     * StreamedBody}).
+     */
+    private void stream(byte[] prefix, boolean last, String container) {
+      if (!finished.compareAndSet(false, true)) {
+        return;
+      }
+      deadline.cancel(); // StreamedBody's guard keeps the upload timeout from here
+      if (key != null) {
+        IdempotencyStore.Found found = idempotency.claim(key, fingerprint);
+        if (!(found instanceof IdempotencyStore.Fresh)) {
+          answeredFromStore(found, request, response, callback);
+          return;
+        }
+      }
+      try {
+        ingestPool.execute(
+            new StreamedBody(
+                request, response, callback, upload, key, prefix, last, container, startNanos));
+      } catch (RejectedExecutionException e) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
+        IdempotencyStore.Answer busy =
+            new IdempotencyStore.Answer(
+                503,
+                error(
+                    "ingest is busy with "
+                        + IngestConfig.HttpLimits.INGEST_QUEUE
+                        + " uploads waiting; retry later"));
+        if (key != null) {
+          idempotency.finish(key, busy);
+        }
+        respond(response, callback, busy.status(), busy.body());
+      }
     }
 
     /** The whole body is in: claim the key (if any) and queue the ingest. */
@@ -935,12 +1014,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                 upload.audioStream(),
                 upload.sourceId(),
                 SourceKind.UPLOAD);
-        Map<String, Object> created = new LinkedHashMap<>();
-        created.put("sourceId", result.sourceId());
-        created.put("sourceName", result.sourceName());
-        created.put("clips", result.clips());
         status = 201;
-        body = created;
+        body = created(result, false);
         LOG.info(
             "upload '{}': source {}, {} segment(s)",
             result.sourceName(),
@@ -1007,6 +1082,195 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         LOG.warn("could not delete the spool file of upload '{}'", upload.name(), e);
       }
     }
+  }
+
+  /**
+   * One streamed upload on an ingest thread: reads the rest of the body blocking (after the head
+   * {@link BodySpool} sniffed) through a {@link MediaStream}, which FFmpeg demuxes while it
+   * arrives, and publishes each clip as soon as it is complete. The limits of a spooled upload hold
+   * while it reads: EMOSTREAM_MAX_UPLOAD_BYTES (413), EMOSTREAM_UPLOAD_TIMEOUT and
+   * EMOSTREAM_UPLOAD_MIN_RATE (checked after each read, 408), EMOSTREAM_HTTP_IDLE_TIMEOUT (Jetty
+   * fails the blocked read, 408); a body cut off or abandoned publishes no clip it cut short. The
+   * clips published before an error stay published, and the error answer names them ({@code
+   * clipsPublished}, {@code clips}).
+   */
+  private final class StreamedBody implements Runnable {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final UploadRequest upload;
+    private final String key;
+    private final byte[] prefix;
+    private final boolean last;
+    private final String container;
+    private final long startNanos;
+
+    StreamedBody(
+        Request request,
+        Response response,
+        Callback callback,
+        UploadRequest upload,
+        String key,
+        byte[] prefix,
+        boolean last,
+        String container,
+        long startNanos) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.upload = upload;
+      this.key = key;
+      this.prefix = prefix;
+      this.last = last;
+      this.container = container;
+      this.startNanos = startNanos;
+    }
+
+    @Override
+    public void run() {
+      InputStream head = new ByteArrayInputStream(prefix);
+      MediaStream body =
+          new MediaStream(
+              last ? head : new SequenceInputStream(head, Content.Source.asInputStream(request)),
+              config.maxUploadBytes(),
+              this::guard);
+      // Silence while a clip is published after the body's end is not the client's idleness.
+      request.addIdleTimeoutListener(timeout -> !body.ended());
+      LOG.info("upload '{}': {} streamed, demuxed while it arrives", upload.name(), container);
+      IdempotencyStore.Answer answer;
+      try {
+        IngestService.Result result =
+            service.ingest(
+                body,
+                upload.name(),
+                upload.rule(),
+                upload.channels(),
+                upload.audioStream(),
+                upload.sourceId(),
+                SourceKind.UPLOAD);
+        LOG.info(
+            "upload '{}' (streamed): source {}, {} segment(s)",
+            result.sourceName(),
+            result.sourceId(),
+            result.clips().size());
+        if (results != null) {
+          results.uploaded(result);
+        }
+        answer = new IdempotencyStore.Answer(201, created(result, true));
+      } catch (IngestException e) {
+        answer = failed(e, body);
+      } catch (RuntimeException e) {
+        LOG.error("streamed ingest of upload '{}' failed", upload.name(), e);
+        answer =
+            new IdempotencyStore.Answer(
+                503, error("the clip could not be published; try again later"));
+      }
+      if (key != null) {
+        idempotency.finish(key, answer);
+      }
+      if (!body.ended()) {
+        // The rest of the body is never read: the connection closes after this answer.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
+      respond(response, callback, answer.status(), answer.body());
+    }
+
+    /** The answer to a stream that failed: why, and the clips published before it. */
+    private IdempotencyStore.Answer failed(IngestException e, MediaStream body) {
+      IngestService.Result published =
+          e instanceof PartlyIngestedException partly ? partly.published() : null;
+      int clips = published == null ? 0 : published.clips().size();
+      IOException failure = body.failure();
+      int status = 400;
+      String why;
+      if (failure instanceof UploadCutOff cut) {
+        status = cut.status();
+        why = "the upload was cut off: " + cut.getMessage();
+        if (cut.reason() != null) {
+          cutOff(cut.reason());
+        }
+      } else if (failure != null && causedByTimeout(failure)) {
+        status = 408;
+        why =
+            "no data arrived for "
+                + limits.idleTimeout()
+                + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was cut off";
+        cutOff("idle-timeout");
+      } else if (failure != null) {
+        LOG.info(
+            "streamed upload '{}' ended before its body was complete ({} bytes received)",
+            upload.name(),
+            body.bytesRead());
+        why = "the upload ended before its body was complete";
+      } else {
+        why = null; // the media's fault: the demuxer's message says what was published before it
+      }
+      if (published != null && results != null) {
+        results.uploaded(published);
+      }
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put(
+          "error",
+          why == null
+              ? e.getMessage()
+              : why
+                  + "; "
+                  + (clips == 0
+                      ? "nothing was published"
+                      : clips + " clip(s) complete before it were published and stay published"));
+      if (why == null && published == null) {
+        return new IdempotencyStore.Answer(status, answer); // refused as a spooled upload is
+      }
+      if (published != null) {
+        answer.put("sourceId", published.sourceId());
+      }
+      answer.put("clipsPublished", clips);
+      answer.put("clips", published == null ? List.of() : published.clips());
+      return new IdempotencyStore.Answer(status, answer);
+    }
+
+    /** EMOSTREAM_UPLOAD_TIMEOUT and EMOSTREAM_UPLOAD_MIN_RATE, after each read. */
+    private void guard(long received) throws UploadCutOff {
+      long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+      if (elapsedMs > limits.uploadTimeout().toMillis()) {
+        throw new UploadCutOff(
+            408,
+            "it took longer than " + limits.uploadTimeout() + " (EMOSTREAM_UPLOAD_TIMEOUT)",
+            "upload-timeout");
+      }
+      if (limits.minUploadRate() > 0
+          && elapsedMs >= limits.minRateAfter().toMillis()
+          && elapsedMs > 0
+          && received * 1000 / elapsedMs < limits.minUploadRate()) {
+        throw new UploadCutOff(
+            408,
+            "it arrived at "
+                + received * 1000 / elapsedMs
+                + " bytes/s, below the minimum of "
+                + limits.minUploadRate()
+                + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE)",
+            "min-rate");
+      }
+    }
+  }
+
+  private static boolean causedByTimeout(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The answer to an upload ingested whole. */
+  private static Map<String, Object> created(IngestService.Result result, boolean streamed) {
+    Map<String, Object> created = new LinkedHashMap<>();
+    created.put("sourceId", result.sourceId());
+    created.put("sourceName", result.sourceName());
+    created.put("clips", result.clips());
+    created.put("streamed", streamed);
+    return created;
   }
 
   /**

@@ -16,6 +16,8 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -200,10 +202,46 @@ public final class IngestService implements AutoCloseable, Ingestor {
       Integer audioStream,
       String sourceId,
       SourceKind kind) {
+    return ingest(
+        sink -> demuxer.demux(file, channels, audioStream, sink), sourceName, rule, sourceId, kind);
+  }
+
+  /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String, SourceKind)} on
+   * a stream read while it arrives ({@link VideoDemuxer#demux(MediaStream, String,
+   * ChannelSelection, Integer, Consumer)}): each clip is published as soon as it is complete,
+   * before the stream has ended. A failure after clips were published is a {@link
+   * PartlyIngestedException} naming them; they stay published (and the ENDED event counts them).
+   */
+  @Override
+  public Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind) {
+    return ingest(
+        sink -> demuxer.demux(stream, sourceName, channels, audioStream, sink),
+        sourceName,
+        rule,
+        sourceId,
+        kind);
+  }
+
+  /** Cuts a source into clips for the sink. */
+  @FunctionalInterface
+  private interface Demux {
+    void run(Consumer<DemuxedClip> sink);
+  }
+
+  private Result ingest(
+      Demux demux, String sourceName, FusionRule rule, String sourceId, SourceKind kind) {
     Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(file, sourceName, rule, channels, audioStream, ids, kind);
+      Result result = ingestTimed(demux, sourceName, rule, ids, kind);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -218,27 +256,25 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   private Result ingestTimed(
-      Path file,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      Ids ids,
-      SourceKind kind) {
+      Demux demux, String sourceName, FusionRule rule, Ids ids, SourceKind kind) {
     String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
     publishEvent(
         SourceEvents.started(
             config.topics(), sourceId, sourceName, kind, null, rule, clock.instant()));
     try {
-      demuxer.demux(
-          file, channels, audioStream, clip -> clips.add(publishClip(clip, ids, sourceName, rule)));
+      demux.run(clip -> clips.add(publishClip(clip, ids, sourceName, rule)));
     } catch (RuntimeException e) {
       try {
         publishEnded(
             sourceId, sourceName, kind, null, rule, clips, SourceEvents.error(e.getMessage()));
       } catch (RuntimeException endFailure) {
         e.addSuppressed(endFailure); // the broker is gone: the first error is what matters
+      }
+      if (e instanceof IngestException ie
+          && !clips.isEmpty()
+          && !(e instanceof PartlyIngestedException)) {
+        throw new PartlyIngestedException(ie, new Result(sourceId, sourceName, List.copyOf(clips)));
       }
       throw e;
     }
@@ -296,7 +332,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
       VideoDemuxer.LiveListener listener,
       ClipListener clipListener) {
     String sourceId = ids.sourceId();
-    List<Clip> clips = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Clip> clips = new CopyOnWriteArrayList<>();
     String reason;
     try {
       publishEvent(

@@ -69,4 +69,26 @@ public interface Ingestor {
       SourceKind kind) {
     return ingest(file, sourceName, rule, channels, audioStream, sourceId);
   }
+
+  /**
+   * Ingests {@code stream} while it arrives (a streamed upload, standard input): each clip is
+   * published as soon as it is complete. A failure after clips were published is a {@link
+   * PartlyIngestedException} naming them. An ingestor that cannot read a stream refuses it.
+   *
+   * @param sourceName for display only
+   * @param audioStream null for the configured or default one
+   * @param sourceId null for a generated one
+   * @param kind what the source's STARTED and ENDED events say it is (UPLOAD for a streamed upload,
+   *     LIVE for standard input)
+   */
+  default IngestService.Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot read a stream");
+  }
 }

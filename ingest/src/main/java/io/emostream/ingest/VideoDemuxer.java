@@ -9,12 +9,15 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import javax.imageio.IIOImage;
@@ -87,7 +90,31 @@ public final class VideoDemuxer {
    */
   public int demux(
       Path file, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
-    FFmpegFrameGrabber grabber = open(file, channels, audioStream);
+    checkReadable(file);
+    return demux(fileSource(file), channels, audioStream, sink);
+  }
+
+  /**
+   * Demuxes {@code stream} while it arrives, as {@link #demux(Path, ChannelSelection, Integer,
+   * Consumer)} does a file: each clip goes to {@code sink} once both its streams have passed its
+   * end, before the stream has ended. FFmpeg reads it without seeking, so the container must allow
+   * that ({@link StreamSniffer}). A stream cut off early ({@link MediaStream#failure()}: a limit, a
+   * read timeout, the client gone) is an {@link IngestException} saying how many clips were
+   * published before it; the clip it cut short is not published. {@code name} names the stream in
+   * messages.
+   */
+  public int demux(
+      MediaStream stream,
+      String name,
+      ChannelSelection channels,
+      Integer audioStream,
+      Consumer<DemuxedClip> sink) {
+    return demux(streamSource(stream, name), channels, audioStream, sink);
+  }
+
+  private int demux(
+      Source source, ChannelSelection channels, Integer audioStream, Consumer<DemuxedClip> sink) {
+    FFmpegFrameGrabber grabber = open(source, channels, audioStream);
     try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
       boolean hasAudio = hasAudio(grabber);
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
@@ -102,10 +129,14 @@ public final class VideoDemuxer {
               converter,
               sink,
               FrameRotation.of(grabber.getDisplayRotation()))
-          .drain(grabber, file);
+          .drain(grabber, source);
     } catch (FrameGrabber.Exception e) {
+      IngestException cut = source.cutOff(0);
+      if (cut != null) {
+        throw cut;
+      }
       throw new IngestException(
-          "'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+          "'" + source.label() + "' could not be decoded: " + e.getMessage(), e);
     } finally {
       closeQuietly(grabber);
     }
@@ -121,8 +152,8 @@ public final class VideoDemuxer {
   }
 
   /** Live sources (URLs) this build of FFmpeg pulls. */
-  public static final java.util.Set<String> LIVE_SCHEMES =
-      java.util.Set.of("rtsp", "rtsps", "rtmp", "rtmps", "srt", "http", "https");
+  public static final Set<String> LIVE_SCHEMES =
+      Set.of("rtsp", "rtsps", "rtmp", "rtmps", "srt", "http", "https");
 
   /**
    * Pulls the live source at {@code url} until it ends, is lost for longer than
@@ -266,7 +297,7 @@ public final class VideoDemuxer {
     while (n < text.length && text[n] != 0) {
       n++;
     }
-    return new String(text, 0, n, java.nio.charset.StandardCharsets.UTF_8) + " (" + code + ")";
+    return new String(text, 0, n, StandardCharsets.UTF_8) + " (" + code + ")";
   }
 
   /**
@@ -276,11 +307,11 @@ public final class VideoDemuxer {
    * and a server that accepts and stays silent meets {@code rw_timeout}). RTSP is pulled over TCP
    * (no lost UDP packets, passes NAT).
    */
-  static java.util.Map<String, String> liveOptions(String url, IngestConfig.LiveLimits limits) {
+  static Map<String, String> liveOptions(String url, IngestConfig.LiveLimits limits) {
     String scheme = scheme(url);
     String connect = Long.toString(limits.connectTimeout().toNanos() / 1000);
     String read = Long.toString(limits.readTimeout().toNanos() / 1000);
-    java.util.Map<String, String> options = new java.util.TreeMap<>();
+    Map<String, String> options = new TreeMap<>();
     options.put("rw_timeout", read);
     switch (scheme) {
       case "rtsp", "rtsps" -> {
@@ -320,7 +351,7 @@ public final class VideoDemuxer {
    */
   public static String scheme(String url) {
     int colon = url == null ? -1 : url.indexOf("://");
-    String scheme = colon <= 0 ? "" : url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+    String scheme = colon <= 0 ? "" : url.substring(0, colon).toLowerCase(Locale.ROOT);
     if (!LIVE_SCHEMES.contains(scheme)) {
       throw new IllegalArgumentException(
           "'"
@@ -394,8 +425,12 @@ public final class VideoDemuxer {
    * count is the source's own (nothing is downmixed).
    */
   public Probe probe(Path file, Integer audioStream) {
+    checkReadable(file);
     FFmpegFrameGrabber grabber =
-        open(file, new ChannelSelection(ChannelSelection.Mode.BOTH, Map.of()), audioStream);
+        open(
+            fileSource(file),
+            new ChannelSelection(ChannelSelection.Mode.BOTH, Map.of()),
+            audioStream);
     try {
       return new Probe(
           hasAudio(grabber) ? grabber.getAudioChannels() : 0,
@@ -406,27 +441,114 @@ public final class VideoDemuxer {
     }
   }
 
+  /** What a demux reads: a file, or a stream read while it arrives. */
+  private interface Source {
+    /** How messages name it: the file's name, or the stream's. */
+    String label();
+
+    /** A new grabber on it, not started. */
+    FFmpegFrameGrabber grabber();
+
+    /** Before a second grabber is started on it (another audio stream): back to its start. */
+    default void rewind() {}
+
+    /** The grabber in use is started: there will be no second one. */
+    default void opened() {}
+
+    /**
+     * Not null when the input was cut off or failed before its end, after {@code published} clips
+     * were published.
+     */
+    default IngestException cutOff(int published) {
+      return null;
+    }
+  }
+
+  private static Source fileSource(Path file) {
+    return new Source() {
+      @Override
+      public String label() {
+        return file.getFileName().toString();
+      }
+
+      @Override
+      public FFmpegFrameGrabber grabber() {
+        return new FFmpegFrameGrabber(file.toFile());
+      }
+    };
+  }
+
+  /**
+   * No seek callback ({@code maximumSize} 0), so FFmpeg reads the stream straight through and
+   * JavaCV keeps no copy of it to seek back in; the stream is not closed with the grabber.
+   */
+  private static Source streamSource(MediaStream stream, String name) {
+    return new Source() {
+      @Override
+      public String label() {
+        return name;
+      }
+
+      @Override
+      public FFmpegFrameGrabber grabber() {
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(stream, 0);
+        grabber.setCloseInputStream(false);
+        return grabber;
+      }
+
+      @Override
+      public void rewind() {
+        stream.rewind();
+      }
+
+      @Override
+      public void opened() {
+        stream.forgetHead();
+      }
+
+      @Override
+      public IngestException cutOff(int published) {
+        IOException failure = stream.failure();
+        if (failure == null) {
+          return null;
+        }
+        return new IngestException(
+            "'"
+                + name
+                + "' was cut off after "
+                + stream.bytesRead()
+                + " bytes: "
+                + failure.getMessage()
+                + " ("
+                + published
+                + " clip(s) before it were published)",
+            failure);
+      }
+    };
+  }
+
   /** A started grabber on the chosen audio stream, the header checked; the caller closes it. */
-  private FFmpegFrameGrabber open(Path file, ChannelSelection channels, Integer audioStream) {
-    checkReadable(file);
+  private FFmpegFrameGrabber open(Source source, ChannelSelection channels, Integer audioStream) {
     Integer requested = audioStream != null ? audioStream : config.audioStream();
-    FFmpegFrameGrabber grabber = start(grabber(file, channels, -1), file);
+    FFmpegFrameGrabber grabber = start(configure(source.grabber(), channels, -1), source);
     try {
-      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, file);
+      int wanted = audioStreamIndex(grabber.getFormatContext(), requested, source.label());
       if (wanted >= 0 && wanted != grabber.getAudioStream()) {
         grabber.close();
-        grabber = start(grabber(file, channels, wanted), file);
+        source.rewind();
+        grabber = start(configure(source.grabber(), channels, wanted), source);
       }
-      checkLimits(grabber, file);
+      source.opened();
+      checkLimits(grabber, source.label());
       if (!hasAudio(grabber) && !hasPicture(grabber)) {
         throw new IngestException(
-            "'" + file.getFileName() + "' has neither an audio nor a video stream");
+            "'" + source.label() + "' has neither an audio nor a video stream");
       }
       return grabber;
     } catch (FrameGrabber.Exception e) {
       closeQuietlyAfterFailure(grabber);
       throw new IngestException(
-          "'" + file.getFileName() + "' could not be decoded: " + e.getMessage(), e);
+          "'" + source.label() + "' could not be decoded: " + e.getMessage(), e);
     } catch (RuntimeException e) {
       closeQuietlyAfterFailure(grabber);
       throw e;
@@ -441,8 +563,8 @@ public final class VideoDemuxer {
     return grabber.hasVideo() && grabber.getImageWidth() > 0;
   }
 
-  private static FFmpegFrameGrabber grabber(Path file, ChannelSelection channels, int audioStream) {
-    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file.toFile());
+  private static FFmpegFrameGrabber configure(
+      FFmpegFrameGrabber grabber, ChannelSelection channels, int audioStream) {
     grabber.setSampleRate(SAMPLE_RATE);
     // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the
     // other.
@@ -469,7 +591,7 @@ public final class VideoDemuxer {
    * best stream ({@code av_find_best_stream}). A silent commentary track first and the speech
    * marked default is the case this is for.
    */
-  static int audioStreamIndex(AVFormatContext format, Integer requested, Path file) {
+  static int audioStreamIndex(AVFormatContext format, Integer requested, String label) {
     List<Integer> audio = new ArrayList<>();
     List<Integer> defaults = new ArrayList<>();
     for (int i = 0; i < format.nb_streams(); i++) {
@@ -486,7 +608,7 @@ public final class VideoDemuxer {
       if (requested < 0 || requested >= audio.size()) {
         throw new IngestException(
             "'"
-                + file.getFileName()
+                + label
                 + "' has "
                 + audio.size()
                 + " audio stream(s); audio stream "
@@ -525,12 +647,12 @@ public final class VideoDemuxer {
    * published): a still image, frames over EMOSTREAM_MAX_FRAME_PIXELS, a duration over
    * EMOSTREAM_MAX_DURATION_SECONDS.
    */
-  private void checkLimits(FFmpegFrameGrabber grabber, Path file) {
+  private void checkLimits(FFmpegFrameGrabber grabber, String label) {
     String format = String.valueOf(grabber.getFormat());
     if (isStillImageFormat(format)) {
       throw new IngestException(
           "'"
-              + file.getFileName()
+              + label
               + "' is a still image ("
               + format.replace("_pipe", "")
               + "), not a video; send a video or an audio file");
@@ -539,7 +661,7 @@ public final class VideoDemuxer {
     if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
       throw new IngestException(
           "'"
-              + file.getFileName()
+              + label
               + "' has "
               + grabber.getImageWidth()
               + "x"
@@ -552,7 +674,7 @@ public final class VideoDemuxer {
     if (durationMs > config.maxDurationMs()) {
       throw new IngestException(
           "'"
-              + file.getFileName()
+              + label
               + "' lasts "
               + durationMs / 1000
               + " s, longer than the limit of "
@@ -569,15 +691,19 @@ public final class VideoDemuxer {
     return format.equals("image2") || format.endsWith("_pipe");
   }
 
-  private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber, Path file) {
+  private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber, Source source) {
     try {
       grabber.start();
       return grabber;
     } catch (FrameGrabber.Exception | RuntimeException e) {
       closeQuietlyAfterFailure(grabber);
+      IngestException cut = source.cutOff(0);
+      if (cut != null) {
+        throw cut;
+      }
       throw new IngestException(
           "'"
-              + file.getFileName()
+              + source.label()
               + "' is not a media file FFmpeg can read"
               + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)",
           e);
@@ -656,10 +782,14 @@ public final class VideoDemuxer {
       this.rotation = rotation;
     }
 
-    int drain(FFmpegFrameGrabber grabber, Path file) throws FrameGrabber.Exception {
+    int drain(FFmpegFrameGrabber grabber, Source source) throws FrameGrabber.Exception {
       Frame frame;
-      while ((frame = grab(grabber)) != null) {
-        onFrame(frame, grabber, "'" + file.getFileName() + "'");
+      while ((frame = grab(grabber, source)) != null) {
+        onFrame(frame, grabber, "'" + source.label() + "'");
+      }
+      IngestException cut = source.cutOff(emitted);
+      if (cut != null) {
+        throw cut; // the clips still open were cut short
       }
       for (ClipBuffer clip : open.values()) {
         if (!clip.isEmpty()) {
@@ -683,7 +813,7 @@ public final class VideoDemuxer {
       connectionOffset = mediaMs();
       lastFrameNanos = System.nanoTime();
       Frame frame;
-      while ((frame = grab(grabber)) != null) {
+      while ((frame = grab(grabber, null)) != null) {
         lastFrameNanos = System.nanoTime();
         onFrame(frame, grabber, what);
         String reason = control.stopReason();
@@ -750,12 +880,22 @@ public final class VideoDemuxer {
      * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a
      * NullPointerException in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are
      * the input's fault, so an IngestException that says how many clips were already published
-     * before the damage.
+     * before the damage. {@code source} is null for a live URL (nothing of its own to cut it off).
      */
-    private Frame grab(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+    private Frame grab(FFmpegFrameGrabber grabber, Source source) throws FrameGrabber.Exception {
       try {
         return grabber.grab();
+      } catch (FrameGrabber.Exception e) {
+        IngestException cut = source == null ? null : source.cutOff(emitted);
+        if (cut != null) {
+          throw cut;
+        }
+        throw e;
       } catch (RuntimeException e) {
+        IngestException cut = source == null ? null : source.cutOff(emitted);
+        if (cut != null) {
+          throw cut;
+        }
         throw new IngestException(
             "the media is damaged after "
                 + Math.max(videoMs, audioSamples * 1000 / SAMPLE_RATE)

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import io.emostream.testkit.TestMedia;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -27,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -85,8 +87,26 @@ class IngestBadInputTest {
                   FusionRule rule,
                   ChannelSelection channels,
                   Integer audioStream) {
+                return keep(name, sink -> demuxer.demux(file, channels, audioStream, sink));
+              }
+
+              /** A Matroska body is streamed (StreamSniffer): demuxed while it arrives. */
+              @Override
+              public IngestService.Result ingest(
+                  MediaStream stream,
+                  String name,
+                  FusionRule rule,
+                  ChannelSelection channels,
+                  Integer audioStream,
+                  String sourceId,
+                  SourceKind kind) {
+                return keep(name, sink -> demuxer.demux(stream, name, channels, audioStream, sink));
+              }
+
+              private IngestService.Result keep(
+                  String name, Consumer<Consumer<DemuxedClip>> demux) {
                 List<DemuxedClip> clips = new ArrayList<>();
-                demuxer.demux(file, channels, audioStream, clips::add);
+                demux.accept(clips::add);
                 published.addAll(
                     clips); // only once the whole source is read, as a stand-in for per-clip
                 // transactions

@@ -485,7 +485,7 @@ class IngestHttpHardeningTest {
   }
 
   /** Everything the server sends until it closes the connection (a read timeout fails the test). */
-  private static String readUntilClosed(Socket socket) throws IOException {
+  static String readUntilClosed(Socket socket) throws IOException {
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     InputStream in = socket.getInputStream();
     byte[] buffer = new byte[4096];

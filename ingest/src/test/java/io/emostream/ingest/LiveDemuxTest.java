@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -244,11 +245,10 @@ class LiveDemuxTest {
   @Test
   void onlyLiveSchemesAreAccepted() {
     assertThat(VideoDemuxer.scheme("RTMP://h/x")).isEqualTo("rtmp");
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> VideoDemuxer.scheme("file:///etc/passwd"))
+    Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("file:///etc/passwd"))
         .hasMessageContaining("not a live source URL")
         .hasMessageContaining("rtsp://, rtmp://, srt://");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("samples/a.mp4"))
+    Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("samples/a.mp4"))
         .hasMessageContaining("not a live source URL");
   }
 

@@ -6,6 +6,7 @@ import io.apicurio.registry.serde.avro.AvroKafkaSerdeConfig;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
 import io.apicurio.registry.serde.strategy.TopicIdStrategy;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -90,7 +91,7 @@ public final class RegistryAvroSerde<T extends SpecificRecord> implements Serde<
     URI uri;
     try {
       uri = new URI(trimmed);
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw badUrl(setting, url);
     }
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);

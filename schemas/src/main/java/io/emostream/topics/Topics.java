@@ -197,8 +197,7 @@ public final class Topics {
    * to fusion-stream, written and read by it alone.
    */
   public Topic<SummarySegment> fusedBySource() {
-    return new Topic<>(
-        prefix + "fused.by-source", partitions, DEFAULT, avro(SummarySegment.class));
+    return new Topic<>(prefix + "fused.by-source", partitions, DEFAULT, avro(SummarySegment.class));
   }
 
   /**
@@ -206,8 +205,7 @@ public final class Topics {
    * every clip of the source is fused (or at the summary's max wait).
    */
   public Topic<SourceSummary> sourceSummaries() {
-    return new Topic<>(
-        prefix + "sources.summary", partitions, DEFAULT, avro(SourceSummary.class));
+    return new Topic<>(prefix + "sources.summary", partitions, DEFAULT, avro(SourceSummary.class));
   }
 
   /** Records no service could process, byte for byte, with {@link DeadLetterHeaders}. */

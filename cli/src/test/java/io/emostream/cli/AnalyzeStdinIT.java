@@ -1,0 +1,115 @@
+package io.emostream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.testkit.StreamedMedia;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code cat call.mkv | ./emostream analyze --json -} (issue 13 item 2): a child JVM ({@link
+ * Main#main}, the real in-JVM broker and the committed models) reads a Matroska stream from its
+ * standard input, a pipe this test writes. The test writes three quarters of the stream and holds
+ * the rest back until the first fused segment is printed, so that segment was analysed while the
+ * input was still arriving; then it sends the rest and closes the pipe, and every segment is
+ * printed once.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class AnalyzeStdinIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void standardInputIsAnalysedWhileItArrives() throws Exception {
+    byte[] media = StreamedMedia.remux(EndToEndIT.SAMPLE, StreamedMedia.Container.MATROSKA);
+    Path log = dir.resolve("stderr.log");
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + Files.createDirectory(dir.resolve("tmp")),
+                "-Demostream.home=..",
+                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
+                "-cp",
+                System.getProperty(
+                    "surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName(),
+                "analyze",
+                "--json",
+                "--source-id",
+                "piped-call-1",
+                "-")
+            .redirectError(log.toFile());
+    builder.environment().put("EMOSTREAM_SEGMENT_SECONDS", "1");
+    Process run = builder.start();
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader out =
+                  new BufferedReader(
+                      new InputStreamReader(run.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                lines.add("read failed: " + e);
+              }
+            });
+    reader.start();
+    try {
+      OutputStream stdin = run.getOutputStream();
+      int held = media.length * 3 / 4;
+      stdin.write(media, 0, held);
+      stdin.flush();
+
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> !lines.isEmpty() || !run.isAlive());
+      assertThat(lines).as(Files.readString(log)).isNotEmpty();
+      assertThat(run.isAlive()).as("still reading its input").isTrue();
+
+      stdin.write(media, held, media.length - held);
+      stdin.close();
+      assertThat(run.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
+      reader.join(10_000);
+      assertThat(run.exitValue()).as(Files.readString(log)).isZero();
+    } finally {
+      run.destroyForcibly();
+    }
+
+    List<JsonNode> segments = new ArrayList<>();
+    for (String line : lines) {
+      segments.add(JSON.readTree(line));
+    }
+    // 4.52 s in 1 s segments; a Matroska stream written to a pipe has no duration, so the tail is
+    // a segment of its own.
+    assertThat(segments).hasSize(5);
+    assertThat(segments).extracting(s -> s.get("segmentIndex").asInt()).containsOnly(0, 1, 2, 3, 4);
+    assertThat(segments)
+        .allSatisfy(
+            s -> {
+              assertThat(s.get("sourceId").asText()).isEqualTo("piped-call-1");
+              assertThat(s.get("sourceName").asText()).isEqualTo("stdin");
+            });
+  }
+}
