@@ -62,11 +62,11 @@ class StreamRequestTest {
 
   @Test
   void aLostSourceEndsWithTimeoutOnlyWhenSilentOrNeverReached() {
-    assertThat(VideoDemuxer.endReason(false, null, -1, "Connection refused"))
+    assertThat(LiveDemuxer.endReason(false, null, -1, "Connection refused"))
         .isEqualTo("timeout: could not connect (Connection refused)");
-    assertThat(VideoDemuxer.endReason(true, "no data for 3000 ms", 8_000, "refused"))
+    assertThat(LiveDemuxer.endReason(true, "no data for 3000 ms", 8_000, "refused"))
         .startsWith("timeout: lost at 8000 ms of media (no data for 3000 ms)");
-    assertThat(VideoDemuxer.endReason(false, "I/O error", 8_000, "refused"))
+    assertThat(LiveDemuxer.endReason(false, "I/O error", 8_000, "refused"))
         .isEqualTo(SourceEvents.COMPLETED);
   }
 
@@ -74,7 +74,7 @@ class StreamRequestTest {
   void rtspAndHttpAreSilentForTheShorterOfTheirTwoTimeouts() {
     IngestConfig.LiveLimits limits =
         new IngestConfig.LiveLimits(1, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ZERO);
-    assertThat(VideoDemuxer.silenceLimit("rtsp://h/s", limits)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(VideoDemuxer.silenceLimit("rtmp://h/s", limits)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(LiveDemuxer.silenceLimit("rtsp://h/s", limits)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(LiveDemuxer.silenceLimit("rtmp://h/s", limits)).isEqualTo(Duration.ofSeconds(5));
   }
 }
