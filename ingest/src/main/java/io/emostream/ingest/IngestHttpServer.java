@@ -85,7 +85,9 @@ import org.slf4j.LoggerFactory;
  * <p>This class holds the Jetty server, its routes, the index and {@code GET /sources/…}, and the
  * orderly close; uploads are {@link UploadHandler}'s (body: {@link BodySpool}, {@link
  * StreamedBody}), live sources {@link StreamsHandler}'s, answers and shared checks {@link
- * HttpAnswers}' and {@link RequestChecks}', the drain of an unread body {@link Drain}'s.
+ * HttpAnswers}' and {@link RequestChecks}', the drain of an unread body {@link Drain}'s. Over 300
+ * lines with this contract of the endpoints and the constructors its callers use; the code is the
+ * server's wiring and routes.
  */
 public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 

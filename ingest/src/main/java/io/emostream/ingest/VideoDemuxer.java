@@ -33,7 +33,8 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  *
  * <p>This class opens a source ({@link DemuxSource}: a file or a stream) and checks its header
  * (streams, limits); the pass over its frames is {@link DemuxRun}'s, a live URL's connection and
- * reconnects {@link LiveDemuxer}'s.
+ * reconnects {@link LiveDemuxer}'s. Over 300 lines: the public entry points, and the header checks
+ * every source passes before a frame is decoded (streams, limits, the audio stream chosen).
  */
 public final class VideoDemuxer {
 
