@@ -99,11 +99,11 @@ class IdempotencyStoreTest {
 
   @Test
   void keysArePrintableAsciiUpTo255() {
-    assertThat(IngestHttpServer.validIdempotencyKey("4f1c7a0e-upload-7")).isTrue();
-    assertThat(IngestHttpServer.validIdempotencyKey("k".repeat(255))).isTrue();
-    assertThat(IngestHttpServer.validIdempotencyKey("k".repeat(256))).isFalse();
-    assertThat(IngestHttpServer.validIdempotencyKey("")).isFalse();
-    assertThat(IngestHttpServer.validIdempotencyKey("a\tb")).isFalse();
-    assertThat(IngestHttpServer.validIdempotencyKey("caf\u00e9")).isFalse();
+    assertThat(RequestChecks.validIdempotencyKey("4f1c7a0e-upload-7")).isTrue();
+    assertThat(RequestChecks.validIdempotencyKey("k".repeat(255))).isTrue();
+    assertThat(RequestChecks.validIdempotencyKey("k".repeat(256))).isFalse();
+    assertThat(RequestChecks.validIdempotencyKey("")).isFalse();
+    assertThat(RequestChecks.validIdempotencyKey("a\tb")).isFalse();
+    assertThat(RequestChecks.validIdempotencyKey("caf\u00e9")).isFalse();
   }
 }

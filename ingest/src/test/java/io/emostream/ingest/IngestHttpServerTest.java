@@ -29,19 +29,19 @@ class IngestHttpServerTest {
 
   @Test
   void displayNamesNeverCarryDirectories() {
-    assertThat(IngestHttpServer.displayName("../../etc/passwd")).isEqualTo("passwd");
-    assertThat(IngestHttpServer.displayName("C:\\calls\\a.mp4")).isEqualTo("a.mp4");
-    assertThat(IngestHttpServer.displayName("..")).isEqualTo("upload");
-    assertThat(IngestHttpServer.displayName(null)).isEqualTo("upload");
+    assertThat(RequestChecks.displayName("../../etc/passwd")).isEqualTo("passwd");
+    assertThat(RequestChecks.displayName("C:\\calls\\a.mp4")).isEqualTo("a.mp4");
+    assertThat(RequestChecks.displayName("..")).isEqualTo("upload");
+    assertThat(RequestChecks.displayName(null)).isEqualTo("upload");
   }
 
   @Test
   void acceptsMediaContentTypesOnly() {
-    assertThat(IngestHttpServer.acceptedContentType("video/mp4")).isTrue();
-    assertThat(IngestHttpServer.acceptedContentType("audio/wav; codecs=1")).isTrue();
-    assertThat(IngestHttpServer.acceptedContentType("application/octet-stream")).isTrue();
-    assertThat(IngestHttpServer.acceptedContentType("text/html")).isFalse();
-    assertThat(IngestHttpServer.acceptedContentType(null)).isFalse();
+    assertThat(RequestChecks.acceptedContentType("video/mp4")).isTrue();
+    assertThat(RequestChecks.acceptedContentType("audio/wav; codecs=1")).isTrue();
+    assertThat(RequestChecks.acceptedContentType("application/octet-stream")).isTrue();
+    assertThat(RequestChecks.acceptedContentType("text/html")).isFalse();
+    assertThat(RequestChecks.acceptedContentType(null)).isFalse();
   }
 
   /**
@@ -175,12 +175,12 @@ class IngestHttpServerTest {
 
   @Test
   void theTokenComparisonNeedsTheWholeTokenAndTheBearerScheme() {
-    assertThat(IngestHttpServer.authorized("Bearer abc", "abc")).isTrue();
-    assertThat(IngestHttpServer.authorized("bearer  abc ", "abc")).isTrue();
-    assertThat(IngestHttpServer.authorized("Bearer ab", "abc")).isFalse();
-    assertThat(IngestHttpServer.authorized("Bearer abcd", "abc")).isFalse();
-    assertThat(IngestHttpServer.authorized("abc", "abc")).isFalse();
-    assertThat(IngestHttpServer.authorized(null, "abc")).isFalse();
+    assertThat(RequestChecks.authorized("Bearer abc", "abc")).isTrue();
+    assertThat(RequestChecks.authorized("bearer  abc ", "abc")).isTrue();
+    assertThat(RequestChecks.authorized("Bearer ab", "abc")).isFalse();
+    assertThat(RequestChecks.authorized("Bearer abcd", "abc")).isFalse();
+    assertThat(RequestChecks.authorized("abc", "abc")).isFalse();
+    assertThat(RequestChecks.authorized(null, "abc")).isFalse();
   }
 
   @Test
@@ -280,7 +280,7 @@ class IngestHttpServerTest {
     }
     Path upload = Path.of("/srv/spool/upload-123.media");
     assertThat(
-            IngestHttpServer.withoutServerPaths(
+            RequestChecks.withoutServerPaths(
                 "'upload-123.media' could not be decoded: cannot open /srv/spool/upload-123.media",
                 upload,
                 "call.mp4"))

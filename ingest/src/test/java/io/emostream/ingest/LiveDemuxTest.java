@@ -229,16 +229,16 @@ class LiveDemuxTest {
     IngestConfig.LiveLimits limits =
         new IngestConfig.LiveLimits(
             2, Duration.ofSeconds(3), Duration.ofMillis(1500), Duration.ofSeconds(9));
-    assertThat(VideoDemuxer.liveOptions("rtmp://h/live/s", limits))
+    assertThat(LiveDemuxer.liveOptions("rtmp://h/live/s", limits))
         .containsExactly(Map.entry("rw_timeout", "1500000"));
-    assertThat(VideoDemuxer.liveOptions("rtsp://h/s", limits))
+    assertThat(LiveDemuxer.liveOptions("rtsp://h/s", limits))
         .containsEntry("timeout", "3000000")
         .containsEntry("rw_timeout", "1500000")
         .containsEntry("rtsp_transport", "tcp");
-    assertThat(VideoDemuxer.liveOptions("srt://h:1", limits))
+    assertThat(LiveDemuxer.liveOptions("srt://h:1", limits))
         .containsEntry("timeout", "1500000")
         .containsEntry("connect_timeout", "3000");
-    assertThat(VideoDemuxer.liveOptions("https://h/a.m3u8", limits))
+    assertThat(LiveDemuxer.liveOptions("https://h/a.m3u8", limits))
         .containsEntry("timeout", "3000000");
   }
 

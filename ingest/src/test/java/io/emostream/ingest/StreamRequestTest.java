@@ -15,7 +15,7 @@ class StreamRequestTest {
   @Test
   void onlyTheUrlIsRequired() {
     LiveSources.Request r =
-        IngestHttpServer.streamRequest("{\"url\": \" rtmp://h/live/s \"}", DEFAULTS);
+        StreamsHandler.streamRequest("{\"url\": \" rtmp://h/live/s \"}", DEFAULTS);
     assertThat(r.url()).isEqualTo("rtmp://h/live/s");
     assertThat(r.name()).isNull();
     assertThat(r.rule()).isNull();
@@ -25,7 +25,7 @@ class StreamRequestTest {
   @Test
   void theOtherFieldsAreCheckedAsUploadParametersAre() {
     LiveSources.Request r =
-        IngestHttpServer.streamRequest(
+        StreamsHandler.streamRequest(
             "{\"url\": \"srt://h:9000\", \"name\": \"a/b/call 7\", \"rule\": \"rule-based\","
                 + " \"channel\": \"left\", \"sourceId\": \"call-7\"}",
             DEFAULTS);
@@ -37,36 +37,36 @@ class StreamRequestTest {
 
   @Test
   void badBodiesSayWhatIsAccepted() {
-    assertThatThrownBy(() -> IngestHttpServer.streamRequest("not json", DEFAULTS))
+    assertThatThrownBy(() -> StreamsHandler.streamRequest("not json", DEFAULTS))
         .hasMessageContaining("send a JSON object");
-    assertThatThrownBy(() -> IngestHttpServer.streamRequest("[1]", DEFAULTS))
+    assertThatThrownBy(() -> StreamsHandler.streamRequest("[1]", DEFAULTS))
         .hasMessageContaining("send a JSON object");
-    assertThatThrownBy(() -> IngestHttpServer.streamRequest("{\"name\": \"x\"}", DEFAULTS))
+    assertThatThrownBy(() -> StreamsHandler.streamRequest("{\"name\": \"x\"}", DEFAULTS))
         .hasMessageContaining("\"url\" is required");
-    assertThatThrownBy(() -> IngestHttpServer.streamRequest("{\"url\": 5}", DEFAULTS))
+    assertThatThrownBy(() -> StreamsHandler.streamRequest("{\"url\": 5}", DEFAULTS))
         .hasMessageContaining("\"url\" must be a string");
     assertThatThrownBy(
-            () -> IngestHttpServer.streamRequest("{\"url\": \"file:///etc/passwd\"}", DEFAULTS))
+            () -> StreamsHandler.streamRequest("{\"url\": \"file:///etc/passwd\"}", DEFAULTS))
         .hasMessageContaining("not a live source URL");
     assertThatThrownBy(
             () ->
-                IngestHttpServer.streamRequest(
+                StreamsHandler.streamRequest(
                     "{\"url\": \"rtmp://h/s\", \"rule\": \"loudest\"}", DEFAULTS))
         .hasMessageContaining("unknown fusion rule 'loudest'");
     assertThatThrownBy(
             () ->
-                IngestHttpServer.streamRequest(
+                StreamsHandler.streamRequest(
                     "{\"url\": \"rtmp://h/s\", \"sourceId\": \"../x\"}", DEFAULTS))
         .hasMessageContaining("source id '../x' is not accepted");
   }
 
   @Test
   void aLostSourceEndsWithTimeoutOnlyWhenSilentOrNeverReached() {
-    assertThat(VideoDemuxer.endReason(false, null, -1, "Connection refused"))
+    assertThat(LiveDemuxer.endReason(false, null, -1, "Connection refused"))
         .isEqualTo("timeout: could not connect (Connection refused)");
-    assertThat(VideoDemuxer.endReason(true, "no data for 3000 ms", 8_000, "refused"))
+    assertThat(LiveDemuxer.endReason(true, "no data for 3000 ms", 8_000, "refused"))
         .startsWith("timeout: lost at 8000 ms of media (no data for 3000 ms)");
-    assertThat(VideoDemuxer.endReason(false, "I/O error", 8_000, "refused"))
+    assertThat(LiveDemuxer.endReason(false, "I/O error", 8_000, "refused"))
         .isEqualTo(SourceEvents.COMPLETED);
   }
 
@@ -74,7 +74,7 @@ class StreamRequestTest {
   void rtspAndHttpAreSilentForTheShorterOfTheirTwoTimeouts() {
     IngestConfig.LiveLimits limits =
         new IngestConfig.LiveLimits(1, Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ZERO);
-    assertThat(VideoDemuxer.silenceLimit("rtsp://h/s", limits)).isEqualTo(Duration.ofSeconds(2));
-    assertThat(VideoDemuxer.silenceLimit("rtmp://h/s", limits)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(LiveDemuxer.silenceLimit("rtsp://h/s", limits)).isEqualTo(Duration.ofSeconds(2));
+    assertThat(LiveDemuxer.silenceLimit("rtmp://h/s", limits)).isEqualTo(Duration.ofSeconds(5));
   }
 }

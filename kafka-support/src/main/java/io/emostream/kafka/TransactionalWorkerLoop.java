@@ -77,8 +77,11 @@ import org.slf4j.LoggerFactory;
  * than that, like a dead process, falls silent. fusion-stream reads them to wait for a worker that
  * is alive and behind a clip rather than fuse without its modality.
  *
- * <p>Over 300 lines: the exactly-once loop's poll, gather, transaction, dead-letter and rebalance
- * handling share one consumer and one producer and are read together; not split yet.
+ * <p>Over 300 lines on purpose: poll, gather, transaction, dead letters, the rewind after an abort
+ * and the progress records all act on one consumer's positions and one producer's transaction, and
+ * the order of those calls is what makes it exactly-once, so they are read in one place; the pure
+ * parts ({@link #gather}, {@link #progress}, {@link #nextOffsets}) are static functions tested on
+ * their own.
  */
 public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, HealthCheck {
 

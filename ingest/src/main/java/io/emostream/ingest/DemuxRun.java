@@ -1,0 +1,374 @@
+package io.emostream.ingest;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.Java2DFrameConverter;
+
+/**
+ * State of one demux pass: the clips being filled and how far each stream has got, and each clip
+ * handed on once both streams have passed its end. Over 300 lines: one state machine over FFmpeg's
+ * frames (audio split per track, frame sampling, live reconnects' rebased time).
+ */
+final class DemuxRun {
+  private final IngestConfig config;
+  private final SegmentPlan plan;
+  private final boolean hasAudio;
+  private final boolean hasVideo;
+  private final List<ChannelSelection.Track> tracks;
+  private final Java2DFrameConverter converter;
+  private final Consumer<DemuxedClip> sink;
+  private final FrameRotation rotation;
+  private final TreeMap<Integer, ClipBuffer> open = new TreeMap<>();
+  private int nextToEmit;
+  private long audioSamples;
+  private long videoMs;
+  private int emitted;
+  // Live sources only (-1 for a file): the current connection's first video timestamp, and the
+  // media time it starts at.
+  private long connectionBase = -1;
+  private long connectionOffset = -1;
+  private long lastFrameNanos;
+
+  DemuxRun(
+      IngestConfig config,
+      SegmentPlan plan,
+      boolean hasAudio,
+      boolean hasVideo,
+      List<ChannelSelection.Track> tracks,
+      Java2DFrameConverter converter,
+      Consumer<DemuxedClip> sink,
+      FrameRotation rotation) {
+    this.config = config;
+    this.plan = plan;
+    this.hasAudio = hasAudio;
+    this.hasVideo = hasVideo;
+    this.tracks = tracks;
+    this.converter = converter;
+    this.sink = sink;
+    this.rotation = rotation;
+  }
+
+  int drain(FFmpegFrameGrabber grabber, DemuxSource source) throws FrameGrabber.Exception {
+    Frame frame;
+    while ((frame = grab(grabber, source)) != null) {
+      onFrame(frame, grabber, "'" + source.label() + "'");
+    }
+    IngestException cut = source.cutOff(emitted);
+    if (cut != null) {
+      throw cut; // the clips still open were cut short
+    }
+    for (ClipBuffer clip : open.values()) {
+      if (!clip.isEmpty()) {
+        emit(clip);
+      }
+    }
+    if (emitted == 0) {
+      throw new IngestException("no decodable audio or video frames were found");
+    }
+    return emitted;
+  }
+
+  /**
+   * Decodes one connection of a live source until it ends or is lost (null) or {@code control} asks
+   * to stop (its reason). Video timestamps are rebased: each connection's first one is the media
+   * time reached so far, so segments follow media time across reconnects.
+   */
+  String drainLive(FFmpegFrameGrabber grabber, LiveControl control, String what)
+      throws FrameGrabber.Exception {
+    connectionBase = -1;
+    connectionOffset = mediaMs();
+    lastFrameNanos = System.nanoTime();
+    Frame frame;
+    while ((frame = grab(grabber, null)) != null) {
+      lastFrameNanos = System.nanoTime();
+      onFrame(frame, grabber, what);
+      String reason = control.stopReason();
+      if (reason != null) {
+        return reason;
+      }
+    }
+    return control.stopReason();
+  }
+
+  /**
+   * Publishes what is left of a live source when it ends: the open clips at least {@code
+   * minSegmentMs} long (EMOSTREAM_MIN_SEGMENT_SECONDS).
+   */
+  void finishLive() {
+    for (ClipBuffer clip : open.values()) {
+      if (!clip.isEmpty() && mediaMs() - plan.start(clip.index) >= config.minSegmentMs()) {
+        emit(clip);
+      }
+    }
+    open.clear();
+  }
+
+  long mediaMs() {
+    return Math.max(videoMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE);
+  }
+
+  /** When the current connection last gave a frame ({@link System#nanoTime}). */
+  long lastFrameNanos() {
+    return lastFrameNanos;
+  }
+
+  int emitted() {
+    return emitted;
+  }
+
+  private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
+    if (hasVideo && frame.image != null) {
+      onImage(frame, videoTime(grabber.getTimestamp() / 1000));
+    } else if (hasAudio && frame.samples != null) {
+      onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
+    }
+    emitCompleted();
+    if (mediaMs() > config.maxDurationMs()) {
+      // Only reachable when the container gave no duration (else checkLimits refused it before
+      // decoding): a live source, or a file without a duration in its header.
+      throw new IngestException(
+          what
+              + " is longer than the limit of "
+              + config.maxDurationMs() / 1000
+              + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
+              + emitted
+              + " clip(s) before it were published)");
+    }
+  }
+
+  /** A file's timestamps as they are; a live connection's rebased ({@link #drainLive}). */
+  private long videoTime(long timestampMs) {
+    if (connectionOffset < 0) {
+      return timestampMs;
+    }
+    if (connectionBase < 0) {
+      connectionBase = timestampMs;
+    }
+    return connectionOffset + Math.max(0, timestampMs - connectionBase);
+  }
+
+  /**
+   * JavaCV can throw unchecked exceptions on damaged streams (seen in VideoDemuxerFuzzTest: a
+   * NullPointerException in FFmpegFrameGrabber.processSamples on a corrupted AAC frame); they are
+   * the input's fault, so an IngestException that says how many clips were already published before
+   * the damage. {@code source} is null for a live URL (nothing of its own to cut it off).
+   */
+  private Frame grab(FFmpegFrameGrabber grabber, DemuxSource source) throws FrameGrabber.Exception {
+    try {
+      return grabber.grab();
+    } catch (FrameGrabber.Exception e) {
+      IngestException cut = source == null ? null : source.cutOff(emitted);
+      if (cut != null) {
+        throw cut;
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      IngestException cut = source == null ? null : source.cutOff(emitted);
+      if (cut != null) {
+        throw cut;
+      }
+      throw new IngestException(
+          "the media is damaged after "
+              + Math.max(videoMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE)
+              + " ms and could not be decoded further ("
+              + emitted
+              + " clip(s) before it were published)",
+          e);
+    }
+  }
+
+  private ClipBuffer buffer(int index) {
+    return open.computeIfAbsent(index, i -> new ClipBuffer(plan, i, tracks.size()));
+  }
+
+  private void onImage(Frame frame, long timestampMs) {
+    videoMs = Math.max(videoMs, timestampMs);
+    int index = plan.indexOf(timestampMs);
+    if (index < nextToEmit) {
+      return; // a straggler of a clip already published
+    }
+    ClipBuffer clip = buffer(index);
+    if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
+      clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
+      while (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
+        clip.nextSlot++;
+      }
+    }
+  }
+
+  /**
+   * Splits decoded (interleaved) samples into the selected tracks, and at clip boundaries into
+   * clips.
+   */
+  private void onSamples(ShortBuffer samples, int channels) {
+    ShortBuffer s = samples.duplicate();
+    short[] interleaved = new short[s.remaining()];
+    s.get(interleaved);
+    byte[][] trackBytes = new byte[tracks.size()][];
+    for (int t = 0; t < tracks.size(); t++) {
+      short[] mono =
+          channels == 1
+              ? interleaved
+              : ChannelSelection.channel(
+                  interleaved, channels, Math.min(tracks.get(t).channel(), channels - 1));
+      trackBytes[t] = new byte[mono.length * 2];
+      ByteBuffer.wrap(trackBytes[t]).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(mono);
+    }
+    int count = interleaved.length / channels;
+    int offset = 0;
+    while (offset < count) {
+      long sample = audioSamples + offset;
+      int index = plan.indexOf(sample * 1000 / VideoDemuxer.SAMPLE_RATE);
+      long boundary =
+          isLast(index) ? Long.MAX_VALUE : plan.end(index) * VideoDemuxer.SAMPLE_RATE / 1000;
+      int take = (int) Math.min(count - offset, Math.max(1, boundary - sample));
+      if (index >= nextToEmit) {
+        ClipBuffer clip = buffer(index);
+        for (int t = 0; t < tracks.size(); t++) {
+          clip.pcm[t].write(trackBytes[t], offset * 2, take * 2);
+        }
+      }
+      offset += take;
+    }
+    audioSamples += count;
+  }
+
+  private boolean isLast(int index) {
+    return plan.durationKnown() && index == plan.count() - 1;
+  }
+
+  /**
+   * Publishes, in order, every clip whose end both streams have passed; the last clip waits for the
+   * end.
+   */
+  private void emitCompleted() {
+    while (!isLast(nextToEmit)) {
+      long end = plan.end(nextToEmit);
+      boolean audioDone = !hasAudio || audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE >= end;
+      boolean videoDone = !hasVideo || videoMs >= end;
+      if (!(audioDone && videoDone)) {
+        return;
+      }
+      ClipBuffer clip = open.remove(nextToEmit);
+      if (clip != null && !clip.isEmpty()) {
+        emit(clip);
+      }
+      nextToEmit++;
+    }
+  }
+
+  private void emit(ClipBuffer clip) {
+    long start = plan.start(clip.index);
+    long end =
+        plan.durationKnown()
+            ? plan.end(clip.index)
+            : Math.max(
+                start + 1,
+                Math.min(
+                    plan.end(clip.index),
+                    Math.max(videoMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE)));
+    for (int t = 0; t < tracks.size(); t++) {
+      sink.accept(
+          new DemuxedClip(
+              clip.index,
+              start,
+              end,
+              clip.pcm[t].toByteArray(),
+              List.copyOf(clip.frames),
+              hasAudio,
+              hasVideo,
+              tracks.get(t).role()));
+    }
+    emitted++;
+  }
+
+  /** What has been gathered for one clip so far. */
+  private final class ClipBuffer {
+    final int index;
+    final ByteArrayOutputStream[] pcm;
+    final List<DemuxedClip.SampledFrame> frames = new ArrayList<>();
+    final long[] targets;
+    int nextSlot;
+
+    ClipBuffer(SegmentPlan plan, int index, int tracks) {
+      this.index = index;
+      this.targets = plan.frameTargets(index, config.framesPerSegment());
+      this.pcm = new ByteArrayOutputStream[tracks];
+      for (int t = 0; t < tracks; t++) {
+        pcm[t] = new ByteArrayOutputStream();
+      }
+    }
+
+    boolean isEmpty() {
+      for (ByteArrayOutputStream track : pcm) {
+        if (track.size() > 0) {
+          return false;
+        }
+      }
+      return frames.isEmpty();
+    }
+  }
+
+  /**
+   * Scaled to fit {@code maxFrameSide} (the longer side, so before or after turning is the same),
+   * turned upright.
+   */
+  private DemuxedClip.SampledFrame encode(
+      BufferedImage image, FrameRotation rotation, long timestampMs) {
+    BufferedImage scaled = rotation.apply(fit(image, config.maxFrameSide()));
+    return new DemuxedClip.SampledFrame(
+        timestampMs, scaled.getWidth(), scaled.getHeight(), jpeg(scaled, config.jpegQuality()));
+  }
+
+  static BufferedImage fit(BufferedImage image, int maxSide) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    double scale = Math.min(1.0, (double) maxSide / Math.max(w, h));
+    int tw = Math.max(1, (int) Math.round(w * scale));
+    int th = Math.max(1, (int) Math.round(h * scale));
+    BufferedImage out = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = out.createGraphics();
+    g.setRenderingHint(
+        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(image, 0, 0, tw, th, null);
+    g.dispose();
+    return out;
+  }
+
+  static byte[] jpeg(BufferedImage image, float quality) {
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality);
+      writer.setOutput(out);
+      writer.write(null, new IIOImage(image, null, null), param);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+  }
+}

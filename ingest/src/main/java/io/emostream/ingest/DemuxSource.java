@@ -1,0 +1,92 @@
+package io.emostream.ingest;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+
+/** What a demux reads: a file, or a stream read while it arrives ({@link VideoDemuxer}). */
+interface DemuxSource {
+  /** How messages name it: the file's name, or the stream's. */
+  String label();
+
+  /** A new grabber on it, not started. */
+  FFmpegFrameGrabber grabber();
+
+  /** Before a second grabber is started on it (another audio stream): back to its start. */
+  default void rewind() {}
+
+  /** The grabber in use is started: there will be no second one. */
+  default void opened() {}
+
+  /**
+   * Not null when the input was cut off or failed before its end, after {@code published} clips
+   * were published.
+   */
+  default IngestException cutOff(int published) {
+    return null;
+  }
+
+  /** A media file. */
+  static DemuxSource file(Path file) {
+    return new DemuxSource() {
+      @Override
+      public String label() {
+        return file.getFileName().toString();
+      }
+
+      @Override
+      public FFmpegFrameGrabber grabber() {
+        return new FFmpegFrameGrabber(file.toFile());
+      }
+    };
+  }
+
+  /**
+   * No seek callback ({@code maximumSize} 0), so FFmpeg reads the stream straight through and
+   * JavaCV keeps no copy of it to seek back in; the stream is not closed with the grabber.
+   */
+  static DemuxSource stream(MediaStream stream, String name) {
+    return new DemuxSource() {
+      @Override
+      public String label() {
+        return name;
+      }
+
+      @Override
+      public FFmpegFrameGrabber grabber() {
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(stream, 0);
+        grabber.setCloseInputStream(false);
+        return grabber;
+      }
+
+      @Override
+      public void rewind() {
+        stream.rewind();
+      }
+
+      @Override
+      public void opened() {
+        stream.forgetHead();
+      }
+
+      @Override
+      public IngestException cutOff(int published) {
+        IOException failure = stream.failure();
+        if (failure == null) {
+          return null;
+        }
+        return new IngestException(
+            "'"
+                + name
+                + "' was cut off after "
+                + stream.bytesRead()
+                + " bytes: "
+                + failure.getMessage()
+                + " ("
+                + published
+                + " clip(s) before it were published)",
+            failure);
+      }
+    };
+  }
+}

@@ -1,0 +1,252 @@
+package io.emostream.ingest;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.Java2DFrameConverter;
+
+/**
+ * Pulls a live URL for {@link VideoDemuxer#demuxLive}: FFmpeg's options and timeouts per protocol,
+ * reconnects with backoff while media time goes on, and why a source ended.
+ */
+final class LiveDemuxer {
+
+  private final IngestConfig config;
+
+  LiveDemuxer(IngestConfig config) {
+    this.config = config;
+  }
+
+  /** See {@link VideoDemuxer#demuxLive}. */
+  String demuxLive(
+      String url,
+      ChannelSelection channels,
+      LiveControl control,
+      VideoDemuxer.LiveListener listener,
+      Consumer<DemuxedClip> sink) {
+    IngestConfig.LiveLimits limits = config.live();
+    String shown = SourceEvents.redact(url);
+    DemuxRun run = null;
+    Duration backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
+    long lostAt = -1;
+    long lostAtMediaMs = -1;
+    String lossError = null;
+    boolean lossStalled = false;
+    String lastError = null;
+    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+      while (true) {
+        String reason = control.stopReason();
+        if (reason != null) {
+          return finish(run, reason);
+        }
+        listener.connecting(run != null || lastError != null, lastError);
+        FFmpegFrameGrabber grabber = null;
+        boolean stalled = false;
+        try {
+          grabber = startLive(url, channels, shown);
+          if (run == null) {
+            run = liveRun(grabber, channels, converter, sink);
+          }
+          listener.live();
+          backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
+          lostAt = -1;
+          reason = run.drainLive(grabber, control, shown);
+          if (reason != null) {
+            return finish(run, reason);
+          }
+          long silentNanos = System.nanoTime() - run.lastFrameNanos();
+          stalled = silentNanos >= silenceLimit(url, limits).toNanos() * 9 / 10;
+          lastError =
+              stalled
+                  ? "no data for " + silentNanos / 1_000_000 + " ms (EMOSTREAM_LIVE_READ_TIMEOUT)"
+                  : lostError(grabber);
+          if (lastError == null) {
+            // A clean end of stream (RTSP's BYE, an HLS playlist's end): nothing to reconnect to.
+            return finish(run, SourceEvents.COMPLETED);
+          }
+        } catch (FrameGrabber.Exception e) {
+          lastError = e.getMessage();
+        } finally {
+          if (grabber != null) {
+            VideoDemuxer.closeQuietlyAfterFailure(grabber);
+          }
+        }
+        long now = System.nanoTime();
+        if (lostAt < 0) {
+          lostAt = now;
+          lossStalled = stalled;
+          lossError = lastError;
+          lostAtMediaMs = run == null ? -1 : run.mediaMs();
+        }
+        if (Duration.ofNanos(now - lostAt).compareTo(limits.reconnectFor()) >= 0) {
+          return finish(run, endReason(lossStalled, lossError, lostAtMediaMs, lastError));
+        }
+        if (control.awaitStop(backoff)) {
+          continue;
+        }
+        backoff = backoff.multipliedBy(2);
+        if (backoff.compareTo(IngestConfig.LiveLimits.MAX_BACKOFF) > 0) {
+          backoff = IngestConfig.LiveLimits.MAX_BACKOFF;
+        }
+      }
+    }
+  }
+
+  /**
+   * Why a source not back within EMOSTREAM_LIVE_RECONNECT_FOR ended: {@code timeout} when it was
+   * never reached or went silent (its last connection ended after EMOSTREAM_LIVE_READ_TIMEOUT
+   * without a frame), else {@code completed}: the server ended the stream. RTMP and SRT servers
+   * close the connection at the end, which FFmpeg reports as an I/O error, and RTMP turns a read
+   * timeout into the same error, so silence is told apart by the time since the last frame.
+   */
+  static String endReason(
+      boolean lossStalled, String lossError, long lostAtMediaMs, String lastError) {
+    if (lostAtMediaMs < 0) {
+      return SourceEvents.TIMEOUT + ": could not connect (" + lastError + ")";
+    }
+    if (lossStalled) {
+      return SourceEvents.TIMEOUT
+          + ": lost at "
+          + lostAtMediaMs
+          + " ms of media ("
+          + lossError
+          + "), not back since ("
+          + lastError
+          + ")";
+    }
+    return SourceEvents.COMPLETED;
+  }
+
+  private static String finish(DemuxRun run, String reason) {
+    if (run != null) {
+      run.finishLive();
+    }
+    return reason;
+  }
+
+  /**
+   * Why a connection's frames stopped, or null when the source ended its stream: the error its I/O
+   * context recorded (an I/O error, or EMOSTREAM_LIVE_READ_TIMEOUT of silence). JavaCV answers null
+   * for an end and for an error alike, so this asks FFmpeg; RTSP has no I/O context to ask, so an
+   * RTSP source that stops without going silent is taken as ended (a camera's server plays on until
+   * it is stopped; a file served over RTSP would start again on a new connection).
+   */
+  private static String lostError(FFmpegFrameGrabber grabber) {
+    AVFormatContext format = grabber.getFormatContext();
+    if (format != null && format.pb() != null && format.pb().error() != 0) {
+      int code = format.pb().error();
+      return avError(code);
+    }
+    return null;
+  }
+
+  static String avError(int code) {
+    byte[] text = new byte[256];
+    avutil.av_strerror(code, text, text.length);
+    int n = 0;
+    while (n < text.length && text[n] != 0) {
+      n++;
+    }
+    return new String(text, 0, n, StandardCharsets.UTF_8) + " (" + code + ")";
+  }
+
+  /**
+   * FFmpeg's options for a live URL: timeouts in microseconds. {@code rw_timeout} bounds every read
+   * of every protocol; {@code timeout} means an I/O timeout for RTSP, HTTP and SRT, but for RTMP it
+   * would make FFmpeg <em>listen</em>, so RTMP gets none (its TCP connect has FFmpeg's own bound,
+   * and a server that accepts and stays silent meets {@code rw_timeout}). RTSP is pulled over TCP
+   * (no lost UDP packets, passes NAT).
+   */
+  static Map<String, String> liveOptions(String url, IngestConfig.LiveLimits limits) {
+    String scheme = VideoDemuxer.scheme(url);
+    String connect = Long.toString(limits.connectTimeout().toNanos() / 1000);
+    String read = Long.toString(limits.readTimeout().toNanos() / 1000);
+    Map<String, String> options = new TreeMap<>();
+    options.put("rw_timeout", read);
+    switch (scheme) {
+      case "rtsp", "rtsps" -> {
+        options.put("timeout", connect);
+        options.put("rtsp_transport", "tcp");
+      }
+      case "http", "https" -> options.put("timeout", connect);
+      case "srt" -> {
+        options.put("timeout", read);
+        options.put("connect_timeout", Long.toString(limits.connectTimeout().toMillis()));
+      }
+      default -> {
+        // rtmp, rtmps: rw_timeout only (see above)
+      }
+    }
+    return options;
+  }
+
+  /**
+   * How long a source must be silent for a read to fail: {@code rw_timeout}, or FFmpeg's socket
+   * {@code timeout} (the connect timeout, {@link #liveOptions}) for RTSP and HTTP when shorter.
+   */
+  static Duration silenceLimit(String url, IngestConfig.LiveLimits limits) {
+    return switch (VideoDemuxer.scheme(url)) {
+      case "rtsp", "rtsps", "http", "https" ->
+          limits.readTimeout().compareTo(limits.connectTimeout()) < 0
+              ? limits.readTimeout()
+              : limits.connectTimeout();
+      default -> limits.readTimeout();
+    };
+  }
+
+  /** A started grabber on a live URL, options set; the caller closes it. */
+  private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
+      throws FrameGrabber.Exception {
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
+    grabber.setSampleRate(VideoDemuxer.SAMPLE_RATE);
+    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
+    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+    liveOptions(url, config.live()).forEach(grabber::setOption);
+    try {
+      grabber.start();
+    } catch (FrameGrabber.Exception | RuntimeException e) {
+      VideoDemuxer.closeQuietlyAfterFailure(grabber);
+      throw new FrameGrabber.Exception("could not open " + shown + ": " + e.getMessage(), e);
+    }
+    long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
+    if (!VideoDemuxer.hasAudio(grabber) && !VideoDemuxer.hasPicture(grabber)) {
+      VideoDemuxer.closeQuietlyAfterFailure(grabber);
+      throw new IngestException(shown + " has neither an audio nor a video stream");
+    }
+    if (grabber.hasVideo() && pixels > config.maxFramePixels()) {
+      VideoDemuxer.closeQuietlyAfterFailure(grabber);
+      throw new IngestException(
+          shown
+              + " has frames of "
+              + pixels
+              + " pixels, more than the limit of "
+              + config.maxFramePixels()
+              + " (EMOSTREAM_MAX_FRAME_PIXELS)");
+    }
+    return grabber;
+  }
+
+  private DemuxRun liveRun(
+      FFmpegFrameGrabber grabber,
+      ChannelSelection channels,
+      Java2DFrameConverter converter,
+      Consumer<DemuxedClip> sink) {
+    boolean hasAudio = VideoDemuxer.hasAudio(grabber);
+    int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
+    return new DemuxRun(
+        config,
+        new SegmentPlan(0, config.segmentMs(), config.minSegmentMs()),
+        hasAudio,
+        VideoDemuxer.hasPicture(grabber) && channels.publishesFrames(sourceChannels),
+        channels.tracks(sourceChannels),
+        converter,
+        sink,
+        FrameRotation.of(grabber.getDisplayRotation()));
+  }
+}

@@ -1,0 +1,191 @@
+package io.emostream.ingest;
+
+import io.emostream.schemas.SourceKind;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One streamed upload on an ingest thread: reads the rest of the body blocking (after the head
+ * {@link BodySpool} sniffed) through a {@link MediaStream}, which FFmpeg demuxes while it arrives,
+ * and publishes each clip as soon as it is complete. The limits of a spooled upload hold while it
+ * reads: EMOSTREAM_MAX_UPLOAD_BYTES (413), EMOSTREAM_UPLOAD_TIMEOUT and EMOSTREAM_UPLOAD_MIN_RATE
+ * (checked after each read, 408), EMOSTREAM_HTTP_IDLE_TIMEOUT (Jetty fails the blocked read, 408);
+ * a body cut off or abandoned publishes no clip it cut short. The clips published before an error
+ * stay published, and the error answer names them ({@code clipsPublished}, {@code clips}).
+ */
+final class StreamedBody implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamedBody.class);
+
+  private final UploadHandler uploads;
+  private final Request request;
+  private final Response response;
+  private final Callback callback;
+  private final UploadRequest upload;
+  private final String key;
+  private final byte[] prefix;
+  private final boolean last;
+  private final String container;
+  private final long startNanos;
+
+  StreamedBody(
+      UploadHandler uploads,
+      Request request,
+      Response response,
+      Callback callback,
+      UploadRequest upload,
+      String key,
+      byte[] prefix,
+      boolean last,
+      String container,
+      long startNanos) {
+    this.uploads = uploads;
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.upload = upload;
+    this.key = key;
+    this.prefix = prefix;
+    this.last = last;
+    this.container = container;
+    this.startNanos = startNanos;
+  }
+
+  @Override
+  public void run() {
+    InputStream head = new ByteArrayInputStream(prefix);
+    MediaStream body =
+        new MediaStream(
+            last ? head : new SequenceInputStream(head, Content.Source.asInputStream(request)),
+            uploads.config.maxUploadBytes(),
+            this::guard);
+    // Silence while a clip is published after the body's end is not the client's idleness.
+    request.addIdleTimeoutListener(timeout -> !body.ended());
+    LOG.info("upload '{}': {} streamed, demuxed while it arrives", upload.name(), container);
+    IdempotencyStore.Answer answer;
+    try {
+      IngestService.Result result =
+          uploads.service.ingest(
+              body,
+              upload.name(),
+              upload.rule(),
+              upload.channels(),
+              upload.audioStream(),
+              upload.sourceId(),
+              SourceKind.UPLOAD);
+      LOG.info(
+          "upload '{}' (streamed): source {}, {} segment(s)",
+          result.sourceName(),
+          result.sourceId(),
+          result.clips().size());
+      if (uploads.results != null) {
+        uploads.results.uploaded(result);
+      }
+      answer = new IdempotencyStore.Answer(201, UploadHandler.created(result, true));
+    } catch (IngestException e) {
+      answer = failed(e, body);
+    } catch (RuntimeException e) {
+      LOG.error("streamed ingest of upload '{}' failed", upload.name(), e);
+      answer =
+          new IdempotencyStore.Answer(
+              503, HttpAnswers.error("the clip could not be published; try again later"));
+    }
+    if (key != null) {
+      uploads.idempotency.finish(key, answer);
+    }
+    if (!body.ended()) {
+      // The rest of the body is never read: the connection closes after this answer.
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    uploads.answers.respond(response, callback, answer.status(), answer.body());
+  }
+
+  /** The answer to a stream that failed: why, and the clips published before it. */
+  private IdempotencyStore.Answer failed(IngestException e, MediaStream body) {
+    IngestService.Result published =
+        e instanceof PartlyIngestedException partly ? partly.published() : null;
+    int clips = published == null ? 0 : published.clips().size();
+    IOException failure = body.failure();
+    int status = 400;
+    String why;
+    if (failure instanceof UploadCutOff cut) {
+      status = cut.status();
+      why = "the upload was cut off: " + cut.getMessage();
+      if (cut.reason() != null) {
+        uploads.answers.cutOff(cut.reason());
+      }
+    } else if (failure != null && UploadHandler.causedByTimeout(failure)) {
+      status = 408;
+      why =
+          "no data arrived for "
+              + uploads.limits.idleTimeout()
+              + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was cut off";
+      uploads.answers.cutOff("idle-timeout");
+    } else if (failure != null) {
+      LOG.info(
+          "streamed upload '{}' ended before its body was complete ({} bytes received)",
+          upload.name(),
+          body.bytesRead());
+      why = "the upload ended before its body was complete";
+    } else {
+      why = null; // the media's fault: the demuxer's message says what was published before it
+    }
+    if (published != null && uploads.results != null) {
+      uploads.results.uploaded(published);
+    }
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put(
+        "error",
+        why == null
+            ? e.getMessage()
+            : why
+                + "; "
+                + (clips == 0
+                    ? "nothing was published"
+                    : clips + " clip(s) complete before it were published and stay published"));
+    if (why == null && published == null) {
+      return new IdempotencyStore.Answer(status, answer); // refused as a spooled upload is
+    }
+    if (published != null) {
+      answer.put("sourceId", published.sourceId());
+    }
+    answer.put("clipsPublished", clips);
+    answer.put("clips", published == null ? List.of() : published.clips());
+    return new IdempotencyStore.Answer(status, answer);
+  }
+
+  /** EMOSTREAM_UPLOAD_TIMEOUT and EMOSTREAM_UPLOAD_MIN_RATE, after each read. */
+  private void guard(long received) throws UploadCutOff {
+    long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
+    if (elapsedMs > uploads.limits.uploadTimeout().toMillis()) {
+      throw new UploadCutOff(
+          408,
+          "it took longer than " + uploads.limits.uploadTimeout() + " (EMOSTREAM_UPLOAD_TIMEOUT)",
+          "upload-timeout");
+    }
+    if (uploads.limits.minUploadRate() > 0
+        && elapsedMs >= uploads.limits.minRateAfter().toMillis()
+        && elapsedMs > 0
+        && received * 1000 / elapsedMs < uploads.limits.minUploadRate()) {
+      throw new UploadCutOff(
+          408,
+          "it arrived at "
+              + received * 1000 / elapsedMs
+              + " bytes/s, below the minimum of "
+              + uploads.limits.minUploadRate()
+              + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE)",
+          "min-rate");
+    }
+  }
+}

@@ -1,0 +1,243 @@
+package io.emostream.ingest;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * {@code POST /clips}: checks an upload's request, answers a retry from the idempotency store and
+ * counts the uploads in flight for an orderly close; {@link BodySpool} reads the body (and hands a
+ * streamable one to {@link StreamedBody}).
+ */
+final class UploadHandler {
+
+  private static final int MAX_IDEMPOTENCY_KEYS = 10_000;
+
+  final IngestConfig config;
+  final IngestConfig.HttpLimits limits;
+  final Ingestor service;
+
+  /** Null: this server keeps no results. */
+  final FusedSegmentStore results;
+
+  final IdempotencyStore idempotency;
+  final ThreadPoolExecutor ingestPool;
+  final Scheduler scheduler;
+  final HttpAnswers answers;
+  private final BooleanSupplier closing;
+
+  private final Object inFlightLock = new Object();
+  private int inFlight;
+
+  UploadHandler(
+      IngestConfig config,
+      Ingestor service,
+      Clock clock,
+      FusedSegmentStore results,
+      ThreadPoolExecutor ingestPool,
+      Scheduler scheduler,
+      HttpAnswers answers,
+      BooleanSupplier closing) {
+    this.config = config;
+    this.limits = config.http();
+    this.service = service;
+    this.results = results;
+    this.idempotency = new IdempotencyStore(clock, limits.idempotencyTtl(), MAX_IDEMPOTENCY_KEYS);
+    this.ingestPool = ingestPool;
+    this.scheduler = scheduler;
+    this.answers = answers;
+    this.closing = closing;
+  }
+
+  void clips(Request request, Response response, Callback callback) {
+    if (closing.getAsBoolean()) {
+      answers.respond(
+          response,
+          callback,
+          503,
+          HttpAnswers.error(
+              "ingest is shutting down; send the upload to another instance or " + "retry later"));
+      return;
+    }
+    if (!"POST".equals(request.getMethod())) {
+      response.getHeaders().put(HttpHeader.ALLOW, "POST");
+      answers.respond(
+          response,
+          callback,
+          405,
+          HttpAnswers.error("use POST with the video as the request body"));
+      return;
+    }
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (config.requiresToken() && !RequestChecks.authorized(authorization, config.ingestToken())) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
+      answers.respond(
+          response,
+          callback,
+          401,
+          HttpAnswers.error("missing or wrong bearer token: send 'Authorization: Bearer <token>'"));
+      return;
+    }
+    String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    if (!RequestChecks.acceptedContentType(contentType)) {
+      answers.respond(
+          response,
+          callback,
+          415,
+          HttpAnswers.error(
+              "Content-Type '"
+                  + contentType
+                  + "' is not accepted; send video/*, audio/* or application/octet-stream"));
+      return;
+    }
+    UploadRequest upload;
+    try {
+      upload =
+          UploadRequest.parse(
+              HttpAnswers.query(request.getHttpURI().getQuery()), config.channels());
+    } catch (IllegalArgumentException e) {
+      answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
+      return;
+    }
+    String key = request.getHeaders().get(IngestHttpServer.IDEMPOTENCY_KEY);
+    if (key != null && !RequestChecks.validIdempotencyKey(key)) {
+      answers.respond(
+          response,
+          callback,
+          400,
+          HttpAnswers.error(
+              IngestHttpServer.IDEMPOTENCY_KEY + " must be 1 to 255 printable ASCII characters"));
+      return;
+    }
+    long length = request.getLength();
+    String scopedKey = key == null ? null : RequestChecks.scope(authorization, key);
+    String fingerprint = upload.fingerprint() + " length=" + length;
+    if (scopedKey != null
+        && answeredFromStore(
+            idempotency.lookup(scopedKey, fingerprint), request, response, callback)) {
+      return;
+    }
+    if (length > config.maxUploadBytes()) {
+      answers.respond(response, callback, 413, HttpAnswers.error(tooLarge()));
+      return;
+    }
+    enter();
+    new BodySpool(
+            this,
+            request,
+            response,
+            Callback.from(callback, this::leave),
+            upload,
+            scopedKey,
+            fingerprint)
+        .start();
+  }
+
+  /**
+   * Answers from the idempotency store when the key is known; false when the request must run. The
+   * body of a request answered here is read and dropped after the answer ({@link Drain}).
+   */
+  boolean answeredFromStore(
+      IdempotencyStore.Found found, Request request, Response response, Callback callback) {
+    if (found instanceof IdempotencyStore.Mismatch) {
+      answers.respond(
+          response,
+          callback,
+          422,
+          HttpAnswers.error(
+              IngestHttpServer.IDEMPOTENCY_KEY
+                  + " was already used for an upload with other "
+                  + "parameters (query or Content-Length); use a new key for a new upload"));
+      return true;
+    }
+    if (found instanceof IdempotencyStore.Done done) {
+      replay(response, callback, done.answer());
+      return true;
+    }
+    if (found instanceof IdempotencyStore.Pending pending) {
+      // Waits without a thread, for as long as the first attempt's analysis takes; its ingest
+      // thread answers this one.
+      request.addIdleTimeoutListener(timeout -> false);
+      pending
+          .answer()
+          .whenComplete(
+              (answer, failure) ->
+                  replay(
+                      response,
+                      callback,
+                      answer != null
+                          ? answer
+                          : new IdempotencyStore.Answer(
+                              503,
+                              HttpAnswers.error(
+                                  "the clip could not be published; try again later"))));
+      return true;
+    }
+    return false;
+  }
+
+  private void replay(Response response, Callback callback, IdempotencyStore.Answer answer) {
+    response.getHeaders().put("Idempotent-Replayed", "true");
+    answers.respond(response, callback, answer.status(), answer.body());
+  }
+
+  static boolean causedByTimeout(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The answer to an upload ingested whole. */
+  static Map<String, Object> created(IngestService.Result result, boolean streamed) {
+    Map<String, Object> created = new LinkedHashMap<>();
+    created.put("sourceId", result.sourceId());
+    created.put("sourceName", result.sourceName());
+    created.put("clips", result.clips());
+    created.put("streamed", streamed);
+    return created;
+  }
+
+  String tooLarge() {
+    return "upload larger than the limit of " + config.maxUploadBytes() + " bytes";
+  }
+
+  private void enter() {
+    synchronized (inFlightLock) {
+      inFlight++;
+    }
+  }
+
+  private void leave() {
+    synchronized (inFlightLock) {
+      inFlight--;
+      inFlightLock.notifyAll();
+    }
+  }
+
+  boolean awaitNoneInFlight(Duration grace) throws InterruptedException {
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (inFlightLock) {
+      while (inFlight > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(inFlightLock, left);
+      }
+    }
+    return true;
+  }
+}
