@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The live sources of one ingest: each pulled on a thread of its own ({@link
@@ -182,12 +183,15 @@ public final class LiveSources implements AutoCloseable {
                 listener.published(clip);
               });
       source.endReason = result.endReason();
-      LOG.info(
-          "live source {} ended at {} ms of media, {} clip(s) published: {}",
-          source.sourceId,
-          result.mediaTimeMs(),
-          result.result().clips().size(),
-          result.endReason());
+      // A source cut short by shutdown is said at WARN, so that `up` (which shows warnings only)
+      // says where it stopped.
+      LOG.atLevel(SourceEvents.SHUTDOWN.equals(result.endReason()) ? Level.WARN : Level.INFO)
+          .log(
+              "live source {} ended at {} ms of media, {} clip(s) published: {}",
+              source.sourceId,
+              result.mediaTimeMs(),
+              result.result().clips().size(),
+              result.endReason());
     } catch (RuntimeException | Error e) {
       source.endReason = SourceEvents.error(e.getMessage());
       LOG.error("live source {} failed", source.sourceId, e);
