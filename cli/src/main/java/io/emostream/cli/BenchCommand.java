@@ -27,6 +27,10 @@ import picocli.CommandLine.Parameters;
  * alternately in the same process and window, with absolute figures, the ratio and (with {@code
  * --json FILE}) JSON for tracking. Not a test: figures depend on the machine and its load, which
  * the output records.
+ *
+ * <p>Just over 300 lines, most of them its options' help and the printing of each stage's figures;
+ * the stages themselves are {@link InferenceBench}, {@link IngestBench}, {@link FusionBench} and
+ * {@link PipelineBench}.
  */
 @Command(
     name = "bench",

@@ -26,14 +26,17 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * {@code ./emostream}: the embedded default, a command line of commands ({@link AnalyzeCommand},
  * {@link UpCommand}, {@link EvaluateCommand}, {@link TrainFusionCommand}, and the measuring tools
- * {@link VadSurvey} and {@link VideoBench}), each with its own options and {@code --help}, parsed
- * by picocli.
+ * {@link VadSurvey}, {@link VideoBench}, {@link LiveBench} and {@link BenchCommand}), each with its
+ * own options and {@code --help}, parsed by picocli.
  *
  * <p>Progress goes to stderr (a redrawn bar when stderr is a terminal, plain lines otherwise, see
  * {@link Terminal}), results to stdout. A failure is one line saying what went wrong and what to do
  * ({@code --verbose} adds the trace); a mistyped command or option also says what was probably
  * meant. Exit codes: 0 ok, 1 some inputs failed, 2 a usage error or a refusal before anything
  * started, 130 stopped with Ctrl-C ({@link OrderlyStop}).
+ *
+ * <p>Just over 300 lines, most of them the command line's declaration (commands, synopsis, exit
+ * codes) and the mapping of errors to one line and an exit code; each command is its own class.
  */
 @Command(
     name = "emostream",

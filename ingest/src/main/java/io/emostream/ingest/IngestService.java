@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>Traces ({@link Tracing}, when on): each clip is published inside its own {@code
  * ingest.publish} span, which starts the clip's trace; its context (and the source id, as baggage)
  * goes in the headers of the clip's records.
+ *
+ * <p>Over 300 lines: the {@link Ingestor} entry points for a file, a stream and a live URL (with
+ * their overloads) and the one path each takes to publish clips and source events, kept together.
  */
 public final class IngestService implements AutoCloseable, Ingestor {
 

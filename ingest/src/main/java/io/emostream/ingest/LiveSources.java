@@ -31,6 +31,9 @@ import org.slf4j.event.Level;
  * reason: completed, stopped, shutdown, timeout: ..., error: ...). The last {@link #KEPT_ENDED}
  * ended sources stay listed. {@link #close(Duration)} stops every source (reason shutdown): each
  * publishes its open clip when long enough, then its ENDED event, and says where it stopped.
+ *
+ * <p>Just over 300 lines: the sources, their threads, states and shutdown are one registry, kept
+ * together; the pulling itself is in {@link LiveDemuxer}.
  */
 public final class LiveSources implements AutoCloseable {
 
