@@ -41,6 +41,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import prosody  # noqa: E402
 from speech_embedding import EmbeddingNet, OwwMelFrontEnd, MEL_STRIDE, MEL_WINDOW, tile_to_min  # noqa: E402
 from vad import SileroVad  # noqa: E402
 
@@ -139,6 +140,7 @@ def build_features(rows, args, log):
     pools = {k: [w for w, f in zip(wavs, folds) if f == k] for k in range(len(FOLDS))}
     feats = {"mel": [[None] * len(rows) for _ in range(args.copies)],
              "emb": [[None] * len(rows) for _ in range(args.copies)],
+             "pcm": [[None] * len(rows) for _ in range(args.copies)],
              "voiced_s": np.zeros((args.copies, len(rows))), "whole_kept": np.zeros((args.copies, len(rows)), bool)}
     for c in range(args.copies):
         rng = np.random.default_rng(args.seed + 7919 * c)
@@ -152,6 +154,8 @@ def build_features(rows, args, log):
             if len(v) < MIN_VOICED_S * SR:
                 v = copies[i]
                 feats["whole_kept"][c, i] = True
+            # the model's input in the product is PCM16 / 32768: the prosody features (--extra) start from this
+            feats["pcm"][c][i] = np.round(np.clip(v, -1.0, 32767 / 32768) * 32768).astype(np.int16)
             x = tile_to_min(torch.from_numpy(np.ascontiguousarray(v))[None])
             mel = fe(x)
             feats["mel"][c][i] = mel[0].half()
@@ -160,6 +164,30 @@ def build_features(rows, args, log):
             f"{np.median(feats['voiced_s'][c]):.2f}, whole clip kept for {int(feats['whole_kept'][c].sum())}")
     torch.save(feats, path)
     return feats
+
+
+@torch.no_grad()
+def build_extra(feats, args, log):
+    """Prosody features (prosody.py, --extra) [T, C] (float16) of the cached voiced audio of every copy; cached."""
+    if "pcm" not in feats:
+        raise SystemExit(f"the feature cache in {args.cache} predates --extra (no voiced audio in it): delete it")
+    path = os.path.join(args.cache, f"extra_{args.extra}_k{args.copies}_s{args.seed}.pt")
+    if os.path.exists(path):
+        log(f"extra features: cached {path}")
+        return torch.load(path, weights_only=False)
+    t0 = time.time()
+    fe = prosody.ProsodyFrontEnd(args.mel_onnx, args.extra).eval()
+    out = [[None] * len(feats["pcm"][0]) for _ in range(args.copies)]
+    for c in range(args.copies):
+        for i, pcm in enumerate(feats["pcm"][c]):
+            x = fe(tile_to_min(torch.from_numpy(pcm.astype(np.float32) / 32768.0)[None]))[0]
+            if x.shape[0] != feats["mel"][c][i].shape[0]:
+                raise AssertionError(f"copy {c} clip {i}: {x.shape[0]} prosody frames, "
+                                     f"{feats['mel'][c][i].shape[0]} mel frames")
+            out[c][i] = x.half()
+    log(f"extra features '{args.extra}' ({prosody.channels(args.extra)} channels) done ({time.time() - t0:.0f} s)")
+    torch.save(out, path)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -179,9 +207,10 @@ class ConvBlock(nn.Module):
 class Head(nn.Module):
     """mel [B, T, 32] and embeddings [B, W, 96] -> logits [B, 8]; branches 'emb', 'mel' or 'both'."""
 
-    def __init__(self, branches="both", dropout=0.3):
+    def __init__(self, branches="both", dropout=0.3, extra="none"):
         super().__init__()
         self.branches = branches
+        self.extra = extra
         width = 0
         if branches in ("emb", "both"):
             self.emb_bn = nn.BatchNorm1d(96)
@@ -191,6 +220,11 @@ class Head(nn.Module):
             self.mel_bn = nn.BatchNorm1d(32)
             self.mel = nn.Sequential(ConvBlock(32, 64, 5, pool=True), ConvBlock(64, 128, pool=True), ConvBlock(128, 128))
             width += 256
+        if extra != "none":                 # prosody branch (prosody.py), built like the mel branch
+            ch = prosody.channels(extra)
+            self.pro_bn = nn.BatchNorm1d(ch)
+            self.pro = nn.Sequential(ConvBlock(ch, 64, 5, pool=True), ConvBlock(64, 128, pool=True), ConvBlock(128, 128))
+            width += 256
         self.drop = nn.Dropout(dropout)
         self.fc = nn.Linear(width, len(LABELS))
 
@@ -198,7 +232,7 @@ class Head(nn.Module):
     def _pool(x):
         return torch.cat([x.mean(dim=2), x.amax(dim=2)], dim=1)
 
-    def forward(self, mel, emb):
+    def forward(self, mel, emb, extra=None):
         parts = []
         if self.branches in ("emb", "both"):
             parts.append(self._pool(self.emb(self.emb_bn(emb.transpose(1, 2)))))
@@ -206,38 +240,63 @@ class Head(nn.Module):
             m = mel.transpose(1, 2)
             m = m - m.mean(dim=2, keepdim=True)
             parts.append(self._pool(self.mel(self.mel_bn(m))))
+        if self.extra != "none":
+            x = extra.transpose(1, 2)
+            if self.extra == "spec":        # log spectrum: minus its per-utterance mean per bin (gain-invariant)
+                x = x - x.mean(dim=2, keepdim=True)
+            parts.append(self._pool(self.pro(self.pro_bn(x))))
         return self.fc(self.drop(torch.cat(parts, dim=1)))
 
 
-class SpeechEmotionV2(nn.Module):
-    """The shipped graph: waveform [B, S] -> calibrated logits [B, 8]."""
+class Ensemble(nn.Module):
+    """K heads trained with different seeds; their logits averaged (--heads K)."""
 
-    def __init__(self, head, mel_onnx, emb_onnx, temperature):
+    def __init__(self, heads):
+        super().__init__()
+        self.heads = nn.ModuleList(heads)
+
+    def forward(self, mel, emb, extra=None):
+        return torch.stack([h(mel, emb, extra) for h in self.heads]).mean(dim=0)
+
+
+class SpeechEmotionV2(nn.Module):
+    """The shipped graph: waveform [B, S] -> calibrated logits [B, 8]. `head` is a Head or an Ensemble; with
+    extra != "none" the prosody front end (prosody.py) runs on the same tiled waveform."""
+
+    def __init__(self, head, mel_onnx, emb_onnx, temperature, extra="none"):
         super().__init__()
         self.fe = OwwMelFrontEnd(mel_onnx)
         self.net = EmbeddingNet(emb_onnx)
+        self.pro = prosody.ProsodyFrontEnd(mel_onnx, extra) if extra != "none" else None
         self.head = head
         self.register_buffer("inv_t", torch.tensor(1.0 / temperature, dtype=torch.float32))
 
     def forward(self, input_values):
-        mel = self.fe(tile_to_min(input_values))
-        return self.head(mel, self.net(mel)) * self.inv_t
+        wav = tile_to_min(input_values)
+        mel = self.fe(wav)
+        extra = self.pro(wav) if self.pro is not None else None
+        return self.head(mel, self.net(mel), extra) * self.inv_t
 
 
 # ----------------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------------
-def make_batch(items, feats, labels, rng):
-    """Random aligned crops (1.0-3.0 s, capped by the shortest item) of mel frames and embedding windows."""
+def make_batch(items, feats, labels, rng, extra=None):
+    """Random aligned crops (1.0-3.0 s, capped by the shortest item) of mel frames, embedding windows and the
+    prosody frames (the same frames as the mel ones) when `extra` holds them."""
     n_win = min(feats["emb"][c][i].shape[0] for c, i in items)
     w = min(n_win, rng.randint(8, 33))                      # windows of 80 ms: 1.3-3.2 s of mel frames
-    mels, embs = [], []
+    mels, embs, pros = [], [], []
     for c, i in items:
         e = feats["emb"][c][i]
         j = rng.randint(0, e.shape[0] - w)
         embs.append(e[j:j + w])
-        mels.append(feats["mel"][c][i][j * MEL_STRIDE:j * MEL_STRIDE + (w - 1) * MEL_STRIDE + MEL_WINDOW])
+        frames = slice(j * MEL_STRIDE, j * MEL_STRIDE + (w - 1) * MEL_STRIDE + MEL_WINDOW)
+        mels.append(feats["mel"][c][i][frames])
+        if extra is not None:
+            pros.append(extra[c][i][frames])
     mel = torch.stack(mels).float()
+    pro = torch.stack(pros).float() if extra is not None else None
     # SpecAugment-like: one band mask (<= 4 of 32) and one time mask (<= 10 %) on the mel branch
     for b in range(mel.shape[0]):
         f = rng.randint(0, 4)
@@ -246,14 +305,26 @@ def make_batch(items, feats, labels, rng):
         t = rng.randint(0, mel.shape[1] // 10)
         t0 = rng.randint(0, mel.shape[1] - t)
         mel[b, t0:t0 + t, :] = mel[b].mean()
+        if pro is not None:                 # the same time mask on the prosody frames
+            pro[b, t0:t0 + t, :] = pro[b].mean(dim=0)
     y = torch.tensor([labels[i] for _, i in items], dtype=torch.long)
-    return mel, torch.stack(embs).float(), y
+    return mel, torch.stack(embs).float(), pro, y
 
 
-def train_head(train_rows, feats, labels, args, seed, log):
+def train_model(train_rows, feats, extra, labels, args, seed, log):
+    """One Head (--heads 1, seeded as v2) or an Ensemble of --heads heads, head h seeded with seed + 101 h."""
+    heads = []
+    for h in range(args.heads):
+        if args.heads > 1:
+            log(f"    head {h + 1}/{args.heads}")
+        heads.append(train_head(train_rows, feats, extra, labels, args, seed + 101 * h, log))
+    return heads[0] if args.heads == 1 else Ensemble(heads).eval()
+
+
+def train_head(train_rows, feats, extra, labels, args, seed, log):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = Head(args.branches)
+    model = Head(args.branches, extra=args.extra)
     items = [(c, i) for c in range(args.copies) for i in train_rows]
     counts = np.bincount([labels[i] for i in train_rows], minlength=len(LABELS)).astype(np.float64)
     weights = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
@@ -266,8 +337,8 @@ def train_head(train_rows, feats, labels, args, seed, log):
         rng.shuffle(items)
         tot, correct, n = 0.0, 0, 0
         for s in range(0, len(items), args.batch):
-            mel, emb, y = make_batch(items[s:s + args.batch], feats, labels, rng)
-            out = model(mel, emb)
+            mel, emb, pro, y = make_batch(items[s:s + args.batch], feats, labels, rng, extra)
+            out = model(mel, emb, pro)
             loss = F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
             opt.zero_grad()
             loss.backward()
@@ -282,10 +353,12 @@ def train_head(train_rows, feats, labels, args, seed, log):
 
 
 @torch.no_grad()
-def predict(model, idx, feats, copy):
+def predict(model, idx, feats, extra, copy):
     out = np.zeros((len(idx), len(LABELS)), dtype=np.float64)
     for k, i in enumerate(idx):
-        out[k] = model(feats["mel"][copy][i][None].float(), feats["emb"][copy][i][None].float())[0].double().numpy()
+        pro = extra[copy][i][None].float() if extra is not None else None
+        out[k] = model(feats["mel"][copy][i][None].float(), feats["emb"][copy][i][None].float(),
+                       pro)[0].double().numpy()
     return out
 
 
@@ -372,6 +445,23 @@ def export(model, path, opset):
                       opset_version=opset, do_constant_folding=True, dynamo=False)
 
 
+def make_model(args):
+    """An untrained model of the shape --heads / --branches / --extra give (for loading a saved state)."""
+    heads = [Head(args.branches, extra=args.extra) for _ in range(args.heads)]
+    return heads[0] if args.heads == 1 else Ensemble(heads)
+
+
+def log_fold(log, what, logits, test_idx, labels, corpus, folds):
+    """Accuracy per condition and corpus of one fold's test clips (logits per copy, rows as in test_idx)."""
+    test_idx = np.asarray(test_idx)
+    for c, cname in ((0, "clean"), (1, "telephone")):
+        for corp in ("ravdess", "emodb"):
+            m = corpus[test_idx] == corp
+            restrict = [LABELS.index(l) for l in EMODB_LABELS] if corp == "emodb" else None
+            acc = summarise("", logits[c][m], labels[test_idx][m], folds[test_idx][m], restrict)["pooled"]
+            log(f"  {what} {cname:9s} {corp:7s} acc {100 * acc:.2f} % (n={int(m.sum())})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     shared = os.path.join("..", "shared")
@@ -383,6 +473,11 @@ def main():
     ap.add_argument("--vad-threshold", type=float, default=0.5)
     ap.add_argument("--copies", type=int, default=4, help="copies per clip: clean, telephone, >= 0 random")
     ap.add_argument("--branches", choices=["emb", "mel", "both"], default="both")
+    ap.add_argument("--extra", choices=("none",) + prosody.KINDS, default="none",
+                    help="a third, pitch-resolving branch (prosody.py): spec = log spectrum 62 Hz-4 kHz in FFT bins, "
+                         "acf = log-lag autocorrelogram + frame energy")
+    ap.add_argument("--heads", type=int, default=1, help="an ensemble of this many heads (seeds), logits averaged")
+    ap.add_argument("--name", default="speech-emotion-v2", help="model name written into reference.json")
     ap.add_argument("--epochs", type=int, default=35)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -397,9 +492,11 @@ def main():
     ap.add_argument("--out", default=os.path.join("models", "speech-emotion-v2"))
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--reference-only", action="store_true",
-                    help="rebuild the shipped model from <cache>/final_head.pt and the CV temperature, re-check "
+                    help="rebuild the shipped model from <cache>/final_head<tag>.pt and the CV temperature, re-check "
                          "<out>/model.onnx and rewrite <out>/reference.json")
     args = ap.parse_args()
+    if args.heads < 1:
+        raise SystemExit(f"--heads must be >= 1, got {args.heads}")
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -421,9 +518,9 @@ def main():
     if args.reference_only:
         temperature = float(json.load(open(os.path.join(args.results, "cv_report.json")))["calibration"]
                             ["temperature_all_oof"])
-        head = Head(args.branches)
-        head.load_state_dict(torch.load(os.path.join(args.cache, "final_head.pt")))
-        full = SpeechEmotionV2(head.eval(), args.mel_onnx, args.emb_onnx, temperature).eval()
+        head = make_model(args)
+        head.load_state_dict(torch.load(os.path.join(args.cache, f"final_head{args.tag}.pt")))
+        full = SpeechEmotionV2(head.eval(), args.mel_onnx, args.emb_onnx, temperature, args.extra).eval()
         verify_and_reference(full, rows, args, temperature, log)
         return
     labels = np.array([r["label"] for r in rows])
@@ -432,6 +529,7 @@ def main():
     log(f"clips: {int((corpus == 'ravdess').sum())} RAVDESS, {int((corpus == 'emodb').sum())} EmoDB "
         f"({boredom} EmoDB boredom clips left out)")
     feats = build_features(rows, args, log)
+    extra = build_extra(feats, args, log) if args.extra != "none" else None
     report = {"args": vars(args), "boredom_left_out": boredom,
               "voiced_seconds": {f"copy{c}": {"median": float(np.median(feats["voiced_s"][c])),
                                               "p05": float(np.percentile(feats["voiced_s"][c], 5)),
@@ -447,15 +545,14 @@ def main():
             train_idx = [i for i in range(len(rows)) if folds[i] != k]
             test_idx = [i for i in range(len(rows)) if folds[i] == k]
             log(f"fold {k}: test {FOLDS[k]}, {len(train_idx)} train clips x {args.copies} copies, {len(test_idx)} test")
-            model = train_head(train_idx, feats, labels, args, args.seed + 1000 * (k + 1), log)
+            model = train_model(train_idx, feats, extra, labels, args, args.seed + 1000 * (k + 1), log)
             for c in (0, 1):
-                oof[c][test_idx] = predict(model, test_idx, feats, c)
-            for c, cname in ((0, "clean"), (1, "telephone")):
-                for corp in ("ravdess", "emodb"):
-                    m = np.array([i for i in test_idx if corpus[i] == corp])
-                    restrict = [LABELS.index(l) for l in EMODB_LABELS] if corp == "emodb" else None
-                    acc = summarise("", oof[c][m], labels[m], folds[m], restrict)["pooled"]
-                    log(f"  fold {k} {cname:9s} {corp:7s} acc {100 * acc:.2f} % (n={len(m)})")
+                oof[c][test_idx] = predict(model, test_idx, feats, extra, c)
+            if args.heads > 1:              # each head alone, for the record (the figures are the ensemble's)
+                for h, head in enumerate(model.heads):
+                    log_fold(log, f"fold {k} head {h + 1}", {c: predict(head, test_idx, feats, extra, c)
+                                                             for c in (0, 1)}, test_idx, labels, corpus, folds)
+            log_fold(log, f"fold {k}", {c: oof[c][test_idx] for c in (0, 1)}, test_idx, labels, corpus, folds)
             log(f"  fold {k} done in {time.time() - tf:.0f} s")
         done = np.isin(folds, run)
         res = {}
@@ -503,10 +600,10 @@ def main():
     if not args.no_final:
         tf = time.time()
         log(f"final model on all {len(rows)} clips, temperature {temperature:.4f}")
-        head = train_head(list(range(len(rows))), feats, labels, args, args.seed, log)
-        full = SpeechEmotionV2(head, args.mel_onnx, args.emb_onnx, temperature).eval()
+        head = train_model(list(range(len(rows))), feats, extra, labels, args, args.seed, log)
+        full = SpeechEmotionV2(head, args.mel_onnx, args.emb_onnx, temperature, args.extra).eval()
         os.makedirs(args.out, exist_ok=True)
-        torch.save(head.state_dict(), os.path.join(args.cache, "final_head.pt"))
+        torch.save(head.state_dict(), os.path.join(args.cache, f"final_head{args.tag}.pt"))
         onnx_path = os.path.join(args.out, "model.onnx")
         export(full, onnx_path, args.opset)
         log(f"final model trained + exported in {time.time() - tf:.0f} s -> {onnx_path}")
@@ -567,7 +664,7 @@ def verify_and_reference(full, rows, args, temperature, log):
     extra.append(e)
     worst = max(worst, d)
     log(f"  torch vs onnxruntime worst max |logit diff| {worst:.2e}")
-    ref = {"model": "speech-emotion-v2", "labels": LABELS, "sampleRate": SR,
+    ref = {"model": args.name, "labels": LABELS, "sampleRate": SR,
            "input": "float32 PCM16/32768, shape [1, num_samples], no windowing: logits/softmax for the whole clip "
                     "(path relative to ../shared/data/ravdess-speech-16k for clips, to ../shared/data/emodb-16k "
                     "for extraClips) and voiced_* for its voiced audio by the shared VAD contract (vad.py, "
