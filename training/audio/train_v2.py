@@ -494,9 +494,18 @@ def main():
     ap.add_argument("--reference-only", action="store_true",
                     help="rebuild the shipped model from <cache>/final_head<tag>.pt and the CV temperature, re-check "
                          "<out>/model.onnx and rewrite <out>/reference.json")
+    ap.add_argument("--export", action="store_true",
+                    help="with --reference-only: export <out>/model.onnx from the rebuilt model first (a final model "
+                         "trained with --no-cv --temperature while the CV ran, re-exported with the CV temperature)")
+    ap.add_argument("--temperature", type=float, default=None,
+                    help="with --no-cv: the final model's temperature instead of <results>/cv_report.json's")
     args = ap.parse_args()
     if args.heads < 1:
         raise SystemExit(f"--heads must be >= 1, got {args.heads}")
+    if args.export and not args.reference_only:
+        raise SystemExit("--export goes with --reference-only")
+    if args.temperature is not None and not (args.no_cv and args.temperature > 0):
+        raise SystemExit("--temperature goes with --no-cv and must be > 0")
 
     torch.set_num_threads(args.threads)
     random.seed(args.seed)
@@ -521,6 +530,9 @@ def main():
         head = make_model(args)
         head.load_state_dict(torch.load(os.path.join(args.cache, f"final_head{args.tag}.pt")))
         full = SpeechEmotionV2(head.eval(), args.mel_onnx, args.emb_onnx, temperature, args.extra).eval()
+        if args.export:
+            export(full, os.path.join(args.out, "model.onnx"), args.opset)
+            log(f"exported {os.path.join(args.out, 'model.onnx')} with temperature {temperature:.4f}")
         verify_and_reference(full, rows, args, temperature, log)
         return
     labels = np.array([r["label"] for r in rows])
@@ -593,6 +605,8 @@ def main():
         with open(os.path.join(args.results, f"cv_report{args.tag}.json"), "w") as f:
             json.dump(report, f, indent=1)
         temperature = calib.get("temperature_all_oof", 1.0)
+    elif args.temperature is not None:
+        temperature = args.temperature
     else:
         temperature = float(json.load(open(os.path.join(args.results, "cv_report.json")))["calibration"]
                             ["temperature_all_oof"])
