@@ -445,6 +445,74 @@ def export(model, path, opset):
                       opset_version=opset, do_constant_folding=True, dynamo=False)
 
 
+def cv_summary(oof, run, labels, corpus, folds, report, args, log):
+    """Figures per corpus and condition over the folds in `run`, nested calibration; writes oof<tag>.npz and
+    cv_report<tag>.json; returns the temperature fitted on all out-of-fold clean logits (1.0 for one fold)."""
+    done = np.isin(folds, run)
+    res = {}
+    for c, cname in ((0, "clean"), (1, "telephone")):
+        for corp in ("ravdess", "emodb"):
+            m = done & (corpus == corp)
+            if not m.any():
+                continue
+            res[f"{corp}_{cname}"] = summarise(f"{corp} {cname}", oof[c][m], labels[m], folds[m])
+            if corp == "emodb":
+                res[f"{corp}_{cname}_6class"] = summarise(f"{corp} {cname} 6-class", oof[c][m], labels[m],
+                                                          folds[m], [LABELS.index(l) for l in EMODB_LABELS])
+    # calibration: nested temperature (fold k scaled with T fitted on the other folds' OOF clean logits)
+    calib = {}
+    if len(run) > 1:
+        for c, cname in ((0, "clean"), (1, "telephone")):
+            scaled = np.zeros_like(oof[c])
+            temps = {}
+            for k in run:
+                other = done & (folds != k)
+                temps[k] = fit_temperature(oof[0][other], labels[other])
+                scaled[folds == k] = oof[c][folds == k] / temps[k]
+            calib[cname] = {"ece_before": ece(oof[c][done], labels[done]),
+                            "ece_after_nested": ece(scaled[done], labels[done]),
+                            "nll_before": nll(oof[c][done], labels[done]),
+                            "nll_after_nested": nll(scaled[done], labels[done]),
+                            "fold_temperatures": temps}
+        calib["temperature_all_oof"] = fit_temperature(oof[0][done], labels[done])
+    report.update({"folds_run": run, "results": res, "calibration": calib})
+    for key, r in res.items():
+        log(f"{key:28s} folds {' '.join(f'{100 * a:.1f}' for a in r['per_fold'].values())} | mean "
+            f"{100 * r['fold_mean']:.2f} ± {100 * r['fold_ci95']:.2f} | pooled {100 * r['pooled']:.2f} ± "
+            f"{100 * r['pooled_ci95']:.2f} | macro F1 {100 * r['macro_f1']:.2f}")
+    for cname, cal in calib.items():
+        log(f"calibration {cname}: {cal}")
+    np.savez(os.path.join(args.results, f"oof{args.tag}.npz"), clean=oof[0], telephone=oof[1], labels=labels,
+             folds=folds, corpus=corpus)
+    with open(os.path.join(args.results, f"cv_report{args.tag}.json"), "w") as f:
+        json.dump(report, f, indent=1)
+    return calib.get("temperature_all_oof", 1.0)
+
+
+def merge_runs(tags, labels, corpus, folds, args, log):
+    """cv_summary over the union of CV runs made as separate processes on disjoint folds (--merge)."""
+    oof = {0: np.zeros((len(labels), len(LABELS))), 1: np.zeros((len(labels), len(LABELS)))}
+    run, report = [], None
+    for tag in tags:
+        part = json.load(open(os.path.join(args.results, f"cv_report{tag}.json")))
+        arrays = np.load(os.path.join(args.results, f"oof{tag}.npz"))
+        if not (np.array_equal(arrays["labels"], labels) and np.array_equal(arrays["folds"], folds)):
+            raise SystemExit(f"oof{tag}.npz holds other clips than this data set")
+        if set(part["folds_run"]) & set(run):
+            raise SystemExit(f"run {tag} repeats folds {sorted(set(part['folds_run']) & set(run))}")
+        recipe = {k: v for k, v in part["args"].items() if k not in ("fold_ids", "tag", "no_final", "out")}
+        if report is None:
+            report, first = {k: v for k, v in part.items() if k not in ("results", "calibration", "folds_run")}, recipe
+        elif recipe != first:
+            raise SystemExit(f"run {tag} has another recipe: {recipe} vs {first}")
+        m = np.isin(folds, part["folds_run"])
+        oof[0][m], oof[1][m] = arrays["clean"][m], arrays["telephone"][m]
+        run += part["folds_run"]
+        log(f"merge: {tag} folds {part['folds_run']}")
+    report["merged_from"] = tags
+    return cv_summary(oof, sorted(run), labels, corpus, folds, report, args, log)
+
+
 def make_model(args):
     """An untrained model of the shape --heads / --branches / --extra give (for loading a saved state)."""
     heads = [Head(args.branches, extra=args.extra) for _ in range(args.heads)]
@@ -497,6 +565,10 @@ def main():
     ap.add_argument("--export", action="store_true",
                     help="with --reference-only: export <out>/model.onnx from the rebuilt model first (a final model "
                          "trained with --no-cv --temperature while the CV ran, re-exported with the CV temperature)")
+    ap.add_argument("--merge", default="",
+                    help="comma-separated tags of CV runs over disjoint --fold-ids (same recipe, same --results): "
+                         "combine their out-of-fold logits into cv_report<tag>.json / oof<tag>.npz (nested "
+                         "calibration over all their folds) and stop")
     ap.add_argument("--temperature", type=float, default=None,
                     help="with --no-cv: the final model's temperature instead of <results>/cv_report.json's")
     args = ap.parse_args()
@@ -540,6 +612,9 @@ def main():
     folds = np.array([fold_of(r) for r in rows])
     log(f"clips: {int((corpus == 'ravdess').sum())} RAVDESS, {int((corpus == 'emodb').sum())} EmoDB "
         f"({boredom} EmoDB boredom clips left out)")
+    if args.merge:
+        merge_runs(args.merge.split(","), labels, corpus, folds, args, log)
+        return
     feats = build_features(rows, args, log)
     extra = build_extra(feats, args, log) if args.extra != "none" else None
     report = {"args": vars(args), "boredom_left_out": boredom,
@@ -566,45 +641,7 @@ def main():
                                                              for c in (0, 1)}, test_idx, labels, corpus, folds)
             log_fold(log, f"fold {k}", {c: oof[c][test_idx] for c in (0, 1)}, test_idx, labels, corpus, folds)
             log(f"  fold {k} done in {time.time() - tf:.0f} s")
-        done = np.isin(folds, run)
-        res = {}
-        for c, cname in ((0, "clean"), (1, "telephone")):
-            for corp in ("ravdess", "emodb"):
-                m = done & (corpus == corp)
-                if not m.any():
-                    continue
-                res[f"{corp}_{cname}"] = summarise(f"{corp} {cname}", oof[c][m], labels[m], folds[m])
-                if corp == "emodb":
-                    res[f"{corp}_{cname}_6class"] = summarise(f"{corp} {cname} 6-class", oof[c][m], labels[m],
-                                                              folds[m], [LABELS.index(l) for l in EMODB_LABELS])
-        # calibration: nested temperature (fold k scaled with T fitted on the other folds' OOF clean logits)
-        calib = {}
-        if len(run) > 1:
-            for c, cname in ((0, "clean"), (1, "telephone")):
-                scaled = np.zeros_like(oof[c])
-                temps = {}
-                for k in run:
-                    other = done & (folds != k)
-                    temps[k] = fit_temperature(oof[0][other], labels[other])
-                    scaled[folds == k] = oof[c][folds == k] / temps[k]
-                calib[cname] = {"ece_before": ece(oof[c][done], labels[done]),
-                                "ece_after_nested": ece(scaled[done], labels[done]),
-                                "nll_before": nll(oof[c][done], labels[done]),
-                                "nll_after_nested": nll(scaled[done], labels[done]),
-                                "fold_temperatures": temps}
-            calib["temperature_all_oof"] = fit_temperature(oof[0][done], labels[done])
-        report.update({"folds_run": run, "results": res, "calibration": calib})
-        for key, r in res.items():
-            log(f"{key:28s} folds {' '.join(f'{100 * a:.1f}' for a in r['per_fold'].values())} | mean "
-                f"{100 * r['fold_mean']:.2f} ± {100 * r['fold_ci95']:.2f} | pooled {100 * r['pooled']:.2f} ± "
-                f"{100 * r['pooled_ci95']:.2f} | macro F1 {100 * r['macro_f1']:.2f}")
-        for cname, cal in calib.items():
-            log(f"calibration {cname}: {cal}")
-        np.savez(os.path.join(args.results, f"oof{args.tag}.npz"), clean=oof[0], telephone=oof[1], labels=labels,
-                 folds=folds, corpus=corpus)
-        with open(os.path.join(args.results, f"cv_report{args.tag}.json"), "w") as f:
-            json.dump(report, f, indent=1)
-        temperature = calib.get("temperature_all_oof", 1.0)
+        temperature = cv_summary(oof, run, labels, corpus, folds, report, args, log)
     elif args.temperature is not None:
         temperature = args.temperature
     else:
