@@ -21,6 +21,10 @@ each fold trains on every other speaker of both corpora. Test: copy 0 (clean) an
 held-out speakers. Temperature: for fold k fitted on the out-of-fold clean predictions of the other folds (ECE of
 fold k after it); the shipped temperature is fitted on all out-of-fold clean predictions.
 
+Options for the v3 attempt (issue #11 part 3; off by default): --extra acf|spec adds a pitch-resolving branch
+computed in the graph from the same STFT (prosody.py), --heads K averages the logits of K heads in the one graph,
+--merge combines CV runs made on disjoint --fold-ids. See training/audio/README.md, "v3 attempt".
+
 Usage (from the project root; see training/audio/README.md):
   python training/audio/train_v2.py --out models/speech-emotion-v2
 """
