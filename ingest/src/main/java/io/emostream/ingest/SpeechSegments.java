@@ -1,0 +1,75 @@
+package io.emostream.ingest;
+
+import ai.onnxruntime.OrtException;
+import io.emostream.inference.SpeechDetector;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The clips of one source under EMOSTREAM_SEGMENTATION=vad, as they are decided: the 16 kHz audio
+ * goes through Silero VAD as it is demuxed (one {@link SpeechDetector.Stream} for the whole source,
+ * its state carried from frame to frame) and {@link SpeechCuts} turns the frame probabilities into
+ * clip ends. Clip {@code i} starts at the {@code i}-th cut (0 for the first); the last clip is
+ * open: its end is not known until the next cut or the end of the source. With several tracks (both
+ * channels of a call) the VAD hears their mix, so a cut falls where neither speaker talks and every
+ * track is cut at the same times.
+ */
+final class SpeechSegments {
+
+  private final SpeechDetector.Stream vad;
+  private final SpeechCuts cuts;
+  private final List<Long> startsMs = new ArrayList<>(List.of(0L));
+
+  SpeechSegments(SpeechDetector.Stream vad, SpeechCuts cuts) {
+    this.vad = vad;
+    this.cuts = cuts;
+  }
+
+  /**
+   * Takes the next samples of every track (16 kHz, equally long); returns the times (ms) of the
+   * cuts they decided, in order.
+   */
+  List<Long> accept(short[][] tracks) {
+    int n = tracks[0].length;
+    float[] mix = new float[n];
+    for (short[] track : tracks) {
+      for (int i = 0; i < n; i++) {
+        mix[i] += track[i] / (32768f * tracks.length);
+      }
+    }
+    float[] probabilities;
+    try {
+      probabilities = vad.accept(mix, 0, n);
+    } catch (OrtException e) {
+      throw new IngestException("voice activity detection failed: " + e.getMessage(), e);
+    }
+    List<Long> decided = new ArrayList<>();
+    for (float p : probabilities) {
+      long cut = cuts.next(p);
+      if (cut >= 0) {
+        long ms = cut / SpeechCuts.SAMPLES_PER_MS;
+        startsMs.add(ms);
+        decided.add(ms);
+      }
+    }
+    return decided;
+  }
+
+  /** The clip a time falls in: the open one for a time past the last cut. */
+  int indexOf(long timeMs) {
+    int i = startsMs.size() - 1;
+    while (i > 0 && startsMs.get(i) > timeMs) {
+      i--;
+    }
+    return i;
+  }
+
+  long start(int index) {
+    return startsMs.get(index);
+  }
+
+  /** The clip's end, or {@link Long#MAX_VALUE} for the open clip. */
+  long end(int index) {
+    return index + 1 < startsMs.size() ? startsMs.get(index + 1) : Long.MAX_VALUE;
+  }
+}
