@@ -214,11 +214,17 @@ final class DemuxRun {
     if (index < nextToEmit) {
       return; // a straggler of a clip already published
     }
-    ClipBuffer clip = buffer(index);
     if (speech != null) {
-      onGrid(clip, frame, timestampMs);
+      long cut;
+      while ((cut =
+              speech.cutWithoutAudio(timestampMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE))
+          >= 0) {
+        split(cut);
+      }
+      onGrid(buffer(indexOf(timestampMs)), frame, timestampMs);
       return;
     }
+    ClipBuffer clip = buffer(index);
     if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
       clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
       while (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {

@@ -99,6 +99,14 @@ final class SpeechCuts {
     return at;
   }
 
+  /**
+   * Ends the open clip at {@code sample}, which may lie past the audio heard so far (the video of a
+   * source whose audio has stopped).
+   */
+  void cutAt(long sample) {
+    start = sample;
+  }
+
   /** The first sample of the open clip. */
   long start() {
     return start;

@@ -19,10 +19,12 @@ final class SpeechSegments {
   private final SpeechDetector.Stream vad;
   private final SpeechCuts cuts;
   private final List<Long> startsMs = new ArrayList<>(List.of(0L));
+  private final long maxMs;
 
-  SpeechSegments(SpeechDetector.Stream vad, SpeechCuts cuts) {
+  SpeechSegments(SpeechDetector.Stream vad, SpeechCuts cuts, long maxMs) {
     this.vad = vad;
     this.cuts = cuts;
+    this.maxMs = maxMs;
   }
 
   /**
@@ -53,6 +55,22 @@ final class SpeechSegments {
       }
     }
     return decided;
+  }
+
+  /**
+   * The time (ms) at which the open clip ends because video has gone on without audio for longer
+   * than the maximum length (an audio track shorter than the video: the VAD hears nothing, yet a
+   * clip must not grow without bound), or -1. A returned cut is taken.
+   */
+  long cutWithoutAudio(long videoMs, long audioMs) {
+    long start = startsMs.get(startsMs.size() - 1);
+    if (videoMs - audioMs <= maxMs || videoMs - start <= maxMs) {
+      return -1;
+    }
+    long cut = start + maxMs;
+    cuts.cutAt(cut * SpeechCuts.SAMPLES_PER_MS);
+    startsMs.add(cut);
+    return cut;
   }
 
   /** The clip a time falls in: the open one for a time past the last cut. */

@@ -98,7 +98,9 @@ public final class VideoDemuxer implements AutoCloseable {
       return null;
     }
     return new SpeechSegments(
-        vad().stream(), new SpeechCuts(config.segmentation(), durationMs, config.minSegmentMs()));
+        vad().stream(),
+        new SpeechCuts(config.segmentation(), durationMs, config.minSegmentMs()),
+        config.segmentation().maxMs());
   }
 
   @Override

@@ -150,7 +150,9 @@ class SpeechSegmentationTest {
 
   @Test
   void aStreamIsCutWhereTheFileIsAndFramesFollowTheCut() throws Exception {
-    Path video = withVideo(dir.resolve("conversation.mkv"));
+    Path video =
+        withVideo(
+            dir.resolve("conversation.mkv"), conversation, (double) conversation.length / RATE);
     List<DemuxedClip> fromFile = demux(wav, "vad");
     List<DemuxedClip> clips = new ArrayList<>();
     byte[] media = StreamedMedia.remux(video, StreamedMedia.Container.MATROSKA);
@@ -192,11 +194,21 @@ class SpeechSegmentationTest {
     }
   }
 
+  @Test
+  void videoThatGoesOnAfterItsAudioStoppedIsStillCutAtTheMaximum() throws Exception {
+    Path video = withVideo(dir.resolve("short-audio.mkv"), new short[2 * RATE], 20);
+
+    List<DemuxedClip> clips = demux(video, "vad");
+
+    assertThat(clips).extracting(DemuxedClip::endMs).startsWith(8_000L, 16_000L).hasSize(3);
+    assertThat(clips.get(2).frames()).hasSizeBetween(28, 34); // 16-20 s, one frame per 125 ms
+  }
+
   /**
-   * The conversation with a 160x120 video at 25 fps whose grey level steps every frame, muxed by
-   * JavaCV (Matroska: MJPEG video, PCM audio, interleaved per frame).
+   * {@code audio} with {@code seconds} of a 160x120 video at 25 fps whose grey level steps every
+   * frame, muxed by JavaCV (Matroska: MJPEG video, PCM audio, interleaved per frame).
    */
-  static Path withVideo(Path file) throws Exception {
+  static Path withVideo(Path file, short[] audio, double seconds) throws Exception {
     int perFrame = RATE / 25;
     try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), 160, 120, 1);
         Java2DFrameConverter converter = new Java2DFrameConverter()) {
@@ -207,16 +219,18 @@ class SpeechSegmentationTest {
       recorder.setAudioCodec(avcodec.AV_CODEC_ID_PCM_S16LE);
       recorder.setSampleRate(RATE);
       recorder.start();
-      for (int i = 0; i * perFrame < conversation.length; i++) {
+      for (int i = 0; i < seconds * 25; i++) {
         BufferedImage image = new BufferedImage(160, 120, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = image.createGraphics();
         g.setColor(new Color(i % 256, i % 256, i % 256));
         g.fillRect(0, 0, 160, 120);
         g.dispose();
         recorder.record(converter.convert(image));
-        int to = Math.min(conversation.length, (i + 1) * perFrame);
-        recorder.recordSamples(
-            RATE, 1, ShortBuffer.wrap(Arrays.copyOfRange(conversation, i * perFrame, to)));
+        if (i * perFrame < audio.length) {
+          int to = Math.min(audio.length, (i + 1) * perFrame);
+          recorder.recordSamples(
+              RATE, 1, ShortBuffer.wrap(Arrays.copyOfRange(audio, i * perFrame, to)));
+        }
       }
       recorder.stop();
     }
