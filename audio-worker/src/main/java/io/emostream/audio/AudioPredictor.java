@@ -4,8 +4,10 @@ import io.emostream.audio.features.FeatureExtractor;
 import io.emostream.inference.BatchRunner;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.ModelManifest;
+import io.emostream.inference.NonSpeechSignals;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
+import io.emostream.inference.SpeechDetector;
 import io.emostream.inference.Stopwatch;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.PredictionStatus;
@@ -169,7 +171,7 @@ public final class AudioPredictor implements ClipPredictor {
     }
     double vadMs = 0;
     if (detector == null) {
-      if (rms(samples) < SILENCE_RMS) {
+      if (NonSpeechSignals.rms(samples) < SILENCE_RMS) {
         return Outcome.without(
             PredictionStatus.NO_SPEECH,
             "silent (RMS below " + SILENCE_RMS + ")",
@@ -247,12 +249,4 @@ public final class AudioPredictor implements ClipPredictor {
 
   /** A window's model input, batch axis of 1 first. */
   private record Window(float[] data, long[] shape) {}
-
-  static double rms(float[] x) {
-    double sum = 0;
-    for (float v : x) {
-      sum += v * v;
-    }
-    return Math.sqrt(sum / Math.max(1, x.length));
-  }
 }

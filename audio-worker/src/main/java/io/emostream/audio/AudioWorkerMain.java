@@ -2,6 +2,8 @@ package io.emostream.audio;
 
 import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtModel;
+import io.emostream.inference.SpeechDetector;
+import io.emostream.inference.VadConfig;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.kafka.Env;

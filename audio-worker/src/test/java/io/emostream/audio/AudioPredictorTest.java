@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
+import io.emostream.inference.NonSpeechSignals;
 import io.emostream.inference.OrtModel;
+import io.emostream.inference.SpeechDetector;
+import io.emostream.inference.VadConfig;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.PredictionStatus;
@@ -29,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * model" points here.
  */
 class AudioPredictorTest {
+
+  static final Path VAD_MODEL = Path.of("..").resolve(VadConfig.DEFAULT_MODEL);
 
   @TempDir Path dir;
 
@@ -135,7 +140,7 @@ class AudioPredictorTest {
     try (OrtModel model = tinyModel("NONE");
         SpeechDetector detector =
             SpeechDetector.load(
-                SpeechDetectorTest.MODEL,
+                VAD_MODEL,
                 Device.CPU,
                 1,
                 VadConfig.DEFAULT_THRESHOLD,
@@ -162,8 +167,7 @@ class AudioPredictorTest {
   @Test
   void audioAtAnotherRateThanTheModelsIsRejectedBeforeTheDetectorRuns() throws Exception {
     try (OrtModel model = tinyModel("NONE");
-        SpeechDetector detector =
-            SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+        SpeechDetector detector = SpeechDetector.load(VAD_MODEL, Device.CPU, 1, 0.5, 0.5)) {
       byte[] at8k =
           new AvroSerde<>(AudioSegment.class)
               .encode(new AudioSegment("c1", 8000, 1, ByteBuffer.wrap(new byte[16_000]), 0L));
@@ -175,8 +179,7 @@ class AudioPredictorTest {
   @Test
   void aModelAtAnotherRateThan16kHzCannotBeGatedAndSaysSoAtStart() throws Exception {
     try (OrtModel model = tinyModel("NONE", 8000);
-        SpeechDetector detector =
-            SpeechDetector.load(SpeechDetectorTest.MODEL, Device.CPU, 1, 0.5, 0.5)) {
+        SpeechDetector detector = SpeechDetector.load(VAD_MODEL, Device.CPU, 1, 0.5, 0.5)) {
       assertThatThrownBy(() -> new AudioPredictor(model, detector))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("takes 8000 Hz")

@@ -1,10 +1,10 @@
 package io.emostream.cli;
 
 import io.emostream.audio.AudioWorkerMain;
-import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
 import io.emostream.inference.OrtTempDir;
+import io.emostream.inference.VadConfig;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.ingest.FusedSegmentStore;
@@ -13,6 +13,7 @@ import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestHttpServer;
 import io.emostream.ingest.IngestService;
 import io.emostream.ingest.LiveSources;
+import io.emostream.ingest.Segmentation;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
@@ -129,7 +130,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
       track(() -> video.close(Duration.ofSeconds(30)));
       health.add(video.health());
 
-      ingestConfig = IngestConfig.fromEnv(env).withKafka(kafka, topics);
+      ingestConfig =
+          IngestConfig.fromEnv(env)
+              .withKafka(kafka, topics)
+              .withSegmentation(Segmentation.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)));
       ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
       track(ingest);
       live = new LiveSources(ingestConfig, ingest, null);

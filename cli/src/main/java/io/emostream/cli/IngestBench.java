@@ -71,14 +71,15 @@ final class IngestBench {
     int[] clips = new int[1];
     int[] frames = new int[1];
     long[] samples = new long[1];
-    new VideoDemuxer(config)
-        .demux(
-            file,
-            clip -> {
-              clips[0]++;
-              frames[0] += clip.frames().size();
-              samples[0] += clip.pcm16le().length / 2;
-            });
+    try (VideoDemuxer demuxer = new VideoDemuxer(config)) {
+      demuxer.demux(
+          file,
+          clip -> {
+            clips[0]++;
+            frames[0] += clip.frames().size();
+            samples[0] += clip.pcm16le().length / 2;
+          });
+    }
     return new Output(clips[0], frames[0], samples[0]);
   }
 

@@ -1,10 +1,10 @@
 package io.emostream.cli;
 
 import io.emostream.audio.AudioWorkerMain;
-import io.emostream.audio.VadConfig;
 import io.emostream.cli.Main.InputException;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.inference.ModelManifest;
+import io.emostream.inference.VadConfig;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;

@@ -1,10 +1,10 @@
 package io.emostream.cli;
 
 import io.emostream.audio.AudioPreprocessor;
-import io.emostream.audio.NonSpeechSignals;
-import io.emostream.audio.SpeechDetector;
-import io.emostream.audio.VadConfig;
 import io.emostream.inference.Device;
+import io.emostream.inference.NonSpeechSignals;
+import io.emostream.inference.SpeechDetector;
+import io.emostream.inference.VadConfig;
 import io.emostream.ingest.DemuxedClip;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;

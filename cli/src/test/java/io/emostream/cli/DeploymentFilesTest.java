@@ -2,7 +2,7 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.emostream.audio.VadConfig;
+import io.emostream.inference.VadConfig;
 import io.emostream.ops.OpsConfig;
 import java.io.IOException;
 import java.lang.reflect.Method;

@@ -3,9 +3,9 @@ package io.emostream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.audio.AudioWorkerMain;
-import io.emostream.audio.VadConfig;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
+import io.emostream.inference.VadConfig;
 import io.emostream.inference.WorkerConfig;
 import io.emostream.inference.WorkerService;
 import io.emostream.ingest.IngestConfig;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.emostream.audio.AudioPredictor;
 import io.emostream.audio.AudioPreprocessor;
-import io.emostream.audio.SpeechDetector;
-import io.emostream.audio.VadConfig;
 import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
+import io.emostream.inference.SpeechDetector;
+import io.emostream.inference.VadConfig;
 import io.emostream.ingest.DemuxedClip;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;

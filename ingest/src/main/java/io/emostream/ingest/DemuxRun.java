@@ -31,6 +31,11 @@ import org.bytedeco.javacv.Java2DFrameConverter;
 final class DemuxRun {
   private final IngestConfig config;
   private final SegmentPlan plan;
+  // EMOSTREAM_SEGMENTATION=vad: the cuts found so far (null: the plan's fixed windows), and the
+  // next
+  // frame time on the sampling grid shared by all clips.
+  private final SpeechSegments speech;
+  private double nextFrameMs;
   private final boolean hasAudio;
   private final boolean hasVideo;
   private final List<ChannelSelection.Track> tracks;
@@ -56,9 +61,12 @@ final class DemuxRun {
       List<ChannelSelection.Track> tracks,
       Java2DFrameConverter converter,
       Consumer<DemuxedClip> sink,
-      FrameRotation rotation) {
+      FrameRotation rotation,
+      SpeechSegments speech) {
     this.config = config;
     this.plan = plan;
+    this.speech = speech;
+    this.nextFrameMs = frameSpacingMs() / 2;
     this.hasAudio = hasAudio;
     this.hasVideo = hasVideo;
     this.tracks = tracks;
@@ -115,7 +123,7 @@ final class DemuxRun {
    */
   void finishLive() {
     for (ClipBuffer clip : open.values()) {
-      if (!clip.isEmpty() && mediaMs() - plan.start(clip.index) >= config.minSegmentMs()) {
+      if (!clip.isEmpty() && mediaMs() - start(clip.index) >= config.minSegmentMs()) {
         emit(clip);
       }
     }
@@ -202,9 +210,19 @@ final class DemuxRun {
 
   private void onImage(Frame frame, long timestampMs) {
     videoMs = Math.max(videoMs, timestampMs);
-    int index = plan.indexOf(timestampMs);
+    int index = indexOf(timestampMs);
     if (index < nextToEmit) {
       return; // a straggler of a clip already published
+    }
+    if (speech != null) {
+      long cut;
+      while ((cut =
+              speech.cutWithoutAudio(timestampMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE))
+          >= 0) {
+        split(cut);
+      }
+      onGrid(buffer(indexOf(timestampMs)), frame, timestampMs);
+      return;
     }
     ClipBuffer clip = buffer(index);
     if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
@@ -224,12 +242,14 @@ final class DemuxRun {
     short[] interleaved = new short[s.remaining()];
     s.get(interleaved);
     byte[][] trackBytes = new byte[tracks.size()][];
+    short[][] trackSamples = new short[tracks.size()][];
     for (int t = 0; t < tracks.size(); t++) {
       short[] mono =
           channels == 1
               ? interleaved
               : ChannelSelection.channel(
                   interleaved, channels, Math.min(tracks.get(t).channel(), channels - 1));
+      trackSamples[t] = mono;
       trackBytes[t] = new byte[mono.length * 2];
       ByteBuffer.wrap(trackBytes[t]).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(mono);
     }
@@ -237,9 +257,12 @@ final class DemuxRun {
     int offset = 0;
     while (offset < count) {
       long sample = audioSamples + offset;
-      int index = plan.indexOf(sample * 1000 / VideoDemuxer.SAMPLE_RATE);
+      int index = indexOf(sample * 1000 / VideoDemuxer.SAMPLE_RATE);
+      long end = end(index);
       long boundary =
-          isLast(index) ? Long.MAX_VALUE : plan.end(index) * VideoDemuxer.SAMPLE_RATE / 1000;
+          isLast(index) || end == Long.MAX_VALUE
+              ? Long.MAX_VALUE
+              : end * VideoDemuxer.SAMPLE_RATE / 1000;
       int take = (int) Math.min(count - offset, Math.max(1, boundary - sample));
       if (index >= nextToEmit) {
         ClipBuffer clip = buffer(index);
@@ -250,10 +273,69 @@ final class DemuxRun {
       offset += take;
     }
     audioSamples += count;
+    if (speech != null && count > 0) {
+      for (long cutMs : speech.accept(trackSamples)) {
+        split(cutMs);
+      }
+    }
   }
 
   private boolean isLast(int index) {
-    return plan.durationKnown() && index == plan.count() - 1;
+    return speech == null && plan.durationKnown() && index == plan.count() - 1;
+  }
+
+  private int indexOf(long timeMs) {
+    return speech == null ? plan.indexOf(timeMs) : speech.indexOf(timeMs);
+  }
+
+  private long start(int index) {
+    return speech == null ? plan.start(index) : speech.start(index);
+  }
+
+  /** The clip's end; {@link Long#MAX_VALUE} while a VAD clip's end is not decided. */
+  private long end(int index) {
+    return speech == null ? plan.end(index) : speech.end(index);
+  }
+
+  /**
+   * A VAD cut at {@code cutMs} ends the open clip there: its audio from the cut on and its frames
+   * at or after it (video may run ahead of audio) move to the new open clip.
+   */
+  private void split(long cutMs) {
+    int next = speech.indexOf(cutMs);
+    ClipBuffer ended = buffer(next - 1);
+    ClipBuffer opened = buffer(next);
+    int keep = (int) ((cutMs - start(next - 1)) * VideoDemuxer.SAMPLE_RATE / 1000 * 2);
+    for (int t = 0; t < tracks.size(); t++) {
+      byte[] bytes = ended.pcm[t].toByteArray();
+      if (bytes.length > keep) {
+        ended.pcm[t].reset();
+        ended.pcm[t].write(bytes, 0, keep);
+        opened.pcm[t].write(bytes, keep, bytes.length - keep);
+      }
+    }
+    List<DemuxedClip.SampledFrame> later =
+        ended.frames.stream().filter(frame -> frame.timestampMs() >= cutMs).toList();
+    ended.frames.removeAll(later);
+    opened.frames.addAll(0, later);
+  }
+
+  /**
+   * VAD clips have no length known in advance, so their frames come from one grid over the whole
+   * source with the fixed windows' spacing (EMOSTREAM_SEGMENT_SECONDS /
+   * EMOSTREAM_FRAMES_PER_SEGMENT, 125 ms by default): the first frame at or after each grid time,
+   * in the clip it falls in.
+   */
+  private void onGrid(ClipBuffer clip, Frame frame, long timestampMs) {
+    if (timestampMs >= nextFrameMs) {
+      clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
+      double spacing = frameSpacingMs();
+      nextFrameMs = (Math.floor(timestampMs / spacing - 0.5) + 1.5) * spacing;
+    }
+  }
+
+  private double frameSpacingMs() {
+    return (double) config.segmentMs() / config.framesPerSegment();
   }
 
   /**
@@ -262,7 +344,7 @@ final class DemuxRun {
    */
   private void emitCompleted() {
     while (!isLast(nextToEmit)) {
-      long end = plan.end(nextToEmit);
+      long end = end(nextToEmit);
       boolean audioDone = !hasAudio || audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE >= end;
       boolean videoDone = !hasVideo || videoMs >= end;
       if (!(audioDone && videoDone)) {
@@ -277,14 +359,14 @@ final class DemuxRun {
   }
 
   private void emit(ClipBuffer clip) {
-    long start = plan.start(clip.index);
+    long start = start(clip.index);
     long end =
-        plan.durationKnown()
+        plan.durationKnown() && speech == null
             ? plan.end(clip.index)
             : Math.max(
                 start + 1,
                 Math.min(
-                    plan.end(clip.index),
+                    end(clip.index),
                     Math.max(videoMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE)));
     for (int t = 0; t < tracks.size(); t++) {
       sink.accept(
@@ -311,7 +393,7 @@ final class DemuxRun {
 
     ClipBuffer(SegmentPlan plan, int index, int tracks) {
       this.index = index;
-      this.targets = plan.frameTargets(index, config.framesPerSegment());
+      this.targets = speech == null ? plan.frameTargets(index, config.framesPerSegment()) : null;
       this.pcm = new ByteArrayOutputStream[tracks];
       for (int t = 0; t < tracks; t++) {
         pcm[t] = new ByteArrayOutputStream();

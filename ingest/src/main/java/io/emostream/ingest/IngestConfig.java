@@ -36,6 +36,8 @@ import java.util.Locale;
  *     several is analysed, counted from 0 among its audio streams (FFmpeg's {@code a:N}); without
  *     it, the stream marked default, else FFmpeg's best one
  * @param live the limits and timeouts of live sources ({@link LiveLimits})
+ * @param segmentation EMOSTREAM_SEGMENTATION and its settings: fixed windows or cuts at pauses in
+ *     the speech ({@link Segmentation})
  *     <p>Over 300 lines: one field, environment variable and default per ingest setting, declared
  *     together next to the record as the service kit asks.
  */
@@ -59,7 +61,8 @@ public record IngestConfig(
     boolean authDisabled,
     HttpLimits http,
     Integer audioStream,
-    LiveLimits live) {
+    LiveLimits live,
+    Segmentation segmentation) {
 
   /**
    * Live sources ({@code POST /streams}, {@code ./emostream analyze URL}): how many at once, and
@@ -237,7 +240,8 @@ public record IngestConfig(
         env.optional(AUDIO_STREAM_ENV).isPresent()
             ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000)
             : null,
-        LiveLimits.fromEnv(env));
+        LiveLimits.fromEnv(env),
+        Segmentation.fromEnv(env));
   }
 
   private static boolean authDisabled(String value) {
@@ -302,6 +306,8 @@ public record IngestConfig(
         + audioStream
         + ", live="
         + live
+        + ", segmentation="
+        + segmentation
         + "]";
   }
 
@@ -328,7 +334,8 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        live);
+        live,
+        segmentation);
   }
 
   public IngestConfig withHttp(String host, int port) {
@@ -352,7 +359,8 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        live);
+        live,
+        segmentation);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
@@ -376,7 +384,8 @@ public record IngestConfig(
         authDisabled,
         limits,
         audioStream,
-        live);
+        live,
+        segmentation);
   }
 
   public IngestConfig withLiveLimits(LiveLimits limits) {
@@ -400,6 +409,32 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        limits);
+        limits,
+        segmentation);
+  }
+
+  public IngestConfig withSegmentation(Segmentation newSegmentation) {
+    return new IngestConfig(
+        kafka,
+        topics,
+        segmentMs,
+        minSegmentMs,
+        framesPerSegment,
+        maxFrameSide,
+        jpegQuality,
+        httpHost,
+        httpPort,
+        maxUploadBytes,
+        workDir,
+        transactionalIdPrefix,
+        channels,
+        maxFramePixels,
+        maxDurationMs,
+        ingestToken,
+        authDisabled,
+        http,
+        audioStream,
+        live,
+        newSegmentation);
   }
 }

@@ -70,6 +70,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
   public IngestService(IngestConfig config, Clock clock, MeterRegistry meters) {
     this.config = config;
     this.demuxer = new VideoDemuxer(config);
+    demuxer.prepare();
     this.publisher =
         new ClipPublisher(config, config.transactionalIdPrefix() + "-" + UUID.randomUUID(), meters);
     this.clock = clock;
@@ -431,5 +432,6 @@ public final class IngestService implements AutoCloseable, Ingestor {
   @Override
   public void close() {
     publisher.close();
+    demuxer.close();
   }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -18,9 +19,15 @@ import org.bytedeco.javacv.Java2DFrameConverter;
 final class LiveDemuxer {
 
   private final IngestConfig config;
+  private final BiFunction<Boolean, Long, SpeechSegments> speech;
 
-  LiveDemuxer(IngestConfig config) {
+  /**
+   * @param speech a new source's VAD cuts from whether it has audio and its duration (null: fixed
+   *     windows)
+   */
+  LiveDemuxer(IngestConfig config, BiFunction<Boolean, Long, SpeechSegments> speech) {
     this.config = config;
+    this.speech = speech;
   }
 
   /** See {@link VideoDemuxer#demuxLive}. */
@@ -247,6 +254,7 @@ final class LiveDemuxer {
         channels.tracks(sourceChannels),
         converter,
         sink,
-        FrameRotation.of(grabber.getDisplayRotation()));
+        FrameRotation.of(grabber.getDisplayRotation()),
+        speech.apply(hasAudio, 0L));
   }
 }

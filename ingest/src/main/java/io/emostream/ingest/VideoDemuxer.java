@@ -1,5 +1,7 @@
 package io.emostream.ingest;
 
+import io.emostream.inference.Device;
+import io.emostream.inference.SpeechDetector;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,8 +37,12 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * (streams, limits); the pass over its frames is {@link DemuxRun}'s, a live URL's connection and
  * reconnects {@link LiveDemuxer}'s. Over 300 lines: the public entry points, and the header checks
  * every source passes before a frame is decoded (streams, limits, the audio stream chosen).
+ *
+ * <p>Under EMOSTREAM_SEGMENTATION=vad clips end at pauses in the speech instead ({@link
+ * SpeechSegments}); the Silero VAD session is this demuxer's, shared by its sources, and closed
+ * with it.
  */
-public final class VideoDemuxer {
+public final class VideoDemuxer implements AutoCloseable {
 
   public static final int SAMPLE_RATE = 16_000;
 
@@ -46,10 +52,63 @@ public final class VideoDemuxer {
 
   private final IngestConfig config;
   private final LiveDemuxer live;
+  private SpeechDetector vad;
 
   public VideoDemuxer(IngestConfig config) {
     this.config = config;
-    this.live = new LiveDemuxer(config);
+    this.live = new LiveDemuxer(config, this::speechSegments);
+  }
+
+  /**
+   * Loads what the segmentation needs before the first source: under EMOSTREAM_SEGMENTATION=vad the
+   * VAD model, so a missing or wrong one fails at start.
+   *
+   * @throws IllegalStateException naming the model and what is wrong with it
+   */
+  public void prepare() {
+    vad();
+  }
+
+  private synchronized SpeechDetector vad() {
+    Segmentation segmentation = config.segmentation();
+    if (vad == null && segmentation.vad()) {
+      try {
+        vad =
+            SpeechDetector.load(
+                segmentation.vadModel(), Device.CPU, 1, segmentation.threshold(), 0);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            Segmentation.MODE_ENV
+                + "=vad needs the Silero VAD model (EMOSTREAM_VAD_MODEL, "
+                + segmentation.vadModel()
+                + "): "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return vad;
+  }
+
+  /**
+   * The VAD cuts of a new source; null for fixed windows (EMOSTREAM_SEGMENTATION=fixed, or a source
+   * without audio, which has no pauses to hear).
+   */
+  SpeechSegments speechSegments(boolean hasAudio, long durationMs) {
+    if (!config.segmentation().vad() || !hasAudio) {
+      return null;
+    }
+    return new SpeechSegments(
+        vad().stream(),
+        new SpeechCuts(config.segmentation(), durationMs, config.minSegmentMs()),
+        config.segmentation().maxMs());
+  }
+
+  @Override
+  public synchronized void close() {
+    if (vad != null) {
+      vad.close();
+      vad = null;
+    }
   }
 
   /**
@@ -119,7 +178,8 @@ public final class VideoDemuxer {
               channels.tracks(sourceChannels),
               converter,
               sink,
-              FrameRotation.of(grabber.getDisplayRotation()))
+              FrameRotation.of(grabber.getDisplayRotation()),
+              speechSegments(hasAudio, durationMs))
           .drain(grabber, source);
     } catch (FrameGrabber.Exception e) {
       IngestException cut = source.cutOff(0);

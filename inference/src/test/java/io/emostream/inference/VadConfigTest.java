@@ -1,4 +1,4 @@
-package io.emostream.audio;
+package io.emostream.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.emostream.audio;
+package io.emostream.inference;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -47,7 +47,7 @@ public final class NonSpeechSignals {
     return Math.pow(10, db / 20);
   }
 
-  static float[] tone(int n, double hz, double amplitude) {
+  public static float[] tone(int n, double hz, double amplitude) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
       x[i] = (float) (amplitude * Math.sin(2 * Math.PI * hz * i / RATE));
@@ -55,7 +55,7 @@ public final class NonSpeechSignals {
     return x;
   }
 
-  static float[] white(int n, long seed) {
+  public static float[] white(int n, long seed) {
     Random random = new Random(seed);
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
@@ -80,9 +80,18 @@ public final class NonSpeechSignals {
     return x;
   }
 
+  /** The root mean square of {@code x} (0 for no samples). */
+  public static double rms(float[] x) {
+    double sum = 0;
+    for (float v : x) {
+      sum += v * v;
+    }
+    return Math.sqrt(sum / Math.max(1, x.length));
+  }
+
   /** Scales {@code x} in place to the given RMS; returns it. */
   public static float[] scaleToRms(float[] x, double rms) {
-    double current = AudioPredictor.rms(x);
+    double current = rms(x);
     if (current > 0) {
       for (int i = 0; i < x.length; i++) {
         x[i] = (float) Math.max(-1, Math.min(1, x[i] * rms / current));

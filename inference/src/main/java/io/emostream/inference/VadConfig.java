@@ -1,4 +1,4 @@
-package io.emostream.audio;
+package io.emostream.inference;
 
 import io.emostream.kafka.Env;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
-package io.emostream.audio;
+package io.emostream.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.emostream.inference.Device;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,5 +154,39 @@ class SpeechDetectorTest {
     float[] tone = NonSpeechSignals.tone(16_000, 300, 0.1);
 
     assertThat(detector.probabilities(tone)).containsExactly(detector.probabilities(tone));
+  }
+
+  @Test
+  void aSignalFedInPiecesGetsTheProbabilitiesOfTheWhole() throws Exception {
+    float[] signal = new float[3 * 16_000 + 100];
+    Random random = new Random(11);
+    for (int i = 0; i < signal.length; i++) {
+      // a tone that comes and goes in white noise, so the state has something to carry
+      signal[i] =
+          (float)
+              (0.3 * Math.sin(2 * Math.PI * 220 * i / 16_000) * ((i / 4_000) % 2)
+                  + 0.05 * random.nextGaussian());
+    }
+    float[] whole = detector.probabilities(signal);
+
+    SpeechDetector.Stream stream = detector.stream();
+    float[] pieces = new float[0];
+    int at = 0;
+    for (int size : new int[] {1, 511, 700, 5_000, 20_000}) {
+      pieces = concat(pieces, stream.accept(signal, at, at + size));
+      at += size;
+    }
+    pieces = concat(pieces, stream.accept(signal, at, signal.length));
+    assertThat(stream.frames()).isEqualTo(whole.length - 1);
+    pieces = concat(pieces, stream.flush());
+
+    assertThat(pieces).containsExactly(whole);
+    assertThat(stream.flush()).isEmpty();
+  }
+
+  private static float[] concat(float[] a, float[] b) {
+    float[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

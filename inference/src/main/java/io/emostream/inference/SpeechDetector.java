@@ -1,8 +1,6 @@
-package io.emostream.audio;
+package io.emostream.inference;
 
 import ai.onnxruntime.OrtException;
-import io.emostream.inference.Device;
-import io.emostream.inference.OrtModel;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -105,25 +103,85 @@ public final class SpeechDetector implements AutoCloseable {
   }
 
   private float[] runFrames(float[] samples) throws OrtException {
-    int frames = frameCount(samples.length);
-    float[] probabilities = new float[frames];
-    float[] state = new float[STATE_SIZE];
-    for (int i = 0; i < frames; i++) {
+    Stream stream = stream();
+    float[] head = stream.accept(samples, 0, samples.length);
+    float[] tail = stream.flush();
+    float[] probabilities = Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, probabilities, head.length, tail.length);
+    return probabilities;
+  }
+
+  /** A new {@link Stream} on this detector's session, state and context zero. */
+  public Stream stream() {
+    return new Stream();
+  }
+
+  /**
+   * The contract's frame probabilities of one continuous signal fed in pieces (a source as it is
+   * demuxed): the recurrent state and the {@value #CONTEXT}-sample context go on from piece to
+   * piece, so any split of a signal gives the probabilities {@link #probabilities} gives on the
+   * whole. A frame is run once its {@value #FRAME} samples are in; {@link #flush} runs a last
+   * partial one zero-padded. One per signal, used by one thread at a time.
+   */
+  public final class Stream {
+    private final float[] input = new float[CONTEXT + FRAME];
+    private float[] state = new float[STATE_SIZE];
+    private int filled;
+    private long frames;
+
+    private Stream() {}
+
+    /**
+     * Appends {@code samples[from, to)}; returns the probabilities of the frames they completed, in
+     * order (none while a frame is still filling).
+     */
+    public float[] accept(float[] samples, int from, int to) throws OrtException {
+      float[] out = new float[(filled + to - from) / FRAME];
+      int n = 0;
+      for (int at = from; at < to; ) {
+        int take = Math.min(FRAME - filled, to - at);
+        System.arraycopy(samples, at, input, CONTEXT + filled, take);
+        filled += take;
+        at += take;
+        if (filled == FRAME) {
+          out[n++] = runFrame();
+        }
+      }
+      return out;
+    }
+
+    /** Runs the partial frame, zero-padded (the end of the signal); empty when there is none. */
+    public float[] flush() throws OrtException {
+      if (filled == 0) {
+        return new float[0];
+      }
+      Arrays.fill(input, CONTEXT + filled, input.length, 0f);
+      return new float[] {runFrame()};
+    }
+
+    /** Frames run so far. */
+    public long frames() {
+      return frames;
+    }
+
+    private float runFrame() throws OrtException {
       Map<String, OrtModel.Output> result =
           model.run(
               Map.of(
-                  "input", OrtModel.floats(frameInput(samples, i), new long[] {1, CONTEXT + FRAME}),
+                  "input", OrtModel.floats(input, new long[] {1, CONTEXT + FRAME}),
                   "state", OrtModel.floats(state, new long[] {2, 1, 128}),
                   "sr", OrtModel.scalar(SAMPLE_RATE)),
               OUTPUTS);
-      probabilities[i] = result.get("output").data()[0];
       state = result.get("stateN").data();
       if (state.length != STATE_SIZE) {
         throw new IllegalStateException(
             "VAD model returned a state of " + state.length + " values, expected " + STATE_SIZE);
       }
+      System.arraycopy(input, FRAME, input, 0, CONTEXT);
+      filled = 0;
+      frames++;
+      return result.get("output").data()[0];
     }
-    return probabilities;
   }
 
   /**
