@@ -36,6 +36,9 @@ import java.util.Locale;
  *     several is analysed, counted from 0 among its audio streams (FFmpeg's {@code a:N}); without
  *     it, the stream marked default, else FFmpeg's best one
  * @param live the limits and timeouts of live sources ({@link LiveLimits})
+ * @param publishers EMOSTREAM_INGEST_PUBLISHERS (default 4, 1 to 64): transactional producers
+ *     publishing clips at once ({@link ClipPublisher}); one caps an instance at about 100 clips a
+ *     second, one transaction per clip
  *     <p>Over 300 lines: one field, environment variable and default per ingest setting, declared
  *     together next to the record as the service kit asks.
  */
@@ -59,7 +62,8 @@ public record IngestConfig(
     boolean authDisabled,
     HttpLimits http,
     Integer audioStream,
-    LiveLimits live) {
+    LiveLimits live,
+    int publishers) {
 
   /**
    * Live sources ({@code POST /streams}, {@code ./emostream analyze URL}): how many at once, and
@@ -203,6 +207,8 @@ public record IngestConfig(
   public static final String MAX_FRAME_PIXELS_ENV = "EMOSTREAM_MAX_FRAME_PIXELS";
   public static final String MAX_DURATION_SECONDS_ENV = "EMOSTREAM_MAX_DURATION_SECONDS";
   public static final String AUDIO_STREAM_ENV = "EMOSTREAM_AUDIO_STREAM";
+  public static final String PUBLISHERS_ENV = "EMOSTREAM_INGEST_PUBLISHERS";
+  public static final int DEFAULT_PUBLISHERS = 4;
   public static final String DEFAULT_TRANSACTIONAL_ID = "emostream-ingest";
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -237,7 +243,8 @@ public record IngestConfig(
         env.optional(AUDIO_STREAM_ENV).isPresent()
             ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000)
             : null,
-        LiveLimits.fromEnv(env));
+        LiveLimits.fromEnv(env),
+        env.integer(PUBLISHERS_ENV, DEFAULT_PUBLISHERS, 1, 64));
   }
 
   private static boolean authDisabled(String value) {
@@ -302,6 +309,8 @@ public record IngestConfig(
         + audioStream
         + ", live="
         + live
+        + ", publishers="
+        + publishers
         + "]";
   }
 
@@ -328,7 +337,8 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        live);
+        live,
+        publishers);
   }
 
   public IngestConfig withHttp(String host, int port) {
@@ -352,7 +362,8 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        live);
+        live,
+        publishers);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
@@ -376,7 +387,8 @@ public record IngestConfig(
         authDisabled,
         limits,
         audioStream,
-        live);
+        live,
+        publishers);
   }
 
   public IngestConfig withLiveLimits(LiveLimits limits) {
@@ -400,6 +412,7 @@ public record IngestConfig(
         authDisabled,
         http,
         audioStream,
-        limits);
+        limits,
+        publishers);
   }
 }
