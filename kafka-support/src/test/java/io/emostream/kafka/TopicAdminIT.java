@@ -37,6 +37,13 @@ class TopicAdminIT {
           .as("the fused topic keeps the broker's default, a week")
           .isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
       assertThat(TopicAdmin.retentionDrift(admin, topics)).isEmpty();
+      assertThat(configOf(admin, topics.audio().name(), TopicConfig.COMPRESSION_TYPE_CONFIG))
+          .isEqualTo("zstd");
+      assertThat(configOf(admin, topics.audio().name(), TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG))
+          .isEqualTo("1");
+      assertThat(configOf(admin, topics.frames().name(), TopicConfig.COMPRESSION_TYPE_CONFIG))
+          .as("JPEGs do not compress: the producer's (none) is kept")
+          .isEqualTo("producer");
     }
   }
 
