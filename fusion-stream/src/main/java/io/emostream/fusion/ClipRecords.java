@@ -18,12 +18,14 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class ClipRecords {
 
-  private final FusionConfig config;
   private final LabelAligner aligner;
+  private final String audioPredictionsTopic;
+  private final String videoPredictionsTopic;
 
   ClipRecords(FusionConfig config) {
-    this.config = config;
     this.aligner = new LabelAligner(config.labels());
+    this.audioPredictionsTopic = config.topics().audioPredictions().name();
+    this.videoPredictionsTopic = config.topics().videoPredictions().name();
   }
 
   /** The record's clip id, its key; a record without a key or a value is refused. */
@@ -102,10 +104,10 @@ final class ClipRecords {
 
   /** The modality a topic carries, or null when it is not a prediction topic. */
   private Modality expectedModality(String topic) {
-    if (config.topics().audioPredictions().name().equals(topic)) {
+    if (audioPredictionsTopic.equals(topic)) {
       return Modality.AUDIO;
     }
-    return config.topics().videoPredictions().name().equals(topic) ? Modality.VIDEO : null;
+    return videoPredictionsTopic.equals(topic) ? Modality.VIDEO : null;
   }
 
   private static void requireSameClip(String key, String clipIdInValue) {

@@ -13,6 +13,7 @@ import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
@@ -142,6 +143,15 @@ class ClipJoinProcessorIndexTest {
         .singleElement()
         .satisfies(f -> assertThat(f.record().value().getClipId()).isEqualTo("late"));
     assertThat(keys(due)).doesNotContain(PendingClips.dueKey(NOW + 3_600_000, "late"));
+  }
+
+  @Test
+  void anIndexKeyIsTheDueTimeInNineteenDigitsThenTheClipId() {
+    for (long at : new long[] {-5, 0, 7, NOW, 1_000_000_000_000_000_000L, Long.MAX_VALUE}) {
+      assertThat(PendingClips.dueKey(at, "c-1"))
+          .as("%d", at)
+          .isEqualTo(String.format(Locale.ROOT, "%019d/%s", Math.max(0, at), "c-1"));
+    }
   }
 
   private static List<String> keys(KeyValueStore<String, String> store) {

@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,27 +26,46 @@ import org.apache.kafka.common.KafkaException;
 
 /**
  * Publishes a clip's manifest, audio and frames in one Kafka transaction: consumers reading {@code
- * read_committed} see all of a clip or none of it. Thread-safe (one transaction at a time).
+ * read_committed} see all of a clip or none of it. Thread-safe: a pool of {@link
+ * IngestConfig#publishers()} transactional producers, so that that many clips (of different
+ * sources: a source publishes its clips one after the other) are in flight at once; a transaction
+ * takes a few round trips to the broker, so one producer alone caps an instance at about 100 clips
+ * a second. Each clip is still one transaction of its own, on one producer.
  */
 public final class ClipPublisher implements AutoCloseable {
 
-  private final Topics topics;
-  private final KafkaProducer<String, byte[]> producer;
-  private final KafkaClientMetrics producerMetrics;
+  private final List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
+  private final List<KafkaClientMetrics> producerMetrics = new ArrayList<>();
+
+  /** The producers not in a transaction now. */
+  private final BlockingQueue<KafkaProducer<String, byte[]>> idle;
 
   /**
-   * @param meters where the producer's own metrics (record rates, errors, latency) are bound
+   * @param transactionalId the pool's transactional ids are this, {@code -0}, {@code -1}, ...
+   * @param meters where the producers' own metrics (record rates, errors, latency) are bound
    */
   public ClipPublisher(IngestConfig config, String transactionalId, MeterRegistry meters) {
-    this.topics = config.topics();
-    this.producer =
-        KafkaClients.transactionalProducer(
-            config.kafka(),
-            transactionalId,
-            Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
-    this.producer.initTransactions();
-    this.producerMetrics = new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
-    producerMetrics.bindTo(meters);
+    int size = config.publishers();
+    this.idle = new ArrayBlockingQueue<>(size);
+    try {
+      for (int i = 0; i < size; i++) {
+        KafkaProducer<String, byte[]> producer =
+            KafkaClients.transactionalProducer(
+                config.kafka(),
+                transactionalId + "-" + i,
+                Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
+        producers.add(producer);
+        producer.initTransactions();
+        KafkaClientMetrics metrics =
+            new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
+        metrics.bindTo(meters);
+        producerMetrics.add(metrics);
+        idle.add(producer);
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
   }
 
   /**
@@ -99,10 +120,26 @@ public final class ClipPublisher implements AutoCloseable {
   }
 
   /**
-   * Sends the records in one transaction; on any failure the transaction is aborted and the error
-   * rethrown.
+   * Sends the records in one transaction, on the first producer of the pool that is free (waiting
+   * for one when all are busy); on any failure the transaction is aborted and the error rethrown.
    */
-  public synchronized void publish(List<ProducerRecord<String, byte[]>> records) {
+  public void publish(List<ProducerRecord<String, byte[]>> records) {
+    KafkaProducer<String, byte[]> producer;
+    try {
+      producer = idle.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a free Kafka producer", e);
+    }
+    try {
+      publish(producer, records);
+    } finally {
+      idle.add(producer);
+    }
+  }
+
+  private static void publish(
+      KafkaProducer<String, byte[]> producer, List<ProducerRecord<String, byte[]>> records) {
     producer.beginTransaction();
     try {
       for (ProducerRecord<String, byte[]> record : records) {
@@ -121,7 +158,9 @@ public final class ClipPublisher implements AutoCloseable {
 
   @Override
   public void close() {
-    producerMetrics.close();
-    producer.close(Duration.ofSeconds(10));
+    producerMetrics.forEach(KafkaClientMetrics::close);
+    for (KafkaProducer<String, byte[]> producer : producers) {
+      producer.close(Duration.ofSeconds(10));
+    }
   }
 }

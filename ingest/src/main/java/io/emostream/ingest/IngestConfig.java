@@ -38,6 +38,9 @@ import java.util.Locale;
  * @param live the limits and timeouts of live sources ({@link LiveLimits})
  * @param segmentation EMOSTREAM_SEGMENTATION and its settings: fixed windows or cuts at pauses in
  *     the speech ({@link Segmentation})
+ * @param publishers EMOSTREAM_INGEST_PUBLISHERS (default 4, 1 to 64): transactional producers
+ *     publishing clips at once ({@link ClipPublisher}); one caps an instance at about 100 clips a
+ *     second, one transaction per clip
  *     <p>Over 300 lines: one field, environment variable and default per ingest setting, declared
  *     together next to the record as the service kit asks.
  */
@@ -62,7 +65,8 @@ public record IngestConfig(
     HttpLimits http,
     Integer audioStream,
     LiveLimits live,
-    Segmentation segmentation) {
+    Segmentation segmentation,
+    int publishers) {
 
   /**
    * Live sources ({@code POST /streams}, {@code ./emostream analyze URL}): how many at once, and
@@ -206,6 +210,8 @@ public record IngestConfig(
   public static final String MAX_FRAME_PIXELS_ENV = "EMOSTREAM_MAX_FRAME_PIXELS";
   public static final String MAX_DURATION_SECONDS_ENV = "EMOSTREAM_MAX_DURATION_SECONDS";
   public static final String AUDIO_STREAM_ENV = "EMOSTREAM_AUDIO_STREAM";
+  public static final String PUBLISHERS_ENV = "EMOSTREAM_INGEST_PUBLISHERS";
+  public static final int DEFAULT_PUBLISHERS = 4;
   public static final String DEFAULT_TRANSACTIONAL_ID = "emostream-ingest";
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 8080;
@@ -241,7 +247,8 @@ public record IngestConfig(
             ? env.integer(AUDIO_STREAM_ENV, 0, 0, 1_000)
             : null,
         LiveLimits.fromEnv(env),
-        Segmentation.fromEnv(env));
+        Segmentation.fromEnv(env),
+        env.integer(PUBLISHERS_ENV, DEFAULT_PUBLISHERS, 1, 64));
   }
 
   private static boolean authDisabled(String value) {
@@ -308,6 +315,8 @@ public record IngestConfig(
         + live
         + ", segmentation="
         + segmentation
+        + ", publishers="
+        + publishers
         + "]";
   }
 
@@ -335,7 +344,8 @@ public record IngestConfig(
         http,
         audioStream,
         live,
-        segmentation);
+        segmentation,
+        publishers);
   }
 
   public IngestConfig withHttp(String host, int port) {
@@ -360,7 +370,8 @@ public record IngestConfig(
         http,
         audioStream,
         live,
-        segmentation);
+        segmentation,
+        publishers);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
@@ -385,7 +396,8 @@ public record IngestConfig(
         limits,
         audioStream,
         live,
-        segmentation);
+        segmentation,
+        publishers);
   }
 
   public IngestConfig withLiveLimits(LiveLimits limits) {
@@ -410,7 +422,8 @@ public record IngestConfig(
         http,
         audioStream,
         limits,
-        segmentation);
+        segmentation,
+        publishers);
   }
 
   public IngestConfig withSegmentation(Segmentation newSegmentation) {
@@ -435,6 +448,7 @@ public record IngestConfig(
         http,
         audioStream,
         live,
-        newSegmentation);
+        newSegmentation,
+        publishers);
   }
 }

@@ -8,9 +8,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
@@ -20,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * Creates the catalogue's topics when missing, and checks that existing ones have the partition
  * count the catalogue asks for: a mismatch would break co-partitioning of the fusion inputs, so it
  * fails. With a schema registry it also sets up the Avro topics' subjects ({@link SchemaSubjects}).
+ *
+ * <p>An existing topic's configs are never altered: a clip topic whose {@code retention.ms} is not
+ * the configured one ({@link TopicsEnv#CLIP_RETENTION_ENV}; for instance one created before the
+ * setting existed, which keeps records for the broker's default of a week) gets a WARN naming the
+ * {@code kafka-configs.sh} command that sets it.
  */
 public final class TopicAdmin {
 
@@ -55,6 +64,19 @@ public final class TopicAdmin {
         createAll(admin, missing);
       }
       verifyPartitions(admin, topics);
+      for (RetentionDrift drift : retentionDrift(admin, topics)) {
+        LOG.warn(
+            "topic {} keeps records for retention.ms={}, not {} ({}); it is left as it is. To change it: "
+                + "kafka-configs.sh --bootstrap-server {} --alter --entity-type topics --entity-name {} "
+                + "--add-config retention.ms={}",
+            drift.topic(),
+            drift.actualMs(),
+            drift.wantedMs(),
+            TopicsEnv.CLIP_RETENTION_ENV,
+            settings.bootstrapServers(),
+            drift.topic(),
+            drift.wantedMs());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
@@ -95,6 +117,33 @@ public final class TopicAdmin {
         pauseMs = Math.min(pauseMs * 2, 1_000);
       }
     }
+  }
+
+  /** A clip topic whose {@code retention.ms} on the broker is not the catalogue's. */
+  public record RetentionDrift(String topic, String actualMs, long wantedMs) {}
+
+  /**
+   * The clip topics ({@link Topics#clipTopics()}) whose {@code retention.ms} on the broker differs
+   * from {@link Topics#clipRetention()}; {@code actualMs} is the broker's value ({@code -1}:
+   * unlimited).
+   */
+  public static List<RetentionDrift> retentionDrift(Admin admin, Topics topics)
+      throws InterruptedException, ExecutionException {
+    long wanted = topics.clipRetention().toMillis();
+    List<ConfigResource> resources =
+        topics.clipTopics().stream()
+            .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
+            .toList();
+    Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get();
+    List<RetentionDrift> drift = new ArrayList<>();
+    for (ConfigResource resource : resources) {
+      ConfigEntry entry = configs.get(resource).get(TopicConfig.RETENTION_MS_CONFIG);
+      String actual = entry == null ? null : entry.value();
+      if (actual == null || !actual.equals(Long.toString(wanted))) {
+        drift.add(new RetentionDrift(resource.name(), actual, wanted));
+      }
+    }
+    return drift;
   }
 
   private static void createAll(Admin admin, List<NewTopic> missing)

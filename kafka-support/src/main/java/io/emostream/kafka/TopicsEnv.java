@@ -2,6 +2,7 @@ package io.emostream.kafka;
 
 import io.emostream.schemas.RegistryAvroSerde;
 import io.emostream.topics.Topics;
+import java.time.Duration;
 
 /**
  * The topic set every service uses and how the services create it, from the environment: the one
@@ -46,15 +47,33 @@ public final class TopicsEnv {
    */
   public static final String SCHEMA_REGISTRY_URL_ENV = "EMOSTREAM_SCHEMA_REGISTRY_URL";
 
+  /**
+   * {@code retention.ms} of the clip topics (manifest, audio, frames) when a service creates them
+   * (default {@link Topics#DEFAULT_CLIP_RETENTION}, 6 h; at least 1 s; {@code 360m}, {@code
+   * 21600000}). A topic that exists already keeps its own: {@link TopicAdmin} logs a WARN with the
+   * command that changes it.
+   */
+  public static final String CLIP_RETENTION_ENV = "EMOSTREAM_CLIP_RETENTION";
+
   private TopicsEnv() {}
 
   public static Topics fromEnv(Env env) {
+    Duration clipRetention = env.duration(CLIP_RETENTION_ENV, Topics.DEFAULT_CLIP_RETENTION);
+    if (clipRetention.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "environment variable "
+              + CLIP_RETENTION_ENV
+              + "='"
+              + env.optional(CLIP_RETENTION_ENV).orElse("")
+              + "' is not valid: expected a duration of at least 1s such as 360m");
+    }
     return new Topics(
         env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),
         env.integer(PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, MAX_PARTITIONS),
         env.optional(SCHEMA_REGISTRY_URL_ENV)
             .map(url -> RegistryAvroSerde.apiUrl(SCHEMA_REGISTRY_URL_ENV, url))
-            .orElse(null));
+            .orElse(null),
+        clipRetention);
   }
 
   /** {@value #REPLICATION_ENV}: replication factor of the topics the services create. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.RegistryAvroSerde;
 import io.emostream.topics.Topics;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +23,11 @@ class TopicsEnvTest {
       assertThat(topics.schemaRegistryUrl()).isEmpty();
       assertThat(topics.fused().valueSerde()).isInstanceOf(AvroSerde.class);
       assertThat(topics.all()).noneMatch(t -> t.valueSerde() instanceof RegistryAvroSerde<?>);
+      assertThat(topics.manifests().valueSerde())
+          .as("made once: an Avro serde fingerprints its schema when it is made")
+          .isSameAs(topics.manifests().valueSerde());
+      assertThat(topics.audioPredictions().valueSerde())
+          .isSameAs(topics.videoPredictions().valueSerde());
     }
   }
 
@@ -76,5 +82,41 @@ class TopicsEnvTest {
         .hasMessageContaining(TopicsEnv.SCHEMA_REGISTRY_URL_ENV)
         .hasMessageContaining("'" + bad + "'")
         .hasMessageContaining("http://registry:8080");
+  }
+
+  @Test
+  void theClipTopicsAloneGetTheClipRetentionSixHoursByDefault() {
+    Topics topics = TopicsEnv.fromEnv(new Env(Map.of()));
+    assertThat(topics.clipRetention()).isEqualTo(Duration.ofHours(6));
+    for (Topics.Topic<?> topic : topics.all()) {
+      boolean clip = topics.clipTopics().stream().anyMatch(t -> t.name().equals(topic.name()));
+      assertThat(topic.configs().get("retention.ms"))
+          .as(topic.name())
+          .isEqualTo(clip ? "21600000" : null);
+      assertThat(topic.configs().get("segment.ms"))
+          .as("a segment rolls at least hourly, so retention can delete it")
+          .isEqualTo(clip ? "3600000" : null);
+    }
+    assertThat(topics.audio().configs()).containsEntry("max.message.bytes", "16777216");
+  }
+
+  @ParameterizedTest
+  @CsvSource({"90m, 5400000", "1s, 1000", "86400000, 86400000"})
+  void theClipRetentionIsReadAsADuration(String given, long ms) {
+    Topics topics = TopicsEnv.fromEnv(new Env(Map.of(TopicsEnv.CLIP_RETENTION_ENV, given)));
+    assertThat(topics.clipRetention()).isEqualTo(Duration.ofMillis(ms));
+    assertThat(topics.frames().configs())
+        .containsEntry("retention.ms", Long.toString(ms))
+        .containsEntry("segment.ms", Long.toString(Math.min(ms, 3_600_000)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "999ms", "-5m", "6h", "forever"})
+  void aClipRetentionUnderASecondOrUnreadableIsRefusedNamingTheVariable(String bad) {
+    Env env = new Env(Map.of(TopicsEnv.CLIP_RETENTION_ENV, bad));
+    assertThatThrownBy(() -> TopicsEnv.fromEnv(env))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(TopicsEnv.CLIP_RETENTION_ENV)
+        .hasMessageContaining("'" + bad + "'");
   }
 }

@@ -13,6 +13,8 @@ import io.emostream.schemas.SourceEvent;
 import io.emostream.schemas.SourceSummary;
 import io.emostream.schemas.SummarySegment;
 import io.emostream.schemas.WorkerProgress;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +56,14 @@ public final class Topics {
   public static final String DEFAULT_PREFIX = "emostream.";
   public static final int DEFAULT_PARTITIONS = 6;
 
+  /**
+   * How long the clip topics (manifest, audio, frames) keep a record: long enough for a worker or
+   * fusion-stream down for a few hours to catch up, short enough that frames (most of the bytes) do
+   * not pile up; the default topics keep records for a week. The clips' results stay on the fused
+   * topic, which keeps the broker's default.
+   */
+  public static final Duration DEFAULT_CLIP_RETENTION = Duration.ofHours(6);
+
   /** Frame batches carry up to ~32 JPEGs; 16 MiB leaves room for large frames. */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -84,8 +94,15 @@ public final class Topics {
   /** Null: single-object encoding. */
   private final String schemaRegistryUrl;
 
-  /** One registry serde per record type, shared by its topics (it holds the registry's cache). */
-  private final Map<Class<?>, RegistryAvroSerde<?>> registrySerdes = new ConcurrentHashMap<>();
+  private final Duration clipRetention;
+
+  /**
+   * One serde per record type, shared by its topics and by every call of a topic's method: an
+   * {@link AvroSerde} computes its schema's fingerprint when it is made (a quarter of fusion's time
+   * on the test driver when it was made per record), and a registry serde holds the registry's
+   * cache. Both are stateless otherwise and thread-safe.
+   */
+  private final Map<Class<?>, Serde<?>> serdes = new ConcurrentHashMap<>();
 
   public Topics(String prefix, int partitions) {
     this(prefix, partitions, null);
@@ -96,12 +113,25 @@ public final class Topics {
    *     null for Avro single-object encoding
    */
   public Topics(String prefix, int partitions, String schemaRegistryUrl) {
+    this(prefix, partitions, schemaRegistryUrl, DEFAULT_CLIP_RETENTION);
+  }
+
+  /**
+   * @param clipRetention {@code retention.ms} of the clip topics (manifest, audio, frames), at
+   *     least a second
+   */
+  public Topics(String prefix, int partitions, String schemaRegistryUrl, Duration clipRetention) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+    }
+    if (clipRetention.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException(
+          "the clip topics' retention must be at least 1 s, got " + clipRetention);
     }
     this.prefix = prefix;
     this.partitions = partitions;
     this.schemaRegistryUrl = schemaRegistryUrl;
+    this.clipRetention = clipRetention;
   }
 
   public static Topics defaults() {
@@ -117,16 +147,22 @@ public final class Topics {
     return Optional.ofNullable(schemaRegistryUrl);
   }
 
+  /** How long the clip topics keep a record ({@code retention.ms}). */
+  public Duration clipRetention() {
+    return clipRetention;
+  }
+
   /** The value serde of an Avro topic: the one place that picks the encoding. */
   private <T extends SpecificRecord> Serde<T> avro(Class<T> type) {
-    if (schemaRegistryUrl == null) {
-      return new AvroSerde<>(type);
-    }
     @SuppressWarnings("unchecked")
     Serde<T> shared =
         (Serde<T>)
-            registrySerdes.computeIfAbsent(
-                type, t -> new RegistryAvroSerde<>(type, schemaRegistryUrl));
+            serdes.computeIfAbsent(
+                type,
+                t ->
+                    schemaRegistryUrl == null
+                        ? new AvroSerde<>(type)
+                        : new RegistryAvroSerde<>(type, schemaRegistryUrl));
     return shared;
   }
 
@@ -136,16 +172,56 @@ public final class Topics {
   private static final Map<String, String> COMPACTED =
       Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
 
-  public Topic<ClipManifest> manifests() {
-    return new Topic<>(prefix + "clips.manifest", partitions, DEFAULT, avro(ClipManifest.class));
+  /**
+   * The longest a clip topic's log segment stays open: retention deletes only closed segments, and
+   * a quiet partition takes long to fill the default 1 GiB one (the default roll is a week), so a
+   * record lives at most the retention plus this.
+   */
+  public static final Duration MAX_CLIP_SEGMENT_AGE = Duration.ofHours(1);
+
+  /** {@code configs} with the clip topics' {@code retention.ms} and {@code segment.ms}. */
+  private Map<String, String> clipTopic(Map<String, String> configs) {
+    Map<String, String> withRetention = new HashMap<>(configs);
+    withRetention.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(clipRetention.toMillis()));
+    withRetention.put(
+        TopicConfig.SEGMENT_MS_CONFIG,
+        Long.toString(Math.min(clipRetention.toMillis(), MAX_CLIP_SEGMENT_AGE.toMillis())));
+    return Map.copyOf(withRetention);
   }
 
+  public Topic<ClipManifest> manifests() {
+    return new Topic<>(
+        prefix + "clips.manifest", partitions, clipTopic(DEFAULT), avro(ClipManifest.class));
+  }
+
+  /**
+   * The audio topic is stored zstd-compressed at level 1, by the broker: 16 kHz PCM speech shrinks
+   * to about two thirds for about 0.3 CPU ms per 4 s clip to compress and 0.2 ms to read
+   * (docs/performance.md). It is the topic's setting, not the producer's: ingest's one transaction
+   * per clip also carries the frames, whose JPEGs do not compress.
+   */
+  private static final Map<String, String> AUDIO =
+      Map.of(
+          TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+          Integer.toString(MAX_MESSAGE_BYTES),
+          TopicConfig.COMPRESSION_TYPE_CONFIG,
+          "zstd",
+          TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG,
+          "1");
+
   public Topic<AudioSegment> audio() {
-    return new Topic<>(prefix + "clips.audio", partitions, LARGE, avro(AudioSegment.class));
+    return new Topic<>(
+        prefix + "clips.audio", partitions, clipTopic(AUDIO), avro(AudioSegment.class));
   }
 
   public Topic<FrameBatch> frames() {
-    return new Topic<>(prefix + "clips.frames", partitions, LARGE, avro(FrameBatch.class));
+    return new Topic<>(
+        prefix + "clips.frames", partitions, clipTopic(LARGE), avro(FrameBatch.class));
+  }
+
+  /** The clip topics, whose records expire after {@link #clipRetention()}. */
+  public List<Topic<?>> clipTopics() {
+    return List.of(manifests(), audio(), frames());
   }
 
   public Topic<ModalityPrediction> audioPredictions() {
