@@ -16,6 +16,8 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.topics.Topics;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.FacePredictor;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -103,7 +105,8 @@ final class InferenceBench {
    * each frame packed in advance, and the expression model on as many faces as the predictor found,
    * in the same batches; one round = every frame once, figures per frame.
    */
-  BenchFigures.Comparison face(Path manifestFile, List<byte[]> frameBatches, int maxBatch)
+  BenchFigures.Comparison face(
+      Path manifestFile, List<byte[]> frameBatches, int maxBatch, FaceConfig faceConfig)
       throws Exception {
     try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
         FacePredictor predictor =
@@ -113,7 +116,9 @@ final class InferenceBench {
                 Device.CPU,
                 threads,
                 null,
-                maxBatch)) {
+                maxBatch,
+                Topics.defaults().frames(),
+                faceConfig)) {
       ModelManifest manifest = model.manifest();
       Path detectorFile = onnxOf(manifestFile, manifest.video().face().detector());
       try (BareSession yunet = new BareSession(detectorFile, threads);
