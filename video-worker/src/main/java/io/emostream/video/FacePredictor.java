@@ -72,33 +72,12 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
         threads,
         aggregation,
         maxBatch,
-        Topics.defaults().frames());
-  }
-
-  /**
-   * @param frames the topic the frame batches come from, whose serde decodes them
-   */
-  public FacePredictor(
-      OrtModel expressionModel,
-      Path manifestDir,
-      Device device,
-      int threads,
-      ModelManifest.Aggregation aggregation,
-      int maxBatch,
-      Topics.Topic<FrameBatch> frames)
-      throws Exception {
-    this(
-        expressionModel,
-        manifestDir,
-        device,
-        threads,
-        aggregation,
-        maxBatch,
-        frames,
+        Topics.defaults().frames(),
         FaceConfig.DEFAULTS);
   }
 
   /**
+   * @param frames the topic the frame batches come from, whose serde decodes them
    * @param config the face path's settings (detection every Nth frame)
    */
   public FacePredictor(
