@@ -4,17 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
-import io.emostream.ingest.IngestConfig;
-import io.emostream.ingest.VideoDemuxer;
-import io.emostream.kafka.Env;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -100,7 +94,7 @@ class YuNetAspectInputTest {
             "happy-speech.mp4",
             "labelled/01-01-01-01-01-01-01.mp4",
             "labelled/01-01-07-02-02-01-01.mp4")) {
-      for (BufferedImage frame : frames(Path.of("../samples").resolve(clip))) {
+      for (BufferedImage frame : FaceDetectionSurvey.frames(Path.of("../samples").resolve(clip))) {
         faces += assertSameFaces(clip + " frame " + frames, frame);
         frames++;
       }
@@ -149,18 +143,6 @@ class YuNetAspectInputTest {
       }
     }
     return want.size();
-  }
-
-  /** The clip's frames exactly as ingest samples them (default settings). */
-  private static List<BufferedImage> frames(Path media) throws IOException {
-    List<byte[]> jpegs = new ArrayList<>();
-    new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of())))
-        .demux(media, clip -> clip.frames().forEach(f -> jpegs.add(f.jpeg())));
-    List<BufferedImage> frames = new ArrayList<>(jpegs.size());
-    for (byte[] jpeg : jpegs) {
-      frames.add(ImageIO.read(new ByteArrayInputStream(jpeg)));
-    }
-    return frames;
   }
 
   private static BufferedImage photo(String name) throws IOException {
