@@ -26,7 +26,8 @@ import java.util.Map;
  * top label is the same.
  *
  * <pre>
- * java -cp "$(cat video-worker/target/test-classpath.txt):video-worker/target/classes:video-worker/target/test-classes" \
+ * java -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas \
+ *   -cp "$(cat video-worker/target/test-classpath.txt):video-worker/target/classes:video-worker/target/test-classes" \
  *   io.emostream.video.FaceScheduleSurvey 2,4,8 samples/*.mp4 samples/labelled/*.mp4
  * </pre>
  */

@@ -25,7 +25,7 @@ import javax.imageio.ImageIO;
  * <pre>
  * java -cp "$(cat video-worker/target/test-classpath.txt):video-worker/target/classes:video-worker/target/test-classes" \
  *   io.emostream.video.face.FaceDetectionSurvey samples/*.mp4 samples/labelled/*.mp4 \
- *   video-worker/src/test/resources/faces/*
+ *   video-worker/src/test/resources/faces/*.png video-worker/src/test/resources/faces/*.jpg
  * </pre>
  */
 public final class FaceDetectionSurvey {
