@@ -5,6 +5,7 @@ import io.emostream.inference.WorkerConfig;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.topics.Topics;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.VideoWorkerMain;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -157,7 +158,8 @@ public final class BenchCommand extends CliCommand {
             inference.face(
                 videoConfig.model(),
                 sampleRecords.get(topics.frames().name()),
-                videoConfig.maxBatch()));
+                videoConfig.maxBatch(),
+                FaceConfig.fromEnv(env)));
       }
       Path file =
           stages.contains(Stage.INGEST)

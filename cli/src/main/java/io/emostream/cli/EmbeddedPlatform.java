@@ -25,6 +25,7 @@ import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
 import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.VideoWorkerMain;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -126,7 +127,9 @@ public final class EmbeddedPlatform implements AutoCloseable {
       health.add(audio.health());
       WorkerService video =
           VideoWorkerMain.start(
-              workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)), meters);
+              workerConfig(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL)),
+              FaceConfig.fromEnv(env),
+              meters);
       track(() -> video.close(Duration.ofSeconds(30)));
       health.add(video.health());
 

@@ -16,6 +16,8 @@ import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
+import io.emostream.topics.Topics;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.FacePredictor;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -103,7 +105,8 @@ final class InferenceBench {
    * each frame packed in advance, and the expression model on as many faces as the predictor found,
    * in the same batches; one round = every frame once, figures per frame.
    */
-  BenchFigures.Comparison face(Path manifestFile, List<byte[]> frameBatches, int maxBatch)
+  BenchFigures.Comparison face(
+      Path manifestFile, List<byte[]> frameBatches, int maxBatch, FaceConfig faceConfig)
       throws Exception {
     try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
         FacePredictor predictor =
@@ -113,7 +116,9 @@ final class InferenceBench {
                 Device.CPU,
                 threads,
                 null,
-                maxBatch)) {
+                maxBatch,
+                Topics.defaults().frames(),
+                faceConfig)) {
       ModelManifest manifest = model.manifest();
       Path detectorFile = onnxOf(manifestFile, manifest.video().face().detector());
       try (BareSession yunet = new BareSession(detectorFile, threads);
@@ -122,13 +127,17 @@ final class InferenceBench {
         int frames = 0;
         int faces = 0;
         List<float[]> packed = new ArrayList<>();
-        long[] yunetShape = yunet.inputShape(1);
+        List<long[]> packedShapes = new ArrayList<>();
+        long[] yunetShape = yunet.declaredInputShape();
         for (byte[] value : frameBatches) {
           FrameBatch batch = new AvroSerde<>(FrameBatch.class).decode(value);
           frames += batch.getFrames().size();
           faces += predictor.predict("warm-up", value).itemsAnalysed();
           for (Frame frame : batch.getFrames()) {
-            packed.add(packBgr(decode(frame), yunetShape));
+            BufferedImage image = decode(frame);
+            long[] shape = yunetInput(yunetShape, image);
+            packed.add(packBgr(image, shape));
+            packedShapes.add(shape);
           }
         }
         long[] faceShape = expression.inputShape(Math.min(maxBatch, Math.max(1, faces)));
@@ -146,8 +155,8 @@ final class InferenceBench {
             "bare ORT (YuNet + expression)",
             () ->
                 () -> {
-                  for (float[] input : packed) {
-                    yunet.run(yunet.inputName(), input, yunetShape);
+                  for (int i = 0; i < packed.size(); i++) {
+                    yunet.run(yunet.inputName(), packed.get(i), packedShapes.get(i));
                   }
                   runFaces(expression, faceShape, facesFound);
                   return Alternation.Done.items(frameCount);
@@ -186,6 +195,18 @@ final class InferenceBench {
     byte[] jpeg = new byte[frame.getJpeg().remaining()];
     frame.getJpeg().duplicate().get(jpeg);
     return ImageIO.read(new ByteArrayInputStream(jpeg));
+  }
+
+  /**
+   * YuNet's input for the frame: the model's fixed [1, 3, H, W], or for a model with dynamic H and
+   * W the frame's own size rounded up to a multiple of 32, as the worker's detector runs it (the
+   * frames ingest publishes are at most 640 px on a side, so they are never shrunk).
+   */
+  private static long[] yunetInput(long[] declared, BufferedImage image) {
+    if (declared[2] > 0 && declared[3] > 0) {
+      return declared;
+    }
+    return new long[] {1, 3, (image.getHeight() + 31) / 32 * 32, (image.getWidth() + 31) / 32 * 32};
   }
 
   /**
@@ -243,8 +264,7 @@ final class InferenceBench {
      * as the model has it); a dynamic axis other than the batch axis is refused.
      */
     long[] inputShape(int batch) throws OrtException {
-      NodeInfo info = session.getInputInfo().get(inputName());
-      long[] shape = ((TensorInfo) info.getInfo()).getShape().clone();
+      long[] shape = declaredInputShape();
       if (shape[0] <= 0) {
         shape[0] = batch;
       }
@@ -258,6 +278,12 @@ final class InferenceBench {
         }
       }
       return shape;
+    }
+
+    /** The single input's shape as the model declares it (-1 for a dynamic axis). */
+    long[] declaredInputShape() throws OrtException {
+      NodeInfo info = session.getInputInfo().get(inputName());
+      return ((TensorInfo) info.getInfo()).getShape().clone();
     }
 
     void run(String input, float[] data, long[] shape) throws OrtException {

@@ -12,6 +12,7 @@ import io.emostream.topics.Topics;
 import io.emostream.video.face.ExpressionClassifier;
 import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
+import io.emostream.video.face.FaceSchedule;
 import io.emostream.video.face.FaceSelectionPolicy;
 import io.emostream.video.face.YuNetDetector;
 import java.awt.image.BufferedImage;
@@ -29,7 +30,9 @@ import java.util.Optional;
  * ModelManifest.FaceInput}); the faces go through the expression model in runs of up to {@code
  * maxBatch}, and a clip's frame posteriors are aggregated (mean by default; {@link
  * ModelManifest.Aggregation}). Frames without a face are skipped; a clip with no face in any frame
- * is NO_FACE, with no distribution.
+ * is NO_FACE, with no distribution. With {@link FaceConfig#detectEvery()} N above 1, YuNet runs on
+ * frames 0, N, 2N... of a clip only and the face chosen there is cut from the frames between
+ * ({@link FaceSchedule}).
  *
  * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared
  * model runs ({@link BatchRunner}: a failed run is retried face by face, so only a clip with a face
@@ -44,6 +47,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
   private final FaceSelectionPolicy policy;
   private final ExpressionClassifier classifier;
   private final ModelManifest.Aggregation aggregation;
+  private final FaceConfig config;
 
   /** The frame batches' topic: its serde decodes them. */
   private final Topics.Topic<FrameBatch> framesTopic;
@@ -68,11 +72,13 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
         threads,
         aggregation,
         maxBatch,
-        Topics.defaults().frames());
+        Topics.defaults().frames(),
+        FaceConfig.DEFAULTS);
   }
 
   /**
    * @param frames the topic the frame batches come from, whose serde decodes them
+   * @param config the face path's settings (detection every Nth frame)
    */
   public FacePredictor(
       OrtModel expressionModel,
@@ -81,9 +87,11 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       int threads,
       ModelManifest.Aggregation aggregation,
       int maxBatch,
-      Topics.Topic<FrameBatch> frames)
+      Topics.Topic<FrameBatch> frames,
+      FaceConfig config)
       throws Exception {
     this.framesTopic = frames;
+    this.config = config;
     ModelManifest manifest = expressionModel.manifest();
     ModelManifest.Face face = manifest.video().face();
     this.detectorModel =
@@ -154,9 +162,12 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
       List<BufferedImage> frames = VideoPredictor.decode(framesTopic.decode(input.value()));
       clip.frames = frames.size();
       long decoded = System.nanoTime();
+      FaceSchedule schedule =
+          new FaceSchedule(
+              config.detectEvery(),
+              frame -> policy.select(detector.detect(frame), frame.getWidth(), frame.getHeight()));
       for (BufferedImage frame : frames) {
-        List<Face> found = detector.detect(frame);
-        Optional<Face> chosen = policy.select(found, frame.getWidth(), frame.getHeight());
+        Optional<Face> chosen = schedule.next(frame);
         if (chosen.isPresent()) {
           clip.faces.add(FaceCropper.crop(frame, chosen.get(), classifier.input()));
         }

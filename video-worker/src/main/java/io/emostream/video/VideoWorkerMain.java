@@ -28,8 +28,17 @@ public final class VideoWorkerMain {
 
   private VideoWorkerMain() {}
 
-  /** Loads the model(s) (one session per model per process) and starts the worker loop. */
+  /**
+   * Loads the model(s) (one session per model per process) and starts the worker loop, with the
+   * face path's settings from the process environment.
+   */
   public static WorkerService start(WorkerConfig config, MeterRegistry meters) throws Exception {
+    return start(config, FaceConfig.fromEnv(Env.system()), meters);
+  }
+
+  /** Loads the model(s) (one session per model per process) and starts the worker loop. */
+  public static WorkerService start(WorkerConfig config, FaceConfig face, MeterRegistry meters)
+      throws Exception {
     OrtModel model = OrtModel.load(config.model(), config.device(), config.threads());
     if (model.manifest().video().mode() == ModelManifest.VideoMode.FACE_EXPRESSION) {
       FacePredictor faces;
@@ -42,7 +51,8 @@ public final class VideoWorkerMain {
                 config.threads(),
                 config.aggregation(),
                 config.maxBatch(),
-                config.topics().frames());
+                config.topics().frames(),
+                face);
       } catch (Exception | Error e) {
         model.close(); // the face detector did not load: the expression model's session is not left
         // open
@@ -65,12 +75,13 @@ public final class VideoWorkerMain {
         .installSignalHandlers(); // the worker stops before ONNX Runtime frees its environment
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
+    FaceConfig face = FaceConfig.fromEnv(env);
     ServiceRunner.run(
         "video-worker",
         env,
         config.kafka(),
         config.topics(),
         OpsConfig.VIDEO_WORKER_PORT,
-        meters -> start(config, meters));
+        meters -> start(config, face, meters));
   }
 }

@@ -1,8 +1,10 @@
 package io.emostream.video.face;
 
+import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import io.emostream.inference.OrtModel;
 import java.awt.image.BufferedImage;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -14,13 +16,18 @@ import java.util.Set;
 /**
  * YuNet face detector (OpenCV Zoo {@code face_detection_yunet_2023mar.onnx}) on ONNX Runtime.
  *
- * <p>In: any {@link BufferedImage}. A frame larger than the model's fixed input (1x3x640x640, BGR,
- * 0-255, no normalisation) is shrunk to fit, keeping its aspect ratio; a smaller one is not
- * enlarged. Either way it is padded with zeros at the right and bottom. This mirrors OpenCV's
- * {@code FaceDetectorYN}, which runs YuNet at the frame's own size padded to a multiple of 32 and
- * so never interpolates a small frame. Out: faces in the original image's pixel coordinates, sorted
- * by score, highest first, after score thresholding and non-maximum suppression; at most {@code
- * topK} of them.
+ * <p>In: any {@link BufferedImage}. The model's input is 1x3xHxW, BGR, 0-255, no normalisation.
+ * With the shipped copy whose H and W are dynamic ({@code
+ * face_detection_yunet_2023mar_dynamic.onnx}, made by {@code models/yunet/resize_input.py}), each
+ * frame runs at its own size rounded up to a multiple of 32: 640x384 for a 640x360 frame, where the
+ * original fixed model runs 640x640, 1.67 times the pixels. A frame longer than 640 px is first
+ * shrunk to 640 on its longest side. A fixed-size model (the original 640x640) gets every frame
+ * shrunk to fit, keeping its aspect ratio. Either way a frame is never enlarged and is padded with
+ * zeros at the right and bottom. This mirrors OpenCV's {@code FaceDetectorYN}, which runs YuNet at
+ * the frame's own size padded to a multiple of 32 and so never interpolates a small frame. One
+ * session serves every size (ONNX Runtime plans per shape). Out: faces in the original image's
+ * pixel coordinates, sorted by score, highest first, after score thresholding and non-maximum
+ * suppression; at most {@code topK} of them.
  *
  * <p>The decoding follows {@code FaceDetectorYN::postProcess}
  * (opencv/modules/objdetect/src/face_detect.cpp): per stride {@code s} in {8, 16, 32} and grid cell
@@ -31,9 +38,9 @@ import java.util.Set;
  * so in practice both keep every face).
  *
  * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}. The
- * only mutable state is one input buffer per thread (a 640x640 input is 4.9 MB of floats, which was
- * allocated per frame), so the class is safe to share between threads as far as ONNX Runtime's
- * {@code run} is.
+ * only mutable state is one input buffer per thread, as large as the largest input (a 640x640 input
+ * is 4.9 MB of floats, which was allocated per frame), so the class is safe to share between
+ * threads as far as ONNX Runtime's {@code run} is.
  *
  * <p>Over 300 lines with this Javadoc: YuNet's pre-processing and its decoding (priors, boxes,
  * landmarks, NMS) are one algorithm, kept together.
@@ -43,13 +50,27 @@ public final class YuNetDetector {
   /** Feature-map strides of YuNet's three heads. */
   static final int[] STRIDES = {8, 16, 32};
 
-  private static final int DEFAULT_INPUT_SIZE = 640;
+  /**
+   * The longest side YuNet runs at when its input is dynamic, as the fixed model's 640x640: a
+   * bigger frame is shrunk to it.
+   */
+  static final int MAX_SIDE = 640;
+
+  /** YuNet's coarsest stride: both sides of its input are multiples of it. */
+  private static final int ALIGN = 32;
 
   private final OrtModel model;
   private final String inputName;
   private final Set<String> outputNames;
+
+  /** The model's fixed input size, or -1 for both when its height and width are dynamic. */
   private final int inputWidth;
+
   private final int inputHeight;
+
+  /** The longest side of a dynamic input. */
+  private final int maxSide;
+
   private final float scoreThreshold;
   private final float nmsThreshold;
   private final int topK;
@@ -67,6 +88,21 @@ public final class YuNetDetector {
    * @throws IllegalStateException if the model metadata cannot be read
    */
   public YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK) {
+    this(model, scoreThreshold, nmsThreshold, topK, MAX_SIDE);
+  }
+
+  /**
+   * As {@link #YuNetDetector(OrtModel, float, float, int)}, with the longest side a frame is shrunk
+   * to when the model's input is dynamic (ignored for a fixed-size model).
+   *
+   * @param maxSide a multiple of 32, from 32 to {@link #MAX_SIDE}
+   */
+  YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK, int maxSide) {
+    if (maxSide < ALIGN || maxSide > MAX_SIDE || maxSide % ALIGN != 0) {
+      throw new IllegalArgumentException(
+          "maxSide must be a multiple of 32 from 32 to " + MAX_SIDE + ", got " + maxSide);
+    }
+    this.maxSide = maxSide;
     requireInRange("scoreThreshold", scoreThreshold);
     requireInRange("nmsThreshold", nmsThreshold);
     if (topK < 1) {
@@ -77,13 +113,14 @@ public final class YuNetDetector {
     this.inputName = singleInputName(inputs);
     long[] shape = inputs.get(inputName);
     checkInputShape(shape);
-    this.inputHeight = shape[2] > 0 ? (int) shape[2] : DEFAULT_INPUT_SIZE;
-    this.inputWidth = shape[3] > 0 ? (int) shape[3] : DEFAULT_INPUT_SIZE;
+    this.inputHeight = (int) shape[2];
+    this.inputWidth = (int) shape[3];
     this.outputNames = checkOutputs(model.outputShapes());
     this.scoreThreshold = scoreThreshold;
     this.nmsThreshold = nmsThreshold;
     this.topK = topK;
-    this.inputBuffer = ThreadLocal.withInitial(() -> new float[3 * inputWidth * inputHeight]);
+    int largest = inputWidth > 0 ? 3 * inputWidth * inputHeight : 3 * MAX_SIDE * MAX_SIDE;
+    this.inputBuffer = ThreadLocal.withInitial(() -> new float[largest]);
   }
 
   /**
@@ -95,27 +132,60 @@ public final class YuNetDetector {
    * @throws OrtException if inference fails
    */
   public List<Face> detect(BufferedImage image) throws OrtException {
-    float scale = letterboxScale(image.getWidth(), image.getHeight(), inputWidth, inputHeight);
-    float[] input = toBgrInput(image, inputWidth, inputHeight, scale, inputBuffer.get());
-    List<Face> kept = nms(candidates(input), nmsThreshold, topK);
+    InputSize size = inputSize(image.getWidth(), image.getHeight());
+    float[] input = toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
+    List<Face> kept = nms(candidates(input, size), nmsThreshold, topK);
     List<Face> faces = new ArrayList<>(kept.size());
     for (Face face : kept) {
-      faces.add(rescale(face, 1f / scale));
+      faces.add(rescale(face, 1f / size.scale()));
     }
     return faces;
   }
 
+  /**
+   * The input a {@code width x height} frame runs at: the model's fixed size, or with dynamic dims
+   * the frame's own size (shrunk to 640 px, or {@code maxSide}, on its longest side) rounded up to
+   * a multiple of 32, e.g. 640x384 for a 640x360 frame.
+   */
+  InputSize inputSize(int width, int height) {
+    if (inputWidth > 0) {
+      return new InputSize(
+          inputWidth, inputHeight, letterboxScale(width, height, inputWidth, inputHeight));
+    }
+    return aspectSize(width, height, maxSide);
+  }
+
+  /**
+   * The frame's size shrunk by {@link #letterboxScale} into a {@code maxSide} square and each side
+   * rounded up to a multiple of 32 (at least 32).
+   */
+  static InputSize aspectSize(int width, int height, int maxSide) {
+    float scale = letterboxScale(width, height, maxSide, maxSide);
+    return new InputSize(
+        alignUp(Math.round(width * scale)), alignUp(Math.round(height * scale)), scale);
+  }
+
+  private static int alignUp(int side) {
+    return Math.max(ALIGN, (side + ALIGN - 1) / ALIGN * ALIGN);
+  }
+
+  /** A model input size and the scale the frame is resized by to fill its top-left. */
+  record InputSize(int width, int height, float scale) {}
+
   /** Runs the model on one packed input and decodes all three strides, before suppression. */
-  private List<Face> candidates(float[] input) throws OrtException {
-    long[] shape = {1, 3, inputHeight, inputWidth};
+  private List<Face> candidates(float[] input, InputSize size) throws OrtException {
+    long[] shape = {1, 3, size.height(), size.width()};
+    int elements = 3 * size.width() * size.height();
     List<Face> candidates = new ArrayList<>();
-    Map<String, OrtModel.Output> result =
-        model.run(Map.of(inputName, OrtModel.floats(input, shape)), outputNames);
+    // the per-thread buffer fits the largest input; the tensor takes only this frame's part of it
+    OrtModel.Tensor tensor =
+        env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, elements), shape);
+    Map<String, OrtModel.Output> result = model.run(Map.of(inputName, tensor), outputNames);
     for (int stride : STRIDES) {
       candidates.addAll(
           decode(
-              inputWidth,
-              inputHeight,
+              size.width(),
+              size.height(),
               stride,
               result.get("cls_" + stride).data(),
               result.get("obj_" + stride).data(),
@@ -322,11 +392,13 @@ public final class YuNetDetector {
         shape.length == 4
             && (shape[0] == 1 || shape[0] < 0)
             && shape[1] == 3
-            && (shape[2] < 0 || shape[2] % 32 == 0)
-            && (shape[3] < 0 || shape[3] % 32 == 0);
+            && (shape[2] < 0) == (shape[3] < 0)
+            && (shape[2] < 0 || shape[2] % ALIGN == 0)
+            && (shape[3] < 0 || shape[3] % ALIGN == 0);
     if (!ok) {
       throw new IllegalArgumentException(
-          "YuNet input must be [1,3,H,W] with H, W multiples of 32, got " + Arrays.toString(shape));
+          "YuNet input must be [1,3,H,W] with H and W both multiples of 32 or both dynamic, got "
+              + Arrays.toString(shape));
     }
   }
 
