@@ -681,7 +681,7 @@ class MainTest {
           .startsWith(
               "emostream: invalid value for option '--timeout': '"
                   + args[2]
-                  + "' is not a duration >= 0 such as 500ms, 30s or 2m");
+                  + "' is not a duration >= 0 such as 500ms, 30s, 2m or 6h");
     }
     String sample = "../samples/happy-speech.mp4";
     assertThat(AnalyzeCommand.parse(List.of(sample)).timeout()).isEqualTo(Duration.ofSeconds(180));

@@ -12,14 +12,14 @@ import java.util.Optional;
 public final class Durations {
 
   /** What {@link #parse} accepts, for error messages. */
-  public static final String ACCEPTED = "a duration >= 0 such as 500ms, 30s or 2m";
+  public static final String ACCEPTED = "a duration >= 0 such as 500ms, 30s, 2m or 6h";
 
   private Durations() {}
 
   /**
-   * {@code 500ms}, {@code 30s} (decimals allowed: {@code 1.5s}), {@code 2m}, or a bare number of
-   * milliseconds; the unit in any case, no space before it. Empty when the text is none of these or
-   * negative.
+   * {@code 500ms}, {@code 30s} (decimals allowed: {@code 1.5s}), {@code 2m}, {@code 6h}, or a bare
+   * number of milliseconds; the unit in any case, no space before it. Empty when the text is none
+   * of these or negative.
    */
   public static Optional<Duration> parse(String text) {
     String s = text.trim().toLowerCase(Locale.ROOT);
@@ -35,6 +35,10 @@ public final class Durations {
         d =
             Duration.ofMillis(
                 Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 60_000));
+      } else if (s.endsWith("h")) {
+        d =
+            Duration.ofMillis(
+                Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 3_600_000));
       } else {
         d = Duration.ofMillis(Long.parseLong(s));
       }

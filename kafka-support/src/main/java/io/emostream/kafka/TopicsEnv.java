@@ -49,9 +49,9 @@ public final class TopicsEnv {
 
   /**
    * {@code retention.ms} of the clip topics (manifest, audio, frames) when a service creates them
-   * (default {@link Topics#DEFAULT_CLIP_RETENTION}, 6 h; at least 1 s; {@code 360m}, {@code
-   * 21600000}). A topic that exists already keeps its own: {@link TopicAdmin} logs a WARN with the
-   * command that changes it.
+   * (default {@link Topics#DEFAULT_CLIP_RETENTION}, 6 h; at least 1 s; {@code 6h}, {@code 360m},
+   * {@code 21600000}). A topic that exists already keeps its own: {@link TopicAdmin} logs a WARN
+   * with the command that changes it.
    */
   public static final String CLIP_RETENTION_ENV = "EMOSTREAM_CLIP_RETENTION";
 
@@ -65,7 +65,7 @@ public final class TopicsEnv {
               + CLIP_RETENTION_ENV
               + "='"
               + env.optional(CLIP_RETENTION_ENV).orElse("")
-              + "' is not valid: expected a duration of at least 1s such as 360m");
+              + "' is not valid: expected a duration of at least 1s such as 6h");
     }
     return new Topics(
         env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),

@@ -20,6 +20,8 @@ class DurationsTest {
     "1.5s, 1500",
     "2m, 120000",
     "0.5M, 30000",
+    "6h, 21600000",
+    "1.5H, 5400000",
     "250, 250",
     "0, 0"
   })
@@ -28,7 +30,7 @@ class DurationsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-5ms", "-1", "-0.5s", "soon", "1h", "50 ms", "", "s", "1.5ms"})
+  @ValueSource(strings = {"-5ms", "-1", "-0.5s", "soon", "1d", "50 ms", "h", "", "s", "1.5ms"})
   void aNegativeOrUnreadableDurationIsEmpty(String raw) {
     assertThat(Durations.parse(raw)).isEmpty();
   }
