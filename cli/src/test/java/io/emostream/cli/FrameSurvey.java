@@ -63,25 +63,6 @@ final class FrameSurvey {
 
   static final Setting DEFAULT = new Setting(32, 640, 0.9f);
 
-  private static final Map<String, String> RAVDESS_EMOTIONS =
-      Map.of(
-          "01",
-          "neutral",
-          "02",
-          "calm",
-          "03",
-          "happy",
-          "04",
-          "sad",
-          "05",
-          "angry",
-          "06",
-          "fearful",
-          "07",
-          "disgust",
-          "08",
-          "surprised");
-
   private final FacePredictor predictor;
   private final List<String> labels;
   private final Topics topics = Topics.defaults();
@@ -156,17 +137,13 @@ final class FrameSurvey {
     }
   }
 
-  /** The true label from the file name (RAVDESS's third field, or demo-LABEL-...), else null. */
+  /** The true label from the file name (RAVDESS's convention, or demo-LABEL-...), else null. */
   static String truth(Path file) {
     String name = file.getFileName().toString();
-    String[] parts = name.replace(".mp4", "").split("-");
-    if (parts.length == 7 && parts[0].matches("\\d\\d")) {
-      return RAVDESS_EMOTIONS.get(parts[2]);
-    }
     if (name.startsWith("demo-")) {
-      return parts[1];
+      return name.split("-")[1];
     }
-    return null;
+    return DatasetLabels.parse(file).map(DatasetLabels.LabelledFile::label).orElse(null);
   }
 
   void videos(List<Path> videos, List<Setting> settings) throws Exception {
