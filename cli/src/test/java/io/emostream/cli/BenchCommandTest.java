@@ -55,7 +55,7 @@ class BenchCommandTest {
     assertThat(fusion.at("/wallRatio").asDouble()).isPositive();
     Topics topics = Topics.defaults();
     JsonNode payload = report.at("/stages/payload/figures");
-    // the 4.5 s sample is one clip of 32 JPEG frames and 4.5 s of 16 kHz 16-bit PCM
+    // the 4.5 s sample is one clip of 8 JPEG frames and 4.5 s of 16 kHz 16-bit PCM
     assertThat(payload.get(topics.audio().name()).asDouble()).isGreaterThan(4.5 * 32_000);
     assertThat(payload.get(topics.frames().name()).asDouble()).isGreaterThan(32 * 1_000);
     assertThat(payload.get(topics.manifests().name()).asDouble()).isBetween(10.0, 1_000.0);

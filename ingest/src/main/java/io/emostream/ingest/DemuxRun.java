@@ -1,11 +1,6 @@
 package io.emostream.ingest;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
@@ -13,15 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.Java2DFrameConverter;
 
 /**
  * State of one demux pass: the clips being filled and how far each stream has got, and each clip
@@ -39,7 +29,7 @@ final class DemuxRun {
   private final boolean hasAudio;
   private final boolean hasVideo;
   private final List<ChannelSelection.Track> tracks;
-  private final Java2DFrameConverter converter;
+  private final FrameEncoder encoder;
   private final Consumer<DemuxedClip> sink;
   private final FrameRotation rotation;
   private final TreeMap<Integer, ClipBuffer> open = new TreeMap<>();
@@ -59,7 +49,7 @@ final class DemuxRun {
       boolean hasAudio,
       boolean hasVideo,
       List<ChannelSelection.Track> tracks,
-      Java2DFrameConverter converter,
+      FrameEncoder encoder,
       Consumer<DemuxedClip> sink,
       FrameRotation rotation,
       SpeechSegments speech) {
@@ -70,7 +60,7 @@ final class DemuxRun {
     this.hasAudio = hasAudio;
     this.hasVideo = hasVideo;
     this.tracks = tracks;
-    this.converter = converter;
+    this.encoder = encoder;
     this.sink = sink;
     this.rotation = rotation;
   }
@@ -226,7 +216,9 @@ final class DemuxRun {
     }
     ClipBuffer clip = buffer(index);
     if (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
-      clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
+      // The grabber runs in RAW image mode: frame.opaque is the decoder's own picture, converted
+      // here only because this frame is kept.
+      clip.frames.add(encoder.encode((AVFrame) frame.opaque, rotation, timestampMs));
       while (clip.nextSlot < clip.targets.length && timestampMs >= clip.targets[clip.nextSlot]) {
         clip.nextSlot++;
       }
@@ -323,7 +315,7 @@ final class DemuxRun {
   /**
    * VAD clips have no length known in advance, so their frames come from one grid over the whole
    * source with the fixed windows' spacing (EMOSTREAM_SEGMENT_SECONDS /
-   * EMOSTREAM_FRAMES_PER_SEGMENT, 125 ms by default): the first frame at or after each grid time,
+   * EMOSTREAM_FRAMES_PER_SEGMENT, 500 ms by default): the first frame at or after each grid time,
    * in the clip it falls in.
    */
   private void onGrid(ClipBuffer clip, Frame frame, long timestampMs) {
@@ -407,50 +399,6 @@ final class DemuxRun {
         }
       }
       return frames.isEmpty();
-    }
-  }
-
-  /**
-   * Scaled to fit {@code maxFrameSide} (the longer side, so before or after turning is the same),
-   * turned upright.
-   */
-  private DemuxedClip.SampledFrame encode(
-      BufferedImage image, FrameRotation rotation, long timestampMs) {
-    BufferedImage scaled = rotation.apply(fit(image, config.maxFrameSide()));
-    return new DemuxedClip.SampledFrame(
-        timestampMs, scaled.getWidth(), scaled.getHeight(), jpeg(scaled, config.jpegQuality()));
-  }
-
-  static BufferedImage fit(BufferedImage image, int maxSide) {
-    int w = image.getWidth();
-    int h = image.getHeight();
-    double scale = Math.min(1.0, (double) maxSide / Math.max(w, h));
-    int tw = Math.max(1, (int) Math.round(w * scale));
-    int th = Math.max(1, (int) Math.round(h * scale));
-    BufferedImage out = new BufferedImage(tw, th, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    g.setRenderingHint(
-        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-    g.drawImage(image, 0, 0, tw, th, null);
-    g.dispose();
-    return out;
-  }
-
-  static byte[] jpeg(BufferedImage image, float quality) {
-    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-    try (ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-      ImageWriteParam param = writer.getDefaultWriteParam();
-      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-      param.setCompressionQuality(quality);
-      writer.setOutput(out);
-      writer.write(null, new IIOImage(image, null, null), param);
-      out.flush();
-      return bytes.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      writer.dispose();
     }
   }
 }

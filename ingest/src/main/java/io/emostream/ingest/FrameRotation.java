@@ -1,8 +1,5 @@
 package io.emostream.ingest;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferInt;
-
 /**
  * How a decoded frame must be turned to be seen upright, from the stream's display matrix (a
  * phone's portrait video is stored landscape with a matrix, or an MP4 {@code rotate} tag, saying
@@ -30,36 +27,30 @@ enum FrameRotation {
     return values()[(int) Math.floorMod(quarterTurns, 4L)];
   }
 
-  /** {@code image} turned upright (the same image for {@link #NONE}). */
-  BufferedImage apply(BufferedImage image) {
+  /**
+   * A {@code w x h} picture of packed 3-byte pixels (rows top to bottom, no padding) turned
+   * upright: {@code h x w} after a quarter turn. {@link #NONE} returns {@code pixels} itself.
+   */
+  byte[] apply(byte[] pixels, int w, int h) {
     if (this == NONE) {
-      return image;
+      return pixels;
     }
-    BufferedImage src = image.getType() == BufferedImage.TYPE_INT_RGB ? image : copy(image);
-    int w = src.getWidth();
-    int h = src.getHeight();
-    boolean swaps = this != HALF_TURN;
-    BufferedImage out = new BufferedImage(swaps ? h : w, swaps ? w : h, BufferedImage.TYPE_INT_RGB);
-    int[] in = ((DataBufferInt) src.getRaster().getDataBuffer()).getData();
-    int[] to = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
-    int ow = out.getWidth();
+    byte[] to = new byte[pixels.length];
+    int ow = this == HALF_TURN ? w : h;
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        int p = in[y * w + x];
-        switch (this) {
-          case CLOCKWISE_90 -> to[x * ow + (h - 1 - y)] = p;
-          case HALF_TURN -> to[(h - 1 - y) * ow + (w - 1 - x)] = p;
-          default -> to[(w - 1 - x) * ow + y] = p;
-        }
+        int target =
+            switch (this) {
+              case CLOCKWISE_90 -> x * ow + (h - 1 - y);
+              case HALF_TURN -> (h - 1 - y) * ow + (w - 1 - x);
+              default -> (w - 1 - x) * ow + y;
+            };
+        int from = (y * w + x) * 3;
+        to[target * 3] = pixels[from];
+        to[target * 3 + 1] = pixels[from + 1];
+        to[target * 3 + 2] = pixels[from + 2];
       }
     }
-    return out;
-  }
-
-  private static BufferedImage copy(BufferedImage image) {
-    BufferedImage rgb =
-        new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_RGB);
-    rgb.getGraphics().drawImage(image, 0, 0, null);
-    return rgb;
+    return to;
   }
 }

@@ -14,9 +14,10 @@ import java.util.Locale;
  * @param segmentMs EMOSTREAM_SEGMENT_SECONDS (default 4): clip length
  * @param minSegmentMs EMOSTREAM_MIN_SEGMENT_SECONDS (default 1): a shorter tail joins the previous
  *     clip
- * @param framesPerSegment EMOSTREAM_FRAMES_PER_SEGMENT (default 32, what ViViT-class models take)
+ * @param framesPerSegment EMOSTREAM_FRAMES_PER_SEGMENT (default 8, 2 a second; was 32: the face
+ *     model's labels held at 8, docs/performance.md "Frames per clip and JPEG quality")
  * @param maxFrameSide EMOSTREAM_MAX_FRAME_SIDE (default 640): frames are downscaled to fit
- * @param jpegQuality EMOSTREAM_JPEG_QUALITY (default 0.9)
+ * @param jpegQuality EMOSTREAM_JPEG_QUALITY (default 0.75; was 0.9, see framesPerSegment)
  * @param httpHost EMOSTREAM_HTTP_HOST (default 127.0.0.1)
  * @param httpPort EMOSTREAM_HTTP_PORT (default 8080)
  * @param maxUploadBytes EMOSTREAM_MAX_UPLOAD_BYTES (default 1 GiB)
@@ -227,9 +228,9 @@ public record IngestConfig(
         TopicsEnv.fromEnv(env),
         Math.round(env.decimal(SEGMENT_SECONDS_ENV, 4.0, 0.5, 600) * 1000),
         Math.round(env.decimal(MIN_SEGMENT_SECONDS_ENV, 1.0, 0, 600) * 1000),
-        env.integer(FRAMES_PER_SEGMENT_ENV, 32, 1, 512),
+        env.integer(FRAMES_PER_SEGMENT_ENV, 8, 1, 512),
         env.integer(MAX_FRAME_SIDE_ENV, 640, 32, 4096),
-        (float) env.decimal(JPEG_QUALITY_ENV, 0.9, 0.1, 1.0),
+        (float) env.decimal(JPEG_QUALITY_ENV, 0.75, 0.1, 1.0),
         env.string(HTTP_HOST_ENV, DEFAULT_HTTP_HOST),
         env.integer(HTTP_PORT_ENV, DEFAULT_HTTP_PORT, 0, 65535),
         (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, Long.MAX_VALUE),

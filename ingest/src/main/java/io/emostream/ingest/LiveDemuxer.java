@@ -10,7 +10,6 @@ import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.Java2DFrameConverter;
 
 /**
  * Pulls a live URL for {@link VideoDemuxer#demuxLive}: FFmpeg's options and timeouts per protocol,
@@ -46,7 +45,7 @@ final class LiveDemuxer {
     String lossError = null;
     boolean lossStalled = false;
     String lastError = null;
-    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+    try (FrameEncoder encoder = VideoDemuxer.encoder(config)) {
       while (true) {
         String reason = control.stopReason();
         if (reason != null) {
@@ -58,7 +57,7 @@ final class LiveDemuxer {
         try {
           grabber = startLive(url, channels, shown);
           if (run == null) {
-            run = liveRun(grabber, channels, converter, sink);
+            run = liveRun(grabber, channels, encoder, sink);
           }
           listener.live();
           backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
@@ -211,9 +210,7 @@ final class LiveDemuxer {
   private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
       throws FrameGrabber.Exception {
     FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
-    grabber.setSampleRate(VideoDemuxer.SAMPLE_RATE);
-    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
-    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+    VideoDemuxer.decodeOptions(grabber, channels);
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {
       grabber.start();
@@ -242,7 +239,7 @@ final class LiveDemuxer {
   private DemuxRun liveRun(
       FFmpegFrameGrabber grabber,
       ChannelSelection channels,
-      Java2DFrameConverter converter,
+      FrameEncoder encoder,
       Consumer<DemuxedClip> sink) {
     boolean hasAudio = VideoDemuxer.hasAudio(grabber);
     int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
@@ -252,7 +249,7 @@ final class LiveDemuxer {
         hasAudio,
         VideoDemuxer.hasPicture(grabber) && channels.publishesFrames(sourceChannels),
         channels.tracks(sourceChannels),
-        converter,
+        encoder,
         sink,
         FrameRotation.of(grabber.getDisplayRotation()),
         speech.apply(hasAudio, 0L));

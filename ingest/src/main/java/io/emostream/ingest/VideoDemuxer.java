@@ -19,7 +19,6 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
-import org.bytedeco.javacv.Java2DFrameConverter;
 
 /**
  * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to
@@ -29,9 +28,10 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  * channels and they are split here, each selected channel becoming its own clip stream labelled
  * with its speaker role. Of several audio streams, the one named by the user is taken, else the
  * default one ({@link #audioStreamIndex}). Frames are sampled at the centres of {@code
- * framesPerSegment} equal slots of the clip, downscaled to fit {@code maxFrameSide}, turned upright
- * when the stream has a display matrix ({@link FrameRotation}: a phone's portrait video), and
- * JPEG-encoded.
+ * framesPerSegment} equal slots of the clip; only those are converted, by FFmpeg's swscale straight
+ * to their published size (fitted to {@code maxFrameSide}), turned upright when the stream has a
+ * display matrix ({@link FrameRotation}: a phone's portrait video), and JPEG-encoded ({@link
+ * FrameEncoder}).
  *
  * <p>This class opens a source ({@link DemuxSource}: a file or a stream) and checks its header
  * (streams, limits); the pass over its frames is {@link DemuxRun}'s, a live URL's connection and
@@ -164,7 +164,7 @@ public final class VideoDemuxer implements AutoCloseable {
       Integer audioStream,
       Consumer<DemuxedClip> sink) {
     FFmpegFrameGrabber grabber = open(source, channels, audioStream);
-    try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+    try (FrameEncoder encoder = encoder(config)) {
       boolean hasAudio = hasAudio(grabber);
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
       boolean hasVideo = hasPicture(grabber) && channels.publishesFrames(sourceChannels);
@@ -176,7 +176,7 @@ public final class VideoDemuxer implements AutoCloseable {
               hasAudio,
               hasVideo,
               channels.tracks(sourceChannels),
-              converter,
+              encoder,
               sink,
               FrameRotation.of(grabber.getDisplayRotation()),
               speechSegments(hasAudio, durationMs))
@@ -313,13 +313,27 @@ public final class VideoDemuxer implements AutoCloseable {
     return grabber.hasVideo() && grabber.getImageWidth() > 0;
   }
 
-  private static FFmpegFrameGrabber configure(
-      FFmpegFrameGrabber grabber, ChannelSelection channels, int audioStream) {
+  /** The encoder of the frames a pass keeps, at EMOSTREAM_MAX_FRAME_SIDE and _JPEG_QUALITY. */
+  static FrameEncoder encoder(IngestConfig config) {
+    return new FrameEncoder(config.maxFrameSide(), config.jpegQuality());
+  }
+
+  /**
+   * What every grabber is asked for: pictures left in the decoder's pixel format (JavaCV's RAW
+   * image mode; {@link FrameEncoder} converts only the kept ones), 16 kHz s16 audio.
+   */
+  static void decodeOptions(FFmpegFrameGrabber grabber, ChannelSelection channels) {
+    grabber.setImageMode(FrameGrabber.ImageMode.RAW);
     grabber.setSampleRate(SAMPLE_RATE);
     // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the
     // other.
     grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
     grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+  }
+
+  private static FFmpegFrameGrabber configure(
+      FFmpegFrameGrabber grabber, ChannelSelection channels, int audioStream) {
+    decodeOptions(grabber, channels);
     if (audioStream >= 0) {
       grabber.setAudioStream(audioStream);
     }

@@ -45,6 +45,10 @@ class SpeechSegmentationTest {
   static final List<long[]> spokenMs = new ArrayList<>();
   static Path wav;
 
+  /** The fixed windows' frame spacing under the defaults (500 ms: 8 frames per 4 s). */
+  static final long FRAME_SPACING_MS =
+      config("fixed").segmentMs() / config("fixed").framesPerSegment();
+
   static IngestConfig config(String segmentation) {
     Map<String, String> env = new HashMap<>();
     env.put("EMOSTREAM_SEGMENTATION", segmentation);
@@ -175,8 +179,8 @@ class SpeechSegmentationTest {
           .isNotEmpty()
           .allSatisfy(
               frame -> assertThat(frame.timestampMs()).isBetween(clip.startMs(), clip.endMs() - 1));
-      // the fixed windows' density: 32 frames per 4 s, one per 125 ms
-      long expected = (clip.endMs() - clip.startMs()) / 125;
+      // the fixed windows' density: EMOSTREAM_FRAMES_PER_SEGMENT per EMOSTREAM_SEGMENT_SECONDS
+      long expected = (clip.endMs() - clip.startMs()) / FRAME_SPACING_MS;
       assertThat((long) clip.frames().size()).isBetween(expected - 2, expected + 2);
     }
   }
@@ -201,7 +205,8 @@ class SpeechSegmentationTest {
     List<DemuxedClip> clips = demux(video, "vad");
 
     assertThat(clips).extracting(DemuxedClip::endMs).startsWith(8_000L, 16_000L).hasSize(3);
-    assertThat(clips.get(2).frames()).hasSizeBetween(28, 34); // 16-20 s, one frame per 125 ms
+    long expected = 4_000 / FRAME_SPACING_MS; // 16-20 s at the fixed windows' density
+    assertThat((long) clips.get(2).frames().size()).isBetween(expected - 2, expected + 2);
   }
 
   /**

@@ -138,8 +138,15 @@ class VideoDemuxerOrientationAndStreamsTest {
   @Test
   void aQuarterTurnMovesEachPixelWhereJava2dPutsIt() {
     BufferedImage image = new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB);
-    int[] values = {1, 2, 3, 4, 5, 6};
+    // Every byte different, so a swapped channel shows too.
+    int[] values = {0x010203, 0x040506, 0x070809, 0x0a0b0c, 0x0d0e0f, 0x101112};
     image.setRGB(0, 0, 3, 2, values, 0, 3);
+    byte[] bgr = new byte[values.length * 3];
+    for (int i = 0; i < values.length; i++) {
+      bgr[i * 3] = (byte) values[i];
+      bgr[i * 3 + 1] = (byte) (values[i] >> 8);
+      bgr[i * 3 + 2] = (byte) (values[i] >> 16);
+    }
     for (FrameRotation rotation : FrameRotation.values()) {
       int clockwise =
           switch (rotation) {
@@ -149,8 +156,9 @@ class VideoDemuxerOrientationAndStreamsTest {
             case COUNTER_CLOCKWISE_90 -> 270;
           };
       BufferedImage expected = turnClockwise(image, clockwise);
-      BufferedImage turned = rotation.apply(image);
-      assertThat(turned.getWidth()).isEqualTo(expected.getWidth());
+      BufferedImage turned =
+          FrameEncoder.bgrImage(
+              rotation.apply(bgr, 3, 2), expected.getWidth(), expected.getHeight());
       int[] got =
           turned.getRGB(0, 0, turned.getWidth(), turned.getHeight(), null, 0, turned.getWidth());
       int[] want =
@@ -158,6 +166,7 @@ class VideoDemuxerOrientationAndStreamsTest {
               0, 0, expected.getWidth(), expected.getHeight(), null, 0, expected.getWidth());
       assertThat(got).as(rotation.name()).containsExactly(want);
     }
+    assertThat(FrameRotation.NONE.apply(bgr, 3, 2)).isSameAs(bgr);
   }
 
   // ---- audio streams ----

@@ -31,7 +31,12 @@ class VideoDemuxerTest {
 
   private static IngestConfig config(double segmentSeconds) {
     return IngestConfig.fromEnv(
-        new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", Double.toString(segmentSeconds))));
+        new Env(
+            Map.of(
+                "EMOSTREAM_SEGMENT_SECONDS",
+                Double.toString(segmentSeconds),
+                "EMOSTREAM_FRAMES_PER_SEGMENT",
+                "32")));
   }
 
   private static List<DemuxedClip> demux(Path file, double segmentSeconds) {
