@@ -671,7 +671,7 @@ class MainTest {
         new String[][] {
           {"analyze", "--timeout", "soon", "x.mp4"},
           {"analyze", "--timeout", "-5s", "x.mp4"},
-          {"evaluate", "--timeout", "1h", dir.toString()},
+          {"evaluate", "--timeout", "1d", dir.toString()},
           {"train-fusion", "--timeout", "50 ms", dir.toString()}
         }) {
       err.reset();

@@ -63,7 +63,7 @@ class WorkerConfigTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"AUDIO, soon", "VIDEO, 50 ms", "VIDEO, 1h", "AUDIO, -5ms", "VIDEO, -1"})
+  @CsvSource({"AUDIO, soon", "VIDEO, 50 ms", "VIDEO, 1d", "AUDIO, -5ms", "VIDEO, -1"})
   void aBadMaxWaitIsAnErrorNamingTheVariable(String prefix, String value) {
     String name = "EMOSTREAM_" + prefix + "_MAX_WAIT";
     assertThatThrownBy(() -> config(prefix, Map.of(name, value)))

@@ -13,14 +13,23 @@ import org.junit.jupiter.params.provider.ValueSource;
 class EnvTest {
 
   @ParameterizedTest(name = "{0} -> {1} ms")
-  @CsvSource({"500ms, 500", "30s, 30000", "1.5s, 1500", "2m, 120000", "250, 250", "0, 0", "0ms, 0"})
+  @CsvSource({
+    "500ms, 500",
+    "30s, 30000",
+    "1.5s, 1500",
+    "2m, 120000",
+    "6h, 21600000",
+    "250, 250",
+    "0, 0",
+    "0ms, 0"
+  })
   void readsDurationsInTheirUnits(String raw, long millis) {
     assertThat(new Env(Map.of("D", raw)).duration("D", Duration.ZERO))
         .isEqualTo(Duration.ofMillis(millis));
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"-5ms", "-1", "-0.5s", "soon", "1h", "50 ms"})
+  @ValueSource(strings = {"-5ms", "-1", "-0.5s", "soon", "1d", "50 ms"})
   void aNegativeOrUnreadableDurationIsAnErrorNamingTheVariable(String raw) {
     assertThatThrownBy(
             () -> new Env(Map.of("EMOSTREAM_X", raw)).duration("EMOSTREAM_X", Duration.ZERO))
