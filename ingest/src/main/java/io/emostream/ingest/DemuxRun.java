@@ -320,7 +320,7 @@ final class DemuxRun {
    */
   private void onGrid(ClipBuffer clip, Frame frame, long timestampMs) {
     if (timestampMs >= nextFrameMs) {
-      clip.frames.add(encode(converter.convert(frame), rotation, timestampMs));
+      clip.frames.add(encoder.encode((AVFrame) frame.opaque, rotation, timestampMs));
       double spacing = frameSpacingMs();
       nextFrameMs = (Math.floor(timestampMs / spacing - 0.5) + 1.5) * spacing;
     }
