@@ -96,15 +96,21 @@ public final class FaceDetectionSurvey {
         lowestIou[2]);
   }
 
-  /** A video's frames as ingest samples them (default settings), or a photo as one frame. */
+  /**
+   * A video's frames as ingest samples them (default settings but 32 frames per clip, the old
+   * default, so that the comparison covers four times the frames), or a photo as one frame.
+   */
   static List<BufferedImage> frames(Path media) throws Exception {
     String name = media.getFileName().toString();
     if (name.endsWith(".png") || name.endsWith(".jpg")) {
       return List.of(ImageIO.read(Files.newInputStream(media)));
     }
     List<byte[]> jpegs = new ArrayList<>();
-    new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of())))
-        .demux(media, clip -> clip.frames().forEach(f -> jpegs.add(f.jpeg())));
+    try (VideoDemuxer demuxer =
+        new VideoDemuxer(
+            IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_FRAMES_PER_SEGMENT", "32"))))) {
+      demuxer.demux(media, clip -> clip.frames().forEach(f -> jpegs.add(f.jpeg())));
+    }
     List<BufferedImage> frames = new ArrayList<>(jpegs.size());
     for (byte[] jpeg : jpegs) {
       frames.add(ImageIO.read(new ByteArrayInputStream(jpeg)));
