@@ -11,6 +11,7 @@ import io.emostream.ingest.IngestException;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.VideoWorkerMain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,7 +35,7 @@ final class Preflight {
 
   /**
    * Both models' manifests (and the ONNX files they name) exist and parse; so does the VAD model
-   * when it is on.
+   * when it is on; the face settings ({@link FaceConfig}) are valid.
    */
   static void checkModels(Env env, Path home) {
     checkModel(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
@@ -42,6 +43,7 @@ final class Preflight {
     VadConfig vad;
     try {
       vad = VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL));
+      FaceConfig.fromEnv(env);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage());
     }

@@ -99,6 +99,14 @@ class MainTest {
                 Map.of("EMOSTREAM_VAD_THRESHOLD", "1.5"), "analyze", "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("EMOSTREAM_VAD_THRESHOLD='1.5' is not valid");
+    err.reset();
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_FACE_DETECT_EVERY", "0"),
+                "analyze",
+                "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_FACE_DETECT_EVERY='0' is not valid");
   }
 
   @Test
