@@ -109,14 +109,18 @@ public final class ClipPublisher implements AutoCloseable {
       records.add(topics.audio().record(clipId, audio));
     }
     if (clip.hasVideo()) {
-      List<Frame> frames =
-          clip.frames().stream()
-              .map(
-                  f -> new Frame(f.timestampMs(), f.width(), f.height(), ByteBuffer.wrap(f.jpeg())))
-              .toList();
-      records.add(topics.frames().record(clipId, new FrameBatch(clipId, frames)));
+      records.add(topics.frames().record(clipId, frameBatch(clipId, clip)));
     }
     return records;
+  }
+
+  /** The clip's sampled frames as the frames topic carries them. Pure; public for the surveys. */
+  public static FrameBatch frameBatch(String clipId, DemuxedClip clip) {
+    List<Frame> frames =
+        clip.frames().stream()
+            .map(f -> new Frame(f.timestampMs(), f.width(), f.height(), ByteBuffer.wrap(f.jpeg())))
+            .toList();
+    return new FrameBatch(clipId, frames);
   }
 
   /**

@@ -4,15 +4,14 @@ import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.OrtModel;
 import io.emostream.inference.Probabilities;
+import io.emostream.ingest.ClipPublisher;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.AvroSerde;
-import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.PredictionStatus;
 import io.emostream.topics.Topics;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,24 +139,16 @@ public final class FaceScheduleSurvey {
   /** The media's segments as ingest cuts and samples them (default settings), as FrameBatch. */
   private static List<byte[]> segments(Path media) {
     List<byte[]> batches = new ArrayList<>();
-    new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of())))
-        .demux(
-            media,
-            clip -> {
-              List<Frame> frames = new ArrayList<>();
-              clip.frames()
-                  .forEach(
-                      f ->
-                          frames.add(
-                              new Frame(
-                                  f.timestampMs(),
-                                  f.width(),
-                                  f.height(),
-                                  ByteBuffer.wrap(f.jpeg()))));
-              if (!frames.isEmpty()) {
-                batches.add(new AvroSerde<>(FrameBatch.class).encode(new FrameBatch("s", frames)));
-              }
-            });
+    AvroSerde<FrameBatch> serde = new AvroSerde<>(FrameBatch.class);
+    try (VideoDemuxer demuxer = new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of())))) {
+      demuxer.demux(
+          media,
+          clip -> {
+            if (!clip.frames().isEmpty()) {
+              batches.add(serde.encode(ClipPublisher.frameBatch("s", clip)));
+            }
+          });
+    }
     return batches;
   }
 }
