@@ -15,10 +15,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -94,6 +96,24 @@ public final class BenchCommand extends CliCommand {
   private int mediaSeconds;
 
   @Option(
+      names = "--e2e-warmup",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "e2e: passes of the media after the first (cold) one that warm the platform up and are"
+              + " not measured (default: ${DEFAULT-VALUE})")
+  private int e2eWarmup;
+
+  @Option(
+      names = "--e2e-passes",
+      paramLabel = "N",
+      defaultValue = "2",
+      description =
+          "e2e: passes measured after the warm-up, for the steady-state figures (default:"
+              + " ${DEFAULT-VALUE})")
+  private int e2ePasses;
+
+  @Option(
       names = "--fusion-clips",
       paramLabel = "N",
       defaultValue = "2000",
@@ -122,9 +142,12 @@ public final class BenchCommand extends CliCommand {
   @Override
   int execute() throws Exception {
     Set<Stage> stages = parseStages(stageNames);
-    if (seconds < 1 || mediaSeconds < 1 || fusionClips < 1) {
+    if (seconds < 1 || mediaSeconds < 1 || fusionClips < 1 || e2ePasses < 1) {
       throw new Main.UsageException(
-          "--seconds, --media-seconds and --fusion-clips must be 1 or more");
+          "--seconds, --media-seconds, --fusion-clips and --e2e-passes must be 1 or more");
+    }
+    if (e2eWarmup < 0) {
+      throw new Main.UsageException("--e2e-warmup must be 0 or more");
     }
     if (media != null && !Files.isRegularFile(media)) {
       throw new Main.UsageException("--media " + media + " is not a file");
@@ -243,12 +266,47 @@ public final class BenchCommand extends CliCommand {
   }
 
   private void endToEnd(BenchFigures.Report report, Path file) throws Exception {
-    PipelineBench.Run run = PipelineBench.endToEnd(env, home, file, Duration.ofMinutes(10));
+    PipelineBench.Passes passes =
+        PipelineBench.endToEnd(env, home, file, e2eWarmup, e2ePasses, Duration.ofMinutes(10));
     out.println("e2e: " + file.getFileName() + " through the embedded platform");
+    printPass("first pass after start (cold)", passes.first());
+    PipelineBench.Run steady = passes.steadyTotal();
+    printPass(
+        "steady state, "
+            + passes.steady().size()
+            + " passes after "
+            + passes.warmupPasses()
+            + " unmeasured",
+        steady);
+    figures(report, "", passes.first());
+    figures(report, "steady", steady);
+    Map<String, Double> byGroup = new LinkedHashMap<>(passes.steadyCpu());
+    double threads = byGroup.values().stream().mapToDouble(Double::doubleValue).sum();
+    if (threads > 0) {
+      // a thread that ended in between took its time with it: FFmpeg's decoder threads, per file
+      byGroup.put(
+          "ended threads (FFmpeg decoders, one set per file)", steady.cpuSeconds() - threads);
+      out.println("  steady state CPU by thread group (core-seconds per media-second, share):");
+      byGroup.forEach(
+          (group, cpu) -> {
+            out.printf(
+                Locale.ROOT,
+                "    %-52s %.4f %5.1f %%%n",
+                group,
+                cpu / steady.mediaSeconds(),
+                100 * cpu / steady.cpuSeconds());
+            report.figure(
+                "e2e", "steadyCoreSecondsPerMediaSecond " + group, cpu / steady.mediaSeconds());
+          });
+    }
+  }
+
+  private void printPass(String name, PipelineBench.Run run) {
     out.printf(
         Locale.ROOT,
-        "  %.1f s of media, %d segments in %.1f s wall, %.1f CPU-s: %.3f core-seconds per"
+        "  %s: %.1f s of media, %d segments in %.1f s wall, %.1f CPU-s: %.3f core-seconds per"
             + " media-second, %.2f real-time streams per core; %.1f %% COMPLETE %s%n",
+        name,
         run.mediaSeconds(),
         run.segments(),
         run.wallSeconds(),
@@ -257,15 +315,27 @@ public final class BenchCommand extends CliCommand {
         run.realTimeStreamsPerCore(),
         100 * run.completeShare(),
         run.statuses());
-    report.figure("e2e", "mediaSeconds", run.mediaSeconds());
-    report.figure("e2e", "wallSeconds", run.wallSeconds());
-    report.figure("e2e", "cpuSeconds", run.cpuSeconds());
-    report.figure("e2e", "coreSecondsPerMediaSecond", run.coreSecondsPerMediaSecond());
-    report.figure("e2e", "realTimeStreamsPerCore", run.realTimeStreamsPerCore());
-    report.figure("e2e", "completeShare", run.completeShare());
-    report.figure("e2e", "fusedBytesPerClip", run.fusedBytes() / (double) run.segments());
+  }
+
+  /** The figures of one run under {@code prefix} ("" for the first pass: the keys as before). */
+  private static void figures(BenchFigures.Report report, String prefix, PipelineBench.Run run) {
+    BiConsumer<String, Number> figure =
+        (name, value) ->
+            report.figure(
+                "e2e",
+                prefix.isEmpty()
+                    ? name
+                    : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1),
+                value.doubleValue());
+    figure.accept("mediaSeconds", run.mediaSeconds());
+    figure.accept("wallSeconds", run.wallSeconds());
+    figure.accept("cpuSeconds", run.cpuSeconds());
+    figure.accept("coreSecondsPerMediaSecond", run.coreSecondsPerMediaSecond());
+    figure.accept("realTimeStreamsPerCore", run.realTimeStreamsPerCore());
+    figure.accept("completeShare", run.completeShare());
+    figure.accept("fusedBytesPerClip", run.fusedBytes() / (double) run.segments());
     for (FusionStatus status : FusionStatus.values()) {
-      report.figure("e2e", "segments" + status, run.statuses().getOrDefault(status, 0));
+      figure.accept("segments" + status, run.statuses().getOrDefault(status, 0));
     }
   }
 

@@ -37,6 +37,8 @@ class BenchIT {
                   "e2e",
                   "--fusion-clips",
                   "20",
+                  "--e2e-passes",
+                  "1",
                   "--media",
                   "../samples/happy-speech.mp4",
                   "--json",
@@ -53,5 +55,8 @@ class BenchIT {
     assertThat(e2e.get("mediaSeconds").asDouble()).isBetween(4.0, 5.0);
     assertThat(e2e.get("segmentsCOMPLETE").asInt()).isEqualTo(1); // the sample: a face and a voice
     assertThat(e2e.get("realTimeStreamsPerCore").asDouble()).isPositive();
+    assertThat(e2e.get("steadyMediaSeconds").asDouble()).isBetween(4.0, 5.0); // one more pass
+    assertThat(e2e.get("steadySegmentsCOMPLETE").asInt()).isEqualTo(1);
+    assertThat(e2e.get("steadyRealTimeStreamsPerCore").asDouble()).isPositive();
   }
 }
