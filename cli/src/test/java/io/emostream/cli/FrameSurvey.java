@@ -52,9 +52,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class FrameSurvey {
 
   /** One way of publishing frames. */
-  record Setting(int frames, int side, float quality) {
+  record Setting(int frames, int side, float quality, boolean skipNonRef) {
+    /** Every frame decoded, as ingest did before EMOSTREAM_DECODE_SKIP_NONREF. */
+    Setting(int frames, int side, float quality) {
+      this(frames, side, quality, false);
+    }
+
     String name() {
-      return String.format(Locale.ROOT, "%d fr, %d px, q %.2f", frames, side, quality);
+      return String.format(Locale.ROOT, "%d fr, %d px, q %.2f", frames, side, quality)
+          + (skipNonRef ? ", non-reference frames not decoded" : "");
     }
   }
 
@@ -78,14 +84,15 @@ final class FrameSurvey {
     List<Setting> settings = new ArrayList<>();
     settings.add(DEFAULT);
     if (args.length > 1) {
-      // FRAMES/SIDE/QUALITY each, e.g. 8/640/0.75: only those against the default
+      // FRAMES/SIDE/QUALITY[/noref] each, e.g. 8/640/0.75: only those against the default
       for (String arg : List.of(args).subList(1, args.length)) {
         String[] parts = arg.split("/");
         settings.add(
             new Setting(
                 Integer.parseInt(parts[0]),
                 Integer.parseInt(parts[1]),
-                Float.parseFloat(parts[2])));
+                Float.parseFloat(parts[2]),
+                parts.length > 3 && parts[3].equals("noref")));
       }
     } else {
       settings.addAll(grid());
@@ -176,9 +183,14 @@ final class FrameSurvey {
         IngestConfig.fromEnv(
             new Env(
                 Map.of(
-                    "EMOSTREAM_FRAMES_PER_SEGMENT", Integer.toString(setting.frames()),
-                    "EMOSTREAM_MAX_FRAME_SIDE", Integer.toString(setting.side()),
-                    "EMOSTREAM_JPEG_QUALITY", Float.toString(setting.quality()))));
+                    "EMOSTREAM_FRAMES_PER_SEGMENT",
+                    Integer.toString(setting.frames()),
+                    "EMOSTREAM_MAX_FRAME_SIDE",
+                    Integer.toString(setting.side()),
+                    "EMOSTREAM_JPEG_QUALITY",
+                    Float.toString(setting.quality()),
+                    IngestConfig.SKIP_NONREF_ENV,
+                    Boolean.toString(setting.skipNonRef()))));
     Map<String, byte[]> records = new LinkedHashMap<>();
     // The folder too: samples/labelled holds smaller copies named as the RAVDESS clips in
     // ../shared.

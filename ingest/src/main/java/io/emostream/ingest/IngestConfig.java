@@ -42,6 +42,12 @@ import java.util.Locale;
  * @param publishers EMOSTREAM_INGEST_PUBLISHERS (default 4, 1 to 64): transactional producers
  *     publishing clips at once ({@link ClipPublisher}); one caps an instance at about 100 clips a
  *     second, one transaction per clip
+ * @param skipNonReferenceFrames EMOSTREAM_DECODE_SKIP_NONREF (default true): the video decoder
+ *     skips frames no other frame refers to (FFmpeg's {@code skip_frame=noref}: most B-frames of
+ *     H.264 and HEVC), since ingest keeps only a few frames a second; a kept frame is then the next
+ *     decoded one, at most a few frames later. No change for streams without such frames. Only
+ *     while frames are kept at least {@link #SKIP_NONREF_MIN_SPACING_MS} apart ({@link
+ *     #decodesReferenceFramesOnly}), so no kept frame is lost to a skipped run.
  *     <p>Over 300 lines: one field, environment variable and default per ingest setting, declared
  *     together next to the record as the service kit asks.
  */
@@ -67,7 +73,8 @@ public record IngestConfig(
     Integer audioStream,
     LiveLimits live,
     Segmentation segmentation,
-    int publishers) {
+    int publishers,
+    boolean skipNonReferenceFrames) {
 
   /**
    * Live sources ({@code POST /streams}, {@code ./emostream analyze URL}): how many at once, and
@@ -222,6 +229,19 @@ public record IngestConfig(
 
   public static final String TOKEN_ENV = "EMOSTREAM_INGEST_TOKEN";
 
+  public static final String SKIP_NONREF_ENV = "EMOSTREAM_DECODE_SKIP_NONREF";
+
+  /** Kept frames closer than this (more than 5 a second) are all decoded. */
+  public static final long SKIP_NONREF_MIN_SPACING_MS = 200;
+
+  /**
+   * Whether the decoder skips non-reference frames: EMOSTREAM_DECODE_SKIP_NONREF, and frames kept
+   * at least {@link #SKIP_NONREF_MIN_SPACING_MS} apart (500 ms by default).
+   */
+  public boolean decodesReferenceFramesOnly() {
+    return skipNonReferenceFrames && segmentMs >= SKIP_NONREF_MIN_SPACING_MS * framesPerSegment;
+  }
+
   public static IngestConfig fromEnv(Env env) {
     return new IngestConfig(
         KafkaSettings.fromEnv(env),
@@ -249,7 +269,8 @@ public record IngestConfig(
             : null,
         LiveLimits.fromEnv(env),
         Segmentation.fromEnv(env),
-        env.integer(PUBLISHERS_ENV, DEFAULT_PUBLISHERS, 1, 64));
+        env.integer(PUBLISHERS_ENV, DEFAULT_PUBLISHERS, 1, 64),
+        env.bool(SKIP_NONREF_ENV, true));
   }
 
   private static boolean authDisabled(String value) {
@@ -346,7 +367,8 @@ public record IngestConfig(
         audioStream,
         live,
         segmentation,
-        publishers);
+        publishers,
+        skipNonReferenceFrames);
   }
 
   public IngestConfig withHttp(String host, int port) {
@@ -372,7 +394,8 @@ public record IngestConfig(
         audioStream,
         live,
         segmentation,
-        publishers);
+        publishers,
+        skipNonReferenceFrames);
   }
 
   public IngestConfig withHttpLimits(HttpLimits limits) {
@@ -398,7 +421,8 @@ public record IngestConfig(
         audioStream,
         live,
         segmentation,
-        publishers);
+        publishers,
+        skipNonReferenceFrames);
   }
 
   public IngestConfig withLiveLimits(LiveLimits limits) {
@@ -424,7 +448,8 @@ public record IngestConfig(
         audioStream,
         limits,
         segmentation,
-        publishers);
+        publishers,
+        skipNonReferenceFrames);
   }
 
   public IngestConfig withSegmentation(Segmentation newSegmentation) {
@@ -450,6 +475,7 @@ public record IngestConfig(
         audioStream,
         live,
         newSegmentation,
-        publishers);
+        publishers,
+        skipNonReferenceFrames);
   }
 }

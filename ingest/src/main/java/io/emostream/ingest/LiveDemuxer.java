@@ -210,7 +210,7 @@ final class LiveDemuxer {
   private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
       throws FrameGrabber.Exception {
     FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
-    VideoDemuxer.decodeOptions(grabber, channels);
+    VideoDemuxer.decodeOptions(grabber, channels, config.decodesReferenceFramesOnly());
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {
       grabber.start();

@@ -320,20 +320,25 @@ public final class VideoDemuxer implements AutoCloseable {
 
   /**
    * What every grabber is asked for: pictures left in the decoder's pixel format (JavaCV's RAW
-   * image mode; {@link FrameEncoder} converts only the kept ones), 16 kHz s16 audio.
+   * image mode; {@link FrameEncoder} converts only the kept ones), 16 kHz s16 audio, and (when
+   * EMOSTREAM_DECODE_SKIP_NONREF) no decoding of frames no other frame refers to.
    */
-  static void decodeOptions(FFmpegFrameGrabber grabber, ChannelSelection channels) {
+  static void decodeOptions(
+      FFmpegFrameGrabber grabber, ChannelSelection channels, boolean skipNonReferenceFrames) {
     grabber.setImageMode(FrameGrabber.ImageMode.RAW);
     grabber.setSampleRate(SAMPLE_RATE);
     // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the
     // other.
     grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
     grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+    if (skipNonReferenceFrames) {
+      grabber.setVideoOption("skip_frame", "noref"); // EMOSTREAM_DECODE_SKIP_NONREF
+    }
   }
 
-  private static FFmpegFrameGrabber configure(
+  private FFmpegFrameGrabber configure(
       FFmpegFrameGrabber grabber, ChannelSelection channels, int audioStream) {
-    decodeOptions(grabber, channels);
+    decodeOptions(grabber, channels, config.decodesReferenceFramesOnly());
     if (audioStream >= 0) {
       grabber.setAudioStream(audioStream);
     }
