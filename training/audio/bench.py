@@ -7,7 +7,7 @@ after --warmup runs, --runs timed runs; the figure is the median of the per-run 
 
 Usage (from the project root):
   python training/audio/bench.py                     # v1 and v2, 4 s, 200 runs
-  python training/audio/bench.py --models models/speech-emotion-ravdess models/speech-emotion-v2 --runs 500
+  python training/audio/bench.py --models models/speech-emotion-ravdess models/speech-emotion-v3 --runs 500
 """
 import argparse
 import json
@@ -49,7 +49,8 @@ def bench(model_dir, x, warmup, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", nargs="+", default=["models/speech-emotion-ravdess", "models/speech-emotion-v2"])
+    ap.add_argument("--models", nargs="+", default=["models/speech-emotion-ravdess", "models/speech-emotion-v2",
+                                                    "models/speech-emotion-v3"])
     ap.add_argument("--clip", default="../shared/data/ravdess-speech-16k/Actor_01/03-01-05-02-01-01-01.flac")
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--warmup", type=int, default=20)

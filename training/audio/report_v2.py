@@ -42,8 +42,10 @@ def main():
     feats = torch.load(os.path.join(args.cache, f"features_k{a['copies']}_s{a['seed']}.pt"), weights_only=False)
     y, folds, corpus = oof["labels"], oof["folds"], oof["corpus"]
     emodb6 = [LABELS.index(l) for l in EMODB_LABELS]
-    L = ["# speech-emotion-v2: cross-validation report", "",
-         f"Run: `train_v2.py` with {json.dumps({k: a[k] for k in ('copies', 'branches', 'epochs', 'batch', 'lr', 'seed', 'vad_threshold')})}; "
+    recipe = "speech-emotion-v3 recipe" if a.get("extra", "none") != "none" else "speech-emotion-v2 recipe"
+    keys = ('copies', 'branches', 'extra', 'heads', 'epochs', 'batch', 'lr', 'seed', 'vad_threshold')
+    L = [f"# {recipe}: cross-validation report", "",
+         f"Run: `train_v2.py` with {json.dumps({k: a[k] for k in keys if k in a})}; "
          f"{rep['boredom_left_out']} EmoDB boredom clips left out.", "",
          "## Accuracy (speakers never trained on)", "",
          "| condition | per fold (0-5) | mean of folds ± 95 % CI (t) | pooled ± 95 % CI | macro F1 | clips |",

@@ -32,20 +32,21 @@ import org.junit.jupiter.api.Test;
  * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg
  * demux to 16 kHz mono PCM → AudioSegment → AudioPredictor on ONNX Runtime) reproduce the
  * posteriors their training scripts computed with torch ({@code reference.json}), within 1e-3: v1
- * on whole clips without the voice-activity gate; v2, the default, behind the production gate
- * (Silero VAD in Java), so the voiced audio the Java detector cuts equals the Python rendering's
- * sample for sample and the model's answer on it matches torch's.
+ * on whole clips without the voice-activity gate; v2 and v3, the default, behind the production
+ * gate (Silero VAD in Java), so the voiced audio the Java detector cuts equals the Python
+ * rendering's sample for sample and the model's answer on it matches torch's.
  */
 class ShippedSpeechModelTest {
 
   static final Path V1 = Path.of("../models/speech-emotion-ravdess");
-  static final Path V2 = Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL).getParent();
+  static final Path V2 = Path.of("../models/speech-emotion-v2");
+  static final Path V3 = Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL).getParent();
   static final Path VAD = Path.of("..").resolve(VadConfig.DEFAULT_MODEL);
   static final Path RAVDESS = Path.of("../../shared/data/ravdess-speech-16k");
 
   @Test
-  void theDefaultIsV2() {
-    assertThat(V2.getFileName()).hasToString("speech-emotion-v2");
+  void theDefaultIsV3() {
+    assertThat(V3.getFileName()).hasToString("speech-emotion-v3");
   }
 
   @Test
@@ -57,7 +58,16 @@ class ShippedSpeechModelTest {
 
   @Test
   void v2ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
-    try (OrtModel model = OrtModel.load(V2.resolve("manifest.json"), Device.CPU, 0);
+    checkVoiced(V2);
+  }
+
+  @Test
+  void v3ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
+    checkVoiced(V3);
+  }
+
+  private static void checkVoiced(Path modelDir) throws Exception {
+    try (OrtModel model = OrtModel.load(modelDir.resolve("manifest.json"), Device.CPU, 0);
         SpeechDetector detector =
             SpeechDetector.load(
                 VAD,
@@ -65,7 +75,7 @@ class ShippedSpeechModelTest {
                 1,
                 VadConfig.DEFAULT_THRESHOLD,
                 VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
-      check(V2, new AudioPredictor(model, detector), "voiced_");
+      check(modelDir, new AudioPredictor(model, detector), "voiced_");
     }
   }
 
