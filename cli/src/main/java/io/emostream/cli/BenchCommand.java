@@ -171,18 +171,20 @@ public final class BenchCommand extends CliCommand {
               ? BenchMedia.records(ingestConfig, topics, samples)
               : Map.of();
       InferenceBench inference = new InferenceBench(alternation, budget, audioConfig.threads());
+      BenchFigures.Comparison audio = null;
+      BenchFigures.Comparison face = null;
       if (stages.contains(Stage.AUDIO)) {
-        print(
-            report, inference.audio(audioConfig.model(), sampleRecords.get(topics.audio().name())));
+        audio = inference.audio(audioConfig.model(), sampleRecords.get(topics.audio().name()));
+        print(report, audio);
       }
       if (stages.contains(Stage.FACE)) {
-        print(
-            report,
+        face =
             inference.face(
                 videoConfig.model(),
                 sampleRecords.get(topics.frames().name()),
                 videoConfig.maxBatch(),
-                FaceConfig.fromEnv(env)));
+                FaceConfig.fromEnv(env));
+        print(report, face);
       }
       Path file =
           stages.contains(Stage.INGEST)
@@ -208,7 +210,7 @@ public final class BenchCommand extends CliCommand {
         broker(report, fusion, Files.createTempDirectory(work, "broker-"));
       }
       if (stages.contains(Stage.E2E)) {
-        endToEnd(report, file);
+        endToEnd(report, file, ingestConfig.framesPerSegment(), audio, face);
       }
       if (stages.contains(Stage.PAYLOAD)) {
         payload(report, ingestConfig, topics, file);
@@ -265,7 +267,17 @@ public final class BenchCommand extends CliCommand {
     report.figure("broker", "clipsPerCpuSecond", run.clipsPerCpuSecond());
   }
 
-  private void endToEnd(BenchFigures.Report report, Path file) throws Exception {
+  /**
+   * {@code audio} and {@code face}: this run's audio and face stages (null when not run), whose
+   * bare ONNX Runtime side per item is the limit the workers' threads are compared with.
+   */
+  private void endToEnd(
+      BenchFigures.Report report,
+      Path file,
+      int framesPerSegment,
+      BenchFigures.Comparison audio,
+      BenchFigures.Comparison face)
+      throws Exception {
     PipelineBench.Passes passes =
         PipelineBench.endToEnd(env, home, file, e2eWarmup, e2ePasses, Duration.ofMinutes(10));
     out.println("e2e: " + file.getFileName() + " through the embedded platform");
@@ -298,7 +310,66 @@ public final class BenchCommand extends CliCommand {
             report.figure(
                 "e2e", "steadyCoreSecondsPerMediaSecond " + group, cpu / steady.mediaSeconds());
           });
+      throughKafka(
+          report,
+          "audio worker",
+          "clip",
+          byGroup.get("audio worker") * 1000 / steady.segments(),
+          audio,
+          " (the worker runs the voice-activity model too; the bare loop does not)");
+      throughKafka(
+          report,
+          "video worker",
+          "frame",
+          byGroup.get("video worker") * 1000 / ((double) steady.segments() * framesPerSegment),
+          face,
+          "");
     }
+  }
+
+  /**
+   * A worker's own threads' CPU per item in the steady passes (consuming from the broker, decoding,
+   * inference, producing, committing: the worker as deployed), beside the bare ONNX Runtime loop's
+   * CPU per item from this run's stage when it ran.
+   */
+  private void throughKafka(
+      BenchFigures.Report report,
+      String worker,
+      String item,
+      double cpuMsPerItem,
+      BenchFigures.Comparison stage,
+      String note) {
+    String key =
+        "steady"
+            + Character.toUpperCase(worker.charAt(0))
+            + worker.substring(1, worker.indexOf(' '))
+            + "WorkerCpuMsPer"
+            + Character.toUpperCase(item.charAt(0))
+            + item.substring(1);
+    report.figure("e2e", key, cpuMsPerItem);
+    if (stage == null) {
+      out.printf(
+          Locale.ROOT,
+          "  %s through Kafka (steady): %.2f CPU ms per %s (run its stage too for the ratio to bare"
+              + " ONNX Runtime)%n",
+          worker,
+          cpuMsPerItem,
+          item);
+      return;
+    }
+    BenchFigures.Side bare = stage.limit();
+    double bareMs = bare.meanCpuMs() / bare.itemsPerRound();
+    out.printf(
+        Locale.ROOT,
+        "  %s through Kafka (steady): %.2f CPU ms per %s, %.2fx %s's %.2f%s%n",
+        worker,
+        cpuMsPerItem,
+        item,
+        cpuMsPerItem / bareMs,
+        bare.name(),
+        bareMs,
+        note);
+    report.figure("e2e", key + "RatioToBareOrt", cpuMsPerItem / bareMs);
   }
 
   private void printPass(String name, PipelineBench.Run run) {

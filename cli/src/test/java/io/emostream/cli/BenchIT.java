@@ -58,5 +58,9 @@ class BenchIT {
     assertThat(e2e.get("steadyMediaSeconds").asDouble()).isBetween(4.0, 5.0); // one more pass
     assertThat(e2e.get("steadySegmentsCOMPLETE").asInt()).isEqualTo(1);
     assertThat(e2e.get("steadyRealTimeStreamsPerCore").asDouble()).isPositive();
+    // the workers' own threads through the broker (no audio or face stage here: no ratio)
+    assertThat(e2e.get("steadyVideoWorkerCpuMsPerFrame").asDouble()).isPositive();
+    assertThat(e2e.has("steadyAudioWorkerCpuMsPerClip")).isTrue();
+    assertThat(e2e.has("steadyVideoWorkerCpuMsPerFrameRatioToBareOrt")).isFalse();
   }
 }
