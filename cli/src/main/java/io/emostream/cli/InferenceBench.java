@@ -19,8 +19,8 @@ import io.emostream.schemas.FrameBatch;
 import io.emostream.topics.Topics;
 import io.emostream.video.FaceConfig;
 import io.emostream.video.FacePredictor;
+import io.emostream.video.VideoPredictor;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 
 /**
  * The two inference stages of {@code bench}: the audio predictor against a bare ONNX Runtime loop
@@ -194,7 +193,7 @@ final class InferenceBench {
   private static BufferedImage decode(Frame frame) throws IOException {
     byte[] jpeg = new byte[frame.getJpeg().remaining()];
     frame.getJpeg().duplicate().get(jpeg);
-    return ImageIO.read(new ByteArrayInputStream(jpeg));
+    return VideoPredictor.readJpeg(jpeg);
   }
 
   /**

@@ -6,13 +6,13 @@ import io.emostream.inference.OrtModel;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
+import io.emostream.video.VideoPredictor;
 import io.emostream.video.face.ExpressionClassifier;
 import io.emostream.video.face.Face;
 import io.emostream.video.face.FaceCropper;
 import io.emostream.video.face.FaceSelectionPolicy;
 import io.emostream.video.face.YuNetDetector;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -209,7 +208,7 @@ public final class VideoBench extends CliCommand {
           List<BufferedImage> cropped = new ArrayList<>();
           for (byte[] jpeg : jpegs) {
             long t0 = System.nanoTime();
-            BufferedImage frame = ImageIO.read(new ByteArrayInputStream(jpeg));
+            BufferedImage frame = VideoPredictor.readJpeg(jpeg);
             long t1 = System.nanoTime();
             Optional<Face> face =
                 FaceSelectionPolicy.LARGEST.select(

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * FrameBatch → video emotion posterior for frame-input models:
@@ -203,7 +204,7 @@ public final class VideoPredictor implements ClipPredictor {
     for (Frame frame : batch.getFrames()) {
       byte[] jpeg = new byte[frame.getJpeg().remaining()];
       frame.getJpeg().duplicate().get(jpeg);
-      BufferedImage image = ImageIO.read(new ByteArrayInputStream(jpeg));
+      BufferedImage image = readJpeg(jpeg);
       if (image == null) {
         throw new IOException(
             "frame at "
@@ -215,6 +216,15 @@ public final class VideoPredictor implements ClipPredictor {
       images.add(image);
     }
     return images;
+  }
+
+  /**
+   * The picture in {@code jpeg}, or null when no ImageIO reader takes it. Read from memory:
+   * ImageIO.read(InputStream) caches the stream in a new temporary file per image by default
+   * (FileCacheImageInputStream), a file created, written and deleted per frame.
+   */
+  public static BufferedImage readJpeg(byte[] jpeg) throws IOException {
+    return ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg)));
   }
 
   /** One clip on its way through the batch: its items (one per clip or per frame). */
