@@ -312,16 +312,20 @@ public final class BenchCommand extends CliCommand {
           });
       throughKafka(
           report,
-          "audio worker",
+          ThreadCpu.AUDIO_WORKER,
           "clip",
-          byGroup.get("audio worker") * 1000 / steady.segments(),
+          "steadyAudioWorkerCpuMsPerClip",
+          byGroup.get(ThreadCpu.AUDIO_WORKER) * 1000 / steady.segments(),
           audio,
           " (the worker runs the voice-activity model too; the bare loop does not)");
       throughKafka(
           report,
-          "video worker",
+          ThreadCpu.VIDEO_WORKER,
           "frame",
-          byGroup.get("video worker") * 1000 / ((double) steady.segments() * framesPerSegment),
+          "steadyVideoWorkerCpuMsPerFrame",
+          byGroup.get(ThreadCpu.VIDEO_WORKER)
+              * 1000
+              / ((double) steady.segments() * framesPerSegment),
           face,
           "");
     }
@@ -336,16 +340,10 @@ public final class BenchCommand extends CliCommand {
       BenchFigures.Report report,
       String worker,
       String item,
+      String key,
       double cpuMsPerItem,
       BenchFigures.Comparison stage,
       String note) {
-    String key =
-        "steady"
-            + Character.toUpperCase(worker.charAt(0))
-            + worker.substring(1, worker.indexOf(' '))
-            + "WorkerCpuMsPer"
-            + Character.toUpperCase(item.charAt(0))
-            + item.substring(1);
     report.figure("e2e", key, cpuMsPerItem);
     if (stage == null) {
       out.printf(

@@ -19,6 +19,9 @@ import java.util.stream.Stream;
  */
 final class ThreadCpu {
 
+  static final String VIDEO_WORKER = "video worker";
+  static final String AUDIO_WORKER = "audio worker";
+
   /** Groups in print order, each with the thread-name prefixes it takes (first match wins). */
   static final Map<String, List<String>> GROUPS = groups();
 
@@ -29,8 +32,8 @@ final class ThreadCpu {
 
   private static Map<String, List<String>> groups() {
     Map<String, List<String>> g = new LinkedHashMap<>();
-    g.put("video worker", List.of("video-worker"));
-    g.put("audio worker", List.of("audio-worker"));
+    g.put(VIDEO_WORKER, List.of("video-worker"));
+    g.put(AUDIO_WORKER, List.of("audio-worker"));
     g.put("fusion (Kafka Streams, RocksDB)", List.of("emostream-fusio", "rocksdb:"));
     g.put("ingest (calling thread, FFmpeg decoder threads)", List.of("java", "av:"));
     g.put(
