@@ -165,6 +165,50 @@ class AudioPredictorTest {
   }
 
   @Test
+  void clipsPredictedTogetherGetTheirOwnOutcomesAndABadRecordFailsAlone() throws Exception {
+    try (OrtModel model = tinyModel("NONE");
+        SpeechDetector detector =
+            SpeechDetector.load(
+                VAD_MODEL,
+                Device.CPU,
+                1,
+                VadConfig.DEFAULT_THRESHOLD,
+                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+      AudioPredictor predictor = new AudioPredictor(model, detector);
+      byte[] at8k =
+          new AvroSerde<>(AudioSegment.class)
+              .encode(new AudioSegment("c1", 8000, 1, ByteBuffer.wrap(new byte[16_000]), 0L));
+      List<byte[]> values =
+          List.of(
+              segment(new float[64_000]),
+              new byte[] {1, 2, 3},
+              segment((short) 8192, 7_999),
+              segment(NonSpeechSignals.tone(48_000, 300, 0.1)),
+              at8k,
+              segment(NonSpeechSignals.scaleToRms(NonSpeechSignals.white(64_000, 7), 0.03)));
+
+      List<ClipPredictor.Result> together =
+          predictor.predictAll(values.stream().map(v -> new ClipPredictor.Input("c", v)).toList());
+
+      assertThat(together).hasSize(values.size());
+      assertThat(together.stream().map(r -> r.outcome() == null ? null : r.outcome().status()))
+          .containsExactly(
+              PredictionStatus.NO_SPEECH,
+              null,
+              PredictionStatus.NO_AUDIO,
+              PredictionStatus.NO_SPEECH,
+              null,
+              PredictionStatus.NO_SPEECH);
+      assertThat(together.get(1).failure()).isNotNull();
+      assertThat(together.get(4).failure()).hasMessageContaining("8000 Hz audio");
+      for (int i : new int[] {0, 2, 3, 5}) {
+        ClipPredictor.Outcome alone = predictor.predict("c", values.get(i));
+        assertThat(together.get(i).outcome().error()).as("clip %d", i).isEqualTo(alone.error());
+      }
+    }
+  }
+
+  @Test
   void audioAtAnotherRateThanTheModelsIsRejectedBeforeTheDetectorRuns() throws Exception {
     try (OrtModel model = tinyModel("NONE");
         SpeechDetector detector = SpeechDetector.load(VAD_MODEL, Device.CPU, 1, 0.5, 0.5)) {

@@ -87,24 +87,34 @@ class ShippedSpeechModelTest {
     JsonNode reference = new ObjectMapper().readTree(modelDir.resolve("reference.json").toFile());
     VideoDemuxer demuxer =
         new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", "60"))));
+    List<byte[]> segments = new ArrayList<>();
+    List<JsonNode> expected = new ArrayList<>();
     for (JsonNode clip : reference.get("clips")) {
       List<DemuxedClip> clips = new ArrayList<>();
       demuxer.demux(RAVDESS.resolve(clip.get("path").asText()), clips::add);
       assertThat(clips).hasSize(1);
       assertThat(clips.get(0).pcm16le().length / 2).isEqualTo(clip.get("num_samples").asInt());
-      byte[] segment =
+      segments.add(
           new AvroSerde<>(AudioSegment.class)
               .encode(
-                  new AudioSegment("ref", 16_000, 1, ByteBuffer.wrap(clips.get(0).pcm16le()), 0L));
-
-      ClipPredictor.Outcome outcome = predictor.predict("ref", segment);
-
-      assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
-      JsonNode expected = clip.get(prefix + "softmax");
-      for (int i = 0; i < expected.size(); i++) {
-        assertThat(outcome.probabilities()[i])
-            .as("%s class %d", clip.get("file").asText(), i)
-            .isCloseTo((float) expected.get(i).asDouble(), within(1e-3f));
+                  new AudioSegment("ref", 16_000, 1, ByteBuffer.wrap(clips.get(0).pcm16le()), 0L)));
+      expected.add(clip);
+    }
+    // the worker predicts a poll's clips together (their VAD frames share runs): the same figures
+    List<ClipPredictor.Result> together =
+        predictor.predictAll(
+            segments.stream().map(s -> new ClipPredictor.Input("ref", s)).toList());
+    for (int c = 0; c < segments.size(); c++) {
+      ClipPredictor.Outcome alone = predictor.predict("ref", segments.get(c));
+      assertThat(together.get(c).failure()).isNull();
+      for (ClipPredictor.Outcome outcome : List.of(alone, together.get(c).outcome())) {
+        assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
+        JsonNode softmax = expected.get(c).get(prefix + "softmax");
+        for (int i = 0; i < softmax.size(); i++) {
+          assertThat(outcome.probabilities()[i])
+              .as("%s class %d", expected.get(c).get("file").asText(), i)
+              .isCloseTo((float) softmax.get(i).asDouble(), within(1e-3f));
+        }
       }
     }
   }

@@ -2,9 +2,12 @@ package io.emostream.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -182,6 +185,60 @@ class SpeechDetectorTest {
 
     assertThat(pieces).containsExactly(whole);
     assertThat(stream.flush()).isEmpty();
+  }
+
+  @Test
+  void clipsRunTogetherGetWhatEachGetsAlone() throws Exception {
+    Random random = new Random(5);
+    // lengths that end at different frames, a partial last frame, one empty clip, and more clips
+    // than one lockstep batch holds
+    int[] lengths = new int[SpeechDetector.MAX_BATCH + 3];
+    for (int i = 0; i < lengths.length; i++) {
+      lengths[i] = i == 3 ? 0 : 8_000 + random.nextInt(3 * 16_000);
+    }
+    List<float[]> clips = new ArrayList<>();
+    for (int length : lengths) {
+      float[] clip = new float[length];
+      double f = 150 + random.nextInt(300);
+      for (int k = 0; k < length; k++) {
+        clip[k] =
+            (float)
+                (0.3 * Math.sin(2 * Math.PI * f * k / 16_000) * ((k / 3_000) % 2)
+                    + 0.05 * random.nextGaussian());
+      }
+      clips.add(clip);
+    }
+
+    List<float[]> together = detector.probabilitiesAll(clips);
+
+    assertThat(together).hasSize(clips.size());
+    for (int i = 0; i < clips.size(); i++) {
+      float[] alone = detector.probabilities(clips.get(i));
+      assertThat(together.get(i)).as("clip %d", i).hasSize(alone.length);
+      for (int t = 0; t < alone.length; t++) {
+        assertThat(together.get(i)[t])
+            .as("clip %d frame %d", i, t)
+            .isCloseTo(alone[t], within(1e-4f));
+      }
+    }
+    assertThat(detector.probabilitiesAll(List.of())).isEmpty();
+  }
+
+  @Test
+  void keepingRowsKeepsTheFirstRowsOfEachLayer() {
+    int row = SpeechDetector.STATE_ROW;
+    float[] state = new float[2 * 3 * row];
+    for (int i = 0; i < state.length; i++) {
+      state[i] = i;
+    }
+
+    float[] kept = SpeechDetector.keepRows(state, 3, 2);
+
+    assertThat(kept).hasSize(2 * 2 * row);
+    assertThat(Arrays.copyOfRange(kept, 0, 2 * row))
+        .containsExactly(Arrays.copyOfRange(state, 0, 2 * row));
+    assertThat(Arrays.copyOfRange(kept, 2 * row, 4 * row))
+        .containsExactly(Arrays.copyOfRange(state, 3 * row, 5 * row));
   }
 
   private static float[] concat(float[] a, float[] b) {
