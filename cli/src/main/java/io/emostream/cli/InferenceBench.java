@@ -12,6 +12,8 @@ import io.emostream.inference.ClipPredictor;
 import io.emostream.inference.Device;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.OrtModel;
+import io.emostream.inference.SpeechDetector;
+import io.emostream.inference.VadConfig;
 import io.emostream.schemas.AudioSegment;
 import io.emostream.schemas.AvroSerde;
 import io.emostream.schemas.Frame;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The two inference stages of {@code bench}: the audio predictor against a bare ONNX Runtime loop
@@ -50,13 +53,20 @@ final class InferenceBench {
   }
 
   /**
-   * {@link AudioPredictor} (without voice-activity gating, so both sides run the model on the same
-   * windows) against bare ORT; one round = every clip once.
+   * The audio worker's {@link AudioPredictor} as deployed (voice activity on, the clips of a poll
+   * of {@code pollRecords} predicted together) against bare ORT running the same model work:
+   * Silero's lockstep frame steps of each poll ({@link SpeechDetector.Lockstep}), then the speech
+   * model on each clip's voiced windows; one round = every clip once. Returns that comparison, then
+   * the voice-activity lever's pair: a poll's clips together against one clip at a time.
    */
-  BenchFigures.Comparison audio(Path manifestFile, List<byte[]> segments) throws Exception {
+  List<BenchFigures.Comparison> audio(
+      Path manifestFile, VadConfig vad, int pollRecords, List<byte[]> segments) throws Exception {
     try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
-        BareSession bare =
-            new BareSession(onnxOf(manifestFile, model.manifest().file()), threads)) {
+        SpeechDetector detector =
+            SpeechDetector.load(
+                vad.model(), Device.CPU, threads, vad.threshold(), vad.minSpeechSeconds());
+        BareSession bare = new BareSession(onnxOf(manifestFile, model.manifest().file()), threads);
+        BareSession bareVad = new BareSession(vad.model(), threads)) {
       ModelManifest.Audio audio = model.manifest().audio();
       if (audio.featureType() != ModelManifest.FeatureType.WAVEFORM) {
         throw new IllegalArgumentException(
@@ -65,38 +75,100 @@ final class InferenceBench {
                 + " takes "
                 + audio.featureType());
       }
-      AudioPredictor predictor = new AudioPredictor(model);
+      AudioPredictor predictor = new AudioPredictor(model, detector);
       AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
+      List<float[]> clips = new ArrayList<>();
       List<float[]> windows = new ArrayList<>();
       for (byte[] value : segments) {
         AudioSegment segment = serde.decode(value);
         byte[] pcm = new byte[segment.getPcm().remaining()];
         segment.getPcm().duplicate().get(pcm);
-        for (float[] w :
-            AudioPreprocessor.windows(
-                AudioPreprocessor.toMonoFloat(pcm, segment.getChannels()),
-                (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
-                (int) Math.round(audio.minSeconds() * audio.sampleRate()))) {
-          windows.add(AudioPreprocessor.normalize(w, audio.normalize()));
+        float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
+        clips.add(samples);
+        SpeechDetector.Speech speech = detector.detect(samples);
+        if (speech.enough()) {
+          for (float[] w :
+              AudioPreprocessor.windows(
+                  speech.voiced(),
+                  (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
+                  (int) Math.round(audio.minSeconds() * audio.sampleRate()))) {
+            windows.add(AudioPreprocessor.normalize(w, audio.normalize()));
+          }
         }
       }
+      List<List<byte[]>> polls = polls(segments, pollRecords);
+      List<SpeechDetector.Lockstep> plans = new ArrayList<>();
+      for (List<float[]> poll : polls(clips, pollRecords)) {
+        plans.add(SpeechDetector.Lockstep.of(poll));
+      }
       String input = model.manifest().input().name();
-      return alternation.compare(
-          "audio",
-          "clip",
-          "AudioPredictor",
-          () -> () -> Alternation.Done.items(predictAll(predictor, segments)),
-          "bare ORT",
-          () ->
+      BenchFigures.Comparison worker =
+          alternation.compare(
+              "audio",
+              "clip",
+              "AudioPredictor (VAD on, polls of " + pollRecords + ")",
+              () ->
+                  () -> {
+                    for (List<byte[]> poll : polls) {
+                      predictAll(predictor, poll);
+                    }
+                    return Alternation.Done.items(segments.size());
+                  },
+              "bare ORT (VAD steps + speech model)",
               () -> {
-                for (float[] w : windows) {
-                  bare.run(input, w, new long[] {1, w.length});
+                List<float[][]> inputs = new ArrayList<>();
+                for (SpeechDetector.Lockstep plan : plans) {
+                  float[][] steps = new float[plan.steps()][];
+                  for (int t = 0; t < steps.length; t++) {
+                    steps[t] = plan.input(t);
+                  }
+                  inputs.add(steps);
                 }
-                return Alternation.Done.items(segments.size());
+                return () -> {
+                  for (int p = 0; p < plans.size(); p++) {
+                    bareVad.vadSteps(plans.get(p), inputs.get(p));
+                  }
+                  for (float[] w : windows) {
+                    bare.run(input, w, new long[] {1, w.length});
+                  }
+                  return Alternation.Done.items(segments.size());
+                };
               },
-          budget,
-          3);
+              budget,
+              3);
+      BenchFigures.Comparison lever =
+          alternation.compare(
+              "vad",
+              "clip",
+              "SpeechDetector, polls of " + pollRecords + " together",
+              () ->
+                  () -> {
+                    for (List<float[]> poll : polls(clips, pollRecords)) {
+                      detector.probabilitiesAll(poll);
+                    }
+                    return Alternation.Done.items(clips.size());
+                  },
+              "SpeechDetector, one clip at a time",
+              () ->
+                  () -> {
+                    for (float[] clip : clips) {
+                      detector.probabilities(clip);
+                    }
+                    return Alternation.Done.items(clips.size());
+                  },
+              budget,
+              3);
+      return List.of(worker, lever);
     }
+  }
+
+  /** The items in runs of {@code size}, as a worker's polls bring them. */
+  private static <T> List<List<T>> polls(List<T> items, int size) {
+    List<List<T>> out = new ArrayList<>();
+    for (int from = 0; from < items.size(); from += size) {
+      out.add(items.subList(from, Math.min(items.size(), from + size)));
+    }
+    return out;
   }
 
   /**
@@ -289,6 +361,37 @@ final class InferenceBench {
       try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
           OrtSession.Result result = session.run(Map.of(input, tensor))) {
         result.size();
+      }
+    }
+
+    /**
+     * Silero VAD over a {@link SpeechDetector.Lockstep}'s steps, whose inputs are ready: each
+     * step's state is the previous step's {@code stateN}, cut to the clips still running.
+     */
+    void vadSteps(SpeechDetector.Lockstep plan, float[][] inputs) throws OrtException {
+      int rows = plan.steps() == 0 ? 0 : plan.rows(0);
+      float[] state = new float[2 * rows * SpeechDetector.STATE_ROW];
+      for (int t = 0; t < inputs.length; t++) {
+        int active = plan.rows(t);
+        if (active < rows) {
+          state = SpeechDetector.keepRows(state, rows, active);
+          rows = active;
+        }
+        try (OnnxTensor in =
+                OnnxTensor.createTensor(
+                    env,
+                    FloatBuffer.wrap(inputs[t]),
+                    new long[] {rows, SpeechDetector.CONTEXT + SpeechDetector.FRAME});
+            OnnxTensor st =
+                OnnxTensor.createTensor(
+                    env, FloatBuffer.wrap(state), new long[] {2, rows, SpeechDetector.STATE_ROW});
+            OnnxTensor sr = OnnxTensor.createTensor(env, (long) SpeechDetector.SAMPLE_RATE);
+            OrtSession.Result result =
+                session.run(Map.of("input", in, "state", st, "sr", sr), Set.of("stateN"))) {
+          FloatBuffer next = ((OnnxTensor) result.get(0)).getFloatBuffer();
+          state = new float[next.remaining()];
+          next.get(state);
+        }
       }
     }
 
