@@ -24,6 +24,8 @@ import io.emostream.video.FacePredictor;
 import io.emostream.video.VideoPredictor;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +39,9 @@ import java.util.Set;
  * The two inference stages of {@code bench}: the audio predictor against a bare ONNX Runtime loop
  * over the same windows, and the face path (JPEG decode, YuNet, crop, expression model: the video
  * worker's predictor) against a bare loop that runs only the two models on the same frames. The
- * bare loops get their tensors ready before the clock starts, so the ratio is what the worker adds
- * around the models: decoding, packing, post-processing, copies.
+ * bare loops get their inputs ready before the clock starts, in direct buffers that ONNX Runtime
+ * reads in place ({@link #direct}), so the ratio is what the worker adds around the models:
+ * decoding, packing, post-processing, copies.
  */
 final class InferenceBench {
 
@@ -78,7 +81,7 @@ final class InferenceBench {
       AudioPredictor predictor = new AudioPredictor(model, detector);
       AvroSerde<AudioSegment> serde = new AvroSerde<>(AudioSegment.class);
       List<float[]> clips = new ArrayList<>();
-      List<float[]> windows = new ArrayList<>();
+      List<FloatBuffer> windows = new ArrayList<>();
       for (byte[] value : segments) {
         AudioSegment segment = serde.decode(value);
         byte[] pcm = new byte[segment.getPcm().remaining()];
@@ -92,7 +95,7 @@ final class InferenceBench {
                   speech.voiced(),
                   (int) Math.round(audio.windowSeconds() * audio.sampleRate()),
                   (int) Math.round(audio.minSeconds() * audio.sampleRate()))) {
-            windows.add(AudioPreprocessor.normalize(w, audio.normalize()));
+            windows.add(direct(AudioPreprocessor.normalize(w, audio.normalize())));
           }
         }
       }
@@ -116,11 +119,11 @@ final class InferenceBench {
                   },
               "bare ORT (VAD steps + speech model)",
               () -> {
-                List<float[][]> inputs = new ArrayList<>();
+                List<FloatBuffer[]> inputs = new ArrayList<>();
                 for (SpeechDetector.Lockstep plan : plans) {
-                  float[][] steps = new float[plan.steps()][];
+                  FloatBuffer[] steps = new FloatBuffer[plan.steps()];
                   for (int t = 0; t < steps.length; t++) {
-                    steps[t] = plan.input(t);
+                    steps[t] = direct(plan.input(t));
                   }
                   inputs.add(steps);
                 }
@@ -128,8 +131,8 @@ final class InferenceBench {
                   for (int p = 0; p < plans.size(); p++) {
                     bareVad.vadSteps(plans.get(p), inputs.get(p));
                   }
-                  for (float[] w : windows) {
-                    bare.run(input, w, new long[] {1, w.length});
+                  for (FloatBuffer w : windows) {
+                    bare.run(input, w, new long[] {1, w.remaining()});
                   }
                   return Alternation.Done.items(segments.size());
                 };
@@ -197,7 +200,7 @@ final class InferenceBench {
               new BareSession(onnxOf(manifestFile, manifest.file()), threads)) {
         int frames = 0;
         int faces = 0;
-        List<float[]> packed = new ArrayList<>();
+        List<FloatBuffer> packed = new ArrayList<>();
         List<long[]> packedShapes = new ArrayList<>();
         long[] yunetShape = yunet.declaredInputShape();
         for (byte[] value : frameBatches) {
@@ -207,11 +210,12 @@ final class InferenceBench {
           for (Frame frame : batch.getFrames()) {
             BufferedImage image = decode(frame);
             long[] shape = yunetInput(yunetShape, image);
-            packed.add(packBgr(image, shape));
+            packed.add(direct(packBgr(image, shape)));
             packedShapes.add(shape);
           }
         }
         long[] faceShape = expression.inputShape(Math.min(maxBatch, Math.max(1, faces)));
+        FloatBuffer faceInput = direct(new float[(int) elements(faceShape)]);
         int facesFound = faces;
         int frameCount = frames;
         return alternation.compare(
@@ -229,7 +233,7 @@ final class InferenceBench {
                   for (int i = 0; i < packed.size(); i++) {
                     yunet.run(yunet.inputName(), packed.get(i), packedShapes.get(i));
                   }
-                  runFaces(expression, faceShape, facesFound);
+                  runFaces(expression, faceShape, faceInput, facesFound);
                   return Alternation.Done.items(frameCount);
                 },
             budget,
@@ -238,14 +242,17 @@ final class InferenceBench {
     }
   }
 
-  /** The expression model on {@code faces} inputs, in runs of the model's batch size. */
-  private static void runFaces(BareSession expression, long[] batchShape, int faces)
-      throws OrtException {
+  /**
+   * The expression model on {@code faces} inputs, in runs of the model's batch size, each on the
+   * start of {@code input} (one full batch of zeros).
+   */
+  private static void runFaces(
+      BareSession expression, long[] batchShape, FloatBuffer input, int faces) throws OrtException {
     int perRun = (int) batchShape[0];
     for (int done = 0; done < faces; done += perRun) {
       long[] shape = batchShape.clone();
       shape[0] = Math.min(perRun, faces - done);
-      expression.run(expression.inputName(), new float[(int) elements(shape)], shape);
+      expression.run(expression.inputName(), input.slice(0, (int) elements(shape)), shape);
     }
   }
 
@@ -298,6 +305,20 @@ final class InferenceBench {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code values} in a direct buffer in native byte order: ONNX Runtime reads such a buffer in
+   * place, where it copies a heap buffer into a newly allocated direct one for every tensor, so a
+   * bare run copies nothing.
+   */
+  private static FloatBuffer direct(float[] values) {
+    FloatBuffer buffer =
+        ByteBuffer.allocateDirect(values.length * Float.BYTES)
+            .order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+    buffer.put(0, values);
+    return buffer;
   }
 
   private static Path onnxOf(Path manifestFile, String file) {
@@ -357,8 +378,12 @@ final class InferenceBench {
       return ((TensorInfo) info.getInfo()).getShape().clone();
     }
 
-    void run(String input, float[] data, long[] shape) throws OrtException {
-      try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
+    /**
+     * One run on {@code data}, all of its remaining floats; a direct buffer ({@link #direct}) is
+     * read in place.
+     */
+    void run(String input, FloatBuffer data, long[] shape) throws OrtException {
+      try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape);
           OrtSession.Result result = session.run(Map.of(input, tensor))) {
         result.size();
       }
@@ -368,23 +393,25 @@ final class InferenceBench {
      * Silero VAD over a {@link SpeechDetector.Lockstep}'s steps, whose inputs are ready: each
      * step's state is the previous step's {@code stateN}, cut to the clips still running.
      */
-    void vadSteps(SpeechDetector.Lockstep plan, float[][] inputs) throws OrtException {
+    void vadSteps(SpeechDetector.Lockstep plan, FloatBuffer[] inputs) throws OrtException {
       int rows = plan.steps() == 0 ? 0 : plan.rows(0);
       float[] state = new float[2 * rows * SpeechDetector.STATE_ROW];
+      FloatBuffer stateBuffer = direct(state);
       for (int t = 0; t < inputs.length; t++) {
         int active = plan.rows(t);
         if (active < rows) {
           state = SpeechDetector.keepRows(state, rows, active);
           rows = active;
         }
+        stateBuffer.clear().put(state).flip();
         try (OnnxTensor in =
                 OnnxTensor.createTensor(
                     env,
-                    FloatBuffer.wrap(inputs[t]),
+                    inputs[t],
                     new long[] {rows, SpeechDetector.CONTEXT + SpeechDetector.FRAME});
             OnnxTensor st =
                 OnnxTensor.createTensor(
-                    env, FloatBuffer.wrap(state), new long[] {2, rows, SpeechDetector.STATE_ROW});
+                    env, stateBuffer, new long[] {2, rows, SpeechDetector.STATE_ROW});
             OnnxTensor sr = OnnxTensor.createTensor(env, (long) SpeechDetector.SAMPLE_RATE);
             OrtSession.Result result =
                 session.run(Map.of("input", in, "state", st, "sr", sr), Set.of("stateN"))) {

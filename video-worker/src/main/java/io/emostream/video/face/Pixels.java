@@ -13,7 +13,9 @@ import java.awt.image.SinglePixelPackedSampleModel;
  * <p>Decoded video frames are usually {@code TYPE_3BYTE_BGR} and read straight from their byte
  * buffer here, because {@link BufferedImage#getRGB(int, int, int, int, int[], int, int)} goes
  * through the colour model per pixel and costs about 60 ms on a 3-megapixel frame. Other layouts
- * fall back to {@code getRGB}.
+ * fall back to {@code getRGB}. {@link #byteLayout} gives the byte path's layout to a caller that
+ * reads the samples itself (YuNet's input packing), so that the sub-image offsets are worked out in
+ * one place.
  */
 final class Pixels {
 
@@ -23,10 +25,9 @@ final class Pixels {
   static int[] rgb(BufferedImage image, int x, int y, int w, int h) {
     int type = image.getType();
     Raster raster = image.getRaster();
-    if ((type == BufferedImage.TYPE_3BYTE_BGR || type == BufferedImage.TYPE_4BYTE_ABGR)
-        && raster.getDataBuffer() instanceof DataBufferByte bytes
-        && raster.getSampleModel() instanceof ComponentSampleModel model) {
-      return fromBytes(raster, bytes, model, x, y, w, h);
+    ByteLayout bytes = byteLayout(image);
+    if (bytes != null) {
+      return fromBytes(bytes, x, y, w, h);
     }
     if ((type == BufferedImage.TYPE_INT_RGB || type == BufferedImage.TYPE_INT_ARGB)
         && raster.getDataBuffer() instanceof DataBufferInt ints) {
@@ -44,30 +45,54 @@ final class Pixels {
     return rgb(image, 0, 0, image.getWidth(), image.getHeight());
   }
 
-  private static int[] fromBytes(
-      Raster raster,
-      DataBufferByte buffer,
-      ComponentSampleModel model,
-      int x,
-      int y,
-      int w,
-      int h) {
-    byte[] data = buffer.getData();
-    int stride = model.getScanlineStride();
-    int step = model.getPixelStride();
-    int[] bands = model.getBandOffsets();
-    int base =
-        buffer.getOffset()
-            - raster.getSampleModelTranslateY() * stride
-            - raster.getSampleModelTranslateX() * step;
+  /**
+   * Where the samples of a {@code TYPE_3BYTE_BGR} or {@code TYPE_4BYTE_ABGR} image lie in its byte
+   * array (what ImageIO decodes a JPEG into), so that a caller can read them without going through
+   * packed ints; null for any other layout.
+   */
+  static ByteLayout byteLayout(BufferedImage image) {
+    int type = image.getType();
+    Raster raster = image.getRaster();
+    if ((type == BufferedImage.TYPE_3BYTE_BGR || type == BufferedImage.TYPE_4BYTE_ABGR)
+        && raster.getDataBuffer() instanceof DataBufferByte buffer
+        && raster.getSampleModel() instanceof ComponentSampleModel model) {
+      int stride = model.getScanlineStride();
+      int step = model.getPixelStride();
+      int[] bands = model.getBandOffsets();
+      int origin =
+          buffer.getOffset()
+              - raster.getSampleModelTranslateY() * stride
+              - raster.getSampleModelTranslateX() * step;
+      return new ByteLayout(buffer.getData(), origin, stride, step, bands[0], bands[1], bands[2]);
+    }
+    return null;
+  }
+
+  /**
+   * An image's bytes: pixel {@code (x, y)} starts at {@link #index}, its red, green and blue
+   * samples lie {@code red}, {@code green} and {@code blue} bytes after that (a sub-image's origin
+   * included).
+   */
+  record ByteLayout(
+      byte[] data, int origin, int rowStride, int pixelStride, int red, int green, int blue) {
+
+    int index(int x, int y) {
+      return origin + y * rowStride + x * pixelStride;
+    }
+  }
+
+  private static int[] fromBytes(ByteLayout bytes, int x, int y, int w, int h) {
+    byte[] data = bytes.data();
+    int step = bytes.pixelStride();
+    int red = bytes.red();
+    int green = bytes.green();
+    int blue = bytes.blue();
     int[] out = new int[w * h];
     for (int row = 0; row < h; row++) {
-      int p = base + (y + row) * stride + x * step;
+      int p = bytes.index(x, y + row);
       for (int col = 0; col < w; col++, p += step) {
         out[row * w + col] =
-            (data[p + bands[0]] & 0xFF) << 16
-                | (data[p + bands[1]] & 0xFF) << 8
-                | (data[p + bands[2]] & 0xFF);
+            (data[p + red] & 0xFF) << 16 | (data[p + green] & 0xFF) << 8 | (data[p + blue] & 0xFF);
       }
     }
     return out;

@@ -4,6 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import io.emostream.inference.OrtModel;
 import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,9 +40,10 @@ import java.util.Set;
  * so in practice both keep every face).
  *
  * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}. The
- * only mutable state is one input buffer per thread, as large as the largest input (a 640x640 input
- * is 4.9 MB of floats, which was allocated per frame), so the class is safe to share between
- * threads as far as ONNX Runtime's {@code run} is.
+ * only mutable state is one input buffer per thread ({@link InputBuffer}: direct, as large as the
+ * largest input, 4.9 MB for 640x640, which was allocated per frame), which the tensor reads in
+ * place until the run returns, so the class is safe to share between threads as far as ONNX
+ * Runtime's {@code run} is.
  *
  * <p>Over 300 lines with this Javadoc: YuNet's pre-processing and its decoding (priors, boxes,
  * landmarks, NMS) are one algorithm, kept together.
@@ -75,8 +78,11 @@ public final class YuNetDetector {
   private final float nmsThreshold;
   private final int topK;
 
-  /** The packed input, reused frame after frame by each thread (the tensor copies it). */
-  private final ThreadLocal<float[]> inputBuffer;
+  /**
+   * The packed input, reused frame after frame by each thread: its own, because the tensor reads it
+   * in place while the thread's run lasts.
+   */
+  private final ThreadLocal<InputBuffer> inputBuffer;
 
   /**
    * @param model the YuNet model, owned by the caller
@@ -119,8 +125,9 @@ public final class YuNetDetector {
     this.scoreThreshold = scoreThreshold;
     this.nmsThreshold = nmsThreshold;
     this.topK = topK;
-    int largest = inputWidth > 0 ? 3 * inputWidth * inputHeight : 3 * MAX_SIDE * MAX_SIDE;
-    this.inputBuffer = ThreadLocal.withInitial(() -> new float[largest]);
+    int largestWidth = inputWidth > 0 ? inputWidth : maxSide;
+    int largestHeight = inputHeight > 0 ? inputHeight : maxSide;
+    this.inputBuffer = ThreadLocal.withInitial(() -> InputBuffer.of(largestWidth, largestHeight));
   }
 
   /**
@@ -133,7 +140,8 @@ public final class YuNetDetector {
    */
   public List<Face> detect(BufferedImage image) throws OrtException {
     InputSize size = inputSize(image.getWidth(), image.getHeight());
-    float[] input = toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
+    FloatBuffer input =
+        toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
     List<Face> kept = nms(candidates(input, size), nmsThreshold, topK);
     List<Face> faces = new ArrayList<>(kept.size());
     for (Face face : kept) {
@@ -172,14 +180,14 @@ public final class YuNetDetector {
   /** A model input size and the scale the frame is resized by to fill its top-left. */
   record InputSize(int width, int height, float scale) {}
 
-  /** Runs the model on one packed input and decodes all three strides, before suppression. */
-  private List<Face> candidates(float[] input, InputSize size) throws OrtException {
+  /**
+   * Runs the model on one packed input (exactly this frame's floats, direct, so the tensor reads
+   * them in place) and decodes all three strides, before suppression.
+   */
+  private List<Face> candidates(FloatBuffer input, InputSize size) throws OrtException {
     long[] shape = {1, 3, size.height(), size.width()};
-    int elements = 3 * size.width() * size.height();
     List<Face> candidates = new ArrayList<>();
-    // the per-thread buffer fits the largest input; the tensor takes only this frame's part of it
-    OrtModel.Tensor tensor =
-        env -> OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, elements), shape);
+    OrtModel.Tensor tensor = env -> OnnxTensor.createTensor(env, input, shape);
     Map<String, OrtModel.Output> result = model.run(Map.of(inputName, tensor), outputNames);
     for (int stride : STRIDES) {
       candidates.addAll(
@@ -289,65 +297,108 @@ public final class YuNetDetector {
   }
 
   /**
-   * Resizes the image by {@code scale} (bilinear, pixel centres aligned as in OpenCV's {@code
-   * resize}) into the top-left of a zero {@code inputWidth x inputHeight} canvas, as planar BGR
-   * floats 0-255, in a new array.
+   * One thread's input. {@code floats} is direct and in native byte order, as large as the largest
+   * input, because ONNX Runtime reads such a buffer in place, where it copies a heap buffer into a
+   * newly allocated direct one for every tensor. {@code row} holds one row of the three planes,
+   * packed on the heap and put into {@code floats} by one bulk copy per plane.
    */
-  static float[] toBgrInput(BufferedImage image, int inputWidth, int inputHeight, float scale) {
-    return toBgrInput(
-        image, inputWidth, inputHeight, scale, new float[3 * inputWidth * inputHeight]);
+  record InputBuffer(FloatBuffer floats, float[] row) {
+
+    /** A buffer for inputs up to {@code width x height}. */
+    static InputBuffer of(int width, int height) {
+      FloatBuffer floats =
+          ByteBuffer.allocateDirect(3 * width * height * Float.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+      return new InputBuffer(floats, new float[3 * width]);
+    }
   }
 
   /**
-   * As {@link #toBgrInput(BufferedImage, int, int, float)}, written into {@code out} (every element
-   * of it: the padding is zeroed again, whatever an earlier frame left there). At scale 1, which is
-   * every frame ingest publishes (640 px at most, the model's side), the pixels are copied
-   * straight: bilinear sampling at whole-pixel centres gives exactly the pixel, so the output is
-   * the same, at a fraction of the cost.
+   * Resizes the image by {@code scale} (bilinear, pixel centres aligned as in OpenCV's {@code
+   * resize}) into the top-left of a zero {@code inputWidth x inputHeight} canvas, as planar BGR
+   * floats 0-255, written into {@code out} row by row: every element of the input, so the padding
+   * is zeroed again, whatever an earlier, larger frame left there.
+   *
+   * <p>At scale 1, which is every frame ingest publishes (640 px at most, the model's side), the
+   * pixels are copied straight: bilinear sampling at whole-pixel centres gives exactly the pixel,
+   * so the output is the same, at a fraction of the cost. A JPEG's byte raster ({@link
+   * Pixels#byteLayout}) is then read in place, without first copying the frame into packed ints.
+   *
+   * @param out large enough for the input
+   * @return the input's {@code 3 * inputWidth * inputHeight} floats: the start of {@code out}'s
+   *     buffer, direct, in native order
    */
-  static float[] toBgrInput(
-      BufferedImage image, int inputWidth, int inputHeight, float scale, float[] out) {
+  static FloatBuffer toBgrInput(
+      BufferedImage image, int inputWidth, int inputHeight, float scale, InputBuffer out) {
     int w = image.getWidth();
     int h = image.getHeight();
-    int[] argb = Pixels.rgb(image);
-    int plane = inputWidth * inputHeight;
     int outW = Math.min(inputWidth, Math.round(w * scale));
     int outH = Math.min(inputHeight, Math.round(h * scale));
+    Pixels.ByteLayout bytes = scale == 1f ? Pixels.byteLayout(image) : null;
+    int[] argb = bytes == null ? Pixels.rgb(image) : null;
+    float[] row = out.row();
+    FloatBuffer floats = out.floats();
+    int plane = inputWidth * inputHeight;
     for (int dy = 0; dy < outH; dy++) {
-      int row = dy * inputWidth;
-      if (scale == 1f) {
-        copyRow(argb, dy * w, out, row, plane, outW);
+      if (bytes != null) {
+        bytesRow(bytes, dy, row, inputWidth, outW);
+      } else if (scale == 1f) {
+        copyRow(argb, dy * w, row, inputWidth, outW);
       } else {
-        sampleRow(argb, w, h, scale, dy, out, row, plane, outW);
+        sampleRow(argb, w, h, scale, dy, row, inputWidth, outW);
       }
       for (int c = 0; c < 3; c++) {
-        Arrays.fill(out, c * plane + row + outW, c * plane + row + inputWidth, 0f);
+        Arrays.fill(row, c * inputWidth + outW, (c + 1) * inputWidth, 0f);
+        floats.put(c * plane + dy * inputWidth, row, c * inputWidth, inputWidth);
       }
     }
-    for (int c = 0; c < 3; c++) {
-      Arrays.fill(out, c * plane + outH * inputWidth, (c + 1) * plane, 0f);
+    Arrays.fill(row, 0, inputWidth, 0f);
+    for (int dy = outH; dy < inputHeight; dy++) {
+      for (int c = 0; c < 3; c++) {
+        floats.put(c * plane + dy * inputWidth, row, 0, inputWidth);
+      }
     }
-    return out;
+    return floats.slice(0, 3 * plane);
   }
 
-  private static void copyRow(int[] argb, int from, float[] out, int row, int plane, int width) {
-    for (int dx = 0; dx < width; dx++) {
-      int pixel = argb[from + dx];
-      out[row + dx] = pixel & 0xFF;
-      out[plane + row + dx] = (pixel >>> 8) & 0xFF;
-      out[2 * plane + row + dx] = (pixel >>> 16) & 0xFF;
+  /**
+   * Row {@code y} of a byte raster, its first {@code width} pixels, into {@code row} as three runs
+   * of {@code stride} floats: blue, green, red.
+   */
+  private static void bytesRow(Pixels.ByteLayout bytes, int y, float[] row, int stride, int width) {
+    byte[] data = bytes.data();
+    int step = bytes.pixelStride();
+    int red = bytes.red();
+    int green = bytes.green();
+    int blue = bytes.blue();
+    int p = bytes.index(0, y);
+    for (int x = 0; x < width; x++, p += step) {
+      row[x] = data[p + blue] & 0xFF;
+      row[stride + x] = data[p + green] & 0xFF;
+      row[2 * stride + x] = data[p + red] & 0xFF;
     }
   }
 
+  /** As {@link #bytesRow}, from packed pixels starting at {@code from}. */
+  private static void copyRow(int[] argb, int from, float[] row, int stride, int width) {
+    for (int x = 0; x < width; x++) {
+      int pixel = argb[from + x];
+      row[x] = pixel & 0xFF;
+      row[stride + x] = (pixel >>> 8) & 0xFF;
+      row[2 * stride + x] = (pixel >>> 16) & 0xFF;
+    }
+  }
+
+  /** As {@link #copyRow}, each pixel sampled at its centre mapped back by {@code 1 / scale}. */
   private static void sampleRow(
-      int[] argb, int w, int h, float scale, int dy, float[] out, int row, int plane, int width) {
+      int[] argb, int w, int h, float scale, int dy, float[] row, int stride, int width) {
     float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
     for (int dx = 0; dx < width; dx++) {
       float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
-      int o = row + dx;
-      out[o] = Bilinear.sample(argb, w, h, sx, sy, 0);
-      out[plane + o] = Bilinear.sample(argb, w, h, sx, sy, 8);
-      out[2 * plane + o] = Bilinear.sample(argb, w, h, sx, sy, 16);
+      row[dx] = Bilinear.sample(argb, w, h, sx, sy, 0);
+      row[stride + dx] = Bilinear.sample(argb, w, h, sx, sy, 8);
+      row[2 * stride + dx] = Bilinear.sample(argb, w, h, sx, sy, 16);
     }
   }
 

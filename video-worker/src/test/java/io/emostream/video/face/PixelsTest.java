@@ -32,6 +32,22 @@ class PixelsTest {
     assertThat(Pixels.rgb(ints, 1, 1, 3, 2)).containsExactly(expected(ints, 1, 1, 3, 2));
   }
 
+  @Test
+  void givesTheByteLayoutOfTheByteTypesOnlyWithTheSubimagesOrigin() {
+    BufferedImage bgr = pattern(BufferedImage.TYPE_3BYTE_BGR, 9, 8);
+    Pixels.ByteLayout whole = Pixels.byteLayout(bgr);
+    Pixels.ByteLayout sub = Pixels.byteLayout(bgr.getSubimage(3, 2, 5, 4));
+
+    assertThat(sub.data()).isSameAs(whole.data());
+    assertThat(sub.index(0, 0)).isEqualTo(whole.index(3, 2));
+    assertThat(whole.data()[whole.index(4, 1) + whole.red()] & 0xFF).isEqualTo(4 * 30);
+    assertThat(whole.data()[whole.index(4, 1) + whole.green()] & 0xFF).isEqualTo(40);
+    assertThat(whole.data()[whole.index(4, 1) + whole.blue()] & 0xFF).isEqualTo(4 * 5);
+    assertThat(Pixels.byteLayout(pattern(BufferedImage.TYPE_4BYTE_ABGR, 3, 2))).isNotNull();
+    assertThat(Pixels.byteLayout(pattern(BufferedImage.TYPE_INT_RGB, 3, 2))).isNull();
+    assertThat(Pixels.byteLayout(pattern(BufferedImage.TYPE_BYTE_GRAY, 3, 2))).isNull();
+  }
+
   private static BufferedImage pattern(int type, int w, int h) {
     BufferedImage image = new BufferedImage(w, h, type);
     for (int y = 0; y < h; y++) {

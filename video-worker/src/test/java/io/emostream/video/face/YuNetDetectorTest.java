@@ -5,9 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Random;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Pure tests of YuNet decoding, suppression and input packing; no model needed. */
 class YuNetDetectorTest {
@@ -132,7 +140,7 @@ class YuNetDetectorTest {
     image.setRGB(0, 0, new Color(10, 20, 30).getRGB());
     image.setRGB(1, 0, new Color(10, 20, 30).getRGB());
 
-    float[] input = YuNetDetector.toBgrInput(image, 4, 4, 1f);
+    float[] input = pack(image, 4, 4, 1f);
 
     int plane = 16;
     assertThat(input).hasSize(48);
@@ -155,10 +163,10 @@ class YuNetDetectorTest {
         }
       }
     }
-    float[] buffer = new float[3 * 8 * 8];
+    YuNetDetector.InputBuffer buffer = YuNetDetector.InputBuffer.of(8, 8);
     YuNetDetector.toBgrInput(big, 8, 8, 1f, buffer);
 
-    float[] reused = YuNetDetector.toBgrInput(small, 8, 8, 1f, buffer);
+    float[] reused = floats(YuNetDetector.toBgrInput(small, 8, 8, 1f, buffer));
 
     // the bilinear path at scale 1, written into a fresh array the old way
     float[] sampled = new float[3 * 8 * 8];
@@ -179,8 +187,8 @@ class YuNetDetectorTest {
         }
       }
     }
-    assertThat(reused).isSameAs(buffer).containsExactly(sampled);
-    assertThat(YuNetDetector.toBgrInput(small, 8, 8, 1f)).containsExactly(sampled);
+    assertThat(reused).containsExactly(sampled);
+    assertThat(pack(small, 8, 8, 1f)).containsExactly(sampled);
   }
 
   @Test
@@ -192,12 +200,145 @@ class YuNetDetectorTest {
       }
     }
 
-    float[] input = YuNetDetector.toBgrInput(image, 8, 8, 2f);
+    float[] input = pack(image, 8, 8, 2f);
 
     // 3 * 2 = 6 pixels filled per row, the rest padding
     assertThat(input[5 * 8 + 5]).isEqualTo(50f);
     assertThat(input[64 + 5 * 8 + 5]).isEqualTo(100f);
     assertThat(input[5 * 8 + 6]).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      ints = {
+        BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
+        BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR, BufferedImage.TYPE_BYTE_GRAY,
+      })
+  void packsEveryImageTypeAsTheReferenceAtEveryScale(int type) {
+    BufferedImage image = random(type, 7, 5, 11);
+
+    assertThat(pack(image, 8, 8, 1f)).containsExactly(reference(image, 8, 8, 1f));
+    assertThat(pack(image, 8, 8, 0.5f)).containsExactly(reference(image, 8, 8, 0.5f));
+    assertThat(pack(image, 16, 16, 2f)).containsExactly(reference(image, 16, 16, 2f));
+    assertThat(pack(image, 32, 32, 1.3f)).containsExactly(reference(image, 32, 32, 1.3f));
+  }
+
+  @Test
+  void packsSubimagesFromTheirOwnOrigin() {
+    for (int type :
+        new int[] {
+          BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB
+        }) {
+      BufferedImage sub = random(type, 13, 11, type).getSubimage(3, 2, 7, 6);
+
+      assertThat(sub.getRaster().getSampleModelTranslateX()).isNotZero();
+      assertThat(pack(sub, 8, 8, 1f)).as("type %d", type).containsExactly(reference(sub, 8, 8, 1f));
+      assertThat(pack(sub, 8, 8, 0.75f))
+          .as("type %d", type)
+          .containsExactly(reference(sub, 8, 8, 0.75f));
+    }
+  }
+
+  @Test
+  void packsADecodedJpegStraightFromItsBytesAsTheReference() throws IOException {
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    ImageIO.write(random(BufferedImage.TYPE_3BYTE_BGR, 40, 21, 3), "jpg", jpeg);
+    BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(jpeg.toByteArray()));
+
+    assertThat(Pixels.byteLayout(decoded)).isNotNull();
+    assertThat(pack(decoded, 64, 32, 1f)).containsExactly(reference(decoded, 64, 32, 1f));
+  }
+
+  @Test
+  void aReusedBufferHandsOverExactlyEachInputAndZerosWhatAnEarlierFrameLeft() {
+    YuNetDetector.InputBuffer buffer = YuNetDetector.InputBuffer.of(16, 16);
+    BufferedImage big = random(BufferedImage.TYPE_3BYTE_BGR, 16, 16, 1);
+    List<Object[]> frames =
+        List.of(
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {random(BufferedImage.TYPE_3BYTE_BGR, 5, 3, 2), 8, 8, 1f},
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {random(BufferedImage.TYPE_INT_RGB, 6, 4, 3), 16, 16, 1f},
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {big, 16, 8, 0.5f},
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {random(BufferedImage.TYPE_3BYTE_BGR, 9, 16, 4), 16, 16, 1f});
+    for (Object[] frame : frames) {
+      BufferedImage image = (BufferedImage) frame[0];
+      int width = (int) frame[1];
+      int height = (int) frame[2];
+      float scale = (float) frame[3];
+
+      FloatBuffer input = YuNetDetector.toBgrInput(image, width, height, scale, buffer);
+
+      assertThat(input.isDirect()).isTrue();
+      assertThat(input.order()).isEqualTo(ByteOrder.nativeOrder());
+      assertThat(input.position()).isZero();
+      assertThat(input.remaining()).isEqualTo(3 * width * height);
+      assertThat(floats(input))
+          .as(
+              "%dx%d image into %dx%d at scale %s",
+              image.getWidth(), image.getHeight(), width, height, scale)
+          .containsExactly(reference(image, width, height, scale));
+    }
+  }
+
+  /** Packs through a fresh buffer just large enough, as the model would get it. */
+  private static float[] pack(BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    return floats(
+        YuNetDetector.toBgrInput(
+            image,
+            inputWidth,
+            inputHeight,
+            scale,
+            YuNetDetector.InputBuffer.of(inputWidth, inputHeight)));
+  }
+
+  private static float[] floats(FloatBuffer buffer) {
+    float[] out = new float[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+
+  /**
+   * YuNet's input written plainly, as the detector packed it before the direct buffer: pixels from
+   * {@code getRGB}, the resized frame at the top-left, each input pixel's centre mapped back by
+   * {@code 1 / scale} and sampled bilinearly (at scale 1 the pixel itself), zero elsewhere.
+   */
+  private static float[] reference(
+      BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+    int plane = inputWidth * inputHeight;
+    float[] out = new float[3 * plane];
+    int outW = Math.min(inputWidth, Math.round(w * scale));
+    int outH = Math.min(inputHeight, Math.round(h * scale));
+    for (int c = 0; c < 3; c++) {
+      for (int y = 0; y < outH; y++) {
+        for (int x = 0; x < outW; x++) {
+          float sx = Math.max(0, Math.min(w - 1, (x + 0.5f) / scale - 0.5f));
+          float sy = Math.max(0, Math.min(h - 1, (y + 0.5f) / scale - 0.5f));
+          out[c * plane + y * inputWidth + x] =
+              scale == 1f
+                  ? (argb[y * w + x] >>> (8 * c)) & 0xFF
+                  : Bilinear.sample(argb, w, h, sx, sy, 8 * c);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** An image of random pixels (random alpha too, where it has one). */
+  private static BufferedImage random(int type, int w, int h, long seed) {
+    BufferedImage image = new BufferedImage(w, h, type);
+    Random random = new Random(seed);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        image.setRGB(x, y, random.nextInt());
+      }
+    }
+    return image;
   }
 
   private static Face box(float x, float y, float w, float h, float score) {
