@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.emostream.testkit.TinyOnnx;
 import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -109,5 +111,27 @@ class OrtModelTest {
     Files.writeString(manifest, "{\"name\": \"x\", \"modality\": \"AUDIO\", \"file\": \"m.onnx\"}");
     assertThatThrownBy(() -> ModelManifest.load(manifest))
         .hasMessageContaining("input.name is required");
+  }
+
+  @Test
+  void floatInputsGoThroughADirectBufferPerInputReusedRunAfterRun() {
+    OrtModel.Scratch scratch = new OrtModel.Scratch();
+
+    FloatBuffer first = scratch.fill("input", new float[] {1, 2, 3, 4, 5});
+    float[] read = new float[first.remaining()];
+    first.get(read);
+    FloatBuffer second = scratch.fill("input", new float[] {7, 8});
+    FloatBuffer other = scratch.fill("state", new float[] {9});
+
+    assertThat(first.isDirect()).isTrue();
+    assertThat(first.order()).isEqualTo(ByteOrder.nativeOrder());
+    assertThat(read).containsExactly(1, 2, 3, 4, 5);
+    assertThat(second).isSameAs(first); // the same buffer, refilled: exactly the new values
+    assertThat(second.position()).isZero();
+    assertThat(second.remaining()).isEqualTo(2);
+    assertThat(second.get(0)).isEqualTo(7f);
+    assertThat(second.get(1)).isEqualTo(8f);
+    assertThat(other).isNotSameAs(first);
+    assertThat(scratch.fill("input", new float[100]).remaining()).isEqualTo(100);
   }
 }
