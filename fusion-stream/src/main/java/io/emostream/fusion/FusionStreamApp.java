@@ -81,6 +81,10 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
   public static Properties streamsProperties(FusionConfig config, Map<String, Object> overrides) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL.toMillis());
+    // the join and the summary take their records in any order (a clip's three records, a
+    // source's segments and its end, each with a wall-clock wait), so no task waits for data on
+    // its other partitions; Streams 4.3 also formats log strings per record while it may wait
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     props.putAll(config.kafka().asMap());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -12,9 +12,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class FusionConfigTest {
+
+  @Test
+  void noTaskWaitsForDataOnItsOtherPartitionsUnlessTheOperatorSetsIt() {
+    Properties defaults =
+        FusionStreamApp.streamsProperties(FusionConfig.fromEnv(new Env(Map.of())), Map.of());
+    Properties set =
+        FusionStreamApp.streamsProperties(
+            FusionConfig.fromEnv(new Env(Map.of("KAFKA_MAX_TASK_IDLE_MS", "500"))), Map.of());
+
+    assertThat(defaults.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG))
+        .isEqualTo(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    assertThat(set.get(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo("500");
+  }
 
   @Test
   void defaultsFromAnEmptyEnvironment() {
