@@ -66,6 +66,16 @@ class AudioPredictorTest {
     return OrtModel.load(dir.resolve("manifest.json"), Device.CPU, 1);
   }
 
+  /** The shipped Silero VAD with the default settings, as the worker runs it. */
+  private static SpeechDetector defaultDetector() {
+    return SpeechDetector.load(
+        VAD_MODEL,
+        Device.CPU,
+        1,
+        VadConfig.DEFAULT_THRESHOLD,
+        VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
+  }
+
   private static byte[] segment(short amplitude, int samples) {
     ByteBuffer pcm = ByteBuffer.allocate(samples * 2).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < samples; i++) {
@@ -138,13 +148,7 @@ class AudioPredictorTest {
   @Test
   void withTheSileroDetectorSilenceAndAToneAreNoSpeechWithNoDistribution() throws Exception {
     try (OrtModel model = tinyModel("NONE");
-        SpeechDetector detector =
-            SpeechDetector.load(
-                VAD_MODEL,
-                Device.CPU,
-                1,
-                VadConfig.DEFAULT_THRESHOLD,
-                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector = defaultDetector()) {
       AudioPredictor predictor = new AudioPredictor(model, detector);
       for (float[] audio :
           List.of(
@@ -167,13 +171,7 @@ class AudioPredictorTest {
   @Test
   void clipsPredictedTogetherGetTheirOwnOutcomesAndABadRecordFailsAlone() throws Exception {
     try (OrtModel model = tinyModel("NONE");
-        SpeechDetector detector =
-            SpeechDetector.load(
-                VAD_MODEL,
-                Device.CPU,
-                1,
-                VadConfig.DEFAULT_THRESHOLD,
-                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector = defaultDetector()) {
       AudioPredictor predictor = new AudioPredictor(model, detector);
       byte[] at8k =
           new AvroSerde<>(AudioSegment.class)
