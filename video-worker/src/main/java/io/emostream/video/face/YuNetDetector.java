@@ -101,9 +101,11 @@ public final class YuNetDetector {
    * As {@link #YuNetDetector(OrtModel, float, float, int)}, with the longest side a frame is shrunk
    * to when the model's input is dynamic (ignored for a fixed-size model).
    *
-   * @param maxSide a multiple of 32, from 32 to {@link #MAX_SIDE}
+   * @param maxSide a multiple of 32, from 32 to {@link #MAX_SIDE} (the video worker's {@code
+   *     EMOSTREAM_FACE_DETECT_SIDE})
    */
-  YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK, int maxSide) {
+  public YuNetDetector(
+      OrtModel model, float scoreThreshold, float nmsThreshold, int topK, int maxSide) {
     if (maxSide < ALIGN || maxSide > MAX_SIDE || maxSide % ALIGN != 0) {
       throw new IllegalArgumentException(
           "maxSide must be a multiple of 32 from 32 to " + MAX_SIDE + ", got " + maxSide);
