@@ -67,9 +67,27 @@ public record FaceConfig(int detectEvery, int detectSide) {
     return new FaceConfig(detectEvery, side);
   }
 
+  /**
+   * @throws IllegalArgumentException naming the variable and what it accepts, if a setting is not a
+   *     number or out of range
+   */
   public static FaceConfig fromEnv(Env env) {
+    int detectSide =
+        env.integer(DETECT_SIDE_ENV, DEFAULT_DETECT_SIDE, MIN_DETECT_SIDE, MAX_DETECT_SIDE);
+    if (detectSide % DETECT_SIDE_STEP != 0) {
+      throw new IllegalArgumentException(
+          "environment variable "
+              + DETECT_SIDE_ENV
+              + "='"
+              + detectSide
+              + "' is not valid: expected a multiple of "
+              + DETECT_SIDE_STEP
+              + " from "
+              + MIN_DETECT_SIDE
+              + " to "
+              + MAX_DETECT_SIDE);
+    }
     return new FaceConfig(
-        env.integer(DETECT_EVERY_ENV, DEFAULT_DETECT_EVERY, 1, MAX_DETECT_EVERY),
-        env.integer(DETECT_SIDE_ENV, DEFAULT_DETECT_SIDE, MIN_DETECT_SIDE, MAX_DETECT_SIDE));
+        env.integer(DETECT_EVERY_ENV, DEFAULT_DETECT_EVERY, 1, MAX_DETECT_EVERY), detectSide);
   }
 }
