@@ -22,6 +22,7 @@ import io.emostream.topics.Topics;
 import io.emostream.video.FaceConfig;
 import io.emostream.video.FacePredictor;
 import io.emostream.video.VideoPredictor;
+import io.emostream.video.face.YuNetDetector;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -209,8 +210,9 @@ final class InferenceBench {
           faces += predictor.predict("warm-up", value).itemsAnalysed();
           for (Frame frame : batch.getFrames()) {
             BufferedImage image = decode(frame);
-            long[] shape = yunetInput(yunetShape, image);
-            packed.add(direct(packBgr(image, shape)));
+            YuNetDetector.InputSize size = yunetInput(yunetShape, image, faceConfig.detectSide());
+            long[] shape = {1, 3, size.height(), size.width()};
+            packed.add(direct(packBgr(image, shape, size.scale())));
             packedShapes.add(shape);
           }
         }
@@ -276,29 +278,39 @@ final class InferenceBench {
   }
 
   /**
-   * YuNet's input for the frame: the model's fixed [1, 3, H, W], or for a model with dynamic H and
-   * W the frame's own size rounded up to a multiple of 32, as the worker's detector runs it (the
-   * frames ingest publishes are at most 640 px on a side, so they are never shrunk).
+   * YuNet's input for the frame, as the worker's detector runs it: the model's fixed [1, 3, H, W]
+   * with the frame shrunk to fit, or for a model with dynamic H and W the frame shrunk to {@code
+   * detectSide} px on its longest side ({@code EMOSTREAM_FACE_DETECT_SIDE}) and rounded up to a
+   * multiple of 32 ({@link YuNetDetector#aspectSize}).
    */
-  private static long[] yunetInput(long[] declared, BufferedImage image) {
+  private static YuNetDetector.InputSize yunetInput(
+      long[] declared, BufferedImage image, int detectSide) {
+    int width = image.getWidth();
+    int height = image.getHeight();
     if (declared[2] > 0 && declared[3] > 0) {
-      return declared;
+      float scale =
+          Math.min(1f, Math.min(declared[3] / (float) width, declared[2] / (float) height));
+      return new YuNetDetector.InputSize((int) declared[3], (int) declared[2], scale);
     }
-    return new long[] {1, 3, (image.getHeight() + 31) / 32 * 32, (image.getWidth() + 31) / 32 * 32};
+    return YuNetDetector.aspectSize(width, height, detectSide);
   }
 
   /**
-   * The frame as planar BGR floats in the top-left of a zero canvas of {@code shape} [1, 3, H, W],
-   * pixel for pixel (the bare loop's input; its content does not change the model's time).
+   * The frame scaled by {@code scale} (nearest pixel) as planar BGR floats in the top-left of a
+   * zero canvas of {@code shape} [1, 3, H, W] (the bare loop's input; its content does not change
+   * the model's time).
    */
-  private static float[] packBgr(BufferedImage image, long[] shape) {
+  private static float[] packBgr(BufferedImage image, long[] shape, float scale) {
     int h = (int) shape[2];
     int w = (int) shape[3];
     int plane = h * w;
     float[] out = new float[3 * plane];
-    for (int y = 0; y < Math.min(h, image.getHeight()); y++) {
-      for (int x = 0; x < Math.min(w, image.getWidth()); x++) {
-        int rgb = image.getRGB(x, y);
+    int scaledHeight = Math.min(h, Math.round(image.getHeight() * scale));
+    int scaledWidth = Math.min(w, Math.round(image.getWidth() * scale));
+    for (int y = 0; y < scaledHeight; y++) {
+      int sy = Math.min(image.getHeight() - 1, (int) (y / scale));
+      for (int x = 0; x < scaledWidth; x++) {
+        int rgb = image.getRGB(Math.min(image.getWidth() - 1, (int) (x / scale)), sy);
         out[y * w + x] = rgb & 0xff;
         out[plane + y * w + x] = (rgb >> 8) & 0xff;
         out[2 * plane + y * w + x] = (rgb >> 16) & 0xff;

@@ -11,6 +11,7 @@ import io.emostream.schemas.Frame;
 import io.emostream.schemas.FrameBatch;
 import io.emostream.schemas.FusionRule;
 import io.emostream.topics.Topics;
+import io.emostream.video.FaceConfig;
 import io.emostream.video.FacePredictor;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -22,10 +23,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -46,21 +50,53 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <pre>
  * java -cp "cli/target/test-classes:cli/target/classes:cli/target/lib/*" io.emostream.cli.FrameSurvey \
- *     [models/fer-mini-xception/manifest.json]
+ *     [models/fer-mini-xception/manifest.json [FRAMES/SIDE/QUALITY[/noref][/detN] ...]]
  * </pre>
+ *
+ * <p>Settings named are surveyed against the old default and, from the second one on, against the
+ * first one named too (e.g. {@code 8/640/0.75 8/640/0.75/det320}: YuNet at 320 px on the long side,
+ * EMOSTREAM_FACE_DETECT_SIDE, against today's publishing default with YuNet at 640).
  */
 final class FrameSurvey {
 
-  /** One way of publishing frames. */
-  record Setting(int frames, int side, float quality, boolean skipNonRef) {
-    /** Every frame decoded, as ingest did before EMOSTREAM_DECODE_SKIP_NONREF. */
+  /**
+   * One way of publishing frames, and the side the worker's YuNet runs at on them
+   * (EMOSTREAM_FACE_DETECT_SIDE).
+   */
+  record Setting(int frames, int side, float quality, boolean skipNonRef, int detectSide) {
+    /** Every frame decoded, as ingest did before EMOSTREAM_DECODE_SKIP_NONREF; YuNet at 640. */
     Setting(int frames, int side, float quality) {
-      this(frames, side, quality, false);
+      this(frames, side, quality, false, FaceConfig.DEFAULT_DETECT_SIDE);
+    }
+
+    /**
+     * FRAMES/SIDE/QUALITY[/noref][/detN], e.g. 8/640/0.75/det320: YuNet at 320 px on the long side.
+     */
+    static Setting parse(String arg) {
+      String[] parts = arg.split("/");
+      boolean noref = false;
+      int detectSide = FaceConfig.DEFAULT_DETECT_SIDE;
+      for (String option : List.of(parts).subList(3, parts.length)) {
+        if (option.equals("noref")) {
+          noref = true;
+        } else if (option.startsWith("det")) {
+          detectSide = Integer.parseInt(option.substring(3));
+        } else {
+          throw new IllegalArgumentException("unknown option " + option + " in " + arg);
+        }
+      }
+      return new Setting(
+          Integer.parseInt(parts[0]),
+          Integer.parseInt(parts[1]),
+          Float.parseFloat(parts[2]),
+          noref,
+          detectSide);
     }
 
     String name() {
       return String.format(Locale.ROOT, "%d fr, %d px, q %.2f", frames, side, quality)
-          + (skipNonRef ? ", non-reference frames not decoded" : "");
+          + (skipNonRef ? ", non-reference frames not decoded" : "")
+          + (detectSide != FaceConfig.DEFAULT_DETECT_SIDE ? ", YuNet at " + detectSide : "");
     }
   }
 
@@ -69,12 +105,14 @@ final class FrameSurvey {
 
   static final Setting DEFAULT = new Setting(32, 640, 0.9f);
 
-  private final FacePredictor predictor;
+  /** The worker's predictor by the side its YuNet runs at. */
+  private final Map<Integer, FacePredictor> predictors;
+
   private final List<String> labels;
   private final Topics topics = Topics.defaults();
 
-  FrameSurvey(FacePredictor predictor, List<String> labels) {
-    this.predictor = predictor;
+  FrameSurvey(Map<Integer, FacePredictor> predictors, List<String> labels) {
+    this.predictors = predictors;
     this.labels = labels;
   }
 
@@ -84,26 +122,39 @@ final class FrameSurvey {
     List<Setting> settings = new ArrayList<>();
     settings.add(DEFAULT);
     if (args.length > 1) {
-      // FRAMES/SIDE/QUALITY[/noref] each, e.g. 8/640/0.75: only those against the default
+      // FRAMES/SIDE/QUALITY[/noref][/detN] each, e.g. 8/640/0.75: only those against the default
       for (String arg : List.of(args).subList(1, args.length)) {
-        String[] parts = arg.split("/");
-        settings.add(
-            new Setting(
-                Integer.parseInt(parts[0]),
-                Integer.parseInt(parts[1]),
-                Float.parseFloat(parts[2]),
-                parts.length > 3 && parts[3].equals("noref")));
+        settings.add(Setting.parse(arg));
       }
     } else {
       settings.addAll(grid());
     }
-    try (OrtModel model = OrtModel.load(manifest, Device.CPU, 1);
-        FacePredictor predictor =
-            new FacePredictor(model, manifest.toAbsolutePath().getParent(), Device.CPU, 1)) {
-      FrameSurvey survey = new FrameSurvey(predictor, model.manifest().labels());
-      System.out.println("model " + manifest + "; videos: " + videos);
-      survey.videos(videos, settings);
-      survey.photos(Path.of("../shared/data/face-images"));
+    Set<Integer> detectSides = new TreeSet<>(Comparator.reverseOrder());
+    settings.forEach(setting -> detectSides.add(setting.detectSide()));
+    Map<Integer, FacePredictor> predictors = new LinkedHashMap<>();
+    try (OrtModel model = OrtModel.load(manifest, Device.CPU, 1)) {
+      try {
+        for (int detectSide : detectSides) {
+          predictors.put(
+              detectSide,
+              new FacePredictor(
+                  model,
+                  manifest.toAbsolutePath().getParent(),
+                  Device.CPU,
+                  1,
+                  null,
+                  32,
+                  Topics.defaults().frames(),
+                  FaceConfig.DEFAULTS.withDetectSide(detectSide)));
+        }
+        FrameSurvey survey = new FrameSurvey(predictors, model.manifest().labels());
+        System.out.println("model " + manifest + "; videos: " + videos);
+        // with two settings named or more, the first is the others' baseline too
+        survey.videos(videos, settings, args.length > 2 ? settings.get(1) : null);
+        survey.photos(Path.of("../shared/data/face-images"));
+      } finally {
+        predictors.values().forEach(FacePredictor::close);
+      }
     }
   }
 
@@ -153,14 +204,19 @@ final class FrameSurvey {
     return DatasetLabels.parse(file).map(DatasetLabels.LabelledFile::label).orElse(null);
   }
 
-  void videos(List<Path> videos, List<Setting> settings) throws Exception {
+  /**
+   * @param baseline a setting the later ones are compared with too, or null
+   */
+  void videos(List<Path> videos, List<Setting> settings, Setting baseline) throws Exception {
     Map<Setting, Map<String, Prediction>> all = new LinkedHashMap<>();
     Map<String, String> truths = new LinkedHashMap<>();
     for (Setting setting : settings) {
       Map<String, Prediction> byClip = new LinkedHashMap<>();
       for (Path video : videos) {
         for (Map.Entry<String, byte[]> clip : frameRecords(video, setting).entrySet()) {
-          byClip.put(clip.getKey(), predict(clip.getKey(), clip.getValue()));
+          byClip.put(
+              clip.getKey(),
+              predict(predictors.get(setting.detectSide()), clip.getKey(), clip.getValue()));
           truths.put(clip.getKey(), truth(video));
         }
       }
@@ -174,6 +230,37 @@ final class FrameSurvey {
     Map<String, Prediction> reference = all.get(DEFAULT);
     for (Map.Entry<Setting, Map<String, Prediction>> row : all.entrySet()) {
       System.out.println(row(row.getKey().name(), row.getValue(), reference, truths));
+    }
+    if (baseline != null) {
+      List<Setting> later = settings.subList(settings.indexOf(baseline), settings.size());
+      System.out.println();
+      System.out.println(
+          "| setting | frames KB/clip | top label = "
+              + baseline.name()
+              + "'s | mean TV vs it | face recall | top label = truth |");
+      System.out.println("|---|---|---|---|---|---|");
+      for (Setting setting : later) {
+        System.out.println(row(setting.name(), all.get(setting), all.get(baseline), truths));
+      }
+      System.out.println();
+      System.out.println("Clips whose top label differs from " + baseline.name() + "'s:");
+      for (Setting setting : later.subList(1, later.size())) {
+        for (Map.Entry<String, Prediction> clip : all.get(setting).entrySet()) {
+          Prediction base = all.get(baseline).get(clip.getKey());
+          Prediction p = clip.getValue();
+          if (!p.top().equals(base.top())) {
+            System.out.printf(
+                Locale.ROOT,
+                "  %s: %s: %s -> %s (truth %s; TV %.3f)%n",
+                setting.name(),
+                clip.getKey(),
+                base.top(),
+                p.top(),
+                truths.get(clip.getKey()),
+                totalVariation(p.p(), base.p()));
+          }
+        }
+      }
     }
   }
 
@@ -211,7 +298,7 @@ final class FrameSurvey {
     return records;
   }
 
-  Prediction predict(String clipId, byte[] value) throws Exception {
+  Prediction predict(FacePredictor predictor, String clipId, byte[] value) throws Exception {
     ClipPredictor.Outcome outcome = predictor.predict(clipId, value);
     int frames = topics.frames().decode(value).getFrames().size();
     float[] p = outcome.probabilities();
@@ -286,7 +373,7 @@ final class FrameSurvey {
 
   /**
    * The labelled photos (demo_q*_LABEL.png) and the group photo, each fitted to a side and
-   * re-encoded at a quality, as one-frame batches.
+   * re-encoded at a quality, as one-frame batches, through YuNet at each side surveyed.
    */
   void photos(Path dir) throws Exception {
     if (!Files.isDirectory(dir)) {
@@ -298,8 +385,10 @@ final class FrameSurvey {
       photos = files.filter(f -> f.toString().matches(".*\\.(png|jpg)")).sorted().toList();
     }
     System.out.println();
-    System.out.println("| photo | side | quality | JPEG KB | faces | top label | TV vs 640/0.9 |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println(
+        "| photo | side | quality | YuNet side | JPEG KB | faces | top label | TV vs 640/0.9 |"
+            + " TV vs the first YuNet side |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     for (Path photo : photos) {
       BufferedImage image = ImageIO.read(photo.toFile());
       Prediction reference = null;
@@ -313,20 +402,29 @@ final class FrameSurvey {
                   List.of(
                       new Frame(
                           0L, decoded.getWidth(), decoded.getHeight(), ByteBuffer.wrap(jpeg))));
-          Prediction p = predict("photo", topics.frames().record("photo", batch).value());
-          if (reference == null) {
-            reference = p;
+          byte[] value = topics.frames().record("photo", batch).value();
+          Prediction first = null;
+          for (Map.Entry<Integer, FacePredictor> predictor : predictors.entrySet()) {
+            Prediction p = predict(predictor.getValue(), "photo", value);
+            if (reference == null) {
+              reference = p;
+            }
+            if (first == null) {
+              first = p;
+            }
+            System.out.printf(
+                Locale.ROOT,
+                "| %s | %d | %.2f | %d | %.1f | %d | %s | %.3f | %.3f |%n",
+                photo.getFileName(),
+                side,
+                q,
+                predictor.getKey(),
+                jpeg.length / 1024.0,
+                p.faces(),
+                p.top(),
+                totalVariation(p.p(), reference.p()),
+                totalVariation(p.p(), first.p()));
           }
-          System.out.printf(
-              Locale.ROOT,
-              "| %s | %d | %.2f | %.1f | %d | %s | %.3f |%n",
-              photo.getFileName(),
-              side,
-              q,
-              jpeg.length / 1024.0,
-              p.faces(),
-              p.top(),
-              totalVariation(p.p(), reference.p()));
         }
       }
     }

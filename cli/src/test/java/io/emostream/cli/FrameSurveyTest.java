@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
@@ -30,5 +31,19 @@ class FrameSurveyTest {
   void theGridStartsFromTheOldDefaultsNeighbours() {
     assertThat(FrameSurvey.DEFAULT).isEqualTo(new FrameSurvey.Setting(32, 640, 0.9f));
     assertThat(FrameSurvey.grid()).hasSize(17).doesNotContain(FrameSurvey.DEFAULT);
+  }
+
+  @Test
+  void aSettingNamesItsFramesSideQualityAndOptionallyNorefAndYuNetsSide() {
+    assertThat(FrameSurvey.Setting.parse("8/640/0.75"))
+        .isEqualTo(new FrameSurvey.Setting(8, 640, 0.75f));
+    assertThat(FrameSurvey.Setting.parse("8/640/0.75/noref"))
+        .isEqualTo(new FrameSurvey.Setting(8, 640, 0.75f, true, 640));
+    assertThat(FrameSurvey.Setting.parse("8/640/0.75/det320"))
+        .isEqualTo(new FrameSurvey.Setting(8, 640, 0.75f, false, 320));
+    assertThat(FrameSurvey.Setting.parse("8/640/0.75/noref/det480"))
+        .isEqualTo(new FrameSurvey.Setting(8, 640, 0.75f, true, 480));
+    assertThatThrownBy(() -> FrameSurvey.Setting.parse("8/640/0.75/fast"))
+        .hasMessageContaining("fast");
   }
 }

@@ -107,6 +107,14 @@ class MainTest {
                 "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("EMOSTREAM_FACE_DETECT_EVERY='0' is not valid");
+    err.reset();
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_FACE_DETECT_SIDE", "300"),
+                "analyze",
+                "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_FACE_DETECT_SIDE='300' is not valid");
   }
 
   @Test

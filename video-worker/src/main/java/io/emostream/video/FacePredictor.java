@@ -32,7 +32,8 @@ import java.util.Optional;
  * ModelManifest.Aggregation}). Frames without a face are skipped; a clip with no face in any frame
  * is NO_FACE, with no distribution. With {@link FaceConfig#detectEvery()} N above 1, YuNet runs on
  * frames 0, N, 2N... of a clip only and the face chosen there is cut from the frames between
- * ({@link FaceSchedule}).
+ * ({@link FaceSchedule}). YuNet runs at most {@link FaceConfig#detectSide()} px on the frame's
+ * longest side; the face is cut from the frame as decoded.
  *
  * <p>{@link #predictAll} pools the faces of several clips (one worker transaction) into shared
  * model runs ({@link BatchRunner}: a failed run is retried face by face, so only a clip with a face
@@ -78,7 +79,7 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
 
   /**
    * @param frames the topic the frame batches come from, whose serde decodes them
-   * @param config the face path's settings (detection every Nth frame)
+   * @param config the face path's settings (detection every Nth frame, the side YuNet runs at)
    */
   public FacePredictor(
       OrtModel expressionModel,
@@ -102,7 +103,8 @@ public final class FacePredictor implements ClipPredictor, AutoCloseable {
               detectorModel,
               (float) face.scoreThreshold(),
               (float) face.nmsThreshold(),
-              face.topK());
+              face.topK(),
+              config.detectSide());
       this.policy =
           face.selection() == null
               ? FaceSelectionPolicy.DEFAULT

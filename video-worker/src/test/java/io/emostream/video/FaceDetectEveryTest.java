@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /**
  * EMOSTREAM_FACE_DETECT_EVERY through the real face path: N = 1 detects every frame, as before the
  * setting; N = 4 carries frame 0's face to frames 1-3, which a clip of four different photos of the
- * same size shows.
+ * same size shows. EMOSTREAM_FACE_DETECT_SIDE (the side YuNet runs at) is read, checked and reaches
+ * the detector.
  */
 class FaceDetectEveryTest {
 
@@ -94,19 +95,51 @@ class FaceDetectEveryTest {
     assertThatThrownBy(() -> FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_EVERY_ENV, "0"))))
         .hasMessageContaining(FaceConfig.DETECT_EVERY_ENV)
         .hasMessageContaining("1 to 64");
-    assertThatThrownBy(() -> new FaceConfig(65)).hasMessageContaining("1 to 64");
+    assertThatThrownBy(() -> FaceConfig.DEFAULTS.withDetectEvery(65))
+        .hasMessageContaining("1 to 64");
+  }
+
+  @Test
+  void theDetectSideIsReadAndCheckedFromTheEnvironment() {
+    assertThat(FaceConfig.DEFAULTS.detectSide()).isEqualTo(FaceConfig.DEFAULT_DETECT_SIDE);
+    assertThat(FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_SIDE_ENV, "320"))).detectSide())
+        .isEqualTo(320);
+    assertThat(FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_SIDE_ENV, "160"))).detectSide())
+        .isEqualTo(160);
+    assertThatThrownBy(() -> FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_SIDE_ENV, "300"))))
+        .hasMessageContaining(FaceConfig.DETECT_SIDE_ENV)
+        .hasMessageContaining("'300' is not valid: expected a multiple of 32 from 160 to 640");
+    assertThatThrownBy(() -> FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_SIDE_ENV, "672"))))
+        .hasMessageContaining(FaceConfig.DETECT_SIDE_ENV)
+        .hasMessageContaining("160 to 640");
+    assertThatThrownBy(() -> FaceConfig.fromEnv(new Env(Map.of(FaceConfig.DETECT_SIDE_ENV, "big"))))
+        .hasMessageContaining(FaceConfig.DETECT_SIDE_ENV);
+    assertThatThrownBy(() -> FaceConfig.DEFAULTS.withDetectSide(128))
+        .hasMessageContaining("multiple of 32 from 160 to 640");
+  }
+
+  @Test
+  void theDetectSideReachesTheDetector() throws Exception {
+    // a 293x291 photo runs at 320x320 under 640 and 320 alike (never enlarged), at 160x160 under
+    // 160
+    byte[] clip = clip(PHOTOS.subList(1, 2));
+    try (FacePredictor at640 = predictor(FaceConfig.DEFAULTS);
+        FacePredictor at320 = predictor(FaceConfig.DEFAULTS.withDetectSide(320));
+        FacePredictor at160 = predictor(FaceConfig.DEFAULTS.withDetectSide(160))) {
+      float[] full = at640.predict("one", clip).probabilities();
+
+      assertThat(at320.predict("one", clip).probabilities()).containsExactly(full, within(1e-6f));
+      assertThat(at160.predict("one", clip).probabilities()).isNotEqualTo(full);
+    }
   }
 
   private static FacePredictor predictor(int every) throws Exception {
+    return predictor(FaceConfig.DEFAULTS.withDetectEvery(every));
+  }
+
+  private static FacePredictor predictor(FaceConfig config) throws Exception {
     return new FacePredictor(
-        model,
-        XCEPTION.getParent(),
-        Device.CPU,
-        1,
-        null,
-        32,
-        Topics.defaults().frames(),
-        new FaceConfig(every));
+        model, XCEPTION.getParent(), Device.CPU, 1, null, 32, Topics.defaults().frames(), config);
   }
 
   private static byte[] clip(List<String> photos) throws IOException {

@@ -108,7 +108,7 @@ public final class FaceScheduleSurvey {
         null,
         32,
         Topics.defaults().frames(),
-        new FaceConfig(every));
+        FaceConfig.DEFAULTS.withDetectEvery(every));
   }
 
   /** 0.5 * sum |p - q|; 0 when both found no face, 1 when only one did. */

@@ -101,9 +101,11 @@ public final class YuNetDetector {
    * As {@link #YuNetDetector(OrtModel, float, float, int)}, with the longest side a frame is shrunk
    * to when the model's input is dynamic (ignored for a fixed-size model).
    *
-   * @param maxSide a multiple of 32, from 32 to {@link #MAX_SIDE}
+   * @param maxSide a multiple of 32, from 32 to {@link #MAX_SIDE} (the video worker's {@code
+   *     EMOSTREAM_FACE_DETECT_SIDE})
    */
-  YuNetDetector(OrtModel model, float scoreThreshold, float nmsThreshold, int topK, int maxSide) {
+  public YuNetDetector(
+      OrtModel model, float scoreThreshold, float nmsThreshold, int topK, int maxSide) {
     if (maxSide < ALIGN || maxSide > MAX_SIDE || maxSide % ALIGN != 0) {
       throw new IllegalArgumentException(
           "maxSide must be a multiple of 32 from 32 to " + MAX_SIDE + ", got " + maxSide);
@@ -165,9 +167,10 @@ public final class YuNetDetector {
 
   /**
    * The frame's size shrunk by {@link #letterboxScale} into a {@code maxSide} square and each side
-   * rounded up to a multiple of 32 (at least 32).
+   * rounded up to a multiple of 32 (at least 32): the input a dynamic-dims YuNet runs such a frame
+   * at (public for the bench's bare loop, which packs what the worker runs).
    */
-  static InputSize aspectSize(int width, int height, int maxSide) {
+  public static InputSize aspectSize(int width, int height, int maxSide) {
     float scale = letterboxScale(width, height, maxSide, maxSide);
     return new InputSize(
         alignUp(Math.round(width * scale)), alignUp(Math.round(height * scale)), scale);
@@ -178,7 +181,7 @@ public final class YuNetDetector {
   }
 
   /** A model input size and the scale the frame is resized by to fill its top-left. */
-  record InputSize(int width, int height, float scale) {}
+  public record InputSize(int width, int height, float scale) {}
 
   /**
    * Runs the model on one packed input (exactly this frame's floats, direct, so the tensor reads
