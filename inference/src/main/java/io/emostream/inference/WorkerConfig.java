@@ -26,8 +26,11 @@ import java.util.UUID;
  * @param maxBatch EMOSTREAM_{PREFIX}_MAX_BATCH (default 32): most items (faces, frames) per model
  *     run, across the clips of one transaction; a model with a fixed batch dimension of 1 runs them
  *     one by one
- * @param maxWait EMOSTREAM_{PREFIX}_MAX_WAIT (default 50ms): after the first clips arrive, how long
- *     the worker waits for more (up to maxPollRecords) so they share model runs; 0 = no waiting
+ * @param maxWait EMOSTREAM_{PREFIX}_MAX_WAIT (default 250ms): after the first clips arrive, how
+ *     long the worker waits for more (up to maxPollRecords) so they share model runs (the audio
+ *     worker's voice activity, the video worker's faces); 0 = no waiting. 250 ms took a third off
+ *     the audio worker's CPU per clip end to end and moved one live source's latency by 13-39 ms
+ *     (docs/performance.md)
  * @param aggregation EMOSTREAM_{PREFIX}_AGGREGATION (MEAN or CONFIDENCE_WEIGHTED; default: what the
  *     model's manifest says): how frame posteriors become the clip posterior (face-expression
  *     models)
@@ -53,7 +56,7 @@ public record WorkerConfig(
   public static final String INSTANCE_ID_ENV = "EMOSTREAM_INSTANCE_ID";
   public static final int DEFAULT_MAX_POLL_RECORDS = 8;
   public static final int DEFAULT_MAX_BATCH = 32;
-  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(50);
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(250);
 
   /**
    * The variables that differ between the two workers, spelled out so the README check finds each

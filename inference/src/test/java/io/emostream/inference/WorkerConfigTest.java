@@ -23,10 +23,10 @@ class WorkerConfigTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"AUDIO", "VIDEO"})
-  void defaultsAre32ItemsAnd50Milliseconds(String prefix) {
+  void defaultsAre32ItemsAnd250Milliseconds(String prefix) {
     WorkerConfig c = config(prefix, Map.of());
     assertThat(c.maxBatch()).isEqualTo(32);
-    assertThat(c.maxWait()).isEqualTo(Duration.ofMillis(50));
+    assertThat(c.maxWait()).isEqualTo(Duration.ofMillis(250));
   }
 
   @ParameterizedTest
@@ -48,7 +48,7 @@ class WorkerConfigTest {
     // the other worker's settings are untouched by this worker's variables
     WorkerConfig o = config(other, vars);
     assertThat(o.maxBatch()).isEqualTo(32);
-    assertThat(o.maxWait()).isEqualTo(Duration.ofMillis(50));
+    assertThat(o.maxWait()).isEqualTo(Duration.ofMillis(250));
   }
 
   @ParameterizedTest
