@@ -101,8 +101,9 @@ final class InferenceBench {
         }
       }
       List<List<byte[]>> polls = polls(segments, pollRecords);
+      List<List<float[]>> clipPolls = polls(clips, pollRecords);
       List<SpeechDetector.Lockstep> plans = new ArrayList<>();
-      for (List<float[]> poll : polls(clips, pollRecords)) {
+      for (List<float[]> poll : clipPolls) {
         plans.add(SpeechDetector.Lockstep.of(poll));
       }
       String input = model.manifest().input().name();
@@ -147,7 +148,7 @@ final class InferenceBench {
               "SpeechDetector, polls of " + pollRecords + " together",
               () ->
                   () -> {
-                    for (List<float[]> poll : polls(clips, pollRecords)) {
+                    for (List<float[]> poll : clipPolls) {
                       detector.probabilitiesAll(poll);
                     }
                     return Alternation.Done.items(clips.size());
@@ -288,9 +289,10 @@ final class InferenceBench {
     int width = image.getWidth();
     int height = image.getHeight();
     if (declared[2] > 0 && declared[3] > 0) {
-      float scale =
-          Math.min(1f, Math.min(declared[3] / (float) width, declared[2] / (float) height));
-      return new YuNetDetector.InputSize((int) declared[3], (int) declared[2], scale);
+      return new YuNetDetector.InputSize(
+          (int) declared[3],
+          (int) declared[2],
+          YuNetDetector.letterboxScale(width, height, (int) declared[3], (int) declared[2]));
     }
     return YuNetDetector.aspectSize(width, height, detectSide);
   }

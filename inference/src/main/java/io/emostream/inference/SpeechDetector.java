@@ -221,8 +221,7 @@ public final class SpeechDetector implements AutoCloseable {
       int rows = rows(t);
       float[] input = new float[rows * (CONTEXT + FRAME)];
       for (int r = 0; r < rows; r++) {
-        System.arraycopy(
-            frameInput(clips.get(order[r]), t), 0, input, r * (CONTEXT + FRAME), CONTEXT + FRAME);
+        frameInto(clips.get(order[r]), t, input, r * (CONTEXT + FRAME));
       }
       return input;
     }
@@ -355,14 +354,21 @@ public final class SpeechDetector implements AutoCloseable {
    */
   static float[] frameInput(float[] samples, int index) {
     float[] input = new float[CONTEXT + FRAME];
-    int start = index * FRAME - CONTEXT;
-    for (int k = 0; k < input.length; k++) {
-      int at = start + k;
-      if (at >= 0 && at < samples.length) {
-        input[k] = samples[at];
-      }
-    }
+    frameInto(samples, index, input, 0);
     return input;
+  }
+
+  /**
+   * {@link #frameInput} written into {@code out} from {@code offset}; the positions outside the
+   * clip are left as they are (zero in a new array).
+   */
+  private static void frameInto(float[] samples, int index, float[] out, int offset) {
+    int start = index * FRAME - CONTEXT;
+    int from = Math.max(0, start);
+    int to = Math.min(samples.length, start + CONTEXT + FRAME);
+    if (to > from) {
+      System.arraycopy(samples, from, out, offset + from - start, to - from);
+    }
   }
 
   /** Frames whose probability is {@code >= threshold}. */

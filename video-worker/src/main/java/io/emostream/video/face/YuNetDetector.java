@@ -293,9 +293,10 @@ public final class YuNetDetector {
 
   /**
    * Scale that fits a {@code width x height} image into the model input, keeping the aspect ratio;
-   * at most 1, because enlarging adds interpolation the model was not run with in OpenCV.
+   * at most 1, because enlarging adds interpolation the model was not run with in OpenCV (public
+   * for the bench's bare loop, which packs what the worker runs).
    */
-  static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
+  public static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
     return Math.min(1f, Math.min(inputWidth / (float) width, inputHeight / (float) height));
   }
 
