@@ -47,7 +47,8 @@ import picocli.CommandLine.Parameters;
           + " CLI on the same file; skipped without ffmpeg), fusion (the topology on the test"
           + " driver vs a bare decode + fuse + encode loop), broker (fusion through the in-JVM"
           + " broker, exactly-once), e2e (one media file through the whole platform: core-seconds"
-          + " per media-second), payload (bytes per clip per topic). Compared stages alternate"
+          + " per media-second, and each worker's CPU per item against its bare ONNX Runtime loop"
+          + " on the same media's clips), payload (bytes per clip per topic). Compared stages alternate"
           + " subject and limit for --seconds each. Not a test: figures depend on the machine and"
           + " its load."
     })
@@ -160,6 +161,7 @@ public final class BenchCommand extends CliCommand {
     WorkerConfig videoConfig =
         WorkerConfig.fromEnv(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
     IngestConfig ingestConfig = IngestConfig.fromEnv(env);
+    VadConfig vadConfig = VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL));
     Topics topics = Topics.defaults();
     Duration budget = Duration.ofSeconds(seconds);
     Alternation alternation = Alternation.ofThisProcess();
@@ -173,21 +175,18 @@ public final class BenchCommand extends CliCommand {
               ? BenchMedia.records(ingestConfig, topics, inferenceSamples())
               : Map.of();
       InferenceBench inference = new InferenceBench(alternation, budget, audioConfig.threads());
-      BenchFigures.Comparison audio = null;
-      BenchFigures.Comparison face = null;
       if (stages.contains(Stage.AUDIO)) {
         List<BenchFigures.Comparison> audioStage =
             inference.audio(
                 audioConfig.model(),
-                VadConfig.fromEnv(env, home.resolve(VadConfig.DEFAULT_MODEL)),
+                vadConfig,
                 audioConfig.maxPollRecords(),
-                BenchMedia.records(ingestConfig, topics, audioSamples())
-                    .get(topics.audio().name()));
+                BenchMedia.records(ingestConfig, topics, audioSamples()).get(topics.audio().name()),
+                true);
         audioStage.forEach(comparison -> print(report, comparison));
-        audio = audioStage.get(0);
       }
       if (stages.contains(Stage.FACE)) {
-        face =
+        BenchFigures.Comparison face =
             inference.face(
                 videoConfig.model(),
                 sampleRecords.get(topics.frames().name()),
@@ -219,7 +218,32 @@ public final class BenchCommand extends CliCommand {
         broker(report, fusion, Files.createTempDirectory(work, "broker-"));
       }
       if (stages.contains(Stage.E2E)) {
-        endToEnd(report, file, ingestConfig.framesPerSegment(), audio, face);
+        // the workers' bare ONNX Runtime limits on the very clips the e2e passes stream (the
+        // audio and face stages run on the samples, whose frames are mostly smaller)
+        Map<String, List<byte[]>> e2eRecords =
+            BenchMedia.records(ingestConfig, topics, List.of(file));
+        BenchFigures.Comparison audioLimit =
+            renamed(
+                inference
+                    .audio(
+                        audioConfig.model(),
+                        vadConfig,
+                        audioConfig.maxPollRecords(),
+                        e2eRecords.get(topics.audio().name()),
+                        false)
+                    .get(0),
+                "audio-e2e-media");
+        print(report, audioLimit);
+        BenchFigures.Comparison faceLimit =
+            renamed(
+                inference.face(
+                    videoConfig.model(),
+                    e2eRecords.get(topics.frames().name()),
+                    videoConfig.maxBatch(),
+                    FaceConfig.fromEnv(env)),
+                "face-e2e-media");
+        print(report, faceLimit);
+        endToEnd(report, file, ingestConfig.framesPerSegment(), audioLimit, faceLimit);
       }
       if (stages.contains(Stage.PAYLOAD)) {
         payload(report, ingestConfig, topics, file);
@@ -232,6 +256,11 @@ public final class BenchCommand extends CliCommand {
       out.println("JSON: " + json);
     }
     return 0;
+  }
+
+  private static BenchFigures.Comparison renamed(BenchFigures.Comparison comparison, String stage) {
+    return new BenchFigures.Comparison(
+        stage, comparison.item(), comparison.subject(), comparison.limit());
   }
 
   private List<Path> inferenceSamples() {
@@ -295,8 +324,9 @@ public final class BenchCommand extends CliCommand {
   }
 
   /**
-   * {@code audio} and {@code face}: this run's audio and face stages (null when not run), whose
-   * bare ONNX Runtime side per item is the limit the workers' threads are compared with.
+   * {@code audio} and {@code face}: the workers' predictors against their bare ONNX Runtime loops
+   * on this media's own clips, whose bare side per item is the limit the workers' threads are
+   * compared with.
    */
   private void endToEnd(
       BenchFigures.Report report,
@@ -359,7 +389,7 @@ public final class BenchCommand extends CliCommand {
   /**
    * A worker's own threads' CPU per item in the steady passes (consuming from the broker, decoding,
    * inference, producing, committing: the worker as deployed), beside the bare ONNX Runtime loop's
-   * CPU per item from this run's stage when it ran.
+   * CPU per item on the same media.
    */
   private void throughKafka(
       BenchFigures.Report report,
@@ -369,16 +399,6 @@ public final class BenchCommand extends CliCommand {
       double cpuMsPerItem,
       BenchFigures.Comparison stage) {
     report.figure("e2e", key, cpuMsPerItem);
-    if (stage == null) {
-      out.printf(
-          Locale.ROOT,
-          "  %s through Kafka (steady): %.2f CPU ms per %s (run its stage too for the ratio to bare"
-              + " ONNX Runtime)%n",
-          worker,
-          cpuMsPerItem,
-          item);
-      return;
-    }
     BenchFigures.Side bare = stage.limit();
     double bareMs = bare.meanCpuMs() / bare.itemsPerRound();
     out.printf(

@@ -61,10 +61,12 @@ final class InferenceBench {
    * of {@code pollRecords} predicted together) against bare ORT running the same model work:
    * Silero's lockstep frame steps of each poll ({@link SpeechDetector.Lockstep}), then the speech
    * model on each clip's voiced windows; one round = every clip once. Returns that comparison, then
-   * the voice-activity lever's pair: a poll's clips together against one clip at a time.
+   * (with {@code lever}) the voice-activity lever's pair: a poll's clips together against one clip
+   * at a time.
    */
   List<BenchFigures.Comparison> audio(
-      Path manifestFile, VadConfig vad, int pollRecords, List<byte[]> segments) throws Exception {
+      Path manifestFile, VadConfig vad, int pollRecords, List<byte[]> segments, boolean lever)
+      throws Exception {
     try (OrtModel model = OrtModel.load(manifestFile, Device.CPU, threads);
         SpeechDetector detector =
             SpeechDetector.load(
@@ -141,7 +143,10 @@ final class InferenceBench {
               },
               budget,
               3);
-      BenchFigures.Comparison lever =
+      if (!lever) {
+        return List.of(worker);
+      }
+      BenchFigures.Comparison pair =
           alternation.compare(
               "vad",
               "clip",
@@ -163,7 +168,7 @@ final class InferenceBench {
                   },
               budget,
               3);
-      return List.of(worker, lever);
+      return List.of(worker, pair);
     }
   }
 
