@@ -12,6 +12,12 @@ Check: the copy must give the original's outputs bit for bit at 640x640, and out
 
   python3 models/yunet/resize_input.py                       # the dynamic copy, next to the original
   python3 models/yunet/resize_input.py --size 384x640        # a fixed HxW copy instead
+  python3 models/yunet/resize_input.py --bgr8                # the dynamic copy taking uint8 [1,H,W,3]
+
+--bgr8 also puts a Cast (uint8 -> float) and a Transpose (NHWC -> NCHW) in front of the graph, so
+that the copy takes interleaved BGR bytes as a decoded JPEG holds them; the first convolution gets
+the same floats. Check: the bytes copy must give the float copy's outputs bit for bit at every size
+tried, on the same random image.
 """
 
 import argparse
@@ -20,6 +26,7 @@ import pathlib
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import TensorProto, helper
 
 HERE = pathlib.Path(__file__).resolve().parent
 ORIGINAL = HERE / "face_detection_yunet_2023mar.onnx"
@@ -49,10 +56,46 @@ def resized(model, height, width):
     return model
 
 
+def bgr8(model):
+    """The model taking uint8 [1, H, W, 3] BGR as its input "bgr", cast and transposed in the graph."""
+    graph = model.graph
+    dims = graph.input[0].type.tensor_type.shape.dim
+    height = dims[2].dim_param or dims[2].dim_value
+    width = dims[3].dim_param or dims[3].dim_value
+    original = graph.input[0].name
+    cast = helper.make_node("Cast", ["bgr"], ["bgr_float"], to=TensorProto.FLOAT, name="bgr_to_float")
+    transpose = helper.make_node(
+        "Transpose", ["bgr_float"], [original], perm=[0, 3, 1, 2], name="nhwc_to_nchw"
+    )
+    nodes = [cast, transpose] + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    del graph.input[:]
+    graph.input.append(
+        helper.make_tensor_value_info("bgr", TensorProto.UINT8, [1, height, width, 3])
+    )
+    onnx.checker.check_model(model)
+    return model
+
+
 def run(path, image):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(names, {"input": image})))
+    feed = session.get_inputs()[0].name
+    return dict(zip(names, session.run(names, {feed: image})))
+
+
+def check_bgr8(floats, copy, sizes):
+    rng = np.random.default_rng(17)
+    image = rng.integers(0, 256, (1, 1280, 1280, 3), dtype=np.uint8)
+    for height, width in sizes:
+        part = image[:, :height, :width, :].copy()
+        want = run(floats, part.transpose(0, 3, 1, 2).astype(np.float32).copy())
+        got = run(copy, part)
+        for name in want:
+            if not np.array_equal(want[name], got[name]):
+                raise SystemExit(f"{copy.name}: output {name} at {height}x{width} differs")
+    print(f"{copy.name}: identical to {floats.name} at {sizes}")
 
 
 def check(original, copy, sizes, dynamic):
@@ -77,6 +120,9 @@ def check(original, copy, sizes, dynamic):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", help="HxW, both multiples of 32 (default: dynamic H and W)")
+    parser.add_argument(
+        "--bgr8", action="store_true", help="also write the dynamic copy that takes uint8 BGR"
+    )
     args = parser.parse_args()
     model = onnx.load(str(ORIGINAL))
     if args.size:
@@ -91,6 +137,10 @@ def main():
         sizes = [(384, 640), (480, 640), (640, 384), (320, 320), (192, 320), (32, 32)]
     onnx.save(resized(model, height, width), str(out))
     check(ORIGINAL, out, sizes, not args.size)
+    if args.bgr8:
+        copy = out.with_name(out.stem + "_bgr8.onnx")
+        onnx.save(bgr8(onnx.load(str(out))), str(copy))
+        check_bgr8(out, copy, sizes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -202,24 +203,29 @@ final class InferenceBench {
                 faceConfig)) {
       ModelManifest manifest = model.manifest();
       Path detectorFile = onnxOf(manifestFile, manifest.video().face().detector());
-      try (BareSession yunet = new BareSession(detectorFile, threads);
+      try (OrtModel detectorModel =
+              OrtModel.open("yunet (bench input)", detectorFile, Device.CPU, threads);
+          BareSession yunet = new BareSession(detectorFile, threads);
           BareSession expression =
               new BareSession(onnxOf(manifestFile, manifest.file()), threads)) {
+        // the detector packs each frame exactly as the worker's does; the bare loop runs only that
+        ModelManifest.Face face = manifest.video().face();
+        YuNetDetector detector =
+            new YuNetDetector(
+                detectorModel,
+                (float) face.scoreThreshold(),
+                (float) face.nmsThreshold(),
+                face.topK(),
+                faceConfig.detectSide());
         int frames = 0;
         int faces = 0;
-        List<FloatBuffer> packed = new ArrayList<>();
-        List<long[]> packedShapes = new ArrayList<>();
-        long[] yunetShape = yunet.declaredInputShape();
+        List<YuNetDetector.Packed> packed = new ArrayList<>();
         for (byte[] value : frameBatches) {
           FrameBatch batch = new AvroSerde<>(FrameBatch.class).decode(value);
           frames += batch.getFrames().size();
           faces += predictor.predict("warm-up", value).itemsAnalysed();
           for (Frame frame : batch.getFrames()) {
-            BufferedImage image = decode(frame);
-            YuNetDetector.InputSize size = yunetInput(yunetShape, image, faceConfig.detectSide());
-            long[] shape = {1, 3, size.height(), size.width()};
-            packed.add(direct(packBgr(image, shape, size.scale())));
-            packedShapes.add(shape);
+            packed.add(detector.pack(decode(frame)));
           }
         }
         long[] faceShape = expression.inputShape(Math.min(maxBatch, Math.max(1, faces)));
@@ -238,8 +244,12 @@ final class InferenceBench {
             "bare ORT (YuNet + expression)",
             () ->
                 () -> {
-                  for (int i = 0; i < packed.size(); i++) {
-                    yunet.run(yunet.inputName(), packed.get(i), packedShapes.get(i));
+                  for (YuNetDetector.Packed input : packed) {
+                    if (input.bytes() != null) {
+                      yunet.run(yunet.inputName(), input.bytes(), input.shape());
+                    } else {
+                      yunet.run(yunet.inputName(), input.floats(), input.shape());
+                    }
                   }
                   runFaces(expression, faceShape, faceInput, facesFound);
                   return Alternation.Done.items(frameCount);
@@ -281,49 +291,6 @@ final class InferenceBench {
     byte[] jpeg = new byte[frame.getJpeg().remaining()];
     frame.getJpeg().duplicate().get(jpeg);
     return VideoPredictor.readJpeg(jpeg);
-  }
-
-  /**
-   * YuNet's input for the frame, as the worker's detector runs it: the model's fixed [1, 3, H, W]
-   * with the frame shrunk to fit, or for a model with dynamic H and W the frame shrunk to {@code
-   * detectSide} px on its longest side ({@code EMOSTREAM_FACE_DETECT_SIDE}) and rounded up to a
-   * multiple of 32 ({@link YuNetDetector#aspectSize}).
-   */
-  private static YuNetDetector.InputSize yunetInput(
-      long[] declared, BufferedImage image, int detectSide) {
-    int width = image.getWidth();
-    int height = image.getHeight();
-    if (declared[2] > 0 && declared[3] > 0) {
-      return new YuNetDetector.InputSize(
-          (int) declared[3],
-          (int) declared[2],
-          YuNetDetector.letterboxScale(width, height, (int) declared[3], (int) declared[2]));
-    }
-    return YuNetDetector.aspectSize(width, height, detectSide);
-  }
-
-  /**
-   * The frame scaled by {@code scale} (nearest pixel) as planar BGR floats in the top-left of a
-   * zero canvas of {@code shape} [1, 3, H, W] (the bare loop's input; its content does not change
-   * the model's time).
-   */
-  private static float[] packBgr(BufferedImage image, long[] shape, float scale) {
-    int h = (int) shape[2];
-    int w = (int) shape[3];
-    int plane = h * w;
-    float[] out = new float[3 * plane];
-    int scaledHeight = Math.min(h, Math.round(image.getHeight() * scale));
-    int scaledWidth = Math.min(w, Math.round(image.getWidth() * scale));
-    for (int y = 0; y < scaledHeight; y++) {
-      int sy = Math.min(image.getHeight() - 1, (int) (y / scale));
-      for (int x = 0; x < scaledWidth; x++) {
-        int rgb = image.getRGB(Math.min(image.getWidth() - 1, (int) (x / scale)), sy);
-        out[y * w + x] = rgb & 0xff;
-        out[plane + y * w + x] = (rgb >> 8) & 0xff;
-        out[2 * plane + y * w + x] = (rgb >> 16) & 0xff;
-      }
-    }
-    return out;
   }
 
   /**
@@ -403,6 +370,14 @@ final class InferenceBench {
      */
     void run(String input, FloatBuffer data, long[] shape) throws OrtException {
       try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape);
+          OrtSession.Result result = session.run(Map.of(input, tensor))) {
+        result.size();
+      }
+    }
+
+    /** One run on {@code data}, all of its remaining bytes, as a uint8 tensor (read in place). */
+    void run(String input, ByteBuffer data, long[] shape) throws OrtException {
+      try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.UINT8);
           OrtSession.Result result = session.run(Map.of(input, tensor))) {
         result.size();
       }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -304,6 +305,24 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
+   * The element type of the named input as the model declares it (e.g. {@code FLOAT}, {@code
+   * UINT8}); null for an input that is not a tensor.
+   *
+   * @throws IllegalStateException if the model has no such input
+   */
+  public OnnxJavaType inputType(String inputName) {
+    try {
+      NodeInfo info = guarded(session::getInputInfo).get(inputName);
+      if (info == null) {
+        throw new IllegalStateException("model " + name + " has no input '" + inputName + "'");
+      }
+      return info.getInfo() instanceof TensorInfo t ? t.type : null;
+    } catch (OrtException e) {
+      throw new IllegalStateException("cannot inspect model " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Every output's shape as the model declares it (-1 for a dynamic dimension), in the model's
    * output order.
    */
@@ -356,27 +375,44 @@ public final class OrtModel implements AutoCloseable {
   }
 
   /**
-   * One thread's direct, native-order input buffers, one per input name, grown to the largest input
-   * seen (to the next power of two). A buffer is refilled only by its own thread's next run, after
-   * the tensor over it is closed.
+   * One thread's direct, native-order input buffers, one per input name, and pinned output buffers,
+   * one per output name, each grown to the largest seen (to the next power of two). A buffer is
+   * refilled only by its own thread's next run, after the tensor over it is closed.
    */
   static final class Scratch {
     private final Map<String, FloatBuffer> buffers = new HashMap<>();
+    private final Map<String, FloatBuffer> outputs = new HashMap<>();
+
+    /**
+     * The output buffer of {@code output}, {@code elements} floats from position 0, which ONNX
+     * Runtime writes a pinned output into ({@link #runPinned}).
+     */
+    FloatBuffer output(String output, int elements) {
+      FloatBuffer buffer = grown(outputs, output, elements);
+      buffer.clear();
+      return buffer.limit(elements);
+    }
 
     /** The buffer of {@code input} holding exactly {@code data}, from position 0. */
     FloatBuffer fill(String input, float[] data) {
-      FloatBuffer buffer = buffers.get(input);
-      if (buffer == null || buffer.capacity() < data.length) {
-        int capacity = Integer.highestOneBit(Math.max(1, data.length - 1)) << 1;
-        buffer =
-            ByteBuffer.allocateDirect(Math.max(data.length, capacity) * Float.BYTES)
-                .order(ByteOrder.nativeOrder())
-                .asFloatBuffer();
-        buffers.put(input, buffer);
-      }
+      FloatBuffer buffer = grown(buffers, input, data.length);
       buffer.clear();
       buffer.put(data);
       return buffer.flip();
+    }
+
+    /** The buffer of {@code name} in {@code buffers}, replaced by a larger one when too small. */
+    private static FloatBuffer grown(Map<String, FloatBuffer> buffers, String name, int elements) {
+      FloatBuffer buffer = buffers.get(name);
+      if (buffer == null || buffer.capacity() < elements) {
+        int capacity = Integer.highestOneBit(Math.max(1, elements - 1)) << 1;
+        buffer =
+            ByteBuffer.allocateDirect(Math.max(elements, capacity) * Float.BYTES)
+                .order(ByteOrder.nativeOrder())
+                .asFloatBuffer();
+        buffers.put(name, buffer);
+      }
+      return buffer;
     }
   }
 
@@ -413,12 +449,28 @@ public final class OrtModel implements AutoCloseable {
    */
   public Map<String, Output> run(Map<String, Tensor> inputs, Set<String> outputNames)
       throws OrtException {
-    return guarded(() -> runUnguarded(inputs, outputNames));
+    return guarded(() -> runUnguarded(inputs, outputNames, Map.of()));
   }
 
-  private Map<String, Output> runUnguarded(Map<String, Tensor> inputs, Set<String> outputNames)
+  /**
+   * As {@link #run}, for outputs whose shapes the caller knows before the run: ONNX Runtime writes
+   * each straight into a direct buffer of this thread ("pinned" outputs), from which it is copied
+   * in bulk. {@link #run} reads an output through {@code OnnxTensor.getFloatBuffer()}, whose copy
+   * into a heap buffer goes float by float on JDK 17 ({@code HeapFloatBuffer.put(FloatBuffer)}):
+   * about 0.5 ms for YuNet's largest output (38,400 floats) against 7 µs in bulk.
+   *
+   * @param outputShapes the outputs wanted and the shape each will have
+   * @throws OrtException if inference fails, e.g. when an output's shape is not the one given
+   */
+  public Map<String, Output> runPinned(Map<String, Tensor> inputs, Map<String, long[]> outputShapes)
       throws OrtException {
-    List<OnnxTensor> created = new ArrayList<>(inputs.size());
+    return guarded(() -> runUnguarded(inputs, outputShapes.keySet(), outputShapes));
+  }
+
+  private Map<String, Output> runUnguarded(
+      Map<String, Tensor> inputs, Set<String> outputNames, Map<String, long[]> pinnedShapes)
+      throws OrtException {
+    List<OnnxTensor> created = new ArrayList<>(inputs.size() + pinnedShapes.size());
     try {
       Map<String, OnnxTensor> feed = new HashMap<>();
       for (Map.Entry<String, Tensor> input : inputs.entrySet()) {
@@ -429,6 +481,33 @@ public final class OrtModel implements AutoCloseable {
                 : input.getValue().create(env);
         created.add(tensor);
         feed.put(input.getKey(), tensor);
+      }
+      if (!pinnedShapes.isEmpty()) {
+        Map<String, OnnxTensor> pinned = new HashMap<>();
+        Map<String, FloatBuffer> buffers = new HashMap<>();
+        for (Map.Entry<String, long[]> output : pinnedShapes.entrySet()) {
+          FloatBuffer buffer =
+              scratch
+                  .get()
+                  .output(
+                      output.getKey(),
+                      Math.toIntExact(
+                          Arrays.stream(output.getValue()).reduce(1, Math::multiplyExact)));
+          OnnxTensor tensor = OnnxTensor.createTensor(env, buffer, output.getValue());
+          created.add(tensor);
+          pinned.put(output.getKey(), tensor);
+          buffers.put(output.getKey(), buffer);
+        }
+        try (OrtSession.Result result = session.run(feed, pinned)) {
+          Map<String, Output> outputs = new HashMap<>();
+          buffers.forEach(
+              (name, buffer) -> {
+                float[] data = new float[buffer.remaining()];
+                buffer.get(0, data);
+                outputs.put(name, new Output(data, pinnedShapes.get(name).clone()));
+              });
+          return outputs;
+        }
       }
       try (OrtSession.Result result = session.run(feed, outputNames)) {
         Map<String, Output> outputs = new HashMap<>();

@@ -134,4 +134,50 @@ class OrtModelTest {
     assertThat(other).isNotSameAs(first);
     assertThat(scratch.fill("input", new float[100]).remaining()).isEqualTo(100);
   }
+
+  @Test
+  void pinnedOutputsGiveWhatARunGivesAndAWrongShapeFailsTheRun() throws Exception {
+    try (OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CPU, 1)) {
+      for (int batch : new int[] {2, 5, 1}) {
+        float[] input = new float[batch * 8];
+        for (int i = 0; i < input.length; i++) {
+          input[i] = i % 7 - 3;
+        }
+        long[] shape = {batch, 8};
+        Map<String, OrtModel.Output> plain =
+            model.run(Map.of("input_values", OrtModel.floats(input, shape)), Set.of("logits"));
+        Map<String, OrtModel.Output> pinned =
+            model.runPinned(
+                Map.of("input_values", OrtModel.floats(input, shape)),
+                Map.of("logits", new long[] {batch, 3}));
+
+        assertThat(pinned.get("logits").shape()).containsExactly(batch, 3);
+        assertThat(pinned.get("logits").data())
+            .as("batch %d", batch)
+            .containsExactly(plain.get("logits").data());
+      }
+      assertThatThrownBy(
+              () ->
+                  model.runPinned(
+                      Map.of("input_values", OrtModel.floats(new float[16], new long[] {2, 8})),
+                      Map.of("logits", new long[] {3, 3})))
+          .isInstanceOf(ai.onnxruntime.OrtException.class);
+    }
+  }
+
+  @Test
+  void outputBuffersAreDirectPerNameAndHoldExactlyTheAskedElements() {
+    OrtModel.Scratch scratch = new OrtModel.Scratch();
+
+    FloatBuffer first = scratch.output("kps_8", 38_400);
+    FloatBuffer smaller = scratch.output("kps_8", 9_600);
+    FloatBuffer input = scratch.fill("kps_8", new float[] {1});
+
+    assertThat(first.isDirect()).isTrue();
+    assertThat(first.order()).isEqualTo(ByteOrder.nativeOrder());
+    assertThat(smaller).isSameAs(first);
+    assertThat(smaller.position()).isZero();
+    assertThat(smaller.remaining()).isEqualTo(9_600);
+    assertThat(input).isNotSameAs(first); // inputs and outputs of one name do not share
+  }
 }

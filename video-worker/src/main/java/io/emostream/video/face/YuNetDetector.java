@@ -1,5 +1,6 @@
 package io.emostream.video.face;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import io.emostream.inference.OrtModel;
@@ -10,24 +11,26 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * YuNet face detector (OpenCV Zoo {@code face_detection_yunet_2023mar.onnx}) on ONNX Runtime.
  *
- * <p>In: any {@link BufferedImage}. The model's input is 1x3xHxW, BGR, 0-255, no normalisation.
- * With the shipped copy whose H and W are dynamic ({@code
- * face_detection_yunet_2023mar_dynamic.onnx}, made by {@code models/yunet/resize_input.py}), each
- * frame runs at its own size rounded up to a multiple of 32: 640x384 for a 640x360 frame, where the
- * original fixed model runs 640x640, 1.67 times the pixels. A frame longer than 640 px is first
- * shrunk to 640 on its longest side. A fixed-size model (the original 640x640) gets every frame
- * shrunk to fit, keeping its aspect ratio. Either way a frame is never enlarged and is padded with
- * zeros at the right and bottom. This mirrors OpenCV's {@code FaceDetectorYN}, which runs YuNet at
- * the frame's own size padded to a multiple of 32 and so never interpolates a small frame. One
- * session serves every size (ONNX Runtime plans per shape). Out: faces in the original image's
+ * <p>In: any {@link BufferedImage}. The model's input is float 1x3xHxW, BGR, 0-255, no
+ * normalisation; or, in the shipped copy ({@code face_detection_yunet_2023mar_dynamic_bgr8.onnx}),
+ * uint8 1xHxWx3, interleaved BGR as a decoded JPEG's raster holds it, which the graph casts and
+ * transposes (the same floats reach the first convolution), so that a frame is copied row by row
+ * instead of converted pixel by pixel in Java. With a copy whose H and W are dynamic ({@code
+ * face_detection_yunet_2023mar_dynamic[_bgr8].onnx}, made by {@code models/yunet/resize_input.py}),
+ * each frame runs at its own size rounded up to a multiple of 32: 640x384 for a 640x360 frame,
+ * where the original fixed model runs 640x640, 1.67 times the pixels. A frame longer than 640 px is
+ * first shrunk to 640 on its longest side. A fixed-size model (the original 640x640) gets every
+ * frame shrunk to fit, keeping its aspect ratio. Either way a frame is never enlarged and is padded
+ * with zeros at the right and bottom. This mirrors OpenCV's {@code FaceDetectorYN}, which runs
+ * YuNet at the frame's own size padded to a multiple of 32 and so never interpolates a small frame.
+ * One session serves every size (ONNX Runtime plans per shape). Out: faces in the original image's
  * pixel coordinates, sorted by score, highest first, after score thresholding and non-maximum
  * suppression; at most {@code topK} of them.
  *
@@ -40,10 +43,10 @@ import java.util.Set;
  * so in practice both keep every face).
  *
  * <p>The model is owned by the caller (one per process) and run through {@link OrtModel#run}. The
- * only mutable state is one input buffer per thread ({@link InputBuffer}: direct, as large as the
- * largest input, 4.9 MB for 640x640, which was allocated per frame), which the tensor reads in
- * place until the run returns, so the class is safe to share between threads as far as ONNX
- * Runtime's {@code run} is.
+ * only mutable state is one input buffer per thread ({@link InputBuffer} or {@link ByteInput}:
+ * direct, as large as the largest input, 4.9 MB of floats or 1.2 MB of bytes for 640x640), which
+ * the tensor reads in place until the run returns, so the class is safe to share between threads as
+ * far as ONNX Runtime's {@code run} is.
  *
  * <p>Over 300 lines with this Javadoc: YuNet's pre-processing and its decoding (priors, boxes,
  * landmarks, NMS) are one algorithm, kept together.
@@ -64,7 +67,12 @@ public final class YuNetDetector {
 
   private final OrtModel model;
   private final String inputName;
-  private final Set<String> outputNames;
+
+  /**
+   * Whether the model takes its frame as bytes, {@code uint8 [1, H, W, 3]} BGR (the shipped {@code
+   * _bgr8} copy, which casts and transposes in its graph), rather than {@code float [1, 3, H, W]}.
+   */
+  private final boolean bytes;
 
   /** The model's fixed input size, or -1 for both when its height and width are dynamic. */
   private final int inputWidth;
@@ -83,6 +91,9 @@ public final class YuNetDetector {
    * in place while the thread's run lasts.
    */
   private final ThreadLocal<InputBuffer> inputBuffer;
+
+  /** As {@link #inputBuffer}, for a model that takes bytes. */
+  private final ThreadLocal<ByteInput> byteInput;
 
   /**
    * @param model the YuNet model, owned by the caller
@@ -120,16 +131,18 @@ public final class YuNetDetector {
     Map<String, long[]> inputs = model.inputShapes();
     this.inputName = singleInputName(inputs);
     long[] shape = inputs.get(inputName);
-    checkInputShape(shape);
-    this.inputHeight = (int) shape[2];
-    this.inputWidth = (int) shape[3];
-    this.outputNames = checkOutputs(model.outputShapes());
+    this.bytes = model.inputType(inputName) == OnnxJavaType.UINT8;
+    checkInputShape(shape, bytes);
+    this.inputHeight = (int) shape[bytes ? 1 : 2];
+    this.inputWidth = (int) shape[bytes ? 2 : 3];
+    checkOutputs(model.outputShapes());
     this.scoreThreshold = scoreThreshold;
     this.nmsThreshold = nmsThreshold;
     this.topK = topK;
     int largestWidth = inputWidth > 0 ? inputWidth : maxSide;
     int largestHeight = inputHeight > 0 ? inputHeight : maxSide;
     this.inputBuffer = ThreadLocal.withInitial(() -> InputBuffer.of(largestWidth, largestHeight));
+    this.byteInput = ThreadLocal.withInitial(() -> ByteInput.of(largestWidth, largestHeight));
   }
 
   /**
@@ -142,9 +155,19 @@ public final class YuNetDetector {
    */
   public List<Face> detect(BufferedImage image) throws OrtException {
     InputSize size = inputSize(image.getWidth(), image.getHeight());
-    FloatBuffer input =
-        toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
-    List<Face> kept = nms(candidates(input, size), nmsThreshold, topK);
+    OrtModel.Tensor tensor;
+    if (bytes) {
+      ByteBuffer input =
+          toBgrBytes(image, size.width(), size.height(), size.scale(), byteInput.get());
+      long[] shape = {1, size.height(), size.width(), 3};
+      tensor = env -> OnnxTensor.createTensor(env, input, shape, OnnxJavaType.UINT8);
+    } else {
+      FloatBuffer input =
+          toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
+      long[] shape = {1, 3, size.height(), size.width()};
+      tensor = env -> OnnxTensor.createTensor(env, input, shape);
+    }
+    List<Face> kept = nms(candidates(tensor, size), nmsThreshold, topK);
     List<Face> faces = new ArrayList<>(kept.size());
     for (Face face : kept) {
       faces.add(rescale(face, 1f / size.scale()));
@@ -168,9 +191,9 @@ public final class YuNetDetector {
   /**
    * The frame's size shrunk by {@link #letterboxScale} into a {@code maxSide} square and each side
    * rounded up to a multiple of 32 (at least 32): the input a dynamic-dims YuNet runs such a frame
-   * at (public for the bench's bare loop, which packs what the worker runs).
+   * at.
    */
-  public static InputSize aspectSize(int width, int height, int maxSide) {
+  static InputSize aspectSize(int width, int height, int maxSide) {
     float scale = letterboxScale(width, height, maxSide, maxSide);
     return new InputSize(
         alignUp(Math.round(width * scale)), alignUp(Math.round(height * scale)), scale);
@@ -184,14 +207,47 @@ public final class YuNetDetector {
   public record InputSize(int width, int height, float scale) {}
 
   /**
-   * Runs the model on one packed input (exactly this frame's floats, direct, so the tensor reads
+   * YuNet's input for a frame as {@link #detect} runs it: its shape and a copy of its values, bytes
+   * ({@code uint8 [1, H, W, 3]}) or floats ({@code [1, 3, H, W]}) as the model takes them, in
+   * direct buffers (public for the bench's bare loop, which runs exactly this).
+   */
+  public Packed pack(BufferedImage image) {
+    InputSize size = inputSize(image.getWidth(), image.getHeight());
+    if (bytes) {
+      ByteBuffer input =
+          toBgrBytes(image, size.width(), size.height(), size.scale(), byteInput.get());
+      ByteBuffer copy = ByteBuffer.allocateDirect(input.remaining()).put(input.duplicate()).flip();
+      return new Packed(new long[] {1, size.height(), size.width(), 3}, copy, null);
+    }
+    FloatBuffer input =
+        toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
+    FloatBuffer copy =
+        ByteBuffer.allocateDirect(input.remaining() * Float.BYTES)
+            .order(ByteOrder.nativeOrder())
+            .asFloatBuffer()
+            .put(input.duplicate())
+            .flip();
+    return new Packed(new long[] {1, 3, size.height(), size.width()}, null, copy);
+  }
+
+  /** {@link #pack}'s result: the shape and either the bytes or the floats. */
+  public record Packed(long[] shape, ByteBuffer bytes, FloatBuffer floats) {}
+
+  /**
+   * Runs the model on one packed input (exactly this frame's values, direct, so the tensor reads
    * them in place) and decodes all three strides, before suppression.
    */
-  private List<Face> candidates(FloatBuffer input, InputSize size) throws OrtException {
-    long[] shape = {1, 3, size.height(), size.width()};
+  private List<Face> candidates(OrtModel.Tensor tensor, InputSize size) throws OrtException {
     List<Face> candidates = new ArrayList<>();
-    OrtModel.Tensor tensor = env -> OnnxTensor.createTensor(env, input, shape);
-    Map<String, OrtModel.Output> result = model.run(Map.of(inputName, tensor), outputNames);
+    Map<String, long[]> shapes = new HashMap<>();
+    for (int stride : STRIDES) {
+      long anchors = (long) (size.height() / stride) * (size.width() / stride);
+      shapes.put("cls_" + stride, new long[] {1, anchors, 1});
+      shapes.put("obj_" + stride, new long[] {1, anchors, 1});
+      shapes.put("bbox_" + stride, new long[] {1, anchors, 4});
+      shapes.put("kps_" + stride, new long[] {1, anchors, 10});
+    }
+    Map<String, OrtModel.Output> result = model.runPinned(Map.of(inputName, tensor), shapes);
     for (int stride : STRIDES) {
       candidates.addAll(
           decode(
@@ -293,10 +349,9 @@ public final class YuNetDetector {
 
   /**
    * Scale that fits a {@code width x height} image into the model input, keeping the aspect ratio;
-   * at most 1, because enlarging adds interpolation the model was not run with in OpenCV (public
-   * for the bench's bare loop, which packs what the worker runs).
+   * at most 1, because enlarging adds interpolation the model was not run with in OpenCV.
    */
-  public static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
+  static float letterboxScale(int width, int height, int inputWidth, int inputHeight) {
     return Math.min(1f, Math.min(inputWidth / (float) width, inputHeight / (float) height));
   }
 
@@ -315,6 +370,102 @@ public final class YuNetDetector {
               .order(ByteOrder.nativeOrder())
               .asFloatBuffer();
       return new InputBuffer(floats, new float[3 * width]);
+    }
+  }
+
+  /**
+   * One thread's input for a model that takes bytes: {@code bytes} is direct, as large as the
+   * largest input; {@code row} holds one row of interleaved BGR when it cannot be copied from the
+   * frame as it is; {@code zeros} is one row of padding.
+   */
+  record ByteInput(ByteBuffer bytes, byte[] row, byte[] zeros) {
+
+    /** A buffer for inputs up to {@code width x height}. */
+    static ByteInput of(int width, int height) {
+      return new ByteInput(
+          ByteBuffer.allocateDirect(3 * width * height), new byte[3 * width], new byte[3 * width]);
+    }
+  }
+
+  /**
+   * As {@link #toBgrInput}, as interleaved BGR bytes ({@code [H, W, 3]}, what OpenCV's {@code
+   * FaceDetectorYN} is given) for a model that casts and transposes them itself. At scale 1 a
+   * {@code TYPE_3BYTE_BGR} frame's rows are already that layout and are copied in bulk; a sampled
+   * pixel is rounded to the nearest byte, as OpenCV's {@code resize} of an 8-bit image rounds.
+   *
+   * @return the input's {@code 3 * inputWidth * inputHeight} bytes: the start of {@code out}'s
+   *     buffer, direct
+   */
+  static ByteBuffer toBgrBytes(
+      BufferedImage image, int inputWidth, int inputHeight, float scale, ByteInput out) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int outW = Math.min(inputWidth, Math.round(w * scale));
+    int outH = Math.min(inputHeight, Math.round(h * scale));
+    Pixels.ByteLayout layout = scale == 1f ? Pixels.byteLayout(image) : null;
+    boolean bgr =
+        layout != null
+            && layout.pixelStride() == 3
+            && layout.blue() == 0
+            && layout.green() == 1
+            && layout.red() == 2;
+    int[] argb = layout == null ? Pixels.rgb(image) : null;
+    byte[] row = out.row();
+    ByteBuffer buffer = out.bytes();
+    int rowBytes = 3 * inputWidth;
+    for (int dy = 0; dy < outH; dy++) {
+      int at = dy * rowBytes;
+      if (bgr) {
+        buffer.put(at, layout.data(), layout.index(0, dy), 3 * outW);
+      } else {
+        if (layout != null) {
+          bytesRowBgr(layout, dy, row, outW);
+        } else if (scale == 1f) {
+          copyRowBgr(argb, dy * w, row, outW);
+        } else {
+          sampleRowBgr(argb, w, h, scale, dy, row, outW);
+        }
+        buffer.put(at, row, 0, 3 * outW);
+      }
+      buffer.put(at + 3 * outW, out.zeros(), 0, rowBytes - 3 * outW);
+    }
+    for (int dy = outH; dy < inputHeight; dy++) {
+      buffer.put(dy * rowBytes, out.zeros(), 0, rowBytes);
+    }
+    return buffer.slice(0, inputHeight * rowBytes);
+  }
+
+  /** Row {@code y} of a byte raster, its first {@code width} pixels, as interleaved BGR. */
+  private static void bytesRowBgr(Pixels.ByteLayout bytes, int y, byte[] row, int width) {
+    byte[] data = bytes.data();
+    int step = bytes.pixelStride();
+    int p = bytes.index(0, y);
+    for (int x = 0; x < width; x++, p += step) {
+      row[3 * x] = data[p + bytes.blue()];
+      row[3 * x + 1] = data[p + bytes.green()];
+      row[3 * x + 2] = data[p + bytes.red()];
+    }
+  }
+
+  /** As {@link #bytesRowBgr}, from packed pixels starting at {@code from}. */
+  private static void copyRowBgr(int[] argb, int from, byte[] row, int width) {
+    for (int x = 0; x < width; x++) {
+      int pixel = argb[from + x];
+      row[3 * x] = (byte) pixel;
+      row[3 * x + 1] = (byte) (pixel >>> 8);
+      row[3 * x + 2] = (byte) (pixel >>> 16);
+    }
+  }
+
+  /** As {@link #sampleRow}, each sample rounded to the nearest byte. */
+  private static void sampleRowBgr(
+      int[] argb, int w, int h, float scale, int dy, byte[] row, int width) {
+    float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
+    for (int dx = 0; dx < width; dx++) {
+      float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
+      row[3 * dx] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 0));
+      row[3 * dx + 1] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 8));
+      row[3 * dx + 2] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 16));
     }
   }
 
@@ -442,24 +593,28 @@ public final class YuNetDetector {
     return inputs.keySet().iterator().next();
   }
 
-  private static void checkInputShape(long[] shape) {
+  /** {@code float [1,3,H,W]}, or {@code uint8 [1,H,W,3]} when {@code bytes}. */
+  private static void checkInputShape(long[] shape, boolean bytes) {
+    int hAxis = bytes ? 1 : 2;
+    int wAxis = bytes ? 2 : 3;
     boolean ok =
         shape.length == 4
             && (shape[0] == 1 || shape[0] < 0)
-            && shape[1] == 3
-            && (shape[2] < 0) == (shape[3] < 0)
-            && (shape[2] < 0 || shape[2] % ALIGN == 0)
-            && (shape[3] < 0 || shape[3] % ALIGN == 0);
+            && shape[bytes ? 3 : 1] == 3
+            && (shape[hAxis] < 0) == (shape[wAxis] < 0)
+            && (shape[hAxis] < 0 || shape[hAxis] % ALIGN == 0)
+            && (shape[wAxis] < 0 || shape[wAxis] % ALIGN == 0);
     if (!ok) {
       throw new IllegalArgumentException(
-          "YuNet input must be [1,3,H,W] with H and W both multiples of 32 or both dynamic, got "
+          "YuNet input must be float [1,3,H,W] or uint8 [1,H,W,3], with H and W both multiples of"
+              + " 32 or both dynamic, got "
+              + (bytes ? "uint8 " : "")
               + Arrays.toString(shape));
     }
   }
 
-  /** The twelve outputs decoded, each checked to be there. */
-  private static Set<String> checkOutputs(Map<String, long[]> outputs) {
-    Set<String> names = new LinkedHashSet<>();
+  /** Checks that the twelve outputs decoded are there. */
+  private static void checkOutputs(Map<String, long[]> outputs) {
     for (int stride : STRIDES) {
       for (String head : new String[] {"cls_", "obj_", "bbox_", "kps_"}) {
         if (!outputs.containsKey(head + stride)) {
@@ -470,9 +625,7 @@ public final class YuNetDetector {
                   + " missing, outputs are "
                   + outputs.keySet());
         }
-        names.add(head + stride);
       }
     }
-    return Set.copyOf(names);
   }
 }

@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -281,6 +282,108 @@ class YuNetDetectorTest {
               image.getWidth(), image.getHeight(), width, height, scale)
           .containsExactly(reference(image, width, height, scale));
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      ints = {
+        BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB,
+        BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_INT_BGR, BufferedImage.TYPE_BYTE_GRAY,
+      })
+  void packsEveryImageTypeAsBytesAsTheReferenceRoundedAtEveryScale(int type) {
+    BufferedImage image = random(type, 7, 5, 11);
+
+    assertThat(packBytes(image, 8, 8, 1f)).containsExactly(referenceBytes(image, 8, 8, 1f));
+    assertThat(packBytes(image, 8, 8, 0.5f)).containsExactly(referenceBytes(image, 8, 8, 0.5f));
+    assertThat(packBytes(image, 16, 16, 2f)).containsExactly(referenceBytes(image, 16, 16, 2f));
+    assertThat(packBytes(image, 32, 32, 1.3f)).containsExactly(referenceBytes(image, 32, 32, 1.3f));
+  }
+
+  @Test
+  void packsSubimagesAndADecodedJpegAsBytesFromTheirOwnOrigin() throws IOException {
+    for (int type :
+        new int[] {
+          BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB
+        }) {
+      BufferedImage sub = random(type, 13, 11, type).getSubimage(3, 2, 7, 6);
+
+      assertThat(packBytes(sub, 8, 8, 1f))
+          .as("type %d", type)
+          .containsExactly(referenceBytes(sub, 8, 8, 1f));
+      assertThat(packBytes(sub, 8, 8, 0.75f))
+          .as("type %d", type)
+          .containsExactly(referenceBytes(sub, 8, 8, 0.75f));
+    }
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    ImageIO.write(random(BufferedImage.TYPE_3BYTE_BGR, 40, 21, 3), "jpg", jpeg);
+    BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(jpeg.toByteArray()));
+    assertThat(packBytes(decoded, 64, 32, 1f)).containsExactly(referenceBytes(decoded, 64, 32, 1f));
+  }
+
+  @Test
+  void aReusedByteBufferHandsOverExactlyEachInputAndZerosWhatAnEarlierFrameLeft() {
+    YuNetDetector.ByteInput buffer = YuNetDetector.ByteInput.of(16, 16);
+    BufferedImage big = random(BufferedImage.TYPE_3BYTE_BGR, 16, 16, 1);
+    List<Object[]> frames =
+        List.of(
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {random(BufferedImage.TYPE_3BYTE_BGR, 5, 3, 2), 8, 8, 1f},
+            new Object[] {big, 16, 16, 1f},
+            new Object[] {random(BufferedImage.TYPE_INT_RGB, 6, 4, 3), 16, 16, 1f},
+            new Object[] {big, 16, 8, 0.5f},
+            new Object[] {random(BufferedImage.TYPE_3BYTE_BGR, 9, 16, 4), 16, 16, 1f});
+    for (Object[] frame : frames) {
+      BufferedImage image = (BufferedImage) frame[0];
+      int width = (int) frame[1];
+      int height = (int) frame[2];
+      float scale = (float) frame[3];
+
+      ByteBuffer input = YuNetDetector.toBgrBytes(image, width, height, scale, buffer);
+
+      assertThat(input.isDirect()).isTrue();
+      assertThat(input.position()).isZero();
+      assertThat(input.remaining()).isEqualTo(3 * width * height);
+      assertThat(bytes(input))
+          .as(
+              "%dx%d image into %dx%d at scale %s",
+              image.getWidth(), image.getHeight(), width, height, scale)
+          .containsExactly(referenceBytes(image, width, height, scale));
+    }
+  }
+
+  /** As {@link #pack}, as the bytes a {@code uint8 [1, H, W, 3]} model gets. */
+  private static byte[] packBytes(
+      BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    return bytes(
+        YuNetDetector.toBgrBytes(
+            image,
+            inputWidth,
+            inputHeight,
+            scale,
+            YuNetDetector.ByteInput.of(inputWidth, inputHeight)));
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] out = new byte[buffer.remaining()];
+    buffer.duplicate().get(out);
+    return out;
+  }
+
+  /**
+   * {@link #reference} interleaved ({@code [H, W, 3]}, blue first) with each value rounded to the
+   * nearest byte: at scale 1 the pixels' own bytes.
+   */
+  private static byte[] referenceBytes(
+      BufferedImage image, int inputWidth, int inputHeight, float scale) {
+    float[] planar = reference(image, inputWidth, inputHeight, scale);
+    int plane = inputWidth * inputHeight;
+    byte[] out = new byte[3 * plane];
+    for (int i = 0; i < plane; i++) {
+      for (int c = 0; c < 3; c++) {
+        out[3 * i + c] = (byte) Math.round(planar[c * plane + i]);
+      }
+    }
+    return out;
   }
 
   /** Packs through a fresh buffer just large enough, as the model would get it. */
