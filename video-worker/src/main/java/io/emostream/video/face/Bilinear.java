@@ -27,22 +27,47 @@ final class Bilinear {
   }
 
   /**
-   * Like {@link #sample} but for any coordinates: neighbours outside the image count as 0, as
-   * OpenCV's {@code warpAffine} does with its default constant border.
+   * {@link #sample} of all three channels at once, each rounded to the nearest integer, packed
+   * {@code 0xRRGGBB}: the same arithmetic per channel, the four neighbours read once.
    */
-  static float sampleZeroBorder(int[] argb, int w, int h, float x, float y, int shift) {
-    int x0 = (int) Math.floor(x);
-    int y0 = (int) Math.floor(y);
-    float fx = x - x0;
-    float fy = y - y0;
-    float top = lerp(at(argb, w, h, x0, y0, shift), at(argb, w, h, x0 + 1, y0, shift), fx);
-    float bottom =
-        lerp(at(argb, w, h, x0, y0 + 1, shift), at(argb, w, h, x0 + 1, y0 + 1, shift), fx);
-    return lerp(top, bottom, fy);
+  static int sampleRgb(int[] argb, int w, int h, float x, float y) {
+    int x0 = (int) x;
+    int y0 = (int) y;
+    int x1 = Math.min(x0 + 1, w - 1);
+    int y1 = Math.min(y0 + 1, h - 1);
+    return blend(
+        argb[y0 * w + x0], argb[y0 * w + x1], argb[y1 * w + x0], argb[y1 * w + x1], x - x0, y - y0);
   }
 
-  private static float at(int[] argb, int w, int h, int x, int y, int shift) {
-    return x < 0 || y < 0 || x >= w || y >= h ? 0f : channel(argb[y * w + x], shift);
+  /**
+   * As {@link #sampleRgb} for any coordinates: neighbours outside the image count as 0, as OpenCV's
+   * {@code warpAffine} does with its default constant border.
+   */
+  static int sampleRgbZeroBorder(int[] argb, int w, int h, float x, float y) {
+    int x0 = (int) Math.floor(x);
+    int y0 = (int) Math.floor(y);
+    return blend(
+        pixel(argb, w, h, x0, y0),
+        pixel(argb, w, h, x0 + 1, y0),
+        pixel(argb, w, h, x0, y0 + 1),
+        pixel(argb, w, h, x0 + 1, y0 + 1),
+        x - x0,
+        y - y0);
+  }
+
+  private static int blend(int p00, int p01, int p10, int p11, float fx, float fy) {
+    int out = 0;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+      float top = lerp(channel(p00, shift), channel(p01, shift), fx);
+      float bottom = lerp(channel(p10, shift), channel(p11, shift), fx);
+      out |= Math.round(lerp(top, bottom, fy)) << shift;
+    }
+    return out;
+  }
+
+  /** The pixel at (x, y), or 0 (black) outside the image. */
+  private static int pixel(int[] argb, int w, int h, int x, int y) {
+    return x < 0 || y < 0 || x >= w || y >= h ? 0 : argb[y * w + x];
   }
 
   private static float channel(int pixel, int shift) {

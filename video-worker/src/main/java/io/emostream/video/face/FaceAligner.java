@@ -64,13 +64,11 @@ public final class FaceAligner {
         for (int x = 0; x < size; x++) {
           float sx = (float) (inverse[0] * x + inverse[1] * y + inverse[2] - region[0]);
           float sy = (float) (inverse[3] * x + inverse[4] * y + inverse[5] - region[1]);
-          dst[y * size + x] = samplePixel(src, region[2], region[3], sx, sy);
+          dst[y * size + x] = Bilinear.sampleRgbZeroBorder(src, region[2], region[3], sx, sy);
         }
       }
     }
-    BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    out.setRGB(0, 0, size, size, dst, 0, size);
-    return out;
+    return Pixels.image(dst, size);
   }
 
   /**
@@ -173,12 +171,5 @@ public final class FaceAligner {
       y += points[2 * i + 1];
     }
     return new double[] {x / n, y / n};
-  }
-
-  private static int samplePixel(int[] src, int w, int h, float x, float y) {
-    int r = Math.round(Bilinear.sampleZeroBorder(src, w, h, x, y, 16));
-    int g = Math.round(Bilinear.sampleZeroBorder(src, w, h, x, y, 8));
-    int b = Math.round(Bilinear.sampleZeroBorder(src, w, h, x, y, 0));
-    return (r << 16) | (g << 8) | b;
   }
 }

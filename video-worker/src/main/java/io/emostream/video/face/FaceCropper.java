@@ -51,16 +51,11 @@ public final class FaceCropper {
           }
           float sx = clamp(ax - x0, rw - 1);
           float sy = clamp(ay - y0, rh - 1);
-          int r = Math.round(Bilinear.sample(src, rw, rh, sx, sy, 16));
-          int g = Math.round(Bilinear.sample(src, rw, rh, sx, sy, 8));
-          int b = Math.round(Bilinear.sample(src, rw, rh, sx, sy, 0));
-          dst[dy * size + dx] = (r << 16) | (g << 8) | b;
+          dst[dy * size + dx] = Bilinear.sampleRgb(src, rw, rh, sx, sy);
         }
       }
     }
-    BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
-    out.setRGB(0, 0, size, size, dst, 0, size);
-    return out;
+    return Pixels.image(dst, size);
   }
 
   private static float clamp(float v, float hi) {

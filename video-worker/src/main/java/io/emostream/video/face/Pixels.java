@@ -4,8 +4,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferInt;
+import java.awt.image.DirectColorModel;
 import java.awt.image.Raster;
 import java.awt.image.SinglePixelPackedSampleModel;
+import java.awt.image.WritableRaster;
 
 /**
  * Reads a rectangle of a {@link BufferedImage} as packed {@code 0xRRGGBB} ints (alpha dropped).
@@ -38,6 +40,19 @@ final class Pixels {
       argb[i] &= 0xFFFFFF;
     }
     return argb;
+  }
+
+  /**
+   * A {@code size x size} {@code TYPE_INT_RGB} image holding {@code rgb} ({@code 0xRRGGBB},
+   * row-major) as its own pixel array: what {@code setRGB} stores, without converting every pixel
+   * through the colour model.
+   */
+  static BufferedImage image(int[] rgb, int size) {
+    DirectColorModel model = new DirectColorModel(24, 0xFF0000, 0xFF00, 0xFF);
+    WritableRaster raster =
+        Raster.createPackedRaster(
+            new DataBufferInt(rgb, rgb.length), size, size, size, model.getMasks(), null);
+    return new BufferedImage(model, raster, false, null);
   }
 
   /** All pixels of the image. */
