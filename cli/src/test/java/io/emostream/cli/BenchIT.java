@@ -39,6 +39,8 @@ class BenchIT {
                   "20",
                   "--e2e-passes",
                   "1",
+                  "--seconds",
+                  "1",
                   "--media",
                   "../samples/happy-speech.mp4",
                   "--json",
@@ -58,9 +60,12 @@ class BenchIT {
     assertThat(e2e.get("steadyMediaSeconds").asDouble()).isBetween(4.0, 5.0); // one more pass
     assertThat(e2e.get("steadySegmentsCOMPLETE").asInt()).isEqualTo(1);
     assertThat(e2e.get("steadyRealTimeStreamsPerCore").asDouble()).isPositive();
-    // the workers' own threads through the broker (no audio or face stage here: no ratio)
+    // the workers' own threads through the broker, against bare loops on the same media's clips
     assertThat(e2e.get("steadyVideoWorkerCpuMsPerFrame").asDouble()).isPositive();
     assertThat(e2e.has("steadyAudioWorkerCpuMsPerClip")).isTrue();
-    assertThat(e2e.has("steadyVideoWorkerCpuMsPerFrameRatioToBareOrt")).isFalse();
+    assertThat(e2e.get("steadyVideoWorkerCpuMsPerFrameRatioToBareOrt").asDouble()).isPositive();
+    assertThat(stages.has("face-e2e-media")).isTrue();
+    assertThat(stages.has("audio-e2e-media")).isTrue();
+    assertThat(text).contains("face-e2e-media:", "audio-e2e-media:");
   }
 }

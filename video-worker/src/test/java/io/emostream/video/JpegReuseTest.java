@@ -6,6 +6,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,23 @@ class JpegReuseTest {
     assertThat(reused).isSameAs(into);
     assertThat(pixels(reused)).containsExactly(pixels(VideoPredictor.readJpeg(second)));
     assertThat(pixels(reused)).isNotEqualTo(pixels(VideoPredictor.readJpeg(first)));
+  }
+
+  @Test
+  void aTruncatedFrameDecodedIntoTheLastOneKeepsNothingOfIt() throws IOException {
+    BufferedImage previous = random(BufferedImage.TYPE_3BYTE_BGR, 64, 48, 6);
+    byte[] whole = jpeg(random(BufferedImage.TYPE_3BYTE_BGR, 64, 48, 7), "jpg");
+    for (int cut : new int[] {whole.length / 2, whole.length / 4, 700}) {
+      byte[] truncated = Arrays.copyOf(whole, cut);
+      BufferedImage into = VideoPredictor.readJpeg(jpeg(previous, "jpg"));
+
+      BufferedImage reused = VideoPredictor.readJpeg(truncated, into);
+
+      // libjpeg fills what is missing: the stale frame must not show through
+      assertThat(pixels(reused))
+          .as("cut at %d of %d bytes", cut, whole.length)
+          .containsExactly(pixels(VideoPredictor.readJpeg(truncated)));
+    }
   }
 
   @Test
