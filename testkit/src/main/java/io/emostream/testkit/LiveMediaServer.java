@@ -5,8 +5,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,7 +85,51 @@ public final class LiveMediaServer implements AutoCloseable {
     String url = "rtmp://127.0.0.1:" + port + "/live/s";
     List<String> command = ffmpeg(media, loops);
     command.addAll(List.of("-f", "flv", "-listen", "1", url));
-    return new LiveMediaServer(command, url);
+    LiveMediaServer server = new LiveMediaServer(command, url);
+    try {
+      server.awaitListening(port, Duration.ofSeconds(60));
+      return server;
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Waits until the server listens on its TCP port, read from Linux's {@code /proc/net/tcp} without
+   * connecting (FFmpeg's RTMP listener serves the first connection only): FFmpeg listens only once
+   * it has probed its input, which on a loaded machine can take longer than a client's reconnect
+   * window. Returns at once where {@code /proc/net/tcp} does not exist.
+   *
+   * @throws IOException if the server exits or does not listen within {@code limit}
+   */
+  private void awaitListening(int port, Duration limit) throws IOException {
+    Path table = Path.of("/proc/net/tcp");
+    if (!Files.isReadable(table)) {
+      return;
+    }
+    String local = String.format(Locale.ROOT, ":%04X", port);
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      for (String line : Files.readAllLines(table)) {
+        String[] fields = line.trim().split("\\s+");
+        if (fields.length > 3 && fields[1].endsWith(local) && fields[3].equals("0A")) {
+          return; // 0A: LISTEN
+        }
+      }
+      if (!process.isAlive()) {
+        throw new IOException("the media server exited before listening on " + port + ": " + log());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("the media server did not listen on " + port + " within " + limit);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the media server", e);
+      }
+    }
   }
 
   /** SRT: {@code srt://127.0.0.1:PORT}, FFmpeg listening (MPEG-TS inside). */
