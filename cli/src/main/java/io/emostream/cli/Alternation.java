@@ -9,9 +9,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Runs a subject and its natural limit alternately, round by round, for a budget of wall time, so
- * both see the same machine and the same load; one untimed round of each warms up first. Each
- * round's wall time and process CPU time (all threads, native ones too: ONNX Runtime's pool, FFmpeg
- * decoders) are kept. Not thread-safe; one bench at a time.
+ * both see the same machine and the same load. Untimed rounds of each, alternately, warm up first
+ * for a quarter of the budget (at least one round each): the JIT, ONNX Runtime's plans per input
+ * shape, and the JVM heap, whose growth into fresh memory pays a page fault per page touched the
+ * first time (with one warm-up round the face stage's rounds had a p90 twice their median in an
+ * 8-second run: docs/performance.md). Each round's wall time and process CPU time (all threads,
+ * native ones too: ONNX Runtime's pool, FFmpeg decoders) are kept. Not thread-safe; one bench at a
+ * time.
  */
 final class Alternation {
 
@@ -59,8 +63,8 @@ final class Alternation {
   }
 
   /**
-   * Alternates {@code subject} and {@code limit} until {@code budget} has passed (at least {@code
-   * minRounds} rounds each).
+   * Alternates {@code subject} and {@code limit}, untimed for a quarter of {@code budget}, then
+   * timed until {@code budget} has passed (at least {@code minRounds} timed rounds each).
    */
   BenchFigures.Comparison compare(
       String stage,
@@ -72,8 +76,11 @@ final class Alternation {
       Duration budget,
       int minRounds)
       throws Exception {
-    subject.prepare().run();
-    limit.prepare().run();
+    long warm = wallNanos.getAsLong() + budget.toNanos() / 4;
+    do {
+      subject.prepare().run();
+      limit.prepare().run();
+    } while (wallNanos.getAsLong() < warm);
     Samples s = new Samples();
     Samples l = new Samples();
     long end = wallNanos.getAsLong() + budget.toNanos();
