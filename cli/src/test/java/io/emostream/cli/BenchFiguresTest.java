@@ -139,7 +139,8 @@ class BenchFiguresTest {
                     () -> () -> Alternation.Done.items(1),
                     Duration.ofMillis(100),
                     3))
-        .hasMessageContaining("a round handled 3 items, the first 2");
+        // the subject handles one more item each round: the second timed round is refused
+        .hasMessageMatching("a round handled (\\d+) items, the first \\d+");
   }
 
   @Test
