@@ -1,7 +1,6 @@
 package io.emostream.cli;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -245,11 +244,7 @@ final class InferenceBench {
             () ->
                 () -> {
                   for (YuNetDetector.Packed input : packed) {
-                    if (input.bytes() != null) {
-                      yunet.run(yunet.inputName(), input.bytes(), input.shape());
-                    } else {
-                      yunet.run(yunet.inputName(), input.floats(), input.shape());
-                    }
+                    yunet.run(yunet.inputName(), input::tensor);
                   }
                   runFaces(expression, faceShape, faceInput, facesFound);
                   return Alternation.Done.items(frameCount);
@@ -375,9 +370,9 @@ final class InferenceBench {
       }
     }
 
-    /** One run on {@code data}, all of its remaining bytes, as a uint8 tensor (read in place). */
-    void run(String input, ByteBuffer data, long[] shape) throws OrtException {
-      try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, shape, OnnxJavaType.UINT8);
+    /** One run on a tensor made for it (a direct buffer is read in place). */
+    void run(String input, OrtModel.Tensor data) throws OrtException {
+      try (OnnxTensor tensor = data.create(env);
           OrtSession.Result result = session.run(Map.of(input, tensor))) {
         result.size();
       }

@@ -2,6 +2,7 @@ package io.emostream.video.face;
 
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import io.emostream.inference.OrtModel;
 import java.awt.image.BufferedImage;
@@ -155,18 +156,7 @@ public final class YuNetDetector {
    */
   public List<Face> detect(BufferedImage image) throws OrtException {
     InputSize size = inputSize(image.getWidth(), image.getHeight());
-    OrtModel.Tensor tensor;
-    if (bytes) {
-      ByteBuffer input =
-          toBgrBytes(image, size.width(), size.height(), size.scale(), byteInput.get());
-      long[] shape = {1, size.height(), size.width(), 3};
-      tensor = env -> OnnxTensor.createTensor(env, input, shape, OnnxJavaType.UINT8);
-    } else {
-      FloatBuffer input =
-          toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
-      long[] shape = {1, 3, size.height(), size.width()};
-      tensor = env -> OnnxTensor.createTensor(env, input, shape);
-    }
+    OrtModel.Tensor tensor = packed(image, size)::tensor;
     List<Face> kept = nms(candidates(tensor, size), nmsThreshold, topK);
     List<Face> faces = new ArrayList<>(kept.size());
     for (Face face : kept) {
@@ -207,31 +197,58 @@ public final class YuNetDetector {
   public record InputSize(int width, int height, float scale) {}
 
   /**
-   * YuNet's input for a frame as {@link #detect} runs it: its shape and a copy of its values, bytes
-   * ({@code uint8 [1, H, W, 3]}) or floats ({@code [1, 3, H, W]}) as the model takes them, in
-   * direct buffers (public for the bench's bare loop, which runs exactly this).
+   * YuNet's input for a frame as {@link #detect} runs it, copied into buffers of its own (public
+   * for the bench's bare loop, which runs exactly this).
    */
   public Packed pack(BufferedImage image) {
-    InputSize size = inputSize(image.getWidth(), image.getHeight());
-    if (bytes) {
-      ByteBuffer input =
-          toBgrBytes(image, size.width(), size.height(), size.scale(), byteInput.get());
-      ByteBuffer copy = ByteBuffer.allocateDirect(input.remaining()).put(input.duplicate()).flip();
-      return new Packed(new long[] {1, size.height(), size.width(), 3}, copy, null);
-    }
-    FloatBuffer input =
-        toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get());
-    FloatBuffer copy =
-        ByteBuffer.allocateDirect(input.remaining() * Float.BYTES)
-            .order(ByteOrder.nativeOrder())
-            .asFloatBuffer()
-            .put(input.duplicate())
-            .flip();
-    return new Packed(new long[] {1, 3, size.height(), size.width()}, null, copy);
+    return packed(image, inputSize(image.getWidth(), image.getHeight())).copy();
   }
 
-  /** {@link #pack}'s result: the shape and either the bytes or the floats. */
-  public record Packed(long[] shape, ByteBuffer bytes, FloatBuffer floats) {}
+  /** The frame packed into this thread's buffer, bytes or floats as the model takes them. */
+  private Packed packed(BufferedImage image, InputSize size) {
+    if (bytes) {
+      return new Packed(
+          new long[] {1, size.height(), size.width(), 3},
+          toBgrBytes(image, size.width(), size.height(), size.scale(), byteInput.get()),
+          null);
+    }
+    return new Packed(
+        new long[] {1, 3, size.height(), size.width()},
+        null,
+        toBgrInput(image, size.width(), size.height(), size.scale(), inputBuffer.get()));
+  }
+
+  /**
+   * A packed input: its shape and either its bytes ({@code uint8 [1, H, W, 3]}) or its floats
+   * ({@code [1, 3, H, W]}), in direct buffers.
+   */
+  public record Packed(long[] shape, ByteBuffer bytes, FloatBuffer floats) {
+
+    /** A tensor over the values, which ONNX Runtime reads in place (an {@link OrtModel.Tensor}). */
+    public OnnxTensor tensor(OrtEnvironment env) throws OrtException {
+      return bytes != null
+          ? OnnxTensor.createTensor(env, bytes, shape, OnnxJavaType.UINT8)
+          : OnnxTensor.createTensor(env, floats, shape);
+    }
+
+    /** The same values in new direct buffers. */
+    Packed copy() {
+      if (bytes != null) {
+        return new Packed(
+            shape,
+            ByteBuffer.allocateDirect(bytes.remaining()).put(bytes.duplicate()).flip(),
+            null);
+      }
+      return new Packed(
+          shape,
+          null,
+          ByteBuffer.allocateDirect(floats.remaining() * Float.BYTES)
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer()
+              .put(floats.duplicate())
+              .flip());
+    }
+  }
 
   /**
    * Runs the model on one packed input (exactly this frame's values, direct, so the tensor reads
@@ -457,15 +474,18 @@ public final class YuNetDetector {
     }
   }
 
-  /** As {@link #sampleRow}, each sample rounded to the nearest byte. */
+  /**
+   * As {@link #sampleRow}, each sample rounded to the nearest byte ({@link Bilinear#sampleRgb}).
+   */
   private static void sampleRowBgr(
       int[] argb, int w, int h, float scale, int dy, byte[] row, int width) {
     float sy = clamp((dy + 0.5f) / scale - 0.5f, 0, h - 1);
     for (int dx = 0; dx < width; dx++) {
       float sx = clamp((dx + 0.5f) / scale - 0.5f, 0, w - 1);
-      row[3 * dx] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 0));
-      row[3 * dx + 1] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 8));
-      row[3 * dx + 2] = (byte) Math.round(Bilinear.sample(argb, w, h, sx, sy, 16));
+      int rgb = Bilinear.sampleRgb(argb, w, h, sx, sy);
+      row[3 * dx] = (byte) rgb;
+      row[3 * dx + 1] = (byte) (rgb >>> 8);
+      row[3 * dx + 2] = (byte) (rgb >>> 16);
     }
   }
 
