@@ -212,7 +212,9 @@ public final class BenchCommand extends CliCommand {
       FusionBench fusion = new FusionBench(alternation, budget, fusionClips);
       if (stages.contains(Stage.FUSION)) {
         Path state = Files.createTempDirectory(work, "fusion-");
-        print(report, fusion.driverVsBare(state));
+        for (BenchFigures.Comparison comparison : fusion.driverVsBare(state)) {
+          print(report, comparison);
+        }
       }
       if (stages.contains(Stage.BROKER)) {
         broker(report, fusion, Files.createTempDirectory(work, "broker-"));
@@ -313,14 +315,17 @@ public final class BenchCommand extends CliCommand {
     out.printf(
         Locale.ROOT,
         "  %d clips in %.2f s: %.0f clips/s, %.0f clips per CPU-second of the process"
-            + " (broker, producer and reader included)%n",
+            + " (broker, producer and reader included), %.0f per CPU-second of fusion-stream's"
+            + " own threads%n",
         run.clips(),
         run.wallMs() / 1000,
         run.clipsPerSecond(),
-        run.clipsPerCpuSecond());
+        run.clipsPerCpuSecond(),
+        run.clipsPerFusionCpuSecond());
     report.figure("broker", "clips", run.clips());
     report.figure("broker", "clipsPerSecond", run.clipsPerSecond());
     report.figure("broker", "clipsPerCpuSecond", run.clipsPerCpuSecond());
+    report.figure("broker", "clipsPerFusionCpuSecond", run.clipsPerFusionCpuSecond());
   }
 
   /**

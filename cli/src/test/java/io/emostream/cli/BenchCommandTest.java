@@ -53,6 +53,11 @@ class BenchCommandTest {
     assertThat(fusion.at("/subject/itemsPerRound").asInt()).isEqualTo(20); // every clip fused
     assertThat(fusion.at("/limit/itemsPerRound").asInt()).isEqualTo(20);
     assertThat(fusion.at("/wallRatio").asDouble()).isPositive();
+    // the same topology against the driver's own floor: a bare fuse behind the same sources
+    JsonNode floor = report.at("/stages/fusion/comparisons/1");
+    assertThat(floor.at("/limit/name").asText()).isEqualTo("bare fuse on the test driver");
+    assertThat(floor.at("/limit/itemsPerRound").asInt())
+        .isEqualTo(20); // every clip fused there too
     Topics topics = Topics.defaults();
     JsonNode payload = report.at("/stages/payload/figures");
     // the 4.5 s sample is one clip of 8 JPEG frames and 4.5 s of 16 kHz 16-bit PCM

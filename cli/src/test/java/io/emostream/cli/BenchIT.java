@@ -53,6 +53,8 @@ class BenchIT {
     JsonNode stages = BenchFigures.JSON.readTree(json.toFile()).get("stages");
     assertThat(stages.at("/broker/figures/clips").asInt()).isEqualTo(20);
     assertThat(stages.at("/broker/figures/clipsPerSecond").asDouble()).isPositive();
+    // fusion-stream's own threads were found by its application id and did the work
+    assertThat(stages.at("/broker/figures/clipsPerFusionCpuSecond").asDouble()).isPositive();
     JsonNode e2e = stages.at("/e2e/figures");
     assertThat(e2e.get("mediaSeconds").asDouble()).isBetween(4.0, 5.0);
     assertThat(e2e.get("segmentsCOMPLETE").asInt()).isEqualTo(1); // the sample: a face and a voice

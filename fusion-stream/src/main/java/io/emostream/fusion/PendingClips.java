@@ -19,14 +19,14 @@ import org.slf4j.LoggerFactory;
  * deadline ({@code deadlineMs}, else {@code firstSeenMs + timeout}, at most {@code firstSeenMs +
  * maxWait}) or a done marker's expiry ({@code fusedAtMs + retention}). Zero-padding makes the
  * store's byte order time order, so the due entries are one range read. Every write of the pending
- * store goes through {@link #put}, which moves the entry's index key with it; both stores are
- * changelogged and written in the same task, so they commit and restore together.
+ * store goes through {@link #put}, which moves the entry's index key with it.
  *
- * <p>The index records the timeout, max-wait and retention it was computed with ({@link
- * #SETTINGS_KEY}); a task that finds none (its first start, or a store written before the index
- * existed) or other settings rebuilds it from the pending store, once, at its first record or
- * punctuation ({@link #ensureIndexed}; not at {@code init}, where a changelogged store cannot be
- * written yet).
+ * <p>The pending store is changelogged; the index is not (it is derived from that store, and not
+ * logging it saves three changelog records per clip). The index records the timeout, max-wait and
+ * retention it was computed with ({@link #SETTINGS_KEY}); a task that finds none (every start of a
+ * task, since the index lives in memory only; or an index kept by an earlier build) or other
+ * settings rebuilds it from the pending store, once, at its first record or punctuation ({@link
+ * #ensureIndexed}; not at {@code init}).
  */
 final class PendingClips {
 

@@ -84,6 +84,88 @@ class FusionStreamIT {
     }
   }
 
+  /**
+   * The pending-clips store lives in memory and is restored from its changelog, and its due-time
+   * index is rebuilt from it: a restart on an empty state directory (as on another machine) keeps a
+   * pending clip (fused COMPLETE when its last prediction comes), a done marker (a duplicate is
+   * dropped, no second result) and a clip's deadline (fused at its timeout with what arrived).
+   */
+  @Test
+  void pendingClipsDoneMarkersAndDeadlinesSurviveARestartOnAnotherStateDirectory(
+      @TempDir Path otherStateDir) throws Exception {
+    TopicAdmin.ensureTopics(settings, topics, (short) 1);
+    FusionConfig config =
+        FusionConfig.of(
+            "fusion-it-" + UUID.randomUUID(),
+            FusionConfig.DEFAULT_RULE,
+            Duration.ofSeconds(15), // the restart takes seconds: "waits" must not time out
+            Duration.ofMillis(200),
+            FusionConfig.DEFAULT_DONE_RETENTION,
+            FusionConfig.DEFAULT_LABELS,
+            topics,
+            settings);
+    try (FusionStreamApp first =
+        new FusionStreamApp(
+            config,
+            Map.of(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString()),
+            new SimpleMeterRegistry())) {
+      first.start();
+      sendManifest("done");
+      sendAudio("done");
+      sendVideo("done");
+      sendManifest("waits");
+      sendAudio("waits");
+      sendManifest("times-out");
+      sendAudio("times-out");
+      assertThat(readCommitted(topics.fused().name(), 1))
+          .extracting(ConsumerRecord::key)
+          .containsExactly("done");
+    }
+    try (FusionStreamApp second =
+        new FusionStreamApp(
+            config,
+            Map.of(StreamsConfig.STATE_DIR_CONFIG, otherStateDir.toString()),
+            new SimpleMeterRegistry())) {
+      second.start();
+      sendVideo("waits");
+      sendAudio("done"); // a duplicate of a fused clip
+
+      Map<String, FusedEmotion> fused = new java.util.HashMap<>();
+      for (ConsumerRecord<String, byte[]> r : readCommitted(topics.fused().name(), 3)) {
+        assertThat(fused.put(r.key(), decodeFused(r.value()))).as("second result").isNull();
+      }
+      assertThat(fused.get("done").getStatus()).isEqualTo(FusionStatus.COMPLETE);
+      assertThat(fused.get("waits").getStatus()).isEqualTo(FusionStatus.COMPLETE);
+      assertThat(fused.get("times-out").getStatus()).isEqualTo(FusionStatus.AUDIO_ONLY);
+      assertThat(second.lateRecords()).isEqualTo(1);
+    }
+  }
+
+  private FusedEmotion decodeFused(byte[] value) {
+    return topics.fused().valueSerde().deserializer().deserialize(topics.fused().name(), value);
+  }
+
+  private void sendManifest(String clipId) throws Exception {
+    produce(
+        topics.manifests().name(),
+        clipId,
+        encode(topics.manifests(), Clips.manifest(clipId, Modality.AUDIO, Modality.VIDEO)));
+  }
+
+  private void sendAudio(String clipId) throws Exception {
+    produce(
+        topics.audioPredictions().name(),
+        clipId,
+        encode(topics.audioPredictions(), Clips.audio(clipId, Clips.SPEECH_HAPPY)));
+  }
+
+  private void sendVideo(String clipId) throws Exception {
+    produce(
+        topics.videoPredictions().name(),
+        clipId,
+        encode(topics.videoPredictions(), Clips.video(clipId, Clips.FACE_SAD)));
+  }
+
   private static <V> byte[] encode(Topics.Topic<V> topic, V value) {
     return topic.valueSerde().serializer().serialize(topic.name(), value);
   }
