@@ -297,7 +297,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
     } else if (missing.containsValue(WorkerState.BEHIND)) {
       if (clip.getWaitingSinceMs() == null) { // stays due: looked at again at every punctuation
         LOG.debug("clip {}: timeout passed, waiting for {}", clipId, missing);
-        clips.put(clipId, clip, PendingClip.newBuilder(clip).setWaitingSinceMs(now).build());
+        clips.put(clipId, clip, ClipRecords.copyOf(clip).setWaitingSinceMs(now).build());
       }
     } else if (missing.containsValue(WorkerState.PASSED) && clip.getDeadlineMs() == null) {
       LOG.debug(
@@ -308,7 +308,7 @@ final class ClipJoinProcessor implements Processor<String, SpecificRecord, Strin
       clips.put(
           clipId,
           clip,
-          PendingClip.newBuilder(clip).setDeadlineMs(now + config.timeout().toMillis()).build());
+          ClipRecords.copyOf(clip).setDeadlineMs(now + config.timeout().toMillis()).build());
     } else {
       LOG.info(
           "clip {} fused without {} after {} ({} after its first record)",

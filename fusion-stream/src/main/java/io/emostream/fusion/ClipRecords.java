@@ -49,6 +49,23 @@ final class ClipRecords {
   }
 
   /**
+   * A builder holding {@code clip}'s values, the records in it shared, not copied ({@code
+   * PendingClip.newBuilder(clip)} deep-copies the manifest and both predictions; nothing here
+   * changes a record once built). {@code ClipRecordsTest} checks that every field of the schema is
+   * carried.
+   */
+  static PendingClip.Builder copyOf(PendingClip clip) {
+    return PendingClip.newBuilder()
+        .setManifest(clip.getManifest())
+        .setAudio(clip.getAudio())
+        .setVideo(clip.getVideo())
+        .setFirstSeenMs(clip.getFirstSeenMs())
+        .setFusedAtMs(clip.getFusedAtMs())
+        .setWaitingSinceMs(clip.getWaitingSinceMs())
+        .setDeadlineMs(clip.getDeadlineMs());
+  }
+
+  /**
    * The clip with the record merged in; an OK prediction's aligned distribution goes into {@code
    * aligned}, so that fusing the clip does not align it again.
    *
@@ -60,7 +77,7 @@ final class ClipRecords {
       SpecificRecord value,
       String topic,
       Map<Modality, double[]> aligned) {
-    PendingClip.Builder merged = PendingClip.newBuilder(clip);
+    PendingClip.Builder merged = copyOf(clip);
     if (value instanceof ClipManifest manifest) {
       requireSameClip(clipId, manifest.getClipId());
       merged.setManifest(manifest);

@@ -2,7 +2,9 @@ package io.emostream.fusion;
 
 import io.emostream.schemas.PendingClip;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -43,6 +45,12 @@ final class PendingClips {
   private final FusionConfig config;
   private boolean indexStale;
 
+  /**
+   * The pending clips (not the done markers) this task wrote, as written: a read cache of the
+   * store, kept for as long as this object (one task's processor, from its init to its close).
+   */
+  private final Map<String, PendingClip> pending = new HashMap<>();
+
   PendingClips(
       KeyValueStore<String, PendingClip> store,
       KeyValueStore<String, String> due,
@@ -53,8 +61,13 @@ final class PendingClips {
     this.indexStale = !settings().equals(due.get(SETTINGS_KEY));
   }
 
+  /**
+   * What the store holds for {@code clipId}: a pending clip from memory when this task wrote it (no
+   * decoding), else from the store (after a restart, and for done markers).
+   */
   PendingClip get(String clipId) {
-    return store.get(clipId);
+    PendingClip clip = pending.get(clipId);
+    return clip != null ? clip : store.get(clipId);
   }
 
   /**
@@ -69,6 +82,11 @@ final class PendingClips {
       store.delete(clipId);
     } else {
       store.put(clipId, clip);
+    }
+    if (clip == null || clip.getFusedAtMs() != null) {
+      pending.remove(clipId);
+    } else {
+      pending.put(clipId, clip);
     }
     if (oldKey != null && !oldKey.equals(newKey)) {
       due.delete(oldKey);
@@ -92,7 +110,7 @@ final class PendingClips {
     }
     List<KeyValue<String, PendingClip>> out = new ArrayList<>(entries.size());
     for (KeyValue<String, String> entry : entries) {
-      PendingClip clip = store.get(entry.value);
+      PendingClip clip = get(entry.value);
       if (clip != null && entry.key.equals(dueKey(clip, entry.value))) {
         out.add(KeyValue.pair(entry.value, clip));
       } else {
