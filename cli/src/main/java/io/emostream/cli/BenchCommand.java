@@ -121,9 +121,17 @@ public final class BenchCommand extends CliCommand {
       names = "--fusion-clips",
       paramLabel = "N",
       defaultValue = "2000",
-      description =
-          "clips per fusion round, and clips sent through the broker (default: ${DEFAULT-VALUE})")
+      description = "clips per fusion round on the test driver (default: ${DEFAULT-VALUE})")
   private int fusionClips;
+
+  @Option(
+      names = "--broker-clips",
+      paramLabel = "N",
+      defaultValue = "40000",
+      description =
+          "clips sent through the broker, timed after a quarter as many untimed (default:"
+              + " ${DEFAULT-VALUE})")
+  private int brokerClips;
 
   static Set<Stage> parseStages(List<String> names) {
     if (names.isEmpty()) {
@@ -146,9 +154,10 @@ public final class BenchCommand extends CliCommand {
   @Override
   int execute() throws Exception {
     Set<Stage> stages = parseStages(stageNames);
-    if (seconds < 1 || mediaSeconds < 1 || fusionClips < 1 || e2ePasses < 1) {
+    if (seconds < 1 || mediaSeconds < 1 || fusionClips < 1 || brokerClips < 1 || e2ePasses < 1) {
       throw new Main.UsageException(
-          "--seconds, --media-seconds, --fusion-clips and --e2e-passes must be 1 or more");
+          "--seconds, --media-seconds, --fusion-clips, --broker-clips and --e2e-passes must be 1"
+              + " or more");
     }
     if (e2eWarmup < 0) {
       throw new Main.UsageException("--e2e-warmup must be 0 or more");
@@ -310,7 +319,7 @@ public final class BenchCommand extends CliCommand {
   }
 
   private void broker(BenchFigures.Report report, FusionBench fusion, Path state) throws Exception {
-    FusionBench.BrokerRun run = fusion.throughBroker(fusionClips, state, Duration.ofMinutes(5));
+    FusionBench.BrokerRun run = fusion.throughBroker(brokerClips, state, Duration.ofMinutes(5));
     out.println("broker: fusion-stream (exactly-once) on the in-JVM broker");
     out.printf(
         Locale.ROOT,

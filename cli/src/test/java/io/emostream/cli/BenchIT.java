@@ -35,7 +35,7 @@ class BenchIT {
                   "bench",
                   "broker",
                   "e2e",
-                  "--fusion-clips",
+                  "--broker-clips",
                   "20",
                   "--e2e-passes",
                   "1",
