@@ -18,9 +18,6 @@ import io.emostream.schemas.PredictionStatus;
 import io.emostream.schemas.Timings;
 import io.emostream.topics.Topics;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadInfo;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -337,33 +334,6 @@ final class FusionBench {
   }
 
   /**
-   * CPU nanoseconds so far of each live thread whose name holds {@code part}, by thread id; a
-   * thread that ends in between loses its time, so a run's figure can only be low.
-   */
-  static Map<Long, Long> threadCpuNanos(String part) {
-    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<Long, Long> out = new HashMap<>();
-    for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info != null && info.getThreadName().contains(part)) {
-        long cpu = threads.getThreadCpuTime(info.getThreadId());
-        if (cpu >= 0) {
-          out.put(info.getThreadId(), cpu);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** CPU milliseconds spent between two {@link #threadCpuNanos} snapshots (new threads from 0). */
-  static double spentMs(Map<Long, Long> before, Map<Long, Long> after) {
-    long nanos = 0;
-    for (Map.Entry<Long, Long> e : after.entrySet()) {
-      nanos += e.getValue() - before.getOrDefault(e.getKey(), 0L);
-    }
-    return nanos / 1e6;
-  }
-
-  /**
    * The production fusion app (exactly-once v2, its own commit interval) on the in-JVM broker:
    * {@code clips} clips sent with an idempotent producer, fused results read {@code
    * read_committed}. The process CPU includes the broker, the producer and the reader.
@@ -387,13 +357,14 @@ final class FusionBench {
         awaitRunning(app, timeout); // the group's first rebalance is not fusion's cost
         // untimed first, as the compared stages warm up: the JIT, the heap, the clients' buffers
         sendAndRead(producer, reader, topics, clips(topics, Math.max(1, clips / 4)), timeout);
-        Map<Long, Long> fusionBefore = threadCpuNanos(config.applicationId());
+        Map<Long, Long> fusionBefore = ThreadCpu.javaThreadsNamed(config.applicationId());
         Alternation.Timing timing =
             alternation.timed(
                 () ->
                     Alternation.Done.items(
                         sendAndRead(producer, reader, topics, records, timeout)));
-        double fusionCpuMs = spentMs(fusionBefore, threadCpuNanos(config.applicationId()));
+        double fusionCpuMs =
+            ThreadCpu.spentMs(fusionBefore, ThreadCpu.javaThreadsNamed(config.applicationId()));
         return new BrokerRun(timing.items(), timing.wallMs(), timing.cpuMs(), fusionCpuMs);
       }
     }

@@ -70,4 +70,31 @@ class ThreadCpuTest {
     assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux only");
     assertThat(ThreadCpu.snapshot()).isNotEmpty();
   }
+
+  @Test
+  void javaThreadsAreFoundByAnyPartOfTheirFullNameAndTheirSpendingAddsUp() throws Exception {
+    String name = "kafka-producer-network-thread | bench-app-" + System.nanoTime();
+    Thread busy =
+        new Thread(
+            () -> {
+              long until = System.nanoTime() + 50_000_000L;
+              long x = 0;
+              while (System.nanoTime() < until) {
+                x += until % 7;
+              }
+              if (x == 42) {
+                System.out.println(x);
+              }
+            },
+            name);
+    Map<Long, Long> before = ThreadCpu.javaThreadsNamed(name.substring(35)); // past /proc's 15
+    busy.start();
+    Map<Long, Long> during = ThreadCpu.javaThreadsNamed(name.substring(35));
+    busy.join();
+
+    assertThat(before).isEmpty();
+    assertThat(during).containsOnlyKeys(busy.getId());
+    assertThat(ThreadCpu.spentMs(Map.of(1L, 5_000_000L), Map.of(1L, 7_000_000L, 2L, 1_000_000L)))
+        .isEqualTo(3.0); // 2 ms more on thread 1, 1 ms on thread 2, new since
+  }
 }

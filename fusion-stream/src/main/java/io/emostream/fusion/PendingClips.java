@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The pending store is changelogged; the index is not (it is derived from that store, and not
  * logging it saves three changelog records per clip). The index records the timeout, max-wait and
- * retention it was computed with ({@link #SETTINGS_KEY}); a task that finds none (every start of a
- * task, since the index lives in memory only; or an index kept by an earlier build) or other
- * settings rebuilds it from the pending store, once, at its first record or punctuation ({@link
- * #ensureIndexed}; not at {@code init}).
+ * retention it was computed with ({@link #SETTINGS_KEY}). It lives in memory only, so it is empty
+ * whenever the task's stores were opened afresh (a task's start, or its state wiped and restored);
+ * a processor that finds it empty rebuilds it from the pending store, once, at its first record or
+ * punctuation ({@link #ensureIndexed}; not at {@code init}). A processor initialised again on
+ * stores that stayed open finds the index with its settings and keeps it.
  */
 final class PendingClips {
 
