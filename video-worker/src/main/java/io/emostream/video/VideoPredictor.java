@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReadParam;
@@ -24,8 +23,6 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * FrameBatch → video emotion posterior for frame-input models:
@@ -46,8 +43,6 @@ import org.slf4j.LoggerFactory;
  * run} is; one instance per worker loop.
  */
 public final class VideoPredictor implements ClipPredictor {
-
-  private static final Logger LOG = LoggerFactory.getLogger(VideoPredictor.class);
 
   /** Items per run when none is given, as {@code EMOSTREAM_VIDEO_MAX_BATCH}'s default. */
   public static final int DEFAULT_MAX_BATCH = 32;
@@ -255,18 +250,11 @@ public final class VideoPredictor implements ClipPredictor {
    * previous frame's image), else into a new image. A 640x360 frame is a 691 KB raster: the video
    * worker allocated one per frame, and a heap that grows into fresh memory pays a page fault per 4
    * KB of it (JPEG decoding took 4.5 ms per frame instead of 0.9 while G1 grew its young
-   * generation; docs/performance.md). A colour JPEG that decodes cleanly goes through this thread's
-   * FFmpeg decoder ({@link FfmpegJpeg}, within one level of ImageIO's pixels); anything else
-   * through this thread's ImageIO reader, reused, exactly as before.
+   * generation; docs/performance.md). The reader is this thread's own, reused.
    *
    * @return {@code into} or a new image; null when no reader takes the bytes
    */
   public static BufferedImage readJpeg(byte[] jpeg, BufferedImage into) throws IOException {
-    FfmpegJpeg ffmpeg = FFMPEG_JPEG.get();
-    BufferedImage decoded = ffmpeg == null ? null : ffmpeg.decode(jpeg, into);
-    if (decoded != null) {
-      return decoded;
-    }
     if (into == null) {
       return ImageIO.read(new MemoryCacheImageInputStream(new ByteArrayInputStream(jpeg)));
     }
@@ -292,26 +280,6 @@ public final class VideoPredictor implements ClipPredictor {
       reader.setInput(null);
     }
   }
-
-  private static final AtomicBoolean FFMPEG_UNAVAILABLE_LOGGED = new AtomicBoolean();
-
-  /**
-   * This thread's FFmpeg JPEG decoder, which reads ingest's frames 2-4x faster than ImageIO ({@link
-   * FfmpegJpeg}); null when FFmpeg's native libraries cannot be loaded here (logged once), and then
-   * every frame goes to ImageIO.
-   */
-  private static final ThreadLocal<FfmpegJpeg> FFMPEG_JPEG =
-      ThreadLocal.withInitial(
-          () -> {
-            try {
-              return new FfmpegJpeg();
-            } catch (LinkageError | RuntimeException e) {
-              if (FFMPEG_UNAVAILABLE_LOGGED.compareAndSet(false, true)) {
-                LOG.warn("FFmpeg's JPEG decoder is not available, frames are read with ImageIO", e);
-              }
-              return null;
-            }
-          });
 
   /** This thread's JPEG reader (null when ImageIO has none), reused frame after frame. */
   private static final ThreadLocal<ImageReader> JPEG_READER =
