@@ -449,7 +449,7 @@ public final class OrtModel implements AutoCloseable {
    */
   public Map<String, Output> run(Map<String, Tensor> inputs, Set<String> outputNames)
       throws OrtException {
-    return guarded(() -> runUnguarded(inputs, outputNames, Map.of(), null));
+    return guarded(() -> runUnguarded(inputs, outputNames, Map.of()));
   }
 
   /**
@@ -464,55 +464,11 @@ public final class OrtModel implements AutoCloseable {
    */
   public Map<String, Output> runPinned(Map<String, Tensor> inputs, Map<String, long[]> outputShapes)
       throws OrtException {
-    return guarded(
-        () -> runUnguarded(inputs, outputShapes.keySet(), outputShapes, (name, n) -> new float[n]));
-  }
-
-  /**
-   * As {@link #runPinned}, each output copied into the caller's array of its name, which must hold
-   * exactly its values: a caller that runs frame after frame reuses its arrays. A new array per
-   * output and run is fresh memory that the copy then faults in; for YuNet (about 80,000 floats per
-   * frame) that copy took a fifth of the face path's time in a profile (docs/performance.md).
-   *
-   * @param into an array per output of {@code outputShapes}, of the output's size
-   * @throws IllegalArgumentException if an array is missing or of another size
-   * @throws OrtException if inference fails
-   */
-  public void runPinnedInto(
-      Map<String, Tensor> inputs, Map<String, long[]> outputShapes, Map<String, float[]> into)
-      throws OrtException {
-    guarded(
-        () ->
-            runUnguarded(
-                inputs,
-                outputShapes.keySet(),
-                outputShapes,
-                (name, n) -> {
-                  float[] array = into.get(name);
-                  if (array == null || array.length != n) {
-                    throw new IllegalArgumentException(
-                        "output "
-                            + name
-                            + " has "
-                            + n
-                            + " values; the array given for it has "
-                            + (array == null ? "none" : array.length));
-                  }
-                  return array;
-                }));
-  }
-
-  /** Where a pinned output is copied to: an array of {@code elements} floats for {@code name}. */
-  @FunctionalInterface
-  private interface Destination {
-    float[] of(String name, int elements);
+    return guarded(() -> runUnguarded(inputs, outputShapes.keySet(), outputShapes));
   }
 
   private Map<String, Output> runUnguarded(
-      Map<String, Tensor> inputs,
-      Set<String> outputNames,
-      Map<String, long[]> pinnedShapes,
-      Destination destination)
+      Map<String, Tensor> inputs, Set<String> outputNames, Map<String, long[]> pinnedShapes)
       throws OrtException {
     List<OnnxTensor> created = new ArrayList<>(inputs.size() + pinnedShapes.size());
     try {
@@ -546,7 +502,7 @@ public final class OrtModel implements AutoCloseable {
           Map<String, Output> outputs = new HashMap<>();
           buffers.forEach(
               (name, buffer) -> {
-                float[] data = destination.of(name, buffer.remaining());
+                float[] data = new float[buffer.remaining()];
                 buffer.get(0, data);
                 outputs.put(name, new Output(data, pinnedShapes.get(name).clone()));
               });

@@ -166,40 +166,6 @@ class OrtModelTest {
   }
 
   @Test
-  void pinnedOutputsCopiedIntoTheCallersArraysAreTheRunsAndAnArrayOfAnotherSizeIsRefused()
-      throws Exception {
-    try (OrtModel model = OrtModel.load(tinyAudioModel("[\"a\", \"b\", \"c\"]"), Device.CPU, 1)) {
-      float[] logits = new float[2 * 3];
-      Map<String, float[]> into = Map.of("logits", logits);
-      for (int seed : new int[] {1, 2}) {
-        float[] input = new float[2 * 8];
-        for (int i = 0; i < input.length; i++) {
-          input[i] = (i * seed) % 5 - 2;
-        }
-        long[] shape = {2, 8};
-        Map<String, OrtModel.Output> plain =
-            model.run(Map.of("input_values", OrtModel.floats(input, shape)), Set.of("logits"));
-
-        model.runPinnedInto(
-            Map.of("input_values", OrtModel.floats(input, shape)),
-            Map.of("logits", new long[] {2, 3}),
-            into);
-
-        assertThat(into.get("logits")).isSameAs(logits);
-        assertThat(logits).as("run %d", seed).containsExactly(plain.get("logits").data());
-      }
-      assertThatThrownBy(
-              () ->
-                  model.runPinnedInto(
-                      Map.of("input_values", OrtModel.floats(new float[16], new long[] {2, 8})),
-                      Map.of("logits", new long[] {2, 3}),
-                      Map.of("logits", new float[5])))
-          .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("logits has 6 values");
-    }
-  }
-
-  @Test
   void outputBuffersAreDirectPerNameAndHoldExactlyTheAskedElements() {
     OrtModel.Scratch scratch = new OrtModel.Scratch();
 

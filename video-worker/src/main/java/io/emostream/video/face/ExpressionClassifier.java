@@ -171,13 +171,6 @@ public final class ExpressionClassifier {
   static float[] toInput(List<BufferedImage> faces, FaceInput input) {
     int plane = input.size() * input.size();
     int channels = input.channels();
-    boolean gray = input.channelOrder() == ChannelOrder.GRAY;
-    boolean bgr = input.channelOrder() == ChannelOrder.BGR;
-    // the manifest's constants, read once per call rather than per sample (the same arithmetic)
-    double rescale = input.rescale();
-    double offset = input.offset();
-    double[] mean = {input.mean(0), input.mean(1), input.mean(2)};
-    double[] std = {input.std(0), input.std(1), input.std(2)};
     float[] out = new float[faces.size() * channels * plane];
     for (int n = 0; n < faces.size(); n++) {
       int[] rgb = rgbOf(faces.get(n), input.size());
@@ -186,21 +179,22 @@ public final class ExpressionClassifier {
         int r = (rgb[i] >>> 16) & 0xFF;
         int g = (rgb[i] >>> 8) & 0xFF;
         int b = rgb[i] & 0xFF;
-        if (gray) {
-          out[base + i] =
-              scale(0.299f * r + 0.587f * g + 0.114f * b, rescale, offset, mean[0], std[0]);
+        if (input.channelOrder() == ChannelOrder.GRAY) {
+          out[base + i] = scale(input, 0, 0.299f * r + 0.587f * g + 0.114f * b);
         } else {
-          out[base + i] = scale(bgr ? b : r, rescale, offset, mean[0], std[0]);
-          out[base + plane + i] = scale(g, rescale, offset, mean[1], std[1]);
-          out[base + 2 * plane + i] = scale(bgr ? r : b, rescale, offset, mean[2], std[2]);
+          boolean bgr = input.channelOrder() == ChannelOrder.BGR;
+          out[base + i] = scale(input, 0, bgr ? b : r);
+          out[base + plane + i] = scale(input, 1, g);
+          out[base + 2 * plane + i] = scale(input, 2, bgr ? r : b);
         }
       }
     }
     return out;
   }
 
-  private static float scale(float value, double rescale, double offset, double mean, double std) {
-    return (float) (((value * rescale + offset) - mean) / std);
+  private static float scale(FaceInput input, int channel, float value) {
+    return (float)
+        (((value * input.rescale() + input.offset()) - input.mean(channel)) / input.std(channel));
   }
 
   private static int[] rgbOf(BufferedImage face, int size) {

@@ -97,16 +97,6 @@ public final class YuNetDetector {
   private final ThreadLocal<ByteInput> byteInput;
 
   /**
-   * Each thread's output arrays by input size (width, height), as the input buffers: the class
-   * stays safe to share. Input sizes follow the frames' aspect ratios, a few per deployment; at
-   * most {@link #MAX_OUTPUT_SIZES} are kept (about 540 KB each at 640x640).
-   */
-  private static final int MAX_OUTPUT_SIZES = 8;
-
-  private final ThreadLocal<Map<List<Integer>, Outputs>> outputs =
-      ThreadLocal.withInitial(HashMap::new);
-
-  /**
    * @param model the YuNet model, owned by the caller
    * @param scoreThreshold minimum face score kept, in [0, 1] (OpenCV Zoo uses 0.6)
    * @param nmsThreshold IoU above which a lower-scored overlapping face is dropped (0.3)
@@ -266,51 +256,28 @@ public final class YuNetDetector {
    */
   private List<Face> candidates(OrtModel.Tensor tensor, InputSize size) throws OrtException {
     List<Face> candidates = new ArrayList<>();
-    Map<List<Integer>, Outputs> sizes = this.outputs.get();
-    List<Integer> dims = List.of(size.width(), size.height());
-    if (!sizes.containsKey(dims) && sizes.size() >= MAX_OUTPUT_SIZES) {
-      sizes.clear();
+    Map<String, long[]> shapes = new HashMap<>();
+    for (int stride : STRIDES) {
+      long anchors = (long) (size.height() / stride) * (size.width() / stride);
+      shapes.put("cls_" + stride, new long[] {1, anchors, 1});
+      shapes.put("obj_" + stride, new long[] {1, anchors, 1});
+      shapes.put("bbox_" + stride, new long[] {1, anchors, 4});
+      shapes.put("kps_" + stride, new long[] {1, anchors, 10});
     }
-    Outputs outputs = sizes.computeIfAbsent(dims, k -> Outputs.of(size));
-    model.runPinnedInto(Map.of(inputName, tensor), outputs.shapes, outputs.arrays);
+    Map<String, OrtModel.Output> result = model.runPinned(Map.of(inputName, tensor), shapes);
     for (int stride : STRIDES) {
       candidates.addAll(
           decode(
               size.width(),
               size.height(),
               stride,
-              outputs.arrays.get("cls_" + stride),
-              outputs.arrays.get("obj_" + stride),
-              outputs.arrays.get("bbox_" + stride),
-              outputs.arrays.get("kps_" + stride),
+              result.get("cls_" + stride).data(),
+              result.get("obj_" + stride).data(),
+              result.get("bbox_" + stride).data(),
+              result.get("kps_" + stride).data(),
               scoreThreshold));
     }
     return candidates;
-  }
-
-  /**
-   * One thread's output arrays for one input size, reused frame after frame: ONNX Runtime's pinned
-   * outputs are copied into them ({@link OrtModel#runPinnedInto}) instead of into new arrays, about
-   * 80,000 floats per frame at 640x384.
-   */
-  private record Outputs(Map<String, long[]> shapes, Map<String, float[]> arrays) {
-
-    static Outputs of(InputSize size) {
-      Outputs outputs = new Outputs(new HashMap<>(), new HashMap<>());
-      for (int stride : STRIDES) {
-        int anchors = (size.height() / stride) * (size.width() / stride);
-        outputs.put("cls_" + stride, anchors, 1);
-        outputs.put("obj_" + stride, anchors, 1);
-        outputs.put("bbox_" + stride, anchors, 4);
-        outputs.put("kps_" + stride, anchors, 10);
-      }
-      return outputs;
-    }
-
-    private void put(String name, int anchors, int values) {
-      shapes.put(name, new long[] {1, anchors, values});
-      arrays.put(name, new float[anchors * values]);
-    }
   }
 
   /**
