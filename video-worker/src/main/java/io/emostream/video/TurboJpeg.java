@@ -26,14 +26,17 @@ import org.slf4j.LoggerFactory;
  * through method handles. Without it, or when its native library does not load, {@link #decode}
  * gives null and every frame goes to ImageIO as before (logged once).
  *
- * <p>It takes only colour (YCbCr) JPEGs that decode without a warning; grey, CMYK, PNG, truncated
- * or damaged data give null and go to ImageIO, so the pictures that path makes, and its errors,
- * stay as they were.
+ * <p>It takes only colour (YCbCr) JPEGs of at most {@link #MAX_PIXELS} that decode without a
+ * warning; grey, CMYK, PNG, larger, truncated or damaged data give null and go to ImageIO, so the
+ * pictures that path makes, and its errors, stay as they were.
  */
 final class TurboJpeg {
 
   static final String JAR_ENV = "EMOSTREAM_TURBOJPEG_JAR";
   static final String DEFAULT_JAR = "/usr/share/java/turbojpeg.jar";
+
+  /** Larger pictures (ingest's are at most 640 on a side) are left to ImageIO, as before. */
+  static final long MAX_PIXELS = 8192L * 8192L;
 
   /** TurboJPEG's TJ.CS_YCbCr: the colour space of a colour JPEG. */
   private static final int CS_YCBCR = 1;
@@ -81,6 +84,9 @@ final class TurboJpeg {
       }
       int width = (int) BINDING.width.invoke(decompressor);
       int height = (int) BINDING.height.invoke(decompressor);
+      if ((long) width * height > MAX_PIXELS) {
+        return null; // a header's size is not allocated here before the data is seen
+      }
       BufferedImage image =
           plainBgr(into, width, height)
               ? into
