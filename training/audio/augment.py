@@ -7,6 +7,8 @@
 - reverb(): convolution with a synthetic room impulse response (direct path + exponentially decaying noise tail,
   RT60 given), level kept.
 - gain_db(), speed(): level change (clipped to [-1, 1]) and resampling speed change (pitch and tempo together).
+- voice(): another voice, roughly: pitch and formants shifted together by some semitones at the same tempo
+  (librosa's phase-vocoder pitch shift).
 """
 import math
 
@@ -98,3 +100,12 @@ def speed(wav, factor):
     """Plays the clip `factor` times faster (pitch follows), by polyphase resampling."""
     up, down = 100, int(round(100 * factor))
     return signal.resample_poly(wav.astype(np.float64), up, down).astype(np.float32)
+
+
+def voice(wav, semitones):
+    """Pitch and spectral envelope shifted together by `semitones` at the same duration (librosa.effects.pitch_shift:
+    phase-vocoder time stretch, then resampling), level kept."""
+    import librosa                       # only the --speaker-copies copies need it
+    y = librosa.effects.pitch_shift(wav.astype(np.float32), sr=SR, n_steps=semitones)[:len(wav)]
+    y *= math.sqrt(_power(wav) / _power(y))
+    return np.clip(y, -1.0, 1.0).astype(np.float32)

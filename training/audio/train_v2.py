@@ -30,6 +30,7 @@ Usage (from the project root; see training/audio/README.md):
 """
 import argparse
 import csv
+import glob
 import json
 import math
 import os
@@ -101,13 +102,17 @@ def load_wav(path):
     return wav.mean(axis=1).astype(np.float32) if wav.ndim > 1 else wav
 
 
-def augmented_copy(wav, copy, rng, babble_pool):
-    """Copy 0 clean, 1 telephone mu-law (deterministic), >= 2 random deployment augmentation."""
+def augmented_copy(wav, copy, rng, babble_pool, base_copies=None):
+    """Copy 0 clean, 1 telephone mu-law (deterministic), >= 2 random deployment augmentation. Copies at or past
+    `base_copies` (--speaker-copies) are other voices first: the pitch and formants shifted together by 1-3
+    semitones up or down at the same tempo (augment.voice), then deployment augmentation as copy 2 or 3."""
     if copy == 0:
         return wav
     if copy == 1:
         return augment.telephone(wav, "mu")
     x = wav
+    if base_copies is not None and copy >= base_copies:
+        x = augment.voice(x, float(rng.choice([-1.0, 1.0]) * rng.uniform(1.0, 3.0)))
     if copy % 2 == 0:                      # acoustic: speed, reverb, noise 5-20 dB, gain
         if rng.random() < 0.5:
             x = augment.speed(x, rng.uniform(0.9, 1.1))
@@ -128,13 +133,28 @@ def augmented_copy(wav, copy, rng, babble_pool):
     return augment.telephone(x, "mu" if rng.random() < 0.5 else "alaw")
 
 
+def total_copies(args):
+    return args.copies + args.speaker_copies
+
+
+def copies_key(args):
+    """The cache's name for the copies: k4 as before --speaker-copies existed, k4_p2 with two voice copies."""
+    return f"k{args.copies}" + (f"_p{args.speaker_copies}" if args.speaker_copies else "")
+
+
 @torch.no_grad()
 def build_features(rows, args, log):
     """mel [T, 32] (float16) and embedding [W, 96] (float16) of the voiced audio of every copy; cached."""
-    path = os.path.join(args.cache, f"features_k{args.copies}_s{args.seed}.pt")
+    path = os.path.join(args.cache, f"features_{copies_key(args)}_s{args.seed}.pt")
     if os.path.exists(path):
         log(f"features: cached {path}")
         return torch.load(path, weights_only=False)   # our own cache (numpy arrays inside)
+    wider = sorted(glob.glob(os.path.join(args.cache, f"features_k{args.copies}_p*_s{args.seed}.pt")))[:1]
+    if args.speaker_copies == 0 and wider:  # a cache with voice copies holds these copies first, drawn alike
+        wider = wider[0]
+        log(f"features: the first {args.copies} copies of {wider}")
+        feats = torch.load(wider, weights_only=False)
+        return {k: v[:args.copies] for k, v in feats.items()}
     os.makedirs(args.cache, exist_ok=True)
     t0 = time.time()
     vad = SileroVad(args.vad)
@@ -142,16 +162,17 @@ def build_features(rows, args, log):
     wavs = [load_wav(r["path"]) for r in rows]
     folds = [fold_of(r) for r in rows]
     pools = {k: [w for w, f in zip(wavs, folds) if f == k] for k in range(len(FOLDS))}
-    feats = {"mel": [[None] * len(rows) for _ in range(args.copies)],
-             "emb": [[None] * len(rows) for _ in range(args.copies)],
-             "pcm": [[None] * len(rows) for _ in range(args.copies)],
-             "voiced_s": np.zeros((args.copies, len(rows))), "whole_kept": np.zeros((args.copies, len(rows)), bool)}
-    for c in range(args.copies):
+    n = total_copies(args)
+    feats = {"mel": [[None] * len(rows) for _ in range(n)],
+             "emb": [[None] * len(rows) for _ in range(n)],
+             "pcm": [[None] * len(rows) for _ in range(n)],
+             "voiced_s": np.zeros((n, len(rows))), "whole_kept": np.zeros((n, len(rows)), bool)}
+    for c in range(n):
         rng = np.random.default_rng(args.seed + 7919 * c)
         copies = []
         for i, w in enumerate(wavs):
             # babble comes from other clips of the same fold, so no held-out speaker leaks into a training fold
-            copies.append(augmented_copy(w, c, rng, [p for p in pools[folds[i]] if p is not w]))
+            copies.append(augmented_copy(w, c, rng, [p for p in pools[folds[i]] if p is not w], args.copies))
         voiced = vad.voiced(copies, threshold=args.vad_threshold)
         for i, (v, _) in enumerate(voiced):
             feats["voiced_s"][c, i] = len(v) / SR
@@ -175,14 +196,19 @@ def build_extra(feats, args, log):
     """Prosody features (prosody.py, --extra) [T, C] (float16) of the cached voiced audio of every copy; cached."""
     if "pcm" not in feats:
         raise SystemExit(f"the feature cache in {args.cache} predates --extra (no voiced audio in it): delete it")
-    path = os.path.join(args.cache, f"extra_{args.extra}_k{args.copies}_s{args.seed}.pt")
+    path = os.path.join(args.cache, f"extra_{args.extra}_{copies_key(args)}_s{args.seed}.pt")
     if os.path.exists(path):
         log(f"extra features: cached {path}")
         return torch.load(path, weights_only=False)
+    wider = sorted(glob.glob(os.path.join(args.cache, f"extra_{args.extra}_k{args.copies}_p*_s{args.seed}.pt")))[:1]
+    if args.speaker_copies == 0 and wider:
+        wider = wider[0]
+        log(f"extra features: the first {args.copies} copies of {wider}")
+        return torch.load(wider, weights_only=False)[:args.copies]
     t0 = time.time()
     fe = prosody.ProsodyFrontEnd(args.mel_onnx, args.extra).eval()
-    out = [[None] * len(feats["pcm"][0]) for _ in range(args.copies)]
-    for c in range(args.copies):
+    out = [[None] * len(feats["pcm"][0]) for _ in range(total_copies(args))]
+    for c in range(total_copies(args)):
         for i, pcm in enumerate(feats["pcm"][c]):
             x = fe(tile_to_min(torch.from_numpy(pcm.astype(np.float32) / 32768.0)[None]))[0]
             if x.shape[0] != feats["mel"][c][i].shape[0]:
@@ -329,7 +355,7 @@ def train_head(train_rows, feats, extra, labels, args, seed, log):
     torch.manual_seed(seed)
     rng = random.Random(seed)
     model = Head(args.branches, extra=args.extra)
-    items = [(c, i) for c in range(args.copies) for i in train_rows]
+    items = [(c, i) for c in range(total_copies(args)) for i in train_rows]
     counts = np.bincount([labels[i] for i in train_rows], minlength=len(LABELS)).astype(np.float64)
     weights = torch.tensor(counts.sum() / (len(LABELS) * counts), dtype=torch.float32)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
@@ -342,8 +368,17 @@ def train_head(train_rows, feats, extra, labels, args, seed, log):
         tot, correct, n = 0.0, 0, 0
         for s in range(0, len(items), args.batch):
             mel, emb, pro, y = make_batch(items[s:s + args.batch], feats, labels, rng, extra)
-            out = model(mel, emb, pro)
-            loss = F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
+            if args.mixup > 0:              # mixup of the (aligned, equally long) feature crops and their labels
+                lam = rng.betavariate(args.mixup, args.mixup)
+                perm = torch.tensor(rng.sample(range(len(y)), len(y)))
+                mel, emb = lam * mel + (1 - lam) * mel[perm], lam * emb + (1 - lam) * emb[perm]
+                pro = lam * pro + (1 - lam) * pro[perm] if pro is not None else None
+                out = model(mel, emb, pro)
+                loss = (lam * F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
+                        + (1 - lam) * F.cross_entropy(out, y[perm], weight=weights, label_smoothing=0.1))
+            else:
+                out = model(mel, emb, pro)
+                loss = F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -544,6 +579,10 @@ def main():
     ap.add_argument("--emb-onnx", default=os.path.join(shared, "models", "speech-embedding", "embedding_model.onnx"))
     ap.add_argument("--vad-threshold", type=float, default=0.5)
     ap.add_argument("--copies", type=int, default=4, help="copies per clip: clean, telephone, >= 0 random")
+    ap.add_argument("--speaker-copies", type=int, default=0,
+                    help="extra copies per clip in other voices (pitch and formants shifted 1-3 semitones, same "
+                         "tempo), each then augmented as a random copy")
+    ap.add_argument("--mixup", type=float, default=0.0, help="mixup of training crops, Beta(a, a); 0 = off")
     ap.add_argument("--branches", choices=["emb", "mel", "both"], default="both")
     ap.add_argument("--extra", choices=("none",) + prosody.KINDS, default="none",
                     help="a third, pitch-resolving branch (prosody.py): spec = log spectrum 62 Hz-4 kHz in FFT bins, "
@@ -626,7 +665,7 @@ def main():
                                               "p05": float(np.percentile(feats["voiced_s"][c], 5)),
                                               "min": float(feats["voiced_s"][c].min()),
                                               "whole_clip_kept": int(feats["whole_kept"][c].sum())}
-                                 for c in range(args.copies)}}
+                                 for c in range(total_copies(args))}}
 
     if not args.no_cv:
         run = [int(k) for k in args.fold_ids.split(",")] if args.fold_ids else list(range(len(FOLDS)))
@@ -635,7 +674,7 @@ def main():
             tf = time.time()
             train_idx = [i for i in range(len(rows)) if folds[i] != k]
             test_idx = [i for i in range(len(rows)) if folds[i] == k]
-            log(f"fold {k}: test {FOLDS[k]}, {len(train_idx)} train clips x {args.copies} copies, {len(test_idx)} test")
+            log(f"fold {k}: test {FOLDS[k]}, {len(train_idx)} train clips x {total_copies(args)} copies, {len(test_idx)} test")
             model = train_model(train_idx, feats, extra, labels, args, args.seed + 1000 * (k + 1), log)
             for c in (0, 1):
                 oof[c][test_idx] = predict(model, test_idx, feats, extra, c)
