@@ -39,11 +39,15 @@ def main():
     rep = json.load(open(os.path.join(args.results, "cv_report.json")))
     oof = np.load(os.path.join(args.results, "oof.npz"))
     a = rep["args"]
-    feats = torch.load(os.path.join(args.cache, f"features_k{a['copies']}_s{a['seed']}.pt"), weights_only=False)
+    pc = f"_p{a['speaker_copies']}" if a.get("speaker_copies") else ""      # copies 0 and 1 are the same in both
+    feats = torch.load(os.path.join(args.cache, f"features_k{a['copies']}{pc}_s{a['seed']}.pt"), weights_only=False)
     y, folds, corpus = oof["labels"], oof["folds"], oof["corpus"]
     emodb6 = [LABELS.index(l) for l in EMODB_LABELS]
     recipe = "speech-emotion-v3 recipe" if a.get("extra", "none") != "none" else "speech-emotion-v2 recipe"
-    keys = ('copies', 'branches', 'extra', 'heads', 'epochs', 'batch', 'lr', 'seed', 'vad_threshold')
+    if a.get("speaker_copies") or a.get("mixup"):
+        recipe = "v4 attempt (not shipped)"
+    keys = ('copies', 'speaker_copies', 'mixup', 'branches', 'extra', 'heads', 'epochs', 'batch', 'lr', 'seed',
+            'vad_threshold')
     L = [f"# {recipe}: cross-validation report", "",
          f"Run: `train_v2.py` with {json.dumps({k: a[k] for k in keys if k in a})}; "
          f"{rep['boredom_left_out']} EmoDB boredom clips left out.", "",
