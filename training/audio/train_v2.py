@@ -299,13 +299,15 @@ class SpeechEmotionV2(nn.Module):
         self.net = EmbeddingNet(emb_onnx)
         self.pro = prosody.ProsodyFrontEnd(mel_onnx, extra) if extra != "none" else None
         self.head = head
+        first = head.heads[0] if isinstance(head, Ensemble) else head
+        self.uses_emb = first.branches in ("emb", "both")     # --branches mel: the embedding network is not run
         self.register_buffer("inv_t", torch.tensor(1.0 / temperature, dtype=torch.float32))
 
     def forward(self, input_values):
         wav = tile_to_min(input_values)
         mel = self.fe(wav)
         extra = self.pro(wav) if self.pro is not None else None
-        return self.head(mel, self.net(mel), extra) * self.inv_t
+        return self.head(mel, self.net(mel) if self.uses_emb else None, extra) * self.inv_t
 
 
 # ----------------------------------------------------------------------------------------------
