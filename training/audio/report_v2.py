@@ -6,6 +6,7 @@ Usage (from the project root, after train_v2.py):
   python training/audio/report_v2.py            # writes training/audio/results-v2/cv_report.md and prints it
 """
 import argparse
+import glob
 import json
 import os
 import sys
@@ -39,8 +40,12 @@ def main():
     rep = json.load(open(os.path.join(args.results, "cv_report.json")))
     oof = np.load(os.path.join(args.results, "oof.npz"))
     a = rep["args"]
-    pc = f"_p{a['speaker_copies']}" if a.get("speaker_copies") else ""      # copies 0 and 1 are the same in both
-    feats = torch.load(os.path.join(args.cache, f"features_k{a['copies']}{pc}_s{a['seed']}.pt"), weights_only=False)
+    # copies 0 and 1 (the voiced seconds read here) are the same in a cache with --speaker-copies copies after them
+    pc = f"_p{a['speaker_copies']}" if a.get("speaker_copies") else ""
+    path = os.path.join(args.cache, f"features_k{a['copies']}{pc}_s{a['seed']}.pt")
+    if not os.path.exists(path) and not pc:
+        path = (glob.glob(os.path.join(args.cache, f"features_k{a['copies']}_p*_s{a['seed']}.pt")) or [path])[0]
+    feats = torch.load(path, weights_only=False)
     y, folds, corpus = oof["labels"], oof["folds"], oof["corpus"]
     emodb6 = [LABELS.index(l) for l in EMODB_LABELS]
     recipe = "speech-emotion-v3 recipe" if a.get("extra", "none") != "none" else "speech-emotion-v2 recipe"

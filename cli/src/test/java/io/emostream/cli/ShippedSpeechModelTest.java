@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg
  * demux to 16 kHz mono PCM → AudioSegment → AudioPredictor on ONNX Runtime) reproduce the
  * posteriors their training scripts computed with torch ({@code reference.json}), within 1e-3: v1
- * on whole clips without the voice-activity gate; v2 and v3, the default, behind the production
+ * on whole clips without the voice-activity gate; v2, v3 (the default) and v5 behind the production
  * gate (Silero VAD in Java), so the voiced audio the Java detector cuts equals the Python
  * rendering's sample for sample and the model's answer on it matches torch's.
  */
@@ -41,6 +41,7 @@ class ShippedSpeechModelTest {
   static final Path V1 = Path.of("../models/speech-emotion-ravdess");
   static final Path V2 = Path.of("../models/speech-emotion-v2");
   static final Path V3 = Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL).getParent();
+  static final Path V5 = Path.of("../models/speech-emotion-v5");
   static final Path VAD = Path.of("..").resolve(VadConfig.DEFAULT_MODEL);
   static final Path RAVDESS = Path.of("../../shared/data/ravdess-speech-16k");
 
@@ -64,6 +65,11 @@ class ShippedSpeechModelTest {
   @Test
   void v3ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
     checkVoiced(V3);
+  }
+
+  @Test
+  void v5ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
+    checkVoiced(V5);
   }
 
   private static void checkVoiced(Path modelDir) throws Exception {
