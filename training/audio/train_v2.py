@@ -559,17 +559,20 @@ def merge_runs(tags, labels, corpus, folds, args, log):
 def cross_corpus(feats, extra, labels, corpus, args, log):
     """--cross-corpus: trains on one corpus only and tests on all of the other, whose language, speakers, studio and
     sentences it never heard: RAVDESS -> EmoDB (argmax over EmoDB's 6 labels) and EmoDB -> RAVDESS (RAVDESS's clips
-    of those 6 labels, argmax over them), clean and through the telephone band. Writes cross_corpus<tag>.json."""
+    of those 6 labels, argmax over them), clean and through the telephone band. Writes cross_corpus<tag>.json and
+    the test logits to cross_corpus<tag>.npz."""
     six = [LABELS.index(l) for l in EMODB_LABELS]
-    out = {"args": vars(args)}
+    out, arrays = {"args": vars(args)}, {}
     for n, (src, dst) in enumerate((("ravdess", "emodb"), ("emodb", "ravdess"))):
         tr = [i for i in range(len(labels)) if corpus[i] == src]
         te = [i for i in range(len(labels)) if corpus[i] == dst and labels[i] in six]
         log(f"cross-corpus: train on {len(tr)} {src} clips x {total_copies(args)} copies, test {len(te)} {dst} clips")
         model = train_model(tr, feats, extra, labels, args, args.seed + 50000 + n, log)
+        arrays[f"{src}_to_{dst}_labels"] = labels[te]
         for c, cname in ((0, "clean"), (1, "telephone")):
-            r = summarise(f"{src} -> {dst} {cname}", predict(model, te, feats, extra, c), labels[te],
-                          np.zeros(len(te), dtype=int), six)
+            logits = predict(model, te, feats, extra, c)
+            arrays[f"{src}_to_{dst}_{cname}"] = logits
+            r = summarise(f"{src} -> {dst} {cname}", logits, labels[te], np.zeros(len(te), dtype=int), six)
             majority = np.bincount(labels[te]).max() / len(te)
             out[f"{src}_to_{dst}_{cname}"] = {k: r[k] for k in ("n", "pooled", "pooled_ci95", "macro_f1",
                                                                 "confusion", "classes")} | {"majority": majority}
@@ -577,6 +580,7 @@ def cross_corpus(feats, extra, labels, corpus, args, log):
                 f"(n={r['n']}, majority class {100 * majority:.1f} %) macro F1 {100 * r['macro_f1']:.2f}")
     with open(os.path.join(args.results, f"cross_corpus{args.tag}.json"), "w") as f:
         json.dump(out, f, indent=1)
+    np.savez(os.path.join(args.results, f"cross_corpus{args.tag}.npz"), **arrays)   # the logits, for ensembles
 
 
 def make_model(args):
