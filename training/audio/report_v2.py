@@ -6,7 +6,6 @@ Usage (from the project root, after train_v2.py):
   python training/audio/report_v2.py            # writes training/audio/results-v2/cv_report.md and prints it
 """
 import argparse
-import glob
 import json
 import os
 import sys
@@ -15,7 +14,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_v2 import EMODB_LABELS, FOLDS, LABELS, summarise  # noqa: E402
+from train_v2 import EMODB_LABELS, FOLDS, LABELS, cache_file, summarise  # noqa: E402
 
 
 def pct(x):
@@ -40,11 +39,8 @@ def main():
     rep = json.load(open(os.path.join(args.results, "cv_report.json")))
     oof = np.load(os.path.join(args.results, "oof.npz"))
     a = rep["args"]
-    # copies 0 and 1 (the voiced seconds read here) are the same in a cache with --speaker-copies copies after them
-    pc = f"_p{a['speaker_copies']}" if a.get("speaker_copies") else ""
-    path = os.path.join(args.cache, f"features_k{a['copies']}{pc}_s{a['seed']}.pt")
-    if not os.path.exists(path) and not pc:
-        path = (glob.glob(os.path.join(args.cache, f"features_k{a['copies']}_p*_s{a['seed']}.pt")) or [path])[0]
+    # only copies 0 and 1 are read here: the same in a cache with --speaker-copies copies after them
+    path, _ = cache_file(args.cache, "features", a["copies"], a.get("speaker_copies", 0), a["seed"])
     feats = torch.load(path, weights_only=False)
     y, folds, corpus = oof["labels"], oof["folds"], oof["corpus"]
     emodb6 = [LABELS.index(l) for l in EMODB_LABELS]

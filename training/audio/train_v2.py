@@ -137,24 +137,26 @@ def total_copies(args):
     return args.copies + args.speaker_copies
 
 
-def copies_key(args):
-    """The cache's name for the copies: k4 as before --speaker-copies existed, k4_p2 with two voice copies."""
-    return f"k{args.copies}" + (f"_p{args.speaker_copies}" if args.speaker_copies else "")
+def cache_file(cache, kind, copies, speaker_copies, seed):
+    """(path, part) of the cached `kind` ("features", "extra_acf", ...) for these copies: k4 as before
+    --speaker-copies existed, k4_p2 with two voice copies. Without voice copies, a cache that has them is used too
+    when there is no other (its first copies are drawn exactly alike); `part` then says to keep only those."""
+    key = f"k{copies}" + (f"_p{speaker_copies}" if speaker_copies else "")
+    path = os.path.join(cache, f"{kind}_{key}_s{seed}.pt")
+    if speaker_copies or os.path.exists(path):
+        return path, False
+    wider = sorted(glob.glob(os.path.join(cache, f"{kind}_k{copies}_p*_s{seed}.pt")))
+    return (wider[0], True) if wider else (path, False)
 
 
 @torch.no_grad()
 def build_features(rows, args, log):
     """mel [T, 32] (float16) and embedding [W, 96] (float16) of the voiced audio of every copy; cached."""
-    path = os.path.join(args.cache, f"features_{copies_key(args)}_s{args.seed}.pt")
+    path, part = cache_file(args.cache, "features", args.copies, args.speaker_copies, args.seed)
     if os.path.exists(path):
-        log(f"features: cached {path}")
-        return torch.load(path, weights_only=False)   # our own cache (numpy arrays inside)
-    wider = sorted(glob.glob(os.path.join(args.cache, f"features_k{args.copies}_p*_s{args.seed}.pt")))[:1]
-    if args.speaker_copies == 0 and wider:  # a cache with voice copies holds these copies first, drawn alike
-        wider = wider[0]
-        log(f"features: the first {args.copies} copies of {wider}")
-        feats = torch.load(wider, weights_only=False)
-        return {k: v[:args.copies] for k, v in feats.items()}
+        log(f"features: cached {path}" + (f", its first {args.copies} copies" if part else ""))
+        feats = torch.load(path, weights_only=False)   # our own cache (numpy arrays inside)
+        return {k: v[:args.copies] for k, v in feats.items()} if part else feats
     os.makedirs(args.cache, exist_ok=True)
     t0 = time.time()
     vad = SileroVad(args.vad)
@@ -196,15 +198,11 @@ def build_extra(feats, args, log):
     """Prosody features (prosody.py, --extra) [T, C] (float16) of the cached voiced audio of every copy; cached."""
     if "pcm" not in feats:
         raise SystemExit(f"the feature cache in {args.cache} predates --extra (no voiced audio in it): delete it")
-    path = os.path.join(args.cache, f"extra_{args.extra}_{copies_key(args)}_s{args.seed}.pt")
+    path, part = cache_file(args.cache, f"extra_{args.extra}", args.copies, args.speaker_copies, args.seed)
     if os.path.exists(path):
-        log(f"extra features: cached {path}")
-        return torch.load(path, weights_only=False)
-    wider = sorted(glob.glob(os.path.join(args.cache, f"extra_{args.extra}_k{args.copies}_p*_s{args.seed}.pt")))[:1]
-    if args.speaker_copies == 0 and wider:
-        wider = wider[0]
-        log(f"extra features: the first {args.copies} copies of {wider}")
-        return torch.load(wider, weights_only=False)[:args.copies]
+        log(f"extra features: cached {path}" + (f", its first {args.copies} copies" if part else ""))
+        extra = torch.load(path, weights_only=False)
+        return extra[:args.copies] if part else extra
     t0 = time.time()
     fe = prosody.ProsodyFrontEnd(args.mel_onnx, args.extra).eval()
     out = [[None] * len(feats["pcm"][0]) for _ in range(total_copies(args))]
@@ -377,12 +375,10 @@ def train_head(train_rows, feats, extra, labels, args, seed, log):
                 perm = torch.tensor(rng.sample(range(len(y)), len(y)))
                 mel, emb = lam * mel + (1 - lam) * mel[perm], lam * emb + (1 - lam) * emb[perm]
                 pro = lam * pro + (1 - lam) * pro[perm] if pro is not None else None
-                out = model(mel, emb, pro)
-                loss = (lam * F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
-                        + (1 - lam) * F.cross_entropy(out, y[perm], weight=weights, label_smoothing=0.1))
-            else:
-                out = model(mel, emb, pro)
-                loss = F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
+            out = model(mel, emb, pro)
+            loss = F.cross_entropy(out, y, weight=weights, label_smoothing=0.1)
+            if args.mixup > 0:
+                loss = lam * loss + (1 - lam) * F.cross_entropy(out, y[perm], weight=weights, label_smoothing=0.1)
             opt.zero_grad()
             loss.backward()
             opt.step()
