@@ -49,9 +49,13 @@ def main():
         recipe = "v4 attempt (not shipped)"
     keys = ('copies', 'speaker_copies', 'mixup', 'branches', 'extra', 'heads', 'epochs', 'batch', 'lr', 'seed',
             'vad_threshold')
+    run = f"Run: `train_v2.py` with {json.dumps({k: a[k] for k in keys if k in a})}"
+    if "averaged_from" in rep:          # average_cv.py: two runs' out-of-fold logits averaged
+        recipe = f"logits of {' and '.join(rep['averaged_from'])} averaged"
+        b = rep["args_b"]
+        run += f", averaged with `train_v2.py` with {json.dumps({k: b[k] for k in keys if k in b})} (average_cv.py)"
     L = [f"# {recipe}: cross-validation report", "",
-         f"Run: `train_v2.py` with {json.dumps({k: a[k] for k in keys if k in a})}; "
-         f"{rep['boredom_left_out']} EmoDB boredom clips left out.", "",
+         f"{run}; {rep['boredom_left_out']} EmoDB boredom clips left out.", "",
          "## Accuracy (speakers never trained on)", "",
          "| condition | per fold (0-5) | mean of folds ± 95 % CI (t) | pooled ± 95 % CI | macro F1 | clips |",
          "|---|---|---|---|---|---|"]
