@@ -4,6 +4,7 @@ import io.emostream.fusion.ClipFuser;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
 import io.emostream.fusion.FusionTopology;
+import io.emostream.fusion.SourceSummaryTopology;
 import io.emostream.kafka.KafkaClients;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
@@ -35,6 +36,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -315,9 +317,10 @@ final class FusionBench {
   }
 
   /**
-   * Clips fused through the broker, from the first send to the last read: wall time, the process's
-   * CPU time, and the CPU time of the fusion app's own threads (its stream threads and their
-   * clients' threads, named after its application id).
+   * Clips fused through the broker, from the first send until the last clip's segment of the
+   * per-source summary is committed (the last work the app does for a clip, two topics after its
+   * fused record): wall time, the process's CPU time, and the CPU time of the fusion app's own
+   * threads (its stream threads and their clients' threads, named after its application id).
    */
   record BrokerRun(int clips, double wallMs, double cpuMs, double fusionCpuMs) {
     double clipsPerSecond() {
@@ -335,8 +338,8 @@ final class FusionBench {
 
   /**
    * The production fusion app (exactly-once v2, its own commit interval) on the in-JVM broker:
-   * {@code clips} clips sent with an idempotent producer, fused results read {@code
-   * read_committed}. The process CPU includes the broker, the producer and the reader.
+   * {@code clips} clips sent with an idempotent producer, fused results and the summary's segments
+   * read {@code read_committed}. The process CPU includes the broker, the producer and the reader.
    */
   BrokerRun throughBroker(int clips, Path stateDir, Duration timeout) throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start("127.0.0.1", 0, null)) {
@@ -355,19 +358,69 @@ final class FusionBench {
           KafkaProducer<String, byte[]> producer = KafkaClients.idempotentProducer(kafka)) {
         app.start();
         awaitRunning(app, timeout); // the group's first rebalance is not fusion's cost
-        // untimed first, as the compared stages warm up: the JIT, the heap, the clients' buffers
-        sendAndRead(producer, reader, topics, clips(topics, Math.max(1, clips / 4)), timeout);
-        Map<Long, Long> fusionBefore = ThreadCpu.javaThreadsNamed(config.applicationId());
-        Alternation.Timing timing =
-            alternation.timed(
-                () ->
-                    Alternation.Done.items(
-                        sendAndRead(producer, reader, topics, records, timeout)));
-        double fusionCpuMs =
-            ThreadCpu.spentMs(fusionBefore, ThreadCpu.javaThreadsNamed(config.applicationId()));
-        return new BrokerRun(timing.items(), timing.wallMs(), timing.cpuMs(), fusionCpuMs);
+        try (KafkaConsumer<String, byte[]> summarised = summarySegmentsReader(kafka, config)) {
+          // untimed first, as the compared stages warm up: the JIT, the heap, the clients' buffers
+          List<ClipRecords> warmUp = clips(topics, Math.max(1, clips / 4));
+          sendAndRead(producer, reader, topics, warmUp, timeout);
+          awaitSummarised(summarised, warmUp, timeout);
+          Map<Long, Long> fusionBefore = ThreadCpu.javaThreadsNamed(config.applicationId());
+          Alternation.Timing timing =
+              alternation.timed(
+                  () -> {
+                    sendAndRead(producer, reader, topics, records, timeout);
+                    return Alternation.Done.items(awaitSummarised(summarised, records, timeout));
+                  });
+          double fusionCpuMs =
+              ThreadCpu.spentMs(fusionBefore, ThreadCpu.javaThreadsNamed(config.applicationId()));
+          return new BrokerRun(timing.items(), timing.wallMs(), timing.cpuMs(), fusionCpuMs);
+        }
       }
     }
+  }
+
+  /**
+   * A {@code read_committed} reader, from its end, of the changelog of the summary's segment store
+   * ({@code <application id>-source-segments-changelog}, which Kafka Streams created when the app
+   * started): one record per fused clip, keyed {@code <source id length>:<source id>/<clip id>}.
+   */
+  private static KafkaConsumer<String, byte[]> summarySegmentsReader(
+      KafkaSettings kafka, FusionConfig config) {
+    String changelog =
+        config.applicationId() + "-" + SourceSummaryTopology.SEGMENTS_STORE + "-changelog";
+    KafkaConsumer<String, byte[]> consumer =
+        KafkaClients.readCommittedConsumer(
+            kafka, "bench-" + UUID.randomUUID(), new ByteArrayDeserializer(), Map.of());
+    try {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(changelog).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+    return consumer;
+  }
+
+  /** Reads the summary's segment changelog until every clip of {@code records} is in it. */
+  private static int awaitSummarised(
+      KafkaConsumer<String, byte[]> changelog, List<ClipRecords> records, Duration timeout) {
+    Set<String> waiting = new HashSet<>();
+    records.forEach(r -> waiting.add(r.clipId()));
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!waiting.isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            waiting.size() + " of " + records.size() + " clips not summarised within " + timeout);
+      }
+      for (ConsumerRecord<String, byte[]> r : changelog.poll(Duration.ofMillis(100))) {
+        waiting.remove(r.key().substring(r.key().lastIndexOf('/') + 1));
+      }
+    }
+    return records.size();
   }
 
   private static void awaitRunning(FusionStreamApp app, Duration timeout) {
