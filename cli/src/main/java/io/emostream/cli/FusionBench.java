@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -408,19 +409,8 @@ final class FusionBench {
   /** Reads the summary's segment changelog until every clip of {@code records} is in it. */
   private static int awaitSummarised(
       KafkaConsumer<String, byte[]> changelog, List<ClipRecords> records, Duration timeout) {
-    Set<String> waiting = new HashSet<>();
-    records.forEach(r -> waiting.add(r.clipId()));
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!waiting.isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            waiting.size() + " of " + records.size() + " clips not summarised within " + timeout);
-      }
-      for (ConsumerRecord<String, byte[]> r : changelog.poll(Duration.ofMillis(100))) {
-        waiting.remove(r.key().substring(r.key().lastIndexOf('/') + 1));
-      }
-    }
-    return records.size();
+    return awaitClips(
+        changelog, records, key -> key.substring(key.lastIndexOf('/') + 1), "summarised", timeout);
   }
 
   private static void awaitRunning(FusionStreamApp app, Duration timeout) {
@@ -454,16 +444,29 @@ final class FusionBench {
 
   private static int readFused(
       KafkaConsumer<String, FusedEmotion> reader, List<ClipRecords> records, Duration timeout) {
+    return awaitClips(reader, records, key -> key, "fused", timeout);
+  }
+
+  /**
+   * Polls {@code consumer} until a record of every clip of {@code records} is in, the clip id read
+   * from each record's key by {@code clipOfKey}; fails after {@code timeout}.
+   */
+  private static int awaitClips(
+      KafkaConsumer<String, ?> consumer,
+      List<ClipRecords> records,
+      UnaryOperator<String> clipOfKey,
+      String what,
+      Duration timeout) {
     Set<String> waiting = new HashSet<>();
     records.forEach(r -> waiting.add(r.clipId()));
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!waiting.isEmpty()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            waiting.size() + " of " + records.size() + " clips not fused within " + timeout);
+            waiting.size() + " of " + records.size() + " clips not " + what + " within " + timeout);
       }
-      for (ConsumerRecord<String, FusedEmotion> r : reader.poll(Duration.ofMillis(100))) {
-        waiting.remove(r.key());
+      for (ConsumerRecord<String, ?> r : consumer.poll(Duration.ofMillis(100))) {
+        waiting.remove(clipOfKey.apply(r.key()));
       }
     }
     return records.size();
