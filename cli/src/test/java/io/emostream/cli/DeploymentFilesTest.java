@@ -2,6 +2,7 @@ package io.emostream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.emostream.audio.AudioWorkerMain;
 import io.emostream.inference.VadConfig;
 import io.emostream.ops.OpsConfig;
 import java.io.IOException;
@@ -292,6 +293,24 @@ class DeploymentFilesTest {
       assertThat(model).as(name).isEqualTo(VadConfig.DEFAULT_MODEL.toString());
       assertThat(RepositoryFiles.ROOT.resolve((String) model)).as(name).isRegularFile();
     }
+  }
+
+  @Test
+  void theAudioImagesShipTheDefaultSpeechModelThatComposeAndKubernetesPointTo() {
+    String folder = AudioWorkerMain.DEFAULT_MODEL.getParent().toString();
+    for (String dockerfile : List.of("audio-worker/Dockerfile", "audio-worker/Dockerfile.gpu")) {
+      assertThat(RepositoryFiles.read(dockerfile))
+          .as(dockerfile)
+          .contains("COPY " + folder + "/ /app/" + folder + "/");
+    }
+    for (String name : List.of("audio-worker", "audio-worker-gpu")) {
+      assertThat(environment(services.get(name)).get("EMOSTREAM_AUDIO_MODEL"))
+          .as(name)
+          .isEqualTo(AudioWorkerMain.DEFAULT_MODEL.toString());
+    }
+    assertThat(RepositoryFiles.read("deploy/k8s/base/config/audio-worker.env"))
+        .contains("EMOSTREAM_AUDIO_MODEL=" + AudioWorkerMain.DEFAULT_MODEL + "\n");
+    assertThat(RepositoryFiles.ROOT.resolve(AudioWorkerMain.DEFAULT_MODEL)).isRegularFile();
   }
 
   /**

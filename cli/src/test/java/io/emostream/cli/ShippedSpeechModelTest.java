@@ -32,22 +32,23 @@ import org.junit.jupiter.api.Test;
  * The shipped speech models, loaded from their manifests, fed through the production path (FFmpeg
  * demux to 16 kHz mono PCM → AudioSegment → AudioPredictor on ONNX Runtime) reproduce the
  * posteriors their training scripts computed with torch ({@code reference.json}), within 1e-3: v1
- * on whole clips without the voice-activity gate; v2, v3 (the default) and v5 behind the production
- * gate (Silero VAD in Java), so the voiced audio the Java detector cuts equals the Python
- * rendering's sample for sample and the model's answer on it matches torch's.
+ * on whole clips without the voice-activity gate; v2, v3, v5 and v6 (the default) behind the
+ * production gate (Silero VAD in Java), so the voiced audio the Java detector cuts equals the
+ * Python rendering's sample for sample and the model's answer on it matches torch's.
  */
 class ShippedSpeechModelTest {
 
   static final Path V1 = Path.of("../models/speech-emotion-ravdess");
   static final Path V2 = Path.of("../models/speech-emotion-v2");
-  static final Path V3 = Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL).getParent();
+  static final Path V3 = Path.of("../models/speech-emotion-v3");
   static final Path V5 = Path.of("../models/speech-emotion-v5");
+  static final Path V6 = Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL).getParent();
   static final Path VAD = Path.of("..").resolve(VadConfig.DEFAULT_MODEL);
   static final Path RAVDESS = Path.of("../../shared/data/ravdess-speech-16k");
 
   @Test
-  void theDefaultIsV3() {
-    assertThat(V3.getFileName()).hasToString("speech-emotion-v3");
+  void theDefaultIsV6() {
+    assertThat(V6.getFileName()).hasToString("speech-emotion-v6");
   }
 
   @Test
@@ -70,6 +71,15 @@ class ShippedSpeechModelTest {
   @Test
   void v5ReproducesTheTrainingReferenceOutputsOnTheVoicedAudio() throws Exception {
     checkVoiced(V5);
+  }
+
+  /**
+   * v6 is one graph holding v3 and v5; its reference is the average of their torch references
+   * (average_models.py), so this checks the combined graph against the two trained models.
+   */
+  @Test
+  void v6ReproducesTheAverageOfV3AndV5OnTheVoicedAudio() throws Exception {
+    checkVoiced(V6);
   }
 
   private static void checkVoiced(Path modelDir) throws Exception {
