@@ -331,10 +331,17 @@ public final class BenchCommand extends CliCommand {
         run.clipsPerSecond(),
         run.clipsPerCpuSecond(),
         run.clipsPerFusionCpuSecond());
+    out.printf(
+        Locale.ROOT,
+        "  at the last fused record read (%.2f s in; the summary's work on the last clips not"
+            + " yet done): %.0f per CPU-second of fusion-stream's own threads%n",
+        run.fusedWallMs() / 1000,
+        run.clipsPerFusionCpuSecondToFused());
     report.figure("broker", "clips", run.clips());
     report.figure("broker", "clipsPerSecond", run.clipsPerSecond());
     report.figure("broker", "clipsPerCpuSecond", run.clipsPerCpuSecond());
     report.figure("broker", "clipsPerFusionCpuSecond", run.clipsPerFusionCpuSecond());
+    report.figure("broker", "clipsPerFusionCpuSecondToFused", run.clipsPerFusionCpuSecondToFused());
   }
 
   /**
