@@ -21,7 +21,7 @@ import onnx
 from onnx import TensorProto, compose, helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_v2 import fit_temperature  # noqa: E402
+from train_v2 import fit_temperature, softmax  # noqa: E402
 
 
 def shipped_temperature(results):
@@ -101,11 +101,6 @@ def check_against_parts(args, ta, tb, t):
     return worst
 
 
-def softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum()
-
-
 def write_reference(args, ta, tb, t, worst):
     ra = json.load(open(os.path.join(args.model_a, "reference.json")))
     rb = json.load(open(os.path.join(args.model_b, "reference.json")))
@@ -125,7 +120,7 @@ def write_reference(args, ta, tb, t, worst):
                                         "voiced_num_samples")}
             for prefix in ("", "voiced_"):
                 z = averaged(ca[prefix + "logits"], cb[prefix + "logits"], ta, tb, t)
-                p = softmax(z)
+                p = softmax(z[None])[0]
                 entry[prefix + "predicted_label"] = out["labels"][int(np.argmax(p))]
                 entry[prefix + "logits"] = [round(float(v), 6) for v in z]
                 entry[prefix + "softmax"] = [round(float(v), 6) for v in p]
