@@ -41,7 +41,7 @@ import picocli.CommandLine.Parameters;
     header = "measure each stage next to its natural limit on this machine",
     description = {
       "Stages (default all): audio (the audio worker's predictor, voice activity on, vs bare ONNX"
-          + " Runtime running the same VAD steps and speech model; then the VAD with a poll's clips"
+          + " Runtime running the same VAD batches and speech model; then the VAD with a poll's clips"
           + " together vs one clip at a time), face (the video worker's"
           + " face path vs bare ONNX Runtime on the same frames), ingest (VideoDemuxer vs the ffmpeg"
           + " CLI on the same file; skipped without ffmpeg), fusion (the topology on the test"

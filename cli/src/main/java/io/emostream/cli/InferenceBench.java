@@ -28,13 +28,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The two inference stages of {@code bench}: the audio predictor against a bare ONNX Runtime loop
@@ -58,11 +58,11 @@ final class InferenceBench {
 
   /**
    * The audio worker's {@link AudioPredictor} as deployed (voice activity on, the clips of a poll
-   * of {@code pollRecords} predicted together) against bare ORT running the same model work:
-   * Silero's lockstep frame steps of each poll ({@link SpeechDetector.Lockstep}), then the speech
-   * model on each clip's voiced windows; one round = every clip once. Returns that comparison, then
-   * (with {@code lever}) the voice-activity lever's pair: a poll's clips together against one clip
-   * at a time.
+   * of {@code pollRecords} predicted together) against bare ORT running the same model work: Silero
+   * on each poll's batches of frames ({@link SpeechDetector#batches}), then the speech model on
+   * each clip's voiced windows; one round = every clip once. Returns that comparison, then (with
+   * {@code lever}) the voice-activity lever's pair: a poll's clips together against one clip at a
+   * time.
    */
   List<BenchFigures.Comparison> audio(
       Path manifestFile, VadConfig vad, int pollRecords, List<byte[]> segments, boolean lever)
@@ -104,9 +104,16 @@ final class InferenceBench {
       }
       List<List<byte[]>> polls = polls(segments, pollRecords);
       List<List<float[]>> clipPolls = polls(clips, pollRecords);
-      List<SpeechDetector.Lockstep> plans = new ArrayList<>();
+      List<FloatBuffer> vadInputs = new ArrayList<>();
+      List<long[]> vadShapes = new ArrayList<>();
       for (List<float[]> poll : clipPolls) {
-        plans.add(SpeechDetector.Lockstep.of(poll));
+        for (SpeechDetector.Batch batch : SpeechDetector.batches(poll)) {
+          vadInputs.add(direct(batch.frames(poll)));
+          vadShapes.add(
+              new long[] {
+                batch.clips().length, batch.steps(), SpeechDetector.CONTEXT + SpeechDetector.FRAME
+              });
+        }
       }
       String input = model.manifest().input().name();
       BenchFigures.Comparison worker =
@@ -121,19 +128,11 @@ final class InferenceBench {
                     }
                     return Alternation.Done.items(segments.size());
                   },
-              "bare ORT (VAD steps + speech model)",
+              "bare ORT (VAD + speech model)",
               () -> {
-                List<FloatBuffer[]> inputs = new ArrayList<>();
-                for (SpeechDetector.Lockstep plan : plans) {
-                  FloatBuffer[] steps = new FloatBuffer[plan.steps()];
-                  for (int t = 0; t < steps.length; t++) {
-                    steps[t] = direct(plan.input(t));
-                  }
-                  inputs.add(steps);
-                }
                 return () -> {
-                  for (int p = 0; p < plans.size(); p++) {
-                    bareVad.vadSteps(plans.get(p), inputs.get(p));
+                  for (int b = 0; b < vadInputs.size(); b++) {
+                    bareVad.vadSequence(vadInputs.get(b), vadShapes.get(b));
                   }
                   for (FloatBuffer w : windows) {
                     bare.run(input, w, new long[] {1, w.remaining()});
@@ -151,25 +150,42 @@ final class InferenceBench {
               "vad",
               "clip",
               "SpeechDetector, polls of " + pollRecords + " together",
-              () ->
-                  () -> {
-                    for (List<float[]> poll : clipPolls) {
-                      detector.probabilitiesAll(poll);
-                    }
-                    return Alternation.Done.items(clips.size());
-                  },
+              () -> () -> detectPolls(detector, clipPolls, clips.size()),
               "SpeechDetector, one clip at a time",
-              () ->
-                  () -> {
-                    for (float[] clip : clips) {
-                      detector.probabilities(clip);
-                    }
-                    return Alternation.Done.items(clips.size());
-                  },
+              () -> () -> detectPolls(detector, polls(clips, 1), clips.size()),
               budget,
               3);
-      return List.of(worker, pair);
+      Path stock = vad.model().resolveSibling(STOCK_VAD);
+      if (vad.model().endsWith(STOCK_VAD) || !Files.isRegularFile(stock)) {
+        return List.of(worker, pair);
+      }
+      try (SpeechDetector frameByFrame =
+          SpeechDetector.load(
+              stock, Device.CPU, threads, vad.threshold(), vad.minSpeechSeconds())) {
+        BenchFigures.Comparison graphs =
+            alternation.compare(
+                "vad-graph",
+                "clip",
+                "SpeechDetector on " + vad.model().getFileName() + ", polls of " + pollRecords,
+                () -> () -> detectPolls(detector, clipPolls, clips.size()),
+                "SpeechDetector on " + STOCK_VAD + " (one frame per run), polls of " + pollRecords,
+                () -> () -> detectPolls(frameByFrame, clipPolls, clips.size()),
+                budget,
+                3);
+        return List.of(worker, pair, graphs);
+      }
     }
+  }
+
+  /** Silero VAD's own graph, one frame per run, beside the default sequence graph. */
+  static final String STOCK_VAD = "silero_vad_v5.onnx";
+
+  private static Alternation.Done detectPolls(
+      SpeechDetector detector, List<List<float[]>> polls, int clips) throws OrtException {
+    for (List<float[]> poll : polls) {
+      detector.probabilitiesAll(poll);
+    }
+    return Alternation.Done.items(clips);
   }
 
   /** The items in runs of {@code size}, as a worker's polls bring them. */
@@ -379,35 +395,28 @@ final class InferenceBench {
     }
 
     /**
-     * Silero VAD over a {@link SpeechDetector.Lockstep}'s steps, whose inputs are ready: each
-     * step's state is the previous step's {@code stateN}, cut to the clips still running.
+     * Silero VAD's sequence graph on one batch of frames [rows, steps, 576] ({@link
+     * SpeechDetector.Batch#frames}), ready in a direct buffer, from a zero state.
      */
-    void vadSteps(SpeechDetector.Lockstep plan, FloatBuffer[] inputs) throws OrtException {
-      int rows = plan.steps() == 0 ? 0 : plan.rows(0);
-      float[] state = new float[2 * rows * SpeechDetector.STATE_ROW];
-      FloatBuffer stateBuffer = direct(state);
-      for (int t = 0; t < inputs.length; t++) {
-        int active = plan.rows(t);
-        if (active < rows) {
-          state = SpeechDetector.keepRows(state, rows, active);
-          rows = active;
-        }
-        stateBuffer.clear().put(state).flip();
-        try (OnnxTensor in =
-                OnnxTensor.createTensor(
-                    env,
-                    inputs[t],
-                    new long[] {rows, SpeechDetector.CONTEXT + SpeechDetector.FRAME});
-            OnnxTensor st =
-                OnnxTensor.createTensor(
-                    env, stateBuffer, new long[] {2, rows, SpeechDetector.STATE_ROW});
-            OnnxTensor sr = OnnxTensor.createTensor(env, (long) SpeechDetector.SAMPLE_RATE);
-            OrtSession.Result result =
-                session.run(Map.of("input", in, "state", st, "sr", sr), Set.of("stateN"))) {
-          FloatBuffer next = ((OnnxTensor) result.get(0)).getFloatBuffer();
-          state = new float[next.remaining()];
-          next.get(state);
-        }
+    void vadSequence(FloatBuffer frames, long[] shape) throws OrtException {
+      if (!session.getInputNames().contains("frames")) {
+        throw new IllegalArgumentException(
+            "the audio stage's bare loop runs Silero VAD's sequence graph"
+                + " (models/silero-vad/silero_vad_v5_sequence.onnx); this VAD model takes "
+                + session.getInputNames());
+      }
+      if (shape[1] == 0) {
+        return;
+      }
+      frames.rewind();
+      try (OnnxTensor in = OnnxTensor.createTensor(env, frames, shape);
+          OnnxTensor st =
+              OnnxTensor.createTensor(
+                  env,
+                  FloatBuffer.wrap(new float[2 * (int) shape[0] * SpeechDetector.STATE_ROW]),
+                  new long[] {2, shape[0], SpeechDetector.STATE_ROW});
+          OrtSession.Result result = session.run(Map.of("frames", in, "state", st))) {
+        result.size();
       }
     }
 

@@ -52,7 +52,7 @@ final class Preflight {
           "the voice-activity model "
               + vad.model()
               + " does not exist; restore it (git checkout "
-              + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5.onnx, or set EMOSTREAM_VAD=off");
+              + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5_sequence.onnx, or set EMOSTREAM_VAD=off");
     }
   }
 

@@ -61,7 +61,7 @@ public final class VadSurvey extends CliCommand {
       paramLabel = "FILE",
       description =
           "the voice-activity model (default: "
-              + "models/silero-vad/silero_vad_v5.onnx under the emostream folder)")
+              + "models/silero-vad/silero_vad_v5_sequence.onnx under the emostream folder)")
   private Path model;
 
   @Option(

@@ -282,7 +282,7 @@ class DeploymentFilesTest {
   }
 
   @Test
-  void theAudioImagesShipTheVoiceActivityModelThatComposePointsTo() {
+  void theAudioImagesShipTheVoiceActivityModelThatComposeAndKubernetesPointTo() {
     for (String dockerfile : List.of("audio-worker/Dockerfile", "audio-worker/Dockerfile.gpu")) {
       assertThat(RepositoryFiles.read(dockerfile))
           .as(dockerfile)
@@ -293,6 +293,8 @@ class DeploymentFilesTest {
       assertThat(model).as(name).isEqualTo(VadConfig.DEFAULT_MODEL.toString());
       assertThat(RepositoryFiles.ROOT.resolve((String) model)).as(name).isRegularFile();
     }
+    assertThat(RepositoryFiles.read("deploy/k8s/base/config/audio-worker.env"))
+        .contains("EMOSTREAM_VAD_MODEL=" + VadConfig.DEFAULT_MODEL + "\n");
   }
 
   @Test

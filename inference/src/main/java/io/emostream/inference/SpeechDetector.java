@@ -4,11 +4,10 @@ import ai.onnxruntime.OrtException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.IntStream;
 
 /**
  * Voice activity with Silero VAD v5 ({@code models/silero-vad/}), implementing the voiced-audio
@@ -17,9 +16,11 @@ import java.util.stream.IntStream;
  *
  * <ul>
  *   <li>16 kHz mono; frames of {@value #FRAME} samples, the last partial frame zero-padded; each
- *       frame is fed with the previous {@value #CONTEXT} samples prepended (input [1, 576]; zeros
+ *       frame is fed with the previous {@value #CONTEXT} samples prepended (576 samples; zeros
  *       before the first frame), as Silero's own wrapper does; the recurrent {@code state} [2, 1,
- *       128] is carried from frame to frame, starting from zeros for each clip.
+ *       128] is carried from frame to frame, starting from zeros for each clip. The graph is either
+ *       Silero's own, one frame per run, or the same weights taking all of a clip's frames in one
+ *       run ({@link Form}); they agree within float rounding.
  *   <li>A frame is voiced when its speech probability is {@code >= threshold}.
  *   <li>Voiced audio: the clip's samples of the voiced frames after dilating the voiced-frame mask
  *       by {@value #DILATION_FRAMES} frames (96 ms) on each side, concatenated in order. Voiced
@@ -39,14 +40,38 @@ public final class SpeechDetector implements AutoCloseable {
   public static final int DILATION_FRAMES = 3;
   public static final int STATE_ROW = 128;
 
-  /** Clips per lockstep run of {@link #probabilitiesAll} (a worker's poll brings 8 by default). */
+  /** Clips per model input of {@link #probabilitiesAll} (a worker's poll brings 8 by default). */
   static final int MAX_BATCH = 32;
 
   static final int STATE_SIZE = 2 * STATE_ROW;
-  static final Set<String> INPUTS = Set.of("input", "state", "sr");
+
+  /**
+   * The two graphs of Silero VAD v5 this detector runs: the stock one, one frame per run ({@code
+   * input} [rows, 576], {@code state}, {@code sr}; {@code silero_vad_v5.onnx}), and the same
+   * weights taking a run of frames per call ({@code frames} [rows, steps, 576], {@code state};
+   * {@code silero_vad_v5_sequence.onnx}, the default, built and checked against the stock graph by
+   * {@code training/audio/silero_sequence.py}). Both answer {@code output} and {@code stateN}.
+   */
+  enum Form {
+    STEP(Set.of("input", "state", "sr")),
+    SEQUENCE(Set.of("frames", "state"));
+
+    final Set<String> inputs;
+
+    Form(Set<String> inputs) {
+      this.inputs = inputs;
+    }
+
+    /** The form whose inputs a model has; STEP (whose check then names what is wrong) otherwise. */
+    static Form of(Set<String> inputs) {
+      return inputs.equals(SEQUENCE.inputs) ? SEQUENCE : STEP;
+    }
+  }
+
   static final Set<String> OUTPUTS = Set.of("output", "stateN");
 
   private final OrtModel model;
+  private final Form form;
   private final double threshold;
   private final double minSpeechSeconds;
 
@@ -63,7 +88,8 @@ public final class SpeechDetector implements AutoCloseable {
       throw new IllegalArgumentException(
           "minimum speech seconds must be >= 0, got " + minSpeechSeconds);
     }
-    model.checkNames(INPUTS, OUTPUTS);
+    this.form = Form.of(model.inputShapes().keySet());
+    model.checkNames(form.inputs, OUTPUTS);
     this.model = model;
     this.threshold = threshold;
     this.minSpeechSeconds = minSpeechSeconds;
@@ -110,149 +136,162 @@ public final class SpeechDetector implements AutoCloseable {
   }
 
   /**
-   * {@link #probabilities} of several clips at once, one array per clip in order: the clips' frames
-   * run in lockstep, frame {@code t} of every clip that has one in one model run of batch up to
-   * {@value #MAX_BATCH}, each clip with its own row of the recurrent state. Silero's per-frame
-   * compute is small and ONNX Runtime's per-run cost is not, so eight 4 s clips cost about half as
-   * much as one by one. The rows are independent: each clip gets what it gets alone, up to float
-   * rounding between batch sizes ({@code SpeechDetectorTest}). One {@link OrtModel#guarded} call
-   * per batch.
+   * {@link #probabilities} of several clips at once, one array per clip in order: clips of the same
+   * frame count run together ({@link #batches}), up to {@value #MAX_BATCH} in one model input, each
+   * clip a row with its own recurrent state. The rows are independent: each clip gets what it gets
+   * alone, up to float rounding between batch sizes ({@code SpeechDetectorTest}). One {@link
+   * OrtModel#guarded} call per batch.
    */
   public List<float[]> probabilitiesAll(List<float[]> clips) throws OrtException {
-    List<float[]> out = new ArrayList<>(clips.size());
-    for (int from = 0; from < clips.size(); from += MAX_BATCH) {
-      List<float[]> chunk = clips.subList(from, Math.min(clips.size(), from + MAX_BATCH));
-      out.addAll(model.guarded(() -> runLockstep(chunk)));
+    float[][] out = new float[clips.size()][];
+    for (Batch batch : batches(clips)) {
+      float[][] rows = model.guarded(() -> runBatch(batch, clips));
+      for (int r = 0; r < rows.length; r++) {
+        out[batch.clips()[r]] = rows[r];
+      }
+    }
+    return Arrays.asList(out);
+  }
+
+  private float[][] runBatch(Batch batch, List<float[]> clips) throws OrtException {
+    int rows = batch.clips().length;
+    float[] probabilities =
+        run(batch.frames(clips), rows, batch.steps(), new float[2 * rows * STATE_ROW])
+            .probabilities();
+    float[][] out = new float[rows][];
+    for (int r = 0; r < rows; r++) {
+      out[r] = Arrays.copyOfRange(probabilities, r * batch.steps(), (r + 1) * batch.steps());
     }
     return out;
   }
 
-  private List<float[]> runLockstep(List<float[]> clips) throws OrtException {
-    Lockstep plan = Lockstep.of(clips);
-    float[][] probabilities = new float[clips.size()][];
-    for (int i = 0; i < clips.size(); i++) {
-      probabilities[i] = new float[frameCount(clips.get(i).length)];
+  /**
+   * Clips that run in one model input: the same frame count ({@code steps}), at most {@value
+   * #MAX_BATCH}; {@code clips} are indices into the list given, in its order.
+   */
+  public record Batch(int[] clips, int steps) {
+
+    /**
+     * The model input [rows, steps, 576], row r holding the frames of clip {@code clips()[r]} of
+     * {@code all} ({@link #frameInput} each).
+     */
+    public float[] frames(List<float[]> all) {
+      float[] frames = new float[clips.length * steps * (CONTEXT + FRAME)];
+      for (int r = 0; r < clips.length; r++) {
+        for (int t = 0; t < steps; t++) {
+          frameInto(all.get(clips[r]), t, frames, (r * steps + t) * (CONTEXT + FRAME));
+        }
+      }
+      return frames;
     }
-    int rows = plan.steps() == 0 ? 0 : plan.rows(0);
-    float[] state = new float[2 * rows * STATE_ROW];
-    for (int t = 0; t < plan.steps(); t++) {
-      int active = plan.rows(t);
-      if (active < rows) {
-        state = keepRows(state, rows, active);
-        rows = active;
+  }
+
+  /**
+   * The clips grouped by frame count, in order of first appearance, each group cut into batches of
+   * at most {@value #MAX_BATCH}. Pure; the benchmark's bare loop runs the same batches.
+   */
+  public static List<Batch> batches(List<float[]> clips) {
+    Map<Integer, List<Integer>> byLength = new LinkedHashMap<>();
+    for (int i = 0; i < clips.size(); i++) {
+      byLength.computeIfAbsent(frameCount(clips.get(i).length), k -> new ArrayList<>()).add(i);
+    }
+    List<Batch> out = new ArrayList<>();
+    byLength.forEach(
+        (steps, members) -> {
+          for (int from = 0; from < members.size(); from += MAX_BATCH) {
+            int[] rows =
+                members.subList(from, Math.min(members.size(), from + MAX_BATCH)).stream()
+                    .mapToInt(Integer::intValue)
+                    .toArray();
+            out.add(new Batch(rows, steps));
+          }
+        });
+    return out;
+  }
+
+  /** Frame probabilities [rows * steps], row by row, and the state after the last step. */
+  private record Run(float[] probabilities, float[] state) {}
+
+  /**
+   * Runs {@code steps} frames of {@code rows} signals from {@code state}: frames [rows, steps, 576]
+   * as {@link Batch#frames} lays them out. The sequence graph takes them in one run; the stock
+   * graph one step at a time, each step's state the previous step's {@code stateN}.
+   */
+  private Run run(float[] frames, int rows, int steps, float[] state) throws OrtException {
+    if (steps == 0) {
+      return new Run(new float[0], state);
+    }
+    if (form == Form.SEQUENCE) {
+      Map<String, OrtModel.Output> result =
+          model.run(
+              Map.of(
+                  "frames", OrtModel.floats(frames, new long[] {rows, steps, CONTEXT + FRAME}),
+                  "state", OrtModel.floats(state, new long[] {2, rows, STATE_ROW})),
+              OUTPUTS);
+      return new Run(
+          checked(result.get("output").data(), rows * steps, rows), checkedState(result, rows));
+    }
+    float[] probabilities = new float[rows * steps];
+    float[] input = new float[rows * (CONTEXT + FRAME)];
+    for (int t = 0; t < steps; t++) {
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(
+            frames,
+            (r * steps + t) * (CONTEXT + FRAME),
+            input,
+            r * (CONTEXT + FRAME),
+            CONTEXT + FRAME);
       }
       Map<String, OrtModel.Output> result =
           model.run(
               Map.of(
-                  "input", OrtModel.floats(plan.input(t), new long[] {rows, CONTEXT + FRAME}),
+                  "input", OrtModel.floats(input, new long[] {rows, CONTEXT + FRAME}),
                   "state", OrtModel.floats(state, new long[] {2, rows, STATE_ROW}),
                   "sr", OrtModel.scalar(SAMPLE_RATE)),
               OUTPUTS);
-      state = result.get("stateN").data();
-      float[] output = result.get("output").data();
-      if (state.length != 2 * rows * STATE_ROW || output.length != rows) {
-        throw new IllegalStateException(
-            "VAD model returned a state of "
-                + state.length
-                + " values and "
-                + output.length
-                + " outputs for a batch of "
-                + rows
-                + ", expected "
-                + 2 * rows * STATE_ROW
-                + " and "
-                + rows);
-      }
+      float[] output = checked(result.get("output").data(), rows, rows);
+      state = checkedState(result, rows);
       for (int r = 0; r < rows; r++) {
-        probabilities[plan.clip(r)][t] = output[r];
+        probabilities[r * steps + t] = output[r];
       }
     }
-    return Arrays.asList(probabilities);
+    return new Run(probabilities, state);
+  }
+
+  private static float[] checked(float[] output, int expected, int rows) {
+    if (output.length != expected) {
+      throw new IllegalStateException(
+          "VAD model returned "
+              + output.length
+              + " probabilities for a batch of "
+              + rows
+              + ", expected "
+              + expected);
+    }
+    return output;
+  }
+
+  private static float[] checkedState(Map<String, OrtModel.Output> result, int rows) {
+    float[] state = result.get("stateN").data();
+    if (state.length != 2 * rows * STATE_ROW) {
+      throw new IllegalStateException(
+          "VAD model returned a state of "
+              + state.length
+              + " values for a batch of "
+              + rows
+              + ", expected "
+              + 2 * rows * STATE_ROW);
+    }
+    return state;
   }
 
   /**
-   * The frame steps of clips run together: the clips ordered longest first, so the clips that have
-   * a frame {@code t} are always the first {@link #rows(int) rows(t)}; the input of step {@code t}
-   * stacks their frame {@code t} ({@link #frameInput}) in that order. Pure; the benchmark's bare
-   * loop runs the same steps.
-   */
-  public static final class Lockstep {
-    private final List<float[]> clips;
-    private final int[] order;
-
-    private Lockstep(List<float[]> clips, int[] order) {
-      this.clips = clips;
-      this.order = order;
-    }
-
-    public static Lockstep of(List<float[]> clips) {
-      int[] order =
-          IntStream.range(0, clips.size())
-              .boxed()
-              .sorted(
-                  Comparator.comparingInt((Integer i) -> frameCount(clips.get(i).length))
-                      .reversed())
-              .mapToInt(Integer::intValue)
-              .toArray();
-      return new Lockstep(List.copyOf(clips), order);
-    }
-
-    /** Frame steps: the longest clip's frame count. */
-    public int steps() {
-      return order.length == 0 ? 0 : frameCount(clips.get(order[0]).length);
-    }
-
-    /** Clips that have a frame {@code t}. */
-    public int rows(int t) {
-      int rows = order.length;
-      while (rows > 0 && frameCount(clips.get(order[rows - 1]).length) <= t) {
-        rows--;
-      }
-      return rows;
-    }
-
-    /** The clip (its index in the list given) whose frames are in row {@code row}. */
-    public int clip(int row) {
-      return order[row];
-    }
-
-    /** Step {@code t}'s input: [rows(t), 576], row r holding frame t of clip(r). */
-    public float[] input(int t) {
-      int rows = rows(t);
-      float[] input = new float[rows * (CONTEXT + FRAME)];
-      for (int r = 0; r < rows; r++) {
-        frameInto(clips.get(order[r]), t, input, r * (CONTEXT + FRAME));
-      }
-      return input;
-    }
-  }
-
-  /** The state [2, rows, 128] with only its first {@code keep} rows in each of the two layers. */
-  public static float[] keepRows(float[] state, int rows, int keep) {
-    float[] out = new float[2 * keep * STATE_ROW];
-    for (int layer = 0; layer < 2; layer++) {
-      System.arraycopy(
-          state, layer * rows * STATE_ROW, out, layer * keep * STATE_ROW, keep * STATE_ROW);
-    }
-    return out;
-  }
-
-  /**
-   * The speech probability of every frame ({@link #frameCount} of them). Each frame is one {@link
-   * OrtModel#run}; the frames of a clip run inside one {@link OrtModel#guarded} call, so a stop
-   * waits for the clip's last frame instead of failing it half way.
+   * The speech probability of every frame ({@link #frameCount} of them), in one {@link
+   * OrtModel#guarded} call, so a stop waits for the clip's last frame instead of failing it half
+   * way.
    */
   public float[] probabilities(float[] samples) throws OrtException {
-    return model.guarded(() -> runFrames(samples));
-  }
-
-  private float[] runFrames(float[] samples) throws OrtException {
-    Stream stream = stream();
-    float[] head = stream.accept(samples, 0, samples.length);
-    float[] tail = stream.flush();
-    float[] probabilities = Arrays.copyOf(head, head.length + tail.length);
-    System.arraycopy(tail, 0, probabilities, head.length, tail.length);
-    return probabilities;
+    return probabilitiesAll(List.of(samples)).get(0);
   }
 
   /** A new {@link Stream} on this detector's session, state and context zero. */
@@ -264,11 +303,13 @@ public final class SpeechDetector implements AutoCloseable {
    * The contract's frame probabilities of one continuous signal fed in pieces (a source as it is
    * demuxed): the recurrent state and the {@value #CONTEXT}-sample context go on from piece to
    * piece, so any split of a signal gives the probabilities {@link #probabilities} gives on the
-   * whole. A frame is run once its {@value #FRAME} samples are in; {@link #flush} runs a last
-   * partial one zero-padded. One per signal, used by one thread at a time.
+   * whole. The frames a piece completes run together once its samples are in; {@link #flush} runs a
+   * last partial one zero-padded. One per signal, used by one thread at a time.
    */
   public final class Stream {
+    /** The frame being filled, after its {@value #CONTEXT} samples of context. */
     private final float[] input = new float[CONTEXT + FRAME];
+
     private float[] state = new float[STATE_SIZE];
     private int filled;
     private long frames;
@@ -280,7 +321,8 @@ public final class SpeechDetector implements AutoCloseable {
      * order (none while a frame is still filling).
      */
     public float[] accept(float[] samples, int from, int to) throws OrtException {
-      float[] out = new float[(filled + to - from) / FRAME];
+      int complete = (filled + to - from) / FRAME;
+      float[] batch = new float[complete * (CONTEXT + FRAME)];
       int n = 0;
       for (int at = from; at < to; ) {
         int take = Math.min(FRAME - filled, to - at);
@@ -288,10 +330,12 @@ public final class SpeechDetector implements AutoCloseable {
         filled += take;
         at += take;
         if (filled == FRAME) {
-          out[n++] = runFrame();
+          System.arraycopy(input, 0, batch, n++ * (CONTEXT + FRAME), CONTEXT + FRAME);
+          System.arraycopy(input, FRAME, input, 0, CONTEXT);
+          filled = 0;
         }
       }
-      return out;
+      return runFrames(batch, complete);
     }
 
     /** Runs the partial frame, zero-padded (the end of the signal); empty when there is none. */
@@ -300,7 +344,10 @@ public final class SpeechDetector implements AutoCloseable {
         return new float[0];
       }
       Arrays.fill(input, CONTEXT + filled, input.length, 0f);
-      return new float[] {runFrame()};
+      float[] frame = input.clone();
+      System.arraycopy(input, FRAME, input, 0, CONTEXT);
+      filled = 0;
+      return runFrames(frame, 1);
     }
 
     /** Frames run so far. */
@@ -308,23 +355,11 @@ public final class SpeechDetector implements AutoCloseable {
       return frames;
     }
 
-    private float runFrame() throws OrtException {
-      Map<String, OrtModel.Output> result =
-          model.run(
-              Map.of(
-                  "input", OrtModel.floats(input, new long[] {1, CONTEXT + FRAME}),
-                  "state", OrtModel.floats(state, new long[] {2, 1, 128}),
-                  "sr", OrtModel.scalar(SAMPLE_RATE)),
-              OUTPUTS);
-      state = result.get("stateN").data();
-      if (state.length != STATE_SIZE) {
-        throw new IllegalStateException(
-            "VAD model returned a state of " + state.length + " values, expected " + STATE_SIZE);
-      }
-      System.arraycopy(input, FRAME, input, 0, CONTEXT);
-      filled = 0;
-      frames++;
-      return result.get("output").data()[0];
+    private float[] runFrames(float[] batch, int steps) throws OrtException {
+      Run result = run(batch, 1, steps, state);
+      state = result.state();
+      frames += steps;
+      return result.probabilities();
     }
   }
 

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param enabled EMOSTREAM_VAD: on (default) or off; off runs the speech model on the whole clip,
  *     and a clip quieter than -60 dBFS RMS is NO_SPEECH (the only check left)
  * @param model EMOSTREAM_VAD_MODEL: the Silero VAD v5 ONNX file
- *     (models/silero-vad/silero_vad_v5.onnx)
+ *     (models/silero-vad/silero_vad_v5_sequence.onnx, all of a clip's frames in one run; Silero's
+ *     own silero_vad_v5.onnx, one frame per run, works too)
  * @param threshold EMOSTREAM_VAD_THRESHOLD (0.5): speech probability from which a 32 ms frame is
  *     voiced
  * @param minSpeechSeconds EMOSTREAM_VAD_MIN_SPEECH_SECONDS: voiced seconds below which a clip is
@@ -25,7 +26,7 @@ public record VadConfig(boolean enabled, Path model, double threshold, double mi
   public static final String THRESHOLD_ENV = "EMOSTREAM_VAD_THRESHOLD";
   public static final String MIN_SPEECH_SECONDS_ENV = "EMOSTREAM_VAD_MIN_SPEECH_SECONDS";
 
-  public static final Path DEFAULT_MODEL = Path.of("models/silero-vad/silero_vad_v5.onnx");
+  public static final Path DEFAULT_MODEL = Path.of("models/silero-vad/silero_vad_v5_sequence.onnx");
   public static final double DEFAULT_THRESHOLD = 0.5;
   public static final double DEFAULT_MIN_SPEECH_SECONDS = 0.5;
 

@@ -189,25 +189,7 @@ class SpeechDetectorTest {
 
   @Test
   void clipsRunTogetherGetWhatEachGetsAlone() throws Exception {
-    Random random = new Random(5);
-    // lengths that end at different frames, a partial last frame, one empty clip, and more clips
-    // than one lockstep batch holds
-    int[] lengths = new int[SpeechDetector.MAX_BATCH + 3];
-    for (int i = 0; i < lengths.length; i++) {
-      lengths[i] = i == 3 ? 0 : 8_000 + random.nextInt(3 * 16_000);
-    }
-    List<float[]> clips = new ArrayList<>();
-    for (int length : lengths) {
-      float[] clip = new float[length];
-      double f = 150 + random.nextInt(300);
-      for (int k = 0; k < length; k++) {
-        clip[k] =
-            (float)
-                (0.3 * Math.sin(2 * Math.PI * f * k / 16_000) * ((k / 3_000) % 2)
-                    + 0.05 * random.nextGaussian());
-      }
-      clips.add(clip);
-    }
+    List<float[]> clips = clips(2 * SpeechDetector.MAX_BATCH + 3, 5);
 
     List<float[]> together = detector.probabilitiesAll(clips);
 
@@ -225,20 +207,86 @@ class SpeechDetectorTest {
   }
 
   @Test
-  void keepingRowsKeepsTheFirstRowsOfEachLayer() {
-    int row = SpeechDetector.STATE_ROW;
-    float[] state = new float[2 * 3 * row];
-    for (int i = 0; i < state.length; i++) {
-      state[i] = i;
+  void clipsOfTheSameFrameCountShareABatchOfAtMostMaxBatch() {
+    List<float[]> clips = new ArrayList<>();
+    for (int i = 0; i < SpeechDetector.MAX_BATCH + 2; i++) {
+      clips.add(new float[i == 1 ? 1_000 : 64_000]);
     }
+    clips.add(new float[64_000 - 511]); // the same 125 frames, the last one partial
+    clips.add(new float[0]);
 
-    float[] kept = SpeechDetector.keepRows(state, 3, 2);
+    List<SpeechDetector.Batch> batches = SpeechDetector.batches(clips);
 
-    assertThat(kept).hasSize(2 * 2 * row);
-    assertThat(Arrays.copyOfRange(kept, 0, 2 * row))
-        .containsExactly(Arrays.copyOfRange(state, 0, 2 * row));
-    assertThat(Arrays.copyOfRange(kept, 2 * row, 4 * row))
-        .containsExactly(Arrays.copyOfRange(state, 3 * row, 5 * row));
+    assertThat(batches).extracting(SpeechDetector.Batch::steps).containsExactly(125, 125, 2, 0);
+    assertThat(batches.get(0).clips()).hasSize(SpeechDetector.MAX_BATCH).startsWith(0, 2, 3);
+    assertThat(batches.get(1).clips()).containsExactly(33, 34);
+    assertThat(batches.get(2).clips()).containsExactly(1);
+    assertThat(batches.get(3).clips()).containsExactly(35);
+    assertThat(batches.stream().mapToInt(b -> b.clips().length).sum()).isEqualTo(clips.size());
+
+    float[] first = clips.get(0);
+    first[512] = 7f;
+    float[] frames = batches.get(0).frames(clips);
+    assertThat(frames).hasSize(SpeechDetector.MAX_BATCH * 125 * 576);
+    assertThat(Arrays.copyOfRange(frames, 576, 2 * 576))
+        .containsExactly(SpeechDetector.frameInput(first, 1));
+  }
+
+  @Test
+  void theSequenceGraphAnswersWhatSilerosOwnGraphAnswersFrameByFrame() throws Exception {
+    assertThat(MODEL.getFileName().toString()).isEqualTo("silero_vad_v5_sequence.onnx");
+    List<float[]> clips = clips(12, 9);
+    clips.addAll(NonSpeechSignals.all(4.0).values());
+    try (SpeechDetector stock =
+        SpeechDetector.load(
+            MODEL.resolveSibling("silero_vad_v5.onnx"),
+            Device.CPU,
+            1,
+            VadConfig.DEFAULT_THRESHOLD,
+            VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+      List<float[]> expected = stock.probabilitiesAll(clips);
+      List<float[]> got = detector.probabilitiesAll(clips);
+      for (int i = 0; i < clips.size(); i++) {
+        assertThat(got.get(i)).as("clip %d", i).hasSize(expected.get(i).length);
+        for (int t = 0; t < expected.get(i).length; t++) {
+          assertThat(got.get(i)[t])
+              .as("clip %d frame %d", i, t)
+              .isCloseTo(expected.get(i)[t], within(1e-5f));
+        }
+        assertThat(detector.speech(clips.get(i), got.get(i)).voicedFrames())
+            .as("clip %d", i)
+            .containsExactly(stock.speech(clips.get(i), expected.get(i)).voicedFrames());
+      }
+
+      float[] signal = clips.get(0);
+      SpeechDetector.Stream stream = stock.stream();
+      float[] pieces =
+          concat(stream.accept(signal, 0, 700), stream.accept(signal, 700, signal.length));
+      pieces = concat(pieces, stream.flush());
+      assertThat(pieces).containsExactly(expected.get(0));
+    }
+  }
+
+  /**
+   * {@code n} clips of a tone that comes and goes in noise: two of three 4 s long (one frame count,
+   * so they share batches), one empty, the others of random lengths that end at other frames.
+   */
+  private static List<float[]> clips(int n, long seed) {
+    Random random = new Random(seed);
+    List<float[]> clips = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int length = i == 3 ? 0 : i % 3 != 0 ? 64_000 : 8_000 + random.nextInt(3 * 16_000);
+      float[] clip = new float[length];
+      double f = 150 + random.nextInt(300);
+      for (int k = 0; k < length; k++) {
+        clip[k] =
+            (float)
+                (0.3 * Math.sin(2 * Math.PI * f * k / 16_000) * ((k / 3_000) % 2)
+                    + 0.05 * random.nextGaussian());
+      }
+      clips.add(clip);
+    }
+    return clips;
   }
 
   private static float[] concat(float[] a, float[] b) {

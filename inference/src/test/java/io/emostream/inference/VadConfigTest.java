@@ -18,7 +18,7 @@ class VadConfigTest {
   void defaultsAreOnWithTheShippedModelAndTheMeasuredThresholds() {
     VadConfig c = VadConfig.fromEnv(new Env(Map.of()));
     assertThat(c.enabled()).isTrue();
-    assertThat(c.model()).isEqualTo(Path.of("models/silero-vad/silero_vad_v5.onnx"));
+    assertThat(c.model()).isEqualTo(Path.of("models/silero-vad/silero_vad_v5_sequence.onnx"));
     assertThat(c.threshold()).isEqualTo(0.5);
     assertThat(c.minSpeechSeconds()).isEqualTo(0.5);
     assertThat(VadConfig.fromEnv(new Env(Map.of()), Path.of("/opt/e/vad.onnx")).model())

@@ -94,7 +94,8 @@ class SpeechCutsTest {
     assertThat(defaults.minMs()).isEqualTo(2_000);
     assertThat(defaults.maxMs()).isEqualTo(8_000);
     assertThat(defaults.pauseMs()).isEqualTo(300);
-    assertThat(defaults.vadModel()).isEqualTo(Path.of("models/silero-vad/silero_vad_v5.onnx"));
+    assertThat(defaults.vadModel())
+        .isEqualTo(Path.of("models/silero-vad/silero_vad_v5_sequence.onnx"));
 
     Segmentation vad =
         Segmentation.fromEnv(

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SpeechSegmentationTest {
 
-  static final Path MODEL = Path.of("../models/silero-vad/silero_vad_v5.onnx");
+  static final Path MODEL = Path.of("../models/silero-vad/silero_vad_v5_sequence.onnx");
   static final int RATE = VideoDemuxer.SAMPLE_RATE;
   static final List<String> UTTERANCES =
       List.of("demo-angry-actor02.mp4", "demo-sad-actor03.mp4", "demo-happy-actor04.mp4");
