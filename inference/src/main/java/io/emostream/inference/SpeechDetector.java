@@ -45,6 +45,9 @@ public final class SpeechDetector implements AutoCloseable {
 
   static final int STATE_SIZE = 2 * STATE_ROW;
 
+  /** Most frames per run of the sequence graph: 1024 (32.8 s). */
+  static final int MAX_STEPS = 1024;
+
   /**
    * The two graphs of Silero VAD v5 this detector runs: the stock one, one frame per run ({@code
    * input} [rows, 576], {@code state}, {@code sr}; {@code silero_vad_v5.onnx}), and the same
@@ -214,48 +217,43 @@ public final class SpeechDetector implements AutoCloseable {
 
   /**
    * Runs {@code steps} frames of {@code rows} signals from {@code state}: frames [rows, steps, 576]
-   * as {@link Batch#frames} lays them out. The sequence graph takes them in one run; the stock
-   * graph one step at a time, each step's state the previous step's {@code stateN}.
+   * as {@link Batch#frames} lays them out. The sequence graph takes up to {@value #MAX_STEPS} steps
+   * per run (a long clip in several runs, so one clip cannot grow ONNX Runtime's memory without
+   * bound), Silero's own graph one; each run starts from the previous run's {@code stateN}.
    */
   private Run run(float[] frames, int rows, int steps, float[] state) throws OrtException {
-    if (steps == 0) {
-      return new Run(new float[0], state);
-    }
-    if (form == Form.SEQUENCE) {
-      Map<String, OrtModel.Output> result =
-          model.run(
-              Map.of(
-                  "frames", OrtModel.floats(frames, new long[] {rows, steps, CONTEXT + FRAME}),
-                  "state", OrtModel.floats(state, new long[] {2, rows, STATE_ROW})),
-              OUTPUTS);
-      return new Run(
-          checked(result.get("output").data(), rows * steps, rows), checkedState(result, rows));
-    }
+    int chunk = form == Form.SEQUENCE ? MAX_STEPS : 1;
     float[] probabilities = new float[rows * steps];
-    float[] input = new float[rows * (CONTEXT + FRAME)];
-    for (int t = 0; t < steps; t++) {
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(
-            frames,
-            (r * steps + t) * (CONTEXT + FRAME),
-            input,
-            r * (CONTEXT + FRAME),
-            CONTEXT + FRAME);
-      }
-      Map<String, OrtModel.Output> result =
-          model.run(
-              Map.of(
+    for (int t0 = 0; t0 < steps; t0 += chunk) {
+      int n = Math.min(chunk, steps - t0);
+      float[] input = n == steps ? frames : steps(frames, rows, steps, t0, n);
+      Map<String, OrtModel.Tensor> inputs =
+          form == Form.SEQUENCE
+              ? Map.of(
+                  "frames", OrtModel.floats(input, new long[] {rows, n, CONTEXT + FRAME}),
+                  "state", OrtModel.floats(state, new long[] {2, rows, STATE_ROW}))
+              : Map.of(
                   "input", OrtModel.floats(input, new long[] {rows, CONTEXT + FRAME}),
                   "state", OrtModel.floats(state, new long[] {2, rows, STATE_ROW}),
-                  "sr", OrtModel.scalar(SAMPLE_RATE)),
-              OUTPUTS);
-      float[] output = checked(result.get("output").data(), rows, rows);
+                  "sr", OrtModel.scalar(SAMPLE_RATE));
+      Map<String, OrtModel.Output> result = model.run(inputs, OUTPUTS);
+      float[] output = checked(result.get("output").data(), rows * n, rows);
       state = checkedState(result, rows);
       for (int r = 0; r < rows; r++) {
-        probabilities[r * steps + t] = output[r];
+        System.arraycopy(output, r * n, probabilities, r * steps + t0, n);
       }
     }
     return new Run(probabilities, state);
+  }
+
+  /** Steps {@code [from, from + n)} of every row of frames [rows, steps, 576]: [rows, n, 576]. */
+  private static float[] steps(float[] frames, int rows, int steps, int from, int n) {
+    int width = CONTEXT + FRAME;
+    float[] out = new float[rows * n * width];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(frames, (r * steps + from) * width, out, r * n * width, n * width);
+    }
+    return out;
   }
 
   private static float[] checked(float[] output, int expected, int rows) {

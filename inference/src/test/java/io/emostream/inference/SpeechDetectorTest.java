@@ -237,6 +237,13 @@ class SpeechDetectorTest {
     assertThat(MODEL.getFileName().toString()).isEqualTo("silero_vad_v5_sequence.onnx");
     List<float[]> clips = clips(12, 9);
     clips.addAll(NonSpeechSignals.all(4.0).values());
+    // longer than one run of the sequence graph: two runs, the state carried
+    float[] tone = NonSpeechSignals.tone(SpeechDetector.MAX_STEPS * 512 + 1_000, 220, 0.2);
+    float[] noise = clips(2, 17).get(1);
+    for (int i = 0; i < tone.length; i++) {
+      tone[i] += noise[i % noise.length] * ((i / 24_000) % 2);
+    }
+    clips.add(tone);
     try (SpeechDetector stock =
         SpeechDetector.load(
             MODEL.resolveSibling("silero_vad_v5.onnx"),
