@@ -144,11 +144,10 @@ public final class AudioPredictor implements ClipPredictor {
 
   /**
    * The clips of one poll: each decoded on its own, their voice activity found together ({@link
-   * SpeechDetector#probabilitiesAll}: one VAD run per frame step for all of them, about half the
-   * VAD's cost of one clip at a time), then each clip's voiced windows through the model. A clip
-   * that fails fails alone; should the shared VAD run fail, each clip is retried alone, so a
-   * failure stays with the clip that causes it. Each clip's VAD time is its share of the shared
-   * run.
+   * SpeechDetector#probabilitiesAll}: the clips of one frame count in one VAD run), then each
+   * clip's voiced windows through the model. A clip that fails fails alone; should the shared VAD
+   * run fail, each clip is retried alone, so a failure stays with the clip that causes it. Each
+   * clip's VAD time is its share of the shared run.
    */
   @Override
   public List<Result> predictAll(List<Input> inputs) {

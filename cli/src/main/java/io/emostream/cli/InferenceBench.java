@@ -104,10 +104,18 @@ final class InferenceBench {
       }
       List<List<byte[]>> polls = polls(segments, pollRecords);
       List<List<float[]>> clipPolls = polls(clips, pollRecords);
+      bareVad.requireSequenceGraph();
       List<FloatBuffer> vadInputs = new ArrayList<>();
       List<long[]> vadShapes = new ArrayList<>();
       for (List<float[]> poll : clipPolls) {
         for (SpeechDetector.Batch batch : SpeechDetector.batches(poll)) {
+          if (batch.steps() > SpeechDetector.MAX_STEPS) {
+            throw new IllegalArgumentException(
+                "the audio stage's bare loop runs a clip's frames in one call: clips of up to "
+                    + SpeechDetector.MAX_STEPS
+                    + " frames (32.8 s); this media's clips have "
+                    + batch.steps());
+          }
           vadInputs.add(direct(batch.frames(poll)));
           vadShapes.add(
               new long[] {
@@ -156,7 +164,7 @@ final class InferenceBench {
               budget,
               3);
       Path stock = vad.model().resolveSibling(STOCK_VAD);
-      if (vad.model().endsWith(STOCK_VAD) || !Files.isRegularFile(stock)) {
+      if (!Files.isRegularFile(stock)) {
         return List.of(worker, pair);
       }
       try (SpeechDetector frameByFrame =
@@ -394,17 +402,21 @@ final class InferenceBench {
       }
     }
 
+    /** Fails unless this session is Silero VAD's sequence graph (the default VAD model). */
+    void requireSequenceGraph() {
+      if (!session.getInputNames().contains("frames")) {
+        throw new IllegalArgumentException(
+            "the audio stage's bare loop runs Silero VAD's sequence graph"
+                + " (models/silero-vad/silero_vad_v5_sequence.onnx); EMOSTREAM_VAD_MODEL takes "
+                + session.getInputNames());
+      }
+    }
+
     /**
      * Silero VAD's sequence graph on one batch of frames [rows, steps, 576] ({@link
      * SpeechDetector.Batch#frames}), ready in a direct buffer, from a zero state.
      */
     void vadSequence(FloatBuffer frames, long[] shape) throws OrtException {
-      if (!session.getInputNames().contains("frames")) {
-        throw new IllegalArgumentException(
-            "the audio stage's bare loop runs Silero VAD's sequence graph"
-                + " (models/silero-vad/silero_vad_v5_sequence.onnx); this VAD model takes "
-                + session.getInputNames());
-      }
       if (shape[1] == 0) {
         return;
       }

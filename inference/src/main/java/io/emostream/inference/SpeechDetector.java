@@ -46,7 +46,7 @@ public final class SpeechDetector implements AutoCloseable {
   static final int STATE_SIZE = 2 * STATE_ROW;
 
   /** Most frames per run of the sequence graph: 1024 (32.8 s). */
-  static final int MAX_STEPS = 1024;
+  public static final int MAX_STEPS = 1024;
 
   /**
    * The two graphs of Silero VAD v5 this detector runs: the stock one, one frame per run ({@code
@@ -179,7 +179,8 @@ public final class SpeechDetector implements AutoCloseable {
      * {@code all} ({@link #frameInput} each).
      */
     public float[] frames(List<float[]> all) {
-      float[] frames = new float[clips.length * steps * (CONTEXT + FRAME)];
+      float[] frames =
+          new float[Math.multiplyExact(Math.multiplyExact(clips.length, steps), CONTEXT + FRAME)];
       for (int r = 0; r < clips.length; r++) {
         for (int t = 0; t < steps; t++) {
           frameInto(all.get(clips[r]), t, frames, (r * steps + t) * (CONTEXT + FRAME));
