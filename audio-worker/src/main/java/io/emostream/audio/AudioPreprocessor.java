@@ -28,13 +28,21 @@ public final class AudioPreprocessor {
               + channels
               + "-channel 16-bit frames");
     }
-    ByteBuffer buffer = ByteBuffer.wrap(pcm16le).order(ByteOrder.LITTLE_ENDIAN);
-    int frames = pcm16le.length / (2 * channels);
+    // one bulk copy, then plain array reads: a getShort per sample costs about 3x as much under C1
+    short[] pcm = new short[pcm16le.length / 2];
+    ByteBuffer.wrap(pcm16le).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(pcm);
+    int frames = pcm.length / channels;
     float[] mono = new float[frames];
-    for (int i = 0; i < frames; i++) {
+    if (channels == 1) {
+      for (int i = 0; i < frames; i++) {
+        mono[i] = pcm[i] / 32768f;
+      }
+      return mono;
+    }
+    for (int i = 0, s = 0; i < frames; i++) {
       float sum = 0;
       for (int c = 0; c < channels; c++) {
-        sum += buffer.getShort() / 32768f;
+        sum += pcm[s++] / 32768f;
       }
       mono[i] = sum / channels;
     }

@@ -17,6 +17,14 @@ class AudioPreprocessorTest {
   }
 
   @Test
+  void convertsMonoPcmSampleBySample() {
+    // 1, 32767, -32768, -1, little-endian
+    byte[] pcm = {0x01, 0x00, (byte) 0xff, 0x7f, 0x00, (byte) 0x80, (byte) 0xff, (byte) 0xff};
+    assertThat(AudioPreprocessor.toMonoFloat(pcm, 1))
+        .containsExactly(1 / 32768f, 32767 / 32768f, -1.0f, -1 / 32768f);
+  }
+
+  @Test
   void rejectsPcmThatIsNotWholeFrames() {
     assertThatThrownBy(() -> AudioPreprocessor.toMonoFloat(new byte[3], 1))
         .hasMessageContaining("not a whole number");
