@@ -23,6 +23,8 @@ from onnx import numpy_helper
 MEL_WINDOW = 76     # mel frames per embedding window
 MEL_STRIDE = 8      # frames between windows
 MIN_SAMPLES = 512 + 160 * (MEL_WINDOW - 1)   # 12512 samples (0.782 s) give exactly one window
+TAIL_START = 51    # steps from here on (convolutions 15-19) are the tail that train_v2.py --tune-tail trains;
+                   # before them the time axis is at a quarter of the mel frames' rate: window j <-> [2 j, 2 j + 10)
 
 
 def _inits(model):
@@ -99,8 +101,18 @@ class EmbeddingNet(nn.Module):
         self.convs = convs
 
     def forward(self, mel):
-        x = F.pad(mel, (1, 1)).unsqueeze(1)                         # [B, 1, T, 34]
-        for kind, arg in self.steps:
+        return self.tail(self.front(mel))
+
+    def front(self, mel):
+        """The steps before the last five convolutions: [B, T, 32] -> [B, 96, 2 W + 8, 2] (W windows)."""
+        return self._run(F.pad(mel, (1, 1)).unsqueeze(1), self.steps[:TAIL_START])   # [B, 1, T, 34] in
+
+    def tail(self, x):
+        """The last five convolutions (and the pool between them): front's output -> embeddings [B, W, 96]."""
+        return self._run(x, self.steps[TAIL_START:]).squeeze(3).transpose(1, 2)       # [B, 96, W, 1] -> [B, W, 96]
+
+    def _run(self, x, steps):
+        for kind, arg in steps:
             if kind == "conv":
                 x = self.convs[arg](x)
             elif kind == "bn":
@@ -113,7 +125,7 @@ class EmbeddingNet(nn.Module):
                 x = torch.clamp(x, min=arg)
             elif kind == "pool":
                 x = F.max_pool2d(x, arg[0], arg[1])
-        return x.squeeze(3).transpose(1, 2)                         # [B, 96, W, 1] -> [B, W, 96]
+        return x
 
 
 def tile_to_min(wav, min_samples=MIN_SAMPLES):

@@ -47,12 +47,13 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import prosody  # noqa: E402
-from speech_embedding import EmbeddingNet, OwwMelFrontEnd, MEL_STRIDE, MEL_WINDOW, tile_to_min  # noqa: E402
+from speech_embedding import EmbeddingNet, OwwMelFrontEnd, MEL_STRIDE, MEL_WINDOW, TAIL_START, tile_to_min  # noqa: E402
 from vad import SileroVad  # noqa: E402
 
 LABELS = ["neutral", "calm", "happy", "sad", "angry", "fearful", "disgust", "surprised"]
 EMODB_LABELS = ["neutral", "happy", "sad", "angry", "fearful", "disgust"]   # boredom has no canonical label
 SR = 16000
+TAIL_CONV = 15            # --tune-tail trains the embedding network's convolutions from this one on (TAIL_START)
 MIN_VOICED_S = 0.3        # a copy with less voiced audio than this keeps its whole clip (counted, reported)
 
 # fold k: (RAVDESS actors, EmoDB speakers) held out; odd RAVDESS ids are male, even female;
@@ -194,6 +195,36 @@ def build_features(rows, args, log):
 
 
 @torch.no_grad()
+def build_front(feats, args, log):
+    """The embedding network's front output (--tune-tail), time first [2 W + 8, 96, 2] (float16), of the cached mel
+    frames of every copy; cached. Checked once: the frozen tail on it gives the cached embeddings."""
+    path, part = cache_file(args.cache, "front", args.copies, args.speaker_copies, args.seed)
+    if os.path.exists(path):
+        log(f"front features: cached {path}" + (f", its first {args.copies} copies" if part else ""))
+        front = torch.load(path, weights_only=False)
+        return front[:args.copies] if part else front
+    t0 = time.time()
+    net = EmbeddingNet(args.emb_onnx).eval()
+    out = [[None] * len(feats["mel"][0]) for _ in range(total_copies(args))]
+    worst = 0.0
+    for c in range(total_copies(args)):
+        for i, mel in enumerate(feats["mel"][c]):
+            a = net.front(mel[None].float())
+            if c == 0 and i % 50 == 0:
+                worst = max(worst, float((net.tail(a)[0] - feats["emb"][c][i].float()).abs().max()))
+                j, w = (feats["emb"][c][i].shape[0] - 1) // 2, 1 + (feats["emb"][c][i].shape[0] - 1) // 2
+                crop = net.tail(a[:, :, 2 * j:2 * (j + w) + 8])[0]
+                worst = max(worst, float((crop - feats["emb"][c][i][j:j + w].float()).abs().max()))
+            out[c][i] = a[0].permute(1, 0, 2).half()
+    log(f"front features done ({time.time() - t0:.0f} s); the frozen tail on them (whole and cropped) is within "
+        f"{worst:.2e} of the cached embeddings (float16)")
+    if worst > 0.05:
+        raise AssertionError(f"the front/tail split does not give the cached embeddings: {worst}")
+    torch.save(out, path)
+    return out
+
+
+@torch.no_grad()
 def build_extra(feats, args, log):
     """Prosody features (prosody.py, --extra) [T, C] (float16) of the cached voiced audio of every copy; cached."""
     if "pcm" not in feats:
@@ -233,12 +264,19 @@ class ConvBlock(nn.Module):
 
 
 class Head(nn.Module):
-    """mel [B, T, 32] and embeddings [B, W, 96] -> logits [B, 8]; branches 'emb', 'mel' or 'both'."""
+    """mel [B, T, 32] and embeddings [B, W, 96] -> logits [B, 8]; branches 'emb', 'mel' or 'both'. With `emb_onnx`
+    (--tune-tail) the head holds its own trainable copy of the embedding network's tail, and takes the front's output
+    time first, [B, 2 W + 8, 96, 2], where it would take the embeddings."""
 
-    def __init__(self, branches="both", dropout=0.3, extra="none"):
+    def __init__(self, branches="both", dropout=0.3, extra="none", emb_onnx=None):
         super().__init__()
         self.branches = branches
         self.extra = extra
+        self.tail = None
+        if emb_onnx is not None:
+            self.tail = EmbeddingNet(emb_onnx)
+            for k in range(TAIL_CONV, len(self.tail.convs)):
+                self.tail.convs[k].requires_grad_(True)
         width = 0
         if branches in ("emb", "both"):
             self.emb_bn = nn.BatchNorm1d(96)
@@ -262,6 +300,8 @@ class Head(nn.Module):
 
     def forward(self, mel, emb, extra=None):
         parts = []
+        if self.tail is not None:
+            emb = self.tail.tail(emb.permute(0, 2, 1, 3))
         if self.branches in ("emb", "both"):
             parts.append(self._pool(self.emb(self.emb_bn(emb.transpose(1, 2)))))
         if self.branches in ("mel", "both"):
@@ -299,28 +339,38 @@ class SpeechEmotionV2(nn.Module):
         self.head = head
         first = head.heads[0] if isinstance(head, Ensemble) else head
         self.uses_emb = first.branches in ("emb", "both")     # --branches mel: the embedding network is not run
+        self.tuned_tail = first.tail is not None              # --tune-tail: each head runs its own tail
         self.register_buffer("inv_t", torch.tensor(1.0 / temperature, dtype=torch.float32))
 
     def forward(self, input_values):
         wav = tile_to_min(input_values)
         mel = self.fe(wav)
         extra = self.pro(wav) if self.pro is not None else None
-        return self.head(mel, self.net(mel) if self.uses_emb else None, extra) * self.inv_t
+        if self.tuned_tail:
+            emb = self.net.front(mel).permute(0, 2, 1, 3)
+        else:
+            emb = self.net(mel) if self.uses_emb else None
+        return self.head(mel, emb, extra) * self.inv_t
 
 
 # ----------------------------------------------------------------------------------------------
 # Training
 # ----------------------------------------------------------------------------------------------
+def windows(e):
+    """Embedding windows of a clip's embeddings [W, 96] or of the embedding network's front output [2 W + 8, 96, 2]."""
+    return e.shape[0] if e.dim() == 2 else (e.shape[0] - 8) // 2
+
+
 def make_batch(items, feats, labels, rng, extra=None):
     """Random aligned crops (1.0-3.0 s, capped by the shortest item) of mel frames, embedding windows and the
     prosody frames (the same frames as the mel ones) when `extra` holds them."""
-    n_win = min(feats["emb"][c][i].shape[0] for c, i in items)
+    n_win = min(windows(feats["emb"][c][i]) for c, i in items)
     w = min(n_win, rng.randint(8, 33))                      # windows of 80 ms: 1.3-3.2 s of mel frames
     mels, embs, pros = [], [], []
     for c, i in items:
         e = feats["emb"][c][i]
-        j = rng.randint(0, e.shape[0] - w)
-        embs.append(e[j:j + w])
+        j = rng.randint(0, windows(e) - w)
+        embs.append(e[j:j + w] if e.dim() == 2 else e[2 * j:2 * (j + w) + 8])   # --tune-tail: the front's output
         frames = slice(j * MEL_STRIDE, j * MEL_STRIDE + (w - 1) * MEL_STRIDE + MEL_WINDOW)
         mels.append(feats["mel"][c][i][frames])
         if extra is not None:
@@ -354,16 +404,22 @@ def train_model(train_rows, feats, extra, labels, args, seed, log):
 def train_head(train_rows, feats, extra, labels, args, seed, log):
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = Head(args.branches, extra=args.extra)
+    model = Head(args.branches, extra=args.extra, emb_onnx=args.emb_onnx if args.tune_tail else None)
     items = [(c, i) for c in range(total_copies(args)) for i in train_rows]
     counts = np.bincount([labels[i] for i in train_rows], minlength=len(LABELS)).astype(np.float64)
     present = counts > 0                    # training on EmoDB alone (--cross-corpus): no calm, no surprised
     weights = torch.tensor(np.where(present, counts.sum() / (present.sum() * np.maximum(counts, 1)), 0.0),
                            dtype=torch.float32)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-2)
+    tail = [p for p in model.tail.parameters() if p.requires_grad] if model.tail is not None else []
+    ids = {id(p) for p in tail}
+    own = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+    groups = [{"params": own, "lr": args.lr, "weight_decay": 1e-2}]
+    if tail:                                # pretrained weights: a smaller step, no decay towards zero
+        groups.append({"params": tail, "lr": args.lr * args.tune_tail, "weight_decay": 0.0})
+    opt = torch.optim.AdamW(groups)
     steps = math.ceil(len(items) / args.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps,
-                                                pct_start=0.15)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in groups], epochs=args.epochs,
+                                                steps_per_epoch=steps, pct_start=0.15)
     for ep in range(args.epochs):
         model.train()
         rng.shuffle(items)
@@ -581,7 +637,8 @@ def cross_corpus(feats, extra, labels, corpus, args, log):
 
 def make_model(args):
     """An untrained model of the shape --heads / --branches / --extra give (for loading a saved state)."""
-    heads = [Head(args.branches, extra=args.extra) for _ in range(args.heads)]
+    heads = [Head(args.branches, extra=args.extra, emb_onnx=args.emb_onnx if args.tune_tail else None)
+             for _ in range(args.heads)]
     return heads[0] if args.heads == 1 else Ensemble(heads)
 
 
@@ -614,6 +671,9 @@ def main():
     ap.add_argument("--extra", choices=("none",) + prosody.KINDS, default="none",
                     help="a third, pitch-resolving branch (prosody.py): spec = log spectrum 62 Hz-4 kHz in FFT bins, "
                          "acf = log-lag autocorrelogram + frame energy")
+    ap.add_argument("--tune-tail", type=float, default=0.0,
+                    help="train the speech_embedding network's last five convolutions too (each head its own copy), "
+                         "at this share of --lr (0 = frozen, as before)")
     ap.add_argument("--heads", type=int, default=1, help="an ensemble of this many heads (seeds), logits averaged")
     ap.add_argument("--name", default="speech-emotion-v2", help="model name written into reference.json")
     ap.add_argument("--epochs", type=int, default=35)
@@ -689,6 +749,8 @@ def main():
         return
     feats = build_features(rows, args, log)
     extra = build_extra(feats, args, log) if args.extra != "none" else None
+    if args.tune_tail:
+        feats = dict(feats, emb=build_front(feats, args, log))
     if args.cross_corpus:
         cross_corpus(feats, extra, labels, corpus, args, log)
         log(f"total {time.time() - t_start:.0f} s wall, {time.process_time() - c_start:.0f} s CPU")
