@@ -77,7 +77,7 @@ final class LiveDemuxer {
             return finish(run, SourceEvents.COMPLETED);
           }
         } catch (FrameGrabber.Exception e) {
-          lastError = e.getMessage();
+          lastError = SourceEvents.scrub(e.getMessage());
         } finally {
           if (grabber != null) {
             VideoDemuxer.closeQuietlyAfterFailure(grabber);
@@ -216,7 +216,9 @@ final class LiveDemuxer {
       grabber.start();
     } catch (FrameGrabber.Exception | RuntimeException e) {
       VideoDemuxer.closeQuietlyAfterFailure(grabber);
-      throw new FrameGrabber.Exception("could not open " + shown + ": " + e.getMessage(), e);
+      // FFmpeg's message quotes the URL as given, secrets and all: only its redacted form goes on
+      throw new FrameGrabber.Exception(
+          "could not open " + shown + ": " + SourceEvents.scrub(e.getMessage()));
     }
     long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
     if (!VideoDemuxer.hasAudio(grabber) && !VideoDemuxer.hasPicture(grabber)) {

@@ -8,6 +8,8 @@ import io.emostream.topics.Topics;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -26,9 +28,38 @@ public final class SourceEvents {
 
   private SourceEvents() {}
 
-  /** {@code error: <message>}, the message on one line. */
+  /** {@code error: <message>}, the message on one line, any URL in it redacted ({@link #scrub}). */
   public static String error(String message) {
-    return "error: " + (message == null ? "unknown" : message.replaceAll("\\s+", " ").trim());
+    return "error: "
+        + (message == null ? "unknown" : scrub(message).replaceAll("\\s+", " ").trim());
+  }
+
+  /**
+   * A URL in free text: a scheme, {@code ://}, and everything up to a space, a quote or a bracket.
+   */
+  private static final Pattern URL_IN_TEXT =
+      Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>()\\[\\]{}]+");
+
+  /** JavaCV's advice appended to FFmpeg's errors: about its own API, not the user's input. */
+  private static final Pattern JAVACV_HINTS =
+      Pattern.compile(
+          "\\s*\\((?:Has setFormat\\(\\) been called\\?|For more details, make sure .*? has been"
+              + " called\\.)\\)");
+
+  /**
+   * {@code text} (an error message from FFmpeg or JavaCV, which quote the URL they were given) with
+   * every URL in it redacted ({@link #redact}), so that a live source's password or token reaches
+   * no record, log line, API answer or terminal; JavaCV's hints about its own API are dropped.
+   * {@code null} stays {@code null}.
+   */
+  public static String scrub(String text) {
+    if (text == null) {
+      return null;
+    }
+    String hintless = JAVACV_HINTS.matcher(text).replaceAll("");
+    return URL_IN_TEXT
+        .matcher(hintless)
+        .replaceAll(m -> Matcher.quoteReplacement(redact(m.group())));
   }
 
   /** The STARTED record of a source; {@code url} is redacted ({@link #redact}). */

@@ -48,6 +48,7 @@ public final class VideoDemuxer implements AutoCloseable {
 
   static {
     avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+    FfmpegLog.install();
   }
 
   private final IngestConfig config;

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ class LiveDemuxTest {
 
   private final List<DemuxedClip> clips = new CopyOnWriteArrayList<>();
   private final List<String> states = new CopyOnWriteArrayList<>();
+  private final List<String> errors = new CopyOnWriteArrayList<>();
   private final LiveControl control = new LiveControl();
 
   @BeforeEach
@@ -69,6 +71,9 @@ class LiveDemuxTest {
                   @Override
                   public void connecting(boolean reconnect, String lastError) {
                     states.add(reconnect ? "reconnecting" : "connecting");
+                    if (lastError != null) {
+                      errors.add(lastError);
+                    }
                   }
 
                   @Override
@@ -166,6 +171,29 @@ class LiveDemuxTest {
     String reason = ended(pull(demuxer("1s", "1s"), "srt://127.0.0.1:" + port));
     assertThat(reason).startsWith("timeout: could not connect");
     assertThat(states).contains("reconnecting").doesNotContain("live");
+  }
+
+  @Test
+  void aRefusedSourcesSecretsReachNeitherItsEndReasonNorItsErrors() throws Exception {
+    int port = LiveMediaServer.freePort();
+    for (String url :
+        List.of(
+            "rtmp://user:hunter2@127.0.0.1:" + port + "/live/x?token=supersecret77",
+            "srt://127.0.0.1:" + port + "?passphrase=supersecret88")) {
+      errors.clear();
+      String reason = ended(pull(demuxer("1s", "1s"), url));
+      assertThat(reason).startsWith("timeout: could not connect").contains("127.0.0.1:" + port);
+      assertThat(errors).as("the errors GET /streams shows while it reconnects").isNotEmpty();
+      for (String text : concat(reason, errors)) {
+        assertThat(text).doesNotContain("hunter2", "supersecret", "user:", "setFormat");
+      }
+    }
+  }
+
+  private static List<String> concat(String first, List<String> rest) {
+    List<String> all = new ArrayList<>(rest);
+    all.add(first);
+    return all;
   }
 
   @Test

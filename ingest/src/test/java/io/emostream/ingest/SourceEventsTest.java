@@ -81,4 +81,34 @@ class SourceEventsTest {
     assertThat(SourceEvents.redact("http://h/a b")).isEqualTo("http://[unparsable]");
     assertThat(SourceEvents.redact("mailto:someone@example.org")).isEqualTo("mailto:[redacted]");
   }
+
+  @Test
+  void scrubRedactsEveryUrlInAMessageAndDropsJavaCvsHints() {
+    assertThat(
+            SourceEvents.scrub(
+                "avformat_open_input() error -111: Could not open input"
+                    + " \"rtmp://user:hunter2@10.0.0.5:1935/live/x?token=s3cret\". (Has setFormat() been"
+                    + " called?) (For more details, make sure FFmpegLogCallback.set() has been called.)"))
+        .isEqualTo(
+            "avformat_open_input() error -111: Could not open input \"rtmp://10.0.0.5:1935/live/x\".");
+    assertThat(
+            SourceEvents.scrub("Connection to srt://h:9?mode=caller&passphrase=topsecret1 failed"))
+        .isEqualTo("Connection to srt://h:9 failed");
+    assertThat(SourceEvents.scrub("two: http://a/b?k=1 and https://u:p@c/d"))
+        .isEqualTo("two: http://a/b and https://c/d");
+    assertThat(SourceEvents.scrub("no url: Connection refused"))
+        .isEqualTo("no url: Connection refused");
+    assertThat(SourceEvents.scrub(null)).isNull();
+    assertThat(SourceEvents.error("open 'rtsp://admin:pw@cam/s' failed"))
+        .isEqualTo("error: open 'rtsp://cam/s' failed");
+  }
+
+  @Test
+  void ffmpegsOwnLinesAreLoggedWithoutSecrets() {
+    assertThat(
+            FfmpegLog.line(
+                "Connection to srt://127.0.0.1:9/x?passphrase=supersecret88 failed: I/O error\n"))
+        .isEqualTo("Connection to srt://127.0.0.1:9/x failed: I/O error");
+    assertThat(FfmpegLog.line("  \n")).isNull();
+  }
 }
