@@ -197,7 +197,9 @@ def build_features(rows, args, log):
 @torch.no_grad()
 def build_front(feats, args, log):
     """The embedding network's front output (--tune-tail), time first [2 W + 8, 96, 2] (float16), of the cached mel
-    frames of every copy; cached. Checked once: the frozen tail on it gives the cached embeddings."""
+    frames of every copy; cached. Checked on every 50th clip: the frozen tail on a crop of it gives those windows of
+    the whole (the crops' alignment), and the whole gives the cached embeddings (computed from float32 mel frames,
+    these from the cached float16 ones: within 1 % of the largest value)."""
     path, part = cache_file(args.cache, "front", args.copies, args.speaker_copies, args.seed)
     if os.path.exists(path):
         log(f"front features: cached {path}" + (f", its first {args.copies} copies" if part else ""))
@@ -206,20 +208,23 @@ def build_front(feats, args, log):
     t0 = time.time()
     net = EmbeddingNet(args.emb_onnx).eval()
     out = [[None] * len(feats["mel"][0]) for _ in range(total_copies(args))]
-    worst = 0.0
+    align, rel = 0.0, 0.0
     for c in range(total_copies(args)):
         for i, mel in enumerate(feats["mel"][c]):
             a = net.front(mel[None].float())
-            if c == 0 and i % 50 == 0:
-                worst = max(worst, float((net.tail(a)[0] - feats["emb"][c][i].float()).abs().max()))
-                j, w = (feats["emb"][c][i].shape[0] - 1) // 2, 1 + (feats["emb"][c][i].shape[0] - 1) // 2
-                crop = net.tail(a[:, :, 2 * j:2 * (j + w) + 8])[0]
-                worst = max(worst, float((crop - feats["emb"][c][i][j:j + w].float()).abs().max()))
+            if i % 50 == 0:
+                whole, cached = net.tail(a)[0], feats["emb"][c][i].float()
+                rel = max(rel, float((whole - cached).abs().max() / cached.abs().max()))
+                n = whole.shape[0]
+                for j, w in ((0, 1), (n // 3, max(1, n // 2)), (n - 1, 1)):
+                    w = min(w, n - j)
+                    crop = net.tail(a[:, :, 2 * j:2 * (j + w) + 8])[0]
+                    align = max(align, float((crop - whole[j:j + w]).abs().max()))
             out[c][i] = a[0].permute(1, 0, 2).half()
-    log(f"front features done ({time.time() - t0:.0f} s); the frozen tail on them (whole and cropped) is within "
-        f"{worst:.2e} of the cached embeddings (float16)")
-    if worst > 0.05:
-        raise AssertionError(f"the front/tail split does not give the cached embeddings: {worst}")
+    log(f"front features done ({time.time() - t0:.0f} s); the frozen tail on crops of them is within {align:.2e} of "
+        f"the whole clip's windows, and on whole clips within {100 * rel:.2f} % of the cached embeddings")
+    if align > 1e-3 or rel > 0.01:
+        raise AssertionError(f"the front/tail split does not give the embeddings: {align}, {rel}")
     torch.save(out, path)
     return out
 
