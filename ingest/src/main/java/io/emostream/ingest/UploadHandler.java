@@ -31,6 +31,7 @@ final class UploadHandler {
   final FusedSegmentStore results;
 
   final IdempotencyStore idempotency;
+  final SourceIdClaims sourceIds;
   final ThreadPoolExecutor ingestPool;
   final Scheduler scheduler;
   final HttpAnswers answers;
@@ -53,6 +54,7 @@ final class UploadHandler {
     this.service = service;
     this.results = results;
     this.idempotency = new IdempotencyStore(clock, limits.idempotencyTtl(), MAX_IDEMPOTENCY_KEYS);
+    this.sourceIds = new SourceIdClaims(clock, limits.idempotencyTtl(), MAX_IDEMPOTENCY_KEYS);
     this.ingestPool = ingestPool;
     this.scheduler = scheduler;
     this.answers = answers;
@@ -131,16 +133,52 @@ final class UploadHandler {
       answers.respond(response, callback, 413, HttpAnswers.error(tooLarge()));
       return;
     }
+    String sourceId = upload.sourceId();
+    if (sourceId != null && !sourceIds.claim(sourceId, scopedKey)) {
+      answers.respond(
+          response,
+          callback,
+          409,
+          HttpAnswers.error(
+              "sourceId '"
+                  + sourceId
+                  + "' is already used by another upload to this instance; each upload is its own"
+                  + " source: choose another sourceId (to retry an upload, resend it with the same "
+                  + IngestHttpServer.IDEMPOTENCY_KEY
+                  + ")"));
+      return;
+    }
     enter();
+    Callback answered = sourceId == null ? callback : releasing(sourceId, response, callback);
     new BodySpool(
             this,
             request,
             response,
-            Callback.from(callback, this::leave),
+            Callback.from(answered, this::leave),
             upload,
             scopedKey,
             fingerprint)
         .start();
+  }
+
+  /**
+   * {@code callback}, giving the claimed {@code sourceId} back (or keeping it, on a 201) before the
+   * answer completes, so that a client retrying at once after an error finds it free.
+   */
+  private Callback releasing(String sourceId, Response response, Callback callback) {
+    return new Callback.Nested(callback) {
+      @Override
+      public void succeeded() {
+        sourceIds.finish(sourceId, response.getStatus());
+        super.succeeded();
+      }
+
+      @Override
+      public void failed(Throwable x) {
+        sourceIds.finish(sourceId, 500); // the answer never reached the client: not a 201
+        super.failed(x);
+      }
+    };
   }
 
   /**

@@ -387,6 +387,77 @@ class IngestHttpServerTest {
     assertThat(ids).containsExactly("call-2024.06_01", null);
   }
 
+  /**
+   * An upload is one source: a second upload under a source id this instance used is a 409 (it
+   * would mix two timelines and lose its summary); an upload that failed gives its id back, and a
+   * retry with the first attempt's Idempotency-Key is answered from the store, not refused.
+   */
+  @Test
+  void aSourceIdIsOneUploadsAndAFailedUploadGivesItBack() throws Exception {
+    List<String> ingested = new ArrayList<>();
+    Ingestor ingestor =
+        new Ingestor() {
+          @Override
+          public IngestService.Result ingest(
+              Path file, String name, FusionRule rule, ChannelSelection channels) {
+            throw new AssertionError("the source id must be passed on");
+          }
+
+          @Override
+          public IngestService.Result ingest(
+              Path file,
+              String name,
+              FusionRule rule,
+              ChannelSelection channels,
+              Integer audioStream,
+              String sourceId) {
+            ingested.add(sourceId + " " + name);
+            if ("broken.mp4".equals(name)) {
+              throw new IngestException("'broken.mp4' could not be decoded");
+            }
+            return new IngestService.Result(sourceId, name, List.of());
+          }
+        };
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, ingestor);
+    http.start();
+    String clips = "http://127.0.0.1:" + http.port() + "/clips";
+    try {
+      assertThat(status(post(clips + "?sourceId=call-7&name=first.mp4"))).isEqualTo(201);
+      HttpResponse<String> again =
+          client()
+              .send(
+                  post(clips + "?sourceId=call-7&name=second.mp4"),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(again.statusCode()).isEqualTo(409);
+      assertThat(again.body())
+          .contains("sourceId 'call-7' is already used by another upload", "Idempotency-Key");
+
+      assertThat(status(post(clips + "?sourceId=call-8&name=broken.mp4"))).isEqualTo(400);
+      assertThat(status(post(clips + "?sourceId=call-8&name=fixed.mp4"))).isEqualTo(201);
+
+      HttpRequest keyed =
+          HttpRequest.newBuilder(URI.create(clips + "?sourceId=call-9&name=keyed.mp4"))
+              .header("Content-Type", "video/mp4")
+              .header("Idempotency-Key", "k-1")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+              .build();
+      assertThat(status(keyed)).isEqualTo(201);
+      HttpResponse<String> retried = client().send(keyed, HttpResponse.BodyHandlers.ofString());
+      assertThat(retried.statusCode()).isEqualTo(201);
+      assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    assertThat(ingested)
+        .containsExactly(
+            "call-7 first.mp4", "call-8 broken.mp4", "call-8 fixed.mp4", "call-9 keyed.mp4");
+  }
+
+  private static int status(HttpRequest request) throws Exception {
+    return client().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
   private static HttpClient client() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }

@@ -1,0 +1,81 @@
+package io.emostream.ingest;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The source ids clients chose ({@code POST /clips?sourceId=}) that this ingest instance has used:
+ * an upload is one source, and a second upload under the same id would mix two timelines in {@code
+ * GET /sources/{id}} and lose its own per-source summary (fusion-stream's summary drops the events
+ * of a source it has already ended). An id is claimed when its upload starts; an attempt answered
+ * otherwise than {@code 201} gives it back, so a failed upload can be retried under its id; a
+ * {@code 201} keeps it for {@code ttl} (EMOSTREAM_IDEMPOTENCY_TTL) and at most {@code maxIds} of
+ * them are kept, the oldest finished ones going first. A retry with the attempt's own {@code
+ * Idempotency-Key} is its owner and may go on (the idempotency store answers it). In memory: one
+ * instance, not across instances or restarts.
+ */
+final class SourceIdClaims {
+
+  private static final class Claim {
+    final String owner;
+    Instant expires; // null while the upload runs
+
+    Claim(String owner) {
+      this.owner = owner;
+    }
+  }
+
+  private final Clock clock;
+  private final Duration ttl;
+  private final int maxIds;
+  private final Map<String, Claim> claims = new LinkedHashMap<>();
+
+  SourceIdClaims(Clock clock, Duration ttl, int maxIds) {
+    this.clock = clock;
+    this.ttl = ttl;
+    this.maxIds = maxIds;
+  }
+
+  /**
+   * Claims {@code sourceId} for an upload; {@code owner} is its scoped idempotency key, or null.
+   *
+   * @return false when another upload has it (running, or answered {@code 201} within the ttl)
+   */
+  synchronized boolean claim(String sourceId, String owner) {
+    Instant now = clock.instant();
+    claims.values().removeIf(c -> c.expires != null && !now.isBefore(c.expires));
+    Claim held = claims.get(sourceId);
+    if (held != null) {
+      return owner != null && Objects.equals(owner, held.owner);
+    }
+    claims.put(sourceId, new Claim(owner));
+    return true;
+  }
+
+  /**
+   * The upload that claimed {@code sourceId} was answered with {@code status}: a 201 keeps the id
+   * for the ttl, anything else gives it back.
+   */
+  synchronized void finish(String sourceId, int status) {
+    Claim held = claims.get(sourceId);
+    if (held == null || held.expires != null) {
+      return; // a retry of its owner finishing after the first attempt: the first one decides
+    }
+    if (status == 201) {
+      held.expires = clock.instant().plus(ttl);
+      Iterator<Claim> oldest = claims.values().iterator();
+      while (claims.size() > maxIds && oldest.hasNext()) {
+        if (oldest.next().expires != null) {
+          oldest.remove();
+        }
+      }
+    } else {
+      claims.remove(sourceId);
+    }
+  }
+}
