@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -297,6 +299,20 @@ final class BodySpool {
           result.clips().size());
       if (uploads.results != null) {
         uploads.results.uploaded(result);
+      }
+    } catch (PartlyIngestedException e) {
+      // the media failed after some clips (a truncated file): they stay published, the answer names
+      // them as a streamed upload's does
+      status = 400;
+      IngestService.Result published = e.published();
+      Map<String, Object> answer = new LinkedHashMap<>();
+      answer.put("error", RequestChecks.withoutServerPaths(e.getMessage(), spool, upload.name()));
+      answer.put("sourceId", published.sourceId());
+      answer.put("clipsPublished", published.clips().size());
+      answer.put("clips", published.clips());
+      body = answer;
+      if (uploads.results != null) {
+        uploads.results.uploaded(published);
       }
     } catch (IngestException e) {
       status = 400;

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
@@ -82,8 +83,41 @@ final class DemuxRun {
     if (emitted == 0) {
       throw new IngestException("no decodable audio or video frames were found");
     }
+    IngestException shortfall = shortOfDeclaredDuration(plan, mediaMs(), emitted, source.label());
+    if (shortfall != null) {
+      throw shortfall; // its clips stay published: a PartlyIngestedException names them
+    }
     return emitted;
   }
+
+  /**
+   * Not null when the media decoded ends well before the duration the container declares (more than
+   * {@link #TRUNCATION_SLACK_MS} and a tenth of it short): a file cut off mid-way (a half-copied
+   * upload, a recording whose writer died) reads like a shorter file, since FFmpeg ends at the
+   * missing data with no more than a log line.
+   */
+  static IngestException shortOfDeclaredDuration(
+      SegmentPlan plan, long decodedMs, int published, String label) {
+    if (!plan.durationKnown()) {
+      return null;
+    }
+    long declared = plan.durationMs();
+    if (declared - decodedMs <= Math.max(TRUNCATION_SLACK_MS, declared / 10)) {
+      return null;
+    }
+    return new IngestException(
+        String.format(
+            Locale.ROOT,
+            "'%s' ends at %.1f s of the %.1f s its container declares: the file is truncated or damaged"
+                + " (%d clip(s) before it were published)",
+            label,
+            decodedMs / 1000.0,
+            declared / 1000.0,
+            published));
+  }
+
+  /** How far short of its declared duration a file may end without being called truncated. */
+  static final long TRUNCATION_SLACK_MS = 2_000;
 
   /**
    * Decodes one connection of a live source until it ends or is lost (null) or {@code control} asks

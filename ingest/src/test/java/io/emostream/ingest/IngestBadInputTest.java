@@ -106,10 +106,11 @@ class IngestBadInputTest {
               private IngestService.Result keep(
                   String name, Consumer<Consumer<DemuxedClip>> demux) {
                 List<DemuxedClip> clips = new ArrayList<>();
-                demux.accept(clips::add);
-                published.addAll(
-                    clips); // only once the whole source is read, as a stand-in for per-clip
-                // transactions
+                demux.accept( // each clip "published" as it comes, as the service's transactions do
+                    clip -> {
+                      clips.add(clip);
+                      published.add(clip);
+                    });
                 List<IngestService.Clip> out =
                     clips.stream()
                         .map(
@@ -204,15 +205,22 @@ class IngestBadInputTest {
   /**
    * Defined partial handling: happy-speech.mp4 has its index (moov) first, so cut at 30 % it still
    * opens and yields whole clips for the samples it holds (each published in its own transaction by
-   * the real service); cut inside the index it cannot be opened and is refused.
+   * the real service), and the answer is a 400 that says the file ends short of its declared
+   * duration and how many clips were published (the real service's answer lists them); cut inside
+   * the index it cannot be opened and is refused.
    */
   @Test
-  void aTruncatedMp4GivesTheClipsItHoldsOrIs400WhenItsIndexIsCut() throws Exception {
+  void aTruncatedMp4GivesTheClipsItHoldsAndSaysSoOrIs400WhenItsIndexIsCut() throws Exception {
     String base = start();
     byte[] whole = Files.readAllBytes(SAMPLE);
     HttpResponse<String> partial =
         post(base, "name=cut.mp4", "video/mp4", Arrays.copyOf(whole, whole.length * 3 / 10));
-    assertThat(partial.statusCode()).as(partial.body()).isEqualTo(201);
+    assertThat(partial.statusCode()).as(partial.body()).isEqualTo(400);
+    assertThat(partial.body())
+        .contains(
+            "'cut.mp4' ends at ",
+            " s of the 4.5 s its container declares: the file is truncated or damaged",
+            "(1 clip(s) before it were published)");
     assertThat(published)
         .singleElement()
         .satisfies(
@@ -304,8 +312,7 @@ class IngestBadInputTest {
         .isEqualTo(
             "'live.mkv' is longer than the limit of 3 s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped "
                 + "there (1 clip(s) before it were published)");
-    assertThat(published)
-        .isEmpty(); // the stand-in publishes only whole sources; the real service published clip 0
+    assertThat(published).hasSize(1); // clip 0, complete before the limit, stays published
   }
 
   @Test
