@@ -11,6 +11,7 @@ import io.emostream.schemas.FusionRule;
 import io.emostream.video.VideoWorkerMain;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -73,8 +74,9 @@ final class EvaluateCommand extends CliCommand {
     // topic carries
     // what the cross-validation needs whatever rule the clips ask for
     FusionRule ingestRule = rule == FusionRule.LOGISTIC_REGRESSION && lrModel == null ? null : rule;
+    List<DatasetLabels.LeftOut> leftOut = new ArrayList<>(selection.leftOut());
     List<PipelineRun.ClipOutcome> outcomes =
-        PipelineRun.run(env, home, files, ingestRule, labelled.timeout, err);
+        PipelineRun.run(env, home, files, ingestRule, labelled.timeout, leftOut, err);
     List<PipelineRun.ClipOutcome> scored = outcomes;
     Map<FusionRule, String> protocols = new EnumMap<>(FusionRule.class);
     if (scoresLr) {
@@ -93,7 +95,7 @@ final class EvaluateCommand extends CliCommand {
             rule == null ? List.of(FusionRule.values()) : List.of(rule),
             protocols,
             InSample.find(speakers, trainingOf(scoresLr ? lrModel : null)),
-            selection.leftOut());
+            leftOut);
     String source = dir.toString();
     if (json) {
       out.println(

@@ -110,7 +110,8 @@ final class Inputs {
   static List<Path> mediaFilesUnder(Path dir) throws IOException {
     try (var stream = Files.walk(dir)) {
       return stream
-          .filter(Files::isRegularFile)
+          // a link to nothing is kept, so that it is named and left out, not silently skipped
+          .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p) && !Files.exists(p))
           .filter(p -> MEDIA.matcher(p.getFileName().toString()).matches())
           .sorted()
           .toList();

@@ -40,6 +40,10 @@ final class PipelineRun {
    */
   private static final Duration DRAIN = Duration.ofSeconds(2);
 
+  /** Why a labelled file that ingest refused is left out (its own error is on stderr). */
+  static final String NOT_ANALYSED =
+      "could not be analysed (damaged, unreadable or not media: see stderr)";
+
   private PipelineRun() {}
 
   static List<ClipOutcome> run(
@@ -48,6 +52,7 @@ final class PipelineRun {
       List<LabelledFile> files,
       FusionRule rule,
       Duration timeout,
+      List<DatasetLabels.LeftOut> leftOut,
       PrintStream err)
       throws Exception {
     Map<String, String> vars = new HashMap<>(env.asMap());
@@ -64,6 +69,7 @@ final class PipelineRun {
           result.clips().forEach(c -> fileOf.put(c.clipId(), file));
         } catch (IngestException e) {
           err.printf("emostream: %s: %s (left out)%n", file.path(), e.getMessage());
+          leftOut.add(new DatasetLabels.LeftOut(file.path(), file.corpus(), NOT_ANALYSED));
         }
         if (++i % 50 == 0) {
           err.printf("ingested %d/%d files%n", i, files.size());

@@ -2,6 +2,7 @@ package io.emostream.cli;
 
 import io.emostream.fusion.FusionConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -39,7 +40,7 @@ final class TrainFusionCommand extends CliCommand {
     List<DatasetLabels.LabelledFile> files =
         LabelledFiles.select(labelled.directory(), labels, "train-fusion", err).files();
     List<PipelineRun.ClipOutcome> outcomes =
-        PipelineRun.run(env, home, files, null, labelled.timeout, err);
+        PipelineRun.run(env, home, files, null, labelled.timeout, new ArrayList<>(), err);
     FusionTraining training = new FusionTraining(labels, FusionTraining.DEFAULT_C);
     FusionTraining.Result result = training.train(training.examples(outcomes));
     result.model().write(outFile);

@@ -36,6 +36,9 @@ class EvaluateIT {
   void everyRuleIsScoredOnTheSameClips() throws Exception {
     Path clips = Files.createDirectory(dir.resolve("clips"));
     Files.copy(EndToEndIT.SAMPLE, clips.resolve("01-01-03-01-01-01-07.mp4")); // happy, actor 07
+    // named as labelled clips, but not media and a link to nothing: left out, and counted as such
+    Files.writeString(clips.resolve("01-01-05-01-01-01-07.mp4"), "not a video");
+    Files.createSymbolicLink(clips.resolve("01-01-04-01-01-01-07.mp4"), dir.resolve("missing.mp4"));
     Path lr = dir.resolve("lr.json");
     averagingModel().write(lr);
     String run = UUID.randomUUID().toString().substring(0, 8);
@@ -80,6 +83,9 @@ class EvaluateIT {
     assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
     JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
     assertThat(json.get("segments").asInt()).isEqualTo(1);
+    assertThat(json.get("leftOut").get("files").asInt()).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("01-01-05-01-01-01-07.mp4", "01-01-04-01-01-01-07.mp4");
     assertThat(json.get("segmentsWithBothModalities").asInt()).isEqualTo(1);
     assertThat(json.get("speakers").get(0).asText()).isEqualTo("ravdess-07");
     assertThat(json.get("modalities").get("VIDEO").get("clips").asInt()).isEqualTo(1);
