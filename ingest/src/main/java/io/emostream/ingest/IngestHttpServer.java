@@ -322,13 +322,16 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     answers.respond(response, callback, 200, index);
   }
 
-  private static Map<String, Object> endpoint(
+  /**
+   * {@code token}: the endpoint takes the bearer token when one is set (EMOSTREAM_INGEST_TOKEN).
+   */
+  private Map<String, Object> endpoint(
       String method, String path, String description, boolean token) {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("method", method);
     e.put("path", path);
     e.put("description", description);
-    e.put("needsToken", token);
+    e.put("needsToken", token && config.requiresToken());
     return e;
   }
 

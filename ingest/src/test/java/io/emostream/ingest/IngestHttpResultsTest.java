@@ -96,6 +96,8 @@ class IngestHttpResultsTest {
           .forEach(e -> endpoints.add(e.get("method").asText() + " " + e.get("path").asText()));
       assertThat(endpoints)
           .containsExactly("POST /clips", "GET /sources/{sourceId}", "GET /health", "GET /");
+      assertThat(body.get("endpoints").get(0).get("needsToken").asBoolean()).isTrue();
+      assertThat(body.get("endpoints").get(2).get("needsToken").asBoolean()).isFalse(); // health
     } finally {
       http.close();
     }
@@ -117,6 +119,9 @@ class IngestHttpResultsTest {
                   .get("description")
                   .asText())
           .startsWith("not served here");
+      assertThat(JSON.readTree(get(http, "/", null).body()).get("endpoints"))
+          .as("no token set: no endpoint needs one")
+          .allSatisfy(e -> assertThat(e.get("needsToken").asBoolean()).isFalse());
       assertThat(get(http, "/nothing", null).statusCode()).isEqualTo(404);
     } finally {
       http.close();
