@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -342,26 +343,12 @@ class IngestHttpServerTest {
   void aSourceIdParameterReachesIngestAndABadOneIsRefused() throws Exception {
     List<String> ids = new ArrayList<>();
     Ingestor ingestor =
-        new Ingestor() {
-          @Override
-          public IngestService.Result ingest(
-              Path file, String name, FusionRule rule, ChannelSelection channels) {
-            throw new AssertionError("the source id must be passed on");
-          }
-
-          @Override
-          public IngestService.Result ingest(
-              Path file,
-              String name,
-              FusionRule rule,
-              ChannelSelection channels,
-              Integer audioStream,
-              String sourceId) {
-            ids.add(sourceId);
-            return new IngestService.Result(
-                sourceId == null ? "generated" : sourceId, name, List.of());
-          }
-        };
+        bySourceId(
+            (name, sourceId) -> {
+              ids.add(sourceId);
+              return new IngestService.Result(
+                  sourceId == null ? "generated" : sourceId, name, List.of());
+            });
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
     IngestHttpServer http = new IngestHttpServer(config, ingestor);
     http.start();
@@ -396,28 +383,14 @@ class IngestHttpServerTest {
   void aSourceIdIsOneUploadsAndAFailedUploadGivesItBack() throws Exception {
     List<String> ingested = new ArrayList<>();
     Ingestor ingestor =
-        new Ingestor() {
-          @Override
-          public IngestService.Result ingest(
-              Path file, String name, FusionRule rule, ChannelSelection channels) {
-            throw new AssertionError("the source id must be passed on");
-          }
-
-          @Override
-          public IngestService.Result ingest(
-              Path file,
-              String name,
-              FusionRule rule,
-              ChannelSelection channels,
-              Integer audioStream,
-              String sourceId) {
-            ingested.add(sourceId + " " + name);
-            if ("broken.mp4".equals(name)) {
-              throw new IngestException("'broken.mp4' could not be decoded");
-            }
-            return new IngestService.Result(sourceId, name, List.of());
-          }
-        };
+        bySourceId(
+            (name, sourceId) -> {
+              ingested.add(sourceId + " " + name);
+              if ("broken.mp4".equals(name)) {
+                throw new IngestException("'broken.mp4' could not be decoded");
+              }
+              return new IngestService.Result(sourceId, name, List.of());
+            });
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
     IngestHttpServer http = new IngestHttpServer(config, ingestor);
     http.start();
@@ -452,6 +425,28 @@ class IngestHttpServerTest {
     assertThat(ingested)
         .containsExactly(
             "call-7 first.mp4", "call-8 broken.mp4", "call-8 fixed.mp4", "call-9 keyed.mp4");
+  }
+
+  /** An ingestor answering from the upload's name and source id, which it must be given. */
+  private static Ingestor bySourceId(BiFunction<String, String, IngestService.Result> answer) {
+    return new Ingestor() {
+      @Override
+      public IngestService.Result ingest(
+          Path file, String name, FusionRule rule, ChannelSelection channels) {
+        throw new AssertionError("the source id must be passed on");
+      }
+
+      @Override
+      public IngestService.Result ingest(
+          Path file,
+          String name,
+          FusionRule rule,
+          ChannelSelection channels,
+          Integer audioStream,
+          String sourceId) {
+        return answer.apply(name, sourceId);
+      }
+    };
   }
 
   private static int status(HttpRequest request) throws Exception {
