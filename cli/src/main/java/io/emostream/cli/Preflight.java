@@ -5,11 +5,13 @@ import io.emostream.cli.Main.InputException;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.VadConfig;
+import io.emostream.inference.WorkerConfig;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
 import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.FusionRule;
 import io.emostream.video.FaceConfig;
 import io.emostream.video.VideoWorkerMain;
@@ -38,6 +40,7 @@ final class Preflight {
    * when it is on; the face settings ({@link FaceConfig}) are valid.
    */
   static void checkModels(Env env, Path home) {
+    checkSettings(env, home);
     checkModel(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
     checkModel(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
     VadConfig vad;
@@ -53,6 +56,44 @@ final class Preflight {
               + vad.model()
               + " does not exist; restore it (git checkout "
               + "models/), point EMOSTREAM_VAD_MODEL at silero_vad_v5_sequence.onnx, or set EMOSTREAM_VAD=off");
+    }
+  }
+
+  /**
+   * The workers' and ingest's settings parse as the services will parse them when the platform
+   * starts (the topics' with them; fusion's: {@link #checkFusionRule}), and
+   * EMOSTREAM_KAFKA_DATA_DIR, when set, is a folder that exists or can be made: a bad value is one
+   * line naming its variable, before anything starts.
+   */
+  static void checkSettings(Env env, Path home) {
+    try {
+      WorkerConfig.fromEnv(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
+      WorkerConfig.fromEnv(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
+      IngestConfig.fromEnv(env);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(Problems.message(e), e);
+    }
+    String dataDir = env.optional(EmbeddedPlatform.KAFKA_DATA_DIR_ENV).orElse(null);
+    if (dataDir != null && env.optional(KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
+      Path dir = Path.of(dataDir);
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new InputException(
+            EmbeddedPlatform.KAFKA_DATA_DIR_ENV + "=" + dataDir + " is not a folder");
+      }
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException | RuntimeException e) {
+        throw new InputException(
+            EmbeddedPlatform.KAFKA_DATA_DIR_ENV
+                + "="
+                + dataDir
+                + " cannot be created; give a folder the broker may write",
+            e);
+      }
+      if (!Files.isWritable(dir)) {
+        throw new InputException(
+            EmbeddedPlatform.KAFKA_DATA_DIR_ENV + "=" + dataDir + " is not writable");
+      }
     }
   }
 

@@ -28,11 +28,21 @@ final class UpCommand extends CliCommand {
 
   @Override
   int execute() throws Exception {
-    int kafkaPort =
-        env.integer(EmbeddedPlatform.KAFKA_PORT_ENV, EmbeddedPlatform.DEFAULT_KAFKA_PORT, 1, 65535);
-    String httpHost = env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST);
-    int httpPortSetting =
-        env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
+    int kafkaPort;
+    String httpHost;
+    int httpPortSetting;
+    OpsConfig opsConfig;
+    try { // every setting of up's own, before anything starts (the services': checkModels)
+      kafkaPort =
+          env.integer(
+              EmbeddedPlatform.KAFKA_PORT_ENV, EmbeddedPlatform.DEFAULT_KAFKA_PORT, 1, 65535);
+      httpHost = env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST);
+      httpPortSetting =
+          env.integer(IngestConfig.HTTP_PORT_ENV, IngestConfig.DEFAULT_HTTP_PORT, 0, 65535);
+      opsConfig = OpsConfig.fromEnv(env, OpsConfig.EMBEDDED_PORT);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
     if (env.optional(KafkaSettings.BOOTSTRAP_ENV).isEmpty()) {
       Preflight.checkPortFree(
           env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST),
@@ -42,6 +52,7 @@ final class UpCommand extends CliCommand {
     }
     Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", IngestConfig.HTTP_PORT_ENV);
     Preflight.checkModels(env, home);
+    Preflight.checkFusionRule(env, null);
     FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
@@ -49,7 +60,7 @@ final class UpCommand extends CliCommand {
     try {
       FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
       httpPort = platform.startHttp(httpHost, httpPortSetting, results);
-      ops = platform.startOps(OpsConfig.fromEnv(env, OpsConfig.EMBEDDED_PORT));
+      ops = platform.startOps(opsConfig);
     } catch (Exception e) {
       platform.close();
       throw e;

@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class MainTest {
 
@@ -424,6 +426,25 @@ class MainTest {
                 "../samples/happy-speech.mp4"))
         .isEqualTo(2);
     assertOneReadableLine("no/such/fusion-lr.json", "written by ./emostream train-fusion");
+  }
+
+  /**
+   * A setting the workers or ingest read only when the platform starts is refused before it starts,
+   * in one line naming it, with exit code 2; so is a broker folder that cannot be made.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "EMOSTREAM_DEVICE,tpu,EMOSTREAM_DEVICE='tpu' is not valid",
+    "EMOSTREAM_INFERENCE_THREADS,-2,EMOSTREAM_INFERENCE_THREADS='-2' is not valid",
+    "EMOSTREAM_AUDIO_MAX_WAIT,-1,EMOSTREAM_AUDIO_MAX_WAIT='-1' is not valid",
+    "EMOSTREAM_TOPIC_PREFIX,bad topic!,EMOSTREAM_TOPIC_PREFIX='bad topic!' is not valid",
+    "EMOSTREAM_KAFKA_DATA_DIR,/proc/emostream-nope,EMOSTREAM_KAFKA_DATA_DIR=/proc/emostream-nope cannot be created"
+  })
+  void aServicesBadSettingIsRefusedBeforeThePlatformStarts(
+      String variable, String value, String message) {
+    assertThat(runWith(Map.of(variable, value), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine(message);
   }
 
   @Test

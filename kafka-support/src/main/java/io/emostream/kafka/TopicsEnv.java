@@ -67,8 +67,19 @@ public final class TopicsEnv {
               + env.optional(CLIP_RETENTION_ENV).orElse("")
               + "' is not valid: expected a duration of at least 1s such as 6h");
     }
+    String prefix = env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX);
+    // Kafka's own rule for topic names; the longest suffix leaves room under its 249 characters
+    if (!prefix.matches("[A-Za-z0-9._-]{0,200}")) {
+      throw new IllegalArgumentException(
+          "environment variable "
+              + PREFIX_ENV
+              + "='"
+              + prefix
+              + "' is not valid: expected up to 200 ASCII letters, digits, '.', '_' or '-' (Kafka's"
+              + " topic name characters)");
+    }
     return new Topics(
-        env.string(PREFIX_ENV, Topics.DEFAULT_PREFIX),
+        prefix,
         env.integer(PARTITIONS_ENV, Topics.DEFAULT_PARTITIONS, 1, MAX_PARTITIONS),
         env.optional(SCHEMA_REGISTRY_URL_ENV)
             .map(url -> RegistryAvroSerde.apiUrl(SCHEMA_REGISTRY_URL_ENV, url))

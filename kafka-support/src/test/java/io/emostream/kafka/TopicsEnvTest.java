@@ -119,4 +119,15 @@ class TopicsEnvTest {
         .hasMessageContaining(TopicsEnv.CLIP_RETENTION_ENV)
         .hasMessageContaining("'" + bad + "'");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bad topic!", "café.", "a/b."})
+  void aTopicPrefixKafkaCannotNameTopicsWithIsRefusedNamingTheVariable(String bad) {
+    Env env = new Env(Map.of(TopicsEnv.PREFIX_ENV, bad));
+    assertThatThrownBy(() -> TopicsEnv.fromEnv(env))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(TopicsEnv.PREFIX_ENV + "='" + bad + "' is not valid");
+    assertThat(TopicsEnv.fromEnv(new Env(Map.of(TopicsEnv.PREFIX_ENV, "eval-1a2b.x_y-"))))
+        .isNotNull();
+  }
 }
