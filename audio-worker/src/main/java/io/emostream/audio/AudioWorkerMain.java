@@ -21,7 +21,7 @@ import java.nio.file.Path;
  */
 public final class AudioWorkerMain {
 
-  public static final Path DEFAULT_MODEL = Path.of("models/speech-emotion-v6/manifest.json");
+  public static final Path DEFAULT_MODEL = Path.of("models/speech-emotion-v7/manifest.json");
 
   private AudioWorkerMain() {}
 
