@@ -240,7 +240,7 @@ final class AnalyzeCommand extends CliCommand {
     Output output = parsed.output();
     List<Path> files = parsed.files();
     ChannelSelection channels = channelSelection(parsed.channel());
-    checkReportTarget(parsed.report());
+    ReportPage.checkTarget(parsed.report());
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, parsed.rule());
     List<Path> usable = Preflight.usableMedia(env, files, parsed.channel(), err, verbose());
@@ -431,20 +431,6 @@ final class AnalyzeCommand extends CliCommand {
           .withMode(mode);
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage());
-    }
-  }
-
-  private static void checkReportTarget(Path report) {
-    if (report == null) {
-      return;
-    }
-    Path dir = report.toAbsolutePath().getParent();
-    if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
-      throw new InputException(
-          "cannot write the report to "
-              + report
-              + ": its folder does not exist or is not "
-              + "writable; choose another path for --report");
     }
   }
 

@@ -65,6 +65,7 @@ final class EvaluateCommand extends CliCommand {
   @Override
   int execute() throws Exception {
     Path dir = labelled.directory();
+    ReportPage.checkTarget(report);
     List<String> labels = FusionConfig.fromEnv(env).labels();
     LabelledFiles selection = LabelledFiles.select(dir, labels, "evaluate", err);
     List<DatasetLabels.LabelledFile> files = selection.files();

@@ -31,7 +31,9 @@ import java.util.function.Function;
  *       gives that modality's distribution.
  *   <li>The best is the rule with the highest accuracy (ties: first in the schema's order); when no
  *       clip had both modalities usable (e.g. audio-only files), rules cannot differ and the best
- *       is the best modality.
+ *       is the modality with the most clips right: each modality is judged on every clip, a clip it
+ *       gave no prediction for counting as a miss, so one right out of one does not beat thirteen
+ *       right out of fourteen (ties: the higher accuracy, then the schema's order).
  *   <li>The same modality and rule scores per corpus ({@link #corpora()}: RAVDESS, CREMA-D, EmoDB),
  *       for DIRs that mix them; and the files left out before the run (unknown names, labels with
  *       no canonical counterpart).
@@ -360,11 +362,23 @@ public final class Evaluation {
   public Optional<Score> best() {
     Score best = null;
     for (Score s : candidates().values()) {
-      if (s.clips() > 0 && (best == null || s.accuracy() > best.accuracy())) {
+      if (s.clips() > 0 && (best == null || rank(s, best) > 0)) {
         best = s;
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  /**
+   * Positive when {@code a} ranks above {@code b}, zero on a tie: rules by accuracy (they are
+   * scored on the same clips); modalities by clips right, then accuracy (they may cover different
+   * clips).
+   */
+  private int rank(Score a, Score b) {
+    if (candidates() == modalities && a.correct() != b.correct()) {
+      return Integer.compare(a.correct(), b.correct());
+    }
+    return Double.compare(a.accuracy(), b.accuracy());
   }
 
   /**
@@ -376,7 +390,7 @@ public final class Evaluation {
         .map(
             b ->
                 candidates().values().stream()
-                    .filter(s -> s != b && s.clips() > 0 && s.accuracy() == b.accuracy())
+                    .filter(s -> s != b && s.clips() > 0 && rank(s, b) == 0)
                     .map(Score::name)
                     .toList())
         .orElse(List.of());

@@ -1,5 +1,8 @@
 package io.emostream.cli;
 
+import io.emostream.cli.Main.InputException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,6 +18,31 @@ import java.util.Map;
  * scroll inside their card). Pure.
  */
 final class ReportPage {
+
+  /**
+   * Refuses, before any work, a --report path the page could not be written to: a folder, or a file
+   * whose folder does not exist or is not writable (null: no report asked for).
+   */
+  static void checkTarget(Path report) {
+    if (report == null) {
+      return;
+    }
+    if (Files.isDirectory(report)) {
+      throw new InputException(
+          "--report "
+              + report
+              + " is a folder: give a file name, e.g. "
+              + report.resolve("report.html"));
+    }
+    Path dir = report.toAbsolutePath().getParent();
+    if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+      throw new InputException(
+          "cannot write the report to "
+              + report
+              + ": its folder does not exist or is not "
+              + "writable; choose another path for --report");
+    }
+  }
 
   /** Colours of the RAVDESS labels; any other label gets a hue from its name. */
   private static final Map<String, String> COLOURS =

@@ -52,7 +52,12 @@ class EvaluationTest {
         .setLabels(L)
         .setDistribution(List.of(0f, 0f, 0f))
         .setModalities(List.of())
-        .setStatus(both ? FusionStatus.COMPLETE : FusionStatus.AUDIO_ONLY)
+        .setStatus(
+            both
+                ? FusionStatus.COMPLETE
+                : predictions[0].getModality() == Modality.AUDIO
+                    ? FusionStatus.AUDIO_ONLY
+                    : FusionStatus.VIDEO_ONLY)
         .setPredictions(List.of(predictions))
         .setFusedAtMs(Instant.EPOCH)
         .build();
@@ -61,12 +66,14 @@ class EvaluationTest {
   /** truth, audio top, video top (null: no usable video), AVERAGE label, RULE_BASED label. */
   static ClipOutcome clip(
       String truth, String audio, String video, String average, String ruleBased) {
-    ModalityPrediction[] preds =
-        video == null
-            ? new ModalityPrediction[] {prediction(Modality.AUDIO, audio)}
-            : new ModalityPrediction[] {
-              prediction(Modality.AUDIO, audio), prediction(Modality.VIDEO, video)
-            };
+    List<ModalityPrediction> usable = new ArrayList<>();
+    if (audio != null) {
+      usable.add(prediction(Modality.AUDIO, audio));
+    }
+    if (video != null) {
+      usable.add(prediction(Modality.VIDEO, video));
+    }
+    ModalityPrediction[] preds = usable.toArray(ModalityPrediction[]::new);
     Map<FusionRule, FusedEmotion> byRule = new EnumMap<>(FusionRule.class);
     byRule.put(FusionRule.AVERAGE, fused(FusionRule.AVERAGE, average, preds));
     byRule.put(FusionRule.RULE_BASED, fused(FusionRule.RULE_BASED, ruleBased, preds));
@@ -143,6 +150,22 @@ class EvaluationTest {
     assertThat(happy.recall()).isEqualTo(1.0);
     assertThat(e.perClass(e.best().orElseThrow()).get(1).precision())
         .isNull(); // sad never predicted
+  }
+
+  @Test
+  void withoutAnyClipWithBothModalitiesTheBestModalityIsTheOneWithMoreClipsRight() {
+    // audio-only clips and one video-only clip: VIDEO is 1/1, AUDIO 2/3; AUDIO got more clips right
+    List<ClipOutcome> split =
+        List.of(
+            clip("happy", "happy", null, "happy", "happy"),
+            clip("sad", "sad", null, "sad", "sad"),
+            clip("sad", "happy", null, "happy", "happy"),
+            clip("neutral", null, "neutral", "neutral", "neutral"));
+    Evaluation e = new Evaluation(L, split, List.of(FusionRule.values()));
+
+    assertThat(e.modalities().get("VIDEO").accuracy()).isEqualTo(1.0);
+    assertThat(e.best().orElseThrow().name()).isEqualTo("AUDIO");
+    assertThat(e.tiedWithBest()).isEmpty();
   }
 
   @Test

@@ -177,6 +177,15 @@ class MainTest {
   }
 
   @Test
+  void aReportPathThatIsAFolderIsRefusedBeforeTheWork(@TempDir Path dir) {
+    assertThat(run("analyze", "--report", dir.toString(), "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("--report " + dir + " is a folder", "report.html");
+    assertThat(run("evaluate", "--report", dir.toString(), "../samples/labelled")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--report " + dir + " is a folder");
+  }
+
+  @Test
   void aMissingListNamesIt() {
     assertThat(run("analyze", "@no-such-list.txt")).isEqualTo(2);
     assertOneReadableLine("no such list file: no-such-list.txt");

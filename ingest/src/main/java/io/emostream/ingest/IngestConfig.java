@@ -253,7 +253,7 @@ public record IngestConfig(
         (float) env.decimal(JPEG_QUALITY_ENV, 0.75, 0.1, 1.0),
         env.string(HTTP_HOST_ENV, DEFAULT_HTTP_HOST),
         env.integer(HTTP_PORT_ENV, DEFAULT_HTTP_PORT, 0, 65535),
-        (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, Long.MAX_VALUE),
+        (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, 1L << 40),
         env.path(WORK_DIR_ENV, Path.of(System.getProperty("java.io.tmpdir"))),
         env.string(INGEST_TRANSACTIONAL_ID_ENV, DEFAULT_TRANSACTIONAL_ID),
         ChannelSelection.parse(

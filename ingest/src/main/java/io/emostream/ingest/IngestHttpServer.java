@@ -4,6 +4,7 @@ import io.emostream.ops.HealthCheck;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -23,6 +26,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -190,6 +194,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
             scheduler, limits.headerTimeout(), () -> answers.cutOff("header-timeout"));
     connector.addEventListener(headTimeout);
     server.setHandler(new Routes());
+    server.setErrorHandler(new JsonErrors());
     AtomicInteger ingestThread = new AtomicInteger();
     this.ingestPool =
         new ThreadPoolExecutor(
@@ -423,5 +428,29 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
   @Override
   public void close() {
     close(SHUTDOWN_GRACE);
+  }
+
+  /**
+   * The answers Jetty makes itself, before any route (414 URI too long, 431 headers too large, 400
+   * on a malformed request line), as the same {"error": ...} JSON as every other answer, not an
+   * HTML page.
+   */
+  static final class JsonErrors extends ErrorHandler {
+    @Override
+    protected void generateResponse(
+        Request request,
+        Response response,
+        int code,
+        String message,
+        Throwable cause,
+        Callback callback)
+        throws IOException {
+      String text = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
+      byte[] body =
+          HttpAnswers.JSON.writeValueAsBytes(
+              HttpAnswers.error(text.toLowerCase(java.util.Locale.ROOT)));
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.write(true, ByteBuffer.wrap(body), callback);
+    }
   }
 }

@@ -439,6 +439,23 @@ class IngestHttpHardeningTest {
   }
 
   @Test
+  void answersJettyMakesBeforeAnyRouteAreJsonToo() throws Exception {
+    start(Map.of(), counting);
+    Socket socket = connect();
+    write(
+        socket,
+        ("GET /sources/" + "x".repeat(20_000) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    String answer = readUntilClosed(socket);
+    assertThat(answer)
+        .startsWith("HTTP/1.1 414")
+        .contains("Content-Type: application/json")
+        .contains("{\"error\":")
+        .doesNotContain("<html");
+    assertThat(ingested.get()).isZero();
+  }
+
+  @Test
   void theLimitsComeFromTheEnvironmentAndBadValuesNameTheVariable() {
     IngestConfig.HttpLimits defaults = IngestConfig.fromEnv(new Env(Map.of())).http();
     assertThat(defaults.headerTimeout()).isEqualTo(Duration.ofSeconds(10));

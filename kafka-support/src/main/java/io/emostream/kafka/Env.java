@@ -53,7 +53,14 @@ public final class Env {
         defaultValue,
         Double::valueOf,
         v -> v >= min && v <= max, // false for NaN
-        "a number from " + min + " to " + max);
+        "a number from " + plain(min) + " to " + plain(max));
+  }
+
+  /** A bound as a person writes it: 1 not 1.0, 1099511627776 not 1.099511627776E12. */
+  static String plain(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15
+        ? Long.toString((long) v)
+        : java.math.BigDecimal.valueOf(v).toPlainString();
   }
 
   /** A number in range, else a clear error naming what is accepted; the default when unset. */
@@ -100,7 +107,7 @@ public final class Env {
     return switch (raw.get().toLowerCase(Locale.ROOT)) {
       case "true", "1", "yes", "on" -> true;
       case "false", "0", "no", "off" -> false;
-      default -> throw invalid(name, raw.get(), "true or false");
+      default -> throw invalid(name, raw.get(), "true or false (or on/off, yes/no, 1/0)");
     };
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -71,9 +72,28 @@ class EnvTest {
         .hasMessage(
             "environment variable EMOSTREAM_D='"
                 + raw
-                + "' is not valid: expected a number from 0.0 to 1.0");
+                + "' is not valid: expected a number from 0 to 1");
     assertThat(new Env(Map.of("EMOSTREAM_D", "0.25")).decimal("EMOSTREAM_D", 0.5, 0, 1))
         .isEqualTo(0.25);
     assertThat(new Env(Map.of()).decimal("EMOSTREAM_D", 0.5, 0, 1)).isEqualTo(0.5);
+  }
+
+  @Test
+  void boundsArePrintedAsPeopleWriteThem() {
+    assertThatThrownBy(
+            () -> new Env(Map.of("EMOSTREAM_B", "0")).decimal("EMOSTREAM_B", 1, 1, 1L << 40))
+        .hasMessageEndingWith("expected a number from 1 to 1099511627776");
+    assertThatThrownBy(
+            () -> new Env(Map.of("EMOSTREAM_B", "9")).decimal("EMOSTREAM_B", 1, 0.05, 2.5))
+        .hasMessageEndingWith("expected a number from 0.05 to 2.5");
+  }
+
+  @Test
+  void aSwitchAcceptsTheWordsItNames() {
+    for (String on : new String[] {"true", "on", "YES", "1"}) {
+      assertThat(new Env(Map.of("EMOSTREAM_S", on)).bool("EMOSTREAM_S", false)).isTrue();
+    }
+    assertThatThrownBy(() -> new Env(Map.of("EMOSTREAM_S", "maybe")).bool("EMOSTREAM_S", false))
+        .hasMessageEndingWith("expected true or false (or on/off, yes/no, 1/0)");
   }
 }
