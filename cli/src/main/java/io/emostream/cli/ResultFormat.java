@@ -56,14 +56,14 @@ public final class ResultFormat {
     int[] widths = new int[HEADER.length];
     for (String[] row : rows) {
       for (int i = 0; i < row.length; i++) {
-        widths[i] = Math.max(widths[i], row[i].length());
+        widths[i] = Math.max(widths[i], Terminal.width(row[i]));
       }
     }
     StringBuilder out = new StringBuilder();
     for (String[] row : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < row.length; i++) {
-        line.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", row[i]));
+        line.append(i == 0 ? "" : "  ").append(Terminal.padRight(row[i], widths[i]));
       }
       out.append(line.toString().stripTrailing()).append(System.lineSeparator());
     }

@@ -38,4 +38,49 @@ final class Terminal {
       return false; // not Linux, or no /proc: plain lines, which are right everywhere
     }
   }
+
+  /**
+   * The columns a terminal gives {@code text}: two for East Asian wide and fullwidth characters
+   * (CJK, Hangul, kana, fullwidth forms, most emoji), none for combining marks and format
+   * characters, one otherwise; what {@code wcwidth} answers for these ranges. JLine's {@code
+   * WCWidth} does the same; one function did not warrant the dependency.
+   */
+  static int width(String text) {
+    int columns = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      int type = Character.getType(cp);
+      if (type == Character.NON_SPACING_MARK
+          || type == Character.ENCLOSING_MARK
+          || type == Character.FORMAT) {
+        continue;
+      }
+      columns += isWide(cp) ? 2 : 1;
+    }
+    return columns;
+  }
+
+  /** {@code text} followed by spaces up to {@code columns} terminal columns. */
+  static String padRight(String text, int columns) {
+    int pad = columns - width(text);
+    return pad <= 0 ? text : text + " ".repeat(pad);
+  }
+
+  private static boolean isWide(int cp) {
+    return (cp >= 0x1100 && cp <= 0x115F)
+        || (cp >= 0x2E80 && cp <= 0x303E)
+        || (cp >= 0x3041 && cp <= 0x33FF)
+        || (cp >= 0x3400 && cp <= 0x4DBF)
+        || (cp >= 0x4E00 && cp <= 0x9FFF)
+        || (cp >= 0xA000 && cp <= 0xA4CF)
+        || (cp >= 0xAC00 && cp <= 0xD7A3)
+        || (cp >= 0xF900 && cp <= 0xFAFF)
+        || (cp >= 0xFE30 && cp <= 0xFE4F)
+        || (cp >= 0xFF00 && cp <= 0xFF60)
+        || (cp >= 0xFFE0 && cp <= 0xFFE6)
+        || (cp >= 0x1F300 && cp <= 0x1F64F)
+        || (cp >= 0x1F900 && cp <= 0x1F9FF)
+        || (cp >= 0x20000 && cp <= 0x3FFFD);
+  }
 }

@@ -77,6 +77,18 @@ class ResultFormatTest {
   }
 
   @Test
+  void columnsStayAlignedWhenASourceNameHasWideCharacters() {
+    FusedEmotion cjk = FusedEmotion.newBuilder(result()).setSourceName("客户通话.mp4").build();
+    String[] lines = ResultFormat.table(List.of(result(), cjk)).split(System.lineSeparator());
+    // the segment column starts at the same terminal column on every line
+    int column = Terminal.width(lines[0].substring(0, lines[0].indexOf("segment")));
+    assertThat(Terminal.width(lines[1].substring(0, lines[1].indexOf("  1") + 2)))
+        .isEqualTo(column);
+    assertThat(Terminal.width(lines[2].substring(0, lines[2].indexOf("  1") + 2)))
+        .isEqualTo(column);
+  }
+
+  @Test
   void aSegmentWithNoSpeechAndNoFaceShowsBothStatusesAndNoLabel() {
     FusedEmotion silent = result();
     ModalityPrediction audio =

@@ -37,4 +37,14 @@ class TerminalTest {
         .isFalse();
     assertThat(Terminal.stderrIsTerminal(null, dir.resolve("missing"))).isFalse();
   }
+
+  @Test
+  void wideCharactersTakeTwoColumnsAndCombiningMarksNone() {
+    assertThat(Terminal.width("call.mp4")).isEqualTo(8);
+    assertThat(Terminal.width("通话.mp4")).isEqualTo(8);
+    assertThat(Terminal.width("통화")).isEqualTo(4);
+    assertThat(Terminal.width("ｃａｌｌ")).isEqualTo(8); // fullwidth
+    assertThat(Terminal.width("cafe\u0301")).isEqualTo(4); // e + combining acute
+    assertThat(Terminal.padRight("通话", 6)).isEqualTo("通话  ");
+  }
 }
