@@ -91,6 +91,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     // while starting closes it from the hook, and what starts after that is closed at once (track)
     Runtime.getRuntime().addShutdownHook(onExit);
     OrtTempDir.deleteOnExit();
+    KilledLeftovers.sweep();
     try {
       installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
@@ -109,7 +110,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
       topics = TopicsEnv.fromEnv(env);
       TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
 
-      Path stateDir = Files.createTempDirectory("emostream-fusion-");
+      Path stateDir = Files.createTempDirectory(KilledLeftovers.statePrefix());
       track(() -> deleteRecursively(stateDir)); // after fusion has closed its stores
       FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
       FusionStreamApp fusion =

@@ -1,0 +1,128 @@
+package io.emostream.cli;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.LongPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a killed platform (kill -9, OOM killer, power cut) leaves in {@code java.io.tmpdir}, removed
+ * when the next one starts: fusion's state folders ({@code emostream-fusion-<pid>-*}, the pid of
+ * the process that made them) whose process is gone, and the native libraries RocksDB and ONNX
+ * Runtime extract at every start ({@code librocksdbjni*.so}, {@code onnxruntime-java*}; 30-60 MB a
+ * start) that no running process maps. A normal exit removes its own (shutdown hooks); this is for
+ * the exits that run no hook. Only files this user may delete are touched, and a library only when
+ * it is older than {@link #SETTLE} (so one another process has just extracted and not yet loaded
+ * stays) and no process's {@code /proc/<pid>/maps} names it.
+ */
+final class KilledLeftovers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KilledLeftovers.class);
+  static final String STATE_PREFIX = "emostream-fusion-";
+  static final Duration SETTLE = Duration.ofMinutes(10);
+  private static final Pattern STATE = Pattern.compile(Pattern.quote(STATE_PREFIX) + "(\\d+)-.*");
+  private static final Pattern LIBRARY = Pattern.compile("librocksdbjni.*\\.so|onnxruntime-java.*");
+
+  private KilledLeftovers() {}
+
+  /** The prefix of this process's fusion state folder ({@link Files#createTempDirectory}). */
+  static String statePrefix() {
+    return STATE_PREFIX + ProcessHandle.current().pid() + "-";
+  }
+
+  /** Removes the leftovers in the JVM's temporary folder; never fails the start. */
+  static void sweep() {
+    try {
+      int removed =
+          sweep(
+              Path.of(System.getProperty("java.io.tmpdir")),
+              pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+              mappedLibraries(Path.of("/proc")),
+              Instant.now());
+      if (removed > 0) {
+        LOG.info(
+            "removed {} leftover(s) of killed emostream processes from the temporary folder",
+            removed);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("no sweep of the temporary folder", e);
+    }
+  }
+
+  /**
+   * @param alive whether a process id is running
+   * @param mapped the paths some running process maps; null when unknown (no library is removed)
+   * @return how many folders and files were removed
+   */
+  static int sweep(Path tmp, LongPredicate alive, Set<Path> mapped, Instant now)
+      throws IOException {
+    int removed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        Matcher state = STATE.matcher(name);
+        boolean stale;
+        if (state.matches()) {
+          stale = Files.isDirectory(entry) && !alive.test(Long.parseLong(state.group(1)));
+        } else if (LIBRARY.matcher(name).matches() && mapped != null) {
+          stale =
+              Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(SETTLE))
+                  && !mapsAny(entry, mapped);
+        } else {
+          continue;
+        }
+        if (stale && Files.isWritable(tmp) && deleteRecursively(entry)) {
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private static boolean mapsAny(Path entry, Set<Path> mapped) {
+    return mapped.stream().anyMatch(p -> p.startsWith(entry));
+  }
+
+  /**
+   * Every file path in the maps of the processes this user can read; null without {@code /proc}
+   * (then no library is removed).
+   */
+  static Set<Path> mappedLibraries(Path proc) {
+    Set<Path> mapped = new HashSet<>();
+    try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, "[0-9]*")) {
+      for (Path pid : pids) {
+        try (Stream<String> lines = Files.lines(pid.resolve("maps"))) {
+          lines
+              .filter(line -> line.indexOf('/') >= 0)
+              .map(line -> line.substring(line.indexOf('/')).replace(" (deleted)", "").strip())
+              .forEach(path -> mapped.add(Path.of(path)));
+        } catch (IOException | RuntimeException e) {
+          // gone, or not ours to read
+        }
+      }
+    } catch (IOException e) {
+      return null; // no /proc: what is mapped is unknown
+    }
+    return mapped;
+  }
+
+  private static boolean deleteRecursively(Path path) {
+    try (Stream<Path> paths = Files.walk(path)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      return false;
+    }
+    return !Files.exists(path);
+  }
+}
