@@ -208,9 +208,14 @@ public final class VideoDemuxer implements AutoCloseable {
       Set.of("rtsp", "rtsps", "rtmp", "rtmps", "srt", "http", "https");
 
   /**
-   * The URL's scheme in lower case, checked against {@link #LIVE_SCHEMES}.
+   * The URL's scheme in lower case, checked against {@link #LIVE_SCHEMES}; the URL must also be a
+   * valid URI with an authority (RFC 3986: no raw spaces, IPv6 hosts in brackets; {@code
+   * srt://:9000} for a listener is one), since a string that is not one cannot be redacted reliably
+   * in the errors FFmpeg quotes it in ({@link SourceEvents#scrub}), and FFmpeg would read it its
+   * own way.
    *
-   * @throws IllegalArgumentException naming the URL's scheme and those accepted
+   * @throws IllegalArgumentException naming the URL's scheme and those accepted, or what is wrong
+   *     with it (redacted)
    */
   public static String scheme(String url) {
     int colon = url == null ? -1 : url.indexOf("://");
@@ -221,6 +226,19 @@ public final class VideoDemuxer implements AutoCloseable {
               + (url == null ? "" : SourceEvents.redact(url))
               + "' is not a live source URL; use rtsp://, rtmp://, srt://, http:// or https://"
               + " (HLS or a progressive stream)");
+    }
+    String authority;
+    try {
+      authority = new java.net.URI(url).getRawAuthority();
+    } catch (java.net.URISyntaxException e) {
+      authority = null;
+    }
+    if (authority == null || authority.isEmpty()) {
+      throw new IllegalArgumentException(
+          "'"
+              + SourceEvents.redact(url)
+              + "' is not a valid URL: it needs a host or a port, and spaces and other reserved"
+              + " characters must be percent-encoded (a space as %20, an IPv6 host in brackets)");
     }
     return scheme;
   }

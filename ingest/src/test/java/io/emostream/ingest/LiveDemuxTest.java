@@ -280,6 +280,26 @@ class LiveDemuxTest {
         .hasMessageContaining("not a live source URL");
   }
 
+  @Test
+  void aUrlThatIsNotAValidUriIsRefusedWithoutItsSecrets() {
+    for (String bad :
+        new String[] {
+          "rtsp://admin:S3CRETPW@127.0.0.1:1/live x?token=T0PSECRET",
+          "rtsp://u:S3CRETPW@[::1:9/live?token=T0PSECRET",
+          "rtmp://",
+          "http://ex ample.com/x?token=T0PSECRET"
+        }) {
+      Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("is not a valid URL")
+          .hasMessageNotContaining("S3CRETPW")
+          .hasMessageNotContaining("T0PSECRET");
+    }
+    assertThat(VideoDemuxer.scheme("rtsp://[::1]:8554/live%20x?token=t")).isEqualTo("rtsp");
+    assertThat(VideoDemuxer.scheme("srt://:9000?mode=listener")).isEqualTo("srt");
+  }
+
   private static InetSocketAddress address(String url) {
     URI uri = URI.create(url);
     return new InetSocketAddress(uri.getHost(), uri.getPort());
