@@ -305,6 +305,9 @@ final class BodySpool {
       // them as a streamed upload's does
       status = 400;
       IngestService.Result published = e.published();
+      if (!published.clips().isEmpty()) {
+        uploads.sourceIds.published(published.sourceId());
+      }
       Map<String, Object> answer = new LinkedHashMap<>();
       answer.put("error", RequestChecks.withoutServerPaths(e.getMessage(), spool, upload.name()));
       answer.put("sourceId", published.sourceId());

@@ -13,17 +13,22 @@ import java.util.Objects;
  * an upload is one source, and a second upload under the same id would mix two timelines in {@code
  * GET /sources/{id}} and lose its own per-source summary (fusion-stream's summary drops the events
  * of a source it has already ended). An id is claimed when its upload starts; an attempt answered
- * otherwise than {@code 201} gives it back, so a failed upload can be retried under its id; a
- * {@code 201} keeps it for {@code ttl} (EMOSTREAM_IDEMPOTENCY_TTL) and at most {@code maxIds} of
- * them are kept, the oldest finished ones going first. A retry with the attempt's own {@code
- * Idempotency-Key} is its owner and may go on (the idempotency store answers it). In memory: one
- * instance, not across instances or restarts.
+ * otherwise than {@code 201} that published nothing gives it back, so a failed upload can be
+ * retried under its id; a {@code 201}, or a failure after some clips were published (a streamed
+ * upload cut off, a truncated file: {@link #published}), keeps it for {@code ttl}
+ * (EMOSTREAM_IDEMPOTENCY_TTL), and at most {@code maxIds} of them are kept, the oldest finished
+ * ones going first. A retry with the attempt's own {@code Idempotency-Key} is its owner and may go
+ * on (the idempotency store answers it), except after a failure that published clips: resending the
+ * media would publish its first segments again under new clip ids and lose the rest from the
+ * source's summary, which the first attempt's end already wrote. In memory: one instance, not
+ * across instances or restarts.
  */
 final class SourceIdClaims {
 
   private static final class Claim {
     final String owner;
     Instant expires; // null while the upload runs
+    boolean published; // a failed attempt published clips under the id
 
     Claim(String owner) {
       this.owner = owner;
@@ -51,22 +56,33 @@ final class SourceIdClaims {
     claims.values().removeIf(c -> c.expires != null && !now.isBefore(c.expires));
     Claim held = claims.get(sourceId);
     if (held != null) {
-      return owner != null && Objects.equals(owner, held.owner);
+      return owner != null && Objects.equals(owner, held.owner) && !held.published;
     }
     claims.put(sourceId, new Claim(owner));
     return true;
   }
 
   /**
-   * The upload that claimed {@code sourceId} was answered with {@code status}: a 201 keeps the id
-   * for the ttl, anything else gives it back.
+   * The upload that claimed {@code sourceId} failed after publishing clips under it: the id stays
+   * used when it is answered.
+   */
+  synchronized void published(String sourceId) {
+    Claim held = claims.get(sourceId);
+    if (held != null && held.expires == null) {
+      held.published = true;
+    }
+  }
+
+  /**
+   * The upload that claimed {@code sourceId} was answered with {@code status}: a 201, or any answer
+   * after {@link #published}, keeps the id for the ttl; anything else gives it back.
    */
   synchronized void finish(String sourceId, int status) {
     Claim held = claims.get(sourceId);
     if (held == null || held.expires != null) {
       return; // a retry of its owner finishing after the first attempt: the first one decides
     }
-    if (status == 201) {
+    if (status == 201 || held.published) {
       held.expires = clock.instant().plus(ttl);
       Iterator<Claim> oldest = claims.values().iterator();
       while (claims.size() > maxIds && oldest.hasNext()) {

@@ -141,6 +141,9 @@ final class StreamedBody implements Runnable {
     } else {
       why = null; // the media's fault: the demuxer's message says what was published before it
     }
+    if (published != null && !published.clips().isEmpty()) {
+      uploads.sourceIds.published(published.sourceId());
+    }
     if (published != null && uploads.results != null) {
       uploads.results.uploaded(published);
     }

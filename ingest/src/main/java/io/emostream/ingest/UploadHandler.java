@@ -142,8 +142,9 @@ final class UploadHandler {
           HttpAnswers.error(
               "sourceId '"
                   + sourceId
-                  + "' is already used by another upload to this instance; each upload is its own"
-                  + " source: choose another sourceId (to retry an upload, resend it with the same "
+                  + "' is already used by another upload to this instance, or by one that failed"
+                  + " after publishing clips; each upload is its own source: choose another"
+                  + " sourceId (to retry an upload that published nothing, resend it with the same "
                   + IngestHttpServer.IDEMPOTENCY_KEY
                   + ")"));
       return;

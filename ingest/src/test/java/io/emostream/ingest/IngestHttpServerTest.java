@@ -389,6 +389,11 @@ class IngestHttpServerTest {
               if ("broken.mp4".equals(name)) {
                 throw new IngestException("'broken.mp4' could not be decoded");
               }
+              if ("cut.mp4".equals(name)) { // a truncated file: its first clip was published
+                throw new PartlyIngestedException(
+                    new IngestException("'cut.mp4' ends at 4.0 s of the 16.0 s it declares"),
+                    new IngestService.Result(sourceId, name, List.of(firstClip(sourceId))));
+              }
               return new IngestService.Result(sourceId, name, List.of());
             });
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
@@ -419,12 +424,34 @@ class IngestHttpServerTest {
       HttpResponse<String> retried = client().send(keyed, HttpResponse.BodyHandlers.ofString());
       assertThat(retried.statusCode()).isEqualTo(201);
       assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+
+      // a failure after clips were published keeps the id, even for a retry with the same key:
+      // resending would publish the first segments twice and lose the rest from the summary
+      HttpRequest cut =
+          HttpRequest.newBuilder(URI.create(clips + "?sourceId=call-10&name=cut.mp4"))
+              .header("Content-Type", "video/mp4")
+              .header("Idempotency-Key", "k-2")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+              .build();
+      assertThat(status(cut)).isEqualTo(400);
+      HttpResponse<String> cutAgain = client().send(cut, HttpResponse.BodyHandlers.ofString());
+      assertThat(cutAgain.statusCode()).isEqualTo(409);
+      assertThat(cutAgain.body()).contains("failed after publishing clips");
+      assertThat(status(post(clips + "?sourceId=call-10&name=whole.mp4"))).isEqualTo(409);
     } finally {
       http.close(Duration.ofSeconds(5));
     }
     assertThat(ingested)
         .containsExactly(
-            "call-7 first.mp4", "call-8 broken.mp4", "call-8 fixed.mp4", "call-9 keyed.mp4");
+            "call-7 first.mp4",
+            "call-8 broken.mp4",
+            "call-8 fixed.mp4",
+            "call-9 keyed.mp4",
+            "call-10 cut.mp4");
+  }
+
+  private static IngestService.Clip firstClip(String sourceId) {
+    return new IngestService.Clip(sourceId + "-0", 0, 0, 4_000, List.of(), null);
   }
 
   /** An ingestor answering from the upload's name and source id, which it must be given. */
