@@ -220,6 +220,21 @@ class LiveSourcesIT {
               .orElseThrow();
       assertThat(end.getEndReason()).isEqualTo("stopped");
       assertThat(end.getClipCount()).isEqualTo(result.result().clips().size());
+
+      // its id is used: neither a second live source nor an upload may mix into its timeline
+      HttpResponse<String> again =
+          send(
+              authorized(
+                  post(base, "{\"url\": \"" + server.url() + "\", \"sourceId\": \"stop-me\"}")));
+      assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+      assertThat(again.body()).contains("sourceId 'stop-me' is already used");
+      HttpResponse<String> upload =
+          send(
+              authorized(
+                  HttpRequest.newBuilder(URI.create(base + "/clips?sourceId=stop-me"))
+                      .header("Content-Type", "video/mp4")
+                      .POST(HttpRequest.BodyPublishers.ofFile(SAMPLE))));
+      assertThat(upload.statusCode()).as(upload.body()).isEqualTo(409);
     }
 
     try (LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 2)) {

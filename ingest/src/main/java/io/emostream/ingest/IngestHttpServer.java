@@ -207,7 +207,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     this.uploads =
         new UploadHandler(
             config, service, clock, results, ingestPool, scheduler, answers, () -> closing);
-    this.streams = new StreamsHandler(config, live, answers, () -> closing);
+    this.streams = new StreamsHandler(config, live, uploads.sourceIds, answers, () -> closing);
   }
 
   public void start() {

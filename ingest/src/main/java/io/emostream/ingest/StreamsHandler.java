@@ -31,10 +31,22 @@ final class StreamsHandler {
   private final HttpAnswers answers;
   private final BooleanSupplier closing;
 
+  /**
+   * The source ids this instance has used, shared with uploads: a live source's id is kept once it
+   * started (its STARTED and ENDED events are out), so neither an upload nor a later live source
+   * mixes its timeline in and loses its summary.
+   */
+  private final SourceIdClaims sourceIds;
+
   StreamsHandler(
-      IngestConfig config, LiveSources live, HttpAnswers answers, BooleanSupplier closing) {
+      IngestConfig config,
+      LiveSources live,
+      SourceIdClaims sourceIds,
+      HttpAnswers answers,
+      BooleanSupplier closing) {
     this.config = config;
     this.live = live;
+    this.sourceIds = sourceIds;
     this.answers = answers;
     this.closing = closing;
   }
@@ -96,8 +108,23 @@ final class StreamsHandler {
       answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
       return;
     }
+    String chosen = wanted.sourceId();
+    if (chosen != null && !sourceIds.claim(chosen, null)) {
+      answers.respond(
+          response,
+          callback,
+          409,
+          HttpAnswers.error(
+              "sourceId '"
+                  + chosen
+                  + "' is already used on this instance (by an upload, or a live source that"
+                  + " started under it); each source needs its own: choose another sourceId"));
+      return;
+    }
+    int status = 500;
     try {
       LiveSources.Status started = live.start(wanted);
+      status = 201;
       Map<String, Object> created = new LinkedHashMap<>();
       created.put("sourceId", started.sourceId());
       created.put("sourceName", started.sourceName());
@@ -113,6 +140,10 @@ final class StreamsHandler {
       answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
     } catch (IllegalStateException e) {
       answers.respond(response, callback, 503, HttpAnswers.error(e.getMessage()));
+    } finally {
+      if (chosen != null) {
+        sourceIds.finish(chosen, status); // kept once started, given back when refused
+      }
     }
   }
 
