@@ -87,8 +87,8 @@ final class EvaluateCommand extends CliCommand {
         protocols.put(FusionRule.LOGISTIC_REGRESSION, lr.protocol());
       }
     }
-    Set<String> speakers = new TreeSet<>();
-    files.forEach(f -> speakers.add(f.subject()));
+    Set<String> speakers = new TreeSet<>(); // of the clips evaluated, not the files left out
+    outcomes.forEach(o -> speakers.add(o.file().subject()));
     Evaluation evaluation =
         new Evaluation(
             labels,

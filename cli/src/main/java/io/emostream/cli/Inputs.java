@@ -25,7 +25,8 @@ final class Inputs {
           "mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg", "3gp", "wmv", "wav",
           "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma");
 
-  static final Pattern MEDIA = Pattern.compile("(?i).*\\.(" + String.join("|", EXTENSIONS) + ")$");
+  static final Pattern MEDIA =
+      Pattern.compile("(?is).*\\.(" + String.join("|", EXTENSIONS) + ")"); // s: names with newlines
 
   private Inputs() {}
 
@@ -86,7 +87,7 @@ final class Inputs {
     int lineNumber = 0;
     for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
       lineNumber++;
-      String entry = line.strip();
+      String entry = (lineNumber == 1 ? withoutBom(line) : line).strip();
       if (entry.isEmpty() || entry.startsWith("#")) {
         continue;
       }
@@ -116,5 +117,13 @@ final class Inputs {
           .sorted()
           .toList();
     }
+  }
+
+  /**
+   * {@code text} without a leading UTF-8 byte order mark (Excel's "CSV UTF-8" and Notepad write
+   * one), which would otherwise become part of the first name or header.
+   */
+  static String withoutBom(String text) {
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
 }

@@ -58,7 +58,7 @@ final class LabelsCsv {
   /** The rows of a labels file's text, by file. Pure. */
   static Map<String, Row> parse(String text, Collection<String> labels) {
     Map<String, Row> rows = new LinkedHashMap<>();
-    List<String> lines = text.lines().toList();
+    List<String> lines = Inputs.withoutBom(text).lines().toList();
     boolean header = false;
     int columns = 0;
     for (int i = 0; i < lines.size(); i++) {

@@ -37,7 +37,7 @@ class EvaluateIT {
     Path clips = Files.createDirectory(dir.resolve("clips"));
     Files.copy(EndToEndIT.SAMPLE, clips.resolve("01-01-03-01-01-01-07.mp4")); // happy, actor 07
     // named as labelled clips, but not media and a link to nothing: left out, and counted as such
-    Files.writeString(clips.resolve("01-01-05-01-01-01-07.mp4"), "not a video");
+    Files.writeString(clips.resolve("01-01-05-01-01-01-12.mp4"), "not a video"); // actor 12
     Files.createSymbolicLink(clips.resolve("01-01-04-01-01-01-07.mp4"), dir.resolve("missing.mp4"));
     Path lr = dir.resolve("lr.json");
     averagingModel().write(lr);
@@ -85,7 +85,7 @@ class EvaluateIT {
     assertThat(json.get("segments").asInt()).isEqualTo(1);
     assertThat(json.get("leftOut").get("files").asInt()).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("01-01-05-01-01-01-07.mp4", "01-01-04-01-01-01-07.mp4");
+        .contains("01-01-05-01-01-01-12.mp4", "01-01-04-01-01-01-07.mp4");
     assertThat(json.get("segmentsWithBothModalities").asInt()).isEqualTo(1);
     assertThat(json.get("speakers").get(0).asText()).isEqualTo("ravdess-07");
     assertThat(json.get("modalities").get("VIDEO").get("clips").asInt()).isEqualTo(1);
@@ -106,6 +106,8 @@ class EvaluateIT {
         .satisfies(
             o -> {
               assertThat(o.get("scorer").asText()).isEqualTo("AUDIO");
+              // actor 12 (also a training speaker) was left out: not counted as evaluated
+              assertThat(o.get("speakers")).hasSize(1);
               assertThat(o.get("speakers").get(0).asText()).isEqualTo("ravdess-07");
             });
     assertThat(Files.readString(report))

@@ -37,6 +37,21 @@ class InputsTest {
   }
 
   @Test
+  void namesWithNewlinesTabsAndUpperCaseExtensionsAreFound() throws Exception {
+    Files.writeString(dir.resolve("a\nb.mp4"), "x");
+    Files.writeString(dir.resolve("tab\there.WAV"), "x");
+    assertThat(Inputs.expand(dir))
+        .containsExactly(dir.resolve("a\nb.mp4"), dir.resolve("tab\there.WAV"));
+  }
+
+  @Test
+  void aListWithAByteOrderMarkReadsItsFirstName() throws Exception {
+    Files.writeString(dir.resolve("one.mp4"), "x");
+    Path list = Files.writeString(dir.resolve("list.txt"), "\uFEFFone.mp4\r\n");
+    assertThat(Inputs.fromList(list)).containsExactly(dir.resolve("one.mp4"));
+  }
+
+  @Test
   void aDirectoryWithoutMediaIsAnErrorSayingWhatWasLookedFor() throws Exception {
     Files.writeString(dir.resolve("notes.txt"), "x");
     assertThatThrownBy(() -> Inputs.expand(dir))

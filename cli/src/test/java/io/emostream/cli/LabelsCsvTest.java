@@ -39,6 +39,13 @@ class LabelsCsvTest {
   }
 
   @Test
+  void aByteOrderMarkAsExcelWritesItIsNotPartOfTheHeader() {
+    Map<String, LabelsCsv.Row> rows =
+        LabelsCsv.parse("\uFEFFfile,label,speaker\r\na.wav,angry,s1\r\n", LABELS);
+    assertThat(rows.get("a.wav").speaker()).isEqualTo("s1");
+  }
+
+  @Test
   void everyBadInputNamesItsLineAndWhatIsAccepted() {
     assertBad(
         "file,emotion,speaker\n", "line 1: the first line must be the header file,label,speaker");

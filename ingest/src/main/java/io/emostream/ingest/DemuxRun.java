@@ -81,7 +81,14 @@ final class DemuxRun {
       }
     }
     if (emitted == 0) {
-      throw new IngestException("no decodable audio or video frames were found");
+      String format = grabber.getFormat();
+      throw new IngestException(
+          "no decodable audio or video frames were found"
+              + (source.sequential() && format != null && format.contains("mp4")
+                  ? ": an MP4 whose index (moov) is at its end cannot be read as it arrives;"
+                      + " remux it with 'ffmpeg -i IN -c copy -movflags +faststart OUT.mp4' (or to"
+                      + " fragmented MP4 or Matroska), or give the file's path"
+                  : ""));
     }
     IngestException shortfall = shortOfDeclaredDuration(plan, mediaMs(), emitted, source.label());
     if (shortfall != null) {

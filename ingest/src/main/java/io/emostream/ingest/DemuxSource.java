@@ -18,6 +18,11 @@ interface DemuxSource {
   /** The grabber in use is started: there will be no second one. */
   default void opened() {}
 
+  /** Read straight through as it arrives (no seeking back): a pipe, an upload's body. */
+  default boolean sequential() {
+    return false;
+  }
+
   /**
    * Not null when the input was cut off or failed before its end, after {@code published} clips
    * were published.
@@ -50,6 +55,11 @@ interface DemuxSource {
       @Override
       public String label() {
         return name;
+      }
+
+      @Override
+      public boolean sequential() {
+        return true;
       }
 
       @Override

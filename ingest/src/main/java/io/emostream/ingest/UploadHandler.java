@@ -97,9 +97,25 @@ final class UploadHandler {
           callback,
           415,
           HttpAnswers.error(
-              "Content-Type '"
-                  + contentType
-                  + "' is not accepted; send video/*, audio/* or application/octet-stream"));
+              contentType == null
+                  ? "no Content-Type; send video/*, audio/* or application/octet-stream"
+                  : "Content-Type '"
+                      + contentType
+                      + "' is not accepted; send video/*, audio/* or application/octet-stream"));
+      return;
+    }
+    String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+    if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
+      // the body would be read as media as it is: a gzip body fails to decode, a mislabelled one
+      // is analysed while its header says otherwise
+      answers.respond(
+          response,
+          callback,
+          415,
+          HttpAnswers.error(
+              "Content-Encoding '"
+                  + encoding.strip()
+                  + "' is not accepted; send the media file as it is (it is compressed already)"));
       return;
     }
     UploadRequest upload;

@@ -326,6 +326,36 @@ class IngestBadInputTest {
   }
 
   @Test
+  void anEncodedBodyIs415AndAMissingContentTypeSaysSo() throws Exception {
+    String base = start();
+    assertRejected(
+        base,
+        post(
+            base,
+            "name=call.mp4",
+            "video/mp4",
+            Files.readAllBytes(SAMPLE),
+            "Content-Encoding",
+            "gzip"),
+        415,
+        "Content-Encoding 'gzip' is not accepted");
+    assertRejected(
+        base,
+        post(base, "name=call.mp4", null, Files.readAllBytes(SAMPLE)),
+        415,
+        "no Content-Type; send video/*");
+    HttpResponse<String> identity =
+        post(
+            base,
+            "name=call.mp4",
+            "video/mp4",
+            Files.readAllBytes(SAMPLE),
+            "Content-Encoding",
+            "identity");
+    assertThat(identity.statusCode()).as(identity.body()).isEqualTo(201);
+  }
+
+  @Test
   void anOversizedUploadIs413() throws Exception {
     String base = start(Map.of("EMOSTREAM_MAX_UPLOAD_BYTES", "200000"));
     byte[] big = new byte[300_000];

@@ -11,6 +11,7 @@ import io.emostream.testkit.StreamedMedia.Container;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -19,7 +20,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -41,6 +46,44 @@ class VideoDemuxerStreamTest {
 
   private static MediaStream stream(InputStream in, long maxBytes) {
     return new MediaStream(in, maxBytes, read -> {});
+  }
+
+  @Test
+  void aPlainMp4WithItsIndexAtTheEndSaysHowToRemuxIt(@TempDir Path dir) throws Exception {
+    Path plain = dir.resolve("plain.mp4"); // FFmpeg's mp4 muxer on a file: the moov comes last
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(SAMPLE.toFile())) {
+      grabber.start();
+      try (FFmpegFrameRecorder recorder =
+          new FFmpegFrameRecorder(
+              plain.toFile(),
+              grabber.getImageWidth(),
+              grabber.getImageHeight(),
+              grabber.getAudioChannels())) {
+        recorder.setFormat("mp4");
+        recorder.start(grabber.getFormatContext());
+        AVPacket packet;
+        while ((packet = grabber.grabPacket()) != null) {
+          recorder.recordPacket(packet);
+        }
+        recorder.stop();
+      }
+    }
+    byte[] media = Files.readAllBytes(plain);
+    String ascii = new String(media, java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertThat(ascii.indexOf("moov")).isGreaterThan(ascii.indexOf("mdat"));
+
+    assertThatThrownBy(
+            () ->
+                demuxer(Map.of())
+                    .demux(
+                        stream(new ByteArrayInputStream(media), Long.MAX_VALUE),
+                        "plain.mp4",
+                        new ChannelSelection(ChannelSelection.Mode.MIX, Map.of()),
+                        null,
+                        clip -> {}))
+        .isInstanceOf(IngestException.class)
+        .hasMessageContaining("index (moov) is at its end")
+        .hasMessageContaining("+faststart");
   }
 
   @ParameterizedTest
