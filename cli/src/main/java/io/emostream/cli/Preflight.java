@@ -3,6 +3,7 @@ package io.emostream.cli;
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.cli.Main.InputException;
 import io.emostream.fusion.FusionConfig;
+import io.emostream.fusion.LabelAligner;
 import io.emostream.inference.ModelManifest;
 import io.emostream.inference.VadConfig;
 import io.emostream.inference.WorkerConfig;
@@ -119,6 +120,26 @@ final class Preflight {
     } catch (IllegalArgumentException e) {
       throw new InputException(
           e.getMessage() + "; fix the manifest or point " + variable + " at another model");
+    }
+    List<String> canonical;
+    try {
+      canonical = FusionConfig.labelsFromEnv(env);
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage());
+    }
+    List<String> unmapped = new LabelAligner(canonical).unmapped(parsed.labels());
+    if (!unmapped.isEmpty()) {
+      throw new InputException(
+          "the "
+              + what
+              + "'s labels "
+              + unmapped
+              + " map to none of the canonical labels "
+              + canonical
+              + (env.optional(FusionConfig.LABELS_ENV).isPresent()
+                  ? " (" + FusionConfig.LABELS_ENV + "): add them or unset it"
+                  : "")
+              + "; every prediction of it would be refused");
     }
     Path onnx = manifest.toAbsolutePath().getParent().resolve(parsed.file());
     if (!Files.isRegularFile(onnx)) {

@@ -447,7 +447,8 @@ class MainTest {
     "EMOSTREAM_INFERENCE_THREADS,-2,EMOSTREAM_INFERENCE_THREADS='-2' is not valid",
     "EMOSTREAM_AUDIO_MAX_WAIT,-1,EMOSTREAM_AUDIO_MAX_WAIT='-1' is not valid",
     "EMOSTREAM_TOPIC_PREFIX,bad topic!,EMOSTREAM_TOPIC_PREFIX='bad topic!' is not valid",
-    "EMOSTREAM_KAFKA_DATA_DIR,/proc/emostream-nope,EMOSTREAM_KAFKA_DATA_DIR=/proc/emostream-nope cannot be created"
+    "EMOSTREAM_KAFKA_DATA_DIR,/proc/emostream-nope,EMOSTREAM_KAFKA_DATA_DIR=/proc/emostream-nope cannot be created",
+    "EMOSTREAM_LABELS,'happy,sad',map to none of the canonical labels [happy, sad] (EMOSTREAM_LABELS)"
   })
   void aServicesBadSettingIsRefusedBeforeThePlatformStarts(
       String variable, String value, String message) {

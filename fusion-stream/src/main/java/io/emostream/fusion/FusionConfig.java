@@ -163,7 +163,7 @@ public record FusionConfig(
         env.duration(PUNCTUATE_INTERVAL_ENV, DEFAULT_PUNCTUATE_INTERVAL),
         env.duration(DONE_RETENTION_ENV, DEFAULT_DONE_RETENTION),
         maxWait,
-        env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS),
+        labelsFromEnv(env),
         new FusionRules.Settings(
             env.optional(WEIGHTS_ENV).map(FusionConfig::parseWeights).orElse(DEFAULT_WEIGHTS),
             env.decimal(THRESHOLD_ENV, DEFAULT_THRESHOLD, 0, 1),
@@ -325,6 +325,11 @@ public record FusionConfig(
       }
     }
     return weights;
+  }
+
+  /** The canonical labels as configured (EMOSTREAM_LABELS, else the default eight). */
+  public static List<String> labelsFromEnv(Env env) {
+    return env.optional(LABELS_ENV).map(FusionConfig::parseLabels).orElse(DEFAULT_LABELS);
   }
 
   private static List<String> normaliseLabels(List<String> labels) {

@@ -147,6 +147,16 @@ public final class LabelAligner {
     }
   }
 
+  /**
+   * The labels of {@code modelLabels} that map to no canonical label (none: every prediction of
+   * that model can be aligned; any: every one of them would be refused).
+   */
+  public List<String> unmapped(List<String> modelLabels) {
+    return modelLabels.stream()
+        .filter(l -> l == null || !indexByConcept.containsKey(concept(l)))
+        .toList();
+  }
+
   private int indexOf(String modelLabel) {
     Integer index = indexByConcept.get(concept(modelLabel));
     if (index == null) {

@@ -98,4 +98,12 @@ class LabelAlignerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'joy'");
   }
+
+  @Test
+  void unmappedNamesTheModelLabelsWithNoCanonicalCounterpart() {
+    LabelAligner aligner = new LabelAligner(List.of("happy", "sad", "angry"));
+    assertThat(aligner.unmapped(List.of("Happiness", "sad", "anger", "calm", "neutral")))
+        .containsExactly("calm", "neutral");
+    assertThat(aligner.unmapped(List.of("happy"))).isEmpty();
+  }
 }
