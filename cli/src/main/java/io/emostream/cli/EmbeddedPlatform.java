@@ -23,6 +23,7 @@ import io.emostream.ops.HealthCheck;
 import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
+import io.emostream.schemas.FusionRule;
 import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
 import io.emostream.video.FaceConfig;
@@ -82,6 +83,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final List<HealthCheck> health = new ArrayList<>();
   private IngestHttpServer http;
+  private FusionConfig fusionConfig;
   private boolean closed;
   private final Thread onExit = new Thread(this::closeServices, "emostream-platform-cleanup");
 
@@ -112,7 +114,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
 
       Path stateDir = Files.createTempDirectory(KilledLeftovers.statePrefix());
       track(() -> deleteRecursively(stateDir)); // after fusion has closed its stores
-      FusionConfig fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
+      fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
       FusionStreamApp fusion =
           new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
       fusion.start();
@@ -198,6 +200,13 @@ public final class EmbeddedPlatform implements AutoCloseable {
     http =
         new IngestHttpServer(
             ingestConfig.withHttp(host, port), ingest, meters, Clock.systemUTC(), results, live);
+    if (fusionConfig.rules().logisticRegression() == null) {
+      http.refuseRule(
+          FusionRule.LOGISTIC_REGRESSION,
+          "it needs a trained model and fusion has none; set "
+              + FusionConfig.LR_MODEL_ENV
+              + " to a file written by './emostream train-fusion DIR --out FILE'");
+    }
     http.start();
     track(http);
     health.add(http);

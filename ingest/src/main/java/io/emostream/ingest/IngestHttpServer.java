@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import io.emostream.ops.HealthCheck;
+import io.emostream.schemas.FusionRule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -207,7 +208,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     this.uploads =
         new UploadHandler(
             config, service, clock, results, ingestPool, scheduler, answers, () -> closing);
-    this.streams = new StreamsHandler(config, live, uploads.sourceIds, answers, () -> closing);
+    this.streams =
+        new StreamsHandler(
+            config, live, uploads.sourceIds, uploads.unavailableRules, answers, () -> closing);
+  }
+
+  /**
+   * Answers requests for {@code rule} (uploads and live sources) 400 with {@code why}: for a rule
+   * the fusion behind this server cannot run (e.g. LOGISTIC_REGRESSION without a model), which
+   * would otherwise fail in fusion and reach the client as another rule's result. The one-JVM
+   * platform knows its fusion's settings and calls this; a standalone ingest does not.
+   */
+  public void refuseRule(FusionRule rule, String why) {
+    uploads.unavailableRules.put(rule, why);
   }
 
   public void start() {

@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.emostream.schemas.FusionRule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -38,15 +39,20 @@ final class StreamsHandler {
    */
   private final SourceIdClaims sourceIds;
 
+  /** Rules the fusion behind this server cannot run, with why ({@link UploadHandler}'s). */
+  private final Map<FusionRule, String> unavailableRules;
+
   StreamsHandler(
       IngestConfig config,
       LiveSources live,
       SourceIdClaims sourceIds,
+      Map<FusionRule, String> unavailableRules,
       HttpAnswers answers,
       BooleanSupplier closing) {
     this.config = config;
     this.live = live;
     this.sourceIds = sourceIds;
+    this.unavailableRules = unavailableRules;
     this.answers = answers;
     this.closing = closing;
   }
@@ -104,6 +110,7 @@ final class StreamsHandler {
     LiveSources.Request wanted;
     try {
       wanted = streamRequest(body, config.channels());
+      UploadHandler.checkRule(wanted.rule(), unavailableRules);
     } catch (IllegalArgumentException e) {
       answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
       return;

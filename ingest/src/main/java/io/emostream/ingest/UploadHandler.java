@@ -1,5 +1,6 @@
 package io.emostream.ingest;
 
+import io.emostream.schemas.FusionRule;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,6 +33,14 @@ final class UploadHandler {
 
   final IdempotencyStore idempotency;
   final SourceIdClaims sourceIds;
+
+  /**
+   * Rules the fusion behind this server cannot run, with why (shared with {@link StreamsHandler}):
+   * a request asking for one is 400, not a clip whose rule fails in fusion ({@link
+   * IngestHttpServer#refuseRule}).
+   */
+  final Map<FusionRule, String> unavailableRules = new java.util.concurrent.ConcurrentHashMap<>();
+
   final ThreadPoolExecutor ingestPool;
   final Scheduler scheduler;
   final HttpAnswers answers;
@@ -123,6 +132,7 @@ final class UploadHandler {
       upload =
           UploadRequest.parse(
               HttpAnswers.query(request.getHttpURI().getQuery()), config.channels());
+      checkRule(upload.rule(), unavailableRules);
     } catch (IllegalArgumentException e) {
       answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
       return;
@@ -244,6 +254,14 @@ final class UploadHandler {
   private void replay(Response response, Callback callback, IdempotencyStore.Answer answer) {
     response.getHeaders().put("Idempotent-Replayed", "true");
     answers.respond(response, callback, answer.status(), answer.body());
+  }
+
+  /** Refuses a rule the fusion behind this server cannot run (null: fusion's default rule). */
+  static void checkRule(FusionRule rule, Map<FusionRule, String> unavailable) {
+    String why = rule == null ? null : unavailable.get(rule);
+    if (why != null) {
+      throw new IllegalArgumentException("rule " + rule + " cannot run here: " + why);
+    }
   }
 
   static boolean causedByTimeout(Throwable failure) {

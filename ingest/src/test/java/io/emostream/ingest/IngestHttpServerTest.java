@@ -454,6 +454,35 @@ class IngestHttpServerTest {
     return new IngestService.Clip(sourceId + "-0", 0, 0, 4_000, List.of(), null);
   }
 
+  @Test
+  void aRuleTheFusionCannotRunIsRefusedAtTheDoor() throws Exception {
+    List<String> ingested = new ArrayList<>();
+    Ingestor ingestor =
+        bySourceId(
+            (name, sourceId) -> {
+              ingested.add(name);
+              return new IngestService.Result(sourceId, name, List.of());
+            });
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, ingestor);
+    http.refuseRule(FusionRule.LOGISTIC_REGRESSION, "no model");
+    http.start();
+    String clips = "http://127.0.0.1:" + http.port() + "/clips";
+    try {
+      HttpResponse<String> refused =
+          client()
+              .send(
+                  post(clips + "?name=lr.mp4&rule=LOGISTIC_REGRESSION"),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("rule LOGISTIC_REGRESSION cannot run here: no model");
+      assertThat(status(post(clips + "?name=avg.mp4&rule=average"))).isEqualTo(201);
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+    assertThat(ingested).containsExactly("avg.mp4");
+  }
+
   /** An ingestor answering from the upload's name and source id, which it must be given. */
   private static Ingestor bySourceId(BiFunction<String, String, IngestService.Result> answer) {
     return new Ingestor() {
