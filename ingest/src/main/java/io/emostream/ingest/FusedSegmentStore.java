@@ -20,9 +20,10 @@ import java.util.Set;
  * topic ({@link #add}, fed by {@link FusedTopicFeed}). Bounded by {@link Limits}: past {@code
  * maxSources} sources, or {@code maxSegments} segments in all, the source seen first is evicted
  * whole (it answers 404 from then on); a single source with more segments than {@code maxSegments}
- * keeps its latest ones and says {@code "truncated": true}. A fused segment without a source id
- * (its manifest never arrived) belongs to no source and is not kept. Thread-safe; the {@link
- * Listener} is called outside the lock.
+ * keeps the latest stretch of its timeline and says {@code "truncated": true} (its {@code
+ * segmentsFused} and {@code complete} still count every segment fused). A fused segment without a
+ * source id (its manifest never arrived) belongs to no source and is not kept. Thread-safe; the
+ * {@link Listener} is called outside the lock.
  */
 public final class FusedSegmentStore {
 
@@ -97,6 +98,12 @@ public final class FusedSegmentStore {
     /** By clip id, in the order fused. */
     final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
 
+    /** The expected clips fused so far, kept or not (bounded by the upload's clips). */
+    final Set<String> expectedFused = new java.util.HashSet<>();
+
+    /** Segments fused so far, kept or not. */
+    int fusedCount;
+
     boolean truncated;
 
     Source(String sourceId) {
@@ -111,6 +118,9 @@ public final class FusedSegmentStore {
       source.sourceName = upload.sourceName();
       source.uploadedHere = true;
       upload.clips().forEach(c -> source.expected.add(c.clipId()));
+      source.fused.keySet().stream()
+          .filter(source.expected::contains)
+          .forEach(source.expectedFused::add);
       evict(source);
     }
     listener.uploaded(upload);
@@ -126,8 +136,14 @@ public final class FusedSegmentStore {
     }
     synchronized (this) {
       Source source = sources.computeIfAbsent(segment.getSourceId(), Source::new);
-      if (source.fused.putIfAbsent(segment.getClipId(), segment) != null) {
-        return;
+      String clipId = segment.getClipId();
+      if (source.expectedFused.contains(clipId)
+          || source.fused.putIfAbsent(clipId, segment) != null) {
+        return; // seen before (kept, or an expected one already dropped by the bound)
+      }
+      source.fusedCount++;
+      if (source.expected.contains(clipId)) {
+        source.expectedFused.add(clipId);
       }
       if (source.sourceName == null) {
         source.sourceName = segment.getSourceName();
@@ -150,9 +166,9 @@ public final class FusedSegmentStore {
       first.remove();
     }
     while (segments > limits.maxSegments() && !touched.fused.isEmpty()) {
-      Iterator<FusedEmotion> oldest = touched.fused.values().iterator();
-      oldest.next();
-      oldest.remove();
+      // the earliest on the source's timeline goes, so the kept ones are its latest stretch
+      FusedEmotion earliest = java.util.Collections.min(touched.fused.values(), TIMELINE);
+      touched.fused.remove(earliest.getClipId().toString());
       segments--;
       touched.truncated = true;
     }
@@ -171,6 +187,7 @@ public final class FusedSegmentStore {
     Integer expected;
     boolean complete;
     boolean truncated;
+    int fusedCount;
     synchronized (this) {
       Source source = sources.get(sourceId);
       if (source == null) {
@@ -179,7 +196,8 @@ public final class FusedSegmentStore {
       name = source.sourceName;
       fused = new ArrayList<>(source.fused.values());
       expected = source.uploadedHere ? source.expected.size() : null;
-      complete = source.uploadedHere && source.fused.keySet().containsAll(source.expected);
+      complete = source.uploadedHere && source.expectedFused.size() == source.expected.size();
+      fusedCount = source.fusedCount;
       truncated = source.truncated;
     }
     fused.sort(TIMELINE);
@@ -187,7 +205,7 @@ public final class FusedSegmentStore {
     answer.put("sourceId", sourceId);
     answer.put("sourceName", name);
     answer.put("segmentsExpected", expected);
-    answer.put("segmentsFused", fused.size());
+    answer.put("segmentsFused", fusedCount);
     if (expected == null) {
       answer.putNull("complete");
     } else {

@@ -132,6 +132,24 @@ class FusedSegmentStoreTest {
   }
 
   @Test
+  void aTruncatedUploadStillCountsEverySegmentAndCompletesKeepingItsLatestStretch() {
+    FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 2));
+    store.uploaded(upload("long1", 4));
+    for (int index : new int[] {0, 2, 1, 3}) { // fused out of order, as workers may finish them
+      store.add(segment("long1", index));
+    }
+    store.add(segment("long1", 0)); // a redelivery of one the bound dropped: not counted again
+    ObjectNode answer = store.source("long1").orElseThrow();
+    assertThat(answer.get("segmentsExpected").asInt()).isEqualTo(4);
+    assertThat(answer.get("segmentsFused").asInt()).isEqualTo(4);
+    assertThat(answer.get("complete").asBoolean()).isTrue();
+    assertThat(answer.get("truncated").asBoolean()).isTrue();
+    List<Integer> kept = new ArrayList<>();
+    answer.get("segments").forEach(s -> kept.add(s.get("segmentIndex").asInt()));
+    assertThat(kept).containsExactly(2, 3);
+  }
+
+  @Test
   void theListenerHearsOfEveryUploadAndEveryNewSegment() {
     List<String> heard = new ArrayList<>();
     FusedSegmentStore store =
