@@ -395,7 +395,7 @@ final class AnalyzeCommand extends CliCommand {
       Stdin stdin) {
     int failed = 0;
     for (Path file : args.files()) {
-      String name = file.equals(STDIN) ? STDIN_NAME : file.getFileName().toString();
+      String name = file.equals(STDIN) ? STDIN_NAME : Inputs.displayName(file);
       try {
         IngestService.Result result =
             file.equals(STDIN)

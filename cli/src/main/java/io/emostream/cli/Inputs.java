@@ -126,4 +126,13 @@ final class Inputs {
   static String withoutBom(String text) {
     return text.startsWith("\uFEFF") ? text.substring(1) : text;
   }
+
+  /**
+   * A file's name as the records and the terminal show it: control characters (newlines, tabs,
+   * terminal escape sequences) dropped, as uploads' names are.
+   */
+  static String displayName(Path file) {
+    String name = file.getFileName().toString().replaceAll("\\p{Cntrl}", "");
+    return name.isBlank() ? "file" : name;
+  }
 }

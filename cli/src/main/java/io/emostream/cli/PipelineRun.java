@@ -65,7 +65,7 @@ final class PipelineRun {
       for (LabelledFile file : files) {
         try {
           IngestService.Result result =
-              platform.ingest().ingest(file.path(), file.path().getFileName().toString(), rule);
+              platform.ingest().ingest(file.path(), Inputs.displayName(file.path()), rule);
           result.clips().forEach(c -> fileOf.put(c.clipId(), file));
         } catch (IngestException e) {
           err.printf("emostream: %s: %s (left out)%n", file.path(), e.getMessage());

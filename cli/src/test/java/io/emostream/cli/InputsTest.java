@@ -45,6 +45,13 @@ class InputsTest {
   }
 
   @Test
+  void aDisplayNameHasNoControlCharacters() {
+    assertThat(Inputs.displayName(Path.of("/x/red\u001b[31mX\u001b[0m.mp4")))
+        .isEqualTo("red[31mX[0m.mp4");
+    assertThat(Inputs.displayName(Path.of("a\nb.mp4"))).isEqualTo("ab.mp4");
+  }
+
+  @Test
   void aListWithAByteOrderMarkReadsItsFirstName() throws Exception {
     Files.writeString(dir.resolve("one.mp4"), "x");
     Path list = Files.writeString(dir.resolve("list.txt"), "\uFEFFone.mp4\r\n");
