@@ -333,6 +333,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
                       + "source id",
                   true),
               endpoint("GET", "/streams", "the live sources: state, segments, media time", true),
+              endpoint("GET", "/streams/{sourceId}", "one live source", true),
               endpoint("DELETE", "/streams/{sourceId}", "stop a live source", true)));
     }
     index.put("endpoints", endpoints);
