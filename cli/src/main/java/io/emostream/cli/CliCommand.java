@@ -61,9 +61,17 @@ abstract class CliCommand implements Callable<Integer> {
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      return Durations.parse(value)
-          .orElseThrow(
-              () -> new TypeConversionException("'" + value + "' is not " + Durations.ACCEPTED));
+      Duration parsed =
+          Durations.parse(value)
+              .orElseThrow(
+                  () ->
+                      new TypeConversionException(
+                          "'" + value + "' is not a duration above 0 such as 500ms, 90s or 5m"));
+      if (parsed.isZero()) { // a wait of nothing would fail every run at once
+        throw new TypeConversionException(
+            "'" + value + "' is not a duration above 0 such as 500ms, 90s or 5m");
+      }
+      return parsed;
     }
   }
 
