@@ -22,6 +22,10 @@ import org.bytedeco.javacv.FrameGrabber;
 final class DemuxRun {
   private final IngestConfig config;
   private final SegmentPlan plan;
+
+  /** Video pictures and audio buffers decoded, kept or not. */
+  private int framesDecoded;
+
   // EMOSTREAM_SEGMENTATION=vad: the cuts found so far (null: the plan's fixed windows), and the
   // next
   // frame time on the sampling grid shared by all clips.
@@ -79,6 +83,16 @@ final class DemuxRun {
       if (!clip.isEmpty()) {
         emit(clip);
       }
+    }
+    if (emitted == 0 && framesDecoded > 0) {
+      throw new IngestException(
+          String.format(
+              java.util.Locale.ROOT,
+              "'%s' holds only %d decoded frame(s), %.2f s of media: too short to sample a frame or"
+                  + " a segment from (a single picture is not a video)",
+              source.label(),
+              framesDecoded,
+              mediaMs() / 1000.0));
     }
     if (emitted == 0) {
       String format = grabber.getFormat();
@@ -175,6 +189,9 @@ final class DemuxRun {
   }
 
   private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
+    if ((hasVideo && frame.image != null) || (hasAudio && frame.samples != null)) {
+      framesDecoded++;
+    }
     if (hasVideo && frame.image != null) {
       onImage(frame, videoTime(grabber.getTimestamp() / 1000));
     } else if (hasAudio && frame.samples != null) {

@@ -237,6 +237,21 @@ class IngestBadInputTest {
   }
 
   @Test
+  void aOneFrameVideoSaysItIsTooShort() throws Exception {
+    String base = start();
+    ByteArrayOutputStream oneFrame = new ByteArrayOutputStream();
+    try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(oneFrame, 64, 48, 0)) {
+      record(recorder, 1);
+    }
+    assertRejected(
+        base,
+        post(base, "name=one.mkv", "video/x-matroska", oneFrame.toByteArray()),
+        400,
+        "'one.mkv' holds only 1 decoded frame(s), 0.00 s of media: too short to sample a frame");
+    assertThat(published).isEmpty();
+  }
+
+  @Test
   void aStillImageIsRefusedAsNotAVideo() throws Exception {
     String base = start();
     assertRejected(
