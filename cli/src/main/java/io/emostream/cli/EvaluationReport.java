@@ -161,7 +161,7 @@ public final class EvaluationReport {
   private static List<String> unlabelled(Evaluation e) {
     return e.leftOut().stream()
         .filter(l -> l.corpus() == null)
-        .map(l -> l.path().toString())
+        .map(l -> Terminal.printable(l.path().toString()))
         .toList();
   }
 

@@ -31,7 +31,7 @@ final class KilledLeftovers {
   private static final Logger LOG = LoggerFactory.getLogger(KilledLeftovers.class);
   static final String STATE_PREFIX = "emostream-fusion-";
   static final Duration SETTLE = Duration.ofMinutes(10);
-  private static final Pattern STATE = Pattern.compile(Pattern.quote(STATE_PREFIX) + "(\\d+)-.*");
+  private static final Pattern STATE = Pattern.compile("emostream-(?:fusion|kafka)-(\\d+)-.*");
   private static final Pattern LIBRARY = Pattern.compile("librocksdbjni.*\\.so|onnxruntime-java.*");
 
   private KilledLeftovers() {}

@@ -67,7 +67,9 @@ record LabelledFiles(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.
         files.add(c.labelled());
       } else {
         leftOut.add(c.leftOut());
-        err.printf("emostream: %s: %s (left out)%n", file, c.leftOut().reason());
+        err.printf(
+            "emostream: %s: %s (left out)%n",
+            Terminal.printable(file.toString()), c.leftOut().reason());
       }
     }
     if (!rows.isEmpty()) {

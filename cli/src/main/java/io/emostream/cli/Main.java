@@ -216,7 +216,7 @@ public final class Main implements Callable<Integer> {
    * away).
    */
   private int usage(String problem, CommandLine command) {
-    err.println("emostream: " + problem);
+    err.println("emostream: " + Terminal.printable(problem));
     err.println(
         command.getParent() == null
             ? "(./emostream --help lists the commands and their options)"
@@ -230,13 +230,13 @@ public final class Main implements Callable<Integer> {
       return usage(e.getMessage(), command);
     }
     if (e instanceof InputException) {
-      err.println("emostream: " + e.getMessage());
+      err.println("emostream: " + Terminal.printable(e.getMessage()));
       if (verbose && e.getCause() != null) {
         e.getCause().printStackTrace(err);
       }
       return 2;
     }
-    err.println("emostream: " + Problems.explain(e));
+    err.println("emostream: " + Terminal.printable(Problems.explain(e)));
     if (verbose) {
       e.printStackTrace(err);
     } else {

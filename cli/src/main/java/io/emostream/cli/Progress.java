@@ -46,12 +46,13 @@ final class Progress {
     double seconds = (nanoTime.getAsLong() - startNanos) / 1e9;
     String status = line(phase, done, total, unit, seconds);
     if (interactive) {
-      draw(status + (detail == null ? "" : "  " + detail));
+      draw(status + (detail == null ? "" : "  " + Terminal.printable(detail)));
       return;
     }
     int tenth = total == 0 ? 10 : done * 10 / total;
     if (detail != null) {
-      err.println(phase + " " + done + "/" + total + " " + unit + ": " + detail);
+      err.println(
+          phase + " " + done + "/" + total + " " + unit + ": " + Terminal.printable(detail));
     } else if (tenth > lastTenth || done == total) {
       err.println(status);
     }
@@ -61,7 +62,7 @@ final class Progress {
   /** A message between progress updates (e.g. a file that failed), on its own line. */
   void note(String message) {
     clear();
-    err.println(message);
+    err.println(Terminal.printable(message));
   }
 
   /**

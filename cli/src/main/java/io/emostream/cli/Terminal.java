@@ -83,4 +83,13 @@ final class Terminal {
         || (cp >= 0x1F900 && cp <= 0x1F9FF)
         || (cp >= 0x20000 && cp <= 0x3FFFD);
   }
+
+  /**
+   * {@code text} safe to print: control characters other than newline and tab (terminal escape
+   * sequences, a bell, a carriage return, from a file's name) become {@code ?}, so a name cannot
+   * clear the screen, retitle the window or overwrite the line it is on.
+   */
+  static String printable(String text) {
+    return text == null ? null : text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", "?");
+  }
 }

@@ -24,6 +24,10 @@ class KilledLeftoversTest {
   void aDeadProcesssStateAndUnmappedOldLibrariesGoTheRestStays(@TempDir Path tmp) throws Exception {
     Path deadState = Files.createDirectories(tmp.resolve("emostream-fusion-111-42/0_1/rocksdb"));
     Path liveState = Files.createDirectories(tmp.resolve("emostream-fusion-222-7"));
+    Path deadBroker =
+        Files.createDirectories(tmp.resolve("emostream-kafka-111-9/__cluster_metadata-0"));
+    Path liveBroker = Files.createDirectories(tmp.resolve("emostream-kafka-222-3"));
+    Path oldUnnamedBroker = old(Files.createDirectories(tmp.resolve("emostream-kafka-1826")));
     Path deadRocks = old(Files.writeString(tmp.resolve("librocksdbjni123.so"), "x"));
     Path usedRocks = old(Files.writeString(tmp.resolve("librocksdbjni456.so"), "x"));
     Path freshRocks = Files.writeString(tmp.resolve("librocksdbjni789.so"), "x");
@@ -37,7 +41,10 @@ class KilledLeftoversTest {
         KilledLeftovers.sweep(
             tmp, pid -> pid == 222, Set.of(usedRocks, usedOrt.resolve("libonnxruntime.so")), NOW);
 
-    assertThat(removed).isEqualTo(3);
+    assertThat(removed).isEqualTo(4);
+    assertThat(deadBroker.getParent()).doesNotExist();
+    assertThat(liveBroker).exists();
+    assertThat(oldUnnamedBroker).exists(); // no pid in its name: not known to be dead
     assertThat(deadState.getParent().getParent()).doesNotExist();
     assertThat(deadRocks).doesNotExist();
     assertThat(ortDir).doesNotExist();

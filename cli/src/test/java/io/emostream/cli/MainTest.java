@@ -283,6 +283,12 @@ class MainTest {
   }
 
   @Test
+  void aFileNameWithTerminalEscapesIsPrintedHarmless() {
+    assertThat(run("analyze", "no\u001b[2Jpe.mp4")).isEqualTo(2);
+    assertThat(errText()).contains("no?[2Jpe.mp4").doesNotContain("\u001b");
+  }
+
+  @Test
   void aMissingFileIsOneReadableLineAndExitCode2() {
     assertThat(run("analyze", "no-such-video.mp4")).isEqualTo(2);
     assertOneReadableLine("no such file: no-such-video.mp4; check the path");

@@ -47,4 +47,11 @@ class TerminalTest {
     assertThat(Terminal.width("cafe\u0301")).isEqualTo(4); // e + combining acute
     assertThat(Terminal.padRight("通话", 6)).isEqualTo("通话  ");
   }
+
+  @Test
+  void escapeSequencesInANameArePrintedHarmless() {
+    assertThat(Terminal.printable("../bad/z\u001b[2J\u001b]0;PWN\u0007q.mp4: not media"))
+        .isEqualTo("../bad/z?[2J?]0;PWN?q.mp4: not media");
+    assertThat(Terminal.printable("two\nlines\tok")).isEqualTo("two\nlines\tok");
+  }
 }

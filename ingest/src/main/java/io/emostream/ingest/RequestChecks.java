@@ -67,7 +67,11 @@ final class RequestChecks {
     if (contentType == null) {
       return false;
     }
-    String type = contentType.toLowerCase(Locale.ROOT).split(";")[0].trim();
+    int semicolon = contentType.indexOf(';'); // split(";") of ";" is empty: no type at all
+    String type =
+        (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+            .toLowerCase(Locale.ROOT)
+            .trim();
     return type.startsWith("video/")
         || type.startsWith("audio/")
         || type.equals("application/octet-stream");

@@ -359,6 +359,13 @@ class IngestBadInputTest {
         post(base, "name=call.mp4", null, Files.readAllBytes(SAMPLE)),
         415,
         "no Content-Type; send video/*");
+    for (String empty : new String[] {";", " ;", "; charset=x"}) {
+      assertRejected(
+          base,
+          post(base, "name=call.mp4", empty, Files.readAllBytes(SAMPLE)),
+          415,
+          "is not accepted; send video/*");
+    }
     HttpResponse<String> identity =
         post(
             base,

@@ -62,7 +62,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   public static EmbeddedKafkaBroker start(String host, int port, Path logDir) {
     try {
       boolean temporary = logDir == null;
-      Path dir = temporary ? Files.createTempDirectory("emostream-kafka-") : logDir;
+      // the pid in the name lets the next platform remove it when this process is killed (kill -9)
+      Path dir =
+          temporary
+              ? Files.createTempDirectory("emostream-kafka-" + ProcessHandle.current().pid() + "-")
+              : logDir;
       EmbeddedKafkaBroker broker =
           new EmbeddedKafkaBroker(host, port == 0 ? freePort(host) : port, dir, temporary);
       broker.startServer();
