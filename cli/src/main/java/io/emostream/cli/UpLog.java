@@ -28,6 +28,22 @@ final class UpLog {
   }
 
   /**
+   * E.g. {@code upload call.mp4 FAILED after 2 segment(s) were published (source 3f0c…): the upload
+   * was cut off: ...; GET /sources/3f0c… for those}.
+   */
+  static String failedUpload(IngestService.Result published, String error) {
+    return String.format(
+        Locale.ROOT,
+        "upload %s FAILED after %d segment(s) were published (source %s): %s; GET /sources/%s for"
+            + " those",
+        published.sourceName(),
+        published.clips().size(),
+        published.sourceId(),
+        error,
+        published.sourceId());
+  }
+
+  /**
    * E.g. {@code fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: happy 0.80
    * COMPLETE}.
    */
@@ -55,6 +71,11 @@ final class UpLog {
       @Override
       public void uploaded(IngestService.Result upload) {
         err.println(UpLog.upload(upload));
+      }
+
+      @Override
+      public void failedAfter(IngestService.Result published, String error) {
+        err.println(UpLog.failedUpload(published, error));
       }
 
       @Override

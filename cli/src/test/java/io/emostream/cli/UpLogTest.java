@@ -27,6 +27,10 @@ class UpLogTest {
     assertThat(UpLog.upload(upload))
         .isEqualTo(
             "upload call.mp4: source call-42, 2 segment(s); GET /sources/call-42 for results");
+    assertThat(UpLog.failedUpload(upload, "the upload was cut off: x"))
+        .isEqualTo(
+            "upload call.mp4 FAILED after 2 segment(s) were published (source call-42): the upload"
+                + " was cut off: x; GET /sources/call-42 for those");
   }
 
   @Test

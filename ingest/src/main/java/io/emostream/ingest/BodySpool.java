@@ -309,13 +309,14 @@ final class BodySpool {
         uploads.sourceIds.published(published.sourceId());
       }
       Map<String, Object> answer = new LinkedHashMap<>();
-      answer.put("error", RequestChecks.withoutServerPaths(e.getMessage(), spool, upload.name()));
+      String error = RequestChecks.withoutServerPaths(e.getMessage(), spool, upload.name());
+      answer.put("error", error);
       answer.put("sourceId", published.sourceId());
       answer.put("clipsPublished", published.clips().size());
       answer.put("clips", published.clips());
       body = answer;
       if (uploads.results != null) {
-        uploads.results.uploaded(published);
+        uploads.results.uploaded(published, error);
       }
     } catch (IngestException e) {
       status = 400;

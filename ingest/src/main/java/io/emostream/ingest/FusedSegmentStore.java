@@ -61,6 +61,9 @@ public final class FusedSegmentStore {
   public interface Listener {
     default void uploaded(IngestService.Result upload) {}
 
+    /** An upload that failed after publishing the clips of {@code published}: why. */
+    default void failedAfter(IngestService.Result published, String error) {}
+
     default void fused(FusedEmotion segment) {}
   }
 
@@ -95,6 +98,9 @@ public final class FusedSegmentStore {
 
     boolean uploadedHere;
 
+    /** Why its upload failed after publishing some clips; null when it did not. */
+    String uploadError;
+
     /** By clip id, in the order fused. */
     final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
 
@@ -113,17 +119,31 @@ public final class FusedSegmentStore {
 
   /** A source uploaded through this server: its segments are expected. */
   public void uploaded(IngestService.Result upload) {
+    uploaded(upload, null);
+  }
+
+  /**
+   * As {@link #uploaded(IngestService.Result)}; {@code error} not null: the upload failed after
+   * publishing these clips (a streamed upload cut off, a truncated file), and its answer says so
+   * ({@code uploadError}).
+   */
+  public void uploaded(IngestService.Result upload, String error) {
     synchronized (this) {
       Source source = sources.computeIfAbsent(upload.sourceId(), Source::new);
       source.sourceName = upload.sourceName();
       source.uploadedHere = true;
+      source.uploadError = error;
       upload.clips().forEach(c -> source.expected.add(c.clipId()));
       source.fused.keySet().stream()
           .filter(source.expected::contains)
           .forEach(source.expectedFused::add);
       evict(source);
     }
-    listener.uploaded(upload);
+    if (error == null) {
+      listener.uploaded(upload);
+    } else {
+      listener.failedAfter(upload, error);
+    }
   }
 
   /**
@@ -188,6 +208,7 @@ public final class FusedSegmentStore {
     boolean complete;
     boolean truncated;
     int fusedCount;
+    String uploadError;
     synchronized (this) {
       Source source = sources.get(sourceId);
       if (source == null) {
@@ -198,6 +219,7 @@ public final class FusedSegmentStore {
       expected = source.uploadedHere ? source.expected.size() : null;
       complete = source.uploadedHere && source.expectedFused.size() == source.expected.size();
       fusedCount = source.fusedCount;
+      uploadError = source.uploadError;
       truncated = source.truncated;
     }
     fused.sort(TIMELINE);
@@ -212,6 +234,9 @@ public final class FusedSegmentStore {
       answer.put("complete", complete);
     }
     answer.put("truncated", truncated);
+    if (uploadError != null) {
+      answer.put("uploadError", uploadError);
+    }
     answer.set("segments", FusedSegmentJson.toJson(fused));
     return Optional.of(answer);
   }

@@ -144,19 +144,19 @@ final class StreamedBody implements Runnable {
     if (published != null && !published.clips().isEmpty()) {
       uploads.sourceIds.published(published.sourceId());
     }
-    if (published != null && uploads.results != null) {
-      uploads.results.uploaded(published);
-    }
     Map<String, Object> answer = new LinkedHashMap<>();
-    answer.put(
-        "error",
+    String error =
         why == null
             ? e.getMessage()
             : why
                 + "; "
                 + (clips == 0
                     ? "nothing was published"
-                    : clips + " clip(s) complete before it were published and stay published"));
+                    : clips + " clip(s) complete before it were published and stay published");
+    answer.put("error", error);
+    if (published != null && uploads.results != null) {
+      uploads.results.uploaded(published, error);
+    }
     if (why == null && published == null) {
       return new IdempotencyStore.Answer(status, answer); // refused as a spooled upload is
     }

@@ -150,6 +150,20 @@ class FusedSegmentStoreTest {
   }
 
   @Test
+  void anUploadThatFailedAfterSomeClipsSaysSoInItsAnswer() {
+    FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 100));
+    store.uploaded(upload("cut", 2), "the upload was cut off: it took longer than PT30M");
+    store.add(segment("cut", 0));
+    store.add(segment("cut", 1));
+    ObjectNode answer = store.source("cut").orElseThrow();
+    assertThat(answer.get("complete").asBoolean()).isTrue(); // every published segment is fused
+    assertThat(answer.get("uploadError").asText()).startsWith("the upload was cut off");
+    assertThat(store.source("cut").orElseThrow().has("uploadError")).isTrue();
+    store.uploaded(upload("whole", 1));
+    assertThat(store.source("whole").orElseThrow().has("uploadError")).isFalse();
+  }
+
+  @Test
   void theListenerHearsOfEveryUploadAndEveryNewSegment() {
     List<String> heard = new ArrayList<>();
     FusedSegmentStore store =
