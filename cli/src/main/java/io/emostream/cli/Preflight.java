@@ -122,12 +122,14 @@ final class Preflight {
           e.getMessage() + "; fix the manifest or point " + variable + " at another model");
     }
     List<String> canonical;
+    LabelAligner aligner;
     try {
       canonical = FusionConfig.labelsFromEnv(env);
+      aligner = new LabelAligner(canonical);
     } catch (IllegalArgumentException e) {
-      throw new InputException(e.getMessage());
+      throw new InputException(FusionConfig.LABELS_ENV + ": " + e.getMessage());
     }
-    List<String> unmapped = new LabelAligner(canonical).unmapped(parsed.labels());
+    List<String> unmapped = aligner.unmapped(parsed.labels());
     if (!unmapped.isEmpty()) {
       throw new InputException(
           "the "
@@ -139,7 +141,7 @@ final class Preflight {
               + (env.optional(FusionConfig.LABELS_ENV).isPresent()
                   ? " (" + FusionConfig.LABELS_ENV + "): add them or unset it"
                   : "")
-              + "; every prediction of it would be refused");
+              + "; fusion would refuse every prediction of it");
     }
     Path onnx = manifest.toAbsolutePath().getParent().resolve(parsed.file());
     if (!Files.isRegularFile(onnx)) {

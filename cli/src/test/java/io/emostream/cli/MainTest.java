@@ -454,7 +454,8 @@ class MainTest {
     "EMOSTREAM_AUDIO_MAX_WAIT,-1,EMOSTREAM_AUDIO_MAX_WAIT='-1' is not valid",
     "EMOSTREAM_TOPIC_PREFIX,bad topic!,EMOSTREAM_TOPIC_PREFIX='bad topic!' is not valid",
     "EMOSTREAM_KAFKA_DATA_DIR,/proc/emostream-nope,EMOSTREAM_KAFKA_DATA_DIR=/proc/emostream-nope cannot be created",
-    "EMOSTREAM_LABELS,'happy,sad',map to none of the canonical labels [happy, sad] (EMOSTREAM_LABELS)"
+    "EMOSTREAM_LABELS,'happy,sad',map to none of the canonical labels [happy, sad] (EMOSTREAM_LABELS)",
+    "EMOSTREAM_LABELS,'happy,happiness,sad',name the same emotion twice"
   })
   void aServicesBadSettingIsRefusedBeforeThePlatformStarts(
       String variable, String value, String message) {
