@@ -34,7 +34,8 @@ public final class ResultFormat {
     for (FusedEmotion r : results) {
       rows.add(
           new String[] {
-            String.valueOf(r.getSourceName())
+            Terminal.printable(
+                    String.valueOf(r.getSourceName())) // an upload's name may hold anything
                 + (r.getSpeakerRole() == null ? "" : " [" + r.getSpeakerRole() + "]"),
             Integer.toString(r.getSegmentIndex()),
             seconds(r.getStartMs()) + "-" + seconds(r.getEndMs()) + " s",

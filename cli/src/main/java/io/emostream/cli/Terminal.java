@@ -86,10 +86,14 @@ final class Terminal {
 
   /**
    * {@code text} safe to print: control characters other than newline and tab (terminal escape
-   * sequences, a bell, a carriage return, from a file's name) become {@code ?}, so a name cannot
-   * clear the screen, retitle the window or overwrite the line it is on.
+   * sequences, a bell, a carriage return, from a file's name) and bidirectional overrides become
+   * {@code ?}, so a name cannot clear the screen, retitle the window, overwrite the line it is on
+   * or show it reversed.
    */
   static String printable(String text) {
-    return text == null ? null : text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", "?");
+    return text == null
+        ? null
+        : text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", "?")
+            .replaceAll("[\\u202A-\\u202E\\u2066-\\u2069]", "?"); // bidi overrides reorder the line
   }
 }

@@ -53,5 +53,6 @@ class TerminalTest {
     assertThat(Terminal.printable("../bad/z\u001b[2J\u001b]0;PWN\u0007q.mp4: not media"))
         .isEqualTo("../bad/z?[2J?]0;PWN?q.mp4: not media");
     assertThat(Terminal.printable("two\nlines\tok")).isEqualTo("two\nlines\tok");
+    assertThat(Terminal.printable("call\u202E4pm.mp4")).isEqualTo("call?4pm.mp4");
   }
 }

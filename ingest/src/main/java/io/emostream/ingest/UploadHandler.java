@@ -113,8 +113,15 @@ final class UploadHandler {
                       + "' is not accepted; send video/*, audio/* or application/octet-stream"));
       return;
     }
-    String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
-    if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.strip())) {
+    // every Content-Encoding header and every coding in each: "identity" alone is the body as it is
+    String encoding =
+        request.getHeaders().getValuesList(HttpHeader.CONTENT_ENCODING).stream()
+            .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+            .map(String::strip)
+            .filter(v -> !v.isEmpty() && !"identity".equalsIgnoreCase(v))
+            .findFirst()
+            .orElse(null);
+    if (encoding != null) {
       // the body would be read as media as it is: a gzip body fails to decode, a mislabelled one
       // is analysed while its header says otherwise
       answers.respond(

@@ -354,12 +354,18 @@ class IngestBadInputTest {
       String type = e.getKey().isEmpty() ? null : e.getKey();
       assertRejected(base, post(base, "name=call.mp4", type, media), 415, e.getValue());
     }
-    String[] gzip = {"Content-Encoding", "gzip"};
-    assertRejected(
-        base,
-        post(base, "name=call.mp4", "video/mp4", media, gzip),
-        415,
-        "Content-Encoding 'gzip' is not accepted");
+    String[][] encoded = {
+      {"Content-Encoding", "gzip"},
+      {"Content-Encoding", "identity, gzip"},
+      {"Content-Encoding", "identity", "Content-Encoding", "gzip"}
+    };
+    for (String[] headers : encoded) {
+      assertRejected(
+          base,
+          post(base, "name=call.mp4", "video/mp4", media, headers),
+          415,
+          "Content-Encoding 'gzip' is not accepted");
+    }
     HttpResponse<String> identity =
         post(base, "name=call.mp4", "video/mp4", media, "Content-Encoding", "identity");
     assertThat(identity.statusCode()).as(identity.body()).isEqualTo(201);
