@@ -87,7 +87,7 @@ final class DemuxRun {
     if (emitted == 0 && framesDecoded > 0) {
       throw new IngestException(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "'%s' holds only %d decoded frame(s), %.2f s of media: too short to sample a frame or"
                   + " a segment from (a single picture is not a video)",
               source.label(),

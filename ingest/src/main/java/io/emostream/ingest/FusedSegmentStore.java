@@ -6,7 +6,9 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,7 +107,7 @@ public final class FusedSegmentStore {
     final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
 
     /** The expected clips fused so far, kept or not (bounded by the upload's clips). */
-    final Set<String> expectedFused = new java.util.HashSet<>();
+    final Set<String> expectedFused = new HashSet<>();
 
     /** Segments fused so far, kept or not. */
     int fusedCount;
@@ -187,7 +189,7 @@ public final class FusedSegmentStore {
     }
     while (segments > limits.maxSegments() && !touched.fused.isEmpty()) {
       // the earliest on the source's timeline goes, so the kept ones are its latest stretch
-      FusedEmotion earliest = java.util.Collections.min(touched.fused.values(), TIMELINE);
+      FusedEmotion earliest = Collections.min(touched.fused.values(), TIMELINE);
       touched.fused.remove(earliest.getClipId().toString());
       segments--;
       touched.truncated = true;

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -461,8 +462,7 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         throws IOException {
       String text = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
       byte[] body =
-          HttpAnswers.JSON.writeValueAsBytes(
-              HttpAnswers.error(text.toLowerCase(java.util.Locale.ROOT)));
+          HttpAnswers.JSON.writeValueAsBytes(HttpAnswers.error(text.toLowerCase(Locale.ROOT)));
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
       response.write(true, ByteBuffer.wrap(body), callback);
     }

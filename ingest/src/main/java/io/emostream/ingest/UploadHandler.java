@@ -3,8 +3,10 @@ package io.emostream.ingest;
 import io.emostream.schemas.FusionRule;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,7 +41,7 @@ final class UploadHandler {
    * a request asking for one is 400, not a clip whose rule fails in fusion ({@link
    * IngestHttpServer#refuseRule}).
    */
-  final Map<FusionRule, String> unavailableRules = new java.util.concurrent.ConcurrentHashMap<>();
+  final Map<FusionRule, String> unavailableRules = new ConcurrentHashMap<>();
 
   final ThreadPoolExecutor ingestPool;
   final Scheduler scheduler;
@@ -116,7 +118,7 @@ final class UploadHandler {
     // every Content-Encoding header and every coding in each: "identity" alone is the body as it is
     String encoding =
         request.getHeaders().getValuesList(HttpHeader.CONTENT_ENCODING).stream()
-            .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+            .flatMap(v -> Arrays.stream(v.split(",")))
             .map(String::strip)
             .filter(v -> !v.isEmpty() && !"identity".equalsIgnoreCase(v))
             .findFirst()

@@ -3,6 +3,8 @@ package io.emostream.ingest;
 import io.emostream.inference.Device;
 import io.emostream.inference.SpeechDetector;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -229,8 +231,8 @@ public final class VideoDemuxer implements AutoCloseable {
     }
     String authority;
     try {
-      authority = new java.net.URI(url).getRawAuthority();
-    } catch (java.net.URISyntaxException e) {
+      authority = new URI(url).getRawAuthority();
+    } catch (URISyntaxException e) {
       authority = null;
     }
     if (authority == null || authority.isEmpty()) {

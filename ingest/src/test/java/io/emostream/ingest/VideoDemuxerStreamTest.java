@@ -11,6 +11,7 @@ import io.emostream.testkit.StreamedMedia.Container;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,7 +70,7 @@ class VideoDemuxerStreamTest {
       }
     }
     byte[] media = Files.readAllBytes(plain);
-    String ascii = new String(media, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String ascii = new String(media, StandardCharsets.ISO_8859_1);
     assertThat(ascii.indexOf("moov")).isGreaterThan(ascii.indexOf("mdat"));
 
     assertThatThrownBy(

@@ -1,5 +1,6 @@
 package io.emostream.kafka;
 
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ public final class Env {
   static String plain(double v) {
     return v == Math.rint(v) && Math.abs(v) < 1e15
         ? Long.toString((long) v)
-        : java.math.BigDecimal.valueOf(v).toPlainString();
+        : BigDecimal.valueOf(v).toPlainString();
   }
 
   /** A number in range, else a clear error naming what is accepted; the default when unset. */
