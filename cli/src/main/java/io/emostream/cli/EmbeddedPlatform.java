@@ -296,7 +296,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
+  /** Removes {@code dir} and all it holds; a failure is logged, not thrown. */
+  static void deleteRecursively(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }

@@ -3,13 +3,14 @@ package io.emostream.cli;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -48,7 +49,7 @@ final class KilledLeftovers {
           sweep(
               Path.of(System.getProperty("java.io.tmpdir")),
               pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
-              mappedLibraries(Path.of("/proc")),
+              () -> mappedLibraries(Path.of("/proc")),
               Instant.now());
       if (removed > 0) {
         LOG.info(
@@ -62,12 +63,16 @@ final class KilledLeftovers {
 
   /**
    * @param alive whether a process id is running
-   * @param mapped the paths some running process maps; null when unknown (no library is removed)
+   * @param mappedPaths the paths some running process maps, null when unknown (then no library is
+   *     removed); asked only when an old enough library is there, since it reads every process's
+   *     maps
    * @return how many folders and files were removed
    */
-  static int sweep(Path tmp, LongPredicate alive, Set<Path> mapped, Instant now)
+  static int sweep(Path tmp, LongPredicate alive, Supplier<Set<Path>> mappedPaths, Instant now)
       throws IOException {
     int removed = 0;
+    Set<Path> mapped = null;
+    boolean mappedRead = false;
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
@@ -75,15 +80,21 @@ final class KilledLeftovers {
         boolean stale;
         if (state.matches()) {
           stale = Files.isDirectory(entry) && !alive.test(Long.parseLong(state.group(1)));
-        } else if (LIBRARY.matcher(name).matches() && mapped != null) {
-          stale =
-              Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(SETTLE))
-                  && !mapsAny(entry, mapped);
+        } else if (LIBRARY.matcher(name).matches()
+            && Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(SETTLE))) {
+          if (!mappedRead) {
+            mapped = mappedPaths.get();
+            mappedRead = true;
+          }
+          stale = mapped != null && !mapsAny(entry, mapped);
         } else {
           continue;
         }
-        if (stale && Files.isWritable(tmp) && deleteRecursively(entry)) {
-          removed++;
+        if (stale && Files.isWritable(tmp)) {
+          EmbeddedPlatform.deleteRecursively(entry);
+          if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
+            removed++;
+          }
         }
       }
     }
@@ -115,14 +126,5 @@ final class KilledLeftovers {
       return null; // no /proc: what is mapped is unknown
     }
     return mapped;
-  }
-
-  private static boolean deleteRecursively(Path path) {
-    try (Stream<Path> paths = Files.walk(path)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      return false;
-    }
-    return !Files.exists(path);
   }
 }

@@ -3,6 +3,7 @@ package io.emostream.cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * Whether stderr, where progress goes, is a terminal. Java 17 cannot ask about one stream: {@code
@@ -13,6 +14,10 @@ import java.nio.file.Path;
  * goes.
  */
 final class Terminal {
+
+  /** Control characters but newline and tab, and the bidirectional overrides. */
+  private static final Pattern UNPRINTABLE =
+      Pattern.compile("[\\p{Cntrl}&&[^\\n\\t]]|[\\u202A-\\u202E\\u2066-\\u2069]");
 
   /** Set by the launcher to {@code true} or {@code false}. */
   static final String PROPERTY = "emostream.stderr.tty";
@@ -91,9 +96,6 @@ final class Terminal {
    * or show it reversed.
    */
   static String printable(String text) {
-    return text == null
-        ? null
-        : text.replaceAll("[\\p{Cntrl}&&[^\\n\\t]]", "?")
-            .replaceAll("[\\u202A-\\u202E\\u2066-\\u2069]", "?"); // bidi overrides reorder the line
+    return text == null ? null : UNPRINTABLE.matcher(text).replaceAll("?");
   }
 }

@@ -39,7 +39,10 @@ class KilledLeftoversTest {
 
     int removed =
         KilledLeftovers.sweep(
-            tmp, pid -> pid == 222, Set.of(usedRocks, usedOrt.resolve("libonnxruntime.so")), NOW);
+            tmp,
+            pid -> pid == 222,
+            () -> Set.of(usedRocks, usedOrt.resolve("libonnxruntime.so")),
+            NOW);
 
     assertThat(removed).isEqualTo(4);
     assertThat(deadBroker.getParent()).doesNotExist();
@@ -58,8 +61,23 @@ class KilledLeftoversTest {
   @Test
   void withoutProcsMapsNoLibraryIsRemoved(@TempDir Path tmp) throws Exception {
     Path rocks = old(Files.writeString(tmp.resolve("librocksdbjni1.so"), "x"));
-    assertThat(KilledLeftovers.sweep(tmp, pid -> false, null, NOW)).isZero();
+    assertThat(KilledLeftovers.sweep(tmp, pid -> false, () -> null, NOW)).isZero();
     assertThat(rocks).exists();
+  }
+
+  @Test
+  void theProcessesMapsAreReadOnlyWhenAnOldLibraryIsThere(@TempDir Path tmp) throws Exception {
+    Files.createDirectories(tmp.resolve("emostream-fusion-111-1"));
+    Files.writeString(tmp.resolve("librocksdbjni2.so"), "x"); // fresh
+    assertThat(
+            KilledLeftovers.sweep(
+                tmp,
+                pid -> false,
+                () -> {
+                  throw new AssertionError("no old library: the maps need not be read");
+                },
+                NOW))
+        .isEqualTo(1);
   }
 
   @Test

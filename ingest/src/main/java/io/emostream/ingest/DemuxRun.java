@@ -189,12 +189,11 @@ final class DemuxRun {
   }
 
   private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
-    if ((hasVideo && frame.image != null) || (hasAudio && frame.samples != null)) {
-      framesDecoded++;
-    }
     if (hasVideo && frame.image != null) {
+      framesDecoded++;
       onImage(frame, videoTime(grabber.getTimestamp() / 1000));
     } else if (hasAudio && frame.samples != null) {
+      framesDecoded++;
       onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
     }
     emitCompleted();

@@ -6,7 +6,6 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -15,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The fused segments of recent sources, in memory, for {@code GET /sources/{id}}: filled by uploads
@@ -103,8 +103,11 @@ public final class FusedSegmentStore {
     /** Why its upload failed after publishing some clips; null when it did not. */
     String uploadError;
 
-    /** By clip id, in the order fused. */
-    final LinkedHashMap<String, FusedEmotion> fused = new LinkedHashMap<>();
+    /**
+     * The kept segments in timeline order (one per clip: the order ends with the clip id), so the
+     * bound drops the earliest in O(log n).
+     */
+    final TreeSet<FusedEmotion> timeline = new TreeSet<>(TIMELINE);
 
     /** The expected clips fused so far, kept or not (bounded by the upload's clips). */
     final Set<String> expectedFused = new HashSet<>();
@@ -136,7 +139,8 @@ public final class FusedSegmentStore {
       source.uploadedHere = true;
       source.uploadError = error;
       upload.clips().forEach(c -> source.expected.add(c.clipId()));
-      source.fused.keySet().stream()
+      source.timeline.stream()
+          .map(FusedEmotion::getClipId)
           .filter(source.expected::contains)
           .forEach(source.expectedFused::add);
       evict(source);
@@ -159,8 +163,7 @@ public final class FusedSegmentStore {
     synchronized (this) {
       Source source = sources.computeIfAbsent(segment.getSourceId(), Source::new);
       String clipId = segment.getClipId();
-      if (source.expectedFused.contains(clipId)
-          || source.fused.putIfAbsent(clipId, segment) != null) {
+      if (source.expectedFused.contains(clipId) || !source.timeline.add(segment)) {
         return; // seen before (kept, or an expected one already dropped by the bound)
       }
       source.fusedCount++;
@@ -184,13 +187,12 @@ public final class FusedSegmentStore {
     while (sources.size() > limits.maxSources()
         || (segments > limits.maxSegments() && sources.size() > 1)) {
       Iterator<Source> first = sources.values().iterator();
-      segments -= first.next().fused.size();
+      segments -= first.next().timeline.size();
       first.remove();
     }
-    while (segments > limits.maxSegments() && !touched.fused.isEmpty()) {
+    while (segments > limits.maxSegments() && !touched.timeline.isEmpty()) {
       // the earliest on the source's timeline goes, so the kept ones are its latest stretch
-      FusedEmotion earliest = Collections.min(touched.fused.values(), TIMELINE);
-      touched.fused.remove(earliest.getClipId().toString());
+      touched.timeline.pollFirst();
       segments--;
       touched.truncated = true;
     }
@@ -217,14 +219,13 @@ public final class FusedSegmentStore {
         return Optional.empty();
       }
       name = source.sourceName;
-      fused = new ArrayList<>(source.fused.values());
+      fused = new ArrayList<>(source.timeline); // in TIMELINE order
       expected = source.uploadedHere ? source.expected.size() : null;
       complete = source.uploadedHere && source.expectedFused.size() == source.expected.size();
       fusedCount = source.fusedCount;
       uploadError = source.uploadError;
       truncated = source.truncated;
     }
-    fused.sort(TIMELINE);
     ObjectNode answer = JsonNodeFactory.instance.objectNode();
     answer.put("sourceId", sourceId);
     answer.put("sourceName", name);

@@ -9,19 +9,19 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The source ids clients chose ({@code POST /clips?sourceId=}) that this ingest instance has used:
- * an upload is one source, and a second upload under the same id would mix two timelines in {@code
- * GET /sources/{id}} and lose its own per-source summary (fusion-stream's summary drops the events
- * of a source it has already ended). An id is claimed when its upload starts; an attempt answered
- * otherwise than {@code 201} that published nothing gives it back, so a failed upload can be
- * retried under its id; a {@code 201}, or a failure after some clips were published (a streamed
- * upload cut off, a truncated file: {@link #published}), keeps it for {@code ttl}
- * (EMOSTREAM_IDEMPOTENCY_TTL), and at most {@code maxIds} of them are kept, the oldest finished
- * ones going first. A retry with the attempt's own {@code Idempotency-Key} is its owner and may go
- * on (the idempotency store answers it), except after a failure that published clips: resending the
- * media would publish its first segments again under new clip ids and lose the rest from the
- * source's summary, which the first attempt's end already wrote. In memory: one instance, not
- * across instances or restarts.
+ * The source ids clients chose ({@code POST /clips?sourceId=}, {@code POST /streams}) that this
+ * ingest instance has used: an upload or a live source is one source, and a second upload under the
+ * same id would mix two timelines in {@code GET /sources/{id}} and lose its own per-source summary
+ * (fusion-stream's summary drops the events of a source it has already ended). An id is claimed
+ * when its upload starts; an attempt answered otherwise than {@code 201} that published nothing
+ * gives it back, so a failed upload can be retried under its id; a {@code 201}, or a failure after
+ * some clips were published (a streamed upload cut off, a truncated file: {@link #published}),
+ * keeps it for {@code ttl} (EMOSTREAM_IDEMPOTENCY_TTL), and at most {@code maxIds} of them are
+ * kept, the oldest finished ones going first. A retry with the attempt's own {@code
+ * Idempotency-Key} is its owner and may go on (the idempotency store answers it), except after a
+ * failure that published clips: resending the media would publish its first segments again under
+ * new clip ids and lose the rest from the source's summary, which the first attempt's end already
+ * wrote. In memory: one instance, not across instances or restarts.
  */
 final class SourceIdClaims {
 
@@ -44,6 +44,17 @@ final class SourceIdClaims {
     this.clock = clock;
     this.ttl = ttl;
     this.maxIds = maxIds;
+  }
+
+  /** The answer to a request whose source id {@link #claim} refused (409). */
+  static String inUse(String sourceId) {
+    return "sourceId '"
+        + sourceId
+        + "' is already used on this instance (by another upload or live source, or by an upload"
+        + " that failed after publishing clips); each source needs its own: choose another sourceId"
+        + " (to retry an upload that published nothing, resend it with the same "
+        + IngestHttpServer.IDEMPOTENCY_KEY
+        + ")";
   }
 
   /**

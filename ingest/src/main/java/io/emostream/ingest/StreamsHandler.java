@@ -117,15 +117,7 @@ final class StreamsHandler {
     }
     String chosen = wanted.sourceId();
     if (chosen != null && !sourceIds.claim(chosen, null)) {
-      answers.respond(
-          response,
-          callback,
-          409,
-          HttpAnswers.error(
-              "sourceId '"
-                  + chosen
-                  + "' is already used on this instance (by an upload, or a live source that"
-                  + " started under it); each source needs its own: choose another sourceId"));
+      answers.respond(response, callback, 409, HttpAnswers.error(SourceIdClaims.inUse(chosen)));
       return;
     }
     int status = 500;

@@ -132,7 +132,7 @@ final class UploadHandler {
           415,
           HttpAnswers.error(
               "Content-Encoding '"
-                  + encoding.strip()
+                  + encoding
                   + "' is not accepted; send the media file as it is (it is compressed already)"));
       return;
     }
@@ -170,18 +170,7 @@ final class UploadHandler {
     }
     String sourceId = upload.sourceId();
     if (sourceId != null && !sourceIds.claim(sourceId, scopedKey)) {
-      answers.respond(
-          response,
-          callback,
-          409,
-          HttpAnswers.error(
-              "sourceId '"
-                  + sourceId
-                  + "' is already used by another upload to this instance, or by one that failed"
-                  + " after publishing clips; each upload is its own source: choose another"
-                  + " sourceId (to retry an upload that published nothing, resend it with the same "
-                  + IngestHttpServer.IDEMPOTENCY_KEY
-                  + ")"));
+      answers.respond(response, callback, 409, HttpAnswers.error(SourceIdClaims.inUse(sourceId)));
       return;
     }
     enter();

@@ -409,7 +409,7 @@ class IngestHttpServerTest {
                   HttpResponse.BodyHandlers.ofString());
       assertThat(again.statusCode()).isEqualTo(409);
       assertThat(again.body())
-          .contains("sourceId 'call-7' is already used by another upload", "Idempotency-Key");
+          .contains("sourceId 'call-7' is already used on this instance", "Idempotency-Key");
 
       assertThat(status(post(clips + "?sourceId=call-8&name=broken.mp4"))).isEqualTo(400);
       assertThat(status(post(clips + "?sourceId=call-8&name=fixed.mp4"))).isEqualTo(201);
