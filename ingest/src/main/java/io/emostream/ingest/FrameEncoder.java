@@ -45,6 +45,12 @@ final class FrameEncoder implements AutoCloseable {
   /** Row alignment of the scaled picture: swscale's SIMD paths want 64-byte aligned rows. */
   private static final int ALIGN = 64;
 
+  /**
+   * swscale's packed-BGR writers fill whole blocks of pixels (16 seen), so a row may be written up
+   * to a block past its width: each row's stride holds a whole number of 64-pixel blocks.
+   */
+  private static final int BLOCK_PIXELS = 64;
+
   private final int maxSide;
   private final ImageWriter writer;
   private final ImageWriteParam param;
@@ -124,8 +130,8 @@ final class FrameEncoder implements AutoCloseable {
           "FFmpeg's scaler could not be set up for a picture of pixel format " + picture.format());
     }
     int row = w * 3;
-    int stride = (row + ALIGN - 1) / ALIGN * ALIGN;
-    ensureCapacity(stride * h);
+    int stride = stride(w);
+    ensureCapacity(bufferBytes(w, h));
     scaledStride.put(0, stride);
     sws_scale(
         scaler,
@@ -141,6 +147,22 @@ final class FrameEncoder implements AutoCloseable {
       reader.position((long) y * stride).get(bgr, y * row, row);
     }
     return bgr;
+  }
+
+  /**
+   * Bytes from one scaled row to the next: room for the row rounded up to whole blocks of {@link
+   * #BLOCK_PIXELS}, 64-byte aligned. A stride of the row's width alone let a 360 or 426 px wide
+   * picture's last row run 16 bytes past the buffer, corrupting the native heap (glibc then aborted
+   * the whole process).
+   */
+  static int stride(int width) {
+    int blocks = (width + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
+    return (blocks * BLOCK_PIXELS * 3 + ALIGN - 1) / ALIGN * ALIGN;
+  }
+
+  /** The scaled picture's buffer: {@code height} strides and one more row of slack. */
+  static int bufferBytes(int width, int height) {
+    return Math.multiplyExact(stride(width), height + 1);
   }
 
   private void ensureCapacity(int bytes) {

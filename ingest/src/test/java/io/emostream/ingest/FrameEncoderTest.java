@@ -2,17 +2,29 @@ package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_BGR24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_NONE;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
+import static org.bytedeco.ffmpeg.global.avutil.av_free;
+import static org.bytedeco.ffmpeg.global.avutil.av_malloc;
+import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
+import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import javax.imageio.ImageIO;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
+import org.bytedeco.ffmpeg.swscale.SwsContext;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.junit.jupiter.api.Test;
 
 class FrameEncoderTest {
@@ -49,6 +61,78 @@ class FrameEncoderTest {
       BufferedImage upright = ImageIO.read(new ByteArrayInputStream(turned.jpeg()));
       assertThat(grey(upright, 0, 0, 24, 14)).as("top: bright").isGreaterThan(220);
       assertThat(grey(upright, 0, 18, 24, 32)).as("bottom: dark").isLessThan(30);
+    } finally {
+      av_frame_free(picture);
+    }
+  }
+
+  /**
+   * swscale's BGR writers fill whole blocks of pixels, so a row whose width is not a multiple of
+   * the block runs past its end: with a buffer of height x (the row rounded to 64 bytes), a 360 or
+   * 426 px wide picture (phone portrait video, 240p) was written 16 bytes past it, and glibc
+   * aborted the process ({@code malloc(): corrupted top size}). swscale, as FrameEncoder calls it,
+   * into a buffer of {@code FrameEncoder.bufferBytes} followed by a canary: nothing past the buffer
+   * changes.
+   */
+  @Test
+  void swscaleNeverWritesPastTheBufferFrameEncoderGivesIt() {
+    int[][] sizes = {{360, 640}, {426, 240}, {202, 118}, {17, 9}, {368, 640}, {641, 360}, {1, 1}};
+    for (int[] size : sizes) {
+      int w = size[0];
+      int h = size[1];
+      AVFrame picture = halfBright(w, h);
+      SwsContext scaler =
+          sws_getCachedContext(
+              null,
+              w,
+              h,
+              AV_PIX_FMT_YUV420P,
+              w,
+              h,
+              AV_PIX_FMT_BGR24,
+              SWS_BILINEAR,
+              null,
+              null,
+              (DoublePointer) null);
+      int bytes = FrameEncoder.bufferBytes(w, h);
+      int canary = 4096;
+      BytePointer buffer = new BytePointer(av_malloc(bytes + canary)).capacity(bytes + canary);
+      try (PointerPointer<BytePointer> planes = new PointerPointer<>(1);
+          IntPointer stride = new IntPointer(1);
+          PointerPointer<AVFrame> source = new PointerPointer<>(picture)) {
+        for (int i = 0; i < bytes + canary; i++) {
+          buffer.put(i, (byte) 0x5A);
+        }
+        planes.put(0, buffer);
+        stride.put(0, FrameEncoder.stride(w));
+        sws_scale(scaler, source, picture.linesize(), 0, h, planes, stride);
+        assertThat(buffer.get((long) (h - 1) * FrameEncoder.stride(w) + 3L * w - 1))
+            .as("%d px: the last pixel written", w)
+            .isNotEqualTo((byte) 0x5A);
+        for (int i = bytes; i < bytes + canary; i++) {
+          assertThat(buffer.get(i))
+              .as("%d px wide: byte %d past the buffer", w, i - bytes)
+              .isEqualTo((byte) 0x5A);
+        }
+      } finally {
+        av_free(buffer);
+        sws_freeContext(scaler);
+        av_frame_free(picture);
+      }
+    }
+  }
+
+  /** A portrait phone frame (360x640, not scaled) comes out whole. */
+  @Test
+  void aPortraitPhoneFrameIsEncodedWhole() throws IOException {
+    AVFrame picture = halfBright(360, 640);
+    try (FrameEncoder encoder = new FrameEncoder(640, 0.9f)) {
+      DemuxedClip.SampledFrame frame = encoder.encode(picture, FrameRotation.NONE, 0);
+      BufferedImage image = ImageIO.read(new ByteArrayInputStream(frame.jpeg()));
+      assertThat(image.getWidth()).isEqualTo(360);
+      assertThat(image.getHeight()).isEqualTo(640);
+      assertThat(grey(image, 0, 0, 170, 640)).as("left: bright").isGreaterThan(220);
+      assertThat(grey(image, 190, 630, 360, 640)).as("right, last rows: dark").isLessThan(30);
     } finally {
       av_frame_free(picture);
     }
