@@ -18,9 +18,11 @@ import java.util.Set;
  *   <li>16 kHz mono; frames of {@value #FRAME} samples, the last partial frame zero-padded; each
  *       frame is fed with the previous {@value #CONTEXT} samples prepended (576 samples; zeros
  *       before the first frame), as Silero's own wrapper does; the recurrent {@code state} [2, 1,
- *       128] is carried from frame to frame, starting from zeros for each clip. The graph is either
- *       Silero's own, one frame per run, or the same weights taking all of a clip's frames in one
- *       run ({@link Form}); they agree within float rounding.
+ *       128] is carried from frame to frame. Each clip starts from the state that {@value
+ *       #PRIMING_FRAMES} frames of digital silence (0.512 s) leave from zeros, as if the clip came
+ *       after a pause ({@link #PRIMING_FRAMES} says why). The graph is either Silero's own, one
+ *       frame per run, or the same weights taking all of a clip's frames in one run ({@link Form});
+ *       they agree within float rounding.
  *   <li>A frame is voiced when its speech probability is {@code >= threshold}.
  *   <li>Voiced audio: the clip's samples of the voiced frames after dilating the voiced-frame mask
  *       by {@value #DILATION_FRAMES} frames (96 ms) on each side, concatenated in order. Voiced
@@ -44,6 +46,17 @@ public final class SpeechDetector implements AutoCloseable {
   static final int MAX_BATCH = 32;
 
   static final int STATE_SIZE = 2 * STATE_ROW;
+
+  /**
+   * Frames of digital silence (0.512 s) run from a zero state before every clip; the state they
+   * leave is where each clip starts. Silero's state from zeros, fed a clip that begins in the
+   * middle of loud speech (a fixed 4 s cut of a call), can stay at "no speech" for the whole clip:
+   * RAVDESS Actor 06's angry takes back to back, cut 0.1 s in, scored 0.00 voiced seconds, 2.6 s
+   * after a pause. Measured in Python with the same contract ({@code docs/models.md}: continuous
+   * intense RAVDESS speech cut every 4 s, 5 of 248 clips under 0.5 voiced s unprimed, 1 primed; the
+   * generated non-speech signals all stay under 0.5 s).
+   */
+  public static final int PRIMING_FRAMES = 16;
 
   /** Most frames per run of the sequence graph: 1024 (32.8 s). */
   public static final int MAX_STEPS = 1024;
@@ -79,6 +92,11 @@ public final class SpeechDetector implements AutoCloseable {
   private final double minSpeechSeconds;
 
   /**
+   * The state {@value #PRIMING_FRAMES} frames of silence leave, [2, 1, 128]; every clip's start.
+   */
+  private final float[] primedState;
+
+  /**
    * @param model a session on Silero VAD v5, owned by this detector from now on (closed with it)
    * @param threshold speech probability from which a frame is voiced, in (0, 1)
    * @param minSpeechSeconds voiced seconds below which a clip has no speech, >= 0
@@ -96,6 +114,29 @@ public final class SpeechDetector implements AutoCloseable {
     this.model = model;
     this.threshold = threshold;
     this.minSpeechSeconds = minSpeechSeconds;
+    try {
+      this.primedState =
+          run(
+                  new float[PRIMING_FRAMES * (CONTEXT + FRAME)],
+                  1,
+                  PRIMING_FRAMES,
+                  new float[STATE_SIZE])
+              .state();
+    } catch (OrtException e) {
+      throw new IllegalStateException("the VAD model failed on silence: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@link #primedState} for each of {@code rows} rows: [2, rows, 128]. */
+  private float[] primedStates(int rows) {
+    float[] state = new float[2 * rows * STATE_ROW];
+    for (int layer = 0; layer < 2; layer++) {
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(
+            primedState, layer * STATE_ROW, state, (layer * rows + r) * STATE_ROW, STATE_ROW);
+      }
+    }
+    return state;
   }
 
   /**
@@ -159,8 +200,7 @@ public final class SpeechDetector implements AutoCloseable {
   private float[][] runBatch(Batch batch, List<float[]> clips) throws OrtException {
     int rows = batch.clips().length;
     float[] probabilities =
-        run(batch.frames(clips), rows, batch.steps(), new float[2 * rows * STATE_ROW])
-            .probabilities();
+        run(batch.frames(clips), rows, batch.steps(), primedStates(rows)).probabilities();
     float[][] out = new float[rows][];
     for (int r = 0; r < rows; r++) {
       out[r] = Arrays.copyOfRange(probabilities, r * batch.steps(), (r + 1) * batch.steps());
@@ -293,7 +333,7 @@ public final class SpeechDetector implements AutoCloseable {
     return probabilitiesAll(List.of(samples)).get(0);
   }
 
-  /** A new {@link Stream} on this detector's session, state and context zero. */
+  /** A new {@link Stream} on this detector's session, from the primed state, context zero. */
   public Stream stream() {
     return new Stream();
   }
@@ -309,7 +349,7 @@ public final class SpeechDetector implements AutoCloseable {
     /** The frame being filled, after its {@value #CONTEXT} samples of context. */
     private final float[] input = new float[CONTEXT + FRAME];
 
-    private float[] state = new float[STATE_SIZE];
+    private float[] state = primedState.clone();
     private int filled;
     private long frames;
 

@@ -153,7 +153,7 @@ class SpeechDetectorTest {
   }
 
   @Test
-  void theStateStartsFromZerosForEachClip() throws Exception {
+  void eachClipStartsFromTheSameState() throws Exception {
     float[] tone = NonSpeechSignals.tone(16_000, 300, 0.1);
 
     assertThat(detector.probabilities(tone)).containsExactly(detector.probabilities(tone));
