@@ -1,5 +1,7 @@
 package io.emostream.ingest;
 
+import static org.bytedeco.ffmpeg.global.avutil.AV_NOPTS_VALUE;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,6 +48,9 @@ final class DemuxRun {
   // media time it starts at.
   private long connectionBase = -1;
   private long connectionOffset = -1;
+  // A file only: the container's start time (microseconds; its first frame's when it declares
+  // none), media time 0 of both streams.
+  private long fileStartUs = Long.MIN_VALUE;
   private long lastFrameNanos;
 
   DemuxRun(
@@ -71,6 +76,11 @@ final class DemuxRun {
   }
 
   int drain(FFmpegFrameGrabber grabber, DemuxSource source) throws FrameGrabber.Exception {
+    long declared =
+        grabber.getFormatContext() == null
+            ? AV_NOPTS_VALUE
+            : grabber.getFormatContext().start_time();
+    fileStartUs = declared == AV_NOPTS_VALUE ? Long.MIN_VALUE : declared;
     Frame frame;
     while ((frame = grab(grabber, source)) != null) {
       onFrame(frame, grabber, "'" + source.label() + "'");
@@ -137,6 +147,12 @@ final class DemuxRun {
             published));
   }
 
+  /**
+   * How far a file's audio timestamps may run ahead of the samples decoded before the gap is filled
+   * with silence (100 ms: a resampler's delay and a container's rounding stay well under it).
+   */
+  static final long AUDIO_GAP_SAMPLES = VideoDemuxer.SAMPLE_RATE / 10;
+
   /** How far short of its declared duration a file may end without being called truncated. */
   static final long TRUNCATION_SLACK_MS = 2_000;
 
@@ -191,12 +207,23 @@ final class DemuxRun {
   private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
     if (hasVideo && frame.image != null) {
       framesDecoded++;
-      onImage(frame, videoTime(grabber.getTimestamp() / 1000));
+      onImage(
+          frame,
+          connectionOffset < 0
+              ? fileTimeUs(frame.timestamp) / 1000
+              : videoTime(grabber.getTimestamp() / 1000));
     } else if (hasAudio && frame.samples != null) {
       framesDecoded++;
+      if (connectionOffset < 0) {
+        fillAudioTo(fileTimeUs(frame.timestamp) * VideoDemuxer.SAMPLE_RATE / 1_000_000, what);
+      }
       onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
     }
     emitCompleted();
+    checkDuration(what);
+  }
+
+  private void checkDuration(String what) {
     if (mediaMs() > config.maxDurationMs()) {
       // Only reachable when the container gave no duration (else checkLimits refused it before
       // decoding): a live source, or a file without a duration in its header.
@@ -207,6 +234,38 @@ final class DemuxRun {
               + " s (EMOSTREAM_MAX_DURATION_SECONDS); decoding stopped there ("
               + emitted
               + " clip(s) before it were published)");
+    }
+  }
+
+  /**
+   * A file's timestamp (microseconds) on its media timeline: from the container's start time, so
+   * that both streams share one clock whatever the container's origin (an MPEG-TS file starts at
+   * 1.4 s or an hour in, a Matroska file may start below 0).
+   */
+  private long fileTimeUs(long timestampUs) {
+    if (fileStartUs == Long.MIN_VALUE) {
+      fileStartUs = timestampUs;
+    }
+    return Math.max(0, timestampUs - fileStartUs);
+  }
+
+  /**
+   * Silence up to sample {@code sample} of the media timeline when the audio's timestamps are
+   * further on than the samples decoded so far by more than {@link #AUDIO_GAP_SAMPLES}: a track
+   * that starts after the video, or a gap in it (a hold, silence suppression, lost packets), keeps
+   * its place in time instead of sliding everything after it earlier.
+   */
+  private void fillAudioTo(long sample, String what) {
+    long missing = sample - audioSamples;
+    if (missing <= AUDIO_GAP_SAMPLES) {
+      return;
+    }
+    short[] zeros = new short[(int) Math.min(missing, VideoDemuxer.SAMPLE_RATE)];
+    while (audioSamples < sample) {
+      int n = (int) Math.min(zeros.length, sample - audioSamples);
+      onSamples(ShortBuffer.wrap(zeros, 0, n), 1);
+      emitCompleted();
+      checkDuration(what);
     }
   }
 
