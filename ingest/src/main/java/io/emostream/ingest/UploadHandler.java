@@ -200,7 +200,9 @@ final class UploadHandler {
 
       @Override
       public void failed(Throwable x) {
-        sourceIds.finish(sourceId, 500); // the answer never reached the client: not a 201
+        // The answer could not be written (the client went away): what was decided still holds,
+        // and an upload whose body arrived whole was ingested (its clips published) all the same.
+        sourceIds.finish(sourceId, response.getStatus());
         super.failed(x);
       }
     };

@@ -8,10 +8,12 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -382,10 +384,18 @@ class IngestHttpServerTest {
   @Test
   void aSourceIdIsOneUploadsAndAFailedUploadGivesItBack() throws Exception {
     List<String> ingested = new ArrayList<>();
+    CountDownLatch clientGone = new CountDownLatch(1);
     Ingestor ingestor =
         bySourceId(
             (name, sourceId) -> {
               ingested.add(sourceId + " " + name);
+              if ("gone.mp4".equals(name)) { // ingested whole after its client went away
+                try {
+                  clientGone.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
               if ("broken.mp4".equals(name)) {
                 throw new IngestException("'broken.mp4' could not be decoded");
               }
@@ -438,6 +448,21 @@ class IngestHttpServerTest {
       assertThat(cutAgain.statusCode()).isEqualTo(409);
       assertThat(cutAgain.body()).contains("failed after publishing clips");
       assertThat(status(post(clips + "?sourceId=call-10&name=whole.mp4"))).isEqualTo(409);
+
+      // a client gone (reset) after sending its whole body: the upload is ingested all the same,
+      // so its id stays used although its 201 could not be written
+      try (Socket socket = new Socket("127.0.0.1", http.port())) {
+        socket
+            .getOutputStream()
+            .write(
+                ("POST /clips?sourceId=call-11&name=gone.mp4 HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: video/mp4\r\nContent-Length: 4\r\n\r\n\0\0\0\030")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+        socket.setSoLinger(true, 0);
+      }
+      clientGone.countDown();
+      assertThat(status(post(clips + "?sourceId=call-11&name=again.mp4"))).isEqualTo(409);
     } finally {
       http.close(Duration.ofSeconds(5));
     }
@@ -447,7 +472,8 @@ class IngestHttpServerTest {
             "call-8 broken.mp4",
             "call-8 fixed.mp4",
             "call-9 keyed.mp4",
-            "call-10 cut.mp4");
+            "call-10 cut.mp4",
+            "call-11 gone.mp4");
   }
 
   private static IngestService.Clip firstClip(String sourceId) {
