@@ -98,11 +98,14 @@ public final class EmbeddedPlatform implements AutoCloseable {
       installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);
       if (external == null) {
+        Path dataDir = env.optional(KAFKA_DATA_DIR_ENV).map(Path::of).orElse(null);
+        if (dataDir != null) {
+          Files.createDirectories(dataDir);
+          track(DataDirLock.acquire(dataDir, KAFKA_DATA_DIR_ENV));
+        }
         EmbeddedKafkaBroker broker =
             EmbeddedKafkaBroker.start(
-                env.string(KAFKA_HOST_ENV, DEFAULT_KAFKA_HOST),
-                kafkaPort,
-                env.optional(KAFKA_DATA_DIR_ENV).map(Path::of).orElse(null));
+                env.string(KAFKA_HOST_ENV, DEFAULT_KAFKA_HOST), kafkaPort, dataDir);
         track(broker);
         kafka = KafkaSettings.fromEnv(new Env(withBootstrap(env, broker.bootstrapServers())));
       } else {
