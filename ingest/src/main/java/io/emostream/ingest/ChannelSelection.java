@@ -133,6 +133,24 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
     return roles;
   }
 
+  /**
+   * Whether this selection mixes in a channel whose configured role is not the customer's: {@code
+   * mix} with roles set (the agent's voice is in a stereo call's mix; the warning goes with it).
+   */
+  public boolean mixesInOtherRoles() {
+    return mode == Mode.MIX && roles.values().stream().anyMatch(role -> !role.equals(CUSTOMER));
+  }
+
+  /** The warning logged when {@link #mixesInOtherRoles}, for the source {@code what}. */
+  public String mixWarning(String what) {
+    return what
+        + ": analysing the mix of all channels, which holds the "
+        + roles.values().stream().filter(role -> !role.equals(CUSTOMER)).sorted().toList()
+        + " channel(s) of EMOSTREAM_CHANNEL_ROLES when the call is stereo; emotion inference on employees"
+        + " at work is prohibited in the EU (AI Act Art. 5(1)(f)): choose the customer's channel"
+        + " (channel=left or right)";
+  }
+
   /** Whether FFmpeg should keep the source's channels (true) or downmix to mono (false). */
   public boolean splitsChannels() {
     return mode != Mode.MIX;

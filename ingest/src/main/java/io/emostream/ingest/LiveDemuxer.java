@@ -10,12 +10,16 @@ import org.bytedeco.ffmpeg.avformat.AVFormatContext;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pulls a live URL for {@link VideoDemuxer#demuxLive}: FFmpeg's options and timeouts per protocol,
  * reconnects with backoff while media time goes on, and why a source ended.
  */
 final class LiveDemuxer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LiveDemuxer.class);
 
   private final IngestConfig config;
   private final BiFunction<Boolean, Long, SpeechSegments> speech;
@@ -245,6 +249,9 @@ final class LiveDemuxer {
       Consumer<DemuxedClip> sink) {
     boolean hasAudio = VideoDemuxer.hasAudio(grabber);
     int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
+    if (hasAudio && channels.mixesInOtherRoles()) {
+      LOG.warn(channels.mixWarning("a live source"));
+    }
     return new DemuxRun(
         config,
         new SegmentPlan(0, config.segmentMs(), config.minSegmentMs()),

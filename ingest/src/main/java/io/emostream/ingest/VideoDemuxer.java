@@ -21,6 +21,8 @@ import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacpp.PointerPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FrameGrabber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Demuxes a media file with FFmpeg (through JavaCV) into clips, streaming: each clip is handed to
@@ -45,6 +47,8 @@ import org.bytedeco.javacv.FrameGrabber;
  * with it.
  */
 public final class VideoDemuxer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(VideoDemuxer.class);
 
   public static final int SAMPLE_RATE = 16_000;
 
@@ -169,6 +173,9 @@ public final class VideoDemuxer implements AutoCloseable {
     FFmpegFrameGrabber grabber = open(source, channels, audioStream);
     try (FrameEncoder encoder = encoder(config)) {
       boolean hasAudio = hasAudio(grabber);
+      if (hasAudio && channels.mixesInOtherRoles()) {
+        LOG.warn(channels.mixWarning("'" + source.label() + "'"));
+      }
       int sourceChannels = hasAudio ? grabber.getAudioChannels() : 1;
       boolean hasVideo = hasPicture(grabber) && channels.publishesFrames(sourceChannels);
       long durationMs = grabber.getLengthInTime() / 1000;

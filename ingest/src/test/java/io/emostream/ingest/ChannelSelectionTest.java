@@ -74,4 +74,18 @@ class ChannelSelectionTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(List.of(ChannelSelection.CUSTOMER)).containsExactly("customer");
   }
+
+  @Test
+  void theMixOfACallWithAnAgentChannelIsFlagged() {
+    ChannelSelection mix = ChannelSelection.parse("mix", "left:agent,right:customer");
+    assertThat(mix.mixesInOtherRoles()).isTrue();
+    assertThat(mix.mixWarning("'call.wav'"))
+        .startsWith(
+            "'call.wav': analysing the mix of all channels, which holds the [agent] channel")
+        .contains("AI Act Art. 5(1)(f)", "channel=left or right");
+    assertThat(ChannelSelection.parse(null, "left:agent,right:customer").mixesInOtherRoles())
+        .isFalse();
+    assertThat(ChannelSelection.parse("mix", null).mixesInOtherRoles()).isFalse();
+    assertThat(ChannelSelection.parse("mix", "left:customer").mixesInOtherRoles()).isFalse();
+  }
 }
