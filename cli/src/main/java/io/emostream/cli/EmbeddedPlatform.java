@@ -94,6 +94,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(onExit);
     OrtTempDir.deleteOnExit();
     KilledLeftovers.sweep();
+    Path workDir = env.path(IngestConfig.WORK_DIR_ENV, null);
+    if (workDir != null && Files.isDirectory(workDir)) {
+      KilledLeftovers.sweep(workDir);
+    }
     try {
       installTracing(env);
       String external = env.optional(KafkaSettings.BOOTSTRAP_ENV).orElse(null);

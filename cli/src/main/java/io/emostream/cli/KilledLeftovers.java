@@ -32,7 +32,9 @@ final class KilledLeftovers {
   private static final Logger LOG = LoggerFactory.getLogger(KilledLeftovers.class);
   static final String STATE_PREFIX = "emostream-fusion-";
   static final Duration SETTLE = Duration.ofMinutes(10);
-  private static final Pattern STATE = Pattern.compile("emostream-(?:fusion|kafka)-(\\d+)-.*");
+  // fusion's and the broker's state folders, and upload spool files (BodySpool.SPOOL_PREFIX)
+  private static final Pattern STATE =
+      Pattern.compile("emostream-(?:fusion|kafka|upload)-(\\d+)-.*");
   private static final Pattern LIBRARY = Pattern.compile("librocksdbjni.*\\.so|onnxruntime-java.*");
 
   private KilledLeftovers() {}
@@ -44,17 +46,23 @@ final class KilledLeftovers {
 
   /** Removes the leftovers in the JVM's temporary folder; never fails the start. */
   static void sweep() {
+    sweep(Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * Removes the leftovers in {@code dir} (the temporary folder, or EMOSTREAM_WORK_DIR where upload
+   * spools go); never fails the start.
+   */
+  static void sweep(Path dir) {
     try {
       int removed =
           sweep(
-              Path.of(System.getProperty("java.io.tmpdir")),
+              dir,
               pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
               () -> mappedLibraries(Path.of("/proc")),
               Instant.now());
       if (removed > 0) {
-        LOG.info(
-            "removed {} leftover(s) of killed emostream processes from the temporary folder",
-            removed);
+        LOG.info("removed {} leftover(s) of killed emostream processes from {}", removed, dir);
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("no sweep of the temporary folder", e);
@@ -79,7 +87,7 @@ final class KilledLeftovers {
         Matcher state = STATE.matcher(name);
         boolean stale;
         if (state.matches()) {
-          stale = Files.isDirectory(entry) && !alive.test(Long.parseLong(state.group(1)));
+          stale = !alive.test(Long.parseLong(state.group(1)));
         } else if (LIBRARY.matcher(name).matches()
             && Files.getLastModifiedTime(entry).toInstant().isBefore(now.minus(SETTLE))) {
           if (!mappedRead) {

@@ -36,6 +36,8 @@ class KilledLeftoversTest {
     old(ortDir);
     Path usedOrt = old(Files.createDirectories(tmp.resolve("onnxruntime-java2")));
     Path someoneElses = old(Files.createDirectories(tmp.resolve("kafka-streams")));
+    Path deadSpool = Files.writeString(tmp.resolve("emostream-upload-111-8812.media"), "x");
+    Path liveSpool = Files.writeString(tmp.resolve("emostream-upload-222-1.media"), "x");
 
     int removed =
         KilledLeftovers.sweep(
@@ -44,7 +46,9 @@ class KilledLeftoversTest {
             () -> Set.of(usedRocks, usedOrt.resolve("libonnxruntime.so")),
             NOW);
 
-    assertThat(removed).isEqualTo(4);
+    assertThat(removed).isEqualTo(5);
+    assertThat(deadSpool).doesNotExist(); // an upload spooled by a killed process
+    assertThat(liveSpool).exists();
     assertThat(deadBroker.getParent()).doesNotExist();
     assertThat(liveBroker).exists();
     assertThat(oldUnnamedBroker).exists(); // no pid in its name: not known to be dead

@@ -31,6 +31,22 @@ import org.slf4j.LoggerFactory;
  * once) with its limits.
  */
 final class BodySpool {
+
+  /** The spool files' name prefix, {@code emostream-upload-<pid>-}. */
+  public static final String SPOOL_PREFIX = "emostream-upload-";
+
+  static final String NOT_STORED =
+      "the server could not store the upload (its EMOSTREAM_WORK_DIR is missing, full or not"
+          + " writable: see its log); try again later, or tell its operator";
+
+  /**
+   * This process's spool file prefix: with the pid in it, so that a later start can tell the spools
+   * of a killed process (which it deletes) from those of a running one.
+   */
+  static String spoolPrefix() {
+    return SPOOL_PREFIX + ProcessHandle.current().pid() + "-";
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(BodySpool.class);
 
   private final UploadHandler uploads;
@@ -138,7 +154,7 @@ final class BodySpool {
       }
     } catch (IOException e) {
       LOG.error("cannot spool an upload to {}", uploads.config.workDir(), e);
-      fail(503, "the upload could not be stored; try again later", null);
+      fail(503, NOT_STORED, null);
       return false;
     }
     if (chunk.isLast()) {
@@ -185,11 +201,11 @@ final class BodySpool {
       return false;
     }
     try {
-      spool = Files.createTempFile(uploads.config.workDir(), "upload-", ".media");
+      spool = Files.createTempFile(uploads.config.workDir(), spoolPrefix(), ".media");
       channel = FileChannel.open(spool, StandardOpenOption.WRITE);
     } catch (IOException e) {
       LOG.error("cannot spool an upload to {}", uploads.config.workDir(), e);
-      fail(503, "the upload could not be stored; try again later", null);
+      fail(503, NOT_STORED, null);
       return false;
     }
     ByteBuffer first = ByteBuffer.wrap(head, 0, headLength);

@@ -4,6 +4,8 @@ import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.topics.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -254,7 +256,7 @@ public record IngestConfig(
         env.string(HTTP_HOST_ENV, DEFAULT_HTTP_HOST),
         env.integer(HTTP_PORT_ENV, DEFAULT_HTTP_PORT, 0, 65535),
         (long) env.decimal(MAX_UPLOAD_BYTES_ENV, 1L << 30, 1, 1L << 40),
-        env.path(WORK_DIR_ENV, Path.of(System.getProperty("java.io.tmpdir"))),
+        workDir(env),
         env.string(INGEST_TRANSACTIONAL_ID_ENV, DEFAULT_TRANSACTIONAL_ID),
         ChannelSelection.parse(
             env.optional(AUDIO_CHANNEL_ENV).orElse(null),
@@ -271,6 +273,25 @@ public record IngestConfig(
         Segmentation.fromEnv(env),
         env.integer(PUBLISHERS_ENV, DEFAULT_PUBLISHERS, 1, 64),
         env.bool(SKIP_NONREF_ENV, true));
+  }
+
+  /**
+   * EMOSTREAM_WORK_DIR (default: the JVM's temporary folder), made when missing; a folder that
+   * cannot be made or written is refused at start, not at the first upload's spool.
+   */
+  static Path workDir(Env env) {
+    Path dir = env.path(WORK_DIR_ENV, Path.of(System.getProperty("java.io.tmpdir")));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(
+          WORK_DIR_ENV + "=" + dir + " cannot be created; give a folder uploads may be spooled to");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new IllegalArgumentException(
+          WORK_DIR_ENV + "=" + dir + " is not writable; give a folder uploads may be spooled to");
+    }
+    return dir;
   }
 
   private static boolean authDisabled(String value) {
