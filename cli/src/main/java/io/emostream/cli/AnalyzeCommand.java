@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -256,61 +257,53 @@ final class AnalyzeCommand extends CliCommand {
       Set<String> clipIds = Collections.synchronizedSet(new LinkedHashSet<>());
       Progress ingestProgress =
           new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
-      Map<String, FusedEmotion> fused;
-      if (files.contains(STDIN)) {
-        Stdin stdin =
-            new Stdin(
-                in,
-                IngestConfig.fromEnv(env).maxUploadBytes(),
-                parsed.sourceId() != null ? parsed.sourceId() : UUID.randomUUID().toString());
-        AnalyzeArgs args = parsed;
-        CompletableFuture<Integer> ingest =
-            CompletableFuture.supplyAsync(
-                () -> ingestAll(platform.ingest(), args, channels, clipIds, ingestProgress, stdin),
-                task -> {
-                  Thread thread = new Thread(task, "emostream-analyze-ingest");
-                  thread.setDaemon(true);
-                  thread.start();
-                });
-        // Segments are printed as they are fused, while standard input still arrives.
-        fused =
-            reader.awaitWhileIngesting(
-                clipIds,
-                Set.of(stdin.sourceId()),
-                ingest::isDone,
-                parsed.timeout(),
-                segment -> {
-                  if (output == Output.JSON_LINES) {
-                    out.println(FusedSegmentJson.line(segment));
-                    out.flush();
-                  }
-                });
-        ingestProgress.finish();
-        try {
-          failed += ingest.get();
-        } catch (ExecutionException e) {
-          throw e.getCause() instanceof Exception cause ? cause : e;
-        }
-      } else {
-        failed += ingestAll(platform.ingest(), parsed, channels, clipIds, ingestProgress);
-        ingestProgress.finish();
-        Progress fuseProgress =
-            new Progress(err, interactive, "fusion", "segments", clipIds.size(), System::nanoTime);
-        fused =
-            reader.await(
-                clipIds,
-                parsed.timeout(),
-                segment -> {
-                  if (output == Output.JSON_LINES) {
-                    fuseProgress
-                        .clear(); // a terminal shared by both streams shows the line, then the bar
-                    // again
-                    out.println(FusedSegmentJson.line(segment));
-                    out.flush();
-                  }
-                  fuseProgress.step(null);
-                });
-        fuseProgress.finish();
+      // Files are ingested on a thread of their own, so that each segment is printed (and, with
+      // --json, flushed) as soon as it is fused, also while its file is still being read; each
+      // file's source id is chosen first, so its results are recognised before its ingest returns.
+      Stdin stdin =
+          files.contains(STDIN)
+              ? new Stdin(
+                  in,
+                  IngestConfig.fromEnv(env).maxUploadBytes(),
+                  parsed.sourceId() != null ? parsed.sourceId() : UUID.randomUUID().toString())
+              : null;
+      Set<String> sourceIds = ConcurrentHashMap.newKeySet();
+      AnalyzeArgs args = parsed;
+      CompletableFuture<Integer> ingest =
+          CompletableFuture.supplyAsync(
+              () ->
+                  ingestAll(
+                      platform.ingest(), args, channels, clipIds, ingestProgress, stdin, sourceIds),
+              task -> {
+                Thread thread = new Thread(task, "emostream-analyze-ingest");
+                thread.setDaemon(true);
+                thread.start();
+              });
+      Progress fuseProgress =
+          new Progress(err, interactive, "fusion", "segments", 0, System::nanoTime);
+      Map<String, FusedEmotion> fused =
+          reader.awaitWhileIngesting(
+              clipIds,
+              sourceIds,
+              ingest::isDone,
+              parsed.timeout(),
+              segment -> {
+                if (output == Output.JSON_LINES) {
+                  // a terminal shared by both streams: the line, then the bars
+                  ingestProgress.clear();
+                  fuseProgress.clear();
+                  out.println(FusedSegmentJson.line(segment));
+                  out.flush();
+                }
+                fuseProgress.atLeast(clipIds.size());
+                fuseProgress.step(null);
+              });
+      ingestProgress.finish();
+      fuseProgress.finish();
+      try {
+        failed += ingest.get();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
       }
       for (String clipId : clipIds) {
         if (fused.containsKey(clipId)) {
@@ -372,7 +365,7 @@ final class AnalyzeCommand extends CliCommand {
       ChannelSelection channels,
       Set<String> clipIds,
       Progress progress) {
-    return ingestAll(ingestor, args, channels, clipIds, progress, null);
+    return ingestAll(ingestor, args, channels, clipIds, progress, null, null);
   }
 
   /**
@@ -393,9 +386,33 @@ final class AnalyzeCommand extends CliCommand {
       Set<String> clipIds,
       Progress progress,
       Stdin stdin) {
+    return ingestAll(ingestor, args, channels, clipIds, progress, stdin, null);
+  }
+
+  /**
+   * As above; when {@code sourceIds} is given, each file's source id ({@code --source-id}, or a new
+   * one) is added to it before the file is read.
+   */
+  static int ingestAll(
+      Ingestor ingestor,
+      AnalyzeArgs args,
+      ChannelSelection channels,
+      Set<String> clipIds,
+      Progress progress,
+      Stdin stdin,
+      Set<String> sourceIds) {
     int failed = 0;
     for (Path file : args.files()) {
       String name = file.equals(STDIN) ? STDIN_NAME : Inputs.displayName(file);
+      String sourceId =
+          file.equals(STDIN)
+              ? stdin.sourceId()
+              : args.sourceId() != null || sourceIds == null
+                  ? args.sourceId()
+                  : UUID.randomUUID().toString();
+      if (sourceIds != null && sourceId != null) {
+        sourceIds.add(sourceId);
+      }
       try {
         IngestService.Result result =
             file.equals(STDIN)
@@ -405,9 +422,9 @@ final class AnalyzeCommand extends CliCommand {
                     args.rule(),
                     channels,
                     null,
-                    stdin.sourceId(),
+                    sourceId,
                     SourceKind.LIVE)
-                : ingestor.ingest(file, name, args.rule(), channels, null, args.sourceId());
+                : ingestor.ingest(file, name, args.rule(), channels, null, sourceId);
         result.clips().forEach(c -> clipIds.add(c.clipId()));
         progress.step(name + ": " + result.clips().size() + " segment(s)");
       } catch (IngestException e) {

@@ -17,7 +17,7 @@ final class Progress {
   private final boolean interactive;
   private final String phase;
   private final String unit;
-  private final int total;
+  private int total;
   private final LongSupplier nanoTime;
   private final long startNanos;
   private int done;
@@ -40,8 +40,16 @@ final class Progress {
     this.startNanos = nanoTime.getAsLong();
   }
 
+  /**
+   * Raises the total to {@code total} (never lowers it): a phase whose items are still being found
+   * (segments fused while their files are still read).
+   */
+  synchronized void atLeast(int total) {
+    this.total = Math.max(this.total, total);
+  }
+
   /** One more done; {@code detail} (may be null) names it, e.g. the file just ingested. */
-  void step(String detail) {
+  synchronized void step(String detail) {
     done++;
     double seconds = (nanoTime.getAsLong() - startNanos) / 1e9;
     String status = line(phase, done, total, unit, seconds);
@@ -50,6 +58,12 @@ final class Progress {
       return;
     }
     int tenth = total == 0 ? 10 : done * 10 / total;
+    if (done > total) { // the total is not known yet: a line every tenth item
+      if (done % 10 == 0) {
+        err.println(status);
+      }
+      return;
+    }
     if (detail != null) {
       err.println(
           phase + " " + done + "/" + total + " " + unit + ": " + Terminal.printable(detail));
@@ -60,7 +74,7 @@ final class Progress {
   }
 
   /** A message between progress updates (e.g. a file that failed), on its own line. */
-  void note(String message) {
+  synchronized void note(String message) {
     clear();
     err.println(Terminal.printable(message));
   }
@@ -69,7 +83,7 @@ final class Progress {
    * Erases the bar (on a terminal), so other output can take its line; the next step draws it
    * again.
    */
-  void clear() {
+  synchronized void clear() {
     if (interactive && drawnWidth > 0) {
       err.print("\r" + " ".repeat(drawnWidth) + "\r");
       err.flush();
@@ -78,7 +92,7 @@ final class Progress {
   }
 
   /** Ends the phase: the bar's line is finished so later output starts on a new one. */
-  void finish() {
+  synchronized void finish() {
     if (interactive && drawnWidth > 0) {
       err.println();
       drawnWidth = 0;
@@ -95,14 +109,15 @@ final class Progress {
 
   /** E.g. {@code fusion [==========> ] 12/24 segments 2.4/s ~5s left}. Pure. */
   static String line(String phase, int done, int total, String unit, double seconds) {
+    boolean known = total >= done; // not yet, while items are still being found (atLeast)
     StringBuilder b =
         new StringBuilder(phase)
             .append(' ')
-            .append(bar(done, total, BAR_WIDTH))
+            .append(bar(known ? done : 0, known ? total : 1, BAR_WIDTH))
             .append(' ')
             .append(done)
             .append('/')
-            .append(total)
+            .append(known ? Integer.toString(total) : "?")
             .append(' ')
             .append(unit);
     if (seconds > 0 && done > 0) {

@@ -22,6 +22,9 @@ class ProgressTest {
         .isEqualTo("fusion [========================] 24/24 segments  2.4/s");
     assertThat(Progress.line("ingest", 0, 3, "files", 0))
         .isEqualTo("ingest [>                       ] 0/3 files");
+    // segments fused while their files are still read: the total is not known yet
+    assertThat(Progress.line("fusion", 5, 2, "segments", 2.0))
+        .isEqualTo("fusion [>                       ] 5/? segments  2.5/s");
   }
 
   @Test
