@@ -51,6 +51,7 @@ final class UpCommand extends CliCommand {
           EmbeddedPlatform.KAFKA_PORT_ENV);
     }
     Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", IngestConfig.HTTP_PORT_ENV);
+    Preflight.checkPortFree(opsConfig.host(), opsConfig.port(), "metrics", OpsConfig.PORT_ENV);
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, null);
     FusedSegmentStore.Limits resultLimits = resultLimits();
