@@ -91,7 +91,7 @@ interface DemuxSource {
                 + "' was cut off after "
                 + stream.bytesRead()
                 + " bytes: "
-                + failure.getMessage()
+                + MediaStream.inWords(failure)
                 + " ("
                 + published
                 + " clip(s) before it were published)",

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -207,7 +208,13 @@ public final class IngestService implements AutoCloseable, Ingestor {
       String sourceId,
       SourceKind kind) {
     return ingest(
-        sink -> demuxer.demux(file, channels, audioStream, sink), sourceName, rule, sourceId, kind);
+        sink -> demuxer.demux(file, channels, audioStream, sink),
+        sourceName,
+        rule,
+        sourceId,
+        kind,
+        // an upload's spool file is named by the upload's name, never by its server path
+        message -> RequestChecks.withoutServerPaths(message, file, sourceName));
   }
 
   /**
@@ -231,7 +238,8 @@ public final class IngestService implements AutoCloseable, Ingestor {
         sourceName,
         rule,
         sourceId,
-        kind);
+        kind,
+        message -> message);
   }
 
   /** Cuts a source into clips for the sink. */
@@ -241,11 +249,16 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   private Result ingest(
-      Demux demux, String sourceName, FusionRule rule, String sourceId, SourceKind kind) {
+      Demux demux,
+      String sourceName,
+      FusionRule rule,
+      String sourceId,
+      SourceKind kind,
+      UnaryOperator<String> shown) {
     Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
-      Result result = ingestTimed(demux, sourceName, rule, ids, kind);
+      Result result = ingestTimed(demux, sourceName, rule, ids, kind, shown);
       countSource("ok");
       return result;
     } catch (IngestException e) {
@@ -260,7 +273,12 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   private Result ingestTimed(
-      Demux demux, String sourceName, FusionRule rule, Ids ids, SourceKind kind) {
+      Demux demux,
+      String sourceName,
+      FusionRule rule,
+      Ids ids,
+      SourceKind kind,
+      UnaryOperator<String> shown) {
     String sourceId = ids.sourceId();
     List<Clip> clips = new ArrayList<>();
     publishEvent(
@@ -271,7 +289,13 @@ public final class IngestService implements AutoCloseable, Ingestor {
     } catch (RuntimeException e) {
       try {
         publishEnded(
-            sourceId, sourceName, kind, null, rule, clips, SourceEvents.error(e.getMessage()));
+            sourceId,
+            sourceName,
+            kind,
+            null,
+            rule,
+            clips,
+            SourceEvents.error(shown.apply(String.valueOf(e.getMessage()))));
       } catch (RuntimeException endFailure) {
         e.addSuppressed(endFailure); // the broker is gone: the first error is what matters
       }

@@ -136,6 +136,21 @@ public final class MediaStream extends InputStream {
     }
   }
 
+  /**
+   * A failure of the stream in words for a person (an ENDED event's reason, an answer): no
+   * exception class names, no bare "null".
+   */
+  static String inWords(IOException failure) {
+    if (UploadHandler.causedByTimeout(failure)) {
+      return "nothing arrived within the idle timeout";
+    }
+    String message = failure.getMessage();
+    if (message == null || message.isBlank()) {
+      return "the connection ended";
+    }
+    return message.replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
+  }
+
   /** Why the stream was cut off or failed, null while it is fine or once it ended normally. */
   public IOException failure() {
     return failure;

@@ -60,7 +60,7 @@ final class RequestChecks {
             .replace(upload.toString(), name)
             .replace(upload.getFileName().toString(), name);
     Path dir = upload.toAbsolutePath().getParent();
-    return dir == null ? m : m.replace(dir.toString(), "");
+    return dir == null || dir.getNameCount() == 0 ? m : m.replace(dir.toString(), "");
   }
 
   static boolean acceptedContentType(String contentType) {
