@@ -102,6 +102,19 @@ public final class SpeechDetector implements AutoCloseable {
    * @param minSpeechSeconds voiced seconds below which a clip has no speech, >= 0
    */
   public SpeechDetector(OrtModel model, double threshold, double minSpeechSeconds) {
+    this(model, threshold, minSpeechSeconds, PRIMING_FRAMES);
+  }
+
+  /**
+   * As above, priming each clip's state on {@code primingFrames} frames of silence instead of
+   * {@value #PRIMING_FRAMES} (0: from zeros, the contract before 2026-11-30, which the shipped
+   * speech models' reference outputs were computed with).
+   */
+  public SpeechDetector(
+      OrtModel model, double threshold, double minSpeechSeconds, int primingFrames) {
+    if (primingFrames < 0) {
+      throw new IllegalArgumentException("priming frames must be >= 0, got " + primingFrames);
+    }
     if (!(threshold > 0 && threshold < 1)) {
       throw new IllegalArgumentException("VAD threshold must be in (0, 1), got " + threshold);
     }
@@ -116,12 +129,14 @@ public final class SpeechDetector implements AutoCloseable {
     this.minSpeechSeconds = minSpeechSeconds;
     try {
       this.primedState =
-          run(
-                  new float[PRIMING_FRAMES * (CONTEXT + FRAME)],
-                  1,
-                  PRIMING_FRAMES,
-                  new float[STATE_SIZE])
-              .state();
+          primingFrames == 0
+              ? new float[STATE_SIZE]
+              : run(
+                      new float[primingFrames * (CONTEXT + FRAME)],
+                      1,
+                      primingFrames,
+                      new float[STATE_SIZE])
+                  .state();
     } catch (OrtException e) {
       throw new IllegalStateException("the VAD model failed on silence: " + e.getMessage(), e);
     }
@@ -145,9 +160,20 @@ public final class SpeechDetector implements AutoCloseable {
    */
   public static SpeechDetector load(
       Path onnx, Device device, int threads, double threshold, double minSpeechSeconds) {
+    return load(onnx, device, threads, threshold, minSpeechSeconds, PRIMING_FRAMES);
+  }
+
+  /** As above, priming on {@code primingFrames} frames of silence (tests of older references). */
+  public static SpeechDetector load(
+      Path onnx,
+      Device device,
+      int threads,
+      double threshold,
+      double minSpeechSeconds,
+      int primingFrames) {
     OrtModel model = OrtModel.open("silero-vad", onnx, device, threads);
     try {
-      return new SpeechDetector(model, threshold, minSpeechSeconds);
+      return new SpeechDetector(model, threshold, minSpeechSeconds, primingFrames);
     } catch (RuntimeException e) {
       model.close();
       throw e;
