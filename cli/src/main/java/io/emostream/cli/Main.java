@@ -135,9 +135,22 @@ public final class Main implements Callable<Integer> {
     return all;
   }
 
-  /** Runs one command line and answers its exit code. */
+  /**
+   * Runs one command line and answers its exit code. A native library that cannot be loaded (an
+   * Error, which the command's exception handler does not see) is one line too, exit 1.
+   */
   int run(String[] args) {
-    return commandLine().execute(args);
+    try {
+      return commandLine().execute(args);
+    } catch (LinkageError e) {
+      err.println("emostream: " + Terminal.printable(Problems.explain(e)));
+      if (verbose) {
+        e.printStackTrace(err);
+      } else {
+        err.println("(run again with --verbose for details)");
+      }
+      return 1;
+    }
   }
 
   /** Without a command: the usage, and 2 (nothing was asked for). */

@@ -41,6 +41,7 @@ final class Preflight {
    * when it is on; the face settings ({@link FaceConfig}) are valid.
    */
   static void checkModels(Env env, Path home) {
+    checkTempSpace(Path.of(System.getProperty("java.io.tmpdir")), MIN_TEMP_BYTES);
     checkSettings(env, home);
     checkModel(env, "AUDIO", home.resolve(AudioWorkerMain.DEFAULT_MODEL));
     checkModel(env, "VIDEO", home.resolve(VideoWorkerMain.DEFAULT_MODEL));
@@ -95,6 +96,34 @@ final class Preflight {
         throw new InputException(
             EmbeddedPlatform.KAFKA_DATA_DIR_ENV + "=" + dataDir + " is not writable");
       }
+    }
+  }
+
+  /** Free space the platform needs in the JVM's temporary folder. */
+  static final long MIN_TEMP_BYTES = 100L << 20;
+
+  /**
+   * The temporary folder has room for what the platform puts there: ONNX Runtime's and RocksDB's
+   * native libraries (unpacked at start), the in-JVM broker's log and fusion's state. A full one
+   * failed with a stack trace from the library loader, then a flood of the broker's errors.
+   */
+  static void checkTempSpace(Path tmp, long minBytes) {
+    long free;
+    try {
+      free = Files.getFileStore(tmp).getUsableSpace();
+    } catch (IOException | RuntimeException e) {
+      return; // not knowable here: the start says what fails
+    }
+    if (free < minBytes) {
+      throw new InputException(
+          String.format(
+              Locale.ROOT,
+              "the temporary folder %s has %.1f MB free; emostream needs at least %d MB there"
+                  + " (native libraries, the in-JVM broker's log, fusion's state): free space, or"
+                  + " choose another with EMOSTREAM_JAVA_OPTS=-Djava.io.tmpdir=DIR",
+              tmp,
+              free / 1048576.0,
+              minBytes >> 20));
     }
   }
 

@@ -25,6 +25,13 @@ final class Problems {
             + "); check KAFKA_BOOTSTRAP_SERVERS, or unset it "
             + "to use the in-JVM broker";
       }
+      if (t instanceof UnsatisfiedLinkError) {
+        return "a native library (ONNX Runtime's, FFmpeg's or RocksDB's) could not be loaded; it is"
+            + " unpacked into the temporary folder ("
+            + System.getProperty("java.io.tmpdir")
+            + "), which may be full or not writable: free space there, or choose another with"
+            + " EMOSTREAM_JAVA_OPTS=-Djava.io.tmpdir=DIR";
+      }
       if (t instanceof OutOfMemoryError) {
         return "out of memory; give the JVM more with EMOSTREAM_JAVA_OPTS=-Xmx4g or analyse fewer files at once";
       }

@@ -26,6 +26,19 @@ class ProblemsTest {
         .contains("KAFKA_BOOTSTRAP_SERVERS");
   }
 
+  /** A full temporary folder: ONNX Runtime's library could not be unpacked (a hostile pass). */
+  @Test
+  void aNativeLibraryThatCannotLoadPointsAtTheTemporaryFolder() {
+    assertThat(
+            Problems.explain(
+                new UnsatisfiedLinkError("no onnxruntime in java.library.path: /usr/lib")))
+        .contains(
+            "a native library",
+            "could not be loaded",
+            System.getProperty("java.io.tmpdir"),
+            "EMOSTREAM_JAVA_OPTS=-Djava.io.tmpdir=DIR");
+  }
+
   @Test
   void otherwiseTheFirstMeaningfulMessage() {
     assertThat(
