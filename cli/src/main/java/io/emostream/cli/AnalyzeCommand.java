@@ -377,21 +377,9 @@ final class AnalyzeCommand extends CliCommand {
 
   /**
    * As above, {@link #STDIN} among the files read from {@code stdin} while it arrives; the clips it
-   * published before a failure count (their results are awaited), and the failure is a note.
-   */
-  static int ingestAll(
-      Ingestor ingestor,
-      AnalyzeArgs args,
-      ChannelSelection channels,
-      Set<String> clipIds,
-      Progress progress,
-      Stdin stdin) {
-    return ingestAll(ingestor, args, channels, clipIds, progress, stdin, null);
-  }
-
-  /**
-   * As above; when {@code sourceIds} is given, each file's source id ({@code --source-id}, or a new
-   * one) is added to it before the file is read.
+   * published before a failure count (their results are awaited), and the failure is a note. When
+   * {@code sourceIds} is given, each file's source id ({@code --source-id}, or a new one) is added
+   * to it before the file is read.
    */
   static int ingestAll(
       Ingestor ingestor,

@@ -143,13 +143,7 @@ public final class Main implements Callable<Integer> {
     try {
       return commandLine().execute(args);
     } catch (LinkageError e) {
-      err.println("emostream: " + Terminal.printable(Problems.explain(e)));
-      if (verbose) {
-        e.printStackTrace(err);
-      } else {
-        err.println("(run again with --verbose for details)");
-      }
-      return 1;
+      return unexpected(e);
     }
   }
 
@@ -249,6 +243,13 @@ public final class Main implements Callable<Integer> {
       }
       return 2;
     }
+    return unexpected(e);
+  }
+
+  /**
+   * Any other failure: {@link Problems#explain} in one line, exit 1; {@code --verbose}: the trace.
+   */
+  private int unexpected(Throwable e) {
     err.println("emostream: " + Terminal.printable(Problems.explain(e)));
     if (verbose) {
       e.printStackTrace(err);

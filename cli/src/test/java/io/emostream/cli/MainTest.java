@@ -274,7 +274,8 @@ class MainTest {
                 "files",
                 2,
                 System::nanoTime),
-            new AnalyzeCommand.Stdin(new ByteArrayInputStream(piped), 1_000, "piped-source"));
+            new AnalyzeCommand.Stdin(new ByteArrayInputStream(piped), 1_000, "piped-source"),
+            null);
 
     assertThat(calls).containsExactly("file a.mp4", "stream stdin piped-source piped media");
     assertThat(failed).isEqualTo(1);

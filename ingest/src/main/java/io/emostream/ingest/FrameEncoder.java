@@ -157,7 +157,7 @@ final class FrameEncoder implements AutoCloseable {
    */
   static int stride(int width) {
     int blocks = (width + BLOCK_PIXELS - 1) / BLOCK_PIXELS;
-    return (blocks * BLOCK_PIXELS * 3 + ALIGN - 1) / ALIGN * ALIGN;
+    return blocks * BLOCK_PIXELS * 3; // 192 bytes a block: a multiple of ALIGN
   }
 
   /** The scaled picture's buffer: {@code height} strides and one more row of slack. */
