@@ -35,6 +35,9 @@ final class BodySpool {
   /** The spool files' name prefix, {@code emostream-upload-<pid>-}. */
   public static final String SPOOL_PREFIX = "emostream-upload-";
 
+  /** Retry-After on the answer to an upload cut off by a shutdown (a restart's time). */
+  static final String RETRY_AFTER_SHUTDOWN = "30";
+
   static final String NOT_STORED =
       "the server could not store the upload (its EMOSTREAM_WORK_DIR is missing, full or not"
           + " writable: see its log); try again later, or tell its operator";
@@ -65,6 +68,7 @@ final class BodySpool {
   private boolean decided;
   private long received;
   private Scheduler.Task deadline;
+  private volatile StreamedBody streamed;
 
   BodySpool(
       UploadHandler uploads,
@@ -77,13 +81,15 @@ final class BodySpool {
     this.uploads = uploads;
     this.request = request;
     this.response = response;
-    this.callback = callback;
+    // no longer being read once answered, whichever way
+    this.callback = Callback.from(callback, () -> uploads.reading.remove(this));
     this.upload = upload;
     this.key = key;
     this.fingerprint = fingerprint;
   }
 
   void start() {
+    uploads.reading.add(this);
     deadline =
         uploads.scheduler.schedule(
             () ->
@@ -232,7 +238,7 @@ final class BodySpool {
       }
     }
     try {
-      uploads.ingestPool.execute(
+      streamed =
           new StreamedBody(
               uploads,
               request,
@@ -243,7 +249,8 @@ final class BodySpool {
               prefix,
               last,
               container,
-              startNanos));
+              startNanos);
+      uploads.ingestPool.execute(streamed);
     } catch (RejectedExecutionException e) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");
       IdempotencyStore.Answer busy =
@@ -354,6 +361,30 @@ final class BodySpool {
       uploads.idempotency.finish(key, answer);
     }
     uploads.answers.respond(response, callback, answer.status(), answer.body());
+  }
+
+  /**
+   * The server is shutting down: a body still arriving is cut off and answered 503 (a spooled one
+   * published nothing; a streamed one names the clips it published). One that arrived whole is left
+   * to be ingested and answered.
+   */
+  void shutDown() {
+    StreamedBody reader;
+    synchronized (this) {
+      if (!finished.get()) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SHUTDOWN);
+        fail(
+            503,
+            "the server is shutting down and the upload had not arrived whole; nothing was"
+                + " published; send it again",
+            "shutdown");
+        return;
+      }
+      reader = streamed;
+    }
+    if (reader != null) {
+      reader.cutOff(new UploadCutOff(503, "the server is shutting down", "shutdown"));
+    }
   }
 
   /** Ends the upload before its body was complete: nothing is ingested, the spool goes. */

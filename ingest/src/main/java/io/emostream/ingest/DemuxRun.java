@@ -114,7 +114,10 @@ final class DemuxRun {
                       + " fragmented MP4 or Matroska), or give the file's path"
                   : ""));
     }
-    IngestException shortfall = shortOfDeclaredDuration(plan, mediaMs(), emitted, source.label());
+    long declaredMs =
+        Math.max(plan.durationKnown() ? plan.durationMs() : -1, source.headerDurationMs());
+    IngestException shortfall =
+        shortOfDeclaredDuration(declaredMs, mediaMs(), emitted, source.label());
     if (shortfall != null) {
       throw shortfall; // its clips stay published: a PartlyIngestedException names them
     }
@@ -125,14 +128,13 @@ final class DemuxRun {
    * Not null when the media decoded ends well before the duration the container declares (more than
    * {@link #TRUNCATION_SLACK_MS} and a tenth of it short): a file cut off mid-way (a half-copied
    * upload, a recording whose writer died) reads like a shorter file, since FFmpeg ends at the
-   * missing data with no more than a log line.
+   * missing data with no more than a log line. {@code declared} is -1 when unknown.
    */
   static IngestException shortOfDeclaredDuration(
-      SegmentPlan plan, long decodedMs, int published, String label) {
-    if (!plan.durationKnown()) {
+      long declared, long decodedMs, int published, String label) {
+    if (declared < 0) {
       return null;
     }
-    long declared = plan.durationMs();
     if (declared - decodedMs <= Math.max(TRUNCATION_SLACK_MS, declared / 10)) {
       return null;
     }

@@ -24,6 +24,14 @@ interface DemuxSource {
   }
 
   /**
+   * The milliseconds its header declares when FFmpeg does not report them (-1: nothing more than
+   * FFmpeg's duration): a WAV file's data chunk, which FFmpeg trims to the bytes in the file.
+   */
+  default long headerDurationMs() {
+    return -1;
+  }
+
+  /**
    * Not null when the input was cut off or failed before its end, after {@code published} clips
    * were published.
    */
@@ -42,6 +50,11 @@ interface DemuxSource {
       @Override
       public FFmpegFrameGrabber grabber() {
         return new FFmpegFrameGrabber(file.toFile());
+      }
+
+      @Override
+      public long headerDurationMs() {
+        return WavHeader.declaredMs(file);
       }
     };
   }

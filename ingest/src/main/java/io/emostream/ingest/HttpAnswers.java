@@ -51,7 +51,7 @@ final class HttpAnswers {
   void cutOff(String reason) {
     Counter.builder("emostream.ingest.http.cutoff")
         .tag("reason", reason)
-        .description("connections and uploads cut off for being too slow")
+        .description("connections and uploads cut off: too slow, or the server shutting down")
         .register(meters)
         .increment();
   }

@@ -84,9 +84,11 @@ import org.slf4j.LoggerFactory;
  * EMOSTREAM_IDEMPOTENCY_TTL); after a failure a retry runs again. See {@link IdempotencyStore}.
  *
  * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight
- * finish (they are answered) for up to the grace period. Meters: {@code
- * emostream.ingest.http.requests} (tag {@code status}), {@code emostream.ingest.http.cutoff} (tag
- * {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate).
+ * finish (they are answered) for up to the grace period; the bodies still arriving {@link
+ * #ANSWER_TIME} before its end are cut off and answered 503 with Retry-After (a streamed one with
+ * the clips it published). Meters: {@code emostream.ingest.http.requests} (tag {@code status},
+ * {@code emostream.ingest.http.cutoff} (tag {@code reason}: header-timeout, idle-timeout,
+ * upload-timeout, min-rate, shutdown).
  *
  * <p>This class holds the Jetty server, its routes, the index and {@code GET /sources/…}, and the
  * orderly close; uploads are {@link UploadHandler}'s (body: {@link BodySpool}, {@link
@@ -99,6 +101,12 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
 
   /** How long {@link #close()} waits for uploads in flight. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  /**
+   * The end of a shutdown's grace kept for answering the uploads still arriving, which are cut off
+   * when it starts ({@link #close(Duration)}).
+   */
+  static final Duration ANSWER_TIME = Duration.ofSeconds(5);
 
   /** The header naming a retry-safe upload. */
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
@@ -423,8 +431,19 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     closing = true;
     connector.close();
     try {
-      if (!uploads.awaitNoneInFlight(grace)) {
-        LOG.warn("uploads still in flight after {}; stopping anyway", grace);
+      Duration answering =
+          grace.compareTo(ANSWER_TIME.multipliedBy(2)) > 0 ? ANSWER_TIME : grace.dividedBy(2);
+      if (!uploads.awaitNoneInFlight(grace.minus(answering))) {
+        int cut = uploads.cutOffReading();
+        if (cut > 0) {
+          LOG.warn(
+              "{} upload(s) still arriving after {}: cut off and answered 503 (Retry-After)",
+              cut,
+              grace.minus(answering));
+        }
+        if (!uploads.awaitNoneInFlight(answering)) {
+          LOG.warn("uploads still in flight after {}; stopping anyway", grace);
+        }
       }
       ingestPool.shutdown();
       if (!ingestPool.awaitTermination(1, TimeUnit.SECONDS)) {

@@ -218,6 +218,7 @@ final class LiveDemuxer {
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {
       grabber.start();
+      VideoDemuxer.audioOutput(grabber, channels);
     } catch (FrameGrabber.Exception | RuntimeException e) {
       VideoDemuxer.closeQuietlyAfterFailure(grabber);
       // FFmpeg's message quotes the URL as given, secrets and all: only its redacted form goes on

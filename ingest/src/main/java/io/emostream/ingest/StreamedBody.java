@@ -38,6 +38,8 @@ final class StreamedBody implements Runnable {
   private final boolean last;
   private final String container;
   private final long startNanos;
+  private volatile MediaStream body;
+  private volatile UploadCutOff shutdown;
 
   StreamedBody(
       UploadHandler uploads,
@@ -70,6 +72,10 @@ final class StreamedBody implements Runnable {
             last ? head : new SequenceInputStream(head, Content.Source.asInputStream(request)),
             uploads.config.maxUploadBytes(),
             this::guard);
+    this.body = body;
+    if (shutdown != null) {
+      body.cutOff(shutdown); // cut off while it waited for an ingest thread
+    }
     // Silence while a clip is published after the body's end is not the client's idleness.
     request.addIdleTimeoutListener(timeout -> !body.ended());
     LOG.info("upload '{}': {} streamed, demuxed while it arrives", upload.name(), container);
@@ -111,6 +117,19 @@ final class StreamedBody implements Runnable {
     uploads.answers.respond(response, callback, answer.status(), answer.body());
   }
 
+  /**
+   * Cuts the body off from another thread (the server is shutting down): the read in progress ends
+   * at once, and the clips complete before it stay published.
+   */
+  void cutOff(UploadCutOff why) {
+    shutdown = why;
+    MediaStream reading = body;
+    if (reading != null && !reading.ended()) {
+      reading.cutOff(why);
+      request.fail(why); // a read blocked on a silent client returns
+    }
+  }
+
   /** The answer to a stream that failed: why, and the clips published before it. */
   private IdempotencyStore.Answer failed(IngestException e, MediaStream body) {
     IngestService.Result published =
@@ -121,6 +140,9 @@ final class StreamedBody implements Runnable {
     String why;
     if (failure instanceof UploadCutOff cut) {
       status = cut.status();
+      if (status == 503) {
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, BodySpool.RETRY_AFTER_SHUTDOWN);
+      }
       why = "the upload was cut off: " + cut.getMessage();
       if (cut.reason() != null) {
         uploads.answers.cutOff(cut.reason());

@@ -5,7 +5,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,11 @@ final class UploadHandler {
 
   private final Object inFlightLock = new Object();
   private int inFlight;
+
+  /**
+   * The uploads whose bodies are still being read, spooled or streamed ({@link #cutOffReading}).
+   */
+  final Set<BodySpool> reading = ConcurrentHashMap.newKeySet();
 
   UploadHandler(
       IngestConfig config,
@@ -298,6 +305,17 @@ final class UploadHandler {
       inFlight--;
       inFlightLock.notifyAll();
     }
+  }
+
+  /**
+   * Ends every upload whose body is still arriving because the server is shutting down: each is
+   * answered 503 with Retry-After, with the clips a streamed one published before it. Returns how
+   * many there were.
+   */
+  int cutOffReading() {
+    List<BodySpool> now = List.copyOf(reading);
+    now.forEach(BodySpool::shutDown);
+    return now.size();
   }
 
   boolean awaitNoneInFlight(Duration grace) throws InterruptedException {

@@ -308,13 +308,13 @@ public final class VideoDemuxer implements AutoCloseable {
   private FFmpegFrameGrabber open(
       DemuxSource source, ChannelSelection channels, Integer audioStream) {
     Integer requested = audioStream != null ? audioStream : config.audioStream();
-    FFmpegFrameGrabber grabber = start(configure(source.grabber(), channels, -1), source);
+    FFmpegFrameGrabber grabber = start(configure(source.grabber(), channels, -1), channels, source);
     try {
       int wanted = audioStreamIndex(grabber.getFormatContext(), requested, source.label());
       if (wanted >= 0 && wanted != grabber.getAudioStream()) {
         grabber.close();
         source.rewind();
-        grabber = start(configure(source.grabber(), channels, wanted), source);
+        grabber = start(configure(source.grabber(), channels, wanted), channels, source);
       }
       source.opened();
       checkLimits(grabber, source.label());
@@ -347,21 +347,30 @@ public final class VideoDemuxer implements AutoCloseable {
   }
 
   /**
-   * What every grabber is asked for: pictures left in the decoder's pixel format (JavaCV's RAW
-   * image mode; {@link FrameEncoder} converts only the kept ones), 16 kHz s16 audio, and (when
-   * EMOSTREAM_DECODE_SKIP_NONREF) no decoding of frames no other frame refers to.
+   * What every grabber is asked for before it starts: pictures left in the decoder's pixel format
+   * (JavaCV's RAW image mode; {@link FrameEncoder} converts only the kept ones) and (when
+   * EMOSTREAM_DECODE_SKIP_NONREF) no decoding of frames no other frame refers to. The audio's
+   * output is set once it has started ({@link #audioOutput}).
    */
   static void decodeOptions(
       FFmpegFrameGrabber grabber, ChannelSelection channels, boolean skipNonReferenceFrames) {
     grabber.setImageMode(FrameGrabber.ImageMode.RAW);
-    grabber.setSampleRate(SAMPLE_RATE);
-    // 0 keeps the source's channels (interleaved), so a selected channel is never mixed with the
-    // other.
-    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
-    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
     if (skipNonReferenceFrames) {
       grabber.setVideoOption("skip_frame", "noref"); // EMOSTREAM_DECODE_SKIP_NONREF
     }
+  }
+
+  /**
+   * The audio every started grabber gives: 16 kHz s16, mono or (for a selected channel) the
+   * source's channels interleaved, so that a selected channel is never mixed with the other. Set
+   * after {@code start()}: before it, JavaCV also hands the rate and channels to the demuxer as its
+   * options, and a raw demuxer takes them as the file's own (a raw GSM file at 8 kHz was read as 16
+   * kHz: half its samples, at twice the speed).
+   */
+  static void audioOutput(FFmpegFrameGrabber grabber, ChannelSelection channels) {
+    grabber.setSampleRate(SAMPLE_RATE);
+    grabber.setAudioChannels(channels.splitsChannels() ? 0 : 1);
+    grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
   }
 
   private FFmpegFrameGrabber configure(
@@ -488,9 +497,11 @@ public final class VideoDemuxer implements AutoCloseable {
     return format.equals("image2") || format.endsWith("_pipe");
   }
 
-  private static FFmpegFrameGrabber start(FFmpegFrameGrabber grabber, DemuxSource source) {
+  private static FFmpegFrameGrabber start(
+      FFmpegFrameGrabber grabber, ChannelSelection channels, DemuxSource source) {
     try {
       grabber.start();
+      audioOutput(grabber, channels);
       return grabber;
     } catch (FrameGrabber.Exception | RuntimeException e) {
       closeQuietlyAfterFailure(grabber);

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -242,6 +243,91 @@ class IngestStreamedUploadTest {
     assertThat(demuxed).allSatisfy(c -> assertThat(c.endMs() - c.startMs()).isEqualTo(1_000));
     assertThat(took).isLessThan(Duration.ofSeconds(10));
     assertThat(counter("emostream.ingest.http.cutoff", "reason", "idle-timeout")).isEqualTo(1);
+  }
+
+  /**
+   * SIGTERM while a client is still sending (a long call streamed at its own pace): the body is cut
+   * off before the grace period ends and answered 503 with Retry-After and the clips published
+   * before it; the connection used to be closed at the end of the grace period with no answer.
+   */
+  @Test
+  void aStreamedBodyStillArrivingAtShutdownIsAnswered503WithItsClips() throws Exception {
+    start(Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "60s", "EMOSTREAM_UPLOAD_MIN_RATE", "0"));
+    byte[] media = StreamedMedia.remux(VideoDemuxerTest.SAMPLE, Container.MATROSKA);
+    Socket socket = connect();
+    sendChunkedHead(socket, "slow.mkv", "video/x-matroska", media, media.length * 3 / 4);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !demuxed.isEmpty());
+
+    long start = System.nanoTime();
+    CompletableFuture<Void> closed =
+        CompletableFuture.runAsync(() -> http.close(Duration.ofSeconds(7)));
+    String answer = IngestHttpHardeningTest.readUntilClosed(socket);
+    closed.get(20, TimeUnit.SECONDS);
+    http = null;
+
+    assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30");
+    JsonNode json = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+    assertThat(json.get("error").asText())
+        .contains("the upload was cut off: the server is shutting down")
+        .contains("clip(s) complete before it were published and stay published");
+    assertThat(json.get("clipsPublished").asInt()).isEqualTo(demuxed.size()).isPositive();
+    assertThat(demuxed).allSatisfy(c -> assertThat(c.endMs() - c.startMs()).isEqualTo(1_000));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(7));
+    assertThat(counter("emostream.ingest.http.cutoff", "reason", "shutdown")).isEqualTo(1);
+  }
+
+  /** The same for a body being spooled (an MP4): 503, nothing published, nothing left spooled. */
+  @Test
+  void aSpooledBodyStillArrivingAtShutdownIsAnswered503() throws Exception {
+    start(Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "60s", "EMOSTREAM_UPLOAD_MIN_RATE", "0"));
+    byte[] media = Files.readAllBytes(VideoDemuxerTest.SAMPLE);
+    Socket socket = connect();
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST /clips?name=slow.mp4 HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
+                + "Content-Length: "
+                + media.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write(media, 0, media.length / 2);
+    out.flush();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              try (Stream<Path> spooled = Files.list(workDir)) {
+                return spooled.findAny().isPresent();
+              }
+            });
+
+    CompletableFuture<Void> closed =
+        CompletableFuture.runAsync(() -> http.close(Duration.ofSeconds(7)));
+    String answer = IngestHttpHardeningTest.readUntilClosed(socket);
+    closed.get(20, TimeUnit.SECONDS);
+    http = null;
+
+    assertThat(answer).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 30");
+    assertThat(answer).contains("the server is shutting down", "nothing was published");
+    assertThat(demuxed).isEmpty();
+    try (Stream<Path> spooled = Files.list(workDir)) {
+      assertThat(spooled).as("the spool is deleted").isEmpty();
+    }
+  }
+
+  private static void sendChunkedHead(
+      Socket socket, String name, String type, byte[] media, int length) throws IOException {
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("POST /clips?name="
+                + name
+                + " HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                + type
+                + "\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(media, 0, length);
+    out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
   }
 
   private double counter(String name, String tag, String value) {

@@ -56,6 +56,24 @@ class MediaTimelineTest {
     }
   }
 
+  /**
+   * Raw GSM 06.10 at 8 kHz (Asterisk records calls in it). JavaCV handed the output's 16 kHz to the
+   * demuxer as the file's rate, so 8 s were read as 4: half the samples, at twice the speed.
+   */
+  @Test
+  void rawGsmAudioIsReadAtItsOwnRate() {
+    List<DemuxedClip> clips = demux("tone-8khz.gsm");
+
+    assertThat(clips).extracting(DemuxedClip::startMs).containsExactly(0L, 4_000L);
+    for (DemuxedClip clip : clips) {
+      // the resampler keeps its last 2 ms
+      assertThat(clip.pcm16le().length)
+          .as("clip %d: 4 s at 16 kHz", clip.index())
+          .isBetween(4 * 16_000 * 2 - 128, 4 * 16_000 * 2);
+      assertThat(peak(clip, 200, 3_800)).as("clip %d: the tone", clip.index()).isGreaterThan(3_000);
+    }
+  }
+
   private List<DemuxedClip> demux(String name) {
     List<DemuxedClip> clips = new ArrayList<>();
     demuxer.demux(DIR.resolve(name), clips::add);
