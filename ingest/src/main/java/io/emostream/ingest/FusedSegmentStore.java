@@ -133,23 +133,33 @@ public final class FusedSegmentStore {
    * ({@code uploadError}).
    */
   public void uploaded(IngestService.Result upload, String error) {
-    synchronized (this) {
-      Source source = sources.computeIfAbsent(upload.sourceId(), Source::new);
-      source.sourceName = upload.sourceName();
-      source.uploadedHere = true;
-      source.uploadError = error;
-      upload.clips().forEach(c -> source.expected.add(c.clipId()));
-      source.timeline.stream()
-          .map(FusedEmotion::getClipId)
-          .filter(source.expected::contains)
-          .forEach(source.expectedFused::add);
-      evict(source);
-    }
+    expect(upload, error);
     if (error == null) {
       listener.uploaded(upload);
     } else {
       listener.failedAfter(upload, error);
     }
+  }
+
+  /**
+   * A live source pulled here has ended: every clip it published is known, so its answer says how
+   * many segments to expect and whether all are fused ({@code complete}), as an upload's does.
+   */
+  public void liveEnded(IngestService.Result live) {
+    expect(live, null);
+  }
+
+  private synchronized void expect(IngestService.Result published, String error) {
+    Source source = sources.computeIfAbsent(published.sourceId(), Source::new);
+    source.sourceName = published.sourceName();
+    source.uploadedHere = true;
+    source.uploadError = error;
+    published.clips().forEach(c -> source.expected.add(c.clipId()));
+    source.timeline.stream()
+        .map(FusedEmotion::getClipId)
+        .filter(source.expected::contains)
+        .forEach(source.expectedFused::add);
+    evict(source);
   }
 
   /**
@@ -200,10 +210,10 @@ public final class FusedSegmentStore {
 
   /**
    * The source's answer: {@code sourceId}, {@code sourceName}, {@code segmentsExpected} (null when
-   * not uploaded here), {@code segmentsFused}, {@code complete} (every expected segment fused; null
-   * when not uploaded here), {@code truncated}, and {@code segments} in the one JSON shape ({@link
-   * FusedSegmentJson}), ordered by speaker role and segment index. Empty for a source unknown here
-   * or evicted.
+   * not uploaded here, or a live source not ended yet), {@code segmentsFused}, {@code complete}
+   * (every expected segment fused; null when {@code segmentsExpected} is), {@code truncated}, and
+   * {@code segments} in the one JSON shape ({@link FusedSegmentJson}), ordered by speaker role and
+   * segment index. Empty for a source unknown here or evicted.
    */
   public Optional<ObjectNode> source(String sourceId) {
     String name;

@@ -178,6 +178,9 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     this.config = config;
     this.results = results;
     this.live = live;
+    if (live != null && results != null) {
+      live.onEnded(ended -> results.liveEnded(ended.result()));
+    }
     IngestConfig.HttpLimits limits = config.http();
     this.answers = new HttpAnswers(config, meters);
     // Bounded threads; the task queue is Jetty's default (its advice): no task waits on a client,

@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -79,6 +81,8 @@ public final class LiveSources implements AutoCloseable {
   private final IngestService.ClipListener listener;
   private final Map<String, Source> running = new LinkedHashMap<>();
   private final Deque<Source> ended = new ArrayDeque<>();
+  private final List<Consumer<IngestService.LiveResult>> endListeners =
+      new CopyOnWriteArrayList<>();
   private boolean closing;
 
   /**
@@ -90,6 +94,15 @@ public final class LiveSources implements AutoCloseable {
     this.config = config;
     this.ingest = ingest;
     this.listener = listener == null ? clip -> {} : listener;
+  }
+
+  /**
+   * Hears each source that ends with a result (the clips it published), on its pulling thread,
+   * before {@link #done} completes: e.g. the results store, which then knows how many segments to
+   * expect.
+   */
+  public void onEnded(Consumer<IngestService.LiveResult> listener) {
+    endListeners.add(listener);
   }
 
   /** One source: its pulling thread's state, read by any thread. */
@@ -208,6 +221,13 @@ public final class LiveSources implements AutoCloseable {
         }
       }
       if (result != null) {
+        for (Consumer<IngestService.LiveResult> l : endListeners) {
+          try {
+            l.accept(result);
+          } catch (RuntimeException e) {
+            LOG.warn("live source {}: a listener of its end failed", source.sourceId, e);
+          }
+        }
         source.done.complete(result);
       } else {
         source.done.completeExceptionally(new IllegalStateException(source.endReason));

@@ -55,6 +55,38 @@ class FusedSegmentStoreTest {
     return new IngestService.Result(sourceId, sourceId + ".mp4", clips);
   }
 
+  /**
+   * A live source's segments arrive from the fused topic while it runs (nothing to expect yet:
+   * complete is null); once it ends, its clips are known and complete says whether all are fused.
+   * It used to stay null for ever.
+   */
+  @Test
+  void aLiveSourceIsCompleteOnceItHasEndedAndEverySegmentIsFused() {
+    List<String> uploads = new ArrayList<>();
+    FusedSegmentStore store =
+        new FusedSegmentStore(
+            new FusedSegmentStore.Limits(10, 100),
+            new FusedSegmentStore.Listener() {
+              @Override
+              public void uploaded(IngestService.Result upload) {
+                uploads.add(upload.sourceId());
+              }
+            });
+    store.add(segment("cam", 0));
+    ObjectNode running = store.source("cam").orElseThrow();
+    assertThat(running.get("segmentsExpected").isNull()).isTrue();
+    assertThat(running.get("complete").isNull()).isTrue();
+
+    store.liveEnded(upload("cam", 2));
+    ObjectNode ended = store.source("cam").orElseThrow();
+    assertThat(ended.get("segmentsExpected").asInt()).isEqualTo(2);
+    assertThat(ended.get("complete").asBoolean()).isFalse();
+
+    store.add(segment("cam", 1));
+    assertThat(store.source("cam").orElseThrow().get("complete").asBoolean()).isTrue();
+    assertThat(uploads).as("a live source is not announced as an upload").isEmpty();
+  }
+
   @Test
   void anUploadedSourceIsKnownAtOnceAndCompleteWhenEverySegmentIsFused() {
     FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 100));
