@@ -170,8 +170,8 @@ final class AnalyzeCommand extends CliCommand {
         "URL: a live source (rtsp://, rtmp://, srt://, http(s)://), alone: each segment is printed as"
             + " it is fused",
         "-: standard input (Matroska/WebM, MPEG-TS, FLV or fragmented MP4), analysed while it arrives",
-        "FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv) or audio file (wav, flac, mp3, "
-            + "m4a, aac, ogg, opus, wma)",
+        "FILE: a video (mp4, mkv, webm, mov, avi, flv, m4v, mpg, 3gp, wmv, ts) or audio file (wav, flac,"
+            + " mp3, m4a, aac, ogg, opus, wma, gsm)",
         "DIR: the media files in it (not recursive)",
         "@LIST: the files named in LIST, one per line, relative to its folder (# comments and blank lines ignored)"
       })

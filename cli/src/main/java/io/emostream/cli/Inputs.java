@@ -22,8 +22,8 @@ final class Inputs {
    */
   static final List<String> EXTENSIONS =
       List.of(
-          "mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg", "3gp", "wmv", "wav",
-          "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma");
+          "mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "mpg", "mpeg", "3gp", "wmv", "ts",
+          "mts", "m2ts", "wav", "flac", "mp3", "m4a", "aac", "ogg", "oga", "opus", "wma", "gsm");
 
   static final Pattern MEDIA =
       Pattern.compile("(?is).*\\.(" + String.join("|", EXTENSIONS) + ")"); // s: names with newlines
@@ -54,7 +54,10 @@ final class Inputs {
       return media;
     }
     if (!Files.exists(path)) {
-      throw new InputException("no such file: " + path + "; check the path");
+      throw new InputException(
+          Files.isSymbolicLink(path)
+              ? path + " is a symbolic link to nothing (its target is missing, or links loop)"
+              : "no such file: " + path + "; check the path");
     }
     checkReadable(path);
     return List.of(path);

@@ -88,6 +88,18 @@ class InputsTest {
         .hasMessageContaining("missing.mp4");
   }
 
+  /** A link loop was reported as a missing file, which sent the user looking for a typo. */
+  @Test
+  void aLinkToNothingIsNamedAsALink() throws Exception {
+    Path a = dir.resolve("a.mp4");
+    Path b = dir.resolve("b.mp4");
+    Files.createSymbolicLink(a, b);
+    Files.createSymbolicLink(b, a);
+    assertThatThrownBy(() -> Inputs.expand(a))
+        .isInstanceOf(InputException.class)
+        .hasMessageContaining("a.mp4 is a symbolic link to nothing");
+  }
+
   @Test
   void anEmptyListIsAnError() throws Exception {
     Path list = Files.writeString(dir.resolve("list.txt"), "# nothing\n");
