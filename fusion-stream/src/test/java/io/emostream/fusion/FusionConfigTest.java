@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.emostream.kafka.Env;
+import io.emostream.kafka.TransactionalWorkerLoop;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
@@ -17,6 +18,16 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class FusionConfigTest {
+
+  /**
+   * Fusion waits for a worker's clips longer than a dead worker replica takes to be replaced, so
+   * the replica that takes its partitions over still delivers in time.
+   */
+  @Test
+  void theDefaultTimeoutOutlastsAWorkerReplicasReplacement() {
+    assertThat(FusionConfig.DEFAULT_TIMEOUT)
+        .isGreaterThanOrEqualTo(TransactionalWorkerLoop.SESSION_TIMEOUT.multipliedBy(2));
+  }
 
   @Test
   void noTaskWaitsForDataOnItsOtherPartitionsUnlessTheOperatorSetsIt() {

@@ -44,8 +44,8 @@ final class DemuxRun {
   private long audioSamples;
   private long videoMs;
   private int emitted;
-  // Live sources only (-1 for a file): the current connection's first video timestamp, and the
-  // media time it starts at.
+  // Live sources only (-1 for a file): the current connection's first timestamp (microseconds, of
+  // either stream), and the media time (ms) it starts at.
   private long connectionBase = -1;
   private long connectionOffset = -1;
   // A file only: the container's start time (microseconds; its first frame's when it declares
@@ -83,7 +83,7 @@ final class DemuxRun {
     fileStartUs = declared == AV_NOPTS_VALUE ? Long.MIN_VALUE : declared;
     Frame frame;
     while ((frame = grab(grabber, source)) != null) {
-      onFrame(frame, grabber, "'" + source.label() + "'");
+      onFrame(frame, "'" + source.label() + "'");
     }
     IngestException cut = source.cutOff(emitted);
     if (cut != null) {
@@ -160,8 +160,10 @@ final class DemuxRun {
 
   /**
    * Decodes one connection of a live source until it ends or is lost (null) or {@code control} asks
-   * to stop (its reason). Video timestamps are rebased: each connection's first one is the media
-   * time reached so far, so segments follow media time across reconnects.
+   * to stop (its reason). Timestamps are rebased: each connection's first one (of either stream) is
+   * the media time reached so far, so segments follow media time across reconnects; within a
+   * connection audio keeps its place by its timestamps as a file's does (a track that starts late,
+   * a gap: silence).
    */
   String drainLive(FFmpegFrameGrabber grabber, LiveControl control, String what)
       throws FrameGrabber.Exception {
@@ -171,7 +173,7 @@ final class DemuxRun {
     Frame frame;
     while ((frame = grab(grabber, null)) != null) {
       lastFrameNanos = System.nanoTime();
-      onFrame(frame, grabber, what);
+      onFrame(frame, what);
       String reason = control.stopReason();
       if (reason != null) {
         return reason;
@@ -206,19 +208,13 @@ final class DemuxRun {
     return emitted;
   }
 
-  private void onFrame(Frame frame, FFmpegFrameGrabber grabber, String what) {
+  private void onFrame(Frame frame, String what) {
     if (hasVideo && frame.image != null) {
       framesDecoded++;
-      onImage(
-          frame,
-          connectionOffset < 0
-              ? fileTimeUs(frame.timestamp) / 1000
-              : videoTime(grabber.getTimestamp() / 1000));
+      onImage(frame, mediaTimeUs(frame.timestamp) / 1000);
     } else if (hasAudio && frame.samples != null) {
       framesDecoded++;
-      if (connectionOffset < 0) {
-        fillAudioTo(fileTimeUs(frame.timestamp) * VideoDemuxer.SAMPLE_RATE / 1_000_000, what);
-      }
+      fillAudioTo(mediaTimeUs(frame.timestamp) * VideoDemuxer.SAMPLE_RATE / 1_000_000, what);
       onSamples((ShortBuffer) frame.samples[0], Math.max(1, frame.audioChannels));
     }
     emitCompleted();
@@ -271,15 +267,18 @@ final class DemuxRun {
     }
   }
 
-  /** A file's timestamps as they are; a live connection's rebased ({@link #drainLive}). */
-  private long videoTime(long timestampMs) {
+  /**
+   * A frame's place on the media timeline (microseconds): a file's from its start ({@link
+   * #fileTimeUs}), a live connection's rebased ({@link #drainLive}).
+   */
+  private long mediaTimeUs(long timestampUs) {
     if (connectionOffset < 0) {
-      return timestampMs;
+      return fileTimeUs(timestampUs);
     }
     if (connectionBase < 0) {
-      connectionBase = timestampMs;
+      connectionBase = timestampUs;
     }
-    return connectionOffset + Math.max(0, timestampMs - connectionBase);
+    return connectionOffset * 1000 + Math.max(0, timestampUs - connectionBase);
   }
 
   /**

@@ -9,6 +9,9 @@ import io.emostream.testkit.LiveMediaServer;
 import io.emostream.testkit.TcpRelay;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -236,6 +239,36 @@ class LiveDemuxTest {
       }
     }
     assertContiguous();
+  }
+
+  /**
+   * A live call whose audio starts 4 s after its video (RTMP, from MediaTimelineTest's file): the
+   * audio keeps its place by its timestamps. Counted from the connection's start, the tone was put
+   * in the first clips, beside frames 4 s earlier.
+   */
+  @Test
+  void liveAudioThatStartsAfterTheVideoKeepsItsPlaceInTime() throws Exception {
+    Path media = Path.of("src/test/resources/timeline/audio-starts-at-4s.mkv");
+    try (LiveMediaServer server = LiveMediaServer.rtmp(media, 1)) {
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      assertThat(ended(end)).as(server.log()).isEqualTo(SourceEvents.COMPLETED);
+    }
+    assertThat(clips).extracting(DemuxedClip::startMs).startsWith(0L, 2_000L, 4_000L, 6_000L);
+    assertThat(peak(clips.get(0))).as("0-2 s: before the tone").isLessThan(50);
+    assertThat(peak(clips.get(1))).as("2-4 s: before the tone").isLessThan(50);
+    assertThat(peak(clips.get(2))).as("4-6 s: the tone").isGreaterThan(3_000);
+    assertThat(peak(clips.get(3))).as("6-8 s: the tone").isGreaterThan(3_000);
+  }
+
+  /** The largest sample magnitude of a clip's audio, leaving out its first and last 100 ms. */
+  private static int peak(DemuxedClip clip) {
+    ShortBuffer pcm =
+        ByteBuffer.wrap(clip.pcm16le()).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+    int peak = 0;
+    for (int i = 1_600; i < pcm.limit() - 1_600; i++) {
+      peak = Math.max(peak, Math.abs(pcm.get(i)));
+    }
+    return peak;
   }
 
   @Test

@@ -17,6 +17,27 @@ import org.junit.jupiter.api.Test;
 
 class TransactionalWorkerLoopTest {
 
+  /**
+   * A replica killed without leaving its group is replaced after the session timeout: 10 s by
+   * default, so well inside fusion's 30 s (Kafka's own 45 s was not); KAFKA_SESSION_TIMEOUT_MS
+   * still chooses.
+   */
+  @Test
+  void aDeadReplicaIsNoticedAfterTenSecondsUnlessTheSettingsSayOtherwise() {
+    Map<String, Object> defaults =
+        TransactionalWorkerLoop.consumerOverrides(KafkaSettings.bootstrap("k:9092"), 8);
+    assertThat(defaults)
+        .containsEntry("session.timeout.ms", 10_000)
+        .containsEntry("heartbeat.interval.ms", 3_000)
+        .containsEntry("max.poll.records", 8);
+
+    KafkaSettings chosen =
+        KafkaSettings.fromEnv(new Env(Map.of("KAFKA_SESSION_TIMEOUT_MS", "45000")));
+    Map<String, Object> overrides = TransactionalWorkerLoop.consumerOverrides(chosen, 8);
+    assertThat(overrides).doesNotContainKeys("session.timeout.ms", "heartbeat.interval.ms");
+    assertThat(chosen.with(overrides)).containsEntry("session.timeout.ms", "45000");
+  }
+
   @Test
   void offsetsToCommitAreOnePastTheHighestRecordOfEachPartitionInAnyOrder() {
     List<ConsumerRecord<String, byte[]>> records =
