@@ -246,6 +246,7 @@ final class BodySpool {
               callback,
               upload,
               key,
+              retryKey(),
               prefix,
               last,
               container,
@@ -312,7 +313,8 @@ final class BodySpool {
               upload.channels(),
               upload.audioStream(),
               upload.sourceId(),
-              SourceKind.UPLOAD);
+              SourceKind.UPLOAD,
+              retryKey());
       status = 201;
       body = UploadHandler.created(result, false);
       LOG.info(
@@ -361,6 +363,14 @@ final class BodySpool {
       uploads.idempotency.finish(key, answer);
     }
     uploads.answers.respond(response, callback, answer.status(), answer.body());
+  }
+
+  /**
+   * What names a retry of this upload as its first attempt (the scoped Idempotency-Key and the
+   * request's parameters), null without a key: {@link IngestService#ids(String, String)}.
+   */
+  private String retryKey() {
+    return key == null ? null : key + "\n" + fingerprint;
   }
 
   /**

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -124,10 +125,25 @@ public final class IngestService implements AutoCloseable, Ingestor {
    * EMOSTREAM_FUSION_DONE_RETENTION).
    */
   static Ids ids(String chosen) {
-    String generated = UUID.randomUUID().toString();
-    return chosen == null
-        ? new Ids(generated, generated)
-        : new Ids(checkSourceId(chosen), generated);
+    return ids(chosen, null);
+  }
+
+  /**
+   * As {@link #ids(String)}, but for an upload retried under {@code retryKey} (not null) the UUID
+   * is derived from the key and the chosen id, not drawn: a retry after a crash, when this
+   * instance's memory of the key is gone, names its clips as the first attempt did, and fusion
+   * drops the clips it publishes again (within EMOSTREAM_FUSION_DONE_RETENTION) instead of fusing
+   * them twice.
+   */
+  static Ids ids(String chosen, String retryKey) {
+    String uuid =
+        retryKey == null
+            ? UUID.randomUUID().toString()
+            : UUID.nameUUIDFromBytes(
+                    ("emostream-retry\n" + retryKey + "\n" + (chosen == null ? "" : chosen))
+                        .getBytes(StandardCharsets.UTF_8))
+                .toString();
+    return chosen == null ? new Ids(uuid, uuid) : new Ids(checkSourceId(chosen), uuid);
   }
 
   public static String clipId(String sourceId, int segmentIndex) {
@@ -207,11 +223,27 @@ public final class IngestService implements AutoCloseable, Ingestor {
       Integer audioStream,
       String sourceId,
       SourceKind kind) {
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId, kind, null);
+  }
+
+  /**
+   * As above, an upload retried under {@code retryKey} naming its clips as before ({@link #ids}).
+   */
+  @Override
+  public Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind,
+      String retryKey) {
     return ingest(
         sink -> demuxer.demux(file, channels, audioStream, sink),
         sourceName,
         rule,
-        sourceId,
+        ids(sourceId, retryKey),
         kind,
         // an upload's spool file is named by the upload's name, never by its server path
         message -> RequestChecks.withoutServerPaths(message, file, sourceName));
@@ -233,11 +265,27 @@ public final class IngestService implements AutoCloseable, Ingestor {
       Integer audioStream,
       String sourceId,
       SourceKind kind) {
+    return ingest(stream, sourceName, rule, channels, audioStream, sourceId, kind, null);
+  }
+
+  /**
+   * As above, an upload retried under {@code retryKey} naming its clips as before ({@link #ids}).
+   */
+  @Override
+  public Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind,
+      String retryKey) {
     return ingest(
         sink -> demuxer.demux(stream, sourceName, channels, audioStream, sink),
         sourceName,
         rule,
-        sourceId,
+        ids(sourceId, retryKey),
         kind,
         message -> message);
   }
@@ -252,10 +300,9 @@ public final class IngestService implements AutoCloseable, Ingestor {
       Demux demux,
       String sourceName,
       FusionRule rule,
-      String sourceId,
+      Ids ids,
       SourceKind kind,
       UnaryOperator<String> shown) {
-    Ids ids = ids(sourceId);
     Timer.Sample sample = Timer.start(meters);
     try {
       Result result = ingestTimed(demux, sourceName, rule, ids, kind, shown);

@@ -71,6 +71,24 @@ public interface Ingestor {
   }
 
   /**
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String, SourceKind)} for
+   * an upload retried under {@code retryKey} (its Idempotency-Key and parameters; null: none): an
+   * ingestor that names clips names a retry's clips as the first attempt's, so that fusion drops
+   * what a retry after a crash publishes again instead of fusing it twice. Others ignore it.
+   */
+  default IngestService.Result ingest(
+      Path file,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind,
+      String retryKey) {
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId, kind);
+  }
+
+  /**
    * Ingests {@code stream} while it arrives (a streamed upload, standard input): each clip is
    * published as soon as it is complete. A failure after clips were published is a {@link
    * PartlyIngestedException} naming them. An ingestor that cannot read a stream refuses it.
@@ -90,5 +108,22 @@ public interface Ingestor {
       String sourceId,
       SourceKind kind) {
     throw new UnsupportedOperationException(getClass().getName() + " cannot read a stream");
+  }
+
+  /**
+   * As {@link #ingest(MediaStream, String, FusionRule, ChannelSelection, Integer, String,
+   * SourceKind)} for an upload retried under {@code retryKey} ({@link #ingest(Path, String,
+   * FusionRule, ChannelSelection, Integer, String, SourceKind, String)}).
+   */
+  default IngestService.Result ingest(
+      MediaStream stream,
+      String sourceName,
+      FusionRule rule,
+      ChannelSelection channels,
+      Integer audioStream,
+      String sourceId,
+      SourceKind kind,
+      String retryKey) {
+    return ingest(stream, sourceName, rule, channels, audioStream, sourceId, kind);
   }
 }

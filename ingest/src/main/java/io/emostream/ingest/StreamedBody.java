@@ -34,6 +34,7 @@ final class StreamedBody implements Runnable {
   private final Callback callback;
   private final UploadRequest upload;
   private final String key;
+  private final String retryKey;
   private final byte[] prefix;
   private final boolean last;
   private final String container;
@@ -48,6 +49,7 @@ final class StreamedBody implements Runnable {
       Callback callback,
       UploadRequest upload,
       String key,
+      String retryKey,
       byte[] prefix,
       boolean last,
       String container,
@@ -58,6 +60,7 @@ final class StreamedBody implements Runnable {
     this.callback = callback;
     this.upload = upload;
     this.key = key;
+    this.retryKey = retryKey;
     this.prefix = prefix;
     this.last = last;
     this.container = container;
@@ -89,7 +92,8 @@ final class StreamedBody implements Runnable {
               upload.channels(),
               upload.audioStream(),
               upload.sourceId(),
-              SourceKind.UPLOAD);
+              SourceKind.UPLOAD,
+              retryKey);
       LOG.info(
           "upload '{}' (streamed): source {}, {} segment(s)",
           result.sourceName(),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
+import io.emostream.schemas.SourceKind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.Socket;
@@ -474,6 +475,63 @@ class IngestHttpServerTest {
             "call-9 keyed.mp4",
             "call-10 cut.mp4",
             "call-11 gone.mp4");
+  }
+
+  /**
+   * After a crash no instance remembers an Idempotency-Key, so a retry is ingested again: the
+   * ingestor is given the same retry key as the first attempt (IngestService then names the clips
+   * as before and fusion drops them as duplicates); without a key it is given none.
+   */
+  @Test
+  void aRetryAfterARestartCarriesTheFirstAttemptsRetryKey() throws Exception {
+    List<String> retryKeys = new ArrayList<>();
+    Ingestor ingestor =
+        new Ingestor() {
+          @Override
+          public IngestService.Result ingest(
+              Path file, String sourceName, FusionRule rule, ChannelSelection channels) {
+            throw new AssertionError("the retry key is passed on");
+          }
+
+          @Override
+          public IngestService.Result ingest(
+              Path file,
+              String sourceName,
+              FusionRule rule,
+              ChannelSelection channels,
+              Integer audioStream,
+              String sourceId,
+              SourceKind kind,
+              String retryKey) {
+            retryKeys.add(retryKey);
+            return new IngestService.Result(sourceId, sourceName, List.of());
+          }
+        };
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    for (int run = 0; run < 2; run++) { // the second server knows nothing of the first's keys
+      IngestHttpServer http = new IngestHttpServer(config, ingestor);
+      http.start();
+      try {
+        HttpRequest keyed =
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + http.port() + "/clips?sourceId=call-9&name=a.mp4"))
+                .header("Content-Type", "video/mp4")
+                .header("Idempotency-Key", "k-1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+                .build();
+        assertThat(status(keyed)).isEqualTo(201);
+        if (run == 1) {
+          assertThat(status(post("http://127.0.0.1:" + http.port() + "/clips?name=b.mp4")))
+              .isEqualTo(201);
+        }
+      } finally {
+        http.close(Duration.ofSeconds(5));
+      }
+    }
+    assertThat(retryKeys).hasSize(3);
+    assertThat(retryKeys.get(0)).isNotNull().contains("k-1").isEqualTo(retryKeys.get(1));
+    assertThat(retryKeys.get(2)).isNull();
   }
 
   private static IngestService.Clip firstClip(String sourceId) {

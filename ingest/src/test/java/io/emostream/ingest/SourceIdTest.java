@@ -49,4 +49,26 @@ class SourceIdTest {
     assertThat(UUID.fromString(first.clipPrefix())).isNotNull();
     assertThat(first.clipPrefix()).isNotEqualTo(second.clipPrefix());
   }
+
+  /**
+   * A retry under the same Idempotency-Key (and parameters) after a crash, when no instance
+   * remembers the key, names its source and clips as the first attempt did, so fusion drops the
+   * clips published again as duplicates (it fused 16 segments for an upload of 10). Another key, or
+   * none, still gets fresh clip ids.
+   */
+  @Test
+  void aRetryUnderTheSameKeyNamesItsClipsAsTheFirstAttempt() {
+    IngestService.Ids first = IngestService.ids("call-42", "token|key-1\nname=a.mp4 length=9");
+    IngestService.Ids retry = IngestService.ids("call-42", "token|key-1\nname=a.mp4 length=9");
+    assertThat(retry).isEqualTo(first);
+    assertThat(UUID.fromString(first.clipPrefix())).isNotNull();
+    assertThat(IngestService.ids("call-42", "token|key-2\nname=a.mp4 length=9").clipPrefix())
+        .isNotEqualTo(first.clipPrefix());
+    assertThat(IngestService.ids("call-43", "token|key-1\nname=a.mp4 length=9").clipPrefix())
+        .isNotEqualTo(first.clipPrefix());
+
+    IngestService.Ids generated = IngestService.ids(null, "token|key-1\nname=a.mp4 length=9");
+    assertThat(IngestService.ids(null, "token|key-1\nname=a.mp4 length=9")).isEqualTo(generated);
+    assertThat(generated.sourceId()).isEqualTo(generated.clipPrefix());
+  }
 }
