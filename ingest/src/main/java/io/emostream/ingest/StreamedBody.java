@@ -5,9 +5,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -41,6 +43,13 @@ final class StreamedBody implements Runnable {
   private final long startNanos;
   private volatile MediaStream body;
   private volatile UploadCutOff shutdown;
+  private volatile boolean answered;
+
+  /**
+   * How long a body cut off at shutdown is left to reach its next read before the read is failed (a
+   * client that has stopped sending never lets it return).
+   */
+  static final Duration UNBLOCK_AFTER = Duration.ofSeconds(2);
 
   StreamedBody(
       UploadHandler uploads,
@@ -114,10 +123,14 @@ final class StreamedBody implements Runnable {
     if (key != null) {
       uploads.idempotency.finish(key, answer);
     }
-    if (!body.ended()) {
+    answered = true;
+    if (!body.ended() && shutdown == null) {
       // The rest of the body is never read: the connection closes after this answer.
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
+    // Cut off by a shutdown, a client still sending has the rest of its body read and dropped
+    // after the answer (Drain, up to 16 MiB or 5 s): closing at once, with its bytes unread, sent
+    // a reset that could destroy the answer before the client read it.
     uploads.answers.respond(response, callback, answer.status(), answer.body());
   }
 
@@ -129,8 +142,15 @@ final class StreamedBody implements Runnable {
     shutdown = why;
     MediaStream reading = body;
     if (reading != null && !reading.ended()) {
-      reading.cutOff(why);
-      request.fail(why); // a read blocked on a silent client returns
+      reading.cutOff(why); // the next read ends the stream: a client still sending reaches it
+      uploads.scheduler.schedule(
+          () -> {
+            if (!answered) {
+              request.fail(why); // a read blocked on a client that sends nothing returns
+            }
+          },
+          UNBLOCK_AFTER.toMillis(),
+          TimeUnit.MILLISECONDS);
     }
   }
 
