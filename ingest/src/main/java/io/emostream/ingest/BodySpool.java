@@ -326,9 +326,9 @@ final class BodySpool {
         uploads.results.uploaded(result);
       }
     } catch (PartlyIngestedException e) {
-      // the media failed after some clips (a truncated file): they stay published, the answer names
-      // them as a streamed upload's does
-      status = 400;
+      // the media failed after some clips (a truncated file), or the server is shutting down: they
+      // stay published, the answer names them as a streamed upload's does
+      status = shutdownStatus(e, 400);
       IngestService.Result published = e.published();
       if (!published.clips().isEmpty()) {
         uploads.sourceIds.published(published.sourceId());
@@ -344,7 +344,7 @@ final class BodySpool {
         uploads.results.uploaded(published, error);
       }
     } catch (IngestException e) {
-      status = 400;
+      status = shutdownStatus(e, 400);
       body =
           HttpAnswers.error(RequestChecks.withoutServerPaths(e.getMessage(), spool, upload.name()));
     } catch (RuntimeException e) {
@@ -356,6 +356,15 @@ final class BodySpool {
     }
     // Answered only once the spooled copy is gone.
     answer(new IdempotencyStore.Answer(status, body));
+  }
+
+  /** 503 with Retry-After for an ingest stopped by a shutdown, else {@code otherwise}. */
+  private int shutdownStatus(IngestException e, int otherwise) {
+    if (!ShuttingDownException.isShutdown(e)) {
+      return otherwise;
+    }
+    response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SHUTDOWN);
+    return 503;
   }
 
   private void answer(IdempotencyStore.Answer answer) {

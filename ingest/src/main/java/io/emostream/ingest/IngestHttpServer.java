@@ -84,11 +84,11 @@ import org.slf4j.LoggerFactory;
  * EMOSTREAM_IDEMPOTENCY_TTL); after a failure a retry runs again. See {@link IdempotencyStore}.
  *
  * <p>{@link #close(Duration)} stops accepting connections at once and lets the uploads in flight
- * finish (they are answered) for up to the grace period; the bodies still arriving {@link
- * #ANSWER_TIME} before its end are cut off and answered 503 with Retry-After (a streamed one with
- * the clips it published). Meters: {@code emostream.ingest.http.requests} (tag {@code status},
- * {@code emostream.ingest.http.cutoff} (tag {@code reason}: header-timeout, idle-timeout,
- * upload-timeout, min-rate, shutdown).
+ * finish (they are answered) for up to the grace period; the uploads still in flight {@link
+ * #ANSWER_TIME} before its end (a body still arriving, or one still being ingested) are stopped
+ * before their next clip and answered 503 with Retry-After and the clips they published. Meters:
+ * {@code emostream.ingest.http.requests} (tag {@code status}, {@code emostream.ingest.http.cutoff}
+ * (tag {@code reason}: header-timeout, idle-timeout, upload-timeout, min-rate, shutdown).
  *
  * <p>This class holds the Jetty server, its routes, the index and {@code GET /sources/…}, and the
  * orderly close; uploads are {@link UploadHandler}'s (body: {@link BodySpool}, {@link
@@ -440,7 +440,8 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
         int cut = uploads.cutOffReading();
         if (cut > 0) {
           LOG.warn(
-              "{} upload(s) still arriving after {}: cut off and answered 503 (Retry-After)",
+              "{} upload(s) still in flight after {}: stopped before their next clip and answered"
+                  + " 503 (Retry-After) with the clips published",
               cut,
               grace.minus(answering));
         }

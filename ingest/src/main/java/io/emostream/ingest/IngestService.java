@@ -63,6 +63,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
   private final Counter clipsPublished;
   private final Timer duration;
   private final Tracing tracing;
+  private volatile boolean stopping;
 
   /** Without meters anyone reads (one-off ingest of files). */
   public IngestService(IngestConfig config, Clock clock) {
@@ -332,7 +333,13 @@ public final class IngestService implements AutoCloseable, Ingestor {
         SourceEvents.started(
             config.topics(), sourceId, sourceName, kind, null, rule, clock.instant()));
     try {
-      demux.run(clip -> clips.add(publishClip(clip, ids, sourceName, rule)));
+      demux.run(
+          clip -> {
+            if (stopping) {
+              throw new ShuttingDownException(clips.size());
+            }
+            clips.add(publishClip(clip, ids, sourceName, rule));
+          });
     } catch (RuntimeException e) {
       try {
         publishEnded(
@@ -342,7 +349,9 @@ public final class IngestService implements AutoCloseable, Ingestor {
             null,
             rule,
             clips,
-            SourceEvents.error(shown.apply(String.valueOf(e.getMessage()))));
+            e instanceof ShuttingDownException
+                ? SourceEvents.SHUTDOWN
+                : SourceEvents.error(shown.apply(String.valueOf(e.getMessage()))));
       } catch (RuntimeException endFailure) {
         e.addSuppressed(endFailure); // the broker is gone: the first error is what matters
       }
@@ -355,6 +364,15 @@ public final class IngestService implements AutoCloseable, Ingestor {
     }
     publishEnded(sourceId, sourceName, kind, null, rule, clips, SourceEvents.COMPLETED);
     return new Result(sourceId, sourceName, List.copyOf(clips));
+  }
+
+  /**
+   * Uploads and files being ingested stop before their next clip ({@link ShuttingDownException});
+   * live sources go on until {@link LiveSources#close} ends them.
+   */
+  @Override
+  public void stopIngesting() {
+    stopping = true;
   }
 
   private void publishEnded(

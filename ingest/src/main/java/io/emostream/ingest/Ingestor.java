@@ -126,4 +126,11 @@ public interface Ingestor {
       String retryKey) {
     return ingest(stream, sourceName, rule, channels, audioStream, sourceId, kind);
   }
+
+  /**
+   * The server is shutting down: uploads being ingested stop before their next clip (a {@link
+   * ShuttingDownException}, their clips so far published) so that they can still be answered. Live
+   * sources are not affected (they end on their own at shutdown). Does nothing by default.
+   */
+  default void stopIngesting() {}
 }

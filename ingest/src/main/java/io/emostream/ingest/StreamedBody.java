@@ -185,7 +185,12 @@ final class StreamedBody implements Runnable {
           body.bytesRead());
       why = "the upload ended before its body was complete";
     } else {
-      why = null; // the media's fault: the demuxer's message says what was published before it
+      // the media's fault, or a shutdown: the message says what was published before it
+      why = null;
+      if (ShuttingDownException.isShutdown(e)) {
+        status = 503;
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, BodySpool.RETRY_AFTER_SHUTDOWN);
+      }
     }
     if (published != null && !published.clips().isEmpty()) {
       uploads.sourceIds.published(published.sourceId());

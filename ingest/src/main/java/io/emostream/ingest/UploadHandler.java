@@ -308,11 +308,12 @@ final class UploadHandler {
   }
 
   /**
-   * Ends every upload whose body is still arriving because the server is shutting down: each is
-   * answered 503 with Retry-After, with the clips a streamed one published before it. Returns how
-   * many there were.
+   * Ends every upload whose body is still arriving because the server is shutting down, and those
+   * being ingested at their next clip: each is answered 503 with Retry-After, with the clips
+   * published before it. Returns how many bodies were still arriving.
    */
   int cutOffReading() {
+    service.stopIngesting(); // and those being ingested stop before their next clip
     List<BodySpool> now = List.copyOf(reading);
     now.forEach(BodySpool::shutDown);
     return now.size();

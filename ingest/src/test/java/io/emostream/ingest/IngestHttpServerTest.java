@@ -100,6 +100,56 @@ class IngestHttpServerTest {
         .isEqualTo(1);
   }
 
+  /**
+   * SIGTERM while a long upload (its body in whole) is still being ingested: 5 s before the grace
+   * period ends its ingest is stopped at its next clip, and it is answered 503 with Retry-After and
+   * the clips published; it used to get no answer when the ingest outlasted the grace period.
+   */
+  @Test
+  void anUploadStillBeingIngestedAtShutdownIsAnswered503WithItsClips() throws Exception {
+    CountDownLatch ingesting = new CountDownLatch(1);
+    CountDownLatch stop = new CountDownLatch(1);
+    Ingestor longIngest =
+        new Ingestor() {
+          @Override
+          public IngestService.Result ingest(
+              Path file, String name, FusionRule rule, ChannelSelection channels) {
+            ingesting.countDown();
+            try {
+              assertThat(stop.await(30, TimeUnit.SECONDS)).isTrue();
+            } catch (InterruptedException e) {
+              throw new IllegalStateException(e);
+            }
+            throw new PartlyIngestedException(
+                new ShuttingDownException(1),
+                new IngestService.Result("source-1", name, List.of(firstClip("source-1"))));
+          }
+
+          @Override
+          public void stopIngesting() {
+            stop.countDown();
+          }
+        };
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http = new IngestHttpServer(config, longIngest);
+    http.start();
+    CompletableFuture<HttpResponse<String>> upload =
+        client()
+            .sendAsync(
+                post("http://127.0.0.1:" + http.port() + "/clips?name=long.mp4"),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(ingesting.await(30, TimeUnit.SECONDS)).isTrue();
+
+    http.close(Duration.ofSeconds(7));
+
+    HttpResponse<String> answer = upload.get(10, TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    assertThat(answer.headers().firstValue("Retry-After")).hasValue("30");
+    assertThat(answer.body())
+        .contains("the server is shutting down; 1 clip(s) before it were published")
+        .contains("\"clipsPublished\":1");
+  }
+
   @Test
   void closeWithNothingInFlightDoesNotWaitOutTheGracePeriod() throws Exception {
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
