@@ -375,11 +375,14 @@ final class BodySpool {
   }
 
   /**
-   * What names a retry of this upload as its first attempt (the scoped Idempotency-Key and the
-   * request's parameters), null without a key: {@link IngestService#ids(String, String)}.
+   * What names a retry of this upload as its first attempt, null without a key: the scoped
+   * Idempotency-Key ({@link IngestService#ids(String, String)}). Not the request's parameters:
+   * after a crash nothing remembers them to refuse a retry that changed them (422 on a live
+   * instance), and such a retry under the same key and source id must still not fuse a segment
+   * twice.
    */
   private String retryKey() {
-    return key == null ? null : key + "\n" + fingerprint;
+    return key;
   }
 
   /**

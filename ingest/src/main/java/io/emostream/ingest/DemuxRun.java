@@ -52,6 +52,8 @@ final class DemuxRun {
   // none), media time 0 of both streams.
   private long fileStartUs = Long.MIN_VALUE;
   private long lastFrameNanos;
+  // A file that ends well short of its declared duration: where its media ended (else no bound).
+  private long mediaEndMs = Long.MAX_VALUE;
 
   DemuxRun(
       IngestConfig config,
@@ -88,6 +90,11 @@ final class DemuxRun {
     IngestException cut = source.cutOff(emitted);
     if (cut != null) {
       throw cut; // the clips still open were cut short
+    }
+    if (plan.durationKnown() && plan.durationMs() - mediaMs() > TRUNCATION_SLACK_MS) {
+      // the media ends well before its declared duration: the last clips end where it does, not
+      // where the plan meant them to
+      mediaEndMs = mediaMs();
     }
     for (ClipBuffer clip : open.values()) {
       if (!clip.isEmpty()) {
@@ -471,7 +478,7 @@ final class DemuxRun {
     long start = start(clip.index);
     long end =
         plan.durationKnown() && speech == null
-            ? plan.end(clip.index)
+            ? Math.max(start + 1, Math.min(plan.end(clip.index), mediaEndMs))
             : Math.max(
                 start + 1,
                 Math.min(

@@ -529,8 +529,9 @@ class IngestHttpServerTest {
 
   /**
    * After a crash no instance remembers an Idempotency-Key, so a retry is ingested again: the
-   * ingestor is given the same retry key as the first attempt (IngestService then names the clips
-   * as before and fusion drops them as duplicates); without a key it is given none.
+   * ingestor is given the same retry key as the first attempt, even with another name
+   * (IngestService then names the clips as before and fusion drops them as duplicates); without a
+   * key, none.
    */
   @Test
   void aRetryAfterARestartCarriesTheFirstAttemptsRetryKey() throws Exception {
@@ -565,7 +566,11 @@ class IngestHttpServerTest {
         HttpRequest keyed =
             HttpRequest.newBuilder(
                     URI.create(
-                        "http://127.0.0.1:" + http.port() + "/clips?sourceId=call-9&name=a.mp4"))
+                        "http://127.0.0.1:"
+                            + http.port()
+                            + "/clips?sourceId=call-9&name=a"
+                            + run
+                            + ".mp4"))
                 .header("Content-Type", "video/mp4")
                 .header("Idempotency-Key", "k-1")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))

@@ -78,6 +78,26 @@ class WavHeaderTest {
     assertThat(clips).singleElement().satisfies(c -> assertThat(c.startMs()).isZero());
   }
 
+  /**
+   * A truncated 8 kHz mu-law WAV (a telephone recording): FFmpeg reports its declared duration, so
+   * its last clip was said to end at the plan's 8 s, past the 5 s the file holds.
+   */
+  @Test
+  void theLastClipOfATruncatedFileEndsWhereItsMediaEnds() throws IOException {
+    byte[] whole = muLawWav(8_000 * 8);
+    Path cut = write("call.wav", Arrays.copyOf(whole, 56 + 8_000 * 5));
+    VideoDemuxer demuxer =
+        new VideoDemuxer(IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_SEGMENT_SECONDS", "4"))));
+    List<DemuxedClip> clips = new ArrayList<>();
+
+    assertThatThrownBy(() -> demuxer.demux(cut, clips::add))
+        .hasMessageContaining("'call.wav' ends at 5.0 s of the 8.0 s its container declares");
+    assertThat(clips).extracting(DemuxedClip::startMs).containsExactly(0L, 4_000L);
+    assertThat(clips.get(0).endMs()).isEqualTo(4_000L);
+    // where the audio ends: 5 s, less the resampler's last 2 ms (it was 8 s, the plan's)
+    assertThat(clips.get(1).endMs()).isBetween(4_990L, 5_000L);
+  }
+
   @Test
   void aWholeWavFileIsNotCalledTruncated() throws IOException {
     Path wav = write("call.wav", wav(16_000, 16_000 * 8, null, false));
@@ -121,6 +141,23 @@ class WavHeaderTest {
     out.writeBytes(list);
     out.writeBytes(data.array());
     return out.toByteArray();
+  }
+
+  /**
+   * An 8 kHz mono G.711 mu-law WAV of {@code samples} samples, with the {@code fact} chunk (its
+   * sample count) from which FFmpeg takes the duration.
+   */
+  private static byte[] muLawWav(int samples) {
+    ByteBuffer b = ByteBuffer.allocate(56 + samples).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(ascii("RIFF")).putInt(48 + samples).put(ascii("WAVE"));
+    b.put(ascii("fmt ")).putInt(16).putShort((short) 7).putShort((short) 1);
+    b.putInt(8_000).putInt(8_000).putShort((short) 1).putShort((short) 8);
+    b.put(ascii("fact")).putInt(4).putInt(samples); // as FFmpeg and sox write for G.711
+    b.put(ascii("data")).putInt(samples);
+    for (int i = 0; i < samples; i++) {
+      b.put((byte) (0x80 + (int) (40 * Math.sin(2 * Math.PI * 440 * i / 8_000))));
+    }
+    return b.array();
   }
 
   private static byte[] ascii(String s) {
