@@ -122,6 +122,9 @@ public final class Main implements Callable<Integer> {
     Path home = Path.of(System.getProperty("emostream.home", "."));
     int code =
         new Main(System.out, System.err, Env.system(), home, Terminal.stderrIsTerminal()).run(args);
+    if (OrderlyStop.stopping()) {
+      return; // the stop's own thread exits with 128 + the signal once the workers have stopped
+    }
     System.exit(code);
   }
 
@@ -250,6 +253,11 @@ public final class Main implements Callable<Integer> {
    * Any other failure: {@link Problems#explain} in one line, exit 1; {@code --verbose}: the trace.
    */
   private int unexpected(Throwable e) {
+    if (OrderlyStop.stopping() && !verbose) {
+      // a signal stopped the platform under the command (e.g. "producer has been closed")
+      err.println("emostream: stopped by a signal before the command finished");
+      return 1;
+    }
     err.println("emostream: " + Terminal.printable(Problems.explain(e)));
     if (verbose) {
       e.printStackTrace(err);

@@ -75,6 +75,14 @@ public final class OrderlyStop {
    * A signal the JVM does not let go ({@code -Xrs}, or one the OS reserves) keeps its default, with
    * a WARN line.
    */
+  /**
+   * Whether a signal has started the stop: a command's failure from then on (a producer closed
+   * under it) is the stop's doing, not the user's.
+   */
+  public static boolean stopping() {
+    return STOPPING.get();
+  }
+
   public static void installSignalHandlers() {
     if (!INSTALLED.compareAndSet(false, true)) {
       return;
