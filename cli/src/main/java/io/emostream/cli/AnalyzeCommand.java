@@ -411,7 +411,8 @@ final class AnalyzeCommand extends CliCommand {
                     channels,
                     null,
                     sourceId,
-                    SourceKind.LIVE)
+                    SourceKind.LIVE,
+                    null)
                 : ingestor.ingest(file, name, args.rule(), channels, null, sourceId);
         result.clips().forEach(c -> clipIds.add(c.clipId()));
         progress.step(name + ": " + result.clips().size() + " segment(s)");

@@ -238,7 +238,8 @@ class MainTest {
               ChannelSelection channels,
               Integer audioStream,
               String sourceId,
-              SourceKind kind) {
+              SourceKind kind,
+              String retryKey) {
             try {
               calls.add(
                   "stream "

@@ -71,11 +71,6 @@ public final class OrderlyStop {
   }
 
   /**
-   * Takes SIGTERM, SIGINT and SIGHUP over from the JVM (once per process; later calls do nothing).
-   * A signal the JVM does not let go ({@code -Xrs}, or one the OS reserves) keeps its default, with
-   * a WARN line.
-   */
-  /**
    * Whether a signal has started the stop: a command's failure from then on (a producer closed
    * under it) is the stop's doing, not the user's.
    */
@@ -83,6 +78,11 @@ public final class OrderlyStop {
     return STOPPING.get();
   }
 
+  /**
+   * Takes SIGTERM, SIGINT and SIGHUP over from the JVM (once per process; later calls do nothing).
+   * A signal the JVM does not let go ({@code -Xrs}, or one the OS reserves) keeps its default, with
+   * a WARN line.
+   */
   public static void installSignalHandlers() {
     if (!INSTALLED.compareAndSet(false, true)) {
       return;

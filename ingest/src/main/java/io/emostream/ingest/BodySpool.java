@@ -246,7 +246,6 @@ final class BodySpool {
               callback,
               upload,
               key,
-              retryKey(),
               prefix,
               last,
               container,
@@ -314,7 +313,7 @@ final class BodySpool {
               upload.audioStream(),
               upload.sourceId(),
               SourceKind.UPLOAD,
-              retryKey());
+              key); // a retry after a crash names its clips as before
       status = 201;
       body = UploadHandler.created(result, false);
       LOG.info(
@@ -372,17 +371,6 @@ final class BodySpool {
       uploads.idempotency.finish(key, answer);
     }
     uploads.answers.respond(response, callback, answer.status(), answer.body());
-  }
-
-  /**
-   * What names a retry of this upload as its first attempt, null without a key: the scoped
-   * Idempotency-Key ({@link IngestService#ids(String, String)}). Not the request's parameters:
-   * after a crash nothing remembers them to refuse a retry that changed them (422 on a live
-   * instance), and such a retry under the same key and source id must still not fuse a segment
-   * twice.
-   */
-  private String retryKey() {
-    return key;
   }
 
   /**

@@ -436,14 +436,15 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
     try {
       Duration answering =
           grace.compareTo(ANSWER_TIME.multipliedBy(2)) > 0 ? ANSWER_TIME : grace.dividedBy(2);
-      if (!uploads.awaitNoneInFlight(grace.minus(answering))) {
+      Duration untilCut = grace.minus(answering);
+      if (!uploads.awaitNoneInFlight(untilCut)) {
         int cut = uploads.cutOffReading();
         if (cut > 0) {
           LOG.warn(
               "{} upload(s) still in flight after {}: stopped before their next clip and answered"
                   + " 503 (Retry-After) with the clips published",
               cut,
-              grace.minus(answering));
+              untilCut);
         }
         if (!uploads.awaitNoneInFlight(answering)) {
           LOG.warn("uploads still in flight after {}; stopping anyway", grace);

@@ -130,11 +130,13 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   /**
-   * As {@link #ids(String)}, but for an upload retried under {@code retryKey} (not null) the UUID
-   * is derived from the key and the chosen id, not drawn: a retry after a crash, when this
-   * instance's memory of the key is gone, names its clips as the first attempt did, and fusion
-   * drops the clips it publishes again (within EMOSTREAM_FUSION_DONE_RETENTION) instead of fusing
-   * them twice.
+   * As {@link #ids(String)}, but for an upload retried under {@code retryKey} (its scoped
+   * Idempotency-Key; not null) the UUID is derived from the key and the chosen id, not drawn: a
+   * retry after a crash, when this instance's memory of the key is gone, names its clips as the
+   * first attempt did, and fusion drops the clips it publishes again (within
+   * EMOSTREAM_FUSION_DONE_RETENTION) instead of fusing them twice. Not from the request's other
+   * parameters: after a crash nothing remembers them to refuse a retry that changed them (422 on a
+   * live instance), and such a retry must still not fuse a segment twice.
    */
   static Ids ids(String chosen, String retryKey) {
     String uuid =
@@ -207,28 +209,14 @@ public final class IngestService implements AutoCloseable, Ingestor {
       ChannelSelection channels,
       Integer audioStream,
       String sourceId) {
-    return ingest(file, sourceName, rule, channels, audioStream, sourceId, SourceKind.FILE);
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId, SourceKind.FILE, null);
   }
 
   /**
    * As above, the source's {@link SourceEvent}s saying it is of {@code kind} (an upload, a file):
    * STARTED before its first clip, ENDED after its last (reason completed, or {@code error: ...}
-   * with the clips published before the error counted).
-   */
-  @Override
-  public Result ingest(
-      Path file,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      String sourceId,
-      SourceKind kind) {
-    return ingest(file, sourceName, rule, channels, audioStream, sourceId, kind, null);
-  }
-
-  /**
-   * As above, an upload retried under {@code retryKey} naming its clips as before ({@link #ids}).
+   * with the clips published before the error counted); an upload retried under {@code retryKey}
+   * names its clips as before ({@link #ids(String, String)}).
    */
   @Override
   public Result ingest(
@@ -251,26 +239,11 @@ public final class IngestService implements AutoCloseable, Ingestor {
   }
 
   /**
-   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String, SourceKind)} on
-   * a stream read while it arrives ({@link VideoDemuxer#demux(MediaStream, String,
+   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String, SourceKind,
+   * String)} on a stream read while it arrives ({@link VideoDemuxer#demux(MediaStream, String,
    * ChannelSelection, Integer, Consumer)}): each clip is published as soon as it is complete,
    * before the stream has ended. A failure after clips were published is a {@link
    * PartlyIngestedException} naming them; they stay published (and the ENDED event counts them).
-   */
-  @Override
-  public Result ingest(
-      MediaStream stream,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      String sourceId,
-      SourceKind kind) {
-    return ingest(stream, sourceName, rule, channels, audioStream, sourceId, kind, null);
-  }
-
-  /**
-   * As above, an upload retried under {@code retryKey} naming its clips as before ({@link #ids}).
    */
   @Override
   public Result ingest(

@@ -56,25 +56,11 @@ public interface Ingestor {
 
   /**
    * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String)} for a source of
-   * {@code kind} (an upload, a file), which the source's STARTED and ENDED events carry. An
-   * ingestor that publishes no source events ignores it.
-   */
-  default IngestService.Result ingest(
-      Path file,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      String sourceId,
-      SourceKind kind) {
-    return ingest(file, sourceName, rule, channels, audioStream, sourceId);
-  }
-
-  /**
-   * As {@link #ingest(Path, String, FusionRule, ChannelSelection, Integer, String, SourceKind)} for
-   * an upload retried under {@code retryKey} (its Idempotency-Key and parameters; null: none): an
-   * ingestor that names clips names a retry's clips as the first attempt's, so that fusion drops
-   * what a retry after a crash publishes again instead of fusing it twice. Others ignore it.
+   * {@code kind} (an upload, a file), which the source's STARTED and ENDED events carry, and for an
+   * upload retried under {@code retryKey} (its scoped Idempotency-Key; null: none): an ingestor
+   * that names clips names a retry's clips as the first attempt's, so that fusion drops what a
+   * retry after a crash publishes again instead of fusing it twice. An ingestor that publishes no
+   * source events or names no clips ignores them.
    */
   default IngestService.Result ingest(
       Path file,
@@ -85,7 +71,7 @@ public interface Ingestor {
       String sourceId,
       SourceKind kind,
       String retryKey) {
-    return ingest(file, sourceName, rule, channels, audioStream, sourceId, kind);
+    return ingest(file, sourceName, rule, channels, audioStream, sourceId);
   }
 
   /**
@@ -98,22 +84,8 @@ public interface Ingestor {
    * @param sourceId null for a generated one
    * @param kind what the source's STARTED and ENDED events say it is (UPLOAD for a streamed upload,
    *     LIVE for standard input)
-   */
-  default IngestService.Result ingest(
-      MediaStream stream,
-      String sourceName,
-      FusionRule rule,
-      ChannelSelection channels,
-      Integer audioStream,
-      String sourceId,
-      SourceKind kind) {
-    throw new UnsupportedOperationException(getClass().getName() + " cannot read a stream");
-  }
-
-  /**
-   * As {@link #ingest(MediaStream, String, FusionRule, ChannelSelection, Integer, String,
-   * SourceKind)} for an upload retried under {@code retryKey} ({@link #ingest(Path, String,
-   * FusionRule, ChannelSelection, Integer, String, SourceKind, String)}).
+   * @param retryKey as for a file ({@link #ingest(Path, String, FusionRule, ChannelSelection,
+   *     Integer, String, SourceKind, String)}); null: none
    */
   default IngestService.Result ingest(
       MediaStream stream,
@@ -124,7 +96,7 @@ public interface Ingestor {
       String sourceId,
       SourceKind kind,
       String retryKey) {
-    return ingest(stream, sourceName, rule, channels, audioStream, sourceId, kind);
+    throw new UnsupportedOperationException(getClass().getName() + " cannot read a stream");
   }
 
   /**

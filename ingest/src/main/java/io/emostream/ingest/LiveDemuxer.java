@@ -214,7 +214,7 @@ final class LiveDemuxer {
   private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
       throws FrameGrabber.Exception {
     FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
-    VideoDemuxer.decodeOptions(grabber, channels, config.decodesReferenceFramesOnly());
+    VideoDemuxer.decodeOptions(grabber, config.decodesReferenceFramesOnly());
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {
       grabber.start();

@@ -36,7 +36,6 @@ final class StreamedBody implements Runnable {
   private final Callback callback;
   private final UploadRequest upload;
   private final String key;
-  private final String retryKey;
   private final byte[] prefix;
   private final boolean last;
   private final String container;
@@ -58,7 +57,6 @@ final class StreamedBody implements Runnable {
       Callback callback,
       UploadRequest upload,
       String key,
-      String retryKey,
       byte[] prefix,
       boolean last,
       String container,
@@ -69,7 +67,6 @@ final class StreamedBody implements Runnable {
     this.callback = callback;
     this.upload = upload;
     this.key = key;
-    this.retryKey = retryKey;
     this.prefix = prefix;
     this.last = last;
     this.container = container;
@@ -102,7 +99,7 @@ final class StreamedBody implements Runnable {
               upload.audioStream(),
               upload.sourceId(),
               SourceKind.UPLOAD,
-              retryKey);
+              key); // a retry after a crash names its clips as before
       LOG.info(
           "upload '{}' (streamed): source {}, {} segment(s)",
           result.sourceName(),

@@ -308,13 +308,13 @@ public final class VideoDemuxer implements AutoCloseable {
   private FFmpegFrameGrabber open(
       DemuxSource source, ChannelSelection channels, Integer audioStream) {
     Integer requested = audioStream != null ? audioStream : config.audioStream();
-    FFmpegFrameGrabber grabber = start(configure(source.grabber(), channels, -1), channels, source);
+    FFmpegFrameGrabber grabber = start(configure(source.grabber(), -1), channels, source);
     try {
       int wanted = audioStreamIndex(grabber.getFormatContext(), requested, source.label());
       if (wanted >= 0 && wanted != grabber.getAudioStream()) {
         grabber.close();
         source.rewind();
-        grabber = start(configure(source.grabber(), channels, wanted), channels, source);
+        grabber = start(configure(source.grabber(), wanted), channels, source);
       }
       source.opened();
       checkLimits(grabber, source.label());
@@ -352,8 +352,7 @@ public final class VideoDemuxer implements AutoCloseable {
    * EMOSTREAM_DECODE_SKIP_NONREF) no decoding of frames no other frame refers to. The audio's
    * output is set once it has started ({@link #audioOutput}).
    */
-  static void decodeOptions(
-      FFmpegFrameGrabber grabber, ChannelSelection channels, boolean skipNonReferenceFrames) {
+  static void decodeOptions(FFmpegFrameGrabber grabber, boolean skipNonReferenceFrames) {
     grabber.setImageMode(FrameGrabber.ImageMode.RAW);
     if (skipNonReferenceFrames) {
       grabber.setVideoOption("skip_frame", "noref"); // EMOSTREAM_DECODE_SKIP_NONREF
@@ -373,9 +372,8 @@ public final class VideoDemuxer implements AutoCloseable {
     grabber.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
   }
 
-  private FFmpegFrameGrabber configure(
-      FFmpegFrameGrabber grabber, ChannelSelection channels, int audioStream) {
-    decodeOptions(grabber, channels, config.decodesReferenceFramesOnly());
+  private FFmpegFrameGrabber configure(FFmpegFrameGrabber grabber, int audioStream) {
+    decodeOptions(grabber, config.decodesReferenceFramesOnly());
     if (audioStream >= 0) {
       grabber.setAudioStream(audioStream);
     }

@@ -100,7 +100,8 @@ class IngestBadInputTest {
                   ChannelSelection channels,
                   Integer audioStream,
                   String sourceId,
-                  SourceKind kind) {
+                  SourceKind kind,
+                  String retryKey) {
                 return keep(name, sink -> demuxer.demux(stream, name, channels, audioStream, sink));
               }
 

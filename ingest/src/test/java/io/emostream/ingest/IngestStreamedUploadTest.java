@@ -89,7 +89,8 @@ class IngestStreamedUploadTest {
         ChannelSelection channels,
         Integer audioStream,
         String sourceId,
-        SourceKind kind) {
+        SourceKind kind,
+        String retryKey) {
       return keep(
           sourceName, sink -> demuxer.demux(stream, sourceName, channels, audioStream, sink));
     }
