@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.emostream.cli.Main.InputException;
 import io.emostream.cli.Main.UsageException;
+import io.emostream.inference.OrderlyStop;
 import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.ingest.IngestException;
@@ -32,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -348,9 +350,21 @@ final class AnalyzeCommand extends CliCommand {
     ChannelSelection channels = channelSelection(channel);
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, rule);
-    try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0)) {
+    AtomicBoolean stopRequested = new AtomicBoolean();
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
+        AutoCloseable firstSignal =
+            OrderlyStop.interceptFirstSignal(() -> stopRequested.set(true))) {
       return LiveAnalysis.run(
-          platform, url, rule, channels, checkedSourceId, json, timeout, out, err);
+          platform,
+          url,
+          rule,
+          channels,
+          checkedSourceId,
+          json,
+          timeout,
+          stopRequested::get,
+          out,
+          err);
     }
   }
 

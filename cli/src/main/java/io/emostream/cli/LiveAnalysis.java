@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
  * {@code ./emostream analyze URL}: pulls one live source on the embedded platform ({@link
  * LiveSources}, as {@code POST /streams} does) and prints each segment as soon as it is fused, a
  * table row or with {@code --json} a JSON line; ends once the source has ended and each of its
- * segments is fused, or no result came for {@code timeout} after it ended.
+ * segments is fused, or no result came for {@code timeout} after it ended. Asked to stop (the first
+ * Ctrl-C or SIGTERM: {@code OrderlyStop#interceptFirstSignal}), it stops the source as {@code
+ * DELETE /streams/{id}} does and goes on printing until its last segments are fused, so what was
+ * published is shown; a second signal stops the process at once.
  */
 final class LiveAnalysis {
 
@@ -33,8 +37,9 @@ final class LiveAnalysis {
   }
 
   /**
-   * Runs it; 0 when every segment of a source that completed or was stopped was fused, 1 otherwise
-   * (the source timed out or failed, or a segment had no result).
+   * Runs it; 0 when every segment of a source that completed or was stopped (also by {@code
+   * stopRequested}) was fused, 1 otherwise (the source timed out or failed, or a segment had no
+   * result).
    */
   static int run(
       EmbeddedPlatform platform,
@@ -44,6 +49,7 @@ final class LiveAnalysis {
       String sourceId,
       boolean json,
       Duration timeout,
+      BooleanSupplier stopRequested,
       PrintStream out,
       PrintStream err) {
     try (FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
@@ -57,7 +63,16 @@ final class LiveAnalysis {
         out.print(ResultFormat.table(List.of()));
       }
       Instant quietSince = Instant.now();
+      boolean stopping = false;
       while (true) {
+        if (!stopping && stopRequested.getAsBoolean()) {
+          stopping = true;
+          err.printf(
+              "live source %s: stopping; the segments still in flight follow (a second Ctrl-C quits"
+                  + " at once)%n",
+              started.sourceId());
+          platform.live().stop(started.sourceId());
+        }
         for (FusedEmotion segment : reader.poll(Duration.ofMillis(200))) {
           if (started.sourceId().equals(segment.getSourceId())
               && fused.putIfAbsent(segment.getClipId(), segment) == null) {

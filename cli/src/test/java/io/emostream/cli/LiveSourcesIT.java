@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.ingest.ChannelSelection;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
@@ -31,6 +32,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
@@ -260,6 +263,47 @@ class LiveSourcesIT {
       }
       assertThat(indices).doesNotHaveDuplicates();
       assertThat(stderr).contains("ended (completed)");
+    }
+  }
+
+  /**
+   * Ctrl-C on {@code analyze URL} (its first signal, which {@code AnalyzeCommand} hands to it) ends
+   * the source as DELETE does, and every segment published up to then is still printed once fused:
+   * exit 0, nothing computed lost from the output. The source would play for about 90 s.
+   */
+  @Test
+  void aLiveAnalysisAskedToStopEndsItsSourceAndPrintsEverySegmentItPublished() throws Exception {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    try (EmbeddedPlatform platform = EmbeddedPlatform.start(new Env(env(run)), Path.of(".."), 0);
+        LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 20)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code =
+          LiveAnalysis.run(
+              platform,
+              server.url(),
+              null,
+              ChannelSelection.MIXED,
+              "cli-stop",
+              true,
+              Duration.ofSeconds(60),
+              () -> out.size() > 0, // asked to stop once its first segment is printed
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8));
+      String stderr = err.toString(StandardCharsets.UTF_8);
+      assertThat(code).as(stderr).isZero();
+      assertThat(stderr).contains("cli-stop: stopping").contains("ended (stopped)");
+      Matcher counts =
+          Pattern.compile("(\\d+) segment\\(s\\) published, (\\d+) fused").matcher(stderr);
+      assertThat(counts.find()).as(stderr).isTrue();
+      int published = Integer.parseInt(counts.group(1));
+      assertThat(Integer.parseInt(counts.group(2))).isEqualTo(published);
+      assertThat(published).as("stopped well before the source's 45 segments").isBetween(1, 20);
+      List<Integer> indices = new ArrayList<>();
+      for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+        indices.add(JSON.readTree(line).get("segmentIndex").asInt());
+      }
+      assertThat(indices).doesNotHaveDuplicates().hasSize(published);
     }
   }
 

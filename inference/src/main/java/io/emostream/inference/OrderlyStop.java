@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -49,8 +50,20 @@ public final class OrderlyStop {
   private static final Set<Stoppable> RUNNING = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean INSTALLED = new AtomicBoolean();
   private static final AtomicBoolean STOPPING = new AtomicBoolean();
+  private static final AtomicReference<Runnable> FIRST_SIGNAL = new AtomicReference<>();
 
   private OrderlyStop() {}
+
+  /**
+   * While the returned handle is open, the first of those signals runs {@code onFirst} instead of
+   * the stop (on the JVM's signal thread: it should only note the request), and a second one stops
+   * the process as usual. A command that can end its work early and keep its results uses it:
+   * {@code analyze URL} ends the live source on Ctrl-C and prints the segments still in flight.
+   */
+  public static AutoCloseable interceptFirstSignal(Runnable onFirst) {
+    FIRST_SIGNAL.set(onFirst);
+    return () -> FIRST_SIGNAL.compareAndSet(onFirst, null);
+  }
 
   /** Something that runs model sessions and must stop before ONNX Runtime does. */
   public interface Stoppable {
@@ -105,7 +118,13 @@ public final class OrderlyStop {
    * start the JVM's shutdown, and ONNX Runtime's hook with it, while the sessions are still being
    * closed.
    */
-  private static void onSignal(Signal signal) {
+  static void onSignal(Signal signal) {
+    Runnable first = FIRST_SIGNAL.getAndSet(null);
+    if (first != null && !STOPPING.get()) {
+      LOG.info("SIG{}: passed to the command; a second signal stops the process", signal.getName());
+      first.run();
+      return;
+    }
     if (!STOPPING.compareAndSet(false, true)) {
       LOG.info("SIG{} while stopping: ignored", signal.getName());
       return;
