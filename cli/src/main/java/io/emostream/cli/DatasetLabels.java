@@ -1,6 +1,7 @@
 package io.emostream.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -23,6 +24,13 @@ import java.util.regex.Pattern;
  *       Ekel disgust, A Angst fearful, F Freude happy, T Trauer sad, N neutral; L Langeweile,
  *       boredom, has no canonical label and is left out), a version letter; the speaker is {@code
  *       emodb-NN}.
+ *   <li>TESS (Toronto emotional speech set): {@code speaker_word_emotion}, e.g. {@code
+ *       OAF_back_angry.wav}, speaker OAF or YAF; angry, disgust, fear, happy, neutral, sad, ps
+ *       (pleasant surprise: surprised), in any case; the speaker is {@code tess-OAF}.
+ *   <li>SAVEE (Surrey audio-visual expressed emotion): {@code speaker_emotion NN}, e.g. {@code
+ *       DC_sa01.wav}, or the original layout, the file {@code sa01.wav} in a folder named after the
+ *       speaker ({@code AudioData/DC/}); speakers DC, JE, JK, KL; a angry, d disgust, f fearful, h
+ *       happy, n neutral, sa sad, su surprised; the speaker is {@code savee-DC}.
  * </ul>
  *
  * A file that follows none of them, or whose emotion has no canonical label, is {@link LeftOut}
@@ -42,7 +50,8 @@ public final class DatasetLabels {
   /** Either a labelled file or why a file is left out (exactly one is non-null). */
   public record Classified(LabelledFile labelled, LeftOut leftOut) {}
 
-  static final String UNKNOWN_NAME = "not named by the RAVDESS, CREMA-D or EmoDB convention";
+  static final String UNKNOWN_NAME =
+      "not named by the RAVDESS, CREMA-D, EmoDB, TESS or SAVEE convention";
   static final String EMODB_BOREDOM = "EmoDB boredom (L) has no canonical label";
 
   private static final Pattern EMODB = Pattern.compile("(\\d{2})([ab]\\d{2})([WLEAFTN])([a-z])");
@@ -74,6 +83,47 @@ public final class DatasetLabels {
       Map.of(
           "ANG", "angry", "DIS", "disgust", "FEA", "fearful", "HAP", "happy", "NEU", "neutral",
           "SAD", "sad");
+
+  private static final Pattern TESS =
+      Pattern.compile(
+          "(OAF|YAF)_[A-Za-z]+_(angry|disgust|fear|happy|neutral|sad|ps)",
+          Pattern.CASE_INSENSITIVE);
+  private static final Map<String, String> TESS_EMOTIONS =
+      Map.of(
+          "angry",
+          "angry",
+          "disgust",
+          "disgust",
+          "fear",
+          "fearful",
+          "happy",
+          "happy",
+          "neutral",
+          "neutral",
+          "sad",
+          "sad",
+          "ps",
+          "surprised");
+  private static final String SAVEE_SPEAKERS = "DC|JE|JK|KL";
+  private static final Pattern SAVEE =
+      Pattern.compile("(" + SAVEE_SPEAKERS + ")_(sa|su|[adfhn])\\d{2}");
+  private static final Pattern SAVEE_IN_FOLDER = Pattern.compile("(sa|su|[adfhn])\\d{2}");
+  private static final Map<String, String> SAVEE_EMOTIONS =
+      Map.of(
+          "a",
+          "angry",
+          "d",
+          "disgust",
+          "f",
+          "fearful",
+          "h",
+          "happy",
+          "n",
+          "neutral",
+          "sa",
+          "sad",
+          "su",
+          "surprised");
 
   private DatasetLabels() {}
 
@@ -109,6 +159,30 @@ public final class DatasetLabels {
       }
       return labelled(
           new LabelledFile(file, EMODB_EMOTIONS.get(e.group(3)), "emodb-" + e.group(1), "EmoDB"));
+    }
+    Matcher t = TESS.matcher(stem);
+    if (t.matches()) {
+      String speaker = t.group(1).toUpperCase(Locale.ROOT);
+      return labelled(
+          new LabelledFile(
+              file,
+              TESS_EMOTIONS.get(t.group(2).toLowerCase(Locale.ROOT)),
+              "tess-" + speaker,
+              "TESS"));
+    }
+    Matcher v = SAVEE.matcher(stem);
+    if (v.matches()) {
+      return labelled(
+          new LabelledFile(file, SAVEE_EMOTIONS.get(v.group(2)), "savee-" + v.group(1), "SAVEE"));
+    }
+    Path parent = file.getParent();
+    String folder =
+        parent == null || parent.getFileName() == null ? "" : parent.getFileName().toString();
+    Matcher inFolder = SAVEE_IN_FOLDER.matcher(stem);
+    if (folder.matches(SAVEE_SPEAKERS) && inFolder.matches()) {
+      return labelled(
+          new LabelledFile(
+              file, SAVEE_EMOTIONS.get(inFolder.group(1)), "savee-" + folder, "SAVEE"));
     }
     return new Classified(null, new LeftOut(file, null, UNKNOWN_NAME));
   }

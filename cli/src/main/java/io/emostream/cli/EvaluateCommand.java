@@ -36,7 +36,7 @@ import picocli.CommandLine.TypeConversionException;
     abbreviateSynopsis = true,
     header = "score the models and the fusion rules on a directory of labelled files",
     description = {
-      "Run every labelled file in DIR (RAVDESS, CREMA-D or EmoDB names, or listed in DIR/labels.csv as "
+      "Run every labelled file in DIR (RAVDESS, CREMA-D, EmoDB, TESS or SAVEE names, or listed in DIR/labels.csv as "
           + "file,label,speaker; video, or audio-only files) through the platform and print the accuracy of each "
           + "modality and fusion rule, the confusion matrix and per-class precision and recall of the best. Without "
           + "EMOSTREAM_FUSION_LR_MODEL, LOGISTIC_REGRESSION is cross-validated on DIR's own clips (out-of-fold, "

@@ -30,7 +30,7 @@ record LabelledFiles(List<DatasetLabels.LabelledFile> files, List<DatasetLabels.
     if (dir == null) {
       throw new UsageException(
           command
-              + " needs a directory of labelled files (RAVDESS, CREMA-D or EmoDB names, "
+              + " needs a directory of labelled files (RAVDESS, CREMA-D, EmoDB, TESS or SAVEE names, "
               + "or a "
               + LabelsCsv.FILE_NAME
               + ")");

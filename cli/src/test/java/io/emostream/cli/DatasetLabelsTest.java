@@ -41,6 +41,44 @@ class DatasetLabelsTest {
   }
 
   @Test
+  void tessNamesGiveTheCanonicalLabelAndSpeakerInAnyCase() {
+    LabelledFile f =
+        DatasetLabels.parse(Path.of("TESS/OAF_angry/OAF_back_angry.wav")).orElseThrow();
+    assertThat(f.label()).isEqualTo("angry");
+    assertThat(f.subject()).isEqualTo("tess-OAF");
+    assertThat(f.corpus()).isEqualTo("TESS");
+    assertThat(DatasetLabels.parse(Path.of("YAF_dog_ps.wav")).orElseThrow().label())
+        .isEqualTo("surprised");
+    assertThat(DatasetLabels.parse(Path.of("YAF_dog_fear.wav")).orElseThrow().label())
+        .isEqualTo("fearful");
+    LabelledFile upper = DatasetLabels.parse(Path.of("yaf_Youth_Neutral.wav")).orElseThrow();
+    assertThat(upper.label()).isEqualTo("neutral");
+    assertThat(upper.subject()).isEqualTo("tess-YAF");
+    assertThat(DatasetLabels.parse(Path.of("OAF_back_bored.wav"))).isEmpty();
+    assertThat(DatasetLabels.parse(Path.of("XAF_back_angry.wav"))).isEmpty();
+  }
+
+  @Test
+  void saveeNamesGiveTheCanonicalLabelAndSpeakerFlatOrInTheSpeakersFolder() {
+    LabelledFile flat = DatasetLabels.parse(Path.of("ALL/DC_sa01.wav")).orElseThrow();
+    assertThat(flat.label()).isEqualTo("sad");
+    assertThat(flat.subject()).isEqualTo("savee-DC");
+    assertThat(flat.corpus()).isEqualTo("SAVEE");
+    assertThat(DatasetLabels.parse(Path.of("KL_su15.wav")).orElseThrow().label())
+        .isEqualTo("surprised");
+    assertThat(DatasetLabels.parse(Path.of("JE_a03.wav")).orElseThrow().label()).isEqualTo("angry");
+    LabelledFile inFolder = DatasetLabels.parse(Path.of("AudioData/JK/n30.wav")).orElseThrow();
+    assertThat(inFolder.label()).isEqualTo("neutral");
+    assertThat(inFolder.subject()).isEqualTo("savee-JK");
+    assertThat(DatasetLabels.parse(Path.of("AudioData/JK/h01.wav")).orElseThrow().label())
+        .isEqualTo("happy");
+    // the short names only count inside a speaker's folder; other codes are not SAVEE's
+    assertThat(DatasetLabels.parse(Path.of("calls/n30.wav"))).isEmpty();
+    assertThat(DatasetLabels.parse(Path.of("DC_x01.wav"))).isEmpty();
+    assertThat(DatasetLabels.parse(Path.of("AB_a01.wav"))).isEmpty();
+  }
+
+  @Test
   void otherNamesAndUnknownCodesAreNotLabelled() {
     assertThat(DatasetLabels.parse(Path.of("happy-speech.mp4"))).isEmpty();
     assertThat(DatasetLabels.parse(Path.of("03-01-09-01-01-01-01.wav"))).isEmpty(); // no emotion 09

@@ -365,7 +365,7 @@ class MainTest {
     Files.writeString(dir.resolve("holiday.wav"), "x");
     assertThat(run("evaluate", dir.toString())).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8))
-        .contains("holiday.wav: not named by the RAVDESS, CREMA-D or EmoDB")
+        .contains("holiday.wav: not named by the RAVDESS, CREMA-D, EmoDB, TESS or SAVEE")
         .contains("no labelled media files");
 
     Files.writeString(dir.resolve("03a04Lc.flv"), "x");
