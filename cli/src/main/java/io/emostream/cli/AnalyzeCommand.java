@@ -269,6 +269,18 @@ final class AnalyzeCommand extends CliCommand {
                   IngestConfig.fromEnv(env).maxUploadBytes(),
                   parsed.sourceId() != null ? parsed.sourceId() : UUID.randomUUID().toString())
               : null;
+      // Ctrl-C on a stream (often sent to the whole pipeline, so its writer ends it too) ends the
+      // input there and keeps its segments; a second one stops at once
+      AutoCloseable firstSignal =
+          stdin == null
+              ? () -> {}
+              : OrderlyStop.interceptFirstSignal(
+                  () -> {
+                    stdin.stream().endHere();
+                    err.println(
+                        "emostream: stdin: ending the input here; the segments still in flight follow (a"
+                            + " second Ctrl-C quits at once)");
+                  });
       Set<String> sourceIds = ConcurrentHashMap.newKeySet();
       AnalyzeArgs args = parsed;
       CompletableFuture<Integer> ingest =
@@ -300,6 +312,7 @@ final class AnalyzeCommand extends CliCommand {
                 fuseProgress.atLeast(clipIds.size());
                 fuseProgress.step(null);
               });
+      firstSignal.close();
       ingestProgress.finish();
       fuseProgress.finish();
       try {
@@ -387,7 +400,12 @@ final class AnalyzeCommand extends CliCommand {
    * {@code sourceId} the source id of its results (chosen before, so they are recognised while it
    * is still read).
    */
-  record Stdin(InputStream in, long maxBytes, String sourceId) {}
+  /** Standard input as a stream of media ({@code analyze -}), its source id chosen up front. */
+  record Stdin(MediaStream stream, String sourceId) {
+    Stdin(InputStream in, long maxBytes, String sourceId) {
+      this(new MediaStream(in, maxBytes, read -> {}), sourceId);
+    }
+  }
 
   /**
    * As above, {@link #STDIN} among the files read from {@code stdin} while it arrives; the clips it
@@ -419,7 +437,7 @@ final class AnalyzeCommand extends CliCommand {
         IngestService.Result result =
             file.equals(STDIN)
                 ? ingestor.ingest(
-                    new MediaStream(stdin.in(), stdin.maxBytes(), read -> {}),
+                    stdin.stream(),
                     STDIN_NAME,
                     args.rule(),
                     channels,

@@ -34,7 +34,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * ({@code --verbose} adds the trace); a mistyped command or option also says what was probably
  * meant. Exit codes: 0 ok, 1 some inputs failed, 2 a usage error or a refusal before anything
  * started, 130 stopped with Ctrl-C ({@link OrderlyStop}; on {@code analyze URL} the first Ctrl-C
- * ends the live source and its last segments are still printed, exit 0).
+ * ends the live source, on {@code analyze -} the input, and the last segments are still printed,
+ * exit 0).
  *
  * <p>Just over 300 lines, most of them the command line's declaration (commands, synopsis, exit
  * codes) and the mapping of errors to one line and an exit code; each command is its own class.

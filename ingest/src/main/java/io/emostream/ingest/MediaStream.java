@@ -151,6 +151,15 @@ public final class MediaStream extends InputStream {
     return message.replaceAll("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z]\\w*(?:Exception|Error): ", "");
   }
 
+  /**
+   * Ends the stream from another thread as if its source had ended there: the next read returns the
+   * end (a read already waiting on the source first returns what it gets), and what was read is a
+   * complete input, not a cut-off one. {@code analyze -} on the user's first Ctrl-C.
+   */
+  public void endHere() {
+    ended = true;
+  }
+
   /** Why the stream was cut off or failed, null while it is fine or once it ended normally. */
   public IOException failure() {
     return failure;
