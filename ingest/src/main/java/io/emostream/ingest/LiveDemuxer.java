@@ -217,7 +217,7 @@ final class LiveDemuxer {
     VideoDemuxer.decodeOptions(grabber, config.decodesReferenceFramesOnly());
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {
-      grabber.start();
+      VideoDemuxer.startWithoutGlobalLock(grabber);
       VideoDemuxer.audioOutput(grabber, channels);
     } catch (FrameGrabber.Exception | RuntimeException e) {
       VideoDemuxer.closeQuietlyAfterFailure(grabber);

@@ -495,10 +495,22 @@ public final class VideoDemuxer implements AutoCloseable {
     return format.equals("image2") || format.endsWith("_pipe");
   }
 
+  /**
+   * Opens {@code grabber} without JavaCV's process-wide lock: {@code FFmpegFrameGrabber.start()}
+   * holds the {@code avcodec} class's monitor for the whole open, network connect included, so one
+   * live source stuck connecting (a dead SRT or RTMP server, up to twice its connect timeout:
+   * JavaCV opens again once after a failure) held up every other source's and every upload's open.
+   * The lock dates from FFmpeg's lock manager, gone since FFmpeg 4.0, whose opens are thread-safe;
+   * each grabber is still used by one thread.
+   */
+  static void startWithoutGlobalLock(FFmpegFrameGrabber grabber) throws FrameGrabber.Exception {
+    grabber.startUnsafe();
+  }
+
   private static FFmpegFrameGrabber start(
       FFmpegFrameGrabber grabber, ChannelSelection channels, DemuxSource source) {
     try {
-      grabber.start();
+      startWithoutGlobalLock(grabber);
       audioOutput(grabber, channels);
       return grabber;
     } catch (FrameGrabber.Exception | RuntimeException e) {

@@ -168,6 +168,30 @@ class LiveDemuxTest {
     assertThat(clips).isEmpty();
   }
 
+  /**
+   * A source stuck in its connect (an RTMP server that accepts and never answers: the open waits
+   * for the read timeout, 30 s here, and JavaCV opens twice) holds up no other open: a file is
+   * demuxed while that connection is still waiting. JavaCV's {@code start()} held a process-wide
+   * lock through the whole open, so the file waited for the stuck source to give up.
+   */
+  @Test
+  void aSourceStuckConnectingHoldsUpNoOtherOpen() throws Exception {
+    CompletableFuture<String> stuck;
+    try (TcpRelay silent = new TcpRelay(null)) {
+      stuck = pull(demuxer("30s", "1s"), "rtmp://127.0.0.1:" + silent.port() + "/live/s");
+      await().atMost(Duration.ofSeconds(10)).until(() -> silent.accepted() == 1);
+      List<DemuxedClip> fileClips = new CopyOnWriteArrayList<>();
+      CompletableFuture<Integer> file =
+          CompletableFuture.supplyAsync(
+              () -> demuxer("30s", "1s").demux(SAMPLE, ChannelSelection.MIXED, fileClips::add));
+      assertThat(file.get(20, TimeUnit.SECONDS)).isPositive();
+      assertThat(stuck).as("the stuck source is still connecting").isNotDone();
+      assertThat(silent.accepted()).isEqualTo(1);
+      control.stop(SourceEvents.STOPPED);
+    } // closing the silent server fails the stuck open
+    assertThat(ended(stuck)).isEqualTo(SourceEvents.STOPPED);
+  }
+
   @Test
   void aRefusedPortTimesOut() throws Exception {
     int port = LiveMediaServer.freePort();
