@@ -254,6 +254,7 @@ final class AnalyzeCommand extends CliCommand {
     files = usable;
     parsed = parsed.withFiles(usable);
     List<FusedEmotion> results = new ArrayList<>();
+    AutoCloseable finishing = () -> {};
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
       Set<String> clipIds = Collections.synchronizedSet(new LinkedHashSet<>());
@@ -330,11 +331,15 @@ final class AnalyzeCommand extends CliCommand {
               clipId, parsed.timeout());
         }
       }
-    }
-    print(results, output);
-    if (parsed.report() != null) {
-      Files.writeString(parsed.report(), HtmlReport.render(results), StandardCharsets.UTF_8);
-      err.printf("report written to %s%n", parsed.report());
+      // before the platform stops (seconds): a Ctrl-C while it does then loses no result
+      print(results, output);
+      if (parsed.report() != null) {
+        Files.writeString(parsed.report(), HtmlReport.render(results), StandardCharsets.UTF_8);
+        err.printf("report written to %s%n", parsed.report());
+      }
+      finishing = EmbeddedPlatform.finishing();
+    } finally {
+      finishing.close();
     }
     return failed == 0 ? 0 : 1;
   }

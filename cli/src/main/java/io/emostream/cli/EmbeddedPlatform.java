@@ -3,6 +3,7 @@ package io.emostream.cli;
 import io.emostream.audio.AudioWorkerMain;
 import io.emostream.fusion.FusionConfig;
 import io.emostream.fusion.FusionStreamApp;
+import io.emostream.inference.OrderlyStop;
 import io.emostream.inference.OrtTempDir;
 import io.emostream.inference.VadConfig;
 import io.emostream.inference.WorkerConfig;
@@ -261,15 +262,38 @@ public final class EmbeddedPlatform implements AutoCloseable {
     return topics;
   }
 
+  /**
+   * Stops every service and removes the temporary folders; takes a few seconds. A first signal
+   * meanwhile (Ctrl-C after the results were printed) is answered with a line and the close goes
+   * on, so the command still ends with its own exit code; a second one exits, and the shutdown
+   * hook, still registered until the close is done, waits for it, so no folder is left behind (the
+   * hook used to be removed first, and an exit during the close left the broker's and fusion's
+   * folders).
+   */
   @Override
   public void close() {
+    try (AutoCloseable signal = finishing()) {
+      closeServices();
+    } catch (Exception e) {
+      LOG.warn("error while stopping the embedded platform", e);
+    }
     try {
       Runtime.getRuntime().removeShutdownHook(onExit);
     } catch (IllegalStateException e) {
-      // the JVM is already exiting: the hook closes it too, close() below waits for whichever runs
-      // first
+      // the JVM is already exiting: the hook runs closeServices too, which finds nothing left
     }
-    closeServices();
+  }
+
+  /**
+   * Until closed, a first signal is answered with a line instead of stopping the process: what a
+   * command opens once its results are out and only the platform's stop is left ({@link #close}
+   * opens one too).
+   */
+  static AutoCloseable finishing() {
+    return OrderlyStop.interceptFirstSignal(
+        () ->
+            System.err.println(
+                "emostream: finishing: stopping the platform and removing its temporary files"));
   }
 
   /**

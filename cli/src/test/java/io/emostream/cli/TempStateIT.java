@@ -74,6 +74,36 @@ class TempStateIT {
   }
 
   /**
+   * Ctrl-C once the results are printed, while the platform stops (a few seconds): the run ends as
+   * it would have, exit 0 with its results, and removes its folders. The results used to come after
+   * the platform's stop, and a signal during it exited 130 and left the broker's and fusion's
+   * folders (the shutdown hook was removed before the stop began).
+   */
+  @Test
+  void ctrlCWhileThePlatformStopsKeepsTheResultsAndLeavesNoTemporaryState() throws Exception {
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Path log = dir.resolve("run.log");
+    Process run = analyze(tmp, log, "../samples/happy-speech.mp4");
+    try {
+      await()
+          .atMost(Duration.ofSeconds(180))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> Files.readString(log).contains("happy-speech.mp4  0") || !run.isAlive());
+      Process kill =
+          new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).inheritIO().start();
+      assertThat(kill.waitFor()).as("still running: the platform stops after the results").isZero();
+
+      assertThat(run.waitFor(120, TimeUnit.SECONDS)).as("finished").isTrue();
+      String output = Files.readString(log);
+      assertThat(run.exitValue()).as(output).isZero();
+      assertThat(output).contains("finishing: stopping the platform");
+      assertThat(entries(tmp)).as("left in java.io.tmpdir; the run's log:%n%s", output).isEmpty();
+    } finally {
+      run.destroyForcibly();
+    }
+  }
+
+  /**
    * What the run left, but ONNX Runtime's {@code .ses}: its telemetry client's one file shared by
    * every process on the machine (see {@code OrtTempDir}), not ours to remove.
    */
