@@ -213,7 +213,9 @@ final class LiveDemuxer {
   /** A started grabber on a live URL, options set; the caller closes it. */
   private FFmpegFrameGrabber startLive(String url, ChannelSelection channels, String shown)
       throws FrameGrabber.Exception {
-    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(url);
+    // FFmpeg's protocol names are lower case; a URL's scheme is case-insensitive (RFC 3986)
+    String scheme = VideoDemuxer.scheme(url);
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(scheme + url.substring(scheme.length()));
     VideoDemuxer.decodeOptions(grabber, config.decodesReferenceFramesOnly());
     liveOptions(url, config.live()).forEach(grabber::setOption);
     try {

@@ -113,7 +113,9 @@ class LiveDemuxTest {
   @Test
   void rtmpServedInRealTimeGivesClipsBeforeItEndsThenCompletes() throws Exception {
     try (LiveMediaServer server = LiveMediaServer.rtmp(SAMPLE, 2)) {
-      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      // a scheme is case-insensitive (RFC 3986); FFmpeg's protocol names are not
+      String upperCase = "RTMP" + server.url().substring("rtmp".length());
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), upperCase);
       await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
       assertThat(server.isAlive()).as("the first clip came while the stream played").isTrue();
       String reason = ended(end);
