@@ -245,6 +245,27 @@ public final class EmbeddedPlatform implements AutoCloseable {
     return ops;
   }
 
+  /**
+   * Stops what brings media in, before the rest of the platform: the HTTP server (no new request;
+   * the uploads in flight are answered within its grace, those still arriving 25 s in cut off
+   * before their next clip) and, at the same time, every live source (each publishes its last clip
+   * and its ENDED event). The workers and fusion go on, so what was published can still be fused.
+   * {@link #close} does it again as a no-op.
+   */
+  public void stopIntake() {
+    Thread liveStop = new Thread(live::close, "emostream-live-stop");
+    liveStop.start();
+    IngestHttpServer server = http;
+    if (server != null) {
+      server.close();
+    }
+    try {
+      liveStop.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   public IngestService ingest() {
     return ingest;
   }

@@ -1,11 +1,13 @@
 package io.emostream.cli;
 
 import io.emostream.cli.Main.InputException;
+import io.emostream.inference.OrderlyStop;
 import io.emostream.ingest.FusedSegmentStore;
 import io.emostream.ingest.IngestConfig;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 
@@ -25,6 +27,12 @@ import picocli.CommandLine.Command;
           + "/health/ready. A line per upload and per fused segment goes to stderr; Ctrl-C stops it."
     })
 final class UpCommand extends CliCommand {
+
+  /**
+   * On a signal, once the intake is closed, how long the published segments get to be fused before
+   * the workers stop.
+   */
+  static final Duration DRAIN_WAIT = Duration.ofSeconds(20);
 
   @Override
   int execute() throws Exception {
@@ -58,14 +66,34 @@ final class UpCommand extends CliCommand {
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;
     OpsServer ops;
+    FusedSegmentStore results;
     try {
-      FusedSegmentStore results = platform.startResults(resultLimits, UpLog.listener(err));
+      results = platform.startResults(resultLimits, UpLog.listener(err));
       httpPort = platform.startHttp(httpHost, httpPortSetting, results);
       ops = platform.startOps(opsConfig);
     } catch (Exception e) {
       platform.close();
       throw e;
     }
+    // On a signal, before the workers stop: no new media, then what was published is fused (the
+    // workers and fusion are still up), for up to DRAIN_WAIT; the shutdown hook below then stops
+    // the rest. Stopping the workers first left every clip published after the signal unfused.
+    OrderlyStop.beforeWorkers(
+        () -> {
+          err.println("emostream: stopping: no new uploads or live sources");
+          platform.stopIntake();
+          try {
+            int left = results.awaitFused(DRAIN_WAIT);
+            if (left > 0) {
+              err.printf(
+                  "emostream: %d published segment(s) not fused within %s; they stay in Kafka"
+                      + " (with %s set, fused at the next start)%n",
+                  left, DRAIN_WAIT, EmbeddedPlatform.KAFKA_DATA_DIR_ENV);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

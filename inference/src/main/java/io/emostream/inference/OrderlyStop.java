@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -51,6 +52,7 @@ public final class OrderlyStop {
   private static final AtomicBoolean INSTALLED = new AtomicBoolean();
   private static final AtomicBoolean STOPPING = new AtomicBoolean();
   private static final AtomicReference<Runnable> FIRST_SIGNAL = new AtomicReference<>();
+  private static final List<Runnable> BEFORE_WORKERS = new CopyOnWriteArrayList<>();
 
   private OrderlyStop() {}
 
@@ -72,6 +74,27 @@ public final class OrderlyStop {
 
     /** Stops it, waiting up to {@code timeout}; true when it stopped and closed its sessions. */
     boolean close(Duration timeout);
+  }
+
+  /**
+   * Runs {@code task} when a signal starts the stop, before the workers are asked to stop (the task
+   * bounds its own time): what must still reach them first. The one-JVM platform of {@code up}
+   * closes its intake there and lets what was published be fused. Closing the handle removes it.
+   */
+  public static AutoCloseable beforeWorkers(Runnable task) {
+    BEFORE_WORKERS.add(task);
+    return () -> BEFORE_WORKERS.remove(task);
+  }
+
+  /** The {@link #beforeWorkers} tasks, in order; one that fails is logged and the stop goes on. */
+  static void runBeforeWorkers() {
+    for (Runnable task : BEFORE_WORKERS) {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.warn("a task before the workers' stop failed; stopping them anyway", e);
+      }
+    }
   }
 
   /** Adds a started worker; {@link #deregister} when it is closed. */
@@ -138,6 +161,7 @@ public final class OrderlyStop {
     int code = 128 + signal.getNumber();
     boolean clean;
     try {
+      runBeforeWorkers();
       LOG.info("SIG{}: stopping {} worker(s), then ONNX Runtime", signal.getName(), RUNNING.size());
       clean = stopAll(WORKER_WAIT, NATIVE_WAIT);
     } catch (RuntimeException | Error e) {

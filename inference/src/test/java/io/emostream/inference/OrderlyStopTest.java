@@ -35,4 +35,22 @@ class OrderlyStopTest {
     assertThat(calls).containsExactly("current");
     assertThat(OrderlyStop.stopping()).isFalse();
   }
+
+  @Test
+  void tasksBeforeTheWorkersRunInOrderUntilRemovedAndAFailureStopsNone() throws Exception {
+    List<String> calls = new ArrayList<>();
+    try (AutoCloseable first = OrderlyStop.beforeWorkers(() -> calls.add("intake"));
+        AutoCloseable failing =
+            OrderlyStop.beforeWorkers(
+                () -> {
+                  throw new IllegalStateException("broken");
+                });
+        AutoCloseable last = OrderlyStop.beforeWorkers(() -> calls.add("drain"))) {
+      OrderlyStop.runBeforeWorkers();
+    }
+    assertThat(calls).containsExactly("intake", "drain");
+    calls.clear();
+    OrderlyStop.runBeforeWorkers();
+    assertThat(calls).isEmpty();
+  }
 }

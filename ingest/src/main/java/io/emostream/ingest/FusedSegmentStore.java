@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusedSegmentJson;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -185,8 +186,38 @@ public final class FusedSegmentStore {
       }
       segments++;
       evict(source);
+      notifyAll(); // awaitFused
     }
     listener.fused(segment);
+  }
+
+  /**
+   * Segments published by the sources uploaded or pulled here (those still kept) that are not fused
+   * yet.
+   */
+  public synchronized int unfused() {
+    int left = 0;
+    for (Source source : sources.values()) {
+      left += source.expected.size() - source.expectedFused.size();
+    }
+    return left;
+  }
+
+  /**
+   * Waits up to {@code timeout} until every segment published by the sources uploaded or pulled
+   * here is fused ({@code up}'s stop, once its intake is closed); returns how many are still not.
+   */
+  public synchronized int awaitFused(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int left;
+    while ((left = unfused()) > 0) {
+      long ms = (deadline - System.nanoTime()) / 1_000_000;
+      if (ms <= 0) {
+        break;
+      }
+      wait(ms);
+    }
+    return left;
   }
 
   /**

@@ -10,10 +10,13 @@ import io.emostream.schemas.FusedEmotion;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.FusionStatus;
 import io.emostream.schemas.Modality;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class FusedSegmentStoreTest {
@@ -110,6 +113,37 @@ class FusedSegmentStoreTest {
         .startsWith("clipId", "sourceId", "sourceName")
         .contains("predictions");
     assertThat(store.source("b")).isEmpty();
+  }
+
+  /**
+   * What {@code up}'s stop waits for once its intake is closed: the segments published here not
+   * fused yet; a wait ends when the last one is fused (from another thread, as the fused topic's
+   * reader adds them), or at its timeout with the number left.
+   */
+  @Test
+  void awaitFusedEndsWhenEverySegmentPublishedHereIsFusedOrSaysHowManyAreLeft() throws Exception {
+    FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 100));
+    store.add(segment("topic-only", 0)); // not published here: nothing to wait for
+    assertThat(store.unfused()).isZero();
+    store.uploaded(upload("a", 2));
+    store.liveEnded(upload("live", 1));
+    assertThat(store.unfused()).isEqualTo(3);
+    store.add(segment("a", 0));
+    assertThat(store.awaitFused(Duration.ofMillis(50))).isEqualTo(2);
+
+    CompletableFuture<Integer> waiting =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return store.awaitFused(Duration.ofSeconds(60));
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    store.add(segment("a", 1));
+    store.add(segment("live", 0));
+    assertThat(waiting.get(30, TimeUnit.SECONDS)).isZero();
+    assertThat(store.unfused()).isZero();
   }
 
   @Test
