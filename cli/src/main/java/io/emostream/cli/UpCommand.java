@@ -86,8 +86,9 @@ final class UpCommand extends CliCommand {
             int left = results.awaitFused(DRAIN_WAIT);
             if (left > 0) {
               err.printf(
-                  "emostream: %d published segment(s) not fused within %s; they stay in Kafka"
-                      + " (with %s set, fused at the next start)%n",
+                  "emostream: %d published segment(s) not fused yet after %s; stopping anyway (the"
+                      + " workers finish the batches they hold, the rest stays in Kafka: with %s"
+                      + " set, fused at the next start)%n",
                   left, DRAIN_WAIT, EmbeddedPlatform.KAFKA_DATA_DIR_ENV);
             }
           } catch (InterruptedException e) {
