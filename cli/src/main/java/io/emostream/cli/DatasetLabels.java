@@ -105,6 +105,7 @@ public final class DatasetLabels {
           "ps",
           "surprised");
   private static final String SAVEE_SPEAKERS = "DC|JE|JK|KL";
+  private static final Pattern SAVEE_SPEAKER = Pattern.compile(SAVEE_SPEAKERS);
   private static final Pattern SAVEE =
       Pattern.compile("(" + SAVEE_SPEAKERS + ")_(sa|su|[adfhn])\\d{2}");
   private static final Pattern SAVEE_IN_FOLDER = Pattern.compile("(sa|su|[adfhn])\\d{2}");
@@ -179,7 +180,7 @@ public final class DatasetLabels {
     String folder =
         parent == null || parent.getFileName() == null ? "" : parent.getFileName().toString();
     Matcher inFolder = SAVEE_IN_FOLDER.matcher(stem);
-    if (folder.matches(SAVEE_SPEAKERS) && inFolder.matches()) {
+    if (SAVEE_SPEAKER.matcher(folder).matches() && inFolder.matches()) {
       return labelled(
           new LabelledFile(
               file, SAVEE_EMOTIONS.get(inFolder.group(1)), "savee-" + folder, "SAVEE"));

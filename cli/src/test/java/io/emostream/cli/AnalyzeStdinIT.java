@@ -138,15 +138,8 @@ class AnalyzeStdinIT {
   private Child start(String sourceId) throws IOException {
     Path log = dir.resolve(sourceId + ".stderr.log");
     ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + Files.createDirectory(dir.resolve(sourceId + "-tmp")),
-                "-Demostream.home=..",
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
-                "-cp",
-                System.getProperty(
-                    "surefire.test.class.path", System.getProperty("java.class.path")),
-                Main.class.getName(),
+        ChildMain.builder(
+                Files.createDirectory(dir.resolve(sourceId + "-tmp")),
                 "analyze",
                 "--json",
                 "--source-id",

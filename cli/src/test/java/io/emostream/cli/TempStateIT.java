@@ -117,24 +117,11 @@ class TempStateIT {
   }
 
   private static Process analyze(Path tmp, Path log, String... files) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + tmp,
-                "-Demostream.home=..",
-                "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
-                "-cp",
-                System.getProperty(
-                    "surefire.test.class.path", System.getProperty("java.class.path")),
-                Main.class.getName(),
-                "analyze"));
-    command.addAll(List.of(files));
-    ProcessBuilder builder =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    builder
-        .environment()
-        .put("TMPDIR", tmp.toString()); // where native code (ONNX Runtime's telemetry log) writes
-    return builder.start();
+    List<String> args = new ArrayList<>(List.of("analyze"));
+    args.addAll(List.of(files));
+    return ChildMain.builder(tmp, args.toArray(String[]::new))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
   }
 }

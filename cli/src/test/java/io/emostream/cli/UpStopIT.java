@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,20 +59,7 @@ class UpStopIT {
     Path log = dir.resolve("up.log");
     int http = LiveMediaServer.freePort();
     ProcessBuilder builder =
-        new ProcessBuilder(
-                List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djava.io.tmpdir=" + tmp,
-                    "-Demostream.home=..",
-                    "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.emostream.schemas",
-                    "-cp",
-                    System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path")),
-                    Main.class.getName(),
-                    "up"))
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    builder.environment().put("TMPDIR", tmp.toString());
+        ChildMain.builder(tmp, "up").redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("EMOSTREAM_HTTP_PORT", Integer.toString(http));
     builder.environment().put("EMOSTREAM_KAFKA_PORT", Integer.toString(LiveMediaServer.freePort()));
     builder
