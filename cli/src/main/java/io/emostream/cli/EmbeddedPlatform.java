@@ -81,6 +81,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final IngestConfig ingestConfig;
   private final IngestService ingest;
   private final LiveSources live;
+  private volatile boolean stopNow;
+  private volatile Thread liveStop;
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final List<HealthCheck> health = new ArrayList<>();
   private IngestHttpServer http;
@@ -151,7 +153,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
       ingest = new IngestService(ingestConfig, Clock.systemUTC(), meters);
       track(ingest);
       live = new LiveSources(ingestConfig, ingest, null);
-      track(live); // closed before ingest: live sources publish their last clip and ENDED first
+      // closed before ingest: live sources publish their last clip and ENDED first
+      track(() -> live.close(stopNow ? Duration.ZERO : live.shutdownGrace()));
     } catch (Exception | Error e) {
       close();
       throw e;
@@ -216,7 +219,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
               + " to a file written by './emostream train-fusion DIR --out FILE'");
     }
     http.start();
-    track(http);
+    IngestHttpServer server = http;
+    track(() -> server.close(stopNow ? Duration.ZERO : IngestHttpServer.SHUTDOWN_GRACE));
     health.add(http);
     return http.port();
   }
@@ -253,16 +257,30 @@ public final class EmbeddedPlatform implements AutoCloseable {
    * {@link #close} does it again as a no-op.
    */
   public void stopIntake() {
-    Thread liveStop = new Thread(live::close, "emostream-live-stop");
-    liveStop.start();
+    Thread liveStopping = new Thread(live::close, "emostream-live-stop");
+    liveStop = liveStopping;
+    liveStopping.start();
     IngestHttpServer server = http;
     if (server != null) {
-      server.close();
+      server.close(stopNow ? Duration.ZERO : IngestHttpServer.SHUTDOWN_GRACE);
     }
     try {
-      liveStop.join();
+      liveStopping.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * From now on the stop waits for nothing in flight: a live source still connecting or an upload
+   * still arriving is cut off at once (the clips it published stay in Kafka), instead of within
+   * their graces. What a second signal during {@code up}'s drain asks for.
+   */
+  public void stopWithoutWaiting() {
+    stopNow = true;
+    Thread liveStopping = liveStop;
+    if (liveStopping != null) {
+      liveStopping.interrupt();
     }
   }
 

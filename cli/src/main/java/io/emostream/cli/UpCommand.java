@@ -78,12 +78,20 @@ final class UpCommand extends CliCommand {
     // On a signal, before the workers stop: no new media, then what was published is fused (the
     // workers and fusion are still up), for up to DRAIN_WAIT; the shutdown hook below then stops
     // the rest. Stopping the workers first left every clip published after the signal unfused.
+    // A second signal meanwhile cuts these waits short (OrderlyStop interrupts this task).
     OrderlyStop.beforeWorkers(
         () -> {
-          err.println("emostream: stopping: no new uploads or live sources");
-          platform.stopIntake();
+          err.println(
+              "emostream: stopping: no new uploads or live sources; waiting up to "
+                  + DRAIN_WAIT.toSeconds()
+                  + " s for the published segments to be fused (a second Ctrl-C stops without"
+                  + " waiting)");
           try {
+            platform.stopIntake(); // interrupted: returns with the flag set
             int left = results.awaitFused(DRAIN_WAIT);
+            if (Thread.interrupted()) {
+              throw new InterruptedException();
+            }
             if (left > 0) {
               err.printf(
                   "emostream: %d published segment(s) not fused yet after %s; stopping anyway (the"
@@ -92,7 +100,11 @@ final class UpCommand extends CliCommand {
                   left, DRAIN_WAIT, EmbeddedPlatform.KAFKA_DATA_DIR_ENV);
             }
           } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            platform.stopWithoutWaiting();
+            err.printf(
+                "emostream: stopping without waiting: %d published segment(s) not fused (they stay"
+                    + " in Kafka: with %s set, fused at the next start)%n",
+                results.unfused(), EmbeddedPlatform.KAFKA_DATA_DIR_ENV);
           }
         });
     CountDownLatch stopped = new CountDownLatch(1);

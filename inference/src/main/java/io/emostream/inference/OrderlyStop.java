@@ -32,8 +32,9 @@ import sun.misc.Signal;
  * no native call left to meet. If a worker is still inside a model run when its time is up, the JVM
  * halts with the same code instead, without hooks: ONNX Runtime's environment is then never freed,
  * and the uncommitted transaction is aborted by the broker and re-read by the next instance. A
- * second signal while stopping is ignored. Where the JVM reserves the signals ({@code -Xrs}) or
- * another exit path runs ({@code System.exit}), the hooks run as before, unordered.
+ * second signal while the {@link #beforeWorkers} tasks run cuts their waits short; one after that
+ * is ignored. Where the JVM reserves the signals ({@code -Xrs}) or another exit path runs ({@code
+ * System.exit}), the hooks run as before, unordered.
  */
 public final class OrderlyStop {
 
@@ -53,6 +54,7 @@ public final class OrderlyStop {
   private static final AtomicBoolean STOPPING = new AtomicBoolean();
   private static final AtomicReference<Runnable> FIRST_SIGNAL = new AtomicReference<>();
   private static final List<Runnable> BEFORE_WORKERS = new CopyOnWriteArrayList<>();
+  private static volatile Thread runningBeforeWorkers;
 
   private OrderlyStop() {}
 
@@ -79,7 +81,9 @@ public final class OrderlyStop {
   /**
    * Runs {@code task} when a signal starts the stop, before the workers are asked to stop (the task
    * bounds its own time): what must still reach them first. The one-JVM platform of {@code up}
-   * closes its intake there and lets what was published be fused. Closing the handle removes it.
+   * closes its intake there and lets what was published be fused. A second signal meanwhile
+   * interrupts the task's thread: it should stop waiting and return, and the stop goes on to the
+   * workers. Closing the handle removes it.
    */
   public static AutoCloseable beforeWorkers(Runnable task) {
     BEFORE_WORKERS.add(task);
@@ -149,7 +153,13 @@ public final class OrderlyStop {
       return;
     }
     if (!STOPPING.compareAndSet(false, true)) {
-      LOG.info("SIG{} while stopping: ignored", signal.getName());
+      Thread waiting = runningBeforeWorkers;
+      if (waiting != null) {
+        LOG.info("SIG{} while waiting for the work in flight: waiting no more", signal.getName());
+        waiting.interrupt();
+      } else {
+        LOG.info("SIG{} while stopping: ignored", signal.getName());
+      }
       return;
     }
     Thread stop = new Thread(() -> stop(signal), "orderly-stop");
@@ -161,7 +171,14 @@ public final class OrderlyStop {
     int code = 128 + signal.getNumber();
     boolean clean;
     try {
-      runBeforeWorkers();
+      runningBeforeWorkers = Thread.currentThread();
+      try {
+        runBeforeWorkers();
+      } finally {
+        runningBeforeWorkers = null;
+        Thread
+            .interrupted(); // a second signal's, handled by the tasks: the workers still get theirs
+      }
       LOG.info("SIG{}: stopping {} worker(s), then ONNX Runtime", signal.getName(), RUNNING.size());
       clean = stopAll(WORKER_WAIT, NATIVE_WAIT);
     } catch (RuntimeException | Error e) {

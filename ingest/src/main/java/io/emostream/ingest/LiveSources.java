@@ -321,6 +321,14 @@ public final class LiveSources implements AutoCloseable {
 
   @Override
   public void close() {
-    close(config.live().readTimeout().plus(IngestHttpServer.SHUTDOWN_GRACE));
+    close(shutdownGrace());
+  }
+
+  /**
+   * What {@link #close()} waits at most: the read timeout (a source blocked on a silent server) and
+   * the HTTP server's grace.
+   */
+  public Duration shutdownGrace() {
+    return config.live().readTimeout().plus(IngestHttpServer.SHUTDOWN_GRACE);
   }
 }
