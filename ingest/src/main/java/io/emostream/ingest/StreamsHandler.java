@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.emostream.schemas.FusionRule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,6 +152,15 @@ final class StreamsHandler {
    * name}, {@code rule}, {@code channel}, {@code sourceId}, checked as the same query parameters of
    * {@code POST /clips} are.
    */
+  /** The fields of {@code POST /streams}' JSON object. */
+  static final List<String> STREAM_FIELDS = List.of("url", "name", "rule", "channel", "sourceId");
+
+  /** A field name as the error shows it: one line, at most 40 characters. */
+  private static String shown(String name) {
+    String line = name.replaceAll("\\p{Cntrl}", "?");
+    return line.length() > 40 ? line.substring(0, 40) + "..." : line;
+  }
+
   static LiveSources.Request streamRequest(String body, ChannelSelection defaults) {
     JsonNode json;
     try {
@@ -162,8 +172,17 @@ final class StreamsHandler {
       throw new IllegalArgumentException(
           "send a JSON object such as {\"url\": \"rtmp://host/live/call\", \"name\": \"call 42\"}");
     }
+    Iterator<String> names = json.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!STREAM_FIELDS.contains(name)) {
+        // a typo ("nmae") would otherwise start the source without what was asked for
+        throw new IllegalArgumentException(
+            "unknown field \"" + shown(name) + "\"; accepted: " + String.join(", ", STREAM_FIELDS));
+      }
+    }
     Map<String, String> fields = new LinkedHashMap<>();
-    for (String field : List.of("url", "name", "rule", "channel", "sourceId")) {
+    for (String field : STREAM_FIELDS) {
       JsonNode value = json.get(field);
       if (value != null && !value.isNull()) {
         if (!value.isTextual()) {

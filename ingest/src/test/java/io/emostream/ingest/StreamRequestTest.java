@@ -61,6 +61,27 @@ class StreamRequestTest {
   }
 
   @Test
+  void anUnknownFieldIsRefusedNotIgnored() {
+    assertThatThrownBy(
+            () ->
+                StreamsHandler.streamRequest(
+                    "{\"url\": \"rtmp://h/s\", \"nmae\": \"call 42\"}", DEFAULTS))
+        .hasMessage("unknown field \"nmae\"; accepted: url, name, rule, channel, sourceId");
+    assertThatThrownBy(
+            () ->
+                StreamsHandler.streamRequest(
+                    "{\"url\": \"rtmp://h/s\", \"a\\nb" + "x".repeat(100) + "\": 1}", DEFAULTS))
+        .hasMessageStartingWith("unknown field \"a?bxxx")
+        .hasMessageContaining("...\"; accepted");
+    assertThat(
+            StreamsHandler.streamRequest(
+                    "{\"url\": \"rtmp://h/s\", \"name\": \"call 42\", \"sourceId\": null}",
+                    DEFAULTS)
+                .name())
+        .isEqualTo("call 42");
+  }
+
+  @Test
   void aLostSourceEndsWithTimeoutOnlyWhenSilentOrNeverReached() {
     assertThat(LiveDemuxer.endReason(false, null, -1, "Connection refused"))
         .isEqualTo("timeout: could not connect (Connection refused)");
