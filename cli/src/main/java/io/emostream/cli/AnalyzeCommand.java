@@ -280,7 +280,7 @@ final class AnalyzeCommand extends CliCommand {
                     stdin.stream().endHere();
                     err.println(
                         "emostream: stdin: ending the input here; the segments still in flight follow (a"
-                            + " second Ctrl-C quits at once)");
+                            + " second Ctrl-C or SIGTERM quits at once)");
                   });
       Set<String> sourceIds = ConcurrentHashMap.newKeySet();
       AnalyzeArgs args = parsed;

@@ -68,7 +68,7 @@ final class LiveAnalysis {
         if (!stopping && stopRequested.getAsBoolean()) {
           stopping = true;
           err.printf(
-              "live source %s: stopping; the segments still in flight follow (a second Ctrl-C quits"
+              "live source %s: stopping; the segments still in flight follow (a second Ctrl-C or SIGTERM quits"
                   + " at once)%n",
               started.sourceId());
           platform.live().stop(started.sourceId());

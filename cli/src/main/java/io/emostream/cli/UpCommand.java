@@ -84,7 +84,7 @@ final class UpCommand extends CliCommand {
           err.println(
               "emostream: stopping: no new uploads or live sources; waiting up to "
                   + DRAIN_WAIT.toSeconds()
-                  + " s for the published segments to be fused (a second Ctrl-C stops without"
+                  + " s for the published segments to be fused (a second Ctrl-C or SIGTERM stops without"
                   + " waiting)");
           try {
             platform.stopIntake(); // interrupted: returns with the flag set
