@@ -129,7 +129,8 @@ public final class SourceEvents {
    * {@code url} without user info (user, password), query or fragment, so that no secret reaches a
    * record, a log line or {@code GET /streams}: {@code rtmp://u:p@host/live/s?token=x} becomes
    * {@code rtmp://host/live/s}. SRT's options are in the query, passphrase included, so they go
-   * too. A string that is not a URI keeps its scheme only ({@code <scheme>://[unparsable]}).
+   * too. A string Java cannot parse as a URI is cut the same way by hand ({@link
+   * #redactUnparsable}).
    */
   public static String redact(String url) {
     try {
@@ -145,8 +146,32 @@ public final class SourceEvents {
       return new URI(uri.getScheme(), null, host, uri.getPort(), uri.getPath(), null, null)
           .toString();
     } catch (URISyntaxException e) {
-      int scheme = url.indexOf("://");
-      return (scheme > 0 ? url.substring(0, scheme) + "://" : "") + "[unparsable]";
+      return redactUnparsable(url);
     }
+  }
+
+  /**
+   * What {@link #redact} shows of a string Java's URI parser refuses (a space, a brace in SRT's
+   * {@code streamid}, an SRT listener's empty host): the same parts, cut by hand. Everything from
+   * the first {@code ?} or {@code #} goes, and the authority's user info (up to its last
+   * {@code @}); control characters become {@code ?}. Without {@code ://} only {@code [unparsable]}
+   * is left.
+   */
+  static String redactUnparsable(String url) {
+    int scheme = url.indexOf("://");
+    if (scheme <= 0) {
+      return "[unparsable]";
+    }
+    String rest = url.substring(scheme + 3);
+    int end = 0;
+    while (end < rest.length() && rest.charAt(end) != '?' && rest.charAt(end) != '#') {
+      end++;
+    }
+    rest = rest.substring(0, end);
+    int slash = rest.indexOf('/');
+    String authority = slash < 0 ? rest : rest.substring(0, slash);
+    String path = slash < 0 ? "" : rest.substring(slash);
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    return (url.substring(0, scheme) + "://" + authority + path).replaceAll("\\p{Cntrl}", "?");
   }
 }

@@ -78,7 +78,15 @@ class SourceEventsTest {
         .isEqualTo("srt://127.0.0.1:9000");
     assertThat(SourceEvents.redact("https://cdn.example/live/index.m3u8?sig=abc"))
         .isEqualTo("https://cdn.example/live/index.m3u8");
-    assertThat(SourceEvents.redact("http://h/a b")).isEqualTo("http://[unparsable]");
+    assertThat(SourceEvents.redact("http://h/a b?k=s3cret")).isEqualTo("http://h/a b");
+    // what Java's URI parser refuses is cut by hand: an SRT listener, a brace in a stream id
+    assertThat(SourceEvents.redact("srt://:9000?mode=listener&passphrase=topsecret1"))
+        .isEqualTo("srt://:9000");
+    assertThat(SourceEvents.redact("srt://u:p@ss@10.0.0.5:9000?streamid={call 42}#x"))
+        .isEqualTo("srt://10.0.0.5:9000");
+    assertThat(SourceEvents.redact("rtmp://u:pw@h/live/a\nb c?token=s3cret"))
+        .isEqualTo("rtmp://h/live/a?b c");
+    assertThat(SourceEvents.redact("not a url")).isEqualTo("[unparsable]");
     assertThat(SourceEvents.redact("mailto:someone@example.org")).isEqualTo("mailto:[redacted]");
   }
 
