@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -59,8 +58,9 @@ final class LiveAnalysis {
       CompletableFuture<IngestService.LiveResult> done =
           platform.live().done(started.sourceId()).orElseThrow();
       Map<String, FusedEmotion> fused = new LinkedHashMap<>();
-      if (!json) {
-        out.print(ResultFormat.table(List.of()));
+      ResultFormat.Streaming table = json ? null : new ResultFormat.Streaming(started.url());
+      if (table != null) {
+        out.print(table.header());
       }
       Instant quietSince = Instant.now();
       boolean stopping = false;
@@ -77,7 +77,7 @@ final class LiveAnalysis {
           if (started.sourceId().equals(segment.getSourceId())
               && fused.putIfAbsent(segment.getClipId(), segment) == null) {
             quietSince = Instant.now();
-            print(segment, json, out);
+            print(segment, table, out);
           }
         }
         if (done.isDone()) {
@@ -95,13 +95,12 @@ final class LiveAnalysis {
     }
   }
 
-  private static void print(FusedEmotion segment, boolean json, PrintStream out) {
-    if (json) {
-      out.println(FusedSegmentJson.line(segment));
-    } else {
-      String table = ResultFormat.table(List.of(segment));
-      out.print(table.substring(table.indexOf(System.lineSeparator()) + 1));
-    }
+  /** One segment: a row of {@code table}, or a JSON line when it is null. */
+  private static void print(FusedEmotion segment, ResultFormat.Streaming table, PrintStream out) {
+    out.print(
+        table == null
+            ? FusedSegmentJson.line(segment) + System.lineSeparator()
+            : table.row(segment));
     out.flush();
   }
 

@@ -118,4 +118,43 @@ class ResultFormatTest {
     FusedEmotion customer = FusedEmotion.newBuilder(result()).setSpeakerRole("customer").build();
     assertThat(ResultFormat.table(List.of(customer))).contains("call.mp4 [customer]");
   }
+
+  /**
+   * {@code analyze URL} prints its header before any segment and each row as it is fused: the
+   * columns line up with the header whatever the rows hold (they did not: each row was its own
+   * table).
+   */
+  @Test
+  void aStreamedTableKeepsEveryRowUnderItsHeader() {
+    ResultFormat.Streaming table = new ResultFormat.Streaming("rtsp://cam/live");
+    FusedEmotion first =
+        FusedEmotion.newBuilder(result())
+            .setSourceName("rtsp://cam/live")
+            .setSegmentIndex(0)
+            .build();
+    ModalityPrediction noSpeech =
+        ModalityPrediction.newBuilder(first.getPredictions().get(0))
+            .setStatus(PredictionStatus.NO_SPEECH)
+            .build();
+    FusedEmotion late =
+        FusedEmotion.newBuilder(first)
+            .setSegmentIndex(1234)
+            .setStartMs(4_936_000)
+            .setEndMs(4_940_000)
+            .setRule(FusionRule.LOGISTIC_REGRESSION)
+            .setLabel(null)
+            .setModalities(List.of())
+            .setStatus(FusionStatus.NO_PREDICTION)
+            .setPredictions(List.of(noSpeech, first.getPredictions().get(1)))
+            .build();
+    String header = table.header();
+    for (String row : List.of(table.row(first), table.row(late))) {
+      for (String column :
+          List.of("segment", "time", "label", "rule", "status", "audio", "video")) {
+        int at = header.indexOf(column);
+        assertThat(row.charAt(at - 1)).as("%s in%n%s%s", column, header, row).isEqualTo(' ');
+        assertThat(row.charAt(at)).as("%s in%n%s%s", column, header, row).isNotEqualTo(' ');
+      }
+    }
+  }
 }
