@@ -13,6 +13,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * skipped, so a poison record never stops a partition. Any other processing failure (a state store
  * error, a bug) fails the task, so the record is retried from the last commit by a replacement
  * thread instead of being lost. A failure in a punctuator has no source record: it is logged, and
- * Streams resumes.
+ * Streams resumes. A poison record of the global store's topic ({@code workers.progress}) is logged
+ * and skipped, not dead-lettered: Streams cannot produce from its global thread.
  */
 public final class DeadLetterExceptionHandler
     implements DeserializationExceptionHandler, ProcessingExceptionHandler {
@@ -48,6 +50,18 @@ public final class DeadLetterExceptionHandler
   @Override
   public DeserializationExceptionHandler.Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    if (isGlobal(context)) {
+      LOG.error(
+          "cannot deserialize record {}-{}@{} (key {}) of a global store's topic; skipped (a global"
+              + " store's thread cannot write to {}; the record stays on its topic)",
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          text(record.key()),
+          deadLetterTopic,
+          exception);
+      return DeserializationExceptionHandler.Response.resume();
+    }
     LOG.error(
         "cannot deserialize record {}-{}@{} (clip {}); sending it to {}",
         record.topic(),
@@ -70,6 +84,17 @@ public final class DeadLetterExceptionHandler
           exception);
       return ProcessingExceptionHandler.Response.resume();
     }
+    if (isGlobal(context) && isCausedByRecord(exception)) {
+      LOG.error(
+          "cannot process record {}-{}@{} of a global store's topic; skipped (a global store's"
+              + " thread cannot write to {})",
+          context.topic(),
+          context.partition(),
+          context.offset(),
+          deadLetterTopic,
+          exception);
+      return ProcessingExceptionHandler.Response.resume();
+    }
     if (!isCausedByRecord(exception)) {
       LOG.error(
           "processing record {}-{}@{} (clip {}) failed; failing the task so it is retried",
@@ -89,6 +114,17 @@ public final class DeadLetterExceptionHandler
         deadLetterTopic,
         exception);
     return ProcessingExceptionHandler.Response.resume(deadLetters(context, exception));
+  }
+
+  /**
+   * Whether the record was read by the global stream thread (fusion's {@code worker-progress}
+   * store): Streams runs it under task id {@code -1_-1} and cannot produce a handler's dead letters
+   * there (it casts the global context to a task's and the global thread dies, for good on a
+   * compacted topic: issue found by a poison record on {@code workers.progress}).
+   */
+  static boolean isGlobal(ErrorHandlerContext context) {
+    TaskId task = context.taskId();
+    return task != null && task.subtopology() < 0;
   }
 
   static boolean isCausedByRecord(Exception exception) {

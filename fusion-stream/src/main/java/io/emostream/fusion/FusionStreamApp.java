@@ -2,6 +2,7 @@ package io.emostream.fusion;
 
 import io.emostream.ops.HealthCheck;
 import io.emostream.ops.ServiceRunner;
+import io.emostream.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -10,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -96,6 +98,10 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     props.put(
         StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
         config.topics().deadLetters().name());
+    // a dead letter is its input record byte for byte: as large as the topics allow, not 1 MB
+    props.put(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        Topics.MAX_MESSAGE_BYTES + 1024);
     props.putAll(overrides);
     Properties properties = new Properties();
     properties.putAll(props);
