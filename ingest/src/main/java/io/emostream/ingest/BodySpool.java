@@ -325,8 +325,8 @@ final class BodySpool {
         uploads.results.uploaded(result);
       }
     } catch (PartlyIngestedException e) {
-      // the media failed after some clips (a truncated file), or the server is shutting down: they
-      // stay published, the answer names them as a streamed upload's does
+      // the media failed after some clips (a truncated file), the server is shutting down or Kafka
+      // did not take a clip: they stay published, the answer names them as a streamed upload's does
       status = shutdownStatus(e, 400);
       IngestService.Result published = e.published();
       if (!published.clips().isEmpty()) {
@@ -357,9 +357,12 @@ final class BodySpool {
     answer(new IdempotencyStore.Answer(status, body));
   }
 
-  /** 503 with Retry-After for an ingest stopped by a shutdown, else {@code otherwise}. */
+  /**
+   * 503 with Retry-After for an ingest stopped by a shutdown or by Kafka not taking a clip, else
+   * {@code otherwise}.
+   */
   private int shutdownStatus(IngestException e, int otherwise) {
-    if (!ShuttingDownException.isShutdown(e)) {
+    if (!PublishException.isUnavailable(e)) {
       return otherwise;
     }
     response.getHeaders().put(HttpHeader.RETRY_AFTER, RETRY_AFTER_SHUTDOWN);

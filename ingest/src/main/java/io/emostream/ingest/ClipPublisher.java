@@ -23,6 +23,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a clip's manifest, audio and frames in one Kafka transaction: consumers reading {@code
@@ -34,38 +36,62 @@ import org.apache.kafka.common.KafkaException;
  */
 public final class ClipPublisher implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ClipPublisher.class);
+
+  private final IngestConfig config;
+  private final String transactionalId;
+  private final MeterRegistry meters;
+
+  /** Slot i's producer (transactional id {@code <id>-i}), null once discarded until re-created. */
   private final List<KafkaProducer<String, byte[]>> producers = new ArrayList<>();
+
   private final List<KafkaClientMetrics> producerMetrics = new ArrayList<>();
 
-  /** The producers not in a transaction now. */
-  private final BlockingQueue<KafkaProducer<String, byte[]>> idle;
+  /** The slots not in a transaction now. */
+  private final BlockingQueue<Integer> idle;
 
   /**
    * @param transactionalId the pool's transactional ids are this, {@code -0}, {@code -1}, ...
    * @param meters where the producers' own metrics (record rates, errors, latency) are bound
    */
   public ClipPublisher(IngestConfig config, String transactionalId, MeterRegistry meters) {
+    this.config = config;
+    this.transactionalId = transactionalId;
+    this.meters = meters;
     int size = config.publishers();
     this.idle = new ArrayBlockingQueue<>(size);
     try {
       for (int i = 0; i < size; i++) {
-        KafkaProducer<String, byte[]> producer =
-            KafkaClients.transactionalProducer(
-                config.kafka(),
-                transactionalId + "-" + i,
-                Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
-        producers.add(producer);
-        producer.initTransactions();
-        KafkaClientMetrics metrics =
-            new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
-        metrics.bindTo(meters);
-        producerMetrics.add(metrics);
-        idle.add(producer);
+        producers.add(null);
+        producerMetrics.add(null);
+        create(i);
+        idle.add(i);
       }
     } catch (RuntimeException e) {
       close();
       throw e;
     }
+  }
+
+  /** Slot {@code slot}'s producer, created and its transactions initialised. */
+  private KafkaProducer<String, byte[]> create(int slot) {
+    KafkaProducer<String, byte[]> producer =
+        KafkaClients.transactionalProducer(
+            config.kafka(),
+            transactionalId + "-" + slot,
+            Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
+    try {
+      producer.initTransactions(); // fences the slot's discarded producer, ends its transaction
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      throw e;
+    }
+    KafkaClientMetrics metrics =
+        new KafkaClientMetrics(producer, List.of(Tag.of("service", "ingest")));
+    metrics.bindTo(meters);
+    producers.set(slot, producer);
+    producerMetrics.set(slot, metrics);
+    return producer;
   }
 
   /**
@@ -125,46 +151,95 @@ public final class ClipPublisher implements AutoCloseable {
 
   /**
    * Sends the records in one transaction, on the first producer of the pool that is free (waiting
-   * for one when all are busy); on any failure the transaction is aborted and the error rethrown.
+   * for one when all are busy). On any failure the transaction is aborted and a {@link
+   * PublishException} thrown; a producer that cannot abort (a commit that timed out must be
+   * retried, never aborted; a fenced or failed producer) is discarded, and the next clip on its
+   * slot gets a new one with the same transactional id, which ends the old one's transaction. Kept,
+   * it failed every later clip until ingest was restarted.
    */
   public void publish(List<ProducerRecord<String, byte[]>> records) {
-    KafkaProducer<String, byte[]> producer;
+    int slot;
     try {
-      producer = idle.take();
+      slot = idle.take();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for a free Kafka producer", e);
     }
     try {
+      KafkaProducer<String, byte[]> producer = producers.get(slot);
+      if (producer == null) {
+        try {
+          producer = create(slot);
+          LOG.info("Kafka producer {}-{} re-created", transactionalId, slot);
+        } catch (KafkaException e) {
+          throw new PublishException(e);
+        }
+      }
       publish(producer, records);
+    } catch (Unusable e) {
+      discard(slot);
+      LOG.warn(
+          "a transaction of Kafka producer {}-{} failed and could not be aborted; producer discarded",
+          transactionalId,
+          slot,
+          e.getCause());
+      throw new PublishException(e.getCause());
+    } catch (PublishException e) {
+      LOG.warn("publishing on Kafka producer {}-{} failed", transactionalId, slot, e.getCause());
+      throw e;
     } finally {
-      idle.add(producer);
+      idle.add(slot);
     }
   }
 
+  /**
+   * One transaction: a {@link PublishException} when it failed and was aborted, {@link Unusable}
+   * when it could not be aborted.
+   */
   private static void publish(
       KafkaProducer<String, byte[]> producer, List<ProducerRecord<String, byte[]>> records) {
-    producer.beginTransaction();
     try {
+      producer.beginTransaction();
       for (ProducerRecord<String, byte[]> record : records) {
         producer.send(record);
       }
       producer.commitTransaction();
-    } catch (KafkaException e) {
+    } catch (KafkaException | IllegalStateException e) {
       try {
         producer.abortTransaction();
-      } catch (KafkaException abortFailure) {
+      } catch (KafkaException | IllegalStateException abortFailure) {
         e.addSuppressed(abortFailure);
+        throw new Unusable(e);
       }
-      throw new IllegalStateException("publishing the clip to Kafka failed: " + e.getMessage(), e);
+      throw new PublishException(e);
+    }
+  }
+
+  /** A failure after which the producer cannot abort: discarded by {@link #publish(List)}. */
+  private static final class Unusable extends RuntimeException {
+    Unusable(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  private void discard(int slot) {
+    KafkaProducer<String, byte[]> producer = producers.set(slot, null);
+    KafkaClientMetrics metrics = producerMetrics.set(slot, null);
+    if (metrics != null) {
+      metrics.close();
+    }
+    if (producer != null) {
+      producer.close(Duration.ZERO);
     }
   }
 
   @Override
   public void close() {
-    producerMetrics.forEach(KafkaClientMetrics::close);
+    producerMetrics.stream().filter(m -> m != null).forEach(KafkaClientMetrics::close);
     for (KafkaProducer<String, byte[]> producer : producers) {
-      producer.close(Duration.ofSeconds(10));
+      if (producer != null) {
+        producer.close(Duration.ofSeconds(10));
+      }
     }
   }
 }

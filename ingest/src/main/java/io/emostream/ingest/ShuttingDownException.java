@@ -14,14 +14,4 @@ public final class ShuttingDownException extends IngestException {
                 ? "nothing was published"
                 : published + " clip(s) before it were published and stay published"));
   }
-
-  /** Whether {@code e} or what it wraps (a {@link PartlyIngestedException}) is a shutdown. */
-  static boolean isShutdown(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ShuttingDownException) {
-        return true;
-      }
-    }
-    return false;
-  }
 }

@@ -182,9 +182,9 @@ final class StreamedBody implements Runnable {
           body.bytesRead());
       why = "the upload ended before its body was complete";
     } else {
-      // the media's fault, or a shutdown: the message says what was published before it
+      // the media's fault, a shutdown or Kafka: the message says what was published before it
       why = null;
-      if (ShuttingDownException.isShutdown(e)) {
+      if (PublishException.isUnavailable(e)) {
         status = 503;
         response.getHeaders().put(HttpHeader.RETRY_AFTER, BodySpool.RETRY_AFTER_SHUTDOWN);
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.emostream.kafka.Env;
+import io.emostream.kafka.KafkaClients;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.kafka.TopicAdmin;
 import io.emostream.testkit.TestKafka;
@@ -22,6 +23,7 @@ import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -101,8 +103,8 @@ class ClipPublisherIT {
       List<ProducerRecord<String, byte[]>> tooLarge =
           clip("too-large", Topics.MAX_MESSAGE_BYTES + 4096);
       assertThatThrownBy(() -> publisher.publish(tooLarge))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("publishing the clip to Kafka failed");
+          .isInstanceOf(PublishException.class)
+          .hasMessageContaining("Kafka did not take the clip");
 
       publisher.publish(clip("next", 1_000));
     }
@@ -110,6 +112,34 @@ class ClipPublisherIT {
         .as("the failed clip's manifest, sent before its frames, was aborted with them")
         .extracting(ConsumerRecord::key)
         .containsExactly("next");
+  }
+
+  /**
+   * A producer that can no longer abort (here fenced by another producer with its transactional id;
+   * a commit that timed out while the broker stalled is the same) is replaced: the clip it failed
+   * is reported, and the next clip is published. It was kept, and every later clip on it failed
+   * ("Cannot attempt operation 'beginTransaction' ...") until ingest was restarted.
+   */
+  @Test
+  void aProducerThatCannotAbortIsReplacedAndTheNextClipIsPublished() {
+    String txId = "tx-" + UUID.randomUUID();
+    try (ClipPublisher publisher = new ClipPublisher(config(1), txId, meters)) {
+      publisher.publish(clip("first", 1_000));
+      try (KafkaProducer<String, byte[]> zombie =
+          KafkaClients.transactionalProducer(
+              KafkaSettings.bootstrap(bootstrap), txId + "-0", Map.of())) {
+        zombie.initTransactions(); // fences the publisher's producer
+      }
+      assertThatThrownBy(() -> publisher.publish(clip("fenced", 1_000)))
+          .isInstanceOf(PublishException.class)
+          .hasMessageContaining("Kafka did not take the clip");
+
+      publisher.publish(clip("after", 1_000));
+      publisher.publish(clip("later", 1_000));
+    }
+    assertThat(read(topics.manifests().name(), 3))
+        .extracting(ConsumerRecord::key)
+        .containsExactlyInAnyOrder("first", "after", "later");
   }
 
   private List<ConsumerRecord<String, byte[]>> read(String topic, int expected) {

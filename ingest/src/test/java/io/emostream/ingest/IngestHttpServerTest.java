@@ -150,6 +150,57 @@ class IngestHttpServerTest {
         .contains("\"clipsPublished\":1");
   }
 
+  /**
+   * Kafka did not take a clip (down past the producer's timeouts): 503 with Retry-After, and the
+   * clips published before it, which stay published and are fused. It was a bare "could not be
+   * published; try again later" with no clips and no Retry-After, so a client that retried got
+   * those clips analysed twice under a new source id.
+   */
+  @Test
+  void anUploadKafkaStoppedTakingIsAnswered503WithTheClipsPublishedBeforeIt() throws Exception {
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              PublishException kafka =
+                  new PublishException(
+                      new org.apache.kafka.common.errors.TimeoutException(
+                          "Timeout expired after 60000ms while awaiting EndTxn(true)"));
+              if (name.equals("none.mp4")) {
+                throw kafka;
+              }
+              throw new PartlyIngestedException(
+                  kafka,
+                  new IngestService.Result("source-1", name, List.of(firstClip("source-1"))));
+            });
+    http.start();
+    try {
+      HttpResponse<String> partly =
+          client()
+              .send(
+                  post("http://127.0.0.1:" + http.port() + "/clips?name=long.mp4"),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(partly.statusCode()).as(partly.body()).isEqualTo(503);
+      assertThat(partly.headers().firstValue("Retry-After")).hasValue("30");
+      assertThat(partly.body())
+          .contains("Kafka did not take the clip (TimeoutException); it can be sent again later")
+          .contains(
+              "\"sourceId\":\"source-1\"", "\"clipsPublished\":1", "\"clipId\":\"source-1-0\"");
+
+      HttpResponse<String> none =
+          client()
+              .send(
+                  post("http://127.0.0.1:" + http.port() + "/clips?name=none.mp4"),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(none.statusCode()).as(none.body()).isEqualTo(503);
+      assertThat(none.headers().firstValue("Retry-After")).hasValue("30");
+      assertThat(none.body()).contains("Kafka did not take the clip");
+    } finally {
+      http.close(Duration.ofSeconds(5));
+    }
+  }
+
   @Test
   void closeWithNothingInFlightDoesNotWaitOutTheGracePeriod() throws Exception {
     IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
