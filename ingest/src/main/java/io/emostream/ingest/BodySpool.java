@@ -4,6 +4,7 @@ import io.emostream.schemas.SourceKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,6 +15,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -51,6 +55,43 @@ final class BodySpool {
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(BodySpool.class);
+
+  private static final Pattern SPOOL_FILE =
+      Pattern.compile(Pattern.quote(SPOOL_PREFIX) + "(\\d+)-.*\\.media");
+
+  /**
+   * Deletes the spool files in {@code dir} whose process is gone (killed: no hook ran to delete
+   * them), so a crashed upload's copy does not stay on disk; a start of the ingest service does it
+   * ({@code ./emostream} sweeps the same files and more). Never fails.
+   *
+   * @param alive whether a process id is running
+   * @return how many files were deleted
+   */
+  static int deleteKilledSpools(Path dir, LongPredicate alive) {
+    int deleted = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, SPOOL_PREFIX + "*")) {
+      for (Path entry : entries) {
+        Matcher spool = SPOOL_FILE.matcher(entry.getFileName().toString());
+        if (spool.matches()
+            && !alive.test(Long.parseLong(spool.group(1)))
+            && Files.deleteIfExists(entry)) {
+          deleted++;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("no sweep of killed uploads' spool files in {}", dir, e);
+    }
+    if (deleted > 0) {
+      LOG.info("deleted {} spool file(s) of killed ingest processes from {}", deleted, dir);
+    }
+    return deleted;
+  }
+
+  /** {@link #deleteKilledSpools(Path, LongPredicate)} with this machine's processes. */
+  static int deleteKilledSpools(Path dir) {
+    return deleteKilledSpools(
+        dir, pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+  }
 
   private final UploadHandler uploads;
   private final Request request;

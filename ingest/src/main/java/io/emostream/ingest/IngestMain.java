@@ -67,6 +67,7 @@ public final class IngestMain {
     private final IngestHttpServer http;
 
     HttpIngest(IngestConfig config, PrometheusMeterRegistry meters) throws Exception {
+      BodySpool.deleteKilledSpools(config.workDir()); // a kill -9 ran no hook to delete them
       this.service = new IngestService(config, Clock.systemUTC(), meters);
       this.live = new LiveSources(config, service, null);
       try {
