@@ -33,6 +33,7 @@ public final class MediaStream extends InputStream {
   private byte[] replay;
   private int replayed;
   private long count;
+  private long waitedNanos;
   private volatile boolean ended;
   private volatile IOException failure;
 
@@ -69,11 +70,14 @@ public final class MediaStream extends InputStream {
       return -1;
     }
     int n;
+    long start = System.nanoTime();
     try {
       n = source.read(b, off, len);
     } catch (IOException e) {
       failure = e;
       return -1;
+    } finally {
+      waitedNanos += System.nanoTime() - start;
     }
     if (n < 0) {
       ended = true;
@@ -104,6 +108,14 @@ public final class MediaStream extends InputStream {
       }
     }
     return n;
+  }
+
+  /**
+   * How long reads of the source have waited so far: the time the sender is answerable for, not the
+   * time the reader spent elsewhere (decoding, publishing, or queued before its first read).
+   */
+  public long waitedNanos() {
+    return waitedNanos;
   }
 
   /**

@@ -216,7 +216,12 @@ final class StreamedBody implements Runnable {
     return new IdempotencyStore.Answer(status, answer);
   }
 
-  /** EMOSTREAM_UPLOAD_TIMEOUT and EMOSTREAM_UPLOAD_MIN_RATE, after each read. */
+  /**
+   * EMOSTREAM_UPLOAD_TIMEOUT (wall clock since the request came) and EMOSTREAM_UPLOAD_MIN_RATE,
+   * after each read. The rate is over the time the reads waited for the client: the time the upload
+   * was queued for an ingest thread and the time spent decoding and publishing are the server's,
+   * and counting them cut off full-speed uploads as "too slow" while every ingest thread was busy.
+   */
   private void guard(long received) throws UploadCutOff {
     long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
     if (elapsedMs > uploads.limits.uploadTimeout().toMillis()) {
@@ -225,14 +230,15 @@ final class StreamedBody implements Runnable {
           "it took longer than " + uploads.limits.uploadTimeout() + " (EMOSTREAM_UPLOAD_TIMEOUT)",
           "upload-timeout");
     }
+    long waitedMs = body.waitedNanos() / 1_000_000;
     if (uploads.limits.minUploadRate() > 0
-        && elapsedMs >= uploads.limits.minRateAfter().toMillis()
-        && elapsedMs > 0
-        && received * 1000 / elapsedMs < uploads.limits.minUploadRate()) {
+        && waitedMs >= uploads.limits.minRateAfter().toMillis()
+        && waitedMs > 0
+        && received * 1000 / waitedMs < uploads.limits.minUploadRate()) {
       throw new UploadCutOff(
           408,
           "it arrived at "
-              + received * 1000 / elapsedMs
+              + received * 1000 / waitedMs
               + " bytes/s, below the minimum of "
               + uploads.limits.minUploadRate()
               + " bytes/s (EMOSTREAM_UPLOAD_MIN_RATE)",

@@ -14,7 +14,9 @@ import io.emostream.testkit.StreamedMedia;
 import io.emostream.testkit.StreamedMedia.Container;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -32,8 +34,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +60,8 @@ class IngestStreamedUploadTest {
   private final List<Socket> sockets = new ArrayList<>();
   private final List<DemuxedClip> demuxed = new CopyOnWriteArrayList<>();
   private IngestHttpServer http;
+  private final CountDownLatch busy = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
 
   @AfterEach
   void stop() throws IOException {
@@ -101,6 +107,14 @@ class IngestStreamedUploadTest {
       try {
         demux.accept(
             clip -> {
+              if (name.equals("busy.mkv")) { // an ingest thread kept busy on the server's side
+                busy.countDown();
+                try {
+                  assertThat(release.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
               demuxed.add(clip);
               clips.add(
                   new IngestService.Clip(
@@ -164,6 +178,49 @@ class IngestStreamedUploadTest {
     JsonNode json = JSON.readTree(created.body());
     assertThat(json.get("streamed").asBoolean()).isTrue();
     assertThat(json.get("clips").size()).isBetween(4, 5).isEqualTo(demuxed.size());
+  }
+
+  /**
+   * A streamed upload sent at full speed that waits for an ingest thread (all busy) is not cut off
+   * as too slow: the minimum rate is over the time its reads waited for the client. The queue's
+   * wait counted, and such uploads were answered 408 ("it arrived at 226 bytes/s") and lost.
+   */
+  @Test
+  void aStreamedBodyQueuedBehindBusyIngestThreadsIsNotTakenForASlowClient() throws Exception {
+    String base =
+        start(
+            Map.of(
+                "EMOSTREAM_HTTP_INGEST_THREADS", "1",
+                "EMOSTREAM_UPLOAD_MIN_RATE", "50000",
+                "EMOSTREAM_UPLOAD_MIN_RATE_AFTER", "1s"));
+    byte[] media = StreamedMedia.remux(VideoDemuxerTest.SAMPLE, Container.MATROSKA);
+    CompletableFuture<HttpResponse<String>> first =
+        upload(base, "busy.mkv", () -> new ByteArrayInputStream(media));
+    assertThat(busy.await(60, TimeUnit.SECONDS)).isTrue(); // the one ingest thread is busy
+
+    CompletableFuture<HttpResponse<String>> second =
+        upload(base, "queued.mkv", () -> new ByteArrayInputStream(media));
+    await()
+        .pollDelay(Duration.ofSeconds(3)) // queued for 3 minimum-rate windows
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !second.isDone());
+    release.countDown();
+
+    assertThat(first.get().statusCode()).as(first.get().body()).isEqualTo(201);
+    HttpResponse<String> queued = second.get();
+    assertThat(queued.statusCode()).as(queued.body()).isEqualTo(201);
+    assertThat(JSON.readTree(queued.body()).get("clips").size()).isBetween(4, 5);
+  }
+
+  private CompletableFuture<HttpResponse<String>> upload(
+      String base, String name, Supplier<InputStream> body) {
+    return client()
+        .sendAsync(
+            HttpRequest.newBuilder(URI.create(base + "/clips?name=" + name))
+                .header("Content-Type", "video/x-matroska")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
