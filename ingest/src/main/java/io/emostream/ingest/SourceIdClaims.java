@@ -58,6 +58,21 @@ final class SourceIdClaims {
   }
 
   /**
+   * The answer to a retry under an {@code Idempotency-Key} whose first attempt failed after
+   * publishing clips under the source id derived from the key (409).
+   */
+  static String keyUsed(String sourceId) {
+    return "this "
+        + IngestHttpServer.IDEMPOTENCY_KEY
+        + "'s upload failed after publishing clips as source '"
+        + sourceId
+        + "' (its answer listed them), and sending it again would publish its first segments twice:"
+        + " to send it again, use another "
+        + IngestHttpServer.IDEMPOTENCY_KEY
+        + " (or none)";
+  }
+
+  /**
    * Claims {@code sourceId} for an upload; {@code owner} is its scoped idempotency key, or null.
    *
    * @return false when another upload has it (running, or answered {@code 201} within the ttl)

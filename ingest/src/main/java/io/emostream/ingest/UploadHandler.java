@@ -180,6 +180,17 @@ final class UploadHandler {
       answers.respond(response, callback, 409, HttpAnswers.error(SourceIdClaims.inUse(sourceId)));
       return;
     }
+    if (sourceId == null && scopedKey != null) {
+      // the source id a keyed upload gets is derived from its key: claimed as a chosen one is, so a
+      // retry of an attempt that failed after publishing clips is refused, not published again
+      // under the id whose summary the first attempt's end already wrote
+      sourceId = IngestService.ids(null, scopedKey).sourceId();
+      if (!sourceIds.claim(sourceId, scopedKey)) {
+        answers.respond(
+            response, callback, 409, HttpAnswers.error(SourceIdClaims.keyUsed(sourceId)));
+        return;
+      }
+    }
     enter();
     Callback answered = sourceId == null ? callback : releasing(sourceId, response, callback);
     new BodySpool(

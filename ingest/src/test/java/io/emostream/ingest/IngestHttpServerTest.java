@@ -550,6 +550,28 @@ class IngestHttpServerTest {
       assertThat(cutAgain.statusCode()).isEqualTo(409);
       assertThat(cutAgain.body()).contains("failed after publishing clips");
       assertThat(status(post(clips + "?sourceId=call-10&name=whole.mp4"))).isEqualTo(409);
+      // the same without a chosen id: the id derived from the key is kept too (the retry was
+      // published again under it, and fusion's summary of that source kept only the failure)
+      HttpRequest cutKeyed =
+          HttpRequest.newBuilder(URI.create(clips + "?name=cut.mp4"))
+              .header("Content-Type", "video/mp4")
+              .header("Idempotency-Key", "k-3")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+              .build();
+      assertThat(status(cutKeyed)).isEqualTo(400);
+      HttpResponse<String> cutKeyedAgain =
+          client().send(cutKeyed, HttpResponse.BodyHandlers.ofString());
+      assertThat(cutKeyedAgain.statusCode()).as(cutKeyedAgain.body()).isEqualTo(409);
+      assertThat(cutKeyedAgain.body())
+          .contains("Idempotency-Key's upload failed after publishing clips", "another");
+      HttpRequest brokenKeyed =
+          HttpRequest.newBuilder(URI.create(clips + "?name=broken.mp4"))
+              .header("Content-Type", "video/mp4")
+              .header("Idempotency-Key", "k-4")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0, 0, 0, 24}))
+              .build();
+      assertThat(status(brokenKeyed)).isEqualTo(400);
+      assertThat(status(brokenKeyed)).as("nothing published: a retry runs again").isEqualTo(400);
 
       // a client gone (reset) after sending its whole body: the upload is ingested all the same,
       // so its id stays used although its 201 could not be written
@@ -569,6 +591,7 @@ class IngestHttpServerTest {
       http.close(Duration.ofSeconds(5));
     }
     assertThat(ingested)
+        .filteredOn(line -> line.startsWith("call-"))
         .containsExactly(
             "call-7 first.mp4",
             "call-8 broken.mp4",
@@ -576,6 +599,11 @@ class IngestHttpServerTest {
             "call-9 keyed.mp4",
             "call-10 cut.mp4",
             "call-11 gone.mp4");
+    assertThat(ingested)
+        .filteredOn(line -> !line.startsWith("call-"))
+        .as("keyed uploads without a chosen id: cut.mp4 once, broken.mp4 and its retry")
+        .extracting(line -> line.substring(line.indexOf(' ') + 1))
+        .containsExactly("cut.mp4", "broken.mp4", "broken.mp4");
   }
 
   /**
@@ -689,8 +717,15 @@ class IngestHttpServerTest {
           FusionRule rule,
           ChannelSelection channels,
           Integer audioStream,
-          String sourceId) {
-        return answer.apply(name, sourceId);
+          String sourceId,
+          SourceKind kind,
+          String retryKey) {
+        // as IngestService names a keyed upload without a chosen id
+        return answer.apply(
+            name,
+            sourceId == null && retryKey != null
+                ? IngestService.ids(null, retryKey).sourceId()
+                : sourceId);
       }
     };
   }
