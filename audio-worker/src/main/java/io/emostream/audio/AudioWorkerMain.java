@@ -60,12 +60,14 @@ public final class AudioWorkerMain {
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "AUDIO", DEFAULT_MODEL);
     VadConfig vad = VadConfig.fromEnv(env);
-    ServiceRunner.run(
-        "audio-worker",
-        env,
-        config.kafka(),
-        config.topics(),
-        OpsConfig.AUDIO_WORKER_PORT,
-        meters -> start(config, vad, meters));
+    OrderlyStop.runMain(
+        () ->
+            ServiceRunner.run(
+                "audio-worker",
+                env,
+                config.kafka(),
+                config.topics(),
+                OpsConfig.AUDIO_WORKER_PORT,
+                meters -> start(config, vad, meters)));
   }
 }

@@ -69,6 +69,29 @@ public final class OrderlyStop {
     return () -> FIRST_SIGNAL.compareAndSet(onFirst, null);
   }
 
+  /** A service's {@code main} body. */
+  @FunctionalInterface
+  public interface MainBody {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs a worker's {@code main} body. A failure after a signal started the stop (SIGTERM during
+   * start-up closes ONNX Runtime under the model's load: {@link OrtGuard.Closed}) is the stop's
+   * doing: it ends the body with a line instead of an "Exception in thread main" trace, and the
+   * stop exits the process with its code.
+   */
+  public static void runMain(MainBody body) throws Exception {
+    try {
+      body.run();
+    } catch (Exception e) {
+      if (!stopping()) {
+        throw e;
+      }
+      LOG.info("stopped while starting ({})", e.toString());
+    }
+  }
+
   /** Something that runs model sessions and must stop before ONNX Runtime does. */
   public interface Stoppable {
     /** Asks it to stop after its work in flight; returns at once. */

@@ -76,12 +76,14 @@ public final class VideoWorkerMain {
     Env env = Env.system();
     WorkerConfig config = WorkerConfig.fromEnv(env, "VIDEO", DEFAULT_MODEL);
     FaceConfig face = FaceConfig.fromEnv(env);
-    ServiceRunner.run(
-        "video-worker",
-        env,
-        config.kafka(),
-        config.topics(),
-        OpsConfig.VIDEO_WORKER_PORT,
-        meters -> start(config, face, meters));
+    OrderlyStop.runMain(
+        () ->
+            ServiceRunner.run(
+                "video-worker",
+                env,
+                config.kafka(),
+                config.topics(),
+                OpsConfig.VIDEO_WORKER_PORT,
+                meters -> start(config, face, meters)));
   }
 }
