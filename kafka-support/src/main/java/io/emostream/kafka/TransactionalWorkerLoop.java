@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -606,7 +607,32 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   /**
    * The processor's batch call; if it breaks its contract, each record is processed alone instead.
    */
+  /**
+   * The processor's results for {@code records}, in their order; a record with no value (a
+   * tombstone) never reaches the processor and fails with a reason that says so (it failed inside
+   * the processor with a NullPointerException's message as its dead letter's reason).
+   */
   private List<Processed> processAll(List<ConsumerRecord<String, byte[]>> records) {
+    List<ConsumerRecord<String, byte[]>> valued =
+        records.stream().filter(r -> r.value() != null).toList();
+    if (valued.size() == records.size()) {
+      return processValued(records);
+    }
+    Iterator<Processed> valuedResults =
+        (valued.isEmpty() ? List.<Processed>of() : processValued(valued)).iterator();
+    List<Processed> results = new ArrayList<>(records.size());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      results.add(
+          record.value() != null
+              ? valuedResults.next()
+              : Processed.failed(
+                  new IllegalArgumentException(
+                      "the record has no value (a tombstone): there is nothing to process")));
+    }
+    return results;
+  }
+
+  private List<Processed> processValued(List<ConsumerRecord<String, byte[]>> records) {
     try {
       List<Processed> results = processor.processAll(records);
       if (results.size() == records.size()) {

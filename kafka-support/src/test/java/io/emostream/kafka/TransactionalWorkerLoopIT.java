@@ -71,10 +71,11 @@ class TransactionalWorkerLoopIT {
             .send(new ProducerRecord<>(in, "k-" + value, value.getBytes(StandardCharsets.UTF_8)))
             .get();
       }
+      producer.send(new ProducerRecord<>(in, "k-tombstone", null)).get();
     }
 
     List<ConsumerRecord<String, byte[]>> outputs = readCommitted(out, 3);
-    List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 1);
+    List<ConsumerRecord<String, byte[]>> dead = readCommitted(topics.deadLetters().name(), 2);
     assertThat(
             meters
                 .find("kafka.consumer.fetch.manager.records.lag.max")
@@ -91,21 +92,30 @@ class TransactionalWorkerLoopIT {
     assertThat(outputs)
         .extracting(r -> new String(r.value(), StandardCharsets.UTF_8))
         .containsExactlyInAnyOrder("A", "B", "C");
-    ConsumerRecord<String, byte[]> poison = dead.get(0);
-    assertThat(poison.key()).isEqualTo("k-poison");
+    assertThat(dead)
+        .extracting(ConsumerRecord::key)
+        .containsExactlyInAnyOrder("k-poison", "k-tombstone");
+    ConsumerRecord<String, byte[]> poison =
+        dead.stream().filter(r -> r.key().equals("k-poison")).findFirst().orElseThrow();
+    ConsumerRecord<String, byte[]> tombstone =
+        dead.stream().filter(r -> r.key().equals("k-tombstone")).findFirst().orElseThrow();
+    assertThat(tombstone.value()).isNull();
+    assertThat(header(tombstone, DeadLetterHeaders.REASON))
+        .as("not the processor's NullPointerException")
+        .isEqualTo("the record has no value (a tombstone): there is nothing to process");
     assertThat(new String(poison.value(), StandardCharsets.UTF_8)).isEqualTo("poison");
     assertThat(header(poison, DeadLetterHeaders.REASON)).isEqualTo("cannot read 'poison'");
     assertThat(header(poison, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo(in);
     assertThat(header(poison, DeadLetterHeaders.SOURCE_OFFSET)).isNotBlank();
-    assertThat(loop.deadLettered()).isEqualTo(1);
+    assertThat(loop.deadLettered()).isEqualTo(2);
     assertThat(meters.get("emostream.worker.records.in").tag("service", "upper").counter().count())
-        .isEqualTo(4);
+        .isEqualTo(5);
     assertThat(meters.get("emostream.worker.records.out").tag("service", "upper").counter().count())
         .isEqualTo(3);
     assertThat(
             meters.get("emostream.worker.dead.letters").tag("service", "upper").counter().count())
-        .isEqualTo(1);
-    assertThat(meters.get("emostream.worker.batch.size").summary().totalAmount()).isEqualTo(4);
+        .isEqualTo(2);
+    assertThat(meters.get("emostream.worker.batch.size").summary().totalAmount()).isEqualTo(5);
   }
 
   /**
