@@ -44,6 +44,13 @@ final class UpLog {
   }
 
   /**
+   * E.g. {@code upload call.mkv refused (408): the upload was cut off: ...; nothing was published}.
+   */
+  static String refusedUpload(String name, int status, String error) {
+    return String.format(Locale.ROOT, "upload %s refused (%d): %s", name, status, error);
+  }
+
+  /**
    * E.g. {@code fused call.mp4 (source call-42) segment 1 [customer] 4.0-8.0 s: happy 0.80
    * COMPLETE}.
    */
@@ -76,6 +83,11 @@ final class UpLog {
       @Override
       public void failedAfter(IngestService.Result published, String error) {
         err.println(UpLog.failedUpload(published, error));
+      }
+
+      @Override
+      public void refused(String name, int status, String error) {
+        err.println(UpLog.refusedUpload(name, status, error));
       }
 
       @Override

@@ -63,4 +63,12 @@ class UpLogTest {
 
     assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(2);
   }
+
+  @Test
+  void anUploadRefusedWithNothingPublishedGetsItsLine() {
+    assertThat(
+            UpLog.refusedUpload("call.mkv", 408, "the upload was cut off: it arrived at 5 bytes/s"))
+        .isEqualTo(
+            "upload call.mkv refused (408): the upload was cut off: it arrived at 5 bytes/s");
+  }
 }

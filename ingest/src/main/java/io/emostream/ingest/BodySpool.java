@@ -304,6 +304,7 @@ final class BodySpool {
       if (key != null) {
         uploads.idempotency.finish(key, busy);
       }
+      uploads.answeredWithoutClips(upload.name(), busy.status(), busy.body());
       uploads.answers.respond(response, callback, busy.status(), busy.body());
     }
   }
@@ -414,6 +415,7 @@ final class BodySpool {
     if (key != null) {
       uploads.idempotency.finish(key, answer);
     }
+    uploads.answeredWithoutClips(upload.name(), answer.status(), answer.body());
     uploads.answers.respond(response, callback, answer.status(), answer.body());
   }
 
@@ -456,6 +458,7 @@ final class BodySpool {
     }
     // The rest of the body is never read: the connection closes after this answer.
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    uploads.answeredWithoutClips(upload.name(), status, HttpAnswers.error(message));
     uploads.answers.respond(response, callback, status, HttpAnswers.error(message));
   }
 

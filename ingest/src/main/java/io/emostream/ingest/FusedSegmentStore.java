@@ -67,6 +67,9 @@ public final class FusedSegmentStore {
     /** An upload that failed after publishing the clips of {@code published}: why. */
     default void failedAfter(IngestService.Result published, String error) {}
 
+    /** An upload answered {@code status} with {@code error}, having published nothing. */
+    default void refused(String name, int status, String error) {}
+
     default void fused(FusedEmotion segment) {}
   }
 
@@ -140,6 +143,11 @@ public final class FusedSegmentStore {
     } else {
       listener.failedAfter(upload, error);
     }
+  }
+
+  /** An upload answered with an error that published nothing: only its listener hears of it. */
+  public void refused(String name, int status, String error) {
+    listener.refused(name, status, error);
   }
 
   /**

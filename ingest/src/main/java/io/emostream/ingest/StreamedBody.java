@@ -128,6 +128,7 @@ final class StreamedBody implements Runnable {
     // Cut off by a shutdown, a client still sending has the rest of its body read and dropped
     // after the answer (Drain, up to 16 MiB or 5 s): closing at once, with its bytes unread, sent
     // a reset that could destroy the answer before the client read it.
+    uploads.answeredWithoutClips(upload.name(), answer.status(), answer.body());
     uploads.answers.respond(response, callback, answer.status(), answer.body());
   }
 

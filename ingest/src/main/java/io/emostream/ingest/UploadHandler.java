@@ -205,6 +205,22 @@ final class UploadHandler {
   }
 
   /**
+   * Tells the results' listener ({@code up}'s log) about an upload answered with an error that
+   * published nothing (one that published clips was told as {@code failedAfter}), so every upload
+   * gets its line.
+   */
+  void answeredWithoutClips(String name, int status, Object body) {
+    if (results == null || status == 201 || !(body instanceof Map<?, ?> answer)) {
+      return;
+    }
+    Object published = answer.get("clipsPublished");
+    if (published instanceof Integer clips && clips > 0) {
+      return;
+    }
+    results.refused(name, status, String.valueOf(answer.get("error")));
+  }
+
+  /**
    * {@code callback}, giving the claimed {@code sourceId} back (or keeping it, on a 201) before the
    * answer completes, so that a client retrying at once after an error finds it free.
    */

@@ -74,6 +74,41 @@ class IngestHttpResultsTest {
     }
   }
 
+  /**
+   * {@code up} prints a line per upload: one refused with nothing published is told to the store's
+   * listener too (only uploads answered 201 or failing after some clips were).
+   */
+  @Test
+  void anUploadRefusedWithNothingPublishedIsToldToTheListener() throws Exception {
+    List<String> lines = new ArrayList<>();
+    FusedSegmentStore store =
+        new FusedSegmentStore(
+            new FusedSegmentStore.Limits(10, 100),
+            new FusedSegmentStore.Listener() {
+              @Override
+              public void refused(String name, int status, String error) {
+                lines.add(name + " " + status + " " + error);
+              }
+            });
+    IngestConfig config = IngestConfig.fromEnv(new Env(Map.of())).withHttp("127.0.0.1", 0);
+    IngestHttpServer http =
+        new IngestHttpServer(
+            config,
+            (file, name, rule, channels) -> {
+              throw new IngestException("'" + name + "' could not be decoded");
+            },
+            new SimpleMeterRegistry(),
+            Clock.systemUTC(),
+            store);
+    http.start();
+    try {
+      assertThat(send(http, "POST", "/clips?name=broken.mp4", null).statusCode()).isEqualTo(400);
+    } finally {
+      http.close();
+    }
+    assertThat(lines).containsExactly("broken.mp4 400 'broken.mp4' could not be decoded");
+  }
+
   @Test
   void withATokenSourcesNeedItAndTheIndexStaysOpen() throws Exception {
     FusedSegmentStore store = new FusedSegmentStore(new FusedSegmentStore.Limits(10, 100));
