@@ -525,7 +525,11 @@ class MainTest {
         .containsExactly(
             "emostream: " + empty + ": 'empty.mp4' is empty",
             "emostream: " + random + ": 'random.mp4'" + notMedia,
-            "emostream: " + truncated + ": 'truncated.mp4'" + notMedia,
+            "emostream: "
+                + truncated
+                + ": 'truncated.mp4' is an MP4/MOV file without its index (the moov box a recorder"
+                + " writes at the end): truncated or damaged, e.g. copied before its recording had"
+                + " finished",
             "emostream: "
                 + still
                 + ": 'still.png' is a still image (png), not a video; send a video or an audio file",

@@ -1,6 +1,8 @@
 package io.emostream.ingest;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 
@@ -39,12 +41,46 @@ interface DemuxSource {
     return null;
   }
 
+  /**
+   * Why FFmpeg could not open it, when its first bytes say more than "not a media file": null when
+   * they do not.
+   */
+  default String unopenable() {
+    return null;
+  }
+
+  /**
+   * An ISO media file (MP4, MOV, M4A: an {@code ftyp} box first) that FFmpeg cannot open has lost
+   * its index, the {@code moov} box a recorder writes last: the file was copied or uploaded before
+   * its recording finished, or cut. Null for other heads.
+   */
+  static String unopenableIsoMedia(String label, byte[] head) {
+    if (head.length >= 8 && head[4] == 'f' && head[5] == 't' && head[6] == 'y' && head[7] == 'p') {
+      return "'"
+          + label
+          + "' is an MP4/MOV file without its index (the moov box a recorder writes at the end):"
+          + " truncated or damaged, e.g. copied before its recording had finished";
+    }
+    return null;
+  }
+
   /** A media file. */
   static DemuxSource file(Path file) {
     return new DemuxSource() {
       @Override
       public String label() {
         return file.getFileName().toString();
+      }
+
+      @Override
+      public String unopenable() {
+        byte[] head = new byte[8];
+        try (InputStream in = Files.newInputStream(file)) {
+          return unopenableIsoMedia(
+              label(), head.length == in.readNBytes(head, 0, 8) ? head : new byte[0]);
+        } catch (IOException e) {
+          return null;
+        }
       }
 
       @Override

@@ -519,11 +519,14 @@ public final class VideoDemuxer implements AutoCloseable {
       if (cut != null) {
         throw cut;
       }
+      String why = source.unopenable();
       throw new IngestException(
-          "'"
-              + source.label()
-              + "' is not a media file FFmpeg can read"
-              + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)",
+          why != null
+              ? why
+              : "'"
+                  + source.label()
+                  + "' is not a media file FFmpeg can read"
+                  + " (expected a video such as MP4, MKV, WebM or MOV, or an audio file)",
           e);
     }
   }

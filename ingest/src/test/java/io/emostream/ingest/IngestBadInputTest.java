@@ -209,7 +209,8 @@ class IngestBadInputTest {
    * opens and yields whole clips for the samples it holds (each published in its own transaction by
    * the real service), and the answer is a 400 that says the file ends short of its declared
    * duration and how many clips were published (the real service's answer lists them); cut inside
-   * the index it cannot be opened and is refused.
+   * the index it cannot be opened and is refused, saying it is an MP4 without its index (not "not a
+   * media file": a recording copied before it finished, whose index comes last, reads the same).
    */
   @Test
   void aTruncatedMp4GivesTheClipsItHoldsAndSaysSoOrIs400WhenItsIndexIsCut() throws Exception {
@@ -235,7 +236,8 @@ class IngestBadInputTest {
         base,
         post(base, "name=cut.mp4", "video/mp4", Arrays.copyOf(whole, 2_000)),
         400,
-        "'cut.mp4' is not a media file");
+        "'cut.mp4' is an MP4/MOV file without its index (the moov box a recorder writes at the"
+            + " end): truncated or damaged");
   }
 
   @Test
