@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -37,6 +38,14 @@ import org.slf4j.LoggerFactory;
 public final class ClipPublisher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClipPublisher.class);
+
+  /**
+   * How long a send or a commit waits for an unreachable Kafka before the clip fails (Kafka's
+   * default is 60 s; {@code KAFKA_MAX_BLOCK_MS} sets it): an upload is then answered 503 with
+   * Retry-After well within the 30 s a stopping server gives the uploads in flight, instead of
+   * holding its client for a minute and, at a stop, losing its answer.
+   */
+  static final int MAX_BLOCK_MS = 20_000;
 
   private final IngestConfig config;
   private final String transactionalId;
@@ -75,11 +84,13 @@ public final class ClipPublisher implements AutoCloseable {
 
   /** Slot {@code slot}'s producer, created and its transactions initialised. */
   private KafkaProducer<String, byte[]> create(int slot) {
+    Map<String, Object> overrides = new HashMap<>();
+    overrides.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    if (!config.kafka().asMap().containsKey(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
+      overrides.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS);
+    }
     KafkaProducer<String, byte[]> producer =
-        KafkaClients.transactionalProducer(
-            config.kafka(),
-            transactionalId + "-" + slot,
-            Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000));
+        KafkaClients.transactionalProducer(config.kafka(), transactionalId + "-" + slot, overrides);
     try {
       producer.initTransactions(); // fences the slot's discarded producer, ends its transaction
     } catch (RuntimeException e) {
