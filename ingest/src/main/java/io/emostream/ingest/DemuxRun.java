@@ -52,6 +52,7 @@ final class DemuxRun {
   // none), media time 0 of both streams.
   private long fileStartUs = Long.MIN_VALUE;
   private long lastFrameNanos;
+  private long framesGrabbed; // over every connection of a live source
   // A file that ends well short of its declared duration: where its media ended (else no bound).
   private long mediaEndMs = Long.MAX_VALUE;
 
@@ -180,6 +181,7 @@ final class DemuxRun {
     Frame frame;
     while ((frame = grab(grabber, null)) != null) {
       lastFrameNanos = System.nanoTime();
+      framesGrabbed++;
       onFrame(frame, what);
       String reason = control.stopReason();
       if (reason != null) {
@@ -209,6 +211,11 @@ final class DemuxRun {
   /** When the current connection last gave a frame ({@link System#nanoTime}). */
   long lastFrameNanos() {
     return lastFrameNanos;
+  }
+
+  /** Frames a live source's connections have given so far. */
+  long framesGrabbed() {
+    return framesGrabbed;
   }
 
   int emitted() {

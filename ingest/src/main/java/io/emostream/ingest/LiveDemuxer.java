@@ -64,11 +64,17 @@ final class LiveDemuxer {
             run = liveRun(grabber, channels, encoder, sink);
           }
           listener.live();
-          backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
-          lostAt = -1;
+          long grabbedBefore = run.framesGrabbed();
           reason = run.drainLive(grabber, control, shown);
           if (reason != null) {
             return finish(run, reason);
+          }
+          if (run.framesGrabbed() > grabbedBefore) {
+            // back only once media came: a server that opens and then fails at once (an MP4 whose
+            // index is at its end, served without ranges) was retried without end, several times
+            // a second, since every open reset the reconnect window and the backoff
+            backoff = IngestConfig.LiveLimits.FIRST_BACKOFF;
+            lostAt = -1;
           }
           long silentNanos = System.nanoTime() - run.lastFrameNanos();
           stalled = silentNanos >= silenceLimit(url, limits).toNanos() * 9 / 10;
@@ -76,6 +82,11 @@ final class LiveDemuxer {
               stalled
                   ? "no data for " + silentNanos / 1_000_000 + " ms (EMOSTREAM_LIVE_READ_TIMEOUT)"
                   : lostError(grabber);
+          if (lastError == null && run.framesGrabbed() == 0) {
+            // an end before any media is no stream that completed (an MP4 whose index is at its
+            // end, served without ranges, opens and ends at once): tried again, then timeout
+            lastError = "the stream ended before any media arrived";
+          }
           if (lastError == null) {
             // A clean end of stream (RTSP's BYE, an HLS playlist's end): nothing to reconnect to.
             return finish(run, SourceEvents.COMPLETED);
@@ -92,7 +103,7 @@ final class LiveDemuxer {
           lostAt = now;
           lossStalled = stalled;
           lossError = lastError;
-          lostAtMediaMs = run == null ? -1 : run.mediaMs();
+          lostAtMediaMs = run == null || run.framesGrabbed() == 0 ? -1 : run.mediaMs();
         }
         if (Duration.ofNanos(now - lostAt).compareTo(limits.reconnectFor()) >= 0) {
           return finish(run, endReason(lossStalled, lossError, lostAtMediaMs, lastError));

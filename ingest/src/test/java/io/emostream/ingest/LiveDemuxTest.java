@@ -7,11 +7,13 @@ import static org.awaitility.Awaitility.await;
 import io.emostream.kafka.Env;
 import io.emostream.testkit.LiveMediaServer;
 import io.emostream.testkit.TcpRelay;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ShortBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link VideoDemuxer#demuxLive} against real servers started here (no broker): FFmpeg serving the
@@ -192,6 +195,61 @@ class LiveDemuxTest {
       control.stop(SourceEvents.STOPPED);
     } // closing the silent server fails the stuck open
     assertThat(ended(stuck)).isEqualTo(SourceEvents.STOPPED);
+  }
+
+  /**
+   * A server that answers every open and then fails it at once (here Python's {@code http.server},
+   * which ignores ranges, serving an MP4 whose index is at its end: FFmpeg's seek to the index gets
+   * the file from its start, "Stream ends prematurely") is given up after the reconnect time like
+   * one never reached. Each open reset the reconnect window and the backoff, so it was retried
+   * without end, several times a second (a helper counted 869 requests in 4 minutes).
+   */
+  @Test
+  void aSourceThatOpensButNeverGivesMediaEndsAfterTheReconnectTime(@TempDir Path dir)
+      throws Exception {
+    assumeThat(LiveMediaServer.ffmpegAvailable()).as("needs ffmpeg").isTrue();
+    Process remux = // three loops of the sample; the mp4 muxer writes the index last
+        new ProcessBuilder(
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-stream_loop",
+                "2",
+                "-i",
+                SAMPLE.toString(),
+                "-c",
+                "copy",
+                dir.resolve("moov-last.mp4").toString())
+            .inheritIO()
+            .start();
+    assertThat(remux.waitFor()).isZero();
+    int port = LiveMediaServer.freePort();
+    Process server;
+    try {
+      server =
+          new ProcessBuilder(
+                  "python3", "-m", "http.server", Integer.toString(port), "--bind", "127.0.0.1")
+              .directory(dir.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("server.log").toFile())
+              .start();
+    } catch (IOException noPython) {
+      assumeThat(false).as("needs python3").isTrue();
+      return;
+    }
+    try {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> Files.readString(dir.resolve("server.log")).contains("Serving HTTP"));
+      long started = System.nanoTime();
+      String reason =
+          ended(pull(demuxer("2s", "2s"), "http://127.0.0.1:" + port + "/moov-last.mp4"));
+      assertThat(reason).startsWith("timeout: could not connect");
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+    } finally {
+      server.destroy();
+    }
+    assertThat(clips).isEmpty();
   }
 
   @Test
