@@ -291,6 +291,10 @@ final class BodySpool {
               last,
               container,
               startNanos);
+      // Unread while it waits for an ingest thread: that silence is the server's, not the
+      // client's (StreamedBody's own listener takes over once it reads). It was taken for an idle
+      // client: 408 after 30 s queued behind busy threads, and the upload was lost.
+      request.addIdleTimeoutListener(timeout -> false);
       uploads.ingestPool.execute(streamed);
     } catch (RejectedExecutionException e) {
       response.getHeaders().put(HttpHeader.RETRY_AFTER, "5");

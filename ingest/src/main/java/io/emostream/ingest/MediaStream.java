@@ -34,6 +34,7 @@ public final class MediaStream extends InputStream {
   private int replayed;
   private long count;
   private long waitedNanos;
+  private volatile boolean inRead;
   private volatile boolean ended;
   private volatile IOException failure;
 
@@ -71,12 +72,14 @@ public final class MediaStream extends InputStream {
     }
     int n;
     long start = System.nanoTime();
+    inRead = true;
     try {
       n = source.read(b, off, len);
     } catch (IOException e) {
       failure = e;
       return -1;
     } finally {
+      inRead = false;
       waitedNanos += System.nanoTime() - start;
     }
     if (n < 0) {
@@ -108,6 +111,14 @@ public final class MediaStream extends InputStream {
       }
     }
     return n;
+  }
+
+  /**
+   * Whether a read is waiting for the source now: a silence then is the sender's; one while the
+   * reader is busy elsewhere (decoding, publishing) is not.
+   */
+  public boolean inRead() {
+    return inRead;
   }
 
   /**

@@ -85,8 +85,9 @@ final class StreamedBody implements Runnable {
     if (shutdown != null) {
       body.cutOff(shutdown); // cut off while it waited for an ingest thread
     }
-    // Silence while a clip is published after the body's end is not the client's idleness.
-    request.addIdleTimeoutListener(timeout -> !body.ended());
+    // Only a silence while a read waits for the client is its idleness: not one while a clip is
+    // decoded or published (a slow Kafka), nor after the body's end.
+    request.addIdleTimeoutListener(timeout -> body.inRead() && !body.ended());
     LOG.info("upload '{}': {} streamed, demuxed while it arrives", upload.name(), container);
     IdempotencyStore.Answer answer;
     try {

@@ -182,8 +182,10 @@ class IngestStreamedUploadTest {
 
   /**
    * A streamed upload sent at full speed that waits for an ingest thread (all busy) is not cut off
-   * as too slow: the minimum rate is over the time its reads waited for the client. The queue's
-   * wait counted, and such uploads were answered 408 ("it arrived at 226 bytes/s") and lost.
+   * as too slow or idle: the minimum rate is over the time its reads waited for the client, and a
+   * silence is the client's only while a read waits for it. The queue's wait counted, and such
+   * uploads were answered 408 ("it arrived at 226 bytes/s"; queued over the idle timeout, "no data
+   * arrived for PT30S") and lost. The busy upload's own pause, server-side, is not idleness either.
    */
   @Test
   void aStreamedBodyQueuedBehindBusyIngestThreadsIsNotTakenForASlowClient() throws Exception {
@@ -192,7 +194,8 @@ class IngestStreamedUploadTest {
             Map.of(
                 "EMOSTREAM_HTTP_INGEST_THREADS", "1",
                 "EMOSTREAM_UPLOAD_MIN_RATE", "50000",
-                "EMOSTREAM_UPLOAD_MIN_RATE_AFTER", "1s"));
+                "EMOSTREAM_UPLOAD_MIN_RATE_AFTER", "1s",
+                "EMOSTREAM_HTTP_IDLE_TIMEOUT", "2s"));
     byte[] media = StreamedMedia.remux(VideoDemuxerTest.SAMPLE, Container.MATROSKA);
     CompletableFuture<HttpResponse<String>> first =
         upload(base, "busy.mkv", () -> new ByteArrayInputStream(media));
