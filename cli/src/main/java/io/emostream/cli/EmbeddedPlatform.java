@@ -82,6 +82,13 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final IngestService ingest;
   private final LiveSources live;
   private volatile boolean stopNow;
+
+  /**
+   * What the uploads in flight get after {@link #stopWithoutWaiting}: enough for the cut-off to
+   * reach their reads, so they are answered 503 with their clips rather than a closed connection.
+   */
+  private static final Duration STOP_NOW_GRACE = Duration.ofSeconds(3);
+
   private volatile Thread liveStop;
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final List<HealthCheck> health = new ArrayList<>();
@@ -220,7 +227,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
     http.start();
     IngestHttpServer server = http;
-    track(() -> server.close(stopNow ? Duration.ZERO : IngestHttpServer.SHUTDOWN_GRACE));
+    track(() -> server.close(stopNow ? STOP_NOW_GRACE : IngestHttpServer.SHUTDOWN_GRACE));
     health.add(http);
     return http.port();
   }
@@ -262,7 +269,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     liveStopping.start();
     IngestHttpServer server = http;
     if (server != null) {
-      server.close(stopNow ? Duration.ZERO : IngestHttpServer.SHUTDOWN_GRACE);
+      server.close(stopNow ? STOP_NOW_GRACE : IngestHttpServer.SHUTDOWN_GRACE);
     }
     try {
       liveStopping.join();
@@ -272,9 +279,10 @@ public final class EmbeddedPlatform implements AutoCloseable {
   }
 
   /**
-   * From now on the stop waits for nothing in flight: a live source still connecting or an upload
-   * still arriving is cut off at once (the clips it published stay in Kafka), instead of within
-   * their graces. What a second signal during {@code up}'s drain asks for.
+   * From now on the stop waits for nothing in flight: a live source still connecting is left at
+   * once, and an upload still arriving is cut off and answered within {@link #STOP_NOW_GRACE} (the
+   * clips it published stay in Kafka), instead of within their graces. What a second signal during
+   * {@code up}'s drain asks for.
    */
   public void stopWithoutWaiting() {
     stopNow = true;

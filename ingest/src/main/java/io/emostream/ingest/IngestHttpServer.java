@@ -456,7 +456,10 @@ public final class IngestHttpServer implements AutoCloseable, HealthCheck {
       }
       server.stop();
     } catch (InterruptedException e) {
+      // told to stop without waiting: the uploads still arriving are cut off first, so they are
+      // answered 503 with their clips, not as bodies that broke off
       Thread.currentThread().interrupt();
+      uploads.cutOffReading();
       ingestPool.shutdownNow();
     } catch (Exception e) {
       LOG.warn("stopping ingest HTTP failed", e);

@@ -177,6 +177,11 @@ final class StreamedBody implements Runnable {
               + uploads.limits.idleTimeout()
               + " (EMOSTREAM_HTTP_IDLE_TIMEOUT); the upload was cut off";
       uploads.answers.cutOff("idle-timeout");
+    } else if (failure != null && shutdown != null) {
+      // the server's stop cut the connection before the cut-off reached the read: its doing
+      status = shutdown.status();
+      response.getHeaders().put(HttpHeader.RETRY_AFTER, BodySpool.RETRY_AFTER_SHUTDOWN);
+      why = "the upload was cut off: " + shutdown.getMessage();
     } else if (failure != null) {
       LOG.info(
           "streamed upload '{}' ended before its body was complete ({} bytes received)",
