@@ -82,13 +82,6 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private final IngestService ingest;
   private final LiveSources live;
   private volatile boolean stopNow;
-
-  /**
-   * What the uploads in flight get after {@link #stopWithoutWaiting}: enough for the cut-off to
-   * reach their reads, so they are answered 503 with their clips rather than a closed connection.
-   */
-  private static final Duration STOP_NOW_GRACE = Duration.ofSeconds(3);
-
   private volatile Thread liveStop;
   private final PrometheusMeterRegistry meters = Meters.prometheus();
   private final List<HealthCheck> health = new ArrayList<>();
@@ -96,6 +89,12 @@ public final class EmbeddedPlatform implements AutoCloseable {
   private FusionConfig fusionConfig;
   private boolean closed;
   private final Thread onExit = new Thread(this::closeServices, "emostream-platform-cleanup");
+
+  /**
+   * What the uploads in flight get after {@link #stopWithoutWaiting}: enough for the cut-off to
+   * reach their reads, so they are answered 503 with their clips rather than a closed connection.
+   */
+  private static final Duration STOP_NOW_GRACE = Duration.ofSeconds(3);
 
   private EmbeddedPlatform(Env env, Path home, int kafkaPort) throws Exception {
     // a failed start closes what did start, so it leaves no broker running and no temporary folder
@@ -227,7 +226,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     }
     http.start();
     IngestHttpServer server = http;
-    track(() -> server.close(stopNow ? STOP_NOW_GRACE : IngestHttpServer.SHUTDOWN_GRACE));
+    track(() -> server.close(httpGrace()));
     health.add(http);
     return http.port();
   }
@@ -269,7 +268,7 @@ public final class EmbeddedPlatform implements AutoCloseable {
     liveStopping.start();
     IngestHttpServer server = http;
     if (server != null) {
-      server.close(stopNow ? STOP_NOW_GRACE : IngestHttpServer.SHUTDOWN_GRACE);
+      server.close(httpGrace());
     }
     try {
       liveStopping.join();
@@ -290,6 +289,11 @@ public final class EmbeddedPlatform implements AutoCloseable {
     if (liveStopping != null) {
       liveStopping.interrupt();
     }
+  }
+
+  /** How long the HTTP server's stop lets the uploads in flight be answered. */
+  private Duration httpGrace() {
+    return stopNow ? STOP_NOW_GRACE : IngestHttpServer.SHUTDOWN_GRACE;
   }
 
   public IngestService ingest() {

@@ -66,7 +66,6 @@ class UpStopIT {
     int http = LiveMediaServer.freePort();
     Process up = startUp(http, Map.of("EMOSTREAM_SEGMENT_SECONDS", "2"));
     try {
-
       HttpResponse<String> answer =
           HttpClient.newHttpClient()
               .send(

@@ -162,12 +162,7 @@ public final class SourceEvents {
     if (scheme <= 0) {
       return "[unparsable]";
     }
-    String rest = url.substring(scheme + 3);
-    int end = 0;
-    while (end < rest.length() && rest.charAt(end) != '?' && rest.charAt(end) != '#') {
-      end++;
-    }
-    rest = rest.substring(0, end);
+    String rest = url.substring(scheme + 3).split("[?#]", 2)[0];
     int slash = rest.indexOf('/');
     String authority = slash < 0 ? rest : rest.substring(0, slash);
     String path = slash < 0 ? "" : rest.substring(slash);
