@@ -18,18 +18,24 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * AudioSegment → speech-emotion posterior. With a {@link SpeechDetector} (the default,
- * EMOSTREAM_VAD=on) only the clip's voiced audio goes on, and a clip with too little of it is
- * NO_SPEECH, with no distribution; without one (EMOSTREAM_VAD=off) the whole clip goes on unless it
- * is quieter than {@link #SILENCE_RMS}, then NO_SPEECH. A missing or too short track (under the
- * manifest's {@code minSeconds}) is NO_AUDIO. What goes on is cut into the model's windows (never
- * cut short: see {@link AudioPreprocessor#windows}), each window normalised as its manifest asks
- * and run either as a [1, samples] waveform tensor or, for a model whose manifest names {@code
+ * AudioSegment → speech-emotion posterior. The clip's DC offset is removed first ({@link
+ * AudioPreprocessor#removeDcOffset}). With a {@link SpeechDetector} (the default, EMOSTREAM_VAD=on)
+ * only the clip's voiced audio goes on, and a clip with too little of it is NO_SPEECH, with no
+ * distribution; without one (EMOSTREAM_VAD=off) the whole clip goes on unless it is quieter than
+ * {@link #SILENCE_RMS}, then NO_SPEECH. A missing or too short track (under the manifest's {@code
+ * minSeconds}) is NO_AUDIO: ingest sends an empty segment for a clip with frames but no audio (a
+ * video without an audio track, or past its end). What goes on is cut into the model's windows
+ * (never cut short: see {@link AudioPreprocessor#windows}), each window normalised as its manifest
+ * asks and run either as a [1, samples] waveform tensor or, for a model whose manifest names {@code
  * features}, as a log-mel or MFCC tensor in the manifest's layout ({@link FeatureExtractor}); the
  * windows go through the model by the {@link BatchRunner}, one window per run (windows differ in
  * length: the last one takes the remainder), and their posteriors are averaged.
  */
 public final class AudioPredictor implements ClipPredictor {
+
+  /** The NO_AUDIO reason of a clip without audio samples. */
+  public static final String NO_TRACK =
+      "no audio in this segment (the source has no audio track, or it ended before the segment)";
 
   /**
    * Without voice-activity detection, a clip below this RMS (about -60 dBFS) counts as silent: no
@@ -210,17 +216,21 @@ public final class AudioPredictor implements ClipPredictor {
       }
       byte[] pcm = new byte[segment.getPcm().remaining()];
       segment.getPcm().duplicate().get(pcm);
-      float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
+      float[] samples =
+          AudioPreprocessor.removeDcOffset(
+              AudioPreprocessor.toMonoFloat(pcm, segment.getChannels()));
       clip.decodeMs = clip.watch.lapMs();
       if (samples.length < audio.minSeconds() * audio.sampleRate()) {
         clip.outcome =
             Outcome.without(
                 PredictionStatus.NO_AUDIO,
-                String.format(
-                    Locale.ROOT,
-                    "audio of %.2f s, shorter than %s s",
-                    (double) samples.length / audio.sampleRate(),
-                    audio.minSeconds()),
+                samples.length == 0
+                    ? NO_TRACK
+                    : String.format(
+                        Locale.ROOT,
+                        "audio of %.2f s, shorter than %s s",
+                        (double) samples.length / audio.sampleRate(),
+                        audio.minSeconds()),
                 clip.decodeMs,
                 clip.watch.lapMs(),
                 0);

@@ -50,6 +50,33 @@ public final class AudioPreprocessor {
   }
 
   /**
+   * Subtracts the clip's mean (its DC offset) in place and returns {@code x}. A constant offset is
+   * no sound, but Silero VAD and the speech model both see it: +0.1 of full scale on sad RAVDESS
+   * speech gave a segment NO_SPEECH, and +0.02 (about -34 dBFS) changed the labels of neutral
+   * segments (found by a hostile-user pass). Cheap sound cards and some recorders add one; the
+   * corpora the models were trained on have next to none. The mean is rounded to a 16-bit step
+   * (1/32768), so 16-bit audio stays on its grid, and audio whose offset is under half a step (most
+   * of RAVDESS) is left exactly as it is.
+   */
+  public static float[] removeDcOffset(float[] x) {
+    if (x.length == 0) {
+      return x;
+    }
+    double sum = 0;
+    for (float v : x) {
+      sum += v;
+    }
+    float mean = Math.round(sum / x.length * 32768) / 32768f;
+    if (mean == 0) {
+      return x;
+    }
+    for (int i = 0; i < x.length; i++) {
+      x[i] -= mean;
+    }
+    return x;
+  }
+
+  /**
    * Cuts audio into windows of {@code window} samples; the remainder becomes a last window when it
    * has at least {@code min} samples, or when it is all there is. Nothing is silently cut: a
    * remainder shorter than {@code min} after full windows is appended to the last full window.

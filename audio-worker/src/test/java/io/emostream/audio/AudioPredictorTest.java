@@ -124,6 +124,25 @@ class AudioPredictorTest {
   }
 
   @Test
+  void aDcOffsetDoesNotChangeThePrediction() throws Exception {
+    // the tiny model's logits follow mean |x|: 0.1 ± 0.1 alternating has mean |x| 0.1, the same
+    // signal 0.3 above zero 0.3
+    float[] clean = new float[16_000];
+    float[] offset = new float[16_000];
+    for (int i = 0; i < clean.length; i++) {
+      clean[i] = i % 2 == 0 ? 0.1f : -0.1f;
+      offset[i] = clean[i] + 0.3f;
+    }
+    try (OrtModel model = tinyModel("NONE")) {
+      ClipPredictor.Outcome expected = new AudioPredictor(model).predict("c1", segment(clean));
+      ClipPredictor.Outcome outcome = new AudioPredictor(model).predict("c1", segment(offset));
+
+      assertThat(outcome.status()).isEqualTo(PredictionStatus.OK);
+      assertThat(outcome.probabilities()).containsExactly(expected.probabilities(), within(1e-4f));
+    }
+  }
+
+  @Test
   void withoutVoiceActivityDetectionSilenceIsNoSpeechNotAMadeUpEmotion() throws Exception {
     try (OrtModel model = tinyModel("NONE")) {
       ClipPredictor.Outcome outcome =
@@ -140,8 +159,10 @@ class AudioPredictorTest {
           new AudioPredictor(model).predict("c1", segment((short) 8192, 7_999));
       assertThat(outcome.status()).isEqualTo(PredictionStatus.NO_AUDIO);
       assertThat(outcome.error()).contains("0.50 s, shorter than 0.5 s");
-      assertThat(new AudioPredictor(model).predict("c1", segment((short) 8192, 0)).status())
-          .isEqualTo(PredictionStatus.NO_AUDIO);
+      ClipPredictor.Outcome noTrack =
+          new AudioPredictor(model).predict("c1", segment((short) 8192, 0));
+      assertThat(noTrack.status()).isEqualTo(PredictionStatus.NO_AUDIO);
+      assertThat(noTrack.error()).isEqualTo(AudioPredictor.NO_TRACK);
     }
   }
 

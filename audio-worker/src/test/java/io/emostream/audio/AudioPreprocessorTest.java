@@ -10,6 +10,19 @@ import org.junit.jupiter.api.Test;
 class AudioPreprocessorTest {
 
   @Test
+  void removeDcOffsetSubtractsTheClipsMeanInPlace() {
+    float[] x = {0.35f, -0.15f, 0.35f, -0.15f};
+    assertThat(AudioPreprocessor.removeDcOffset(x)).isSameAs(x);
+    assertThat(x).containsExactly(new float[] {0.25f, -0.25f, 0.25f, -0.25f}, within(1e-4f));
+    assertThat(AudioPreprocessor.removeDcOffset(new float[0])).isEmpty();
+    // rounded to a 16-bit step: an offset under half a step leaves the audio as it is
+    float[] tiny = {2 / 32768f, -1 / 32768f, 0};
+    assertThat(AudioPreprocessor.removeDcOffset(tiny)).containsExactly(2 / 32768f, -1 / 32768f, 0);
+    float[] steps = {5 / 32768f, 1 / 32768f};
+    assertThat(AudioPreprocessor.removeDcOffset(steps)).containsExactly(2 / 32768f, -2 / 32768f);
+  }
+
+  @Test
   void convertsLittleEndianPcmAndAveragesChannels() {
     // frame 1: L=16384 (0x4000), R=0 → 0.25; frame 2: L=-32768 (0x8000), R=-32768 → -1.0
     byte[] pcm = {0x00, 0x40, 0x00, 0x00, 0x00, (byte) 0x80, 0x00, (byte) 0x80};

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.emostream.audio.AudioPredictor;
 import io.emostream.ingest.IngestService;
 import io.emostream.kafka.Env;
 import io.emostream.schemas.FusedEmotion;
@@ -47,6 +48,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.utils.Utils;
+import org.bytedeco.ffmpeg.global.avcodec;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegFrameRecorder;
+import org.bytedeco.javacv.Frame;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -150,6 +155,46 @@ class EndToEndIT {
     ModalityPrediction audio = prediction(result, Modality.AUDIO);
     assertThat(audio.getStatus()).isEqualTo(PredictionStatus.NO_SPEECH);
     assertThat(audio.getProbabilities()).isEmpty();
+  }
+
+  /**
+   * A video without an audio track: every segment's audio prediction is NO_AUDIO with its reason,
+   * not missing from the fused record as if the audio worker had been silent (a hostile-user pass).
+   */
+  @Test
+  void aVideoWithoutAnAudioTrackIsVideoOnlyWithANoAudioPrediction(@TempDir Path dir)
+      throws Exception {
+    Path silent = dir.resolve("no-audio.mkv");
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(SAMPLE.toFile())) {
+      grabber.start();
+      try (FFmpegFrameRecorder recorder =
+          new FFmpegFrameRecorder(
+              silent.toFile(), grabber.getImageWidth(), grabber.getImageHeight(), 0)) {
+        recorder.setFormat("matroska");
+        recorder.setVideoCodec(avcodec.AV_CODEC_ID_MPEG4);
+        recorder.setVideoQuality(2);
+        recorder.setFrameRate(grabber.getFrameRate());
+        recorder.start();
+        for (Frame frame; (frame = grabber.grabImage()) != null; ) {
+          recorder.record(frame);
+        }
+        recorder.stop();
+      }
+      grabber.stop();
+    }
+
+    Map<String, FusedEmotion> fused =
+        run(() -> ids(platform.ingest().ingest(silent, "no-audio.mkv", null)));
+
+    assertThat(fused).hasSize(2);
+    for (FusedEmotion result : fused.values()) {
+      assertThat(result.getStatus()).isEqualTo(FusionStatus.VIDEO_ONLY);
+      assertThat(result.getModalities()).containsExactly(Modality.VIDEO);
+      ModalityPrediction audio = prediction(result, Modality.AUDIO);
+      assertThat(audio.getStatus()).isEqualTo(PredictionStatus.NO_AUDIO);
+      assertThat(audio.getError()).isEqualTo(AudioPredictor.NO_TRACK);
+      assertThat(audio.getProbabilities()).isEmpty();
+    }
   }
 
   @Test

@@ -117,13 +117,7 @@ public final class ClipPublisher implements AutoCloseable {
       DemuxedClip clip,
       FusionRule rule,
       Instant now) {
-    List<Modality> modalities = new ArrayList<>();
-    if (clip.hasAudio()) {
-      modalities.add(Modality.AUDIO);
-    }
-    if (clip.hasVideo()) {
-      modalities.add(Modality.VIDEO);
-    }
+    List<Modality> modalities = clip.modalities();
     ClipManifest manifest =
         ClipManifest.newBuilder()
             .setClipId(clipId)
@@ -139,13 +133,13 @@ public final class ClipPublisher implements AutoCloseable {
             .build();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     records.add(topics.manifests().record(clipId, manifest));
-    if (clip.hasAudio()) {
+    if (modalities.contains(Modality.AUDIO)) { // empty when the clip has frames but no audio
       AudioSegment audio =
           new AudioSegment(
               clipId, VideoDemuxer.SAMPLE_RATE, 1, ByteBuffer.wrap(clip.pcm16le()), clip.startMs());
       records.add(topics.audio().record(clipId, audio));
     }
-    if (clip.hasVideo()) {
+    if (modalities.contains(Modality.VIDEO)) {
       records.add(topics.frames().record(clipId, frameBatch(clipId, clip)));
     }
     return records;

@@ -1,5 +1,7 @@
 package io.emostream.ingest;
 
+import io.emostream.schemas.Modality;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,5 +28,23 @@ public record DemuxedClip(
 
   public boolean hasVideo() {
     return sourceHasVideo && !frames.isEmpty();
+  }
+
+  /**
+   * The modalities a prediction is expected for (the manifest's list): video when the clip has
+   * frames; audio when it has samples, and also when it has frames but no samples (a video without
+   * an audio track, or past the end of its track): ingest then sends an empty audio segment, which
+   * the audio worker answers NO_AUDIO, so the fused record says why the audio is missing instead of
+   * leaving it out as if its worker had been silent. A clip with neither has none.
+   */
+  public List<Modality> modalities() {
+    List<Modality> modalities = new ArrayList<>(2);
+    if (hasAudio() || hasVideo()) {
+      modalities.add(Modality.AUDIO);
+    }
+    if (hasVideo()) {
+      modalities.add(Modality.VIDEO);
+    }
+    return modalities;
   }
 }

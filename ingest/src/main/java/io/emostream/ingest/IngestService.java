@@ -454,13 +454,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
             config.topics(), clipId, sourceId, sourceName, clip, rule, clock.instant());
     publishTraced(clipId, sourceId, records);
     clipsPublished.increment();
-    List<Modality> modalities = new ArrayList<>();
-    if (clip.hasAudio()) {
-      modalities.add(Modality.AUDIO);
-    }
-    if (clip.hasVideo()) {
-      modalities.add(Modality.VIDEO);
-    }
+    List<Modality> modalities = clip.modalities();
     LOG.info(
         "published clip {} ({}-{} ms, {} frames, {} audio samples)",
         clipId,
