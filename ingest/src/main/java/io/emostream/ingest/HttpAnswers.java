@@ -66,11 +66,18 @@ final class HttpAnswers {
       return params;
     }
     for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
       int eq = pair.indexOf('=');
-      if (eq > 0) {
-        params.put(
-            URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (params.put(name, value) != null) {
+        // the last one won: rule=average&rule=rule-based was fused RULE_BASED without a word
+        throw new IllegalArgumentException(
+            "query parameter '" + RequestChecks.shown(name) + "' is given more than once");
       }
     }
     return params;

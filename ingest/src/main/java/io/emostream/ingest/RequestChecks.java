@@ -78,17 +78,26 @@ final class RequestChecks {
   }
 
   /**
-   * A display name only: directories and control characters are dropped, so it can never become a
-   * path.
+   * A display name only: directories, control characters and Unicode's bidirectional controls
+   * (which reorder what an operator's terminal shows after them, e.g. U+202E) are dropped, so it
+   * can never become a path or disguise a log line.
    */
   static String displayName(String raw) {
     if (raw == null || raw.isBlank()) {
       return "upload";
     }
     String base = raw.replace('\\', '/');
-    base = base.substring(base.lastIndexOf('/') + 1).replaceAll("[\\p{Cntrl}]", "");
+    base =
+        base.substring(base.lastIndexOf('/') + 1)
+            .replaceAll("[\\p{Cntrl}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]", "");
     return base.isBlank() || base.equals("..") || base.equals(".")
         ? "upload"
         : base.substring(0, Math.min(base.length(), 200));
+  }
+
+  /** A name from a request as an error shows it: one line, at most 40 characters. */
+  static String shown(String name) {
+    String line = name.replaceAll("\\p{Cntrl}", "?");
+    return line.length() > 40 ? line.substring(0, 40) + "..." : line;
   }
 }

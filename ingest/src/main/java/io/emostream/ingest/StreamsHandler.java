@@ -155,12 +155,6 @@ final class StreamsHandler {
   /** The fields of {@code POST /streams}' JSON object. */
   static final List<String> STREAM_FIELDS = List.of("url", "name", "rule", "channel", "sourceId");
 
-  /** A field name as the error shows it: one line, at most 40 characters. */
-  private static String shown(String name) {
-    String line = name.replaceAll("\\p{Cntrl}", "?");
-    return line.length() > 40 ? line.substring(0, 40) + "..." : line;
-  }
-
   static LiveSources.Request streamRequest(String body, ChannelSelection defaults) {
     JsonNode json;
     try {
@@ -178,7 +172,10 @@ final class StreamsHandler {
       if (!STREAM_FIELDS.contains(name)) {
         // a typo ("nmae") would otherwise start the source without what was asked for
         throw new IllegalArgumentException(
-            "unknown field \"" + shown(name) + "\"; accepted: " + String.join(", ", STREAM_FIELDS));
+            "unknown field \""
+                + RequestChecks.shown(name)
+                + "\"; accepted: "
+                + String.join(", ", STREAM_FIELDS));
       }
     }
     Map<String, String> fields = new LinkedHashMap<>();

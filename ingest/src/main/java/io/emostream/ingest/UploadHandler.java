@@ -146,7 +146,7 @@ final class UploadHandler {
     UploadRequest upload;
     try {
       upload =
-          UploadRequest.parse(
+          UploadRequest.parseQuery(
               HttpAnswers.query(request.getHttpURI().getQuery()), config.channels());
       checkRule(upload.rule(), unavailableRules);
     } catch (IllegalArgumentException e) {

@@ -2,6 +2,7 @@ package io.emostream.ingest;
 
 import io.emostream.schemas.FusionRule;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,6 +15,37 @@ record UploadRequest(
     Integer audioStream,
     String sourceId,
     Map<String, String> query) {
+
+  /** The query parameters {@code POST /clips} takes (case-sensitive). */
+  static final List<String> PARAMETERS =
+      List.of("name", "rule", "channel", "audioStream", "sourceId");
+
+  /**
+   * {@code POST /clips}'s query: {@link #parse} after refusing a parameter it does not take. A
+   * mistyped {@code sourceid} was ignored, and the upload got a new source id instead of the
+   * caller's (found by a hostile-user pass); {@code POST /streams} refuses unknown fields the same
+   * way.
+   */
+  static UploadRequest parseQuery(Map<String, String> query, ChannelSelection defaults) {
+    for (String name : query.keySet()) {
+      if (!PARAMETERS.contains(name)) {
+        String near =
+            PARAMETERS.stream()
+                .filter(p -> p.equalsIgnoreCase(name))
+                .findFirst()
+                .map(p -> " (did you mean '" + p + "'?)")
+                .orElse("");
+        throw new IllegalArgumentException(
+            "unknown query parameter '"
+                + RequestChecks.shown(name)
+                + "'"
+                + near
+                + "; accepted: "
+                + String.join(", ", PARAMETERS));
+      }
+    }
+    return parse(query, defaults);
+  }
 
   static UploadRequest parse(Map<String, String> query, ChannelSelection defaults) {
     FusionRule rule;

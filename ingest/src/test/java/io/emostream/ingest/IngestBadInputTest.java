@@ -185,6 +185,42 @@ class IngestBadInputTest {
     published.clear();
   }
 
+  /**
+   * A query parameter {@code POST /clips} does not take, or one given twice, is refused before the
+   * body is read: a mistyped {@code sourceid} was ignored (the upload got a new source id instead
+   * of the caller's), and {@code rule=average&rule=rule-based} took the last (a hostile-user pass).
+   */
+  @Test
+  void anUnknownOrRepeatedQueryParameterIs400() throws Exception {
+    String base = start();
+    byte[] wav = Files.readAllBytes(TestMedia.writeToneWav(dir.resolve("t.wav"), 16_000, 1.0));
+    assertRejected(
+        base,
+        post(base, "name=a.wav&sourceid=call-1", "audio/wav", wav),
+        400,
+        "unknown query parameter 'sourceid' (did you mean 'sourceId'?); accepted: name, rule,"
+            + " channel, audioStream, sourceId");
+    assertRejected(
+        base,
+        post(base, "name=a.wav&segmentSeconds=-1", "audio/wav", wav),
+        400,
+        "unknown query parameter 'segmentSeconds'; accepted:");
+    assertRejected(
+        base, post(base, "bogus", "audio/wav", wav), 400, "unknown query parameter 'bogus'");
+    assertRejected(
+        base,
+        post(base, "rule=average&rule=rule-based", "audio/wav", wav),
+        400,
+        "query parameter 'rule' is given more than once");
+  }
+
+  /** Unicode's bidirectional controls in a name are dropped: they reorder the operator's log. */
+  @Test
+  void aNamesBidirectionalControlsAreDropped() {
+    assertThat(RequestChecks.displayName("invoice\u202Egpj.exe")).isEqualTo("invoicegpj.exe");
+    assertThat(RequestChecks.displayName("ünïcødé 😀.mp4")).isEqualTo("ünïcødé 😀.mp4");
+  }
+
   @Test
   void anEmptyUploadIs400() throws Exception {
     String base = start();
