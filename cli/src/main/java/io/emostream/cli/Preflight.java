@@ -189,13 +189,35 @@ final class Preflight {
   }
 
   /** Port 0 means any free port and always passes. */
-  static void checkPortFree(String host, int port, String what, String variable) {
+  static void checkPortFree(
+      String host, int port, String what, String portVariable, String hostVariable) {
     if (port == 0) {
       return;
     }
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    String notHere =
+        hostVariable
+            + " must name an address of this machine (e.g. 127.0.0.1, or 0.0.0.0 for all of them)";
+    if (address.isUnresolved()) {
+      // it was reported as "port ... already in use" (found by a hostile-user pass)
+      throw new InputException(
+          what + " host '" + host + "' (" + hostVariable + ") is not a known address; " + notHere);
+    }
     try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress(host, port));
+      socket.bind(address);
     } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("in use")) {
+        throw new InputException(
+            what
+                + " cannot listen on "
+                + host
+                + " port "
+                + port
+                + " ("
+                + e.getMessage()
+                + "); "
+                + notHere);
+      }
       throw new InputException(
           what
               + " port "
@@ -204,7 +226,7 @@ final class Preflight {
               + host
               + " is already in use (another "
               + "'emostream up' or Kafka?); stop that process or set "
-              + variable
+              + portVariable
               + " to a free port");
     }
   }

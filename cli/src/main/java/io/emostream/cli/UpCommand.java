@@ -56,10 +56,17 @@ final class UpCommand extends CliCommand {
           env.string(EmbeddedPlatform.KAFKA_HOST_ENV, EmbeddedPlatform.DEFAULT_KAFKA_HOST),
           kafkaPort,
           "Kafka",
-          EmbeddedPlatform.KAFKA_PORT_ENV);
+          EmbeddedPlatform.KAFKA_PORT_ENV,
+          EmbeddedPlatform.KAFKA_HOST_ENV);
     }
-    Preflight.checkPortFree(httpHost, httpPortSetting, "ingest HTTP", IngestConfig.HTTP_PORT_ENV);
-    Preflight.checkPortFree(opsConfig.host(), opsConfig.port(), "metrics", OpsConfig.PORT_ENV);
+    Preflight.checkPortFree(
+        httpHost,
+        httpPortSetting,
+        "ingest HTTP",
+        IngestConfig.HTTP_PORT_ENV,
+        IngestConfig.HTTP_HOST_ENV);
+    Preflight.checkPortFree(
+        opsConfig.host(), opsConfig.port(), "metrics", OpsConfig.PORT_ENV, OpsConfig.HOST_ENV);
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, null);
     FusedSegmentStore.Limits resultLimits = resultLimits();

@@ -143,6 +143,22 @@ class MainTest {
     }
   }
 
+  /** A host that is not an address of this machine was reported as a port in use. */
+  @Test
+  void upOnAHostItCannotListenOnNamesTheHostVariable() throws Exception {
+    assertThat(runWith(Map.of("EMOSTREAM_KAFKA_HOST", "nohost.invalid"), "up")).isEqualTo(2);
+    assertOneReadableLine(
+        "Kafka host 'nohost.invalid' (EMOSTREAM_KAFKA_HOST) is not a known address",
+        "an address of this machine");
+  }
+
+  @Test
+  void upOnAnAddressOfAnotherMachineNamesTheHostVariable() throws Exception {
+    // TEST-NET-1 (RFC 5737): a valid address no machine here has
+    assertThat(runWith(Map.of("EMOSTREAM_KAFKA_HOST", "192.0.2.1"), "up")).isEqualTo(2);
+    assertOneReadableLine("Kafka cannot listen on 192.0.2.1 port", "EMOSTREAM_KAFKA_HOST");
+  }
+
   @Test
   void upOnAnHttpPortInUseNamesIt() throws Exception {
     try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
