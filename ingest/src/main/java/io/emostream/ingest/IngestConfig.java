@@ -175,10 +175,17 @@ public record IngestConfig(
      */
     public static final int INGEST_QUEUE = 64;
 
+    /**
+     * The shortest HTTP timeout taken: a bare number is milliseconds, so {@code
+     * EMOSTREAM_HTTP_IDLE_TIMEOUT=5} meant 5 ms and every request was cut off (found by a
+     * hostile-user pass); no client sends a request within less.
+     */
+    static final Duration MIN_HTTP_TIMEOUT = Duration.ofSeconds(1);
+
     public HttpLimits {
-      positive(HTTP_HEADER_TIMEOUT_ENV, headerTimeout);
-      positive(HTTP_IDLE_TIMEOUT_ENV, idleTimeout);
-      positive(UPLOAD_TIMEOUT_ENV, uploadTimeout);
+      atLeastOneSecond(HTTP_HEADER_TIMEOUT_ENV, headerTimeout);
+      atLeastOneSecond(HTTP_IDLE_TIMEOUT_ENV, idleTimeout);
+      atLeastOneSecond(UPLOAD_TIMEOUT_ENV, uploadTimeout);
       positive(IDEMPOTENCY_TTL_ENV, idempotencyTtl);
     }
 
@@ -186,6 +193,17 @@ public record IngestConfig(
       if (d.isZero()) {
         throw new IllegalArgumentException(
             name + " must be longer than 0, such as 500ms, 30s or 2m");
+      }
+    }
+
+    private static void atLeastOneSecond(String name, Duration d) {
+      if (d.compareTo(MIN_HTTP_TIMEOUT) < 0) {
+        throw new IllegalArgumentException(
+            name
+                + " is "
+                + d.toMillis()
+                + " ms; it must be at least 1s (a number without a unit is milliseconds: write"
+                + " 30s, 2m)");
       }
     }
 

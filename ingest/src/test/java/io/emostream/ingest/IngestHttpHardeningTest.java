@@ -297,11 +297,11 @@ class IngestHttpHardeningTest {
   void aLongIngestIsNotCutOffByTheIdleTimeout() throws Exception {
     String base =
         start(
-            Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "300ms"),
+            Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "1s"),
             (file, name, rule, channels) -> {
               try {
-                // Holds the ingest for five idle timeouts (nobody counts this latch down).
-                assertThat(new CountDownLatch(1).await(1_500, TimeUnit.MILLISECONDS)).isFalse();
+                // Holds the ingest for three idle timeouts (nobody counts this latch down).
+                assertThat(new CountDownLatch(1).await(3_000, TimeUnit.MILLISECONDS)).isFalse();
               } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
               }
@@ -468,6 +468,10 @@ class IngestHttpHardeningTest {
     Assertions.assertThatThrownBy(
             () -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_HTTP_HEADER_TIMEOUT", "0"))))
         .hasMessageContaining("EMOSTREAM_HTTP_HEADER_TIMEOUT");
+    // a bare number is milliseconds: 5 is refused, not taken as 5 ms (every request cut off)
+    Assertions.assertThatThrownBy(
+            () -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "5"))))
+        .hasMessageContaining("EMOSTREAM_HTTP_IDLE_TIMEOUT is 5 ms; it must be at least 1s");
     Assertions.assertThatThrownBy(
             () -> IngestConfig.fromEnv(new Env(Map.of("EMOSTREAM_HTTP_MAX_CONNECTIONS", "none"))))
         .hasMessageContaining("EMOSTREAM_HTTP_MAX_CONNECTIONS");
