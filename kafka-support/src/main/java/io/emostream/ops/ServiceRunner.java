@@ -8,6 +8,7 @@ import io.emostream.topics.Topics;
 import io.emostream.tracing.Tracing;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,12 +69,15 @@ public final class ServiceRunner {
     private final Service service;
     private final OpsServer ops;
     private final Tracing tracing;
+    private final KafkaReachability kafka;
     private final Thread hook;
 
-    private Running(Service service, OpsServer ops, Tracing tracing, Thread hook) {
+    private Running(
+        Service service, OpsServer ops, Tracing tracing, KafkaReachability kafka, Thread hook) {
       this.service = service;
       this.ops = ops;
       this.tracing = tracing;
+      this.kafka = kafka;
       this.hook = hook;
     }
 
@@ -93,7 +97,7 @@ public final class ServiceRunner {
       } catch (IllegalStateException e) {
         return; // the JVM is exiting: the hook closes them
       }
-      stop(service, ops, tracing);
+      stop(service, ops, tracing, kafka);
     }
   }
 
@@ -127,18 +131,22 @@ public final class ServiceRunner {
     }
     OpsServer ops = null;
     Thread hook = null;
+    KafkaReachability reachability =
+        KafkaReachability.start(kafka, KafkaReachability.INTERVAL, KafkaReachability.STALE);
     try {
-      ops = OpsServer.start(opsConfig, meters, service.healthChecks());
+      List<HealthCheck> checks = new ArrayList<>(service.healthChecks());
+      checks.add(reachability);
+      ops = OpsServer.start(opsConfig, meters, checks);
       OpsServer started = ops;
-      hook = new Thread(() -> stop(service, started, tracing), name + "-shutdown");
+      hook = new Thread(() -> stop(service, started, tracing, reachability), name + "-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       service.start();
-      return new Running(service, ops, tracing, hook);
+      return new Running(service, ops, tracing, reachability, hook);
     } catch (Exception | Error e) {
       if (hook != null) {
         Runtime.getRuntime().removeShutdownHook(hook);
       }
-      stop(service, ops, tracing);
+      stop(service, ops, tracing, reachability);
       throw e;
     }
   }
@@ -147,12 +155,14 @@ public final class ServiceRunner {
    * The service (its work in flight), then the ops server, then tracing (flushing the spans not yet
    * exported).
    */
-  private static void stop(Service service, OpsServer ops, Tracing tracing) {
+  private static void stop(
+      Service service, OpsServer ops, Tracing tracing, KafkaReachability kafka) {
     try {
       if (!service.close(STOP_WAIT)) {
         LOG.warn("the service did not stop within {}", STOP_WAIT);
       }
     } finally {
+      kafka.close();
       try {
         if (ops != null) {
           ops.close();

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** A service's life through {@link ServiceRunner}, on the real broker. */
@@ -49,13 +50,39 @@ class ServiceRunnerIT {
       assertThat(running.ops().port()).isEqualTo(port);
       HttpResponse<String> ready = get(running.ops().url("/health/ready"));
       assertThat(ready.statusCode()).isEqualTo(200);
-      assertThat(ready.body()).contains("\"fake\":\"UP\"");
+      assertThat(ready.body()).contains("\"fake\":\"UP\"", "\"kafka\":\"UP\"");
     } finally {
       running.close();
     }
     assertThat(service.events).containsExactly("start:ops-up", "close:" + ServiceRunner.STOP_WAIT);
     assertThatThrownBy(() -> get("http://127.0.0.1:" + port + "/health/live"))
         .isInstanceOf(ConnectException.class);
+  }
+
+  /**
+   * The {@code kafka} component: ready while the cluster answers, not ready once it has not for the
+   * staleness, never not live (a broker outage is not the process's fault).
+   */
+  @Test
+  void kafkaIsReadyWhileTheClusterAnswersAndNotReadyOnceItHasNotForTheStaleness() throws Exception {
+    Duration interval = Duration.ofMillis(200);
+    Duration stale = Duration.ofMillis(800);
+    try (KafkaReachability up = KafkaReachability.start(kafka, interval, stale)) {
+      // ready throughout more than twice the staleness: a few asks, each answered
+      Awaitility.await()
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(4))
+          .until(up::isReady);
+      assertThat(up.name()).isEqualTo("kafka");
+      assertThat(up.isLive()).isTrue();
+    }
+    int closed = freePort(); // nothing listens there
+    try (KafkaReachability down =
+        KafkaReachability.start(KafkaSettings.bootstrap("127.0.0.1:" + closed), interval, stale)) {
+      assertThat(down.isReady()).as("reachable for the staleness from the start").isTrue();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !down.isReady());
+      assertThat(down.isLive()).isTrue();
+    }
   }
 
   @Test
