@@ -308,6 +308,10 @@ final class Preflight {
                   + (probe.audioChannels() == 0 ? "no audio" : "one audio channel")
                   + "; leave out --channel (or use --channel mix)");
         }
+        if (picked != ChannelSelection.Mode.MIX && probe.audioChannels() > 2) {
+          throw new IngestException(
+              ChannelSelection.parse(channelOption, null).tooManyChannels(probe.audioChannels()));
+        }
         usable.add(file);
       } catch (IngestException e) {
         err.println("emostream: " + file + ": " + e.getMessage());

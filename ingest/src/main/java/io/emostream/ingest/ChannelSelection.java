@@ -156,10 +156,20 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
     return mode != Mode.MIX;
   }
 
-  /** The tracks to cut from audio decoded with {@code sourceChannels} interleaved channels. */
+  /**
+   * The tracks to cut from audio decoded with {@code sourceChannels} interleaved channels.
+   *
+   * @throws IngestException when a channel is to be picked from more than two: the left and right
+   *     of 5.1 are its front speakers, not a call's two sides (its voice is mostly in the centre),
+   *     and analysing them, as was done, gave another voice than the one asked for without a word
+   *     (found by a hostile-user pass)
+   */
   public List<Track> tracks(int sourceChannels) {
     if (mode == Mode.MIX || sourceChannels < 2) {
       return List.of(new Track(0, null));
+    }
+    if (sourceChannels > 2) {
+      throw new IngestException(tooManyChannels(sourceChannels));
     }
     List<Track> tracks = new ArrayList<>(2);
     for (Channel channel : Channel.values()) {
@@ -174,6 +184,16 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
       }
     }
     return tracks;
+  }
+
+  /** Why a channel cannot be picked from a source with {@code sourceChannels} (more than 2). */
+  public String tooManyChannels(int sourceChannels) {
+    return "channel "
+        + mode.name().toLowerCase(Locale.ROOT)
+        + " picks a side of a stereo call, but the source has "
+        + sourceChannels
+        + " audio channels (e.g. 5.1, whose left and right are front speakers); analyse its mix"
+        + " (channel=mix, EMOSTREAM_AUDIO_CHANNEL=mix) or send the call's stereo recording";
   }
 
   /** Whether sampled frames go with the clips: not when each channel is its own speaker stream. */

@@ -154,6 +154,32 @@ class VideoDemuxerTest {
     return crossings * (double) VideoDemuxer.SAMPLE_RATE / s.remaining();
   }
 
+  /**
+   * A channel is not picked from more than two: 5.1's left and right are front speakers, and the
+   * voice in its centre was left out without a word. Its mix is analysed as before.
+   */
+  @Test
+  void aChannelIsNotPickedFromMoreThanTwo() throws Exception {
+    double[][] sixTones = new double[6][];
+    for (int c = 0; c < 6; c++) {
+      sixTones[c] = new double[] {300 + 100 * c, 3_000};
+    }
+    Path surround = TestMedia.writeWav(dir.resolve("5.1.wav"), 44_100, 1.5, sixTones);
+
+    for (String mode : new String[] {"left", "right", "both"}) {
+      assertThatThrownBy(() -> demux(surround, ChannelSelection.parse(mode, null)))
+          .isInstanceOf(IngestException.class)
+          .hasMessageContaining("channel " + mode + " picks a side of a stereo call")
+          .hasMessageContaining("the source has 6 audio channels");
+    }
+    assertThatThrownBy(
+            () -> demux(surround, ChannelSelection.parse(null, "left:agent,right:customer")))
+        .hasMessageContaining("channel right picks a side");
+    assertThat(demux(surround, ChannelSelection.MIXED))
+        .singleElement()
+        .matches(DemuxedClip::hasAudio);
+  }
+
   @Test
   void withRolesOnlyTheCustomersChannelIsAnalysedByDefault() throws Exception {
     List<DemuxedClip> clips =

@@ -61,7 +61,7 @@ public final class TestMedia {
   }
 
   /** A 16-bit PCM WAV with one sine per channel; {@code tones[c]} = {frequency Hz, amplitude}. */
-  private static Path writeWav(Path file, int rate, double seconds, double[][] tones)
+  public static Path writeWav(Path file, int rate, double seconds, double[][] tones)
       throws IOException {
     int n = (int) (rate * seconds);
     ByteBuffer b = header(rate, tones.length, n);
