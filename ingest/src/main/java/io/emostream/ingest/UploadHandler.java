@@ -81,7 +81,8 @@ final class UploadHandler {
 
   void clips(Request request, Response response, Callback callback) {
     if (closing.getAsBoolean()) {
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           503,
@@ -91,7 +92,8 @@ final class UploadHandler {
     }
     if (!"POST".equals(request.getMethod())) {
       response.getHeaders().put(HttpHeader.ALLOW, "POST");
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           405,
@@ -101,7 +103,8 @@ final class UploadHandler {
     String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (config.requiresToken() && !RequestChecks.authorized(authorization, config.ingestToken())) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"emostream-ingest\"");
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           401,
@@ -110,7 +113,8 @@ final class UploadHandler {
     }
     String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
     if (!RequestChecks.acceptedContentType(contentType)) {
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           415,
@@ -133,7 +137,8 @@ final class UploadHandler {
     if (encoding != null) {
       // the body would be read as media as it is: a gzip body fails to decode, a mislabelled one
       // is analysed while its header says otherwise
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           415,
@@ -150,12 +155,13 @@ final class UploadHandler {
               HttpAnswers.query(request.getHttpURI().getQuery()), config.channels());
       checkRule(upload.rule(), unavailableRules);
     } catch (IllegalArgumentException e) {
-      answers.respond(response, callback, 400, HttpAnswers.error(e.getMessage()));
+      refuse(request, response, callback, 400, HttpAnswers.error(e.getMessage()));
       return;
     }
     String key = request.getHeaders().get(IngestHttpServer.IDEMPOTENCY_KEY);
     if (key != null && !RequestChecks.validIdempotencyKey(key)) {
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           400,
@@ -172,12 +178,12 @@ final class UploadHandler {
       return;
     }
     if (length > config.maxUploadBytes()) {
-      answers.respond(response, callback, 413, HttpAnswers.error(tooLarge()));
+      refuse(request, response, callback, 413, HttpAnswers.error(tooLarge()));
       return;
     }
     String sourceId = upload.sourceId();
     if (sourceId != null && !sourceIds.claim(sourceId, scopedKey)) {
-      answers.respond(response, callback, 409, HttpAnswers.error(SourceIdClaims.inUse(sourceId)));
+      refuse(request, response, callback, 409, HttpAnswers.error(SourceIdClaims.inUse(sourceId)));
       return;
     }
     if (sourceId == null && scopedKey != null) {
@@ -186,8 +192,8 @@ final class UploadHandler {
       // under the id whose summary the first attempt's end already wrote
       sourceId = IngestService.ids(null, scopedKey).sourceId();
       if (!sourceIds.claim(sourceId, scopedKey)) {
-        answers.respond(
-            response, callback, 409, HttpAnswers.error(SourceIdClaims.keyUsed(sourceId)));
+        refuse(
+            request, response, callback, 409, HttpAnswers.error(SourceIdClaims.keyUsed(sourceId)));
         return;
       }
     }
@@ -202,6 +208,26 @@ final class UploadHandler {
             scopedKey,
             fingerprint)
         .start();
+  }
+
+  /**
+   * Answers an upload refused before its body is read, and tells the results' listener ({@code
+   * up}'s log): a 415, 409, 401 or a bad parameter got no line (found by a hostile-user pass).
+   */
+  private void refuse(
+      Request request, Response response, Callback callback, int status, Map<String, String> body) {
+    answers.respond(response, callback, status, body);
+    answeredWithoutClips(nameOf(request), status, body);
+  }
+
+  /** The upload's display name, "upload" when its query has none or cannot be read. */
+  private static String nameOf(Request request) {
+    try {
+      return RequestChecks.displayName(
+          HttpAnswers.query(request.getHttpURI().getQuery()).get("name"));
+    } catch (IllegalArgumentException e) {
+      return RequestChecks.displayName(null);
+    }
   }
 
   /**
@@ -249,7 +275,8 @@ final class UploadHandler {
   boolean answeredFromStore(
       IdempotencyStore.Found found, Request request, Response response, Callback callback) {
     if (found instanceof IdempotencyStore.Mismatch) {
-      answers.respond(
+      refuse(
+          request,
           response,
           callback,
           422,

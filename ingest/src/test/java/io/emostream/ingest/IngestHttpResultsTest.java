@@ -103,10 +103,23 @@ class IngestHttpResultsTest {
     http.start();
     try {
       assertThat(send(http, "POST", "/clips?name=broken.mp4", null).statusCode()).isEqualTo(400);
+      // refused before the body is read: these got no line (a hostile-user pass)
+      assertThat(send(http, "POST", "/clips?name=typo.mp4&sourceid=x", null).statusCode())
+          .isEqualTo(400);
+      assertThat(send(http, "POST", "/clips?name=bad.mp4&rule=median", null).statusCode())
+          .isEqualTo(400);
+      assertThat(send(http, "GET", "/clips?name=get.mp4", null).statusCode()).isEqualTo(405);
     } finally {
       http.close();
     }
-    assertThat(lines).containsExactly("broken.mp4 400 'broken.mp4' could not be decoded");
+    assertThat(lines)
+        .containsExactly(
+            "broken.mp4 400 'broken.mp4' could not be decoded",
+            "typo.mp4 400 unknown query parameter 'sourceid' (did you mean 'sourceId'?); accepted:"
+                + " name, rule, channel, audioStream, sourceId",
+            "bad.mp4 400 unknown fusion rule 'median'; accepted: [AVERAGE, WEIGHTED_AVERAGE,"
+                + " CONFIDENCE_THRESHOLD, DYNAMIC_CONFIDENCE, RULE_BASED, LOGISTIC_REGRESSION]",
+            "get.mp4 405 use POST with the video as the request body");
   }
 
   @Test
