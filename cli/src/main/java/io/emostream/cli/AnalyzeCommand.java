@@ -257,6 +257,7 @@ final class AnalyzeCommand extends CliCommand {
     AutoCloseable finishing = () -> {};
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         FusedResultReader reader = new FusedResultReader(platform.kafka(), platform.topics())) {
+      env.unknownWarnings().forEach(w -> err.println("emostream: warning: " + w));
       Set<String> clipIds = Collections.synchronizedSet(new LinkedHashSet<>());
       Progress ingestProgress =
           new Progress(err, interactive, "ingest", "files", files.size(), System::nanoTime);
@@ -372,6 +373,7 @@ final class AnalyzeCommand extends CliCommand {
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         AutoCloseable firstSignal =
             OrderlyStop.interceptFirstSignal(() -> stopRequested.set(true))) {
+      env.unknownWarnings().forEach(w -> err.println("emostream: warning: " + w));
       return LiveAnalysis.run(
           platform,
           url,

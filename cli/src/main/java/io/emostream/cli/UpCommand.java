@@ -82,6 +82,7 @@ final class UpCommand extends CliCommand {
       platform.close();
       throw e;
     }
+    env.unknownWarnings().forEach(w -> err.println("emostream: warning: " + w));
     // On a signal, before the workers stop: no new media, then what was published is fused (the
     // workers and fusion are still up), for up to DRAIN_WAIT; the shutdown hook below then stops
     // the rest. Stopping the workers first left every clip published after the signal unfused.

@@ -1,12 +1,20 @@
 package io.emostream.kafka;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -15,6 +23,14 @@ import java.util.function.Predicate;
  * message naming the variable and what it accepts, never deep inside a service.
  */
 public final class Env {
+
+  private static final String PREFIX = "EMOSTREAM_";
+
+  /**
+   * Every {@code EMOSTREAM_*} variable the product reads (and {@code ./emostream}'s own), one per
+   * line; {@code VariablesCatalogueTest} keeps it equal to the names in the sources.
+   */
+  static final String CATALOGUE = "variables.txt";
 
   private final Map<String, String> vars;
 
@@ -126,6 +142,75 @@ public final class Env {
     } catch (IllegalArgumentException e) {
       throw invalid(name, raw.get(), "one of " + Arrays.toString(type.getEnumConstants()));
     }
+  }
+
+  /**
+   * One warning per {@code EMOSTREAM_*} variable of this environment that emostream does not know
+   * (none of {@link #known}), with the closest known name when one is within two edits. A typo
+   * ({@code EMOSTREAM_SEGMENT_SECOND=2}) was silently ignored and the run used the default (found
+   * by a hostile-user pass).
+   */
+  public List<String> unknownWarnings() {
+    Set<String> known = known();
+    List<String> warnings = new ArrayList<>();
+    for (String name : new TreeSet<>(vars.keySet())) {
+      if (!name.startsWith(PREFIX) || known.contains(name)) {
+        continue;
+      }
+      String closest = null;
+      int best = 3;
+      for (String candidate : known) {
+        int d = editDistance(name, candidate);
+        if (d < best) {
+          best = d;
+          closest = candidate;
+        }
+      }
+      warnings.add(
+          name
+              + " is not a variable emostream reads; it is ignored"
+              + (closest == null
+                  ? " (README's Configuration lists them)"
+                  : " (did you mean " + closest + "?)"));
+    }
+    return warnings;
+  }
+
+  /** The catalogue's names, sorted. */
+  public static Set<String> known() {
+    try (InputStream in = Env.class.getResourceAsStream(CATALOGUE)) {
+      if (in == null) {
+        throw new IllegalStateException(CATALOGUE + " is missing from the class path");
+      }
+      return new TreeSet<>(
+          new String(in.readAllBytes(), StandardCharsets.UTF_8)
+              .lines()
+              .map(String::strip)
+              .filter(l -> !l.isEmpty())
+              .toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Levenshtein distance. Pure. */
+  static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static IllegalArgumentException invalid(String name, String value, String accepted) {

@@ -141,6 +141,7 @@ public final class ServiceRunner {
       hook = new Thread(() -> stop(service, started, tracing, reachability), name + "-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       service.start();
+      env.unknownWarnings().forEach(LOG::warn);
       return new Running(service, ops, tracing, reachability, hook);
     } catch (Exception | Error e) {
       if (hook != null) {

@@ -96,4 +96,25 @@ class EnvTest {
     assertThatThrownBy(() -> new Env(Map.of("EMOSTREAM_S", "maybe")).bool("EMOSTREAM_S", false))
         .hasMessageEndingWith("expected true or false (or on/off, yes/no, 1/0)");
   }
+
+  /** A typo in a variable's name was silently ignored (found by a hostile-user pass). */
+  @Test
+  void aVariableEmostreamDoesNotKnowIsWarnedAboutWithTheClosestKnownName() {
+    Env env =
+        new Env(
+            Map.of(
+                "EMOSTREAM_SEGMENT_SECOND", "2",
+                "EMOSTREAM_SEGMENT_SECONDS", "2",
+                "EMOSTREAM_JAVA_OPTS", "-Xmx1g",
+                "EMOSTREAM_QQQQQQQQQQQQ", "1",
+                "PATH", "/bin"));
+
+    assertThat(env.unknownWarnings())
+        .containsExactly(
+            "EMOSTREAM_QQQQQQQQQQQQ is not a variable emostream reads; it is ignored (README's"
+                + " Configuration lists them)",
+            "EMOSTREAM_SEGMENT_SECOND is not a variable emostream reads; it is ignored (did you"
+                + " mean EMOSTREAM_SEGMENT_SECONDS?)");
+    assertThat(Env.editDistance("kitten", "sitting")).isEqualTo(3);
+  }
 }
