@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
@@ -43,6 +44,7 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
   private final FusionConfig config;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final CountDownLatch ended = new CountDownLatch(1);
 
   public FusionStreamApp(FusionConfig config, MeterRegistry meters) {
     this(config, Map.of(), meters);
@@ -71,7 +73,18 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
           return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.setStateListener(
-        (to, from) -> LOG.info("{} state {} -> {}", config.applicationId(), from, to));
+        (to, from) -> {
+          LOG.info("{} state {} -> {}", config.applicationId(), from, to);
+          if (to == KafkaStreams.State.ERROR || to == KafkaStreams.State.NOT_RUNNING) {
+            ended.countDown();
+          }
+        });
+  }
+
+  /** Returns once Streams has failed for good ({@code ERROR}) or was shut down. */
+  @Override
+  public void join() throws InterruptedException {
+    ended.await();
   }
 
   /**
@@ -135,6 +148,12 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     return state != KafkaStreams.State.ERROR
         && state != KafkaStreams.State.PENDING_ERROR
         && state != KafkaStreams.State.NOT_RUNNING;
+  }
+
+  /** Streams failed for good ({@code ERROR}); a shutdown is not a failure. */
+  @Override
+  public boolean failed() {
+    return streams.state() == KafkaStreams.State.ERROR;
   }
 
   /** Ready while processing (a rebalance in progress included). */

@@ -773,6 +773,12 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     return stopped.getCount() > 0;
   }
 
+  /** Ended without {@link #shutdown} (an exception, or fenced by a newer instance). */
+  @Override
+  public boolean failed() {
+    return stopped.getCount() == 0 && running.get();
+  }
+
   /** Ready once its transactions are initialised and it polls its input. */
   @Override
   public boolean isReady() {

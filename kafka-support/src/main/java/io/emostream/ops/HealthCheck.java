@@ -12,4 +12,12 @@ public interface HealthCheck {
   boolean isLive();
 
   boolean isReady();
+
+  /**
+   * Whether it ended by itself, broken for good, with no stop asked for: its process should exit so
+   * that its supervisor restarts it ({@link ServiceRunner#run}). By default, not live.
+   */
+  default boolean failed() {
+    return !isLive();
+  }
 }

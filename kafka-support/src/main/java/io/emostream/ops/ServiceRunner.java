@@ -10,6 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,14 +72,21 @@ public final class ServiceRunner {
     private final Tracing tracing;
     private final KafkaReachability kafka;
     private final Thread hook;
+    private final AtomicBoolean stopping;
 
     private Running(
-        Service service, OpsServer ops, Tracing tracing, KafkaReachability kafka, Thread hook) {
+        Service service,
+        OpsServer ops,
+        Tracing tracing,
+        KafkaReachability kafka,
+        Thread hook,
+        AtomicBoolean stopping) {
       this.service = service;
       this.ops = ops;
       this.tracing = tracing;
       this.kafka = kafka;
       this.hook = hook;
+      this.stopping = stopping;
     }
 
     public OpsServer ops() {
@@ -89,9 +97,25 @@ public final class ServiceRunner {
       service.join();
     }
 
+    /**
+     * The components that {@link HealthCheck#failed} while no stop was asked for (by {@link #close}
+     * or this runner's shutdown hook): the service is broken for good. Empty while it runs or once
+     * it was stopped.
+     */
+    public List<String> brokenForGood() {
+      if (stopping.get()) {
+        return List.of();
+      }
+      return service.healthChecks().stream()
+          .filter(HealthCheck::failed)
+          .map(HealthCheck::name)
+          .toList();
+    }
+
     /** Closes the service and the ops server now, and removes the shutdown hook that would have. */
     @Override
     public void close() {
+      stopping.set(true);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
@@ -105,7 +129,19 @@ public final class ServiceRunner {
   public static void run(
       String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort, Factory factory)
       throws Exception {
-    start(name, env, kafka, topics, defaultOpsPort, factory).join();
+    Running running = start(name, env, kafka, topics, defaultOpsPort, factory);
+    running.join();
+    List<String> broken = running.brokenForGood();
+    if (!broken.isEmpty()) {
+      // the JVM lived on, not live and doing nothing, and a supervisor that restarts on exit
+      // (Docker's restart policy) never did (found by a hostile-user pass)
+      LOG.error(
+          "{} ended without being stopped ({} failed): exiting with status 1 so that its"
+              + " supervisor restarts it",
+          name,
+          broken);
+      System.exit(1); // the shutdown hook closes what is left
+    }
   }
 
   /**
@@ -138,11 +174,18 @@ public final class ServiceRunner {
       checks.add(reachability);
       ops = OpsServer.start(opsConfig, meters, checks);
       OpsServer started = ops;
-      hook = new Thread(() -> stop(service, started, tracing, reachability), name + "-shutdown");
+      AtomicBoolean stopping = new AtomicBoolean();
+      hook =
+          new Thread(
+              () -> {
+                stopping.set(true);
+                stop(service, started, tracing, reachability);
+              },
+              name + "-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       service.start();
       env.unknownWarnings().forEach(LOG::warn);
-      return new Running(service, ops, tracing, reachability, hook);
+      return new Running(service, ops, tracing, reachability, hook, stopping);
     } catch (Exception | Error e) {
       if (hook != null) {
         Runtime.getRuntime().removeShutdownHook(hook);

@@ -16,11 +16,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,31 @@ class ServiceRunnerIT {
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !down.isReady());
       assertThat(down.isLive()).isTrue();
     }
+  }
+
+  /**
+   * A service whose work ended by itself, failed, exits with status 1 so that its supervisor
+   * restarts it: the JVM lived on, not live and doing nothing (a worker whose loop died of an
+   * exception; found by a hostile-user pass).
+   */
+  @Test
+  void aServiceWhoseWorkFailedExitsWithStatusOne() throws Exception {
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                FailingServiceMain.class.getName(),
+                TestKafka.bootstrapServers(),
+                "failing-" + UUID.randomUUID() + ".",
+                Integer.toString(freePort()))
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+
+    assertThat(child.exitValue()).as(output).isEqualTo(1);
+    assertThat(output).contains("failing ended without being stopped ([work] failed)");
   }
 
   @Test
