@@ -246,6 +246,7 @@ final class AnalyzeCommand extends CliCommand {
     ReportPage.checkTarget(parsed.report());
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, parsed.rule());
+    Preflight.checkTracing(env);
     List<Path> usable = Preflight.usableMedia(env, files, parsed.channel(), err, verbose());
     if (usable.isEmpty()) {
       return 2; // each file's problem is on stderr; nothing was started
@@ -369,6 +370,7 @@ final class AnalyzeCommand extends CliCommand {
     ChannelSelection channels = channelSelection(channel);
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, rule);
+    Preflight.checkTracing(env);
     AtomicBoolean stopRequested = new AtomicBoolean();
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         AutoCloseable firstSignal =

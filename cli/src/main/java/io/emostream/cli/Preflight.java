@@ -14,6 +14,7 @@ import io.emostream.ingest.VideoDemuxer;
 import io.emostream.kafka.Env;
 import io.emostream.kafka.KafkaSettings;
 import io.emostream.schemas.FusionRule;
+import io.emostream.tracing.TracingConfig;
 import io.emostream.video.FaceConfig;
 import io.emostream.video.VideoWorkerMain;
 import java.io.IOException;
@@ -228,6 +229,19 @@ final class Preflight {
               + "'emostream up' or Kafka?); stop that process or set "
               + portVariable
               + " to a free port");
+    }
+  }
+
+  /**
+   * The tracing settings parse ({@code EMOSTREAM_TRACING}, the OTLP protocol): a bad one failed the
+   * platform's start with exit code 1 and "run again with --verbose", where every other bad setting
+   * is refused before it with exit code 2 (found by a hostile-user pass).
+   */
+  static void checkTracing(Env env) {
+    try {
+      TracingConfig.fromEnv(env, "emostream");
+    } catch (IllegalArgumentException e) {
+      throw new InputException(e.getMessage(), e);
     }
   }
 

@@ -69,6 +69,7 @@ final class UpCommand extends CliCommand {
         opsConfig.host(), opsConfig.port(), "metrics", OpsConfig.PORT_ENV, OpsConfig.HOST_ENV);
     Preflight.checkModels(env, home);
     Preflight.checkFusionRule(env, null);
+    Preflight.checkTracing(env);
     FusedSegmentStore.Limits resultLimits = resultLimits();
     EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, kafkaPort);
     int httpPort;

@@ -119,6 +119,16 @@ class MainTest {
     assertOneReadableLine("EMOSTREAM_FACE_DETECT_SIDE='300' is not valid");
   }
 
+  /** A bad tracing setting is refused before the platform starts, as every other bad setting. */
+  @Test
+  void aBadTracingSettingIsRefusedBeforeAnythingStarts() {
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_TRACING", "jaeger"), "analyze", "../samples/happy-speech.mp4"))
+        .isEqualTo(2);
+    assertOneReadableLine("EMOSTREAM_TRACING='jaeger' is not valid", "expected otlp");
+  }
+
   @Test
   void aModelWhoseOnnxFileIsMissingSaysSo(@TempDir Path dir) throws Exception {
     Path manifest = dir.resolve("manifest.json");
