@@ -58,6 +58,8 @@ public final class AudioPredictor implements ClipPredictor {
 
   private final BatchRunner<Window> runner;
 
+  private final boolean removeDcOffset;
+
   /** Without voice-activity gating (the model sees the whole clip). */
   public AudioPredictor(OrtModel model) {
     this(model, null);
@@ -75,6 +77,23 @@ public final class AudioPredictor implements ClipPredictor {
    * @param input the topic the clips come from, whose serde decodes them
    */
   public AudioPredictor(OrtModel model, SpeechDetector detector, Topics.Topic<AudioSegment> input) {
+    this(model, detector, input, true);
+  }
+
+  /**
+   * As the models' training references were computed: the clip's DC offset kept. Only to check the
+   * Java path against those references ({@code ShippedSpeechModelTest}); the worker removes it.
+   */
+  public static AudioPredictor keepingDcOffset(OrtModel model, SpeechDetector detector) {
+    return new AudioPredictor(model, detector, Topics.defaults().audio(), false);
+  }
+
+  private AudioPredictor(
+      OrtModel model,
+      SpeechDetector detector,
+      Topics.Topic<AudioSegment> input,
+      boolean removeDcOffset) {
+    this.removeDcOffset = removeDcOffset;
     this.input = input;
     this.detector = detector;
     this.model = model;
@@ -216,9 +235,10 @@ public final class AudioPredictor implements ClipPredictor {
       }
       byte[] pcm = new byte[segment.getPcm().remaining()];
       segment.getPcm().duplicate().get(pcm);
-      float[] samples =
-          AudioPreprocessor.removeDcOffset(
-              AudioPreprocessor.toMonoFloat(pcm, segment.getChannels()));
+      float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
+      if (removeDcOffset) {
+        AudioPreprocessor.removeDcOffset(samples);
+      }
       clip.decodeMs = clip.watch.lapMs();
       if (samples.length < audio.minSeconds() * audio.sampleRate()) {
         clip.outcome =
