@@ -120,7 +120,7 @@ class ShippedSpeechModelTest {
    * {@code predictor} keeps the clips' DC offset, as the references were computed, and must match
    * them within 1e-3; {@code shipped} removes it, as the worker does, and must stay within {@code
    * dcTolerance} (one RAVDESS reference clip, Actor 15's, carries an offset of a few 16-bit steps:
-   * v7 0.0017 off on its voiced audio).
+   * one of v7's classes 0.0017 off on its voiced audio).
    */
   private static void check(
       Path modelDir,
