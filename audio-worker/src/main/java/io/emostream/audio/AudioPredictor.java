@@ -237,7 +237,7 @@ public final class AudioPredictor implements ClipPredictor {
       segment.getPcm().duplicate().get(pcm);
       float[] samples = AudioPreprocessor.toMonoFloat(pcm, segment.getChannels());
       if (removeDcOffset) {
-        AudioPreprocessor.removeDcOffset(samples);
+        AudioPreprocessor.removeDcOffset(samples, audio.sampleRate());
       }
       clip.decodeMs = clip.watch.lapMs();
       if (samples.length < audio.minSeconds() * audio.sampleRate()) {

@@ -1,5 +1,6 @@
 package io.emostream.audio;
 
+import io.emostream.inference.DcBlocker;
 import io.emostream.inference.ModelManifest;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -50,30 +51,13 @@ public final class AudioPreprocessor {
   }
 
   /**
-   * Subtracts the clip's mean (its DC offset) in place and returns {@code x}. A constant offset is
-   * no sound, but Silero VAD and the speech model both see it: +0.1 of full scale on sad RAVDESS
-   * speech gave a segment NO_SPEECH, and +0.02 (about -34 dBFS) changed the labels of neutral
-   * segments (found by a hostile-user pass). Cheap sound cards and some recorders add one; the
-   * corpora the models were trained on have next to none. The mean is rounded to a 16-bit step
-   * (1/32768), so 16-bit audio stays on its grid, and audio whose offset is under half a step (most
-   * of RAVDESS) is left exactly as it is.
+   * Removes the clip's DC offset and any slow drift of it, in place ({@link DcBlocker}), and
+   * returns {@code x}. A constant offset is no sound, but Silero VAD and the speech model both see
+   * it: +0.1 of full scale on sad RAVDESS speech gave a segment NO_SPEECH, and +0.02 (about -34
+   * dBFS) changed the labels of neutral segments (found by a hostile-user pass).
    */
-  public static float[] removeDcOffset(float[] x) {
-    if (x.length == 0) {
-      return x;
-    }
-    double sum = 0;
-    for (float v : x) {
-      sum += v;
-    }
-    float mean = Math.round(sum / x.length * 32768) / 32768f;
-    if (mean == 0) {
-      return x;
-    }
-    for (int i = 0; i < x.length; i++) {
-      x[i] -= mean;
-    }
-    return x;
+  public static float[] removeDcOffset(float[] x, int sampleRate) {
+    return DcBlocker.filterClip(x, sampleRate);
   }
 
   /**

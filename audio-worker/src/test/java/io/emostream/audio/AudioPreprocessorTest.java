@@ -10,16 +10,28 @@ import org.junit.jupiter.api.Test;
 class AudioPreprocessorTest {
 
   @Test
-  void removeDcOffsetSubtractsTheClipsMeanInPlace() {
-    float[] x = {0.35f, -0.15f, 0.35f, -0.15f};
-    assertThat(AudioPreprocessor.removeDcOffset(x)).isSameAs(x);
-    assertThat(x).containsExactly(new float[] {0.25f, -0.25f, 0.25f, -0.25f}, within(1e-4f));
-    assertThat(AudioPreprocessor.removeDcOffset(new float[0])).isEmpty();
-    // rounded to a 16-bit step: an offset under half a step leaves the audio as it is
-    float[] tiny = {2 / 32768f, -1 / 32768f, 0};
-    assertThat(AudioPreprocessor.removeDcOffset(tiny)).containsExactly(2 / 32768f, -1 / 32768f, 0);
-    float[] steps = {5 / 32768f, 1 / 32768f};
-    assertThat(AudioPreprocessor.removeDcOffset(steps)).containsExactly(2 / 32768f, -2 / 32768f);
+  void removeDcOffsetTakesAConstantOffsetAndADriftOutAndKeepsSpeechBands() {
+    int rate = 16_000;
+    float[] tone = new float[rate];
+    float[] withOffset = new float[rate];
+    float[] withDrift = new float[rate];
+    for (int i = 0; i < rate; i++) {
+      tone[i] = (float) (0.2 * Math.sin(2 * Math.PI * 200 * i / rate));
+      withOffset[i] = tone[i] + 0.3f;
+      withDrift[i] = tone[i] + (float) (0.05 * Math.sin(2 * Math.PI * 0.2 * i / rate)) + 0.1f;
+    }
+    float[] clean = AudioPreprocessor.removeDcOffset(tone.clone(), rate);
+
+    // a constant offset changes nothing at all
+    assertThat(AudioPreprocessor.removeDcOffset(withOffset, rate))
+        .containsExactly(clean, within(1e-6f));
+    // a slow swing is all but gone; the 200 Hz tone keeps its level (after the first 250 ms)
+    AudioPreprocessor.removeDcOffset(withDrift, rate);
+    for (int i = 4_000; i < rate; i++) {
+      assertThat(withDrift[i]).as("sample %d", i).isCloseTo(clean[i], within(0.008f));
+      assertThat(clean[i]).as("sample %d", i).isCloseTo(tone[i], within(0.02f));
+    }
+    assertThat(AudioPreprocessor.removeDcOffset(new float[0], rate)).isEmpty();
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import ai.onnxruntime.OrtException;
+import io.emostream.inference.DcBlocker;
 import io.emostream.inference.SpeechDetector;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ final class SpeechSegments {
   private final SpeechCuts cuts;
   private final List<Long> startsMs = new ArrayList<>(List.of(0L));
   private final long maxMs;
+  private final DcBlocker dc = new DcBlocker(SpeechDetector.SAMPLE_RATE);
 
   SpeechSegments(SpeechDetector.Stream vad, SpeechCuts cuts, long maxMs) {
     this.vad = vad;
@@ -39,6 +41,7 @@ final class SpeechSegments {
         mix[i] += track[i] / (32768f * tracks.length);
       }
     }
+    dc.filter(mix, 0, n); // as the audio worker does: a DC offset or its drift moved the cuts
     float[] probabilities;
     try {
       probabilities = vad.accept(mix, 0, n);

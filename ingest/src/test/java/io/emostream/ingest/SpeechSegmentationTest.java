@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.emostream.kafka.Env;
 import io.emostream.testkit.StreamedMedia;
@@ -150,6 +151,34 @@ class SpeechSegmentationTest {
     }
     assertThat(joined).isEqualTo(conversation);
     assertThat(fixed).extracting(DemuxedClip::endMs).startsWith(4_000L, 8_000L);
+  }
+
+  /**
+   * A DC offset, or a slow drift of one, does not move the cuts: +0.1 of full scale merged two
+   * utterances into one clip cut at the maximum and left one without a clip (found by a
+   * hostile-user pass).
+   */
+  @Test
+  void aDcOffsetOrItsDriftDoesNotMoveTheCuts() throws Exception {
+    short[] offset = new short[conversation.length];
+    short[] drifting = new short[conversation.length];
+    for (int i = 0; i < conversation.length; i++) {
+      offset[i] = (short) Math.max(-32768, Math.min(32767, conversation[i] + 3277));
+      double drift = 0.1 + 0.05 * Math.sin(2 * Math.PI * 0.2 * i / RATE);
+      drifting[i] = (short) Math.max(-32768, Math.min(32767, conversation[i] + drift * 32768));
+    }
+    List<Long> cuts = demux(wav, "vad").stream().map(DemuxedClip::endMs).toList();
+
+    for (short[] audio : List.of(offset, drifting)) {
+      Path file =
+          TestMedia.writeMonoWav(dir.resolve("offset-" + audio.hashCode() + ".wav"), RATE, audio);
+      List<Long> moved = demux(file, "vad").stream().map(DemuxedClip::endMs).toList();
+      // the same cuts, in the same pauses: one moved by two VAD frames (64 ms) in a run
+      assertThat(moved).hasSameSizeAs(cuts);
+      for (int i = 0; i < cuts.size(); i++) {
+        assertThat(moved.get(i)).as("cut %d", i).isCloseTo(cuts.get(i), within(128L));
+      }
+    }
   }
 
   @Test
