@@ -196,9 +196,25 @@ final class Preflight {
       return;
     }
     InetSocketAddress address = new InetSocketAddress(host, port);
+    // Kafka gives its clients this address to connect to, so it cannot be the wildcard
+    boolean advertised = hostVariable.equals(EmbeddedPlatform.KAFKA_HOST_ENV);
     String notHere =
         hostVariable
-            + " must name an address of this machine (e.g. 127.0.0.1, or 0.0.0.0 for all of them)";
+            + (advertised
+                ? " must name an address of this machine that its clients can reach (e.g. 127.0.0.1,"
+                    + " or its address on the network)"
+                : " must name an address of this machine (e.g. 127.0.0.1, or 0.0.0.0 for all of"
+                    + " them)");
+    if (advertised && address.getAddress() != null && address.getAddress().isAnyLocalAddress()) {
+      throw new InputException(
+          what
+              + " host '"
+              + host
+              + "' ("
+              + hostVariable
+              + ") is the wildcard address, which clients cannot connect to; "
+              + notHere);
+    }
     if (address.isUnresolved()) {
       // it was reported as "port ... already in use" (found by a hostile-user pass)
       throw new InputException(
@@ -322,9 +338,16 @@ final class Preflight {
                   + (probe.audioChannels() == 0 ? "no audio" : "one audio channel")
                   + "; leave out --channel (or use --channel mix)");
         }
-        if (picked != ChannelSelection.Mode.MIX && probe.audioChannels() > 2) {
+        // the channel a run takes: --channel, else EMOSTREAM_AUDIO_CHANNEL or the customer's of
+        // EMOSTREAM_CHANNEL_ROLES (that case got past here and failed in the run)
+        ChannelSelection taken =
+            channelOption != null ? ChannelSelection.parse(channelOption, null) : config.channels();
+        if (taken.splitsChannels() && probe.audioChannels() > 2) {
           throw new IngestException(
-              ChannelSelection.parse(channelOption, null).tooManyChannels(probe.audioChannels()));
+              taken.tooManyChannels(probe.audioChannels())
+                  + (channelOption == null
+                      ? " (the channel comes from EMOSTREAM_AUDIO_CHANNEL or EMOSTREAM_CHANNEL_ROLES)"
+                      : ""));
         }
         usable.add(file);
       } catch (IngestException e) {

@@ -12,6 +12,7 @@ import io.emostream.kafka.Env;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.schemas.SourceKind;
+import io.emostream.testkit.TestMedia;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -160,6 +161,36 @@ class MainTest {
     assertOneReadableLine(
         "Kafka host 'nohost.invalid' (EMOSTREAM_KAFKA_HOST) is not a known address",
         "an address of this machine");
+  }
+
+  /** Kafka gives its clients its host to connect to: the wildcard failed deep in Kafka. */
+  @Test
+  void upWithKafkaOnTheWildcardAddressSaysClientsCannotReachIt() throws Exception {
+    assertThat(runWith(Map.of("EMOSTREAM_KAFKA_HOST", "0.0.0.0"), "up")).isEqualTo(2);
+    assertOneReadableLine(
+        "Kafka host '0.0.0.0' (EMOSTREAM_KAFKA_HOST) is the wildcard address", "can reach");
+  }
+
+  /**
+   * With roles, a run takes the customer's channel: a file of more than two channels is refused
+   * before the platform starts, naming the roles (it failed in the run, exit 1).
+   */
+  @Test
+  void withRolesAFileOfMoreThanTwoChannelsIsRefusedBeforeAnythingStarts(@TempDir Path dir)
+      throws Exception {
+    double[][] six = new double[6][];
+    for (int c = 0; c < 6; c++) {
+      six[c] = new double[] {300 + 100 * c, 3_000};
+    }
+    Path surround = TestMedia.writeWav(dir.resolve("5.1.wav"), 16_000, 1.0, six);
+    assertThat(
+            runWith(
+                Map.of("EMOSTREAM_CHANNEL_ROLES", "left:agent,right:customer"),
+                "analyze",
+                surround.toString()))
+        .isEqualTo(2);
+    assertOneReadableLine(
+        "channel right takes the sides of a stereo call", "EMOSTREAM_CHANNEL_ROLES");
   }
 
   @Test

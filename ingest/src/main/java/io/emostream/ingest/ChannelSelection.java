@@ -190,10 +190,11 @@ public record ChannelSelection(Mode mode, Map<Channel, String> roles) {
   public String tooManyChannels(int sourceChannels) {
     return "channel "
         + mode.name().toLowerCase(Locale.ROOT)
-        + " picks a side of a stereo call, but the source has "
+        + " takes the sides of a stereo call, but the source has "
         + sourceChannels
-        + " audio channels (e.g. 5.1, whose left and right are front speakers); analyse its mix"
-        + " (channel=mix, EMOSTREAM_AUDIO_CHANNEL=mix) or send the call's stereo recording";
+        + " audio channels (its left and right are not a call's two sides: in 5.1 they are the"
+        + " front speakers); analyse its mix (channel=mix, EMOSTREAM_AUDIO_CHANNEL=mix) or send the"
+        + " call's stereo recording";
   }
 
   /** Whether sampled frames go with the clips: not when each channel is its own speaker stream. */

@@ -70,10 +70,17 @@ final class HttpAnswers {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name =
-          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-      String value =
-          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      String name;
+      String value;
+      try {
+        name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+        value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) { // Java's own words named no parameter
+        throw new IllegalArgumentException(
+            "the query has a malformed %-escape in '"
+                + RequestChecks.shown(pair)
+                + "'; write % as %25");
+      }
       if (params.put(name, value) != null) {
         // the last one won: rule=average&rule=rule-based was fused RULE_BASED without a word
         throw new IllegalArgumentException(

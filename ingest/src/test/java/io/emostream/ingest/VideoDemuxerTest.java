@@ -169,12 +169,12 @@ class VideoDemuxerTest {
     for (String mode : new String[] {"left", "right", "both"}) {
       assertThatThrownBy(() -> demux(surround, ChannelSelection.parse(mode, null)))
           .isInstanceOf(IngestException.class)
-          .hasMessageContaining("channel " + mode + " picks a side of a stereo call")
+          .hasMessageContaining("channel " + mode + " takes the sides of a stereo call")
           .hasMessageContaining("the source has 6 audio channels");
     }
     assertThatThrownBy(
             () -> demux(surround, ChannelSelection.parse(null, "left:agent,right:customer")))
-        .hasMessageContaining("channel right picks a side");
+        .hasMessageContaining("channel right takes the sides");
     assertThat(demux(surround, ChannelSelection.MIXED))
         .singleElement()
         .matches(DemuxedClip::hasAudio);
