@@ -128,7 +128,8 @@ final class UpCommand extends CliCommand {
                 "emostream-up-shutdown"));
     String base =
         "http://"
-            + env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST)
+            + OpsServer.urlHost(
+                env.string(IngestConfig.HTTP_HOST_ENV, IngestConfig.DEFAULT_HTTP_HOST))
             + ":"
             + httpPort;
     err.printf(

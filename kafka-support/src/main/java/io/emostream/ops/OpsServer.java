@@ -96,7 +96,7 @@ public final class OpsServer implements AutoCloseable {
     ops.server.start();
     LOG.info(
         "metrics on http://{}:{}/metrics, health on /health/live and /health/ready",
-        config.host(),
+        urlHost(config.host()),
         ops.port());
     return ops;
   }
@@ -106,7 +106,15 @@ public final class OpsServer implements AutoCloseable {
   }
 
   public String url(String path) {
-    return "http://" + host + ":" + port() + path;
+    return "http://" + urlHost(host) + ":" + port() + path;
+  }
+
+  /**
+   * A host as a URL writes it: an IPv6 literal in brackets ({@code [::1]}). Printed bare, {@code
+   * http://::1:8080/} was a URL no client takes (found by a hostile-user pass).
+   */
+  public static String urlHost(String host) {
+    return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
   }
 
   private static void gauge(

@@ -110,4 +110,13 @@ class OpsServerTest {
       }
     };
   }
+
+  /** An IPv6 literal in a printed URL goes in brackets: http://::1:8080/ is no URL. */
+  @Test
+  void aUrlWritesAnIpv6HostInBrackets() {
+    assertThat(OpsServer.urlHost("::1")).isEqualTo("[::1]");
+    assertThat(OpsServer.urlHost("[::1]")).isEqualTo("[::1]");
+    assertThat(OpsServer.urlHost("127.0.0.1")).isEqualTo("127.0.0.1");
+    assertThat(OpsServer.urlHost("localhost")).isEqualTo("localhost");
+  }
 }
