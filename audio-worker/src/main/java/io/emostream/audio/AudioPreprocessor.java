@@ -57,7 +57,8 @@ public final class AudioPreprocessor {
    * dBFS) changed the labels of neutral segments (found by a hostile-user pass).
    */
   public static float[] removeDcOffset(float[] x, int sampleRate) {
-    return DcBlocker.filterClip(x, sampleRate);
+    new DcBlocker(sampleRate).filter(x, 0, x.length);
+    return x;
   }
 
   /**

@@ -315,10 +315,11 @@ final class Preflight {
     } catch (IllegalArgumentException e) {
       throw new InputException(e.getMessage(), e);
     }
-    ChannelSelection.Mode picked =
-        channelOption == null
-            ? ChannelSelection.Mode.MIX
-            : ChannelSelection.parse(channelOption, null).mode();
+    // the channel a run takes: --channel, else EMOSTREAM_AUDIO_CHANNEL or the customer's of
+    // EMOSTREAM_CHANNEL_ROLES (that case got past here and failed in the run)
+    ChannelSelection taken =
+        channelOption != null ? ChannelSelection.parse(channelOption, null) : config.channels();
+    boolean picked = channelOption != null && taken.splitsChannels();
     VideoDemuxer demuxer = new VideoDemuxer(config);
     List<Path> usable = new ArrayList<>();
     for (Path file : files) {
@@ -328,7 +329,7 @@ final class Preflight {
       }
       try {
         VideoDemuxer.Probe probe = demuxer.probe(file, null);
-        if (picked != ChannelSelection.Mode.MIX && probe.audioChannels() < 2) {
+        if (picked && probe.audioChannels() < 2) {
           throw new IngestException(
               "--channel "
                   + channelOption
@@ -338,10 +339,6 @@ final class Preflight {
                   + (probe.audioChannels() == 0 ? "no audio" : "one audio channel")
                   + "; leave out --channel (or use --channel mix)");
         }
-        // the channel a run takes: --channel, else EMOSTREAM_AUDIO_CHANNEL or the customer's of
-        // EMOSTREAM_CHANNEL_ROLES (that case got past here and failed in the run)
-        ChannelSelection taken =
-            channelOption != null ? ChannelSelection.parse(channelOption, null) : config.channels();
         if (taken.splitsChannels() && probe.audioChannels() > 2) {
           throw new IngestException(
               taken.tooManyChannels(probe.audioChannels())

@@ -83,13 +83,7 @@ class ShippedVadModelTest {
     float[] call = new float[a.length + b.length];
     System.arraycopy(a, 0, call, 0, a.length);
     System.arraycopy(b, 0, call, a.length, b.length);
-    try (SpeechDetector detector =
-        SpeechDetector.load(
-            VAD,
-            Device.CPU,
-            1,
-            VadConfig.DEFAULT_THRESHOLD,
-            VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+    try (SpeechDetector detector = defaultDetector()) {
       for (double offset : new double[] {0.2, 0.33}) {
         int from = (int) Math.round(offset * 16_000);
         SpeechDetector.Speech speech =
@@ -125,13 +119,7 @@ class ShippedVadModelTest {
             EMODB.resolve("03a01Wa.flac"),
             EMODB.resolve("14b10Tc.flac"));
     try (OrtModel model = OrtModel.load(SPEECH_MODEL, Device.CPU, 1);
-        SpeechDetector detector =
-            SpeechDetector.load(
-                VAD,
-                Device.CPU,
-                1,
-                VadConfig.DEFAULT_THRESHOLD,
-                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector = defaultDetector()) {
       AudioPredictor gated = new AudioPredictor(model, detector);
       // the voiced audio of the filtered clip, as it is: not filtered a second time
       AudioPredictor whole = AudioPredictor.keepingDcOffset(model, null);
@@ -172,13 +160,7 @@ class ShippedVadModelTest {
             EMODB.resolve("03a01Wa.flac"));
     try (OrtModel model =
             OrtModel.load(Path.of("..").resolve(AudioWorkerMain.DEFAULT_MODEL), Device.CPU, 1);
-        SpeechDetector detector =
-            SpeechDetector.load(
-                VAD,
-                Device.CPU,
-                1,
-                VadConfig.DEFAULT_THRESHOLD,
-                VadConfig.DEFAULT_MIN_SPEECH_SECONDS)) {
+        SpeechDetector detector = defaultDetector()) {
       AudioPredictor predictor = new AudioPredictor(model, detector);
       for (Path file : files) {
         float[] clean = samples(file);
@@ -223,6 +205,12 @@ class ShippedVadModelTest {
       peak = Math.max(peak, Math.abs(v));
     }
     return peak;
+  }
+
+  /** The shipped Silero VAD with the default settings, as the worker runs it. */
+  private static SpeechDetector defaultDetector() {
+    return SpeechDetector.load(
+        VAD, Device.CPU, 1, VadConfig.DEFAULT_THRESHOLD, VadConfig.DEFAULT_MIN_SPEECH_SECONDS);
   }
 
   private float[] samples(Path file) {

@@ -45,10 +45,4 @@ public final class DcBlocker {
     previousIn = in;
     previousOut = out;
   }
-
-  /** One clip, filtered in place on its own; returns {@code x}. */
-  public static float[] filterClip(float[] x, int sampleRate) {
-    new DcBlocker(sampleRate).filter(x, 0, x.length);
-    return x;
-  }
 }

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -30,9 +29,8 @@ public final class KafkaReachability implements HealthCheck, AutoCloseable {
 
   private final Admin admin;
   private final ScheduledExecutorService timer;
-  private final Duration interval;
+  private final int timeoutMs;
   private final Duration stale;
-  private final LongSupplier nanoTime;
   private volatile long lastAnswerNanos;
   private volatile boolean reported;
 
@@ -41,16 +39,13 @@ public final class KafkaReachability implements HealthCheck, AutoCloseable {
    * to the cluster, e.g. created its topics).
    */
   public static KafkaReachability start(KafkaSettings kafka, Duration interval, Duration stale) {
-    return new KafkaReachability(kafka, interval, stale, System::nanoTime);
+    return new KafkaReachability(kafka, interval, stale);
   }
 
-  private KafkaReachability(
-      KafkaSettings kafka, Duration interval, Duration stale, LongSupplier nanoTime) {
-    this.interval = interval;
+  private KafkaReachability(KafkaSettings kafka, Duration interval, Duration stale) {
+    this.timeoutMs = (int) Math.max(1, interval.toMillis());
     this.stale = stale;
-    this.nanoTime = nanoTime;
-    this.lastAnswerNanos = nanoTime.getAsLong();
-    int timeoutMs = (int) Math.max(1, interval.toMillis());
+    this.lastAnswerNanos = System.nanoTime();
     this.admin =
         Admin.create(
             kafka.with(
@@ -74,10 +69,10 @@ public final class KafkaReachability implements HealthCheck, AutoCloseable {
   private void ask() {
     try {
       admin
-          .describeCluster(new DescribeClusterOptions().timeoutMs((int) interval.toMillis()))
+          .describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMs))
           .clusterId()
-          .get(interval.toMillis() * 2, TimeUnit.MILLISECONDS);
-      lastAnswerNanos = nanoTime.getAsLong();
+          .get(timeoutMs * 2L, TimeUnit.MILLISECONDS);
+      lastAnswerNanos = System.nanoTime();
       if (reported) {
         LOG.info("the Kafka cluster answers again: ready");
         reported = false;
@@ -107,7 +102,7 @@ public final class KafkaReachability implements HealthCheck, AutoCloseable {
 
   @Override
   public boolean isReady() {
-    return nanoTime.getAsLong() - lastAnswerNanos <= stale.toNanos();
+    return System.nanoTime() - lastAnswerNanos <= stale.toNanos();
   }
 
   @Override
