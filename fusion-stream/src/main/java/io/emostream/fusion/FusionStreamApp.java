@@ -1,5 +1,6 @@
 package io.emostream.fusion;
 
+import io.emostream.kafka.KafkaClients;
 import io.emostream.ops.HealthCheck;
 import io.emostream.ops.ServiceRunner;
 import io.emostream.topics.Topics;
@@ -88,9 +89,10 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
   }
 
   /**
-   * The Streams properties: tunable defaults, then every {@code KAFKA_*} setting, then what this
-   * service relies on (application id, exactly-once, error handlers, dead-letter topic), then
-   * {@code overrides}. {@code replication.factor} is left at -1 so the broker's default applies to
+   * The Streams properties: tunable defaults (the session timeout the workers have too: {@link
+   * KafkaClients#SESSION_TIMEOUT}), then every {@code KAFKA_*} setting, then what this service
+   * relies on (application id, exactly-once, error handlers, dead-letter topic), then {@code
+   * overrides}. {@code replication.factor} is left at -1 so the broker's default applies to
    * internal topics.
    */
   public static Properties streamsProperties(FusionConfig config, Map<String, Object> overrides) {
@@ -100,6 +102,9 @@ public final class FusionStreamApp implements AutoCloseable, HealthCheck, Servic
     // source's segments and its end, each with a wall-clock wait), so no task waits for data on
     // its other partitions; Streams 4.3 also formats log strings per record while it may wait
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
+    // a replica that died without leaving (kill -9) hands its tasks over after 10 s, not
+    // Streams' 45 s, during which its clips were not fused
+    props.putAll(KafkaClients.sessionTimeoutDefaults(config.kafka()));
     props.putAll(config.kafka().asMap());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.emostream.kafka.Env;
-import io.emostream.kafka.TransactionalWorkerLoop;
+import io.emostream.kafka.KafkaClients;
 import io.emostream.schemas.FusionRule;
 import io.emostream.schemas.Modality;
 import io.emostream.topics.Topics;
@@ -26,7 +26,27 @@ class FusionConfigTest {
   @Test
   void theDefaultTimeoutOutlastsAWorkerReplicasReplacement() {
     assertThat(FusionConfig.DEFAULT_TIMEOUT)
-        .isGreaterThanOrEqualTo(TransactionalWorkerLoop.SESSION_TIMEOUT.multipliedBy(2));
+        .isGreaterThanOrEqualTo(KafkaClients.SESSION_TIMEOUT.multipliedBy(2));
+  }
+
+  /**
+   * A fusion-stream replica killed without leaving its group (kill -9) hands its tasks over after
+   * the workers' 10 s, not Streams' 45 s (measured by hand before: its clips were fused 45 s late);
+   * KAFKA_SESSION_TIMEOUT_MS still chooses.
+   */
+  @Test
+  void aDeadReplicaHandsItsTasksOverAfterTenSecondsUnlessTheOperatorSaysOtherwise() {
+    Properties defaults =
+        FusionStreamApp.streamsProperties(FusionConfig.fromEnv(new Env(Map.of())), Map.of());
+    Properties set =
+        FusionStreamApp.streamsProperties(
+            FusionConfig.fromEnv(new Env(Map.of("KAFKA_SESSION_TIMEOUT_MS", "45000"))), Map.of());
+
+    assertThat(defaults)
+        .containsEntry("session.timeout.ms", 10_000)
+        .containsEntry("heartbeat.interval.ms", 3_000);
+    assertThat(set).containsEntry("session.timeout.ms", "45000");
+    assertThat(set).doesNotContainKey("heartbeat.interval.ms");
   }
 
   @Test

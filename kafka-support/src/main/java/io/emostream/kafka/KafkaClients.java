@@ -1,6 +1,7 @@
 package io.emostream.kafka;
 
 import io.emostream.topics.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +27,34 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaClients {
 
   private KafkaClients() {}
+
+  /**
+   * How soon a consumer group notices a member that died without leaving (kill -9, a lost node) and
+   * gives its partitions to the others, unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise.
+   * Kafka's default (45 s) is longer than fusion's {@code EMOSTREAM_FUSION_TIMEOUT} (30 s): fusion
+   * gave up on a dead worker replica's clips before a live one took them over, and then dropped the
+   * predictions it made as late; and a dead fusion-stream replica's clips were fused 45 s late.
+   */
+  public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The group heartbeat with {@link #SESSION_TIMEOUT}: a third of it, as Kafka advises. */
+  static final Duration GROUP_HEARTBEAT = Duration.ofSeconds(3);
+
+  /**
+   * {@link #SESSION_TIMEOUT} and its heartbeat as consumer properties, or nothing where the
+   * settings ({@code KAFKA_*}) choose a session timeout (and the heartbeat alone where they choose
+   * only that). The workers' consumers and fusion-stream's Streams consumers take these.
+   */
+  public static Map<String, Object> sessionTimeoutDefaults(KafkaSettings settings) {
+    Map<String, Object> defaults = new HashMap<>();
+    if (!settings.asMap().containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)) {
+      defaults.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
+      if (!settings.asMap().containsKey(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)) {
+        defaults.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) GROUP_HEARTBEAT.toMillis());
+      }
+    }
+    return defaults;
+  }
 
   /**
    * An idempotent, {@code acks=all} producer with the given transactional id, able to send the

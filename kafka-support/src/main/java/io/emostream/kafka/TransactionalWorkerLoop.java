@@ -135,21 +135,9 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
   public static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
 
   /**
-   * How soon the group notices a replica that died without leaving (kill -9, a lost node) and gives
-   * its partitions to the others, unless {@code KAFKA_SESSION_TIMEOUT_MS} says otherwise. Kafka's
-   * default (45 s) is longer than fusion's {@code EMOSTREAM_FUSION_TIMEOUT} (30 s): fusion gave up
-   * on the dead replica's clips before a live one took them over, and then dropped the predictions
-   * it made as late, so one crashed replica cost that modality of all its clips in flight.
-   */
-  public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
-
-  /** The group heartbeat with {@link #SESSION_TIMEOUT}: a third of it, as Kafka advises. */
-  static final Duration GROUP_HEARTBEAT = Duration.ofSeconds(3);
-
-  /**
    * The consumer's properties beyond {@code settings}: read from the start, batches of {@code
-   * maxPollRecords}, fetches that hold the largest record, and {@link #SESSION_TIMEOUT} where the
-   * settings ({@code KAFKA_*}) choose no session timeout.
+   * maxPollRecords}, fetches that hold the largest record, and {@link KafkaClients#SESSION_TIMEOUT}
+   * where the settings ({@code KAFKA_*}) choose no session timeout.
    */
   static Map<String, Object> consumerOverrides(KafkaSettings settings, int maxPollRecords) {
     Map<String, Object> overrides = new HashMap<>();
@@ -157,13 +145,7 @@ public final class TransactionalWorkerLoop implements Runnable, AutoCloseable, H
     overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
     overrides.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES * 2);
     overrides.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MESSAGE_BYTES);
-    if (!settings.asMap().containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)) {
-      overrides.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) SESSION_TIMEOUT.toMillis());
-      if (!settings.asMap().containsKey(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)) {
-        overrides.put(
-            ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) GROUP_HEARTBEAT.toMillis());
-      }
-    }
+    overrides.putAll(KafkaClients.sessionTimeoutDefaults(settings));
     return overrides;
   }
 
