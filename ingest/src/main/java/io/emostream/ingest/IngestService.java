@@ -418,11 +418,11 @@ public final class IngestService implements AutoCloseable, Ingestor {
       countSource("ok");
     } catch (IngestException e) {
       countSource("rejected");
-      reason = SourceEvents.error(e.getMessage());
+      reason = SourceEvents.error(e.getMessage(), url);
     } catch (RuntimeException e) {
       countSource("failed");
       LOG.error("live source {} failed", sourceId, e);
-      reason = SourceEvents.error(e.getMessage());
+      reason = SourceEvents.error(e.getMessage(), url);
     }
     long mediaTimeMs = clips.stream().mapToLong(Clip::endMs).max().orElse(0);
     try {

@@ -92,7 +92,7 @@ final class LiveDemuxer {
             return finish(run, SourceEvents.COMPLETED);
           }
         } catch (FrameGrabber.Exception e) {
-          lastError = SourceEvents.scrub(e.getMessage());
+          lastError = SourceEvents.scrub(e.getMessage(), url);
         } finally {
           if (grabber != null) {
             VideoDemuxer.closeQuietlyAfterFailure(grabber);
@@ -236,7 +236,7 @@ final class LiveDemuxer {
       VideoDemuxer.closeQuietlyAfterFailure(grabber);
       // FFmpeg's message quotes the URL as given, secrets and all: only its redacted form goes on
       throw new FrameGrabber.Exception(
-          "could not open " + shown + ": " + SourceEvents.scrub(e.getMessage()));
+          "could not open " + shown + ": " + SourceEvents.scrub(e.getMessage(), url));
     }
     long pixels = (long) grabber.getImageWidth() * grabber.getImageHeight();
     if (!VideoDemuxer.hasAudio(grabber) && !VideoDemuxer.hasPicture(grabber)) {

@@ -209,7 +209,7 @@ public final class LiveSources implements AutoCloseable {
               result.result().clips().size(),
               result.endReason());
     } catch (RuntimeException | Error e) {
-      source.endReason = SourceEvents.error(e.getMessage());
+      source.endReason = SourceEvents.error(e.getMessage(), source.url);
       LOG.error("live source {} failed", source.sourceId, e);
     } finally {
       source.state = "ended";

@@ -8,6 +8,7 @@ import io.emostream.topics.Topics;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,15 +31,24 @@ public final class SourceEvents {
 
   /** {@code error: <message>}, the message on one line, any URL in it redacted ({@link #scrub}). */
   public static String error(String message) {
+    return error(message, null);
+  }
+
+  /** {@link #error(String)} of a message about {@code url} ({@link #scrub(String, String)}). */
+  public static String error(String message, String url) {
     return "error: "
-        + (message == null ? "unknown" : scrub(message).replaceAll("\\s+", " ").trim());
+        + (message == null ? "unknown" : scrub(message, url).replaceAll("\\s+", " ").trim());
   }
 
   /**
-   * A URL in free text: a scheme, {@code ://}, and everything up to a space, a quote or a bracket.
+   * A URL in free text: a scheme, {@code ://}, user info up to its last {@code @} (any character
+   * but a space, a double quote, an angle bracket or a slash: a password may hold quotes and
+   * brackets, which leaked when the match stopped there), then the host and path up to a space, a
+   * quote or a bracket, then a query or fragment up to a space or a double quote.
    */
   private static final Pattern URL_IN_TEXT =
-      Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>()\\[\\]{}]+");
+      Pattern.compile(
+          "[A-Za-z][A-Za-z0-9+.-]*://(?:[^\\s\"<>/]*@)?[^\\s\"'<>()\\[\\]{}?#]+(?:[?#][^\\s\"<>]*)?");
 
   /** JavaCV's advice appended to FFmpeg's errors: about its own API, not the user's input. */
   private static final Pattern JAVACV_HINTS =
@@ -60,6 +70,45 @@ public final class SourceEvents {
     return URL_IN_TEXT
         .matcher(hintless)
         .replaceAll(m -> Matcher.quoteReplacement(redact(m.group())));
+  }
+
+  /**
+   * {@link #scrub(String)} of a message about {@code url}: first {@code url} itself, as given or
+   * with its scheme lower-cased (as FFmpeg is handed it), becomes its redacted form, and its user
+   * info and its query are cut wherever else they appear, whatever characters they hold.
+   */
+  public static String scrub(String text, String url) {
+    if (text == null || url == null || url.isBlank()) {
+      return scrub(text);
+    }
+    String shown = redact(url);
+    String out = text.replace(url, shown);
+    int scheme = url.indexOf("://");
+    if (scheme > 0) {
+      String rest = url.substring(scheme + 3);
+      out = out.replace(url.substring(0, scheme).toLowerCase(Locale.ROOT) + "://" + rest, shown);
+      int query = indexOfAny(rest, "?#");
+      if (query >= 0) {
+        out = out.replace(rest.substring(query), "");
+        rest = rest.substring(0, query);
+      }
+      int slash = rest.indexOf('/');
+      String authority = slash < 0 ? rest : rest.substring(0, slash);
+      int at = authority.lastIndexOf('@');
+      if (at >= 0) {
+        out = out.replace(authority.substring(0, at + 1), "");
+      }
+    }
+    return scrub(out);
+  }
+
+  private static int indexOfAny(String text, String chars) {
+    for (int i = 0; i < text.length(); i++) {
+      if (chars.indexOf(text.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The STARTED record of a source; {@code url} is redacted ({@link #redact}). */

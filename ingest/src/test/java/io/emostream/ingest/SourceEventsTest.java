@@ -111,6 +111,43 @@ class SourceEventsTest {
         .isEqualTo("error: open 'rtsp://cam/s' failed");
   }
 
+  /**
+   * A password may hold quotes and brackets (sub-delims in RFC 3986): the match stopped at them and
+   * left the rest of the password in GET /streams, the ENDED event and analyze's output (found by
+   * helper-49).
+   */
+  @Test
+  void aPasswordWithQuotesOrBracketsIsRedactedWhole() {
+    assertThat(
+            SourceEvents.scrub(
+                "Could not open input \"rtmp://u:x'LEAKME@127.0.0.1:42999/live/a\"."))
+        .isEqualTo("Could not open input \"rtmp://127.0.0.1:42999/live/a\".");
+    assertThat(SourceEvents.scrub("open http://u:x(LEAK)ME2@h/a.ts failed"))
+        .isEqualTo("open http://h/a.ts failed");
+    assertThat(SourceEvents.scrub("at srt://h:9/x?passphrase=a'b(c)d failed"))
+        .isEqualTo("at srt://h:9/x failed");
+    assertThat(SourceEvents.error("open 'rtsp://admin:pw@cam/s' failed, ask admin@example.org"))
+        .isEqualTo("error: open 'rtsp://cam/s' failed, ask admin@example.org");
+  }
+
+  /**
+   * A message about a known URL loses the URL's secrets whatever they hold, even where no pattern
+   * could find them: a password with a space or a double quote, a query quoted in pieces.
+   */
+  @Test
+  void aMessageAboutAKnownUrlLosesItsUserInfoAndQueryWhateverTheyHold() {
+    String url = "RTMP://us er:p\"w d@10.0.0.5/live/x?token=s 3\"cret";
+    assertThat(
+            SourceEvents.scrub(
+                "open \"rtmp://us er:p\"w d@10.0.0.5/live/x?token=s 3\"cret\" failed", url))
+        .isEqualTo("open \"RTMP://10.0.0.5/live/x\" failed");
+    assertThat(SourceEvents.scrub("read ?token=s 3\"cret: I/O error", url))
+        .isEqualTo("read : I/O error");
+    assertThat(SourceEvents.error("user info alone: us er:p\"w d@host", url))
+        .isEqualTo("error: user info alone: host");
+    assertThat(SourceEvents.scrub(null, url)).isNull();
+  }
+
   @Test
   void ffmpegsOwnLinesAreLoggedWithoutSecrets() {
     assertThat(
