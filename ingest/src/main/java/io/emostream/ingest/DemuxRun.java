@@ -167,6 +167,16 @@ final class DemuxRun {
   static final long TRUNCATION_SLACK_MS = 2_000;
 
   /**
+   * A live stream this far behind the other has stopped (a camera turned off, a track that sends
+   * nothing while muted, timestamps that stopped advancing): the clips it has not reached are
+   * published without the rest of it once the other stream is this far past their end. They were
+   * held until the source ended, buffered in memory the while (found by helper-49). Live
+   * interleaving keeps the streams within about a second; a file's may be anything, so a file waits
+   * for both streams.
+   */
+  static final long LIVE_STREAM_LAG_MS = 5_000;
+
+  /**
    * Decodes one connection of a live source until it ends or is lost (null) or {@code control} asks
    * to stop (its reason). Timestamps are rebased: each connection's first one (of either stream) is
    * the media time reached so far, so segments follow media time across reconnects; within a
@@ -468,9 +478,14 @@ final class DemuxRun {
   private void emitCompleted() {
     while (!isLast(nextToEmit)) {
       long end = end(nextToEmit);
-      boolean audioDone = !hasAudio || audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE >= end;
+      long audioMs = audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE;
+      boolean audioDone = !hasAudio || audioMs >= end;
       boolean videoDone = !hasVideo || videoMs >= end;
-      if (!(audioDone && videoDone)) {
+      boolean otherStreamStopped =
+          connectionOffset >= 0
+              && end != Long.MAX_VALUE
+              && Math.max(audioMs, videoMs) >= end + LIVE_STREAM_LAG_MS;
+      if (!(audioDone && videoDone) && !otherStreamStopped) {
         return;
       }
       ClipBuffer clip = open.remove(nextToEmit);

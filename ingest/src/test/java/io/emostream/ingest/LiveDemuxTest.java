@@ -344,6 +344,66 @@ class LiveDemuxTest {
     assertThat(peak(clips.get(3))).as("6-8 s: the tone").isGreaterThan(3_000);
   }
 
+  /**
+   * A camera turned off while the audio goes on: the clips past the video's end are published while
+   * the stream plays, without frames, once the audio is {@link DemuxRun#LIVE_STREAM_LAG_MS} past
+   * their end. They were held until the source ended, in memory the while (helper-49: 46 s of audio
+   * after 10 s of video came out in one burst at the end).
+   */
+  @Test
+  void clipsPastAStoppedVideoArePublishedWhileTheAudioPlays(@TempDir Path dir) throws Exception {
+    Path media = dir.resolve("video-stops-at-2s.mkv");
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=25:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:sample_rate=16000:duration=16",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        media.toString());
+    try (LiveMediaServer server =
+        LiveMediaServer.rtmp(media, 1, List.of("-max_interleave_delta", "500000"))) {
+      CompletableFuture<String> end = pull(demuxer("5s", "5s"), server.url());
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> clips.stream().anyMatch(clip -> clip.startMs() >= 4_000));
+      assertThat(server.isAlive()).as("a clip past the video came while the audio played").isTrue();
+      assertThat(ended(end)).as(server.log()).isEqualTo(SourceEvents.COMPLETED);
+    }
+    assertContiguousAudio();
+    assertThat(clips.get(0).frames()).isNotEmpty();
+    assertThat(clips.stream().filter(clip -> clip.startMs() >= 4_000))
+        .allSatisfy(clip -> assertThat(clip.frames()).isEmpty());
+    assertThat(clips.get(clips.size() - 1).endMs()).isBetween(15_000L, 17_000L);
+  }
+
+  /** Clips 0..n-1 in order, each 2 s from where the previous ended, audio in each. */
+  private void assertContiguousAudio() {
+    assertThat(clips).isNotEmpty();
+    for (int i = 0; i < clips.size(); i++) {
+      DemuxedClip clip = clips.get(i);
+      assertThat(clip.index()).isEqualTo(i);
+      assertThat(clip.startMs()).isEqualTo(i * 2_000L);
+      assertThat(clip.pcm16le()).as("clip %d has audio", i).isNotEmpty();
+    }
+  }
+
+  private static void ffmpeg(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y"));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(out).isZero();
+  }
+
   /** The largest sample magnitude of a clip's audio, leaving out its first and last 100 ms. */
   private static int peak(DemuxedClip clip) {
     ShortBuffer pcm =

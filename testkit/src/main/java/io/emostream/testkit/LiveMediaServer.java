@@ -81,9 +81,20 @@ public final class LiveMediaServer implements AutoCloseable {
 
   /** RTMP: {@code rtmp://127.0.0.1:PORT/live/s}, FFmpeg listening for one player. */
   public static LiveMediaServer rtmp(Path media, int loops) throws IOException {
+    return rtmp(media, loops, List.of());
+  }
+
+  /**
+   * {@link #rtmp(Path, int)} with FFmpeg output options, such as {@code -max_interleave_delta
+   * 500000}: FFmpeg's muxer holds one stream's packets up to 10 s while it waits for the other's,
+   * which a relay that passes packets on as they come does not.
+   */
+  public static LiveMediaServer rtmp(Path media, int loops, List<String> outputOptions)
+      throws IOException {
     int port = freePort();
     String url = "rtmp://127.0.0.1:" + port + "/live/s";
     List<String> command = ffmpeg(media, loops);
+    command.addAll(outputOptions);
     command.addAll(List.of("-f", "flv", "-listen", "1", url));
     LiveMediaServer server = new LiveMediaServer(command, url);
     try {
