@@ -2,6 +2,7 @@ package io.emostream.ingest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
@@ -49,6 +50,7 @@ final class LiveDemuxer {
     String lossError = null;
     boolean lossStalled = false;
     String lastError = null;
+    int firstChannels = 0;
     try (FrameEncoder encoder = VideoDemuxer.encoder(config)) {
       while (true) {
         String reason = control.stopReason();
@@ -62,6 +64,12 @@ final class LiveDemuxer {
           grabber = startLive(url, channels, shown);
           if (run == null) {
             run = liveRun(grabber, channels, encoder, sink);
+            firstChannels = audioChannels(grabber);
+          } else {
+            String changed = channelsChanged(channels, firstChannels, audioChannels(grabber));
+            if (changed != null) {
+              return finish(run, SourceEvents.error(changed));
+            }
           }
           listener.live();
           long grabbedBefore = run.framesGrabbed();
@@ -254,6 +262,29 @@ final class LiveDemuxer {
               + " (EMOSTREAM_MAX_FRAME_PIXELS)");
     }
     return grabber;
+  }
+
+  private static int audioChannels(FFmpegFrameGrabber grabber) {
+    return VideoDemuxer.hasAudio(grabber) ? grabber.getAudioChannels() : 0;
+  }
+
+  /**
+   * Why a source whose channels are picked ({@code left}, {@code right}, {@code both}, or the
+   * roles' customer) cannot go on after a reconnect that brought another channel count, or null. A
+   * stereo call republished as mono gave its one mixed voice to both sides, the agent's role
+   * included (found by helper-49); a picked side must be the same side of the same call.
+   */
+  static String channelsChanged(ChannelSelection channels, int before, int now) {
+    if (!channels.splitsChannels() || before == now || before == 0 || now == 0) {
+      return null;
+    }
+    return "the stream came back with "
+        + now
+        + " audio channel(s) instead of "
+        + before
+        + ", so the side of the call it picks (channel "
+        + channels.mode().name().toLowerCase(Locale.ROOT)
+        + ") is not known any more; start it again (with channel=mix to analyse the mix)";
   }
 
   private DemuxRun liveRun(

@@ -385,6 +385,26 @@ class LiveDemuxTest {
     assertThat(clips.get(clips.size() - 1).endMs()).isBetween(15_000L, 17_000L);
   }
 
+  /**
+   * A stereo call republished as mono after a drop: with a side picked, the mono voice was given to
+   * both sides (the agent's role included); the source now ends with an error instead. Audio
+   * appearing or going away (0 channels) and a mix are not a side's change.
+   */
+  @Test
+  void aPickedSideEndsTheSourceWhenTheChannelCountChangesAtAReconnect() {
+    ChannelSelection both = ChannelSelection.parse("both", "left:agent,right:customer");
+    assertThat(LiveDemuxer.channelsChanged(both, 2, 1))
+        .contains("came back with 1 audio channel(s) instead of 2")
+        .contains("channel=mix");
+    assertThat(
+            LiveDemuxer.channelsChanged(
+                ChannelSelection.parse(null, "left:agent,right:customer"), 2, 6))
+        .isNotNull();
+    assertThat(LiveDemuxer.channelsChanged(both, 2, 2)).isNull();
+    assertThat(LiveDemuxer.channelsChanged(both, 0, 1)).isNull();
+    assertThat(LiveDemuxer.channelsChanged(ChannelSelection.parse("mix", null), 2, 1)).isNull();
+  }
+
   /** Clips 0..n-1 in order, each 2 s from where the previous ended, audio in each. */
   private void assertContiguousAudio() {
     assertThat(clips).isNotEmpty();
