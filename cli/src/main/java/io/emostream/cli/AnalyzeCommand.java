@@ -374,7 +374,10 @@ final class AnalyzeCommand extends CliCommand {
     AtomicBoolean stopRequested = new AtomicBoolean();
     try (EmbeddedPlatform platform = EmbeddedPlatform.start(env, home, 0);
         AutoCloseable firstSignal =
-            OrderlyStop.interceptFirstSignal(() -> stopRequested.set(true))) {
+            OrderlyStop.interceptFirstSignal(() -> stopRequested.set(true));
+        // the second signal quits at once: a source still connecting is left, not waited for up
+        // to its connect timeout (18 s seen by helper-49)
+        AutoCloseable secondSignal = OrderlyStop.beforeWorkers(platform::stopWithoutWaiting)) {
       env.unknownWarnings().forEach(w -> err.println("emostream: warning: " + w));
       return LiveAnalysis.run(
           platform,
