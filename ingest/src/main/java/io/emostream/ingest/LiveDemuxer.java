@@ -106,6 +106,11 @@ final class LiveDemuxer {
             VideoDemuxer.closeQuietlyAfterFailure(grabber);
           }
         }
+        String stopAsked = control.stopReason();
+        if (stopAsked != null) {
+          // a stop asked for during a failed attempt wins over the reconnect window's end
+          return finish(run, stopAsked);
+        }
         long now = System.nanoTime();
         if (lostAt < 0) {
           lostAt = now;

@@ -191,6 +191,7 @@ public final class LiveSources implements AutoCloseable {
                 @Override
                 public void live() {
                   source.state = "live";
+                  source.lastError = null; // the error it came back from is over
                 }
               },
               clip -> {

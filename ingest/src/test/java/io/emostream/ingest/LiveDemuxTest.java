@@ -174,6 +174,25 @@ class LiveDemuxTest {
   }
 
   /**
+   * A stop asked for while an attempt hangs on a silent server ends the source {@code stopped},
+   * even when the reconnect window runs out during that attempt; it ended {@code timeout} (found by
+   * helper-49: DELETE on a source reconnecting to a silent RTSP server).
+   */
+  @Test
+  void aStopDuringAnAttemptThatOutlastsTheReconnectWindowEndsStopped() throws Exception {
+    try (TcpRelay silent = new TcpRelay(null)) {
+      CompletableFuture<String> end =
+          pull(demuxer("3s", "1s"), "rtmp://127.0.0.1:" + silent.port() + "/live/s");
+      // JavaCV opens twice per attempt: the third connection is the second attempt, which began
+      // after the first failed (the window's start) and outlasts the 1 s window
+      await().atMost(Duration.ofSeconds(20)).until(() -> silent.accepted() >= 3);
+      control.stop(SourceEvents.STOPPED);
+      assertThat(ended(end)).isEqualTo(SourceEvents.STOPPED);
+    }
+    assertThat(clips).isEmpty();
+  }
+
+  /**
    * A source stuck in its connect (an RTMP server that accepts and never answers: the open waits
    * for the read timeout, 30 s here, and JavaCV opens twice) holds up no other open: a file is
    * demuxed while that connection is still waiting. JavaCV's {@code start()} held a process-wide
