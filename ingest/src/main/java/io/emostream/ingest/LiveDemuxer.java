@@ -139,9 +139,18 @@ final class LiveDemuxer {
    * close the connection at the end, which FFmpeg reports as an I/O error, and RTMP turns a read
    * timeout into the same error, so silence is told apart by the time since the last frame.
    */
+  /** FFmpeg's AVERROR_INVALIDDATA as JavaCV's errors print it ("Invalid data found ..."). */
+  static final String INVALID_DATA = "error -1094995529";
+
   static String endReason(
       boolean lossStalled, String lossError, long lostAtMediaMs, String lastError) {
     if (lostAtMediaMs < 0) {
+      if (lastError != null && lastError.contains(INVALID_DATA)) {
+        // a server that answered with something else than media is no timeout (helper-49)
+        return "error: the server's answer is not a media stream FFmpeg can read ("
+            + lastError
+            + ")";
+      }
       return SourceEvents.TIMEOUT + ": could not connect (" + lastError + ")";
     }
     if (lossStalled) {

@@ -91,6 +91,18 @@ class StreamRequestTest {
         .isEqualTo(SourceEvents.COMPLETED);
   }
 
+  /** A server that answers with bytes that are no media is an error, not a timeout (helper-49). */
+  @Test
+  void aServerThatNeverSentMediaButAnsweredWithOtherDataEndsWithAnError() {
+    String invalid =
+        "could not open http://127.0.0.1:9/a.ts: avformat_open_input() error -1094995529: Could not"
+            + " open input \"http://127.0.0.1:9/a.ts\".";
+    assertThat(LiveDemuxer.endReason(false, null, -1, invalid))
+        .startsWith(
+            "error: the server's answer is not a media stream FFmpeg can read (could not open")
+        .doesNotStartWith("timeout");
+  }
+
   @Test
   void rtspAndHttpAreSilentForTheShorterOfTheirTwoTimeouts() {
     IngestConfig.LiveLimits limits =
