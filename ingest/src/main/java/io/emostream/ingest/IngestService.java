@@ -14,11 +14,13 @@ import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -411,7 +413,12 @@ public final class IngestService implements AutoCloseable, Ingestor {
               control,
               listener,
               clip -> {
-                Clip published = publishClip(clip, ids, sourceName, rule);
+                Clip published =
+                    untilKafkaTakesIt(
+                        sourceId,
+                        "clip " + clip.index(),
+                        control,
+                        () -> publishClip(clip, ids, sourceName, rule));
                 clips.add(published);
                 clipListener.published(published);
               });
@@ -425,14 +432,68 @@ public final class IngestService implements AutoCloseable, Ingestor {
       reason = SourceEvents.error(e.getMessage(), url);
     }
     long mediaTimeMs = clips.stream().mapToLong(Clip::endMs).max().orElse(0);
+    String endReason = reason;
     try {
-      publishEnded(sourceId, sourceName, SourceKind.LIVE, url, rule, clips, reason);
+      untilKafkaTakesIt(
+          sourceId,
+          "its ENDED event",
+          control,
+          () -> {
+            publishEnded(sourceId, sourceName, SourceKind.LIVE, url, rule, clips, endReason);
+            return null;
+          });
     } catch (RuntimeException e) {
       LOG.error("live source {}: its ENDED event could not be published", sourceId, e);
     }
     return new LiveResult(
         new Result(sourceId, sourceName, List.copyOf(clips)), reason, mediaTimeMs);
   }
+
+  /**
+   * How long a live source waits for Kafka to take a clip (or its ENDED event) before it ends with
+   * {@code error: Kafka did not take the clip}: a broker restarted or a blip of a minute or two
+   * leaves the call going. An upload is answered 503 at the first failure instead: its client can
+   * send it again; a live call has no one to send it again.
+   */
+  static final Duration LIVE_PUBLISH_PATIENCE = Duration.ofMinutes(2);
+
+  /**
+   * {@code publish} tried again with backoff (1 s doubling to 10 s) while Kafka does not take it,
+   * for up to {@link #LIVE_PUBLISH_PATIENCE}, unless the source is being stopped; the stream is not
+   * read meanwhile (its server holds it, or drops the connection and the source reconnects).
+   * Before, the first failure (the producer's 20 s wait for metadata) ended the source for good:
+   * the rest of the call was never analysed (found by helper-48 with the broker down 25 s).
+   */
+  private <T> T untilKafkaTakesIt(
+      String sourceId, String what, LiveControl control, Supplier<T> publish) {
+    long deadline = System.nanoTime() + LIVE_PUBLISH_PATIENCE.toNanos();
+    Duration backoff = Duration.ofSeconds(1);
+    while (true) {
+      try {
+        return publish.get();
+      } catch (PublishException e) {
+        if (control.stopReason() != null || System.nanoTime() - deadline >= 0) {
+          throw e;
+        }
+        LOG.warn(
+            "live source {}: Kafka did not take {} ({}); trying again in {} s, for up to {} in all",
+            sourceId,
+            what,
+            e.getCause() == null ? e.getMessage() : e.getCause().getMessage(),
+            backoff.toSeconds(),
+            LIVE_PUBLISH_PATIENCE);
+        if (control.awaitStop(backoff)) {
+          throw e;
+        }
+        backoff =
+            backoff.multipliedBy(2).compareTo(MAX_PUBLISH_BACKOFF) > 0
+                ? MAX_PUBLISH_BACKOFF
+                : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  private static final Duration MAX_PUBLISH_BACKOFF = Duration.ofSeconds(10);
 
   /** Publishes a source event in its own transaction. */
   void publishEvent(ProducerRecord<String, byte[]> event) {

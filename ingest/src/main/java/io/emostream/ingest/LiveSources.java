@@ -202,7 +202,12 @@ public final class LiveSources implements AutoCloseable {
       source.endReason = result.endReason();
       // A source cut short by shutdown is said at WARN, so that `up` (which shows warnings only)
       // says where it stopped.
-      LOG.atLevel(SourceEvents.SHUTDOWN.equals(result.endReason()) ? Level.WARN : Level.INFO)
+      // A source cut short by an error (Kafka gone past its patience, a limit) is said at WARN too.
+      LOG.atLevel(
+              SourceEvents.SHUTDOWN.equals(result.endReason())
+                      || result.endReason().startsWith("error")
+                  ? Level.WARN
+                  : Level.INFO)
           .log(
               "live source {} ended at {} ms of media, {} clip(s) published: {}",
               source.sourceId,
