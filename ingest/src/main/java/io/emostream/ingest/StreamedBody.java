@@ -122,13 +122,14 @@ final class StreamedBody implements Runnable {
       uploads.idempotency.finish(key, answer);
     }
     answered = true;
-    if (!body.ended() && shutdown == null) {
+    if (!body.ended() && shutdown == null && answer.status() != 503) {
       // The rest of the body is never read: the connection closes after this answer.
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
-    // Cut off by a shutdown, a client still sending has the rest of its body read and dropped
-    // after the answer (Drain, up to 16 MiB or 5 s): closing at once, with its bytes unread, sent
-    // a reset that could destroy the answer before the client read it.
+    // Cut off by a shutdown or by Kafka not taking a clip (503: the client is to send it again), a
+    // client still sending has the rest of its body read and dropped after the answer (Drain, up
+    // to 16 MiB or 5 s): closing at once, with its bytes unread, sent a reset that could destroy
+    // the answer before the client read it (curl: "Broken pipe", no status).
     uploads.answeredWithoutClips(upload.name(), answer.status(), answer.body());
     uploads.answers.respond(response, callback, answer.status(), answer.body());
   }

@@ -1,6 +1,7 @@
 package io.emostream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -114,6 +115,11 @@ class IngestStreamedUploadTest {
                 } catch (InterruptedException e) {
                   Thread.currentThread().interrupt();
                 }
+              }
+              if (name.equals("kafka-down.mkv") && clip.index() == 1) { // Kafka stops taking
+                throw new PublishException(
+                    new org.apache.kafka.common.errors.TimeoutException(
+                        "Topic emostream.clips.manifest not present in metadata after 20000 ms."));
               }
               demuxed.add(clip);
               clips.add(
@@ -335,6 +341,69 @@ class IngestStreamedUploadTest {
     assertThat(demuxed).allSatisfy(c -> assertThat(c.endMs() - c.startMs()).isEqualTo(1_000));
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(7));
     assertThat(counter("emostream.ingest.http.cutoff", "reason", "shutdown")).isEqualTo(1);
+  }
+
+  /**
+   * Kafka stops taking clips while a client is still streaming its body: the client gets its 503
+   * with Retry-After and the clips published before it. The connection was closed with the rest of
+   * the body unread, and the reset that sends destroyed the answer: curl saw "Broken pipe" and no
+   * status, twice out of twice (found by helper-48 with the broker stopped mid-upload).
+   */
+  @Test
+  void aStreamedBodyStillArrivingWhenKafkaStopsTakingClipsGetsIts503() throws Exception {
+    assumeThat(onPath("curl")).as("needs curl").isTrue();
+    String base =
+        start(Map.of("EMOSTREAM_HTTP_IDLE_TIMEOUT", "60s", "EMOSTREAM_UPLOAD_MIN_RATE", "0"));
+    byte[] media = StreamedMedia.remux(VideoDemuxerTest.SAMPLE, Container.MATROSKA);
+    // curl, as helper-48 sent it: the body from a pipe, a call streamed at its own pace
+    Process curl =
+        new ProcessBuilder(
+                "curl",
+                "-sS",
+                "-X",
+                "POST",
+                "-T",
+                "-",
+                "-H",
+                "Content-Type: video/x-matroska",
+                "-w",
+                "\nstatus %{http_code}\n",
+                base + "/clips?name=kafka-down.mkv")
+            .redirectErrorStream(true)
+            .start();
+    CompletableFuture<Void> sending =
+        CompletableFuture.runAsync(
+            () -> {
+              try (OutputStream out = curl.getOutputStream()) {
+                out.write(media, 0, media.length * 3 / 4);
+                out.flush();
+                byte[] more = new byte[16 * 1024];
+                for (int i = 0; i < 300 && curl.isAlive(); i++) {
+                  out.write(more);
+                  out.flush();
+                  Thread.sleep(10);
+                }
+              } catch (IOException | InterruptedException e) {
+                // curl ended: expected once it has its answer
+              }
+            });
+    String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    sending.get(30, TimeUnit.SECONDS);
+
+    assertThat(output).as("curl exit %d", curl.exitValue()).contains("status 503");
+    JsonNode json = JSON.readTree(output.substring(0, output.lastIndexOf("\nstatus")));
+    assertThat(json.get("error").asText()).contains("Kafka did not take the clip");
+    assertThat(json.get("clipsPublished").asInt()).isEqualTo(1);
+  }
+
+  private static boolean onPath(String tool) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      if (Files.isExecutable(Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The same for a body being spooled (an MP4): 503, nothing published, nothing left spooled. */
