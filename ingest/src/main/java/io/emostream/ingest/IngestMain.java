@@ -97,8 +97,17 @@ public final class IngestMain {
           "ingest shutting down: no new uploads, finishing those in flight; stopping {} live"
               + " source(s)",
           live.running());
+      // The live sources stop at once, beside the uploads' grace, not after it: they went on
+      // publishing for the uploads' 30 s, and a docker stop's 10 s killed them before their ENDED
+      // event (found by helper-48). Each publishes its last clip and ENDED (reason shutdown).
+      Thread liveStopping = new Thread(live::close, "ingest-live-stop");
+      liveStopping.start();
       http.close(IngestHttpServer.SHUTDOWN_GRACE);
-      live.close(); // each live source publishes its last clip and ENDED (reason shutdown)
+      try {
+        liveStopping.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       service.close();
       return true;
     }
