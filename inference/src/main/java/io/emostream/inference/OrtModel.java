@@ -151,6 +151,10 @@ public final class OrtModel implements AutoCloseable {
    * through it.
    */
   static OrtEnvironment environment() {
+    // every process that runs a model removes what ONNX Runtime extracts to $TMPDIR when it exits
+    // (the workers' own mains left an onnxruntime-java folder and mat-debug log per run; found by
+    // helper-48); it was installed by the embedded platform only
+    OrtTempDir.deleteOnExit();
     try {
       return onNativeStack(
           "onnx-environment-init",
