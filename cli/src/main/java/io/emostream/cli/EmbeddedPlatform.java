@@ -21,6 +21,7 @@ import io.emostream.kafka.TopicAdmin;
 import io.emostream.kafka.TopicsEnv;
 import io.emostream.kafka.embedded.EmbeddedKafkaBroker;
 import io.emostream.ops.HealthCheck;
+import io.emostream.ops.KilledLeftovers;
 import io.emostream.ops.Meters;
 import io.emostream.ops.OpsConfig;
 import io.emostream.ops.OpsServer;
@@ -37,7 +38,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -129,7 +129,8 @@ public final class EmbeddedPlatform implements AutoCloseable {
       TopicAdmin.ensureTopics(kafka, topics, TopicsEnv.replication(env));
 
       Path stateDir = Files.createTempDirectory(KilledLeftovers.statePrefix());
-      track(() -> deleteRecursively(stateDir)); // after fusion has closed its stores
+      track(
+          () -> KilledLeftovers.deleteRecursively(stateDir)); // after fusion has closed its stores
       fusionConfig = FusionConfig.fromEnv(env).withKafka(kafka, topics);
       FusionStreamApp fusion =
           new FusionStreamApp(fusionConfig, Map.of("state.dir", stateDir.toString()), meters);
@@ -375,18 +376,6 @@ public final class EmbeddedPlatform implements AutoCloseable {
       } catch (Exception e) {
         LOG.warn("error while stopping the embedded platform", e);
       }
-    }
-  }
-
-  /** Removes {@code dir} and all it holds; a failure is logged, not thrown. */
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      LOG.warn("could not delete {}", dir, e);
     }
   }
 }

@@ -129,6 +129,7 @@ public final class ServiceRunner {
   public static void run(
       String name, Env env, KafkaSettings kafka, Topics topics, int defaultOpsPort, Factory factory)
       throws Exception {
+    KilledLeftovers.sweep(); // what an earlier run killed with kill -9 left in the temporary folder
     Running running = start(name, env, kafka, topics, defaultOpsPort, factory);
     running.join();
     List<String> broken = running.brokenForGood();

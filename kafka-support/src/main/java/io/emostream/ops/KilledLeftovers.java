@@ -1,4 +1,4 @@
-package io.emostream.cli;
+package io.emostream.ops;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -7,6 +7,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.LongPredicate;
@@ -18,8 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a killed platform (kill -9, OOM killer, power cut) leaves in {@code java.io.tmpdir}, removed
- * when the next one starts: fusion's state folders ({@code emostream-fusion-<pid>-*}, the pid of
+ * What a killed platform or service (kill -9, OOM killer, power cut) leaves in {@code
+ * java.io.tmpdir}, removed when the next one starts (the embedded platform, and every service run
+ * by {@link ServiceRunner}: the distributed workers left 28 MB of ONNX Runtime's libraries per
+ * kill, found by helper-48): fusion's state folders ({@code emostream-fusion-<pid>-*}, the pid of
  * the process that made them) whose process is gone, and the native libraries RocksDB and ONNX
  * Runtime extract at every start ({@code librocksdbjni*.so}, {@code onnxruntime-java*}; 30-60 MB a
  * start) that no running process maps. A normal exit removes its own (shutdown hooks); this is for
@@ -27,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * it is older than {@link #SETTLE} (so one another process has just extracted and not yet loaded
  * stays) and no process's {@code /proc/<pid>/maps} names it.
  */
-final class KilledLeftovers {
+public final class KilledLeftovers {
 
   private static final Logger LOG = LoggerFactory.getLogger(KilledLeftovers.class);
   static final String STATE_PREFIX = "emostream-fusion-";
@@ -40,12 +43,12 @@ final class KilledLeftovers {
   private KilledLeftovers() {}
 
   /** The prefix of this process's fusion state folder ({@link Files#createTempDirectory}). */
-  static String statePrefix() {
+  public static String statePrefix() {
     return STATE_PREFIX + ProcessHandle.current().pid() + "-";
   }
 
   /** Removes the leftovers in the JVM's temporary folder; never fails the start. */
-  static void sweep() {
+  public static void sweep() {
     sweep(Path.of(System.getProperty("java.io.tmpdir")));
   }
 
@@ -53,7 +56,7 @@ final class KilledLeftovers {
    * Removes the leftovers in {@code dir} (the temporary folder, or EMOSTREAM_WORK_DIR where upload
    * spools go); never fails the start.
    */
-  static void sweep(Path dir) {
+  public static void sweep(Path dir) {
     try {
       int removed =
           sweep(
@@ -99,7 +102,7 @@ final class KilledLeftovers {
           continue;
         }
         if (stale && Files.isWritable(tmp)) {
-          EmbeddedPlatform.deleteRecursively(entry);
+          deleteRecursively(entry);
           if (!Files.exists(entry, LinkOption.NOFOLLOW_LINKS)) {
             removed++;
           }
@@ -134,5 +137,17 @@ final class KilledLeftovers {
       return null; // no /proc: what is mapped is unknown
     }
     return mapped;
+  }
+
+  /** Deletes {@code dir} and everything in it, as far as it can; a missing one is no error. */
+  public static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("could not delete {}", dir, e);
+    }
   }
 }

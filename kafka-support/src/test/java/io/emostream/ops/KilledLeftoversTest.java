@@ -1,4 +1,4 @@
-package io.emostream.cli;
+package io.emostream.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
