@@ -189,8 +189,10 @@ public final class SourceEvents {
       }
       String host = uri.getHost();
       if (host == null) {
-        // A registry-based authority Java cannot parse as a server: drop it, it may hold a secret.
-        return new URI(uri.getScheme(), null, uri.getPath(), null).toString();
+        // A registry-based authority Java cannot parse as a server (a raw @ in a password): cut by
+        // hand, keeping the host and port after its last @. Dropping the whole authority showed
+        // "rtmp:/live/a", and operators could not tell which server failed (found by helper-50).
+        return redactUnparsable(url);
       }
       return new URI(uri.getScheme(), null, host, uri.getPort(), uri.getPath(), null, null)
           .toString();

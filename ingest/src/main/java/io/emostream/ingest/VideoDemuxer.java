@@ -240,14 +240,18 @@ public final class VideoDemuxer implements AutoCloseable {
     try {
       authority = new URI(url).getRawAuthority();
     } catch (URISyntaxException e) {
-      authority = null;
-    }
-    if (authority == null || authority.isEmpty()) {
       throw new IllegalArgumentException(
           "'"
               + SourceEvents.redact(url)
-              + "' is not a valid URL: it needs a host or a port, and spaces and other reserved"
-              + " characters must be percent-encoded (a space as %20, an IPv6 host in brackets)");
+              + "' is not a valid URL: spaces and other reserved characters must be percent-encoded"
+              + " (a space as %20, a double quote as %22, an @ in a password as %40, an IPv6 host in"
+              + " brackets)");
+    }
+    // the server after the user info (after its last @): "rtmp://u:p@/live/a" has none, and was
+    // taken (found by helper-50)
+    if (authority == null || authority.substring(authority.lastIndexOf('@') + 1).isEmpty()) {
+      throw new IllegalArgumentException(
+          "'" + SourceEvents.redact(url) + "' is not a valid URL: it needs a host or a port");
     }
     return scheme;
   }

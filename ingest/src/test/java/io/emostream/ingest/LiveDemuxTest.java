@@ -503,7 +503,8 @@ class LiveDemuxTest {
           "rtsp://admin:S3CRETPW@127.0.0.1:1/live x?token=T0PSECRET",
           "rtsp://u:S3CRETPW@[::1:9/live?token=T0PSECRET",
           "rtmp://",
-          "http://ex ample.com/x?token=T0PSECRET"
+          "http://ex ample.com/x?token=T0PSECRET",
+          "rtmp://u:S3CRETPW@/live/a" // user info but no server (found by helper-50)
         }) {
       Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme(bad))
           .as(bad)
@@ -514,6 +515,11 @@ class LiveDemuxTest {
     }
     assertThat(VideoDemuxer.scheme("rtsp://[::1]:8554/live%20x?token=t")).isEqualTo("rtsp");
     assertThat(VideoDemuxer.scheme("srt://:9000?mode=listener")).isEqualTo("srt");
+    Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("rtmp://u:a\"b@127.0.0.1:1/live"))
+        .hasMessageContaining("a double quote as %22")
+        .hasMessageNotContaining("needs a host");
+    Assertions.assertThatThrownBy(() -> VideoDemuxer.scheme("rtmp://u:S3CRETPW@/live/a"))
+        .hasMessageContaining("needs a host or a port");
   }
 
   private static InetSocketAddress address(String url) {

@@ -86,6 +86,9 @@ class SourceEventsTest {
         .isEqualTo("srt://10.0.0.5:9000");
     assertThat(SourceEvents.redact("rtmp://u:pw@h/live/a\nb c?token=s3cret"))
         .isEqualTo("rtmp://h/live/a?b c");
+    // a raw @ in the password: the host and port after the last @ stay, the password goes
+    assertThat(SourceEvents.redact("rtmp://u:a%22b@PWQUOTE@127.0.0.1:43999/live/a?k=1"))
+        .isEqualTo("rtmp://127.0.0.1:43999/live/a");
     assertThat(SourceEvents.redact("not a url")).isEqualTo("[unparsable]");
     assertThat(SourceEvents.redact("mailto:someone@example.org")).isEqualTo("mailto:[redacted]");
   }
