@@ -34,7 +34,7 @@ final class DemuxRun {
   private final SpeechSegments speech;
   private double nextFrameMs;
   private final boolean hasAudio;
-  private final boolean hasVideo;
+  private boolean hasVideo; // a live source's video may appear at a reconnect
   private final List<ChannelSelection.Track> tracks;
   private final FrameEncoder encoder;
   private final Consumer<DemuxedClip> sink;
@@ -216,6 +216,20 @@ final class DemuxRun {
 
   long mediaMs() {
     return Math.max(videoMs, audioSamples * 1000 / VideoDemuxer.SAMPLE_RATE);
+  }
+
+  boolean hasVideo() {
+    return hasVideo;
+  }
+
+  /**
+   * A live source that had no video (its first connection was audio-only) has video since a
+   * reconnect: frames are kept from now on, in the clips still open and those after. It was ignored
+   * for the rest of the call (found by helper-49).
+   */
+  void videoAppeared() {
+    hasVideo = true;
+    videoMs = Math.max(videoMs, mediaMs()); // no clip before now waits for frames
   }
 
   /** When the current connection last gave a frame ({@link System#nanoTime}). */

@@ -70,6 +70,13 @@ final class LiveDemuxer {
             if (changed != null) {
               return finish(run, SourceEvents.error(changed));
             }
+            if (!run.hasVideo()
+                && VideoDemuxer.hasPicture(grabber)
+                && channels.publishesFrames(Math.max(1, audioChannels(grabber)))) {
+              LOG.info(
+                  "{}: video since this reconnect; its frames are analysed from now on", shown);
+              run.videoAppeared();
+            }
           }
           listener.live();
           long grabbedBefore = run.framesGrabbed();

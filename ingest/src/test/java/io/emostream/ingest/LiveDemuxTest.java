@@ -345,6 +345,35 @@ class LiveDemuxTest {
   }
 
   /**
+   * A call that started audio-only and comes back from a drop with its camera on: the frames after
+   * the reconnect are kept. The video was ignored for the rest of the call (found by helper-49).
+   */
+  @Test
+  void videoThatAppearsAtAReconnectIsKept(@TempDir Path dir) throws Exception {
+    Path audioOnly = dir.resolve("audio-only.mkv");
+    ffmpeg("-i", SAMPLE.toString(), "-vn", "-c:a", "copy", audioOnly.toString());
+    try (LiveMediaServer first = LiveMediaServer.rtmp(audioOnly, 2);
+        TcpRelay relay = new TcpRelay(address(first.url()))) {
+      CompletableFuture<String> end =
+          pull(demuxer("5s", "10s"), "rtmp://127.0.0.1:" + relay.port() + "/live/s");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
+      int before = clips.size();
+      relay.upstream(new InetSocketAddress("127.0.0.1", LiveMediaServer.freePort()));
+      relay.reset();
+      await().atMost(Duration.ofSeconds(30)).until(() -> states.contains("reconnecting"));
+      try (LiveMediaServer second = LiveMediaServer.rtmp(SAMPLE, 2)) {
+        relay.upstream(address(second.url()));
+        assertThat(ended(end)).isEqualTo(SourceEvents.COMPLETED);
+        assertThat(clips.size()).as(second.log()).isGreaterThan(before + 2);
+      }
+      assertThat(clips.subList(0, before)).allSatisfy(clip -> assertThat(clip.frames()).isEmpty());
+      assertThat(clips.subList(before + 1, clips.size() - 1))
+          .as("whole clips after the reconnect have their frames")
+          .allSatisfy(clip -> assertThat(clip.frames()).hasSize(2));
+    }
+  }
+
+  /**
    * A live call whose audio starts 4 s after its video (RTMP, from MediaTimelineTest's file): the
    * audio keeps its place by its timestamps. Counted from the connection's start, the tone was put
    * in the first clips, beside frames 4 s earlier.
