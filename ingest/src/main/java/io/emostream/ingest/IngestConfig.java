@@ -105,6 +105,12 @@ public record IngestConfig(
     public static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
     public static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
+    /** The next wait of a backoff: {@code backoff} doubled, at most {@code max}. */
+    static Duration doubled(Duration backoff, Duration max) {
+      Duration twice = backoff.multipliedBy(2);
+      return twice.compareTo(max) > 0 ? max : twice;
+    }
+
     public LiveLimits {
       HttpLimits.positive(LIVE_CONNECT_TIMEOUT_ENV, connectTimeout);
       HttpLimits.positive(LIVE_READ_TIMEOUT_ENV, readTimeout);

@@ -485,10 +485,7 @@ public final class IngestService implements AutoCloseable, Ingestor {
         if (control.awaitStop(backoff)) {
           throw e;
         }
-        backoff =
-            backoff.multipliedBy(2).compareTo(MAX_PUBLISH_BACKOFF) > 0
-                ? MAX_PUBLISH_BACKOFF
-                : backoff.multipliedBy(2);
+        backoff = IngestConfig.LiveLimits.doubled(backoff, MAX_PUBLISH_BACKOFF);
       }
     }
   }

@@ -62,17 +62,18 @@ final class LiveDemuxer {
         boolean stalled = false;
         try {
           grabber = startLive(url, channels, shown);
+          int channelsNow = audioChannels(grabber);
           if (run == null) {
             run = liveRun(grabber, channels, encoder, sink);
-            firstChannels = audioChannels(grabber);
+            firstChannels = channelsNow;
           } else {
-            String changed = channelsChanged(channels, firstChannels, audioChannels(grabber));
+            String changed = channelsChanged(channels, firstChannels, channelsNow);
             if (changed != null) {
               return finish(run, SourceEvents.error(changed));
             }
             if (!run.hasVideo()
                 && VideoDemuxer.hasPicture(grabber)
-                && channels.publishesFrames(Math.max(1, audioChannels(grabber)))) {
+                && channels.publishesFrames(Math.max(1, channelsNow))) {
               LOG.info(
                   "{}: video since this reconnect; its frames are analysed from now on", shown);
               run.videoAppeared();
@@ -131,10 +132,7 @@ final class LiveDemuxer {
         if (control.awaitStop(backoff)) {
           continue;
         }
-        backoff = backoff.multipliedBy(2);
-        if (backoff.compareTo(IngestConfig.LiveLimits.MAX_BACKOFF) > 0) {
-          backoff = IngestConfig.LiveLimits.MAX_BACKOFF;
-        }
+        backoff = IngestConfig.LiveLimits.doubled(backoff, IngestConfig.LiveLimits.MAX_BACKOFF);
       }
     }
   }

@@ -328,9 +328,7 @@ class LiveDemuxTest {
           pull(demuxer("5s", "10s"), "rtmp://127.0.0.1:" + relay.port() + "/live/s");
       await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
       int before = clips.size();
-      relay.upstream(new InetSocketAddress("127.0.0.1", LiveMediaServer.freePort()));
-      relay.reset(); // dropped: reconnecting finds nothing there for now
-      await().atMost(Duration.ofSeconds(30)).until(() -> states.contains("reconnecting"));
+      dropUntilReconnecting(relay);
       try (LiveMediaServer second = LiveMediaServer.rtmp(SAMPLE, 1)) {
         relay.upstream(address(second.url())); // back
         await()
@@ -342,6 +340,13 @@ class LiveDemuxTest {
       }
     }
     assertContiguous();
+  }
+
+  /** Drops the connection; reconnecting finds nothing there until the relay gets an upstream. */
+  private void dropUntilReconnecting(TcpRelay relay) throws IOException {
+    relay.upstream(new InetSocketAddress("127.0.0.1", LiveMediaServer.freePort()));
+    relay.reset();
+    await().atMost(Duration.ofSeconds(30)).until(() -> states.contains("reconnecting"));
   }
 
   /**
@@ -358,9 +363,7 @@ class LiveDemuxTest {
           pull(demuxer("5s", "10s"), "rtmp://127.0.0.1:" + relay.port() + "/live/s");
       await().atMost(Duration.ofSeconds(30)).until(() -> !clips.isEmpty());
       int before = clips.size();
-      relay.upstream(new InetSocketAddress("127.0.0.1", LiveMediaServer.freePort()));
-      relay.reset();
-      await().atMost(Duration.ofSeconds(30)).until(() -> states.contains("reconnecting"));
+      dropUntilReconnecting(relay);
       try (LiveMediaServer second = LiveMediaServer.rtmp(SAMPLE, 2)) {
         relay.upstream(address(second.url()));
         assertThat(ended(end)).isEqualTo(SourceEvents.COMPLETED);
